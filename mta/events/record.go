@@ -1,0 +1,89 @@
+package events
+
+import (
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// Type is the kind of a record.
+type Type string
+
+// Record types.
+const (
+	Reception        Type = "Reception"
+	Rejection        Type = "Rejection"
+	Delivery         Type = "Delivery"
+	TransientFailure Type = "TransientFailure"
+	Bounce           Type = "Bounce"
+	Expiration       Type = "Expiration"
+	AdminBounce      Type = "AdminBounce"
+	PolicyFault      Type = "PolicyFault"
+	PolicyChange     Type = "PolicyChange"
+	Suspension       Type = "Suspension"
+	ShapingChange    Type = "ShapingChange"
+)
+
+// Record is one event. Fields that do not apply are left empty and omitted
+// from the JSON form.
+type Record struct {
+	Type Type      `json:"type"`
+	Time time.Time `json:"time"`
+
+	ID         string `json:"id,omitempty"` // message id
+	Tenant     string `json:"tenant,omitempty"`
+	Campaign   string `json:"campaign,omitempty"`
+	Sender     string `json:"sender,omitempty"`
+	Recipient  string `json:"recipient,omitempty"`
+	Recipients int    `json:"recipients,omitempty"` // Reception: how many
+	Size       int64  `json:"size,omitempty"`
+
+	Queue  string `json:"queue,omitempty"` // scheduled queue name
+	Site   string `json:"site,omitempty"`
+	Pool   string `json:"pool,omitempty"`
+	Source string `json:"source,omitempty"` // egress source name
+
+	Peer     string `json:"peer,omitempty"`      // reception: client ip:port; delivery: next hop ip:port
+	PeerName string `json:"peer_name,omitempty"` // delivery: MX host name
+	Protocol string `json:"protocol,omitempty"`
+	TLS      *TLS   `json:"tls,omitempty"`
+
+	Response *message.Response `json:"response,omitempty"`
+	Category string            `json:"category,omitempty"`
+	Attempts int               `json:"attempts,omitempty"`
+	// QueueTime is seconds since reception.
+	QueueTime float64 `json:"queue_time,omitempty"`
+	// NextAttempt is when a deferred recipient will be tried again.
+	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+
+	Hook          string `json:"hook,omitempty"`
+	PolicyVersion string `json:"policy_version,omitempty"`
+	Reason        string `json:"reason,omitempty"` // free text: fault, action reason
+	// Action records (Suspension, ShapingChange).
+	Scope   string     `json:"scope,omitempty"`
+	Target  string     `json:"target,omitempty"`
+	Expires *time.Time `json:"expires,omitempty"`
+
+	Meta map[string]string `json:"meta,omitempty"`
+}
+
+// TLS describes the TLS state of a connection.
+type TLS struct {
+	Version string `json:"version"`
+	Cipher  string `json:"cipher"`
+}
+
+// Sink receives records. Record must not block for long: delivery and
+// reception call it on their hot paths.
+type Sink interface {
+	Record(r *Record)
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func(r *Record)
+
+// Record calls f(r).
+func (f SinkFunc) Record(r *Record) { f(r) }
+
+// Discard is a Sink that drops records.
+var Discard Sink = SinkFunc(func(*Record) {})
