@@ -1,0 +1,217 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// FaultFunc is told about every failed hook call, after the fallback
+// decision was made. It must not block.
+type FaultFunc func(tenant, hook, version string, err error)
+
+// Guard is what the engine calls for every decision. It picks the policy in
+// force for the tenant, falls back to Default for a missing hook or a fault,
+// and caches decisions that depend only on their key (route, classify) per
+// policy version, so a hot swap takes effect at the next decision and the
+// per-message cost of a wasm policy stays small.
+type Guard struct {
+	registry Registry
+	def      *Default
+	onFault  FaultFunc
+
+	routes    boundedCache[routeKey, Route]
+	classFree boundedCache[classifyKey, Classification]
+}
+
+type routeKey struct {
+	version, tenant, campaign, domain string
+}
+
+type classifyKey struct {
+	version                             string
+	tenant, site, domain, source, stage string
+	code                                int
+	enhanced, text                      string
+}
+
+// NewGuard returns a Guard over reg (which may be nil: built-in only).
+func NewGuard(reg Registry, def *Default, onFault FaultFunc) *Guard {
+	if def == nil {
+		def = &Default{}
+	}
+	if onFault == nil {
+		onFault = func(string, string, string, error) {}
+	}
+	g := &Guard{registry: reg, def: def, onFault: onFault}
+	g.routes.max = 100_000
+	g.classFree.max = 20_000
+	return g
+}
+
+// Default returns the built-in policy the guard falls back to.
+func (g *Guard) Default() *Default { return g.def }
+
+func (g *Guard) policyFor(tenant string) Policy {
+	if g.registry != nil {
+		if p := g.registry.For(tenant); p != nil {
+			return p
+		}
+	}
+	return g.def
+}
+
+// fallback reports err (unless it only says the hook is missing) and tells
+// the caller to use the default decision.
+func (g *Guard) fallback(tenant, hook string, p Policy, err error) bool {
+	if err == nil {
+		return false
+	}
+	if !errors.Is(err, ErrNotImplemented) {
+		g.onFault(tenant, hook, p.Version(), err)
+	}
+	return true
+}
+
+// MailFrom runs on_mail_from.
+func (g *Guard) MailFrom(ctx context.Context, in *MailFromInput) MailFromResult {
+	p := g.policyFor(in.Tenant)
+	r, err := p.OnMailFrom(ctx, in)
+	if g.fallback(in.Tenant, HookMailFrom, p, err) {
+		r, _ = g.def.OnMailFrom(ctx, in)
+	}
+	return r
+}
+
+// Rcpt runs on_rcpt.
+func (g *Guard) Rcpt(ctx context.Context, in *RcptInput) RcptResult {
+	p := g.policyFor(in.Tenant)
+	r, err := p.OnRcpt(ctx, in)
+	if g.fallback(in.Tenant, HookRcpt, p, err) {
+		r, _ = g.def.OnRcpt(ctx, in)
+	}
+	return r
+}
+
+// Message runs on_message.
+func (g *Guard) Message(ctx context.Context, in *MessageInput) MessageResult {
+	p := g.policyFor(in.Tenant)
+	r, err := p.OnMessage(ctx, in)
+	if g.fallback(in.Tenant, HookMessage, p, err) {
+		r, _ = g.def.OnMessage(ctx, in)
+	}
+	return r
+}
+
+// Route returns the next hop of a domain, cached per policy version.
+func (g *Guard) Route(ctx context.Context, in *RouteInput) Route {
+	p := g.policyFor(in.Tenant)
+	k := routeKey{p.Version(), in.Tenant, in.Campaign, in.Domain}
+	if r, ok := g.routes.get(k); ok {
+		return r
+	}
+	r, err := p.Route(ctx, in)
+	if g.fallback(in.Tenant, HookRoute, p, err) {
+		r, _ = g.def.Route(ctx, in)
+		return r // a fault is not cached: the next message asks again
+	}
+	g.routes.put(k, r)
+	return r
+}
+
+// SelectPool returns the egress pool for a message.
+func (g *Guard) SelectPool(ctx context.Context, in *PoolInput) string {
+	p := g.policyFor(in.Tenant)
+	r, err := p.SelectPool(ctx, in)
+	if g.fallback(in.Tenant, HookSelectPool, p, err) || r == "" {
+		r, _ = g.def.SelectPool(ctx, in)
+	}
+	return r
+}
+
+// Shape returns the limits of a path from the global policy, with unset
+// fields taken from the default shape, and the version that decided.
+func (g *Guard) Shape(ctx context.Context, in *ShapeInput) (Shape, string) {
+	p := g.policyFor("")
+	s, err := p.Shape(ctx, in)
+	if g.fallback("", HookShape, p, err) {
+		return g.def.Shape0(), g.def.Version()
+	}
+	return fillShape(s, g.def.Shape0()), p.Version()
+}
+
+// Version returns the version of the policy in force for tenant.
+func (g *Guard) Version(tenant string) string { return g.policyFor(tenant).Version() }
+
+func fillShape(s, d Shape) Shape {
+	if s.MaxConnections == 0 {
+		s.MaxConnections = d.MaxConnections
+	}
+	if s.RetryInitial == 0 {
+		s.RetryInitial = d.RetryInitial
+	}
+	if s.RetryMax == 0 {
+		s.RetryMax = d.RetryMax
+	}
+	if s.MaxAge == 0 {
+		s.MaxAge = d.MaxAge
+	}
+	if s.IdleTimeout == 0 {
+		s.IdleTimeout = d.IdleTimeout
+	}
+	if s.ConnectTimeout == 0 {
+		s.ConnectTimeout = d.ConnectTimeout
+	}
+	if s.CommandTimeout == 0 {
+		s.CommandTimeout = d.CommandTimeout
+	}
+	if s.DataTimeout == 0 {
+		s.DataTimeout = d.DataTimeout
+	}
+	return s
+}
+
+// Classify classifies a response for the tenant's policy, cached per
+// policy version and exact response.
+func (g *Guard) Classify(ctx context.Context, in *ClassifyInput) (Classification, string) {
+	p := g.policyFor(in.Tenant)
+	k := classifyKey{p.Version(), in.Tenant, in.Site, in.Domain, in.Source, in.Stage, in.Code, in.Enhanced, in.Text}
+	if c, ok := g.classFree.get(k); ok {
+		return c, p.Version()
+	}
+	c, err := p.Classify(ctx, in)
+	if g.fallback(in.Tenant, HookClassify, p, err) {
+		c, _ = g.def.Classify(ctx, in)
+		return c, g.def.Version()
+	}
+	if !ValidCategory(c.Category) {
+		c.Category = ClassifyResponse(in)
+	}
+	g.classFree.put(k, c)
+	return c, p.Version()
+}
+
+// boundedCache is a map that forgets everything when it grows past max: the
+// keys it holds are cheap to recompute, and a full reset is simpler and
+// cheaper per hit than LRU bookkeeping.
+type boundedCache[K comparable, V any] struct {
+	mu  sync.RWMutex
+	m   map[K]V
+	max int
+}
+
+func (c *boundedCache[K, V]) get(k K) (V, bool) {
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	return v, ok
+}
+
+func (c *boundedCache[K, V]) put(k K, v V) {
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = make(map[K]V)
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+}
