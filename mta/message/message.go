@@ -117,3 +117,9 @@ func (k QueueKey) String() string {
 	b.WriteString(k.Domain)
 	return b.String()
 }
+
+// WithDomain returns k for another recipient domain.
+func (k QueueKey) WithDomain(d string) QueueKey {
+	k.Domain = d
+	return k
+}

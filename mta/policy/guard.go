@@ -113,7 +113,9 @@ func (g *Guard) Route(ctx context.Context, in *RouteInput) Route {
 	r, err := p.Route(ctx, in)
 	if g.fallback(in.Tenant, HookRoute, p, err) {
 		r, _ = g.def.Route(ctx, in)
-		return r // a fault is not cached: the next message asks again
+		if !errors.Is(err, ErrNotImplemented) {
+			return r // a fault is not cached: the next message asks again
+		}
 	}
 	g.routes.put(k, r)
 	return r
@@ -182,7 +184,9 @@ func (g *Guard) Classify(ctx context.Context, in *ClassifyInput) (Classification
 	c, err := p.Classify(ctx, in)
 	if g.fallback(in.Tenant, HookClassify, p, err) {
 		c, _ = g.def.Classify(ctx, in)
-		return c, g.def.Version()
+		if !errors.Is(err, ErrNotImplemented) {
+			return c, g.def.Version()
+		}
 	}
 	if !ValidCategory(c.Category) {
 		c.Category = ClassifyResponse(in)
