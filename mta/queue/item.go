@@ -1,0 +1,63 @@
+package queue
+
+import (
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// Item is one message's recipients for one domain, waiting in a scheduled
+// queue. It is deliberately small: a queued message costs this plus its
+// share of the queue's map entry.
+type Item struct {
+	ID       message.ID
+	Rcpts    []uint16 // indices into the message's recipients, all of one domain
+	Attempts uint16
+	due      int64 // Unix nanoseconds
+	q        *Queue
+	idx      int // position in q.items, -1 when not queued
+}
+
+// NewItem returns an item due at due.
+func NewItem(id message.ID, rcpts []uint16, attempts int, due time.Time) *Item {
+	return &Item{ID: id, Rcpts: rcpts, Attempts: uint16(min(attempts, 65535)), due: due.UnixNano(), idx: -1}
+}
+
+// Due returns when the item is to be attempted.
+func (it *Item) Due() time.Time { return time.Unix(0, it.due) }
+
+// SetDue changes the due time of an item that is not queued.
+func (it *Item) SetDue(t time.Time) { it.due = t.UnixNano() }
+
+// Received returns the reception time of the message (encoded in its ID).
+func (it *Item) Received() time.Time { return it.ID.Time() }
+
+// itemHeap orders items by due time, then by ID (age) for fairness.
+type itemHeap []*Item
+
+func (h itemHeap) Len() int { return len(h) }
+func (h itemHeap) Less(i, j int) bool {
+	if h[i].due != h[j].due {
+		return h[i].due < h[j].due
+	}
+	return string(h[i].ID[:]) < string(h[j].ID[:])
+}
+func (h itemHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].idx = i
+	h[j].idx = j
+}
+func (h *itemHeap) Push(x any) {
+	it := x.(*Item)
+	it.idx = len(*h)
+	*h = append(*h, it)
+}
+func (h *itemHeap) Pop() any {
+	old := *h
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = nil
+	it.idx = -1
+	*h = old[:n-1]
+	return it
+}

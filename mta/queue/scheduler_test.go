@@ -1,0 +1,148 @@
+package queue
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// collector records what the scheduler hands out.
+type collector struct {
+	mu   sync.Mutex
+	got  []message.ID
+	keys []message.QueueKey
+	ch   chan struct{}
+}
+
+func (c *collector) dispatch(k message.QueueKey, it *Item) {
+	c.mu.Lock()
+	c.got = append(c.got, it.ID)
+	c.keys = append(c.keys, k)
+	c.mu.Unlock()
+	c.ch <- struct{}{}
+}
+
+func (c *collector) wait(t *testing.T, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.After(within)
+	for i := 0; i < n; i++ {
+		select {
+		case <-c.ch:
+		case <-deadline:
+			t.Fatalf("got %d of %d items within %v", i, n, within)
+		}
+	}
+}
+
+func idAt(n int) message.ID {
+	return message.NewID(time.Unix(int64(n), 0))
+}
+
+func TestSchedulerOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		due  []time.Duration // offsets from now, per item
+		want []int           // indices in hand-out order
+	}{
+		{"already due keep age order", []time.Duration{0, 0, 0}, []int{0, 1, 2}},
+		{"earlier due first", []time.Duration{60 * time.Millisecond, 20 * time.Millisecond, 0}, []int{2, 1, 0}},
+		{"past due before now", []time.Duration{-time.Hour, 30 * time.Millisecond}, []int{0, 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &collector{ch: make(chan struct{}, 100)}
+			s := New(c.dispatch)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			now := time.Now()
+			ids := make([]message.ID, len(tc.due))
+			for i, d := range tc.due {
+				ids[i] = idAt(i + 1)
+				s.Add(message.QueueKey{Domain: "example.com"}, NewItem(ids[i], []uint16{0}, 0, now.Add(d)))
+			}
+			go s.Run(ctx)
+			c.wait(t, len(tc.due), 2*time.Second)
+			for i, w := range tc.want {
+				if c.got[i] != ids[w] {
+					t.Fatalf("position %d: got item %v, want item %d", i, c.got[i], w)
+				}
+			}
+			if s.Len() != 0 {
+				t.Fatalf("Len = %d after hand-out, want 0", s.Len())
+			}
+		})
+	}
+}
+
+func TestSchedulerPause(t *testing.T) {
+	c := &collector{ch: make(chan struct{}, 100)}
+	s := New(c.dispatch)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	paused := message.QueueKey{Tenant: "a", Domain: "slow.example"}
+	free := message.QueueKey{Tenant: "a", Domain: "fast.example"}
+	s.Pause(paused, time.Now().Add(time.Hour))
+	s.Add(paused, NewItem(idAt(1), []uint16{0}, 0, time.Now()))
+	s.Add(free, NewItem(idAt(2), []uint16{0}, 0, time.Now()))
+	go s.Run(ctx)
+	c.wait(t, 1, time.Second)
+	select {
+	case <-c.ch:
+		t.Fatal("an item of a paused queue was handed out")
+	case <-time.After(100 * time.Millisecond):
+	}
+	if !s.Paused(paused) || s.Paused(free) {
+		t.Fatal("Paused reports the wrong queues")
+	}
+	s.Pause(paused, time.Time{})
+	c.wait(t, 1, time.Second)
+	if c.keys[1] != paused {
+		t.Fatalf("second item from %v, want %v", c.keys[1], paused)
+	}
+}
+
+func TestSchedulerTakeAndSummary(t *testing.T) {
+	s := New(func(message.QueueKey, *Item) {})
+	later := time.Now().Add(time.Hour)
+	for i := 0; i < 10; i++ {
+		d := "a.example"
+		if i%2 == 1 {
+			d = "b.example"
+		}
+		s.Add(message.QueueKey{Tenant: "t", Domain: d}, NewItem(idAt(i), []uint16{0}, 0, later))
+	}
+	sum := s.Summary()
+	if len(sum) != 2 || sum[0].Count+sum[1].Count != 10 {
+		t.Fatalf("summary = %+v, want 2 queues holding 10", sum)
+	}
+	got := s.Take(func(k message.QueueKey, _ *Item) bool { return k.Domain == "b.example" })
+	if len(got) != 5 || s.Len() != 5 {
+		t.Fatalf("Take returned %d and left %d, want 5 and 5", len(got), s.Len())
+	}
+	if sum := s.Summary(); len(sum) != 1 || sum[0].Key.Domain != "a.example" {
+		t.Fatalf("after Take summary = %+v, want only a.example", sum)
+	}
+}
+
+func BenchmarkAddDispatch(b *testing.B) {
+	var n int
+	done := make(chan struct{})
+	s := New(func(message.QueueKey, *Item) {
+		n++
+		if n == b.N {
+			close(done)
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	now := time.Now()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Add(message.QueueKey{Domain: "example.com"}, NewItem(idAt(i), []uint16{0}, 0, now))
+	}
+	<-done
+}
