@@ -2,6 +2,7 @@ package testdns
 
 import (
 	"net"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -18,9 +19,12 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	}
 	q := req.Question[0]
-	m, stall := s.answer(req, q)
+	m, stall, delay := s.answer(req, q)
 	if stall {
 		return
+	}
+	if delay > 0 {
+		time.Sleep(delay)
 	}
 	if _, udp := w.RemoteAddr().(*net.UDPAddr); udp {
 		size := dns.MinMsgSize
@@ -32,7 +36,7 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 	w.WriteMsg(m)
 }
 
-func (s *Server) answer(req *dns.Msg, q dns.Question) (*dns.Msg, bool) {
+func (s *Server) answer(req *dns.Msg, q dns.Question) (*dns.Msg, bool, time.Duration) {
 	k := rrKey{canon(q.Name), q.Qtype}
 	m := new(dns.Msg)
 	m.SetReply(req)
@@ -41,11 +45,12 @@ func (s *Server) answer(req *dns.Msg, q dns.Question) (*dns.Msg, bool) {
 	defer s.mu.Unlock()
 	s.queries[k]++
 	if s.stalled[k.name] {
-		return nil, true
+		return nil, true, 0
 	}
+	delay := s.delays[k.name]
 	if rc, ok := s.rcodes[k.name]; ok {
 		m.Rcode = rc
-		return m, false
+		return m, false, delay
 	}
 	rrs := s.rrs[k]
 	for _, rr := range rrs {
@@ -59,7 +64,7 @@ func (s *Server) answer(req *dns.Msg, q dns.Question) (*dns.Msg, bool) {
 		}
 		m.Ns = []dns.RR{soa(k.name)}
 	}
-	return m, false
+	return m, false, delay
 }
 
 func soa(name string) dns.RR {

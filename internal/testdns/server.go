@@ -38,6 +38,7 @@ type Server struct {
 	names   map[string]int // records per name, to tell NODATA from NXDOMAIN
 	rcodes  map[string]int
 	stalled map[string]bool
+	delays  map[string]time.Duration
 	queries map[rrKey]int
 }
 
@@ -50,6 +51,7 @@ func Start(t testing.TB) *Server {
 		names:   map[string]int{},
 		rcodes:  map[string]int{},
 		stalled: map[string]bool{},
+		delays:  map[string]time.Duration{},
 		queries: map[rrKey]int{},
 	}
 	pc, ln, err := listenPair()
@@ -180,6 +182,18 @@ func (s *Server) setStall(name string, on bool) {
 	} else {
 		delete(s.stalled, canon(name))
 	}
+}
+
+// Delay holds every answer for name by d (0 clears it), so that a test can
+// have queries overlap.
+func (s *Server) Delay(name string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.delays, canon(name))
+		return
+	}
+	s.delays[canon(name)] = d
 }
 
 // Clear removes every record of name; it answers NXDOMAIN afterwards.

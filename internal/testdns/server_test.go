@@ -163,3 +163,16 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("TotalQueries = %d, want 160", got)
 	}
 }
+
+func TestDelay(t *testing.T) {
+	s := Start(t)
+	s.SetA("d.test", 60, "127.0.0.1")
+	s.Delay("d.test", 150*time.Millisecond)
+	start := time.Now()
+	query(t, s, "udp", "d.test", dns.TypeA)
+	if el := time.Since(start); el < 150*time.Millisecond {
+		t.Errorf("delayed answer came after %v", el)
+	}
+	s.Delay("d.test", 0)
+	query(t, s, "udp", "d.test", dns.TypeA)
+}
