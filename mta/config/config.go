@@ -1,0 +1,170 @@
+package config
+
+import (
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// Config is a validated configuration. Its zero value is not useful: start
+// from Default, Parse or Load.
+type Config struct {
+	Hostname  string     // hostname: EHLO/banner name and the default source EHLO
+	SpoolDir  string     // spool_dir
+	LogLevel  slog.Level // log_level
+	LogFormat string     // log_format: "text" or "json"
+
+	SMTP     SMTP
+	Admin    Admin
+	HTTP     HTTP
+	Delivery Delivery
+	Queue    Queue
+	Policy   Policy
+	Records  Records
+
+	Routes  []Route  // [[route]], in file order
+	Tenants []Tenant // [[tenant]]
+	Sources []Source // [[source]]; never empty after Parse
+	Pools   []Pool   // [[pool]]; always holds a pool named "default" after Parse
+}
+
+// SMTP is the [smtp] section: the submission and relay listener.
+type SMTP struct {
+	Listen         []netip.AddrPort // listen; port 0 picks a free port
+	MaxMessageSize int64            // max_message_size, bytes
+	MaxRecipients  int              // max_recipients per message
+	MaxConnections int              // max_connections, all clients together
+	MaxLineLength  int              // max_line_length, bytes, CRLF included
+	CommandTimeout time.Duration    // command_timeout
+	DataTimeout    time.Duration    // data_timeout
+	RelayNetworks  []netip.Prefix   // relay_networks: may relay without AUTH
+	TLSCert        string           // tls_cert, PEM file; "" with TLSKey "" = self-signed
+	TLSKey         string           // tls_key, PEM file
+	AuthRequireTLS bool             // auth_require_tls; loopback clients are exempt
+	MinFreeDisk    int64            // min_free_disk, bytes: below it reception answers 452
+}
+
+// Admin is the [admin] section: the admin HTTP API used by the CLI.
+type Admin struct {
+	Listen netip.AddrPort // listen; invalid (zero) = off
+	Token  string         // token: bearer token; "" = none (loopback only)
+}
+
+// HTTP is the [http] section: the HTTP injection API.
+type HTTP struct {
+	Listen netip.AddrPort // listen; invalid (zero) = off
+}
+
+// Delivery is the [delivery] section: outbound SMTP.
+type Delivery struct {
+	Port                  uint16         // port of MX hosts and of route hosts without one
+	DNSServer             netip.AddrPort // dns_server; invalid (zero) = system resolver
+	DNSTimeout            time.Duration  // dns_timeout
+	ConnectTimeout        time.Duration  // connect_timeout
+	CommandTimeout        time.Duration  // command_timeout
+	DataTimeout           time.Duration  // data_timeout
+	MaxConnectionsPerPath int            // max_connections_per_path
+	TLS                   policy.TLSMode // tls
+}
+
+// Queue is the [queue] section: the default retry schedule and expiry.
+type Queue struct {
+	RetryInitial time.Duration // retry_initial, then doubling
+	RetryMax     time.Duration // retry_max: cap of the delay
+	MaxAge       time.Duration // max_age: expiry
+	RetryJitter  float64       // retry_jitter: fraction in [0, 1)
+}
+
+// Policy is the [policy] section: the WebAssembly policy host.
+type Policy struct {
+	Global      string        // global: .wasm file; "" = built-in default policy
+	CallTimeout time.Duration // call_timeout: deadline of one hook call
+	MemoryLimit int64         // memory_limit, bytes per instance (multiple of 64 KiB)
+	Instances   int           // instances: pool size per module
+}
+
+// Records is the [records] section: the JSON-lines event log.
+type Records struct {
+	Path string // path; default <spool_dir>/records.jsonl
+}
+
+// Route is one [[route]]: a static next hop (smart host) for a domain.
+type Route struct {
+	Domain       string   // lowercased domain, or "*" for every domain
+	Hosts        []string // host or host:port, tried in order
+	AuthUser     string   // auth_user for SMTP AUTH at the smart host
+	AuthPassword string   // auth_password
+}
+
+// Tenant is one [[tenant]]: a sender with its credentials and limits.
+type Tenant struct {
+	Name              string
+	SMTPUsers         []SMTPUser
+	APITokensSHA256   [][32]byte // api_tokens_sha256, decoded
+	Policy            string     // policy: .wasm file loaded at start; "" = global
+	DefaultPool       string     // default_pool; "" = "default"
+	MaxMessageSize    int64      // max_message_size; 0 = smtp.max_message_size
+	MaxRecipients     int        // max_recipients; 0 = smtp.max_recipients
+	MessagesPerMinute int        // messages_per_minute; 0 = unlimited
+}
+
+// SMTPUser is one login of a tenant (tenant.smtp_users).
+type SMTPUser struct {
+	Username     string
+	PasswordHash string // bcrypt ($2a$, $2b$, $2y$)
+}
+
+// Source is one [[source]]: an egress address and EHLO name.
+type Source struct {
+	Name    string
+	Address netip.Addr // address to bind; invalid (zero) = any
+	EHLO    string     // ehlo; default Hostname
+}
+
+// Pool is one [[pool]]: a weighted set of sources.
+type Pool struct {
+	Name    string
+	Sources []PoolSource
+}
+
+// PoolSource is one member of a pool.
+type PoolSource struct {
+	Name   string // a Source name
+	Weight int    // share of the pool's traffic, >= 1
+}
+
+// DefaultName names the source and pool created when the file has none, and
+// the pool of messages whose tenant has no default_pool.
+const DefaultName = "default"
+
+// Tenant returns the tenant with that name, or nil.
+func (c *Config) Tenant(name string) *Tenant {
+	for i := range c.Tenants {
+		if c.Tenants[i].Name == name {
+			return &c.Tenants[i]
+		}
+	}
+	return nil
+}
+
+// Source returns the source with that name, or nil.
+func (c *Config) Source(name string) *Source {
+	for i := range c.Sources {
+		if c.Sources[i].Name == name {
+			return &c.Sources[i]
+		}
+	}
+	return nil
+}
+
+// Pool returns the pool with that name, or nil.
+func (c *Config) Pool(name string) *Pool {
+	for i := range c.Pools {
+		if c.Pools[i].Name == name {
+			return &c.Pools[i]
+		}
+	}
+	return nil
+}

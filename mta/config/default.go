@@ -1,0 +1,109 @@
+package config
+
+import (
+	"log/slog"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// Sizes in bytes.
+const (
+	KiB int64 = 1 << 10
+	MiB int64 = 1 << 20
+	GiB int64 = 1 << 30
+)
+
+// Day is the unit behind the "d" suffix of durations.
+const Day = 24 * time.Hour
+
+// Default returns the embedded configuration: what `wasmta serve` runs with
+// when it is given no file.
+func Default() *Config {
+	c := base()
+	c.complete()
+	return c
+}
+
+// base is the configuration before a file is applied: every scalar default,
+// but no derived values (those depend on keys the file may set).
+func base() *Config {
+	return &Config{
+		Hostname:  defaultHostname(),
+		SpoolDir:  "./data",
+		LogLevel:  slog.LevelInfo,
+		LogFormat: "text",
+		SMTP: SMTP{
+			Listen:         []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:2525")},
+			MaxMessageSize: 50 * MiB,
+			MaxRecipients:  1000,
+			MaxConnections: 1000,
+			MaxLineLength:  4096,
+			CommandTimeout: 5 * time.Minute,
+			DataTimeout:    10 * time.Minute,
+			RelayNetworks: []netip.Prefix{
+				netip.MustParsePrefix("127.0.0.0/8"),
+				netip.MustParsePrefix("::1/128"),
+			},
+			AuthRequireTLS: true,
+			MinFreeDisk:    256 * MiB,
+		},
+		Admin: Admin{Listen: netip.MustParseAddrPort("127.0.0.1:8025")},
+		Delivery: Delivery{
+			Port:                  25,
+			DNSTimeout:            5 * time.Second,
+			ConnectTimeout:        60 * time.Second,
+			CommandTimeout:        5 * time.Minute,
+			DataTimeout:           10 * time.Minute,
+			MaxConnectionsPerPath: 32,
+			TLS:                   policy.TLSOpportunistic,
+		},
+		Queue: Queue{
+			RetryInitial: 20 * time.Minute,
+			RetryMax:     4 * time.Hour,
+			MaxAge:       7 * Day,
+			RetryJitter:  0.2,
+		},
+		Policy: Policy{
+			CallTimeout: 5 * time.Millisecond,
+			MemoryLimit: 64 * MiB,
+			Instances:   runtime.GOMAXPROCS(0) * 2,
+		},
+	}
+}
+
+// complete fills the values that derive from other keys.
+func (c *Config) complete() {
+	if c.Records.Path == "" {
+		c.Records.Path = filepath.Join(c.SpoolDir, "records.jsonl")
+	}
+	if len(c.Sources) == 0 {
+		c.Sources = []Source{{Name: DefaultName}}
+	}
+	for i := range c.Sources {
+		if c.Sources[i].EHLO == "" {
+			c.Sources[i].EHLO = c.Hostname
+		}
+	}
+	if len(c.Pools) == 0 {
+		members := make([]PoolSource, len(c.Sources))
+		for i, s := range c.Sources {
+			members[i] = PoolSource{Name: s.Name, Weight: 1}
+		}
+		c.Pools = []Pool{{Name: DefaultName, Sources: members}}
+	}
+}
+
+// defaultHostname is the machine's name, or "localhost" when it has none
+// that could stand in an EHLO command.
+func defaultHostname() string {
+	h, err := os.Hostname()
+	if err != nil || !validHostname(h) {
+		return "localhost"
+	}
+	return h
+}

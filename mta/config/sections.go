@@ -1,0 +1,205 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+const maxInt = math.MaxInt
+
+func readTop(t *table, c *Config) {
+	if t.str("hostname", &c.Hostname) && !validHostname(c.Hostname) {
+		t.p.add("hostname", "%q is not a host name", c.Hostname)
+	}
+	if t.str("spool_dir", &c.SpoolDir) && c.SpoolDir == "" {
+		t.p.add("spool_dir", "must not be empty")
+	}
+	var level string
+	if t.str("log_level", &level) {
+		if l, ok := logLevels[level]; ok {
+			c.LogLevel = l
+		} else {
+			t.p.add("log_level", "%q is not one of debug, info, warn, error", level)
+		}
+	}
+	if t.str("log_format", &c.LogFormat) && c.LogFormat != "text" && c.LogFormat != "json" {
+		t.p.add("log_format", "%q is not one of text, json", c.LogFormat)
+	}
+}
+
+var logLevels = map[string]slog.Level{
+	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,
+}
+
+func readSMTP(t *table, s *SMTP) {
+	var listen []string
+	if t.strings("listen", &listen) {
+		s.Listen = s.Listen[:0:0]
+		for i, a := range listen {
+			// A failed entry stays as an invalid value so that later
+			// problems name the right index.
+			ap, _ := parseListen(t, fmt.Sprintf("listen[%d]", i), a)
+			s.Listen = append(s.Listen, ap)
+		}
+	}
+	t.size("max_message_size", &s.MaxMessageSize, 1*KiB)
+	t.integer("max_recipients", &s.MaxRecipients, 1, maxInt)
+	t.integer("max_connections", &s.MaxConnections, 1, maxInt)
+	// RFC 5321 4.5.3.1.6: a text line of 1000 octets must be accepted.
+	t.integer("max_line_length", &s.MaxLineLength, 1000, int(MiB))
+	t.duration("command_timeout", &s.CommandTimeout, time.Second)
+	t.duration("data_timeout", &s.DataTimeout, time.Second)
+	var nets []string
+	if t.strings("relay_networks", &nets) {
+		s.RelayNetworks = s.RelayNetworks[:0:0]
+		for i, n := range nets {
+			p, _ := parseNetwork(t, fmt.Sprintf("relay_networks[%d]", i), n)
+			s.RelayNetworks = append(s.RelayNetworks, p)
+		}
+	}
+	t.str("tls_cert", &s.TLSCert)
+	t.str("tls_key", &s.TLSKey)
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		t.p.add(t.key("tls_cert"), "tls_cert and tls_key must be set together (or both left empty for a self-signed certificate)")
+	}
+	t.boolean("auth_require_tls", &s.AuthRequireTLS)
+	t.size("min_free_disk", &s.MinFreeDisk, 0)
+}
+
+// parseListen reads an ip:port to listen on; port 0 picks a free port.
+func parseListen(t *table, k, s string) (netip.AddrPort, bool) {
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil || ap.Addr().Zone() != "" {
+		t.p.add(t.key(k), "%q is not an ip:port address (e.g. 127.0.0.1:2525, 0.0.0.0:2525, [::]:2525)", s)
+		return netip.AddrPort{}, false
+	}
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
+}
+
+// parseOptionalListen is parseListen where "" means "off".
+func parseOptionalListen(t *table, k string, dst *netip.AddrPort) {
+	var s string
+	if !t.str(k, &s) {
+		return
+	}
+	if s == "" {
+		*dst = netip.AddrPort{}
+		return
+	}
+	if ap, ok := parseListen(t, k, s); ok {
+		*dst = ap
+	}
+}
+
+// parseNetwork reads a CIDR prefix, or a bare address meaning that one host.
+func parseNetwork(t *table, k, s string) (netip.Prefix, bool) {
+	if a, err := netip.ParseAddr(s); err == nil && a.Zone() == "" {
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		t.p.add(t.key(k), "%q is not a network (e.g. 10.0.0.0/8, 2001:db8::/32, 192.0.2.7)", s)
+		return netip.Prefix{}, false
+	}
+	if p.Addr().Is4In6() {
+		p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p.Masked(), true
+}
+
+func readAdmin(t *table, a *Admin) {
+	parseOptionalListen(t, "listen", &a.Listen)
+	if t.str("token", &a.Token) && a.Token != "" && len(a.Token) < 16 {
+		t.p.add(t.key("token"), "too short (use at least 16 characters)")
+	}
+	if a.Token == "" && a.Listen.IsValid() && !a.Listen.Addr().IsLoopback() {
+		t.p.add(t.key("token"), "must be set when admin.listen (%v) is not a loopback address", a.Listen)
+	}
+}
+
+func readHTTP(t *table, h *HTTP) {
+	parseOptionalListen(t, "listen", &h.Listen)
+}
+
+var tlsModes = map[string]policy.TLSMode{
+	"opportunistic":   policy.TLSOpportunistic,
+	"required":        policy.TLSRequired,
+	"required_verify": policy.TLSRequiredVerify,
+	"disabled":        policy.TLSDisabled,
+}
+
+func readDelivery(t *table, d *Delivery) {
+	port := int(d.Port)
+	t.integer("port", &port, 1, 65535)
+	d.Port = uint16(port)
+	var dns string
+	if t.str("dns_server", &dns) {
+		d.DNSServer = netip.AddrPort{}
+		if dns != "" {
+			parseDNSServer(t, dns, &d.DNSServer)
+		}
+	}
+	t.duration("dns_timeout", &d.DNSTimeout, time.Millisecond)
+	t.duration("connect_timeout", &d.ConnectTimeout, time.Millisecond)
+	t.duration("command_timeout", &d.CommandTimeout, time.Millisecond)
+	t.duration("data_timeout", &d.DataTimeout, time.Millisecond)
+	t.integer("max_connections_per_path", &d.MaxConnectionsPerPath, 1, maxInt)
+	var mode string
+	if t.str("tls", &mode) {
+		if m, ok := tlsModes[mode]; ok {
+			d.TLS = m
+		} else {
+			t.p.add(t.key("tls"), "%q is not one of opportunistic, required, required_verify, disabled", mode)
+		}
+	}
+}
+
+// parseDNSServer reads ip or ip:port (port 53 by default).
+func parseDNSServer(t *table, s string, dst *netip.AddrPort) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		*dst = netip.AddrPortFrom(a.Unmap(), 53)
+		return
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil || ap.Port() == 0 {
+		t.p.add(t.key("dns_server"), "%q is not an ip or ip:port (e.g. 127.0.0.1:5353, [::1]:53, 9.9.9.9)", s)
+		return
+	}
+	*dst = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}
+
+func readQueue(t *table, q *Queue) {
+	t.duration("retry_initial", &q.RetryInitial, time.Millisecond)
+	t.duration("retry_max", &q.RetryMax, time.Millisecond)
+	t.duration("max_age", &q.MaxAge, time.Millisecond)
+	t.fraction("retry_jitter", &q.RetryJitter)
+	if q.RetryMax < q.RetryInitial {
+		t.p.add(t.key("retry_max"), "%v is shorter than retry_initial (%v)", q.RetryMax, q.RetryInitial)
+	}
+}
+
+// wasmPage is the unit of WebAssembly memory.
+const wasmPage = 64 * KiB
+
+func readPolicy(t *table, p *Policy) {
+	t.str("global", &p.Global)
+	t.duration("call_timeout", &p.CallTimeout, time.Microsecond)
+	t.size("memory_limit", &p.MemoryLimit, wasmPage)
+	if p.MemoryLimit%wasmPage != 0 || p.MemoryLimit > 4*GiB {
+		t.p.add(t.key("memory_limit"), "%d bytes is not a whole number of 64KiB wasm pages up to 4GiB", p.MemoryLimit)
+	}
+	t.integer("instances", &p.Instances, 1, 4096)
+}
+
+func readRecords(t *table, r *Records) {
+	if t.str("path", &r.Path) && strings.TrimSpace(r.Path) == "" {
+		t.p.add(t.key("path"), "must not be empty (leave the key out for <spool_dir>/records.jsonl)")
+	}
+}
