@@ -1,0 +1,129 @@
+//go:build wasip1
+
+package wasmta
+
+// Each call* reads the hook's inputs, runs the registered handler and
+// writes its results; it returns the handler's "decided" flag.
+
+// peer reads the inputs common to the reception hooks; indexes of the
+// spans: addr, ip, helo, auth_user, tenant, sender.
+func (r *reader) peer() (spans [6]int, tls bool) {
+	spans[0] = r.str("peer.addr")
+	spans[1] = r.str("peer.ip")
+	spans[2] = r.str("peer.helo")
+	spans[3] = r.str("peer.auth_user")
+	spans[4] = r.str("tenant")
+	spans[5] = r.str("sender")
+	return spans, r.int("peer.tls") == 1
+}
+
+func (r *reader) peerValue(spans [6]int, tls bool) Peer {
+	return Peer{Addr: r.s(spans[0]), IP: r.s(spans[1]), Helo: r.s(spans[2]), AuthUser: r.s(spans[3]), TLS: tls}
+}
+
+func callMailFrom(r *reader, w *writer) bool {
+	p, tls := r.peer()
+	r.text()
+	in := MailFromInput{Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5])}
+	res, ok := onMailFrom(&in)
+	if ok {
+		w.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
+	}
+	return ok
+}
+
+func callRcpt(r *reader, w *writer) bool {
+	p, tls := r.peer()
+	campaign, rcpt := r.str("campaign"), r.str("recipient")
+	r.text()
+	in := RcptInput{
+		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
+		Campaign: r.s(campaign), Recipient: r.s(rcpt),
+	}
+	res, ok := onRcpt(&in)
+	if ok {
+		w.reply(res.Reject)
+	}
+	return ok
+}
+
+func callMessage(r *reader, w *writer) bool {
+	p, tls := r.peer()
+	campaign, header := r.str("campaign"), r.str("header")
+	rfirst, rn := r.list("recipients")
+	mfirst, mn := r.meta()
+	size := r.int("size")
+	r.text()
+	in := MessageInput{
+		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
+		Campaign: r.s(campaign), Recipients: r.strings(rfirst, rn), Size: size,
+		Header: r.s(header), Meta: r.metaMap(mfirst, mn),
+	}
+	res, ok := onMessage(&in)
+	if ok {
+		w.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
+		for _, h := range res.AddHeaders {
+			w.family("header.", h.Name, h.Value)
+		}
+		w.str("dkim", res.DKIM)
+	}
+	return ok
+}
+
+func callRoute(r *reader, w *writer) bool {
+	tenant, campaign, domain := r.str("tenant"), r.str("campaign"), r.str("domain")
+	r.text()
+	in := RouteInput{Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain)}
+	res, ok := onRoute(&in)
+	if ok {
+		w.route(&res)
+	}
+	return ok
+}
+
+func callSelectPool(r *reader, w *writer) bool {
+	tenant, campaign, domain, site := r.str("tenant"), r.str("campaign"), r.str("domain"), r.str("site")
+	mfirst, mn := r.meta()
+	r.text()
+	in := PoolInput{
+		Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain),
+		Site: r.s(site), Meta: r.metaMap(mfirst, mn),
+	}
+	pool, ok := onPool(&in)
+	if ok {
+		w.str("pool", pool)
+	}
+	return ok
+}
+
+func callShape(r *reader, w *writer) bool {
+	source, pool, site, domain := r.str("source"), r.str("pool"), r.str("site"), r.str("domain")
+	provider := r.str("provider")
+	mxFirst, mxN := r.list("mx_hosts")
+	r.text()
+	in := ShapeInput{
+		Source: r.s(source), Pool: r.s(pool), Site: r.s(site), Domain: r.s(domain),
+		MXHosts: r.strings(mxFirst, mxN), Provider: r.s(provider),
+	}
+	res, ok := onShape(&in)
+	if ok {
+		w.shape(&res)
+	}
+	return ok
+}
+
+func callClassify(r *reader, w *writer) bool {
+	tenant, site, domain, source := r.str("tenant"), r.str("site"), r.str("domain"), r.str("source")
+	stage, enhanced, text := r.str("stage"), r.str("enhanced"), r.str("text")
+	code := r.int("code")
+	r.text()
+	in := ClassifyInput{
+		Tenant: r.s(tenant), Site: r.s(site), Domain: r.s(domain), Source: r.s(source),
+		Stage: r.s(stage), Code: int(code), Enhanced: r.s(enhanced), Text: r.s(text),
+	}
+	res, ok := onClassify(&in)
+	if ok {
+		w.classification(&res)
+	}
+	return ok
+}

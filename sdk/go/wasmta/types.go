@@ -1,0 +1,214 @@
+package wasmta
+
+import "time"
+
+// Peer is the SMTP client (or HTTP injector) of a reception hook.
+type Peer struct {
+	Addr     string // ip:port ([v6]:port for IPv6)
+	IP       string // without the port
+	Helo     string // HELO/EHLO name, "" for HTTP
+	AuthUser string // "" when not authenticated
+	TLS      bool
+}
+
+// Reply is an SMTP rejection chosen by a reception hook.
+type Reply struct {
+	Code     int    // 400–599
+	Enhanced string // e.g. "5.7.1"; "" derives it from Code
+	Text     string // one line; "" = a standard text
+}
+
+// MailFromInput is the input of on_mail_from.
+type MailFromInput struct {
+	Peer   Peer
+	Tenant string // tenant so far ("" when unknown)
+	Sender string // envelope sender, "" for the null sender
+}
+
+// MailFromResult is the decision of on_mail_from. A nil Reject accepts;
+// non-empty Tenant/Campaign replace the session's; Meta sets metadata.
+type MailFromResult struct {
+	Reject   *Reply
+	Tenant   string
+	Campaign string
+	Meta     map[string]string
+}
+
+// RcptInput is the input of on_rcpt.
+type RcptInput struct {
+	Peer      Peer
+	Tenant    string
+	Campaign  string
+	Sender    string
+	Recipient string // the RCPT TO address being decided
+}
+
+// RcptResult is the decision of on_rcpt. A nil Reject accepts.
+type RcptResult struct {
+	Reject *Reply
+}
+
+// MessageInput is the input of on_message, once the whole message is
+// received and before it is spooled.
+type MessageInput struct {
+	Peer       Peer
+	Tenant     string
+	Campaign   string
+	Sender     string
+	Recipients []string
+	Size       int64
+	Header     string // raw header block, CRLF line endings, no blank line
+	Meta       map[string]string
+}
+
+// HeaderField is one header field to add to a message.
+type HeaderField struct {
+	Name  string
+	Value string
+}
+
+// MessageResult is the decision of on_message.
+type MessageResult struct {
+	Reject     *Reply
+	Tenant     string // non-empty replaces
+	Campaign   string // non-empty replaces
+	Meta       map[string]string
+	AddHeaders []HeaderField
+	// DKIM is "" (configured default), "off", "DOMAIN" or "DOMAIN:SELECTOR".
+	DKIM string
+}
+
+// RouteInput is the input of route. The decision is cached per module
+// version, so it must depend only on these fields.
+type RouteInput struct {
+	Tenant   string
+	Campaign string
+	Domain   string // recipient domain, lowercase
+}
+
+// Route is the next hop of a recipient domain. The zero Route means "MX
+// lookup of the recipient domain". Set at most one of MXDomain and Hosts.
+type Route struct {
+	MXDomain string   // deliver to the MX hosts of this routing domain
+	Hosts    []string // deliver to these hosts in order (smart host), at most 16
+}
+
+// PoolInput is the input of select_pool.
+type PoolInput struct {
+	Tenant   string
+	Campaign string
+	Domain   string
+	Site     string // destination site (the MX host set of Domain)
+	Meta     map[string]string
+}
+
+// ShapeInput is the input of shape: one egress path (source, site).
+type ShapeInput struct {
+	Source   string
+	Pool     string
+	Site     string
+	Domain   string   // one recipient domain of the site
+	MXHosts  []string // lowercase, in preference order
+	Provider string   // "gmail", "yahoo", "microsoft", "apple", ... or ""
+}
+
+// TLS modes of a Shape.
+const (
+	TLSOpportunistic  = "opportunistic"
+	TLSRequired       = "required"
+	TLSRequiredVerify = "required_verify"
+	TLSDisabled       = "disabled"
+)
+
+// Shape is the set of limits of an egress path. A zero field is unset: "no
+// limit" for limits, the engine's default for timeouts and retries.
+// Durations are sent in whole milliseconds.
+type Shape struct {
+	MaxConnections        int
+	MessagesPerSecond     float64
+	MessageBurst          int
+	ConnectionsPerSecond  float64
+	MessagesPerConnection int
+	IdleTimeout           time.Duration
+	TLS                   string // one of the TLS* constants, "" = opportunistic
+	RetryInitial          time.Duration
+	RetryMax              time.Duration
+	MaxAge                time.Duration
+	ConnectTimeout        time.Duration
+	CommandTimeout        time.Duration
+	DataTimeout           time.Duration
+}
+
+// ClassifyInput is the input of classify: one non-2xx response or
+// connection failure. The decision is cached per module version on (site,
+// stage, code, enhanced, text), so it must depend only on these fields.
+type ClassifyInput struct {
+	Tenant   string // "" for path-level failures
+	Site     string
+	Domain   string
+	Source   string
+	Stage    string // "connect", "ehlo", "starttls", "mail", "rcpt", "data"
+	Code     int    // 0 for a connection failure
+	Enhanced string // e.g. "4.7.28", "" when absent
+	Text     string // reply lines joined with "\n", or the connection error
+}
+
+// Actions of a Classification.
+const (
+	ActionDefault = "default" // 4xx and connection failures retry, 5xx bounce
+	ActionRetry   = "retry"
+	ActionBounce  = "bounce"
+)
+
+// Scopes of a traffic-control action.
+const (
+	ScopeNone   = "none"
+	ScopePath   = "path"   // this egress source to this site
+	ScopeSite   = "site"   // this site from every source
+	ScopeSource = "source" // this source to every site
+	ScopeTenant = "tenant" // this tenant's messages to this site
+)
+
+// Classification is the decision of classify. Traffic control (Suspend,
+// RateFactor, MaxConnections) applies to Scope for Duration once Threshold
+// such responses were seen within Window.
+type Classification struct {
+	Category       string // one of Categories; "" = Other
+	Action         string // one of the Action* constants; "" = default
+	Scope          string // one of the Scope* constants; "" = none
+	Suspend        bool
+	RateFactor     float64 // 0 = unchanged, else strictly between 0 and 1
+	MaxConnections int     // 0 = unchanged
+	Duration       time.Duration
+	Threshold      int
+	Window         time.Duration
+}
+
+// Bounce categories (ABI.md section 3.5), exact spelling.
+const (
+	InvalidRecipient     = "InvalidRecipient"
+	InactiveMailbox      = "InactiveMailbox"
+	QuotaIssues          = "QuotaIssues"
+	BadDomain            = "BadDomain"
+	BadConnection        = "BadConnection"
+	SpamBlock            = "SpamBlock"
+	SpamContent          = "SpamContent"
+	Virus                = "Virus"
+	PolicyRelated        = "PolicyRelated"
+	AuthenticationFailed = "AuthenticationFailed"
+	RateLimited          = "RateLimited"
+	MessageExpired       = "MessageExpired"
+	MessageTooLarge      = "MessageTooLarge"
+	RoutingErrors        = "RoutingErrors"
+	ProtocolErrors       = "ProtocolErrors"
+	TransientFailure     = "TransientFailure"
+	Other                = "Other"
+)
+
+// Categories lists every category of ABI v1, in documentation order.
+var Categories = []string{
+	InvalidRecipient, InactiveMailbox, QuotaIssues, BadDomain, BadConnection,
+	SpamBlock, SpamContent, Virus, PolicyRelated, AuthenticationFailed,
+	RateLimited, MessageExpired, MessageTooLarge, RoutingErrors,
+	ProtocolErrors, TransientFailure, Other,
+}

@@ -1,0 +1,127 @@
+package wasmta
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRouteValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		route Route
+		bad   string // substring of the error, "" = valid
+	}{
+		{"zero is MX", Route{}, ""},
+		{"mx domain", Route{MXDomain: "mx.example.net"}, ""},
+		{"hosts", Route{Hosts: []string{"relay.example.net:2525", "192.0.2.1", "[2001:db8::1]:25", "2001:db8::2"}}, ""},
+		{"both", Route{MXDomain: "a.example", Hosts: []string{"b.example"}}, "both set"},
+		{"bad port", Route{Hosts: []string{"relay.example.net:0"}}, "host"},
+		{"bad domain", Route{MXDomain: "-x.example"}, "mx_domain"},
+		{"too many", Route{Hosts: strings.Fields(strings.Repeat("h.example ", 17))}, "at most 16"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkErr(t, tc.route.Validate(), tc.bad) })
+	}
+}
+
+func TestClassificationValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    Classification
+		bad  string
+	}{
+		{"category only", Classification{Category: RateLimited}, ""},
+		{"suspend path", Classification{Category: RateLimited, Scope: ScopePath, Suspend: true, Duration: time.Hour}, ""},
+		{"halve rate", Classification{Scope: ScopeSite, RateFactor: 0.5, Duration: 30 * time.Minute, Threshold: 5, Window: time.Minute}, ""},
+		{"unknown category", Classification{Category: "Throttled"}, "category"},
+		{"unknown action", Classification{Action: "drop"}, "action"},
+		{"factor 1", Classification{Scope: ScopePath, RateFactor: 1, Duration: time.Minute}, "rate_factor"},
+		{"scope without control", Classification{Scope: ScopePath, Duration: time.Minute}, "scope set"},
+		{"scope without duration", Classification{Scope: ScopePath, Suspend: true}, "scope set"},
+		{"control without scope", Classification{Suspend: true, Duration: time.Minute}, "without a scope"},
+		{"duration past 7d", Classification{Scope: ScopePath, Suspend: true, Duration: 8 * 24 * time.Hour}, "duration_ms"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkErr(t, tc.c.Validate(), tc.bad) })
+	}
+}
+
+func TestShapeValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		s    Shape
+		bad  string
+	}{
+		{"zero", Shape{}, ""},
+		{"typical", Shape{MaxConnections: 5, MessagesPerSecond: 10, TLS: TLSRequired, RetryInitial: time.Minute, RetryMax: time.Hour}, ""},
+		{"too many connections", Shape{MaxConnections: 10001}, "max_connections"},
+		{"bad tls", Shape{TLS: "always"}, "tls"},
+		{"retry max below initial", Shape{RetryInitial: time.Hour, RetryMax: time.Minute}, "retry_max_ms"},
+		{"negative rate", Shape{MessagesPerSecond: -1}, "messages_per_second"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkErr(t, tc.s.Validate(), tc.bad) })
+	}
+}
+
+func TestReceptionValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    MessageResult
+		bad  string
+	}{
+		{"accept", MessageResult{}, ""},
+		{"reject", MessageResult{Reject: &Reply{Code: 550, Enhanced: "5.7.1", Text: "no"}}, ""},
+		{"code out of range", MessageResult{Reject: &Reply{Code: 250}}, "reject.code"},
+		{"enhanced class mismatch", MessageResult{Reject: &Reply{Code: 450, Enhanced: "5.7.1"}}, "reject.enhanced"},
+		{"text with newline", MessageResult{Reject: &Reply{Code: 550, Text: "a\nb"}}, "reject.text"},
+		{"tenant with space", MessageResult{Tenant: "a b"}, "tenant"},
+		{"header with colon", MessageResult{AddHeaders: []HeaderField{{"X:Y", "v"}}}, "header name"},
+		{"dkim selector", MessageResult{DKIM: "example.org:s1"}, ""},
+		{"dkim bad", MessageResult{DKIM: "exa mple.org"}, "dkim"},
+	} {
+		t.Run(tc.name, func(t *testing.T) { checkErr(t, tc.r.Validate(), tc.bad) })
+	}
+}
+
+func TestHeaderValue(t *testing.T) {
+	in := MessageInput{Header: "From: a@example.org\r\nSubject: hello\r\n  folded world\r\nX-Tag:  t1 \r\nx-tag: t2"}
+	for _, tc := range []struct{ name, want string }{
+		{"subject", "hello  folded world"},
+		{"x-TAG", "t1"},
+		{"from", "a@example.org"},
+	} {
+		got, ok := in.HeaderValue(tc.name)
+		if !ok || got != tc.want {
+			t.Errorf("HeaderValue(%q) = %q, %v; want %q", tc.name, got, ok, tc.want)
+		}
+	}
+	if _, ok := in.HeaderValue("To"); ok {
+		t.Error("HeaderValue(To) found a field that is not there")
+	}
+}
+
+func TestCallWithoutHandlerHasNoOpinion(t *testing.T) {
+	saved := onRoute
+	t.Cleanup(func() { onRoute = saved })
+	onRoute = nil
+	if _, ok, err := CallRoute(&RouteInput{Domain: "example.com"}); ok || err != nil {
+		t.Fatalf("CallRoute without handler = %v, %v; want no opinion", ok, err)
+	}
+	HandleRoute(func(in *RouteInput) (Route, bool) {
+		return Route{MXDomain: "x", Hosts: []string{"y"}}, true
+	})
+	if _, ok, err := CallRoute(&RouteInput{}); !ok || err == nil {
+		t.Fatalf("CallRoute with an invalid route = %v, %v; want decided with an error", ok, err)
+	}
+}
+
+func checkErr(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Fatalf("unexpected error: %v", err)
+	case want != "" && err == nil:
+		t.Fatalf("no error, want one containing %q", want)
+	case want != "" && !strings.Contains(err.Error(), want):
+		t.Fatalf("error %q does not contain %q", err, want)
+	}
+}
