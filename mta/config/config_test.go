@@ -183,19 +183,33 @@ func sum(t *testing.T, h string) [32]byte {
 	return s
 }
 
-// TestExampleFile: the documented example configuration parses, and it
-// sets what the quick start relies on.
+// TestExampleFile: the documented example configuration parses, and the
+// keys it presents as defaults are the defaults.
 func TestExampleFile(t *testing.T) {
-	data, err := os.ReadFile("../../docs/wasmta.example.toml")
-	if err != nil {
-		t.Fatal(err)
+	c := mustParseFile(t, "../../docs/wasmta.example.toml")
+	d := Default()
+	same := []struct {
+		name      string
+		got, want any
+	}{
+		{"top level", []any{c.SpoolDir, c.LogLevel, c.LogFormat}, []any{d.SpoolDir, d.LogLevel, d.LogFormat}},
+		{"[smtp]", c.SMTP, d.SMTP},
+		{"[admin]", c.Admin, d.Admin},
+		{"[http]", c.HTTP, d.HTTP},
+		{"[delivery]", c.Delivery, d.Delivery},
+		{"[queue]", c.Queue, d.Queue},
+		{"[policy]", c.Policy, d.Policy}, // instances is commented out
+		{"[records]", c.Records, d.Records},
+		{"[[source]]", c.Sources[0].Address, d.Sources[0].Address},
+		{"[[pool]]", c.Pools, d.Pools},
 	}
-	c, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range same {
+		if !reflect.DeepEqual(tt.got, tt.want) {
+			t.Errorf("example %s = %+v, want the defaults %+v", tt.name, tt.got, tt.want)
+		}
 	}
 	if len(c.Routes) == 0 || c.Routes[0].Domain != "*" {
-		t.Errorf("example routes = %+v, want a \"*\" route first", c.Routes)
+		t.Errorf("example routes = %+v, want a \"*\" route first (the README uses it)", c.Routes)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -32,16 +33,35 @@ func HashToken(token string) string {
 var dummyHash = []byte("$2a$10$IWICTTCAjtQViUAoLpEWx..Y5p7k5L.ZyqOVRVUKMFQ.NavF8yDLq")
 
 // CheckPassword reports whether user is one of the tenant's SMTP users and
-// pw its password. It costs one bcrypt comparison (tens of milliseconds by
-// design), so callers check once per session.
+// pw its password. A wrong password costs one bcrypt comparison (tens to
+// hundreds of milliseconds by design); a right one is remembered, so a
+// client that logs in on every connection pays bcrypt once.
 func (t *Tenant) CheckPassword(user, pw string) bool {
 	for _, u := range t.SMTPUsers {
 		if u.Username == user {
-			return bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pw)) == nil
+			return checkHash(u.PasswordHash, pw)
 		}
 	}
 	_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(pw))
 	return false
+}
+
+// verified holds a SHA-256 of each (bcrypt hash, password) pair that bcrypt
+// accepted. Only successes are kept, so guessing still pays bcrypt for
+// every try, and the set is bounded by the number of users (times config
+// reloads that change a hash).
+var verified sync.Map // [32]byte -> struct{}
+
+func checkHash(hash, pw string) bool {
+	key := sha256.Sum256([]byte(hash + "\x00" + pw))
+	if _, ok := verified.Load(key); ok {
+		return true
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) != nil {
+		return false
+	}
+	verified.Store(key, struct{}{})
+	return true
 }
 
 // CheckToken reports whether token is one of the tenant's API tokens.

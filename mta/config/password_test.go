@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"strings"
 	"testing"
 )
@@ -76,5 +77,24 @@ func TestLookups(t *testing.T) {
 	}
 	if c.Source("ip2") == nil || c.Pool("warm") == nil || c.Source("ip3") != nil || c.Pool("cold") != nil {
 		t.Error("Source/Pool lookups")
+	}
+}
+
+// TestPasswordCacheKeepsOnlySuccesses: a right password is remembered, a
+// wrong one never is.
+func TestPasswordCacheKeepsOnlySuccesses(t *testing.T) {
+	tn := &Tenant{SMTPUsers: []SMTPUser{{"acme", testHash}}}
+	cached := func(pw string) bool {
+		_, ok := verified.Load(sha256.Sum256([]byte(testHash + "\x00" + pw)))
+		return ok
+	}
+	if tn.CheckPassword("acme", "wrong horse") || cached("wrong horse") {
+		t.Error("a wrong password was accepted or cached")
+	}
+	if !tn.CheckPassword("acme", "correct horse") || !cached("correct horse") {
+		t.Error("the right password was refused or not cached")
+	}
+	if !tn.CheckPassword("acme", "correct horse") {
+		t.Error("the cached password was refused")
 	}
 }
