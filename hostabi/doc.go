@@ -1,0 +1,18 @@
+// Package hostabi runs policy modules written in WebAssembly: it is the host
+// side of ABI v1 (the contract is ABI.md in this directory).
+//
+// It owns the wazero runtime and its compilation cache, the host functions
+// a guest imports (module "wasmta", AssemblyScript's "env" functions and a
+// sandboxed wasi_snapshot_preview1), validation of a module before it goes
+// live, pools of instances per module version, the per-call deadline and
+// memory cap, and the Registry of per-tenant modules with atomic hot swap,
+// draining of the old version and rollback.
+//
+// A *Module implements policy.Policy and a *Registry implements
+// policy.Registry, so the engine calls wasm policies through the same
+// interface as the native default. hostabi never imports the engine, the
+// spool or any network code: modules are persisted through the small
+// ModuleStore interface, and faults are reported through Config.Faults and
+// the returned errors. It never gives a guest a file, a socket, an
+// environment variable or another call's data.
+package hostabi

@@ -1,0 +1,61 @@
+package hostabi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// Sample inputs of the load-time dry run (ABI.md section 4).
+var (
+	samplePeer = policy.Peer{Addr: "192.0.2.10:40000", Helo: "client.example.org", AuthUser: "dryrun", TLS: true}
+	sampleMeta = map[string]string{"dryrun": "1"}
+)
+
+// dryRun calls every exported hook once on the sample inputs; a fault
+// refuses the module. It also makes the first instance, so a module whose
+// start or _initialize traps is refused here.
+func (m *Module) dryRun(ctx context.Context) error {
+	for h := range numHooks {
+		if !m.has[h] {
+			continue
+		}
+		if err := m.sampleCall(ctx, h); err != nil && !errors.Is(err, policy.ErrNotImplemented) {
+			var f *FaultError
+			if errors.As(err, &f) {
+				err = f.Err
+			}
+			return fmt.Errorf("%w: dry run of %s: %v", ErrInvalidModule, h, err)
+		}
+	}
+	return nil
+}
+
+func (m *Module) sampleCall(ctx context.Context, h hookID) error {
+	var err error
+	switch h {
+	case hookMailFrom:
+		_, err = m.OnMailFrom(ctx, &policy.MailFromInput{Peer: samplePeer, Tenant: "dryrun", Sender: "sender@example.org"})
+	case hookRcpt:
+		_, err = m.OnRcpt(ctx, &policy.RcptInput{Peer: samplePeer, Tenant: "dryrun", Campaign: "dryrun",
+			Sender: "sender@example.org", Recipient: "rcpt@example.com"})
+	case hookMessage:
+		_, err = m.OnMessage(ctx, &policy.MessageInput{Peer: samplePeer, Tenant: "dryrun", Campaign: "dryrun",
+			Sender: "sender@example.org", Recipients: []string{"rcpt@example.com"}, Size: 1024, Meta: sampleMeta,
+			Header: []byte("From: sender@example.org\r\nTo: rcpt@example.com\r\nSubject: dry run")})
+	case hookRoute:
+		_, err = m.Route(ctx, &policy.RouteInput{Tenant: "dryrun", Campaign: "dryrun", Domain: "example.com"})
+	case hookSelectPool:
+		_, err = m.SelectPool(ctx, &policy.PoolInput{Tenant: "dryrun", Campaign: "dryrun", Domain: "example.com",
+			Site: "mx.example.com", Meta: sampleMeta})
+	case hookShape:
+		_, err = m.Shape(ctx, &policy.ShapeInput{Source: "default", Pool: "default", Site: "mx.example.com",
+			Domain: "example.com", MXHosts: []string{"mx.example.com"}})
+	case hookClassify:
+		_, err = m.Classify(ctx, &policy.ClassifyInput{Tenant: "dryrun", Site: "mx.example.com", Domain: "example.com",
+			Source: "default", Stage: "rcpt", Code: 550, Enhanced: "5.1.1", Text: "5.1.1 user unknown"})
+	}
+	return err
+}

@@ -1,0 +1,57 @@
+package hostabi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// Restore loads the modules of the store: per tenant the highest version
+// becomes current and the one below it the Rollback target. A stored
+// version that no longer validates is skipped (logged) in favour of the
+// next lower one, so a restart never leaves a tenant without the policy it
+// can still run. The error joins what could not be restored.
+func (r *Registry) Restore(ctx context.Context) error {
+	if r.store == nil {
+		return nil
+	}
+	stored, err := r.store.LoadModules()
+	if err != nil {
+		return fmt.Errorf("hostabi: load modules: %w", err)
+	}
+	byTenant := map[string][]StoredModule{}
+	for _, sm := range stored {
+		byTenant[sm.Tenant] = append(byTenant[sm.Tenant], sm)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for tenant, versions := range byTenant {
+		slices.SortFunc(versions, func(a, b StoredModule) int { return b.Version - a.Version })
+		if err := r.restoreTenant(ctx, tenant, versions); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// restoreTenant installs the newest loadable of versions (sorted newest
+// first) without saving it again.
+func (r *Registry) restoreTenant(ctx context.Context, tenant string, versions []StoredModule) error {
+	s := r.slotFor(tenant)
+	s.lastUsed = versions[0].Version
+	for i, sm := range versions {
+		m, err := r.host.load(ctx, tenant, sm.Version, sm.Wasm)
+		if err != nil {
+			r.host.cfg.Logger.Warn("stored policy refused", "tenant", tenant, "version", sm.Version, "err", err)
+			continue
+		}
+		r.publish(s, m, sm.Wasm)
+		if i+1 < len(versions) {
+			s.prev, s.prevNum = versions[i+1].Wasm, versions[i+1].Version
+		}
+		return nil
+	}
+	return fmt.Errorf("hostabi: tenant %q: no stored version loads", tenant)
+}
