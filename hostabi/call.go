@@ -157,11 +157,11 @@ func (c *call) getAt(mem api.Memory, kp, kl uint32, index int32, bp, bc uint32) 
 	if st < 0 {
 		return st
 	}
-	if v.kind != kindList {
-		return statusWrongType
-	}
 	if index < 0 {
 		return c.fail(statusBadArgument, key, "negative index %d", index)
+	}
+	if v.kind != kindList {
+		return statusWrongType
 	}
 	if int(index) >= len(v.list) {
 		return statusNotFound

@@ -122,8 +122,8 @@ func (h *Host) checkImports(cm wazero.CompiledModule) error {
 			return invalid("unknown import %s.%s", mod, name)
 		}
 		if !sig.equal(d) {
-			return invalid("import %s.%s has type %v -> %v, want %v -> %v", mod, name,
-				d.ParamTypes(), d.ResultTypes(), sig.params, sig.results)
+			return invalid("import %s.%s has type %s, want %s", mod, name,
+				typeString(d.ParamTypes(), d.ResultTypes()), typeString(sig.params, sig.results))
 		}
 	}
 	for _, d := range cm.ImportedMemories() {
@@ -131,4 +131,16 @@ func (h *Host) checkImports(cm wazero.CompiledModule) error {
 		return invalid("memory import %s.%s: a module must define its own memory", mod, name)
 	}
 	return nil
+}
+
+// typeString writes a function type in WAT-like notation: (i32 i32) -> (i32).
+func typeString(params, results []api.ValueType) string {
+	names := func(ts []api.ValueType) string {
+		s := make([]string, len(ts))
+		for i, t := range ts {
+			s[i] = api.ValueTypeName(t)
+		}
+		return "(" + strings.Join(s, " ") + ")"
+	}
+	return names(params) + " -> " + names(results)
 }

@@ -1,0 +1,145 @@
+package policytest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// BuildGo compiles the Go policy in dir (a main package using the SDK) to
+// a wasm module:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared
+//
+// The module is cached under os.TempDir()/wasmta-gowasm, keyed by a hash
+// of the Go version, the package's files, the SDK's files and go.mod/go.sum
+// of the enclosing module, so tests and benchmarks build each policy once.
+func BuildGo(ctx context.Context, dir string) ([]byte, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("policytest: build %s: %w", dir, err)
+	}
+	key, err := buildKey(dir)
+	if err != nil {
+		return nil, fmt.Errorf("policytest: build %s: %w", dir, err)
+	}
+	cacheDir := filepath.Join(os.TempDir(), "wasmta-gowasm")
+	cached := filepath.Join(cacheDir, key+".wasm")
+	if b, err := os.ReadFile(cached); err == nil {
+		return b, nil
+	}
+	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
+		return nil, fmt.Errorf("policytest: build cache: %w", err)
+	}
+	tmp, err := os.CreateTemp(cacheDir, "build-*.wasm")
+	if err != nil {
+		return nil, fmt.Errorf("policytest: build cache: %w", err)
+	}
+	tmp.Close()
+	defer os.Remove(tmp.Name())
+	cmd := exec.CommandContext(ctx, goTool(), "build", "-buildmode=c-shared", "-o", tmp.Name(), ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("policytest: go build %s: %w\n%s", dir, err, stderr.String())
+	}
+	b, err := os.ReadFile(tmp.Name())
+	if err != nil {
+		return nil, fmt.Errorf("policytest: build %s: %w", dir, err)
+	}
+	// Rename is atomic: a concurrent build of the same key writes the same bytes.
+	if err := os.Rename(tmp.Name(), cached); err != nil {
+		return nil, fmt.Errorf("policytest: build cache: %w", err)
+	}
+	return b, nil
+}
+
+// goTool is the go command of the running toolchain when it exists (tests
+// run under the same Go), else "go" from PATH.
+func goTool() string {
+	p := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return "go"
+}
+
+// buildKey hashes everything the build depends on that can change between
+// runs of one checkout.
+func buildKey(dir string) (string, error) {
+	h := sha256.New()
+	fmt.Fprintln(h, runtime.Version())
+	if err := hashTree(h, dir, false); err != nil {
+		return "", err
+	}
+	if root := moduleRoot(dir); root != "" {
+		for _, f := range []string{"go.mod", "go.sum"} {
+			if err := hashFile(h, filepath.Join(root, f)); err != nil && !os.IsNotExist(err) {
+				return "", err
+			}
+		}
+		if sdk := filepath.Join(root, "sdk", "go"); isDir(sdk) {
+			if err := hashTree(h, sdk, true); err != nil {
+				return "", err
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:24], nil
+}
+
+// hashTree hashes the .go files of dir (and below it when recursive).
+func hashTree(h interface{ Write([]byte) (int, error) }, dir string, recursive bool) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && !recursive {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+			return nil
+		}
+		return hashFile(h, p)
+	})
+}
+
+func hashFile(h interface{ Write([]byte) (int, error) }, p string) error {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(h, "%s %d\n", filepath.Base(p), len(b))
+	_, err = h.Write(b)
+	return err
+}
+
+func moduleRoot(dir string) string {
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}

@@ -1,0 +1,92 @@
+package policytest
+
+import (
+	"strings"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// in reads typed values out of a case's inputs; an absent key is the zero
+// value, as in the ABI ("may be empty").
+type in map[string]any
+
+func (m in) str(k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+func (m in) int(k string) int64 {
+	n, _ := m[k].(int64)
+	return n
+}
+
+func (m in) list(k string) []string {
+	l, _ := m[k].([]string)
+	return l
+}
+
+// meta collects the meta.NAME inputs; nil when there are none.
+func (m in) meta() map[string]string {
+	var out map[string]string
+	for k, v := range m {
+		if name, ok := strings.CutPrefix(k, "meta."); ok {
+			if out == nil {
+				out = map[string]string{}
+			}
+			out[name] = v.(string)
+		}
+	}
+	return out
+}
+
+func (m in) peer() policy.Peer {
+	return policy.Peer{
+		Addr: m.str("peer.addr"), Helo: m.str("peer.helo"),
+		AuthUser: m.str("peer.auth_user"), TLS: m.int("peer.tls") == 1,
+	}
+}
+
+func mailFromInput(m in) *policy.MailFromInput {
+	return &policy.MailFromInput{Peer: m.peer(), Tenant: m.str("tenant"), Sender: m.str("sender")}
+}
+
+func rcptInput(m in) *policy.RcptInput {
+	return &policy.RcptInput{
+		Peer: m.peer(), Tenant: m.str("tenant"), Sender: m.str("sender"),
+		Campaign: m.str("campaign"), Recipient: m.str("recipient"),
+	}
+}
+
+func messageInput(m in) *policy.MessageInput {
+	return &policy.MessageInput{
+		Peer: m.peer(), Tenant: m.str("tenant"), Sender: m.str("sender"),
+		Campaign: m.str("campaign"), Recipients: m.list("recipients"),
+		Header: []byte(m.str("header")), Size: m.int("size"), Meta: m.meta(),
+	}
+}
+
+func routeInput(m in) *policy.RouteInput {
+	return &policy.RouteInput{Tenant: m.str("tenant"), Campaign: m.str("campaign"), Domain: m.str("domain")}
+}
+
+func poolInput(m in) *policy.PoolInput {
+	return &policy.PoolInput{
+		Tenant: m.str("tenant"), Campaign: m.str("campaign"), Domain: m.str("domain"),
+		Site: m.str("site"), Meta: m.meta(),
+	}
+}
+
+func shapeInput(m in) *policy.ShapeInput {
+	return &policy.ShapeInput{
+		Source: m.str("source"), Pool: m.str("pool"), Site: m.str("site"),
+		Domain: m.str("domain"), MXHosts: m.list("mx_hosts"), Provider: m.str("provider"),
+	}
+}
+
+func classifyInput(m in) *policy.ClassifyInput {
+	return &policy.ClassifyInput{
+		Tenant: m.str("tenant"), Site: m.str("site"), Domain: m.str("domain"),
+		Source: m.str("source"), Stage: m.str("stage"), Code: int(m.int("code")),
+		Enhanced: m.str("enhanced"), Text: m.str("text"),
+	}
+}

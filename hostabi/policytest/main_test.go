@@ -1,0 +1,93 @@
+package policytest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/hostabi"
+)
+
+// policies are the Go policies these tests build, by name: path from this
+// package's directory.
+var policies = map[string]string{
+	"sdkprobe":      "testdata/sdkprobe",
+	"default":       "../../policies/go/default",
+	"tenantrouting": "../../policies/go/tenantrouting",
+	"classifier":    "../../policies/go/classifier",
+	"shaping":       "../../policies/go/shaping",
+	"conformance":   "../../policies/go/conformance",
+}
+
+var (
+	wasmOf  = map[string][]byte{}
+	testCtx = context.Background()
+)
+
+// TestMain builds every policy once (BuildGo caches across runs) before
+// the tests; the first build of a checkout takes a few seconds per policy.
+func TestMain(m *testing.M) {
+	ctx, cancel := context.WithTimeout(testCtx, 5*time.Minute)
+	defer cancel()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	for name, dir := range policies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := BuildGo(ctx, dir)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			wasmOf[name] = b
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		fmt.Fprintln(os.Stderr, firstErr)
+		os.Exit(1)
+	}
+	os.Exit(m.Run())
+}
+
+// loadAll loads every built policy into one host, closed with the test.
+func loadAll(t *testing.T) map[string]*hostabi.Module {
+	t.Helper()
+	host, err := hostabi.New(testCtx, hostabi.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { host.Close(testCtx) })
+	mods := map[string]*hostabi.Module{}
+	for name, b := range wasmOf {
+		m, err := host.Load(testCtx, "", b)
+		if err != nil {
+			t.Fatalf("load %s: %v", name, err)
+		}
+		mods[name] = m
+	}
+	return mods
+}
+
+func parseFile(t *testing.T, path string) []Case {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cases, err := Parse(f)
+	if err != nil {
+		t.Fatalf("%s: %v", filepath.Base(path), err)
+	}
+	return cases
+}

@@ -1,0 +1,143 @@
+package policytest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/wasmta/wasmta/hostabi"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// Run loads the module wasm into a new host (default limits), runs every
+// case of the case file and writes a report to out: one line per case, a
+// diff per failing case, and a closing "N passed, N failed" line. err is
+// set when the file cannot be parsed or the module is refused; failing
+// cases are counted, not errors. Guest log lines go to out as well.
+func Run(ctx context.Context, wasm []byte, cases io.Reader, out io.Writer) (passed, failed int, err error) {
+	cs, err := Parse(cases)
+	if err != nil {
+		return 0, 0, err
+	}
+	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	host, err := hostabi.New(ctx, hostabi.Config{Logger: logger})
+	if err != nil {
+		return 0, 0, fmt.Errorf("policytest: %w", err)
+	}
+	defer host.Close(context.WithoutCancel(ctx))
+	mod, err := host.Load(ctx, "", wasm)
+	if err != nil {
+		return 0, 0, fmt.Errorf("policytest: module refused: %w", err)
+	}
+	defer mod.Close()
+	passed, failed = RunPolicy(ctx, mod, cs, out)
+	return passed, failed, nil
+}
+
+// RunPolicy runs cases against p (a loaded module, or any other
+// policy.Policy such as a native one) and reports to out as Run does.
+func RunPolicy(ctx context.Context, p policy.Policy, cases []Case, out io.Writer) (passed, failed int) {
+	for i := range cases {
+		c := &cases[i]
+		problems := runCase(ctx, p, c)
+		if len(problems) == 0 {
+			passed++
+			fmt.Fprintf(out, "PASS  %s (%s)\n", c.Name, c.Hook)
+			continue
+		}
+		failed++
+		fmt.Fprintf(out, "FAIL  %s (%s)\n", c.Name, c.Hook)
+		for _, line := range problems {
+			fmt.Fprintf(out, "      %s\n", line)
+		}
+	}
+	fmt.Fprintf(out, "%d passed, %d failed\n", passed, failed)
+	return passed, failed
+}
+
+// runCase calls the hook through a fresh Guard (no decision cached from
+// another case) and returns what differs, or nil.
+func runCase(ctx context.Context, p policy.Policy, c *Case) []string {
+	rec := &recorder{p: p}
+	g := policy.NewGuard(fixedRegistry{rec}, &policy.Default{}, nil)
+	d := call(ctx, g, c)
+	switch {
+	case rec.err == nil:
+		d["decided_by"] = "policy"
+	default:
+		d["decided_by"] = "default"
+	}
+	var problems []string
+	fault := faultOf(rec.err)
+	if msg := checkFault(c.Expect["fault"], fault); msg != "" {
+		problems = append(problems, msg)
+	}
+	for _, m := range compare(c.Expect, d) {
+		problems = append(problems, fmt.Sprintf("%s: got %s, want %s", m.key, show(m.got), show(m.want)))
+	}
+	if len(problems) > 0 {
+		problems = append(problems, "decision: "+showDecision(d))
+	}
+	return problems
+}
+
+func call(ctx context.Context, g *policy.Guard, c *Case) decision {
+	m := in(c.Input)
+	switch c.Hook {
+	case policy.HookMailFrom:
+		return mailFromDecision(g.MailFrom(ctx, mailFromInput(m)))
+	case policy.HookRcpt:
+		return rcptDecision(g.Rcpt(ctx, rcptInput(m)))
+	case policy.HookMessage:
+		return messageDecision(g.Message(ctx, messageInput(m)))
+	case policy.HookRoute:
+		return routeDecision(g.Route(ctx, routeInput(m)))
+	case policy.HookSelectPool:
+		return poolDecision(g.SelectPool(ctx, poolInput(m)))
+	case policy.HookShape:
+		s, _ := g.Shape(ctx, shapeInput(m))
+		return shapeDecision(s)
+	default:
+		cl, _ := g.Classify(ctx, classifyInput(m))
+		return classifyDecision(cl)
+	}
+}
+
+// faultOf is the fault of a call, nil for a decision or "no opinion".
+func faultOf(err error) error {
+	if err == nil || errors.Is(err, policy.ErrNotImplemented) {
+		return nil
+	}
+	return err
+}
+
+// checkFault compares the call's fault with expect.fault: absent or false
+// means "no fault", true "a fault", a string "a fault whose text contains
+// it".
+func checkFault(want any, fault error) string {
+	switch w := want.(type) {
+	case nil, bool:
+		wantFault := w == true
+		switch {
+		case fault != nil && !wantFault:
+			return "unexpected fault: " + fault.Error()
+		case fault == nil && wantFault:
+			return "fault: got none, want a fault"
+		}
+	case string:
+		if fault == nil || !strings.Contains(fault.Error(), w) {
+			return fmt.Sprintf("fault: got %v, want one containing %q", fault, w)
+		}
+	default:
+		return fmt.Sprintf("fault: expect true, false or a text, not %v", want)
+	}
+	return ""
+}
+
+// fixedRegistry hands the same policy to every tenant.
+type fixedRegistry struct{ p policy.Policy }
+
+func (f fixedRegistry) For(string) policy.Policy { return f.p }
