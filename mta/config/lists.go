@@ -108,9 +108,9 @@ func readUsers(ts []*table) []SMTPUser {
 			t.p.add(t.key("username"), "missing or empty")
 		}
 		if !t.str("password_hash", &u.PasswordHash) {
-			t.p.add(t.key("password_hash"), "missing (a bcrypt hash; make one with: htpasswd -nbB USER PASSWORD)")
+			t.p.add(t.key("password_hash"), "missing (a bcrypt hash; make one with: wasmta hash-password)")
 		} else if _, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil {
-			t.p.add(t.key("password_hash"), "not a bcrypt hash (like $2y$10$...; make one with: htpasswd -nbB USER PASSWORD)")
+			t.p.add(t.key("password_hash"), "not a bcrypt hash (like $2a$10$...; make one with: wasmta hash-password)")
 		}
 		t.done()
 		out = append(out, u)

@@ -1,0 +1,59 @@
+# wasmta — build, run, test, benchmark.
+#
+#   make run      build and start wasmta with its embedded defaults
+#                 (make run CONFIG=wasmta.toml to use a file)
+#   make test     install missing Debian packages, go vet, go test
+#   make bench    Go benchmarks, then the end-to-end benchmark
+#   make lint     gofmt, go vet, staticcheck
+#   make wasm     rebuild the committed .wasm test fixtures
+
+GO          ?= go
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+CONFIG      ?=
+BENCHTIME   ?= 1s
+
+# Packages with Go benchmarks, found rather than listed so a new one is run.
+BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u)
+# Directories of wasm fixtures with their own Makefile (owned by their packages).
+WASM_DIRS  = $(patsubst %/Makefile,%,$(wildcard testdata/wat/Makefile))
+
+.PHONY: all build run test bench bench-quick lint wasm clean
+
+all: build
+
+build:
+	$(GO) build -o bin/wasmta ./cmd/wasmta
+	@if [ -d cmd/provider-sim ]; then echo "$(GO) build -o bin/provider-sim ./cmd/provider-sim"; \
+		$(GO) build -o bin/provider-sim ./cmd/provider-sim; fi
+
+run: build
+	./bin/wasmta serve $(if $(CONFIG),--config $(CONFIG))
+
+test:
+	scripts/install-deps.sh
+	$(GO) vet ./...
+	$(GO) test ./... -count=1 -timeout 9m
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count=1 $(BENCH_PKGS)
+	@if [ -x scripts/bench-e2e.sh ]; then scripts/bench-e2e.sh; fi
+
+# A smoke run of every benchmark: each runs a few iterations, and the
+# end-to-end script is asked for its short form.
+bench-quick:
+	$(GO) test -run '^$$' -bench . -benchtime 10x -count=1 $(BENCH_PKGS)
+	@if [ -x scripts/bench-e2e.sh ]; then QUICK=1 scripts/bench-e2e.sh; fi
+
+lint:
+	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then \
+		echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+wasm:
+	@if [ -z "$(WASM_DIRS)" ]; then echo "no wasm fixture directory with a Makefile yet"; fi
+	@for d in $(WASM_DIRS); do $(MAKE) -C $$d || exit 1; done
+
+# The spool (./data by default) is kept: it holds queued mail.
+clean:
+	rm -rf bin
