@@ -41,8 +41,12 @@ func Parse(r io.Reader) ([]Case, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policytest: %w", err)
 	}
-	if keys := md.Undecoded(); len(keys) > 0 {
-		return nil, fmt.Errorf("policytest: unknown key %q (a case has name, hook, input and expect)", keys[0].String())
+	for _, k := range md.Undecoded() {
+		// Keys inside input and expect tables are decoded into maps but
+		// still listed here; only the case's own keys are checked.
+		if len(k) < 2 || (k[0] == "case" && !slices.Contains([]string{"name", "hook", "input", "expect"}, k[1])) {
+			return nil, fmt.Errorf("policytest: unknown key %q (a case has name, hook, input and expect)", k.String())
+		}
 	}
 	if len(f.Case) == 0 {
 		return nil, fmt.Errorf("policytest: no [[case]] in the file")

@@ -13,13 +13,17 @@ type decision map[string]any
 
 func ms(d time.Duration) int64 { return d.Milliseconds() }
 
-func reception(d decision, rej *policy.Reply, tenant, campaign string, meta map[string]string) {
+func reply(d decision, rej *policy.Reply) {
 	d["accept"] = rej == nil
 	if rej != nil {
 		d["reject.code"] = int64(rej.Code)
 		d["reject.enhanced"] = rej.Enhanced
 		d["reject.text"] = rej.Text
 	}
+}
+
+func reception(d decision, rej *policy.Reply, tenant, campaign string, meta map[string]string) {
+	reply(d, rej)
 	d["tenant"] = tenant
 	d["campaign"] = campaign
 	for k, v := range meta {
@@ -35,7 +39,7 @@ func mailFromDecision(r policy.MailFromResult) decision {
 
 func rcptDecision(r policy.RcptResult) decision {
 	d := decision{}
-	reception(d, r.Reject, "", "", nil)
+	reply(d, r.Reject)
 	return d
 }
 

@@ -59,21 +59,44 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// testConfig is the host configuration of these tests: a compilation
+// cache on disk shared by every run (compiling a Go module takes seconds),
+// a deadline that a busy machine cannot miss, and no log output.
+func testConfig() hostabi.Config {
+	return hostabi.Config{
+		CallTimeout: time.Second,
+		CacheDir:    filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
 // loadAll loads every built policy into one host, closed with the test.
 func loadAll(t *testing.T) map[string]*hostabi.Module {
 	t.Helper()
-	host, err := hostabi.New(testCtx, hostabi.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	host, err := hostabi.New(testCtx, testConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { host.Close(testCtx) })
 	mods := map[string]*hostabi.Module{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for name, b := range wasmOf {
-		m, err := host.Load(testCtx, "", b)
-		if err != nil {
-			t.Fatalf("load %s: %v", name, err)
-		}
-		mods[name] = m
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m, err := host.Load(testCtx, "", b)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				t.Errorf("load %s: %v", name, err)
+			}
+			mods[name] = m
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 	return mods
 }

@@ -7,23 +7,39 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// Run loads the module wasm into a new host (default limits), runs every
-// case of the case file and writes a report to out: one line per case, a
-// diff per failing case, and a closing "N passed, N failed" line. err is
-// set when the file cannot be parsed or the module is refused; failing
-// cases are counted, not errors. Guest log lines go to out as well.
+// TestCallTimeout is the per-call deadline Run uses: ten times the
+// production default, so that a busy machine does not turn a slow first
+// call into a failed case. Speed is what the benchmarks measure; a case
+// checks decisions.
+const TestCallTimeout = 50 * time.Millisecond
+
+// Run loads the module wasm into a new host, runs every case of the case
+// file and writes a report to out: one line per case, a diff per failing
+// case, and a closing "N passed, N failed" line. err is set when the file
+// cannot be parsed or the module is refused; failing cases are counted,
+// not errors. Guest log lines go to out as well. The host has the default
+// limits except the deadline, TestCallTimeout.
 func Run(ctx context.Context, wasm []byte, cases io.Reader, out io.Writer) (passed, failed int, err error) {
+	return RunWith(ctx, hostabi.Config{CallTimeout: TestCallTimeout}, wasm, cases, out)
+}
+
+// RunWith is Run with the host configuration cfg; a nil cfg.Logger sends
+// guest log lines to out.
+func RunWith(ctx context.Context, cfg hostabi.Config, wasm []byte, cases io.Reader, out io.Writer) (passed, failed int, err error) {
 	cs, err := Parse(cases)
 	if err != nil {
 		return 0, 0, err
 	}
-	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	host, err := hostabi.New(ctx, hostabi.Config{Logger: logger})
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	host, err := hostabi.New(ctx, cfg)
 	if err != nil {
 		return 0, 0, fmt.Errorf("policytest: %w", err)
 	}

@@ -39,7 +39,7 @@ func TestRunLoadsAndReports(t *testing.T) {
 	}
 	defer f.Close()
 	var out bytes.Buffer
-	passed, failed, err := Run(testCtx, wasmOf["conformance"], f, &out)
+	passed, failed, err := RunWith(testCtx, testConfig(), wasmOf["conformance"], f, &out)
 	if err != nil || failed != 0 || passed == 0 {
 		t.Fatalf("Run = %d, %d, %v\n%s", passed, failed, err, out.String())
 	}
@@ -58,7 +58,7 @@ func TestFailingCasesShowDiffs(t *testing.T) {
 	}
 	defer f.Close()
 	var out bytes.Buffer
-	passed, failed, err := Run(testCtx, wasmOf["tenantrouting"], f, &out)
+	passed, failed, err := RunWith(testCtx, testConfig(), wasmOf["tenantrouting"], f, &out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,100 @@
+// Command conformance is the Go build of the cross-language reference
+// policy: the behaviour testdata/conformance/README.md specifies and
+// testdata/conformance/cases.toml checks. The Rust, C, AssemblyScript and
+// WAT builds implement the same rules; keep this file a literal reading of
+// the README, with no behaviour the README does not state.
+//
+// Build: GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o conformance.wasm .
+package main
+
+import (
+	"strings"
+	"time"
+
+	"github.com/wasmta/wasmta/sdk/go/wasmta"
+)
+
+func init() {
+	wasmta.HandleRcpt(rcpt)
+	wasmta.HandleRoute(route)
+	wasmta.HandleSelectPool(selectPool)
+	wasmta.HandleShape(shape)
+	wasmta.HandleClassify(classify)
+}
+
+// Rule 1: refuse recipients of blocked.example.
+func rcpt(in *wasmta.RcptInput) (wasmta.RcptResult, bool) {
+	domain := in.Recipient[strings.LastIndexByte(in.Recipient, '@')+1:]
+	if asciiLower(domain) != "blocked.example" {
+		return wasmta.RcptResult{}, false
+	}
+	return wasmta.RcptResult{Reject: &wasmta.Reply{Code: 550, Enhanced: "5.7.1", Text: "recipient domain blocked by policy"}}, true
+}
+
+// Rule 2: tenant acme goes through its smart host.
+func route(in *wasmta.RouteInput) (wasmta.Route, bool) {
+	if in.Tenant != "acme" {
+		return wasmta.Route{}, false
+	}
+	return wasmta.Route{Hosts: []string{"smtp.acme-relay.example:2525"}}, true
+}
+
+// Rule 3: bulk campaigns, then acme's own pool.
+func selectPool(in *wasmta.PoolInput) (string, bool) {
+	switch {
+	case strings.HasPrefix(in.Campaign, "bulk-"):
+		return "bulk", true
+	case in.Tenant == "acme":
+		return "acme-pool", true
+	}
+	return "", false
+}
+
+// Rule 4: Google-hosted sites.
+func shape(in *wasmta.ShapeInput) (wasmta.Shape, bool) {
+	for _, mx := range in.MXHosts {
+		if strings.HasSuffix(mx, ".google.com") {
+			return wasmta.Shape{
+				MaxConnections:        5,
+				MessagesPerSecond:     2.5,
+				MessagesPerConnection: 50,
+				TLS:                   wasmta.TLSRequired,
+				RetryInitial:          10 * time.Minute,
+			}, true
+		}
+	}
+	return wasmta.Shape{}, false
+}
+
+// Rule 5: three classification rules, in order.
+func classify(in *wasmta.ClassifyInput) (wasmta.Classification, bool) {
+	switch {
+	case strings.Contains(in.Text, "[TSS04]"):
+		return wasmta.Classification{
+			Category: wasmta.RateLimited, Action: wasmta.ActionRetry,
+			Scope: wasmta.ScopePath, Suspend: true, Duration: time.Hour,
+		}, true
+	case in.Code == 421 && in.Enhanced == "4.7.28":
+		return wasmta.Classification{
+			Category: wasmta.RateLimited, Scope: wasmta.ScopePath, RateFactor: 0.5,
+			Duration: 30 * time.Minute, Threshold: 5, Window: time.Minute,
+		}, true
+	case in.Enhanced == "5.1.1":
+		return wasmta.Classification{Category: wasmta.InvalidRecipient, Action: wasmta.ActionBounce}, true
+	}
+	return wasmta.Classification{}, false
+}
+
+// asciiLower lowercases A–Z only, as the README specifies (no Unicode
+// folding, so every language gets the same answer).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+func main() {}
