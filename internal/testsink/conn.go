@@ -22,8 +22,10 @@ func (l *listener) Accept() (net.Conn, error) {
 	l.sink.mu.Lock()
 	l.sink.conns++
 	l.sink.connsBy[ip]++
+	wc := &conn{Conn: c, sink: l.sink, ip: ip}
+	l.sink.open[wc] = struct{}{}
 	l.sink.mu.Unlock()
-	return &conn{Conn: c, sink: l.sink, ip: ip}, nil
+	return wc, nil
 }
 
 // conn counts reads, replaces go-smtp's unconditional 220 greeting by the
@@ -57,6 +59,13 @@ func (c *conn) Write(p []byte) (int, error) {
 		c.Conn.Close()
 	}
 	return n, err
+}
+
+func (c *conn) Close() error {
+	c.sink.mu.Lock()
+	delete(c.sink.open, c)
+	c.sink.mu.Unlock()
+	return c.Conn.Close()
 }
 
 func hostOf(a net.Addr) string {

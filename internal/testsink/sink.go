@@ -85,6 +85,7 @@ type Sink struct {
 	msgsBy   map[string]int
 	conns    int
 	changed  chan struct{} // closed and replaced whenever count grows
+	open     map[*conn]struct{}
 	tlsCerts *x509.CertPool
 }
 
@@ -116,6 +117,7 @@ func start(opts Options) (*Sink, error) {
 	s := &Sink{
 		opts: opts, ln: ln, done: make(chan struct{}), changed: make(chan struct{}),
 		stages: map[string]int{}, connsBy: map[string]int{}, msgsBy: map[string]int{},
+		open: map[*conn]struct{}{},
 	}
 	s.srv = s.newServer()
 	if opts.TLS {
@@ -145,11 +147,24 @@ func (s *Sink) newServer() *smtp.Server {
 }
 
 // Close stops the sink and drops its connections; it is idempotent and also
-// runs when the test ends.
+// runs when the test ends. It closes the sockets itself and lets each
+// go-smtp connection goroutine clean up after its own read fails: go-smtp's
+// Server.Close tears connections down from another goroutine and races with
+// a BDAT in progress.
 func (s *Sink) Close() {
 	s.stop.Do(func() {
 		close(s.done)
-		s.srv.Close()
+		s.ln.Close()
+		s.mu.Lock()
+		for c := range s.open {
+			c.Conn.Close()
+		}
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if s.srv.Shutdown(ctx) != nil {
+			s.srv.Close()
+		}
 	})
 }
 
