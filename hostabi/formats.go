@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,22 +67,37 @@ func checkLine(n int) func(string) error {
 
 // checkDomain accepts a domain name of letters, digits, '-' and '.'.
 func checkDomain(s string) error {
-	if len(s) == 0 || len(s) > 253 || s[0] == '.' || s[0] == '-' {
+	if !isDomain(s) {
 		return fmt.Errorf("bad domain %q", s)
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '.') {
-			return fmt.Errorf("bad domain %q", s)
-		}
 	}
 	return nil
 }
 
-// checkHost accepts a domain or IP, with an optional :port.
+// isDomain is checkDomain without the error, so that checkHost allocates
+// nothing for a good value.
+func isDomain(s string) bool {
+	if len(s) == 0 || len(s) > 253 || s[0] == '.' || s[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '-' || b == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkHost accepts a domain or IP, with an optional :port ([v6]:port).
 func checkHost(s string) error {
-	if net.ParseIP(s) != nil || checkDomain(s) == nil {
+	if isDomain(s) {
 		return nil
+	}
+	if !strings.HasPrefix(s, "[") && strings.Count(s, ":") > 1 {
+		if ip, err := netip.ParseAddr(s); err == nil && ip.Is6() {
+			return nil
+		}
+		return fmt.Errorf("bad host %q", s)
 	}
 	h, port, err := net.SplitHostPort(s)
 	if err != nil {
@@ -91,12 +107,12 @@ func checkHost(s string) error {
 		return fmt.Errorf("bad port in %q", s)
 	}
 	if strings.HasPrefix(s, "[") {
-		if ip := net.ParseIP(h); ip == nil || ip.To4() != nil {
+		if ip, err := netip.ParseAddr(h); err != nil || !ip.Is6() {
 			return fmt.Errorf("bad IPv6 address in %q", s)
 		}
 		return nil
 	}
-	if net.ParseIP(h) == nil && checkDomain(h) != nil {
+	if !isDomain(h) {
 		return fmt.Errorf("bad host %q", s)
 	}
 	return nil

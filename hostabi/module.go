@@ -27,7 +27,7 @@ type Module struct {
 	compiled wazero.CompiledModule
 	has      [numHooks]bool
 	log      *slog.Logger
-	pool     pool
+	pool     *pool
 	live     bool      // report faults (false during the load-time dry run)
 	reg      *Registry // where calls go once this version is retired
 	state    atomic.Int64

@@ -2,6 +2,7 @@ package hostabi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -175,12 +176,12 @@ func TestConcurrentCallsStayApart(t *testing.T) {
 		t.Errorf("%d instances, cap 3", n)
 	}
 	// The pooled instances keep no reference to the last caller's input.
-	for range m.pool.live() {
-		inst := <-m.pool.idle
+	m.pool.mu.Lock()
+	defer m.pool.mu.Unlock()
+	for _, inst := range m.pool.idle {
 		if inst.call.in != nil || inst.call.active {
 			t.Error("idle instance still holds a call's input")
 		}
-		m.pool.put(inst)
 	}
 }
 
@@ -196,5 +197,37 @@ func TestTenantsGetTheirOwnModule(t *testing.T) {
 		if got := routeHost(t, reg.For(tc.tenant)); got != tc.host {
 			t.Errorf("tenant %s routed by %q, want %q", tc.tenant, got, tc.host)
 		}
+	}
+}
+
+// TestPoolWaitsForAnInstance has one instance busy: a second caller waits,
+// gives up with its context (an error, not a fault), and once the first
+// call is done the instance is reused.
+func TestPoolWaitsForAnInstance(t *testing.T) {
+	th := newTestHost(t, func(c *Config) { c.Instances = 1; c.CallTimeout = generousDeadline })
+	m := th.load(t, "acme", "sleepy")
+	done := make(chan error, 1)
+	go func() {
+		_, err := m.Route(context.Background(), &policy.RouteInput{Tenant: "slow"})
+		done <- err
+	}()
+	for idle := 1; idle > 0; {
+		time.Sleep(time.Millisecond) // until the slow call holds the instance
+		m.pool.mu.Lock()
+		idle = len(m.pool.idle)
+		m.pool.mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	_, err := m.Route(ctx, &policy.RouteInput{Tenant: "fast"})
+	var f *FaultError
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &f) {
+		t.Errorf("waiting caller: %v, want its context's deadline and no fault", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Route(context.Background(), &policy.RouteInput{Tenant: "fast"}); err != nil || m.pool.live() != 1 {
+		t.Errorf("after the slow call: %v, %d instances", err, m.pool.live())
 	}
 }

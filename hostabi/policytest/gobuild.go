@@ -64,12 +64,13 @@ func BuildGo(ctx context.Context, dir string) ([]byte, error) {
 	return b, nil
 }
 
-// goTool is the go command of the running toolchain when it exists (tests
-// run under the same Go), else "go" from PATH.
+// goTool is "go" from PATH, else the one in $GOROOT/bin.
 func goTool() string {
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err == nil {
+	if p, err := exec.LookPath("go"); err == nil {
 		return p
+	}
+	if root := os.Getenv("GOROOT"); root != "" {
+		return filepath.Join(root, "bin", "go")
 	}
 	return "go"
 }

@@ -1,0 +1,144 @@
+package hostabi
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// Run with: go test ./hostabi -run '^$' -bench . -benchmem
+//
+// noop: route returns 1 with no host call (the call floor); const: one
+// set; minimal: get + set; goguest: the Go guest's route (get + set through
+// the Go runtime). "guard" is the default (deadline enforced), "noguard"
+// is Config.UnsafeNoDeadline.
+
+func benchHost(b *testing.B, guard bool) *testHost {
+	return newTestHost(b, func(c *Config) {
+		c.CallTimeout = generousDeadline // the guard's cost does not depend on its value
+		c.UnsafeNoDeadline = !guard
+		c.CacheDir = goGuestCacheDir()
+	})
+}
+
+func BenchmarkRoute(b *testing.B) {
+	for _, fixture := range []string{"noop", "const", "minimal", "goguest"} {
+		for _, guard := range []bool{true, false} {
+			name := fixture + "/guard"
+			if !guard {
+				name = fixture + "/noguard"
+			}
+			b.Run(name, func(b *testing.B) {
+				th := benchHost(b, guard)
+				wasm := goGuestWasmIf(b, fixture)
+				m, err := th.Load(context.Background(), "bench", wasm)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer m.Close()
+				benchRoute(b, m)
+			})
+		}
+	}
+}
+
+func goGuestWasmIf(b *testing.B, fixture string) []byte {
+	if fixture == "goguest" {
+		return goGuestWasm(b)
+	}
+	return watFixture(b, fixture)
+}
+
+func benchRoute(b *testing.B, m *Module) {
+	ctx := context.Background()
+	in := &policy.RouteInput{Tenant: "bench", Domain: "example.com"}
+	b.ReportAllocs()
+	for b.Loop() {
+		_, err := m.Route(ctx, in)
+		if err != nil && err != policy.ErrNotImplemented {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRouteParallel runs the minimal route from GOMAXPROCS goroutines
+// over the instance pool, with the guard.
+func BenchmarkRouteParallel(b *testing.B) {
+	th := benchHost(b, true)
+	m := th.load(b, "bench", "minimal")
+	in := &policy.RouteInput{Tenant: "bench", Domain: "example.com"}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := m.Route(context.Background(), in); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkCheckout is taking an idle instance from the pool and putting
+// it back: the per-call cost of the pool.
+func BenchmarkCheckout(b *testing.B) {
+	th := benchHost(b, true)
+	m := th.load(b, "bench", "noop")
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		inst, err := m.pool.get(ctx, m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		m.pool.put(inst)
+	}
+}
+
+// BenchmarkRawCall is wazero's CallWithStack on the noop route with no
+// hostabi around it: what the runtime alone costs, with and without the
+// termination guard.
+func BenchmarkRawCall(b *testing.B) {
+	for _, guard := range []bool{true, false} {
+		name := map[bool]string{true: "guard", false: "noguard"}[guard]
+		b.Run(name, func(b *testing.B) {
+			th := benchHost(b, guard)
+			m := th.load(b, "bench", "noop")
+			inst, err := m.pool.get(context.Background(), m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			fn, stack := inst.fns[hookRoute], make([]uint64, 1)
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := fn.CallWithStack(inst.ctx, stack); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.pool.put(inst)
+		})
+	}
+}
+
+// BenchmarkInstantiate is making one instance (instantiate + _initialize)
+// of a module already compiled: what a pool pays once per instance.
+func BenchmarkInstantiate(b *testing.B) {
+	for _, fixture := range []string{"minimal", "goguest"} {
+		b.Run(fixture, func(b *testing.B) {
+			th := benchHost(b, true)
+			m, err := th.Load(context.Background(), "bench", goGuestWasmIf(b, fixture))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				inst, err := m.newInstance()
+				if err != nil {
+					b.Fatal(err)
+				}
+				inst.close()
+			}
+		})
+	}
+}
