@@ -1,0 +1,235 @@
+package delivery
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// Session is one SMTP client connection, ready for transactions after Dial.
+// It is not safe for concurrent use: one delivery worker owns it.
+type Session struct {
+	opts     Options
+	raw      net.Conn // the TCP connection, under TLS when there is TLS
+	conn     net.Conn // what we read and write: raw or a *tls.Conn over it
+	r        *bufio.Reader
+	w        *bufio.Writer
+	rr       *replyReader
+	remote   netip.AddrPort
+	local    netip.AddrPort
+	hostname string
+	ext      map[string]string
+	caps     caps
+	tls      *tls.ConnectionState
+	broken   error // set once the connection is unusable; it is closed then
+	num      [24]byte
+}
+
+// caps are the EHLO keywords the client acts on, parsed once.
+type caps struct {
+	pipelining, chunking, eightBit, smtputf8, startTLS, authPlain bool
+	sizeLimit                                                     int64 // 0 = none announced
+	size                                                          bool  // SIZE offered
+}
+
+const (
+	readBufSize  = 4 << 10
+	writeBufSize = 16 << 10 // commands and a typical body leave in one write
+)
+
+// sessionCache lets STARTTLS resume sessions with hosts we saw before when
+// the caller's base config has no cache of its own.
+var sessionCache = tls.NewLRUClientSessionCache(4096)
+
+// Dial connects to addr, reads the banner, greets (EHLO, or HELO when EHLO
+// is refused), starts TLS as opts.TLS says and authenticates when opts.Auth
+// is set. hostname is the name of the host for TLS (SNI, verification) and
+// for records. With TLSOpportunistic, a server that offers STARTTLS but
+// fails the handshake is tried again in clear on a new connection, as
+// Postfix does at TLS security level "may".
+func Dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Options) (*Session, error) {
+	opts = withDefaults(opts)
+	s, err := dial(ctx, addr, hostname, opts)
+	var de *Error
+	if err != nil && opts.TLS == policy.TLSOpportunistic && errors.As(err, &de) && de.Stage == StageTLS && ctx.Err() == nil {
+		opts.TLS = policy.TLSDisabled
+		return dial(ctx, addr, hostname, opts)
+	}
+	return s, err
+}
+
+func dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Options) (*Session, error) {
+	d := net.Dialer{Timeout: opts.ConnectTimeout}
+	if opts.LocalAddr.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: opts.LocalAddr.AsSlice(), Zone: opts.LocalAddr.Zone()}
+	}
+	conn, err := d.DialContext(ctx, "tcp", addr.String())
+	if err != nil {
+		return nil, &Error{Stage: StageConnect, Err: err, Temporary: true}
+	}
+	s := &Session{
+		opts: opts, raw: conn, conn: conn, remote: addr, hostname: hostname,
+		r: bufio.NewReaderSize(conn, readBufSize), w: bufio.NewWriterSize(conn, writeBufSize),
+	}
+	s.rr = newReplyReader(s.r)
+	if la, ok := conn.LocalAddr().(*net.TCPAddr); ok {
+		s.local = la.AddrPort()
+	}
+	stop := s.watch(ctx)
+	err = s.setup()
+	stop()
+	if err != nil {
+		s.breakWith(err)
+		return nil, s.withContext(ctx, err)
+	}
+	return s, nil
+}
+
+func (s *Session) setup() error {
+	s.deadline(s.opts.CommandTimeout)
+	banner, err := s.rr.read()
+	if err != nil {
+		return &Error{Stage: StageBanner, Err: err, Temporary: true}
+	}
+	if banner.Code != 220 {
+		return refusal(StageBanner, banner)
+	}
+	if err := s.hello(); err != nil {
+		return err
+	}
+	if err := s.startTLS(); err != nil {
+		return err
+	}
+	if s.opts.Auth != nil {
+		return s.auth()
+	}
+	return nil
+}
+
+// watch makes a cancelled ctx end whatever the session is blocked on, by
+// moving the connection's deadline to the past.
+func (s *Session) watch(ctx context.Context) (stop func() bool) {
+	if ctx.Done() == nil {
+		return func() bool { return true }
+	}
+	return context.AfterFunc(ctx, func() { s.raw.SetDeadline(time.Unix(1, 0)) })
+}
+
+// withContext reports the caller's cancellation rather than the timeout it
+// caused.
+func (s *Session) withContext(ctx context.Context, err error) error {
+	var de *Error
+	if cerr := ctx.Err(); cerr != nil && errors.As(err, &de) && de.Response.Code == 0 {
+		de.Err = cerr
+	}
+	return err
+}
+
+func (s *Session) deadline(d time.Duration) { s.raw.SetDeadline(time.Now().Add(d)) }
+
+// breakWith marks the session unusable and closes the connection.
+func (s *Session) breakWith(err error) {
+	if s.broken == nil {
+		s.broken = err
+		s.conn.Close()
+	}
+}
+
+// command sends one command and reads its reply.
+func (s *Session) command(stage, verb, arg string) (message.Response, error) {
+	s.w.WriteString(verb)
+	s.w.WriteString(arg)
+	s.w.Write(crlf)
+	if err := s.flush(stage, s.opts.CommandTimeout); err != nil {
+		return message.Response{}, err
+	}
+	return s.reply(stage)
+}
+
+func (s *Session) flush(stage string, d time.Duration) error {
+	s.deadline(d)
+	if err := s.w.Flush(); err != nil {
+		return &Error{Stage: stage, Err: err, Temporary: true}
+	}
+	return nil
+}
+
+// reply reads a reply; a 421 is turned into an error (the server is closing).
+func (s *Session) reply(stage string) (message.Response, error) {
+	resp, err := s.rr.read()
+	if err != nil {
+		return resp, &Error{Stage: stage, Err: err, Temporary: true}
+	}
+	if resp.Code == 421 {
+		return resp, refusal(stage, resp)
+	}
+	return resp, nil
+}
+
+func (s *Session) hello() error {
+	resp, err := s.command(StageEHLO, "EHLO ", s.opts.EHLO)
+	if err != nil {
+		return err
+	}
+	if resp.Code == 250 {
+		s.parseEHLO(resp.Text)
+		return nil
+	}
+	if resp.Code/100 != 5 {
+		return refusal(StageEHLO, resp)
+	}
+	// RFC 5321 4.1.4: a server that refuses EHLO may still speak HELO.
+	if resp, err = s.command(StageEHLO, "HELO ", s.opts.EHLO); err != nil {
+		return err
+	}
+	if resp.Code != 250 {
+		return refusal(StageEHLO, resp)
+	}
+	s.ext, s.caps = map[string]string{}, caps{}
+	return nil
+}
+
+func (s *Session) parseEHLO(text string) {
+	s.ext, s.caps = map[string]string{}, caps{}
+	lines := strings.Split(text, "\n")
+	for _, l := range lines[1:] { // the first line is the greeting
+		kw, param, _ := strings.Cut(strings.TrimSpace(l), " ")
+		kw = strings.ToUpper(kw)
+		s.ext[kw] = param
+		switch kw {
+		case "PIPELINING":
+			s.caps.pipelining = true
+		case "CHUNKING":
+			s.caps.chunking = true
+		case "8BITMIME":
+			s.caps.eightBit = true
+		case "SMTPUTF8":
+			s.caps.smtputf8 = true
+		case "STARTTLS":
+			s.caps.startTLS = true
+		case "SIZE":
+			s.caps.size = true
+			s.caps.sizeLimit, _ = strconv.ParseInt(strings.TrimSpace(param), 10, 64)
+		case "AUTH":
+			s.caps.authPlain = containsFold(strings.Fields(param), "PLAIN")
+		}
+	}
+}
+
+func containsFold(list []string, want string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, want) {
+			return true
+		}
+	}
+	return false
+}

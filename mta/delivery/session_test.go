@@ -1,0 +1,226 @@
+package delivery
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+func sinkAddr(t testing.TB, s *testsink.Sink) netip.AddrPort {
+	t.Helper()
+	ap, err := netip.ParseAddrPort(s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ap
+}
+
+func dialSink(t testing.TB, s *testsink.Sink, opts Options) *Session {
+	t.Helper()
+	if opts.EHLO == "" {
+		opts.EHLO = "client.test"
+	}
+	sess, err := Dial(context.Background(), sinkAddr(t, s), "mx.sink.test", opts)
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	return sess
+}
+
+func asError(t *testing.T, err error) *Error {
+	t.Helper()
+	var de *Error
+	if !errors.As(err, &de) {
+		t.Fatalf("error %v (%T), want *delivery.Error", err, err)
+	}
+	return de
+}
+
+func TestSTARTTLSModes(t *testing.T) {
+	withTLS := testsink.Start(t, testsink.Options{TLS: true})
+	plain := testsink.Start(t, testsink.Options{})
+	tests := []struct {
+		name    string
+		sink    *testsink.Sink
+		mode    policy.TLSMode
+		host    string
+		wantTLS bool
+		stage   string // failing stage, "" for success
+	}{
+		{"opportunistic offered", withTLS, policy.TLSOpportunistic, "mx.sink.test", true, ""},
+		{"opportunistic not offered", plain, policy.TLSOpportunistic, "mx.sink.test", false, ""},
+		{"required offered, any certificate", withTLS, policy.TLSRequired, "wrong.example", true, ""},
+		{"required not offered", plain, policy.TLSRequired, "mx.sink.test", false, StageSTARTTLS},
+		{"verify good name", withTLS, policy.TLSRequiredVerify, "mx.sink.test", true, ""},
+		{"verify wrong name", withTLS, policy.TLSRequiredVerify, "wrong.example", false, StageTLS},
+		{"verify not offered", plain, policy.TLSRequiredVerify, "mx.sink.test", false, StageSTARTTLS},
+		{"disabled", withTLS, policy.TLSDisabled, "mx.sink.test", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{TLS: tt.mode, TLSConfig: &tls.Config{RootCAs: withTLS.CertPool()}}
+			s, err := Dial(context.Background(), sinkAddr(t, tt.sink), tt.host, opts)
+			if tt.stage != "" {
+				if de := asError(t, err); de.Stage != tt.stage || !de.Temporary {
+					t.Fatalf("error %v: stage %q temporary %v, want stage %q temporary", err, de.Stage, de.Temporary, tt.stage)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Dial: %v", err)
+			}
+			defer s.Close()
+			if _, ok := s.TLSState(); ok != tt.wantTLS {
+				t.Errorf("TLS %v, want %v", ok, tt.wantTLS)
+			}
+			res, err := s.Deliver(context.Background(), "a@src.test", []string{"b@dst.test"}, []byte("x\r\n"))
+			if err != nil || res.Response.Code != 250 {
+				t.Fatalf("Deliver after TLS setup: %+v, %v", res, err)
+			}
+			if _, offered := s.Extensions()["STARTTLS"]; offered && tt.wantTLS {
+				t.Errorf("STARTTLS still offered after TLS: the client did not greet again")
+			}
+		})
+	}
+}
+
+func TestOpportunisticFallsBackToClear(t *testing.T) {
+	rs := startRaw(t, func(n int, c *rawConn) {
+		sc := &smtpScript{ehlo: []string{"PIPELINING", "STARTTLS"}, reply: func(cmd string) string {
+			if cmd == "STARTTLS" {
+				c.send("220 2.0.0 go ahead\r\n")
+				c.Close() // no handshake ever
+			}
+			return ""
+		}}
+		sc.serve(c)
+	})
+	s, err := Dial(context.Background(), rs.addr(), "raw.test", Options{TLS: policy.TLSOpportunistic, CommandTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	defer s.Close()
+	if _, ok := s.TLSState(); ok || rs.conns.Load() != 2 {
+		t.Errorf("TLS %v after %d connections, want clear text on the second", ok, rs.conns.Load())
+	}
+	_, err = Dial(context.Background(), rs.addr(), "raw.test", Options{TLS: policy.TLSRequired, CommandTimeout: 2 * time.Second})
+	if de := asError(t, err); de.Stage != StageTLS {
+		t.Errorf("required mode after a failed handshake: %v", err)
+	}
+}
+
+func TestSTARTTLSInjectionRefused(t *testing.T) {
+	rs := startRaw(t, func(n int, c *rawConn) {
+		sc := &smtpScript{ehlo: []string{"STARTTLS"}, reply: func(cmd string) string {
+			if cmd == "STARTTLS" {
+				return "220 2.0.0 go ahead\r\n250 2.0.0 injected\r\n"
+			}
+			return ""
+		}}
+		sc.serve(c)
+	})
+	_, err := Dial(context.Background(), rs.addr(), "raw.test", Options{TLS: policy.TLSOpportunistic})
+	if de := asError(t, err); de.Stage != StageSTARTTLS || !errors.Is(err, ErrProtocol) {
+		t.Errorf("error %v, want a protocol error at STARTTLS", err)
+	}
+}
+
+func TestDialFailures(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := ln.Addr().(*net.TCPAddr).AddrPort()
+	ln.Close()
+	_, err := Dial(context.Background(), closed, "gone.test", Options{})
+	if de := asError(t, err); de.Stage != StageConnect || !de.Temporary {
+		t.Errorf("closed port: %v", err)
+	}
+
+	refuse := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageConnect {
+			return &smtp.SMTPError{Code: 554, Message: "no service for you"}
+		}
+		return nil
+	}})
+	_, err = Dial(context.Background(), sinkAddr(t, refuse), "mx.sink.test", Options{})
+	if de := asError(t, err); de.Stage != StageBanner || de.Temporary || de.Response.Code != 554 {
+		t.Errorf("554 banner: %v", err)
+	}
+
+	stall := testsink.Start(t, testsink.Options{Delay: map[string]time.Duration{testsink.StageBanner: time.Hour}})
+	start := time.Now()
+	_, err = Dial(context.Background(), sinkAddr(t, stall), "mx.sink.test", Options{CommandTimeout: 200 * time.Millisecond})
+	var ne net.Error
+	if de := asError(t, err); de.Stage != StageBanner || !errors.As(err, &ne) || !ne.Timeout() {
+		t.Errorf("stalled banner: %v", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("banner timeout of 200ms fired after %v", el)
+	}
+}
+
+func TestEHLORefusedFallsBackToHELO(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
+		if stage == testsink.StageHelo && n == 1 {
+			return &smtp.SMTPError{Code: 550, Message: "no EHLO here"}
+		}
+		return nil
+	}})
+	s := dialSink(t, sink, Options{})
+	if len(s.Extensions()) != 0 {
+		t.Errorf("extensions after HELO: %v", s.Extensions())
+	}
+	res, err := s.Deliver(context.Background(), "a@src.test", []string{"b@dst.test"}, []byte(".dot\r\n"))
+	if err != nil || res.Response.Code != 250 {
+		t.Fatalf("Deliver over HELO: %+v %v", res, err)
+	}
+	if got := string(sink.Messages()[0].Data); got != ".dot\r\n" {
+		t.Errorf("data %q", got)
+	}
+}
+
+func TestAuthPlain(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{Auth: map[string]string{"relay": "s3cret"}})
+	s := dialSink(t, sink, Options{Auth: &Auth{Username: "relay", Password: "s3cret"}})
+	if _, err := s.Deliver(context.Background(), "a@src.test", []string{"b@dst.test"}, []byte("x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if u := sink.Messages()[0].AuthUser; u != "relay" {
+		t.Errorf("sink saw auth user %q", u)
+	}
+	_, err := Dial(context.Background(), sinkAddr(t, sink), "mx.sink.test", Options{Auth: &Auth{Username: "relay", Password: "nope"}})
+	if de := asError(t, err); de.Stage != StageAuth || de.Response.Code != 535 || de.Temporary {
+		t.Errorf("bad password: %v", err)
+	}
+	plain := testsink.Start(t, testsink.Options{})
+	_, err = Dial(context.Background(), sinkAddr(t, plain), "mx.sink.test", Options{Auth: &Auth{Username: "u", Password: "p"}})
+	if !errors.Is(err, ErrAuthNoPlain) {
+		t.Errorf("server without AUTH: %v", err)
+	}
+}
+
+func TestBindSourceAddress(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	src := netip.MustParseAddr("127.0.0.2")
+	s := dialSink(t, sink, Options{LocalAddr: src})
+	if s.LocalAddr().Addr() != src {
+		t.Errorf("LocalAddr %v", s.LocalAddr())
+	}
+	if _, err := s.Deliver(context.Background(), "a@src.test", []string{"b@dst.test"}, []byte("x\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if sink.ConnsFrom("127.0.0.2") != 1 || sink.MessagesFrom("127.0.0.2") != 1 ||
+		!strings.HasPrefix(sink.Messages()[0].RemoteAddr, "127.0.0.2:") {
+		t.Errorf("sink saw %d connections and %d messages from 127.0.0.2 (%s)",
+			sink.ConnsFrom("127.0.0.2"), sink.MessagesFrom("127.0.0.2"), sink.Messages()[0].RemoteAddr)
+	}
+}
