@@ -1,0 +1,48 @@
+// Command wasmta is the wasmta mail transfer agent: `wasmta serve` runs the
+// daemon; the other subcommands administer a running one or help write
+// configuration and policies.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+const usage = `usage: wasmta COMMAND [flags]
+
+commands:
+  serve            run the MTA (flags: --config FILE)
+  hash-password    print the bcrypt hash of a password read from stdin, for tenant.smtp_users
+  version          print the version
+
+Run "wasmta COMMAND -h" for the flags of a command.
+`
+
+// version is set by the linker in release builds.
+var version = "dev"
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmd, args := os.Args[1], os.Args[2:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args)
+	case "hash-password":
+		err = hashPassword(args)
+	case "version":
+		fmt.Println("wasmta", version)
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "wasmta: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wasmta:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/engine"
+)
+
+func loadConfig(path string) (*config.Config, error) {
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.Load(path)
+}
+
+func newLogger(cfg *config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ExitOnError)
+	path := fs.String("config", "", "configuration file (TOML); none = embedded defaults")
+	fs.Parse(args)
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg)
+	slog.SetDefault(log)
+	eng, err := engine.New(cfg, engine.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := eng.Start(); err != nil {
+		eng.Close()
+		return err
+	}
+	log.Info("wasmta ready", "version", version, "spool", cfg.SpoolDir)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	s := <-sig
+	log.Info("shutting down", "signal", s.String())
+	return eng.Close()
+}
+
+func hashPassword(args []string) error {
+	fs := flag.NewFlagSet("hash-password", flag.ExitOnError)
+	fs.Parse(args)
+	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
+	if err != nil && line == "" {
+		return fmt.Errorf("hash-password: read password from stdin: %w", err)
+	}
+	h, err := config.HashPassword(strings.TrimRight(line, "\r\n"))
+	if err != nil {
+		return err
+	}
+	fmt.Println(h)
+	return nil
+}

@@ -1,0 +1,183 @@
+package egress
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/delivery"
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// conn is one connection worker of a path: it takes jobs from the path's
+// ready queue and delivers them over one SMTP session, reconnecting never
+// (a new worker is spawned instead) so that connection limits stay exact.
+type conn struct {
+	set  *Set
+	path *Path
+	sess *delivery.Session
+	info Conn
+	sent int
+}
+
+func (c *conn) run(ctx context.Context) {
+	defer c.close()
+	for {
+		shape, _ := c.path.Shape()
+		idle := shape.IdleTimeout
+		if c.sess == nil {
+			idle = 100 * time.Millisecond // we were spawned for a job another worker took
+		}
+		j := c.path.waitJob(ctx, idle)
+		if j == nil {
+			return
+		}
+		j.Enqueued = time.Time{}
+		if err := c.set.opts.Handler.Load(j); err != nil {
+			c.set.opts.Handler.Done(c.path, j, failure(j, "load", err))
+			continue
+		}
+		if c.sess == nil {
+			if err := c.dial(ctx, shape); err != nil {
+				c.failAll(j, err)
+				return
+			}
+		}
+		if !c.deliver(ctx, j, shape) {
+			return
+		}
+		if shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
+			return
+		}
+	}
+}
+
+// deliver makes one transaction; it reports false when the session is
+// no longer usable.
+func (c *conn) deliver(ctx context.Context, j *Job, shape policy.Shape) bool {
+	if err := c.path.msgRate.Wait(ctx); err != nil {
+		c.set.opts.Handler.Done(c.path, j, failure(j, "rate", err))
+		return false
+	}
+	c.path.active.Add(1)
+	rcpts := j.Rcpts()
+	res, err := c.sess.Deliver(ctx, j.Msg.Sender, rcpts, j.Body)
+	c.path.active.Add(-1)
+	c.path.lastUse.Store(time.Now().UnixNano())
+	c.sent++
+	if err != nil {
+		o := failure(j, stageOf(err), err)
+		var de *delivery.Error
+		if errors.As(err, &de) && de.Response.Code != 0 {
+			for i := range o.Rcpt {
+				o.Rcpt[i] = de.Response
+			}
+		}
+		o.Conn = c.info
+		c.set.opts.Handler.Done(c.path, j, o)
+		return false
+	}
+	// A recipient is delivered when its RCPT and the final reply are both
+	// 2xx; Deliver has already reset the session after a refusal.
+	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), Stage: "data", Conn: c.info}
+	for i := range rcpts {
+		r := res.Response
+		if i < len(res.Rcpt) && (res.Rcpt[i].Code < 200 || res.Rcpt[i].Code >= 300) {
+			r = res.Rcpt[i]
+			o.Stage = "rcpt"
+		}
+		o.Rcpt[i] = r
+	}
+	c.set.opts.Handler.Done(c.path, j, o)
+	return true
+}
+
+func stageOf(err error) string {
+	var de *delivery.Error
+	if errors.As(err, &de) && de.Stage != "" {
+		return de.Stage
+	}
+	return "connect"
+}
+
+// dial connects to the first host of the path that answers, in order.
+func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
+	c.path.mu.Lock()
+	hosts := c.path.hosts
+	c.path.mu.Unlock()
+	opts := c.set.opts.Session
+	opts.LocalAddr = c.path.Source.Addr
+	if c.path.Source.EHLO != "" {
+		opts.EHLO = c.path.Source.EHLO
+	}
+	opts.TLS = shape.TLS
+	opts.ConnectTimeout = shape.ConnectTimeout
+	opts.CommandTimeout = shape.CommandTimeout
+	opts.DataTimeout = shape.DataTimeout
+	var errs []error
+	for _, h := range hosts {
+		for _, a := range h.Addrs {
+			ap := netip.AddrPortFrom(a, h.Port)
+			s, err := delivery.Dial(ctx, ap, h.Name, opts)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			c.sess = s
+			c.info = Conn{Peer: ap, Hostname: h.Name}
+			if st, ok := s.TLSState(); ok {
+				c.info.TLS = &st
+			}
+			return nil
+		}
+	}
+	if len(errs) == 0 {
+		return fmt.Errorf("egress: %s: no host to connect to", c.path.Key)
+	}
+	return errors.Join(errs...)
+}
+
+// failAll reports a connection failure for j and for every job waiting on
+// the path: they would meet the same hosts.
+func (c *conn) failAll(j *Job, err error) {
+	h := c.set.opts.Handler
+	h.Done(c.path, j, failure(j, "connect", err))
+	for {
+		next := c.path.take()
+		if next == nil {
+			return
+		}
+		if lerr := h.Load(next); lerr != nil {
+			h.Done(c.path, next, failure(next, "load", lerr))
+			continue
+		}
+		h.Done(c.path, next, failure(next, "connect", err))
+	}
+}
+
+func failure(j *Job, stage string, err error) Outcome {
+	n := 0
+	for _, it := range j.Items {
+		n += len(it.Rcpts)
+	}
+	o := Outcome{Rcpt: make([]message.Response, n), Stage: stage, Err: err}
+	r := message.Response{Text: err.Error()}
+	var de *delivery.Error
+	if errors.As(err, &de) && de.Response.Code != 0 {
+		r = de.Response
+	}
+	for i := range o.Rcpt {
+		o.Rcpt[i] = r
+	}
+	return o
+}
+
+func (c *conn) close() {
+	if c.sess != nil {
+		c.sess.Close()
+		c.sess = nil
+	}
+}

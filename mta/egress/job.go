@@ -1,0 +1,48 @@
+package egress
+
+import (
+	"crypto/tls"
+	"net/netip"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/queue"
+)
+
+// Job is one SMTP transaction to make: one message, the recipients of its
+// items (all on this path's site).
+type Job struct {
+	Msg      *message.Message
+	Body     []byte // nil until loaded
+	Items    []*queue.Item
+	Queue    message.QueueKey // of the first item
+	Pool     string
+	Enqueued time.Time
+}
+
+// Rcpts returns the recipient addresses of the job, in item order.
+func (j *Job) Rcpts() []string {
+	var out []string
+	for _, it := range j.Items {
+		for _, i := range it.Rcpts {
+			out = append(out, j.Msg.Recipients[i].Addr)
+		}
+	}
+	return out
+}
+
+// Conn describes the connection a job was attempted on.
+type Conn struct {
+	Peer     netip.AddrPort
+	Hostname string
+	TLS      *tls.ConnectionState
+}
+
+// Outcome is the result of one attempt of a job. When Err is set the
+// connection failed and Rcpt holds the same failure for every recipient.
+type Outcome struct {
+	Rcpt  []message.Response // one per recipient, in Rcpts order
+	Stage string             // where the transaction ended: "connect", "mail", "rcpt", "data"
+	Conn  Conn
+	Err   error
+}

@@ -1,0 +1,216 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/delivery"
+	"github.com/wasmta/wasmta/mta/egress"
+	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/mx"
+	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/queue"
+	"github.com/wasmta/wasmta/mta/reception"
+	"github.com/wasmta/wasmta/mta/spool"
+)
+
+// Options are the parts of an engine that do not come from the
+// configuration file.
+type Options struct {
+	// Registry gives the policy in force per tenant; nil = built-in only.
+	Registry policy.Registry
+	// Records, when set, also receives every record (tests, webhooks).
+	Records events.Sink
+	Logger  *slog.Logger
+	// DeliveryTLS is the base TLS configuration of outbound sessions (tests
+	// set RootCAs to verify a sink's certificate).
+	DeliveryTLS *tls.Config
+}
+
+// Engine is a running MTA.
+type Engine struct {
+	cfg   *config.Config
+	opts  Options
+	log   *slog.Logger
+	spool *spool.Store
+	sched *queue.Scheduler
+	ready *egress.Set
+	mx    *mx.Resolver
+	guard *policy.Guard
+	rec   events.Sink
+	file  *events.FileWriter
+
+	pools   map[string]*egress.Pool
+	sources map[string]*egress.Source
+
+	thresh thresholds
+
+	pendMu sync.Mutex
+	pend   map[message.ID]int // items not yet final, per message
+
+	dispatchQ chan dispatchReq
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+
+	smtp      []*reception.Server
+	listeners []net.Listener
+	auth      *authCache
+}
+
+// New opens the spool and prepares an engine; Start runs it.
+func New(cfg *config.Config, opts Options) (*Engine, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	e := &Engine{cfg: cfg, opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
+	st, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool"), spool.Options{
+		MinFreeBytes: cfg.SMTP.MinFreeDisk, Logger: opts.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e.spool = st
+	recPath := cfg.Records.Path
+	var also []events.Sink
+	if opts.Records != nil {
+		also = append(also, opts.Records)
+	}
+	if e.file, err = events.OpenFile(recPath, opts.Logger, also...); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e.rec = e.file
+	e.guard = policy.NewGuard(opts.Registry, defaultPolicy(cfg), e.policyFault)
+	e.buildEgress()
+	e.mx = mx.New(mx.Options{Server: addrString(cfg.Delivery.DNSServer), Timeout: cfg.Delivery.DNSTimeout,
+		Port: int(cfg.Delivery.Port)})
+	e.sched = queue.New(e.scheduledDue)
+	e.dispatchQ = make(chan dispatchReq, 4096)
+	e.auth = newAuthCache(cfg)
+	return e, nil
+}
+
+func addrString(ap interface {
+	IsValid() bool
+	String() string
+}) string {
+	if !ap.IsValid() {
+		return ""
+	}
+	return ap.String()
+}
+
+func defaultPolicy(cfg *config.Config) *policy.Default {
+	d := &policy.Default{Routes: map[string][]string{}, TenantPools: map[string]string{}}
+	for _, r := range cfg.Routes {
+		d.Routes[r.Domain] = r.Hosts
+	}
+	for _, t := range cfg.Tenants {
+		if t.DefaultPool != "" {
+			d.TenantPools[t.Name] = t.DefaultPool
+		}
+	}
+	d.PathShape = policy.Shape{
+		MaxConnections: cfg.Delivery.MaxConnectionsPerPath,
+		TLS:            cfg.Delivery.TLS,
+		RetryInitial:   cfg.Queue.RetryInitial,
+		RetryMax:       cfg.Queue.RetryMax,
+		MaxAge:         cfg.Queue.MaxAge,
+		ConnectTimeout: cfg.Delivery.ConnectTimeout,
+		CommandTimeout: cfg.Delivery.CommandTimeout,
+		DataTimeout:    cfg.Delivery.DataTimeout,
+	}
+	return d
+}
+
+func (e *Engine) buildEgress() {
+	e.sources = make(map[string]*egress.Source)
+	for _, s := range e.cfg.Sources {
+		e.sources[s.Name] = &egress.Source{Name: s.Name, Addr: s.Address, EHLO: s.EHLO}
+	}
+	e.pools = make(map[string]*egress.Pool)
+	for _, p := range e.cfg.Pools {
+		var ms []egress.Member
+		for _, m := range p.Sources {
+			ms = append(ms, egress.Member{Source: e.sources[m.Name], Weight: m.Weight})
+		}
+		e.pools[p.Name] = egress.NewPool(p.Name, ms)
+	}
+	e.ready = egress.NewSet(egress.Options{
+		Handler: (*handler)(e),
+		Session: delivery.Options{EHLO: e.cfg.Hostname, TLSConfig: e.opts.DeliveryTLS},
+		Logger:  e.log,
+	})
+}
+
+// Guard returns the policy guard the engine decides with.
+func (e *Engine) Guard() *policy.Guard { return e.guard }
+
+// Spool returns the engine's spool (the admin API and policy store use it).
+func (e *Engine) Spool() *spool.Store { return e.spool }
+
+// Start rebuilds the queues from the spool, then starts the scheduler, the
+// dispatchers and the SMTP listeners.
+func (e *Engine) Start() error {
+	t0 := time.Now()
+	n, err := e.rebuild(e.ctx)
+	if err != nil {
+		return fmt.Errorf("engine: rebuild queues: %w", err)
+	}
+	e.log.Info("queues rebuilt", "messages", n, "items", e.sched.Len(), "took", time.Since(t0))
+	for range dispatchers {
+		e.wg.Go(func() { e.dispatchLoop(e.ctx) })
+	}
+	e.wg.Go(func() { e.sched.Run(e.ctx) })
+	return e.listen()
+}
+
+const dispatchers = 8
+
+// Close stops reception, then delivery, and closes the spool. Messages not
+// yet delivered stay in the spool for the next start.
+func (e *Engine) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range e.smtp {
+		s.Shutdown(ctx)
+	}
+	e.cancel()
+	e.ready.Close()
+	e.wg.Wait()
+	errs := []error{e.file.Close(), e.spool.Close()}
+	return errors.Join(errs...)
+}
+
+// SMTPAddrs returns the addresses the SMTP listeners are bound to.
+func (e *Engine) SMTPAddrs() []net.Addr {
+	var out []net.Addr
+	for _, l := range e.listeners {
+		out = append(out, l.Addr())
+	}
+	return out
+}
+
+func (e *Engine) record(r *events.Record) {
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	e.rec.Record(r)
+}
+
+func (e *Engine) policyFault(tenant, hook, version string, err error) {
+	e.log.Warn("policy fault", "tenant", tenant, "hook", hook, "version", version, "err", err)
+	e.record(&events.Record{Type: events.PolicyFault, Tenant: tenant, Hook: hook,
+		PolicyVersion: version, Reason: err.Error()})
+}

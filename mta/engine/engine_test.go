@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/events"
+)
+
+// recorder keeps every record an engine writes.
+type recorder struct {
+	mu   sync.Mutex
+	recs []events.Record
+	ch   chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{ch: make(chan struct{}, 1)} }
+
+func (r *recorder) Record(rec *events.Record) {
+	r.mu.Lock()
+	r.recs = append(r.recs, *rec)
+	r.mu.Unlock()
+	select {
+	case r.ch <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) count(t events.Type) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, rec := range r.recs {
+		if rec.Type == t {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *recorder) all(t events.Type) []events.Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []events.Record
+	for _, rec := range r.recs {
+		if rec.Type == t {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// waitFor waits until at least n records of type t were written.
+func (r *recorder) waitFor(t *testing.T, typ events.Type, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for r.count(typ) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d %s records after %v, want %d", r.count(typ), typ, within, n)
+		}
+		select {
+		case <-r.ch:
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// testEngine starts an engine from a TOML configuration; %SPOOL% in it is
+// replaced by a temporary directory. The engine listens on a free port.
+func testEngine(t *testing.T, toml string, opts Options) (*Engine, *recorder, string) {
+	t.Helper()
+	dir := t.TempDir()
+	return startAt(t, dir, toml, opts)
+}
+
+func startAt(t *testing.T, dir, toml string, opts Options) (*Engine, *recorder, string) {
+	t.Helper()
+	head := fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", dir)
+	cfg, err := config.Parse([]byte(head + toml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SMTP.Listen = cfg.SMTP.Listen[:1]
+	cfg.SMTP.Listen[0] = mustAddrPort("127.0.0.1:0")
+	cfg.SMTP.MinFreeDisk = 0
+	rec := newRecorder()
+	opts.Records = rec
+	e, err := New(cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(); err != nil {
+		e.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e, rec, e.SMTPAddrs()[0].String()
+}
+
+// send submits one message over SMTP and fails the test unless it gets 250.
+func send(t testing.TB, addr, from string, to []string, body string) {
+	t.Helper()
+	if err := trySend(addr, from, to, body); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func trySend(addr, from string, to []string, body string) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("client.test"); err != nil {
+		return err
+	}
+	if err := c.SendMail(from, to, strings.NewReader(body)); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+func testBody(i int) string {
+	return fmt.Sprintf("From: a@sender.test\r\nTo: b@example.test\r\nSubject: test %d\r\n\r\nhello %d\r\n", i, i)
+}
+
+// readRecordsFile parses the JSON-lines records file of an engine.
+func readRecordsFile(t *testing.T, path string) []events.Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []events.Record
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r events.Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("records file line %q: %v", sc.Text(), err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func recordsPath(dir string) string { return filepath.Join(dir, "records.jsonl") }
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func waitCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,190 @@
+package engine
+
+import (
+	"context"
+	"math/rand/v2"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/egress"
+	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/queue"
+)
+
+// handler is the engine seen by the egress paths.
+type handler Engine
+
+// Load reads a job's body from the spool when it was not carried along.
+func (h *handler) Load(j *egress.Job) error {
+	if j.Body != nil {
+		return nil
+	}
+	b, err := h.spool.Body(j.Msg.ID)
+	if err != nil {
+		return err
+	}
+	j.Body = b
+	return nil
+}
+
+// Done turns one attempt's outcome into recipient states and records.
+func (h *handler) Done(p *egress.Path, j *egress.Job, o egress.Outcome) {
+	h.finish(h.ctx, p, j, o)
+}
+
+// attempt is what finish knows about the path of an attempt.
+type attempt struct {
+	site, pool, source string
+	shape              policy.Shape
+}
+
+func (h *handler) attemptOf(p *egress.Path, j *egress.Job) attempt {
+	if p == nil {
+		return attempt{pool: j.Pool, shape: h.guard.Default().Shape0()}
+	}
+	s, _ := p.Shape()
+	return attempt{site: p.Key.Site, pool: j.Pool, source: p.Key.Source, shape: s}
+}
+
+// finish applies an outcome: delivered and bounced recipients are final,
+// the others are retried together as one new item per original item.
+// States are saved before the message's pending count drops, so that the
+// delete made by whichever attempt finishes last always comes after them.
+func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o egress.Outcome) {
+	e := (*Engine)(h)
+	at := h.attemptOf(p, j)
+	now := time.Now()
+	var idx []int
+	var states []message.RcptState
+	var retries []*queue.Item
+	k := 0
+	for _, it := range j.Items {
+		var retry []uint16
+		attempts := int(it.Attempts) + 1
+		next := e.nextAttempt(attempts, at.shape, now)
+		for _, ri := range it.Rcpts {
+			st := e.rcptResult(ctx, j, o, at, ri, o.Rcpt[k], attempts, next)
+			k++
+			if st.Status == message.Deferred {
+				retry = append(retry, ri)
+			}
+			idx = append(idx, int(ri))
+			states = append(states, st)
+		}
+		if len(retry) > 0 {
+			retries = append(retries, queue.NewItem(it.ID, retry, attempts, next))
+		}
+	}
+	done := len(j.Items) - len(retries)
+	if len(retries) > 0 || e.pendingItems(j.Msg.ID) > done {
+		if err := e.spool.SetStates(j.Msg.ID, idx, states, false); err != nil {
+			e.log.Error("spool: save recipient states", "id", j.Msg.ID, "err", err)
+		}
+	}
+	for _, it := range retries {
+		e.sched.Add(j.Queue.WithDomain(j.Msg.Recipients[it.Rcpts[0]].Domain()), it)
+	}
+	if done > 0 {
+		e.itemDone(j.Msg.ID, done)
+	}
+}
+
+func (e *Engine) pendingItems(id message.ID) int {
+	e.pendMu.Lock()
+	defer e.pendMu.Unlock()
+	return e.pend[id]
+}
+
+// rcptResult decides one recipient's new state and writes its record.
+func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome, at attempt, ri uint16,
+	resp message.Response, attempts int, next time.Time) message.RcptState {
+	m := j.Msg
+	r := e.baseRecord(j, at, o, ri, attempts)
+	r.Response = &resp
+	st := message.RcptState{Attempts: attempts, Last: resp}
+	if resp.Code >= 200 && resp.Code < 300 {
+		r.Type = events.Delivery
+		st.Status = message.Delivered
+		e.record(r)
+		return st
+	}
+	c, ver := e.guard.Classify(ctx, &policy.ClassifyInput{Tenant: m.Tenant, Site: at.site,
+		Domain: m.Recipients[ri].Domain(), Source: at.source, Stage: o.Stage,
+		Code: resp.Code, Enhanced: resp.Enhanced, Text: resp.Text})
+	r.Category = c.Category
+	r.PolicyVersion = ver
+	e.control(j, at, c)
+	permanent := c.Action == policy.ActionBounce || (c.Action == policy.ActionDefault && resp.Code >= 500)
+	switch {
+	case permanent:
+		r.Type = events.Bounce
+		st.Status = message.Bounced
+	case next.Sub(m.ReceivedAt) > at.shape.MaxAge:
+		r.Type = events.Expiration
+		r.Category = policy.CategoryMessageExpired
+		st.Status = message.Bounced
+	default:
+		r.Type = events.TransientFailure
+		st.Status = message.Deferred
+		st.Due = next
+		r.NextAttempt = &next
+	}
+	e.record(r)
+	return st
+}
+
+func (e *Engine) baseRecord(j *egress.Job, at attempt, o egress.Outcome, ri uint16, attempts int) *events.Record {
+	m := j.Msg
+	r := &events.Record{
+		ID: m.ID.String(), Tenant: m.Tenant, Campaign: m.Campaign, Sender: m.Sender,
+		Recipient: m.Recipients[ri].Addr, Queue: j.Queue.WithDomain(m.Recipients[ri].Domain()).String(),
+		Site: at.site, Pool: at.pool, Source: at.source, PeerName: o.Conn.Hostname,
+		Attempts: attempts, QueueTime: time.Since(m.ReceivedAt).Seconds(), Meta: m.Meta,
+	}
+	if o.Conn.Peer.IsValid() {
+		r.Peer = o.Conn.Peer.String()
+	}
+	if t := o.Conn.TLS; t != nil {
+		r.TLS = tlsInfo(t)
+	}
+	return r
+}
+
+// nextAttempt is the exponential backoff of the path's shape: the initial
+// delay doubling per attempt, capped, with jitter so that a burst of
+// failures does not come back as a burst.
+func (e *Engine) nextAttempt(attempts int, s policy.Shape, now time.Time) time.Time {
+	d := s.RetryInitial
+	for i := 1; i < attempts && d < s.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, s.RetryMax)
+	if j := e.cfg.Queue.RetryJitter; j > 0 {
+		d = time.Duration(float64(d) * (1 + j*(2*rand.Float64()-1)))
+	}
+	return now.Add(d)
+}
+
+// expire ends an item that outlived the path's max age without attempting it.
+func (e *Engine) expire(key message.QueueKey, m *message.Message, it *queue.Item, _ string, site, pool, source string) {
+	j := &egress.Job{Msg: m, Items: []*queue.Item{it}, Queue: key, Pool: pool}
+	resp := message.Response{Code: 0, Text: "message expired: queued longer than max age"}
+	var idx []int
+	var states []message.RcptState
+	for _, ri := range it.Rcpts {
+		r := e.baseRecord(j, attempt{site: site, pool: pool, source: source}, egress.Outcome{}, ri, int(it.Attempts))
+		r.Type = events.Expiration
+		r.Category = policy.CategoryMessageExpired
+		r.Response = &resp
+		e.record(r)
+		idx = append(idx, int(ri))
+		states = append(states, message.RcptState{Status: message.Bounced, Attempts: int(it.Attempts), Last: resp})
+	}
+	if e.pendingItems(m.ID) > 1 {
+		if err := e.spool.SetStates(m.ID, idx, states, false); err != nil {
+			e.log.Error("spool: save recipient states", "id", m.ID, "err", err)
+		}
+	}
+	e.itemDone(it.ID, 1)
+}
