@@ -226,4 +226,3 @@ func waitDelivered(t *testing.T, sink *testsink.Sink, from int, ids map[string]b
 		}
 	}
 }
-

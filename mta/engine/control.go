@@ -133,4 +133,3 @@ func (e *Engine) throttlePath(p *egress.Path, c policy.Classification, until tim
 	p.SetShape(s, ver+"+throttle")
 	time.AfterFunc(time.Until(until), func() { p.SetShape(orig, ver) })
 }
-
