@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -39,8 +40,26 @@ func serve(args []string) error {
 	}
 	log := newLogger(cfg)
 	slog.SetDefault(log)
-	eng, err := engine.New(cfg, engine.Options{Logger: log})
+	ctx := context.Background()
+	st, err := engine.OpenSpool(cfg, log)
 	if err != nil {
+		return err
+	}
+	// Faults come back to the engine's policy.Guard as errors, which
+	// records them; the host needs no callback of its own.
+	host, reg, err := newPolicies(ctx, cfg, st, log)
+	if err != nil {
+		st.Close()
+		if host != nil {
+			host.Close(ctx)
+		}
+		return err
+	}
+	defer host.Close(ctx)
+	defer reg.Close()
+	eng, err := engine.New(cfg, engine.Options{Logger: log, Registry: reg, Spool: st})
+	if err != nil {
+		st.Close()
 		return err
 	}
 	if err := eng.Start(); err != nil {

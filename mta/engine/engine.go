@@ -34,6 +34,20 @@ type Options struct {
 	// DeliveryTLS is the base TLS configuration of outbound sessions (tests
 	// set RootCAs to verify a sink's certificate).
 	DeliveryTLS *tls.Config
+	// Spool, when set, is used instead of opening cfg.SpoolDir (the caller
+	// opened it to restore policy modules first); the engine closes it.
+	Spool *spool.Store
+}
+
+// OpenSpool opens the spool of a configuration.
+func OpenSpool(cfg *config.Config, log *slog.Logger) (*spool.Store, error) {
+	st, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool"), spool.Options{
+		MinFreeBytes: cfg.SMTP.MinFreeDisk, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	return st, nil
 }
 
 // Engine is a running MTA.
@@ -74,13 +88,15 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
-	st, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool"), spool.Options{
-		MinFreeBytes: cfg.SMTP.MinFreeDisk, Logger: opts.Logger,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+	st := opts.Spool
+	if st == nil {
+		var err error
+		if st, err = OpenSpool(cfg, opts.Logger); err != nil {
+			return nil, err
+		}
 	}
 	e.spool = st
+	var err error
 	recPath := cfg.Records.Path
 	var also []events.Sink
 	if opts.Records != nil {
