@@ -41,8 +41,12 @@ type Options struct {
 
 // OpenSpool opens the spool of a configuration.
 func OpenSpool(cfg *config.Config, log *slog.Logger) (*spool.Store, error) {
+	minFree := cfg.SMTP.MinFreeDisk
+	if minFree == 0 {
+		minFree = -1 // min_free_disk = 0 turns the check off
+	}
 	st, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool"), spool.Options{
-		MinFreeBytes: cfg.SMTP.MinFreeDisk, Logger: log,
+		MinFreeBytes: minFree, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)

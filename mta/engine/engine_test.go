@@ -87,6 +87,12 @@ func testEngine(t *testing.T, toml string, opts Options) (*Engine, *recorder, st
 
 func startAt(t *testing.T, dir, toml string, opts Options) (*Engine, *recorder, string) {
 	t.Helper()
+	return startAtWith(t, dir, toml, opts, func(*int64) {})
+}
+
+// startAtWith is startAt with a hook to set the spool's free-space floor.
+func startAtWith(t *testing.T, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *recorder, string) {
+	t.Helper()
 	head := fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", dir)
 	cfg, err := config.Parse([]byte(head + toml))
 	if err != nil {
@@ -95,6 +101,7 @@ func startAt(t *testing.T, dir, toml string, opts Options) (*Engine, *recorder, 
 	cfg.SMTP.Listen = cfg.SMTP.Listen[:1]
 	cfg.SMTP.Listen[0] = mustAddrPort("127.0.0.1:0")
 	cfg.SMTP.MinFreeDisk = 0
+	minFree(&cfg.SMTP.MinFreeDisk)
 	rec := newRecorder()
 	opts.Records = rec
 	e, err := New(cfg, opts)
