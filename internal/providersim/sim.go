@@ -11,6 +11,7 @@ import (
 	"log"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -190,8 +191,19 @@ func (s *Sim) CertPool() *x509.CertPool {
 	return pool
 }
 
-// smtpLog adapts slog to go-smtp's Printf/Println logger.
+// smtpLog adapts slog to go-smtp's Printf/Println logger. A client that
+// resets or drops its connection is ordinary traffic for a simulator
+// (smtp-source does it on every session), so per-connection errors are
+// debug messages; the rest are warnings.
 type smtpLog struct{ l *slog.Logger }
 
-func (l smtpLog) Printf(format string, v ...any) { l.l.Warn(fmt.Sprintf(format, v...)) }
-func (l smtpLog) Println(v ...any)               { l.l.Warn(fmt.Sprint(v...)) }
+func (l smtpLog) Printf(format string, v ...any) { l.log(fmt.Sprintf(format, v...)) }
+func (l smtpLog) Println(v ...any)               { l.log(fmt.Sprint(v...)) }
+
+func (l smtpLog) log(msg string) {
+	if strings.HasPrefix(msg, "error handling ") {
+		l.l.Debug(msg)
+		return
+	}
+	l.l.Warn(msg)
+}
