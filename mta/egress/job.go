@@ -18,6 +18,9 @@ type Job struct {
 	Queue    message.QueueKey // of the first item
 	Pool     string
 	Enqueued time.Time
+	// PolicyVersion is the version of the policy that routed the job,
+	// carried into the records.
+	PolicyVersion string
 }
 
 // Rcpts returns the recipient addresses of the job, in item order.

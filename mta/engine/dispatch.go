@@ -53,7 +53,7 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 			return
 		}
 	}
-	route := e.guard.Route(ctx, &policy.RouteInput{Tenant: m.Tenant, Campaign: m.Campaign, Domain: d.key.Domain})
+	route, ver := e.guard.Route(ctx, &policy.RouteInput{Tenant: m.Tenant, Campaign: m.Campaign, Domain: d.key.Domain})
 	site, hosts, err := e.resolve(ctx, route, d.key.Domain)
 	if err != nil {
 		e.routeFailed(ctx, d, m, err)
@@ -79,7 +79,8 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 		e.sched.Add(d.key, d.item) // shutting down: it stays in the spool anyway
 		return
 	}
-	p.Enqueue(&egress.Job{Msg: m, Body: d.body, Items: []*queue.Item{d.item}, Queue: d.key, Pool: pool})
+	p.Enqueue(&egress.Job{Msg: m, Body: d.body, Items: []*queue.Item{d.item}, Queue: d.key, Pool: pool,
+		PolicyVersion: ver})
 }
 
 // pathFor picks a source of the pool and returns the path to site.

@@ -103,22 +103,24 @@ func (g *Guard) Message(ctx context.Context, in *MessageInput) MessageResult {
 	return r
 }
 
-// Route returns the next hop of a domain, cached per policy version.
-func (g *Guard) Route(ctx context.Context, in *RouteInput) Route {
+// Route returns the next hop of a domain, cached per policy version, and
+// the version that decided.
+func (g *Guard) Route(ctx context.Context, in *RouteInput) (Route, string) {
 	p := g.policyFor(in.Tenant)
-	k := routeKey{p.Version(), in.Tenant, in.Campaign, in.Domain}
+	ver := p.Version()
+	k := routeKey{ver, in.Tenant, in.Campaign, in.Domain}
 	if r, ok := g.routes.get(k); ok {
-		return r
+		return r, ver
 	}
 	r, err := p.Route(ctx, in)
 	if g.fallback(in.Tenant, HookRoute, p, err) {
 		r, _ = g.def.Route(ctx, in)
 		if !errors.Is(err, ErrNotImplemented) {
-			return r // a fault is not cached: the next message asks again
+			return r, g.def.Version() // a fault is not cached: the next message asks again
 		}
 	}
 	g.routes.put(k, r)
-	return r
+	return r, ver
 }
 
 // SelectPool returns the egress pool for a message.
