@@ -73,7 +73,7 @@ var faultCases = []faultCase{
 // fault, that Config.Faults heard of it, whether the instance was
 // discarded, and that the next call works on a healthy instance.
 func TestCallFaults(t *testing.T) {
-	th := newTestHost(t, nil)
+	th := newTestHost(t, func(c *Config) { c.CallTimeout = 100 * time.Millisecond })
 	modules := map[string]*Module{}
 	for _, tc := range faultCases {
 		m := modules[tc.fixture]
@@ -150,12 +150,12 @@ func TestMemoryCap(t *testing.T) {
 // TestSleepStopsAtDeadline shows that a guest sleeping through WASI is
 // stopped at its deadline, not when its sleep ends.
 func TestSleepStopsAtDeadline(t *testing.T) {
-	th := newTestHost(t, func(c *Config) { c.CallTimeout = 20 * time.Millisecond })
+	th := newTestHost(t, func(c *Config) { c.CallTimeout = 50 * time.Millisecond })
 	m := th.load(t, "acme", "sleepy")
 	start := time.Now()
 	assertFault(t, callHook(m, "route", "slow", ""), m, "route", "deadline exceeded")
-	if took := time.Since(start); took > 200*time.Millisecond {
-		t.Errorf("sleeping call took %v, want about 20ms", took)
+	if took := time.Since(start); took > 250*time.Millisecond {
+		t.Errorf("sleeping call took %v, want about 50ms, well before its 300ms sleep ends", took)
 	}
 	if err := callHook(m, "route", "fast", ""); err != nil {
 		t.Fatalf("next call: %v", err)

@@ -8,7 +8,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
+
+// generousDeadline replaces the 5 ms default in tests that are not about
+// deadlines. The deadline is wall-clock time: on a machine running other
+// work, a thread descheduled for 5 ms faults a trivial call (seen at a
+// load average of 16-22 on 2 cores, single-threaded and parallel alike).
+const generousDeadline = time.Second
 
 // watFixture reads testdata/wat/NAME.wasm (built from NAME.wat by
 // testdata/wat/Makefile and committed, so tests need no toolchain).
@@ -77,7 +84,8 @@ type testHost struct {
 func newTestHost(t testing.TB, mutate func(*Config)) *testHost {
 	t.Helper()
 	th := &testHost{logs: &logRecorder{}, faults: &faultRecorder{}}
-	cfg := Config{Logger: slog.New(th.logs), Faults: th.faults.record, Instances: 4}
+	// generousDeadline unless the test sets one: see its comment.
+	cfg := Config{Logger: slog.New(th.logs), Faults: th.faults.record, Instances: 4, CallTimeout: generousDeadline}
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -79,7 +79,7 @@ func buildGoGuest() ([]byte, error) {
 // instance) and a time.Sleep stopped at the deadline.
 func TestGoGuest(t *testing.T) {
 	th := newTestHost(t, func(c *Config) {
-		c.CallTimeout = 100 * time.Millisecond
+		c.CallTimeout = 500 * time.Millisecond
 		c.CacheDir = goGuestCacheDir()
 	})
 	start := time.Now()
@@ -110,7 +110,28 @@ func TestGoGuest(t *testing.T) {
 	if logs := th.logs.take(); len(logs) != 1 || logs[0] != "classify code 550" {
 		t.Errorf("stderr lines %q, want [classify code 550]", logs)
 	}
+	assertSandbox(t, m)
 	assertGoFaults(t, m)
+}
+
+// assertSandbox checks what the Go runtime sees through WASI.
+func assertSandbox(t *testing.T, m *Module) {
+	r, err := m.OnMailFrom(context.Background(), &policy.MailFromInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"env": "0", "args": "0", "clock": "true", "random": "true"}
+	for k, v := range want {
+		if r.Meta[k] != v {
+			t.Errorf("guest %s = %q, want %q", k, r.Meta[k], v)
+		}
+	}
+	for _, k := range []string{"open", "readdir"} {
+		if r.Meta[k] == "<nil>" || r.Meta[k] == "" {
+			t.Errorf("guest %s succeeded: the sandbox has a filesystem", k)
+		}
+	}
+	t.Logf("guest sees: open: %s; readdir: %s", r.Meta["open"], r.Meta["readdir"])
 }
 
 // assertGoFaults checks the Go guest's panic and sleep, and recovery.

@@ -13,18 +13,12 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// generousDeadline replaces the 5 ms default in tests that run more
-// goroutines than cores: the deadline is wall-clock time, and a thread
-// descheduled for 5 ms on a busy machine faults a trivial call (seen at a
-// load average of 16 on 2 cores). These tests are about swapping and
-// isolation, not deadlines.
-const generousDeadline = time.Second
 
 // TestHotSwapUnderLoad swaps and rolls back while goroutines route
 // continuously. Every call must succeed, and a call that starts after a
 // swap returned must be answered by that version or a later one.
 func TestHotSwapUnderLoad(t *testing.T) {
-	th := newTestHost(t, func(c *Config) { c.CallTimeout = generousDeadline })
+	th := newTestHost(t, nil)
 	reg := NewRegistry(th.Host, &memStore{})
 	defer reg.Close()
 	ctx := context.Background()
@@ -149,7 +143,7 @@ func TestInFlightCallFinishesOnOldVersion(t *testing.T) {
 // with fewer instances than callers: every answer must be computed from
 // its own call's input, whichever instance ran it.
 func TestConcurrentCallsStayApart(t *testing.T) {
-	th := newTestHost(t, func(c *Config) { c.Instances = 3; c.CallTimeout = generousDeadline })
+	th := newTestHost(t, func(c *Config) { c.Instances = 3 })
 	m := th.load(t, "", "minimal")
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
@@ -204,7 +198,7 @@ func TestTenantsGetTheirOwnModule(t *testing.T) {
 // gives up with its context (an error, not a fault), and once the first
 // call is done the instance is reused.
 func TestPoolWaitsForAnInstance(t *testing.T) {
-	th := newTestHost(t, func(c *Config) { c.Instances = 1; c.CallTimeout = generousDeadline })
+	th := newTestHost(t, func(c *Config) { c.Instances = 1 })
 	m := th.load(t, "acme", "sleepy")
 	done := make(chan error, 1)
 	go func() {

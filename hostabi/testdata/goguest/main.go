@@ -11,6 +11,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"fmt"
 	"os"
 	"strings"
@@ -104,6 +105,24 @@ func classify() int32 {
 		set("category", "InvalidRecipient")
 		set("action", "bounce")
 	}
+	return 0
+}
+
+// on_mail_from reports what the sandbox lets the Go runtime see: no file,
+// no environment, no arguments, but a clock and random numbers.
+//
+//go:wasmexport on_mail_from
+func onMailFrom() int32 {
+	_, err := os.Open("/etc/passwd")
+	set("meta.open", fmt.Sprint(err))
+	_, err = os.ReadDir("/")
+	set("meta.readdir", fmt.Sprint(err))
+	set("meta.env", fmt.Sprint(len(os.Environ())))
+	set("meta.args", fmt.Sprint(len(os.Args)))
+	set("meta.clock", fmt.Sprint(time.Now().Year() >= 2024))
+	var b [16]byte
+	_, err = rand.Read(b[:])
+	set("meta.random", fmt.Sprint(err == nil && b != [16]byte{}))
 	return 0
 }
 
