@@ -13,7 +13,6 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-
 // TestHotSwapUnderLoad swaps and rolls back while goroutines route
 // continuously. Every call must succeed, and a call that starts after a
 // swap returned must be answered by that version or a later one.
