@@ -24,10 +24,11 @@ type Config struct {
 	Policy   Policy
 	Records  Records
 
-	Routes  []Route  // [[route]], in file order
-	Tenants []Tenant // [[tenant]]
-	Sources []Source // [[source]]; never empty after Parse
-	Pools   []Pool   // [[pool]]; always holds a pool named "default" after Parse
+	Routes   []Route   // [[route]], in file order
+	Webhooks []Webhook // [[webhook]], in file order
+	Tenants  []Tenant  // [[tenant]]
+	Sources  []Source  // [[source]]; never empty after Parse
+	Pools    []Pool    // [[pool]]; always holds a pool named "default" after Parse
 }
 
 // SMTP is the [smtp] section: the submission and relay listener.
@@ -85,9 +86,31 @@ type Policy struct {
 	Instances   int           // instances: pool size per module
 }
 
-// Records is the [records] section: the JSON-lines event log.
+// Records is the [records] section: the JSON-lines event log, its rotation
+// and retention.
 type Records struct {
-	Path string // path; default <spool_dir>/records.jsonl
+	Path           string        // path; default <spool_dir>/records.jsonl
+	Enabled        bool          // enabled: false writes no file (webhooks and metrics still see every record)
+	RotateSize     int64         // rotate_size, bytes: rotate when the file reaches it; 0 = never by size
+	RotateInterval time.Duration // rotate_interval: rotate when the file is this old; 0 = never by age
+	Compress       bool          // compress: gzip rotated files
+	KeepFiles      int           // keep_files: rotated files kept, newest first; 0 = no limit
+	KeepFor        time.Duration // keep_for: rotated files older than this are deleted; 0 = forever
+}
+
+// Webhook is one [[webhook]]: an HTTP endpoint that receives records in
+// batches, from a durable outbox in the spool.
+type Webhook struct {
+	Name         string        // name: names its outbox; default the tenant, or "global"
+	Tenant       string        // tenant: only this tenant's records; "" = every record
+	URL          string        // url: http:// or https://
+	Events       []string      // events: record types sent; empty = every type
+	BatchSize    int           // batch_size: records per POST, at most
+	BatchWait    time.Duration // batch_wait: how long a record may wait for a fuller batch
+	Secret       string        // secret: HMAC-SHA256 key of the signature header; "" = unsigned
+	Timeout      time.Duration // timeout: of one POST
+	RetryInitial time.Duration // retry_initial: delay after a failed POST, then doubling
+	RetryMax     time.Duration // retry_max: longest delay between two tries
 }
 
 // Route is one [[route]]: a static next hop (smart host) for a domain.
@@ -108,6 +131,7 @@ type Tenant struct {
 	MaxMessageSize    int64      // max_message_size; 0 = smtp.max_message_size
 	MaxRecipients     int        // max_recipients; 0 = smtp.max_recipients
 	MessagesPerMinute int        // messages_per_minute; 0 = unlimited
+	DSN               bool       // dsn: send a delivery status notification to the sender on bounce or expiry
 }
 
 // SMTPUser is one login of a tenant (tenant.smtp_users).

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"log/slog"
 	"net/netip"
 	"os"
@@ -73,6 +74,13 @@ func base() *Config {
 			MemoryLimit: 64 * MiB,
 			Instances:   runtime.GOMAXPROCS(0) * 2,
 		},
+		Records: Records{
+			Enabled:        true,
+			RotateSize:     256 * MiB,
+			RotateInterval: Day,
+			Compress:       true,
+			KeepFor:        30 * Day,
+		},
 	}
 }
 
@@ -80,6 +88,11 @@ func base() *Config {
 func (c *Config) complete() {
 	if c.Records.Path == "" {
 		c.Records.Path = filepath.Join(c.SpoolDir, "records.jsonl")
+	}
+	for i := range c.Webhooks {
+		if w := &c.Webhooks[i]; w.Name == "" {
+			w.Name = cmp.Or(w.Tenant, "global")
+		}
 	}
 	if len(c.Sources) == 0 {
 		c.Sources = []Source{{Name: DefaultName}}

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/wasmta/wasmta/mta/events"
 )
 
 func readRoutes(ts []*table) []Route {
@@ -94,6 +98,7 @@ func readTenants(ts []*table) []Tenant {
 		t.size("max_message_size", &tn.MaxMessageSize, 0)
 		t.integer("max_recipients", &tn.MaxRecipients, 0, maxInt)
 		t.integer("messages_per_minute", &tn.MessagesPerMinute, 0, maxInt)
+		t.boolean("dsn", &tn.DSN)
 		t.done()
 		out = append(out, tn)
 	}
@@ -207,4 +212,62 @@ func nameProblem(s string) string {
 		return "missing or empty"
 	}
 	return fmt.Sprintf("%q is not a name (1 to 64 letters, digits, '-', '_', '.')", s)
+}
+
+func readWebhooks(ts []*table) []Webhook {
+	var out []Webhook
+	for _, t := range ts {
+		w := Webhook{BatchSize: 100, BatchWait: 200 * time.Millisecond, Timeout: 10 * time.Second,
+			RetryInitial: time.Second, RetryMax: 5 * time.Minute}
+		if t.str("tenant", &w.Tenant) && !validName(w.Tenant) {
+			t.p.add(t.key("tenant"), "%s", nameProblem(w.Tenant))
+		}
+		if t.str("name", &w.Name) && !validName(w.Name) {
+			t.p.add(t.key("name"), "%s", nameProblem(w.Name))
+		}
+		readWebhookURL(t, &w)
+		readWebhookEvents(t, &w)
+		t.integer("batch_size", &w.BatchSize, 1, 10_000)
+		t.duration("batch_wait", &w.BatchWait, 0)
+		t.str("secret", &w.Secret)
+		t.duration("timeout", &w.Timeout, 100*time.Millisecond)
+		t.duration("retry_initial", &w.RetryInitial, 10*time.Millisecond)
+		t.duration("retry_max", &w.RetryMax, 10*time.Millisecond)
+		if w.RetryMax < w.RetryInitial {
+			t.p.add(t.key("retry_max"), "%v is shorter than retry_initial (%v)", w.RetryMax, w.RetryInitial)
+		}
+		t.done()
+		out = append(out, w)
+	}
+	return out
+}
+
+func readWebhookURL(t *table, w *Webhook) {
+	if !t.str("url", &w.URL) {
+		t.p.add(t.key("url"), "missing (the http:// or https:// address records are POSTed to)")
+		return
+	}
+	u, err := url.Parse(w.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		t.p.add(t.key("url"), "%q is not an http:// or https:// URL", w.URL)
+	}
+}
+
+func readWebhookEvents(t *table, w *Webhook) {
+	if !t.strings("events", &w.Events) {
+		return
+	}
+	for i, e := range w.Events {
+		if !events.ValidType(e) {
+			t.p.add(fmt.Sprintf("%s[%d]", t.key("events"), i), "%q is not a record type (%s)", e, typeList())
+		}
+	}
+}
+
+func typeList() string {
+	names := make([]string, len(events.Types))
+	for i, ty := range events.Types {
+		names[i] = string(ty)
+	}
+	return strings.Join(names, ", ")
 }

@@ -54,6 +54,7 @@ func Parse(data []byte) (*Config, error) {
 		t.done()
 	}
 	c.Routes = readRoutes(top.array("route"))
+	c.Webhooks = readWebhooks(top.array("webhook"))
 	c.Tenants = readTenants(top.array("tenant"))
 	c.Sources = readSources(top.array("source"))
 	c.Pools = readPools(top.array("pool"))

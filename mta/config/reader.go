@@ -331,8 +331,7 @@ func describe(v any) string {
 // in the error tells the operator the key is not a typo.
 var comingSections = map[string]string{
 	"dkim":           "DKIM signing is planned; see docs/configuration.md",
-	"webhook":        "webhooks are planned; see docs/configuration.md",
-	"tenant.webhook": "webhooks are planned; see docs/configuration.md",
+	"tenant.webhook": "a tenant's webhook is a [[webhook]] with tenant = NAME",
 }
 
 // withoutIndexes turns "tenant[2].webhook" into "tenant.webhook".

@@ -202,4 +202,16 @@ func readRecords(t *table, r *Records) {
 	if t.str("path", &r.Path) && strings.TrimSpace(r.Path) == "" {
 		t.p.add(t.key("path"), "must not be empty (leave the key out for <spool_dir>/records.jsonl)")
 	}
+	t.boolean("enabled", &r.Enabled)
+	t.size("rotate_size", &r.RotateSize, 0)
+	if r.RotateSize > 0 && r.RotateSize < 64*KiB {
+		t.p.add(t.key("rotate_size"), "%d bytes is too small (0 for no rotation by size, or at least 64KiB)", r.RotateSize)
+	}
+	t.duration("rotate_interval", &r.RotateInterval, 0)
+	if r.RotateInterval > 0 && r.RotateInterval < time.Minute {
+		t.p.add(t.key("rotate_interval"), "%v is too short (0 for no rotation by age, or at least 1m)", r.RotateInterval)
+	}
+	t.boolean("compress", &r.Compress)
+	t.integer("keep_files", &r.KeepFiles, 0, maxInt)
+	t.duration("keep_for", &r.KeepFor, 0)
 }

@@ -16,6 +16,21 @@ func (c *Config) crossCheck(p *problems) {
 	checkUnique(p, "pool", len(c.Pools), func(i int) string { return c.Pools[i].Name })
 	c.checkPools(p)
 	c.checkTenants(p)
+	c.checkWebhooks(p)
+}
+
+func (c *Config) checkWebhooks(p *problems) {
+	seen := map[string]int{}
+	for i, w := range c.Webhooks {
+		if w.Tenant != "" && c.Tenant(w.Tenant) == nil {
+			p.add(fmt.Sprintf("webhook[%d].tenant", i), "no [[tenant]] is named %q", w.Tenant)
+		}
+		if j, dup := seen[w.Name]; dup {
+			p.add(fmt.Sprintf("webhook[%d].name", i), "%q is already the name of webhook[%d] (set name to tell them apart: it names the outbox)", w.Name, j)
+			continue
+		}
+		seen[w.Name] = i
+	}
 }
 
 func checkUnique(p *problems, section string, n int, name func(int) string) {

@@ -24,6 +24,20 @@ const (
 	ShapingChange    Type = "ShapingChange"
 )
 
+// Types lists every record type, in the order docs/events.md presents them.
+var Types = []Type{Reception, Rejection, Delivery, TransientFailure, Bounce, Expiration,
+	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange}
+
+// ValidType reports whether s names a record type.
+func ValidType(s string) bool {
+	for _, t := range Types {
+		if string(t) == s {
+			return true
+		}
+	}
+	return false
+}
+
 // Record is one event. Fields that do not apply are left empty and omitted
 // from the JSON form.
 type Record struct {
@@ -87,3 +101,12 @@ func (f SinkFunc) Record(r *Record) { f(r) }
 
 // Discard is a Sink that drops records.
 var Discard Sink = SinkFunc(func(*Record) {})
+
+// Tee returns a Sink that passes each record to every sink, in order.
+func Tee(sinks ...Sink) Sink {
+	return SinkFunc(func(r *Record) {
+		for _, s := range sinks {
+			s.Record(r)
+		}
+	})
+}
