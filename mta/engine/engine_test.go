@@ -9,89 +9,31 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/events"
 )
 
-// recorder keeps every record an engine writes.
-type recorder struct {
-	mu   sync.Mutex
-	recs []events.Record
-	ch   chan struct{}
-}
-
-func newRecorder() *recorder { return &recorder{ch: make(chan struct{}, 1)} }
-
-func (r *recorder) Record(rec *events.Record) {
-	r.mu.Lock()
-	r.recs = append(r.recs, *rec)
-	r.mu.Unlock()
-	select {
-	case r.ch <- struct{}{}:
-	default:
-	}
-}
-
-func (r *recorder) count(t events.Type) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, rec := range r.recs {
-		if rec.Type == t {
-			n++
-		}
-	}
-	return n
-}
-
-func (r *recorder) all(t events.Type) []events.Record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []events.Record
-	for _, rec := range r.recs {
-		if rec.Type == t {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
-// waitFor waits until at least n records of type t were written.
-func (r *recorder) waitFor(t *testing.T, typ events.Type, n int, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for r.count(typ) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d %s records after %v, want %d", r.count(typ), typ, within, n)
-		}
-		select {
-		case <-r.ch:
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-}
-
 // testEngine starts an engine from a TOML configuration; %SPOOL% in it is
 // replaced by a temporary directory. The engine listens on a free port.
-func testEngine(t *testing.T, toml string, opts Options) (*Engine, *recorder, string) {
+func testEngine(t *testing.T, toml string, opts Options) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
 	dir := t.TempDir()
 	return startAt(t, dir, toml, opts)
 }
 
-func startAt(t *testing.T, dir, toml string, opts Options) (*Engine, *recorder, string) {
+func startAt(t *testing.T, dir, toml string, opts Options) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
 	return startAtWith(t, dir, toml, opts, func(*int64) {})
 }
 
 // startAtWith is startAt with a hook to set the spool's free-space floor.
-func startAtWith(t *testing.T, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *recorder, string) {
+func startAtWith(t *testing.T, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
 	head := fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", dir)
 	cfg, err := config.Parse([]byte(head + toml))
@@ -102,7 +44,7 @@ func startAtWith(t *testing.T, dir, toml string, opts Options, minFree func(*int
 	cfg.SMTP.Listen[0] = mustAddrPort("127.0.0.1:0")
 	cfg.SMTP.MinFreeDisk = 0
 	minFree(&cfg.SMTP.MinFreeDisk)
-	rec := newRecorder()
+	rec := testrec.New()
 	opts.Records = rec
 	e, err := New(cfg, opts)
 	if err != nil {

@@ -35,8 +35,8 @@ func TestRelayThroughStaticRoute(t *testing.T) {
 	if err := sink.WaitCount(waitCtx(t, 10*time.Second), n); err != nil {
 		t.Fatal(err)
 	}
-	rec.waitFor(t, events.Delivery, n, 5*time.Second)
-	if got := rec.count(events.Reception); got != n {
+	rec.WaitFor(t, events.Delivery, n, 5*time.Second)
+	if got := rec.Count(events.Reception); got != n {
 		t.Fatalf("%d Reception records, want %d", got, n)
 	}
 	for _, m := range sink.Messages() {
@@ -44,7 +44,7 @@ func TestRelayThroughStaticRoute(t *testing.T) {
 			t.Fatalf("delivered message does not start with a Received: header:\n%.200s", m.Data)
 		}
 	}
-	d := rec.all(events.Delivery)[0]
+	d := rec.All(events.Delivery)[0]
 	if d.ID == "" || d.Recipient == "" || d.Site == "" || d.Response == nil || d.Response.Code != 250 || d.Attempts != 1 {
 		t.Fatalf("Delivery record lacks fields: %+v", d)
 	}
@@ -55,7 +55,7 @@ func TestOneTransactionPerSite(t *testing.T) {
 	_, rec, addr := testEngine(t, routeTo(sink), Options{})
 	to := []string{"a@one.test", "b@two.test", "c@one.test"}
 	send(t, addr, "s@sender.test", to, testBody(1))
-	rec.waitFor(t, events.Delivery, 3, 5*time.Second)
+	rec.WaitFor(t, events.Delivery, 3, 5*time.Second)
 	// All three domains route to the same site, so one transaction
 	// carries them, unless the domains' items were dispatched to the path
 	// after a connection had already taken the first one.
@@ -77,12 +77,12 @@ func TestRetryAfterTemporaryFailure(t *testing.T) {
 	}})
 	_, rec, addr := testEngine(t, routeTo(sink)+"[queue]\nretry_initial = \"300ms\"\nretry_jitter = 0.0\n", Options{})
 	send(t, addr, "a@sender.test", []string{"r@example.test"}, testBody(1))
-	rec.waitFor(t, events.Delivery, 1, 10*time.Second)
-	tf := rec.all(events.TransientFailure)
+	rec.WaitFor(t, events.Delivery, 1, 10*time.Second)
+	tf := rec.All(events.TransientFailure)
 	if len(tf) != 1 || tf[0].Response.Code != 451 || tf[0].NextAttempt == nil {
 		t.Fatalf("TransientFailure records = %+v, want one 451 with a next attempt", tf)
 	}
-	if d := rec.all(events.Delivery)[0]; d.Attempts != 2 {
+	if d := rec.All(events.Delivery)[0]; d.Attempts != 2 {
 		t.Fatalf("delivered on attempt %d, want 2", d.Attempts)
 	}
 }
@@ -96,9 +96,9 @@ func TestPermanentFailureBounces(t *testing.T) {
 	}})
 	e, rec, addr := testEngine(t, routeTo(sink), Options{})
 	send(t, addr, "a@sender.test", []string{"bad@example.test", "good@example.test"}, testBody(1))
-	rec.waitFor(t, events.Bounce, 1, 5*time.Second)
-	rec.waitFor(t, events.Delivery, 1, 5*time.Second)
-	b := rec.all(events.Bounce)[0]
+	rec.WaitFor(t, events.Bounce, 1, 5*time.Second)
+	rec.WaitFor(t, events.Delivery, 1, 5*time.Second)
+	b := rec.All(events.Bounce)[0]
 	if b.Recipient != "bad@example.test" || b.Response.Code != 550 || b.Category != "InvalidRecipient" {
 		t.Fatalf("Bounce record = %+v", b)
 	}
@@ -132,11 +132,11 @@ func TestExpiry(t *testing.T) {
 	cfg := routeTo(sink) + "[queue]\nretry_initial = \"200ms\"\nmax_age = \"700ms\"\nretry_jitter = 0.0\n"
 	e, rec, addr := testEngine(t, cfg, Options{})
 	send(t, addr, "a@sender.test", []string{"r@example.test"}, testBody(1))
-	rec.waitFor(t, events.Expiration, 1, 10*time.Second)
-	if rec.count(events.Delivery) != 0 {
+	rec.WaitFor(t, events.Expiration, 1, 10*time.Second)
+	if rec.Count(events.Delivery) != 0 {
 		t.Fatal("an expired message was delivered")
 	}
-	x := rec.all(events.Expiration)[0]
+	x := rec.All(events.Expiration)[0]
 	if x.Category != "MessageExpired" || x.Attempts < 2 {
 		t.Fatalf("Expiration record = %+v, want MessageExpired after at least 2 attempts", x)
 	}
@@ -153,8 +153,8 @@ func TestNullMXBounces(t *testing.T) {
 	dns.SetNullMX("nomail.test")
 	_, rec, addr := testEngine(t, mxConfig(dns, freePort(t)), Options{})
 	send(t, addr, "a@sender.test", []string{"r@nomail.test"}, testBody(1))
-	rec.waitFor(t, events.Bounce, 1, 5*time.Second)
-	if b := rec.all(events.Bounce)[0]; b.Response.Code != 556 || b.Response.Enhanced != "5.1.10" {
+	rec.WaitFor(t, events.Bounce, 1, 5*time.Second)
+	if b := rec.All(events.Bounce)[0]; b.Response.Code != 556 || b.Response.Enhanced != "5.1.10" {
 		t.Fatalf("null MX bounce = %+v, want 556 5.1.10", b.Response)
 	}
 }
@@ -167,8 +167,8 @@ func TestMXFallbackToSecondHost(t *testing.T) {
 	dns.SetA("live.two.test", 300, "127.0.0.1")
 	_, rec, addr := testEngine(t, mxConfig(dns, sink.Port()), Options{})
 	send(t, addr, "a@sender.test", []string{"r@two.test"}, testBody(1))
-	rec.waitFor(t, events.Delivery, 1, 10*time.Second)
-	if d := rec.all(events.Delivery)[0]; d.PeerName != "live.two.test" {
+	rec.WaitFor(t, events.Delivery, 1, 10*time.Second)
+	if d := rec.All(events.Delivery)[0]; d.PeerName != "live.two.test" {
 		t.Fatalf("delivered via %q, want live.two.test", d.PeerName)
 	}
 }
@@ -179,7 +179,7 @@ func TestNoMXUsesAddressRecord(t *testing.T) {
 	dns.SetA("plain.test", 300, "127.0.0.1")
 	_, rec, addr := testEngine(t, mxConfig(dns, sink.Port()), Options{})
 	send(t, addr, "a@sender.test", []string{"r@plain.test"}, testBody(1))
-	rec.waitFor(t, events.Delivery, 1, 10*time.Second)
+	rec.WaitFor(t, events.Delivery, 1, 10*time.Second)
 }
 
 func TestStalledDestinationTimesOut(t *testing.T) {
@@ -203,5 +203,5 @@ func TestStalledDestinationTimesOut(t *testing.T) {
 	cfg := fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n[delivery]\ncommand_timeout = \"300ms\"\n[queue]\nretry_initial = \"1h\"\n", ln.Addr().String())
 	_, rec, addr := testEngine(t, cfg, Options{})
 	send(t, addr, "a@sender.test", []string{"r@example.test"}, testBody(1))
-	rec.waitFor(t, events.TransientFailure, 1, 5*time.Second)
+	rec.WaitFor(t, events.TransientFailure, 1, 5*time.Second)
 }

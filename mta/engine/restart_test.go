@@ -50,7 +50,7 @@ func TestRestartWithThousandsQueued(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	rec.waitFor(t, events.TransientFailure, n, 30*time.Second)
+	rec.WaitFor(t, events.TransientFailure, n, 30*time.Second)
 	e.Close()
 
 	refuse.Lock()
@@ -62,7 +62,7 @@ func TestRestartWithThousandsQueued(t *testing.T) {
 		t.Fatalf("after restart %d items queued, want %d", got, n)
 	}
 	t.Logf("restart to ready with %d queued: %v", n, time.Since(t0))
-	rec2.waitFor(t, events.Delivery, n, 30*time.Second)
+	rec2.WaitFor(t, events.Delivery, n, 30*time.Second)
 	waitSpoolEmpty(t, e2)
 }
 
@@ -73,7 +73,7 @@ func TestSpoolFullRefusesWith452(t *testing.T) {
 	dir := t.TempDir()
 	e, rec, addr := startAt(t, dir, routeTo(sink), Options{})
 	send(t, addr, "s@sender.test", []string{"r@example.test"}, testBody(1))
-	rec.waitFor(t, events.Delivery, 1, 5*time.Second)
+	rec.WaitFor(t, events.Delivery, 1, 5*time.Second)
 	e.Close()
 
 	e2, _, addr2 := startAtWith(t, dir, routeTo(sink), Options{}, func(minFree *int64) { *minFree = 1 << 60 })
