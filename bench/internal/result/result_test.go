@@ -1,0 +1,147 @@
+package result
+
+import (
+	"bytes"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		in   []float64
+		want float64
+	}{
+		{nil, 0},
+		{[]float64{3}, 3},
+		{[]float64{5, 1, 3}, 3},
+		{[]float64{4, 1, 3, 2}, 2.5},
+		{[]float64{math.NaN(), 2, 4}, 3},
+	}
+	for _, tt := range tests {
+		if got := Median(tt.in); got != tt.want {
+			t.Errorf("Median(%v) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var d []time.Duration
+	for i := 1; i <= 1000; i++ {
+		d = append(d, time.Duration(i)*time.Millisecond)
+	}
+	tests := []struct {
+		p    float64
+		want time.Duration
+	}{
+		{50, 500 * time.Millisecond},
+		{99, 990 * time.Millisecond},
+		{99.9, 999 * time.Millisecond},
+		{100, 1000 * time.Millisecond},
+		{0.01, time.Millisecond},
+	}
+	for _, tt := range tests {
+		if got := Percentile(d, tt.p); got != tt.want {
+			t.Errorf("p%v = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+	if Percentile(nil, 50) != 0 || Mean(nil) != 0 {
+		t.Error("empty input must give 0")
+	}
+	if m := Mean(d[:3]); m != 2*time.Millisecond {
+		t.Errorf("Mean = %v", m)
+	}
+}
+
+func TestRowAddKeepsMedianAndRange(t *testing.T) {
+	s := &Scenario{Name: "relay"}
+	r := s.Row("wasmta", "4KiB")
+	for _, v := range []float64{900, 1100, 1000} {
+		r.Add("delivered_per_s", "msg/s", Higher, v)
+	}
+	if s.Row("wasmta", "4KiB") != r || len(s.Rows) != 1 {
+		t.Fatal("Row did not return the existing row")
+	}
+	m := r.Metric("delivered_per_s")
+	if m.Median != 1000 || m.Min != 900 || m.Max != 1100 || len(m.Runs) != 3 {
+		t.Errorf("metric = %+v", m)
+	}
+}
+
+func file(v map[string][3]float64, better string) *File {
+	f := &File{Schema: SchemaVersion}
+	s := &Scenario{Name: "relay"}
+	f.Scenarios = append(f.Scenarios, s)
+	for name, runs := range v {
+		r := s.Row("wasmta", "4KiB")
+		for _, x := range runs {
+			r.Add(name, "u", better, x)
+		}
+	}
+	return f
+}
+
+func TestCompareFlagsRegressionsByDirection(t *testing.T) {
+	tests := []struct {
+		name     string
+		better   string
+		old, new [3]float64
+		wantReg  bool
+	}{
+		{"throughput down 20%", Higher, [3]float64{100, 100, 100}, [3]float64{80, 80, 80}, true},
+		{"throughput down 5%", Higher, [3]float64{100, 100, 100}, [3]float64{95, 95, 95}, false},
+		{"throughput up", Higher, [3]float64{100, 100, 100}, [3]float64{150, 150, 150}, false},
+		{"cpu up 20%", Lower, [3]float64{10, 10, 10}, [3]float64{12, 12, 12}, true},
+		{"cpu down", Lower, [3]float64{10, 10, 10}, [3]float64{5, 5, 5}, false},
+		{"informative", "", [3]float64{10, 10, 10}, [3]float64{50, 50, 50}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Compare(file(map[string][3]float64{"m": tt.old}, tt.better), file(map[string][3]float64{"m": tt.new}, tt.better), 10)
+			if len(c.Changes) != 1 || c.Changes[0].Regression != tt.wantReg {
+				t.Fatalf("changes = %+v, want regression %v", c.Changes, tt.wantReg)
+			}
+		})
+	}
+}
+
+func TestCompareListsMissingFiguresAndPrints(t *testing.T) {
+	old := file(map[string][3]float64{"a": {1, 2, 3}, "gone": {1, 1, 1}}, Higher)
+	cur := file(map[string][3]float64{"a": {0.5, 0.5, 0.5}, "added": {1, 1, 1}}, Higher)
+	c := Compare(old, cur, 10)
+	if len(c.OnlyOld) != 1 || len(c.OnlyNew) != 1 || c.Regressions() != 1 {
+		t.Fatalf("comparison = %+v", c)
+	}
+	var b bytes.Buffer
+	c.Print(&b, "old.json", "new.json", 10)
+	for _, want := range []string{"!! relay / wasmta / 4KiB / a", "only in old: relay / wasmta / 4KiB / gone", "1 regression(s)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
+func TestWriteReadRoundTrip(t *testing.T) {
+	f := file(map[string][3]float64{"a": {1, 2, 3}}, Higher)
+	f.Commit = "abc"
+	p := filepath.Join(t.TempDir(), "r.json")
+	if err := f.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.Commit != "abc" || g.Scenario("relay").Find("wasmta", "4KiB").Metric("a").Median != 2 {
+		t.Errorf("round trip lost data: %+v", g)
+	}
+	f.Schema = 99
+	if err := f.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Read(p); err == nil {
+		t.Error("Read accepted a file of another schema")
+	}
+}
