@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -42,7 +43,10 @@ func tenantsTOML(t *testing.T) string {
 func startWorld(t *testing.T, extra string) *world {
 	t.Helper()
 	ctx := context.Background()
-	host, err := hostabi.New(ctx, hostabi.Config{})
+	// A generous deadline: the tests run beside others on 2 cores, and the
+	// deadline itself is tested in hostabi. A fault here would be a fallback
+	// decision that the tests would read as a wrong one.
+	host, err := hostabi.New(ctx, hostabi.Config{CallTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func TestHotSwapUnderLoad(t *testing.T) {
 	t.Logf("sent %d messages across 3 swaps; validate+swap took %v", n, pushTimes)
 
 	for _, f := range w.rec.All(events.PolicyFault) {
-		t.Logf("policy fault: %s %s: %s", f.Hook, f.PolicyVersion, f.Reason)
+		t.Errorf("policy fault: %s %s: %s", f.Hook, f.PolicyVersion, f.Reason)
 	}
 	if b := w.rec.Count(events.Bounce); b != 0 {
 		t.Fatalf("%d bounces during hot swap", b)

@@ -53,7 +53,7 @@ func TestDefault(t *testing.T) {
 		{"queue.max_age", c.Queue.MaxAge, 7 * 24 * time.Hour},
 		{"queue.retry_jitter", c.Queue.RetryJitter, 0.2},
 		{"policy.global", c.Policy.Global, ""},
-		{"policy.call_timeout", c.Policy.CallTimeout, 5 * time.Millisecond},
+		{"policy.call_timeout", c.Policy.CallTimeout, 50 * time.Millisecond},
 		{"policy.memory_limit", c.Policy.MemoryLimit, int64(64 << 20)},
 		{"policy.instances", c.Policy.Instances, runtime.GOMAXPROCS(0) * 2},
 		{"records.path", c.Records.Path, filepath.Join("data", "records.jsonl")},

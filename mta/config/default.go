@@ -70,7 +70,7 @@ func base() *Config {
 			RetryJitter:  0.2,
 		},
 		Policy: Policy{
-			CallTimeout: 5 * time.Millisecond,
+			CallTimeout: 50 * time.Millisecond,
 			MemoryLimit: 64 * MiB,
 			Instances:   runtime.GOMAXPROCS(0) * 2,
 		},
