@@ -1,6 +1,7 @@
 package events
 
 import (
+	"errors"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/message"
@@ -102,11 +103,36 @@ func (f SinkFunc) Record(r *Record) { f(r) }
 // Discard is a Sink that drops records.
 var Discard Sink = SinkFunc(func(*Record) {})
 
-// Tee returns a Sink that passes each record to every sink, in order.
-func Tee(sinks ...Sink) Sink {
-	return SinkFunc(func(r *Record) {
-		for _, s := range sinks {
+// Tee returns a Sink that passes each record to every sink, in order. It
+// is a LineSink (file.go), so that sinks behind it that take encoded lines
+// still get them.
+func Tee(sinks ...Sink) Sink { return tee(sinks) }
+
+type tee []Sink
+
+func (t tee) Record(r *Record) {
+	for _, s := range t {
+		s.Record(r)
+	}
+}
+
+// Flush flushes every sink that is a Flusher.
+func (t tee) Flush() error {
+	var errs []error
+	for _, s := range t {
+		if f, ok := s.(Flusher); ok {
+			errs = append(errs, f.Flush())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (t tee) RecordLine(r *Record, line []byte) {
+	for _, s := range t {
+		if ls, ok := s.(LineSink); ok {
+			ls.RecordLine(r, line)
+		} else {
 			s.Record(r)
 		}
-	})
+	}
 }
