@@ -1,0 +1,203 @@
+package reception
+
+import (
+	"bytes"
+	"encoding/hex"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+var crlf = []byte("\r\n")
+
+// dkimReserve is the room left in front of the body for DKIM-Signature
+// fields, so that signing adds no copy: an RSA-2048 and an Ed25519
+// signature together take about 1 KiB.
+const dkimReserve = 2048
+
+// span is a byte range [start, end) of the message data.
+type span struct{ start, end int }
+
+// buildBody returns the spooled body in one allocation:
+//
+//	Received: trace field
+//	DKIM-Signature fields from Sign (signing policy header + data)
+//	header fields added by on_message
+//	the message data, without the skip ranges, ending in CRLF
+//
+// The signature is prepended like any signer does, so it sits above the
+// fields it covers; Received comes last, on top, as every hop's does.
+func (s *Server) buildBody(m *message.Message, peer netip.Addr, res *policy.MessageResult,
+	data []byte, skips []span) ([]byte, error) {
+	var rb [320]byte
+	received := appendReceived(rb[:0], m, peer, s.opts.Hostname)
+	added := 0
+	for _, h := range res.AddHeaders {
+		added += headerFieldLen(h)
+	}
+	tail := added + len(data) + 2
+	for _, sp := range skips {
+		tail -= sp.end - sp.start
+	}
+	sign := s.opts.Sign != nil && res.DKIM != "off"
+	front := len(received)
+	if sign {
+		front += dkimReserve
+	}
+	buf := make([]byte, front+tail)
+	t := buf[front:front]
+	for _, h := range res.AddHeaders {
+		t = appendHeaderField(t, h)
+	}
+	t = appendWithout(t, data, skips)
+	if len(t) > 0 && !bytes.HasSuffix(t, crlf) {
+		t = append(t, crlf...)
+	}
+	start := front - len(received)
+	if sign {
+		sig, err := s.opts.Sign(s.ctx, m, res.DKIM, t)
+		if err != nil {
+			return nil, err
+		}
+		if len(sig) > dkimReserve {
+			return joinBody(received, sig, t), nil
+		}
+		start = front - len(sig) - len(received)
+		copy(buf[front-len(sig):], sig)
+	}
+	copy(buf[start:], received)
+	return buf[start : front+len(t)], nil
+}
+
+func joinBody(parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]byte, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// appendWithout appends data minus the skip ranges (sorted, disjoint).
+func appendWithout(dst, data []byte, skips []span) []byte {
+	at := 0
+	for _, sp := range skips {
+		dst = append(dst, data[at:sp.start]...)
+		at = sp.end
+	}
+	return append(dst, data[at:]...)
+}
+
+// appendReceived appends the RFC 5321 4.4 trace field. There is no DNS
+// lookup of the client on the hot path, so TCP-info is the address literal.
+func appendReceived(b []byte, m *message.Message, peer netip.Addr, host string) []byte {
+	b = append(b, "Received: from "...)
+	b = appendSafeHelo(b, m.Helo)
+	b = append(b, " ("...)
+	b = appendAddressLiteral(b, peer)
+	b = append(b, ")\r\n\tby "...)
+	b = append(b, host...)
+	b = append(b, " (wasmta) with "...)
+	b = append(b, m.Protocol...)
+	b = append(b, " id "...)
+	b = hex.AppendEncode(b, m.ID[:])
+	if len(m.Recipients) == 1 {
+		b = append(b, "\r\n\tfor <"...)
+		b = append(b, m.Recipients[0].Addr...)
+		b = append(b, '>')
+	}
+	b = append(b, ";\r\n\t"...)
+	b = m.ReceivedAt.UTC().AppendFormat(b, time.RFC1123Z)
+	return append(b, crlf...)
+}
+
+func appendAddressLiteral(b []byte, a netip.Addr) []byte {
+	switch {
+	case !a.IsValid():
+		return append(b, "unknown"...)
+	case a.Is4():
+		b = append(b, '[')
+	default:
+		b = append(b, "[IPv6:"...)
+	}
+	b = a.AppendTo(b)
+	return append(b, ']')
+}
+
+// appendSafeHelo appends the client's HELO argument with anything that
+// could break the field (parentheses, control or 8-bit bytes) replaced.
+func appendSafeHelo(b []byte, helo string) []byte {
+	if helo == "" {
+		return append(b, "unknown"...)
+	}
+	if len(helo) > 255 {
+		helo = helo[:255]
+	}
+	for i := 0; i < len(helo); i++ {
+		b = append(b, domainByte(helo[i]))
+	}
+	return b
+}
+
+func domainByte(c byte) byte {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return c
+	case strings.IndexByte(".-_:[]", c) >= 0:
+		return c
+	}
+	return '?'
+}
+
+func sanitizeDomain(d string) string {
+	b := make([]byte, len(d))
+	for i := 0; i < len(d); i++ {
+		b[i] = domainByte(d[i])
+	}
+	return string(b)
+}
+
+// headerFieldLen and appendHeaderField write a policy's header as
+// "Name: value\r\n", control characters in the value replaced by spaces so
+// a policy cannot split the header block. Invalid names are dropped.
+func headerFieldLen(h policy.Header) int {
+	if !validFieldName(h.Name) {
+		return 0
+	}
+	return len(h.Name) + 2 + len(h.Value) + 2
+}
+
+func appendHeaderField(b []byte, h policy.Header) []byte {
+	if !validFieldName(h.Name) {
+		return b
+	}
+	b = append(b, h.Name...)
+	b = append(b, ": "...)
+	for i := 0; i < len(h.Value); i++ {
+		c := h.Value[i]
+		if c < 0x20 && c != '\t' || c == 0x7f {
+			c = ' '
+		}
+		b = append(b, c)
+	}
+	return append(b, crlf...)
+}
+
+// validFieldName: RFC 5322 ftext, printable ASCII except colon.
+func validFieldName(n string) bool {
+	if n == "" || len(n) > 76 {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] <= 0x20 || n[i] >= 0x7f || n[i] == ':' {
+			return false
+		}
+	}
+	return true
+}
