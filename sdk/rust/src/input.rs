@@ -1,0 +1,292 @@
+//! Reading the inputs of a call. Every typed input is a zero-sized handle
+//! whose accessors ask the host when they are called, so a hook pays only
+//! for the inputs it reads (each read is one host call).
+
+use crate::sys::{self, Status};
+use std::string::String;
+use std::vec::Vec;
+
+/// Values up to this many bytes are read in one host call; longer ones
+/// take a second call with a buffer of the exact size.
+const SCRATCH: usize = 1024;
+static mut SCRATCH_BUF: [u8; SCRATCH] = [0; SCRATCH];
+
+/// Reads the string input `key`.
+pub fn string(key: &str) -> Result<String, Status> {
+    read(|buf, cap| unsafe { sys::get(key.as_ptr(), key.len(), buf, cap) })
+}
+
+/// Reads the int input `key` (every int input is `>= 0`).
+pub fn int(key: &str) -> Result<i64, Status> {
+    let v = unsafe { sys::get_i64(key.as_ptr(), key.len()) };
+    if v < 0 {
+        return Err(Status(v as i32));
+    }
+    Ok(v)
+}
+
+/// Returns the number of items of the list input `key`.
+pub fn count(key: &str) -> Result<usize, Status> {
+    let n = unsafe { sys::count(key.as_ptr(), key.len()) };
+    if n < 0 {
+        return Err(Status(n));
+    }
+    Ok(n as usize)
+}
+
+/// Reads item `index` of the list input `key`.
+pub fn item(key: &str, index: usize) -> Result<String, Status> {
+    read(|buf, cap| unsafe { sys::get_at(key.as_ptr(), key.len(), index as i32, buf, cap) })
+}
+
+/// Reads every item of the list input `key`.
+pub fn list(key: &str) -> Result<Vec<String>, Status> {
+    let n = count(key)?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        out.push(item(key, i)?);
+    }
+    Ok(out)
+}
+
+/// Runs a `get`-like host call into the scratch buffer, then again into a
+/// buffer of the full length when the value did not fit.
+fn read(call: impl Fn(*mut u8, usize) -> i32) -> Result<String, Status> {
+    // The host runs one call at a time per instance and wasm32 has no
+    // threads here, so the scratch buffer is never shared.
+    let scratch = unsafe { &mut *core::ptr::addr_of_mut!(SCRATCH_BUF) };
+    let n = call(scratch.as_mut_ptr(), SCRATCH);
+    if n < 0 {
+        return Err(Status(n));
+    }
+    let n = n as usize;
+    if n <= SCRATCH {
+        return Ok(text(scratch[..n].to_vec()));
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(n);
+    let m = call(buf.as_mut_ptr(), n);
+    if m < 0 {
+        return Err(Status(m));
+    }
+    unsafe { buf.set_len((m as usize).min(n)) };
+    Ok(text(buf))
+}
+
+/// Turns input bytes into a String; SMTP texts may hold bytes that are not
+/// UTF-8, which become U+FFFD rather than an error.
+fn text(b: Vec<u8>) -> String {
+    match String::from_utf8(b) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+/// A string key that every hook listing it has: absent only on an SDK/host
+/// mismatch, which reads as "".
+fn present(key: &str) -> String {
+    string(key).unwrap_or_default()
+}
+
+/// The SMTP client (or HTTP injector) of a reception hook.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Peer {
+    /// `ip:port` (`[v6]:port` for IPv6).
+    pub addr: String,
+    /// The IP without the port.
+    pub ip: String,
+    /// The HELO/EHLO name, "" for HTTP.
+    pub helo: String,
+    /// The authenticated user, "" when not authenticated.
+    pub auth_user: String,
+    /// The session uses TLS.
+    pub tls: bool,
+}
+
+macro_rules! accessors {
+    ($($(#[$doc:meta])* $name:ident => $key:literal;)*) => {
+        $($(#[$doc])* pub fn $name(&self) -> String { present($key) })*
+    };
+}
+
+/// Reads the peer keys shared by the reception hooks.
+fn peer() -> Peer {
+    Peer {
+        addr: present("peer.addr"),
+        ip: present("peer.ip"),
+        helo: present("peer.helo"),
+        auth_user: present("peer.auth_user"),
+        tls: int("peer.tls").unwrap_or(0) == 1,
+    }
+}
+
+/// Input of `on_mail_from`.
+pub struct MailFromInput(pub(crate) ());
+
+impl MailFromInput {
+    /// The SMTP client (five host calls).
+    pub fn peer(&self) -> Peer {
+        peer()
+    }
+    accessors! {
+        /// The tenant so far ("" when unknown).
+        tenant => "tenant";
+        /// The envelope sender, "" for the null sender.
+        sender => "sender";
+    }
+}
+
+/// Input of `on_rcpt`.
+pub struct RcptInput(pub(crate) ());
+
+impl RcptInput {
+    /// The SMTP client (five host calls).
+    pub fn peer(&self) -> Peer {
+        peer()
+    }
+    accessors! {
+        /// The tenant so far.
+        tenant => "tenant";
+        /// The campaign so far.
+        campaign => "campaign";
+        /// The envelope sender.
+        sender => "sender";
+        /// The RCPT TO address being decided.
+        recipient => "recipient";
+    }
+}
+
+/// Input of `on_message`, once the whole message is received.
+pub struct MessageInput(pub(crate) ());
+
+impl MessageInput {
+    /// The SMTP client (five host calls).
+    pub fn peer(&self) -> Peer {
+        peer()
+    }
+    accessors! {
+        /// The tenant so far.
+        tenant => "tenant";
+        /// The campaign so far.
+        campaign => "campaign";
+        /// The envelope sender.
+        sender => "sender";
+        /// The raw header block, CRLF line endings, without the blank line.
+        header => "header";
+    }
+    /// The accepted recipients, in order.
+    pub fn recipients(&self) -> Vec<String> {
+        list("recipients").unwrap_or_default()
+    }
+    /// The message size in bytes.
+    pub fn size(&self) -> i64 {
+        int("size").unwrap_or(0)
+    }
+    /// The first header field named `name` (case-insensitive), unfolded.
+    pub fn header_field(&self, name: &str) -> Option<String> {
+        family("header.", name)
+    }
+    /// The names of the message metadata, sorted.
+    pub fn meta_names(&self) -> Vec<String> {
+        list("meta").unwrap_or_default()
+    }
+    /// The metadata value `name`.
+    pub fn meta(&self, name: &str) -> Option<String> {
+        family("meta.", name)
+    }
+}
+
+/// Input of `route`. The decision is cached per module version: it must
+/// depend only on these inputs.
+pub struct RouteInput(pub(crate) ());
+
+impl RouteInput {
+    accessors! {
+        /// The message tenant ("" = none).
+        tenant => "tenant";
+        /// The message campaign ("" = none).
+        campaign => "campaign";
+        /// The recipient domain, lowercase.
+        domain => "domain";
+    }
+}
+
+/// Input of `select_pool`.
+pub struct PoolInput(pub(crate) ());
+
+impl PoolInput {
+    accessors! {
+        /// The message tenant.
+        tenant => "tenant";
+        /// The message campaign.
+        campaign => "campaign";
+        /// The recipient domain.
+        domain => "domain";
+        /// The destination site (the MX host set of the domain).
+        site => "site";
+    }
+    /// The names of the message metadata, sorted.
+    pub fn meta_names(&self) -> Vec<String> {
+        list("meta").unwrap_or_default()
+    }
+    /// The metadata value `name`.
+    pub fn meta(&self, name: &str) -> Option<String> {
+        family("meta.", name)
+    }
+}
+
+/// Input of `shape`: one egress path (source, site).
+pub struct ShapeInput(pub(crate) ());
+
+impl ShapeInput {
+    accessors! {
+        /// The egress source name.
+        source => "source";
+        /// The pool the source was picked from.
+        pool => "pool";
+        /// The destination site name.
+        site => "site";
+        /// One recipient domain of the site.
+        domain => "domain";
+        /// `gmail`, `yahoo`, `microsoft`, `apple`, ... when known, else "".
+        provider => "provider";
+    }
+    /// The site's MX host names, lowercase, in preference order.
+    pub fn mx_hosts(&self) -> Vec<String> {
+        list("mx_hosts").unwrap_or_default()
+    }
+}
+
+/// Input of `classify`: one non-2xx response or connection failure. The
+/// decision is cached per module version: it must depend only on these.
+pub struct ClassifyInput(pub(crate) ());
+
+impl ClassifyInput {
+    accessors! {
+        /// The message tenant, "" for path-level failures.
+        tenant => "tenant";
+        /// The destination site.
+        site => "site";
+        /// The recipient domain.
+        domain => "domain";
+        /// The egress source.
+        source => "source";
+        /// `connect`, `ehlo`, `starttls`, `mail`, `rcpt` or `data`.
+        stage => "stage";
+        /// The enhanced status code (e.g. `4.7.28`), "" when absent.
+        enhanced => "enhanced";
+        /// The reply text (lines joined with `\n`), or the connection error.
+        text => "text";
+    }
+    /// The SMTP reply code; 0 for a connection failure.
+    pub fn code(&self) -> u16 {
+        int("code").unwrap_or(0) as u16
+    }
+}
+
+/// Reads `prefix + name` (the `meta.NAME` and `header.NAME` families).
+fn family(prefix: &str, name: &str) -> Option<String> {
+    let mut key = String::with_capacity(prefix.len() + name.len());
+    key.push_str(prefix);
+    key.push_str(name);
+    string(&key).ok()
+}

@@ -1,0 +1,217 @@
+//! The decisions a hook returns. A field left at its default is not sent
+//! to the host: unset and zero mean the same in ABI v1.
+
+use core::time::Duration;
+use std::string::String;
+use std::vec::Vec;
+
+/// An SMTP rejection chosen by a reception hook.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reply {
+    /// 400–599.
+    pub code: u16,
+    /// e.g. `5.7.1`; "" derives it from the code.
+    pub enhanced: String,
+    /// One line; "" = a standard text.
+    pub text: String,
+}
+
+impl Reply {
+    /// A rejection with this code, enhanced code and text.
+    pub fn new(code: u16, enhanced: &str, text: &str) -> Reply {
+        Reply { code, enhanced: enhanced.into(), text: text.into() }
+    }
+}
+
+/// Decision of `on_mail_from`. `reject: None` accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MailFromResult {
+    pub reject: Option<Reply>,
+    /// Replaces the session's tenant.
+    pub tenant: Option<String>,
+    /// Replaces the session's campaign.
+    pub campaign: Option<String>,
+    /// Metadata to set, as (name, value).
+    pub meta: Vec<(String, String)>,
+}
+
+/// Decision of `on_rcpt`. `reject: None` accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RcptResult {
+    pub reject: Option<Reply>,
+}
+
+impl RcptResult {
+    /// Accept the recipient.
+    pub fn accept() -> RcptResult {
+        RcptResult { reject: None }
+    }
+    /// Refuse the recipient with `reply`.
+    pub fn reject(reply: Reply) -> RcptResult {
+        RcptResult { reject: Some(reply) }
+    }
+}
+
+/// Decision of `on_message`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageResult {
+    pub reject: Option<Reply>,
+    pub tenant: Option<String>,
+    pub campaign: Option<String>,
+    pub meta: Vec<(String, String)>,
+    /// Header fields to add, as (name, value).
+    pub add_headers: Vec<(String, String)>,
+    /// `off`, `DOMAIN` or `DOMAIN:SELECTOR`; None = the configured default.
+    pub dkim: Option<String>,
+}
+
+/// The next hop of a recipient domain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Route {
+    /// MX lookup of the recipient domain itself.
+    Mx,
+    /// Deliver to the MX hosts of this routing domain.
+    MxDomain(String),
+    /// Deliver to these hosts in order (a smart host), at most 16.
+    Hosts(Vec<String>),
+}
+
+impl Route {
+    /// A smart-host route through one host (`host` or `host:port`).
+    pub fn host(host: &str) -> Route {
+        Route::Hosts(std::vec![host.into()])
+    }
+}
+
+/// TLS mode of an egress path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tls {
+    Opportunistic,
+    Required,
+    RequiredVerify,
+    Disabled,
+}
+
+impl Tls {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tls::Opportunistic => "opportunistic",
+            Tls::Required => "required",
+            Tls::RequiredVerify => "required_verify",
+            Tls::Disabled => "disabled",
+        }
+    }
+}
+
+/// Limits of an egress path. A zero field is unset: "no limit" for
+/// limits, the engine's default for timeouts and retries. Durations are
+/// sent in whole milliseconds.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Shape {
+    pub max_connections: u32,
+    pub messages_per_second: f64,
+    pub message_burst: u32,
+    pub connections_per_second: f64,
+    pub messages_per_connection: u32,
+    pub idle_timeout: Duration,
+    /// None = opportunistic.
+    pub tls: Option<Tls>,
+    pub retry_initial: Duration,
+    pub retry_max: Duration,
+    pub max_age: Duration,
+    pub connect_timeout: Duration,
+    pub command_timeout: Duration,
+    pub data_timeout: Duration,
+}
+
+/// What to do with the message after a classified response.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Action {
+    /// 4xx and connection failures retry, 5xx bounce.
+    #[default]
+    Default,
+    Retry,
+    Bounce,
+}
+
+/// Where traffic control applies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scope {
+    #[default]
+    None,
+    /// This egress source to this site.
+    Path,
+    /// This site from every source.
+    Site,
+    /// This source to every site.
+    Source,
+    /// This tenant's messages to this site.
+    Tenant,
+}
+
+/// Bounce categories of ABI.md section 3.5.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Category {
+    InvalidRecipient,
+    InactiveMailbox,
+    QuotaIssues,
+    BadDomain,
+    BadConnection,
+    SpamBlock,
+    SpamContent,
+    Virus,
+    PolicyRelated,
+    AuthenticationFailed,
+    RateLimited,
+    MessageExpired,
+    MessageTooLarge,
+    RoutingErrors,
+    ProtocolErrors,
+    TransientFailure,
+    Other,
+}
+
+impl Category {
+    /// The category's exact spelling.
+    pub fn as_str(self) -> &'static str {
+        use Category::*;
+        match self {
+            InvalidRecipient => "InvalidRecipient",
+            InactiveMailbox => "InactiveMailbox",
+            QuotaIssues => "QuotaIssues",
+            BadDomain => "BadDomain",
+            BadConnection => "BadConnection",
+            SpamBlock => "SpamBlock",
+            SpamContent => "SpamContent",
+            Virus => "Virus",
+            PolicyRelated => "PolicyRelated",
+            AuthenticationFailed => "AuthenticationFailed",
+            RateLimited => "RateLimited",
+            MessageExpired => "MessageExpired",
+            MessageTooLarge => "MessageTooLarge",
+            RoutingErrors => "RoutingErrors",
+            ProtocolErrors => "ProtocolErrors",
+            TransientFailure => "TransientFailure",
+            Other => "Other",
+        }
+    }
+}
+
+/// Decision of `classify`. Traffic control (`suspend`, `rate_factor`,
+/// `max_connections`) applies to `scope` for `duration` once `threshold`
+/// such responses were seen within `window`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Classification {
+    /// None = Other.
+    pub category: Option<Category>,
+    pub action: Action,
+    pub scope: Scope,
+    pub suspend: bool,
+    /// 0 = unchanged, else strictly between 0 and 1.
+    pub rate_factor: f64,
+    /// 0 = unchanged.
+    pub max_connections: u32,
+    pub duration: Duration,
+    pub threshold: u32,
+    pub window: Duration,
+}
