@@ -1,0 +1,401 @@
+/*
+ * wasmta.h — C SDK for wasmta policy modules (ABI v1; the contract is
+ * hostabi/ABI.md in the wasmta repository). One header, no libc: it builds
+ * freestanding with
+ *
+ *   clang --target=wasm32 -O2 -nostdlib -ffreestanding -I sdk/c \
+ *       -Wl,--no-entry -Wl,--strip-all -o policy.wasm policy.c
+ *
+ * (Debian: clang and lld). It also works with wasi-libc
+ * (--target=wasm32-wasi --sysroot=/usr -mexec-model=reactor).
+ *
+ * A policy defines one function per hook it decides with WASMTA_HOOK and
+ * puts WASMTA_ABI_V1 once in the module:
+ *
+ *   #include "wasmta.h"
+ *   WASMTA_ABI_V1
+ *
+ *   WASMTA_HOOK(route) {
+ *       wasmta_str tenant = wasmta_input("tenant");
+ *       if (!wasmta_str_eq(tenant, "acme"))
+ *           return WASMTA_NO_OPINION;
+ *       wasmta_route_host("relay.example.net:2525");
+ *       return WASMTA_DECIDED;
+ *   }
+ *
+ * What the header owns: the host imports, the marker and hook export
+ * macros, inputs read into a per-call arena (so a value of any length is
+ * read whole and NUL-terminated), typed result setters, and the few byte
+ * helpers a policy needs without libc. Keys and result values are C
+ * strings; inputs are (ptr, len) views that stay valid until the hook
+ * returns. Everything is static inline: a module has no SDK code it does
+ * not call.
+ */
+#ifndef WASMTA_H
+#define WASMTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Hook return values (ABI.md section 3). */
+#define WASMTA_DECIDED 0
+#define WASMTA_NO_OPINION 1
+#define WASMTA_FAULT 2
+
+/* Statuses of the host functions (ABI.md section 2.1). */
+#define WASMTA_NOT_FOUND (-1)
+#define WASMTA_BAD_ARGUMENT (-2)
+#define WASMTA_NOT_AVAILABLE (-3)
+#define WASMTA_WRONG_TYPE (-4)
+#define WASMTA_INVALID_VALUE (-5)
+#define WASMTA_LIMIT (-6)
+
+/* Log levels. */
+#define WASMTA_DEBUG 0
+#define WASMTA_INFO 1
+#define WASMTA_WARN 2
+#define WASMTA_ERROR 3
+
+/* ---- host imports --------------------------------------------------- */
+
+#define WASMTA_IMPORT(name) __attribute__((import_module("wasmta"), import_name(#name)))
+
+WASMTA_IMPORT(get) int32_t wasmta_host_get(const char *key, size_t key_len, char *buf, size_t cap);
+WASMTA_IMPORT(get_i64) int64_t wasmta_host_get_i64(const char *key, size_t key_len);
+WASMTA_IMPORT(count) int32_t wasmta_host_count(const char *key, size_t key_len);
+WASMTA_IMPORT(get_at) int32_t wasmta_host_get_at(const char *key, size_t key_len, int32_t index, char *buf, size_t cap);
+WASMTA_IMPORT(set) int32_t wasmta_host_set(const char *key, size_t key_len, const char *val, size_t val_len);
+WASMTA_IMPORT(set_i64) int32_t wasmta_host_set_i64(const char *key, size_t key_len, int64_t value);
+WASMTA_IMPORT(set_f64) int32_t wasmta_host_set_f64(const char *key, size_t key_len, double value);
+WASMTA_IMPORT(log) int32_t wasmta_host_log(int32_t level, const char *msg, size_t msg_len);
+
+/* ---- exports ------------------------------------------------------- */
+
+/* The ABI marker: put it once in the module, at file scope. */
+#define WASMTA_ABI_V1 \
+	__attribute__((export_name("wasmta_abi_v1"))) void wasmta_abi_v1(void) {}
+
+/*
+ * WASMTA_HOOK(name) { ... return WASMTA_DECIDED; } defines the hook
+ * `name` (on_mail_from, on_rcpt, on_message, route, select_pool, shape,
+ * classify). The body returns WASMTA_DECIDED or WASMTA_NO_OPINION; the
+ * export around it starts a fresh input arena for the call.
+ */
+#define WASMTA_HOOK(name) \
+	static int wasmta_hook_##name(void); \
+	__attribute__((export_name(#name))) int32_t wasmta_export_##name(void) \
+	{ \
+		wasmta_arena_reset(); \
+		return wasmta_hook_##name(); \
+	} \
+	static int wasmta_hook_##name(void)
+
+/* ---- byte helpers (no libc) --------------------------------------------- */
+
+/* A view of input bytes: NUL-terminated, valid until the hook returns.
+ * status is 0, or the negative status of the read (len is then 0). */
+typedef struct {
+	const char *ptr;
+	uint32_t len;
+	int32_t status;
+} wasmta_str;
+
+static inline size_t wasmta_strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+static inline int wasmta_mem_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
+static inline char wasmta_ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* s equals the C string lit, byte for byte. */
+static inline int wasmta_str_eq(wasmta_str s, const char *lit)
+{
+	size_t n = wasmta_strlen(lit);
+	return s.len == n && wasmta_mem_eq(s.ptr, lit, n);
+}
+
+/* s equals lit with ASCII A-Z folded to a-z (no other folding). */
+static inline int wasmta_str_eq_ascii_nocase(wasmta_str s, const char *lit)
+{
+	size_t n = wasmta_strlen(lit);
+	if (s.len != n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (wasmta_ascii_lower(s.ptr[i]) != wasmta_ascii_lower(lit[i]))
+			return 0;
+	return 1;
+}
+
+static inline int wasmta_str_has_prefix(wasmta_str s, const char *lit)
+{
+	size_t n = wasmta_strlen(lit);
+	return s.len >= n && wasmta_mem_eq(s.ptr, lit, n);
+}
+
+static inline int wasmta_str_has_suffix(wasmta_str s, const char *lit)
+{
+	size_t n = wasmta_strlen(lit);
+	return s.len >= n && wasmta_mem_eq(s.ptr + (s.len - n), lit, n);
+}
+
+/* s contains lit anywhere ("" is always contained). */
+static inline int wasmta_str_contains(wasmta_str s, const char *lit)
+{
+	size_t n = wasmta_strlen(lit);
+	if (n > s.len)
+		return 0;
+	for (size_t i = 0; i + n <= s.len; i++)
+		if (wasmta_mem_eq(s.ptr + i, lit, n))
+			return 1;
+	return 0;
+}
+
+/* The bytes after the last c of s (all of s when there is none). */
+static inline wasmta_str wasmta_str_after_last(wasmta_str s, char c)
+{
+	for (uint32_t i = s.len; i > 0; i--) {
+		if (s.ptr[i - 1] == c) {
+			wasmta_str r = {s.ptr + i, s.len - i, 0};
+			return r;
+		}
+	}
+	return s;
+}
+
+/* ---- the per-call input arena ------------------------------------------ */
+
+/*
+ * Inputs are copied into an arena that starts in static memory and grows
+ * with memory.grow for long values; it is rewound at the start of every
+ * hook, so a call never sees another call's bytes and memory does not
+ * grow from call to call.
+ */
+#ifndef WASMTA_STATIC_ARENA
+#define WASMTA_STATIC_ARENA 4096
+#endif
+
+static char wasmta_arena_static[WASMTA_STATIC_ARENA];
+static char *wasmta_arena_base = wasmta_arena_static;
+static size_t wasmta_arena_cap = WASMTA_STATIC_ARENA;
+static size_t wasmta_arena_used;
+
+static inline void wasmta_arena_reset(void) { wasmta_arena_used = 0; }
+
+/* Room for n more bytes, or 0 when memory cannot grow. A larger arena
+ * replaces the static one for the rest of the instance's life; views
+ * already returned in this call stay valid (the old block is kept). */
+static inline char *wasmta_arena_room(size_t n)
+{
+	if (wasmta_arena_cap - wasmta_arena_used >= n)
+		return wasmta_arena_base + wasmta_arena_used;
+	size_t pages = (n + 2 * wasmta_arena_cap + 65535) / 65536;
+	size_t old = __builtin_wasm_memory_grow(0, pages);
+	if (old == (size_t)-1)
+		return 0;
+	wasmta_arena_base = (char *)(old * 65536);
+	wasmta_arena_cap = pages * 65536;
+	wasmta_arena_used = 0;
+	return wasmta_arena_base;
+}
+
+/* Reads with a get-like host call: into the arena, again with the full
+ * length when the first try did not fit, then NUL-terminated. */
+#define WASMTA_READ(call_with_buf_cap) \
+	do { \
+		size_t cap = wasmta_arena_cap - wasmta_arena_used; \
+		char *buf = wasmta_arena_base + wasmta_arena_used; \
+		int32_t n = call_with_buf_cap; \
+		if (n >= 0 && (size_t)n + 1 > cap) { \
+			buf = wasmta_arena_room((size_t)n + 1); \
+			cap = (size_t)n + 1; \
+			if (buf == 0) { \
+				wasmta_str oom = {"", 0, WASMTA_LIMIT}; \
+				return oom; \
+			} \
+			n = call_with_buf_cap; \
+		} \
+		if (n < 0) { \
+			wasmta_str bad = {"", 0, n}; \
+			return bad; \
+		} \
+		buf[n] = 0; \
+		wasmta_arena_used += (size_t)n + 1; \
+		wasmta_str ok = {buf, (uint32_t)n, 0}; \
+		return ok; \
+	} while (0)
+
+/* ---- inputs ------------------------------------------------------------ */
+
+/* The string input key ("tenant", "text", "meta.NAME", ...). */
+static inline wasmta_str wasmta_input(const char *key)
+{
+	size_t kl = wasmta_strlen(key);
+	WASMTA_READ(wasmta_host_get(key, kl, buf, cap));
+}
+
+/* Item index of the list input key ("mx_hosts", "recipients", "meta"). */
+static inline wasmta_str wasmta_input_at(const char *key, int32_t index)
+{
+	size_t kl = wasmta_strlen(key);
+	WASMTA_READ(wasmta_host_get_at(key, kl, index, buf, cap));
+}
+
+/* The number of items of the list input key, or a negative status. */
+static inline int32_t wasmta_input_count(const char *key)
+{
+	return wasmta_host_count(key, wasmta_strlen(key));
+}
+
+/* The int input key ("code", "size", "peer.tls"): >= 0, or a negative status. */
+static inline int64_t wasmta_input_int(const char *key)
+{
+	return wasmta_host_get_i64(key, wasmta_strlen(key));
+}
+
+/* ---- results ----------------------------------------------------------- */
+
+/*
+ * Setters return the host's status. A refused result faults the call on
+ * the host side whatever the hook returns, so checking is optional.
+ */
+static inline int32_t wasmta_set_str(const char *key, const char *value)
+{
+	return wasmta_host_set(key, wasmta_strlen(key), value, wasmta_strlen(value));
+}
+
+static inline int32_t wasmta_set_bytes(const char *key, wasmta_str value)
+{
+	return wasmta_host_set(key, wasmta_strlen(key), value.ptr, value.len);
+}
+
+static inline int32_t wasmta_set_int(const char *key, int64_t value)
+{
+	return wasmta_host_set_i64(key, wasmta_strlen(key), value);
+}
+
+static inline int32_t wasmta_set_float(const char *key, double value)
+{
+	return wasmta_host_set_f64(key, wasmta_strlen(key), value);
+}
+
+static inline int32_t wasmta_log(int32_t level, const char *msg)
+{
+	return wasmta_host_log(level, msg, wasmta_strlen(msg));
+}
+
+/* Reception hooks: refuse with code (400-599), enhanced ("" = derived)
+ * and text ("" = a standard text). */
+static inline int32_t wasmta_reject(int code, const char *enhanced, const char *text)
+{
+	int32_t s = wasmta_set_int("reject.code", code);
+	if (s >= 0 && enhanced[0])
+		s = wasmta_set_str("reject.enhanced", enhanced);
+	if (s >= 0 && text[0])
+		s = wasmta_set_str("reject.text", text);
+	return s;
+}
+
+/* route: deliver to the MX hosts of a routing domain. */
+static inline int32_t wasmta_route_mx(const char *domain) { return wasmta_set_str("mx_domain", domain); }
+
+/* route: append a smart host (host or host:port); call once per host, in order. */
+static inline int32_t wasmta_route_host(const char *host) { return wasmta_set_str("host", host); }
+
+/* select_pool: the egress pool. */
+static inline int32_t wasmta_pool(const char *pool) { return wasmta_set_str("pool", pool); }
+
+/* shape: the limits of an egress path. Zero fields (and NULL tls) are not
+ * sent: unset means "no limit" or the engine's default. */
+struct wasmta_shape {
+	int32_t max_connections;
+	double messages_per_second;
+	int32_t message_burst;
+	double connections_per_second;
+	int32_t messages_per_connection;
+	int64_t idle_timeout_ms;
+	const char *tls; /* "opportunistic", "required", "required_verify", "disabled" */
+	int64_t retry_initial_ms;
+	int64_t retry_max_ms;
+	int64_t max_age_ms;
+	int64_t connect_timeout_ms;
+	int64_t command_timeout_ms;
+	int64_t data_timeout_ms;
+};
+
+/* classify: category, action, traffic control. Zero fields and NULL
+ * strings are not sent. */
+struct wasmta_classification {
+	const char *category; /* "InvalidRecipient", "RateLimited", ... (ABI.md 3.5) */
+	const char *action;   /* "retry", "bounce"; NULL = default */
+	const char *scope;    /* "path", "site", "source", "tenant"; NULL = none */
+	int suspend;
+	double rate_factor;
+	int32_t max_connections;
+	int64_t duration_ms;
+	int32_t threshold;
+	int64_t window_ms;
+};
+
+static inline int32_t wasmta_set_nonzero(const char *key, int64_t v)
+{
+	return v ? wasmta_set_int(key, v) : 0;
+}
+
+static inline int32_t wasmta_set_nonzero_float(const char *key, double v)
+{
+	return v != 0 ? wasmta_set_float(key, v) : 0;
+}
+
+static inline int32_t wasmta_set_nonnull(const char *key, const char *v)
+{
+	return (v && v[0]) ? wasmta_set_str(key, v) : 0;
+}
+
+/* Worst (most negative) of two statuses. */
+static inline int32_t wasmta_worst(int32_t a, int32_t b) { return a < b ? a : b; }
+
+static inline int32_t wasmta_shape_set(const struct wasmta_shape *s)
+{
+	int32_t r = wasmta_set_nonzero("max_connections", s->max_connections);
+	r = wasmta_worst(r, wasmta_set_nonzero_float("messages_per_second", s->messages_per_second));
+	r = wasmta_worst(r, wasmta_set_nonzero("message_burst", s->message_burst));
+	r = wasmta_worst(r, wasmta_set_nonzero_float("connections_per_second", s->connections_per_second));
+	r = wasmta_worst(r, wasmta_set_nonzero("messages_per_connection", s->messages_per_connection));
+	r = wasmta_worst(r, wasmta_set_nonzero("idle_timeout_ms", s->idle_timeout_ms));
+	r = wasmta_worst(r, wasmta_set_nonnull("tls", s->tls));
+	r = wasmta_worst(r, wasmta_set_nonzero("retry_initial_ms", s->retry_initial_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("retry_max_ms", s->retry_max_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("max_age_ms", s->max_age_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("connect_timeout_ms", s->connect_timeout_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("command_timeout_ms", s->command_timeout_ms));
+	return wasmta_worst(r, wasmta_set_nonzero("data_timeout_ms", s->data_timeout_ms));
+}
+
+static inline int32_t wasmta_classification_set(const struct wasmta_classification *c)
+{
+	int32_t r = wasmta_set_nonnull("category", c->category);
+	r = wasmta_worst(r, wasmta_set_nonnull("action", c->action));
+	r = wasmta_worst(r, wasmta_set_nonnull("scope", c->scope));
+	r = wasmta_worst(r, wasmta_set_nonzero("suspend", c->suspend ? 1 : 0));
+	r = wasmta_worst(r, wasmta_set_nonzero_float("rate_factor", c->rate_factor));
+	r = wasmta_worst(r, wasmta_set_nonzero("max_connections", c->max_connections));
+	r = wasmta_worst(r, wasmta_set_nonzero("duration_ms", c->duration_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("threshold", c->threshold));
+	return wasmta_worst(r, wasmta_set_nonzero("window_ms", c->window_ms));
+}
+
+#endif /* WASMTA_H */
