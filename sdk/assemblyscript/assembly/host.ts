@@ -1,0 +1,243 @@
+// The host imports of ABI v1 (hostabi/ABI.md section 2.1) and the byte
+// plumbing between AssemblyScript strings (UTF-16) and the UTF-8 the host
+// speaks. Keys and values are encoded into static buffers, so a call
+// allocates only the strings it reads.
+
+@external("wasmta", "get")
+declare function host_get(key: usize, keyLen: usize, buf: usize, cap: usize): i32;
+@external("wasmta", "get_i64")
+declare function host_get_i64(key: usize, keyLen: usize): i64;
+@external("wasmta", "count")
+declare function host_count(key: usize, keyLen: usize): i32;
+@external("wasmta", "get_at")
+declare function host_get_at(key: usize, keyLen: usize, index: i32, buf: usize, cap: usize): i32;
+@external("wasmta", "set")
+declare function host_set(key: usize, keyLen: usize, val: usize, valLen: usize): i32;
+@external("wasmta", "set_i64")
+declare function host_set_i64(key: usize, keyLen: usize, value: i64): i32;
+@external("wasmta", "set_f64")
+declare function host_set_f64(key: usize, keyLen: usize, value: f64): i32;
+@external("wasmta", "log")
+declare function host_log(level: i32, msg: usize, msgLen: usize): i32;
+
+/** Statuses of the host functions (ABI.md section 2.1). */
+export const NOT_FOUND: i32 = -1;
+export const BAD_ARGUMENT: i32 = -2;
+export const NOT_AVAILABLE: i32 = -3;
+export const WRONG_TYPE: i32 = -4;
+export const INVALID_VALUE: i32 = -5;
+export const LIMIT: i32 = -6;
+
+// A UTF-16 code unit takes at most 3 UTF-8 bytes, so a string of n units
+// fits in 3n bytes.
+const KEY_CAP: i32 = 1024;
+const keyBuf: usize = memory.data(KEY_CAP);
+const VAL_CAP: i32 = 4096 * 3;
+const valBuf: usize = memory.data(VAL_CAP);
+const SCRATCH: i32 = 4096;
+const scratch: usize = memory.data(SCRATCH);
+
+/** The status of the last failed read, for callers of the raw readers. */
+export let lastStatus: i32 = 0;
+
+/** A UTF-8 view of a string: static buffer when it fits, else heap bytes. */
+class Bytes {
+  ptr: usize = 0;
+  len: usize = 0;
+  heap: ArrayBuffer | null = null;
+}
+
+const key = new Bytes();
+const val = new Bytes();
+
+function encode(s: string, out: Bytes, buf: usize, cap: i32): void {
+  if (s.length * 3 <= cap) {
+    out.ptr = buf;
+    out.len = String.UTF8.encodeUnsafe(changetype<usize>(s), s.length, buf);
+    out.heap = null;
+    return;
+  }
+  const b = String.UTF8.encode(s);
+  out.heap = b;
+  out.ptr = changetype<usize>(b);
+  out.len = b.byteLength;
+}
+
+/**
+ * Decodes host bytes. Valid UTF-8 (every input the engine makes from SMTP
+ * is meant to be, but a reply text may not be) takes AssemblyScript's
+ * decoder; otherwise each maximal invalid subsequence becomes U+FFFD, as
+ * Rust's from_utf8_lossy does, so that the ASCII around a stray byte is
+ * never swallowed.
+ */
+function decode(ptr: usize, len: usize): string {
+  if (validUTF8(ptr, len)) return String.UTF8.decodeUnsafe(ptr, len);
+  const out = heap.alloc(len << 2); // at most two UTF-16 units per input byte
+  let o: usize = 0;
+  let i: usize = 0;
+  while (i < len) {
+    const n = sequence(ptr + i, len - i);
+    if (n <= 0) {
+      store<u16>(out + o, 0xfffd);
+      o += 2;
+      i += <usize>(n < 0 ? -n : 1);
+      continue;
+    }
+    let cp = codePoint(ptr + i, n);
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      store<u16>(out + o, <u16>(0xd800 | (cp >> 10)));
+      store<u16>(out + o + 2, <u16>(0xdc00 | (cp & 0x3ff)));
+      o += 4;
+    } else {
+      store<u16>(out + o, <u16>cp);
+      o += 2;
+    }
+    i += <usize>n;
+  }
+  const s = String.UTF16.decodeUnsafe(out, o);
+  heap.free(out);
+  return s;
+}
+
+function validUTF8(ptr: usize, len: usize): bool {
+  let i: usize = 0;
+  while (i < len) {
+    if (load<u8>(ptr + i) < 0x80) {
+      i++;
+      continue;
+    }
+    const n = sequence(ptr + i, len - i);
+    if (n <= 0) return false;
+    i += <usize>n;
+  }
+  return true;
+}
+
+/**
+ * The length of the well-formed UTF-8 sequence at p (Unicode table 3-7),
+ * or minus the length of its longest valid prefix (at least 1) when it is
+ * ill-formed.
+ */
+function sequence(p: usize, left: usize): i32 {
+  const b = load<u8>(p);
+  if (b < 0x80) return 1;
+  let n: i32 = 0;
+  let lo: u8 = 0x80;
+  let hi: u8 = 0xbf;
+  if (b >= 0xc2 && b <= 0xdf) n = 2;
+  else if (b >= 0xe0 && b <= 0xef) {
+    n = 3;
+    if (b == 0xe0) lo = 0xa0;
+    if (b == 0xed) hi = 0x9f;
+  } else if (b >= 0xf0 && b <= 0xf4) {
+    n = 4;
+    if (b == 0xf0) lo = 0x90;
+    if (b == 0xf4) hi = 0x8f;
+  } else return -1;
+  for (let k: i32 = 1; k < n; k++) {
+    if (<usize>k >= left) return -k;
+    const c = load<u8>(p + <usize>k);
+    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xbf)) return -k;
+  }
+  return n;
+}
+
+function codePoint(p: usize, n: i32): u32 {
+  const b = <u32>load<u8>(p);
+  if (n == 1) return b;
+  if (n == 2) return ((b & 0x1f) << 6) | (<u32>load<u8>(p + 1) & 0x3f);
+  if (n == 3) return ((b & 0x0f) << 12) | ((<u32>load<u8>(p + 1) & 0x3f) << 6) | (<u32>load<u8>(p + 2) & 0x3f);
+  return ((b & 0x07) << 18) | ((<u32>load<u8>(p + 1) & 0x3f) << 12) |
+    ((<u32>load<u8>(p + 2) & 0x3f) << 6) | (<u32>load<u8>(p + 3) & 0x3f);
+}
+
+/** Reads the string input k; null (and lastStatus) on a negative status. */
+export function readString(k: string): string | null {
+  encode(k, key, keyBuf, KEY_CAP);
+  const n = host_get(key.ptr, key.len, scratch, SCRATCH);
+  if (n < 0) {
+    lastStatus = n;
+    return null;
+  }
+  if (n <= SCRATCH) return decode(scratch, n);
+  const buf = heap.alloc(n);
+  const m = host_get(key.ptr, key.len, buf, n);
+  const s = decode(buf, <usize>min(m, n));
+  heap.free(buf);
+  return s;
+}
+
+/** Reads item index of the list input k; null (and lastStatus) on a negative status. */
+export function readItem(k: string, index: i32): string | null {
+  encode(k, key, keyBuf, KEY_CAP);
+  const n = host_get_at(key.ptr, key.len, index, scratch, SCRATCH);
+  if (n < 0) {
+    lastStatus = n;
+    return null;
+  }
+  if (n <= SCRATCH) return decode(scratch, n);
+  const buf = heap.alloc(n);
+  const m = host_get_at(key.ptr, key.len, index, buf, n);
+  const s = decode(buf, <usize>min(m, n));
+  heap.free(buf);
+  return s;
+}
+
+/** Reads the int input k: >= 0, or a negative status. */
+export function readInt(k: string): i64 {
+  encode(k, key, keyBuf, KEY_CAP);
+  return host_get_i64(key.ptr, key.len);
+}
+
+/** The number of items of the list input k, or a negative status. */
+export function readCount(k: string): i32 {
+  encode(k, key, keyBuf, KEY_CAP);
+  return host_count(key.ptr, key.len);
+}
+
+/** Reads every item of the list input k ([] when absent). */
+export function readList(k: string): string[] {
+  const n = readCount(k);
+  const out = new Array<string>(0);
+  for (let i = 0; i < n; i++) {
+    const s = readItem(k, i);
+    if (s !== null) out.push(s);
+  }
+  return out;
+}
+
+/** Sets a string result, or appends an item to a list result. */
+export function writeString(k: string, v: string): i32 {
+  encode(k, key, keyBuf, KEY_CAP);
+  encode(v, val, valBuf, VAL_CAP);
+  return host_set(key.ptr, key.len, val.ptr, val.len);
+}
+
+/** Sets an int result. */
+export function writeInt(k: string, v: i64): i32 {
+  encode(k, key, keyBuf, KEY_CAP);
+  return host_set_i64(key.ptr, key.len, v);
+}
+
+/** Sets a float result. */
+export function writeFloat(k: string, v: f64): i32 {
+  encode(k, key, keyBuf, KEY_CAP);
+  return host_set_f64(key.ptr, key.len, v);
+}
+
+/** Log levels of ABI.md section 2.1. */
+export const DEBUG: i32 = 0;
+export const INFO: i32 = 1;
+export const WARN: i32 = 2;
+export const ERROR: i32 = 3;
+
+/**
+ * Writes one line to the host log (tenant, hook and module version are
+ * attached by the host). Past 4096 bytes a line is truncated; past 64
+ * lines in one call, lines are dropped.
+ */
+export function log(level: i32, msg: string): void {
+  encode(msg, val, valBuf, VAL_CAP);
+  host_log(level, val.ptr, val.len);
+}

@@ -1,0 +1,163 @@
+// The decisions a hook returns. A field left at its zero value is not
+// sent to the host: unset and zero mean the same in ABI v1.
+
+/** An SMTP rejection chosen by a reception hook. */
+export class Reply {
+  constructor(
+    /** 400–599. */
+    public code: i32,
+    /** e.g. "5.7.1"; "" derives it from the code. */
+    public enhanced: string = "",
+    /** One line; "" = a standard text. */
+    public text: string = "",
+  ) {}
+}
+
+/** A header field to add. */
+export class HeaderField {
+  constructor(public name: string, public value: string) {}
+}
+
+/** Decision of `on_mail_from`. A null reject accepts. */
+export class MailFromResult {
+  reject: Reply | null = null;
+  /** Replaces the session's tenant ("" = keep). */
+  tenant: string = "";
+  /** Replaces the session's campaign ("" = keep). */
+  campaign: string = "";
+  meta: Map<string, string> = new Map<string, string>();
+}
+
+/** Decision of `on_rcpt`. A null reject accepts. */
+export class RcptResult {
+  reject: Reply | null = null;
+  static accept(): RcptResult { return new RcptResult(); }
+  static reject(reply: Reply): RcptResult {
+    const r = new RcptResult();
+    r.reject = reply;
+    return r;
+  }
+}
+
+/** Decision of `on_message`. */
+export class MessageResult {
+  reject: Reply | null = null;
+  tenant: string = "";
+  campaign: string = "";
+  meta: Map<string, string> = new Map<string, string>();
+  addHeaders: HeaderField[] = [];
+  /** "off", "DOMAIN" or "DOMAIN:SELECTOR"; "" = the configured default. */
+  dkim: string = "";
+}
+
+/** The next hop of a recipient domain. Neither field set: MX of the recipient domain. */
+export class Route {
+  /** Deliver to the MX hosts of this routing domain. */
+  mxDomain: string = "";
+  /** Deliver to these hosts in order (a smart host), at most 16. */
+  hosts: string[] = [];
+  /** MX lookup of the recipient domain itself. */
+  static mx(): Route { return new Route(); }
+  /** The MX hosts of another domain. */
+  static via(domain: string): Route {
+    const r = new Route();
+    r.mxDomain = domain;
+    return r;
+  }
+  /** One smart host, `host` or `host:port`. */
+  static host(host: string): Route {
+    const r = new Route();
+    r.hosts.push(host);
+    return r;
+  }
+}
+
+/** TLS modes of a Shape. */
+export namespace Tls {
+  export const Opportunistic = "opportunistic";
+  export const Required = "required";
+  export const RequiredVerify = "required_verify";
+  export const Disabled = "disabled";
+}
+
+/** Limits of an egress path. Zero = unset: no limit, or the engine's default. */
+export class Shape {
+  maxConnections: i32 = 0;
+  messagesPerSecond: f64 = 0;
+  messageBurst: i32 = 0;
+  connectionsPerSecond: f64 = 0;
+  messagesPerConnection: i32 = 0;
+  idleTimeoutMs: i64 = 0;
+  /** One of Tls; "" = opportunistic. */
+  tls: string = "";
+  retryInitialMs: i64 = 0;
+  retryMaxMs: i64 = 0;
+  maxAgeMs: i64 = 0;
+  connectTimeoutMs: i64 = 0;
+  commandTimeoutMs: i64 = 0;
+  dataTimeoutMs: i64 = 0;
+}
+
+/** Actions of a Classification. */
+export namespace Action {
+  /** 4xx and connection failures retry, 5xx bounce. */
+  export const Default = "";
+  export const Retry = "retry";
+  export const Bounce = "bounce";
+}
+
+/** Scopes of traffic control. */
+export namespace Scope {
+  export const None = "";
+  /** This egress source to this site. */
+  export const Path = "path";
+  /** This site from every source. */
+  export const Site = "site";
+  /** This source to every site. */
+  export const Source = "source";
+  /** This tenant's messages to this site. */
+  export const Tenant = "tenant";
+}
+
+/** Bounce categories (ABI.md section 3.5), exact spelling. */
+export namespace Category {
+  export const InvalidRecipient = "InvalidRecipient";
+  export const InactiveMailbox = "InactiveMailbox";
+  export const QuotaIssues = "QuotaIssues";
+  export const BadDomain = "BadDomain";
+  export const BadConnection = "BadConnection";
+  export const SpamBlock = "SpamBlock";
+  export const SpamContent = "SpamContent";
+  export const Virus = "Virus";
+  export const PolicyRelated = "PolicyRelated";
+  export const AuthenticationFailed = "AuthenticationFailed";
+  export const RateLimited = "RateLimited";
+  export const MessageExpired = "MessageExpired";
+  export const MessageTooLarge = "MessageTooLarge";
+  export const RoutingErrors = "RoutingErrors";
+  export const ProtocolErrors = "ProtocolErrors";
+  export const TransientFailure = "TransientFailure";
+  export const Other = "Other";
+}
+
+/**
+ * Decision of `classify`. Traffic control (suspend, rateFactor,
+ * maxConnections) applies to scope for durationMs once threshold such
+ * responses were seen within windowMs.
+ */
+export class Classification {
+  /** One of Category; "" = Other. */
+  category: string = "";
+  /** One of Action; "" = default. */
+  action: string = "";
+  /** One of Scope; "" = none. */
+  scope: string = "";
+  suspend: bool = false;
+  /** 0 = unchanged, else strictly between 0 and 1. */
+  rateFactor: f64 = 0;
+  /** 0 = unchanged. */
+  maxConnections: i32 = 0;
+  durationMs: i64 = 0;
+  threshold: i32 = 0;
+  windowMs: i64 = 0;
+}
