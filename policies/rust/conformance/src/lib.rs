@@ -1,0 +1,96 @@
+//! The Rust build of the cross-language reference policy: the rules of
+//! testdata/conformance/README.md, checked by testdata/conformance/cases.toml.
+//! Keep it a literal reading of the README.
+
+use core::time::Duration;
+use wasmta::*;
+
+/// Rule 1: refuse recipients of blocked.example (domain after the last @,
+/// ASCII-lowercased).
+fn rcpt(input: &RcptInput) -> Option<RcptResult> {
+    let recipient = input.recipient();
+    let domain = match recipient.rfind('@') {
+        Some(at) => &recipient[at + 1..],
+        None => &recipient[..],
+    };
+    if !domain.eq_ignore_ascii_case("blocked.example") {
+        return None;
+    }
+    Some(RcptResult::reject(Reply::new(550, "5.7.1", "recipient domain blocked by policy")))
+}
+
+/// Rule 2: tenant acme goes through its smart host.
+fn route(input: &RouteInput) -> Option<Route> {
+    if input.tenant() != "acme" {
+        return None;
+    }
+    Some(Route::host("smtp.acme-relay.example:2525"))
+}
+
+/// Rule 3: bulk campaigns, then acme's own pool.
+fn select_pool(input: &PoolInput) -> Option<&'static str> {
+    if input.campaign().starts_with("bulk-") {
+        return Some("bulk");
+    }
+    if input.tenant() == "acme" {
+        return Some("acme-pool");
+    }
+    None
+}
+
+/// Rule 4: Google-hosted sites.
+fn shape(input: &ShapeInput) -> Option<Shape> {
+    if !input.mx_hosts().iter().any(|mx| mx.ends_with(".google.com")) {
+        return None;
+    }
+    Some(Shape {
+        max_connections: 5,
+        messages_per_second: 2.5,
+        messages_per_connection: 50,
+        tls: Some(Tls::Required),
+        retry_initial: Duration::from_secs(600),
+        ..Shape::default()
+    })
+}
+
+/// Rule 5: three classification rules, in order.
+fn classify(input: &ClassifyInput) -> Option<Classification> {
+    if input.text().contains("[TSS04]") {
+        return Some(Classification {
+            category: Some(Category::RateLimited),
+            action: Action::Retry,
+            scope: Scope::Path,
+            suspend: true,
+            duration: Duration::from_secs(3600),
+            ..Classification::default()
+        });
+    }
+    let enhanced = input.enhanced();
+    if input.code() == 421 && enhanced == "4.7.28" {
+        return Some(Classification {
+            category: Some(Category::RateLimited),
+            scope: Scope::Path,
+            rate_factor: 0.5,
+            duration: Duration::from_secs(1800),
+            threshold: 5,
+            window: Duration::from_secs(60),
+            ..Classification::default()
+        });
+    }
+    if enhanced == "5.1.1" {
+        return Some(Classification {
+            category: Some(Category::InvalidRecipient),
+            action: Action::Bounce,
+            ..Classification::default()
+        });
+    }
+    None
+}
+
+wasmta::policy! {
+    on_rcpt => rcpt,
+    route => route,
+    select_pool => select_pool,
+    shape => shape,
+    classify => classify,
+}
