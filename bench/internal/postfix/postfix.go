@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"text/template"
 	"time"
@@ -41,6 +42,26 @@ type Instance struct {
 	master int
 }
 
+var (
+	liveMu sync.Mutex
+	live   = map[*Instance]bool{}
+)
+
+// StopAll stops every instance started and not yet stopped (the harness
+// calls it on exit and on SIGINT/SIGTERM: a Postfix master is a daemon, not
+// a child the harness could reap).
+func StopAll() {
+	liveMu.Lock()
+	var is []*Instance
+	for i := range live {
+		is = append(is, i)
+	}
+	liveMu.Unlock()
+	for _, i := range is {
+		i.Stop(context.Background())
+	}
+}
+
 // Addr returns the SMTP address of the instance.
 func (i *Instance) Addr() string { return "127.0.0.1:" + strconv.Itoa(i.cfg.SMTPPort) }
 
@@ -67,7 +88,11 @@ func Start(ctx context.Context, cfg Config) (*Instance, error) {
 	if err := i.prepare(); err != nil {
 		return nil, err
 	}
+	liveMu.Lock()
+	live[i] = true
+	liveMu.Unlock()
 	if out, err := proc.Run(ctx, "postfix", "-c", i.conf, "start"); err != nil {
+		i.Stop(context.Background())
 		return nil, fmt.Errorf("postfix: start: %w: %s%s", err, out, i.logTail())
 	}
 	if err := i.findMaster(ctx); err != nil {
@@ -165,6 +190,9 @@ func (i *Instance) findMaster(ctx context.Context) error {
 
 // Stop stops the instance and waits until none of its processes is left.
 func (i *Instance) Stop(ctx context.Context) error {
+	liveMu.Lock()
+	delete(live, i)
+	liveMu.Unlock()
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	out, err := proc.Run(ctx, "postfix", "-c", i.conf, "stop")
@@ -172,16 +200,26 @@ func (i *Instance) Stop(ctx context.Context) error {
 		return err
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for len(proc.Tree(i.master)) > 0 && time.Now().Before(deadline) {
+	for len(i.tree()) > 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if left := proc.Tree(i.master); len(left) > 0 {
+	if left := i.tree(); len(left) > 0 {
 		for _, s := range left {
 			killPID(s.PID)
 		}
 		return fmt.Errorf("postfix: %d processes left after stop, killed: %v %s", len(left), err, out)
 	}
 	return nil
+}
+
+// tree returns the live processes of the instance: the master's tree, if
+// the pid still belongs to a Postfix master (pids are reused).
+func (i *Instance) tree() []proc.Stat {
+	t := proc.Tree(i.master)
+	if len(t) == 0 || t[0].Comm != "master" {
+		return nil
+	}
+	return t
 }
 
 // logTail returns the end of the instance's mail log, for error messages.

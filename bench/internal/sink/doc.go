@@ -9,8 +9,8 @@
 // goroutine, one buffered reader and writer per connection, PIPELINING
 // answered in batches), so that the sink costs less CPU than the MTA it
 // measures. It can also answer 451 to every RCPT (a destination that
-// defers) or accept connections and never greet (a destination that
-// stalls, to hold delivery while a backlog builds).
+// defers), accept connections and never greet, or greet and never answer
+// MAIL (destinations that stall, to hold delivery while a backlog builds).
 //
 // It never stores a message, never relays, and listens only where it is
 // told (the harness gives it 127.0.0.1:0).

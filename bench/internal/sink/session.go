@@ -72,6 +72,11 @@ func (ss *session) command(line []byte) bool {
 	case "HELO":
 		ss.w.WriteString("250 sink\r\n")
 	case "MAIL":
+		if Mode(ss.s.mode.Load()) == StallMail {
+			ss.w.Flush()
+			<-ss.s.closed
+			return false
+		}
 		ss.rcpts = 0
 		ss.w.WriteString("250 2.1.0 Ok\r\n")
 	case "RCPT":

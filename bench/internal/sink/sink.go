@@ -13,9 +13,10 @@ import (
 type Mode int32
 
 const (
-	Accept   Mode = iota // 250 to everything
-	TempFail             // 451 4.3.2 to every RCPT
-	Stall                // accept the connection, never greet
+	Accept    Mode = iota // 250 to everything
+	TempFail              // 451 4.3.2 to every RCPT
+	Stall                 // accept the connection, never greet
+	StallMail             // greet and answer EHLO, never answer MAIL
 )
 
 // BucketWidth is the width of one bucket of the arrival timeline.

@@ -169,3 +169,26 @@ func TestWaitRcpts(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestSinkStallMailAnswersEHLOOnly(t *testing.T) {
+	s := startSink(t, StallMail)
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	fmt.Fprint(c, "EHLO x\r\nMAIL FROM:<a@b>\r\n")
+	r := bufio.NewReader(c)
+	var got []string
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			break
+		}
+		got = append(got, line[:4])
+	}
+	if want := "220 250-250-250-250-250 "; strings.Join(got, "") != want {
+		t.Errorf("replies %q, want %q and nothing for MAIL", strings.Join(got, ""), want)
+	}
+}

@@ -33,6 +33,7 @@ type Config struct {
 	SMTPPort       int     // SMTP on 127.0.0.1:SMTPPort
 	Conns          int     // delivery.max_connections_per_path [20]
 	ConnectTimeout string  // delivery.connect_timeout ["60s"]
+	CommandTimeout string  // delivery.command_timeout ["5m"]
 	RetryInitial   string  // queue.retry_initial ["20m"]
 	RetryMax       string  // queue.retry_max ["4h"]
 	DNS            string  // delivery.dns_server ("" = no MX delivery in the run)
@@ -59,6 +60,9 @@ func (c *Config) defaults() {
 	}
 	if c.ConnectTimeout == "" {
 		c.ConnectTimeout = "60s"
+	}
+	if c.CommandTimeout == "" {
+		c.CommandTimeout = "5m"
 	}
 	if c.RetryInitial == "" {
 		c.RetryInitial = "20m"

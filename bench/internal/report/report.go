@@ -1,0 +1,194 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wasmta/wasmta/bench/internal/result"
+)
+
+// Write renders outDir/benchmarks.md and outDir/bench/*.png from f.
+// jsonName is the results file's name in outDir/bench, linked from the
+// page.
+func Write(f *result.File, outDir, jsonName string) error {
+	charts := filepath.Join(outDir, "bench")
+	if err := os.MkdirAll(charts, 0o755); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	var b strings.Builder
+	header(&b, f, jsonName)
+	goals(&b, f)
+	for i, s := range f.Scenarios {
+		if err := section(&b, i+1, s, charts); err != nil {
+			return err
+		}
+	}
+	b.WriteString(postfixSettings)
+	fmt.Fprintf(&b, comparing, jsonName)
+	p := filepath.Join(outDir, "benchmarks.md")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("report: write %s: %w", p, err)
+	}
+	return nil
+}
+
+func header(b *strings.Builder, f *result.File, jsonName string) {
+	b.WriteString("# Benchmarks\n\n")
+	b.WriteString("<!-- Written by wasmta-bench (bench/cmd/wasmta-bench) from the results file below; do not edit by hand. -->\n\n")
+	kind := "`make bench`"
+	if f.Quick {
+		kind = "`make bench-quick` (reduced form: smaller loads, one run per figure)"
+	}
+	dirty := ""
+	if f.Dirty {
+		dirty = " (the working tree had uncommitted changes in other packages)"
+	}
+	fmt.Fprintf(b, "Measured with %s on %s, commit `%s`%s, in %s. Raw results: [`bench/%s`](bench/%s).\n\n",
+		kind, f.Date.Format("2006-01-02 15:04 MST"), f.Commit, dirty, (time.Duration(f.Duration) * time.Second).Round(time.Second), jsonName, jsonName)
+	if f.Repeats > 1 {
+		fmt.Fprintf(b, "Each figure is the **median of %d runs**, with the range (min–max) in parentheses. ", f.Repeats)
+	} else {
+		b.WriteString("Each figure is **one run** (no median, no range). ")
+	}
+	b.WriteString("Loopback only; every process the suite starts is stopped at the end.\n\n")
+	b.WriteString("> **Noise.** This machine was shared with other engineers' builds and tests while it ran (see the load average recorded at the start of each scenario; ")
+	fmt.Fprintf(b, "the machine has %d CPUs). The ratios measured side by side in one run mean more than the absolute figures.\n\n", f.Machine.CPUs)
+	b.WriteString("| machine | |\n|---|---|\n")
+	fmt.Fprintf(b, "| CPU | %s |\n| cores (nproc) | %d |\n| memory | %.1f GiB |\n| kernel | %s |\n| Go | %s |\n| Postfix | %s |\n| command | `%s` |\n\n",
+		f.Machine.CPUModel, f.Machine.CPUs, float64(f.Machine.MemTotal)/(1<<30), f.Machine.Kernel, f.Machine.GoVer, orNone(f.Postfix), f.Command)
+	for _, n := range f.Notes {
+		fmt.Fprintf(b, "- %s\n", n)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "not installed"
+	}
+	return s
+}
+
+// section writes one scenario: its command, load, notes, table, charts.
+func section(b *strings.Builder, n int, s *result.Scenario, chartDir string) error {
+	fmt.Fprintf(b, "## %d. %s\n\n", n, s.Title)
+	if s.Skipped != "" {
+		fmt.Fprintf(b, "Not measured in this run: %s.\n\n", s.Skipped)
+		return nil
+	}
+	fmt.Fprintf(b, "Load average at the start: %.2f / %.2f / %.2f (1 / 5 / 15 min); took %.0f s.\n\n", s.LoadAvg[0], s.LoadAvg[1], s.LoadAvg[2], s.Seconds)
+	if len(s.Command) > 0 {
+		b.WriteString("```sh\n" + strings.Join(s.Command, "\n") + "\n```\n\n")
+	}
+	table(b, s)
+	imgs, err := charts(s, chartDir)
+	if err != nil {
+		return err
+	}
+	for _, img := range imgs {
+		fmt.Fprintf(b, "![%s](bench/%s)\n\n", s.Title, img)
+	}
+	for _, note := range s.Notes {
+		fmt.Fprintf(b, "- %s\n", note)
+	}
+	b.WriteString("\n")
+	return nil
+}
+
+// table writes the scenario's rows, grouped by case, one column per metric.
+func table(b *strings.Builder, s *result.Scenario) {
+	var cols []*result.Metric
+	seen := map[string]bool{}
+	for _, r := range s.Rows {
+		for _, m := range r.Metrics {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				cols = append(cols, m)
+			}
+		}
+	}
+	if len(cols) == 0 {
+		return
+	}
+	b.WriteString("| case | system |")
+	for _, c := range cols {
+		fmt.Fprintf(b, " %s |", label(c))
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---:|", len(cols)) + "\n")
+	for _, cas := range cases(s) {
+		for _, r := range s.Rows {
+			if r.Case != cas {
+				continue
+			}
+			fmt.Fprintf(b, "| %s | %s |", cas, r.System)
+			for _, c := range cols {
+				fmt.Fprintf(b, " %s |", cell(r.Metric(c.Name)))
+			}
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString("\n")
+}
+
+// cases returns the scenario's cases in order of first appearance.
+func cases(s *result.Scenario) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range s.Rows {
+		if !seen[r.Case] {
+			seen[r.Case] = true
+			out = append(out, r.Case)
+		}
+	}
+	return out
+}
+
+var labels = map[string]string{
+	"accepted_per_s":  "accepted msg/s",
+	"delivered_per_s": "delivered msg/s",
+	"cpu_s_per_1000":  "CPU s / 1000 msg",
+	"peak_mem_mib":    "peak memory MiB",
+	"rate":            "offered msg/s",
+	"p50_ms":          "p50 ms",
+	"p99_ms":          "p99 ms",
+	"p999_ms":         "p99.9 ms",
+	"mean_ms":         "mean ms",
+	"submit_p99_ms":   "submit p99 ms",
+	"not_arrived":     "not arrived",
+}
+
+func label(m *result.Metric) string {
+	if l, ok := labels[m.Name]; ok {
+		return l
+	}
+	return strings.ReplaceAll(m.Name, "_", " ") + " (" + m.Unit + ")"
+}
+
+func cell(m *result.Metric) string {
+	if m == nil || len(m.Runs) == 0 {
+		return "–"
+	}
+	s := num(m.Median)
+	if len(m.Runs) > 1 {
+		s += " (" + num(m.Min) + "–" + num(m.Max) + ")"
+	}
+	return s
+}
+
+// num formats with about three significant digits.
+func num(v float64) string {
+	a := math.Abs(v)
+	switch {
+	case a >= 100 || v == math.Trunc(v) && a < 1e15:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 10:
+		return fmt.Sprintf("%.1f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.2f", v)
+	default:
+		return fmt.Sprintf("%.3g", v)
+	}
+}

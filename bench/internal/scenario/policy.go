@@ -1,0 +1,105 @@
+package scenario
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/wasmta/wasmta/bench/internal/dnsstub"
+	"github.com/wasmta/wasmta/bench/internal/result"
+)
+
+// Policy cases.
+const (
+	polBuiltin = "built-in policy (native Go)"
+	polWasm    = "Go wasm policy, every hook, deadline guard on"
+	polDiff    = "difference (wasm − built-in)"
+)
+
+// Policy measures what a wasm policy costs per message end to end: the
+// relay load through wasmta with the built-in policy, then with the Go
+// reference policy (policies/go/default, every hook exported) as the
+// global module. Delivery goes by MX through the harness's DNS so that
+// the route hook has something to decide. It adds the policy host's own
+// ns-per-call Go benchmarks (policies/bench).
+func (e *Env) Policy(ctx context.Context) *result.Scenario {
+	sc, t0 := e.begin("policy", "Policy cost")
+	wasm := e.Policies["default"]
+	if wasm == "" {
+		sc.Skipped = "policies/go/default was not built (bin/policies/default.wasm missing)"
+		return e.end(sc, t0)
+	}
+	dns, err := dnsstub.Start()
+	if err != nil {
+		sc.Skipped = err.Error()
+		return e.end(sc, t0)
+	}
+	defer dns.Close()
+	dns.SetMX(benchDomain, "mx."+benchDomain)
+	dns.SetA("mx."+benchDomain, netip.MustParseAddr("127.0.0.1"))
+	l := Load{Size: 4096, Rcpts: 1, Count: 4000, Sessions: sessions}
+	if e.Quick {
+		l.Count = 1000
+	}
+	sc.Command = []string{l.Command("wasmta"), "[policy] global = \"bin/policies/default.wasm\" (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared ./policies/go/default)"}
+	sc.Notes = append(sc.Notes, policyNotes...)
+	for rep := range e.Repeats {
+		if ctx.Err() != nil {
+			break
+		}
+		e.Log.Info("policy", "rep", rep+1)
+		e.policyOnce(ctx, sc, dns.Addr(), wasm, l)
+	}
+	e.hookBenchmarks(ctx, sc)
+	return e.end(sc, t0)
+}
+
+var policyNotes = []string{
+	"Same load as the relay scenario's 4 KiB × 1 rcpt case; delivery by MX (harness DNS → 127.0.0.1, delivery.port = the sink's) in both cases.",
+	"The wasm module is called for on_mail_from, on_rcpt, on_message and select_pool per message; route, shape and classify answers are cached per policy version.",
+	"call_timeout is wasmta's default; the deadline guard cannot be turned off from the configuration, so the guard-off figure comes from the per-call benchmarks below.",
+}
+
+// policyOnce runs the load once per policy and records the difference.
+func (e *Env) policyOnce(ctx context.Context, sc *result.Scenario, dns, wasm string, l Load) {
+	var cpu [2]float64
+	for i, pol := range []string{"", wasm} {
+		name := polBuiltin
+		if pol != "" {
+			name = polWasm
+		}
+		o, err := e.relayWasmta(ctx, l, wasmtaOpts{DNS: dns, Policy: pol})
+		if err != nil {
+			e.note(sc, name, l, o, err, true)
+			return
+		}
+		o.record(sc.Row(name, l.Case()), true)
+		cpu[i] = o.CPU.Seconds() / float64(l.Count)
+	}
+	row := sc.Row(polDiff, l.Case())
+	row.Add("cpu_us_per_msg", "µs CPU / msg", result.Lower, (cpu[1]-cpu[0])*1e6)
+	if cpu[0] > 0 {
+		row.Add("cpu_pct", "% of built-in CPU", result.Lower, (cpu[1]-cpu[0])/cpu[0]*100)
+	}
+}
+
+// hookBenchmarks adds policies/bench: ns per hook call, wasm with and
+// without the guard, native Go, gopher-lua.
+func (e *Env) hookBenchmarks(ctx context.Context, sc *result.Scenario) {
+	bt, count := "1s", 3
+	if e.Quick {
+		bt, count = "2000x", 1
+	}
+	lines, cmd, err := e.goBench(ctx, "./policies/bench", "^Benchmark(Classify|Route)$", bt, count, 5*time.Minute)
+	sc.Command = append(sc.Command, cmd)
+	if err != nil {
+		sc.Notes = append(sc.Notes, fmt.Sprintf("hook-call benchmarks failed: %v", err))
+	}
+	for _, ln := range lines {
+		top, sub := ln.Split()
+		if v, ok := ln.Metrics["ns/op"]; ok {
+			sc.Row("hook call: "+sub, top).Add("ns_per_call", "ns / call", result.Lower, v)
+		}
+	}
+}
