@@ -1,0 +1,94 @@
+package spool
+
+import (
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// The aux namespace holds small durable values of other subsystems: policy
+// modules, the webhook outbox, live admin actions. Each subsystem picks its
+// own namespace; keys sort bytewise within it.
+
+// PutAux stores val under key in namespace ns. sync=true returns only once
+// the value is on disk.
+func (s *Store) PutAux(ns string, key, val []byte, sync bool) error {
+	return s.writeAux("put aux", ns, key, sync, func(b *pebble.Batch, k []byte) {
+		_ = b.Set(k, val, nil)
+	})
+}
+
+// DeleteAux removes key from namespace ns; a missing key is not an error.
+func (s *Store) DeleteAux(ns string, key []byte, sync bool) error {
+	return s.writeAux("delete aux", ns, key, sync, func(b *pebble.Batch, k []byte) {
+		_ = b.Delete(k, nil)
+	})
+}
+
+func (s *Store) writeAux(op, ns string, key []byte, sync bool, add func(*pebble.Batch, []byte)) error {
+	if err := checkNS(ns); err != nil {
+		return err
+	}
+	if err := s.gate.enter(); err != nil {
+		return err
+	}
+	defer s.gate.leave()
+	defer s.exitOnPanic(op)
+	b := s.db.NewBatch()
+	defer b.Close()
+	add(b, auxKey(ns, key))
+	opt := pebble.NoSync
+	if sync {
+		opt = pebble.Sync
+	}
+	if err := s.db.Apply(b, opt); err != nil {
+		return fmt.Errorf("spool: %s %s/%q: %w", op, ns, key, err)
+	}
+	return nil
+}
+
+// GetAux returns a copy of the value of key in namespace ns, or an error
+// wrapping ErrNotFound.
+func (s *Store) GetAux(ns string, key []byte) ([]byte, error) {
+	if err := checkNS(ns); err != nil {
+		return nil, err
+	}
+	var val []byte
+	err := s.get(auxKey(ns, key), func(v []byte) error {
+		val = append([]byte{}, v...)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("spool: get aux %s/%q: %w", ns, key, err)
+	}
+	return val, nil
+}
+
+// ScanAux calls fn in key order for every key of namespace ns that starts
+// with prefix. fn gets copies it may keep. An error from fn stops the scan
+// and is returned.
+func (s *Store) ScanAux(ns string, prefix []byte, fn func(key, val []byte) error) error {
+	if err := checkNS(ns); err != nil {
+		return err
+	}
+	if err := s.gate.enter(); err != nil {
+		return err
+	}
+	defer s.gate.leave()
+	base := auxKey(ns, nil)
+	lo := auxKey(ns, prefix)
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: upperBound(lo)})
+	if err != nil {
+		return fmt.Errorf("spool: scan aux %s: %w", ns, err)
+	}
+	for it.First(); it.Valid() && err == nil; it.Next() {
+		var v []byte
+		if v, err = it.ValueAndErr(); err == nil {
+			err = fn(append([]byte{}, it.Key()[len(base):]...), append([]byte{}, v...))
+		}
+	}
+	if err = firstErr(err, it.Error(), it.Close()); err != nil {
+		return fmt.Errorf("spool: scan aux %s: %w", ns, err)
+	}
+	return nil
+}
