@@ -110,7 +110,8 @@ func call(ctx context.Context, g *policy.Guard, c *Case) decision {
 	case policy.HookMessage:
 		return messageDecision(g.Message(ctx, messageInput(m)))
 	case policy.HookRoute:
-		return routeDecision(g.Route(ctx, routeInput(m)))
+		r, _ := g.Route(ctx, routeInput(m))
+		return routeDecision(r)
 	case policy.HookSelectPool:
 		return poolDecision(g.SelectPool(ctx, poolInput(m)))
 	case policy.HookShape:

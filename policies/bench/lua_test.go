@@ -4,9 +4,9 @@ import (
 	_ "embed"
 	"fmt"
 
-	lua "github.com/yuin/gopher-lua"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/policies/bench/logic"
+	lua "github.com/yuin/gopher-lua"
 )
 
 //go:embed testdata/policy.lua

@@ -4,6 +4,21 @@ package wasmta
 
 // Each call* reads the hook's inputs, runs the registered handler and
 // writes its results; it returns the handler's "decided" flag.
+//
+// The input structs live in package variables and are overwritten by the
+// next call: a heap-allocated input per call costs several microseconds in
+// a Go wasm guest (measured in policies/bench), more than the rest of the
+// call. Handlers may keep the strings (they never alias a reused buffer)
+// but not the pointer.
+var (
+	mailFromIn MailFromInput
+	rcptIn     RcptInput
+	messageIn  MessageInput
+	routeIn    RouteInput
+	poolIn     PoolInput
+	shapeIn    ShapeInput
+	classifyIn ClassifyInput
+)
 
 // peer reads the inputs common to the reception hooks; indexes of the
 // spans: addr, ip, helo, auth_user, tenant, sender.
@@ -24,8 +39,8 @@ func (r *reader) peerValue(spans [6]int, tls bool) Peer {
 func callMailFrom(r *reader, w *writer) bool {
 	p, tls := r.peer()
 	r.text()
-	in := MailFromInput{Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5])}
-	res, ok := onMailFrom(&in)
+	mailFromIn = MailFromInput{Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5])}
+	res, ok := onMailFrom(&mailFromIn)
 	if ok {
 		w.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
 	}
@@ -36,11 +51,11 @@ func callRcpt(r *reader, w *writer) bool {
 	p, tls := r.peer()
 	campaign, rcpt := r.str("campaign"), r.str("recipient")
 	r.text()
-	in := RcptInput{
+	rcptIn = RcptInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipient: r.s(rcpt),
 	}
-	res, ok := onRcpt(&in)
+	res, ok := onRcpt(&rcptIn)
 	if ok {
 		w.reply(res.Reject)
 	}
@@ -54,12 +69,12 @@ func callMessage(r *reader, w *writer) bool {
 	mfirst, mn := r.meta()
 	size := r.int("size")
 	r.text()
-	in := MessageInput{
+	messageIn = MessageInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipients: r.strings(rfirst, rn), Size: size,
 		Header: r.s(header), Meta: r.metaMap(mfirst, mn),
 	}
-	res, ok := onMessage(&in)
+	res, ok := onMessage(&messageIn)
 	if ok {
 		w.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
 		for _, h := range res.AddHeaders {
@@ -73,8 +88,8 @@ func callMessage(r *reader, w *writer) bool {
 func callRoute(r *reader, w *writer) bool {
 	tenant, campaign, domain := r.str("tenant"), r.str("campaign"), r.str("domain")
 	r.text()
-	in := RouteInput{Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain)}
-	res, ok := onRoute(&in)
+	routeIn = RouteInput{Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain)}
+	res, ok := onRoute(&routeIn)
 	if ok {
 		w.route(&res)
 	}
@@ -85,11 +100,11 @@ func callSelectPool(r *reader, w *writer) bool {
 	tenant, campaign, domain, site := r.str("tenant"), r.str("campaign"), r.str("domain"), r.str("site")
 	mfirst, mn := r.meta()
 	r.text()
-	in := PoolInput{
+	poolIn = PoolInput{
 		Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain),
 		Site: r.s(site), Meta: r.metaMap(mfirst, mn),
 	}
-	pool, ok := onPool(&in)
+	pool, ok := onPool(&poolIn)
 	if ok {
 		w.str("pool", pool)
 	}
@@ -101,11 +116,11 @@ func callShape(r *reader, w *writer) bool {
 	provider := r.str("provider")
 	mxFirst, mxN := r.list("mx_hosts")
 	r.text()
-	in := ShapeInput{
+	shapeIn = ShapeInput{
 		Source: r.s(source), Pool: r.s(pool), Site: r.s(site), Domain: r.s(domain),
 		MXHosts: r.strings(mxFirst, mxN), Provider: r.s(provider),
 	}
-	res, ok := onShape(&in)
+	res, ok := onShape(&shapeIn)
 	if ok {
 		w.shape(&res)
 	}
@@ -117,11 +132,11 @@ func callClassify(r *reader, w *writer) bool {
 	stage, enhanced, text := r.str("stage"), r.str("enhanced"), r.str("text")
 	code := r.int("code")
 	r.text()
-	in := ClassifyInput{
+	classifyIn = ClassifyInput{
 		Tenant: r.s(tenant), Site: r.s(site), Domain: r.s(domain), Source: r.s(source),
 		Stage: r.s(stage), Code: int(code), Enhanced: r.s(enhanced), Text: r.s(text),
 	}
-	res, ok := onClassify(&in)
+	res, ok := onClassify(&classifyIn)
 	if ok {
 		w.classification(&res)
 	}

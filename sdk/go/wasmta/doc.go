@@ -18,6 +18,9 @@
 //
 //	func main() {}
 //
+// A handler receives a pointer to an input that the next call overwrites:
+// keep its strings if needed (they are never reused), not the pointer.
+//
 // The package owns the guest side of the ABI: the ABI marker and one export
 // per hook (//go:wasmexport), the host imports (//go:wasmimport), reading
 // typed inputs with buffers it reuses between calls, and writing typed

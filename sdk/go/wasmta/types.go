@@ -212,3 +212,13 @@ var Categories = []string{
 	RateLimited, MessageExpired, MessageTooLarge, RoutingErrors,
 	ProtocolErrors, TransientFailure, Other,
 }
+
+// ValidCategory reports whether c is one of Categories.
+func ValidCategory(c string) bool {
+	for _, k := range Categories {
+		if k == c {
+			return true
+		}
+	}
+	return false
+}

@@ -1,3 +1,5 @@
+//go:build !wasip1
+
 package wasmta
 
 import (
@@ -96,21 +98,6 @@ func TestHeaderValue(t *testing.T) {
 	}
 	if _, ok := in.HeaderValue("To"); ok {
 		t.Error("HeaderValue(To) found a field that is not there")
-	}
-}
-
-func TestCallWithoutHandlerHasNoOpinion(t *testing.T) {
-	saved := onRoute
-	t.Cleanup(func() { onRoute = saved })
-	onRoute = nil
-	if _, ok, err := CallRoute(&RouteInput{Domain: "example.com"}); ok || err != nil {
-		t.Fatalf("CallRoute without handler = %v, %v; want no opinion", ok, err)
-	}
-	HandleRoute(func(in *RouteInput) (Route, bool) {
-		return Route{MXDomain: "x", Hosts: []string{"y"}}, true
-	})
-	if _, ok, err := CallRoute(&RouteInput{}); !ok || err == nil {
-		t.Fatalf("CallRoute with an invalid route = %v, %v; want decided with an error", ok, err)
 	}
 }
 
