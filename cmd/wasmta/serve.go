@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -33,7 +34,15 @@ func newLogger(cfg *config.Config) *slog.Logger {
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ExitOnError)
 	path := fs.String("config", "", "configuration file (TOML); none = embedded defaults")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
 	fs.Parse(args)
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	cfg, err := loadConfig(*path)
 	if err != nil {
 		return err
@@ -72,6 +81,20 @@ func serve(args []string) error {
 	s := <-sig
 	log.Info("shutting down", "signal", s.String())
 	return eng.Close()
+}
+
+// startCPUProfile profiles the process until the returned func is called
+// (benchmarks: wasmta-bench profiles a run with it).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("serve: cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("serve: cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func hashPassword(args []string) error {
