@@ -23,6 +23,7 @@ var policies = map[string]string{
 	"classifier":    "../../policies/go/classifier",
 	"shaping":       "../../policies/go/shaping",
 	"conformance":   "../../policies/go/conformance",
+	"example":       "../../policies/go/example",
 }
 
 var (

@@ -18,6 +18,7 @@ func TestReferencePolicies(t *testing.T) {
 		{"classifier", "testdata/classifier.toml"},
 		{"shaping", "testdata/shaping.toml"},
 		{"conformance", "../../testdata/conformance/cases.toml"},
+		{"example", "../../policies/go/example/acme.cases.toml"},
 	} {
 		t.Run(tc.module, func(t *testing.T) {
 			cases := parseFile(t, tc.cases)
