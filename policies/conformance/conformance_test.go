@@ -1,0 +1,168 @@
+package conformance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/wasmta/wasmta/hostabi"
+	"github.com/wasmta/wasmta/hostabi/policytest"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// TestConformanceSuite runs testdata/conformance/cases.toml against every
+// language's build through hostabi/policytest, exactly as `wasmta policy
+// test conformance.wasm cases.toml` does: every case must pass.
+func TestConformanceSuite(t *testing.T) {
+	cases := readCases(t)
+	want, err := policytest.Parse(bytes.NewReader(cases))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range Languages {
+		t.Run(lang, func(t *testing.T) {
+			var out bytes.Buffer
+			// policytest.Run with a compilation cache: the same runner
+			// and deadline as `wasmta policy test`.
+			cfg := hostabi.Config{CallTimeout: policytest.TestCallTimeout, CacheDir: wazeroCache}
+			passed, failed, err := policytest.RunWith(ctx, cfg, wasmOf(t, lang, PolicyConformance), bytes.NewReader(cases), &out)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			if failed != 0 || passed != len(want) {
+				t.Fatalf("%d passed, %d failed of %d cases:\n%s", passed, failed, len(want), out.String())
+			}
+		})
+	}
+}
+
+// fields are the inputs the reference policy reads; decide turns them
+// into one call of each of its five hooks.
+type fields struct {
+	Tenant, Campaign, Recipient string
+	MX                          []string
+	Code                        int
+	Enhanced, Text              string
+}
+
+// decide calls the five hooks of p and renders each answer (decision, "no
+// opinion" or fault) so that two policies can be compared exactly.
+func decide(p policy.Policy, f fields) [5]string {
+	var out [5]string
+	show := func(v any, err error) string {
+		switch {
+		case errors.Is(err, policy.ErrNotImplemented):
+			return "no opinion"
+		case err != nil:
+			var fe *hostabi.FaultError
+			if errors.As(err, &fe) {
+				return "fault: " + fe.Err.Error()
+			}
+			return "error: " + err.Error()
+		}
+		return fmt.Sprintf("%+v", v)
+	}
+	r, err := p.OnRcpt(ctx, &policy.RcptInput{Tenant: f.Tenant, Campaign: f.Campaign, Recipient: f.Recipient})
+	if r.Reject != nil {
+		out[0] = show(*r.Reject, err)
+	} else {
+		out[0] = show(r, err)
+	}
+	out[1] = show(p.Route(ctx, &policy.RouteInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: "example.com"}))
+	out[2] = show(p.SelectPool(ctx, &policy.PoolInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: "example.com", Site: "mx.example.com"}))
+	out[3] = show(p.Shape(ctx, &policy.ShapeInput{Source: "ip1", Pool: "default", Site: "s", Domain: "example.com", MXHosts: f.MX}))
+	out[4] = show(p.Classify(ctx, &policy.ClassifyInput{Tenant: f.Tenant, Site: "s", Domain: "example.com",
+		Source: "ip1", Stage: "rcpt", Code: f.Code, Enhanced: f.Enhanced, Text: f.Text}))
+	return out
+}
+
+var hookOrder = [5]string{"on_rcpt", "route", "select_pool", "shape", "classify"}
+
+// probes are inputs at the edges of every rule: case, prefixes and
+// suffixes one byte off, the last @, non-ASCII look-alikes (U+212A KELVIN
+// SIGN lowercases to k under Unicode rules, not under ASCII ones), bytes
+// that are not UTF-8, and texts longer than every SDK's first buffer.
+func probes() []fields {
+	long := strings.Repeat("x", 5000)
+	var out []fields
+	tenants := []string{"", "acme", "Acme", "acme ", "globex", "acmé"}
+	campaigns := []string{"", "bulk-", "bulk-x", "BULK-x", "bulk", "xbulk-", "bulk-é"}
+	for _, tn := range tenants {
+		for _, c := range campaigns {
+			out = append(out, fields{Tenant: tn, Campaign: c})
+		}
+	}
+	for _, r := range []string{"a@blocked.example", "A@BLOCKED.EXAMPLE", "a@mail.blocked.example", "blocked.example",
+		"a@b@blocked.example", "a@blocked.example@x", "@blocked.example", "a@bloc\u212aed.example",
+		"a@blocked.exampl", "", "a@blocked.example\x00", "a@blocked.example\xff", long + "@blocked.example"} {
+		out = append(out, fields{Tenant: "acme", Recipient: r})
+	}
+	many := make([]string, 20)
+	for i := range many {
+		many[i] = fmt.Sprintf("mx%d.example.net", i)
+	}
+	for _, mx := range [][]string{nil, {"gmail-smtp-in.l.google.com"}, {"mx.example.org", "aspmx.l.google.com"},
+		{".google.com"}, {"google.com"}, {"x.GOOGLE.COM"}, append(many, "alt4.aspmx.l.google.com"), many,
+		{strings.Repeat("a", 2000) + ".google.com"}} {
+		out = append(out, fields{MX: mx})
+	}
+	for _, c := range []struct {
+		code           int
+		enhanced, text string
+	}{
+		{421, "4.7.0", "[TSS04] Messages from 192.0.2.1 temporarily deferred"}, {421, "4.7.28", ""},
+		{451, "4.7.28", ""}, {421, "4.7.28 ", ""}, {421, "4.7.2", ""}, {550, "5.1.1", ""}, {550, "5.1.10", ""},
+		{550, "5.1.1", "[TSS04]"}, {0, "", "dial tcp 192.0.2.1:25: connection refused"},
+		{421, "4.7.28", long + "[TSS04]"}, {250, "", strings.Repeat("y", 200_000) + "[TSS04]"},
+		{421, "", "[TSS04"}, {421, "", "[tss04]"}, {421, "", "\xff[TSS04]\xfe"}, {421, "4.7.28", long},
+	} {
+		out = append(out, fields{Code: c.code, Enhanced: c.enhanced, Text: c.text})
+	}
+	return out
+}
+
+// TestDecisionsIdentical: on every probe, every language decides exactly
+// as the Go build and as the native Go reference (native_test.go), hook by
+// hook, including "no opinion".
+func TestDecisionsIdentical(t *testing.T) {
+	mods := loadAll(t, newHost(t, hostabi.Config{}))
+	for i, f := range probes() {
+		assertAgree(t, mods, f, fmt.Sprintf("probe %d", i))
+	}
+}
+
+func assertAgree(t *testing.T, mods map[string]*hostabi.Module, f fields, name string) {
+	t.Helper()
+	want := decide(native{}, f)
+	for _, lang := range Languages {
+		got := decide(mods[lang], f)
+		for h := range got {
+			if got[h] != want[h] {
+				t.Errorf("%s %s %s: %s decides %s, native Go %s (input %.200q)",
+					name, hookOrder[h], lang, lang, got[h], want[h], fmt.Sprintf("%+v", f))
+			}
+		}
+	}
+}
+
+// FuzzDecisionsAgree feeds arbitrary inputs to every language's build and
+// to the native reference; any difference is a bug in an SDK or a build.
+func FuzzDecisionsAgree(f *testing.F) {
+	for _, p := range probes() {
+		f.Add(p.Tenant, p.Campaign, p.Recipient, strings.Join(p.MX, ","), p.Code, p.Enhanced, p.Text)
+	}
+	mods := loadAll(f, newHost(f, hostabi.Config{}))
+	f.Fuzz(func(t *testing.T, tenant, campaign, recipient, mx string, code int, enhanced, text string) {
+		// The host passes what the engine passes: codes 0-999 and
+		// strings as given.
+		code = ((code % 1000) + 1000) % 1000
+		var hosts []string
+		if mx != "" {
+			hosts = strings.Split(mx, ",")
+		}
+		assertAgree(t, mods, fields{Tenant: tenant, Campaign: campaign, Recipient: recipient, MX: hosts,
+			Code: code, Enhanced: enhanced, Text: text}, "fuzz")
+	})
+}
