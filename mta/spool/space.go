@@ -30,8 +30,12 @@ type space struct {
 	free    atomic.Int64 // available bytes at the last statfs
 	written atomic.Int64 // bytes committed since the last statfs
 
-	mu          sync.Mutex // one statfs or ballast change at a time
+	statMu      sync.Mutex // one statfs at a time
 	statFailing bool
+	// ballastMu orders ballast changes with the full flag: a restore that
+	// rebuilds the ballast and clears full cannot interleave with an ENOSPC
+	// that removes it and sets full.
+	ballastMu sync.Mutex
 }
 
 func newSpace(o Options, dir string) *space {
@@ -62,8 +66,8 @@ func (sp *space) wrote(n int64) { sp.written.Add(n) }
 
 // refresh reads the free space of the filesystem.
 func (sp *space) refresh() {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
+	sp.statMu.Lock()
+	defer sp.statMu.Unlock()
 	before := sp.written.Load()
 	du, err := sp.fs.GetDiskUsage(sp.dir)
 	if err != nil {
@@ -86,8 +90,8 @@ func (sp *space) refresh() {
 // retried, and marks the store full so that no new message adds to the
 // problem. Deliveries and deletes go on, which is how space comes back.
 func (sp *space) onDiskFull() {
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
+	sp.ballastMu.Lock()
+	defer sp.ballastMu.Unlock()
 	first := !sp.full.Swap(true)
 	err := sp.fs.Remove(sp.ballastPath)
 	if first || err == nil {
@@ -109,7 +113,9 @@ func (sp *space) maybeRestore() {
 	if sp.free.Load() < need {
 		return
 	}
-	if err := sp.ensureBallast(); err != nil {
+	sp.ballastMu.Lock()
+	defer sp.ballastMu.Unlock()
+	if err := sp.ensureBallastLocked(); err != nil {
 		return
 	}
 	sp.full.Store(false)
@@ -120,11 +126,15 @@ func (sp *space) maybeRestore() {
 // filled with random bytes: zeros could be compressed or deduplicated away
 // by the filesystem and reserve nothing. On failure the store is marked full.
 func (sp *space) ensureBallast() error {
+	sp.ballastMu.Lock()
+	defer sp.ballastMu.Unlock()
+	return sp.ensureBallastLocked()
+}
+
+func (sp *space) ensureBallastLocked() error {
 	if sp.ballastSize <= 0 {
 		return nil
 	}
-	sp.mu.Lock()
-	defer sp.mu.Unlock()
 	if fi, err := sp.fs.Stat(sp.ballastPath); err == nil && fi.Size() == sp.ballastSize {
 		return nil
 	}

@@ -40,7 +40,8 @@ type Store struct {
 }
 
 // Open opens the spool in dir, creating it when absent. Messages synced
-// before a crash are all there after Open returns.
+// before a crash are all there after Open returns. Besides Pebble's files,
+// dir holds the ballast file (see Options.BallastBytes).
 func Open(dir string, opts Options) (*Store, error) {
 	opts = opts.withDefaults()
 	if err := opts.FS.MkdirAll(dir, 0o750); err != nil {
@@ -48,7 +49,9 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	sp := newSpace(opts, dir)
 	sp.refresh()
-	sp.ensureBallast()
+	// Without room for the ballast the store opens full: deliveries can
+	// still run and free space, Puts wait for it.
+	_ = sp.ensureBallast()
 	// OnDiskFull calls sp.onDiskFull the first time a write meets ENOSPC,
 	// then retries that write once: the ballast it frees is what lets the
 	// retry, and Pebble's WAL, succeed instead of crashing the process.
