@@ -1,0 +1,19 @@
+// Package dsn owns non-delivery reports: RFC 3464 delivery status
+// notifications sent to the envelope sender when recipients bounce or
+// expire, for tenants that ask for them (tenant.dsn).
+//
+// A Generator is an events.Sink: it collects the Bounce and Expiration
+// records of a message for a short while, so that recipients failing
+// together get one report, then composes the report and injects it through
+// the engine (Submit) with the null sender, so it is spooled, shaped,
+// retried and recorded like any other message; being from the null
+// sender, a report that bounces never causes another one.
+//
+// It never reports on mail from the null sender, on admin bounces or on
+// deferrals (no "delayed" DSNs). Reports waiting for their collection
+// window are in memory only: a crash in that second loses them (the
+// Bounce records, and their webhooks, are not lost). The original
+// message's header is not attached (the third, optional, part of RFC
+// 3464): when a recipient fails for good its message may already have
+// left the spool.
+package dsn
