@@ -42,6 +42,9 @@ func TestMinFreeThreshold(t *testing.T) {
 			if got := errors.Is(err, ErrFull); got != tt.full {
 				t.Fatalf("Put: %v; want ErrFull %v", err, tt.full)
 			}
+			if s.Stats().Full != tt.full {
+				t.Errorf("Stats().Full = %v, want %v", s.Stats().Full, tt.full)
+			}
 			if _, err := s.Message(m.ID); tt.full && !errors.Is(err, ErrNotFound) {
 				t.Errorf("refused message was stored: %v", err)
 			}
@@ -79,8 +82,8 @@ func TestENOSPCReleasesBallast(t *testing.T) {
 	if err := s.Put(context.Background(), refused, []byte("x")); !errors.Is(err, ErrFull) {
 		t.Fatalf("Put after ENOSPC: %v, want ErrFull", err)
 	}
-	if !s.Stats().Full {
-		t.Error("Stats().Full = false after ENOSPC")
+	if st := s.Stats(); !st.Full || !st.BallastSpent {
+		t.Errorf("Stats() = %+v after ENOSPC, want Full and BallastSpent", st)
 	}
 	waitNotFull(t, s)
 	if _, err := vfs.Default.Stat(ballast); err != nil {
@@ -149,8 +152,8 @@ func TestFullDisk(t *testing.T) {
 			s := openTest(t, dir, o)
 			t.Cleanup(func() { _ = s.Close() })
 			acked := fillUntilFull(t, s)
-			if s.Stats().Full != tt.wantReleased {
-				t.Errorf("Stats().Full = %v, want %v", s.Stats().Full, tt.wantReleased)
+			if st := s.Stats(); !st.Full || st.BallastSpent != tt.wantReleased {
+				t.Errorf("Stats() = %+v, want Full and BallastSpent %v", st, tt.wantReleased)
 			}
 			for _, m := range acked {
 				checkStored(t, s, m)

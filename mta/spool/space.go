@@ -62,6 +62,11 @@ func (sp *space) admit() error {
 	return nil
 }
 
+// refusing reports, without a syscall, whether admit would refuse now.
+func (sp *space) refusing() bool {
+	return sp.full.Load() || sp.minFree >= 0 && sp.free.Load()-sp.written.Load() < sp.minFree
+}
+
 func (sp *space) wrote(n int64) { sp.written.Add(n) }
 
 // refresh reads the free space of the filesystem.

@@ -15,7 +15,12 @@ import (
 type Stats struct {
 	DiskBytes int64 // Pebble's files: sstables, WAL, manifest (not the ballast)
 	FreeBytes int64 // available on the filesystem at the last check
-	Full      bool  // Put refuses with ErrFull because the disk filled up
+	// Full: Put refuses with ErrFull, because free space is below
+	// MinFreeBytes or because a write met ENOSPC.
+	Full bool
+	// BallastSpent: a write met ENOSPC and the ballast was released; it is
+	// rebuilt, and this cleared, once the space is back.
+	BallastSpent bool
 
 	Puts       int64         // Puts that succeeded
 	PutLatency time.Duration // mean time a successful Put waited for its commit
@@ -42,9 +47,10 @@ func (c *counters) put(d time.Duration) {
 // Stats returns a snapshot of the store's counters.
 func (s *Store) Stats() Stats {
 	st := Stats{
-		FreeBytes: s.space.free.Load() - s.space.written.Load(),
-		Full:      s.space.full.Load(),
-		Puts:      s.stats.puts.Load(),
+		FreeBytes:    s.space.free.Load() - s.space.written.Load(),
+		Full:         s.space.refusing(),
+		BallastSpent: s.space.full.Load(),
+		Puts:         s.stats.puts.Load(),
 	}
 	if st.Puts > 0 {
 		st.PutLatency = time.Duration(s.stats.putNanos.Load() / st.Puts)
