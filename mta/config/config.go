@@ -23,6 +23,7 @@ type Config struct {
 	Queue    Queue
 	Policy   Policy
 	Records  Records
+	DKIM     DKIM
 
 	Routes   []Route   // [[route]], in file order
 	Webhooks []Webhook // [[webhook]], in file order
@@ -55,7 +56,25 @@ type Admin struct {
 
 // HTTP is the [http] section: the HTTP injection API.
 type HTTP struct {
-	Listen netip.AddrPort // listen; invalid (zero) = off
+	Listen  netip.AddrPort // listen; invalid (zero) = off
+	TLSCert string         // tls_cert, PEM file; "" with TLSKey "" = plain HTTP
+	TLSKey  string         // tls_key, PEM file
+}
+
+// DKIM is the [dkim] section: the DKIM signing keys.
+type DKIM struct {
+	DefaultDomain string    // default_domain: signs mail no other key covers; "" = none
+	Headers       []string  // headers: signed header list; nil = the signer's default list
+	Keys          []DKIMKey // [[dkim.key]], in file order
+}
+
+// DKIMKey is one [[dkim.key]]: a selector of a signing domain and its key.
+type DKIMKey struct {
+	Domain    string   // domain: d=
+	Selector  string   // selector: s=
+	KeyFile   string   // key_file: PEM or raw Ed25519 seed
+	Algorithm string   // algorithm: "rsa-sha256", "ed25519-sha256", or "" = from the key
+	Headers   []string // headers: this key's signed header list; nil = dkim.headers
 }
 
 // Delivery is the [delivery] section: outbound SMTP.

@@ -146,13 +146,20 @@ func fullConfig(t *testing.T) *Config {
 			AuthRequireTLS: false, MinFreeDisk: 1 << 30,
 		},
 		Admin: Admin{Listen: ap("0.0.0.0:8025"), Token: "0123456789abcdef0123"},
-		HTTP:  HTTP{Listen: ap("127.0.0.1:8080")},
+		HTTP: HTTP{Listen: ap("127.0.0.1:8080"), TLSCert: "/etc/wasmta/http-cert.pem",
+			TLSKey: "/etc/wasmta/http-key.pem"},
+		DKIM: DKIM{DefaultDomain: "esp.example", Headers: []string{"from", "subject", "date", "from"},
+			Keys: []DKIMKey{
+				{Domain: "esp.example", Selector: "rsa2025a", KeyFile: "/etc/wasmta/dkim/esp.rsa.pem", Algorithm: "rsa-sha256"},
+				{Domain: "example.com", Selector: "ed.2025", KeyFile: "/etc/wasmta/dkim/example.ed.pem",
+					Algorithm: "ed25519-sha256", Headers: []string{"from", "to", "subject", "from", "to"}},
+			}},
 		Delivery: Delivery{Port: 2526, DNSServer: ap("127.0.0.1:5353"),
 			DNSTimeout: 2 * time.Second, ConnectTimeout: 30 * time.Second,
 			CommandTimeout: time.Minute, DataTimeout: 3 * time.Minute,
 			MaxConnectionsPerPath: 8, TLS: policy.TLSRequiredVerify},
-		Queue:   Queue{RetryInitial: 5 * time.Minute, RetryMax: 2 * time.Hour, MaxAge: 72 * time.Hour, RetryJitter: 0.1},
-		Policy:  Policy{Global: "/etc/wasmta/global.wasm", CallTimeout: 2 * time.Millisecond, MemoryLimit: 128 << 20, Instances: 16},
+		Queue:  Queue{RetryInitial: 5 * time.Minute, RetryMax: 2 * time.Hour, MaxAge: 72 * time.Hour, RetryJitter: 0.1},
+		Policy: Policy{Global: "/etc/wasmta/global.wasm", CallTimeout: 2 * time.Millisecond, MemoryLimit: 128 << 20, Instances: 16},
 		Records: Records{Path: "/var/log/wasmta/records.jsonl", Enabled: false, RotateSize: 1 << 30,
 			RotateInterval: time.Hour, Compress: false, KeepFiles: 48, KeepFor: 7 * 24 * time.Hour},
 		Webhooks: []Webhook{
@@ -215,6 +222,7 @@ func TestExampleFile(t *testing.T) {
 		{"[queue]", c.Queue, d.Queue},
 		{"[policy]", c.Policy, d.Policy}, // instances is commented out
 		{"[records]", c.Records, d.Records},
+		{"[dkim]", c.DKIM, d.DKIM},
 		{"[[source]]", c.Sources[0].Address, d.Sources[0].Address},
 		{"[[pool]]", c.Pools, d.Pools},
 	}

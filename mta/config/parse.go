@@ -47,6 +47,7 @@ func Parse(data []byte) (*Config, error) {
 		{"queue", func(t *table) { readQueue(t, &c.Queue) }},
 		{"policy", func(t *table) { readPolicy(t, &c.Policy) }},
 		{"records", func(t *table) { readRecords(t, &c.Records) }},
+		{"dkim", func(t *table) { readDKIM(t, &c.DKIM) }},
 	}
 	for _, s := range sections {
 		t := top.sub(s.name)

@@ -330,7 +330,6 @@ func describe(v any) string {
 // comingSections are sections that a later version will read; naming them
 // in the error tells the operator the key is not a typo.
 var comingSections = map[string]string{
-	"dkim":           "DKIM signing is planned; see docs/configuration.md",
 	"tenant.webhook": "a tenant's webhook is a [[webhook]] with tenant = NAME",
 }
 

@@ -126,6 +126,11 @@ func readAdmin(t *table, a *Admin) {
 
 func readHTTP(t *table, h *HTTP) {
 	parseOptionalListen(t, "listen", &h.Listen)
+	t.str("tls_cert", &h.TLSCert)
+	t.str("tls_key", &h.TLSKey)
+	if (h.TLSCert == "") != (h.TLSKey == "") {
+		t.p.add(t.key("tls_cert"), "tls_cert and tls_key must be set together (or both left empty for plain HTTP)")
+	}
 }
 
 var tlsModes = map[string]policy.TLSMode{

@@ -131,6 +131,11 @@ func (c *Config) CheckFiles() error {
 	check("smtp.tls_cert", c.SMTP.TLSCert)
 	check("smtp.tls_key", c.SMTP.TLSKey)
 	check("policy.global", c.Policy.Global)
+	check("http.tls_cert", c.HTTP.TLSCert)
+	check("http.tls_key", c.HTTP.TLSKey)
+	for i, k := range c.DKIM.Keys {
+		check(fmt.Sprintf("dkim.key[%d].key_file", i), k.KeyFile)
+	}
 	for i, t := range c.Tenants {
 		check(fmt.Sprintf("tenant[%d].policy", i), t.Policy)
 	}
