@@ -34,6 +34,7 @@ type runFlags struct {
 	tmp       string
 	backlog   int
 	keep      bool
+	profile   string
 }
 
 func parseRun(args []string) (*runFlags, error) {
@@ -48,6 +49,7 @@ func parseRun(args []string) (*runFlags, error) {
 	fs.StringVar(&f.repo, "repo", ".", "repository root (for go test -bench and the commit)")
 	fs.StringVar(&f.tmp, "tmp", os.TempDir(), "parent of the run's temporary directory")
 	fs.IntVar(&f.backlog, "backlog", 0, "backlog size (default: the largest that fits the time budget, up to 1,000,000)")
+	fs.StringVar(&f.profile, "cpuprofile", "", "directory for a CPU profile of every wasmta run (wasmta serve --cpuprofile)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary directory (logs, spools) for inspection")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -152,6 +154,15 @@ func newEnv(ctx context.Context, f *runFlags, root string, log *slog.Logger) (*s
 			pols[name] = p
 		}
 	}
+	prof := ""
+	if f.profile != "" {
+		if prof, err = filepath.Abs(f.profile); err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(prof, 0o755); err != nil {
+			return nil, err
+		}
+	}
 	_, errSrc := exec.LookPath("smtp-source")
 	_, errPf := exec.LookPath("postfix")
 	if errSrc != nil {
@@ -159,7 +170,7 @@ func newEnv(ctx context.Context, f *runFlags, root string, log *slog.Logger) (*s
 	}
 	return &scenario.Env{Quick: f.quick, Repeats: f.repeats, Root: root, Repo: repo, Wasmta: bin,
 		Policies: pols, Postfix: errPf == nil && postfix.Version(ctx) != "", Log: log, BacklogN: f.backlog,
-		MaxRate: map[string]float64{}, AcceptRate: map[string]float64{}}, nil
+		MaxRate: map[string]float64{}, AcceptRate: map[string]float64{}, ProfileDir: prof}, nil
 }
 
 func newResults(ctx context.Context, f *runFlags) *result.File {

@@ -69,6 +69,9 @@ func (i *Instance) Addr() string { return "127.0.0.1:" + strconv.Itoa(i.cfg.SMTP
 // whole instance.
 func (i *Instance) MasterPID() int { return i.master }
 
+// MaillogPath returns the instance's mail log.
+func (i *Instance) MaillogPath() string { return filepath.Join(i.cfg.Dir, "maillog") }
+
 // QueueDir returns the queue directory.
 func (i *Instance) QueueDir() string { return filepath.Join(i.cfg.Dir, "queue") }
 

@@ -98,18 +98,30 @@ func section(b *strings.Builder, n int, s *result.Scenario, chartDir string) err
 	return nil
 }
 
-// table writes the scenario's rows, grouped by case, one column per metric.
+// table writes the scenario's rows, grouped by case, one column per
+// metric; rows with different sets of metrics go to separate tables.
 func table(b *strings.Builder, s *result.Scenario) {
-	var cols []*result.Metric
-	seen := map[string]bool{}
+	var sigs []string
+	bySig := map[string][]*result.Row{}
 	for _, r := range s.Rows {
+		var names []string
 		for _, m := range r.Metrics {
-			if !seen[m.Name] {
-				seen[m.Name] = true
-				cols = append(cols, m)
-			}
+			names = append(names, m.Name)
 		}
+		sig := strings.Join(names, ",")
+		if _, ok := bySig[sig]; !ok {
+			sigs = append(sigs, sig)
+		}
+		bySig[sig] = append(bySig[sig], r)
 	}
+	for _, sig := range sigs {
+		rowsTable(b, bySig[sig])
+	}
+}
+
+// rowsTable writes rows that share their metrics as one table.
+func rowsTable(b *strings.Builder, rows []*result.Row) {
+	cols := rows[0].Metrics
 	if len(cols) == 0 {
 		return
 	}
@@ -118,8 +130,8 @@ func table(b *strings.Builder, s *result.Scenario) {
 		fmt.Fprintf(b, " %s |", label(c))
 	}
 	b.WriteString("\n|---|---|" + strings.Repeat("---:|", len(cols)) + "\n")
-	for _, cas := range cases(s) {
-		for _, r := range s.Rows {
+	for _, cas := range cases(&result.Scenario{Rows: rows}) {
+		for _, r := range rows {
 			if r.Case != cas {
 				continue
 			}
@@ -147,17 +159,37 @@ func cases(s *result.Scenario) []string {
 }
 
 var labels = map[string]string{
-	"accepted_per_s":  "accepted msg/s",
-	"delivered_per_s": "delivered msg/s",
-	"cpu_s_per_1000":  "CPU s / 1000 msg",
-	"peak_mem_mib":    "peak memory MiB",
-	"rate":            "offered msg/s",
-	"p50_ms":          "p50 ms",
-	"p99_ms":          "p99 ms",
-	"p999_ms":         "p99.9 ms",
-	"mean_ms":         "mean ms",
-	"submit_p99_ms":   "submit p99 ms",
-	"not_arrived":     "not arrived",
+	"accepted_per_s":      "accepted msg/s",
+	"delivered_per_s":     "delivered msg/s",
+	"cpu_s_per_1000":      "CPU s / 1000 msg",
+	"peak_mem_mib":        "peak memory MiB",
+	"rate":                "offered msg/s",
+	"p50_ms":              "p50 ms",
+	"p99_ms":              "p99 ms",
+	"p999_ms":             "p99.9 ms",
+	"mean_ms":             "mean ms",
+	"submit_p99_ms":       "submit p99 ms",
+	"not_arrived":         "not arrived",
+	"cpu_us_per_msg":      "extra CPU µs / msg",
+	"cpu_pct":             "extra CPU %",
+	"ns_per_call":         "ns / call",
+	"msgs_per_s":          "msg/s",
+	"puts_per_sync":       "puts / fsync",
+	"ns_per_op":           "ns / op",
+	"messages":            "messages",
+	"rss_mib":             "RSS MiB",
+	"peak_rss_mib":        "peak RSS MiB",
+	"spool_mib":           "spool MiB (du)",
+	"spool_bytes_per_msg": "spool bytes / msg",
+	"ready_s":             "start → ready s",
+	"rebuilt_s":           "start → queues rebuilt s",
+	"stop_s":              "stop s",
+	"drained":             "drained",
+	"drain_per_s":         "drain msg/s",
+	"queue_avg_s":         "avg queue s",
+	"queue_p99_s":         "p99 queue s",
+	"throttled":           "throttling replies",
+	"delivered":           "delivered",
 }
 
 func label(m *result.Metric) string {

@@ -25,6 +25,10 @@ type Env struct {
 	Postfix  bool              // Postfix and its tools are installed
 	Log      *slog.Logger
 
+	// ProfileDir, when set, gets a CPU profile of every wasmta run
+	// (wasmta serve --cpuprofile), named after the run's directory.
+	ProfileDir string
+
 	// BacklogN overrides the backlog size (0: estimated from the relay
 	// figures to fit the time budget).
 	BacklogN int

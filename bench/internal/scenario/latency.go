@@ -20,9 +20,9 @@ var latencyLevels = []int{25, 50, 75}
 // process (one clock).
 func (e *Env) Latency(ctx context.Context) *result.Scenario {
 	sc, t0 := e.begin("latency", "Latency: accept → handoff complete at the sink")
-	seconds := 10
+	seconds, levels := 10, latencyLevels
 	if e.Quick {
-		seconds = 3
+		seconds, levels = 3, []int{50}
 	}
 	sc.Command = []string{fmt.Sprintf("harness Go SMTP client: 4 KiB, 1 rcpt, %d persistent connections, fixed rate for %d s; X-Bench-ID header; Go sink records arrival", latencySessions, seconds)}
 	sc.Notes = append(sc.Notes, latencyNotes...)
@@ -32,7 +32,7 @@ func (e *Env) Latency(ctx context.Context) *result.Scenario {
 			if max <= 0 || (sys == SysPostfix && !e.Postfix) {
 				continue
 			}
-			for _, lvl := range latencyLevels {
+			for _, lvl := range levels {
 				if ctx.Err() != nil {
 					return e.end(sc, t0)
 				}

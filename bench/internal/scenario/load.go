@@ -13,17 +13,22 @@ import (
 
 // Load is one smtp-source run.
 type Load struct {
-	Size       int  // body bytes (-l), headers not included
-	Rcpts      int  // recipients per message (-r)
-	Count      int  // messages (-m)
-	Sessions   int  // parallel sessions (-s)
-	Persistent bool // -d: many messages per session
+	Size       int    // body bytes (-l), headers not included
+	Rcpts      int    // recipients per message (-r)
+	Count      int    // messages (-m)
+	Sessions   int    // parallel sessions (-s)
+	Persistent bool   // -d: many messages per session
+	To         string // recipient (-t) [rcpt@bench.example]
 }
 
 // Args returns smtp-source's arguments to send the load to addr.
 func (l Load) Args(addr string) []string {
+	to := l.To
+	if to == "" {
+		to = benchTo
+	}
 	a := []string{"-s", strconv.Itoa(l.Sessions), "-l", strconv.Itoa(l.Size), "-m", strconv.Itoa(l.Count),
-		"-f", benchFrom, "-t", benchTo, "-M", "source.bench.example"}
+		"-f", benchFrom, "-t", to, "-M", "source.bench.example"}
 	if l.Rcpts > 1 {
 		a = append(a, "-r", strconv.Itoa(l.Rcpts))
 	}

@@ -40,7 +40,7 @@ func (e *Env) Policy(ctx context.Context) *result.Scenario {
 	dns.SetA("mx."+benchDomain, netip.MustParseAddr("127.0.0.1"))
 	l := Load{Size: 4096, Rcpts: 1, Count: 4000, Sessions: sessions}
 	if e.Quick {
-		l.Count = 1000
+		l.Count = 500
 	}
 	sc.Command = []string{l.Command("wasmta"), "[policy] global = \"bin/policies/default.wasm\" (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared ./policies/go/default)"}
 	sc.Notes = append(sc.Notes, policyNotes...)
@@ -51,7 +51,11 @@ func (e *Env) Policy(ctx context.Context) *result.Scenario {
 		e.Log.Info("policy", "rep", rep+1)
 		e.policyOnce(ctx, sc, dns.Addr(), wasm, l)
 	}
-	e.hookBenchmarks(ctx, sc)
+	if e.Quick {
+		sc.Notes = append(sc.Notes, "The per-call benchmarks (policies/bench) run in make bench only.")
+	} else {
+		e.hookBenchmarks(ctx, sc)
+	}
 	return e.end(sc, t0)
 }
 
@@ -87,10 +91,7 @@ func (e *Env) policyOnce(ctx context.Context, sc *result.Scenario, dns, wasm str
 // hookBenchmarks adds policies/bench: ns per hook call, wasm with and
 // without the guard, native Go, gopher-lua.
 func (e *Env) hookBenchmarks(ctx context.Context, sc *result.Scenario) {
-	bt, count := "1s", 3
-	if e.Quick {
-		bt, count = "2000x", 1
-	}
+	bt, count := "1s", e.Repeats
 	lines, cmd, err := e.goBench(ctx, "./policies/bench", "^Benchmark(Classify|Route)$", bt, count, 5*time.Minute)
 	sc.Command = append(sc.Command, cmd)
 	if err != nil {

@@ -22,7 +22,7 @@ func (e *Env) Spool(ctx context.Context) *result.Scenario {
 	sc, t0 := e.begin("spool", "Spool: synced writes")
 	bt, count := "2s", e.Repeats
 	if e.Quick {
-		bt, count = "300x", 1
+		bt, count = "200x", 1
 	}
 	lines, cmd, err := e.goBench(ctx, "./mta/spool", "^Benchmark(Put|PebbleSyncApply)$", bt, count, 10*time.Minute)
 	sc.Command = []string{cmd}

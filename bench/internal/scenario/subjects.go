@@ -3,6 +3,7 @@ package scenario
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -69,11 +70,15 @@ func (e *Env) startWasmta(ctx context.Context, o wasmtaOpts) (wasmtaSubject, err
 	if err != nil {
 		return wasmtaSubject{}, err
 	}
+	args := o.Args
+	if e.ProfileDir != "" {
+		args = append(args, "--cpuprofile", filepath.Join(e.ProfileDir, filepath.Base(dir)+".pprof"))
+	}
 	ctx, cancel := within(ctx, 60*time.Second)
 	defer cancel()
 	inst, err := wasmta.Start(ctx, wasmta.Config{Bin: e.Wasmta, Dir: dir, Spool: o.Spool, SMTPPort: port,
 		Routes: o.Routes, DNS: o.DNS, MXPort: o.MXPort, Policy: o.Policy,
-		ConnectTimeout: o.ConnectTimeout, CommandTimeout: o.CommandTimeout, RetryInitial: o.RetryInitial, RetryMax: o.RetryMax}, o.Args...)
+		ConnectTimeout: o.ConnectTimeout, CommandTimeout: o.CommandTimeout, RetryInitial: o.RetryInitial, RetryMax: o.RetryMax}, args...)
 	if err != nil {
 		return wasmtaSubject{}, err
 	}

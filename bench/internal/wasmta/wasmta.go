@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/template"
 	"time"
 
@@ -155,4 +156,27 @@ func (i *Instance) WaitLog(ctx context.Context, line string) (time.Time, error) 
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// RebuildTook returns the duration wasmta logged with "queues rebuilt"
+// (the took= attribute): how long rebuilding the queues from the spool
+// took, measured inside the process.
+func (i *Instance) RebuildTook() (time.Duration, error) {
+	b, err := os.ReadFile(i.LogPath())
+	if err != nil {
+		return 0, fmt.Errorf("wasmta: %w", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.Contains(line, "queues rebuilt") {
+			continue
+		}
+		_, v, ok := strings.Cut(line, "took=")
+		if !ok {
+			break
+		}
+		if f := strings.Fields(v); len(f) > 0 {
+			return time.ParseDuration(strings.Trim(f[0], `"`))
+		}
+	}
+	return 0, fmt.Errorf("wasmta: no \"queues rebuilt ... took=\" line in %s", i.LogPath())
 }

@@ -67,6 +67,9 @@ func TestRelayToSink(t *testing.T) {
 	if _, err := inst.WaitLog(ctx, "queues rebuilt"); err != nil {
 		t.Fatal(err)
 	}
+	if d, err := inst.RebuildTook(); err != nil || d <= 0 {
+		t.Errorf("RebuildTook = %v, %v", d, err)
+	}
 	if !inst.Ready.After(inst.Started) {
 		t.Errorf("ready %v not after start %v", inst.Ready, inst.Started)
 	}
