@@ -6,10 +6,9 @@ package wasmta
 // writes its results; it returns the handler's "decided" flag.
 //
 // The input structs live in package variables and are overwritten by the
-// next call: a heap-allocated input per call costs several microseconds in
-// a Go wasm guest (measured in policies/bench), more than the rest of the
-// call. Handlers may keep the strings (they never alias a reused buffer)
-// but not the pointer.
+// next call, so a call allocates no input struct (a handler's pointer
+// argument would otherwise escape to the heap). Handlers may keep the
+// strings (they never alias a reused buffer) but not the pointer.
 var (
 	mailFromIn MailFromInput
 	rcptIn     RcptInput
