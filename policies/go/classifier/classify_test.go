@@ -3,6 +3,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -119,4 +120,34 @@ func TestEnhancedIn(t *testing.T) {
 			t.Errorf("enhancedIn(%q) = %q, want %q", text, got, want)
 		}
 	}
+}
+
+// FuzzEnhancedIn: any text gives "" or a well-formed enhanced code found
+// in it, never a panic.
+func FuzzEnhancedIn(f *testing.F) {
+	f.Add("550-5.1.1 The email account")
+	f.Add("5.")
+	f.Add("2.1.")
+	f.Fuzz(func(t *testing.T, text string) {
+		e := enhancedIn(text)
+		if e == "" {
+			return
+		}
+		if !strings.Contains(text, e) || !validEnhancedShape(e) {
+			t.Fatalf("enhancedIn(%q) = %q", text, e)
+		}
+	})
+}
+
+func validEnhancedShape(e string) bool {
+	parts := strings.Split(e, ".")
+	if len(parts) != 3 || len(parts[0]) != 1 || !strings.Contains("245", parts[0]) {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) < 1 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
 }

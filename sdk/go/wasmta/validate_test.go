@@ -112,3 +112,19 @@ func checkErr(t *testing.T, err error, want string) {
 		t.Fatalf("error %q does not contain %q", err, want)
 	}
 }
+
+// FuzzHeaderValue: any header block and name give an answer without a
+// panic, and a found value has no line feed left in it (lines end at LF;
+// a stray CR inside a line is kept, as the host keeps it).
+func FuzzHeaderValue(f *testing.F) {
+	f.Add("Subject: a\r\n b\r\nTo: x", "subject")
+	f.Add("\r\n\r\n:\n \t", "")
+	f.Add("X:", "x")
+	f.Fuzz(func(t *testing.T, header, name string) {
+		in := MessageInput{Header: header}
+		v, ok := in.HeaderValue(name)
+		if ok && strings.Contains(v, "\n") {
+			t.Fatalf("HeaderValue(%q) = %q keeps a line feed", name, v)
+		}
+	})
+}
