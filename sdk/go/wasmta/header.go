@@ -10,10 +10,11 @@ func (in *MessageInput) HeaderValue(name string) (string, bool) {
 	for rest != "" {
 		line, after := cutLine(rest)
 		rest = after
-		field, value, ok := strings.Cut(line, ":")
-		if !ok || !strings.EqualFold(strings.TrimRight(field, " \t"), name) {
+		colon := strings.IndexByte(line, ':')
+		if colon <= 0 || !strings.EqualFold(strings.TrimRight(line[:colon], " \t"), name) {
 			continue
 		}
+		value := line[colon+1:]
 		// Continuation lines start with whitespace (RFC 5322 folding).
 		for rest != "" && (rest[0] == ' ' || rest[0] == '\t') {
 			var cont string
