@@ -44,7 +44,7 @@ type mixRun struct {
 
 func (e *Env) mixParams() mixRun {
 	if e.Quick {
-		return mixRun{perProvider: 10, window: 20 * time.Second}
+		return mixRun{perProvider: 10, window: 12 * time.Second}
 	}
 	return mixRun{perProvider: 60, window: 60 * time.Second}
 }

@@ -15,7 +15,7 @@ const sessions = 20
 // relayLoads returns the relay scenario's cases.
 func (e *Env) relayLoads() []Load {
 	if e.Quick {
-		return []Load{{Size: 4096, Rcpts: 1, Count: 1000, Sessions: sessions}}
+		return []Load{{Size: 4096, Rcpts: 1, Count: 500, Sessions: sessions}}
 	}
 	var out []Load
 	for _, size := range []int{1024, 4096, 32768} {
