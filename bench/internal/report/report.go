@@ -22,6 +22,7 @@ func Write(f *result.File, outDir, jsonName string) error {
 	var b strings.Builder
 	header(&b, f, jsonName)
 	goals(&b, f)
+	b.WriteString(howItRuns)
 	for i, s := range f.Scenarios {
 		if err := section(&b, i+1, s, charts); err != nil {
 			return err
@@ -204,7 +205,7 @@ func cell(m *result.Metric) string {
 		return "–"
 	}
 	s := num(m.Median)
-	if len(m.Runs) > 1 {
+	if len(m.Runs) > 1 && m.Min != m.Max {
 		s += " (" + num(m.Min) + "–" + num(m.Max) + ")"
 	}
 	return s

@@ -20,9 +20,9 @@ func (e *Env) relayLoads() []Load {
 	var out []Load
 	for _, size := range []int{1024, 4096, 32768} {
 		for _, r := range []int{1, 10} {
-			n := 4000
+			n := 2000
 			if size == 32768 {
-				n = 2000
+				n = 1000
 			}
 			out = append(out, Load{Size: size, Rcpts: r, Count: n, Sessions: sessions})
 		}

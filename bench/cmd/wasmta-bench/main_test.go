@@ -1,0 +1,59 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/wasmta/wasmta/bench/internal/result"
+)
+
+func write(t *testing.T, name string, delivered float64) string {
+	t.Helper()
+	f := &result.File{Schema: result.SchemaVersion}
+	s := &result.Scenario{Name: "relay"}
+	s.Row("wasmta", "4 KiB × 1 rcpt").Add("delivered_per_s", "msg/s", result.Higher, delivered)
+	f.Scenarios = []*result.Scenario{s}
+	p := filepath.Join(t.TempDir(), name)
+	if err := f.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestCompareCountsRegressions(t *testing.T) {
+	old := write(t, "old.json", 1000)
+	tests := []struct {
+		name      string
+		args      []string
+		delivered float64
+		want      int
+	}{
+		{"20% slower", nil, 800, 1},
+		{"5% slower", nil, 950, 0},
+		{"20% slower, threshold 25", []string{"--threshold", "25"}, 800, 0},
+		{"faster", nil, 1500, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append(append([]string{}, tt.args...), old, write(t, "new.json", tt.delivered))
+			n, err := compareCmd(args)
+			if err != nil || n != tt.want {
+				t.Errorf("compareCmd = %d, %v; want %d", n, err, tt.want)
+			}
+		})
+	}
+	if _, err := compareCmd([]string{old}); err == nil {
+		t.Error("compare with one file did not fail")
+	}
+}
+
+func TestParseRunDefaults(t *testing.T) {
+	f, err := parseRun([]string{"--quick"})
+	if err != nil || f.repeats != 1 || !f.quick {
+		t.Errorf("quick: %+v, %v", f, err)
+	}
+	f, err = parseRun(nil)
+	if err != nil || f.repeats != 3 || f.scenarios != "relay,latency,policy,backlog,spool,providers" {
+		t.Errorf("default: %+v, %v", f, err)
+	}
+}
