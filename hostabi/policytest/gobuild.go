@@ -20,14 +20,15 @@ import (
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared
 //
 // The module is cached under os.TempDir()/wasmta-gowasm, keyed by a hash
-// of the Go version, the package's files, the SDK's files and go.mod/go.sum
-// of the enclosing module, so tests and benchmarks build each policy once.
+// of the Go version, the files of every non-standard package it is built
+// from and go.mod/go.sum, so tests and benchmarks build each policy once
+// (the key costs one `go list`).
 func BuildGo(ctx context.Context, dir string) ([]byte, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("policytest: build %s: %w", dir, err)
 	}
-	key, err := buildKey(dir)
+	key, err := buildKey(ctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("policytest: build %s: %w", dir, err)
 	}
@@ -76,12 +77,26 @@ func goTool() string {
 }
 
 // buildKey hashes everything the build depends on that can change between
-// runs of one checkout.
-func buildKey(dir string) (string, error) {
+// runs of one checkout: the Go version, go.mod/go.sum, and the .go files of
+// every non-standard package the policy imports (the SDK, shared logic),
+// as `go list -deps` reports them for GOOS=wasip1.
+func buildKey(ctx context.Context, dir string) (string, error) {
+	cmd := exec.CommandContext(ctx, goTool(), "list", "-deps", "-f", "{{if not .Standard}}{{.Dir}}{{end}}", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go list: %w\n%s", err, stderr.String())
+	}
 	h := sha256.New()
 	fmt.Fprintln(h, runtime.Version())
-	if err := hashTree(h, dir, false); err != nil {
-		return "", err
+	for _, d := range strings.Fields(string(out)) {
+		fmt.Fprintln(h, d)
+		if err := hashDir(h, d); err != nil {
+			return "", err
+		}
 	}
 	if root := moduleRoot(dir); root != "" {
 		for _, f := range []string{"go.mod", "go.sum"} {
@@ -89,23 +104,18 @@ func buildKey(dir string) (string, error) {
 				return "", err
 			}
 		}
-		if sdk := filepath.Join(root, "sdk", "go"); isDir(sdk) {
-			if err := hashTree(h, sdk, true); err != nil {
-				return "", err
-			}
-		}
 	}
 	return hex.EncodeToString(h.Sum(nil))[:24], nil
 }
 
-// hashTree hashes the .go files of dir (and below it when recursive).
-func hashTree(h interface{ Write([]byte) (int, error) }, dir string, recursive bool) error {
+// hashDir hashes the non-test .go files of dir (not of its subdirectories).
+func hashDir(h interface{ Write([]byte) (int, error) }, dir string) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
 		if d.IsDir() {
-			if p != dir && !recursive {
+			if p != dir {
 				return filepath.SkipDir
 			}
 			return nil
@@ -138,9 +148,4 @@ func moduleRoot(dir string) string {
 		}
 		dir = parent
 	}
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }

@@ -66,6 +66,7 @@ func TestMain(m *testing.M) {
 func testConfig() hostabi.Config {
 	return hostabi.Config{
 		CallTimeout: time.Second,
+		InitTimeout: 20 * time.Second,
 		CacheDir:    filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

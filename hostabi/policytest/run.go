@@ -13,20 +13,23 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// TestCallTimeout is the per-call deadline Run uses: ten times the
-// production default, so that a busy machine does not turn a slow first
-// call into a failed case. Speed is what the benchmarks measure; a case
-// checks decisions.
-const TestCallTimeout = 50 * time.Millisecond
+// TestCallTimeout and TestInitTimeout are the deadlines Run uses: ten
+// times the production defaults, so that a busy machine does not turn a
+// slow call or a slow start into a failed case. Speed is what the
+// benchmarks measure; a case checks decisions.
+const (
+	TestCallTimeout = 50 * time.Millisecond
+	TestInitTimeout = 10 * time.Second
+)
 
 // Run loads the module wasm into a new host, runs every case of the case
 // file and writes a report to out: one line per case, a diff per failing
 // case, and a closing "N passed, N failed" line. err is set when the file
 // cannot be parsed or the module is refused; failing cases are counted,
 // not errors. Guest log lines go to out as well. The host has the default
-// limits except the deadline, TestCallTimeout.
+// limits except the deadlines, TestCallTimeout and TestInitTimeout.
 func Run(ctx context.Context, wasm []byte, cases io.Reader, out io.Writer) (passed, failed int, err error) {
-	return RunWith(ctx, hostabi.Config{CallTimeout: TestCallTimeout}, wasm, cases, out)
+	return RunWith(ctx, hostabi.Config{CallTimeout: TestCallTimeout, InitTimeout: TestInitTimeout}, wasm, cases, out)
 }
 
 // RunWith is Run with the host configuration cfg; a nil cfg.Logger sends

@@ -45,6 +45,7 @@ func setup() error {
 		h, err := hostabi.New(ctx, hostabi.Config{
 			// A generous deadline: a busy test machine must not fault a call.
 			CallTimeout:      time.Second,
+			InitTimeout:      20 * time.Second,
 			UnsafeNoDeadline: target.noGuard,
 			CacheDir:         filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
 			Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
