@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ type rule struct {
 	name     string // provider and code, for tests and logs
 	class    int    // 4 or 5; 0 = any
 	enhanced string // exact enhanced code; "" = any
+	from, to int    // with enhanced "5.7.x": detail codes from..to also match
 	needles  []string
 	result   wasmta.Classification
 }
@@ -21,7 +23,7 @@ func (r *rule) matches(code int, enhanced, text string) bool {
 	if r.class != 0 && code/100 != r.class {
 		return false
 	}
-	if r.enhanced != "" && enhanced != r.enhanced {
+	if r.enhanced != "" && enhanced != r.enhanced && !r.inRange(enhanced) {
 		return false
 	}
 	if len(r.needles) == 0 {
@@ -33,6 +35,21 @@ func (r *rule) matches(code int, enhanced, text string) bool {
 		}
 	}
 	return false
+}
+
+// inRange reports whether enhanced is r.enhanced's class and subject with a
+// detail between r.from and r.to (Microsoft's 5.7.606–5.7.649 block).
+func (r *rule) inRange(enhanced string) bool {
+	if r.to == 0 {
+		return false
+	}
+	prefix := r.enhanced[:strings.LastIndexByte(r.enhanced, '.')+1]
+	rest, ok := strings.CutPrefix(enhanced, prefix)
+	if !ok {
+		return false
+	}
+	n, err := strconv.Atoi(rest)
+	return err == nil && n >= r.from && n <= r.to
 }
 
 func category(c string) wasmta.Classification { return wasmta.Classification{Category: c} }
@@ -116,7 +133,9 @@ var providerRules = []rule{
 	// Microsoft (Outlook.com, Hotmail, Exchange Online)
 	{name: "microsoft S3150/S3140 block list", needles: []string{"part of their network is on our block list", "(s3150)", "(s3140)"},
 		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 2*time.Hour, 5, time.Hour)},
-	{name: "microsoft 5.7.606-649 banned ip", needles: []string{"banned sending ip"},
+	{name: "microsoft 5.7.606-649 banned ip", enhanced: "5.7.606", from: 606, to: 649,
+		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 4*time.Hour, 0, 0)},
+	{name: "microsoft banned ip text", needles: []string{"banned sending ip"},
 		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 4*time.Hour, 0, 0)},
 	{name: "microsoft 4.7.650/651 reputation", needles: []string{"rate limited due to ip reputation"},
 		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 30*time.Minute, 3, time.Hour)},
