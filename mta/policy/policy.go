@@ -186,6 +186,8 @@ type Shape struct {
 	MessagesPerSecond float64       // token bucket rate, all connections together
 	MessageBurst      int           // bucket size; 0 = max(1, rate)
 	ConnectionsPerSec float64       // new connections per second
+	MessagesPerMinute float64       // a second token bucket, one minute's worth deep; 0 = no limit
+	MessagesPerHour   float64       // a third token bucket, one hour's worth deep; 0 = no limit
 	MessagesPerConn   int           // deliver at most this many messages on one connection
 	IdleTimeout       time.Duration // close an idle connection after this
 	TLS               TLSMode       //
