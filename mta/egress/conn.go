@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"time"
 
@@ -23,9 +24,16 @@ type conn struct {
 	sent int
 }
 
-func (c *conn) run(ctx context.Context) {
+func (c *conn) run(ctx context.Context) (shrunk bool) {
 	defer c.close()
+	h := c.set.opts.Handler
 	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		if c.path.shrink() {
+			return true
+		}
 		shape, _ := c.path.Shape()
 		idle := shape.IdleTimeout
 		if c.sess == nil {
@@ -33,35 +41,58 @@ func (c *conn) run(ctx context.Context) {
 		}
 		j := c.path.waitJob(ctx, idle)
 		if j == nil {
-			return
+			return false
 		}
-		j.Enqueued = time.Time{}
-		if err := c.set.opts.Handler.Load(j); err != nil {
-			c.set.opts.Handler.Done(c.path, j, failure(j, "load", err))
+		if c.held(j) {
+			continue
+		}
+		if err := h.Load(j); err != nil {
+			h.Done(c.path, j, failure(j, "load", err))
+			continue
+		}
+		if !c.waitToken(ctx, j, shape) || c.held(j) {
 			continue
 		}
 		if c.sess == nil {
 			if err := c.dial(ctx, shape); err != nil {
 				c.failAll(j, err)
-				return
+				return false
 			}
 		}
-		if !c.deliver(ctx, j, shape) {
-			return
+		if !c.deliver(ctx, j) {
+			return false
 		}
 		if shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
-			return
+			return false
 		}
 	}
 }
 
-// deliver makes one transaction; it reports false when the session is
-// no longer usable.
-func (c *conn) deliver(ctx context.Context, j *Job, shape policy.Shape) bool {
-	if err := c.path.msgRate.Wait(ctx); err != nil {
-		c.set.opts.Handler.Done(c.path, j, failure(j, "rate", err))
+// held asks the handler whether a live action holds j back now.
+func (c *conn) held(j *Job) bool {
+	g, ok := c.set.opts.Handler.(Gate)
+	return ok && g.Hold(c.path, j)
+}
+
+// waitToken takes a token from every message bucket of the path, waiting
+// for it; a session is not kept open through a long wait. At shutdown the
+// job goes back to its path (it is in the spool anyway).
+func (c *conn) waitToken(ctx context.Context, j *Job, shape policy.Shape) bool {
+	now := time.Now()
+	d, cancel, _ := c.path.msgs.reserve(now, time.Duration(math.MaxInt64))
+	if d > maxTokenWait(shape.IdleTimeout) {
+		c.close()
+	}
+	if err := wait(ctx, d, cancel); err != nil {
+		c.path.pushFront(j)
 		return false
 	}
+	return true
+}
+
+// deliver makes one transaction; it reports false when the session is
+// no longer usable.
+func (c *conn) deliver(ctx context.Context, j *Job) bool {
 	c.path.active.Add(1)
 	rcpts := j.Rcpts()
 	res, err := c.sess.Deliver(ctx, j.Msg.Sender, rcpts, j.Body)

@@ -1,7 +1,6 @@
 package egress
 
 import (
-	"context"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -24,92 +23,97 @@ func (k PathKey) String() string { return k.Source + "->" + k.Site }
 
 // Path is the ready queue of one egress path and its connections.
 type Path struct {
-	Key    PathKey
-	Source *Source
-	set    *Set
+	Key      PathKey
+	Source   *Source
+	Provider string // provider of the site ("gmail", ...), "" when unknown
+	set      *Set
 
 	mu        sync.Mutex
 	hosts     []mx.Host
 	fifo      []*Job
 	byMsg     map[message.ID]*Job
-	conns     int
+	conns     int // workers, each with at most one session
+	leaving   int // workers told to end because the limit went down
+	peak      int
 	idle      int
-	shape     policy.Shape
+	base      policy.Shape // from the shape hook
+	shape     policy.Shape // base with the live overrides applied
 	version   string
-	msgRate   *rate.Limiter
-	connRate  *rate.Limiter
+	connRate  *rate.Limiter // nil: no limit
 	suspended time.Time
 	spawnWait bool
 
+	msgs    buckets
 	avail   chan struct{}
 	active  atomic.Int64 // transactions in progress
 	lastUse atomic.Int64
 }
 
-func newPath(set *Set, key PathKey, src *Source, hosts []mx.Host, shape policy.Shape, version string) *Path {
+func newPath(set *Set, spec PathSpec, shape policy.Shape, version string) *Path {
 	p := &Path{
-		Key: key, Source: src, set: set,
-		hosts: hosts,
+		Key: PathKey{Source: spec.Source.Name, Site: spec.Site}, Source: spec.Source,
+		Provider: spec.Provider, set: set, hosts: spec.Hosts,
 		byMsg: make(map[message.ID]*Job),
 		avail: make(chan struct{}, 1),
 	}
-	p.applyShape(shape, version)
+	p.base, p.version = shape, version
+	p.applyLocked()
 	return p
 }
 
-func limiter(perSec float64, burst int) *rate.Limiter {
-	if perSec <= 0 {
-		return rate.NewLimiter(rate.Inf, 1)
+// applyLocked derives the shape in force from the base shape and the
+// set's live overrides, and sets the limiters; callers hold p.mu or own p.
+func (p *Path) applyLocked() {
+	s := p.base
+	if adj := p.set.opts.Adjust; adj != nil {
+		s = adj(p, s)
 	}
-	if burst <= 0 {
-		burst = max(1, int(math.Ceil(perSec)))
-	}
-	return rate.NewLimiter(rate.Limit(perSec), burst)
-}
-
-// applyShape sets the path's limits; callers hold p.mu or own p.
-func (p *Path) applyShape(s policy.Shape, version string) {
 	p.shape = s
-	p.version = version
-	if p.msgRate == nil {
-		p.msgRate = limiter(s.MessagesPerSecond, s.MessageBurst)
-		p.connRate = limiter(s.ConnectionsPerSec, 0)
-		return
+	p.msgs.set(s)
+	switch {
+	case s.ConnectionsPerSec <= 0:
+		p.connRate = nil
+	case p.connRate == nil:
+		p.connRate = rate.NewLimiter(rate.Limit(s.ConnectionsPerSec), connBurst(s.ConnectionsPerSec))
+	default:
+		p.connRate.SetBurst(connBurst(s.ConnectionsPerSec))
+		p.connRate.SetLimit(rate.Limit(s.ConnectionsPerSec))
 	}
-	p.msgRate.SetLimit(rateOf(s.MessagesPerSecond))
-	p.msgRate.SetBurst(burstOf(s.MessagesPerSecond, s.MessageBurst))
-	p.connRate.SetLimit(rateOf(s.ConnectionsPerSec))
-	p.connRate.SetBurst(burstOf(s.ConnectionsPerSec, 0))
 }
 
-func rateOf(perSec float64) rate.Limit {
-	if perSec <= 0 {
-		return rate.Inf
-	}
-	return rate.Limit(perSec)
-}
+func connBurst(perSec float64) int { return max(1, int(math.Ceil(perSec))) }
 
-func burstOf(perSec float64, burst int) int {
-	if burst > 0 {
-		return burst
-	}
-	return max(1, int(math.Ceil(perSec)))
-}
-
-// SetShape changes the path's limits now; running connections see them at
-// their next message.
+// SetShape replaces the shape the policy gave (version names the policy
+// that was asked) and applies the live overrides on top of it; running
+// connections see the new limits at their next message.
 func (p *Path) SetShape(s policy.Shape, version string) {
 	p.mu.Lock()
-	p.applyShape(s, version)
+	p.base, p.version = s, version
+	p.applyLocked()
 	p.mu.Unlock()
 	p.maybeSpawn()
 }
 
-// Shape returns the limits in force and the policy version that set them.
+// Reshape applies the live overrides again (after one started or ended).
+func (p *Path) Reshape() {
+	p.mu.Lock()
+	p.applyLocked()
+	p.mu.Unlock()
+	p.maybeSpawn()
+}
+
+// Shape returns the limits in force and the version of the policy asked.
 func (p *Path) Shape() (policy.Shape, string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.shape, p.version
+}
+
+// BaseShape returns the limits the policy gave, before live overrides.
+func (p *Path) BaseShape() (policy.Shape, string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.base, p.version
 }
 
 // SetHosts replaces the hosts connections go to (after an MX change).
@@ -126,11 +130,39 @@ func (p *Path) Len() int {
 	return len(p.fifo)
 }
 
-// Conns returns the number of open connections.
+// Full reports whether the path holds as many waiting jobs as the set
+// allows per path; the caller then keeps the job in its scheduled queue.
+func (p *Path) Full() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.fifo) >= p.set.opts.MaxQueuedPerPath
+}
+
+// Drain estimates how long the waiting jobs take to leave at the path's
+// message rate (zero when it has none).
+func (p *Path) Drain() time.Duration {
+	p.mu.Lock()
+	n, r := len(p.fifo), p.shape.MessagesPerSecond
+	p.mu.Unlock()
+	if r <= 0 {
+		return 0
+	}
+	return time.Duration(float64(n) / r * float64(time.Second))
+}
+
+// Conns returns the number of connection workers (open sessions, or
+// about to open one).
 func (p *Path) Conns() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.conns
+}
+
+// PeakConns returns the most connection workers the path ever had at once.
+func (p *Path) PeakConns() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.peak
 }
 
 // Enqueue adds j, merging it into a waiting job of the same message so
@@ -145,6 +177,7 @@ func (p *Path) Enqueue(j *Job) {
 		p.mu.Unlock()
 		return
 	}
+	j.Enqueued = time.Now()
 	p.fifo = append(p.fifo, j)
 	p.byMsg[j.Msg.ID] = j
 	p.mu.Unlock()
@@ -173,12 +206,39 @@ func (p *Path) Suspend(until time.Time) []*Job {
 		clear(p.byMsg)
 	}
 	p.mu.Unlock()
-	p.set.queued.Add(-int64(len(out)))
-	p.set.roomFreed()
+	p.left(len(out))
 	if until.IsZero() {
 		p.maybeSpawn()
 	}
 	return out
+}
+
+// TakeJobs removes the waiting jobs for which match is true and returns
+// them (a suspension of a tenant holds its jobs back, not the path).
+func (p *Path) TakeJobs(match func(*Job) bool) []*Job {
+	p.mu.Lock()
+	var out []*Job
+	keep := p.fifo[:0]
+	for _, j := range p.fifo {
+		if match(j) {
+			out = append(out, j)
+			delete(p.byMsg, j.Msg.ID)
+			continue
+		}
+		keep = append(keep, j)
+	}
+	clear(p.fifo[len(keep):])
+	p.fifo = keep
+	p.mu.Unlock()
+	p.left(len(out))
+	return out
+}
+
+func (p *Path) left(n int) {
+	if n > 0 {
+		p.set.queued.Add(-int64(n))
+		p.set.roomFreed()
+	}
 }
 
 // Suspended returns the end of the path's suspension, or zero.
@@ -194,8 +254,8 @@ func (p *Path) Suspended() time.Time {
 // take returns the next job, or nil when the path is empty or suspended.
 func (p *Path) take() *Job {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if len(p.fifo) == 0 || time.Now().Before(p.suspended) {
+		p.mu.Unlock()
 		return nil
 	}
 	j := p.fifo[0]
@@ -206,65 +266,10 @@ func (p *Path) take() *Job {
 	}
 	delete(p.byMsg, j.Msg.ID)
 	more := len(p.fifo) > 0
-	p.set.queued.Add(-1)
+	p.mu.Unlock()
+	p.left(1)
 	if more {
 		p.signal()
 	}
 	return j
-}
-
-// maybeSpawn starts a connection when jobs wait, no connection is idle,
-// the connection limit allows and the connection rate permits.
-func (p *Path) maybeSpawn() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.fifo) <= p.idle || p.conns >= max(1, p.shape.MaxConnections) || time.Now().Before(p.suspended) {
-		return
-	}
-	r := p.connRate.Reserve()
-	if d := r.Delay(); d > 0 {
-		r.Cancel()
-		if !p.spawnWait {
-			p.spawnWait = true
-			time.AfterFunc(d, func() {
-				p.mu.Lock()
-				p.spawnWait = false
-				p.mu.Unlock()
-				p.maybeSpawn()
-			})
-		}
-		return
-	}
-	p.conns++
-	go p.set.worker(p)
-}
-
-// waitJob waits up to idle for a job. ok is false when the connection
-// should close.
-func (p *Path) waitJob(ctx context.Context, idle time.Duration) *Job {
-	if j := p.take(); j != nil {
-		return j
-	}
-	p.mu.Lock()
-	p.idle++
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.idle--
-		p.mu.Unlock()
-	}()
-	t := time.NewTimer(idle)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			return p.take()
-		case <-p.avail:
-			if j := p.take(); j != nil {
-				return j
-			}
-		}
-	}
 }

@@ -1,6 +1,8 @@
 package egress
 
 import (
+	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 )
@@ -43,7 +45,9 @@ func NewPool(name string, members []Member) *Pool {
 	return p
 }
 
-// Pick returns the next source, or nil for an empty pool.
+// Pick returns the next source, or nil for an empty pool. A source whose
+// path is suspended keeps its share: its messages wait for it rather than
+// move to another source behind the provider's back.
 func (p *Pool) Pick() *Source {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -63,3 +67,17 @@ func (p *Pool) Pick() *Source {
 
 // Members returns the pool's sources and weights.
 func (p *Pool) Members() []Member { return append([]Member(nil), p.members...) }
+
+// CheckBind binds a throwaway TCP socket to the source's address, so that
+// a source the host does not own is reported at start, naming the source,
+// rather than as connection failures later.
+func (s *Source) CheckBind() error {
+	if !s.Addr.IsValid() {
+		return nil
+	}
+	ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(s.Addr, 0)))
+	if err != nil {
+		return fmt.Errorf("egress: source %q cannot bind its address %s: %w", s.Name, s.Addr, err)
+	}
+	return ln.Close()
+}

@@ -20,16 +20,38 @@ type Handler interface {
 	Done(p *Path, j *Job, o Outcome)
 }
 
+// Gate is an optional interface of a Handler: Hold is asked, right before
+// a job is sent, whether a live action (a suspension of the job's tenant,
+// say) holds it back; true means the handler has taken the job back.
+type Gate interface {
+	Hold(p *Path, j *Job) bool
+}
+
 // Options configures a Set.
 type Options struct {
 	Handler Handler
 	// Session options shared by every connection; the source address, EHLO
 	// name, TLS mode and timeouts come from the path.
 	Session delivery.Options
-	// MaxQueued bounds the jobs waiting in all ready queues together;
-	// WaitRoom blocks while it is reached.
+	// MaxQueued bounds the jobs waiting in all ready queues together:
+	// WaitRoom blocks while it is reached. 0 means 20000.
 	MaxQueued int
-	Logger    *slog.Logger
+	// MaxQueuedPerPath is what Path.Full compares with, so that one slow
+	// path cannot take the room of all the others. 0 means MaxQueued/4.
+	MaxQueuedPerPath int
+	// Adjust, when set, derives the shape in force on a path from the shape
+	// its policy gave (live overrides); it must be cheap and must not call
+	// back into the path.
+	Adjust func(p *Path, base policy.Shape) policy.Shape
+	Logger *slog.Logger
+}
+
+// PathSpec describes a path to create.
+type PathSpec struct {
+	Source   *Source
+	Site     string
+	Provider string
+	Hosts    []mx.Host
 }
 
 // Set holds every path.
@@ -42,16 +64,20 @@ type Set struct {
 	mu    sync.Mutex
 	paths map[PathKey]*Path
 
-	queued atomic.Int64
-	roomMu sync.Mutex
-	room   chan struct{} // closed and replaced whenever a job leaves a queue
-	wg     sync.WaitGroup
+	queued  atomic.Int64
+	waiting atomic.Int64 // dispatchers in WaitRoom
+	roomMu  sync.Mutex
+	room    chan struct{} // closed and replaced when a job leaves a full set
+	wg      sync.WaitGroup
 }
 
 // NewSet returns an empty set of paths.
 func NewSet(opts Options) *Set {
 	if opts.MaxQueued <= 0 {
 		opts.MaxQueued = 20000
+	}
+	if opts.MaxQueuedPerPath <= 0 {
+		opts.MaxQueuedPerPath = max(1, opts.MaxQueued/4)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -61,24 +87,25 @@ func NewSet(opts Options) *Set {
 		paths: make(map[PathKey]*Path), room: make(chan struct{})}
 }
 
-// Path returns the path for (src, site), creating it with the shape given
-// by shape when it does not exist yet.
-func (s *Set) Path(src *Source, site string, hosts []mx.Host, shape func() (policy.Shape, string)) *Path {
-	key := PathKey{Source: src.Name, Site: site}
+// Path returns the path for (spec.Source, spec.Site), creating it with the
+// shape given by shape when it does not exist yet; created reports that.
+func (s *Set) Path(spec PathSpec, shape func() (policy.Shape, string)) (p *Path, created bool) {
+	key := PathKey{Source: spec.Source.Name, Site: spec.Site}
 	s.mu.Lock()
-	p := s.paths[key]
+	p = s.paths[key]
 	s.mu.Unlock()
 	if p != nil {
-		return p
+		return p, false
 	}
 	sh, ver := shape()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if p = s.paths[key]; p == nil {
-		p = newPath(s, key, src, hosts, sh, ver)
+		p = newPath(s, spec, sh, ver)
 		s.paths[key] = p
+		created = true
 	}
-	return p
+	return p, created
 }
 
 // Paths returns every path.
@@ -95,27 +122,33 @@ func (s *Set) Paths() []*Path {
 // Queued returns the number of jobs waiting in all paths.
 func (s *Set) Queued() int { return int(s.queued.Load()) }
 
-// WaitRoom blocks while the ready queues hold MaxQueued jobs or more.
+// WaitRoom blocks while the ready queues hold MaxQueued jobs or more: the
+// dispatcher calling it stops pulling from the scheduled queues, which is
+// how a slow destination keeps messages on disk instead of in memory.
 func (s *Set) WaitRoom(ctx context.Context) error {
-	for s.queued.Load() >= int64(s.opts.MaxQueued) {
+	for {
 		s.roomMu.Lock()
-		ch := s.room
-		s.roomMu.Unlock()
 		if s.queued.Load() < int64(s.opts.MaxQueued) {
+			s.roomMu.Unlock()
 			return nil
 		}
+		s.waiting.Add(1)
+		ch := s.room
+		s.roomMu.Unlock()
 		select {
 		case <-ctx.Done():
+			s.waiting.Add(-1)
 			return ctx.Err()
 		case <-ch:
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(250 * time.Millisecond):
 		}
+		s.waiting.Add(-1)
 	}
-	return nil
 }
 
+// roomFreed wakes the dispatchers waiting in WaitRoom, if any.
 func (s *Set) roomFreed() {
-	if s.queued.Load() >= int64(s.opts.MaxQueued) {
+	if s.waiting.Load() == 0 || s.queued.Load() >= int64(s.opts.MaxQueued) {
 		return
 	}
 	s.roomMu.Lock()
@@ -131,14 +164,10 @@ func (s *Set) Close() {
 	s.wg.Wait()
 }
 
-// Add starts a path worker accounted for in Close.
+// worker runs one connection of p; maybeSpawn counted it in s.wg.
 func (s *Set) worker(p *Path) {
-	s.wg.Add(1)
 	defer s.wg.Done()
 	c := &conn{set: s, path: p}
-	c.run(s.ctx)
-	p.mu.Lock()
-	p.conns--
-	p.mu.Unlock()
-	p.maybeSpawn()
+	shrunk := c.run(s.ctx)
+	p.workerEnded(shrunk)
 }

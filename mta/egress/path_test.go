@@ -1,0 +1,167 @@
+package egress
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+func TestPathRateConnectionsAndMessagesPerConnection(t *testing.T) {
+	sim, host := startSim(t, 10*time.Millisecond)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	const rate, n = 25.0, 126
+	p := testPath(s, host, policy.Shape{MaxConnections: 3, MessagesPerSecond: rate, MessageBurst: 1, MessagesPerConn: 10})
+	enqueue(p, n)
+	out.waitDone(t, n, 15*time.Second)
+	ok, failed := out.count()
+	if ok != n || failed != 0 {
+		t.Fatalf("%d delivered, %d failed, want %d delivered", ok, failed, n)
+	}
+	// With a burst of 1, n messages at rate r span (n-1)/r.
+	got := float64(n-1) / out.span().Seconds()
+	if math.Abs(got-rate) > 0.1*rate {
+		t.Fatalf("rate %.1f/s, want %v ±10%%", got, rate)
+	}
+	st := ipStats(sim)
+	if st.ConnsPeak > 3 || p.PeakConns() > 3 {
+		t.Fatalf("peak connections: sim %d, path %d, want at most 3", st.ConnsPeak, p.PeakConns())
+	}
+	if st.ConnsOpened < n/10 {
+		t.Fatalf("%d connections for %d messages at 10 per connection", st.ConnsOpened, n)
+	}
+	t.Logf("rate %.2f/s (limit %v), peak %d connections, %d opened", got, rate, st.ConnsPeak, st.ConnsOpened)
+}
+
+func TestPerMinuteBucket(t *testing.T) {
+	_, host := startSim(t, 0)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	// 30 per minute: the bucket holds 30, then one every 2 s.
+	p := testPath(s, host, policy.Shape{MaxConnections: 2, MessagesPerMinute: 30})
+	enqueue(p, 32)
+	out.waitDone(t, 30, 5*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	if ok, _ := out.count(); ok != 30 {
+		t.Fatalf("%d delivered at once, want the bucket's 30", ok)
+	}
+	out.waitDone(t, 31, 4*time.Second)
+}
+
+func TestLoweringConnectionsClosesTheExcess(t *testing.T) {
+	sim, host := startSim(t, 100*time.Millisecond)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	p := testPath(s, host, policy.Shape{MaxConnections: 6})
+	enqueue(p, 300)
+	waitFor(t, 3*time.Second, func() bool { return p.Conns() == 6 })
+	base, ver := p.BaseShape()
+	base.MaxConnections = 2
+	p.SetShape(base, ver)
+	waitFor(t, time.Second, func() bool { return p.Conns() <= 2 })
+	time.Sleep(300 * time.Millisecond)
+	if st := ipStats(sim); st.ConnsNow > 2 {
+		t.Fatalf("%d connections open at the provider, want at most 2", st.ConnsNow)
+	}
+}
+
+func TestSuspendHandsJobsBackAndResumes(t *testing.T) {
+	_, host := startSim(t, 50*time.Millisecond)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	p := testPath(s, host, policy.Shape{MaxConnections: 1, MessagesPerSecond: 10, MessageBurst: 1})
+	enqueue(p, 50)
+	out.waitDone(t, 3, 3*time.Second)
+	back := p.Suspend(time.Now().Add(time.Hour))
+	if len(back) == 0 || p.Len() != 0 || s.Queued() != 0 {
+		t.Fatalf("Suspend handed back %d jobs, %d left on the path", len(back), p.Len())
+	}
+	time.Sleep(300 * time.Millisecond)
+	stopped, _ := out.count()
+	time.Sleep(500 * time.Millisecond)
+	if now, _ := out.count(); now != stopped {
+		t.Fatalf("%d deliveries after the suspension settled", now-stopped)
+	}
+	if stopped+len(back) != 50 {
+		t.Fatalf("%d delivered + %d handed back != 50", stopped, len(back))
+	}
+	p.Suspend(time.Time{})
+	for _, j := range back {
+		p.Enqueue(j)
+	}
+	out.waitDone(t, 50, 10*time.Second)
+}
+
+func TestIdleConnectionsClose(t *testing.T) {
+	sim, host := startSim(t, 0)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	p := testPath(s, host, policy.Shape{MaxConnections: 2, IdleTimeout: 200 * time.Millisecond})
+	enqueue(p, 5)
+	out.waitDone(t, 5, 3*time.Second)
+	waitFor(t, 2*time.Second, func() bool { return p.Conns() == 0 })
+	if st := ipStats(sim); st.ConnsOpened > 2 {
+		t.Fatalf("%d connections opened for 5 messages with 2 allowed", st.ConnsOpened)
+	}
+}
+
+func TestGateHoldsJobs(t *testing.T) {
+	_, host := startSim(t, 0)
+	out := newOutcomes()
+	out.hold = func(j *Job) bool { return j.Msg.Recipients[0].Addr == "r3@sink.test" }
+	s := newTestSet(t, out, Options{})
+	p := testPath(s, host, policy.Shape{MaxConnections: 1})
+	enqueue(p, 5)
+	out.waitDone(t, 4, 3*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	if ok, _ := out.count(); ok != 4 || out.held != 1 {
+		t.Fatalf("%d delivered, %d held; want 4 and 1", ok, out.held)
+	}
+}
+
+func TestRoomAndFullness(t *testing.T) {
+	_, host := startSim(t, 0)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{MaxQueued: 10, MaxQueuedPerPath: 4})
+	p := testPath(s, host, policy.Shape{MaxConnections: 1, MessagesPerSecond: 1})
+	p.Suspend(time.Now().Add(time.Hour)) // nothing leaves: the counts stay put
+	enqueue(p, 3)
+	if p.Full() {
+		t.Fatal("Full with 3 of 4")
+	}
+	p.Enqueue(testJob(99))
+	if !p.Full() || p.Drain() < 3*time.Second {
+		t.Fatalf("Full = %v with %d waiting; Drain = %v, want about 4s at 1/s", p.Full(), p.Len(), p.Drain())
+	}
+	ctx, cancel := contextWithTimeout(100 * time.Millisecond)
+	defer cancel()
+	if err := s.WaitRoom(ctx); err != nil {
+		t.Fatalf("WaitRoom with %d of 10 queued: %v", s.Queued(), err)
+	}
+	enqueue(p, 6)
+	if err := s.WaitRoom(ctx); err == nil {
+		t.Fatalf("WaitRoom returned with %d of 10 queued", s.Queued())
+	}
+	ctx2, cancel2 := contextWithTimeout(2 * time.Second)
+	defer cancel2()
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		p.Suspend(time.Now().Add(time.Hour)) // hands every job back: room again
+	}()
+	if err := s.WaitRoom(ctx2); err != nil {
+		t.Fatalf("WaitRoom after the queue emptied: %v", err)
+	}
+}
+
+func waitFor(t *testing.T, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v", within)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -1,0 +1,129 @@
+package egress
+
+import (
+	"context"
+	"time"
+)
+
+// maybeSpawn starts a connection worker when jobs wait, no worker is idle,
+// the connection limit allows, the connection rate permits and the message
+// rate has a token coming soon; otherwise it tries again when the rate
+// allows.
+func (p *Path) maybeSpawn() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if p.set.ctx.Err() != nil || len(p.fifo) <= p.idle || p.conns >= max(1, p.shape.MaxConnections) || now.Before(p.suspended) {
+		return
+	}
+	// With no token for a while, a new session would only sit idle.
+	if d := p.msgs.delay(now); d > maxTokenWait(p.shape.IdleTimeout) {
+		p.spawnLater(d)
+		return
+	}
+	if p.connRate != nil {
+		r := p.connRate.ReserveN(now, 1)
+		if d := r.DelayFrom(now); d > 0 {
+			r.CancelAt(now)
+			p.spawnLater(d)
+			return
+		}
+	}
+	p.conns++
+	p.peak = max(p.peak, p.conns)
+	p.set.wg.Add(1)
+	go p.set.worker(p)
+}
+
+// spawnLater calls maybeSpawn again after d; callers hold p.mu.
+func (p *Path) spawnLater(d time.Duration) {
+	if p.spawnWait {
+		return
+	}
+	p.spawnWait = true
+	time.AfterFunc(d, func() {
+		p.mu.Lock()
+		p.spawnWait = false
+		p.mu.Unlock()
+		p.maybeSpawn()
+	})
+}
+
+// maxTokenWait is how long a connection may wait for a message token with
+// its session open: longer than that, it closes the session while it waits.
+func maxTokenWait(idle time.Duration) time.Duration {
+	if idle <= 0 || idle > 5*time.Second {
+		return 5 * time.Second
+	}
+	return idle
+}
+
+// shrink reports whether a worker must end because the path has more
+// workers than its (lowered) connection limit; it counts the worker as
+// leaving so that only the excess ends.
+func (p *Path) shrink() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns-p.leaving > max(1, p.shape.MaxConnections) {
+		p.leaving++
+		return true
+	}
+	return false
+}
+
+// workerEnded accounts for a worker that returned.
+func (p *Path) workerEnded(shrunk bool) {
+	p.mu.Lock()
+	p.conns--
+	if shrunk {
+		p.leaving--
+	}
+	p.mu.Unlock()
+	p.maybeSpawn()
+}
+
+// waitJob waits up to idle for a job; nil means the connection should
+// close.
+func (p *Path) waitJob(ctx context.Context, idle time.Duration) *Job {
+	if j := p.take(); j != nil {
+		return j
+	}
+	p.mu.Lock()
+	p.idle++
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.idle--
+		p.mu.Unlock()
+	}()
+	t := time.NewTimer(idle)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			return p.take()
+		case <-p.avail:
+			if j := p.take(); j != nil {
+				return j
+			}
+		}
+	}
+}
+
+// pushFront puts a job back at the head of the queue (a worker that took
+// it cannot send it now).
+func (p *Path) pushFront(j *Job) {
+	p.mu.Lock()
+	if w, ok := p.byMsg[j.Msg.ID]; ok {
+		w.Items = append(j.Items, w.Items...)
+		p.mu.Unlock()
+		return
+	}
+	p.fifo = append([]*Job{j}, p.fifo...)
+	p.byMsg[j.Msg.ID] = j
+	p.mu.Unlock()
+	p.set.queued.Add(1)
+	p.signal()
+}
