@@ -1,135 +1,194 @@
 package engine
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/egress"
-	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/shaping"
 )
 
-// thresholds counts classified responses per (target, category) so that a
-// classify action with a threshold fires after N hits within its window.
-type thresholds struct {
-	mu   sync.Mutex
-	hits map[string][]time.Time
+// control is the engine's side of traffic control: the registry of live
+// actions (mta/shaping), the threshold counts of classify actions, the
+// items held back by actions, and the memory watch of reception.
+type control struct {
+	reg    *shaping.Registry
+	thresh shaping.Threshold
+	parked parking
+	heap   heapWatch
+
+	provMu sync.Mutex
+	prov   map[string]string // site -> provider
 }
 
-func (t *thresholds) hit(key string, n int, window time.Duration, now time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.hits == nil {
-		t.hits = make(map[string][]time.Time)
-	}
-	h := t.hits[key]
-	cut := 0
-	for cut < len(h) && now.Sub(h[cut]) > window {
-		cut++
-	}
-	h = append(h[cut:], now)
-	if len(h) >= n {
-		delete(t.hits, key)
-		return true
-	}
-	t.hits[key] = h
-	return false
+// initControl creates the registry; Start loads the stored actions.
+func (e *Engine) initControl() {
+	e.ctl.reg = shaping.New(shaping.Options{Store: e.spool, Records: e.rec, OnChange: e.actionChanged, Logger: e.log})
+	e.ctl.prov = make(map[string]string)
+	e.ctl.parked.init()
 }
 
-// control applies the traffic-control part of a classification.
-func (e *Engine) control(j *egress.Job, at attempt, c policy.Classification) {
+// Shaping returns the registry of live actions (the admin API lists,
+// adds and cancels them there).
+func (e *Engine) Shaping() *shaping.Registry { return e.ctl.reg }
+
+// control turns the traffic-control part of a classification into an
+// action, once its threshold is met.
+func (e *Engine) control(j *egress.Job, at attempt, c policy.Classification, resp message.Response) {
 	if c.Scope == policy.ScopeNone || c.Duration <= 0 || (!c.Suspend && c.RateFactor == 0 && c.MaxConns == 0) {
 		return
 	}
-	target := e.controlTarget(j, at, c.Scope)
-	if target == "" {
+	sel, ok := selectorFor(c.Scope, j.Msg.Tenant, at)
+	if !ok {
 		return
 	}
-	if c.Threshold > 1 && !e.thresh.hit(target+"|"+c.Category, c.Threshold, c.Window, time.Now()) {
+	now := time.Now()
+	if c.Threshold > 1 && !e.ctl.thresh.Hit(sel.String()+"|"+c.Category, c.Threshold, c.Window, now) {
 		return
 	}
-	until := time.Now().Add(c.Duration)
-	paths := e.pathsIn(c.Scope, at, j)
-	if c.Scope == policy.ScopeTenant && c.Suspend {
-		e.sched.Pause(j.Queue, until)
-		time.AfterFunc(c.Duration, func() { e.sched.Pause(j.Queue, time.Time{}) })
+	a := shaping.Action{Kind: shaping.Suspend, Select: sel, Origin: shaping.OriginPolicy, Category: c.Category,
+		Created: now, Expires: now.Add(c.Duration), Reason: reasonOf(c, resp)}
+	if !c.Suspend {
+		a.Kind = shaping.Shape
+		a.Shape = &shaping.Override{RateFactor: c.RateFactor, MaxConnections: c.MaxConns, Lower: true}
 	}
-	for _, p := range paths {
-		if c.Suspend {
-			e.suspendPath(p, until)
-		} else {
-			e.throttlePath(p, c, until)
-		}
+	if _, _, err := e.ctl.reg.Add(a); err != nil {
+		e.log.Warn("classify action refused", "target", sel.String(), "err", err)
 	}
-	typ := events.ShapingChange
-	if c.Suspend {
-		typ = events.Suspension
-	}
-	e.record(&events.Record{Type: typ, Tenant: j.Msg.Tenant, Site: at.site, Source: at.source,
-		Category: c.Category, Scope: scopeName(c.Scope), Target: target, Expires: &until,
-		Reason: fmt.Sprintf("classify: %s", c.Category)})
 }
 
-func (e *Engine) controlTarget(j *egress.Job, at attempt, s policy.Scope) string {
+// selectorFor maps a classify scope onto what it covers. A tenant scope
+// for mail without a tenant is dropped: an empty tenant in a selector
+// would cover every tenant.
+func selectorFor(s policy.Scope, tenant string, at attempt) (shaping.Selector, bool) {
 	switch s {
 	case policy.ScopePath:
-		return at.source + "->" + at.site
+		return shaping.Selector{Source: at.source, Site: at.site}, at.source != "" && at.site != ""
 	case policy.ScopeSite:
-		return at.site
+		return shaping.Selector{Site: at.site}, at.site != ""
 	case policy.ScopeSource:
-		return at.source
+		return shaping.Selector{Source: at.source}, at.source != ""
 	case policy.ScopeTenant:
-		return j.Queue.String()
+		return shaping.Selector{Tenant: tenant, Site: at.site}, tenant != "" && at.site != ""
 	}
-	return ""
+	return shaping.Selector{}, false
 }
 
-func scopeName(s policy.Scope) string {
-	return [...]string{"none", "path", "site", "source", "tenant"}[s]
+func reasonOf(c policy.Classification, r message.Response) string {
+	text := strings.TrimSpace(r.Text)
+	if len(text) > 120 {
+		text = text[:120] + "..."
+	}
+	if r.Code == 0 {
+		return fmt.Sprintf("classify %s: %s", c.Category, text)
+	}
+	return strings.TrimSpace(fmt.Sprintf("classify %s: %d %s %s", c.Category, r.Code, r.Enhanced, text))
 }
 
-// pathsIn returns the paths a scope covers.
-func (e *Engine) pathsIn(s policy.Scope, at attempt, j *egress.Job) []*egress.Path {
-	var out []*egress.Path
+// provider returns the provider of a site, from its MX host names.
+func (c *control) provider(site string, hosts []mx.Host) string {
+	c.provMu.Lock()
+	defer c.provMu.Unlock()
+	p, ok := c.prov[site]
+	if !ok {
+		names := make([]string, len(hosts))
+		for i, h := range hosts {
+			names[i] = h.Name
+		}
+		p = mx.Provider(names)
+		c.prov[site] = p
+	}
+	return p
+}
+
+func pathSubject(p *egress.Path) shaping.Subject {
+	return shaping.Subject{Provider: p.Provider, Site: p.Key.Site, Source: p.Key.Source}
+}
+
+// pathPart keeps the provider, site and source of a selector.
+func pathPart(s shaping.Selector) shaping.Selector {
+	return shaping.Selector{Provider: s.Provider, Site: s.Site, Source: s.Source}
+}
+
+// actionChanged applies a change of the registry at once: to the shape
+// and suspension of the paths it covers, to the jobs waiting there, and
+// to the items it held back.
+func (e *Engine) actionChanged(c shaping.Change) {
+	a := c.Action
 	for _, p := range e.ready.Paths() {
+		if !pathPart(a.Select).Matches(pathSubject(p)) {
+			continue
+		}
 		switch {
-		case s == policy.ScopePath && p.Key.Source == at.source && p.Key.Site == at.site,
-			s == policy.ScopeSite && p.Key.Site == at.site,
-			s == policy.ScopeSource && p.Key.Source == at.source:
-			out = append(out, p)
+		case a.Kind == shaping.Shape && a.Select.PathLevel():
+			p.Reshape()
+		case a.Kind == shaping.Suspend && a.Select.PathLevel():
+			e.refreshSuspension(p)
+		case a.Kind == shaping.Suspend && !c.Ended():
+			e.parkJobs(a, p.TakeJobs(func(j *egress.Job) bool { return a.Select.Matches(jobSubject(p, j)) }))
 		}
 	}
-	return out
+	if c.Ended() {
+		e.release(a.ID)
+	}
 }
 
-// suspendPath stops a path until the given time; its waiting jobs go back
-// to the scheduled queues, due when the suspension ends.
-func (e *Engine) suspendPath(p *egress.Path, until time.Time) {
-	for _, j := range p.Suspend(until) {
-		for _, it := range j.Items {
-			it.SetDue(until)
-			e.sched.Add(j.Queue.WithDomain(j.Msg.Recipients[it.Rcpts[0]].Domain()), it)
-		}
+// refreshSuspension makes a path's own suspension agree with the
+// registry: suspended until the latest path-level suspension covering it
+// ends, or not at all. Jobs it held go back to the scheduled queues.
+func (e *Engine) refreshSuspension(p *egress.Path) {
+	a, ok := e.ctl.reg.Suspended(pathSubject(p))
+	if !ok {
+		p.Suspend(time.Time{})
+		return
 	}
-	time.AfterFunc(time.Until(until), func() {
-		if !p.Suspended().After(time.Now()) {
-			p.Suspend(time.Time{})
-		}
-	})
+	e.parkJobs(a, p.Suspend(a.Expires))
 }
 
-// throttlePath lowers a path's rate or connections until the given time,
-// then puts back the shape it had.
-func (e *Engine) throttlePath(p *egress.Path, c policy.Classification, until time.Time) {
-	s, ver := p.Shape()
-	orig := s
-	if c.RateFactor > 0 && s.MessagesPerSecond > 0 {
-		s.MessagesPerSecond *= c.RateFactor
+func jobSubject(p *egress.Path, j *egress.Job) shaping.Subject {
+	s := pathSubject(p)
+	s.Tenant, s.Campaign, s.Domain = j.Msg.Tenant, j.Msg.Campaign, j.Queue.Domain
+	return s
+}
+
+// adjustShape is the egress set's Adjust hook: the policy's shape of a
+// path with the live overrides applied.
+func (e *Engine) adjustShape(p *egress.Path, base policy.Shape) policy.Shape {
+	return e.ctl.reg.Adjust(pathSubject(p), base)
+}
+
+// startControl restores the stored actions (a restart keeps them until
+// they expire) and starts the memory watch.
+func (e *Engine) startControl() error {
+	n, err := e.ctl.reg.Load()
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
 	}
-	if c.MaxConns > 0 && (s.MaxConnections == 0 || c.MaxConns < s.MaxConnections) {
-		s.MaxConnections = c.MaxConns
+	if n > 0 {
+		e.log.Info("live actions restored", "actions", n)
 	}
-	p.SetShape(s, ver+"+throttle")
-	time.AfterFunc(time.Until(until), func() { p.SetShape(orig, ver) })
+	e.ctl.heap.limit = heapLimit(e.opts.MaxHeapBytes)
+	e.wg.Go(func() { e.ctl.heap.run(e.ctx) })
+	return nil
+}
+
+// askShape asks the global policy's shape hook for a path. The version
+// returned is the one in force when asking (not the one that answered,
+// which is the built-in policy after a fault), so that a faulting hook is
+// asked again only when the policy changes.
+func (e *Engine) askShape(ctx context.Context, spec egress.PathSpec, pool, domain string) (policy.Shape, string) {
+	ver := e.guard.Version("")
+	names := make([]string, len(spec.Hosts))
+	for i, h := range spec.Hosts {
+		names[i] = h.Name
+	}
+	s, _ := e.guard.Shape(ctx, &policy.ShapeInput{Source: spec.Source.Name, Pool: pool, Site: spec.Site,
+		Domain: domain, MXHosts: names, Provider: spec.Provider})
+	return s, ver
 }

@@ -70,9 +70,7 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 		e.expire(d.key, m, d.item, "", site, pool, p.Source.Name)
 		return
 	}
-	if until := p.Suspended(); !until.IsZero() {
-		d.item.SetDue(until)
-		e.sched.Add(d.key, d.item)
+	if e.holdBack(d.key, d.item, m, p) {
 		return
 	}
 	if err := e.ready.WaitRoom(ctx); err != nil {
@@ -91,14 +89,12 @@ func (e *Engine) pathFor(ctx context.Context, pool, site, domain string, hosts [
 		pl = e.pools["default"]
 	}
 	src := pl.Pick()
-	p := e.ready.Path(src, site, hosts, func() (policy.Shape, string) {
-		names := make([]string, len(hosts))
-		for i, h := range hosts {
-			names[i] = h.Name
-		}
-		return e.guard.Shape(ctx, &policy.ShapeInput{Source: src.Name, Pool: pool, Site: site,
-			Domain: domain, MXHosts: names, Provider: mx.Provider(names)})
-	})
+	spec := egress.PathSpec{Source: src, Site: site, Provider: e.ctl.provider(site, hosts), Hosts: hosts}
+	ask := func() (policy.Shape, string) { return e.askShape(ctx, spec, pool, domain) }
+	p, created := e.ready.Path(spec, ask)
+	if _, ver := p.BaseShape(); !created && ver != e.guard.Version("") {
+		p.SetShape(ask()) // the global policy changed: ask its shape hook again
+	}
 	p.SetHosts(hosts)
 	return p
 }

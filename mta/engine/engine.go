@@ -37,6 +37,13 @@ type Options struct {
 	// Spool, when set, is used instead of opening cfg.SpoolDir (the caller
 	// opened it to restore policy modules first); the engine closes it.
 	Spool *spool.Store
+	// MaxReadyJobs bounds the transactions waiting in all ready queues
+	// together (0 = 20000); past it the dispatchers stop pulling from the
+	// scheduled queues.
+	MaxReadyJobs int
+	// MaxHeapBytes is the live Go heap over which reception answers 452
+	// 4.3.1 (0 = 90% of GOMEMLIMIT when set, else no check).
+	MaxHeapBytes int64
 }
 
 // OpenSpool opens the spool of a configuration.
@@ -70,7 +77,7 @@ type Engine struct {
 	pools   map[string]*egress.Pool
 	sources map[string]*egress.Source
 
-	thresh thresholds
+	ctl control // traffic control: live actions, held items, admission (control.go)
 
 	pendMu sync.Mutex
 	pend   map[message.ID]int // items not yet final, per message
@@ -112,7 +119,11 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.rec = e.file
 	e.guard = policy.NewGuard(opts.Registry, defaultPolicy(cfg), e.policyFault)
-	e.buildEgress()
+	if err := e.buildEgress(); err != nil {
+		e.file.Close()
+		st.Close()
+		return nil, err
+	}
 	e.mx = mx.New(mx.Options{Server: addrString(cfg.Delivery.DNSServer), Timeout: cfg.Delivery.DNSTimeout,
 		Port: int(cfg.Delivery.Port)})
 	e.sched = queue.New(e.scheduledDue)
@@ -154,10 +165,14 @@ func defaultPolicy(cfg *config.Config) *policy.Default {
 	return d
 }
 
-func (e *Engine) buildEgress() {
+func (e *Engine) buildEgress() error {
 	e.sources = make(map[string]*egress.Source)
 	for _, s := range e.cfg.Sources {
-		e.sources[s.Name] = &egress.Source{Name: s.Name, Addr: s.Address, EHLO: s.EHLO}
+		src := &egress.Source{Name: s.Name, Addr: s.Address, EHLO: s.EHLO}
+		if err := src.CheckBind(); err != nil {
+			return fmt.Errorf("engine: [[source]] %w", err)
+		}
+		e.sources[s.Name] = src
 	}
 	e.pools = make(map[string]*egress.Pool)
 	for _, p := range e.cfg.Pools {
@@ -167,11 +182,15 @@ func (e *Engine) buildEgress() {
 		}
 		e.pools[p.Name] = egress.NewPool(p.Name, ms)
 	}
+	e.initControl()
 	e.ready = egress.NewSet(egress.Options{
-		Handler: (*handler)(e),
-		Session: delivery.Options{EHLO: e.cfg.Hostname, TLSConfig: e.opts.DeliveryTLS},
-		Logger:  e.log,
+		Handler:   (*handler)(e),
+		Session:   delivery.Options{EHLO: e.cfg.Hostname, TLSConfig: e.opts.DeliveryTLS},
+		MaxQueued: e.opts.MaxReadyJobs,
+		Adjust:    e.adjustShape,
+		Logger:    e.log,
 	})
+	return nil
 }
 
 // Guard returns the policy guard the engine decides with.
@@ -183,6 +202,9 @@ func (e *Engine) Spool() *spool.Store { return e.spool }
 // Start rebuilds the queues from the spool, then starts the scheduler, the
 // dispatchers and the SMTP listeners.
 func (e *Engine) Start() error {
+	if err := e.startControl(); err != nil {
+		return err
+	}
 	t0 := time.Now()
 	n, err := e.rebuild(e.ctx)
 	if err != nil {
@@ -209,6 +231,7 @@ func (e *Engine) Close() error {
 	e.cancel()
 	e.ready.Close()
 	e.wg.Wait()
+	e.ctl.reg.Close()
 	errs := []error{e.file.Close(), e.spool.Close()}
 	return errors.Join(errs...)
 }

@@ -114,7 +114,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		Code: resp.Code, Enhanced: resp.Enhanced, Text: resp.Text})
 	r.Category = c.Category
 	r.PolicyVersion = ver
-	e.control(j, at, c)
+	e.control(j, at, c, resp)
 	permanent := c.Action == policy.ActionBounce || (c.Action == policy.ActionDefault && resp.Code >= 500)
 	switch {
 	case permanent:

@@ -12,6 +12,9 @@ import (
 // Submit spools an accepted message and queues it. It returns once the
 // message is synced: reception answers 250 only after a nil error.
 func (e *Engine) Submit(ctx context.Context, m *message.Message, body []byte) error {
+	if err := e.Admission(); err != nil {
+		return err
+	}
 	if err := e.spool.Put(ctx, m, body); err != nil {
 		return fmt.Errorf("engine: spool %s: %w", m.ID, err)
 	}
