@@ -60,6 +60,9 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 		return
 	}
 	pool := m.Pool
+	if p := e.poolOverride(m.ID, d.key.Domain); p != "" {
+		pool = p // an admin rebind
+	}
 	if pool == "" {
 		pool = e.guard.SelectPool(ctx, &policy.PoolInput{Tenant: m.Tenant, Campaign: m.Campaign,
 			Domain: d.key.Domain, Site: site, Meta: m.Meta})

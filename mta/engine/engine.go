@@ -90,6 +90,8 @@ type Engine struct {
 	smtp      []*reception.Server
 	listeners []net.Listener
 	auth      *authCache
+
+	rebinds rebinds // admin rebinds (admin_actions.go)
 }
 
 // New opens the spool and prepares an engine; Start runs it.
@@ -108,12 +110,11 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.spool = st
 	var err error
-	recPath := cfg.Records.Path
 	var also []events.Sink
 	if opts.Records != nil {
 		also = append(also, opts.Records)
 	}
-	if e.file, err = events.OpenFile(recPath, opts.Logger, also...); err != nil {
+	if e.file, err = events.Open(recordsOptions(cfg, opts.Logger), also...); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("engine: %w", err)
 	}
