@@ -1,0 +1,97 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmta/wasmta/mta/engine"
+	"github.com/wasmta/wasmta/mta/spool"
+	"github.com/wasmta/wasmta/mta/webhook"
+)
+
+// Queues is what the queue gauges read at scrape time (the engine).
+type Queues interface {
+	ScheduledByTenant() map[string]int
+	PathsInfo() []engine.PathInfo
+}
+
+// Spool is what the spool gauges read (spool.Store).
+type Spool interface{ Stats() spool.Stats }
+
+// Webhooks is what the webhook gauges read (webhook.Outbox).
+type Webhooks interface{ Stats() []webhook.Stats }
+
+// Watch registers the gauges of the queues, the spool and the webhooks;
+// any of them may be nil.
+func (m *Metrics) Watch(q Queues, sp Spool, wh Webhooks) {
+	m.reg.MustRegister(&scrape{q: q, sp: sp, wh: wh})
+}
+
+var (
+	descScheduled = prometheus.NewDesc("wasmta_queue_scheduled", "Items (a message's recipients of one domain) waiting in the scheduled queues.", []string{"tenant"}, nil)
+	descReady     = prometheus.NewDesc("wasmta_queue_ready", "Transactions waiting in the ready queue of an egress path.", []string{"source", "site", "provider"}, nil)
+	descConns     = prometheus.NewDesc("wasmta_connections", "Open delivery connections of an egress path.", []string{"source", "site", "provider"}, nil)
+	descSuspended = prometheus.NewDesc("wasmta_path_suspended", "1 while an egress path is suspended.", []string{"source", "site", "provider"}, nil)
+	descDisk      = prometheus.NewDesc("wasmta_spool_disk_bytes", "Bytes of the spool's files.", nil, nil)
+	descFree      = prometheus.NewDesc("wasmta_spool_free_bytes", "Free bytes on the spool's filesystem at the last check.", nil, nil)
+	descFull      = prometheus.NewDesc("wasmta_spool_full", "1 while reception refuses mail because the disk is full.", nil, nil)
+	descPuts      = prometheus.NewDesc("wasmta_spool_puts_total", "Messages written to the spool.", nil, nil)
+	descPutLat    = prometheus.NewDesc("wasmta_spool_put_seconds", "Mean time a spool write waited for its synced commit, since start.", nil, nil)
+	descSyncs     = prometheus.NewDesc("wasmta_spool_wal_syncs_total", "WAL fsyncs of the spool.", nil, nil)
+	descSyncLat   = prometheus.NewDesc("wasmta_spool_wal_sync_seconds", "Mean WAL fsync latency, since start.", nil, nil)
+	descBacklog   = prometheus.NewDesc("wasmta_webhook_backlog", "Records in a webhook's outbox not yet acknowledged.", []string{"webhook"}, nil)
+	descWHSent    = prometheus.NewDesc("wasmta_webhook_delivered_total", "Records a webhook's receiver acknowledged, since start.", []string{"webhook"}, nil)
+	descWHFail    = prometheus.NewDesc("wasmta_webhook_failures_total", "Webhook POSTs that failed (no answer or not 2xx), since start.", []string{"webhook"}, nil)
+)
+
+// scrape is an unchecked collector: its label values change with the
+// queues, so it describes nothing up front.
+type scrape struct {
+	q  Queues
+	sp Spool
+	wh Webhooks
+}
+
+func (s *scrape) Describe(chan<- *prometheus.Desc) {}
+
+func (s *scrape) Collect(ch chan<- prometheus.Metric) {
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, labels...)
+	}
+	if s.q != nil {
+		for tenant, n := range s.q.ScheduledByTenant() {
+			gauge(descScheduled, float64(n), tenant)
+		}
+		for _, p := range s.q.PathsInfo() {
+			gauge(descReady, float64(p.Ready), p.Source, p.Site, p.Provider)
+			gauge(descConns, float64(p.Connections), p.Source, p.Site, p.Provider)
+			gauge(descSuspended, boolValue(!p.Suspended.IsZero()), p.Source, p.Site, p.Provider)
+		}
+	}
+	if s.sp != nil {
+		st := s.sp.Stats()
+		gauge(descDisk, float64(st.DiskBytes))
+		gauge(descFree, float64(st.FreeBytes))
+		gauge(descFull, boolValue(st.Full))
+		counter(descPuts, float64(st.Puts))
+		gauge(descPutLat, st.PutLatency.Seconds())
+		counter(descSyncs, float64(st.WALSyncs))
+		gauge(descSyncLat, st.WALSync.Seconds())
+	}
+	if s.wh != nil {
+		for _, w := range s.wh.Stats() {
+			gauge(descBacklog, float64(w.Backlog), w.Name)
+			counter(descWHSent, float64(w.Delivered), w.Name)
+			counter(descWHFail, float64(w.Failures), w.Name)
+		}
+	}
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
