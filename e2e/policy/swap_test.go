@@ -26,7 +26,7 @@ func TestHotSwapUnderLoad(t *testing.T) {
 	}
 	w := startWorld(t, fmt.Sprintf("[delivery]\nport = %d\n", port))
 	ctx := context.Background()
-	mods := []struct{ host, label string }{{"127.0.0.2", "one"}, {"127.0.0.3", "two"}, {"127.0.0.2", "three"}}
+	mods := []struct{ host, label string }{{"127.0.0.2", "V1"}, {"127.0.0.3", "V2"}, {"127.0.0.2", "V3"}}
 	wasm := make([][]byte, len(mods))
 	for i, m := range mods {
 		wasm[i] = buildPolicy(t, m.host, m.label)

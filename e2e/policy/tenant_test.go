@@ -22,10 +22,10 @@ func TestTenantPoliciesRouteToTheirSinks(t *testing.T) {
 	sinkB := sinkAt(t, "127.0.0.3", port, testsink.Options{})
 	w := startWorld(t, fmt.Sprintf("[delivery]\nport = %d\n", port))
 	ctx := context.Background()
-	if _, err := w.reg.Push(ctx, "a", buildPolicy(t, "127.0.0.2", "A")); err != nil {
+	if _, err := w.reg.Push(ctx, "a", buildPolicy(t, "127.0.0.2", "AA")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.reg.Push(ctx, "b", buildPolicy(t, "127.0.0.3", "B")); err != nil {
+	if _, err := w.reg.Push(ctx, "b", buildPolicy(t, "127.0.0.3", "BB")); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 10 {
@@ -46,21 +46,21 @@ func TestTenantPoliciesRouteToTheirSinks(t *testing.T) {
 			}
 		}
 	}
-	check(sinkA, "a", "A")
-	check(sinkB, "b", "B")
+	check(sinkA, "a", "LABEL-AA")
+	check(sinkB, "b", "LABEL-BB")
 }
 
 // TestPolicyRejectsAtRcpt checks that the client sees the policy's own
 // code, enhanced code and text.
 func TestPolicyRejectsAtRcpt(t *testing.T) {
 	w := startWorld(t, "")
-	if _, err := w.reg.Push(context.Background(), "a", buildPolicy(t, "127.0.0.1", "R")); err != nil {
+	if _, err := w.reg.Push(context.Background(), "a", buildPolicy(t, "127.0.0.1", "RR")); err != nil {
 		t.Fatal(err)
 	}
 	err := sendAs("a", w.addr, []string{"blocked@dest.test"}, body(1))
 	serr, ok := err.(*smtp.SMTPError)
 	if !ok || serr.Code != 550 || serr.EnhancedCode != (smtp.EnhancedCode{5, 7, 1}) ||
-		serr.Message != "blocked by the R policy of a" {
+		serr.Message != "blocked by the LABEL-RR policy of a" {
 		t.Fatalf("RCPT to a blocked recipient: %#v, want 550 5.7.1 from the policy", err)
 	}
 }
@@ -75,9 +75,9 @@ func TestClassifySuspendsThePath(t *testing.T) {
 		}
 		return nil
 	}})
-	host, port, _ := strings.Cut(sink.Addr(), ":")
+	_, port, _ := strings.Cut(sink.Addr(), ":")
 	w := startWorld(t, fmt.Sprintf("[delivery]\nport = %s\n[queue]\nretry_initial = \"100ms\"\nretry_jitter = 0.0\n", port))
-	if _, err := w.reg.Push(context.Background(), "a", buildPolicy(t, host, "S")); err != nil {
+	if _, err := w.reg.Push(context.Background(), "a", buildPolicy(t, "127.0.0.1", "SS")); err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
