@@ -11,6 +11,32 @@ import (
 	"strings"
 )
 
+// Request asks for an action through the admin API: what it does, what it
+// covers, for how long from now, and why.
+type Request struct {
+	Kind   Kind      `json:"kind"`
+	Select Selector  `json:"select"`
+	Shape  *Override `json:"shape,omitempty"`
+	For    Duration  `json:"for"`
+	Reason string    `json:"reason"`
+}
+
+// ResumeRequest ends the actions whose selector lies within Select (see
+// Selector.Within); Kind "" ends both kinds.
+type ResumeRequest struct {
+	Select Selector `json:"select"`
+	Kind   Kind     `json:"kind,omitempty"`
+	Reason string   `json:"reason"`
+}
+
+// AddResult is the answer to a Request: the action in force, and whether
+// it is new (false: the same action was already active, and its expiry
+// may have moved).
+type AddResult struct {
+	Action Action `json:"action"`
+	Added  bool   `json:"added"`
+}
+
 // Client calls the live-action endpoints of a running wasmta's admin API
 // (the CLI's `wasmta suspend`, `resume`, `shape set`, `actions`).
 type Client struct {
