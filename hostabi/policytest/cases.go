@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
-	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // Case is one call of one hook with its inputs and the decision expected.
@@ -154,9 +153,4 @@ func hookNames() []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// receptionHook reports whether h is one of the reception hooks.
-func receptionHook(h string) bool {
-	return h == policy.HookMailFrom || h == policy.HookRcpt || h == policy.HookMessage
 }
