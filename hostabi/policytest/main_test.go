@@ -57,7 +57,11 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, firstErr)
 		os.Exit(1)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if shared.host != nil {
+		shared.host.Close(testCtx)
+	}
+	os.Exit(code)
 }
 
 // testConfig is the host configuration of these tests: a compilation
@@ -72,17 +76,35 @@ func testConfig() hostabi.Config {
 	}
 }
 
-// loadAll loads every built policy into one host, closed with the test.
+// shared is the host with every built policy loaded, made by the first
+// test that needs it and closed by TestMain.
+var shared struct {
+	once sync.Once
+	host *hostabi.Host
+	mods map[string]*hostabi.Module
+	err  error
+}
+
+// loadAll returns every built policy, loaded once per test process.
 func loadAll(t *testing.T) map[string]*hostabi.Module {
 	t.Helper()
+	shared.once.Do(func() { shared.host, shared.mods, shared.err = loadModules() })
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.mods
+}
+
+// loadModules loads every built policy into one new host, in parallel.
+func loadModules() (*hostabi.Host, map[string]*hostabi.Module, error) {
 	host, err := hostabi.New(testCtx, testConfig())
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
-	t.Cleanup(func() { host.Close(testCtx) })
 	mods := map[string]*hostabi.Module{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	var firstErr error
 	for name, b := range wasmOf {
 		wg.Add(1)
 		go func() {
@@ -90,17 +112,14 @@ func loadAll(t *testing.T) map[string]*hostabi.Module {
 			m, err := host.Load(testCtx, "", b)
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				t.Errorf("load %s: %v", name, err)
+			if err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("load %s: %w", name, err)
 			}
 			mods[name] = m
 		}()
 	}
 	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-	return mods
+	return host, mods, firstErr
 }
 
 func parseFile(t *testing.T, path string) []Case {
