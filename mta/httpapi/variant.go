@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/mime"
+)
+
+// variant is one message to spool: its recipients and its content.
+type variant struct {
+	rcpts []*rcpt
+	r     rendered
+	meta  map[string]string // request metadata under the recipients' own
+	id    message.ID
+	msg   []byte // the built message, before the trace, signature and policy fields
+}
+
+// job is a checked request.
+type job struct {
+	sender   string
+	campaign string
+	meta     map[string]string
+	subs     map[string]any
+	raw      *rawMessage
+	plan     *plan
+}
+
+// variants groups the accepted recipients into messages. Recipients
+// without substitutions or metadata of their own share one message.
+// Each other recipient gets its own, unless content.headers sets To (no
+// To: field names the recipient then): recipients whose rendering and
+// metadata come out the same share one message.
+func (j *job) variants(rcpts []*rcpt, limit int64) ([]*variant, *FieldError) {
+	var out []*variant
+	var shared *variant
+	byKey := map[string]*variant{}
+	for _, r := range rcpts {
+		if !r.own() {
+			if shared == nil {
+				shared = &variant{meta: j.meta}
+				out = append(out, shared)
+			}
+			shared.rcpts = append(shared.rcpts, r)
+			continue
+		}
+		v := &variant{rcpts: []*rcpt{r}, meta: mergeMeta(j.meta, r.meta)}
+		if j.plan != nil {
+			var err error
+			if v.r, err = j.renderFor(r, limit); err != nil {
+				return nil, &FieldError{Field: fmt.Sprintf("recipients[%d].substitutions", r.index), Problem: err.Error()}
+			}
+		}
+		key := j.variantKey(v, r)
+		if prev := byKey[key]; prev != nil {
+			prev.rcpts = append(prev.rcpts, r)
+			continue
+		}
+		byKey[key] = v
+		out = append(out, v)
+	}
+	if shared != nil && j.plan != nil {
+		r, field, err := j.plan.render(j.subs, limit)
+		if err != nil {
+			return nil, &FieldError{Field: "content." + field, Problem: err.Error()}
+		}
+		shared.r = r
+	}
+	return out, nil
+}
+
+func (j *job) renderFor(r *rcpt, limit int64) (rendered, error) {
+	data := make(map[string]any, len(j.subs)+len(r.subs))
+	maps.Copy(data, j.subs)
+	maps.Copy(data, r.subs)
+	out, field, err := j.plan.render(data, limit)
+	if err != nil {
+		return out, fmt.Errorf("content.%s: %v", field, err)
+	}
+	return out, nil
+}
+
+// variantKey says which recipients may share a message: same rendering,
+// same metadata and, when the To: field is generated, the same recipient.
+func (j *job) variantKey(v *variant, r *rcpt) string {
+	meta, _ := json.Marshal(v.meta) // map keys are sorted: a stable key
+	k := v.r.subject + "\x00" + v.r.text + "\x00" + v.r.html + "\x00" + string(meta)
+	if j.plan != nil && !j.plan.ownTo {
+		k += "\x00" + r.addr
+	}
+	return k
+}
+
+// build writes the message of v.
+func (j *job) build(v *variant, hostname string, now time.Time) ([]byte, error) {
+	msgID := v.id.String() + "@" + hostname
+	if j.raw != nil {
+		return j.raw.assemble(msgID, now), nil
+	}
+	m := &mime.Message{From: j.plan.from, ReplyTo: j.plan.replyTo, Subject: v.r.subject, Date: now,
+		Headers: j.plan.headers, Text: v.r.text, HTML: v.r.html, Parts: j.plan.parts}
+	if !j.plan.ownMsgID {
+		m.MessageID = msgID
+	}
+	if !j.plan.ownTo {
+		for _, r := range v.rcpts {
+			m.To = append(m.To, mime.Address{Name: r.name, Addr: r.addr})
+		}
+	}
+	return mime.Build(m)
+}
+
+// assemble writes a raw message with the Date and Message-ID fields it
+// lacks added at the end of its header.
+func (m *rawMessage) assemble(msgID string, now time.Time) []byte {
+	b := make([]byte, 0, len(m.header)+len(m.body)+128)
+	b = append(b, m.header...)
+	if !m.hasDate {
+		b = append(b, "Date: "...)
+		b = now.AppendFormat(b, time.RFC1123Z)
+		b = append(b, "\r\n"...)
+	}
+	if !m.hasMsgID {
+		b = append(b, "Message-ID: <"...)
+		b = append(b, msgID...)
+		b = append(b, ">\r\n"...)
+	}
+	return append(b, m.body...)
+}
+
+// mergeMeta returns a new map with b's keys over a's, nil when both are
+// empty: a spooled message never shares its map.
+func mergeMeta(a, b map[string]string) map[string]string {
+	if len(a) == 0 && len(b) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(a)+len(b))
+	maps.Copy(out, a)
+	maps.Copy(out, b)
+	return out
+}
+
+// headerBlock returns the header of msg without the empty line, as
+// on_message sees it.
+func headerBlock(msg []byte) []byte {
+	if i := bytes.Index(msg, []byte("\r\n\r\n")); i >= 0 {
+		return msg[:i+2]
+	}
+	return msg
+}
