@@ -9,12 +9,12 @@ import (
 // rawMessage is a checked raw message, split so that the fields a
 // variant adds (Message-ID) go at the end of the header.
 type rawMessage struct {
-	header    []byte // header fields, CRLF-terminated, the campaign field removed
-	body      []byte // the empty line and the body; nil when the message has none
-	campaign  string // value of the campaign header field, when usable
-	hasDate   bool
-	hasMsgID  bool
-	hasFrom bool
+	header   []byte // header fields, CRLF-terminated, the campaign field removed
+	body     []byte // the empty line and the body; nil when the message has none
+	campaign string // value of the campaign header field, when usable
+	hasDate  bool
+	hasMsgID bool
+	hasFrom  bool
 }
 
 // parseRaw checks a raw message: no NUL, lines of at most 998 characters,
