@@ -13,6 +13,10 @@ const usage = `usage: wasmta COMMAND [flags]
 commands:
   serve            run the MTA (flags: --config FILE)
   hash-password    print the bcrypt hash of a password read from stdin, for tenant.smtp_users
+  suspend          suspend delivery by tenant, campaign, domain, provider, site or source (--for, --reason)
+  resume           end suspensions: by action id, or by what they cover
+  shape set        override a path's limits live (--rate 10/s, --max-conns 2, ... --for, --reason)
+  actions          list the live actions (actions list) or cancel one (actions cancel ID)
   version          print the version
 
 Run "wasmta COMMAND -h" for the flags of a command.
@@ -33,6 +37,14 @@ func main() {
 		err = serve(args)
 	case "hash-password":
 		err = hashPassword(args)
+	case "suspend":
+		err = suspendCommand(args)
+	case "resume":
+		err = resumeCommand(args)
+	case "shape":
+		err = shapeCommand(args)
+	case "actions":
+		err = actionsCommand(args)
 	case "version":
 		fmt.Println("wasmta", version)
 	case "-h", "--help", "help":
