@@ -43,6 +43,10 @@ func (h *Host) load(ctx context.Context, tenant string, number int, wasm []byte)
 		_ = cm.Close(ctx)
 		return nil, err
 	}
+	if err := m.applyDeclaredHooks(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
 	if err := m.dryRun(ctx); err != nil {
 		m.Close()
 		return nil, err

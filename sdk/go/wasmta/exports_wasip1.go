@@ -12,6 +12,23 @@ const (
 //go:wasmexport wasmta_abi_v1
 func abiV1() {}
 
+// declaredHooks tells the host which hooks have a handler (ABI.md section
+// 1.1): Go must export every hook, and without this the host would call
+// the ones without a handler on every message only to hear "no opinion".
+// Bits follow the hook order of ABI.md.
+//
+//go:wasmexport wasmta_hooks
+func declaredHooks() int32 {
+	var mask int32
+	for i, set := range []bool{onMailFrom != nil, onRcpt != nil, onMessage != nil, onRoute != nil,
+		onPool != nil, onShape != nil, onClassify != nil} {
+		if set {
+			mask |= 1 << i
+		}
+	}
+	return mask
+}
+
 //go:wasmexport on_mail_from
 func exportMailFrom() int32 { return runHook(onMailFrom != nil, callMailFrom) }
 
