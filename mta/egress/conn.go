@@ -95,9 +95,12 @@ func (c *conn) waitToken(ctx context.Context, j *Job, shape policy.Shape) bool {
 func (c *conn) deliver(ctx context.Context, j *Job) bool {
 	c.path.active.Add(1)
 	rcpts := j.Rcpts()
+	t0 := time.Now()
 	res, err := c.sess.Deliver(ctx, j.Msg.Sender, rcpts, j.Body)
 	c.path.active.Add(-1)
-	c.path.lastUse.Store(time.Now().UnixNano())
+	now := time.Now()
+	c.path.observe(now.Sub(t0))
+	c.path.lastUse.Store(now.UnixNano())
 	c.sent++
 	if err != nil {
 		o := failure(j, stageOf(err), err)
@@ -148,6 +151,9 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 	opts.ConnectTimeout = shape.ConnectTimeout
 	opts.CommandTimeout = shape.CommandTimeout
 	opts.DataTimeout = shape.DataTimeout
+	if cr, ok := c.set.opts.Handler.(Credentials); ok && cr.Auth(c.path) != nil {
+		opts.Auth = cr.Auth(c.path)
+	}
 	var errs []error
 	for _, h := range hosts {
 		for _, a := range h.Addrs {

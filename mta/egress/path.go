@@ -47,6 +47,7 @@ type Path struct {
 	avail   chan struct{}
 	active  atomic.Int64 // transactions in progress
 	lastUse atomic.Int64
+	txn     atomic.Int64 // moving average of a transaction's duration, ns
 }
 
 func newPath(set *Set, spec PathSpec, shape policy.Shape, version string) *Path {
@@ -138,16 +139,28 @@ func (p *Path) Full() bool {
 	return len(p.fifo) >= p.set.opts.MaxQueuedPerPath
 }
 
-// Drain estimates how long the waiting jobs take to leave at the path's
-// message rate (zero when it has none).
+// Drain estimates how long the waiting jobs take to leave: at the path's
+// message rate, or at the pace its connections have been sending,
+// whichever is slower.
 func (p *Path) Drain() time.Duration {
 	p.mu.Lock()
-	n, r := len(p.fifo), p.shape.MessagesPerSecond
+	n, r, conns := len(p.fifo), p.shape.MessagesPerSecond, max(1, p.conns)
 	p.mu.Unlock()
-	if r <= 0 {
-		return 0
+	d := time.Duration(p.txn.Load()) * time.Duration(n) / time.Duration(conns)
+	if r > 0 {
+		d = max(d, time.Duration(float64(n)/r*float64(time.Second)))
 	}
-	return time.Duration(float64(n) / r * float64(time.Second))
+	return d
+}
+
+// observe folds one transaction's duration into the path's average.
+func (p *Path) observe(d time.Duration) {
+	old := p.txn.Load()
+	if old == 0 {
+		p.txn.Store(int64(d))
+		return
+	}
+	p.txn.Store(old + (int64(d)-old)/8)
 }
 
 // Conns returns the number of connection workers (open sessions, or

@@ -27,6 +27,13 @@ type Gate interface {
 	Hold(p *Path, j *Job) bool
 }
 
+// Credentials is an optional interface of a Handler: Auth returns the
+// SMTP AUTH credentials of a path's connections (a smart host that wants a
+// login), or nil.
+type Credentials interface {
+	Auth(p *Path) *delivery.Auth
+}
+
 // Options configures a Set.
 type Options struct {
 	Handler Handler
