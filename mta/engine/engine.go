@@ -92,6 +92,8 @@ type Engine struct {
 	auth      *authCache
 
 	rebinds rebinds // admin rebinds (admin_actions.go)
+
+	sub submission // DKIM signer, HTTP API, smart-host credentials (dkim.go, httpapi.go)
 }
 
 // New opens the spool and prepares an engine; Start runs it.
@@ -101,6 +103,10 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	if err := e.initSubmission(); err != nil {
+		e.cancel()
+		return nil, err
+	}
 	st := opts.Spool
 	if st == nil {
 		var err error
@@ -229,6 +235,7 @@ func (e *Engine) Close() error {
 	for _, s := range e.smtp {
 		s.Shutdown(ctx)
 	}
+	e.closeHTTP(ctx)
 	e.cancel()
 	e.ready.Close()
 	e.wg.Wait()

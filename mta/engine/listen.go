@@ -40,6 +40,7 @@ func (e *Engine) listen() error {
 			Submitter:       e,
 			Auth:            e.auth,
 			TenantLimits:    e.tenantLimits,
+			Sign:            e.signFunc(),
 			Records:         e.rec,
 			Logger:          e.log,
 		})
@@ -59,7 +60,7 @@ func (e *Engine) listen() error {
 		})
 		e.log.Info("smtp listening", "addr", ln.Addr())
 	}
-	return nil
+	return e.listenHTTP()
 }
 
 func (e *Engine) tenantLimits(tenant string) reception.Limits {

@@ -1,0 +1,91 @@
+package engine
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+
+	"github.com/wasmta/wasmta/mta/httpapi"
+)
+
+// listenHTTP starts the HTTP injection API when [http] listen is set. It
+// takes mail exactly as SMTP reception does: same policy guard, tenant
+// limits, DKIM signer, Submit and records.
+func (e *Engine) listenHTTP() error {
+	c := e.cfg.HTTP
+	if !c.Listen.IsValid() {
+		return nil
+	}
+	var tlsCfg *tls.Config
+	if c.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			return fmt.Errorf("engine: http.tls_cert/http.tls_key: %w", err)
+		}
+		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
+	srv, err := httpapi.New(httpapi.Options{
+		Hostname:        e.cfg.Hostname,
+		Authenticate:    e.tenantByToken,
+		TenantLimits:    e.httpLimits,
+		MaxMessageBytes: e.cfg.SMTP.MaxMessageSize,
+		MaxRecipients:   e.cfg.SMTP.MaxRecipients,
+		MaxConnections:  e.cfg.SMTP.MaxConnections,
+		Policy:          e.guard,
+		Submitter:       e,
+		Sign:            e.signFunc(),
+		TLSConfig:       tlsCfg,
+		Timeout:         e.cfg.SMTP.DataTimeout,
+		Records:         e.rec,
+		Logger:          e.log,
+	})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	ln, err := net.Listen("tcp", c.Listen.String())
+	if err != nil {
+		return fmt.Errorf("engine: http.listen %s: %w", c.Listen, err)
+	}
+	e.sub.http, e.sub.httpLn = srv, ln
+	e.wg.Go(func() {
+		if err := srv.Serve(ln); err != nil {
+			e.log.Error("http api", "addr", ln.Addr(), "err", err)
+		}
+	})
+	e.log.Info("http api listening", "addr", ln.Addr(), "tls", tlsCfg != nil)
+	return nil
+}
+
+func (e *Engine) tenantByToken(token string) (string, bool) {
+	t := e.cfg.TenantByToken(token)
+	if t == nil {
+		return "", false
+	}
+	return t.Name, true
+}
+
+func (e *Engine) httpLimits(tenant string) httpapi.Limits {
+	l := e.tenantLimits(tenant)
+	return httpapi.Limits{MaxMessageBytes: l.MaxMessageBytes, MaxRecipients: l.MaxRecipients,
+		MessagesPerMinute: l.MessagesPerMinute}
+}
+
+// closeHTTP stops the HTTP API: requests in progress finish spooling and
+// get their answer, until ctx ends.
+func (e *Engine) closeHTTP(ctx context.Context) {
+	if e.sub.http == nil {
+		return
+	}
+	if err := e.sub.http.Shutdown(ctx); err != nil {
+		e.log.Warn("http api shutdown", "err", err)
+	}
+}
+
+// HTTPAddr returns the address the HTTP API listens on, nil when it is off.
+func (e *Engine) HTTPAddr() net.Addr {
+	if e.sub.httpLn == nil {
+		return nil
+	}
+	return e.sub.httpLn.Addr()
+}
