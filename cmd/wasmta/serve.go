@@ -77,8 +77,14 @@ func serve(args []string) error {
 	}
 	log.Info("wasmta ready", "version", version, "spool", cfg.SpoolDir)
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	s := <-sig
+	for ; s == syscall.SIGHUP; s = <-sig {
+		// SIGHUP re-reads the DKIM key files; a bad one keeps the old keys.
+		if err := eng.ReloadDKIM(); err != nil {
+			log.Error("reload on SIGHUP", "err", err)
+		}
+	}
 	log.Info("shutting down", "signal", s.String())
 	return eng.Close()
 }
