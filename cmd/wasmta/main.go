@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 )
@@ -12,6 +13,10 @@ const usage = `usage: wasmta COMMAND [flags]
 
 commands:
   serve            run the MTA (flags: --config FILE)
+  queue            queue summary and message inspection (queue summary, queue inspect ID)
+  bounce           bounce queued mail by tenant, campaign or domain
+  rebind           send queued mail through another pool
+  policy           push, list and roll back policy modules
   hash-password    print the bcrypt hash of a password read from stdin, for tenant.smtp_users
   suspend          suspend delivery by tenant, campaign, domain, provider, site or source (--for, --reason)
   resume           end suspensions: by action id, or by what they cover
@@ -35,6 +40,14 @@ func main() {
 	switch cmd {
 	case "serve":
 		err = serve(args)
+	case "queue":
+		err = queueCommand(args)
+	case "bounce":
+		err = bounceCommand(args)
+	case "rebind":
+		err = rebindCommand(args)
+	case "policy":
+		err = policyCommand(args)
 	case "hash-password":
 		err = hashPassword(args)
 	case "suspend":
@@ -51,6 +64,9 @@ func main() {
 		fmt.Print(usage)
 	default:
 		fmt.Fprintf(os.Stderr, "wasmta: unknown command %q\n\n%s", cmd, usage)
+		os.Exit(2)
+	}
+	if errors.Is(err, errUsage) {
 		os.Exit(2)
 	}
 	if err != nil {

@@ -66,12 +66,23 @@ func serve(args []string) error {
 	}
 	defer host.Close(ctx)
 	defer reg.Close()
-	eng, err := engine.New(cfg, engine.Options{Logger: log, Registry: reg, Spool: st})
+	obs, err := newObservability(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	eng, err := engine.New(cfg, engine.Options{Logger: log, Registry: obs.met.WrapRegistry(reg), Spool: st,
+		Records: obs.records()})
 	if err != nil {
 		st.Close()
 		return err
 	}
 	if err := eng.Start(); err != nil {
+		eng.Close()
+		return err
+	}
+	if err := obs.start(cfg, eng, reg); err != nil {
+		obs.stop()
 		eng.Close()
 		return err
 	}
@@ -86,6 +97,7 @@ func serve(args []string) error {
 		}
 	}
 	log.Info("shutting down", "signal", s.String())
+	obs.stop()
 	return eng.Close()
 }
 

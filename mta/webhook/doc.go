@@ -22,13 +22,14 @@
 //
 // # Durability
 //
-// A record is in the outbox (Pebble's WAL, in the OS page cache) within a
-// few milliseconds of the event, and synced to disk within a second, or at
-// the next accepted message, whose synced spool write covers the whole WAL.
-// So a crash of the process loses at most the records of the last few
-// milliseconds that were still in memory, a crash of the machine at most
-// the last second; a clean shutdown loses nothing. Delivery is at least
-// once: a crash between a POST and its acknowledgement being saved sends
+// A record reaches the outbox (a Pebble write, not synced) within a few
+// milliseconds of the event. Pebble keeps unsynced WAL writes in its own
+// memory until a block fills or some write is synced, so the outbox syncs
+// the WAL whenever it holds writes older than Options.SyncEvery (100 ms);
+// every accepted message's synced spool write does it too. A crash, of
+// the process or of the machine, therefore loses at most the records of
+// the last ~100 ms; a clean shutdown loses nothing. Delivery is at least
+// once: a crash between a POST and the save of its acknowledgement sends
 // that batch again, with the same event ids.
 //
 // It never decides what happens to mail and never blocks reception or

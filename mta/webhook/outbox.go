@@ -26,7 +26,10 @@ type Options struct {
 	// records and how long the oldest waited since it was written to the
 	// outbox (metrics).
 	Observe func(webhook string, records int, delay time.Duration)
-	// SyncEvery bounds how long an outbox write may stay unsynced; 0 = 1s.
+	// SyncEvery bounds how long an outbox write may stay unsynced; 0 =
+	// 100ms. Pebble keeps unsynced WAL writes in its own buffer until a
+	// block fills or a write is synced, so this bounds what a crash of the
+	// process, not only of the machine, can lose.
 	SyncEvery time.Duration
 	// MaxPending bounds the bytes waiting in memory for the writer; Record
 	// blocks beyond it (only if the disk cannot keep up). 0 = 64 MiB.
@@ -45,7 +48,8 @@ type Outbox struct {
 	room     *sync.Cond // signalled when the writer takes the pending lines
 	pending  int        // bytes waiting in all hooks' buffers
 	stopped  bool       // writer stopped: Record buffers until Flush
-	lastSync time.Time
+	lastSync time.Time  // under wmu
+	dirty    bool       // segments written since lastSync, under wmu
 
 	wake   chan struct{}
 	ctx    context.Context
@@ -61,7 +65,7 @@ func Open(st *spool.Store, hooks []config.Webhook, opts Options) (*Outbox, error
 		opts.Logger = slog.Default()
 	}
 	if opts.SyncEvery <= 0 {
-		opts.SyncEvery = time.Second
+		opts.SyncEvery = 100 * time.Millisecond
 	}
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = 64 << 20
@@ -165,7 +169,7 @@ func (o *Outbox) RecordLine(r *events.Record, line []byte) {
 // writer turns buffered lines into outbox segments as fast as they come:
 // the lines that arrive while a write runs go into the next segment.
 func (o *Outbox) writer() {
-	t := time.NewTicker(o.opts.SyncEvery)
+	t := time.NewTicker(o.opts.SyncEvery / 4)
 	defer t.Stop()
 	for {
 		select {
@@ -180,7 +184,8 @@ func (o *Outbox) writer() {
 }
 
 // writePending writes one segment per webhook with buffered lines. The
-// write is synced when forced or when the last sync is SyncEvery old.
+// write is synced when forced or when the last sync is SyncEvery old; a
+// tick with nothing to write syncs what earlier writes left unsynced.
 func (o *Outbox) writePending(force bool) error {
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
@@ -199,16 +204,24 @@ func (o *Outbox) writePending(force bool) error {
 	}
 	o.pending = 0
 	o.room.Broadcast()
-	sync := force || time.Since(o.lastSync) >= o.opts.SyncEvery
-	if sync && len(segs) > 0 {
-		o.lastSync = time.Now()
-	}
 	o.mu.Unlock()
+	sync := force || time.Since(o.lastSync) >= o.opts.SyncEvery
 	var errs []error
 	for i, s := range segs {
-		if err := s.h.appendSegment(s.data, s.n, sync && i == len(segs)-1); err != nil {
+		last := i == len(segs)-1
+		if err := s.h.appendSegment(s.data, s.n, sync && last); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	switch {
+	case len(segs) > 0 && !sync:
+		o.dirty = true
+	case len(segs) == 0 && sync && o.dirty:
+		// A synced write of a marker key syncs the whole WAL before it.
+		errs = append(errs, o.st.PutAux(namespace, []byte("sync"), nil, true))
+		fallthrough
+	case sync:
+		o.dirty, o.lastSync = false, time.Now()
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/wasmta/wasmta/hostabi"
+	"github.com/wasmta/wasmta/mta/admin"
+	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/dsn"
+	"github.com/wasmta/wasmta/mta/engine"
+	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/metrics"
+	"github.com/wasmta/wasmta/mta/spool"
+	"github.com/wasmta/wasmta/mta/webhook"
+)
+
+// observability is what serve runs around the engine: the metrics, the
+// webhook outbox and the DSN generator (all fed by the records), and the
+// admin API.
+type observability struct {
+	log *slog.Logger
+	met *metrics.Metrics
+	out *webhook.Outbox
+	gen *dsn.Generator
+	adm *admin.Server
+}
+
+func newObservability(cfg *config.Config, st *spool.Store, log *slog.Logger) (*observability, error) {
+	o := &observability{log: log, met: metrics.New()}
+	var err error
+	o.out, err = webhook.Open(st, cfg.Webhooks, webhook.Options{Logger: log, Observe: o.met.ObserveWebhook,
+		UserAgent: "wasmta/" + version})
+	if err != nil {
+		return nil, err
+	}
+	o.gen = dsn.New(dsn.Options{Hostname: cfg.Hostname, Logger: log, Wanted: func(tenant string) bool {
+		t := cfg.Tenant(tenant)
+		return t != nil && t.DSN
+	}})
+	return o, nil
+}
+
+// records is the sink the engine passes every record to.
+func (o *observability) records() events.Sink { return events.Tee(o.met, o.out, o.gen) }
+
+// start starts the webhook senders, the DSN generator and the admin API
+// (when admin.listen is set).
+func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hostabi.Registry) error {
+	o.out.Start()
+	o.gen.Start(eng)
+	o.met.Watch(eng, eng.Spool(), o.out)
+	if !cfg.Admin.Listen.IsValid() {
+		return nil
+	}
+	ln, err := net.Listen("tcp", cfg.Admin.Listen.String())
+	if err != nil {
+		return fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
+	}
+	o.adm = admin.New(admin.Options{Engine: eng, Policies: registryPolicies{reg}, Token: cfg.Admin.Token,
+		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log})
+	go func() {
+		if err := o.adm.Serve(ln); err != nil {
+			o.log.Error("admin API", "err", err)
+		}
+	}()
+	return nil
+}
+
+// stop ends the admin API, the webhook senders and the DSN generator,
+// before the engine closes: the records still to come are flushed into
+// the outbox when the engine's records writer closes.
+func (o *observability) stop() {
+	if o.adm != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		o.adm.Shutdown(ctx)
+	}
+	o.out.Close()
+	o.gen.Close()
+}
+
+// registryPolicies adapts the wasm registry to the admin API.
+type registryPolicies struct{ r *hostabi.Registry }
+
+func (p registryPolicies) Push(ctx context.Context, tenant string, wasm []byte) (admin.PolicyVersion, error) {
+	v, err := p.r.Push(ctx, tenant, wasm)
+	if errors.Is(err, hostabi.ErrInvalidModule) {
+		err = fmt.Errorf("%w: %w", admin.ErrInvalidPolicy, err)
+	}
+	return policyVersion(v), err
+}
+
+func (p registryPolicies) Rollback(ctx context.Context, tenant string) (admin.PolicyVersion, error) {
+	v, err := p.r.Rollback(ctx, tenant)
+	if errors.Is(err, hostabi.ErrNoPrevious) {
+		err = fmt.Errorf("%w: %w", admin.ErrNoPrevious, err)
+	}
+	return policyVersion(v), err
+}
+
+func (p registryPolicies) List() []admin.PolicyInfo {
+	var out []admin.PolicyInfo
+	for _, i := range p.r.List() {
+		out = append(out, admin.PolicyInfo{Tenant: apiTenant(i.Tenant), Version: i.Version, SHA256: i.SHA256,
+			Size: i.Size, LoadedAt: i.LoadedAt, Hooks: i.Hooks, Previous: i.Previous})
+	}
+	return out
+}
+
+func policyVersion(v hostabi.Version) admin.PolicyVersion {
+	return admin.PolicyVersion{Tenant: apiTenant(v.Tenant), Version: v.Number, SHA256: fmt.Sprintf("%x", v.SHA256), Name: v.String()}
+}
+
+// apiTenant names the global module "*" as the API does.
+func apiTenant(t string) string {
+	if t == "" {
+		return admin.GlobalTenant
+	}
+	return t
+}

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/wasmta/wasmta/mta/engine"
+)
+
+const queueUsage = `usage:
+  wasmta queue summary [--by tenant|campaign|domain|site|source] [--tenant T] [--campaign C] [--domain D] [--json]
+  wasmta queue inspect [--json] MESSAGE-ID
+
+Common flags: --admin URL, --config FILE, --token TOKEN (or $WASMTA_ADMIN_TOKEN).
+`
+
+func queueCommand(args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, queueUsage)
+		return errUsage
+	}
+	switch args[0] {
+	case "summary":
+		return queueSummary(args[1:])
+	case "inspect":
+		return queueInspect(args[1:])
+	}
+	fmt.Fprint(os.Stderr, queueUsage)
+	return fmt.Errorf("queue: unknown subcommand %q", args[0])
+}
+
+func queueSummary(args []string) error {
+	fs := flag.NewFlagSet("queue summary", flag.ExitOnError)
+	cf := addClientFlags(fs)
+	by := fs.String("by", "tenant", "group by tenant, campaign, domain, site or source")
+	tenant := fs.String("tenant", "", "only this tenant's queues")
+	campaign := fs.String("campaign", "", "only this campaign's queues")
+	domain := fs.String("domain", "", "only queues of this recipient domain")
+	if pos := parseArgs(fs, args); len(pos) > 0 {
+		return fmt.Errorf("queue summary: unexpected %q", pos[0])
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	q := url.Values{"by": {*by}}
+	for k, v := range map[string]string{"tenant": *tenant, "campaign": *campaign, "domain": *domain} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	var sum engine.QueueSummary
+	return c.call("GET", "/v1/queues?"+q.Encode(), nil, &sum, func() { printSummary(&sum) })
+}
+
+// emptyKey says what a row with no key holds.
+var emptyKey = map[string]string{
+	engine.ByTenant: "(no tenant)", engine.ByCampaign: "(no campaign)", engine.ByDomain: "(no domain)",
+	engine.BySite: "(none)", engine.BySource: "(not routed yet)",
+}
+
+func printSummary(s *engine.QueueSummary) {
+	paths := s.By == engine.BySite || s.By == engine.BySource
+	w := table(strings.ToUpper(s.By), "QUEUES", "SCHEDULED", "READY", "CONNS", "NEXT DUE", "HELD UNTIL")
+	for _, r := range s.Rows {
+		key := r.Key
+		if key == "" {
+			key = emptyKey[s.By]
+		}
+		ready, conns := "-", "-"
+		if paths {
+			ready, conns = fmt.Sprint(r.Ready), fmt.Sprint(r.Connections)
+		}
+		held := when(r.PausedUntil)
+		if r.Suspended != nil {
+			held = when(r.Suspended) + " (suspended)"
+		}
+		row(w, key, r.Queues, r.Scheduled, ready, conns, when(r.NextDue), held)
+	}
+	row(w, "TOTAL", "", s.Scheduled, s.Ready, s.Connections, "", "")
+	w.Flush()
+	fmt.Printf("\n%d items in flight (routed, not final: in ready queues or on a connection)\n", s.InFlight)
+}
+
+func queueInspect(args []string) error {
+	fs := flag.NewFlagSet("queue inspect", flag.ExitOnError)
+	cf := addClientFlags(fs)
+	pos := parseArgs(fs, args)
+	if len(pos) != 1 {
+		fmt.Fprint(os.Stderr, queueUsage)
+		return fmt.Errorf("queue inspect: want one message id")
+	}
+	c, err := cf.client()
+	if err != nil {
+		return err
+	}
+	var m engine.MessageInfo
+	return c.call("GET", "/v1/messages/"+url.PathEscape(pos[0]), nil, &m, func() { printMessage(&m) })
+}
+
+func printMessage(m *engine.MessageInfo) {
+	w := table("Message", m.ID)
+	row(w, "Tenant", orDash(m.Tenant))
+	row(w, "Campaign", orDash(m.Campaign))
+	row(w, "Sender", orDash(m.Sender))
+	row(w, "Received", m.ReceivedAt.Format("2006-01-02 15:04:05 MST")+" ("+when(&m.ReceivedAt)+")")
+	row(w, "Size", fmt.Sprintf("%d bytes", m.Size))
+	row(w, "Client", fmt.Sprintf("%s, %s, helo %s, auth %s", orDash(m.Peer), orDash(m.Protocol), orDash(m.Helo), orDash(m.AuthUser)))
+	if m.Pool != "" {
+		row(w, "Pool", m.Pool)
+	}
+	for k, v := range m.Meta {
+		row(w, "Meta "+k, v)
+	}
+	w.Flush()
+	fmt.Println("\nHeaders")
+	for _, h := range m.Headers {
+		fmt.Printf("  %s: %s\n", h.Name, h.Value)
+	}
+	fmt.Println("\nRecipients")
+	w = table("  ADDRESS", "STATUS", "ATTEMPTS", "NEXT ATTEMPT", "POOL", "LAST RESPONSE")
+	for _, r := range m.Recipients {
+		last := "-"
+		switch {
+		case r.Last == nil:
+		case r.Last.Code == 0: // not an SMTP reply: a connection failure, an expiry
+			last = r.Last.Text
+		default:
+			last = strings.Join(strings.Fields(fmt.Sprintf("%d %s %s", r.Last.Code, r.Last.Enhanced, r.Last.Text)), " ")
+		}
+		row(w, "  "+r.Address, r.Status, r.Attempts, when(r.Due), orDash(r.Pool), last)
+	}
+	w.Flush()
+}
