@@ -29,15 +29,13 @@ func (e *Engine) Config() *config.Config { return e.cfg }
 // changes, DSNs) to the engine's records, in order with its own.
 func (e *Engine) Emit(r *events.Record) { e.record(r) }
 
-// Ready reports why the engine cannot take mail now, or nil.
+// Ready reports why the engine cannot take mail now (shutting down, or
+// Admission refuses: memory or disk short), or nil.
 func (e *Engine) Ready() error {
 	if e.ctx.Err() != nil {
 		return errors.New("engine: shutting down")
 	}
-	if e.spool.Stats().Full {
-		return errors.New("spool: disk full; reception answers 452")
-	}
-	return nil
+	return e.Admission()
 }
 
 // HasPool reports whether a pool of that name is configured.
