@@ -24,6 +24,7 @@ export * from "./host";
 export * from "./inputs";
 export * from "./results";
 export * from "./hooks";
+export * from "./text";
 
 /** The ABI marker; re-export it from the policy's entry file. */
 export function wasmta_abi_v1(): void {}

@@ -42,6 +42,7 @@ pub mod input;
 pub mod output;
 mod panic;
 pub mod sys;
+pub mod text;
 mod types;
 
 pub use input::{ClassifyInput, MailFromInput, MessageInput, Peer, PoolInput, RcptInput, RouteInput, ShapeInput};
