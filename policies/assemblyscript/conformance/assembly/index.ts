@@ -7,7 +7,7 @@
 import {
   Category, Classification, ClassifyInput, PoolInput, RcptInput, RcptResult, Reply, Route,
   RouteInput, Scope, Action, Shape, ShapeInput, Tls,
-  runClassify, runRcpt, runRoute, runSelectPool, runShape,
+  contains, runClassify, runRcpt, runRoute, runSelectPool, runShape,
 } from "../../../../sdk/assemblyscript/assembly";
 export { wasmta_abi_v1 } from "../../../../sdk/assemblyscript/assembly";
 
@@ -59,7 +59,7 @@ function shapeFor(input: ShapeInput): Shape | null {
 // Rule 5: three classification rules, in order.
 function classifyReply(input: ClassifyInput): Classification | null {
   const c = new Classification();
-  if (input.text.includes("[TSS04]")) {
+  if (contains(input.text, "[TSS04]")) {
     c.category = Category.RateLimited;
     c.action = Action.Retry;
     c.scope = Scope.Path;

@@ -55,7 +55,8 @@ fn shape(input: &ShapeInput) -> Option<Shape> {
 
 /// Rule 5: three classification rules, in order.
 fn classify(input: &ClassifyInput) -> Option<Classification> {
-    if input.text().contains("[TSS04]") {
+    // wasmta::text::contains: str::contains with fewer loop iterations.
+    if text::contains(&input.text(), "[TSS04]") {
         return Some(Classification {
             category: Some(Category::RateLimited),
             action: Action::Retry,
