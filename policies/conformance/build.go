@@ -201,7 +201,7 @@ func hashTree(h io.Writer, src string) error {
 
 // flagsVersion changes whenever a builder's flags change, so cached
 // modules built with old flags are not reused.
-const flagsVersion = "flags-1"
+const flagsVersion = "flags-2"
 
 // lookTool returns the first of candidates that exists and is executable.
 func lookTool(candidates ...string) (string, error) {
