@@ -6,6 +6,9 @@
 # waits for another apt/dpkg run to finish instead of failing.
 set -euo pipefail
 
+# The policy languages' toolchains, npm's pinned assemblyscript included.
+"$(dirname "$0")/install-toolchains.sh"
+
 packages=(
 	postfix swaks
 	clang lld wasi-libc wabt rustc libstd-rust-dev-wasm32
