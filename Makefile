@@ -7,6 +7,7 @@
 #   make bench-quick  the suite's reduced form (about two minutes)
 #   make lint     gofmt, go vet, staticcheck
 #   make wasm     rebuild the committed .wasm test fixtures
+#   make demo     two tenants, simulated providers, live shaping summary (~1.5 min)
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -18,7 +19,7 @@ BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | xargs 
 # Directories of wasm fixtures with their own Makefile (owned by their packages).
 WASM_DIRS  = $(patsubst %/Makefile,%,$(wildcard testdata/wat/Makefile))
 
-.PHONY: all build run test bench bench-quick lint wasm clean
+.PHONY: all build run test bench bench-quick lint wasm demo clean
 
 all: build
 
@@ -54,6 +55,10 @@ lint:
 wasm:
 	@if [ -z "$(WASM_DIRS)" ]; then echo "no wasm fixture directory with a Makefile yet"; fi
 	@for d in $(WASM_DIRS); do $(MAKE) -C $$d || exit 1; done
+
+# docs/shaping.md, "Reading the demo", explains what it shows.
+demo:
+	$(GO) run ./cmd/wasmta-demo $(DEMO_FLAGS)
 
 # The spool (./data by default) is kept: it holds queued mail.
 clean:
