@@ -37,6 +37,8 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 	srv  *http.Server
+
+	routes []string // every pattern registered, for Routes
 }
 
 // New returns the admin API with this package's endpoints registered.
@@ -45,10 +47,10 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{opts: opts, eng: opts.Engine, log: opts.Logger, mux: http.NewServeMux()}
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
+	s.handle("GET /readyz", http.HandlerFunc(s.readyz))
 	if opts.Metrics != nil {
-		s.mux.Handle("GET /metrics", s.authenticated(opts.Metrics))
+		s.handle("GET /metrics", s.authenticated(opts.Metrics))
 	}
 	registerQueues(s)
 	registerActions(s)
@@ -69,8 +71,16 @@ func (s *Server) Record(r *events.Record) { s.eng.Emit(r) }
 // Handle registers an authenticated JSON endpoint; pattern is a
 // net/http.ServeMux pattern with its method ("POST /v1/bounce").
 func (s *Server) Handle(pattern string, h HandlerFunc) {
-	s.mux.Handle(pattern, s.authenticated(h))
+	s.handle(pattern, s.authenticated(h))
 }
+
+func (s *Server) handle(pattern string, h http.Handler) {
+	s.mux.Handle(pattern, h)
+	s.routes = append(s.routes, pattern)
+}
+
+// Routes returns the patterns registered, in order ("GET /v1/queues").
+func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
