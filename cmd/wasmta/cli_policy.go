@@ -14,6 +14,7 @@ const policyUsage = `usage:
   wasmta policy push --tenant T FILE.wasm     load a module for tenant T ("*" = the global module)
   wasmta policy list                          the module in force per tenant
   wasmta policy rollback --tenant T           go back to the previous version
+  wasmta policy test FILE.wasm CASES.toml     run a module against a case file, offline
 
 Common flags: --admin URL, --config FILE, --token TOKEN (or $WASMTA_ADMIN_TOKEN), --json.
 `
@@ -30,6 +31,8 @@ func policyCommand(args []string) error {
 		return policyList(args[1:])
 	case "rollback":
 		return policyRollback(args[1:])
+	case "test":
+		return policyTest(args[1:])
 	}
 	fmt.Fprint(os.Stderr, policyUsage)
 	return fmt.Errorf("policy: unknown subcommand %q", args[0])

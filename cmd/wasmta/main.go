@@ -16,7 +16,7 @@ commands:
   queue            queue summary and message inspection (queue summary, queue inspect ID)
   bounce           bounce queued mail by tenant, campaign or domain
   rebind           send queued mail through another pool
-  policy           push, list and roll back policy modules
+  policy           push, list, roll back and test policy modules
   hash-password    print the bcrypt hash of a password read from stdin, for tenant.smtp_users
   suspend          suspend delivery by tenant, campaign, domain, provider, site or source (--for, --reason)
   resume           end suspensions: by action id, or by what they cover
