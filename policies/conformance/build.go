@@ -108,7 +108,19 @@ func Build(ctx context.Context, root, lang, name string) ([]byte, error) {
 	if err := os.Rename(out, cached); err != nil {
 		return nil, fmt.Errorf("conformance: build cache: %w", err)
 	}
+	pruneCache(dir, lang+"-"+name+"-", cached)
 	return wasm, nil
+}
+
+// pruneCache removes the older builds of one policy, so the cache holds
+// one module per policy and language rather than one per edit.
+func pruneCache(dir, prefix, keep string) {
+	old, _ := filepath.Glob(filepath.Join(dir, prefix+"*.wasm"))
+	for _, p := range old {
+		if p != keep {
+			os.Remove(p)
+		}
+	}
 }
 
 // goPolicyDir is the Go build of a policy: the reference policy belongs to

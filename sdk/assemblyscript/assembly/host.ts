@@ -105,7 +105,7 @@ function decode(ptr: usize, len: usize): string {
     if (n <= 0) {
       store<u16>(out + o, 0xfffd);
       o += 2;
-      i += <usize>(n < 0 ? -n : 1);
+      i += n < 0 ? <usize>(-n) : 1;
       continue;
     }
     let cp = codePoint(ptr + i, n);

@@ -1,0 +1,3 @@
+// Package entry: AssemblyScript resolves `import ... from "@wasmta/sdk"`
+// to node_modules/@wasmta/sdk/index.ts.
+export * from "./assembly/index";
