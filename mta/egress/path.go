@@ -45,7 +45,8 @@ type Path struct {
 
 	msgs    buckets
 	avail   chan struct{}
-	active  atomic.Int64 // transactions in progress
+	stop    chan struct{} // closed (and replaced) when the path is suspended
+	active  atomic.Int64  // transactions in progress
 	lastUse atomic.Int64
 	txn     atomic.Int64 // moving average of a transaction's duration, ns
 }
@@ -55,7 +56,7 @@ func newPath(set *Set, spec PathSpec, shape policy.Shape, version string) *Path 
 		Key: PathKey{Source: spec.Source.Name, Site: spec.Site}, Source: spec.Source,
 		Provider: spec.Provider, set: set, hosts: spec.Hosts,
 		byMsg: make(map[message.ID]*Job),
-		avail: make(chan struct{}, 1),
+		avail: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	p.base, p.version = shape, version
 	p.applyLocked()
@@ -217,6 +218,10 @@ func (p *Path) Suspend(until time.Time) []*Job {
 		out = p.fifo
 		p.fifo = nil
 		clear(p.byMsg)
+		// Idle sessions close now rather than at their idle timeout: a
+		// provider that asked us to go away should not keep our sockets.
+		close(p.stop)
+		p.stop = make(chan struct{})
 	}
 	p.mu.Unlock()
 	p.left(len(out))

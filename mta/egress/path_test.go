@@ -78,7 +78,7 @@ func TestSuspendHandsJobsBackAndResumes(t *testing.T) {
 	if len(back) == 0 || p.Len() != 0 || s.Queued() != 0 {
 		t.Fatalf("Suspend handed back %d jobs, %d left on the path", len(back), p.Len())
 	}
-	time.Sleep(300 * time.Millisecond)
+	waitFor(t, time.Second, func() bool { return p.Conns() == 0 }) // no idle session kept
 	stopped, _ := out.count()
 	time.Sleep(500 * time.Millisecond)
 	if now, _ := out.count(); now != stopped {

@@ -89,7 +89,12 @@ func (p *Path) waitJob(ctx context.Context, idle time.Duration) *Job {
 		return j
 	}
 	p.mu.Lock()
+	if time.Now().Before(p.suspended) {
+		p.mu.Unlock()
+		return nil // a suspended path keeps no idle session
+	}
 	p.idle++
+	stop := p.stop
 	p.mu.Unlock()
 	defer func() {
 		p.mu.Lock()
@@ -101,6 +106,8 @@ func (p *Path) waitJob(ctx context.Context, idle time.Duration) *Job {
 	for {
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-stop:
 			return nil
 		case <-t.C:
 			return p.take()
