@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/engine"
@@ -110,4 +115,47 @@ func TestControlCommandsRefuse(t *testing.T) {
 	if _, err := stdout(t, func() error { return actionsCommand(append([]string{"cancel", "nope"}, api...)) }); err == nil {
 		t.Error("cancelling an unknown action: no error")
 	}
+}
+
+// TestSuspendAndResumeTheRealDaemon drives the binary: `wasmta suspend`
+// holds a site's mail in a running daemon, `wasmta actions list` shows
+// the suspension, `wasmta resume` releases the mail within a second.
+func TestSuspendAndResumeTheRealDaemon(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	dir := t.TempDir()
+	d := startDaemon(t, dir, freeAddr(t), fmt.Sprintf("token = %q\n[[route]]\ndomain = \"*\"\nhosts = [%q]\n", adminToken, sink.Addr()))
+	defer d.stop(t)
+	conf := filepath.Join(dir, "wasmta.toml")
+	site := "route:" + sink.Addr()
+	out := cli(t, 0, nil, "suspend", "--site", site, "--for", "1h", "--reason", "provider maintenance", "--config", conf)
+	if !strings.Contains(out, "started") {
+		t.Fatalf("suspend: %s", out)
+	}
+	if err := sendPlain(d.addr, []string{"a@one.test"}, "Subject: held\r\n\r\nhello\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if sink.Count() != 0 {
+		t.Fatal("delivered while the site was suspended")
+	}
+	if out := cli(t, 0, nil, "actions", "list", "--config", conf); !strings.Contains(out, "site="+site) || !strings.Contains(out, "provider maintenance") {
+		t.Fatalf("actions list:\n%s", out)
+	}
+	resumed := time.Now()
+	if out := cli(t, 0, nil, "resume", "--site", site, "--config", conf); !strings.Contains(out, "ended") {
+		t.Fatalf("resume: %s", out)
+	}
+	if err := sink.WaitCount(waitCtx(t, 5*time.Second), 1); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("delivered %v after resume (CLI run included)", time.Since(resumed).Round(time.Millisecond))
+	if out := cli(t, 0, nil, "actions", "list", "--config", conf); !strings.Contains(out, "no active action") {
+		t.Fatalf("actions list after resume:\n%s", out)
+	}
+}
+
+func waitCtx(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
 }
