@@ -165,3 +165,22 @@ func waitFor(t *testing.T, within time.Duration, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestConnectionRate(t *testing.T) {
+	sim, host := startSim(t, 0)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	// One message per connection: the connection rate is the message rate.
+	p := testPath(s, host, policy.Shape{MaxConnections: 5, ConnectionsPerSec: 5, MessagesPerConn: 1})
+	t0 := time.Now()
+	enqueue(p, 15)
+	out.waitDone(t, 15, 10*time.Second)
+	took := time.Since(t0)
+	// A bucket of 5 opens 5 at once, then one every 200 ms: 10 more take 2 s.
+	if took < 1800*time.Millisecond || took > 3*time.Second {
+		t.Fatalf("15 connections at 5/s (burst 5) took %v, want about 2s", took)
+	}
+	if st := ipStats(sim); st.ConnsOpened != 15 {
+		t.Fatalf("%d connections opened, want 15", st.ConnsOpened)
+	}
+}
