@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,6 +35,30 @@ func TestConformanceSuite(t *testing.T) {
 			}
 			if failed != 0 || passed != len(want) {
 				t.Fatalf("%d passed, %d failed of %d cases:\n%s", passed, failed, len(want), out.String())
+			}
+		})
+	}
+}
+
+// TestGuideExamples: the Rust, C and AssemblyScript examples of
+// docs/policies.md implement the Go guide's policy and pass its case file;
+// the WAT example passes its own.
+func TestGuideExamples(t *testing.T) {
+	for _, lang := range Languages[1:] {
+		t.Run(lang, func(t *testing.T) {
+			file := filepath.Join(root, "policies", "go", "example", "acme.cases.toml")
+			if lang == "wat" {
+				file = filepath.Join(root, "policies", "wat", "example.cases.toml")
+			}
+			cases, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			cfg := hostabi.Config{CallTimeout: policytest.TestCallTimeout, CacheDir: wazeroCache}
+			passed, failed, err := policytest.RunWith(ctx, cfg, wasmOf(t, lang, "example"), bytes.NewReader(cases), &out)
+			if err != nil || failed != 0 || passed == 0 {
+				t.Fatalf("%d passed, %d failed, %v:\n%s", passed, failed, err, out.String())
 			}
 		})
 	}

@@ -42,7 +42,7 @@ func buildAll() {
 	var wg sync.WaitGroup
 	for _, lang := range Languages {
 		built[lang] = map[string]result{}
-		for _, name := range []string{PolicyConformance, PolicyPanic} {
+		for _, name := range policiesOf(lang) {
 			wg.Go(func() {
 				var r result
 				if lang == "assemblyscript" && asc != nil {
@@ -61,6 +61,17 @@ func buildAll() {
 	wg.Wait()
 }
 
+// policiesOf lists what is built for a language: every language's
+// conformance and panic policies, and the docs/policies.md example for the
+// languages whose SDKs this package tests (the Go guide's example is
+// tested by hostabi/policytest).
+func policiesOf(lang string) []string {
+	if lang == "go" {
+		return []string{PolicyConformance, PolicyPanic}
+	}
+	return []string{PolicyConformance, PolicyPanic, "example"}
+}
+
 // wasmOf returns a built module or fails the test with the build error.
 func wasmOf(t testing.TB, lang, name string) []byte {
 	t.Helper()
@@ -75,7 +86,7 @@ func wasmOf(t testing.TB, lang, name string) []byte {
 // missing toolchain shows up once with its install command.
 func TestToolchainsBuildEveryPolicy(t *testing.T) {
 	for _, lang := range Languages {
-		for _, name := range []string{PolicyConformance, PolicyPanic} {
+		for _, name := range policiesOf(lang) {
 			r := built[lang][name]
 			if r.err != nil {
 				t.Errorf("%s/%s: %v", lang, name, r.err)
