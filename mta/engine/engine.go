@@ -82,6 +82,8 @@ type Engine struct {
 	pendMu sync.Mutex
 	pend   map[message.ID]int // items not yet final, per message
 
+	rebuilt int // messages queued again from the spool at start
+
 	dispatchQ chan dispatchReq
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -217,6 +219,7 @@ func (e *Engine) Start() error {
 	if err != nil {
 		return fmt.Errorf("engine: rebuild queues: %w", err)
 	}
+	e.rebuilt = n
 	e.log.Info("queues rebuilt", "messages", n, "items", e.sched.Len(), "took", time.Since(t0))
 	for range dispatchers {
 		e.wg.Go(func() { e.dispatchLoop(e.ctx) })
