@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/mta/config"
@@ -72,7 +73,10 @@ func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, log *
 		CallTimeout:      cfg.Policy.CallTimeout,
 		MemoryLimitPages: uint32(cfg.Policy.MemoryLimit / (64 << 10)),
 		Instances:        cfg.Policy.Instances,
-		Logger:           log,
+		// Compiled code survives restarts: a Go module compiles in about a
+		// second, and a restart should not pay it per tenant.
+		CacheDir: filepath.Join(cfg.SpoolDir, "wasm-cache"),
+		Logger:   log,
 	})
 	if err != nil {
 		return nil, nil, err
