@@ -37,6 +37,7 @@
 //! unless they use [`sys`] or [`input`] directly. It has no dependencies
 //! and never touches a file, a socket or the environment.
 
+mod alloc;
 pub mod hooks;
 pub mod input;
 pub mod output;
@@ -47,6 +48,12 @@ mod types;
 
 pub use input::{ClassifyInput, MailFromInput, MessageInput, Peer, PoolInput, RcptInput, RouteInput, ShapeInput};
 pub use types::*;
+
+/// The crate's allocator serves every policy built with it (a policy
+/// crate must not declare another `#[global_allocator]`).
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: alloc::Allocator = alloc::Allocator::new();
 
 /// Log levels of ABI.md section 2.1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
