@@ -201,15 +201,26 @@ func short(commit string) string {
 func reportCmd(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	out := fs.String("out", "docs", "directory for benchmarks.md and bench/")
+	notes := fs.String("notes", "", "markdown file of observations on this run, stored in the results file and shown in the report")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: wasmta-bench report [--out DIR] RESULTS.json")
+		return errors.New("usage: wasmta-bench report [--out DIR] [--notes FILE] RESULTS.json")
 	}
 	res, err := result.Read(fs.Arg(0))
 	if err != nil {
 		return err
+	}
+	if *notes != "" {
+		b, err := os.ReadFile(*notes)
+		if err != nil {
+			return err
+		}
+		res.Notes = strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+		if err := res.Write(fs.Arg(0)); err != nil {
+			return err
+		}
 	}
 	return report.Write(res, *out, filepath.Base(fs.Arg(0)))
 }

@@ -22,6 +22,7 @@ func Write(f *result.File, outDir, jsonName string) error {
 	var b strings.Builder
 	header(&b, f, jsonName)
 	goals(&b, f)
+	observations(&b, f)
 	b.WriteString(howItRuns)
 	for i, s := range f.Scenarios {
 		if err := section(&b, i+1, s, charts); err != nil {
@@ -61,9 +62,19 @@ func header(b *strings.Builder, f *result.File, jsonName string) {
 	b.WriteString("| machine | |\n|---|---|\n")
 	fmt.Fprintf(b, "| CPU | %s |\n| cores (nproc) | %d |\n| memory | %.1f GiB |\n| kernel | %s |\n| Go | %s |\n| Postfix | %s |\n| command | `%s` |\n\n",
 		f.Machine.CPUModel, f.Machine.CPUs, float64(f.Machine.MemTotal)/(1<<30), f.Machine.Kernel, f.Machine.GoVer, orNone(f.Postfix), f.Command)
-	for _, n := range f.Notes {
-		fmt.Fprintf(b, "- %s\n", n)
+}
+
+// observations writes the notes added to the results by hand (wasmta-bench
+// report --notes), which belong to this run only.
+func observations(b *strings.Builder, f *result.File) {
+	if len(f.Notes) == 0 {
+		return
 	}
+	b.WriteString("## Observations on this run\n\n")
+	for _, n := range f.Notes {
+		b.WriteString(n + "\n")
+	}
+	b.WriteString("\n")
 }
 
 func orNone(s string) string {
@@ -183,7 +194,7 @@ var labels = map[string]string{
 	"spool_mib":           "spool MiB (du)",
 	"spool_bytes_per_msg": "spool bytes / msg",
 	"ready_s":             "start → ready s",
-	"rebuilt_s":           "start → queues rebuilt s",
+	"rebuild_s":           "queue rebuild s",
 	"stop_s":              "stop s",
 	"drained":             "drained",
 	"drain_per_s":         "drain msg/s",
