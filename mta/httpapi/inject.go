@@ -95,7 +95,7 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, in *inbound
 	if r.ContentLength > max {
 		return tooBig()
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, max), r.ContentLength)
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):
@@ -110,6 +110,28 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, in *inbound
 		return nil, false
 	}
 	return req, true
+}
+
+// readBody reads the whole body into one buffer sized from Content-Length
+// when the client gave it.
+func readBody(r io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, length+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // the client sent more than it said: grow
+		}
+	}
 }
 
 // check validates the request and prepares its content.

@@ -28,11 +28,8 @@ func parseRaw(s, campaignHeader string) (*rawMessage, string) {
 		return nil, fmt.Sprintf("holds a NUL character at byte %d", i)
 	}
 	data := crlfLines(s)
-	lines := bytes.Split(data, []byte("\r\n"))
-	for i, l := range lines {
-		if len(l) > 998 {
-			return nil, fmt.Sprintf("line %d is %d characters long, more than 998 (RFC 5322)", i+1, len(l))
-		}
+	if n, long := longestLine(data); long > 998 {
+		return nil, fmt.Sprintf("line %d is %d characters long, more than 998 (RFC 5322)", n, long)
 	}
 	m := &rawMessage{}
 	end := bytes.Index(data, []byte("\r\n\r\n"))
@@ -50,8 +47,18 @@ func parseRaw(s, campaignHeader string) (*rawMessage, string) {
 	return m, ""
 }
 
-// crlfLines returns s with CRLF line endings and a final CRLF.
+// crlfLines returns s with CRLF line endings and a final CRLF. Most
+// messages have CRLF already: they are copied with vectorised scans only.
 func crlfLines(s string) []byte {
+	pairs := strings.Count(s, "\r\n")
+	if strings.Count(s, "\r") == pairs && strings.Count(s, "\n") == pairs {
+		out := make([]byte, len(s), len(s)+2)
+		copy(out, s)
+		if !bytes.HasSuffix(out, []byte("\r\n")) {
+			out = append(out, '\r', '\n')
+		}
+		return out
+	}
 	out := make([]byte, 0, len(s)+len(s)/50+2)
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
@@ -70,6 +77,26 @@ func crlfLines(s string) []byte {
 		out = append(out, '\r', '\n')
 	}
 	return out
+}
+
+// longestLine returns the number (from 1) and length, CRLF excluded, of
+// the first line longer than 998 characters, else of the longest line.
+func longestLine(data []byte) (int, int) {
+	best, bestN := 0, 0
+	for n := 1; len(data) > 0; n++ {
+		i := bytes.IndexByte(data, '\n')
+		if i < 0 {
+			i = len(data)
+		}
+		if l := len(bytes.TrimSuffix(data[:i], []byte("\r"))); l > best {
+			best, bestN = l, n
+			if l > 998 {
+				break
+			}
+		}
+		data = data[min(i+1, len(data)):]
+	}
+	return bestN, best
 }
 
 // scanHeader checks every field, notes Date, Message-ID and From, and
