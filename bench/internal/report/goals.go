@@ -104,19 +104,29 @@ func backlogGoals(s *result.Scenario) []goal {
 	}
 	n := inject.Metric("messages").Median
 	rss, ready := restart.Metric("rss_mib").Median, restart.Metric("ready_s").Median
-	// Extrapolated linearly to the 1,000,000 when fewer were queued.
-	scale := 1e6 / n
 	m := fmt.Sprintf("%.0f messages: %.0f MiB after restart", n, rss)
 	r := fmt.Sprintf("%.0f messages: %.2f s", n, ready)
+	if n < minExtrapolate {
+		// Fixed costs dominate a small backlog: scaling it up says nothing.
+		return []goal{
+			{"1,000,000 queued: resident memory", "< 1 GiB", m + " (too few to extrapolate)", nil},
+			{"1,000,000 queued: restart to ready", "< 15 s", r + " (too few to extrapolate)", nil},
+		}
+	}
+	// Extrapolated linearly to the 1,000,000 when fewer were queued.
+	scale := max(1e6/n, 1)
 	if scale > 1 {
-		m += fmt.Sprintf(" (×%.0f ≈ %.0f MiB at 1M, linear)", scale, rss*scale)
-		r += fmt.Sprintf(" (×%.0f ≈ %.1f s at 1M, linear)", scale, ready*scale)
+		m += fmt.Sprintf(" (×%.1f ≈ %.0f MiB at 1M, linear)", scale, rss*scale)
+		r += fmt.Sprintf(" (×%.1f ≈ %.1f s at 1M, linear)", scale, ready*scale)
 	}
 	return []goal{
-		{"1,000,000 queued: resident memory", "< 1 GiB", m, ptr(rss*max(scale, 1) < 1024)},
-		{"1,000,000 queued: restart to ready", "< 15 s", r, ptr(ready*max(scale, 1) < 15)},
+		{"1,000,000 queued: resident memory", "< 1 GiB", m, ptr(rss*scale < 1024)},
+		{"1,000,000 queued: restart to ready", "< 15 s", r, ptr(ready*scale < 15)},
 	}
 }
+
+// minExtrapolate is the smallest backlog whose figures are scaled to 1M.
+const minExtrapolate = 100000
 
 func providerGoals(s *result.Scenario) []goal {
 	var wt, pt float64

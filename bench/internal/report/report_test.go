@@ -79,3 +79,25 @@ func TestNum(t *testing.T) {
 		}
 	}
 }
+
+func TestBacklogGoalsExtrapolateOnlyLargeBacklogs(t *testing.T) {
+	tests := []struct {
+		n       float64
+		want    string
+		verdict string
+	}{
+		{2000, "2000 messages: 35 MiB after restart (too few to extrapolate)", "not measured"},
+		{200000, "200000 messages: 35 MiB after restart (×5.0 ≈ 175 MiB at 1M, linear)", "met"},
+	}
+	for _, tt := range tests {
+		s := &result.Scenario{Name: "backlog"}
+		s.Row("inject (delivery stalled)", "c").Add("messages", "msg", "", tt.n)
+		r := s.Row("restart, delivery still stalled", "c")
+		r.Add("ready_s", "s", result.Lower, 1)
+		r.Add("rss_mib", "MiB", result.Lower, 35)
+		gs := backlogGoals(s)
+		if len(gs) != 2 || gs[0].measured != tt.want || verdict(gs[0]) != tt.verdict {
+			t.Errorf("n=%v: %+v", tt.n, gs)
+		}
+	}
+}
