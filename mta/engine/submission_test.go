@@ -181,3 +181,26 @@ func TestSmartHostAuth(t *testing.T) {
 		t.Errorf("the sink took %d messages, want only the authenticated one", sink.Count())
 	}
 }
+
+// TestCampaignFromHeader: over SMTP the X-Campaign field names the
+// campaign and is removed before delivery; over HTTP the campaign field
+// does the same.
+func TestCampaignFromHeader(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	e, rec, addr := testEngine(t, httpConfig("", routeTo(sink)), Options{})
+	send(t, addr, "b@sender.example", []string{"smtp@x.example"},
+		"From: a@sender.example\r\nX-Campaign: spring-sale\r\nSubject: s\r\n\r\nbody\r\n")
+	mustAccept(t, apiURL(e), jsonObj{"sender": "b@sender.example", "campaign": "api-sale",
+		"recipients": []jsonObj{{"address": "http@x.example"}}, "content": jsonObj{"from": "a@sender.example", "text": "x"}})
+	rec.WaitFor(t, events.Delivery, 2, 10*time.Second)
+	for _, m := range sink.Messages() {
+		if strings.Contains(strings.ToLower(string(m.Data)), "x-campaign") {
+			t.Errorf("campaign field delivered to %s:\n%s", m.To[0], m.Data)
+		}
+	}
+	for _, d := range rec.All(events.Delivery) {
+		if want := map[string]string{"smtp@x.example": "spring-sale", "http@x.example": "api-sale"}[d.Recipient]; d.Campaign != want {
+			t.Errorf("Delivery of %s: campaign %q, want %q", d.Recipient, d.Campaign, want)
+		}
+	}
+}
