@@ -98,9 +98,20 @@ func runCmd(args []string) error {
 		return err
 	}
 	t0 := time.Now()
-	for _, name := range strings.Split(f.scenarios, ",") {
+	if err := runAll(ctx, env, f.scenarios, res, jsonPath); err != nil {
+		return err
+	}
+	log.Info("results", "json", jsonPath, "took", time.Since(t0).Round(time.Second))
+	return report.Write(res, f.out, filepath.Base(jsonPath))
+}
+
+// runAll runs the named scenarios in order, writing the results after
+// each one so that an interrupted run keeps what it measured.
+func runAll(ctx context.Context, env *scenario.Env, names string, res *result.File, jsonPath string) error {
+	t0 := time.Now()
+	for _, name := range strings.Split(names, ",") {
 		if ctx.Err() != nil {
-			break
+			return fmt.Errorf("interrupted; partial results in %s", jsonPath)
 		}
 		sc, err := runScenario(ctx, env, name)
 		if err != nil {
@@ -108,7 +119,6 @@ func runCmd(args []string) error {
 		}
 		res.Scenarios = append(res.Scenarios, sc)
 		res.Duration = time.Since(t0).Seconds()
-		// Written after every scenario, so an interrupted run keeps what it measured.
 		if err := res.Write(jsonPath); err != nil {
 			return err
 		}
@@ -116,8 +126,7 @@ func runCmd(args []string) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted; partial results in %s", jsonPath)
 	}
-	log.Info("results", "json", jsonPath, "took", time.Since(t0).Round(time.Second))
-	return report.Write(res, f.out, filepath.Base(jsonPath))
+	return nil
 }
 
 func runScenario(ctx context.Context, env *scenario.Env, name string) (*result.Scenario, error) {
