@@ -17,13 +17,9 @@ func (e *Engine) listenHTTP() error {
 	if !c.Listen.IsValid() {
 		return nil
 	}
-	var tlsCfg *tls.Config
-	if c.TLSCert != "" {
-		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
-		if err != nil {
-			return fmt.Errorf("engine: http.tls_cert/http.tls_key: %w", err)
-		}
-		tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}}
+	tlsCfg, err := httpTLS(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return err
 	}
 	srv, err := httpapi.New(httpapi.Options{
 		Hostname:        e.cfg.Hostname,
@@ -55,6 +51,18 @@ func (e *Engine) listenHTTP() error {
 	})
 	e.log.Info("http api listening", "addr", ln.Addr(), "tls", tlsCfg != nil)
 	return nil
+}
+
+// httpTLS loads [http] tls_cert and tls_key; nil: plain HTTP.
+func httpTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("engine: http.tls_cert/http.tls_key: %w", err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}}, nil
 }
 
 func (e *Engine) tenantByToken(token string) (string, bool) {

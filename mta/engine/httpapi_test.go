@@ -2,18 +2,29 @@ package engine
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
 	"io"
+	"math/big"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
+	"net"
 	"net/http"
 	"net/mail"
 	"net/textproto"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -236,4 +247,57 @@ func TestHTTPPersonalised(t *testing.T) {
 			t.Errorf("Delivery record of %s: meta %v campaign %q", d.Recipient, d.Meta, d.Campaign)
 		}
 	}
+}
+
+// TestHTTPS: with [http] tls_cert and tls_key the API speaks HTTPS, and
+// the records say so.
+func TestHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSignedPEM(t)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if os.WriteFile(certFile, certPEM, 0o600) != nil || os.WriteFile(keyFile, keyPEM, 0o600) != nil {
+		t.Fatal("writing the certificate")
+	}
+	sink := testsink.Start(t, testsink.Options{})
+	tlsConf := fmt.Sprintf("tls_cert = %q\ntls_key = %q\n", certFile, keyFile)
+	e, rec, _ := testEngine(t, httpConfig("", tlsConf+routeTo(sink)), Options{})
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(certPEM)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	data, _ := json.Marshal(jsonObj{"sender": "b@sender.example", "recipients": []jsonObj{{"address": "r@x.example"}},
+		"content": jsonObj{"from": "a@sender.example", "text": "x"}})
+	req, _ := http.NewRequest(http.MethodPost, "https://"+e.HTTPAddr().String()+"/v1/messages", bytes.NewReader(data))
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	rec.WaitFor(t, events.Delivery, 1, 10*time.Second)
+	if r := rec.All(events.Reception)[0]; r.Protocol != "HTTPS" || r.TLS == nil || r.TLS.Version == "" {
+		t.Errorf("Reception record %+v, want protocol HTTPS with TLS details", r)
+	}
+}
+
+func selfSignedPEM(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
 }

@@ -98,7 +98,12 @@ func (m *Message) appendHeader(b []byte) ([]byte, error) {
 		b = append(b, m.MessageID...)
 		b = append(b, ">\r\n"...)
 	}
-	for _, h := range m.Headers {
+	return appendExtra(b, m.Headers)
+}
+
+// appendExtra writes the caller's own fields as unstructured text.
+func appendExtra(b []byte, fields []Field) ([]byte, error) {
+	for _, h := range fields {
 		if !ValidFieldName(h.Name) || Reserved(h.Name) {
 			return nil, fmt.Errorf("%w: name %q", ErrBadHeader, h.Name)
 		}
@@ -124,15 +129,7 @@ type node struct {
 // inline parts), inside mixed(..., attachments), each level only when
 // needed.
 func (m *Message) tree() (*node, error) {
-	var inline, attach []*node
-	for _, p := range m.Parts {
-		n := &node{leaf: p.b}
-		if p.inline {
-			inline = append(inline, n)
-		} else {
-			attach = append(attach, n)
-		}
-	}
+	inline, attach := m.splitParts()
 	if len(inline) > 0 && m.HTML == "" {
 		return nil, ErrInlineNoHTML
 	}
@@ -167,6 +164,19 @@ func (m *Message) tree() (*node, error) {
 		root = newMultipart("mixed", "", kids...)
 	}
 	return root, nil
+}
+
+// splitParts sorts the parts into inline parts and attachments.
+func (m *Message) splitParts() (inline, attach []*node) {
+	for _, p := range m.Parts {
+		n := &node{leaf: p.b}
+		if p.inline {
+			inline = append(inline, n)
+		} else {
+			attach = append(attach, n)
+		}
+	}
+	return inline, attach
 }
 
 func textNode(subtype, text string) *node {
