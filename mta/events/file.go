@@ -1,8 +1,6 @@
 package events
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"sync"
@@ -115,9 +113,7 @@ func (fw *FileWriter) Record(r *Record) {
 
 func (fw *FileWriter) run() {
 	defer close(fw.done)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	var buf []byte
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -127,7 +123,7 @@ func (fw *FileWriter) run() {
 				fw.flush()
 				return
 			}
-			fw.handle(r, enc, &buf)
+			buf = fw.handle(r, buf[:0])
 		case <-tick.C:
 			fw.flush()
 			if fw.out != nil {
@@ -137,16 +133,14 @@ func (fw *FileWriter) run() {
 	}
 }
 
-// handle encodes r once (when the file or a LineSink needs it), writes it
-// and passes it on.
-func (fw *FileWriter) handle(r *Record, enc *json.Encoder, buf *bytes.Buffer) {
+// handle encodes r once (when the file or a LineSink needs it) into buf,
+// writes it and passes it on; it returns buf for reuse.
+func (fw *FileWriter) handle(r *Record, buf []byte) []byte {
 	var line []byte
 	if fw.out != nil || fw.lines {
-		buf.Reset()
-		if err := enc.Encode(r); err != nil {
-			fw.log.Error("events: encode record", "type", r.Type, "err", err)
-		} else {
-			line = buf.Bytes()
+		if line = AppendJSON(buf, r); len(line) == 0 {
+			fw.log.Error("events: record cannot be encoded", "type", r.Type)
+			line = nil
 		}
 	}
 	if fw.out != nil && line != nil {
@@ -159,6 +153,10 @@ func (fw *FileWriter) handle(r *Record, enc *json.Encoder, buf *bytes.Buffer) {
 			s.Record(r)
 		}
 	}
+	if line == nil {
+		return buf
+	}
+	return line
 }
 
 func (fw *FileWriter) flush() {

@@ -3,7 +3,7 @@ package webhook
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/events"
@@ -80,11 +80,9 @@ func decodeSegment(v []byte) (time.Time, [][]byte, bool) {
 
 // encodeLine is the JSON line of a record, as the records file has it.
 func encodeLine(r *events.Record) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return nil, err
+	line := events.AppendJSON(nil, r)
+	if len(line) == 0 {
+		return nil, errors.New("record cannot be encoded as JSON")
 	}
-	return buf.Bytes(), nil
+	return line, nil
 }
