@@ -55,6 +55,12 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 		}
 		if c.sess == nil {
 			if err := c.dial(ctx, shape); err != nil {
+				if ctx.Err() != nil {
+					// Shutting down: the cancelled dial says nothing about
+					// the hosts. The jobs stay as the spool has them and
+					// are due again at the next start.
+					return false
+				}
 				c.failAll(j, err)
 				return false
 			}
