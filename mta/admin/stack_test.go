@@ -68,8 +68,21 @@ smtp_users = [{ username = "beta", password_hash = %q }]
 
 // startStack runs the whole stack; native, when set, is the policy of
 // tenant "ctl" (for faults and traffic actions a test provokes).
-func startStack(t *testing.T, toml string, native policy.Policy) *stack {
+func startStack(t testing.TB, toml string, native policy.Policy) *stack {
 	t.Helper()
+	return startStackWith(t, toml, stackOptions{native: native})
+}
+
+type stackOptions struct {
+	native policy.Policy
+	// bench leaves out the test recorder; with bare the engine's records
+	// also go to no metrics, webhooks or DSNs (benchmarks' baseline).
+	bench, bare bool
+}
+
+func startStackWith(t testing.TB, toml string, so stackOptions) *stack {
+	t.Helper()
+	native := so.native
 	cfg, err := config.Parse([]byte(fmt.Sprintf("spool_dir = %q\n", t.TempDir()) + toml))
 	if err != nil {
 		t.Fatal(err)
@@ -96,8 +109,18 @@ func startStack(t *testing.T, toml string, native policy.Policy) *stack {
 	if native != nil {
 		reg = nativeFor{"ctl", native, s.reg}
 	}
-	s.eng, err = engine.New(cfg, engine.Options{Spool: st, Registry: met.WrapRegistry(reg),
-		Records: events.Tee(s.rec, met, s.out, gen)})
+	sinks := []events.Sink{s.rec, met, s.out, gen}
+	switch {
+	case so.bare:
+		sinks = nil
+	case so.bench:
+		sinks = sinks[1:]
+	}
+	var records events.Sink
+	if len(sinks) > 0 {
+		records = events.Tee(sinks...)
+	}
+	s.eng, err = engine.New(cfg, engine.Options{Spool: st, Registry: met.WrapRegistry(reg), Records: records})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +206,7 @@ func globalName(t string) string {
 
 // call makes an API request with the token (auth false: without) and
 // decodes a JSON answer into out when it is not nil.
-func (s *stack) call(t *testing.T, method, path string, body any, auth bool, out any) int {
+func (s *stack) call(t testing.TB, method, path string, body any, auth bool, out any) int {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -218,7 +241,7 @@ func (s *stack) call(t *testing.T, method, path string, body any, auth bool, out
 }
 
 // send submits a message over SMTP, logged in as user ("" = no login).
-func send(t *testing.T, addr, user, from string, to []string, subject string) {
+func send(t testing.TB, addr, user, from string, to []string, subject string) {
 	t.Helper()
 	if err := trySend(addr, user, from, to, subject); err != nil {
 		t.Fatal(err)
@@ -244,7 +267,7 @@ func trySend(addr, user, from string, to []string, subject string) error {
 }
 
 // waitFor polls cond until it holds or fails the test after within.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {
