@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -150,11 +149,4 @@ func readCases(t testing.TB) []byte {
 		t.Fatalf("conformance suite: %v", err)
 	}
 	return b
-}
-
-func fmtErr(err error) string {
-	if err == nil {
-		return "decided"
-	}
-	return fmt.Sprintf("%v", err)
 }
