@@ -131,3 +131,32 @@ func assertGuardFallsBack(t *testing.T, m *hostabi.Module) {
 type fixedRegistry struct{ p policy.Policy }
 
 func (f fixedRegistry) For(string) policy.Policy { return f.p }
+
+// TestMemoryStaysFlat: thousands of calls with 8 KB inputs on one
+// instance under a 4 MiB memory cap. An SDK that leaked what a call
+// allocates (an arena never rewound, a runtime that never frees) would
+// exhaust the cap within a few hundred calls and fault.
+func TestMemoryStaysFlat(t *testing.T) {
+	const calls = 3000
+	text := strings.Repeat("x", 8<<10) + "[TSS04]"
+	for _, lang := range Languages[1:] { // a Go guest needs 16 MiB to start
+		t.Run(lang, func(t *testing.T) {
+			var faults faultLog
+			h := newHost(t, hostabi.Config{Faults: faults.add, Instances: 1, MemoryLimitPages: 64})
+			m, err := h.Load(ctx, "", wasmOf(t, lang, PolicyConformance))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			for i := range calls {
+				c, err := m.Classify(ctx, &policy.ClassifyInput{Stage: "rcpt", Code: 421, Text: text[i%7:]})
+				if err != nil || c.Category != "RateLimited" || !c.Suspend {
+					t.Fatalf("call %d: %+v, %v", i, c, err)
+				}
+			}
+			if n := faults.count(); n != 0 {
+				t.Fatalf("%d faults in %d calls: %v", n, calls, faults.faults)
+			}
+		})
+	}
+}
