@@ -105,7 +105,7 @@ func appendReducedWSP(dst, line []byte) []byte {
 // hasWSPRun reports a tab or two spaces in a row: what relaxed body
 // canonicalisation changes inside a line.
 func hasWSPRun(line []byte) bool {
-	return bytes.IndexByte(line, '\t') >= 0 || bytes.Index(line, doubleSpace) >= 0
+	return bytes.IndexByte(line, '\t') >= 0 || bytes.Contains(line, doubleSpace)
 }
 
 var doubleSpace = []byte("  ")

@@ -21,7 +21,8 @@ func routeTo(sink *testsink.Sink) string {
 
 func TestRelayThroughStaticRoute(t *testing.T) {
 	sink := testsink.Start(t, testsink.Options{})
-	_, rec, addr := testEngine(t, routeTo(sink), Options{})
+	dir := t.TempDir()
+	e, rec, addr := startAt(t, dir, routeTo(sink), Options{})
 	const n = 50
 	var wg sync.WaitGroup
 	for c := 0; c < 5; c++ {
@@ -47,6 +48,16 @@ func TestRelayThroughStaticRoute(t *testing.T) {
 	d := rec.All(events.Delivery)[0]
 	if d.ID == "" || d.Recipient == "" || d.Site == "" || d.Response == nil || d.Response.Code != 250 || d.Attempts != 1 {
 		t.Fatalf("Delivery record lacks fields: %+v", d)
+	}
+	// The records file holds the same events as JSON lines once the
+	// engine has flushed it on Close.
+	e.Close()
+	byType := map[events.Type]int{}
+	for _, r := range readRecordsFile(t, recordsPath(dir)) {
+		byType[r.Type]++
+	}
+	if byType[events.Reception] != n || byType[events.Delivery] != n {
+		t.Fatalf("records file holds %v, want %d Reception and %d Delivery", byType, n, n)
 	}
 }
 

@@ -161,9 +161,10 @@ func TestFilters(t *testing.T) {
 	feed(o, 0, 30, 3, "acme")
 	feed(o, 30, 30, 3, "beta")
 	rcvAll.waitDistinct(t, 60, 5*time.Second)
-	evs := rcvA.waitDistinct(t, 10, 5*time.Second)
+	rcvA.waitDistinct(t, 10, 5*time.Second)
 	time.Sleep(50 * time.Millisecond)
-	if evs = rcvA.events(t); len(evs) != 10 {
+	evs := rcvA.events(t)
+	if len(evs) != 10 {
 		t.Fatalf("tenant webhook got %d events, want the 10 Delivery records of acme", len(evs))
 	}
 	for _, e := range evs {

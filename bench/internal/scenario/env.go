@@ -74,19 +74,6 @@ func (e *Env) end(s *result.Scenario, t0 time.Time) *result.Scenario {
 	return s
 }
 
-// ports returns n free loopback ports.
-func ports(n int) ([]int, error) {
-	out := make([]int, 0, n)
-	for range n {
-		p, err := proc.FreePort()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
-}
-
 // portOf returns the port of a "host:port" address.
 func portOf(addr string) int {
 	for i := len(addr) - 1; i >= 0; i-- {
