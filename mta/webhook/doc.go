@@ -23,12 +23,13 @@
 // # Durability
 //
 // A record reaches the outbox (a Pebble write, not synced) within a few
-// milliseconds of the event. Pebble keeps unsynced WAL writes in its own
-// memory until a block fills or some write is synced, so the outbox syncs
-// the WAL whenever it holds writes older than Options.SyncEvery (100 ms);
-// every accepted message's synced spool write does it too. A crash, of
-// the process or of the machine, therefore loses at most the records of
-// the last ~100 ms; a clean shutdown loses nothing. Delivery is at least
+// milliseconds of the event (records gather for Options.Coalesce, 5 ms).
+// Pebble keeps unsynced WAL writes in its own memory until a block fills
+// or some write is synced, so the outbox makes sure the WAL is synced
+// within Options.SyncEvery (100 ms) of its first unsynced write: by the
+// spool's own syncs under reception traffic, else by a synced write of
+// its own. A crash, of the process or of the machine, therefore loses at
+// most the records of the last ~100 ms; a clean shutdown loses nothing. Delivery is at least
 // once: a crash between a POST and the save of its acknowledgement sends
 // that batch again, with the same event ids.
 //

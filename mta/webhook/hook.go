@@ -20,8 +20,9 @@ type hook struct {
 	types  map[events.Type]bool // nil = every type
 	client *http.Client
 
-	buf  []byte // lines waiting for the writer, under o.mu
-	bufN int
+	buf   []byte // segment header slot + lines waiting for the writer, under o.mu
+	bufN  int
+	spare []byte // a written segment's buffer, for reuse, under o.mu
 
 	segMu   sync.Mutex    // numbers and writes segments in order
 	written atomic.Uint64 // highest segment number written
@@ -131,12 +132,14 @@ func lastOf(s []uint64) uint64 {
 	return s[len(s)-1]
 }
 
-// appendSegment writes the next segment of the webhook's outbox.
-func (h *hook) appendSegment(lines []byte, n int, sync bool) error {
+// appendSegment writes the next segment of the webhook's outbox: data is
+// a header slot then n lines.
+func (h *hook) appendSegment(data []byte, n int, sync bool) error {
 	h.segMu.Lock()
 	defer h.segMu.Unlock()
 	seg := h.written.Load() + 1
-	if err := h.o.st.PutAux(namespace, segmentKey(h.cfg.Name, seg), encodeSegment(time.Now(), lines), sync); err != nil {
+	putSegmentHeader(data, time.Now())
+	if err := h.o.st.PutAux(namespace, segmentKey(h.cfg.Name, seg), data, sync); err != nil {
 		h.o.log.Error("webhook: write outbox; records lost", "webhook", h.cfg.Name, "records", n, "err", err)
 		return fmt.Errorf("webhook %s: write segment %d: %w", h.cfg.Name, seg, err)
 	}

@@ -50,11 +50,18 @@ func decodePosition(b []byte) (position, bool) {
 	return position{seg: binary.BigEndian.Uint64(b), off: int(binary.BigEndian.Uint32(b[8:]))}, true
 }
 
-// encodeSegment is the stored form of a segment: when it was written,
-// then the JSON lines.
+// A stored segment is a header, when it was written (Unix ns), then the
+// JSON lines.
+const segmentHeader = 8
+
+func putSegmentHeader(seg []byte, at time.Time) {
+	binary.BigEndian.PutUint64(seg, uint64(at.UnixNano()))
+}
+
+// encodeSegment is the stored form of lines written at at.
 func encodeSegment(at time.Time, lines []byte) []byte {
-	b := make([]byte, 8, 8+len(lines))
-	binary.BigEndian.PutUint64(b, uint64(at.UnixNano()))
+	b := make([]byte, segmentHeader, segmentHeader+len(lines))
+	putSegmentHeader(b, at)
 	return append(b, lines...)
 }
 

@@ -31,6 +31,11 @@ type Options struct {
 	// block fills or a write is synced, so this bounds what a crash of the
 	// process, not only of the machine, can lose.
 	SyncEvery time.Duration
+	// Coalesce is how long the writer lets records gather after the first
+	// one arrives, so that a busy server writes segments of many records
+	// rather than one Pebble write (and later a read and a delete) per
+	// record; 0 = 5ms. It adds as much to a record's latency.
+	Coalesce time.Duration
 	// MaxPending bounds the bytes waiting in memory for the writer; Record
 	// blocks beyond it (only if the disk cannot keep up). 0 = 64 MiB.
 	MaxPending int
@@ -43,13 +48,16 @@ type Outbox struct {
 	log   *slog.Logger
 	hooks []*hook
 
-	wmu      sync.Mutex // serialises writePending, so segments keep record order
-	mu       sync.Mutex
-	room     *sync.Cond // signalled when the writer takes the pending lines
-	pending  int        // bytes waiting in all hooks' buffers
-	stopped  bool       // writer stopped: Record buffers until Flush
-	lastSync time.Time  // under wmu
-	dirty    bool       // segments written since lastSync, under wmu
+	wmu     sync.Mutex // serialises writePending, so segments keep record order
+	mu      sync.Mutex
+	room    *sync.Cond // signalled when the writer takes the pending lines
+	pending int        // bytes waiting in all hooks' buffers
+	stopped bool       // writer stopped: Record buffers until Flush
+	// Under wmu: unsynced segments exist since dirtyAt, when the spool had
+	// made dirtySyncs WAL syncs.
+	dirty      bool
+	dirtyAt    time.Time
+	dirtySyncs int64
 
 	wake   chan struct{}
 	ctx    context.Context
@@ -66,6 +74,9 @@ func Open(st *spool.Store, hooks []config.Webhook, opts Options) (*Outbox, error
 	}
 	if opts.SyncEvery <= 0 {
 		opts.SyncEvery = 100 * time.Millisecond
+	}
+	if opts.Coalesce <= 0 {
+		opts.Coalesce = 5 * time.Millisecond
 	}
 	if opts.MaxPending <= 0 {
 		opts.MaxPending = 64 << 20
@@ -148,6 +159,9 @@ func (o *Outbox) RecordLine(r *events.Record, line []byte) {
 	added := false
 	for _, h := range o.hooks {
 		if h.wants(r) {
+			if h.bufN == 0 {
+				h.buf = append(h.buf[:0], make([]byte, segmentHeader)...)
+			}
 			h.buf = append(h.buf, line...)
 			h.bufN++
 			o.pending += len(line)
@@ -176,6 +190,11 @@ func (o *Outbox) writer() {
 		case <-o.ctx.Done():
 			return
 		case <-o.wake:
+			select {
+			case <-o.ctx.Done():
+				return
+			case <-time.After(o.opts.Coalesce):
+			}
 			o.writePending(false)
 		case <-t.C:
 			o.writePending(false)
@@ -184,46 +203,73 @@ func (o *Outbox) writer() {
 }
 
 // writePending writes one segment per webhook with buffered lines. The
-// write is synced when forced or when the last sync is SyncEvery old; a
-// tick with nothing to write syncs what earlier writes left unsynced.
+// outbox's unsynced writes are made durable within SyncEvery of the first
+// of them: by the spool's own syncs when two happened since (reception
+// syncs every message it accepts, and a sync that started after a write
+// covers it), else by syncing the last segment written, or a marker key.
 func (o *Outbox) writePending(force bool) error {
 	o.wmu.Lock()
 	defer o.wmu.Unlock()
-	o.mu.Lock()
-	type seg struct {
-		h    *hook
-		data []byte
-		n    int
+	segs := o.takePending()
+	syncNow := force
+	if !force && o.dirty && time.Since(o.dirtyAt) >= o.opts.SyncEvery {
+		syncNow = o.st.Stats().WALSyncs < o.dirtySyncs+2
+		o.dirty = o.dirty && syncNow
 	}
-	var segs []seg
+	var errs []error
+	for i, s := range segs {
+		if err := s.h.appendSegment(s.data, s.n, syncNow && i == len(segs)-1); err != nil {
+			errs = append(errs, err)
+		}
+		o.recycle(s)
+	}
+	if syncNow && len(segs) == 0 && (o.dirty || force) {
+		errs = append(errs, o.st.PutAux(namespace, []byte("sync"), nil, true))
+	}
+	switch {
+	case syncNow:
+		o.dirty = false
+	case len(segs) > 0 && !o.dirty:
+		o.dirty, o.dirtyAt, o.dirtySyncs = true, time.Now(), o.st.Stats().WALSyncs
+	}
+	return errors.Join(errs...)
+}
+
+// segment is one webhook's lines taken for the next segment.
+type segment struct {
+	h    *hook
+	data []byte
+	n    int
+}
+
+// recycle gives a written segment's buffer back to its webhook (Pebble
+// copied it), unless it grew large in a burst.
+func (o *Outbox) recycle(s segment) {
+	if cap(s.data) > 1<<20 {
+		return
+	}
+	o.mu.Lock()
+	if s.h.spare == nil {
+		s.h.spare = s.data[:0]
+	}
+	o.mu.Unlock()
+}
+
+// takePending takes the lines every webhook buffered and lets blocked
+// Record calls go on.
+func (o *Outbox) takePending() []segment {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var segs []segment
 	for _, h := range o.hooks {
 		if h.bufN > 0 {
-			segs = append(segs, seg{h, h.buf, h.bufN})
-			h.buf, h.bufN = nil, 0
+			segs = append(segs, segment{h, h.buf, h.bufN})
+			h.buf, h.spare, h.bufN = h.spare, nil, 0
 		}
 	}
 	o.pending = 0
 	o.room.Broadcast()
-	o.mu.Unlock()
-	sync := force || time.Since(o.lastSync) >= o.opts.SyncEvery
-	var errs []error
-	for i, s := range segs {
-		last := i == len(segs)-1
-		if err := s.h.appendSegment(s.data, s.n, sync && last); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	switch {
-	case len(segs) > 0 && !sync:
-		o.dirty = true
-	case len(segs) == 0 && sync && o.dirty:
-		// A synced write of a marker key syncs the whole WAL before it.
-		errs = append(errs, o.st.PutAux(namespace, []byte("sync"), nil, true))
-		fallthrough
-	case sync:
-		o.dirty, o.lastSync = false, time.Now()
-	}
-	return errors.Join(errs...)
+	return segs
 }
 
 // Flush writes every buffered record to the outbox, synced. The records
