@@ -61,12 +61,6 @@ type FileWriter struct {
 	lines  bool // some fan-out sink is a LineSink
 }
 
-// OpenFile opens (creating it and its directory) the records file at path,
-// without rotation. Records are also passed, in order, to each of also.
-func OpenFile(path string, log *slog.Logger, also ...Sink) (*FileWriter, error) {
-	return Open(FileOptions{Path: path, Logger: log}, also...)
-}
-
 // Open opens the records file of opts (unless Disabled) and starts the
 // writer. Records are also passed, in order, to each of also.
 func Open(opts FileOptions, also ...Sink) (*FileWriter, error) {
