@@ -2,13 +2,12 @@ package httpapi
 
 import (
 	"context"
-	"encoding/hex"
 	"net"
 	"net/netip"
-	"time"
 
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/reception"
 )
 
 // dkimReserve is the room left in front of the message for the
@@ -76,41 +75,15 @@ func appendField(b []byte, h policy.Header) []byte {
 	return append(b, "\r\n"...)
 }
 
-// appendReceived writes the trace field of an HTTP reception:
+// appendReceived writes the trace field of an HTTP reception, in the
+// SMTP reception's format:
 //
 //	Received: from [192.0.2.1] by mta.example (wasmta) with HTTP id <hex>
 //		for <rcpt>; date
 func appendReceived(b []byte, m *message.Message, host string) []byte {
-	b = append(b, "Received: from "...)
-	b = appendPeer(b, m.Peer)
-	b = append(b, "\r\n\tby "...)
-	b = append(b, host...)
-	b = append(b, " (wasmta) with "...)
-	b = append(b, m.Protocol...)
-	b = append(b, " id "...)
-	b = hex.AppendEncode(b, m.ID[:])
-	if len(m.Recipients) == 1 {
-		b = append(b, "\r\n\tfor <"...)
-		b = append(b, m.Recipients[0].Addr...)
-		b = append(b, '>')
+	var peer netip.Addr
+	if h, _, err := net.SplitHostPort(m.Peer); err == nil {
+		peer, _ = netip.ParseAddr(h)
 	}
-	b = append(b, ";\r\n\t"...)
-	b = m.ReceivedAt.UTC().AppendFormat(b, time.RFC1123Z)
-	return append(b, "\r\n"...)
-}
-
-func appendPeer(b []byte, peer string) []byte {
-	host, _, err := net.SplitHostPort(peer)
-	a, perr := netip.ParseAddr(host)
-	switch {
-	case err != nil || perr != nil:
-		return append(b, "unknown"...)
-	case a.Unmap().Is4():
-		b = append(b, '[')
-		b = a.Unmap().AppendTo(b)
-	default:
-		b = append(b, "[IPv6:"...)
-		b = a.AppendTo(b)
-	}
-	return append(b, ']')
+	return reception.AppendReceived(b, m, peer, host)
 }

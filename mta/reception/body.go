@@ -94,14 +94,31 @@ func appendWithout(dst, data []byte, skips []span) []byte {
 	return append(dst, data[at:]...)
 }
 
-// appendReceived appends the RFC 5321 4.4 trace field. There is no DNS
-// lookup of the client on the hot path, so TCP-info is the address literal.
+// appendReceived appends the RFC 5321 4.4 trace field of an SMTP
+// reception. There is no DNS lookup of the client on the hot path, so
+// TCP-info is the address literal.
 func appendReceived(b []byte, m *message.Message, peer netip.Addr, host string) []byte {
 	b = append(b, "Received: from "...)
 	b = appendSafeHelo(b, m.Helo)
 	b = append(b, " ("...)
 	b = appendAddressLiteral(b, peer)
-	b = append(b, ")\r\n\tby "...)
+	b = append(b, ')')
+	return appendTrace(b, m, host)
+}
+
+// AppendReceived appends the trace field of a reception without HELO (the
+// HTTP API): "from [address]", then the same clauses as SMTP's, so that
+// both doors write one format.
+func AppendReceived(b []byte, m *message.Message, peer netip.Addr, host string) []byte {
+	b = append(b, "Received: from "...)
+	b = appendAddressLiteral(b, peer)
+	return appendTrace(b, m, host)
+}
+
+// appendTrace appends the BY, WITH, ID, FOR and date parts of a Received
+// field.
+func appendTrace(b []byte, m *message.Message, host string) []byte {
+	b = append(b, "\r\n\tby "...)
 	b = append(b, host...)
 	b = append(b, " (wasmta) with "...)
 	b = append(b, m.Protocol...)
@@ -118,6 +135,7 @@ func appendReceived(b []byte, m *message.Message, peer netip.Addr, host string) 
 }
 
 func appendAddressLiteral(b []byte, a netip.Addr) []byte {
+	a = a.Unmap()
 	switch {
 	case !a.IsValid():
 		return append(b, "unknown"...)
