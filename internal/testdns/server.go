@@ -46,6 +46,17 @@ type Server struct {
 // when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, err := New()
+	if err != nil {
+		t.Fatalf("testdns: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// New listens on a random loopback port (UDP and TCP), for callers that are
+// not tests (the benchmark harness); Close stops it.
+func New() (*Server, error) {
 	s := &Server{
 		rrs:     map[rrKey][]dns.RR{},
 		names:   map[string]int{},
@@ -56,13 +67,12 @@ func Start(t testing.TB) *Server {
 	}
 	pc, ln, err := listenPair()
 	if err != nil {
-		t.Fatalf("testdns: %v", err)
+		return nil, err
 	}
 	s.addr = pc.LocalAddr().String()
 	s.udp = s.serve(&dns.Server{PacketConn: pc})
 	s.tcp = s.serve(&dns.Server{Listener: ln})
-	t.Cleanup(s.stop)
-	return s
+	return s, nil
 }
 
 // listenPair binds UDP and TCP on the same random port; the TCP bind can lose
@@ -96,7 +106,8 @@ func (s *Server) serve(srv *dns.Server) *dns.Server {
 	return srv
 }
 
-func (s *Server) stop() {
+// Close stops the server.
+func (s *Server) Close() {
 	s.udp.Shutdown()
 	s.tcp.Shutdown()
 }

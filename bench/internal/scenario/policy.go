@@ -3,11 +3,10 @@ package scenario
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"time"
 
-	"github.com/wasmta/wasmta/bench/internal/dnsstub"
 	"github.com/wasmta/wasmta/bench/internal/result"
+	"github.com/wasmta/wasmta/internal/testdns"
 )
 
 // Policy cases.
@@ -30,14 +29,14 @@ func (e *Env) Policy(ctx context.Context) *result.Scenario {
 		sc.Skipped = "policies/go/default was not built (bin/policies/default.wasm missing)"
 		return e.end(sc, t0)
 	}
-	dns, err := dnsstub.Start()
+	dns, err := testdns.New()
 	if err != nil {
 		sc.Skipped = err.Error()
 		return e.end(sc, t0)
 	}
 	defer dns.Close()
-	dns.SetMX(benchDomain, "mx."+benchDomain)
-	dns.SetA("mx."+benchDomain, netip.MustParseAddr("127.0.0.1"))
+	dns.SetMX(benchDomain, 300, testdns.MX{Pref: 10, Host: "mx." + benchDomain})
+	dns.SetA("mx."+benchDomain, 300, "127.0.0.1")
 	l := Load{Size: 4096, Rcpts: 1, Count: 4000, Sessions: sessions}
 	if e.Quick {
 		l.Count = 500

@@ -4,16 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
-	"github.com/wasmta/wasmta/bench/internal/dnsstub"
 	"github.com/wasmta/wasmta/bench/internal/postfix"
 	"github.com/wasmta/wasmta/bench/internal/proc"
 	"github.com/wasmta/wasmta/bench/internal/result"
 	"github.com/wasmta/wasmta/internal/providersim"
+	"github.com/wasmta/wasmta/internal/testdns"
 )
 
 // mixProvider is one provider of the mix and how Postfix is tuned for it.
@@ -156,15 +155,15 @@ func startSim(ctx context.Context) (*providersim.Sim, int, error) {
 
 // mixWasmta starts wasmta with MX delivery to the simulator and the
 // shaping policy.
-func (e *Env) mixWasmta(ctx context.Context, sim *providersim.Sim, port int) (wasmtaSubject, *dnsstub.Server, error) {
-	dns, err := dnsstub.Start()
+func (e *Env) mixWasmta(ctx context.Context, sim *providersim.Sim, port int) (wasmtaSubject, *testdns.Server, error) {
+	dns, err := testdns.New()
 	if err != nil {
 		return wasmtaSubject{}, nil, err
 	}
 	for _, r := range sim.Domains() {
-		dns.SetMX(r.Domain, r.MX)
+		dns.SetMX(r.Domain, 300, testdns.MX{Pref: 10, Host: r.MX})
 		host, _, _ := net.SplitHostPort(r.Addr)
-		dns.SetA(r.MX, netip.MustParseAddr(host))
+		dns.SetA(r.MX, 300, host)
 	}
 	w, err := e.startWasmta(ctx, wasmtaOpts{DNS: dns.Addr(), MXPort: port, Policy: e.Policies["shaping"]})
 	if err != nil {
