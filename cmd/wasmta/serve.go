@@ -36,6 +36,11 @@ func serve(args []string) error {
 	path := fs.String("config", "", "configuration file (TOML); none = embedded defaults")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
 	fs.Parse(args)
+	// Catch signals before anything listens: a SIGTERM that arrives while
+	// the spool opens or the admin listener starts must still mean a clean
+	// shutdown, not the default abrupt exit.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	if *cpuprofile != "" {
 		stop, err := startCPUProfile(*cpuprofile)
 		if err != nil {
@@ -87,8 +92,6 @@ func serve(args []string) error {
 		return err
 	}
 	log.Info("wasmta ready", "version", version, "spool", cfg.SpoolDir)
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	s := <-sig
 	for ; s == syscall.SIGHUP; s = <-sig {
 		// SIGHUP re-reads the DKIM key files; a bad one keeps the old keys.
