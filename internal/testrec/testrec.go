@@ -44,6 +44,13 @@ func (r *Recorder) Count(t events.Type) int {
 	return n
 }
 
+// Sequence returns every record, in the order they were written.
+func (r *Recorder) Sequence() []events.Record {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]events.Record(nil), r.recs...)
+}
+
 // All returns the records of type t, in order.
 func (r *Recorder) All(t events.Type) []events.Record {
 	r.mu.Lock()

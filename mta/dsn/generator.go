@@ -14,7 +14,9 @@ import (
 
 // Injector takes a composed report into the queues: the engine.
 type Injector interface {
-	Submit(ctx context.Context, m *message.Message, body []byte) error
+	// Submit spools m; spooled, when not nil, runs once m is synced and
+	// before it can be delivered.
+	Submit(ctx context.Context, m *message.Message, body []byte, spooled func()) error
 	Emit(r *events.Record)
 }
 
@@ -157,12 +159,13 @@ func (g *Generator) inject(inj Injector, p *pendingReport) {
 		Peer: "local", Helo: g.opts.Hostname, Protocol: "DSN", Meta: map[string]string{"dsn_for": p.MessageID}}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := inj.Submit(ctx, m, body); err != nil {
-		g.log.Error("dsn: report not queued", "for", p.MessageID, "to", p.Sender, "err", err)
-		return
+	spooled := func() {
+		inj.Emit(&events.Record{Type: events.Reception, Time: now, ID: m.ID.String(), Tenant: m.Tenant,
+			Recipients: 1, Size: m.Size, Peer: m.Peer, Protocol: m.Protocol, Meta: m.Meta})
 	}
-	inj.Emit(&events.Record{Type: events.Reception, Time: now, ID: m.ID.String(), Tenant: m.Tenant,
-		Recipients: 1, Size: m.Size, Peer: m.Peer, Protocol: m.Protocol, Meta: m.Meta})
+	if err := inj.Submit(ctx, m, body, spooled); err != nil {
+		g.log.Error("dsn: report not queued", "for", p.MessageID, "to", p.Sender, "err", err)
+	}
 }
 
 // Close sends the reports still collecting and stops.

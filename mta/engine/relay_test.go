@@ -40,6 +40,19 @@ func TestRelayThroughStaticRoute(t *testing.T) {
 	if got := rec.Count(events.Reception); got != n {
 		t.Fatalf("%d Reception records, want %d", got, n)
 	}
+	// Webhook receivers rely on a message's Reception preceding its
+	// Delivery, even when the express lane delivers at once.
+	received := map[string]bool{}
+	for _, r := range rec.Sequence() {
+		switch r.Type {
+		case events.Reception:
+			received[r.ID] = true
+		case events.Delivery:
+			if !received[r.ID] {
+				t.Fatalf("message %s: Delivery record before its Reception", r.ID)
+			}
+		}
+	}
 	for _, m := range sink.Messages() {
 		if !strings.HasPrefix(string(m.Data), "Received: ") {
 			t.Fatalf("delivered message does not start with a Received: header:\n%.200s", m.Data)

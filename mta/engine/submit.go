@@ -11,12 +11,17 @@ import (
 
 // Submit spools an accepted message and queues it. It returns once the
 // message is synced: reception answers 250 only after a nil error.
-func (e *Engine) Submit(ctx context.Context, m *message.Message, body []byte) error {
+// spooled, when not nil, runs once the message is synced and before it is
+// queued: a record written there precedes every record of its delivery.
+func (e *Engine) Submit(ctx context.Context, m *message.Message, body []byte, spooled func()) error {
 	if err := e.Admission(); err != nil {
 		return err
 	}
 	if err := e.spool.Put(ctx, m, body); err != nil {
 		return fmt.Errorf("engine: spool %s: %w", m.ID, err)
+	}
+	if spooled != nil {
+		spooled()
 	}
 	e.enqueue(m, body, splitByDomain(m, nil), time.Now(), true)
 	return nil

@@ -104,8 +104,14 @@ func start(t *testing.T, o harnessOpts) *harness {
 // spoolSubmitter submits straight to the spool (the engine also queues).
 type spoolSubmitter struct{ *spool.Store }
 
-func (s spoolSubmitter) Submit(ctx context.Context, m *message.Message, body []byte) error {
-	return s.Put(ctx, m, body)
+func (s spoolSubmitter) Submit(ctx context.Context, m *message.Message, body []byte, spooled func()) error {
+	if err := s.Put(ctx, m, body); err != nil {
+		return err
+	}
+	if spooled != nil {
+		spooled()
+	}
+	return nil
 }
 
 type fixedRegistry struct{ p policy.Policy }

@@ -185,7 +185,12 @@ func (s *Server) spoolOne(ctx context.Context, in *inbound, j *job, v *variant, 
 		return nil, &replySign
 	}
 	m.Size = int64(len(body))
-	if err := s.opts.Submitter.Submit(ctx, m, body); err != nil {
+	spooled := func() {
+		s.rec.Record(&events.Record{Type: events.Reception, Time: m.ReceivedAt, ID: m.ID.String(), Tenant: m.Tenant,
+			Campaign: m.Campaign, Sender: m.Sender, Recipients: len(m.Recipients), Size: m.Size,
+			Peer: m.Peer, Protocol: m.Protocol, TLS: in.tls, Meta: m.Meta})
+	}
+	if err := s.opts.Submitter.Submit(ctx, m, body, spooled); err != nil {
 		rp, reason := replySpool, "spool"
 		if errors.Is(err, spool.ErrFull) {
 			rp, reason = replySpoolFull, "spool-full"
@@ -195,9 +200,6 @@ func (s *Server) spoolOne(ctx context.Context, in *inbound, j *job, v *variant, 
 		s.rejection(in, "", len(addrs), reason, "", rp)
 		return nil, &rp
 	}
-	s.rec.Record(&events.Record{Type: events.Reception, Time: m.ReceivedAt, ID: m.ID.String(), Tenant: m.Tenant,
-		Campaign: m.Campaign, Sender: m.Sender, Recipients: len(m.Recipients), Size: m.Size,
-		Peer: m.Peer, Protocol: m.Protocol, TLS: in.tls, Meta: m.Meta})
 	return m, nil
 }
 

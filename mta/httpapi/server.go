@@ -31,7 +31,9 @@ const (
 // message is synced. errors.Is(err, spool.ErrFull) means the disk (or
 // memory) is short.
 type Submitter interface {
-	Submit(ctx context.Context, m *message.Message, body []byte) error
+	// Submit spools m; spooled, when not nil, runs once m is synced and
+	// before it can be delivered (see reception.Submitter).
+	Submit(ctx context.Context, m *message.Message, body []byte, spooled func()) error
 }
 
 // Limits are one tenant's limits; zero fields take the server's (size,

@@ -19,8 +19,11 @@ import (
 // counter is a Submitter that only counts: the benchmark measures reception.
 type counter struct{ n, bytes atomic.Int64 }
 
-func (c *counter) Submit(_ context.Context, _ *message.Message, body []byte) error {
+func (c *counter) Submit(_ context.Context, _ *message.Message, body []byte, spooled func()) error {
 	c.n.Add(1)
+	if spooled != nil {
+		spooled()
+	}
 	c.bytes.Add(int64(len(body)))
 	return nil
 }

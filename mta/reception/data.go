@@ -175,19 +175,21 @@ func (s *session) accept(tx *transaction, data []byte) error {
 		return s.reject(errSign, tx, "", "sign", "")
 	}
 	m.Size = int64(len(body))
-	if err := s.srv.opts.Submitter.Submit(s.srv.ctx, m, body); err != nil {
+	id := m.ID.String()
+	spooled := func() {
+		s.srv.records.Record(&events.Record{
+			Type: events.Reception, Time: m.ReceivedAt, ID: id, Tenant: m.Tenant,
+			Campaign: m.Campaign, Sender: m.Sender, Recipients: len(m.Recipients), Size: m.Size,
+			Peer: m.Peer, Protocol: m.Protocol, TLS: s.tls, Meta: m.Meta,
+		})
+	}
+	if err := s.srv.opts.Submitter.Submit(s.srv.ctx, m, body, spooled); err != nil {
 		if errors.Is(err, spool.ErrFull) {
 			return s.reject(errSpoolFull, tx, "", "spool-full", "")
 		}
 		s.srv.log.Error("reception: submit", "id", m.ID, "tenant", m.Tenant, "err", err)
 		return s.reject(errSpool, tx, "", "spool", "")
 	}
-	id := m.ID.String()
-	s.srv.records.Record(&events.Record{
-		Type: events.Reception, Time: m.ReceivedAt, ID: id, Tenant: m.Tenant,
-		Campaign: m.Campaign, Sender: m.Sender, Recipients: len(m.Recipients), Size: m.Size,
-		Peer: m.Peer, Protocol: m.Protocol, TLS: s.tls, Meta: m.Meta,
-	})
 	// go-smtp writes an error's code and text as the reply, and offers no
 	// other way to say which id the message got.
 	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: "OK: queued as " + id}

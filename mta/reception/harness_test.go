@@ -38,13 +38,16 @@ type collector struct {
 	err  error
 }
 
-func (c *collector) Submit(_ context.Context, m *message.Message, body []byte) error {
+func (c *collector) Submit(_ context.Context, m *message.Message, body []byte, onSpooled func()) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.err != nil {
 		return c.err
 	}
 	c.msgs = append(c.msgs, spooled{m, string(body)})
+	if onSpooled != nil {
+		onSpooled()
+	}
 	return nil
 }
 

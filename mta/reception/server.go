@@ -37,9 +37,12 @@ type Submitter interface {
 	// Submit spools m with body and returns once it is synced to disk.
 	// errors.Is(err, spool.ErrFull) means the disk is short: the client is
 	// answered 452 4.3.1; any other error 451 4.3.0. The client gets 250
-	// only when Submit returns nil. body is not retained by reception after
-	// Submit returns, and Submit must not retain it either.
-	Submit(ctx context.Context, m *message.Message, body []byte) error
+	// only when Submit returns nil. body is fresh for each message: reception
+	// never reuses it. spooled, when not nil, must run after the message is
+	// synced and before it can be delivered, so that the Reception record it
+	// writes precedes the message's delivery records (webhook receivers
+	// rely on that order).
+	Submit(ctx context.Context, m *message.Message, body []byte, spooled func()) error
 }
 
 // Authenticator checks SMTP AUTH credentials and names the login's tenant.
