@@ -76,14 +76,22 @@ func (p *Path) applyLocked() {
 	case s.ConnectionsPerSec <= 0:
 		p.connRate = nil
 	case p.connRate == nil:
-		p.connRate = rate.NewLimiter(rate.Limit(s.ConnectionsPerSec), connBurst(s.ConnectionsPerSec))
+		p.connRate = rate.NewLimiter(rate.Limit(s.ConnectionsPerSec), connBurst(s))
 	default:
-		p.connRate.SetBurst(connBurst(s.ConnectionsPerSec))
+		p.connRate.SetBurst(connBurst(s))
 		p.connRate.SetLimit(rate.Limit(s.ConnectionsPerSec))
 	}
 }
 
-func connBurst(perSec float64) int { return max(1, int(math.Ceil(perSec))) }
+// connBurst is the depth of the connection-rate bucket: one second's
+// worth, and never less than the connection limit, so that a path can open
+// all the sessions it is allowed at once and only reconnections are paced.
+// A rate such as "100/min" is about connection churn; with a depth of two
+// it would hold a burst of mail on two sessions for seconds. (KumoMTA's
+// throttles are as deep as their quantity: 100 at once for "100/min".)
+func connBurst(s policy.Shape) int {
+	return max(1, int(math.Ceil(s.ConnectionsPerSec)), s.MaxConnections)
+}
 
 // SetShape replaces the shape the policy gave (version names the policy
 // that was asked) and applies the live overrides on top of it; running

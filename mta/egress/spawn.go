@@ -33,6 +33,25 @@ func (p *Path) maybeSpawn() {
 	p.peak = max(p.peak, p.conns)
 	p.set.wg.Add(1)
 	go p.set.worker(p)
+	p.spawnMore(now)
+}
+
+// spawnMore asks for one more worker when the next connection token comes,
+// if the jobs waiting outnumber the workers that could take them: every
+// Enqueue tries a spawn, but jobs that all arrived while the connection
+// rate said "not yet" would otherwise get a single worker from spawnLater
+// and no more. Callers hold p.mu.
+func (p *Path) spawnMore(now time.Time) {
+	if len(p.fifo) <= p.idle+1 || p.conns >= max(1, p.shape.MaxConnections) {
+		return
+	}
+	var d time.Duration
+	if p.connRate != nil {
+		r := p.connRate.ReserveN(now, 1)
+		d = r.DelayFrom(now)
+		r.CancelAt(now)
+	}
+	p.spawnLater(d)
 }
 
 // spawnLater calls maybeSpawn again after d; callers hold p.mu.
