@@ -36,6 +36,15 @@ func NewID(t time.Time) ID {
 	return id
 }
 
+// Minted reports whether id was made by NewID in this process. Such an ID
+// is new to every spool: NewID never returns one ID twice in a process (the
+// counter repeats only after 2^32 IDs, by then with another time stamp), and
+// an ID made by another process, here or on another node, shares its 4-byte
+// random prefix only by chance (one in 2^32), and then its time and counter
+// would have to match too. The spool skips its duplicate check for these IDs
+// and keeps it for every other, such as an ID read back from elsewhere.
+func (id ID) Minted() bool { return [4]byte(id[8:12]) == idPrefix }
+
 // String returns the 32-character lowercase hex form used in logs, records
 // and the admin API.
 func (id ID) String() string { return hex.EncodeToString(id[:]) }

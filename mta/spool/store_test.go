@@ -102,9 +102,18 @@ func TestPutThenRead(t *testing.T) {
 	}
 }
 
+// foreignMessage is a message whose ID another process minted, as an ID
+// read back from elsewhere would be: Put checks it is not stored yet.
+func foreignMessage(i, rcpts int) *message.Message {
+	m := newMessage(i, rcpts)
+	m.ID[8] ^= 0xff // another random prefix
+	m.Size = int64(len(bodyFor(m.ID, 4096)))
+	return m
+}
+
 func TestPutRefuses(t *testing.T) {
 	s := openTemp(t)
-	m := newMessage(1, 1)
+	m := foreignMessage(1, 1)
 	mustPut(t, s, m)
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -115,7 +124,7 @@ func TestPutRefuses(t *testing.T) {
 		ctx  context.Context
 		m    *message.Message
 	}{
-		{"duplicate id", context.Background(), m},
+		{"duplicate id from another process", context.Background(), m},
 		{"no id", context.Background(), &message.Message{Recipients: m.Recipients}},
 		{"no recipients", context.Background(), &message.Message{ID: message.NewID(time.Now())}},
 		{"too many recipients", context.Background(), tooMany},
