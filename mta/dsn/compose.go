@@ -16,6 +16,9 @@ type Report struct {
 	Sender     string    // original envelope sender: the report goes to it
 	ArrivedAt  time.Time // when the original was accepted
 	Recipients []Failure
+	// Header is the original message's header block (CRLF lines, no
+	// blank line after it); nil leaves out the text/rfc822-headers part.
+	Header []byte
 }
 
 // Failure is one recipient that will not be delivered.
@@ -77,6 +80,10 @@ func Compose(r Report, now time.Time) []byte {
 	writeHuman(&b, r)
 	fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: message/delivery-status\r\n\r\n", boundary)
 	writeStatus(&b, r)
+	if len(r.Header) > 0 {
+		fmt.Fprintf(&b, "\r\n--%s\r\nContent-Type: text/rfc822-headers\r\n\r\n", boundary)
+		b.Write(r.Header)
+	}
 	fmt.Fprintf(&b, "\r\n--%s--\r\n", boundary)
 	return b.Bytes()
 }

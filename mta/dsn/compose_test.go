@@ -19,6 +19,7 @@ type parsed struct {
 	human      string
 	perMessage textproto.MIMEHeader
 	perRcpt    []textproto.MIMEHeader
+	original   mail.Header // the text/rfc822-headers part; nil when absent
 }
 
 func parse(t *testing.T, msg []byte) parsed {
@@ -37,8 +38,8 @@ func parse(t *testing.T, msg []byte) parsed {
 	for i := 0; ; i++ {
 		part, err := mr.NextPart()
 		if err == io.EOF {
-			if i != 2 {
-				t.Fatalf("%d parts, want 2", i)
+			if i != 2 && i != 3 {
+				t.Fatalf("%d parts, want 2 or 3", i)
 			}
 			return p
 		}
@@ -63,6 +64,12 @@ func parse(t *testing.T, msg []byte) parsed {
 					break
 				}
 			}
+		case i == 2 && ct == "text/rfc822-headers":
+			om, err := mail.ReadMessage(bytes.NewReader(append(data, "\r\n"...)))
+			if err != nil {
+				t.Fatalf("text/rfc822-headers part: %v", err)
+			}
+			p.original = om.Header
 		default:
 			t.Fatalf("part %d has Content-Type %q", i, ct)
 		}

@@ -13,7 +13,8 @@
 // deferrals (no "delayed" DSNs). Reports waiting for their collection
 // window are in memory only: a crash in that second loses them (the
 // Bounce records, and their webhooks, are not lost). The original
-// message's header is not attached (the third, optional, part of RFC
-// 3464): when a recipient fails for good its message may already have
-// left the spool.
+// message's header (the third, optional, part of RFC 3464) comes with the
+// record (events.Record.OriginalHeader): the engine copies it while the
+// message is at hand, since records are handled after it may have left
+// the spool.
 package dsn

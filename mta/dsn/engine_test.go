@@ -119,6 +119,11 @@ func TestReportsThroughTheEngine(t *testing.T) {
 			t.Errorf("recipient %d: %v", i, p.perRcpt[i])
 		}
 	}
+	// The original's header comes back as the third part, so the sender
+	// can tell which of its messages bounced.
+	if p.original == nil || p.original.Get("Subject") != "hello" || p.original.Get("Received") == "" {
+		t.Errorf("report lacks the original header: %v", p.original)
+	}
 	var dsnReception bool
 	for _, rc := range rec.All(events.Reception) {
 		dsnReception = dsnReception || (rc.Protocol == "DSN" && rc.Tenant == "acme" && rc.Meta["dsn_for"] != "")

@@ -80,7 +80,7 @@ func (g *Generator) Record(r *events.Record) {
 			return
 		}
 		p = &pendingReport{Report: Report{Reporter: g.opts.Hostname, MessageID: r.ID, Sender: r.Sender,
-			ArrivedAt: arrival(r)}, tenant: r.Tenant, first: time.Now()}
+			ArrivedAt: arrival(r), Header: r.OriginalHeader}, tenant: r.Tenant, first: time.Now()}
 		g.pending[r.ID] = p
 	}
 	p.Recipients = append(p.Recipients, failureOf(r))

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"math/rand/v2"
 	"time"
@@ -61,6 +62,7 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 	k := 0
 	for _, it := range j.Items {
 		var retry []uint16
+		var due time.Time
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
 		for _, ri := range it.Rcpts {
@@ -68,12 +70,15 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 			k++
 			if st.Status == message.Deferred {
 				retry = append(retry, ri)
+				if due.IsZero() || st.Due.Before(due) {
+					due = st.Due
+				}
 			}
 			idx = append(idx, int(ri))
 			states = append(states, st)
 		}
 		if len(retry) > 0 {
-			retries = append(retries, queue.NewItem(it.ID, retry, attempts, next))
+			retries = append(retries, queue.NewItem(it.ID, retry, attempts, due))
 		}
 	}
 	done := len(j.Items) - len(retries)
@@ -115,6 +120,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	r.Category = c.Category
 	r.PolicyVersion = ver
 	e.control(j, at, c, resp)
+	next = e.throttledAttempt(c, attempts, at.shape, next)
 	permanent := c.Action == policy.ActionBounce || (c.Action == policy.ActionDefault && resp.Code >= 500)
 	switch {
 	case permanent:
@@ -130,8 +136,37 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		st.Due = next
 		r.NextAttempt = &next
 	}
+	if st.Status == message.Bounced {
+		r.OriginalHeader = e.reportHeader(j)
+	}
 	e.record(r)
 	return st
+}
+
+// maxReportHeader bounds the original header given to a delivery status
+// notification, as Postfix's bounce_size_limit does: a report must not
+// mail a large header back to a possibly forged sender.
+const maxReportHeader = 32 << 10
+
+// reportHeader copies the header of a message that failed for good, for
+// the sender's delivery status notification (mta/dsn), when its tenant
+// wants one. Records are written asynchronously, after the message may
+// have left the spool, so it is taken now.
+func (e *Engine) reportHeader(j *egress.Job) []byte {
+	m := j.Msg
+	if t := e.cfg.Tenant(m.Tenant); m.Sender == "" || t == nil || !t.DSN {
+		return nil
+	}
+	body := j.Body
+	if body == nil {
+		b, err := e.spool.Body(m.ID)
+		if err != nil {
+			e.log.Warn("report without the original header", "id", m.ID, "err", err)
+			return nil
+		}
+		body = b
+	}
+	return bytes.Clone(message.HeaderBlock(body, maxReportHeader))
 }
 
 func (e *Engine) baseRecord(j *egress.Job, at attempt, o egress.Outcome, ri uint16, attempts int) *events.Record {
@@ -167,17 +202,41 @@ func (e *Engine) nextAttempt(attempts int, s policy.Shape, now time.Time) time.T
 	return now.Add(d)
 }
 
+// pathThrottleRetry is the first retry delay of a recipient deferred by a
+// reply that its policy blames on the path: the classification asks for
+// traffic control (suspend, a lower rate, fewer connections). The action
+// backs the path off; parking the message for the path's whole retry
+// schedule on top of that would only make it wait behind the mail that
+// came after it. It goes back at the path's new pace instead (a suspended
+// path holds it until the suspension ends), doubling per attempt as usual.
+const pathThrottleRetry = time.Minute
+
+// throttledAttempt shortens next, computed from the path's retry schedule,
+// for a deferral that asks for traffic control.
+func (e *Engine) throttledAttempt(c policy.Classification, attempts int, s policy.Shape, next time.Time) time.Time {
+	if !trafficControl(c) || s.RetryInitial <= pathThrottleRetry {
+		return next
+	}
+	s.RetryInitial = pathThrottleRetry
+	if t := e.nextAttempt(attempts, s, time.Now()); t.Before(next) {
+		return t
+	}
+	return next
+}
+
 // expire ends an item that outlived the path's max age without attempting it.
 func (e *Engine) expire(key message.QueueKey, m *message.Message, it *queue.Item, _ string, site, pool, source string) {
 	j := &egress.Job{Msg: m, Items: []*queue.Item{it}, Queue: key, Pool: pool}
 	resp := message.Response{Code: 0, Text: "message expired: queued longer than max age"}
 	var idx []int
 	var states []message.RcptState
+	header := e.reportHeader(j)
 	for _, ri := range it.Rcpts {
 		r := e.baseRecord(j, attempt{site: site, pool: pool, source: source}, egress.Outcome{}, ri, int(it.Attempts))
 		r.Type = events.Expiration
 		r.Category = policy.CategoryMessageExpired
 		r.Response = &resp
+		r.OriginalHeader = header
 		e.record(r)
 		idx = append(idx, int(ri))
 		states = append(states, message.RcptState{Status: message.Bounced, Attempts: int(it.Attempts), Last: resp})

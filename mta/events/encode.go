@@ -34,7 +34,8 @@ func AppendJSON(dst []byte, r *Record) []byte {
 // when the type has changed, until appendRecord learns the new field.
 var knownFields = []string{"Type", "Time", "ID", "Tenant", "Campaign", "Sender", "Recipient", "Recipients",
 	"Size", "Queue", "Site", "Pool", "Source", "Peer", "PeerName", "Protocol", "TLS", "Response", "Category",
-	"Attempts", "QueueTime", "NextAttempt", "Hook", "PolicyVersion", "Reason", "Scope", "Target", "Expires", "Meta"}
+	"Attempts", "QueueTime", "NextAttempt", "Hook", "PolicyVersion", "Reason", "Scope", "Target", "Expires", "Meta",
+	"OriginalHeader"} // never encoded (json:"-")
 
 var fastJSON = func() bool {
 	t := reflect.TypeFor[Record]()

@@ -80,6 +80,13 @@ type Record struct {
 	Expires *time.Time `json:"expires,omitempty"`
 
 	Meta map[string]string `json:"meta,omitempty"`
+
+	// OriginalHeader is the failed message's header block, on Bounce and
+	// Expiration records of tenants that want delivery status
+	// notifications (mta/dsn attaches it to the report). Records are
+	// written after the message may have left the spool, so the engine
+	// copies it while the message is still at hand. Never encoded.
+	OriginalHeader []byte `json:"-"`
 }
 
 // TLS describes the TLS state of a connection.
