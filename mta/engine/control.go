@@ -41,7 +41,7 @@ func (e *Engine) Shaping() *shaping.Registry { return e.ctl.reg }
 // control turns the traffic-control part of a classification into an
 // action, once its threshold is met.
 func (e *Engine) control(j *egress.Job, at attempt, c policy.Classification, resp message.Response) {
-	if c.Scope == policy.ScopeNone || c.Duration <= 0 || (!c.Suspend && c.RateFactor == 0 && c.MaxConns == 0) {
+	if !trafficControl(c) {
 		return
 	}
 	sel, ok := selectorFor(c.Scope, j.Msg.Tenant, at)
@@ -61,6 +61,11 @@ func (e *Engine) control(j *egress.Job, at attempt, c policy.Classification, res
 	if _, _, err := e.ctl.reg.Add(a); err != nil {
 		e.log.Warn("classify action refused", "target", sel.String(), "err", err)
 	}
+}
+
+// trafficControl reports whether a classification asks for an action.
+func trafficControl(c policy.Classification) bool {
+	return c.Scope != policy.ScopeNone && c.Duration > 0 && (c.Suspend || c.RateFactor != 0 || c.MaxConns != 0)
 }
 
 // selectorFor maps a classify scope onto what it covers. A tenant scope
