@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
@@ -55,7 +58,13 @@ func (e *Env) mixParams() mixRun {
 // the throttling replies each provoked.
 func (e *Env) Providers(ctx context.Context) *result.Scenario {
 	sc, t0 := e.begin("providers", "Provider mix: four simulated providers")
-	if e.Policies["shaping"] == "" {
+	policy, err := e.simShapingPolicy(ctx)
+	if err != nil {
+		e.Log.Error("provider mix: building the simulated shaping policy", "err", err)
+		policy = e.Policies["shaping"]
+		sc.Notes = append(sc.Notes, fmt.Sprintf("the simulated shaping policy did not build (%v): wasmta ran with the reference presets", err))
+	}
+	if policy == "" {
 		sc.Notes = append(sc.Notes, "policies/go/shaping was not built: wasmta ran with the built-in policy")
 	}
 	mp := e.mixParams()
@@ -67,7 +76,7 @@ func (e *Env) Providers(ctx context.Context) *result.Scenario {
 				continue
 			}
 			e.Log.Info("provider mix", "rep", rep+1, "system", sys)
-			if err := e.mixOnce(ctx, sc, sys, mp); err != nil {
+			if err := e.mixOnce(ctx, sc, sys, mp, policy); err != nil {
 				e.Log.Error("provider mix failed", "system", sys, "err", err)
 				sc.Notes = append(sc.Notes, fmt.Sprintf("%s: a run failed: %v", sys, err))
 			}
@@ -78,14 +87,15 @@ func (e *Env) Providers(ctx context.Context) *result.Scenario {
 
 var providerNotes = []string{
 	"Simulator: internal/providersim presets gmail, yahoo, microsoft, apple (latency per command, connections per IP, message rate per IP with the provider's throttling reply, 0.5% random temporary failures); each on its own 127.0.10.x address.",
-	"wasmta: MX delivery through the harness DNS (the providers' real MX host names), global policy policies/go/shaping (per-provider connections, message rate, messages per connection, retry schedule).",
-	"Postfix: a transport per provider with destination_concurrency_limit set from the provider's rate limit, failed_cohort_limit 10, Yahoo's 20 messages per connection; default backoff (300 s).",
+	"wasmta: MX delivery through the harness DNS (the providers' real MX host names); global policy policies/go/shaping built with -tags providersim, whose presets for the four providers are derived from the simulator's per-IP limits (policies/go/shaping/simulated.go, PRESETS.md), as Postfix's settings are: max_connections = the simulator's connections per IP (10, 10, 5, 10), messages_per_second = 95% of its rate per IP (9.5, 4.75, 4.75, 2.85), message_burst = half its burst (10, 5, 5, 3), messages_per_connection = its cap (Yahoo 20) else 100, connections 100/min (the connection limit opens at once), TLS disabled as Postfix's, retry after 300 s doubling up to 4000 s (Postfix's minimal_backoff_time and maximal_backoff_time).",
+	"Postfix: a transport per provider with destination_concurrency_limit set from the provider's rate limit (gmail 4, yahoo 2, microsoft 2, apple 1: rate × time per message, rounded down), failed_cohort_limit 10, Yahoo's 20 messages per connection; TLS none; default backoff (minimal_backoff_time 300 s, maximal_backoff_time 4000 s).",
+	"Retries: a message deferred by a random temporary failure comes back after 300 s in both systems, after the window: it counts in 'not delivered' and in neither average.",
 	"Queue time: reception → delivery, from each MTA's own log (wasmta's Delivery records, Postfix's delay= field), over the messages delivered within the window; 'delivered' counts the simulator's accepted messages.",
 	"Throttling replies: the simulator's rate-limit replies + connections refused over its per-IP limit + messages-per-connection refusals. Random temporary failures are counted apart (temp failures).",
 }
 
 // mixOnce runs the mix once through one system.
-func (e *Env) mixOnce(ctx context.Context, sc *result.Scenario, sys string, mp mixRun) error {
+func (e *Env) mixOnce(ctx context.Context, sc *result.Scenario, sys string, mp mixRun, policy string) error {
 	sim, port, err := startSim(ctx)
 	if err != nil {
 		return err
@@ -94,7 +104,7 @@ func (e *Env) mixOnce(ctx context.Context, sc *result.Scenario, sys string, mp m
 	var addr string
 	var queueTimes func() (map[string][]time.Duration, error)
 	if sys == SysWasmta {
-		w, dns, err := e.mixWasmta(ctx, sim, port)
+		w, dns, err := e.mixWasmta(ctx, sim, port, policy)
 		if err != nil {
 			return err
 		}
@@ -155,7 +165,7 @@ func startSim(ctx context.Context) (*providersim.Sim, int, error) {
 
 // mixWasmta starts wasmta with MX delivery to the simulator and the
 // shaping policy.
-func (e *Env) mixWasmta(ctx context.Context, sim *providersim.Sim, port int) (wasmtaSubject, *testdns.Server, error) {
+func (e *Env) mixWasmta(ctx context.Context, sim *providersim.Sim, port int, policy string) (wasmtaSubject, *testdns.Server, error) {
 	dns, err := testdns.New()
 	if err != nil {
 		return wasmtaSubject{}, nil, err
@@ -165,7 +175,7 @@ func (e *Env) mixWasmta(ctx context.Context, sim *providersim.Sim, port int) (wa
 		host, _, _ := net.SplitHostPort(r.Addr)
 		dns.SetA(r.MX, 300, host)
 	}
-	w, err := e.startWasmta(ctx, wasmtaOpts{DNS: dns.Addr(), MXPort: port, Policy: e.Policies["shaping"]})
+	w, err := e.startWasmta(ctx, wasmtaOpts{DNS: dns.Addr(), MXPort: port, Policy: policy})
 	if err != nil {
 		dns.Close()
 		return wasmtaSubject{}, nil, err
@@ -245,4 +255,22 @@ func waitMix(ctx context.Context, sim *providersim.Sim, mp mixRun) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// simShapingPolicy builds policies/go/shaping with the build tag
+// providersim: the shaping policy with presets derived from the
+// simulator's limits (policies/go/shaping/simulated.go), as Postfix's
+// settings here are derived from them. It goes into the run's directory.
+func (e *Env) simShapingPolicy(ctx context.Context) (string, error) {
+	out := filepath.Join(e.Root, "shaping-providersim.wasm")
+	ctx, cancel := within(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-tags", "providersim", "-buildmode=c-shared",
+		"-o", out, "./policies/go/shaping")
+	cmd.Dir = e.Repo
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("scenario: go build -tags providersim ./policies/go/shaping: %w: %s", err, b)
+	}
+	return out, nil
 }
