@@ -86,6 +86,7 @@ func (s *Store) SetStates(id message.ID, idx []int, st []message.RcptState, sync
 	}
 	defer s.gate.leave()
 	defer s.exitOnPanic("set states")
+	s.stated.add(id) // before the write: a Delete from now on looks for states
 	b := s.db.NewBatch()
 	defer b.Close()
 	var buf []byte

@@ -33,7 +33,8 @@ type Store struct {
 	space *space
 	stats counters
 
-	gate *gate
+	gate   *gate
+	stated stated
 
 	stopWatch chan struct{}
 	watchDone chan struct{}
@@ -224,6 +225,11 @@ func (s *Store) get(key []byte, fn func(v []byte) error) error {
 // Delete removes the envelope, the body and the states of a message; a
 // message not stored is not an error. It is not synced: a crash may bring
 // the message back, and the scheduler then delivers it again.
+//
+// A message this process Put and never wrote a state for (see stated) is
+// deleted without reading: the caller deletes an ID minted here only after
+// its Put, and once. (A second Delete would only leave an ineffectual
+// tombstone, which Pebble drops in compaction.)
 func (s *Store) Delete(id message.ID) error {
 	if err := s.gate.enter(); err != nil {
 		return err
@@ -231,10 +237,13 @@ func (s *Store) Delete(id message.ID) error {
 	defer s.gate.leave()
 	defer s.exitOnPanic("delete")
 	mkey := idKey(prefixMessage, id)
-	if found, err := s.exists(mkey); err != nil || !found {
-		// Never SingleDelete a key without a Set under it: two SingleDeletes
-		// of one key have no defined meaning.
-		return err
+	stateless := s.stated.stateless(id)
+	if !stateless {
+		if found, err := s.exists(mkey); err != nil || !found {
+			// Never SingleDelete a key without a Set under it: two
+			// SingleDeletes of one key have no defined meaning.
+			return err
+		}
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
@@ -242,8 +251,10 @@ func (s *Store) Delete(id message.ID) error {
 	// or compaction, so a delivered message leaves nothing behind.
 	_ = b.SingleDelete(mkey, nil)
 	_ = b.SingleDelete(idKey(prefixBody, id), nil)
-	if err := s.deleteStates(b, id); err != nil {
-		return fmt.Errorf("spool: delete %s: %w", id, err)
+	if !stateless {
+		if err := s.deleteStates(b, id); err != nil {
+			return fmt.Errorf("spool: delete %s: %w", id, err)
+		}
 	}
 	if err := s.db.Apply(b, pebble.NoSync); err != nil {
 		return writeErr("delete", id, err)

@@ -194,23 +194,46 @@ func TestSetStates(t *testing.T) {
 	}
 }
 
+// TestDelete deletes messages minted by this process and by another, with
+// and without recipient states (Delete reads only for the ones that may
+// have states), and checks that nothing of them is left.
 func TestDelete(t *testing.T) {
-	s := openTemp(t)
-	keep, gone := newMessage(1, 2), newMessage(2, 2)
-	mustPut(t, s, keep)
-	mustPut(t, s, gone)
-	st := message.RcptState{Status: message.Deferred, Attempts: 1, Due: time.Now()}
-	for _, m := range []*message.Message{keep, gone} {
-		if err := s.SetStates(m.ID, []int{0}, []message.RcptState{st}, false); err != nil {
-			t.Fatal(err)
-		}
+	tests := []struct {
+		name    string
+		message func(i, rcpts int) *message.Message
+		states  bool
+	}{
+		{"minted here, with states", newMessage, true},
+		{"minted here, no state", newMessage, false},
+		{"from another process, with states", foreignMessage, true},
+		{"from another process, no state", foreignMessage, false},
 	}
-	if err := s.Delete(gone.ID); err != nil {
-		t.Fatalf("Delete: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTemp(t)
+			keep, gone := tt.message(1, 2), tt.message(2, 2)
+			mustPut(t, s, keep)
+			mustPut(t, s, gone)
+			st := message.RcptState{Status: message.Deferred, Attempts: 1, Due: time.Now()}
+			if err := s.SetStates(keep.ID, []int{0}, []message.RcptState{st}, false); err != nil {
+				t.Fatal(err)
+			}
+			if tt.states {
+				if err := s.SetStates(gone.ID, []int{0, 1}, []message.RcptState{st, st}, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Delete(gone.ID); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			checkOnly(t, s, keep)
+		})
 	}
-	if _, err := s.Body(gone.ID); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Body after Delete: %v, want ErrNotFound", err)
-	}
+}
+
+// checkOnly asserts that keep, with one state key, is all s holds.
+func checkOnly(t *testing.T, s *Store, keep *message.Message) {
+	t.Helper()
 	var seen []message.ID
 	err := s.Scan(context.Background(), func(m *message.Message, _ []message.RcptState) error {
 		seen = append(seen, m.ID)
@@ -219,8 +242,10 @@ func TestDelete(t *testing.T) {
 	if err != nil || len(seen) != 1 || seen[0] != keep.ID {
 		t.Fatalf("Scan after Delete saw %v (err %v), want only %s", seen, err, keep.ID)
 	}
-	if n := countKeys(t, s, prefixState); n != 1 {
-		t.Errorf("%d state keys after Delete, want 1 (the kept message's)", n)
+	for _, prefix := range [][]byte{prefixMessage, prefixBody, prefixState} {
+		if n := countKeys(t, s, prefix); n != 1 {
+			t.Errorf("%d %q keys after Delete, want 1 (the kept message's)", n, prefix)
+		}
 	}
 	checkStored(t, s, keep)
 }
