@@ -47,9 +47,9 @@ func (e *Engine) listen() error {
 		if err != nil {
 			return fmt.Errorf("engine: smtp listener %s: %w", addr, err)
 		}
-		ln, err := net.Listen("tcp", addr.String())
+		ln, err := reception.Listen(addr.String())
 		if err != nil {
-			return fmt.Errorf("engine: smtp.listen %s: %w", addr, err)
+			return fmt.Errorf("engine: smtp.listen: %w", err)
 		}
 		e.smtp = append(e.smtp, srv)
 		e.listeners = append(e.listeners, ln)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/message"
@@ -130,8 +131,30 @@ func appendTrace(b []byte, m *message.Message, host string) []byte {
 		b = append(b, '>')
 	}
 	b = append(b, ";\r\n\t"...)
-	b = m.ReceivedAt.UTC().AppendFormat(b, time.RFC1123Z)
+	b = appendDate(b, m.ReceivedAt)
 	return append(b, crlf...)
+}
+
+// traceDate is the RFC 1123 date of one second, in UTC.
+type traceDate struct {
+	sec  int64
+	text []byte
+}
+
+// lastDate is the date of the latest second formatted: messages received in
+// the same second share it, since formatting a date cost more than the rest
+// of the Received field.
+var lastDate atomic.Pointer[traceDate]
+
+// appendDate appends t in RFC 1123 form with a numeric zone, in UTC.
+func appendDate(b []byte, t time.Time) []byte {
+	sec := t.Unix()
+	d := lastDate.Load()
+	if d == nil || d.sec != sec {
+		d = &traceDate{sec: sec, text: t.UTC().AppendFormat(nil, time.RFC1123Z)}
+		lastDate.Store(d)
+	}
+	return append(b, d.text...)
 }
 
 func appendAddressLiteral(b []byte, a netip.Addr) []byte {

@@ -96,6 +96,22 @@ func TestReceivedIPv6(t *testing.T) {
 	}
 }
 
+// TestReceivedDate: the date shared by the messages of one second is the
+// one each would get on its own, whatever the order of the times.
+func TestReceivedDate(t *testing.T) {
+	base := time.Date(2026, 11, 26, 21, 4, 5, 0, time.FixedZone("CET", 3600))
+	times := []time.Time{
+		base, base.Add(999 * time.Millisecond), base.Add(time.Second), base,
+		base.Add(-time.Nanosecond), base.Add(24 * time.Hour).In(time.UTC), time.Unix(0, 0),
+	}
+	for _, at := range times {
+		want := at.UTC().Format(time.RFC1123Z)
+		if got := string(appendDate(nil, at)); got != want {
+			t.Errorf("appendDate(%v) = %q, want %q", at, got, want)
+		}
+	}
+}
+
 func TestNormalizeLineEndings(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"a\r\nb\r\n", "a\r\nb\r\n"},

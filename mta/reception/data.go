@@ -96,7 +96,11 @@ func (s *session) Data(r io.Reader) error {
 	buf := s.srv.getBuf(tx.sizeHint, tx.limits.MaxMessageBytes)
 	defer s.srv.putBuf(buf)
 	var err error
-	buf.b, err = readData(r, buf.b, tx.limits.MaxMessageBytes)
+	if s.capturable(r) {
+		buf.b, err = s.readCaptured(r, buf.b, tx.limits.MaxMessageBytes)
+	} else {
+		buf.b, err = readData(r, buf.b, tx.limits.MaxMessageBytes)
+	}
 	if err != nil {
 		return s.dataReadError(err, &tx)
 	}

@@ -122,4 +122,13 @@
 // given), checked with a few vectorised scans, and copied once into the
 // final body; on_message sees only the header block. The only goroutines
 // are go-smtp's, one per connection (plus its BDAT reader).
+//
+// go-smtp reads DATA a byte at a time through three layers, about a tenth
+// of the CPU of relaying a 4 KiB message. When it has nothing buffered at
+// DATA (the command came alone in a read, as clients that wait for each
+// reply send it), trackedConn reads the data itself with the same
+// dot-unstuffing, line length limit and end of data, and hands go-smtp an
+// empty message (capture.go; a test sends every case both ways and
+// compares). Listen turns TCP keepalive off: it costs four system calls
+// per connection, and the timeouts above already bound every wait.
 package reception

@@ -1,6 +1,7 @@
 package reception
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -56,6 +57,9 @@ func (s *Server) refuseConn(c net.Conn) {
 // before each read (command or data timeout, whichever the session is in),
 // makes a read timeout final, and tells Shutdown whether a transaction is
 // under way.
+//
+// It also captures message data (capture.go). The fields after once are
+// touched only by the goroutine reading the connection.
 type trackedConn struct {
 	net.Conn
 	table   *connTable
@@ -63,15 +67,34 @@ type trackedConn struct {
 	busy    atomic.Bool  // between MAIL and the end of the transaction
 	eof     atomic.Bool  // the client closed its side
 	once    sync.Once
-	readErr error // sticky timeout; only the reading goroutine touches it
+
+	readErr   error   // sticky: a timeout, a line too long
+	oneLine   bool    // the last read returned one line, ending with it
+	capturing bool    // Read captures message data
+	capture   capture //
+	pending   []byte  // bytes for go-smtp after a capture
 }
 
 // Read fails for good once a read timed out: otherwise go-smtp would read
 // on after a DATA timeout and take the rest of the message for commands.
-func (c *trackedConn) Read(p []byte) (int, error) {
-	if c.readErr != nil {
+func (c *trackedConn) Read(p []byte) (n int, err error) {
+	switch {
+	case c.readErr != nil:
 		return 0, c.readErr
+	case c.capturing:
+		n, err = c.readCaptured(p)
+	case len(c.pending) > 0:
+		n = c.takePending(p)
+	default:
+		n, err = c.readConn(p)
 	}
+	// A DATA line is short: longer reads are never one line worth checking.
+	c.oneLine = n > 0 && n <= 512 && p[n-1] == '\n' && bytes.IndexByte(p[:n-1], '\n') < 0
+	return n, err
+}
+
+// readConn reads from the connection with a fresh deadline.
+func (c *trackedConn) readConn(p []byte) (int, error) {
 	if d := time.Duration(c.timeout.Load()); d > 0 {
 		if err := c.Conn.SetReadDeadline(time.Now().Add(d)); err != nil {
 			return 0, err
