@@ -29,8 +29,8 @@ type Config struct {
 	// module's tenant ("" = global), the hook, the module version and the
 	// error (also returned to the caller). It must not block.
 	Faults func(tenant, hook, version string, err error)
-	// UnsafeNoDeadline compiles modules without wazero's termination checks
-	// and calls them without a deadline. A looping guest then hangs its
+	// UnsafeNoDeadline compiles modules without the deadline guard's loop
+	// checks (interrupt.go) and calls them without a deadline. A looping guest then hangs its
 	// caller forever: it exists to measure what the guard costs, never for
 	// production.
 	UnsafeNoDeadline bool

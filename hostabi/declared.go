@@ -29,12 +29,10 @@ func (m *Module) applyDeclaredHooks(ctx context.Context) error {
 	if err != nil {
 		return invalid("first instance: %v", err)
 	}
-	ictx, cancel := context.WithTimeout(inst.ctx, m.host.cfg.InitTimeout)
-	res, err := inst.mod.ExportedFunction(declaredExport).Call(ictx)
-	cancel()
+	res, err := inst.callExport(declaredExport, m.host.cfg.InitTimeout)
 	if err != nil {
 		m.pool.discard(inst)
-		return invalid("%s: %v", declaredExport, callError(err, ictx))
+		return invalid("%s: %v", declaredExport, err)
 	}
 	m.pool.put(inst)
 	mask := api.DecodeI32(res[0])

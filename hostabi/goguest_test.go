@@ -76,7 +76,7 @@ func buildGoGuest() ([]byte, error) {
 
 // TestGoGuest runs a module built by the Go toolchain: its WASI imports,
 // _initialize, typed results, a Go panic (a fault that closes the
-// instance) and a time.Sleep stopped at the deadline.
+// instance), and a time.Sleep and an endless loop stopped at the deadline.
 func TestGoGuest(t *testing.T) {
 	th := newTestHost(t, func(c *Config) {
 		c.CallTimeout = 500 * time.Millisecond
@@ -134,7 +134,8 @@ func assertSandbox(t *testing.T, m *Module) {
 	t.Logf("guest sees: open: %s; readdir: %s", r.Meta["open"], r.Meta["readdir"])
 }
 
-// assertGoFaults checks the Go guest's panic and sleep, and recovery.
+// assertGoFaults checks the Go guest's panic, sleep and endless loop, and
+// recovery.
 func assertGoFaults(t *testing.T, m *Module) {
 	ctx := context.Background()
 	_, err := m.SelectPool(ctx, &policy.PoolInput{Tenant: "panic"})
@@ -144,6 +145,12 @@ func assertGoFaults(t *testing.T, m *Module) {
 	assertFault(t, err, m, "shape", "deadline exceeded")
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("sleeping Go guest stopped after %v", took)
+	}
+	start = time.Now()
+	_, err = m.Shape(ctx, &policy.ShapeInput{Source: "loop"})
+	assertFault(t, err, m, "shape", "deadline exceeded")
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("looping Go guest stopped after %v", took)
 	}
 	pool, err := m.SelectPool(ctx, &policy.PoolInput{Tenant: "acme"})
 	if err != nil || pool != "go-acme" {

@@ -46,7 +46,9 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	rc := wazero.NewRuntimeConfig().
 		WithCompilationCache(h.cache).
 		WithMemoryLimitPages(cfg.MemoryLimitPages).
-		WithCloseOnContextDone(!cfg.UnsafeNoDeadline)
+		// The deadline is enforced by the check instrument compiles into
+		// every loop (interrupt.go), not by wazero's.
+		WithCloseOnContextDone(false)
 	h.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	if err := h.instantiateHostModules(ctx); err != nil {
 		_ = h.Close(ctx)

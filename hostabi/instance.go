@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero/api"
@@ -20,51 +21,91 @@ var ErrDeadlineExceeded = errors.New("deadline exceeded")
 // instance is one instantiation of a module. It runs one call at a time;
 // the pool hands it to one caller at a time.
 type instance struct {
-	mod      api.Module
-	fns      [numHooks]api.Function
-	ctx      context.Context // carries the instance for host functions
-	cancel   context.CancelFunc
-	timer    *time.Timer // deadline; nil without the guard
-	maxSleep time.Duration
-	call     call
-	stack    [1]uint64
-	log      *slog.Logger
+	mod       api.Module
+	fns       [numHooks]api.Function
+	ctx       context.Context // carries the instance for host functions
+	cancel    context.CancelFunc
+	interrupt api.MutableGlobal // the guest's interrupt flag; nil without the guard
+	timer     *time.Timer       // the call's deadline: runs stop; nil without the guard
+	stopped   atomic.Bool
+	maxSleep  time.Duration
+	call      call
+	stack     [1]uint64
+	log       *slog.Logger
 }
 
-// newInstance instantiates m and runs its initialisation under
-// Config.InitTimeout.
+// startFunc is a module's wasm start function, exported by instrument.
+type startFunc struct{ index uint32 }
+
+// newInstance instantiates m and runs its start function and
+// initialisation under Config.InitTimeout.
 func (m *Module) newInstance() (*instance, error) {
 	cfg := &m.host.cfg
 	inst := &instance{log: m.log, maxSleep: cfg.CallTimeout}
 	inst.ctx, inst.cancel = context.WithCancel(context.WithValue(context.Background(), instanceKey{}, inst))
-	ictx, cancel := context.WithTimeout(inst.ctx, cfg.InitTimeout)
-	defer cancel()
 	mc := m.host.modConfig.
 		WithStdout(lineWriter{inst, slog.LevelInfo}).
 		WithStderr(lineWriter{inst, slog.LevelWarn}).
 		WithNanosleep(inst.sleep)
-	mod, err := m.host.rt.InstantiateModule(ictx, m.compiled, mc)
+	mod, err := m.host.rt.InstantiateModule(inst.ctx, m.compiled, mc)
 	if err != nil {
 		inst.cancel()
-		return nil, fmt.Errorf("instantiate: %w", callError(err, ictx))
+		return nil, fmt.Errorf("instantiate: %w", inst.callError(err))
 	}
 	inst.mod = mod
-	if init := mod.ExportedFunction("_initialize"); init != nil {
-		if _, err := init.Call(ictx); err != nil {
-			inst.close()
-			return nil, fmt.Errorf("_initialize: %w", callError(err, ictx))
-		}
+	if !cfg.UnsafeNoDeadline {
+		inst.interrupt = mod.ExportedGlobal(interruptExport).(api.MutableGlobal)
+		inst.timer = time.AfterFunc(cfg.InitTimeout, inst.stop)
+	}
+	if err := inst.initialize(m.start); err != nil {
+		inst.close()
+		return nil, err
 	}
 	for h := range numHooks {
 		if m.has[h] {
 			inst.fns[h] = mod.ExportedFunction(hookNames[h])
 		}
 	}
-	if !cfg.UnsafeNoDeadline {
-		inst.timer = time.AfterFunc(time.Hour, inst.cancel)
-		inst.timer.Stop()
-	}
 	return inst, nil
+}
+
+// initialize runs the start function and _initialize, in the order wasm
+// and WASI give them, under the timer newInstance armed.
+func (inst *instance) initialize(start *startFunc) error {
+	if inst.timer != nil {
+		defer inst.timer.Stop()
+	}
+	if start != nil {
+		if _, err := inst.mod.ExportedFunction(startExport).Call(inst.ctx); err != nil {
+			err = inst.callError(err)
+			if !errors.Is(err, ErrDeadlineExceeded) {
+				// wazero's own wording, as when it runs the start function.
+				msg, _ := strings.CutPrefix(err.Error(), "trap: ")
+				err = fmt.Errorf("trap: start function[%d] failed: %s", start.index, msg)
+			}
+			return fmt.Errorf("instantiate: %w", err)
+		}
+	}
+	if init := inst.mod.ExportedFunction("_initialize"); init != nil {
+		if _, err := init.Call(inst.ctx); err != nil {
+			return fmt.Errorf("_initialize: %w", inst.callError(err))
+		}
+	}
+	if inst.stopped.Load() {
+		return fmt.Errorf("_initialize: %w", ErrDeadlineExceeded)
+	}
+	return nil
+}
+
+// stop ends the running call: the guest traps at its next loop iteration
+// (interrupt.go) and a sleep in poll_oneoff returns. The instance is
+// discarded afterwards, so the flag is never cleared. It runs on the
+// timer's goroutine while the call runs on another: the store is a plain
+// aligned word that the guest's code loads on every loop iteration.
+func (inst *instance) stop() {
+	inst.stopped.Store(true)
+	inst.interrupt.Set(1)
+	inst.cancel()
 }
 
 // invoke calls hook h with deadline d. A non-nil error means the instance
@@ -75,25 +116,45 @@ func (inst *instance) invoke(h hookID, d time.Duration) (int32, error) {
 	}
 	err := inst.fns[h].CallWithStack(inst.ctx, inst.stack[:])
 	if inst.timer != nil && !inst.timer.Stop() {
-		// The timer fired: wazero closes the module on the cancelled
-		// context, whether or not the guest finished in the meantime.
+		// The timer fired: the guest was told to stop, whether or not it
+		// finished in the meantime.
 		return 0, ErrDeadlineExceeded
 	}
 	if err != nil {
-		return 0, callError(err, inst.ctx)
+		return 0, inst.callError(err)
 	}
 	return api.DecodeI32(inst.stack[0]), nil
 }
 
+// callExport calls an export that is not a hook (wasmta_hooks) under
+// deadline d. An error means the instance must be closed.
+func (inst *instance) callExport(name string, d time.Duration) ([]uint64, error) {
+	if inst.timer != nil {
+		inst.timer.Reset(d)
+		defer inst.timer.Stop()
+	}
+	res, err := inst.mod.ExportedFunction(name).Call(inst.ctx)
+	switch {
+	case err != nil:
+		return nil, inst.callError(err)
+	case inst.stopped.Load():
+		return nil, ErrDeadlineExceeded
+	}
+	return res, nil
+}
+
 // callError turns an error of a guest call into the fault text of ABI.md
-// section 7, without wazero's stack trace.
-func callError(err error, ctx context.Context) error {
+// section 7, without wazero's stack trace. A call stopped by its deadline
+// ends in a trap (the interrupt check's unreachable) or, when it slept, in
+// whatever the guest does next; both are the deadline.
+func (inst *instance) callError(err error) error {
+	if inst.stopped.Load() {
+		return ErrDeadlineExceeded
+	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
-		switch {
-		case exit.ExitCode() == sys.ExitCodeDeadlineExceeded, exit.ExitCode() == sys.ExitCodeContextCanceled:
-			return ErrDeadlineExceeded
-		case ctx.Err() != nil:
+		switch exit.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded, sys.ExitCodeContextCanceled:
 			return ErrDeadlineExceeded
 		}
 		return fmt.Errorf("exit code %d", exit.ExitCode())

@@ -31,12 +31,16 @@ func (h *Host) load(ctx context.Context, tenant string, number int, wasm []byte)
 	if len(wasm) == 0 {
 		return nil, invalid("empty module")
 	}
-	cm, err := h.rt.CompileModule(ctx, wasm)
+	code, start, err := h.guarded(ctx, wasm)
+	if err != nil {
+		return nil, err
+	}
+	cm, err := h.rt.CompileModule(ctx, code)
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
 	m := &Module{host: h, tenant: tenant, number: number, sum: sha256.Sum256(wasm),
-		size: len(wasm), loadedAt: time.Now(), compiled: cm, pool: newPool(h.cfg.Instances)}
+		size: len(wasm), loadedAt: time.Now(), compiled: cm, start: start, pool: newPool(h.cfg.Instances)}
 	m.version = versionString(tenant, number, m.sum)
 	m.log = h.cfg.Logger.With("tenant", tenant, "policy", m.version)
 	if err := h.checkModule(cm, &m.has); err != nil {
@@ -53,6 +57,30 @@ func (h *Host) load(ctx context.Context, tenant string, number int, wasm []byte)
 	}
 	m.live = true
 	return m, nil
+}
+
+// guarded returns the code to compile: wasm with the interrupt check of
+// interrupt.go, or wasm itself under Config.UnsafeNoDeadline. A module the
+// instrumentation cannot parse gets wazero's own error when wazero refuses
+// it too, so that the reason named is the same as without the guard.
+func (h *Host) guarded(ctx context.Context, wasm []byte) ([]byte, *startFunc, error) {
+	if h.cfg.UnsafeNoDeadline {
+		return wasm, nil, nil
+	}
+	ins, err := instrument(wasm)
+	if err == nil {
+		var start *startFunc
+		if ins.hasStart {
+			start = &startFunc{index: ins.start}
+		}
+		return ins.wasm, start, nil
+	}
+	cm, cerr := h.rt.CompileModule(ctx, wasm)
+	if cerr != nil {
+		return nil, nil, invalid("%v", cerr)
+	}
+	_ = cm.Close(ctx)
+	return nil, nil, invalid("deadline guard: %v", err)
 }
 
 func versionString(tenant string, number int, sum [sha256.Size]byte) string {

@@ -25,6 +25,7 @@ type Module struct {
 	version  string
 	loadedAt time.Time
 	compiled wazero.CompiledModule
+	start    *startFunc // the wasm start function, called by newInstance; nil if none
 	has      [numHooks]bool
 	log      *slog.Logger
 	pool     *pool

@@ -7,7 +7,7 @@
 //
 // to prove that the host runs what the Go toolchain produces: the
 // wasi_snapshot_preview1 imports of the Go runtime, _initialize, Go panics
-// and time.Sleep.
+// time.Sleep and an endless loop.
 package main
 
 import (
@@ -88,10 +88,17 @@ func selectPool() int32 {
 	return 0
 }
 
+// spin is a global so that the compiler keeps the endless loop of shape.
+var spin int64
+
 //go:wasmexport shape
 func shape() int32 {
-	if get("source") == "sleep" {
+	switch get("source") {
+	case "sleep":
 		time.Sleep(10 * time.Second)
+	case "loop":
+		for spin = 0; spin >= 0; spin++ {
+		}
 	}
 	setI64("max_connections", 7)
 	return 0

@@ -1,0 +1,370 @@
+package hostabi
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The deadline guard is compiled into the guest instead of asking wazero
+// for it. wazero's own guard (RuntimeConfig.WithCloseOnContextDone) makes
+// every loop iteration leave the native code to ask Go whether the module
+// was closed, and starts a goroutine per call to watch the context; for a
+// Go guest (whose code is dispatch loops) that tripled the cost of a call.
+//
+// instrument rewrites the module so that a loop iteration costs a
+// decrement and a branch: it adds two mutable i32 globals, $interrupt
+// (exported as interruptExport, set by the host) and $fuel (the guest's
+// countdown), and at the top of every loop body inserts
+//
+//	global.get $fuel
+//	if                                  ;; fuel left: spend one unit
+//	  global.get $fuel  i32.const 1  i32.sub  global.set $fuel
+//	else                                ;; every fuelPerExit iterations:
+//	  i32.const fuelPerExit  global.set $fuel
+//	  i32.const 0  memory.grow  drop    ;; leave the native code for Go
+//	  global.get $interrupt
+//	  if unreachable end                ;; stopped: trap
+//	end
+//
+// The host sets $interrupt from the call's timer (instance.stop) and the
+// guest traps within fuelPerExit iterations; a guest sleeping in a host
+// call is woken by the same stop.
+//
+// The periodic exit to Go is not optional. Native code cannot be
+// preempted: a loop that never leaves it holds its P, so a stop-the-world
+// (every GC has two) waits for it forever, and with every P so held no
+// timer can fire to stop it. memory.grow by 0 pages is the cheapest way a
+// module can reach Go without a new import (which would renumber every
+// function); Go code runs there and can be preempted. A module without a
+// memory (which the host refuses anyway) gets the $interrupt check alone.
+//
+// wazero's guard also checks loops only, so a guest cannot outrun one more
+// than the other: straight-line code and recursion are bounded by the
+// module's size and the stack.
+//
+// A start function would run inside InstantiateModule, before the host
+// holds the instance and so before it could set the global: instrument
+// removes the start section and exports the function as startExport, and
+// newInstance calls it under the initialisation deadline.
+const (
+	interruptExport = "wasmta:interrupt"
+	startExport     = "wasmta:start"
+)
+
+// Section ids of the WebAssembly binary format.
+const (
+	secCustom    = 0
+	secImport    = 2
+	secMemory    = 5
+	secGlobal    = 6
+	secExport    = 7
+	secStart     = 8
+	secCode      = 10
+	secDataCount = 12
+	secTag       = 13
+)
+
+// fuelPerExit is the number of loop iterations between two exits to Go:
+// one exit costs about as much as wazero's per-iteration check, so the
+// guard's share of a loop iteration is a decrement and a branch, and a
+// stop-the-world waits for at most this many iterations.
+const fuelPerExit = 1000
+
+var errTruncated = errors.New("truncated")
+
+// instrumented is a module rewritten by instrument.
+type instrumented struct {
+	wasm     []byte
+	hasStart bool   // the start function is exported as startExport
+	start    uint32 // its function index, for error messages
+}
+
+type section struct {
+	id   byte
+	body []byte
+}
+
+// instrument returns wasm with the interrupt check in every loop. It
+// refuses what it cannot parse; wazero validates the result.
+func instrument(wasm []byte) (*instrumented, error) {
+	secs, err := splitSections(wasm)
+	if err != nil {
+		return nil, err
+	}
+	var importedGlobals, importedMemories, definedGlobals, memories uint32
+	out := &instrumented{}
+	for _, s := range secs {
+		switch s.id {
+		case secImport:
+			if importedGlobals, importedMemories, err = countImports(s.body); err != nil {
+				return nil, fmt.Errorf("import section: %w", err)
+			}
+		case secMemory:
+			if memories, _, err = readU32(s.body); err != nil {
+				return nil, fmt.Errorf("memory section: %w", err)
+			}
+		case secGlobal:
+			if definedGlobals, _, err = readU32(s.body); err != nil {
+				return nil, fmt.Errorf("global section: %w", err)
+			}
+		case secStart:
+			if out.start, _, err = readU32(s.body); err != nil {
+				return nil, fmt.Errorf("start section: %w", err)
+			}
+			out.hasStart = true
+		}
+	}
+	g := importedGlobals + definedGlobals
+	check := loopCheck(g, importedMemories+memories > 0)
+	dst := append(make([]byte, 0, len(wasm)+len(wasm)/16), wasm[:8]...)
+	placed := map[byte]bool{}
+	for _, s := range secs {
+		// A module without a global or export section gets one where the
+		// section order of the binary format wants it.
+		if s.id != secCustom {
+			for _, id := range []byte{secGlobal, secExport} {
+				if !placed[id] && sectionRank(s.id) > sectionRank(id) {
+					dst = appendSection(dst, id, rewriteSection(id, nil, g, out))
+					placed[id] = true
+				}
+			}
+		}
+		if s.id == secGlobal || s.id == secExport {
+			placed[s.id] = true
+		}
+		body, keep, err := transformSection(s, g, check, out)
+		if err != nil {
+			return nil, err
+		}
+		if keep {
+			dst = appendSection(dst, s.id, body)
+		}
+	}
+	for _, id := range []byte{secGlobal, secExport} {
+		if !placed[id] {
+			dst = appendSection(dst, id, rewriteSection(id, nil, g, out))
+		}
+	}
+	out.wasm = dst
+	return out, nil
+}
+
+// transformSection returns the new body of s and whether to keep it.
+func transformSection(s section, g uint32, check []byte, out *instrumented) ([]byte, bool, error) {
+	switch s.id {
+	case secCustom:
+		// DWARF addresses code offsets that the inserted checks shift.
+		name, _, err := readName(s.body)
+		return s.body, err == nil && !strings.HasPrefix(name, ".debug"), nil
+	case secStart:
+		return nil, false, nil
+	case secGlobal, secExport:
+		if s.id == secExport {
+			if err := checkExportNames(s.body); err != nil {
+				return nil, false, err
+			}
+		}
+		return rewriteSection(s.id, s.body, g, out), true, nil
+	case secCode:
+		body, err := instrumentCode(s.body, check)
+		if err != nil {
+			return nil, false, fmt.Errorf("code section: %w", err)
+		}
+		return body, true, nil
+	}
+	return s.body, true, nil
+}
+
+// rewriteSection appends $interrupt and $fuel to a global section, or the
+// export of $interrupt
+// (and the start function's) to an export section. body is nil for
+// a section the module did not have; it was checked by the caller.
+func rewriteSection(id byte, body []byte, g uint32, out *instrumented) []byte {
+	var n uint32
+	var rest []byte
+	if body != nil {
+		var k int
+		n, k, _ = readU32(body)
+		rest = body[k:]
+	}
+	switch id {
+	case secGlobal:
+		dst := appendU32(nil, n+2)
+		dst = append(dst, rest...)
+		// $interrupt, then $fuel: (global (mut i32) (i32.const 0))
+		return append(dst, 0x7f, 0x01, 0x41, 0x00, 0x0b, 0x7f, 0x01, 0x41, 0x00, 0x0b)
+	default:
+		add := uint32(1)
+		if out.hasStart {
+			add++
+		}
+		dst := appendU32(nil, n+add)
+		dst = append(dst, rest...)
+		dst = appendName(dst, interruptExport)
+		dst = appendU32(append(dst, 0x03), g)
+		if out.hasStart {
+			dst = appendName(dst, startExport)
+			dst = appendU32(append(dst, 0x00), out.start)
+		}
+		return dst
+	}
+}
+
+// sectionRank is the position of a known section in the binary format's
+// order (the tag section sits between memory and global).
+func sectionRank(id byte) int {
+	switch id {
+	case secTag:
+		return 55
+	case secDataCount:
+		return 95
+	}
+	return int(id) * 10
+}
+
+func splitSections(wasm []byte) ([]section, error) {
+	if len(wasm) < 8 || string(wasm[:4]) != "\x00asm" {
+		return nil, errors.New("not a WebAssembly binary")
+	}
+	var secs []section
+	for b := wasm[8:]; len(b) > 0; {
+		id := b[0]
+		size, k, err := readU32(b[1:])
+		if err != nil || uint64(1+k)+uint64(size) > uint64(len(b)) {
+			return nil, fmt.Errorf("section %d: %w", id, errTruncated)
+		}
+		secs = append(secs, section{id, b[1+k : 1+k+int(size)]})
+		b = b[1+k+int(size):]
+	}
+	return secs, nil
+}
+
+func appendSection(dst []byte, id byte, body []byte) []byte {
+	dst = appendU32(append(dst, id), uint32(len(body)))
+	return append(dst, body...)
+}
+
+// loopCheck is the code inserted at the top of every loop body, for the
+// globals $interrupt = g and $fuel = g+1 (see the comment at the top).
+func loopCheck(g uint32, hasMemory bool) []byte {
+	interrupt := appendU32([]byte{0x23}, g) // global.get $interrupt
+	interrupt = append(interrupt, 0x04, 0x40, 0x00, 0x0b)
+	if !hasMemory {
+		return interrupt
+	}
+	getFuel := appendU32([]byte{0x23}, g+1)
+	setFuel := appendU32([]byte{0x24}, g+1)
+	c := append(append([]byte{}, getFuel...), 0x04, 0x40) // if fuel != 0
+	c = append(append(c, getFuel...), 0x41, 0x01, 0x6b)   // fuel - 1
+	c = append(append(c, setFuel...), 0x05)               // else
+	c = appendS32(append(c, 0x41), fuelPerExit)
+	c = append(c, setFuel...)
+	c = append(c, 0x41, 0x00, 0x40, 0x00, 0x1a) // drop (memory.grow (i32.const 0))
+	c = append(c, interrupt...)
+	return append(c, 0x0b)
+}
+
+// countImports walks the import section for the imported globals (they
+// come first in the global index space) and memories.
+func countImports(b []byte) (globals, memories uint32, err error) {
+	n, k, err := readU32(b)
+	if err != nil {
+		return 0, 0, err
+	}
+	b = b[k:]
+	for range n {
+		for range 2 { // module and field names
+			_, k, err := readName(b)
+			if err != nil {
+				return 0, 0, err
+			}
+			b = b[k:]
+		}
+		if len(b) == 0 {
+			return 0, 0, errTruncated
+		}
+		switch b[0] {
+		case 0x02:
+			memories++
+		case 0x03:
+			globals++
+		}
+		if k, err = importDescLen(b[0], b[1:]); err != nil {
+			return 0, 0, err
+		}
+		b = b[1+k:]
+	}
+	return globals, memories, nil
+}
+
+// importDescLen is the length of an import's description after its kind.
+func importDescLen(kind byte, b []byte) (int, error) {
+	switch kind {
+	case 0x00: // function: type index
+		return lebLen(b, 5)
+	case 0x01: // table: reference type, limits
+		if len(b) < 1 {
+			return 0, errTruncated
+		}
+		k, err := limitsLen(b[1:])
+		return 1 + k, err
+	case 0x02: // memory: limits
+		return limitsLen(b)
+	case 0x03: // global: value type, mutability
+		if len(b) < 2 {
+			return 0, errTruncated
+		}
+		return 2, nil
+	case 0x04: // tag: attribute, type index
+		if len(b) < 1 {
+			return 0, errTruncated
+		}
+		k, err := lebLen(b[1:], 5)
+		return 1 + k, err
+	}
+	return 0, fmt.Errorf("unknown import kind %#x", kind)
+}
+
+func limitsLen(b []byte) (int, error) {
+	if len(b) < 1 {
+		return 0, errTruncated
+	}
+	flags, i := b[0], 1
+	for range 1 + int(flags&1) { // minimum, and the maximum when flagged
+		k, err := lebLen(b[i:], 10)
+		if err != nil {
+			return 0, err
+		}
+		i += k
+	}
+	return i, nil
+}
+
+// checkExportNames refuses a module that already uses one of the names
+// the instrumentation adds.
+func checkExportNames(b []byte) error {
+	n, k, err := readU32(b)
+	if err != nil {
+		return fmt.Errorf("export section: %w", err)
+	}
+	b = b[k:]
+	for range n {
+		name, k, err := readName(b)
+		if err != nil {
+			return fmt.Errorf("export section: %w", err)
+		}
+		if name == interruptExport || name == startExport {
+			return fmt.Errorf("export name %q is reserved by the host", name)
+		}
+		b = b[k:]
+		if len(b) < 1 {
+			return fmt.Errorf("export section: %w", errTruncated)
+		}
+		if k, err = lebLen(b[1:], 5); err != nil {
+			return fmt.Errorf("export section: %w", err)
+		}
+		b = b[1+k:]
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package hostabi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+func guardFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "guard", name+".wasm"))
+	if err != nil {
+		t.Fatalf("fixture %s: %v", name, err)
+	}
+	return b
+}
+
+// withTimeout fails the test if f does not return within limit: a guard
+// that misses a loop would otherwise hang the test binary until its own
+// timeout, with no useful message.
+func withTimeout(t *testing.T, limit time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		t.Fatalf("still running after %v: the loop was not interrupted", limit)
+	}
+}
+
+// TestGuardStopsEveryKindOfLoop runs manyops: one loop after every kind
+// of instruction immediate the rewriter must skip, the last one infinite.
+// A misread immediate would make the module invalid (refused at load) or
+// leave the last loop unchecked (the call would never return).
+func TestGuardStopsEveryKindOfLoop(t *testing.T) {
+	th := newTestHost(t, func(c *Config) { c.CallTimeout = 50 * time.Millisecond })
+	m, err := th.Load(context.Background(), "acme", guardFixture(t, "manyops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	withTimeout(t, 20*time.Second, func() {
+		assertFault(t, callHook(m, "route", "evil", ""), m, "route", "deadline exceeded")
+	})
+	if err := callHook(m, "route", "good", ""); !errors.Is(err, policy.ErrNotImplemented) {
+		t.Errorf("next call: %v, want no opinion", err)
+	}
+}
+
+// TestGuardStopsLoopsOnEveryP loops on more instances than there are Ps
+// while the collector runs. Native code cannot be preempted: a guard that
+// never left it for Go would hold every P, so neither the stop-the-world
+// of a GC nor the timers that stop the calls could ever run.
+func TestGuardStopsLoopsOnEveryP(t *testing.T) {
+	n := runtime.GOMAXPROCS(0) + 1
+	th := newTestHost(t, func(c *Config) {
+		c.CallTimeout = 50 * time.Millisecond
+		c.Instances = n
+	})
+	m := th.load(t, "acme", "loop")
+	withTimeout(t, 30*time.Second, func() {
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() { errs[i] = callHook(m, "route", "evil", "") })
+		}
+		stop := make(chan struct{})
+		gcDone := make(chan struct{})
+		go func() {
+			defer close(gcDone)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					runtime.GC()
+				}
+			}
+		}()
+		wg.Wait()
+		close(stop)
+		<-gcDone
+		for _, err := range errs {
+			assertFault(t, err, m, "route", "deadline exceeded")
+		}
+	})
+}
+
+// TestGuardStopsStartFunction: a start function runs before the host holds
+// the instance, so instrument turns it into an export called under the
+// initialisation deadline; one that never returns refuses the module.
+func TestGuardStopsStartFunction(t *testing.T) {
+	th := newTestHost(t, func(c *Config) { c.InitTimeout = 50 * time.Millisecond })
+	withTimeout(t, 20*time.Second, func() {
+		_, err := th.Load(context.Background(), "acme", guardFixture(t, "startloop"))
+		want := "hostabi: invalid module: dry run of route: instantiate: deadline exceeded"
+		if err == nil || err.Error() != want {
+			t.Errorf("load: %v, want %s", err, want)
+		}
+	})
+}
+
+func TestGuardRefusesReservedExport(t *testing.T) {
+	th := newTestHost(t, nil)
+	_, err := th.Load(context.Background(), "acme", guardFixture(t, "reserved"))
+	want := `hostabi: invalid module: deadline guard: export name "wasmta:interrupt" is reserved by the host`
+	if err == nil || err.Error() != want {
+		t.Errorf("load: %v, want %s", err, want)
+	}
+}
+
+// TestInstrumentKeepsModulesValid instruments every committed module that
+// wazero accepts (the WAT fixtures, the guard fixtures, the Go guest) and
+// requires the result to compile, with the start function exported when
+// there was one. (newInstance fails on a module without the interrupt
+// global, so every other test checks that one.)
+func TestInstrumentKeepsModulesValid(t *testing.T) {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(wazero.NewCompilationCache()))
+	defer rt.Close(ctx)
+	var files []string
+	for _, glob := range []string{"../testdata/wat/*.wasm", "testdata/guard/*.wasm"} {
+		m, _ := filepath.Glob(glob)
+		files = append(files, m...)
+	}
+	modules := map[string][]byte{"goguest": goGuestWasm(t)}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		modules[filepath.Base(f)] = b
+	}
+	for name, wasm := range modules {
+		orig, err := rt.CompileModule(ctx, wasm)
+		if err != nil {
+			continue // a fixture of an invalid module
+		}
+		_ = orig.Close(ctx)
+		ins, err := instrument(wasm)
+		if name == "reserved.wasm" {
+			if err == nil {
+				t.Errorf("%s: instrumented, want refused", name)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		cm, err := rt.CompileModule(ctx, ins.wasm)
+		if err != nil {
+			t.Errorf("%s: instrumented module does not compile: %v", name, err)
+			continue
+		}
+		if _, ok := cm.ExportedFunctions()[startExport]; ok != ins.hasStart {
+			t.Errorf("%s: start export %v, want %v", name, ok, ins.hasStart)
+		}
+		_ = cm.Close(ctx)
+	}
+}
+
+// TestInstrumentBody checks the rewrite of hand-assembled bodies: the
+// check lands right after each loop's block type, and nowhere else.
+func TestInstrumentBody(t *testing.T) {
+	check := []byte{0x23, 0x05, 0x04, 0x40, 0x00, 0x0b}
+	with := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	cases := []struct {
+		name       string
+		code, want []byte
+	}{
+		{"no loop", []byte{0x00, 0x41, 0x80, 0x01, 0x1a, 0x0b}, []byte{0x00, 0x41, 0x80, 0x01, 0x1a, 0x0b}},
+		{"empty loop", []byte{0x00, 0x03, 0x40, 0x0b, 0x0b}, with([]byte{0x00, 0x03, 0x40}, check, []byte{0x0b, 0x0b})},
+		{"loop with a type index", []byte{0x00, 0x03, 0x80, 0x01, 0x0b, 0x0b}, with([]byte{0x00, 0x03, 0x80, 0x01}, check, []byte{0x0b, 0x0b})},
+		{"locals, a 0x03 inside i32.const", []byte{0x01, 0x02, 0x7f, 0x41, 0x03, 0x1a, 0x0b}, []byte{0x01, 0x02, 0x7f, 0x41, 0x03, 0x1a, 0x0b}},
+		{"v128.const holding 0x03", with([]byte{0x00, 0xfd, 0x0c}, bytes.Repeat([]byte{0x03}, 16), []byte{0x1a, 0x0b}),
+			with([]byte{0x00, 0xfd, 0x0c}, bytes.Repeat([]byte{0x03}, 16), []byte{0x1a, 0x0b})},
+		{"br_table then loop", []byte{0x00, 0x0e, 0x02, 0x00, 0x01, 0x02, 0x03, 0x40, 0x0b, 0x0b},
+			with([]byte{0x00, 0x0e, 0x02, 0x00, 0x01, 0x02, 0x03, 0x40}, check, []byte{0x0b, 0x0b})},
+	}
+	for _, tc := range cases {
+		got, err := instrumentBody(nil, tc.code, check)
+		if err != nil || !bytes.Equal(got, tc.want) {
+			t.Errorf("%s: got % x, %v\nwant % x", tc.name, got, err, tc.want)
+		}
+	}
+	for _, bad := range [][]byte{{0x00, 0x06, 0x0b}, {0x00, 0x41}, {0x00, 0xfd, 0x0c, 0x01}, {0x00, 0xfc, 0x20}, {0x05}} {
+		if got, err := instrumentBody(nil, bad, check); err == nil {
+			t.Errorf("% x: instrumented as % x, want an error", bad, got)
+		}
+	}
+}
+
+// FuzzInstrument: whatever the bytes, instrument never panics, and a
+// module wazero accepts stays one it accepts once instrumented.
+func FuzzInstrument(f *testing.F) {
+	seeds, _ := filepath.Glob("../testdata/wat/*.wasm")
+	guard, _ := filepath.Glob("testdata/guard/*.wasm")
+	for _, s := range append(seeds, guard...) {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b)
+		}
+	}
+	ctx := context.Background()
+	rt := wazero.NewRuntime(ctx)
+	defer rt.Close(ctx)
+	f.Fuzz(func(t *testing.T, wasm []byte) {
+		ins, err := instrument(wasm)
+		if err != nil {
+			return
+		}
+		orig, err := rt.CompileModule(ctx, wasm)
+		if err != nil {
+			return
+		}
+		_ = orig.Close(ctx)
+		cm, err := rt.CompileModule(ctx, ins.wasm)
+		if err != nil {
+			t.Fatalf("valid module invalid once instrumented: %v", err)
+		}
+		_ = cm.Close(ctx)
+	})
+}

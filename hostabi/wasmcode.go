@@ -1,0 +1,286 @@
+package hostabi
+
+import (
+	"fmt"
+	"unicode/utf8"
+)
+
+// This file decodes just enough of WebAssembly function bodies to find
+// every loop: the length of each instruction's immediates, for the
+// instruction set wazero enables by default (WebAssembly 2.0: MVP, sign
+// extension, non-trapping conversions, bulk memory, reference types,
+// multi-value, SIMD). Anything else is refused, as wazero would.
+
+// instrumentCode rewrites a code section, inserting check at the top of
+// every loop body.
+func instrumentCode(b []byte, check []byte) ([]byte, error) {
+	n, k, err := readU32(b)
+	if err != nil {
+		return nil, err
+	}
+	dst := appendU32(make([]byte, 0, len(b)+len(b)/16), n)
+	b = b[k:]
+	var body []byte
+	for i := range n {
+		size, k, err := readU32(b)
+		if err != nil || uint64(k)+uint64(size) > uint64(len(b)) {
+			return nil, fmt.Errorf("function body %d: %w", i, errTruncated)
+		}
+		body, err = instrumentBody(body[:0], b[k:k+int(size)], check)
+		if err != nil {
+			return nil, fmt.Errorf("function body %d: %w", i, err)
+		}
+		dst = appendU32(dst, uint32(len(body)))
+		dst = append(dst, body...)
+		b = b[k+int(size):]
+	}
+	if len(b) != 0 {
+		return nil, fmt.Errorf("%d bytes after the last function body", len(b))
+	}
+	return dst, nil
+}
+
+// instrumentBody appends code (locals, then instructions) to dst with
+// check after the block type of every loop.
+func instrumentBody(dst, code, check []byte) ([]byte, error) {
+	i, err := localsLen(code)
+	if err != nil {
+		return nil, err
+	}
+	flushed := 0
+	for i < len(code) {
+		op := code[i]
+		i++
+		k, err := immediatesLen(op, code[i:])
+		if err != nil {
+			return nil, fmt.Errorf("offset %d: %w", i-1, err)
+		}
+		i += k
+		if i > len(code) {
+			return nil, errTruncated
+		}
+		if op == 0x03 { // loop
+			dst = append(dst, code[flushed:i]...)
+			dst = append(dst, check...)
+			flushed = i
+		}
+	}
+	return append(dst, code[flushed:]...), nil
+}
+
+// localsLen is the length of a body's local declarations.
+func localsLen(code []byte) (int, error) {
+	n, i, err := readU32(code)
+	if err != nil {
+		return 0, err
+	}
+	for range n {
+		k, err := lebLen(code[i:], 5)
+		if err != nil {
+			return 0, err
+		}
+		i += k + 1 // count, value type
+		if i > len(code) {
+			return 0, errTruncated
+		}
+	}
+	return i, nil
+}
+
+// immediatesLen is the length of the immediates of opcode op, which b
+// starts with.
+func immediatesLen(op byte, b []byte) (int, error) {
+	switch {
+	case op <= 0x01, op == 0x05, op == 0x0b, op == 0x0f, op == 0x1a, op == 0x1b,
+		op >= 0x45 && op <= 0xc4, op == 0xd1:
+		return 0, nil
+	case op >= 0x02 && op <= 0x04: // block, loop, if: block type (s33)
+		return lebLen(b, 5)
+	case op == 0x0c, op == 0x0d, op == 0x10, op == 0xd2, op >= 0x20 && op <= 0x26,
+		op == 0x3f, op == 0x40:
+		return lebLen(b, 5)
+	case op == 0x0e: // br_table: vector of labels, default label
+		return vectorLen(b, 1)
+	case op == 0x11: // call_indirect: type, table
+		return lebsLen(b, 2)
+	case op == 0x1c: // select t*: vector of value types
+		n, k, err := readU32(b)
+		return k + int(n), err
+	case op >= 0x28 && op <= 0x3e:
+		return memargLen(b)
+	case op == 0x41:
+		return lebLen(b, 5)
+	case op == 0x42:
+		return lebLen(b, 10)
+	case op == 0x43:
+		return 4, nil
+	case op == 0x44:
+		return 8, nil
+	case op == 0xd0: // ref.null: reference type
+		return 1, nil
+	case op == 0xfc:
+		return miscLen(b)
+	case op == 0xfd:
+		return simdLen(b)
+	}
+	return 0, fmt.Errorf("unknown opcode %#x", op)
+}
+
+// miscLen: the 0xfc prefix (saturating conversions, bulk memory, tables).
+func miscLen(b []byte) (int, error) {
+	sub, k, err := readU32(b)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	switch {
+	case sub <= 7:
+		n = 0
+	case sub == 8, sub == 10, sub == 12, sub == 14: // two indexes
+		n = 2
+	case sub == 9, sub == 11, sub == 13, sub >= 15 && sub <= 17:
+		n = 1
+	default:
+		return 0, fmt.Errorf("unknown opcode 0xfc %d", sub)
+	}
+	m, err := lebsLen(b[k:], n)
+	return k + m, err
+}
+
+// simdLen: the 0xfd prefix.
+func simdLen(b []byte) (int, error) {
+	sub, k, err := readU32(b)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case sub <= 11, sub == 92, sub == 93: // loads and stores
+		m, err := memargLen(b[k:])
+		return k + m, err
+	case sub == 12, sub == 13: // v128.const, i8x16.shuffle
+		return k + 16, nil
+	case sub >= 21 && sub <= 34: // extract and replace lane
+		return k + 1, nil
+	case sub >= 84 && sub <= 91: // load and store lane
+		m, err := memargLen(b[k:])
+		return k + m + 1, err
+	case sub <= 0x113:
+		return k, nil
+	}
+	return 0, fmt.Errorf("unknown opcode 0xfd %d", sub)
+}
+
+// memargLen: alignment (with the multi-memory flag, a memory index) and
+// offset.
+func memargLen(b []byte) (int, error) {
+	align, k, err := readU32(b)
+	if err != nil {
+		return 0, err
+	}
+	if align&0x40 != 0 {
+		m, err := lebLen(b[k:], 5)
+		if err != nil {
+			return 0, err
+		}
+		k += m
+	}
+	m, err := lebLen(b[k:], 10)
+	return k + m, err
+}
+
+// vectorLen: a count n, then n+extra LEB128 numbers.
+func vectorLen(b []byte, extra int) (int, error) {
+	n, k, err := readU32(b)
+	if err != nil {
+		return 0, err
+	}
+	if uint64(n) > uint64(len(b)) {
+		return 0, errTruncated
+	}
+	m, err := lebsLen(b[k:], int(n)+extra)
+	return k + m, err
+}
+
+// lebsLen is the length of n consecutive LEB128 numbers of up to 32 bits.
+func lebsLen(b []byte, n int) (int, error) {
+	i := 0
+	for range n {
+		k, err := lebLen(b[i:], 5)
+		if err != nil {
+			return 0, err
+		}
+		i += k
+	}
+	return i, nil
+}
+
+// lebLen is the length of the LEB128 number b starts with, of at most max
+// bytes.
+func lebLen(b []byte, max int) (int, error) {
+	for i := 0; i < len(b) && i < max; i++ {
+		if b[i]&0x80 == 0 {
+			return i + 1, nil
+		}
+	}
+	if len(b) < max {
+		return 0, errTruncated
+	}
+	return 0, fmt.Errorf("LEB128 number longer than %d bytes", max)
+}
+
+func readU32(b []byte) (uint32, int, error) {
+	var v uint64
+	for i := 0; i < len(b) && i < 5; i++ {
+		v |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			if v > 1<<32-1 {
+				return 0, 0, fmt.Errorf("u32 out of range")
+			}
+			return uint32(v), i + 1, nil
+		}
+	}
+	if len(b) < 5 {
+		return 0, 0, errTruncated
+	}
+	return 0, 0, fmt.Errorf("u32 longer than 5 bytes")
+}
+
+// appendS32 appends v as a signed LEB128 number (i32.const's immediate).
+func appendS32(dst []byte, v int32) []byte {
+	for {
+		b := byte(v & 0x7f)
+		v >>= 7
+		if (v == 0 && b&0x40 == 0) || (v == -1 && b&0x40 != 0) {
+			return append(dst, b)
+		}
+		dst = append(dst, b|0x80)
+	}
+}
+
+func appendU32(dst []byte, v uint32) []byte {
+	for v >= 0x80 {
+		dst = append(dst, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(dst, byte(v))
+}
+
+// readName reads a length-prefixed UTF-8 name and its total length.
+func readName(b []byte) (string, int, error) {
+	n, k, err := readU32(b)
+	if err != nil {
+		return "", 0, err
+	}
+	if uint64(k)+uint64(n) > uint64(len(b)) {
+		return "", 0, errTruncated
+	}
+	s := string(b[k : k+int(n)])
+	if !utf8.ValidString(s) {
+		return "", 0, fmt.Errorf("name not UTF-8")
+	}
+	return s, k + int(n), nil
+}
+
+func appendName(dst []byte, s string) []byte {
+	return append(appendU32(dst, uint32(len(s))), s...)
+}
