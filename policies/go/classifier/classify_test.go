@@ -59,6 +59,8 @@ func TestProviderTexts(t *testing.T) {
 			category(wasmta.SpamContent)},
 		{"apple 451 4.7.1 service unavailable", 451, "4.7.1", "Service unavailable - try again later",
 			suspend(wasmta.RateLimited, wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
+		{"apple 421 4.7.1 excessive volume", 421, "4.7.1", "Messages to someone@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137",
+			slow(wasmta.RateLimited, wasmta.ScopePath, 0.5, 15*time.Minute, 5, time.Minute)},
 		{"apple 550 5.1.1 user does not exist", 550, "5.1.1", "<someone@icloud.com>: user does not exist",
 			category(wasmta.InvalidRecipient)},
 		{"connection refused", 0, "", "dial tcp 192.0.2.1:25: connect: connection refused", category(wasmta.BadConnection)},

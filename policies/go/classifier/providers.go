@@ -160,8 +160,10 @@ var providerRules = []rule{
 		result: suspend(wasmta.RateLimited, wasmta.ScopePath, 15*time.Minute, 3, time.Hour)},
 	{name: "apple [BS02] temporary error", needles: []string{"[bs02]"},
 		result: suspend(wasmta.TransientFailure, wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
+	// Apple defers a recipient that gets too much mail; many of them from
+	// one IP within a minute mean the IP sends too fast.
 	{name: "apple 4.7.1 excessive volume", needles: []string{"deferred due to excessive volume"},
-		result: retry(wasmta.RateLimited)},
+		result: slow(wasmta.RateLimited, wasmta.ScopePath, 0.5, 15*time.Minute, 5, time.Minute)},
 	{name: "apple 451 4.7.1 service unavailable", class: 4, needles: []string{"service unavailable - try again later"},
 		result: suspend(wasmta.RateLimited, wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
 	{name: "apple spamhaus dbl domain", needles: []string{"domain present in the spamhaus dbl"},
