@@ -218,3 +218,23 @@ func FuzzCaptureUnstuff(f *testing.F) {
 		checkCapture(t, in, int(chunk)+1)
 	})
 }
+
+// TestCaptureDataTimeout: captured data that stops is cut off by the data
+// timeout like go-smtp's, and what comes late is never read as commands.
+func TestCaptureDataTimeout(t *testing.T) {
+	f := start(t, Options{RelayNets: loopbackNets, DataTimeout: 300 * time.Millisecond}, nil)
+	rc := begin(t, f)
+	rc.cmd("DATA", "354 ")
+	rc.write("Subject: slow\r\n\r\npart one\r\n")
+	rc.expect("421 4.4.2 ")
+	_, _ = io.WriteString(rc.c, "\r\n.\r\nMAIL FROM:<evil@example.org>\r\n")
+	if got := rc.reply(); got != "" && !strings.HasPrefix(got, "421 4.4.2 ") {
+		t.Errorf("after a data timeout the server answered %q", got)
+	}
+	if !rc.closed() {
+		t.Error("connection open after the data timeout")
+	}
+	if n, c := len(f.sub.all()), f.srv.captured.Load(); n != 0 || c != 1 {
+		t.Errorf("%d messages submitted after %d captures, want 0 after 1", n, c)
+	}
+}
