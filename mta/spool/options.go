@@ -102,6 +102,7 @@ func (o Options) pebbleOptions(fs vfs.FS, logger pebble.Logger) *pebble.Options 
 		// allocated already, so each fdatasync writes data only, no inode
 		// size update, which is most of the cost of a small synced commit.
 		WALBytesPerSync: 0,
+		WALMinSyncInterval: func() time.Duration { return time.Millisecond },
 		EventListener: &pebble.EventListener{
 			// Fires when a SingleDelete met a key Set twice: the envelope
 			// immutability that Delete relies on was broken (see doc.go).
@@ -111,9 +112,9 @@ func (o Options) pebbleOptions(fs vfs.FS, logger pebble.Logger) *pebble.Options 
 		},
 	}
 	for i := range po.Levels {
-		// The duplicate-ID check in Put and every Get of a deleted message
-		// look up absent keys: a bloom filter answers those without reading
-		// data blocks.
+		// The duplicate-ID check in Put (for IDs from elsewhere), Delete's
+		// and every Get of a deleted message look up absent keys: a bloom
+		// filter answers those without reading data blocks.
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
 	return po
