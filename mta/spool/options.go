@@ -102,7 +102,6 @@ func (o Options) pebbleOptions(fs vfs.FS, logger pebble.Logger) *pebble.Options 
 		// allocated already, so each fdatasync writes data only, no inode
 		// size update, which is most of the cost of a small synced commit.
 		WALBytesPerSync: 0,
-		WALMinSyncInterval: func() time.Duration { return time.Millisecond },
 		EventListener: &pebble.EventListener{
 			// Fires when a SingleDelete met a key Set twice: the envelope
 			// immutability that Delete relies on was broken (see doc.go).
