@@ -20,6 +20,7 @@ type Host struct {
 	rt        wazero.Runtime
 	cache     wazero.CompilationCache
 	modConfig wazero.ModuleConfig
+	watch     *watchdog                // stops overdue calls; nil under UnsafeNoDeadline
 	imports   map[importName]signature // every function a guest may import
 }
 
@@ -50,6 +51,9 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 		// every loop (interrupt.go), not by wazero's.
 		WithCloseOnContextDone(false)
 	h.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if !cfg.UnsafeNoDeadline {
+		h.watch = newWatchdog(cfg.CallTimeout)
+	}
 	if err := h.instantiateHostModules(ctx); err != nil {
 		_ = h.Close(ctx)
 		return nil, err
@@ -89,6 +93,10 @@ func (h *Host) instantiateHostModules(ctx context.Context) error {
 // compilation cache.
 func (h *Host) Close(ctx context.Context) error {
 	var errs []error
+	if h.watch != nil {
+		h.watch.close()
+		h.watch = nil
+	}
 	if h.rt != nil {
 		errs = append(errs, h.rt.Close(ctx))
 	}

@@ -18,6 +18,9 @@ import (
 type instanceKey struct{}
 
 func instanceOf(ctx context.Context) *instance {
+	if c, ok := ctx.(*instanceContext); ok {
+		return c.inst
+	}
 	inst, _ := ctx.Value(instanceKey{}).(*instance)
 	return inst
 }

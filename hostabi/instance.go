@@ -23,11 +23,12 @@ var ErrDeadlineExceeded = errors.New("deadline exceeded")
 type instance struct {
 	mod       api.Module
 	fns       [numHooks]api.Function
-	ctx       context.Context // carries the instance for host functions
-	cancel    context.CancelFunc
+	ctx       *instanceContext  // carries the instance for host functions
 	interrupt api.MutableGlobal // the guest's interrupt flag; nil without the guard
-	timer     *time.Timer       // the call's deadline: runs stop; nil without the guard
+	watch     *watchdog         // nil without the guard
+	deadline  atomic.Int64      // of the running call, for the watchdog; 0 between calls
 	stopped   atomic.Bool
+	stopCh    chan struct{} // closed by stop: wakes a sleeping guest
 	maxSleep  time.Duration
 	call      call
 	stack     [1]uint64
@@ -41,23 +42,23 @@ type startFunc struct{ index uint32 }
 // initialisation under Config.InitTimeout.
 func (m *Module) newInstance() (*instance, error) {
 	cfg := &m.host.cfg
-	inst := &instance{log: m.log, maxSleep: cfg.CallTimeout}
-	inst.ctx, inst.cancel = context.WithCancel(context.WithValue(context.Background(), instanceKey{}, inst))
+	inst := &instance{log: m.log, maxSleep: cfg.CallTimeout, stopCh: make(chan struct{})}
+	inst.ctx = &instanceContext{inst}
 	mc := m.host.modConfig.
 		WithStdout(lineWriter{inst, slog.LevelInfo}).
 		WithStderr(lineWriter{inst, slog.LevelWarn}).
 		WithNanosleep(inst.sleep)
 	mod, err := m.host.rt.InstantiateModule(inst.ctx, m.compiled, mc)
 	if err != nil {
-		inst.cancel()
 		return nil, fmt.Errorf("instantiate: %w", inst.callError(err))
 	}
 	inst.mod = mod
-	if !cfg.UnsafeNoDeadline {
+	if w := m.host.watch; w != nil {
 		inst.interrupt = mod.ExportedGlobal(interruptExport).(api.MutableGlobal)
-		inst.timer = time.AfterFunc(cfg.InitTimeout, inst.stop)
+		inst.watch = w
+		w.add(inst)
 	}
-	if err := inst.initialize(m.start); err != nil {
+	if err := inst.initialize(m.start, cfg.InitTimeout); err != nil {
 		inst.close()
 		return nil, err
 	}
@@ -70,11 +71,19 @@ func (m *Module) newInstance() (*instance, error) {
 }
 
 // initialize runs the start function and _initialize, in the order wasm
-// and WASI give them, under the timer newInstance armed.
-func (inst *instance) initialize(start *startFunc) error {
-	if inst.timer != nil {
-		defer inst.timer.Stop()
+// and WASI give them, under deadline d.
+func (inst *instance) initialize(start *startFunc, d time.Duration) error {
+	if w := inst.watch; w != nil {
+		w.begin(inst, d)
 	}
+	err := inst.runInit(start)
+	if w := inst.watch; w != nil && w.end(inst) && err == nil {
+		err = fmt.Errorf("_initialize: %w", ErrDeadlineExceeded)
+	}
+	return err
+}
+
+func (inst *instance) runInit(start *startFunc) error {
 	if start != nil {
 		if _, err := inst.mod.ExportedFunction(startExport).Call(inst.ctx); err != nil {
 			err = inst.callError(err)
@@ -91,33 +100,32 @@ func (inst *instance) initialize(start *startFunc) error {
 			return fmt.Errorf("_initialize: %w", inst.callError(err))
 		}
 	}
-	if inst.stopped.Load() {
-		return fmt.Errorf("_initialize: %w", ErrDeadlineExceeded)
-	}
 	return nil
 }
 
-// stop ends the running call: the guest traps at its next loop iteration
-// (interrupt.go) and a sleep in poll_oneoff returns. The instance is
-// discarded afterwards, so the flag is never cleared. It runs on the
-// timer's goroutine while the call runs on another: the store is a plain
-// aligned word that the guest's code loads on every loop iteration.
+// stop ends the running call: the guest traps within fuelPerExit loop
+// iterations (interrupt.go) and a sleep in poll_oneoff returns. The
+// instance is discarded afterwards, so the flag is never cleared. It runs
+// on the watchdog's goroutine while the call runs on another: the store is
+// a plain aligned word that the guest's code loads.
 func (inst *instance) stop() {
-	inst.stopped.Store(true)
-	inst.interrupt.Set(1)
-	inst.cancel()
+	if inst.stopped.CompareAndSwap(false, true) {
+		inst.interrupt.Set(1)
+		close(inst.stopCh)
+	}
 }
 
 // invoke calls hook h with deadline d. A non-nil error means the instance
 // is unusable (trap, exit, deadline) and must be closed.
 func (inst *instance) invoke(h hookID, d time.Duration) (int32, error) {
-	if inst.timer != nil {
-		inst.timer.Reset(d)
+	w := inst.watch
+	if w != nil {
+		w.begin(inst, d)
 	}
 	err := inst.fns[h].CallWithStack(inst.ctx, inst.stack[:])
-	if inst.timer != nil && !inst.timer.Stop() {
-		// The timer fired: the guest was told to stop, whether or not it
-		// finished in the meantime.
+	if w != nil && w.end(inst) {
+		// The guest was told to stop, whether or not it finished in the
+		// meantime.
 		return 0, ErrDeadlineExceeded
 	}
 	if err != nil {
@@ -129,16 +137,16 @@ func (inst *instance) invoke(h hookID, d time.Duration) (int32, error) {
 // callExport calls an export that is not a hook (wasmta_hooks) under
 // deadline d. An error means the instance must be closed.
 func (inst *instance) callExport(name string, d time.Duration) ([]uint64, error) {
-	if inst.timer != nil {
-		inst.timer.Reset(d)
-		defer inst.timer.Stop()
+	w := inst.watch
+	if w != nil {
+		w.begin(inst, d)
 	}
 	res, err := inst.mod.ExportedFunction(name).Call(inst.ctx)
 	switch {
+	case w != nil && w.end(inst):
+		return nil, ErrDeadlineExceeded
 	case err != nil:
 		return nil, inst.callError(err)
-	case inst.stopped.Load():
-		return nil, ErrDeadlineExceeded
 	}
 	return res, nil
 }
@@ -170,24 +178,36 @@ func (inst *instance) callError(err error) error {
 
 // close ends the instance; it is never used again.
 func (inst *instance) close() {
-	if inst.timer != nil {
-		inst.timer.Stop()
+	if inst.watch != nil {
+		inst.watch.remove(inst)
 	}
-	inst.cancel()
 	if inst.mod != nil {
 		_ = inst.mod.Close(context.Background())
 	}
 }
 
 // sleep implements the guest's nanosleep (poll_oneoff): it never sleeps
-// past one call timeout and wakes when the instance is stopped, so a
-// sleeping guest cannot outlive its deadline.
+// past the call's deadline and wakes when the instance is stopped, so a
+// sleeping guest cannot outlive its deadline. A sleep that reaches the
+// deadline stops the call there, without waiting for the watchdog's tick.
 func (inst *instance) sleep(ns int64) {
-	t := time.NewTimer(min(time.Duration(ns), inst.maxSleep))
+	d := min(time.Duration(ns), inst.maxSleep)
+	w := inst.watch
+	var dl int64
+	if w != nil {
+		dl = inst.deadline.Load()
+		if dl > 0 {
+			d = min(d, time.Duration(dl-w.now()))
+		}
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-	case <-inst.ctx.Done():
+		if dl > 0 && w.now() >= dl && inst.deadline.CompareAndSwap(dl, stoppedDeadline) {
+			inst.stop()
+		}
+	case <-inst.stopCh:
 	}
 }
 

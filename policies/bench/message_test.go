@@ -1,0 +1,119 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/hostabi"
+	"github.com/wasmta/wasmta/hostabi/policytest"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// BenchmarkMessage is what the end-to-end policy scenario pays per message
+// in calls: the four hooks that are not cached (on_mail_from, on_rcpt,
+// on_message, select_pool) of policies/go/default, the module that
+// scenario loads, on inputs like smtp-source's. One op is one message.
+
+var (
+	defaultOnce    sync.Once
+	defaultMods    map[bool]*hostabi.Module // by guard on
+	defaultLoadErr error
+)
+
+// defaultModules loads policies/go/default into a host with the guard and
+// one without (UnsafeNoDeadline).
+func defaultModules(b *testing.B) map[bool]*hostabi.Module {
+	defaultOnce.Do(func() {
+		wasm, err := policytest.BuildGo(ctx, filepath.Join("..", "go", "default"))
+		if err != nil {
+			defaultLoadErr = err
+			return
+		}
+		defaultMods = map[bool]*hostabi.Module{}
+		for _, guard := range []bool{true, false} {
+			h, err := hostabi.New(ctx, hostabi.Config{
+				CallTimeout:      time.Second,
+				InitTimeout:      20 * time.Second,
+				UnsafeNoDeadline: !guard,
+				CacheDir:         filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
+				Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
+			})
+			if err != nil {
+				defaultLoadErr = err
+				return
+			}
+			if defaultMods[guard], err = h.Load(ctx, "", wasm); err != nil {
+				defaultLoadErr = fmt.Errorf("bench: load default: %w", err)
+				return
+			}
+		}
+	})
+	if defaultLoadErr != nil {
+		b.Fatal(defaultLoadErr)
+	}
+	return defaultMods
+}
+
+var (
+	msgPeer   = policy.Peer{Addr: "127.0.0.1:40312", Helo: "source.bench.example"}
+	msgHeader = []byte("From: <sender@source.bench.example>\r\nTo: <rcpt@bench.example>\r\n" +
+		"Date: Thu, 26 Nov 2026 21:00:00 +0000\r\nMessage-Id: <20261126210000.1234@source.bench.example>\r\n" +
+		"Subject: test message 1234\r\nReceived: from source.bench.example (localhost [127.0.0.1])\r\n" +
+		"\tby wasmta with ESMTP id 0123456789abcdef; Thu, 26 Nov 2026 21:00:00 +0000")
+)
+
+// oneMessage makes the four calls of one message.
+func oneMessage(m *hostabi.Module) error {
+	if _, err := m.OnMailFrom(ctx, &policy.MailFromInput{Peer: msgPeer, Sender: "sender@source.bench.example"}); err != nil {
+		return err
+	}
+	if _, err := m.OnRcpt(ctx, &policy.RcptInput{Peer: msgPeer, Sender: "sender@source.bench.example", Recipient: "rcpt@bench.example"}); err != nil {
+		return err
+	}
+	if _, err := m.OnMessage(ctx, &policy.MessageInput{Peer: msgPeer, Sender: "sender@source.bench.example",
+		Recipients: []string{"rcpt@bench.example"}, Header: msgHeader, Size: 4400}); err != nil {
+		return err
+	}
+	_, err := m.SelectPool(ctx, &policy.PoolInput{Domain: "bench.example", Site: "mx.bench.example"})
+	return err
+}
+
+func BenchmarkMessage(b *testing.B) {
+	mods := defaultModules(b)
+	for _, guard := range []bool{true, false} {
+		name := "wasm-guard"
+		if !guard {
+			name = "wasm-noguard"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := oneMessage(mods[guard]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkMessageNewGoroutine makes each message's calls from a new
+// goroutine, as reception does for each SMTP connection (smtp-source opens
+// one per message): the first entry into wazero then grows the goroutine's
+// stack.
+func BenchmarkMessageNewGoroutine(b *testing.B) {
+	m := defaultModules(b)[true]
+	b.ReportAllocs()
+	for b.Loop() {
+		done := make(chan error)
+		go func() { done <- oneMessage(m) }()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+}
