@@ -25,7 +25,9 @@ import (
 // no complete line left, so the DATA line it is answering ends in that
 // read, and with one line it ends where the read ends. Anything else
 // (pipelined commands in the same read, TLS, bytes left over from an
-// earlier capture) takes go-smtp's own path.
+// earlier capture) takes go-smtp's own path. This leans on how go-smtp
+// v0.25.1 reads; TestCaptureMatchesGoSMTP sends every case both ways and
+// fails if a later go-smtp reads otherwise.
 
 // The states of go-smtp's dot-unstuffing (its dataReader); the capture
 // must end the data where go-smtp would, byte for byte.
