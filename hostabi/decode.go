@@ -36,7 +36,10 @@ func decodeReply(rs []result) (*policy.Reply, error) {
 	if r.Enhanced != "" && r.Enhanced[0] != byte('0'+r.Code/100) {
 		return nil, fmt.Errorf("reject.enhanced %s does not match reject.code %d", r.Enhanced, r.Code)
 	}
-	return &r, nil
+	// A copy, so that r stays on the stack: most calls accept, and
+	// returning &r would allocate it on every call.
+	out := r
+	return &out, nil
 }
 
 // decodeMeta collects meta.NAME results, nil when there are none.

@@ -92,31 +92,12 @@ func instrument(wasm []byte) (*instrumented, error) {
 	if err != nil {
 		return nil, err
 	}
-	var importedGlobals, importedMemories, definedGlobals, memories uint32
 	out := &instrumented{}
-	for _, s := range secs {
-		switch s.id {
-		case secImport:
-			if importedGlobals, importedMemories, err = countImports(s.body); err != nil {
-				return nil, fmt.Errorf("import section: %w", err)
-			}
-		case secMemory:
-			if memories, _, err = readU32(s.body); err != nil {
-				return nil, fmt.Errorf("memory section: %w", err)
-			}
-		case secGlobal:
-			if definedGlobals, _, err = readU32(s.body); err != nil {
-				return nil, fmt.Errorf("global section: %w", err)
-			}
-		case secStart:
-			if out.start, _, err = readU32(s.body); err != nil {
-				return nil, fmt.Errorf("start section: %w", err)
-			}
-			out.hasStart = true
-		}
+	g, hasMemory, err := survey(secs, out)
+	if err != nil {
+		return nil, err
 	}
-	g := importedGlobals + definedGlobals
-	check := loopCheck(g, importedMemories+memories > 0)
+	check := loopCheck(g, hasMemory)
 	dst := append(make([]byte, 0, len(wasm)+len(wasm)/16), wasm[:8]...)
 	placed := map[byte]bool{}
 	for _, s := range secs {
@@ -148,6 +129,35 @@ func instrument(wasm []byte) (*instrumented, error) {
 	}
 	out.wasm = dst
 	return out, nil
+}
+
+// survey reads what the rewrite needs to know before it starts: the
+// index the first added global gets, whether the module has a memory, and
+// its start function (recorded in out).
+func survey(secs []section, out *instrumented) (g uint32, hasMemory bool, err error) {
+	var importedGlobals, importedMemories, definedGlobals, memories uint32
+	for _, s := range secs {
+		switch s.id {
+		case secImport:
+			if importedGlobals, importedMemories, err = countImports(s.body); err != nil {
+				return 0, false, fmt.Errorf("import section: %w", err)
+			}
+		case secMemory:
+			if memories, _, err = readU32(s.body); err != nil {
+				return 0, false, fmt.Errorf("memory section: %w", err)
+			}
+		case secGlobal:
+			if definedGlobals, _, err = readU32(s.body); err != nil {
+				return 0, false, fmt.Errorf("global section: %w", err)
+			}
+		case secStart:
+			if out.start, _, err = readU32(s.body); err != nil {
+				return 0, false, fmt.Errorf("start section: %w", err)
+			}
+			out.hasStart = true
+		}
+	}
+	return importedGlobals + definedGlobals, importedMemories+memories > 0, nil
 }
 
 // transformSection returns the new body of s and whether to keep it.

@@ -131,20 +131,7 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 	ctx := context.Background()
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(wazero.NewCompilationCache()))
 	defer rt.Close(ctx)
-	var files []string
-	for _, glob := range []string{"../testdata/wat/*.wasm", "testdata/guard/*.wasm"} {
-		m, _ := filepath.Glob(glob)
-		files = append(files, m...)
-	}
-	modules := map[string][]byte{"goguest": goGuestWasm(t)}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		modules[filepath.Base(f)] = b
-	}
-	for name, wasm := range modules {
+	for name, wasm := range committedModules(t) {
 		orig, err := rt.CompileModule(ctx, wasm)
 		if err != nil {
 			continue // a fixture of an invalid module
@@ -171,6 +158,25 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 		}
 		_ = cm.Close(ctx)
 	}
+}
+
+// committedModules reads the WAT and guard fixtures and the Go guest, by
+// file name.
+func committedModules(t *testing.T) map[string][]byte {
+	var files []string
+	for _, glob := range []string{"../testdata/wat/*.wasm", "testdata/guard/*.wasm"} {
+		m, _ := filepath.Glob(glob)
+		files = append(files, m...)
+	}
+	modules := map[string][]byte{"goguest": goGuestWasm(t)}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		modules[filepath.Base(f)] = b
+	}
+	return modules
 }
 
 // TestInstrumentBody checks the rewrite of hand-assembled bodies: the
