@@ -41,6 +41,12 @@ const (
 
 const minCaptureRead = 4096
 
+// maxCaptureRead bounds one read of captured data. What followed the end
+// of data in the last read is kept for go-smtp (trackedConn.pending), so
+// this bounds what a client can park on its connection by pipelining
+// after the data, where go-smtp's own path keeps 4 KiB.
+const maxCaptureRead = 64 << 10
+
 // errCaptureOutOfStep means go-smtp's reader gave bytes of its own while
 // the data was captured; the proof above says it cannot happen, and the
 // connection is closed if it does rather than guess which bytes are data.
@@ -67,23 +73,27 @@ func (c *capture) room() []byte {
 }
 
 // checkLines counts raw input as go-smtp's lineLimitReader does (every
-// byte since the last LF, the LF included) and reports whether every line
-// is within lineMax.
-func (c *capture) checkLines(raw []byte) bool {
+// byte since the last LF, the LF included) and returns where in raw the
+// first line over lineMax starts (0 when it started in an earlier read),
+// or -1 when there is none. The caller needs the offset: a long line
+// after the end of data is a command, for go-smtp to judge, not data.
+func (c *capture) checkLines(raw []byte) int {
 	if c.lineMax <= 0 {
-		return true
+		return -1
 	}
-	for {
-		i := bytes.IndexByte(raw, '\n')
+	for start := 0; ; {
+		i := bytes.IndexByte(raw[start:], '\n')
 		if i < 0 {
-			c.lineLen += len(raw)
-			return c.lineLen <= c.lineMax
+			if c.lineLen += len(raw) - start; c.lineLen > c.lineMax {
+				return start
+			}
+			return -1
 		}
 		if c.lineLen+i > c.lineMax {
-			return false
+			return start
 		}
 		c.lineLen = 1
-		raw = raw[i+1:]
+		start += i + 1
 	}
 }
 
@@ -181,7 +191,9 @@ func (s *session) readCaptured(r io.Reader, b []byte, limit int64) ([]byte, erro
 	s.tc.capture = capture{}
 	switch {
 	case err == io.EOF && n == 0 && c.done:
-		if c.over {
+		// go-smtp's reader refuses a message of exactly its limit (the
+		// server's); both paths must answer a client alike (doc.go).
+		if c.over || (limit >= s.srv.opts.MaxMessageBytes && int64(len(c.b)) == limit) {
 			return c.b, errExceeded
 		}
 		return c.b, nil
@@ -200,16 +212,25 @@ func (c *trackedConn) readCaptured(p []byte) (int, error) {
 	cp := &c.capture
 	for {
 		room := cp.room()
+		room = room[:min(len(room), maxCaptureRead)]
 		n, err := c.readConn(room)
 		if n > 0 {
-			if !cp.checkLines(room[:n]) {
+			// Lines are checked on the raw bytes, which unstuff then
+			// overwrites with data: find the long line first, judge it
+			// once the end of data is known.
+			long := cp.checkLines(room[:n])
+			used, end := cp.unstuff(n)
+			if long >= 0 && (!end || long < used) {
 				c.readErr = smtp.ErrTooLongLine
 				return 0, c.readErr
 			}
-			if used, end := cp.unstuff(n); end {
-				c.pending = append(append(c.pending[:0], ".\r\n"...), room[used:n]...)
+			if end {
+				// The end of data goes to go-smtp in a read of its own:
+				// its line-length check covers a whole read, and would
+				// refuse the message for a long command after it.
+				c.pending = append(append(make([]byte, 0, 3+n-used), ".\r\n"...), room[used:n]...)
 				c.capturing = false
-				return c.takePending(p), nil
+				return c.takePending(p[:min(len(p), 3)]), nil
 			}
 		}
 		if err != nil {
@@ -218,9 +239,12 @@ func (c *trackedConn) readCaptured(p []byte) (int, error) {
 	}
 }
 
-// takePending copies what is pending for go-smtp into p.
+// takePending copies what is pending for go-smtp into p. The slice is
+// dropped once taken, so a connection does not keep its capacity.
 func (c *trackedConn) takePending(p []byte) int {
 	n := copy(p, c.pending)
-	c.pending = c.pending[:copy(c.pending, c.pending[n:])]
+	if c.pending = c.pending[n:]; len(c.pending) == 0 {
+		c.pending = nil
+	}
 	return n
 }

@@ -33,6 +33,9 @@ var dataCases = []struct {
 	{"long line in pieces", []string{"Subject: a\r\n\r\n", strings.Repeat("x", 1500), strings.Repeat("y", 1500), "\r\n.\r\n"}},
 	{"over the size limit", []string{"Subject: a\r\n\r\n" + strings.Repeat("0123456789\r\n", 500) + ".\r\n"}},
 	{"near the size limit", []string{"Subject: a\r\n\r\n" + strings.Repeat("abcdefghi\r\n", 340) + ".\r\n"}},
+	// 14 + 40×100 + 82 = 4096 bytes: go-smtp refuses its limit itself.
+	{"exactly the size limit", []string{"Subject: a\r\n\r\n" + strings.Repeat(strings.Repeat("x", 98)+"\r\n", 40) +
+		strings.Repeat("y", 80) + "\r\n.\r\n"}},
 }
 
 // TestCaptureMatchesGoSMTP sends each case twice: with DATA alone in its
@@ -205,9 +208,39 @@ func TestCaptureLineLimit(t *testing.T) {
 		// After "DATA\r\n" go-smtp's count is 1, as a capture starts.
 		c := &capture{lineMax: 2000, lineLen: 1}
 		line := []byte(strings.Repeat("x", tt.lineLen-1) + "\r\n")
-		if ok := c.checkLines(line[:len(line)/2]) && c.checkLines(line[len(line)/2:]); ok != tt.ok {
+		if ok := c.checkLines(line[:len(line)/2]) < 0 && c.checkLines(line[len(line)/2:]) < 0; ok != tt.ok {
 			t.Errorf("line of %d bytes: ok %v, want %v", tt.lineLen, ok, tt.ok)
 		}
+	}
+	// The offset names the long line's start, so that a command after the
+	// end of data is told from data.
+	c := &capture{lineMax: 10, lineLen: 1}
+	if got := c.checkLines([]byte("short\r\n.\r\nNOOP xxxxxxxx\r\n")); got != 10 {
+		t.Errorf("long line found at %d, want 10", got)
+	}
+}
+
+// TestCaptureLongCommandAfterEnd: a long command pipelined after the end
+// of data is refused as a command; the message before it stands. (go-smtp's
+// own path refuses the message too when both fall in one 4 KiB read.)
+func TestCaptureLongCommandAfterEnd(t *testing.T) {
+	f := start(t, Options{RelayNets: loopbackNets, MaxMessageBytes: 4096}, nil)
+	got := sendData(t, f, true, []string{"Subject: a\r\n\r\nx\r\n.\r\nNOOP " + strings.Repeat("x", 2500) + "\r\n"})
+	if !strings.HasPrefix(got, "DATA: 250 ") || !strings.Contains(got, "pipelined: 500 ") || len(f.sub.all()) != 1 {
+		t.Fatalf("want the message queued and the long command refused:\n%s", got)
+	}
+}
+
+// TestPendingIsDropped: what follows a captured end is handed to go-smtp
+// and then let go, so a connection does not keep a large buffer.
+func TestPendingIsDropped(t *testing.T) {
+	c := &trackedConn{pending: make([]byte, 10000)}
+	p := make([]byte, 4096)
+	for total := 0; total < 10000; {
+		total += c.takePending(p)
+	}
+	if c.pending != nil {
+		t.Fatalf("pending keeps %d bytes of capacity after it was taken", cap(c.pending))
 	}
 }
 

@@ -100,6 +100,12 @@
 //     both call a session it has cleared and recover from the panic. These
 //     are logged at debug level (a client can cause them at will); any
 //     other recovered panic is logged as an error.
+//   - Its data reader refuses a message of exactly the server's
+//     MaxMessageBytes (552 5.3.4) and, within one 4 KiB read, a message
+//     followed by a pipelined command longer than MaxLineLength. The data
+//     capture below refuses the first alike, so both paths answer a
+//     client the same, and hands go-smtp the end of data in a read of its
+//     own, so a long command after it is refused as a command.
 //   - Its read deadlines are totals per command line and do not apply to
 //     message data, and nothing stops it reading on after a timeout: the
 //     trackedConn above makes timeouts per read and final.
