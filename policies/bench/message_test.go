@@ -68,20 +68,37 @@ var (
 		"\tby wasmta with ESMTP id 0123456789abcdef; Thu, 26 Nov 2026 21:00:00 +0000")
 )
 
+// messageCalls are the four calls of one message, in order.
+func messageCalls(m *hostabi.Module) []func() error {
+	return []func() error{
+		func() error {
+			_, err := m.OnMailFrom(ctx, &policy.MailFromInput{Peer: msgPeer, Sender: "sender@source.bench.example"})
+			return err
+		},
+		func() error {
+			_, err := m.OnRcpt(ctx, &policy.RcptInput{Peer: msgPeer, Sender: "sender@source.bench.example", Recipient: "rcpt@bench.example"})
+			return err
+		},
+		func() error {
+			_, err := m.OnMessage(ctx, &policy.MessageInput{Peer: msgPeer, Sender: "sender@source.bench.example",
+				Recipients: []string{"rcpt@bench.example"}, Header: msgHeader, Size: 4400})
+			return err
+		},
+		func() error {
+			_, err := m.SelectPool(ctx, &policy.PoolInput{Domain: "bench.example", Site: "mx.bench.example"})
+			return err
+		},
+	}
+}
+
 // oneMessage makes the four calls of one message.
 func oneMessage(m *hostabi.Module) error {
-	if _, err := m.OnMailFrom(ctx, &policy.MailFromInput{Peer: msgPeer, Sender: "sender@source.bench.example"}); err != nil {
-		return err
+	for _, call := range messageCalls(m) {
+		if err := call(); err != nil {
+			return err
+		}
 	}
-	if _, err := m.OnRcpt(ctx, &policy.RcptInput{Peer: msgPeer, Sender: "sender@source.bench.example", Recipient: "rcpt@bench.example"}); err != nil {
-		return err
-	}
-	if _, err := m.OnMessage(ctx, &policy.MessageInput{Peer: msgPeer, Sender: "sender@source.bench.example",
-		Recipients: []string{"rcpt@bench.example"}, Header: msgHeader, Size: 4400}); err != nil {
-		return err
-	}
-	_, err := m.SelectPool(ctx, &policy.PoolInput{Domain: "bench.example", Site: "mx.bench.example"})
-	return err
+	return nil
 }
 
 func BenchmarkMessage(b *testing.B) {
@@ -112,6 +129,40 @@ func BenchmarkMessageNewGoroutine(b *testing.B) {
 	for b.Loop() {
 		done := make(chan error)
 		go func() { done <- oneMessage(m) }()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMessageHandoff is BenchmarkMessageNewGoroutine with every call
+// handed over channels to one long-lived goroutine, whose stack has
+// grown once, as per-instance worker goroutines would do: the round trip
+// per call against the stack growth per new goroutine it avoids.
+func BenchmarkMessageHandoff(b *testing.B) {
+	m := defaultModules(b)[true]
+	req := make(chan func() error)
+	resp := make(chan error)
+	go func() {
+		for f := range req {
+			resp <- f()
+		}
+	}()
+	defer close(req)
+	calls := messageCalls(m)
+	b.ReportAllocs()
+	for b.Loop() {
+		done := make(chan error)
+		go func() {
+			for _, call := range calls {
+				req <- call
+				if err := <-resp; err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
 		if err := <-done; err != nil {
 			b.Fatal(err)
 		}
