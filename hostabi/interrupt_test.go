@@ -240,3 +240,15 @@ func FuzzInstrument(f *testing.F) {
 		_ = cm.Close(ctx)
 	})
 }
+
+// BenchmarkInstrument rewrites the Go guest (2 MB, the Go runtime's
+// loops): what the guard adds to every load before compilation.
+func BenchmarkInstrument(b *testing.B) {
+	wasm := goGuestWasm(b)
+	b.SetBytes(int64(len(wasm)))
+	for b.Loop() {
+		if _, err := instrument(wasm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
