@@ -97,7 +97,7 @@ func instrument(wasm []byte) (*instrumented, error) {
 	if err != nil {
 		return nil, err
 	}
-	check := loopCheck(g, hasMemory)
+	c := newChecks(g, hasMemory)
 	dst := append(make([]byte, 0, len(wasm)+len(wasm)/16), wasm[:8]...)
 	placed := map[byte]bool{}
 	for _, s := range secs {
@@ -114,7 +114,7 @@ func instrument(wasm []byte) (*instrumented, error) {
 		if s.id == secGlobal || s.id == secExport {
 			placed[s.id] = true
 		}
-		body, keep, err := transformSection(s, g, check, out)
+		body, keep, err := transformSection(s, g, c, out)
 		if err != nil {
 			return nil, err
 		}
@@ -161,7 +161,7 @@ func survey(secs []section, out *instrumented) (g uint32, hasMemory bool, err er
 }
 
 // transformSection returns the new body of s and whether to keep it.
-func transformSection(s section, g uint32, check []byte, out *instrumented) ([]byte, bool, error) {
+func transformSection(s section, g uint32, c checks, out *instrumented) ([]byte, bool, error) {
 	switch s.id {
 	case secCustom:
 		// DWARF addresses code offsets that the inserted checks shift.
@@ -177,7 +177,7 @@ func transformSection(s section, g uint32, check []byte, out *instrumented) ([]b
 		}
 		return rewriteSection(s.id, s.body, g, out), true, nil
 	case secCode:
-		body, err := instrumentCode(s.body, check)
+		body, err := instrumentCode(s.body, c)
 		if err != nil {
 			return nil, false, fmt.Errorf("code section: %w", err)
 		}
@@ -186,7 +186,7 @@ func transformSection(s section, g uint32, check []byte, out *instrumented) ([]b
 	return s.body, true, nil
 }
 
-// rewriteSection appends $interrupt and $fuel to a global section, or the
+// rewriteSection appends the guard's globals to a global section, or the
 // export of $interrupt
 // (and the start function's) to an export section. body is nil for
 // a section the module did not have; it was checked by the caller.
@@ -200,10 +200,13 @@ func rewriteSection(id byte, body []byte, g uint32, out *instrumented) []byte {
 	}
 	switch id {
 	case secGlobal:
-		dst := appendU32(nil, n+2)
+		dst := appendU32(nil, n+addedGlobals)
 		dst = append(dst, rest...)
-		// $interrupt, then $fuel: (global (mut i32) (i32.const 0))
-		return append(dst, 0x7f, 0x01, 0x41, 0x00, 0x0b, 0x7f, 0x01, 0x41, 0x00, 0x0b)
+		// $interrupt, $fuel, $len: (global (mut i32) (i32.const 0))
+		for range addedGlobals {
+			dst = append(dst, 0x7f, 0x01, 0x41, 0x00, 0x0b)
+		}
+		return dst
 	default:
 		add := uint32(1)
 		if out.hasStart {
@@ -253,26 +256,6 @@ func splitSections(wasm []byte) ([]section, error) {
 func appendSection(dst []byte, id byte, body []byte) []byte {
 	dst = appendU32(append(dst, id), uint32(len(body)))
 	return append(dst, body...)
-}
-
-// loopCheck is the code inserted at the top of every loop body, for the
-// globals $interrupt = g and $fuel = g+1 (see the comment at the top).
-func loopCheck(g uint32, hasMemory bool) []byte {
-	interrupt := appendU32([]byte{0x23}, g) // global.get $interrupt
-	interrupt = append(interrupt, 0x04, 0x40, 0x00, 0x0b)
-	if !hasMemory {
-		return interrupt
-	}
-	getFuel := appendU32([]byte{0x23}, g+1)
-	setFuel := appendU32([]byte{0x24}, g+1)
-	c := append(append([]byte{}, getFuel...), 0x04, 0x40) // if fuel != 0
-	c = append(append(c, getFuel...), 0x41, 0x01, 0x6b)   // fuel - 1
-	c = append(append(c, setFuel...), 0x05)               // else
-	c = appendS32(append(c, 0x41), fuelPerExit)
-	c = append(c, setFuel...)
-	c = append(c, 0x41, 0x00, 0x40, 0x00, 0x1a) // drop (memory.grow (i32.const 0))
-	c = append(c, interrupt...)
-	return append(c, 0x0b)
 }
 
 // countImports walks the import section for the imported globals (they

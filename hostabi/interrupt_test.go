@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -41,23 +42,82 @@ func withTimeout(t *testing.T, limit time.Duration, f func()) {
 	}
 }
 
-// TestGuardStopsEveryKindOfLoop runs manyops: one loop after every kind
-// of instruction immediate the rewriter must skip, the last one infinite.
-// A misread immediate would make the module invalid (refused at load) or
-// leave the last loop unchecked (the call would never return).
-func TestGuardStopsEveryKindOfLoop(t *testing.T) {
+// TestGuardStopsUnboundedCode runs guests that never return when the
+// tenant is "evil", and requires each call to end with the deadline fault,
+// the instance discarded, and the next call served. manyops has one loop
+// after every kind of instruction immediate the rewriter must skip, the
+// last one infinite: a misread immediate would make the module invalid
+// (refused at load) or leave the last loop unchecked. recursion has no
+// loop at all: its 2^60 calls are stopped by the check at function entry.
+// refblock and simdbyte, patched as their headers say, hide their loop
+// from a rewriter that decodes an instruction differently from wazero.
+func TestGuardStopsUnboundedCode(t *testing.T) {
 	th := newTestHost(t, func(c *Config) { c.CallTimeout = 50 * time.Millisecond })
-	m, err := th.Load(context.Background(), "acme", guardFixture(t, "manyops"))
+	for _, tc := range []struct {
+		fixture  string
+		old, new []byte // a patch of the code section
+	}{
+		{"manyops", nil, nil},
+		{"recursion", nil, nil},
+		{"refblock", []byte{0x02, 0x70}, []byte{0x02, 0x63, 0x02}},
+		{"simdbyte", []byte{0xfd, 0x80, 0x01, 0x02}, []byte{0xfd, 0x80, 0x02}},
+		{"bulkfill", nil, nil},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			wasm := guardFixture(t, tc.fixture)
+			if tc.old != nil {
+				wasm = patchCode(t, wasm, tc.old, tc.new)
+			}
+			m, err := th.Load(context.Background(), "acme", wasm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			before := m.pool.live()
+			withTimeout(t, 20*time.Second, func() {
+				assertFault(t, callHook(m, "route", "evil", ""), m, "route", "deadline exceeded")
+			})
+			if after := m.pool.live(); after != before-1 {
+				t.Errorf("instances %d -> %d, want the stopped one discarded", before, after)
+			}
+			if err := callHook(m, "route", "good", ""); !errors.Is(err, policy.ErrNotImplemented) {
+				t.Errorf("next call: %v, want no opinion", err)
+			}
+		})
+	}
+}
+
+// patchCode replaces the first old in a function body of wasm with new,
+// resizing the body and the code section.
+func patchCode(t *testing.T, wasm, old, new []byte) []byte {
+	t.Helper()
+	secs, err := splitSections(wasm)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
-	withTimeout(t, 20*time.Second, func() {
-		assertFault(t, callHook(m, "route", "evil", ""), m, "route", "deadline exceeded")
-	})
-	if err := callHook(m, "route", "good", ""); !errors.Is(err, policy.ErrNotImplemented) {
-		t.Errorf("next call: %v, want no opinion", err)
+	dst, patched := append([]byte{}, wasm[:8]...), false
+	for _, s := range secs {
+		body := s.body
+		if s.id == secCode {
+			n, k, _ := readU32(body)
+			code := appendU32(nil, n)
+			for b := body[k:]; len(b) > 0; {
+				size, k, _ := readU32(b)
+				fn := b[k : k+int(size)]
+				if !patched && bytes.Contains(fn, old) {
+					fn, patched = bytes.Replace(fn, old, new, 1), true
+				}
+				code = append(appendU32(code, uint32(len(fn))), fn...)
+				b = b[k+int(size):]
+			}
+			body = code
+		}
+		dst = appendSection(dst, s.id, body)
 	}
+	if !patched {
+		t.Fatalf("no % x in the code", old)
+	}
+	return dst
 }
 
 // TestGuardStopsLoopsOnEveryP loops on more instances than there are Ps
@@ -111,6 +171,17 @@ func TestGuardStopsStartFunction(t *testing.T) {
 			t.Errorf("load: %v, want %s", err, want)
 		}
 	})
+}
+
+// TestGuardRefusesGuardGlobals: globalfuel, patched to refill the $fuel
+// the guard adds, would validate once instrumented and never be stopped.
+func TestGuardRefusesGuardGlobals(t *testing.T) {
+	th := newTestHost(t, nil)
+	wasm := patchCode(t, guardFixture(t, "globalfuel"), []byte{0x24, 0x00, 0x0c, 0x00}, []byte{0x24, 0x02, 0x0c, 0x00})
+	_, err := th.Load(context.Background(), "acme", wasm)
+	if err == nil || !errors.Is(err, ErrInvalidModule) || !strings.Contains(err.Error(), "global") {
+		t.Errorf("load: %v, want refused for its global index", err)
+	}
 }
 
 func TestGuardRefusesReservedExport(t *testing.T) {
@@ -180,31 +251,47 @@ func committedModules(t *testing.T) map[string][]byte {
 }
 
 // TestInstrumentBody checks the rewrite of hand-assembled bodies: the
-// check lands right after each loop's block type, and nowhere else.
+// step check lands right after the locals and after each loop's block
+// type, the bulk check before each bulk instruction, and nowhere else.
+// The reference types and the SIMD prefix are decoded as wazero does.
 func TestInstrumentBody(t *testing.T) {
 	check := []byte{0x23, 0x05, 0x04, 0x40, 0x00, 0x0b}
+	bulk := []byte{0x23, 0x06, 0x04, 0x40, 0x00, 0x0b}
 	with := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	noLocals := []byte{0x00}
+	v128 := with([]byte{0xfd, 0x0c}, bytes.Repeat([]byte{0x03}, 16), []byte{0x1a, 0x0b})
 	cases := []struct {
 		name       string
 		code, want []byte
 	}{
-		{"no loop", []byte{0x00, 0x41, 0x80, 0x01, 0x1a, 0x0b}, []byte{0x00, 0x41, 0x80, 0x01, 0x1a, 0x0b}},
-		{"empty loop", []byte{0x00, 0x03, 0x40, 0x0b, 0x0b}, with([]byte{0x00, 0x03, 0x40}, check, []byte{0x0b, 0x0b})},
-		{"loop with a type index", []byte{0x00, 0x03, 0x80, 0x01, 0x0b, 0x0b}, with([]byte{0x00, 0x03, 0x80, 0x01}, check, []byte{0x0b, 0x0b})},
-		{"locals, a 0x03 inside i32.const", []byte{0x01, 0x02, 0x7f, 0x41, 0x03, 0x1a, 0x0b}, []byte{0x01, 0x02, 0x7f, 0x41, 0x03, 0x1a, 0x0b}},
-		{"v128.const holding 0x03", with([]byte{0x00, 0xfd, 0x0c}, bytes.Repeat([]byte{0x03}, 16), []byte{0x1a, 0x0b}),
-			with([]byte{0x00, 0xfd, 0x0c}, bytes.Repeat([]byte{0x03}, 16), []byte{0x1a, 0x0b})},
+		{"no loop", []byte{0x00, 0x41, 0x80, 0x01, 0x1a, 0x0b}, with(noLocals, check, []byte{0x41, 0x80, 0x01, 0x1a, 0x0b})},
+		{"empty loop", []byte{0x00, 0x03, 0x40, 0x0b, 0x0b}, with(noLocals, check, []byte{0x03, 0x40}, check, []byte{0x0b, 0x0b})},
+		{"loop with a type index", []byte{0x00, 0x03, 0x80, 0x01, 0x0b, 0x0b}, with(noLocals, check, []byte{0x03, 0x80, 0x01}, check, []byte{0x0b, 0x0b})},
+		{"locals, a 0x03 inside i32.const", []byte{0x01, 0x02, 0x7f, 0x41, 0x03, 0x1a, 0x0b}, with([]byte{0x01, 0x02, 0x7f}, check, []byte{0x41, 0x03, 0x1a, 0x0b})},
+		{"v128.const holding 0x03", with(noLocals, v128), with(noLocals, check, v128)},
 		{"br_table then loop", []byte{0x00, 0x0e, 0x02, 0x00, 0x01, 0x02, 0x03, 0x40, 0x0b, 0x0b},
-			with([]byte{0x00, 0x0e, 0x02, 0x00, 0x01, 0x02, 0x03, 0x40}, check, []byte{0x0b, 0x0b})},
+			with(noLocals, check, []byte{0x0e, 0x02, 0x00, 0x01, 0x02, 0x03, 0x40}, check, []byte{0x0b, 0x0b})},
+		{"block of type (ref null 2), then loop", []byte{0x00, 0x02, 0x63, 0x02, 0x03, 0x40, 0x0b, 0x00, 0x0b, 0x1a, 0x0b},
+			with(noLocals, check, []byte{0x02, 0x63, 0x02, 0x03, 0x40}, check, []byte{0x0b, 0x00, 0x0b, 0x1a, 0x0b})},
+		{"local of type (ref 3)", []byte{0x01, 0x01, 0x64, 0x03, 0x03, 0x40, 0x0b, 0x0b},
+			with([]byte{0x01, 0x01, 0x64, 0x03}, check, []byte{0x03, 0x40}, check, []byte{0x0b, 0x0b})},
+		{"select (ref null 3)", []byte{0x00, 0x1c, 0x01, 0x63, 0x03, 0x03, 0x40, 0x0b, 0x0b},
+			with(noLocals, check, []byte{0x1c, 0x01, 0x63, 0x03, 0x03, 0x40}, check, []byte{0x0b, 0x0b})},
+		{"one-byte SIMD sub-opcode", []byte{0x00, 0xfd, 0x80, 0x02, 0x40, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, 0x0b},
+			with(noLocals, check, []byte{0xfd, 0x80, 0x02, 0x40, 0x03, 0x40}, check, []byte{0x0c, 0x00, 0x0b, 0x0b, 0x0b})},
+		{"memory.fill, memory.copy, table.fill, not data.drop", []byte{0x00, 0xfc, 0x0b, 0x00, 0xfc, 0x0a, 0x00, 0x00, 0xfc, 0x11, 0x00, 0xfc, 0x09, 0x00, 0x0b},
+			with(noLocals, check, bulk, []byte{0xfc, 0x0b, 0x00}, bulk, []byte{0xfc, 0x0a, 0x00, 0x00}, bulk, []byte{0xfc, 0x11, 0x00, 0xfc, 0x09, 0x00, 0x0b})},
 	}
+	c := checks{step: check, bulk: bulk, globals: 5}
 	for _, tc := range cases {
-		got, err := instrumentBody(nil, tc.code, check)
+		got, err := instrumentBody(nil, tc.code, c)
 		if err != nil || !bytes.Equal(got, tc.want) {
 			t.Errorf("%s: got % x, %v\nwant % x", tc.name, got, err, tc.want)
 		}
 	}
-	for _, bad := range [][]byte{{0x00, 0x06, 0x0b}, {0x00, 0x41}, {0x00, 0xfd, 0x0c, 0x01}, {0x00, 0xfc, 0x20}, {0x05}} {
-		if got, err := instrumentBody(nil, bad, check); err == nil {
+	for _, bad := range [][]byte{{0x00, 0x06, 0x0b}, {0x00, 0x41}, {0x00, 0xfd, 0x0c, 0x01}, {0x00, 0xfc, 0x20}, {0x05},
+		{0x00, 0x23, 0x05, 0x0b}, {0x00, 0x41, 0x00, 0x24, 0x06, 0x0b}} { // the guard's globals
+		if got, err := instrumentBody(nil, bad, c); err == nil {
 			t.Errorf("% x: instrumented as % x, want an error", bad, got)
 		}
 	}

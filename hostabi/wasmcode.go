@@ -12,8 +12,8 @@ import (
 // multi-value, SIMD). Anything else is refused, as wazero would.
 
 // instrumentCode rewrites a code section, inserting check at the top of
-// every loop body.
-func instrumentCode(b []byte, check []byte) ([]byte, error) {
+// every function body and every loop body.
+func instrumentCode(b []byte, c checks) ([]byte, error) {
 	n, k, err := readU32(b)
 	if err != nil {
 		return nil, err
@@ -26,7 +26,7 @@ func instrumentCode(b []byte, check []byte) ([]byte, error) {
 		if err != nil || uint64(k)+uint64(size) > uint64(len(b)) {
 			return nil, fmt.Errorf("function body %d: %w", i, errTruncated)
 		}
-		body, err = instrumentBody(body[:0], b[k:k+int(size)], check)
+		body, err = instrumentBody(body[:0], b[k:k+int(size)], c)
 		if err != nil {
 			return nil, fmt.Errorf("function body %d: %w", i, err)
 		}
@@ -41,28 +41,46 @@ func instrumentCode(b []byte, check []byte) ([]byte, error) {
 }
 
 // instrumentBody appends code (locals, then instructions) to dst with
-// check after the block type of every loop.
-func instrumentBody(dst, code, check []byte) ([]byte, error) {
+// c.step after the locals and after the block type of every loop, and
+// c.bulk before every instruction whose run time grows with an operand.
+func instrumentBody(dst, code []byte, c checks) ([]byte, error) {
 	i, err := localsLen(code)
 	if err != nil {
 		return nil, err
 	}
-	flushed := 0
+	// The check at entry bounds recursion, which needs no loop: a function
+	// calling itself twice to depth 60 makes 2^60 calls on a stack of 60.
+	// The operand stack is empty there, so the check, which leaves it as it
+	// found it, is valid whatever the function's type.
+	dst = append(append(dst, code[:i]...), c.step...)
+	flushed := i
 	for i < len(code) {
-		op := code[i]
+		at, op := i, code[i]
 		i++
 		k, err := immediatesLen(op, code[i:])
 		if err != nil {
-			return nil, fmt.Errorf("offset %d: %w", i-1, err)
+			return nil, fmt.Errorf("offset %d: %w", at, err)
 		}
 		i += k
 		if i > len(code) {
 			return nil, errTruncated
 		}
-		if op == 0x03 { // loop
+		switch {
+		case op == 0x03: // loop
 			dst = append(dst, code[flushed:i]...)
-			dst = append(dst, check...)
+			dst = append(dst, c.step...)
 			flushed = i
+		case op == 0x23 || op == 0x24: // global.get, global.set
+			// Only the instrumented module is validated, where the
+			// guard's globals exist: a guest setting $fuel every
+			// iteration would never leave for Go nor see $interrupt.
+			if idx, _, _ := readU32(code[at+1:]); idx >= c.globals {
+				return nil, fmt.Errorf("offset %d: global %d does not exist", at, idx)
+			}
+		case op == 0xfc && isBulk(code[at+1:]):
+			dst = append(dst, code[flushed:at]...)
+			dst = append(dst, c.bulk...)
+			flushed = at
 		}
 	}
 	return append(dst, code[flushed:]...), nil
@@ -79,10 +97,13 @@ func localsLen(code []byte) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		i += k + 1 // count, value type
-		if i > len(code) {
+		if i += k; i >= len(code) {
 			return 0, errTruncated
 		}
+		if k, err = valueTypeLen(code[i:]); err != nil {
+			return 0, err
+		}
+		i += k
 	}
 	return i, nil
 }
@@ -94,8 +115,8 @@ func immediatesLen(op byte, b []byte) (int, error) {
 	case op <= 0x01, op == 0x05, op == 0x0b, op == 0x0f, op == 0x1a, op == 0x1b,
 		op >= 0x45 && op <= 0xc4, op == 0xd1:
 		return 0, nil
-	case op >= 0x02 && op <= 0x04: // block, loop, if: block type (s33)
-		return lebLen(b, 5)
+	case op >= 0x02 && op <= 0x04: // block, loop, if: block type
+		return blockTypeLen(b)
 	case op == 0x0c, op == 0x0d, op == 0x10, op == 0xd2, op >= 0x20 && op <= 0x26,
 		op == 0x3f, op == 0x40:
 		return lebLen(b, 5)
@@ -104,8 +125,7 @@ func immediatesLen(op byte, b []byte) (int, error) {
 	case op == 0x11: // call_indirect: type, table
 		return lebsLen(b, 2)
 	case op == 0x1c: // select t*: vector of value types
-		n, k, err := readU32(b)
-		return k + int(n), err
+		return selectTypesLen(b)
 	case op >= 0x28 && op <= 0x3e:
 		return memargLen(b)
 	case op == 0x41:
@@ -116,8 +136,8 @@ func immediatesLen(op byte, b []byte) (int, error) {
 		return 4, nil
 	case op == 0x44:
 		return 8, nil
-	case op == 0xd0: // ref.null: reference type
-		return 1, nil
+	case op == 0xd0: // ref.null: heap type
+		return heapTypeLen(b)
 	case op == 0xfc:
 		return miscLen(b)
 	case op == 0xfd:
@@ -147,12 +167,16 @@ func miscLen(b []byte) (int, error) {
 	return k + m, err
 }
 
-// simdLen: the 0xfd prefix.
+// simdLen: the 0xfd prefix. The binary format encodes the sub-opcode as
+// a LEB128 number, but wazero reads one byte (the second byte of an
+// opcode above 127 is then 0x01, a nop), and the rewriter must see the
+// instructions wazero will run: reading a LEB128 here let fd 80 02 (one
+// instruction for a LEB128 reader) hide a block and a loop from it.
 func simdLen(b []byte) (int, error) {
-	sub, k, err := readU32(b)
-	if err != nil {
-		return 0, err
+	if len(b) == 0 {
+		return 0, errTruncated
 	}
+	sub, k := uint32(b[0]), 1
 	switch {
 	case sub <= 11, sub == 92, sub == 93: // loads and stores
 		m, err := memargLen(b[k:])
@@ -164,10 +188,60 @@ func simdLen(b []byte) (int, error) {
 	case sub >= 84 && sub <= 91: // load and store lane
 		m, err := memargLen(b[k:])
 		return k + m + 1, err
-	case sub <= 0x113:
-		return k, nil
 	}
-	return 0, fmt.Errorf("unknown opcode 0xfd %d", sub)
+	return k, nil
+}
+
+// The reference type prefixes of typed function references, followed by
+// a heap type. wazero accepts them in block types, select and locals
+// even with the proposal off, so they are decoded (a reader taking 0x63
+// for a one-byte type would read the heap type that follows as code, and
+// a heap type 0x02 then swallows the next instruction as a block type).
+const (
+	refNullable    = 0x63
+	refNonNullable = 0x64
+)
+
+// valueTypeLen: a value type, one byte unless it is a reference prefix.
+func valueTypeLen(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, errTruncated
+	}
+	if b[0] == refNullable || b[0] == refNonNullable {
+		k, err := heapTypeLen(b[1:])
+		return 1 + k, err
+	}
+	return 1, nil
+}
+
+// heapTypeLen: an abstract heap type (one byte) or a type index (s33).
+func heapTypeLen(b []byte) (int, error) { return lebLen(b, 5) }
+
+// blockTypeLen: empty, a value type, or a type index (s33).
+func blockTypeLen(b []byte) (int, error) {
+	if len(b) > 0 && (b[0] == refNullable || b[0] == refNonNullable) {
+		return valueTypeLen(b)
+	}
+	return lebLen(b, 5)
+}
+
+// selectTypesLen: select's vector of value types.
+func selectTypesLen(b []byte) (int, error) {
+	n, i, err := readU32(b)
+	if err != nil {
+		return 0, err
+	}
+	if uint64(n) > uint64(len(b)) {
+		return 0, errTruncated
+	}
+	for range n {
+		k, err := valueTypeLen(b[i:])
+		if err != nil {
+			return 0, err
+		}
+		i += k
+	}
+	return i, nil
 }
 
 // memargLen: alignment (with the multi-memory flag, a memory index) and
