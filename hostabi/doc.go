@@ -8,10 +8,12 @@
 // memory cap, and the Registry of per-tenant modules with atomic hot swap,
 // draining of the old version and rollback.
 //
-// The deadline is enforced by a check the host compiles into every loop of
-// a module when it loads it (interrupt.go) and one watchdog goroutine per
-// Host (watchdog.go), not by wazero's per-iteration guard: a guarded call
-// costs little more than an unguarded one.
+// The deadline is enforced by a fuel check the host compiles into a
+// module when it loads it, at every function entry, every loop iteration
+// and every bulk memory or table instruction (interrupt.go), and by one
+// watchdog goroutine per Host (watchdog.go), not by wazero's
+// per-iteration guard: a guarded call costs little more than an unguarded
+// one, and no loop, recursion or bulk copy outruns the deadline.
 //
 // A *Module implements policy.Policy and a *Registry implements
 // policy.Registry, so the engine calls wasm policies through the same

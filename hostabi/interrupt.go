@@ -12,10 +12,11 @@ import (
 // was closed, and starts a goroutine per call to watch the context; for a
 // Go guest (whose code is dispatch loops) that tripled the cost of a call.
 //
-// instrument rewrites the module so that a loop iteration costs a
-// decrement and a branch: it adds two mutable i32 globals, $interrupt
-// (exported as interruptExport, set by the host) and $fuel (the guest's
-// countdown), and at the top of every loop body inserts
+// instrument rewrites the module so that a loop iteration or a call
+// costs a decrement and a branch: it adds three mutable i32 globals,
+// $interrupt (exported as interruptExport, set by the host), $fuel (the
+// guest's countdown) and $len (scratch), and at the top of every function
+// body (after its locals) and of every loop body inserts
 //
 //	global.get $fuel
 //	if                                  ;; fuel left: spend one unit
@@ -27,9 +28,22 @@ import (
 //	  if unreachable end                ;; stopped: trap
 //	end
 //
-// The host sets $interrupt from the call's timer (instance.stop) and the
-// guest traps within fuelPerExit iterations; a guest sleeping in a host
-// call is woken by the same stop.
+// The check at function entry is what stops code without a loop: a
+// function that calls itself twice to depth 60 makes 2^60 calls on a
+// stack only 60 deep (testdata/guard/recursion.wat). With both, every
+// instruction the guest runs between two checks is in one function body
+// and runs once, so that work is bounded by the module's size.
+//
+// Except for bulk instructions (memory.fill, memory.copy, memory.init and
+// their table counterparts, table.grow), whose work is their length
+// operand: a body repeating a 64 MiB memory.fill held a call for minutes
+// (testdata/guard/bulkfill.wat). Before each the rewriter parks the
+// length in $len and charges 1 + length/1 KiB units of fuel, taking the
+// exit to Go when less is left (fuel.go).
+//
+// The host sets $interrupt from the call's deadline (the watchdog calls
+// instance.stop) and the guest traps within fuelPerExit units; a guest
+// sleeping in a host call is woken by the same stop.
 //
 // The periodic exit to Go is not optional. Native code cannot be
 // preempted: a loop that never leaves it holds its P, so a stop-the-world
@@ -39,9 +53,15 @@ import (
 // function); Go code runs there and can be preempted. A module without a
 // memory (which the host refuses anyway) gets the $interrupt check alone.
 //
-// wazero's guard also checks loops only, so a guest cannot outrun one more
-// than the other: straight-line code and recursion are bounded by the
-// module's size and the stack.
+// wazero's own guard checks loops only, so recursion and bulk
+// instructions outran it; this one does not have that hole.
+//
+// The rewriter must see the instructions wazero will run, so it decodes
+// as wazero does, not as the binary format says where they differ (see
+// wasmcode.go): a misread immediate could hide a loop. And since only the
+// instrumented module is validated, where the guard's globals exist, code
+// naming a global past the module's own is refused: a guest that set
+// $fuel every iteration would never be stopped.
 //
 // A start function would run inside InstantiateModule, before the host
 // holds the instance and so before it could set the global: instrument
@@ -65,10 +85,10 @@ const (
 	secTag       = 13
 )
 
-// fuelPerExit is the number of loop iterations between two exits to Go:
-// one exit costs about as much as wazero's per-iteration check, so the
-// guard's share of a loop iteration is a decrement and a branch, and a
-// stop-the-world waits for at most this many iterations.
+// fuelPerExit is the number of loop iterations or calls between two exits
+// to Go: one exit costs about as much as wazero's per-iteration check, so
+// the guard's share of an iteration or a call is a decrement and a
+// branch, and a stop-the-world waits for at most this many.
 const fuelPerExit = 1000
 
 var errTruncated = errors.New("truncated")
@@ -85,7 +105,7 @@ type section struct {
 	body []byte
 }
 
-// instrument returns wasm with the interrupt check in every loop. It
+// instrument returns wasm with the guard's checks compiled in. It
 // refuses what it cannot parse; wazero validates the result.
 func instrument(wasm []byte) (*instrumented, error) {
 	secs, err := splitSections(wasm)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -184,6 +185,17 @@ func TestGuardRefusesGuardGlobals(t *testing.T) {
 	}
 }
 
+// TestLoadRefusesWazeroPanic: badimport (found by FuzzInstrument) imports
+// a function of a type index past the type section, and wazero 1.12
+// panics validating it: Load must refuse it, not crash.
+func TestLoadRefusesWazeroPanic(t *testing.T) {
+	th := newTestHost(t, nil)
+	_, err := th.Load(context.Background(), "acme", guardFixture(t, "badimport"))
+	if !errors.Is(err, ErrInvalidModule) || !strings.Contains(err.Error(), "panicked") {
+		t.Errorf("load: %v, want refused", err)
+	}
+}
+
 func TestGuardRefusesReservedExport(t *testing.T) {
 	th := newTestHost(t, nil)
 	_, err := th.Load(context.Background(), "acme", guardFixture(t, "reserved"))
@@ -203,7 +215,7 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(wazero.NewCompilationCache()))
 	defer rt.Close(ctx)
 	for name, wasm := range committedModules(t) {
-		orig, err := rt.CompileModule(ctx, wasm)
+		orig, err := compileRecovering(ctx, rt, wasm)
 		if err != nil {
 			continue // a fixture of an invalid module
 		}
@@ -315,17 +327,28 @@ func FuzzInstrument(f *testing.F) {
 		if err != nil {
 			return
 		}
-		orig, err := rt.CompileModule(ctx, wasm)
+		orig, err := compileRecovering(ctx, rt, wasm)
 		if err != nil {
 			return
 		}
 		_ = orig.Close(ctx)
-		cm, err := rt.CompileModule(ctx, ins.wasm)
+		cm, err := compileRecovering(ctx, rt, ins.wasm)
 		if err != nil {
 			t.Fatalf("valid module invalid once instrumented: %v", err)
 		}
 		_ = cm.Close(ctx)
 	})
+}
+
+// compileRecovering: some invalid modules make wazero panic (see
+// Host.compile).
+func compileRecovering(ctx context.Context, rt wazero.Runtime, wasm []byte) (cm wazero.CompiledModule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cm, err = nil, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return rt.CompileModule(ctx, wasm)
 }
 
 // BenchmarkInstrument rewrites the Go guest (2 MB, the Go runtime's

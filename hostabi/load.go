@@ -35,7 +35,7 @@ func (h *Host) load(ctx context.Context, tenant string, number int, wasm []byte)
 	if err != nil {
 		return nil, err
 	}
-	cm, err := h.rt.CompileModule(ctx, code)
+	cm, err := h.compile(ctx, code)
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
@@ -75,12 +75,25 @@ func (h *Host) guarded(ctx context.Context, wasm []byte) ([]byte, *startFunc, er
 		}
 		return ins.wasm, start, nil
 	}
-	cm, cerr := h.rt.CompileModule(ctx, wasm)
+	cm, cerr := h.compile(ctx, wasm)
 	if cerr != nil {
 		return nil, nil, invalid("%v", cerr)
 	}
 	_ = cm.Close(ctx)
 	return nil, nil, invalid("deadline guard: %v", err)
+}
+
+// compile is wazero's CompileModule, with a panic turned into an error:
+// wazero 1.12's validator indexes the type section with a function
+// import's type index before checking it, and a 220-byte module
+// (testdata/guard/badimport.wasm) crashed the loading process.
+func (h *Host) compile(ctx context.Context, wasm []byte) (cm wazero.CompiledModule, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cm, err = nil, fmt.Errorf("wazero panicked compiling it: %v", r)
+		}
+	}()
+	return h.rt.CompileModule(ctx, wasm)
 }
 
 func versionString(tenant string, number int, sum [sha256.Size]byte) string {

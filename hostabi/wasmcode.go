@@ -6,10 +6,15 @@ import (
 )
 
 // This file decodes just enough of WebAssembly function bodies to find
-// every loop: the length of each instruction's immediates, for the
-// instruction set wazero enables by default (WebAssembly 2.0: MVP, sign
-// extension, non-trapping conversions, bulk memory, reference types,
-// multi-value, SIMD). Anything else is refused, as wazero would.
+// every function entry, loop and bulk instruction: the length of each
+// instruction's immediates, for the instruction set wazero enables by
+// default (WebAssembly 2.0: MVP, sign extension, non-trapping
+// conversions, bulk memory, reference types, multi-value, SIMD). Anything
+// else is refused, as wazero would. Where wazero's decoder differs from
+// the binary format (a one-byte SIMD sub-opcode; the 0x63 and 0x64
+// reference types, accepted with their proposal off), this decoder
+// follows wazero: the two must agree on every byte, or a loop can hide in
+// what one of them reads as an immediate.
 
 // instrumentCode rewrites a code section, inserting check at the top of
 // every function body and every loop body.
