@@ -118,6 +118,8 @@ func TestTenantLimitsSMTPAndHTTP(t *testing.T) {
 	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" {
 		t.Errorf("HTTP fourth message in a minute: %d Retry-After %q %s", code, hdr.Get("Retry-After"), body)
 	}
+	// Records reach the recorder through the records writer's goroutine.
+	rec.WaitFor(t, events.Rejection, 5, 5*time.Second)
 	reasons := map[string]int{}
 	for _, r := range rec.All(events.Rejection) {
 		reasons[r.Protocol+" "+r.Reason]++
