@@ -60,13 +60,14 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 	var states []message.RcptState
 	var retries []*queue.Item
 	k := 0
+	var header reportHeader // taken once for all the job's failed recipients
 	for _, it := range j.Items {
 		var retry []uint16
 		var due time.Time
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
 		for _, ri := range it.Rcpts {
-			st := e.rcptResult(ctx, j, o, at, ri, o.Rcpt[k], attempts, next)
+			st := e.rcptResult(ctx, j, o, at, ri, o.Rcpt[k], attempts, next, &header)
 			k++
 			if st.Status == message.Deferred {
 				retry = append(retry, ri)
@@ -103,7 +104,7 @@ func (e *Engine) pendingItems(id message.ID) int {
 
 // rcptResult decides one recipient's new state and writes its record.
 func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome, at attempt, ri uint16,
-	resp message.Response, attempts int, next time.Time) message.RcptState {
+	resp message.Response, attempts int, next time.Time, header *reportHeader) message.RcptState {
 	m := j.Msg
 	r := e.baseRecord(j, at, o, ri, attempts)
 	r.Response = &resp
@@ -137,7 +138,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		r.NextAttempt = &next
 	}
 	if st.Status == message.Bounced {
-		r.OriginalHeader = e.reportHeader(j)
+		r.OriginalHeader = header.of(e, j)
 	}
 	e.record(r)
 	return st
@@ -148,11 +149,26 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 // mail a large header back to a possibly forged sender.
 const maxReportHeader = 32 << 10
 
-// reportHeader copies the header of a message that failed for good, for
+// reportHeader is the header of a job's message for its failure records,
+// copied on the first failure and shared by the others (a reply refusing
+// every recipient would otherwise read and copy it once per recipient).
+type reportHeader struct {
+	taken bool
+	h     []byte
+}
+
+func (r *reportHeader) of(e *Engine, j *egress.Job) []byte {
+	if !r.taken {
+		r.h, r.taken = e.copyHeader(j), true
+	}
+	return r.h
+}
+
+// copyHeader copies the header of a message that failed for good, for
 // the sender's delivery status notification (mta/dsn), when its tenant
 // wants one. Records are written asynchronously, after the message may
 // have left the spool, so it is taken now.
-func (e *Engine) reportHeader(j *egress.Job) []byte {
+func (e *Engine) copyHeader(j *egress.Job) []byte {
 	m := j.Msg
 	if t := e.cfg.Tenant(m.Tenant); m.Sender == "" || t == nil || !t.DSN {
 		return nil
@@ -230,7 +246,7 @@ func (e *Engine) expire(key message.QueueKey, m *message.Message, it *queue.Item
 	resp := message.Response{Code: 0, Text: "message expired: queued longer than max age"}
 	var idx []int
 	var states []message.RcptState
-	header := e.reportHeader(j)
+	header := e.copyHeader(j)
 	for _, ri := range it.Rcpts {
 		r := e.baseRecord(j, attempt{site: site, pool: pool, source: source}, egress.Outcome{}, ri, int(it.Attempts))
 		r.Type = events.Expiration

@@ -228,8 +228,9 @@ func (s *Store) get(key []byte, fn func(v []byte) error) error {
 //
 // A message this process Put and never wrote a state for (see stated) is
 // deleted without reading: the caller deletes an ID minted here only after
-// its Put, and once. (A second Delete would only leave an ineffectual
-// tombstone, which Pebble drops in compaction.)
+// its Put, and once. (A second Delete of such an ID would write a second
+// SingleDelete with no Set under it, which Pebble leaves undefined: the
+// engine deletes a message once, when its last item is done.)
 func (s *Store) Delete(id message.ID) error {
 	if err := s.gate.enter(); err != nil {
 		return err
