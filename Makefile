@@ -17,7 +17,7 @@ BENCHTIME   ?= 1s
 # Packages with Go benchmarks, found rather than listed so a new one is run.
 BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u)
 # Directories of wasm fixtures with their own Makefile (owned by their packages).
-WASM_DIRS  = $(patsubst %/Makefile,%,$(wildcard testdata/wat/Makefile))
+WASM_DIRS  = $(patsubst %/Makefile,%,$(wildcard testdata/wat/Makefile hostabi/testdata/guard/Makefile))
 
 .PHONY: all build run test bench bench-quick lint wasm demo clean
 
