@@ -68,14 +68,14 @@ func TestDefaultModuleMatchesBuiltin(t *testing.T) {
 	t.Logf("%d corpus replies classified identically", len(rows))
 }
 
-// corpusReplies reads the shared corpus (../shared beside the repository)
+// corpusReplies reads the SMTP response corpus (testdata/corpora)
 // as classify inputs, each with and without its enhanced code.
 func corpusReplies(t *testing.T) []policy.ClassifyInput {
 	t.Helper()
-	path := filepath.Join("..", "..", "..", "shared", "corpora", "smtp-responses-dev.tsv")
+	path := filepath.Join("..", "..", "testdata", "corpora", "smtp-responses-dev.tsv")
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("the SMTP response corpus is missing: %v (it lives in shared/corpora beside the repository)", err)
+		t.Fatalf("the SMTP response corpus is missing: %v (testdata/corpora/ in the repository)", err)
 	}
 	defer f.Close()
 	var out []policy.ClassifyInput

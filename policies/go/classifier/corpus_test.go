@@ -14,9 +14,9 @@ import (
 	"github.com/wasmta/wasmta/sdk/go/wasmta"
 )
 
-// corpusPath is the shared SMTP response corpus, beside the repository
-// (../shared from the repository root, as in CI).
-const corpusPath = "../shared/corpora/smtp-responses-dev.tsv"
+// corpusPath is the SMTP response corpus, relative to the repository root
+// (a copy of the project's shared corpus, with its licence beside it).
+const corpusPath = "testdata/corpora/smtp-responses-dev.tsv"
 
 // sisimaiReasons is MAPPING.md as data: Sisimai reason → the wasmta
 // category it means, then categories also accepted for it (see MAPPING.md
@@ -126,7 +126,7 @@ func readCorpus(t *testing.T) []corpusRow {
 	path := filepath.Join(repoRoot(t), corpusPath)
 	f, err := os.Open(path)
 	if err != nil {
-		t.Fatalf("the SMTP response corpus is missing: %v (it lives in shared/corpora beside the repository)", err)
+		t.Fatalf("the SMTP response corpus is missing: %v (testdata/corpora/ in the repository)", err)
 	}
 	defer f.Close()
 	var rows []corpusRow
