@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/wasmta/wasmta/hostabi/internal/guard"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -140,5 +141,17 @@ func BenchmarkInstantiate(b *testing.B) {
 				inst.close()
 			}
 		})
+	}
+}
+
+// BenchmarkInstrument rewrites the Go guest (2 MB, the Go runtime's
+// loops): what the guard adds to every load before compilation.
+func BenchmarkInstrument(b *testing.B) {
+	wasm := goGuestWasm(b)
+	b.SetBytes(int64(len(wasm)))
+	for b.Loop() {
+		if _, err := guard.Instrument(wasm); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

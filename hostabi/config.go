@@ -30,7 +30,7 @@ type Config struct {
 	// error (also returned to the caller). It must not block.
 	Faults func(tenant, hook, version string, err error)
 	// UnsafeNoDeadline compiles modules without the deadline guard's loop
-	// checks (interrupt.go) and calls them without a deadline. A looping guest then hangs its
+	// checks (internal/guard) and calls them without a deadline. A looping guest then hangs its
 	// caller forever: it exists to measure what the guard costs, never for
 	// production.
 	UnsafeNoDeadline bool

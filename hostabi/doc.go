@@ -10,8 +10,9 @@
 //
 // The deadline is enforced by a fuel check the host compiles into a
 // module when it loads it, at every function entry, every loop iteration
-// and every bulk memory or table instruction (interrupt.go), and by one
-// watchdog goroutine per Host (watchdog.go), not by wazero's
+// and every bulk memory or table instruction (package internal/guard,
+// which owns that rewrite), and by one watchdog goroutine per Host
+// (watchdog.go), not by wazero's
 // per-iteration guard: a guarded call costs little more than an unguarded
 // one, and no loop, recursion or bulk copy outruns the deadline.
 //

@@ -47,8 +47,8 @@ func New(ctx context.Context, cfg Config) (*Host, error) {
 	rc := wazero.NewRuntimeConfig().
 		WithCompilationCache(h.cache).
 		WithMemoryLimitPages(cfg.MemoryLimitPages).
-		// The deadline is enforced by the check instrument compiles into
-		// every loop (interrupt.go), not by wazero's.
+		// The deadline is enforced by the check guard.Instrument compiles into
+		// every loop (internal/guard), not by wazero's.
 		WithCloseOnContextDone(false)
 	h.rt = wazero.NewRuntimeWithConfig(ctx, rc)
 	if !cfg.UnsafeNoDeadline {

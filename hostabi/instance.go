@@ -12,6 +12,7 @@ import (
 
 	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/sys"
+	"github.com/wasmta/wasmta/hostabi/internal/guard"
 )
 
 // ErrDeadlineExceeded is the cause of a fault by a call running past its
@@ -35,7 +36,7 @@ type instance struct {
 	log       *slog.Logger
 }
 
-// startFunc is a module's wasm start function, exported by instrument.
+// startFunc is a module's wasm start function, exported by guard.Instrument.
 type startFunc struct{ index uint32 }
 
 // newInstance instantiates m and runs its start function and
@@ -54,7 +55,7 @@ func (m *Module) newInstance() (*instance, error) {
 	}
 	inst.mod = mod
 	if w := m.host.watch; w != nil {
-		inst.interrupt = mod.ExportedGlobal(interruptExport).(api.MutableGlobal)
+		inst.interrupt = mod.ExportedGlobal(guard.InterruptExport).(api.MutableGlobal)
 		inst.watch = w
 		w.add(inst)
 	}
@@ -85,7 +86,7 @@ func (inst *instance) initialize(start *startFunc, d time.Duration) error {
 
 func (inst *instance) runInit(start *startFunc) error {
 	if start != nil {
-		if _, err := inst.mod.ExportedFunction(startExport).Call(inst.ctx); err != nil {
+		if _, err := inst.mod.ExportedFunction(guard.StartExport).Call(inst.ctx); err != nil {
 			err = inst.callError(err)
 			if !errors.Is(err, ErrDeadlineExceeded) {
 				// wazero's own wording, as when it runs the start function.
@@ -103,8 +104,8 @@ func (inst *instance) runInit(start *startFunc) error {
 	return nil
 }
 
-// stop ends the running call: the guest traps within fuelPerExit loop
-// iterations (interrupt.go) and a sleep in poll_oneoff returns. The
+// stop ends the running call: the guest traps within guard.FuelPerExit
+// loop iterations (package internal/guard) and a sleep in poll_oneoff returns. The
 // instance is discarded afterwards, so the flag is never cleared. It runs
 // on the watchdog's goroutine while the call runs on another: the store is
 // a plain aligned word that the guest's code loads.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmta/wasmta/hostabi/internal/guard"
 )
 
 // ErrInvalidModule wraps every reason a module is refused at load.
@@ -59,21 +60,21 @@ func (h *Host) load(ctx context.Context, tenant string, number int, wasm []byte)
 	return m, nil
 }
 
-// guarded returns the code to compile: wasm with the interrupt check of
-// interrupt.go, or wasm itself under Config.UnsafeNoDeadline. A module the
+// guarded returns the code to compile: wasm with the deadline guard
+// compiled in (package internal/guard), or wasm itself under Config.UnsafeNoDeadline. A module the
 // instrumentation cannot parse gets wazero's own error when wazero refuses
 // it too, so that the reason named is the same as without the guard.
 func (h *Host) guarded(ctx context.Context, wasm []byte) ([]byte, *startFunc, error) {
 	if h.cfg.UnsafeNoDeadline {
 		return wasm, nil, nil
 	}
-	ins, err := instrument(wasm)
+	ins, err := guard.Instrument(wasm)
 	if err == nil {
 		var start *startFunc
-		if ins.hasStart {
-			start = &startFunc{index: ins.start}
+		if ins.HasStart {
+			start = &startFunc{index: ins.Start}
 		}
-		return ins.wasm, start, nil
+		return ins.Wasm, start, nil
 	}
 	cm, cerr := h.compile(ctx, wasm)
 	if cerr != nil {

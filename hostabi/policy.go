@@ -6,113 +6,61 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// The policy.Policy methods. Each runs its hook and, when this version was
-// retired between the caller's Registry.For and the call, hands the call
-// to the current version so that no decision after a swap uses the old one.
+// The policy.Policy methods. Each runs its hook through decide.
 
 var _ policy.Policy = (*Module)(nil)
 
-func (m *Module) OnMailFrom(ctx context.Context, in *policy.MailFromInput) (policy.MailFromResult, error) {
-	var out policy.MailFromResult
-	err := m.run(ctx, hookMailFrom, lookupMailFrom, in, func(rs []result) (err error) {
-		out, err = decodeMailFrom(rs)
+// decide runs hook h on in and decodes its results. When this version was
+// retired between the caller's Registry.For and the call, it hands the
+// call to the current version (again) so that no decision after a swap
+// uses the old one; with no current version the hook has no opinion.
+func decide[Out any](ctx context.Context, m *Module, h hookID, lookup lookupFunc, in any,
+	decode func([]result) (Out, error), again func(policy.Policy) (Out, error)) (Out, error) {
+	var out Out
+	err := m.run(ctx, h, lookup, in, func(rs []result) (err error) {
+		out, err = decode(rs)
 		return err
 	})
 	if err == errRetired {
 		if p := m.successor(); p != nil {
-			return p.OnMailFrom(ctx, in)
+			return again(p)
 		}
 		err = policy.ErrNotImplemented
 	}
 	return out, err
+}
+
+func (m *Module) OnMailFrom(ctx context.Context, in *policy.MailFromInput) (policy.MailFromResult, error) {
+	return decide(ctx, m, hookMailFrom, lookupMailFrom, in, decodeMailFrom,
+		func(p policy.Policy) (policy.MailFromResult, error) { return p.OnMailFrom(ctx, in) })
 }
 
 func (m *Module) OnRcpt(ctx context.Context, in *policy.RcptInput) (policy.RcptResult, error) {
-	var out policy.RcptResult
-	err := m.run(ctx, hookRcpt, lookupRcpt, in, func(rs []result) (err error) {
-		out, err = decodeRcpt(rs)
-		return err
-	})
-	if err == errRetired {
-		if p := m.successor(); p != nil {
-			return p.OnRcpt(ctx, in)
-		}
-		err = policy.ErrNotImplemented
-	}
-	return out, err
+	return decide(ctx, m, hookRcpt, lookupRcpt, in, decodeRcpt,
+		func(p policy.Policy) (policy.RcptResult, error) { return p.OnRcpt(ctx, in) })
 }
 
 func (m *Module) OnMessage(ctx context.Context, in *policy.MessageInput) (policy.MessageResult, error) {
-	var out policy.MessageResult
-	err := m.run(ctx, hookMessage, lookupMessage, in, func(rs []result) (err error) {
-		out, err = decodeMessage(rs)
-		return err
-	})
-	if err == errRetired {
-		if p := m.successor(); p != nil {
-			return p.OnMessage(ctx, in)
-		}
-		err = policy.ErrNotImplemented
-	}
-	return out, err
+	return decide(ctx, m, hookMessage, lookupMessage, in, decodeMessage,
+		func(p policy.Policy) (policy.MessageResult, error) { return p.OnMessage(ctx, in) })
 }
 
 func (m *Module) Route(ctx context.Context, in *policy.RouteInput) (policy.Route, error) {
-	var out policy.Route
-	err := m.run(ctx, hookRoute, lookupRoute, in, func(rs []result) (err error) {
-		out, err = decodeRoute(rs)
-		return err
-	})
-	if err == errRetired {
-		if p := m.successor(); p != nil {
-			return p.Route(ctx, in)
-		}
-		err = policy.ErrNotImplemented
-	}
-	return out, err
+	return decide(ctx, m, hookRoute, lookupRoute, in, decodeRoute,
+		func(p policy.Policy) (policy.Route, error) { return p.Route(ctx, in) })
 }
 
 func (m *Module) SelectPool(ctx context.Context, in *policy.PoolInput) (string, error) {
-	var out string
-	err := m.run(ctx, hookSelectPool, lookupPool, in, func(rs []result) (err error) {
-		out, err = decodePool(rs)
-		return err
-	})
-	if err == errRetired {
-		if p := m.successor(); p != nil {
-			return p.SelectPool(ctx, in)
-		}
-		err = policy.ErrNotImplemented
-	}
-	return out, err
+	return decide(ctx, m, hookSelectPool, lookupPool, in, decodePool,
+		func(p policy.Policy) (string, error) { return p.SelectPool(ctx, in) })
 }
 
 func (m *Module) Shape(ctx context.Context, in *policy.ShapeInput) (policy.Shape, error) {
-	var out policy.Shape
-	err := m.run(ctx, hookShape, lookupShape, in, func(rs []result) (err error) {
-		out, err = decodeShape(rs)
-		return err
-	})
-	if err == errRetired {
-		if p := m.successor(); p != nil {
-			return p.Shape(ctx, in)
-		}
-		err = policy.ErrNotImplemented
-	}
-	return out, err
+	return decide(ctx, m, hookShape, lookupShape, in, decodeShape,
+		func(p policy.Policy) (policy.Shape, error) { return p.Shape(ctx, in) })
 }
 
 func (m *Module) Classify(ctx context.Context, in *policy.ClassifyInput) (policy.Classification, error) {
-	var out policy.Classification
-	err := m.run(ctx, hookClassify, lookupClassify, in, func(rs []result) (err error) {
-		out, err = decodeClassify(rs)
-		return err
-	})
-	if err == errRetired {
-		if p := m.successor(); p != nil {
-			return p.Classify(ctx, in)
-		}
-		err = policy.ErrNotImplemented
-	}
-	return out, err
+	return decide(ctx, m, hookClassify, lookupClassify, in, decodeClassify,
+		func(p policy.Policy) (policy.Classification, error) { return p.Classify(ctx, in) })
 }

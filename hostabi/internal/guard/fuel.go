@@ -1,15 +1,15 @@
-package hostabi
+package guard
 
 // The code the deadline guard inserts (see the comment at the top of
-// interrupt.go), for the globals it adds: $interrupt = g, $fuel = g+1 and
+// doc.go), for the globals it adds: $interrupt = g, $fuel = g+1 and
 // $len = g+2.
 
-// addedGlobals is the number of globals instrument appends.
+// addedGlobals is the number of globals Instrument appends.
 const addedGlobals = 3
 
 // bulkShift: a bulk instruction of n bytes (or table elements) costs
 // 1 + n>>bulkShift units of fuel, so the guest copies or fills at most
-// about fuelPerExit KiB between two exits to Go.
+// about FuelPerExit KiB between two exits to Go.
 const bulkShift = 10
 
 type checks struct {
@@ -29,7 +29,7 @@ func newChecks(g uint32, hasMemory bool) checks {
 	setFuel := appendU32([]byte{0x24}, g+1)
 	// The slow path: refill, leave the native code for Go (memory.grow by
 	// 0 pages), trap if the host set $interrupt.
-	exit := appendS32(append([]byte{}, 0x41), fuelPerExit)
+	exit := appendS32(append([]byte{}, 0x41), FuelPerExit)
 	exit = append(exit, setFuel...)
 	exit = append(exit, 0x41, 0x00, 0x40, 0x00, 0x1a) // drop (memory.grow (i32.const 0))
 	exit = append(exit, interrupt...)

@@ -1,4 +1,4 @@
-package hostabi
+package guard
 
 import (
 	"errors"
@@ -6,70 +6,12 @@ import (
 	"strings"
 )
 
-// The deadline guard is compiled into the guest instead of asking wazero
-// for it. wazero's own guard (RuntimeConfig.WithCloseOnContextDone) makes
-// every loop iteration leave the native code to ask Go whether the module
-// was closed, and starts a goroutine per call to watch the context; for a
-// Go guest (whose code is dispatch loops) that tripled the cost of a call.
-//
-// instrument rewrites the module so that a loop iteration or a call
-// costs a decrement and a branch: it adds three mutable i32 globals,
-// $interrupt (exported as interruptExport, set by the host), $fuel (the
-// guest's countdown) and $len (scratch), and at the top of every function
-// body (after its locals) and of every loop body inserts
-//
-//	global.get $fuel
-//	if                                  ;; fuel left: spend one unit
-//	  global.get $fuel  i32.const 1  i32.sub  global.set $fuel
-//	else                                ;; every fuelPerExit iterations:
-//	  i32.const fuelPerExit  global.set $fuel
-//	  i32.const 0  memory.grow  drop    ;; leave the native code for Go
-//	  global.get $interrupt
-//	  if unreachable end                ;; stopped: trap
-//	end
-//
-// The check at function entry is what stops code without a loop: a
-// function that calls itself twice to depth 60 makes 2^60 calls on a
-// stack only 60 deep (testdata/guard/recursion.wat). With both, every
-// instruction the guest runs between two checks is in one function body
-// and runs once, so that work is bounded by the module's size.
-//
-// Except for bulk instructions (memory.fill, memory.copy, memory.init and
-// their table counterparts, table.grow), whose work is their length
-// operand: a body repeating a 64 MiB memory.fill held a call for minutes
-// (testdata/guard/bulkfill.wat). Before each the rewriter parks the
-// length in $len and charges 1 + length/1 KiB units of fuel, taking the
-// exit to Go when less is left (fuel.go).
-//
-// The host sets $interrupt from the call's deadline (the watchdog calls
-// instance.stop) and the guest traps within fuelPerExit units; a guest
-// sleeping in a host call is woken by the same stop.
-//
-// The periodic exit to Go is not optional. Native code cannot be
-// preempted: a loop that never leaves it holds its P, so a stop-the-world
-// (every GC has two) waits for it forever, and with every P so held no
-// timer can fire to stop it. memory.grow by 0 pages is the cheapest way a
-// module can reach Go without a new import (which would renumber every
-// function); Go code runs there and can be preempted. A module without a
-// memory (which the host refuses anyway) gets the $interrupt check alone.
-//
-// wazero's own guard checks loops only, so recursion and bulk
-// instructions outran it; this one does not have that hole.
-//
-// The rewriter must see the instructions wazero will run, so it decodes
-// as wazero does, not as the binary format says where they differ (see
-// wasmcode.go): a misread immediate could hide a loop. And since only the
-// instrumented module is validated, where the guard's globals exist, code
-// naming a global past the module's own is refused: a guest that set
-// $fuel every iteration would never be stopped.
-//
-// A start function would run inside InstantiateModule, before the host
-// holds the instance and so before it could set the global: instrument
-// removes the start section and exports the function as startExport, and
-// newInstance calls it under the initialisation deadline.
+// The exports Instrument adds: the host sets the global InterruptExport
+// to stop a call, and calls StartExport (the module's start function, when
+// it had one) itself.
 const (
-	interruptExport = "wasmta:interrupt"
-	startExport     = "wasmta:start"
+	InterruptExport = "wasmta:interrupt"
+	StartExport     = "wasmta:start"
 )
 
 // Section ids of the WebAssembly binary format.
@@ -85,19 +27,19 @@ const (
 	secTag       = 13
 )
 
-// fuelPerExit is the number of loop iterations or calls between two exits
+// FuelPerExit is the number of loop iterations or calls between two exits
 // to Go: one exit costs about as much as wazero's per-iteration check, so
 // the guard's share of an iteration or a call is a decrement and a
 // branch, and a stop-the-world waits for at most this many.
-const fuelPerExit = 1000
+const FuelPerExit = 1000
 
 var errTruncated = errors.New("truncated")
 
-// instrumented is a module rewritten by instrument.
-type instrumented struct {
-	wasm     []byte
-	hasStart bool   // the start function is exported as startExport
-	start    uint32 // its function index, for error messages
+// Module is a module rewritten by Instrument.
+type Module struct {
+	Wasm     []byte
+	HasStart bool   // the start function is exported as StartExport
+	Start    uint32 // its function index, for error messages
 }
 
 type section struct {
@@ -105,14 +47,14 @@ type section struct {
 	body []byte
 }
 
-// instrument returns wasm with the guard's checks compiled in. It
-// refuses what it cannot parse; wazero validates the result.
-func instrument(wasm []byte) (*instrumented, error) {
+// Instrument returns wasm with the guard's checks compiled in. It
+// refuses what it cannot parse; the runtime validates the result.
+func Instrument(wasm []byte) (*Module, error) {
 	secs, err := splitSections(wasm)
 	if err != nil {
 		return nil, err
 	}
-	out := &instrumented{}
+	out := &Module{}
 	g, hasMemory, err := survey(secs, out)
 	if err != nil {
 		return nil, err
@@ -147,14 +89,14 @@ func instrument(wasm []byte) (*instrumented, error) {
 			dst = appendSection(dst, id, rewriteSection(id, nil, g, out))
 		}
 	}
-	out.wasm = dst
+	out.Wasm = dst
 	return out, nil
 }
 
 // survey reads what the rewrite needs to know before it starts: the
 // index the first added global gets, whether the module has a memory, and
 // its start function (recorded in out).
-func survey(secs []section, out *instrumented) (g uint32, hasMemory bool, err error) {
+func survey(secs []section, out *Module) (g uint32, hasMemory bool, err error) {
 	var importedGlobals, importedMemories, definedGlobals, memories uint32
 	for _, s := range secs {
 		switch s.id {
@@ -171,17 +113,17 @@ func survey(secs []section, out *instrumented) (g uint32, hasMemory bool, err er
 				return 0, false, fmt.Errorf("global section: %w", err)
 			}
 		case secStart:
-			if out.start, _, err = readU32(s.body); err != nil {
+			if out.Start, _, err = readU32(s.body); err != nil {
 				return 0, false, fmt.Errorf("start section: %w", err)
 			}
-			out.hasStart = true
+			out.HasStart = true
 		}
 	}
 	return importedGlobals + definedGlobals, importedMemories+memories > 0, nil
 }
 
 // transformSection returns the new body of s and whether to keep it.
-func transformSection(s section, g uint32, c checks, out *instrumented) ([]byte, bool, error) {
+func transformSection(s section, g uint32, c checks, out *Module) ([]byte, bool, error) {
 	switch s.id {
 	case secCustom:
 		// DWARF addresses code offsets that the inserted checks shift.
@@ -210,7 +152,7 @@ func transformSection(s section, g uint32, c checks, out *instrumented) ([]byte,
 // export of $interrupt
 // (and the start function's) to an export section. body is nil for
 // a section the module did not have; it was checked by the caller.
-func rewriteSection(id byte, body []byte, g uint32, out *instrumented) []byte {
+func rewriteSection(id byte, body []byte, g uint32, out *Module) []byte {
 	var n uint32
 	var rest []byte
 	if body != nil {
@@ -229,16 +171,16 @@ func rewriteSection(id byte, body []byte, g uint32, out *instrumented) []byte {
 		return dst
 	default:
 		add := uint32(1)
-		if out.hasStart {
+		if out.HasStart {
 			add++
 		}
 		dst := appendU32(nil, n+add)
 		dst = append(dst, rest...)
-		dst = appendName(dst, interruptExport)
+		dst = appendName(dst, InterruptExport)
 		dst = appendU32(append(dst, 0x03), g)
-		if out.hasStart {
-			dst = appendName(dst, startExport)
-			dst = appendU32(append(dst, 0x00), out.start)
+		if out.HasStart {
+			dst = appendName(dst, StartExport)
+			dst = appendU32(append(dst, 0x00), out.Start)
 		}
 		return dst
 	}
@@ -367,7 +309,7 @@ func checkExportNames(b []byte) error {
 		if err != nil {
 			return fmt.Errorf("export section: %w", err)
 		}
-		if name == interruptExport || name == startExport {
+		if name == InterruptExport || name == StartExport {
 			return fmt.Errorf("export name %q is reserved by the host", name)
 		}
 		b = b[k:]

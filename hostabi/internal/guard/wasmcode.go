@@ -1,4 +1,4 @@
-package hostabi
+package guard
 
 import (
 	"fmt"
