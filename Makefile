@@ -5,7 +5,7 @@
 #   make test     install missing Debian packages, go vet, go test
 #   make bench    the benchmark suite (docs/benchmarks.md), then every Go benchmark
 #   make bench-quick  the suite's reduced form (about two minutes)
-#   make lint     gofmt, go vet, staticcheck
+#   make lint     gofmt, go mod tidy -diff, go vet, staticcheck
 #   make wasm     rebuild the committed .wasm test fixtures
 #   make demo     two tenants, simulated providers, live shaping summary (~1.5 min)
 
@@ -49,6 +49,7 @@ bench-quick:
 lint:
 	@unformatted="$$(gofmt -l .)"; if [ -n "$$unformatted" ]; then \
 		echo "gofmt -l: these files need gofmt -w:"; echo "$$unformatted"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
