@@ -61,7 +61,7 @@ func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hosta
 	if err != nil {
 		return fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
-	o.adm = admin.New(admin.Options{Engine: eng, Policies: registryPolicies{reg}, Token: cfg.Admin.Token,
+	o.adm = admin.New(admin.Options{Engine: eng, Policies: registryPolicies{reg}, Token: cfg.Admin.Token, AllowedHosts: cfg.Admin.AllowedHosts,
 		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log})
 	admin.RegisterControl(o.adm) // suspend, resume, shape set, actions
 	go func() {

@@ -54,7 +54,10 @@ const maxModule = 64 << 20
 
 func registerPolicies(s *Server) {
 	s.Handle("GET /v1/policies", s.listPolicies)
-	s.Handle("PUT /v1/tenants/{tenant}/policy", s.pushPolicy)
+	// The module is the raw body: application/wasm, or
+	// application/octet-stream as generic tools send it.
+	s.handle("PUT /v1/tenants/{tenant}/policy",
+		s.protected(HandlerFunc(s.pushPolicy), mediaWasm, "application/octet-stream"))
 	s.Handle("POST /v1/tenants/{tenant}/policy/rollback", s.rollbackPolicy)
 }
 

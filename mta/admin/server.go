@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/engine"
@@ -23,6 +24,10 @@ type Options struct {
 	// Token, when set, is required on every request but /healthz and
 	// /readyz, as "Authorization: Bearer TOKEN".
 	Token string
+	// AllowedHosts are the names, besides the listener's addresses and
+	// localhost, that a request's Host may carry (admin.allowed_hosts):
+	// the API refuses any other, against DNS rebinding (see origin.go).
+	AllowedHosts []string
 	// Metrics serves GET /metrics; nil = no metrics endpoint.
 	Metrics http.Handler
 	// Webhooks reports the webhooks' state for GET /v1/webhooks; nil = none.
@@ -38,7 +43,8 @@ type Server struct {
 	mux  *http.ServeMux
 	srv  *http.Server
 
-	routes []string // every pattern registered, for Routes
+	routes       []string // every pattern registered, for Routes
+	allowedHosts []string // Options.AllowedHosts, lowercased
 }
 
 // New returns the admin API with this package's endpoints registered.
@@ -46,11 +52,14 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Server{opts: opts, eng: opts.Engine, log: opts.Logger, mux: http.NewServeMux()}
+	s := &Server{opts: opts, eng: opts.Engine, log: opts.Logger, mux: http.NewServeMux(),
+		allowedHosts: normalHosts(opts.AllowedHosts)}
+	// Probes need neither the token nor a known Host: a load balancer
+	// may address the node by any name, and the answers reveal nothing.
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
 	s.handle("GET /readyz", http.HandlerFunc(s.readyz))
 	if opts.Metrics != nil {
-		s.handle("GET /metrics", s.authenticated(opts.Metrics))
+		s.handle("GET /metrics", s.protected(opts.Metrics))
 	}
 	registerQueues(s)
 	registerActions(s)
@@ -69,9 +78,10 @@ func (s *Server) Logger() *slog.Logger { return s.log }
 func (s *Server) Record(r *events.Record) { s.eng.Emit(r) }
 
 // Handle registers an authenticated JSON endpoint; pattern is a
-// net/http.ServeMux pattern with its method ("POST /v1/bounce").
+// net/http.ServeMux pattern with its method ("POST /v1/bounce"). A request
+// body must be application/json.
 func (s *Server) Handle(pattern string, h HandlerFunc) {
-	s.handle(pattern, s.authenticated(h))
+	s.handle(pattern, s.protected(h, mediaJSON))
 }
 
 func (s *Server) handle(pattern string, h http.Handler) {
@@ -85,21 +95,38 @@ func (s *Server) Routes() []string { return append([]string(nil), s.routes...) }
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// authenticated refuses a request without the configured bearer token.
-func (s *Server) authenticated(h http.Handler) http.Handler {
-	if s.opts.Token == "" {
-		return h
-	}
-	want := []byte("Bearer " + s.opts.Token)
+// protected runs h only for a request from this listener's own origin
+// (checkSite), with the token when one is configured, and with a body of
+// one of the media types given (none: no body).
+func (s *Server) protected(h http.Handler, media ...string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		if err := s.checkSite(r); err != nil {
+			writeError(w, err)
+			return
+		}
+		if !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="wasmta admin"`)
 			writeError(w, Errorf(http.StatusUnauthorized, "missing or wrong bearer token (admin.token)"))
 			return
 		}
+		if err := checkBody(r, media...); err != nil {
+			writeError(w, err)
+			return
+		}
 		h.ServeHTTP(w, r)
 	})
+}
+
+// authorized reports whether r carries the configured token (always true
+// without one). The scheme name is case-insensitive (RFC 7235 2.1).
+func (s *Server) authorized(r *http.Request) bool {
+	if s.opts.Token == "" {
+		return true
+	}
+	scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	tok = strings.TrimLeft(tok, " ")
+	return strings.EqualFold(scheme, "Bearer") &&
+		subtle.ConstantTimeCompare([]byte(tok), []byte(s.opts.Token)) == 1
 }
 
 // Serve answers requests on ln until Shutdown.

@@ -132,7 +132,8 @@ func startStackWith(t testing.TB, toml string, so stackOptions) *stack {
 	gen.Start(s.eng)
 	met.Watch(s.eng, st, s.out)
 	srv := New(Options{Engine: s.eng, Policies: registryPolicies{s.reg}, Token: cfg.Admin.Token,
-		Metrics: met.Handler(), Webhooks: s.out})
+		AllowedHosts: cfg.Admin.AllowedHosts, Metrics: met.Handler(), Webhooks: s.out})
+	RegisterControl(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -209,10 +210,11 @@ func globalName(t string) string {
 func (s *stack) call(t testing.TB, method, path string, body any, auth bool, out any) int {
 	t.Helper()
 	var rd io.Reader
+	ctype := mediaJSON
 	switch b := body.(type) {
 	case nil:
 	case []byte:
-		rd = bytes.NewReader(b)
+		rd, ctype = bytes.NewReader(b), mediaWasm
 	case string:
 		rd = strings.NewReader(b)
 	default:
@@ -222,6 +224,9 @@ func (s *stack) call(t testing.TB, method, path string, body any, auth bool, out
 	req, err := http.NewRequest(method, s.api+path, rd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if auth {
 		req.Header.Set("Authorization", "Bearer "+token)

@@ -52,6 +52,9 @@ type SMTP struct {
 type Admin struct {
 	Listen netip.AddrPort // listen; invalid (zero) = off
 	Token  string         // token: bearer token; "" = none (loopback only)
+	// AllowedHosts (allowed_hosts): names a request's Host may carry
+	// besides the listener's addresses and localhost.
+	AllowedHosts []string
 }
 
 // HTTP is the [http] section: the HTTP injection API.

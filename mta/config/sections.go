@@ -122,6 +122,13 @@ func readAdmin(t *table, a *Admin) {
 	if a.Token == "" && a.Listen.IsValid() && !a.Listen.Addr().IsLoopback() {
 		t.p.add(t.key("token"), "must be set when admin.listen (%v) is not a loopback address", a.Listen)
 	}
+	if t.strings("allowed_hosts", &a.AllowedHosts) {
+		for i, h := range a.AllowedHosts {
+			if !validHostname(strings.TrimSuffix(h, ".")) {
+				t.p.add(fmt.Sprintf("%s[%d]", t.key("allowed_hosts"), i), "%q is not a host name (no port, no scheme)", h)
+			}
+		}
+	}
 }
 
 func readHTTP(t *table, h *HTTP) {
