@@ -20,7 +20,8 @@ import (
 //	DELETE /v1/actions/{id}   ?reason=TEXT -> the shaping.Action cancelled
 //	POST   /v1/resume         shaping.ResumeRequest -> {"cancelled": [shaping.Action...]}
 //
-// shaping.Client is their Go client (the CLI uses it).
+// shaping.Client is their Go client (cmd/wasmta-demo uses it; the CLI
+// calls them through its own client in cmd/wasmta).
 func RegisterControl(s *Server) {
 	c := &controlAPI{reg: s.Engine().Shaping()}
 	s.Handle("GET /v1/actions", c.list)

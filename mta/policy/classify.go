@@ -2,8 +2,10 @@ package policy
 
 import "strings"
 
-// ClassifyResponse is the built-in bounce classifier: enhanced status code
-// first (RFC 3463), then well-known provider texts, then the basic code.
+// ClassifyResponse is the built-in bounce classifier: well-known provider
+// texts first (they are more specific than the code sent with them: Gmail's
+// 4.7.28 is a rate limit, not a generic security status), then the enhanced
+// status code (RFC 3463), then the basic code.
 func ClassifyResponse(in *ClassifyInput) string {
 	if in.Code == 0 {
 		return CategoryBadConnection

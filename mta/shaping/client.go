@@ -37,8 +37,9 @@ type AddResult struct {
 	Added  bool   `json:"added"`
 }
 
-// Client calls the live-action endpoints of a running wasmta's admin API
-// (the CLI's `wasmta suspend`, `resume`, `shape set`, `actions`).
+// Client calls the live-action endpoints of a running wasmta's admin API,
+// the ones behind the CLI's `wasmta suspend`, `resume`, `shape set` and
+// `actions` (cmd/wasmta-demo uses this client; the CLI has its own).
 type Client struct {
 	Base  string // e.g. http://127.0.0.1:8025
 	Token string // bearer token; "" sends none
