@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/wasmta/wasmta/internal/selfsigned"
 )
 
 // Options are the settings shared by every provider of a Sim.
@@ -97,10 +99,12 @@ func (s *Sim) listen(ctx context.Context, h *host, opts Options) error {
 		srv.ErrorLog = smtpLog{opts.Logger.With("provider", h.p.Name)}
 	}
 	if h.p.TLS {
-		cert, err := selfSigned(h.p.Hostname, raw.Addr().(*net.TCPAddr).IP)
+		// A throwaway certificate: senders under test skip verification
+		// or trust it through Sim.CertPool; it exists so STARTTLS is exercised.
+		cert, err := selfsigned.Certificate(24*time.Hour, h.p.Hostname, raw.Addr().(*net.TCPAddr).IP.String())
 		if err != nil {
 			raw.Close()
-			return err
+			return fmt.Errorf("providersim: %s: %w", h.p.Name, err)
 		}
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}

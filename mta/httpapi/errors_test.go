@@ -99,7 +99,7 @@ func TestBadRequests(t *testing.T) {
 			}
 		})
 	}
-	if n := len(h.records(events.Reception)); n != 0 {
+	if n := len(h.recs.All(events.Reception)); n != 0 {
 		t.Errorf("%d messages were received from bad requests", n)
 	}
 }
@@ -147,7 +147,7 @@ func TestMethodAndPath(t *testing.T) {
 func TestWrongTokenIsRecorded(t *testing.T) {
 	h := start(t, harnessOpts{})
 	h.post("not-a-token-at-all", simple(nil))
-	rj := h.records(events.Rejection)
+	rj := h.recs.All(events.Rejection)
 	if len(rj) != 1 || rj[0].Reason != "auth" || rj[0].Protocol != "HTTP" || !strings.HasPrefix(rj[0].Meta["auth_user"], "token:") {
 		t.Fatalf("Rejection records %+v", rj)
 	}

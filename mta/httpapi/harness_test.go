@@ -14,11 +14,10 @@ import (
 	"net/textproto"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/spool"
@@ -37,9 +36,7 @@ type harness struct {
 	url   string
 	spool *spool.Store
 	srv   *Server
-
-	mu   sync.Mutex
-	recs []events.Record
+	recs  *testrec.Recorder
 }
 
 type harnessOpts struct {
@@ -61,7 +58,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	h := &harness{t: t, spool: st}
+	h := &harness{t: t, spool: st, recs: testrec.New()}
 	var reg policy.Registry
 	if o.policy != nil {
 		reg = fixedRegistry{o.policy}
@@ -82,7 +79,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 		Policy:          policy.NewGuard(reg, nil, nil),
 		Submitter:       spoolSubmitter{st},
 		Sign:            o.sign,
-		Records:         events.SinkFunc(h.record),
+		Records:         h.recs,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -117,24 +114,6 @@ func (s spoolSubmitter) Submit(ctx context.Context, m *message.Message, body []b
 type fixedRegistry struct{ p policy.Policy }
 
 func (r fixedRegistry) For(string) policy.Policy { return r.p }
-
-func (h *harness) record(r *events.Record) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.recs = append(h.recs, *r)
-}
-
-func (h *harness) records(typ events.Type) []events.Record {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []events.Record
-	for _, r := range h.recs {
-		if r.Type == typ {
-			out = append(out, r)
-		}
-	}
-	return out
-}
 
 // post sends body (a string, or a value to encode) with token and returns
 // the status, the headers and the body.

@@ -45,7 +45,7 @@ func TestRawMessage(t *testing.T) {
 	if pm.Header.Get("Message-Id") != "<"+m.ID.String()+"@mta.test>" || pm.Header.Get("Date") == "" {
 		t.Errorf("Message-ID %q, Date %q: want both added", pm.Header.Get("Message-Id"), pm.Header.Get("Date"))
 	}
-	rec := h.records(events.Reception)
+	rec := h.recs.All(events.Reception)
 	if len(rec) != 1 || rec[0].Protocol != "HTTP" || rec[0].Campaign != "spring" || rec[0].Recipients != 1 ||
 		rec[0].Meta["order"] != "42" || rec[0].ID != m.ID.String() {
 		t.Errorf("Reception records %+v", rec)
@@ -218,7 +218,7 @@ func TestPolicy(t *testing.T) {
 		}
 	}
 	hooks := map[string]int{}
-	for _, r := range h.records(events.Rejection) {
+	for _, r := range h.recs.All(events.Rejection) {
 		hooks[r.Hook]++
 	}
 	if hooks[policy.HookMailFrom] != 1 || hooks[policy.HookRcpt] != 4 || hooks[policy.HookMessage] != 1 {
@@ -248,7 +248,7 @@ func TestRateLimit(t *testing.T) {
 	if code, _, out := h.post(tokenAcme, big); code != http.StatusTooManyRequests || !contains(string(out), "split it") {
 		t.Errorf("request of 4 messages at 3/min: %d %s", code, out)
 	}
-	if rj := h.records(events.Rejection); len(rj) != 2 || rj[0].Reason != "rate" {
+	if rj := h.recs.All(events.Rejection); len(rj) != 2 || rj[0].Reason != "rate" {
 		t.Errorf("Rejection records %+v", rj)
 	}
 }

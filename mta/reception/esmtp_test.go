@@ -80,7 +80,7 @@ func TestAcceptedMessage(t *testing.T) {
 	if rest := body[loc[1]:]; rest != "From: a@example.org\r\nSubject: hi\r\n\r\nbody line\r\n" {
 		t.Errorf("body after Received = %q (campaign header must be gone, rest byte for byte)", rest)
 	}
-	checkReceptionRecord(t, f.recs.of(events.Reception), m)
+	checkReceptionRecord(t, f.recs.All(events.Reception), m)
 }
 
 func checkReceptionRecord(t *testing.T, recs []events.Record, m *message.Message) {
@@ -117,11 +117,11 @@ func TestSTARTTLSAndAuth(t *testing.T) {
 	if m.Tenant != "acme" || m.AuthUser != "alice" || m.Protocol != "ESMTPSA" {
 		t.Errorf("tenant %q auth user %q protocol %q", m.Tenant, m.AuthUser, m.Protocol)
 	}
-	rec := f.recs.of(events.Reception)[0]
+	rec := f.recs.All(events.Reception)[0]
 	if rec.TLS == nil || rec.TLS.Version == "" || rec.TLS.Cipher == "" || rec.Tenant != "acme" {
 		t.Errorf("Reception record TLS %+v tenant %q", rec.TLS, rec.Tenant)
 	}
-	if rej := f.recs.of(events.Rejection); len(rej) != 1 || rej[0].Reason != "auth" || rej[0].Meta["auth_user"] != "alice" {
+	if rej := f.recs.All(events.Rejection); len(rej) != 1 || rej[0].Reason != "auth" || rej[0].Meta["auth_user"] != "alice" {
 		t.Errorf("failed AUTH records %+v, want one auth Rejection", rej)
 	}
 }
@@ -196,7 +196,7 @@ func TestRelayDenied(t *testing.T) {
 				return
 			}
 			wantCode(t, err, 554, "5.7.1")
-			rej := f.recs.of(events.Rejection)
+			rej := f.recs.All(events.Rejection)
 			if len(rej) != 1 || rej[0].Reason != "relay" || rej[0].Recipient != "victim@example.net" ||
 				rej[0].Peer != "192.0.2.10:40001" || rej[0].Response.Code != 554 {
 				t.Errorf("Rejection records %+v", rej)

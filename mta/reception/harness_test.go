@@ -18,7 +18,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/mta/message"
 )
 
@@ -57,35 +57,11 @@ func (c *collector) all() []spooled {
 	return append([]spooled(nil), c.msgs...)
 }
 
-// recorder is the test events.Sink.
-type recorder struct {
-	mu   sync.Mutex
-	recs []events.Record
-}
-
-func (r *recorder) Record(rec *events.Record) {
-	r.mu.Lock()
-	r.recs = append(r.recs, *rec)
-	r.mu.Unlock()
-}
-
-func (r *recorder) of(t events.Type) []events.Record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []events.Record
-	for _, rec := range r.recs {
-		if rec.Type == t {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 type fixture struct {
 	srv  *Server
 	addr string
 	sub  *collector
-	recs *recorder
+	recs *testrec.Recorder
 }
 
 // start runs a Server on 127.0.0.1 with opts (Submitter, Records, Hostname
@@ -93,7 +69,7 @@ type fixture struct {
 // real TCP listener (to present another client address).
 func start(t testing.TB, opts Options, wrap func(net.Listener) net.Listener) *fixture {
 	t.Helper()
-	f := &fixture{sub: &collector{}, recs: &recorder{}}
+	f := &fixture{sub: &collector{}, recs: testrec.New()}
 	if opts.Submitter == nil {
 		opts.Submitter = f.sub
 	}

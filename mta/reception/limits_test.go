@@ -42,7 +42,7 @@ func TestSizeLimit(t *testing.T) {
 	if n := len(f.sub.all()); n != 1 {
 		t.Errorf("%d messages submitted, want only the small one", n)
 	}
-	rej := f.recs.of(events.Rejection)
+	rej := f.recs.All(events.Rejection)
 	if len(rej) != 1 || rej[0].Reason != "size" || rej[0].Response.Code != 552 {
 		t.Errorf("Rejection records %+v, want one for the oversized DATA", rej)
 	}
@@ -78,7 +78,7 @@ func TestTenantLimits(t *testing.T) {
 	rc.cmd("NOOP", "250 ")
 
 	var reasons []string
-	for _, r := range f.recs.of(events.Rejection) {
+	for _, r := range f.recs.All(events.Rejection) {
 		if r.Tenant != "acme" {
 			t.Errorf("Rejection record for tenant %q, want acme", r.Tenant)
 		}
@@ -137,7 +137,7 @@ func TestConnectionLimit(t *testing.T) {
 	}
 	dialRaw(t, f.addr).cmd("NOOP", "250 ")
 	a.cmd("NOOP", "250 ")
-	if rej := f.recs.of(events.Rejection); len(rej) != 1 || rej[0].Reason != "connections" {
+	if rej := f.recs.All(events.Rejection); len(rej) != 1 || rej[0].Reason != "connections" {
 		t.Errorf("Rejection records %+v, want one for connections", rej)
 	}
 }
@@ -215,7 +215,7 @@ func TestSubmitErrors(t *testing.T) {
 		f.sub.mu.Unlock()
 		_, err := send(f.client(t), "a@example.org", []string{"b@example.net"}, "Subject: x\r\n\r\nx\r\n")
 		wantCode(t, err, tc.code, tc.enhanced)
-		if n := len(f.recs.of(events.Reception)); n != 0 {
+		if n := len(f.recs.All(events.Reception)); n != 0 {
 			t.Errorf("%d Reception records for a message the spool refused", n)
 		}
 	}

@@ -131,7 +131,7 @@ func TestPolicyHooks(t *testing.T) {
 	if h := string(gp.headers[len(gp.headers)-1]); h != "Subject: fine\r\nX-Campaign: from-header\r\n" {
 		t.Errorf("on_message saw header %q", h)
 	}
-	checkPolicyRecords(t, f.recs.of(events.Rejection))
+	checkPolicyRecords(t, f.recs.All(events.Rejection))
 }
 
 // policyRefusals has the policy refuse a sender, a recipient and a message;
