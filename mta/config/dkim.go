@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wasmta/wasmta/mta/intake"
 )
 
 // readDKIM reads [dkim] and its [[dkim.key]] tables. It checks what can be
@@ -64,7 +66,7 @@ func checkSignedHeaders(t *table, k string, names []string) {
 	from := false
 	for i, n := range names {
 		switch {
-		case !validFieldName(n):
+		case !intake.IsFieldName(n):
 			t.p.add(fmt.Sprintf("%s[%d]", t.key(k), i), "%q is not a header field name", n)
 		case strings.EqualFold(n, "dkim-signature"):
 			t.p.add(fmt.Sprintf("%s[%d]", t.key(k), i), "dkim-signature cannot be signed")
@@ -75,18 +77,6 @@ func checkSignedHeaders(t *table, k string, names []string) {
 	if !from {
 		t.p.add(t.key(k), "must contain \"from\" (RFC 6376 requires signing From)")
 	}
-}
-
-func validFieldName(n string) bool {
-	if n == "" {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		if n[i] <= ' ' || n[i] >= 0x7f || n[i] == ':' {
-			return false
-		}
-	}
-	return true
 }
 
 // validSigningDomain accepts host names and internationalised names (the

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wasmta/wasmta/mta/intake"
 )
 
 var sizeUnits = map[string]int64{
@@ -69,30 +71,15 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 // validHostname accepts a DNS host name (RFC 5321 Domain): dot-separated
-// labels of letters, digits and hyphens, not starting or ending with a
-// hyphen, without a trailing dot.
+// LDH labels, ASCII only, no address literal, no trailing dot.
 func validHostname(h string) bool {
-	if h == "" || len(h) > 253 {
+	if h == "" || len(h) > 253 || h[0] == '[' {
 		return false
 	}
-	for _, label := range strings.Split(h, ".") {
-		if !validLabel(label) {
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
 			return false
 		}
 	}
-	return true
-}
-
-func validLabel(l string) bool {
-	if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(l); i++ {
-		c := l[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
-		if !ok {
-			return false
-		}
-	}
-	return true
+	return intake.ValidDomain(h)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/wasmta/wasmta/mta/dkim"
 	"github.com/wasmta/wasmta/mta/egress"
 	"github.com/wasmta/wasmta/mta/httpapi"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 )
 
@@ -23,12 +24,17 @@ type submission struct {
 	http      *httpapi.Server
 	httpLn    net.Listener
 	routeAuth map[string]*delivery.Auth // by site name of a static route
+	// intake is shared by every front door: one rate bucket per tenant
+	// whether its mail comes by SMTP, on any listener, or by HTTP.
+	intake *intake.Intake
 }
 
 // initSubmission loads the DKIM keys (every bad key is reported at once,
 // each naming its key and file) and the smart-host credentials.
 func (e *Engine) initSubmission() error {
 	e.sub.routeAuth = routeAuths(e.cfg)
+	e.sub.intake = intake.New(intake.Options{MaxMessageBytes: e.cfg.SMTP.MaxMessageSize,
+		MaxRecipients: e.cfg.SMTP.MaxRecipients, TenantLimits: e.tenantLimits})
 	if len(e.cfg.DKIM.Keys) == 0 {
 		return nil
 	}

@@ -24,7 +24,7 @@ func (e *Engine) listenHTTP() error {
 	srv, err := httpapi.New(httpapi.Options{
 		Hostname:        e.cfg.Hostname,
 		Authenticate:    e.tenantByToken,
-		TenantLimits:    e.httpLimits,
+		Intake:          e.sub.intake,
 		MaxMessageBytes: e.cfg.SMTP.MaxMessageSize,
 		MaxRecipients:   e.cfg.SMTP.MaxRecipients,
 		MaxConnections:  e.cfg.SMTP.MaxConnections,
@@ -71,12 +71,6 @@ func (e *Engine) tenantByToken(token string) (string, bool) {
 		return "", false
 	}
 	return t.Name, true
-}
-
-func (e *Engine) httpLimits(tenant string) httpapi.Limits {
-	l := e.tenantLimits(tenant)
-	return httpapi.Limits{MaxMessageBytes: l.MaxMessageBytes, MaxRecipients: l.MaxRecipients,
-		MessagesPerMinute: l.MessagesPerMinute}
 }
 
 // closeHTTP stops the HTTP API: requests in progress finish spooling and

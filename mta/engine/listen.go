@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/reception"
 )
 
@@ -39,7 +40,7 @@ func (e *Engine) listen() error {
 			Policy:          e.guard,
 			Submitter:       e,
 			Auth:            e.auth,
-			TenantLimits:    e.tenantLimits,
+			Intake:          e.sub.intake,
 			Sign:            e.signFunc(),
 			Records:         e.rec,
 			Logger:          e.log,
@@ -63,12 +64,12 @@ func (e *Engine) listen() error {
 	return e.listenHTTP()
 }
 
-func (e *Engine) tenantLimits(tenant string) reception.Limits {
+func (e *Engine) tenantLimits(tenant string) intake.Limits {
 	t := e.cfg.Tenant(tenant)
 	if t == nil {
-		return reception.Limits{}
+		return intake.Limits{}
 	}
-	return reception.Limits{MaxMessageBytes: t.MaxMessageSize, MaxRecipients: t.MaxRecipients,
+	return intake.Limits{MaxMessageBytes: t.MaxMessageSize, MaxRecipients: t.MaxRecipients,
 		MessagesPerMinute: t.MessagesPerMinute}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/reception"
@@ -24,19 +25,14 @@ const dkimReserve = 2048
 //	the message
 func (s *Server) buildBody(ctx context.Context, m *message.Message, res *policy.MessageResult, msg []byte) ([]byte, error) {
 	received := appendReceived(make([]byte, 0, 320), m, s.opts.Hostname)
-	added := 0
-	for _, h := range res.AddHeaders {
-		added += len(h.Name) + len(h.Value) + 4
-	}
+	added := intake.HeaderFieldsLen(res.AddHeaders)
 	sign := s.opts.Sign != nil && res.DKIM != "off"
 	front := len(received)
 	if sign {
 		front += dkimReserve
 	}
 	buf := make([]byte, front, front+added+len(msg))
-	for _, h := range res.AddHeaders {
-		buf = appendField(buf, h)
-	}
+	buf = intake.AppendHeaderFields(buf, res.AddHeaders)
 	buf = append(buf, msg...)
 	t := buf[front:]
 	start := front - len(received)
@@ -54,25 +50,6 @@ func (s *Server) buildBody(ctx context.Context, m *message.Message, res *policy.
 	}
 	copy(buf[start:], received)
 	return buf[start:], nil
-}
-
-// appendField writes a policy's header field, control characters in the
-// value replaced by spaces so that a policy cannot split the header.
-// Invalid names are dropped.
-func appendField(b []byte, h policy.Header) []byte {
-	if !validName(h.Name) || len(h.Name) > 76 {
-		return b
-	}
-	b = append(b, h.Name...)
-	b = append(b, ": "...)
-	for i := 0; i < len(h.Value); i++ {
-		c := h.Value[i]
-		if c < 0x20 && c != '\t' || c == 0x7f {
-			c = ' '
-		}
-		b = append(b, c)
-	}
-	return append(b, "\r\n"...)
 }
 
 // appendReceived writes the trace field of an HTTP reception, in the

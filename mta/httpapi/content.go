@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/mime"
 )
 
@@ -84,7 +85,7 @@ func (pl *plan) checkHeaders(h map[string]string, campaignHeader string, p *prob
 	for _, name := range sortedKeys(h) {
 		f, v := "content.headers."+name, h[name]
 		switch {
-		case !mime.ValidFieldName(name):
+		case !intake.ValidFieldName(name):
 			p.add(f, "not a header field name (printable ASCII without spaces or colon)")
 		case mime.Reserved(name):
 			p.add(f, "set by wasmta (use content.from, reply_to, subject, text, html)")

@@ -44,7 +44,8 @@
 //	503  processed; no recipient accepted and a refusal is temporary: spool
 //	     full (452 4.3.1), signing or spool failure (451 4.3.0), policy 4xx
 //
-// The rate takes one token per spooled message, from a bucket per tenant
-// holding a minute's worth, like SMTP reception's (the two protocols keep
-// separate buckets).
+// The rate takes one token per spooled message, from the tenant's bucket
+// in mta/intake, shared with SMTP reception when both hold the same Intake
+// (the engine's do). Address syntax, tenant limits, the message record and
+// the sanitising of policy header fields are intake's too.
 package httpapi

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -40,7 +41,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	lim := s.limitsFor(in.tenant)
+	lim := s.intake.Limits(in.tenant)
 	req, ok := s.readRequest(w, r, in, lim)
 	if !ok {
 		return
@@ -84,7 +85,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*inbound,
 // grows by a third in base64 and more with JSON escapes.
 func requestLimit(maxMessage int64) int64 { return 2*maxMessage + 1<<20 }
 
-func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, in *inbound, lim Limits) (*Request, bool) {
+func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, in *inbound, lim intake.Limits) (*Request, bool) {
 	max := requestLimit(lim.MaxMessageBytes)
 	tooBig := func() (*Request, bool) {
 		s.rejection(in, "", 0, "size", "")
@@ -135,7 +136,7 @@ func readBody(r io.Reader, length int64) ([]byte, error) {
 }
 
 // check validates the request and prepares its content.
-func (s *Server) check(w http.ResponseWriter, req *Request, lim Limits) (*job, []rcpt, bool) {
+func (s *Server) check(w http.ResponseWriter, req *Request, lim intake.Limits) (*job, []rcpt, bool) {
 	var p problems
 	rcpts := checkEnvelope(req, lim.MaxRecipients, &p)
 	checkForm(req, &p)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/spool"
@@ -53,7 +54,7 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request, in *inbound, j 
 }
 
 // mailFrom runs on_mail_from; a refusal refuses every recipient.
-func (s *Server) mailFrom(ctx context.Context, in *inbound, j *job, resp *Response, n int) (Limits, bool) {
+func (s *Server) mailFrom(ctx context.Context, in *inbound, j *job, resp *Response, n int) (intake.Limits, bool) {
 	res := s.guard.MailFrom(ctx, &policy.MailFromInput{Peer: in.policyPeer(), Tenant: in.tenant, Sender: j.sender})
 	if res.Reject != nil {
 		rp := policyReply(res.Reject)
@@ -61,7 +62,7 @@ func (s *Server) mailFrom(ctx context.Context, in *inbound, j *job, resp *Respon
 			resp.Recipients[i] = rp.result(resp.Recipients[i].Address)
 		}
 		s.rejection(in, "", n, "policy", policy.HookMailFrom, rp)
-		return Limits{}, false
+		return intake.Limits{}, false
 	}
 	if res.Tenant != "" {
 		in.tenant = res.Tenant
@@ -69,8 +70,8 @@ func (s *Server) mailFrom(ctx context.Context, in *inbound, j *job, resp *Respon
 	if res.Campaign != "" {
 		j.campaign = res.Campaign
 	}
-	j.meta = mergeMeta(res.Meta, j.meta)
-	return s.limitsFor(in.tenant), true
+	j.meta = intake.MergeMeta(res.Meta, j.meta)
+	return s.intake.Limits(in.tenant), true
 }
 
 // checkRcpts runs on_rcpt for each recipient and returns the accepted.
@@ -94,7 +95,7 @@ func (s *Server) checkRcpts(ctx context.Context, in *inbound, j *job, rcpts []rc
 // spoolAll renders, builds, takes rate tokens and spools every message. It
 // answers the request itself (and returns false) when the request as a
 // whole fails: a template error, a message over the size limit, the rate.
-func (s *Server) spoolAll(w http.ResponseWriter, ctx context.Context, in *inbound, j *job, lim Limits,
+func (s *Server) spoolAll(w http.ResponseWriter, ctx context.Context, in *inbound, j *job, lim intake.Limits,
 	accepted []*rcpt, resp *Response) bool {
 	vs, ferr := j.variants(accepted, lim.MaxMessageBytes)
 	if ferr != nil {
@@ -117,7 +118,7 @@ func (s *Server) spoolAll(w http.ResponseWriter, ctx context.Context, in *inboun
 		}
 		v.msg = msg
 	}
-	if ok, wait := s.rates.take(in.tenant, lim.MessagesPerMinute, len(vs), now); !ok {
+	if ok, wait := s.intake.Take(in.tenant, len(vs), now); !ok {
 		s.rejection(in, "", len(accepted), "rate", "")
 		tooMany(w, wait, len(vs), lim.MessagesPerMinute)
 		return false
@@ -204,17 +205,7 @@ func (s *Server) spoolOne(ctx context.Context, in *inbound, j *job, v *variant, 
 }
 
 func (s *Server) newMessage(in *inbound, j *job, v *variant, addrs []string, res *policy.MessageResult, now time.Time) *message.Message {
-	m := &message.Message{ID: v.id, Tenant: in.tenant, Campaign: j.campaign, Sender: j.sender,
-		Recipients: make([]message.Recipient, len(addrs)), ReceivedAt: now, Peer: in.peer,
-		AuthUser: in.authUser, Protocol: in.protocol, Meta: mergeMeta(v.meta, res.Meta)}
-	for i, a := range addrs {
-		m.Recipients[i].Addr = a
-	}
-	if res.Tenant != "" {
-		m.Tenant = res.Tenant
-	}
-	if res.Campaign != "" {
-		m.Campaign = res.Campaign
-	}
-	return m
+	env := intake.Envelope{Tenant: in.tenant, Campaign: j.campaign, Sender: j.sender, Recipients: addrs,
+		Meta: v.meta, Peer: in.peer, AuthUser: in.authUser, Protocol: in.protocol}
+	return intake.NewMessage(&env, res, v.id, now)
 }

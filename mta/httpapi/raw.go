@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+
+	"github.com/wasmta/wasmta/mta/intake"
 )
 
 // rawMessage is a checked raw message, split so that the fields a
@@ -119,7 +121,7 @@ func (m *rawMessage) scanHeader(campaignHeader string) string {
 		}
 		colon := bytes.IndexByte(line, ':')
 		name := string(bytes.TrimRight(line[:max(colon, 0)], " \t"))
-		if colon <= 0 || !validName(name) {
+		if colon <= 0 || !intake.IsFieldName(name) {
 			return fmt.Sprintf("header line %d is not a field (\"Name: value\"), and no empty line comes before it", n+1)
 		}
 		skip = strings.EqualFold(name, campaignHeader)
@@ -148,16 +150,4 @@ func (m *rawMessage) scanHeader(campaignHeader string) string {
 // unfold returns a field value on one line, white space runs collapsed.
 func unfold(v []byte) string {
 	return strings.Join(strings.Fields(string(v)), " ")
-}
-
-func validName(n string) bool {
-	if n == "" {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		if n[i] <= ' ' || n[i] >= 0x7f || n[i] == ':' {
-			return false
-		}
-	}
-	return true
 }

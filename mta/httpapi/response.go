@@ -3,9 +3,8 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
-	"strings"
 
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 )
@@ -79,42 +78,10 @@ var (
 )
 
 // policyReply turns a policy's refusal into a reply as SMTP reception
-// would send it: a code outside 400-599 becomes 550, an enhanced code of
-// another class is derived from the code, control characters are dropped.
+// sends it (intake.Refusal).
 func policyReply(r *policy.Reply) reply {
-	code := r.Code
-	if code < 400 || code > 599 {
-		code = 550
-	}
-	class := strconv.Itoa(code / 100)
-	enh := r.Enhanced
-	if !validEnhanced(enh) || enh[:1] != class {
-		enh = class + ".0.0"
-	}
-	text := strings.Map(func(c rune) rune {
-		if c < 0x20 || c == 0x7f {
-			return ' '
-		}
-		return c
-	}, r.Text)
-	if strings.TrimSpace(text) == "" {
-		text = "Refused by policy"
-	}
-	return reply{code: code, enhanced: enh, text: text, temporary: code < 500}
-}
-
-func validEnhanced(s string) bool {
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 || (parts[0] != "2" && parts[0] != "4" && parts[0] != "5") {
-		return false
-	}
-	for _, p := range parts[1:] {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || n > 999 || len(p) > 3 {
-			return false
-		}
-	}
-	return true
+	v := intake.Refusal(r)
+	return reply{code: v.Code, enhanced: v.Enhanced, text: v.Text, temporary: v.Code < 500}
 }
 
 func (r reply) response() *message.Response {

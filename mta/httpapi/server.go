@@ -14,6 +14,7 @@ import (
 	"golang.org/x/net/netutil"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 )
@@ -36,19 +37,18 @@ type Submitter interface {
 	Submit(ctx context.Context, m *message.Message, body []byte, spooled func()) error
 }
 
-// Limits are one tenant's limits; zero fields take the server's (size,
-// recipients) or none (rate). The server's are a ceiling.
-type Limits struct {
-	MaxMessageBytes   int64
-	MaxRecipients     int
-	MessagesPerMinute int
-}
+// Limits are one tenant's limits (see intake.Limits).
+type Limits = intake.Limits
 
 // Options configure a Server.
 type Options struct {
 	Hostname string // Received: and Message-ID domain; default os.Hostname
 	// Authenticate returns the tenant owning an API token (required).
 	Authenticate func(token string) (tenant string, ok bool)
+	// Intake holds the tenants' limits and rate buckets, shared with SMTP
+	// reception; nil: New makes one from MaxMessageBytes, MaxRecipients
+	// and TenantLimits.
+	Intake       *intake.Intake
 	TenantLimits func(tenant string) Limits
 	// MaxMessageBytes is the largest message, MaxRecipients the most
 	// recipients of one request, for every tenant.
@@ -72,12 +72,12 @@ type Options struct {
 
 // Server is the HTTP injection API.
 type Server struct {
-	opts  Options
-	guard *policy.Guard
-	rec   events.Sink
-	log   *slog.Logger
-	rates rateTable
-	http  *http.Server
+	opts   Options
+	guard  *policy.Guard
+	rec    events.Sink
+	log    *slog.Logger
+	intake *intake.Intake
+	http   *http.Server
 }
 
 // New checks opts and returns a Server ready to Serve.
@@ -86,13 +86,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("httpapi: Options.Submitter and Options.Authenticate are required")
 	}
 	fillDefaults(&opts)
-	s := &Server{opts: opts, guard: opts.Policy, rec: opts.Records, log: opts.Logger}
-	if s.guard == nil {
-		s.guard = policy.NewGuard(nil, nil, nil)
-	}
-	if s.rec == nil {
-		s.rec = events.Discard
-	}
+	s := &Server{opts: opts, guard: opts.Policy, rec: opts.Records, log: opts.Logger, intake: opts.Intake}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/messages", s.messages)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +130,14 @@ func fillDefaults(o *Options) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Policy == nil {
+		o.Policy = policy.NewGuard(nil, nil, nil)
+	}
+	if o.Records == nil {
+		o.Records = events.Discard
+	}
+	o.Intake = o.Intake.OrNew(intake.Options{MaxMessageBytes: o.MaxMessageBytes,
+		MaxRecipients: o.MaxRecipients, TenantLimits: o.TenantLimits})
 }
 
 // Handler returns the API's HTTP handler (tests, or mounting elsewhere).
@@ -165,19 +167,4 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return fmt.Errorf("httpapi: shutdown: %w", err)
 	}
 	return nil
-}
-
-// limitsFor returns tenant's limits with the server's as ceiling.
-func (s *Server) limitsFor(tenant string) Limits {
-	var l Limits
-	if s.opts.TenantLimits != nil {
-		l = s.opts.TenantLimits(tenant)
-	}
-	if l.MaxMessageBytes <= 0 || l.MaxMessageBytes > s.opts.MaxMessageBytes {
-		l.MaxMessageBytes = s.opts.MaxMessageBytes
-	}
-	if l.MaxRecipients <= 0 || l.MaxRecipients > s.opts.MaxRecipients {
-		l.MaxRecipients = s.opts.MaxRecipients
-	}
-	return l
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/mime"
 )
@@ -48,7 +49,7 @@ func (j *job) variants(rcpts []*rcpt, limit int64) ([]*variant, *FieldError) {
 			shared.rcpts = append(shared.rcpts, r)
 			continue
 		}
-		v := &variant{rcpts: []*rcpt{r}, meta: mergeMeta(j.meta, r.meta)}
+		v := &variant{rcpts: []*rcpt{r}, meta: intake.MergeMeta(j.meta, r.meta)}
 		if j.plan != nil {
 			var err error
 			if v.r, err = j.renderFor(r, limit); err != nil {
@@ -130,18 +131,6 @@ func (m *rawMessage) assemble(msgID string, now time.Time) []byte {
 		b = append(b, ">\r\n"...)
 	}
 	return append(b, m.body...)
-}
-
-// mergeMeta returns a new map with b's keys over a's, nil when both are
-// empty: a spooled message never shares its map.
-func mergeMeta(a, b map[string]string) map[string]string {
-	if len(a) == 0 && len(b) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(a)+len(b))
-	maps.Copy(out, a)
-	maps.Copy(out, b)
-	return out
 }
 
 // headerBlock returns the header of msg without the empty line, as

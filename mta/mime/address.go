@@ -3,6 +3,8 @@ package mime
 import (
 	"fmt"
 	"strings"
+
+	"github.com/wasmta/wasmta/mta/intake"
 )
 
 // Address is a mailbox: an optional display name and an addr-spec
@@ -55,44 +57,13 @@ func addrSpec(a string) (string, error) {
 	if strings.ContainsAny(domain, " \t\r\n\x00<>\"(),;\\") || strings.ContainsAny(local, "\r\n\x00") {
 		return "", fmt.Errorf("%w: %q", ErrBadAddress, a)
 	}
-	if isQuoted(local) || isDotAtom(local) {
+	if isQuoted(local) || intake.IsDotString(local) {
 		return a, nil
 	}
-	return quoteString(local) + "@" + domain, nil
+	return intake.QuoteLocal(local) + "@" + domain, nil
 }
 
 func isQuoted(s string) bool { return len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' }
-
-// isDotAtom: atext (UTF-8 allowed, RFC 6532) with single dots between atoms.
-func isDotAtom(s string) bool {
-	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x80 && c != '.' && !isAtext(c) {
-			return false
-		}
-	}
-	return true
-}
-
-func isAtext(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-		strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
-}
-
-func quoteString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' || s[i] == '\\' {
-			b.WriteByte('\\')
-		}
-		b.WriteByte(s[i])
-	}
-	b.WriteByte('"')
-	return b.String()
-}
 
 // phrase returns the words of a display name: plain atoms, one quoted
 // string, or encoded words when the name is not ASCII. col is where the
@@ -107,7 +78,7 @@ func phrase(name string, col int) []string {
 	case isAtomText(name):
 		return strings.Fields(name)
 	}
-	return []string{quoteString(name)}
+	return []string{intake.QuoteLocal(name)}
 }
 
 // isAtomText: words of atext separated by single spaces, which need no
@@ -118,7 +89,7 @@ func isAtomText(s string) bool {
 			return false
 		}
 		for i := 0; i < len(w); i++ {
-			if !isAtext(w[i]) {
+			if !intake.IsAtext(w[i]) {
 				return false
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/wasmta/wasmta/mta/intake"
 )
 
 // Message is the structured content of one message. Text and HTML are
@@ -104,7 +106,7 @@ func (m *Message) appendHeader(b []byte) ([]byte, error) {
 // appendExtra writes the caller's own fields as unstructured text.
 func appendExtra(b []byte, fields []Field) ([]byte, error) {
 	for _, h := range fields {
-		if !ValidFieldName(h.Name) || Reserved(h.Name) {
+		if !intake.ValidFieldName(h.Name) || Reserved(h.Name) {
 			return nil, fmt.Errorf("%w: name %q", ErrBadHeader, h.Name)
 		}
 		if err := CheckValue(h.Value); err != nil {

@@ -26,20 +26,6 @@ type Field struct {
 	Name, Value string
 }
 
-// ValidFieldName reports whether n is an RFC 5322 field name: printable
-// ASCII except colon, at most 76 characters.
-func ValidFieldName(n string) bool {
-	if n == "" || len(n) > 76 {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		if n[i] <= ' ' || n[i] >= 0x7f || n[i] == ':' {
-			return false
-		}
-	}
-	return true
-}
-
 // CheckValue returns an error for a value that would break the header
 // block: CR, LF or NUL anywhere.
 func CheckValue(v string) error {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 )
@@ -35,11 +36,7 @@ func (s *Server) buildBody(m *message.Message, peer netip.Addr, res *policy.Mess
 	data []byte, skips []span) ([]byte, error) {
 	var rb [320]byte
 	received := appendReceived(rb[:0], m, peer, s.opts.Hostname)
-	added := 0
-	for _, h := range res.AddHeaders {
-		added += headerFieldLen(h)
-	}
-	tail := added + len(data) + 2
+	tail := intake.HeaderFieldsLen(res.AddHeaders) + len(data) + 2
 	for _, sp := range skips {
 		tail -= sp.end - sp.start
 	}
@@ -50,9 +47,7 @@ func (s *Server) buildBody(m *message.Message, peer netip.Addr, res *policy.Mess
 	}
 	buf := make([]byte, front+tail)
 	t := buf[front:front]
-	for _, h := range res.AddHeaders {
-		t = appendHeaderField(t, h)
-	}
+	t = intake.AppendHeaderFields(t, res.AddHeaders)
 	t = appendWithout(t, data, skips)
 	if len(t) > 0 && !bytes.HasSuffix(t, crlf) {
 		t = append(t, crlf...)
@@ -202,43 +197,4 @@ func sanitizeDomain(d string) string {
 		b[i] = domainByte(d[i])
 	}
 	return string(b)
-}
-
-// headerFieldLen and appendHeaderField write a policy's header as
-// "Name: value\r\n", control characters in the value replaced by spaces so
-// a policy cannot split the header block. Invalid names are dropped.
-func headerFieldLen(h policy.Header) int {
-	if !validFieldName(h.Name) {
-		return 0
-	}
-	return len(h.Name) + 2 + len(h.Value) + 2
-}
-
-func appendHeaderField(b []byte, h policy.Header) []byte {
-	if !validFieldName(h.Name) {
-		return b
-	}
-	b = append(b, h.Name...)
-	b = append(b, ": "...)
-	for i := 0; i < len(h.Value); i++ {
-		c := h.Value[i]
-		if c < 0x20 && c != '\t' || c == 0x7f {
-			c = ' '
-		}
-		b = append(b, c)
-	}
-	return append(b, crlf...)
-}
-
-// validFieldName: RFC 5322 ftext, printable ASCII except colon.
-func validFieldName(n string) bool {
-	if n == "" || len(n) > 76 {
-		return false
-	}
-	for i := 0; i < len(n); i++ {
-		if n[i] <= 0x20 || n[i] >= 0x7f || n[i] == ':' {
-			return false
-		}
-	}
-	return true
 }

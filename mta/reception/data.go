@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"maps"
 	"slices"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/spool"
@@ -201,32 +201,8 @@ func (s *session) accept(tx *transaction, data []byte) error {
 
 func (s *session) newMessage(tx *transaction, res *policy.MessageResult) *message.Message {
 	now := time.Now()
-	m := &message.Message{
-		ID: message.NewID(now), Tenant: tx.tenant, Campaign: tx.campaign, Sender: tx.sender,
-		Recipients: make([]message.Recipient, len(tx.rcpts)), ReceivedAt: now,
-		Peer: s.peerStr, Helo: tx.helo, AuthUser: s.authUser, Protocol: s.protocol(),
-		Meta: mergeMeta(tx.meta, res.Meta),
-	}
-	for i, r := range tx.rcpts {
-		m.Recipients[i].Addr = r
-	}
-	if res.Tenant != "" {
-		m.Tenant = res.Tenant
-	}
-	if res.Campaign != "" {
-		m.Campaign = res.Campaign
-	}
-	return m
-}
-
-// mergeMeta returns a new map with b's keys over a's (nil when both are
-// empty): the spooled message must not share a map with a policy.
-func mergeMeta(a, b map[string]string) map[string]string {
-	if len(a) == 0 && len(b) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(a)+len(b))
-	maps.Copy(out, a)
-	maps.Copy(out, b)
-	return out
+	env := intake.Envelope{Tenant: tx.tenant, Campaign: tx.campaign, Sender: tx.sender,
+		Recipients: tx.rcpts, Meta: tx.meta, Peer: s.peerStr, Helo: tx.helo,
+		AuthUser: s.authUser, Protocol: s.protocol()}
+	return intake.NewMessage(&env, res, message.NewID(now), now)
 }

@@ -50,8 +50,10 @@
 //
 // Tenant limits can only lower the server-wide ones, which go-smtp enforces
 // and advertises. The rate is a token bucket per tenant holding one
-// minute's worth of messages; a token is taken at MAIL, once on_mail_from
-// has settled the tenant.
+// minute's worth of messages, kept by mta/intake and shared with the HTTP
+// API; a token is taken at MAIL, once on_mail_from has settled the tenant.
+// Address syntax, the message record and the sanitising of policy header
+// fields are intake's as well.
 //
 // Timeouts are idle timeouts: trackedConn sets the read deadline before
 // every read, to DataTimeout while message data is awaited and to

@@ -94,28 +94,6 @@ func TestTenantLimits(t *testing.T) {
 	}
 }
 
-func TestRateLimitRefills(t *testing.T) {
-	var rt rateTable
-	now := time.Now()
-	for i := range 60 {
-		if !rt.allow("t", 60, now) {
-			t.Fatalf("message %d of a 60/min burst refused", i)
-		}
-	}
-	if rt.allow("t", 60, now) {
-		t.Fatal("61st message within the same instant allowed")
-	}
-	if !rt.allow("other", 60, now) {
-		t.Fatal("another tenant shares the bucket")
-	}
-	if !rt.allow("t", 60, now.Add(1100*time.Millisecond)) {
-		t.Fatal("no token after a second at 60/min")
-	}
-	if !rt.allow("t", 0, now) {
-		t.Fatal("0 per minute must mean unlimited")
-	}
-}
-
 func TestConnectionLimit(t *testing.T) {
 	f := start(t, Options{RelayNets: loopbackNets, MaxConnections: 2}, nil)
 	a, b := dialRaw(t, f.addr), dialRaw(t, f.addr)

@@ -2,10 +2,10 @@ package reception
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -37,49 +37,12 @@ func reply(code, a, b, c int, text string) *smtp.SMTPError {
 	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{a, b, c}, Message: text}
 }
 
-// replyError turns a policy's reply into what the client sees, exactly as
-// the policy chose it when it is a valid refusal. A code outside 400-599
-// becomes 550 (a policy that rejects means to refuse), an enhanced code of
-// another class or a malformed one is derived from the code, and control
-// characters in the text are replaced so that a policy cannot inject reply
-// lines.
+// replyError turns a policy's refusal into what the client sees, as
+// intake.Refusal makes it valid.
 func replyError(r *policy.Reply) *smtp.SMTPError {
-	code := r.Code
-	if code < 400 || code > 599 {
-		code = 550
-	}
-	ec, ok := parseEnhanced(r.Enhanced)
-	if !ok || ec[0] != code/100 {
-		ec = smtp.EnhancedCode{code / 100, 0, 0}
-	}
-	text := strings.Map(func(c rune) rune {
-		if c < 0x20 || c == 0x7f {
-			return ' '
-		}
-		return c
-	}, r.Text)
-	if strings.TrimSpace(text) == "" {
-		text = "Refused by policy"
-	}
-	return &smtp.SMTPError{Code: code, EnhancedCode: ec, Message: text}
-}
-
-// parseEnhanced parses "x.y.z" (RFC 3463: class 2, 4 or 5, subject 0-999,
-// detail 0-999).
-func parseEnhanced(s string) (smtp.EnhancedCode, bool) {
-	var ec smtp.EnhancedCode
-	parts := strings.Split(s, ".")
-	if len(parts) != 3 {
-		return ec, false
-	}
-	for i, p := range parts {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 0 || n > 999 || len(p) > 3 {
-			return ec, false
-		}
-		ec[i] = n
-	}
-	return ec, ec[0] == 2 || ec[0] == 4 || ec[0] == 5
+	v := intake.Refusal(r)
+	ec, _ := intake.ParseEnhanced(v.Enhanced)
+	return &smtp.SMTPError{Code: v.Code, EnhancedCode: smtp.EnhancedCode(ec), Message: v.Text}
 }
 
 func enhancedString(ec smtp.EnhancedCode) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 )
@@ -50,14 +51,8 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, username, password string) (tenant string, err error)
 }
 
-// Limits are one tenant's submission limits. A zero field means the server
-// default (size, recipients) or unlimited (rate). The server-wide limits are
-// a ceiling: a tenant limit can lower them, never raise them.
-type Limits struct {
-	MaxMessageBytes   int64
-	MaxRecipients     int
-	MessagesPerMinute int
-}
+// Limits are one tenant's submission limits (see intake.Limits).
+type Limits = intake.Limits
 
 // Options configure a Server. Zero values take the Default* constants.
 type Options struct {
@@ -81,7 +76,11 @@ type Options struct {
 	Policy    *policy.Guard
 	Submitter Submitter
 	// Auth nil: AUTH is not offered.
-	Auth         Authenticator
+	Auth Authenticator
+	// Intake holds the tenants' limits and rate buckets, shared with the
+	// other front doors; nil: New makes one from MaxMessageBytes,
+	// MaxRecipients and TenantLimits. Its ceilings should be the server's.
+	Intake       *intake.Intake
 	TenantLimits func(tenant string) Limits
 	// Sign returns DKIM-Signature header fields (CRLF-terminated) to
 	// prepend to msg, the message as it will be spooled minus the trace
@@ -106,7 +105,7 @@ type Server struct {
 	guard   *policy.Guard
 	records events.Sink
 	log     *slog.Logger
-	rates   rateTable
+	intake  *intake.Intake
 	conns   connTable
 	bufs    sync.Pool
 
@@ -132,6 +131,8 @@ func New(opts Options) (*Server, error) {
 	if s.records == nil {
 		s.records = events.Discard
 	}
+	s.intake = opts.Intake.OrNew(intake.Options{MaxMessageBytes: opts.MaxMessageBytes,
+		MaxRecipients: opts.MaxRecipients, TenantLimits: opts.TenantLimits})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.conns.init(opts.MaxConnections)
 
@@ -172,7 +173,7 @@ func fillDefaults(o *Options) error {
 	if o.CampaignHeader == "" {
 		o.CampaignHeader = DefaultCampaignHeader
 	}
-	if !validFieldName(o.CampaignHeader) {
+	if !intake.ValidFieldName(o.CampaignHeader) {
 		return fmt.Errorf("reception: CampaignHeader %q is not a header field name", o.CampaignHeader)
 	}
 	if o.Logger == nil {
@@ -251,21 +252,6 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-}
-
-// limitsFor returns tenant's limits with the server-wide ones as ceiling.
-func (s *Server) limitsFor(tenant string) Limits {
-	var l Limits
-	if s.opts.TenantLimits != nil {
-		l = s.opts.TenantLimits(tenant)
-	}
-	if l.MaxMessageBytes <= 0 || l.MaxMessageBytes > s.opts.MaxMessageBytes {
-		l.MaxMessageBytes = s.opts.MaxMessageBytes
-	}
-	if l.MaxRecipients <= 0 || l.MaxRecipients > s.opts.MaxRecipients {
-		l.MaxRecipients = s.opts.MaxRecipients
-	}
-	return l
 }
 
 // smtpLog routes go-smtp's internal log lines to slog. go-smtp logs every

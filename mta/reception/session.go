@@ -109,11 +109,11 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 		tx.tenant = res.Tenant
 	}
 	tx.campaign, tx.meta = res.Campaign, res.Meta
-	tx.limits = s.srv.limitsFor(tx.tenant)
+	tx.limits = s.srv.intake.Limits(tx.tenant)
 	if opts.Size > tx.limits.MaxMessageBytes {
 		return s.reject(errTooBig, &tx, "", "size", "")
 	}
-	if !s.srv.rates.allow(tx.tenant, tx.limits.MessagesPerMinute, time.Now()) {
+	if ok, _ := s.srv.intake.Take(tx.tenant, 1, time.Now()); !ok {
 		return s.reject(errRate, &tx, "", "rate", "")
 	}
 	tx.sizeHint = opts.Size

@@ -1,0 +1,93 @@
+package intake
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limits are one tenant's limits. A zero field means the server's (size,
+// recipients) or none (rate); the server's are a ceiling a tenant's can
+// only lower.
+type Limits struct {
+	MaxMessageBytes   int64
+	MaxRecipients     int
+	MessagesPerMinute int
+}
+
+// Options configure an Intake.
+type Options struct {
+	// MaxMessageBytes and MaxRecipients are the server-wide ceilings
+	// (required: > 0).
+	MaxMessageBytes int64
+	MaxRecipients   int
+	// TenantLimits returns a tenant's configured limits; nil: none.
+	TenantLimits func(tenant string) Limits
+}
+
+// Intake holds what the front doors share: the tenants' limits and their
+// rate buckets. It is safe for concurrent use; make one per process and
+// hand it to every door.
+type Intake struct {
+	opts  Options
+	rates sync.Map // tenant -> *rate.Limiter
+}
+
+// New returns an Intake with opts.
+func New(opts Options) *Intake { return &Intake{opts: opts} }
+
+// OrNew returns in, or when in is nil a new Intake with opts: a door
+// started alone (tests, tools) makes its own.
+func (in *Intake) OrNew(opts Options) *Intake {
+	if in != nil {
+		return in
+	}
+	return New(opts)
+}
+
+// Limits returns tenant's limits with the server's as ceiling.
+func (in *Intake) Limits(tenant string) Limits {
+	var l Limits
+	if in.opts.TenantLimits != nil {
+		l = in.opts.TenantLimits(tenant)
+	}
+	if l.MaxMessageBytes <= 0 || l.MaxMessageBytes > in.opts.MaxMessageBytes {
+		l.MaxMessageBytes = in.opts.MaxMessageBytes
+	}
+	if l.MaxRecipients <= 0 || l.MaxRecipients > in.opts.MaxRecipients {
+		l.MaxRecipients = in.opts.MaxRecipients
+	}
+	return l
+}
+
+// Take takes n messages from tenant's rate bucket, which holds a minute's
+// worth (MessagesPerMinute) and refills continuously: a tenant may burst
+// its whole minute, then keeps to the rate. When the tokens are not there
+// it takes none and says how long until they are (wait 0: never, n is more
+// than a minute's worth). A changed limit applies to the existing bucket.
+func (in *Intake) Take(tenant string, n int, now time.Time) (ok bool, wait time.Duration) {
+	perMinute := in.Limits(tenant).MessagesPerMinute
+	if perMinute <= 0 {
+		return true, 0
+	}
+	lim := rate.Limit(float64(perMinute) / 60)
+	v, found := in.rates.Load(tenant)
+	if !found {
+		v, _ = in.rates.LoadOrStore(tenant, rate.NewLimiter(lim, perMinute))
+	}
+	l := v.(*rate.Limiter)
+	if l.Limit() != lim || l.Burst() != perMinute {
+		l.SetLimitAt(now, lim)
+		l.SetBurstAt(now, perMinute)
+	}
+	r := l.ReserveN(now, n)
+	if !r.OK() {
+		return false, 0
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
