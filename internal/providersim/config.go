@@ -30,6 +30,7 @@ type FileProvider struct {
 	Latency          *FileLatency `toml:"latency" json:"latency"`
 	MaxConnsPerIP    *int         `toml:"max_conns_per_ip" json:"max_conns_per_ip"`
 	ConnLimitReply   *FileReply   `toml:"conn_limit_reply" json:"conn_limit_reply"`
+	StrictConnLimit  *bool        `toml:"strict_conn_limit" json:"strict_conn_limit"`
 	MaxMsgsPerConn   *int         `toml:"max_msgs_per_conn" json:"max_msgs_per_conn"`
 	MsgsPerConnReply *FileReply   `toml:"msgs_per_conn_reply" json:"msgs_per_conn_reply"`
 	RatePerIP        *float64     `toml:"rate_per_ip" json:"rate_per_ip"`
@@ -42,8 +43,17 @@ type FileProvider struct {
 	TempFailAt       *Stage       `toml:"temp_fail_at" json:"temp_fail_at"`
 	UnknownUsers     []string     `toml:"unknown_users" json:"unknown_users"`
 	UnknownUserReply *FileReply   `toml:"unknown_user_reply" json:"unknown_user_reply"`
+	Changes          []FileChange `toml:"change" json:"change"`
 	TLS              *bool        `toml:"tls" json:"tls"`
 	Seed             *int64       `toml:"seed" json:"seed"`
+}
+
+// FileChange is one [[provider.change]]: a LimitChange.
+type FileChange struct {
+	After         Duration `toml:"after" json:"after"`
+	RatePerIP     float64  `toml:"rate_per_ip" json:"rate_per_ip"`
+	Burst         int      `toml:"burst" json:"burst"`
+	MaxConnsPerIP int      `toml:"max_conns_per_ip" json:"max_conns_per_ip"`
 }
 
 // FileLatency overrides latencies command by command.
@@ -158,6 +168,14 @@ func (fp FileProvider) provider() (Provider, error) {
 	}
 	fp.Latency.apply(&p.Latency)
 	set(&p.MaxConnsPerIP, fp.MaxConnsPerIP)
+	set(&p.StrictConnLimit, fp.StrictConnLimit)
+	if fp.Changes != nil {
+		p.Changes = nil
+		for _, c := range fp.Changes {
+			p.Changes = append(p.Changes, LimitChange{After: time.Duration(c.After),
+				RatePerIP: c.RatePerIP, Burst: c.Burst, MaxConnsPerIP: c.MaxConnsPerIP})
+		}
+	}
 	set(&p.MaxMsgsPerConn, fp.MaxMsgsPerConn)
 	set(&p.RatePerIP, fp.RatePerIP)
 	set(&p.Burst, fp.Burst)

@@ -20,6 +20,8 @@ func wantFromFiles(t *testing.T) []Provider {
 		"receiving mail at a rate that prevents additional messages from being delivered. {id} - gsmtp"}
 	y, _ := Preset("yahoo")
 	y.Name, y.Hostname, y.Domains, y.MaxMsgsPerConn = "yahoo-eu", "mx-eu.mail.am0.yahoodns.net", []string{"yahoo.eu.test"}, 0
+	y.StrictConnLimit = true
+	y.Changes = []LimitChange{{After: 90 * time.Second, RatePerIP: 2.5, MaxConnsPerIP: 5}}
 	tiny := Provider{
 		Name: "tiny", Addr: "127.0.20.3:2525",
 		TempFailRate: 0.5, TempFailAt: StageRcpt,
@@ -55,6 +57,9 @@ func TestParseConfigErrors(t *testing.T) {
 		{"unknown preset", "toml", "[[provider]]\npreset = \"aol\"\n", "no preset"},
 		{"invalid result", "toml", "[[provider]]\npreset = \"gmail\"\nthrottle_at = \"helo\"\n", "stage"},
 		{"unknown format", "yaml", "", "unknown format"},
+		{"change without after", "toml", "[[provider]]\npreset = \"gmail\"\n[[provider.change]]\nrate_per_ip = 1\n", "after must be > 0"},
+		{"change of nothing", "json", `{"provider":[{"preset":"gmail","change":[{"after":"1s"}]}]}`, "changes nothing"},
+		{"change of an absent limit", "toml", "[[provider]]\nname = \"x\"\naddr = \"127.0.0.1:25\"\n[[provider.change]]\nafter = \"1s\"\nrate_per_ip = 1\n", "no rate limit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -67,7 +67,7 @@ func (g *gate) admit(c net.Conn) {
 	defer g.wg.Done()
 	ip := clientIP(c.RemoteAddr())
 	g.settleGone(ip)
-	if !g.waitForSlot(ip) {
+	if !g.waitForSlot(ip, g.h.p.StrictConnLimit) {
 		select {
 		case <-g.done:
 			c.Close()
@@ -78,6 +78,7 @@ func (g *gate) admit(c net.Conn) {
 		g.refuse(c, ip)
 		return
 	}
+	g.h.startChanges()
 	tc := &trackedConn{Conn: c, ip: ip}
 	tc.onClose = func() {
 		g.h.connClose(ip, true)
@@ -116,13 +117,16 @@ func (g *gate) settleGone(ip string) {
 }
 
 // waitForSlot counts the connection in if ip has a free slot within
-// connGrace, and reports whether it did.
-func (g *gate) waitForSlot(ip string) bool {
+// connGrace (at once when strict), and reports whether it did.
+func (g *gate) waitForSlot(ip string, strict bool) bool {
 	var grace <-chan time.Time
 	for {
 		ok, freed := g.h.tryOpen(ip)
 		if ok {
 			return true
+		}
+		if strict {
+			return false
 		}
 		if grace == nil {
 			t := time.NewTimer(connGrace)

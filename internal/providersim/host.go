@@ -18,12 +18,18 @@ type host struct {
 	srv  *smtp.Server
 	gate *gate
 
-	mu      sync.Mutex
-	rate    rate.Limit
-	burst   int
-	total   *tally
-	clients map[string]*client
-	freed   chan struct{} // closed and replaced whenever an admitted connection closes
+	changesOnce sync.Once
+
+	mu       sync.Mutex
+	rate     rate.Limit
+	burst    int
+	maxConns int // MaxConnsPerIP in force (LimitChange, SetConnLimit)
+	timers   []*time.Timer
+	applied  []AppliedChange
+	closed   bool
+	total    *tally
+	clients  map[string]*client
+	freed    chan struct{} // closed and replaced whenever an admitted connection closes
 }
 
 // client is what a host keeps for one client IP.
@@ -36,14 +42,15 @@ type client struct {
 
 func newHost(p Provider, keep int64) *host {
 	return &host{
-		p:       p,
-		keep:    keep,
-		dice:    newDice(p.Seed),
-		rate:    rate.Limit(p.RatePerIP),
-		burst:   p.Burst,
-		total:   newTally(),
-		clients: map[string]*client{},
-		freed:   make(chan struct{}),
+		p:        p,
+		keep:     keep,
+		dice:     newDice(p.Seed),
+		rate:     rate.Limit(p.RatePerIP),
+		burst:    p.Burst,
+		maxConns: p.MaxConnsPerIP,
+		total:    newTally(),
+		clients:  map[string]*client{},
+		freed:    make(chan struct{}),
 	}
 }
 
@@ -60,14 +67,15 @@ func (h *host) clientLocked(ip string) *client {
 	return c
 }
 
-// tryOpen counts a new connection from ip if it is within MaxConnsPerIP.
+// tryOpen counts a new connection from ip if it is within the connection
+// limit (MaxConnsPerIP, or what a change set).
 // If not, it counts nothing and returns a channel closed at the next
 // connection close, when a slot may have freed.
 func (h *host) tryOpen(ip string) (bool, <-chan struct{}) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	c := h.clientLocked(ip)
-	if h.p.MaxConnsPerIP > 0 && c.admitted >= h.p.MaxConnsPerIP {
+	if h.maxConns > 0 && c.admitted >= h.maxConns {
 		return false, h.freed
 	}
 	c.admitted++
@@ -166,10 +174,11 @@ func (h *host) stats() ProviderStats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ps := ProviderStats{
-		Name:  h.p.Name,
-		Addr:  h.addr,
-		Total: h.total.snapshot(),
-		PerIP: make(map[string]IPStats, len(h.clients)),
+		Name:    h.p.Name,
+		Addr:    h.addr,
+		Total:   h.total.snapshot(),
+		PerIP:   make(map[string]IPStats, len(h.clients)),
+		Changes: append([]AppliedChange(nil), h.applied...),
 	}
 	for ip, c := range h.clients {
 		ps.PerIP[ip] = c.tally.snapshot()

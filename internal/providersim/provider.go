@@ -73,9 +73,15 @@ type Provider struct {
 	Latency Latency
 
 	// MaxConnsPerIP caps concurrent connections per client IP; the one over
-	// the cap gets ConnLimitReply as its greeting and is closed.
-	MaxConnsPerIP  int
-	ConnLimitReply Reply
+	// the cap gets ConnLimitReply as its greeting and is closed. Unless
+	// StrictConnLimit is set, a connection over the cap first waits briefly
+	// (connGrace) for a slot, so that a client reconnecting right after QUIT
+	// is not refused because the server had not finished closing the old
+	// connection; with it, the connection is refused at once, as a server
+	// that counts a connection until it has seen it closed does.
+	MaxConnsPerIP   int
+	ConnLimitReply  Reply
+	StrictConnLimit bool
 
 	// MaxMsgsPerConn caps messages accepted per connection; the next MAIL
 	// gets MsgsPerConnReply.
@@ -105,6 +111,11 @@ type Provider struct {
 	UnknownUsers     []string
 	UnknownUserReply Reply
 
+	// Changes alter the limits while the provider runs (a provider that
+	// tightens its limits mid-run), each After its delay from the first
+	// connection the provider admits.
+	Changes []LimitChange
+
 	TLS  bool  // offer STARTTLS with a self-signed certificate
 	Seed int64 // seeds jitter, failures and {id}; 0 derives one from the name
 }
@@ -122,6 +133,11 @@ func (p *Provider) validate() error {
 	}
 	if p.MaxConnsPerIP < 0 || p.MaxMsgsPerConn < 0 || p.Burst < 0 {
 		return fmt.Errorf("provider %s: negative limit", p.Name)
+	}
+	for i, c := range p.Changes {
+		if err := c.validate(p); err != nil {
+			return fmt.Errorf("provider %s: change %d: %w", p.Name, i+1, err)
+		}
 	}
 	checks := []struct {
 		on    bool

@@ -126,6 +126,7 @@ func (s *Sim) Close() error {
 		}
 		close(s.done)
 		for _, h := range s.hosts {
+			h.stopChanges()
 			if h.srv != nil {
 				_ = h.srv.Close()
 				h.gate.shutdown()
@@ -180,6 +181,23 @@ func (s *Sim) SetRate(provider string, perIP float64, burst int) error {
 		return fmt.Errorf("providersim: no provider %q", provider)
 	}
 	h.setRate(perIP, burst)
+	return nil
+}
+
+// SetConnLimit changes a provider's per-IP connection limit while it runs
+// (0 removes it). Open connections stay; new ones are counted against it.
+func (s *Sim) SetConnLimit(provider string, perIP int) error {
+	h := s.byName[provider]
+	if h == nil {
+		return fmt.Errorf("providersim: no provider %q", provider)
+	}
+	if perIP < 0 {
+		return fmt.Errorf("providersim: %s: negative connection limit", provider)
+	}
+	if perIP > 0 && h.p.ConnLimitReply.Code == 0 {
+		return fmt.Errorf("providersim: %s: no conn_limit_reply to refuse with", provider)
+	}
+	h.setConnLimit(perIP)
 	return nil
 }
 

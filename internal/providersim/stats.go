@@ -66,6 +66,8 @@ type ProviderStats struct {
 	Addr  string             `json:"addr"`
 	Total IPStats            `json:"total"`
 	PerIP map[string]IPStats `json:"per_ip"`
+	// Changes are the limit changes applied so far (Provider.Changes).
+	Changes []AppliedChange `json:"changes,omitempty"`
 }
 
 // tally is the live form of IPStats.
