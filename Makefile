@@ -4,7 +4,7 @@
 #                 (make run CONFIG=wasmta.toml to use a file)
 #   make test     install missing Debian packages, go vet, go test
 #   make bench    the benchmark suite (docs/benchmarks.md), then every Go benchmark
-#   make bench-quick  the suite's reduced form (about two minutes)
+#   make bench-quick  the suite's reduced form (about three minutes)
 #   make lint     gofmt, go mod tidy -diff, go vet, staticcheck
 #   make wasm     rebuild the committed .wasm test fixtures
 #   make demo     two tenants, simulated providers, live shaping summary (~1.5 min)
@@ -42,7 +42,7 @@ bench:
 	scripts/bench-e2e.sh
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -count=1 $(BENCH_PKGS)
 
-# The suite's reduced form (about two minutes; results in bin/bench-quick/).
+# The suite's reduced form (about three minutes; results in bin/bench-quick/).
 bench-quick:
 	QUICK=1 scripts/bench-e2e.sh
 

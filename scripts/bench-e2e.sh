@@ -8,6 +8,8 @@
 #   QUICK=1 scripts/bench-e2e.sh    make bench-quick: reduced loads, 1 run per figure;
 #                                   writes bin/bench-quick/ (docs/ is left alone)
 #
+#   SEED=N scripts/bench-e2e.sh     the blind provider mix with the limits of seed N
+#
 # Extra arguments go to `wasmta-bench run` (e.g. --scenarios relay,latency,
 # --backlog 100000, --cpuprofile DIR, --keep). Needs root for Postfix and
 # smtp-sink; installs the Debian postfix package when smtp-source is missing.
@@ -32,11 +34,17 @@ echo "bench-e2e: building wasmta, the harness and the reference policies"
 $GO build -o bin/wasmta ./cmd/wasmta
 $GO build -o bin/wasmta-bench ./bench/cmd/wasmta-bench
 mkdir -p bin/policies
-for p in default shaping; do
+for p in default shaping classifier; do
 	GOOS=wasip1 GOARCH=wasm $GO build -buildmode=c-shared -o "bin/policies/$p.wasm" "./policies/go/$p"
 done
 
-if [ -n "${QUICK:-}" ]; then
-	exec bin/wasmta-bench run --quick --out bin/bench-quick "$@"
+# SEED=N replays the blind provider mix's draw of limits (its seed is
+# printed at every run).
+seed=()
+if [ -n "${SEED:-}" ]; then
+	seed=(--seed "$SEED")
 fi
-exec bin/wasmta-bench run --out docs "$@"
+if [ -n "${QUICK:-}" ]; then
+	exec bin/wasmta-bench run --quick --out bin/bench-quick "${seed[@]}" "$@"
+fi
+exec bin/wasmta-bench run --out docs "${seed[@]}" "$@"

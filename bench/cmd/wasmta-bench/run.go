@@ -21,7 +21,7 @@ import (
 	"github.com/wasmta/wasmta/bench/internal/scenario"
 )
 
-var allScenarios = []string{"relay", "latency", "policy", "backlog", "spool", "providers"}
+var allScenarios = []string{"relay", "latency", "policy", "backlog", "spool", "providers", "blind"}
 
 type runFlags struct {
 	quick     bool
@@ -35,6 +35,8 @@ type runFlags struct {
 	backlog   int
 	keep      bool
 	profile   string
+	seed      uint64
+	base      string
 }
 
 func parseRun(args []string) (*runFlags, error) {
@@ -50,6 +52,8 @@ func parseRun(args []string) (*runFlags, error) {
 	fs.StringVar(&f.tmp, "tmp", os.TempDir(), "parent of the run's temporary directory")
 	fs.IntVar(&f.backlog, "backlog", 0, "backlog size (default: the largest that fits the time budget, up to 1,000,000)")
 	fs.StringVar(&f.profile, "cpuprofile", "", "directory for a CPU profile of every wasmta run (wasmta serve --cpuprofile)")
+	fs.Uint64Var(&f.seed, "seed", 0, "seed of the blind provider mix's random limits (default: a random one, printed)")
+	fs.StringVar(&f.base, "base", "", "results file whose scenarios this run's are added to (the page then shows both, each scenario with its own commit and date)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary directory (logs, spools) for inspection")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -93,7 +97,13 @@ func runCmd(args []string) error {
 		return err
 	}
 	res := newResults(ctx, f)
+	env.Commit = res.Commit
 	jsonPath := filepath.Join(f.out, "bench", fmt.Sprintf("results-%s-%s.json", res.Date.Format("20060102-1504"), short(res.Commit)))
+	if f.base != "" {
+		if res, err = onBase(f.base, res); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(filepath.Dir(jsonPath), 0o755); err != nil {
 		return err
 	}
@@ -117,6 +127,7 @@ func runAll(ctx context.Context, env *scenario.Env, names string, res *result.Fi
 		if err != nil {
 			return err
 		}
+		sc.Commit, sc.Date = env.Commit, time.Now().UTC()
 		res.Scenarios = append(res.Scenarios, sc)
 		res.Duration = time.Since(t0).Seconds()
 		if err := res.Write(jsonPath); err != nil {
@@ -143,6 +154,8 @@ func runScenario(ctx context.Context, env *scenario.Env, name string) (*result.S
 		return env.Spool(ctx), nil
 	case "providers":
 		return env.Providers(ctx), nil
+	case "blind":
+		return env.Blind(ctx), nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q (have %s)", name, strings.Join(allScenarios, ", "))
 }
@@ -157,7 +170,7 @@ func newEnv(ctx context.Context, f *runFlags, root string, log *slog.Logger) (*s
 	}
 	repo, _ := filepath.Abs(f.repo)
 	pols := map[string]string{}
-	for _, name := range []string{"default", "shaping"} {
+	for _, name := range []string{"default", "shaping", "classifier"} {
 		p, _ := filepath.Abs(filepath.Join(f.policies, name+".wasm"))
 		if _, err := os.Stat(p); err == nil {
 			pols[name] = p
@@ -178,8 +191,30 @@ func newEnv(ctx context.Context, f *runFlags, root string, log *slog.Logger) (*s
 		return nil, fmt.Errorf("smtp-source is missing (Debian package postfix): %w", errSrc)
 	}
 	return &scenario.Env{Quick: f.quick, Repeats: f.repeats, Root: root, Repo: repo, Wasmta: bin,
-		Policies: pols, Postfix: errPf == nil && postfix.Version(ctx) != "", Log: log, BacklogN: f.backlog,
+		Policies: pols, Postfix: errPf == nil && postfix.Version(ctx) != "", Log: log, BacklogN: f.backlog, Seed: f.seed,
 		MaxRate: map[string]float64{}, AcceptRate: map[string]float64{}, ProfileDir: prof}, nil
+}
+
+// onBase returns the base results file with this run recorded as added
+// to it: the base's scenarios keep their commit and date, and the page's
+// header stays the base's.
+func onBase(path string, cur *result.File) (*result.File, error) {
+	base, err := result.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range base.Scenarios {
+		if s.Commit == "" {
+			s.Commit, s.Date = base.Commit, base.Date
+		}
+	}
+	dirty := ""
+	if cur.Dirty {
+		dirty = " (uncommitted changes)"
+	}
+	base.Added = append(base.Added, fmt.Sprintf("%s, commit `%s`%s: `%s`",
+		cur.Date.Format("2006-01-02 15:04 MST"), cur.Commit, dirty, cur.Command))
+	return base, nil
 }
 
 func newResults(ctx context.Context, f *runFlags) *result.File {

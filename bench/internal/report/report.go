@@ -22,10 +22,11 @@ func Write(f *result.File, outDir, jsonName string) error {
 	var b strings.Builder
 	header(&b, f, jsonName)
 	goals(&b, f)
+	blindGoals(&b, f)
 	observations(&b, f)
 	b.WriteString(howItRuns)
 	for i, s := range f.Scenarios {
-		if err := section(&b, i+1, s, charts); err != nil {
+		if err := section(&b, i+1, s, f.Commit, charts); err != nil {
 			return err
 		}
 	}
@@ -59,6 +60,9 @@ func header(b *strings.Builder, f *result.File, jsonName string) {
 	b.WriteString("Loopback only; every process the suite starts is stopped at the end.\n\n")
 	b.WriteString("> **Noise.** This machine was shared with other engineers' builds and tests while it ran (see the load average recorded at the start of each scenario; ")
 	fmt.Fprintf(b, "the machine has %d CPUs). The ratios measured side by side in one run mean more than the absolute figures.\n\n", f.Machine.CPUs)
+	for _, a := range f.Added {
+		fmt.Fprintf(b, "Added later to this page (sections that give their own commit and date): %s.\n\n", a)
+	}
 	b.WriteString("| machine | |\n|---|---|\n")
 	fmt.Fprintf(b, "| CPU | %s |\n| cores (nproc) | %d |\n| memory | %.1f GiB |\n| kernel | %s |\n| Go | %s |\n| Postfix | %s |\n| command | `%s` |\n\n",
 		f.Machine.CPUModel, f.Machine.CPUs, float64(f.Machine.MemTotal)/(1<<30), f.Machine.Kernel, f.Machine.GoVer, orNone(f.Postfix), f.Command)
@@ -85,11 +89,14 @@ func orNone(s string) string {
 }
 
 // section writes one scenario: its command, load, notes, table, charts.
-func section(b *strings.Builder, n int, s *result.Scenario, chartDir string) error {
+func section(b *strings.Builder, n int, s *result.Scenario, commit, chartDir string) error {
 	fmt.Fprintf(b, "## %d. %s\n\n", n, s.Title)
 	if s.Skipped != "" {
 		fmt.Fprintf(b, "Not measured in this run: %s.\n\n", s.Skipped)
 		return nil
+	}
+	if s.Commit != "" && s.Commit != commit {
+		fmt.Fprintf(b, "Measured on %s, commit `%s` (not with the rest of this page). ", s.Date.Format("2006-01-02 15:04 MST"), s.Commit)
 	}
 	fmt.Fprintf(b, "Load average at the start: %.2f / %.2f / %.2f (1 / 5 / 15 min); took %.0f s.\n\n", s.LoadAvg[0], s.LoadAvg[1], s.LoadAvg[2], s.Seconds)
 	if len(s.Command) > 0 {
@@ -202,6 +209,23 @@ var labels = map[string]string{
 	"queue_p99_s":         "p99 queue s",
 	"throttled":           "throttling replies",
 	"delivered":           "delivered",
+	"queue_avg_all_s":     "avg queue s, all",
+	"conns_refused":       "refused at greeting",
+	"conns_peak":          "conns peak",
+	"not_delivered":       "not delivered",
+	"temp_failures":       "temp failures",
+	"preset_conns":        "preset conns",
+	"drawn_conns":         "drawn conns",
+	"preset_rate":         "preset msg/s",
+	"drawn_rate":          "drawn msg/s",
+	"halved_conns":        "halved conns",
+	"halved_rate":         "halved msg/s",
+	"load":                "messages sent",
+	"configured_conns":    "configured conns",
+	"learned_conns":       "learned conns",
+	"configured_rate":     "configured msg/s",
+	"learned_rate":        "learned msg/s",
+	"halving_to_20pct_s":  "halving → within 20% s",
 }
 
 func label(m *result.Metric) string {

@@ -8,15 +8,18 @@ smtp-source is missing, builds ` + "`bin/wasmta`" + `, the harness ` + "`bin/was
 policies (` + "`GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared`" + `), then runs every scenario
 below and writes this page, the charts and the raw JSON. ` + "`make bench-quick`" + ` runs a reduced
 form (one run per figure, smaller loads) into bin/bench-quick/. Everything listens on 127.0.0.1
-(the simulated providers on 127.0.10.1–4); every MTA gets a fresh temporary directory, and every
-process started is stopped at the end, also on Ctrl-C.
+(the simulated providers on 127.0.10.1–4, the blind mix's on 127.0.12.1–5); every MTA gets a fresh
+temporary directory, and every process started is stopped at the end, also on Ctrl-C. The blind
+provider mix draws its providers' limits at random: its seed is printed, and ` + "`SEED=N make bench`" + `
+replays a draw.
 
 The load generator is Postfix's smtp-source: ` + "`-s 20`" + ` parallel sessions, ` + "`-l SIZE`" + ` bytes of body
 (headers not included), ` + "`-m COUNT`" + ` messages, ` + "`-f`" + `/` + "`-t`" + ` envelope sender and recipient,
 ` + "`-r N`" + ` recipients per message (numbered copies of ` + "`-t`" + `), ` + "`-M`" + ` the name it greets with, and
 ` + "`-d`" + ` to keep each session open for many messages (used only where noted). The MTAs deliver to
 the harness's own Go SMTP sink (it counts messages and timestamps each one); the limit rows send
-straight into Postfix's smtp-sink (` + "`smtp-sink -u nobody 127.0.0.1:PORT 1024`" + `).
+straight into Postfix's smtp-sink (` + "`smtp-sink -u nobody 127.0.0.1:PORT 1024`" + `). The blind provider
+mix submits with the harness's own Go client instead, so that it can log in as wasmta's tenant.
 
 `
 

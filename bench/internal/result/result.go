@@ -27,6 +27,9 @@ type File struct {
 	Postfix   string       `json:"postfix"`    // mail_version of the Postfix measured
 	Scenarios []*Scenario  `json:"scenarios"`  //
 	Notes     []string     `json:"notes,omitempty"`
+	// Added lists the later runs whose scenarios were appended to this
+	// file (wasmta-bench run --base): when, which commit, how.
+	Added []string `json:"added,omitempty"`
 }
 
 // Scenario is one scenario's figures.
@@ -39,6 +42,10 @@ type Scenario struct {
 	Rows    []*Row     `json:"rows"`
 	Notes   []string   `json:"notes,omitempty"`
 	Skipped string     `json:"skipped,omitempty"` // why it did not run
+	// Commit and Date say when the scenario ran, when it was not with the
+	// rest of the file (empty in files written before they existed).
+	Commit string    `json:"commit,omitempty"`
+	Date   time.Time `json:"date,omitzero"`
 }
 
 // Row is one system under one case: e.g. wasmta relaying 4 KiB messages

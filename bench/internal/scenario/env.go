@@ -29,6 +29,12 @@ type Env struct {
 	// (wasmta serve --cpuprofile), named after the run's directory.
 	ProfileDir string
 
+	// Commit is the commit measured (stamped on every scenario).
+	Commit string
+
+	// Seed is the blind provider mix's seed (0: a random one, logged).
+	Seed uint64
+
 	// BacklogN overrides the backlog size (0: estimated from the relay
 	// figures to fit the time budget).
 	BacklogN int

@@ -57,6 +57,9 @@ type wasmtaOpts struct {
 	RetryInitial   string
 	RetryMax       string
 	Spool          string // reuse this spool (backlog restarts)
+	Admin          string // admin API address ("" = off)
+	TLS            string // delivery.tls ("" = disabled)
+	Tenants        []wasmta.Tenant
 	Args           []string
 }
 
@@ -78,7 +81,8 @@ func (e *Env) startWasmta(ctx context.Context, o wasmtaOpts) (wasmtaSubject, err
 	defer cancel()
 	inst, err := wasmta.Start(ctx, wasmta.Config{Bin: e.Wasmta, Dir: dir, Spool: o.Spool, SMTPPort: port,
 		Routes: o.Routes, DNS: o.DNS, MXPort: o.MXPort, Policy: o.Policy,
-		ConnectTimeout: o.ConnectTimeout, CommandTimeout: o.CommandTimeout, RetryInitial: o.RetryInitial, RetryMax: o.RetryMax}, args...)
+		ConnectTimeout: o.ConnectTimeout, CommandTimeout: o.CommandTimeout, RetryInitial: o.RetryInitial, RetryMax: o.RetryMax,
+		Admin: o.Admin, TLS: o.TLS, Tenants: o.Tenants}, args...)
 	if err != nil {
 		return wasmtaSubject{}, err
 	}

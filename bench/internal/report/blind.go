@@ -1,0 +1,127 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/wasmta/wasmta/bench/internal/result"
+)
+
+// Rows of the blind provider mix that are not an MTA (package scenario).
+const (
+	sysDrawn   = "simulator (drawn limits)"
+	sysLearned = "wasmta (limits at the end)"
+)
+
+// blindGoals writes issue 11's goals for every blind provider-mix run in
+// the file, one table per run.
+func blindGoals(b *strings.Builder, f *result.File) {
+	var runs []*result.Scenario
+	for _, s := range f.Scenarios {
+		if s.Name == "blind" && s.Skipped == "" && len(s.Rows) > 0 {
+			runs = append(runs, s)
+		}
+	}
+	if len(runs) == 0 {
+		return
+	}
+	b.WriteString("## Goals (issue 11): blind provider mix, side by side in one run\n\n")
+	b.WriteString("The providers' limits are drawn at random per run, between a quarter and four times the shipped presets; wasmta runs the shipped presets, Postfix gets the drawn connection limits. Each table is one run (one seed, one world).\n\n")
+	for _, s := range runs {
+		commit := s.Commit
+		if commit == "" {
+			commit = f.Commit
+		}
+		date := f.Date
+		if !s.Date.IsZero() {
+			date = s.Date
+		}
+		fmt.Fprintf(b, "**%s** — commit `%s`, %s, load average %.1f at the start.\n\n", s.Title, short(commit), date.Format("2006-01-02 15:04 MST"), s.LoadAvg[0])
+		b.WriteString("| goal | target | measured | |\n|---|---|---|---|\n")
+		for _, g := range blindRunGoals(s) {
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", g.name, g.target, g.measured, verdict(g))
+		}
+		b.WriteString("\n")
+	}
+}
+
+func short(c string) string {
+	if len(c) > 10 {
+		return c[:10]
+	}
+	return c
+}
+
+// blindRunGoals evaluates one run.
+func blindRunGoals(s *result.Scenario) []goal {
+	var provs []string
+	for _, c := range cases(s) {
+		if s.Find(sysWasmta, c) != nil && s.Find(sysPostfix, c) != nil {
+			provs = append(provs, c)
+		}
+	}
+	if len(provs) == 0 {
+		return []goal{{"side by side", "wasmta and Postfix", "one of the two did not run", nil}}
+	}
+	gs := []goal{
+		perProvider(s, provs, "average queue time per provider", "queue_avg_s"),
+		perProvider(s, provs, "p99 queue time per provider", "queue_p99_s"),
+	}
+	var wt, pt, wd, pd float64
+	var thr, del []string
+	for _, c := range provs {
+		w, p := median(s, sysWasmta, c, "throttled"), median(s, sysPostfix, c, "throttled")
+		wt, pt = wt+w, pt+p
+		thr = append(thr, fmt.Sprintf("%s %.0f vs %.0f", c, w, p))
+		w, p = median(s, sysWasmta, c, "delivered"), median(s, sysPostfix, c, "delivered")
+		wd, pd = wd+w, pd+p
+		del = append(del, fmt.Sprintf("%s %.0f vs %.0f", c, w, p))
+	}
+	gs = append(gs,
+		goal{"throttling replies provoked", "≤ ⅒ of Postfix's", fmt.Sprintf("%.0f vs %.0f (%s)", wt, pt, strings.Join(thr, "; ")), ptr(wt*10 <= pt)},
+		goal{"messages delivered within the window", "≥ Postfix's", fmt.Sprintf("%.0f vs %.0f (%s)", wd, pd, strings.Join(del, "; ")), ptr(wd >= pd)},
+		halvingGoal(s))
+	return gs
+}
+
+// perProvider compares a lower-is-better metric provider by provider.
+func perProvider(s *result.Scenario, provs []string, name, metric string) goal {
+	var per []string
+	lower := true
+	for _, c := range provs {
+		w, p := median(s, sysWasmta, c, metric), median(s, sysPostfix, c, metric)
+		mark := ""
+		if w >= p {
+			lower, mark = false, " ✗"
+		}
+		per = append(per, fmt.Sprintf("%s %.1f vs %.1f s%s", c, w, p, mark))
+	}
+	return goal{name, "lower than Postfix's, for every provider", strings.Join(per, "; "), ptr(lower)}
+}
+
+// halvingGoal reads the halving provider's convergence time.
+func halvingGoal(s *result.Scenario) goal {
+	g := goal{name: "after the mid-run halving: learned rate within 20% of the new limit", target: "inside 60 s"}
+	for _, c := range cases(s) {
+		r := s.Find(sysLearned, c)
+		if r == nil || r.Metric("halving_to_20pct_s") == nil {
+			continue
+		}
+		v := r.Metric("halving_to_20pct_s").Median
+		newRate := r.Metric("halved_rate").Median
+		end := ""
+		if m := r.Metric("learned_rate"); m != nil {
+			end = fmt.Sprintf(", learned %.2f msg/s at the window's end", m.Median)
+		}
+		if v < 0 {
+			g.measured = fmt.Sprintf("%s: new rate %.2f msg/s; not within 20%% before the window ended%s", c, newRate, end)
+			g.met = ptr(false)
+			return g
+		}
+		g.measured = fmt.Sprintf("%s: new rate %.2f msg/s; within 20%% after %.0f s%s", c, newRate, v, end)
+		g.met = ptr(v <= 60)
+		return g
+	}
+	g.measured = "no learned-rate gauge on wasmta's /metrics (engine before issue 11)"
+	return g
+}

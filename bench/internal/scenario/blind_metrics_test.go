@@ -1,0 +1,56 @@
+package scenario
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+const exposition = `# HELP wasmta_path_rate_limit Messages per second of an egress path.
+# TYPE wasmta_path_rate_limit gauge
+wasmta_path_rate_limit{limit="configured",provider="microsoft",site="hotmail-com.olc.protection.outlook.com",source="default"} 10
+wasmta_path_rate_limit{limit="learned",provider="microsoft",site="hotmail-com.olc.protection.outlook.com",source="default"} 6.5
+wasmta_path_connection_limit{limit="learned",provider="",site="odd\"site\\x",source="default"} 3
+wasmta_messages_total{x="y"} 4
+wasmta_path_rate_limit{limit="learned",site="broken
+`
+
+func TestParseLimitGauges(t *testing.T) {
+	at := time.Unix(100, 0)
+	got := parseLimitGauges(strings.NewReader(exposition), at)
+	if len(got) != 3 {
+		t.Fatalf("got %d samples, want 3: %+v", len(got), got)
+	}
+	if got[1].gauge != gaugeRate || got[1].labels["limit"] != "learned" || got[1].value != 6.5 ||
+		got[1].labels["site"] != "hotmail-com.olc.protection.outlook.com" {
+		t.Fatalf("second sample %+v", got[1])
+	}
+	if got[2].gauge != gaugeConns || got[2].labels["site"] != `odd"site\x` || got[2].value != 3 {
+		t.Fatalf("escaped labels: %+v", got[2])
+	}
+}
+
+func TestConvergence(t *testing.T) {
+	change := time.Unix(1000, 0)
+	series := []limitSample{}
+	for i, v := range []float64{20, 20, 20, 15, 12, 11.9, 9, 10} { // one sample a second from 998
+		series = append(series, limitSample{at: change.Add(time.Duration(i-2) * time.Second), value: v})
+	}
+	took, ok := convergence(series, change, 10, 0.2)
+	if !ok || took != 2*time.Second { // 12 at +2 s is the first within 20 % of 10
+		t.Fatalf("took %v ok %v, want 2s", took, ok)
+	}
+	if _, ok := convergence(series[:4], change, 10, 0.2); ok {
+		t.Fatal("converged on a series that never came within 20 %")
+	}
+}
+
+func TestCensoredMean(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	accepted := []time.Time{t0, t0.Add(time.Second), t0.Add(2 * time.Second)}
+	// Two delivered after 4 s each; the last submitted waited 10-2 = 8 s at the deadline.
+	got := censoredMean([]time.Duration{4 * time.Second, 4 * time.Second}, accepted, t0.Add(10*time.Second))
+	if got != 16*time.Second/3 {
+		t.Fatalf("got %v, want 5.33s", got)
+	}
+}

@@ -1,0 +1,137 @@
+package scenario
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/wasmta/wasmta/bench/internal/result"
+	"github.com/wasmta/wasmta/internal/providersim"
+)
+
+// convergeTol is the "within 20 % of the new limit".
+const convergeTol = 0.2
+
+// recordBlind adds one row per provider for sys. Queue times are those of
+// the messages the provider had accepted by the deadline: the first ones
+// of each MTA's log, which lists deliveries in order.
+func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[string]providersim.ProviderStats,
+	qt map[string][]time.Duration, accepted map[string][]time.Time, deadline time.Time, sim *providersim.Sim) {
+	for _, d := range draws {
+		name := d.spec.name
+		st := stats[name].Total
+		var times []time.Duration
+		for _, r := range sim.Domains() {
+			if r.Provider == name {
+				times = append(times, qt[r.Domain]...)
+			}
+		}
+		times = times[:min(len(times), int(st.Messages))]
+		all := censoredMean(times, accepted[name], deadline)
+		slices.Sort(times)
+		row := sc.Row(sys, name)
+		row.Add("delivered", "msg", result.Higher, float64(st.Messages))
+		row.Add("queue_avg_s", "s", result.Lower, result.Mean(times).Seconds())
+		row.Add("queue_p99_s", "s", result.Lower, result.Percentile(times, 99).Seconds())
+		row.Add("queue_avg_all_s", "s", result.Lower, all.Seconds())
+		row.Add("throttled", "replies", result.Lower, float64(st.Throttled+st.ConnsRefused+st.MsgsPerConn))
+		row.Add("conns_refused", "replies", "", float64(st.ConnsRefused))
+		row.Add("temp_failures", "replies", "", float64(st.TempFailures))
+		row.Add("conns_peak", "connections", "", float64(st.ConnsPeak))
+		row.Add("not_delivered", "msg", result.Lower, float64(max(int64(d.load)-st.Messages, 0)))
+	}
+}
+
+// censoredMean is the mean queue time over every message submitted: the
+// delivered ones with their queue time, the others with the time they had
+// waited at the deadline (a lower bound), taken as the last submitted.
+func censoredMean(delivered []time.Duration, accepted []time.Time, deadline time.Time) time.Duration {
+	if len(accepted) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, t := range delivered {
+		sum += t
+	}
+	acc := slices.Clone(accepted)
+	slices.SortFunc(acc, func(a, b time.Time) int { return a.Compare(b) })
+	for _, at := range acc[min(len(delivered), len(acc)):] {
+		sum += deadline.Sub(at)
+	}
+	return sum / time.Duration(max(len(acc), len(delivered)))
+}
+
+// recordLearned adds, per provider, wasmta's configured and learned limits
+// at the end of the window as its /metrics showed them, and for the
+// halving provider how long after the halving the learned rate came within
+// 20 % of the new limit (-1: not within the window).
+func recordLearned(sc *result.Scenario, draws []blindDraw, stats map[string]providersim.ProviderStats,
+	samples []limitSample, sim *providersim.Sim) {
+	if len(samples) == 0 {
+		sc.Notes = append(sc.Notes, "wasmta: its /metrics had no "+gaugeRate+" or "+gaugeConns+
+			" gauge (an engine without learned limits): the halving goal is not measured.")
+		return
+	}
+	sites := map[string]string{}
+	for _, r := range sim.Domains() {
+		sites[r.Provider] = r.MX // one MX host: the site is its name (mx.SiteName)
+	}
+	for _, d := range draws {
+		name, site := d.spec.name, sites[d.spec.name]
+		row := sc.Row(SysLearned, name)
+		for _, g := range []struct{ gauge, limit, metric, unit string }{
+			{gaugeConns, "configured", "configured_conns", "connections"},
+			{gaugeConns, "learned", "learned_conns", "connections"},
+			{gaugeRate, "configured", "configured_rate", "msg/s"},
+			{gaugeRate, "learned", "learned_rate", "msg/s"},
+		} {
+			if s := pathSeries(samples, g.gauge, g.limit, site); len(s) > 0 {
+				row.Add(g.metric, g.unit, "", s[len(s)-1].value)
+			}
+		}
+		changes := stats[name].Changes
+		if !d.spec.halves || len(changes) == 0 {
+			continue
+		}
+		series := pathSeries(samples, gaugeRate, "learned", site)
+		took, ok := convergence(series, changes[0].At, d.rate2, convergeTol)
+		v := took.Seconds()
+		if !ok {
+			v = -1
+		}
+		row.Add("halved_rate", "msg/s", "", d.rate2)
+		row.Add("halving_to_20pct_s", "s", result.Lower, v)
+		sc.Notes = append(sc.Notes, fmt.Sprintf("%s halved at %s to %d connections, %.2f msg/s; wasmta's learned rate %s",
+			name, changes[0].At.UTC().Format("15:04:05"), d.conns2, d.rate2, describeSeries(series, changes[0].At)))
+	}
+}
+
+// describeSeries summarises a learned-rate series after the change: the
+// value every 10 s.
+func describeSeries(series []limitSample, from time.Time) string {
+	out := ""
+	next := from
+	for _, s := range series {
+		if s.at.Before(next) {
+			continue
+		}
+		out += fmt.Sprintf(" %+.0fs %.2f;", s.at.Sub(from).Seconds(), s.value)
+		next = next.Add(10 * time.Second)
+	}
+	if out == "" {
+		return "was not sampled after it"
+	}
+	return "after it (every 10 s):" + out
+}
+
+func blindNotes(bp blindParams) []string {
+	return []string{
+		"One run per system, whatever the suite's repeats: another run is another draw (another seed), not a repeat; the figures are that run's, with no median or range.",
+		fmt.Sprintf("World: five simulated providers (internal/providersim) on 127.0.12.1-5 with their real MX host names (gmail-smtp-in.l.google.com, mta5.am0.yahoodns.net, hotmail-com.olc.protection.outlook.com, mx01.mail.icloud.com, and an Exim MX, mx1.mail.example-isp.test, that no preset knows). Each one's connection limit and message rate per client IP are drawn log-uniformly between %.2g and %.0f times the shipped shaping preset for it (policies/go/shaping/presets.go; the default preset for the Exim MX); connections rounded, at least 1; burst one second of the rate. The halving provider (microsoft) gets at least the connections its rate needs, within the same range, so that its rate is what binds; %v after its first connection its rate and connections halve.", blindLow, blindHigh, bp.halve),
+		"Refusals: every provider refuses a connection over its limit with its 421 as the greeting, at once (strict). Throttling: gmail 421 4.7.28 at the end of DATA (closes); yahoo [TSS04] 421 4.7.0 at MAIL (closes), 20 messages per connection; microsoft 451 4.7.500 at every RCPT; apple 421 4.7.1 at RCPT (closes); the Exim MX 451 \"Sender rate exceeds N messages per 1s\" at the end of DATA with no enhanced code. 0.5% random temporary failures; latencies of the simulator's presets (about 0.4-0.5 s per message on an open connection; the Exim MX 35 ms).",
+		fmt.Sprintf("Load: sized from the draw so that a sender always exactly at the limits would deliver %.0f%% of it within the window (all of it for the halving provider, which stays backlogged), at most %d per provider; all submitted at once.", 100*bp.fill, bp.maxPer),
+		"wasmta: the shipped policies/go/shaping (no build tag) as the global policy and the shipped policies/go/classifier as the policy of the tenant the load logs in as (SMTP AUTH); delivery.tls opportunistic; MX delivery through the loopback DNS; nothing of the draw is given to it. Postfix: one transport per provider with destination_concurrency_limit = initial_destination_concurrency = the drawn connection limit, failed_cohort_limit 10, Yahoo's 20 messages per connection, smtp_tls_security_level may.",
+		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages; 'avg queue, all' also counts each undelivered message with the time it had waited at the window's end (a lower bound). Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
+		fmt.Sprintf("Learned limits: wasmta's admin /metrics read every second (%s and %s, limit=\"configured\"|\"learned\"); 'halving → within 20%%' is the time from the halving until the learned rate is first within 20%% of the new rate (-1: not within the window).", gaugeConns, gaugeRate),
+	}
+}
