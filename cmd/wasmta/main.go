@@ -22,6 +22,7 @@ commands:
   resume           end suspensions: by action id, or by what they cover
   shape set        override a path's limits live (--rate 10/s, --max-conns 2, ... --for, --reason)
   actions          list the live actions (actions list) or cancel one (actions cancel ID)
+  feedback parse   parse bounces, complaint reports and auto-replies offline (JSON lines)
   version          print the version
 
 Run "wasmta COMMAND -h" for the flags of a command.
@@ -58,6 +59,8 @@ func main() {
 		err = shapeCommand(args)
 	case "actions":
 		err = actionsCommand(args)
+	case "feedback":
+		err = feedbackCommand(args)
 	case "version":
 		fmt.Println("wasmta", version)
 	case "-h", "--help", "help":

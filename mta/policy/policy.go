@@ -210,6 +210,12 @@ type ClassifyInput struct {
 	Code     int    // 0 for a connection failure
 	Enhanced string
 	Text     string
+	// OutOfBand marks a failure reported after delivery, by a bounce
+	// message that came back (mta/feedback), rather than a reply on one of
+	// our own connections: Site and Source are then empty, and Code is the
+	// reply code the report quotes (or 550/450 from its status class when
+	// it quotes none).
+	OutOfBand bool
 }
 
 // Action is what the engine does with the message after a classified

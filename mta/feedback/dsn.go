@@ -1,0 +1,184 @@
+package feedback
+
+import (
+	"strings"
+)
+
+// inlineDSN returns the body of a text part that carries RFC 3464 fields
+// without the message/delivery-status type (some MTAs paste them into the
+// notice), or nil.
+func (m *msg) inlineDSN() []byte {
+	for _, e := range m.parts {
+		if !strings.HasPrefix(e.ctype, "text/plain") {
+			continue
+		}
+		lower := strings.ToLower(string(e.body))
+		if i := strings.Index(lower, "\nfinal-recipient:"); i >= 0 && strings.Contains(lower, "\nstatus:") {
+			// From the start of the paragraph holding the first field.
+			start := strings.LastIndex(lower[:i], "\n\n")
+			return e.body[start+1:]
+		}
+	}
+	return nil
+}
+
+// parseDSN reads a message/delivery-status body: one block of per-message
+// fields, then a block per recipient. Senders that forget the blank lines
+// are read too: a new Final-Recipient (or an Original-Recipient after one)
+// starts a new recipient.
+func parseDSN(r *Report, m *msg, body []byte) {
+	var cur *Recipient
+	var rcpts []*Recipient
+	start := func() {
+		cur = &Recipient{}
+		rcpts = append(rcpts, cur)
+	}
+	for _, block := range dsnBlocks(body) {
+		cur = nil
+		for _, f := range block {
+			switch f.name {
+			case "reporting-mta":
+				r.ReportingMTA = dsnText(f.value)
+				continue
+			case "original-recipient":
+				if cur == nil || cur.Original != "" {
+					start()
+				}
+				cur.Original = dsnAddress(f.value)
+				continue
+			case "final-recipient":
+				if cur == nil || cur.Address != "" {
+					start()
+				}
+				cur.Address = dsnAddress(f.value)
+				continue
+			}
+			if !recipientFields[f.name] {
+				continue
+			}
+			if cur == nil {
+				start() // a recipient whose fields come before its address
+			}
+			setRecipientField(cur, f)
+		}
+	}
+	if len(rcpts) > maxRecipients {
+		rcpts = rcpts[:maxRecipients]
+	}
+	for _, rc := range rcpts {
+		finishDSNRecipient(rc, m)
+		r.Recipients = append(r.Recipients, *rc)
+	}
+	r.Kind = KindBounce
+}
+
+// maxRecipients bounds the recipients read from one report.
+const maxRecipients = 1000
+
+// dsnBlocks splits a delivery-status body into its blank-line separated
+// groups of fields.
+func dsnBlocks(body []byte) []header {
+	var blocks []header
+	rest := body
+	for len(strings.TrimSpace(string(rest))) > 0 {
+		trimmed := strings.TrimLeft(string(rest), "\r\n")
+		h, next := parseHeader([]byte(trimmed))
+		if len(h) > 0 {
+			blocks = append(blocks, h)
+		}
+		if len(next) >= len(trimmed) {
+			break
+		}
+		rest = next
+	}
+	return blocks
+}
+
+// recipientFields are the per-recipient fields parseDSN reads besides
+// the addresses.
+var recipientFields = map[string]bool{"action": true, "status": true, "diagnostic-code": true,
+	"remote-mta": true, "x-actual-recipient": true}
+
+func setRecipientField(rc *Recipient, f field) {
+	switch f.name {
+	case "action":
+		rc.Action = strings.ToLower(strings.Fields(f.value + " x")[0])
+	case "status":
+		rc.Status = findStatus(f.value)
+		if rc.Diagnostic == "" {
+			// "4.0.0 (host name lookup failure)": the comment is the only
+			// reason some MTAs give; a Diagnostic-Code replaces it.
+			comment := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(f.value), rc.Status))
+			rc.Diagnostic = oneLine(strings.Trim(comment, "()"))
+		}
+	case "diagnostic-code":
+		typ, text, ok := strings.Cut(f.value, ";")
+		if ok && !strings.ContainsAny(strings.TrimSpace(typ), " \t") {
+			rc.DiagnosticType = strings.ToLower(strings.TrimSpace(typ))
+			rc.Diagnostic = oneLine(text)
+		} else {
+			rc.Diagnostic = oneLine(f.value)
+		}
+	case "remote-mta":
+		rc.RemoteMTA = dsnText(f.value)
+	case "x-actual-recipient":
+		if rc.Address == "" {
+			rc.Address = dsnAddress(f.value)
+		}
+	}
+}
+
+// finishDSNRecipient fills what the fields left out: the address from the
+// original recipient, the code and a more specific status from the
+// diagnostic, a diagnostic from the notice text, and the kind.
+func finishDSNRecipient(rc *Recipient, m *msg) {
+	if rc.Address == "" {
+		rc.Address = rc.Original
+	}
+	if rc.Diagnostic == "" {
+		rc.Diagnostic = noticeDiagnostic(m, rc.Address)
+	}
+	rc.Code = findCode(rc.Diagnostic)
+	rc.Status = betterStatus(rc.Status, findStatus(rc.Diagnostic), rc.Code)
+	if rc.Status == "" && (rc.Action == "failed" || rc.Action == "delayed") {
+		rc.Status = map[string]string{"failed": "5.0.0", "delayed": "4.0.0"}[rc.Action]
+	}
+	switch rc.Action {
+	case "delivered", "relayed", "expanded":
+		rc.Kind = KindDelivered
+	case "failed", "delayed":
+		rc.Kind = KindBounce
+	default:
+		rc.Kind = KindBounce
+		if strings.HasPrefix(rc.Status, "2.") {
+			rc.Kind = KindDelivered
+		}
+	}
+	if rc.Kind == KindDelivered && rc.Diagnostic == "" && rc.Status != "" {
+		rc.Diagnostic = rc.Status
+	}
+}
+
+// dsnText reads a "type; text" field, dropping the type.
+func dsnText(v string) string {
+	if _, after, ok := strings.Cut(v, ";"); ok {
+		return strings.TrimSpace(after)
+	}
+	return strings.TrimSpace(v)
+}
+
+// oneLine collapses runs of white space into one space, and caps the
+// length: a diagnostic goes into records and JSON lines.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 600 {
+		s = s[:600]
+		for len(s) > 0 && s[len(s)-1]&0xC0 == 0x80 { // do not cut a rune
+			s = s[:len(s)-1]
+		}
+		if len(s) > 0 && s[len(s)-1] >= 0xC0 {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}

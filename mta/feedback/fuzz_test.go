@@ -1,0 +1,47 @@
+package feedback
+
+import (
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func b64(s string) string {
+	e := base64.StdEncoding.EncodeToString([]byte(s))
+	var b strings.Builder
+	for len(e) > 76 {
+		b.WriteString(e[:76] + "\n")
+		e = e[76:]
+	}
+	return b.String() + e + "\n"
+}
+
+// FuzzParse: any input parses without a panic, into valid UTF-8 text and
+// recipients of a known kind.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{dsnTwoRecipients, arfReport, qmailBounce, vacation, eximBounce + b64(eximText)} {
+		f.Add([]byte(s))
+	}
+	names, _ := filepath.Glob(filepath.Join(corpusDir, "emails", "*rfc3464-0*.eml"))
+	for _, n := range names {
+		if b, err := os.ReadFile(n); err == nil && !heldOut(filepath.Base(n)) {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		r := Parse(raw)
+		for _, l := range r.Lines("f", nil) {
+			switch l.Kind {
+			case KindBounce, KindFeedback, KindAutoreply, KindDelivered, KindUnknown:
+			default:
+				t.Fatalf("kind %q", l.Kind)
+			}
+			if !utf8.ValidString(l.Diagnostic) || len(l.Diagnostic) > 600 {
+				t.Fatalf("diagnostic %q", l.Diagnostic)
+			}
+		}
+	})
+}

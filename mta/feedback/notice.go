@@ -1,0 +1,151 @@
+package feedback
+
+import (
+	"html"
+	"regexp"
+	"strings"
+)
+
+// notice is the human-readable text of a report, cut where the quoted
+// original begins: the lines a non-standard bounce states its failures in.
+type notice struct {
+	lines []string
+	rest  []string // the lines after the cut: the quoted original, if pasted inline
+}
+
+// noticeOf collects the text parts before the first quoted original
+// (text/plain preferred; text/html, stripped of tags, only when a message
+// has no plain text) and cuts them at the original's start.
+func noticeOf(m *msg) notice {
+	if m.notice == nil {
+		n := readNotice(m)
+		m.notice = &n
+	}
+	return *m.notice
+}
+
+func readNotice(m *msg) notice {
+	var plain, htmlText []string
+	for i, e := range m.parts {
+		if isOriginalType(e.ctype) || (i > 0 && !e.typed && (e.header.get("received") != "" || e.header.get("message-id") != "")) {
+			break
+		}
+		switch {
+		case e.ctype == "text/plain":
+			plain = append(plain, splitLines(e.body)...)
+		case e.ctype == "text/html":
+			htmlText = append(htmlText, splitLines([]byte(stripHTML(string(e.body))))...)
+		}
+	}
+	lines := plain
+	if len(lines) == 0 {
+		lines = htmlText
+	}
+	lines = capLines(lines)
+	cut := originalStart(lines)
+	return notice{lines: lines[:cut], rest: lines[cut:]}
+}
+
+// A notice is read up to maxNoticeLines lines of at most maxLineLen
+// bytes (RFC 5321's 998, rounded): failures are stated at the top, and
+// the heuristics must cost little however large the input.
+const (
+	maxNoticeLines = 1500
+	maxLineLen     = 1000
+)
+
+func capLines(lines []string) []string {
+	if len(lines) > maxNoticeLines {
+		lines = lines[:maxNoticeLines]
+	}
+	for i, l := range lines {
+		if len(l) > maxLineLen {
+			lines[i] = strings.ToValidUTF8(l[:maxLineLen], "")
+		}
+	}
+	return lines
+}
+
+func isOriginalType(ct string) bool {
+	for _, t := range originalTypes {
+		if ct == t {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	tagBreakRE = regexp.MustCompile(`(?i)<(?:br|/p|/div|/tr|/li|/h\d|hr)[^>]*>`)
+	tagRE      = regexp.MustCompile(`<[^>]*>`)
+	styleRE    = regexp.MustCompile(`(?is)<(style|script|head)[^>]*>.*?</(?:style|script|head)>`)
+)
+
+func stripHTML(s string) string {
+	s = styleRE.ReplaceAllString(s, "")
+	s = tagBreakRE.ReplaceAllString(s, "\n")
+	s = tagRE.ReplaceAllString(s, "")
+	return html.UnescapeString(s)
+}
+
+// delimPhraseRE matches the phrases with which bounce texts announce the
+// returned message; delimShapeRE the shape of a separator line.
+var (
+	delimPhraseRE = regexp.MustCompile(`(?i)original message|copy of (?:the|your|this) message|returned message|message headers?\b|headers? of (?:the |your )?(?:original|returned)|below this line|unsent message|undelivered message|message follows|original headers|returned mail follows|message text follows|rfc822|forwarded message|include(?:d|s)? (?:the )?(?:original|header)`)
+	delimShapeRE  = regexp.MustCompile(`^\s*[-=_*]{2,}|[-=_*]{2,}\s*$|:\s*$`)
+	headerLineRE  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*:[ \t]`)
+	quotedFieldRE = regexp.MustCompile(`(?i)^(?:received|return-path|message-id|dkim-signature|x-received|mime-version):`)
+)
+
+// originalStart returns the index of the first line of the quoted
+// original: a separator line that names it, or a block of header fields
+// that a message would start with. len(lines) when there is none.
+func originalStart(lines []string) int {
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		if t == "" {
+			continue
+		}
+		if delimPhraseRE.MatchString(t) && delimShapeRE.MatchString(t) && !strings.Contains(strings.ToLower(t), "was received") {
+			return i
+		}
+		if (i == 0 || strings.TrimSpace(lines[i-1]) == "" || delimShapeRE.MatchString(lines[i-1])) && headerBlockAt(lines, i) {
+			return i
+		}
+	}
+	return len(lines)
+}
+
+// headerBlockAt reports whether three or more header fields start at line
+// i, one of them a field only a message header has.
+func headerBlockAt(lines []string, i int) bool {
+	n, quoted := 0, false
+	for j := i; j < len(lines) && j < i+40; j++ {
+		l := lines[j]
+		switch {
+		case headerLineRE.MatchString(l):
+			n++
+			quoted = quoted || quotedFieldRE.MatchString(l)
+		case l != "" && (l[0] == ' ' || l[0] == '\t') && n > 0:
+		default:
+			return n >= 3 && quoted
+		}
+	}
+	return n >= 3 && quoted
+}
+
+// originalFromRest reads a quoted original pasted after the notice.
+func (n notice) originalFromRest() *Original {
+	var b strings.Builder
+	started := false
+	for _, l := range n.rest {
+		if !started && !headerLineRE.MatchString(l) {
+			continue
+		}
+		started = true
+		b.WriteString(l)
+		b.WriteString("\n")
+	}
+	h, _ := parseHeader([]byte(b.String()))
+	return newOriginal(h)
+}

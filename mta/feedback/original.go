@@ -1,0 +1,93 @@
+package feedback
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+)
+
+// originalTypes are the media types of a quoted original message or its
+// header (RFC 3462's text/rfc822-headers, RFC 6533's global types, and a
+// misspelling seen in the wild).
+var originalTypes = []string{"message/rfc822", "text/rfc822-headers", "message/rfc822-headers",
+	"text/rfc822-header", "message/global", "message/global-headers"}
+
+// original returns the quoted original message's header, or nil.
+func (m *msg) original() *Original {
+	if e := m.find(originalTypes...); e != nil {
+		h, _ := parseHeader(bytes.TrimLeft(e.body, "\r\n"))
+		return newOriginal(h)
+	}
+	// A part without a Content-Type whose header is a message's: the MTA
+	// pasted the original as a bare part.
+	for i, e := range m.parts {
+		if i > 0 && !e.typed && (e.header.get("received") != "" || e.header.get("message-id") != "") {
+			return newOriginal(e.header)
+		}
+	}
+	return nil
+}
+
+func newOriginal(h header) *Original {
+	if len(h) == 0 {
+		return nil
+	}
+	o := &Original{header: h, MessageID: strings.Trim(h.get("message-id"), "<> "),
+		From: firstAddress(h.get("from")), Subject: decodeWords(h.get("subject"))}
+	for _, v := range h.all("to") {
+		o.To = append(o.To, addresses(v)...)
+	}
+	if o.MessageID == "" && o.From == "" && len(o.To) == 0 && h.get("received") == "" {
+		return nil
+	}
+	return o
+}
+
+// addrRE matches an addr-spec with a dot-atom local part, the form every
+// bounce uses for the addresses it reports.
+var addrRE = regexp.MustCompile(`[A-Za-z0-9!#$%&'*+/=?^_{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`)
+
+// addresses returns the addresses in s, in order.
+func addresses(s string) []string {
+	var out []string
+	for _, a := range addrRE.FindAllString(s, -1) {
+		if a = cleanAddress(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// firstAddress returns the first address in s, or "".
+func firstAddress(s string) string {
+	if as := addresses(s); len(as) > 0 {
+		return as[0]
+	}
+	return ""
+}
+
+// cleanAddress trims the dots and quotes that prose leaves around an
+// address; it returns "" for what is not one.
+func cleanAddress(a string) string {
+	a = strings.Trim(a, ".'")
+	local, domain, ok := strings.Cut(a, "@")
+	if !ok || local == "" || domain == "" || strings.HasPrefix(local, "mailto:") {
+		if ok && strings.HasPrefix(local, "mailto:") {
+			return cleanAddress(strings.TrimPrefix(a, "mailto:"))
+		}
+		return ""
+	}
+	return local + "@" + strings.ToLower(domain)
+}
+
+// dsnAddress reads an address-type field ("rfc822; a@b", "<a@b>").
+func dsnAddress(v string) string {
+	if _, after, ok := strings.Cut(v, ";"); ok {
+		v = after
+	}
+	v = strings.TrimSpace(strings.Trim(strings.TrimSpace(v), "<>"))
+	if a := firstAddress(v); a != "" {
+		return a
+	}
+	return v
+}

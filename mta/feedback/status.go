@@ -1,0 +1,63 @@
+package feedback
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// statusRE matches an RFC 3463 enhanced status code that is not part of a
+// longer dotted number (an IP address, a version).
+var statusRE = regexp.MustCompile(`(?:^|[^\d.])([245]\.\d{1,3}\.\d{1,3})(?:[^\d.]|\.(?:\D|$)|$)`)
+
+// findStatus returns the first enhanced status code in s, or "".
+func findStatus(s string) string {
+	if m := statusRE.FindStringSubmatch(s); m != nil {
+		return m[1]
+	}
+	return ""
+}
+
+// codeRE matches a reply code where servers and bounce texts put one: at
+// the start of a line (after "<<<", "#", "-", ">" or space), or after
+// "said:", "error:", "reply:", "response:", "returned:", "smtp;".
+var (
+	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?)([45]\d\d)(?:[\s:\-\])>]|$)`)
+	codeOKRE   = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?)(2[0-5]\d)(?:[\s:\-\])>]|$)`)
+	numericRE3 = regexp.MustCompile(`^\d{3}$`)
+)
+
+// findCode returns the first failure reply code (4xx, 5xx) in s, else the
+// first success code, else 0: a greeting line ("220-...") quoted before
+// the failure must not hide it.
+func findCode(s string) int {
+	m := codeRE.FindStringSubmatch(s)
+	if m == nil {
+		m = codeOKRE.FindStringSubmatch(s)
+	}
+	if m == nil || !numericRE3.MatchString(m[1]) {
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
+}
+
+// betterStatus picks the status to report: the field's, unless it is the
+// unspecific X.0.0 and the diagnostic carries a specific code of the same
+// class (RFC 3463 calls X.0.0 "other or undefined"); with no status at
+// all, the reply code's class.
+func betterStatus(field, inText string, code int) string {
+	switch {
+	case field == "":
+		if inText != "" {
+			return inText
+		}
+		if code >= 200 && code < 600 {
+			return strconv.Itoa(code/100) + ".0.0"
+		}
+		return ""
+	case strings.HasSuffix(field, ".0.0") && inText != "" && inText[0] == field[0] && !strings.HasSuffix(inText, ".0.0"):
+		return inText
+	}
+	return field
+}
