@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wasmta/wasmta/mta/adaptive"
 	"github.com/wasmta/wasmta/mta/delivery"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
@@ -54,6 +55,11 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			continue
 		}
 		if c.sess == nil {
+			if c.path.cooling() {
+				c.path.pushFront(j) // a dial failed a moment ago: not now
+				return false
+			}
+			started := time.Now()
 			if err := c.dial(ctx, shape); err != nil {
 				if ctx.Err() != nil {
 					// Shutting down: the cancelled dial says nothing about
@@ -61,7 +67,7 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 					// are due again at the next start.
 					return false
 				}
-				c.failAll(j, err)
+				c.dialFailed(j, err, started)
 				return false
 			}
 		}
@@ -86,6 +92,7 @@ func (c *conn) held(j *Job) bool {
 func (c *conn) waitToken(ctx context.Context, j *Job, shape policy.Shape) bool {
 	now := time.Now()
 	d, cancel, _ := c.path.msgs.reserve(now, time.Duration(math.MaxInt64))
+	c.path.rateWaited(d)
 	if d > maxTokenWait(shape.IdleTimeout) {
 		c.close()
 	}
@@ -102,6 +109,7 @@ func (c *conn) deliver(ctx context.Context, j *Job) bool {
 	c.path.active.Add(1)
 	rcpts := j.Rcpts()
 	t0 := time.Now()
+	c.path.sent(t0)
 	res, err := c.sess.Deliver(ctx, j.Msg.Sender, rcpts, j.Body)
 	c.path.active.Add(-1)
 	now := time.Now()
@@ -117,12 +125,16 @@ func (c *conn) deliver(ctx context.Context, j *Job) bool {
 			}
 		}
 		o.Conn = c.info
+		if isTimeout(err) {
+			c.path.Signal(adaptive.Timeout)
+		}
 		c.set.opts.Handler.Done(c.path, j, o)
 		return false
 	}
 	// A recipient is delivered when its RCPT and the final reply are both
 	// 2xx; Deliver has already reset the session after a refusal.
 	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), Stage: "data", Conn: c.info}
+	ok := false
 	for i := range rcpts {
 		r := res.Response
 		if i < len(res.Rcpt) && (res.Rcpt[i].Code < 200 || res.Rcpt[i].Code >= 300) {
@@ -130,6 +142,12 @@ func (c *conn) deliver(ctx context.Context, j *Job) bool {
 			o.Stage = "rcpt"
 		}
 		o.Rcpt[i] = r
+		if r.Code/100 == 2 {
+			ok = true
+		}
+	}
+	if ok {
+		c.path.delivered(now)
 	}
 	c.set.opts.Handler.Done(c.path, j, o)
 	return true
@@ -170,6 +188,7 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 				continue
 			}
 			c.sess = s
+			c.path.sessionUp(time.Now())
 			c.info = Conn{Peer: ap, Hostname: h.Name}
 			if st, ok := s.TLSState(); ok {
 				c.info.TLS = &st
@@ -183,21 +202,27 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 	return errors.Join(errs...)
 }
 
-// failAll reports a connection failure for j and for every job waiting on
-// the path: they would meet the same hosts.
-func (c *conn) failAll(j *Job, err error) {
+// dialFailed handles a dial that failed on every host. While the path
+// works the job goes back to its queue: the failure says something about
+// one connection (and lowers the path's connection limit), nothing about
+// the message. Only a dead path defers its queue, until its back-off ends.
+func (c *conn) dialFailed(j *Job, err error, started time.Time) {
+	dead, until := c.path.dialFailed(err, started, time.Now())
+	if !dead {
+		c.path.pushFront(j)
+		return
+	}
+	c.set.log.Warn("egress: path unreachable; its queue is deferred", "path", c.path.Key.String(),
+		"until", until, "err", err)
 	h := c.set.opts.Handler
-	h.Done(c.path, j, failure(j, "connect", err))
-	for {
-		next := c.path.take()
-		if next == nil {
-			return
-		}
-		if lerr := h.Load(next); lerr != nil {
-			h.Done(c.path, next, failure(next, "load", lerr))
+	for _, j := range append([]*Job{j}, c.path.TakeJobs(func(*Job) bool { return true })...) {
+		if lerr := h.Load(j); lerr != nil {
+			h.Done(c.path, j, failure(j, "load", lerr))
 			continue
 		}
-		h.Done(c.path, next, failure(next, "connect", err))
+		o := failure(j, "connect", err)
+		o.RetryAt = until
+		h.Done(c.path, j, o)
 	}
 }
 
@@ -222,5 +247,6 @@ func (c *conn) close() {
 	if c.sess != nil {
 		c.sess.Close()
 		c.sess = nil
+		c.path.sessionDown(time.Now())
 	}
 }

@@ -48,4 +48,7 @@ type Outcome struct {
 	Stage string             // where the transaction ended: "connect", "mail", "rcpt", "data"
 	Conn  Conn
 	Err   error
+	// RetryAt, when set, is the end of the back-off of a path where no
+	// connection works: the job is not worth trying before.
+	RetryAt time.Time
 }

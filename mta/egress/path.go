@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/wasmta/wasmta/mta/adaptive"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/policy"
@@ -43,6 +44,15 @@ type Path struct {
 	suspended time.Time
 	spawnWait bool
 
+	adapt      *adaptive.Controller // the learned limits
+	sessions   int                  // open sessions (that passed their greeting)
+	lastAlive  time.Time            // a session opened or closed
+	dialFails  int                  // failed dials in a row
+	lastFail   time.Time            // the last failed dial ended
+	deadRounds int                  // back-offs in a row of a dead path
+	cool       time.Time            // no new connection before (after a failed dial)
+	backoff    time.Time            // a dead path's back-off: no connection, no job
+
 	msgs    buckets
 	avail   chan struct{}
 	stop    chan struct{} // closed (and replaced) when the path is suspended
@@ -59,14 +69,17 @@ func newPath(set *Set, spec PathSpec, shape policy.Shape, version string) *Path 
 		avail: make(chan struct{}, 1), stop: make(chan struct{}),
 	}
 	p.base, p.version = shape, version
+	p.adapt = adaptive.New(presetOf(shape), paramsOf(shape), time.Now())
 	p.applyLocked()
 	return p
 }
 
-// applyLocked derives the shape in force from the base shape and the
-// set's live overrides, and sets the limiters; callers hold p.mu or own p.
+// applyLocked derives the shape in force from the base shape, the
+// learned limits and the set's live overrides (which apply last: an
+// operator's limits and a classify action's caps win over what the path
+// learned), and sets the limiters; callers hold p.mu or own p.
 func (p *Path) applyLocked() {
-	s := p.base
+	s := learned(p.base, p.adapt.Limits())
 	if adj := p.set.opts.Adjust; adj != nil {
 		s = adj(p, s)
 	}
@@ -99,6 +112,7 @@ func connBurst(s policy.Shape) int {
 func (p *Path) SetShape(s policy.Shape, version string) {
 	p.mu.Lock()
 	p.base, p.version = s, version
+	p.adapt.Reset(presetOf(s), paramsOf(s), time.Now())
 	p.applyLocked()
 	p.mu.Unlock()
 	p.maybeSpawn()
@@ -280,7 +294,7 @@ func (p *Path) Suspended() time.Time {
 // take returns the next job, or nil when the path is empty or suspended.
 func (p *Path) take() *Job {
 	p.mu.Lock()
-	if len(p.fifo) == 0 || time.Now().Before(p.suspended) {
+	if _, held := p.heldLocked(time.Now()); len(p.fifo) == 0 || held {
 		p.mu.Unlock()
 		return nil
 	}

@@ -13,7 +13,21 @@ func (p *Path) maybeSpawn() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := time.Now()
-	if p.set.ctx.Err() != nil || len(p.fifo) <= p.idle || p.conns >= max(1, p.shape.MaxConnections) || now.Before(p.suspended) {
+	if p.set.ctx.Err() != nil || len(p.fifo) <= p.idle {
+		return
+	}
+	if p.conns >= max(1, p.shape.MaxConnections) {
+		p.connsPressedLocked(now)
+		return
+	}
+	if until, held := p.heldLocked(now); held {
+		if !p.backoff.IsZero() && until.Equal(p.backoff) {
+			p.spawnLater(until.Sub(now)) // probe when the back-off ends
+		}
+		return
+	}
+	if now.Before(p.cool) {
+		p.spawnLater(p.cool.Sub(now))
 		return
 	}
 	// With no token for a while, a new session would only sit idle.
@@ -108,9 +122,9 @@ func (p *Path) waitJob(ctx context.Context, idle time.Duration) *Job {
 		return j
 	}
 	p.mu.Lock()
-	if time.Now().Before(p.suspended) {
+	if _, held := p.heldLocked(time.Now()); held {
 		p.mu.Unlock()
-		return nil // a suspended path keeps no idle session
+		return nil // a suspended or backed-off path keeps no idle session
 	}
 	p.idle++
 	stop := p.stop

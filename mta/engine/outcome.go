@@ -66,6 +66,9 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 		var due time.Time
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
+		if !o.RetryAt.IsZero() && o.RetryAt.Before(next) {
+			next = o.RetryAt // a dead path: tried again when its back-off ends
+		}
 		for _, ri := range it.Rcpts {
 			st := e.rcptResult(ctx, j, o, at, ri, o.Rcpt[k], attempts, next, &header)
 			k++

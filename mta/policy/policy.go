@@ -197,7 +197,40 @@ type Shape struct {
 	ConnectTimeout    time.Duration
 	CommandTimeout    time.Duration
 	DataTimeout       time.Duration
+	// Adapt bounds and tunes how the path learns its connection limit and
+	// message rate from what it observes, starting from MaxConnections and
+	// MessagesPerSecond (see docs/shaping.md). The zero value learns with
+	// the defaults.
+	Adapt Adaptation
 }
+
+// Adaptation is the policy's control of a path's learned limits. Zero
+// fields take the defaults of mta/adaptive: floors of one connection and
+// a tenth of the preset rate, ceilings of four times the preset, steps of
+// one connection and a tenth of the preset rate per 5 s quiet period, a
+// factor of 0.7, every signal.
+type Adaptation struct {
+	Off            bool          // keep the preset: learn nothing
+	MinConnections int           // floor of the connection limit
+	MaxConnections int           // ceiling of the connection limit
+	MinRate        float64       // floor of the message rate, per second
+	MaxRate        float64       // ceiling of the message rate, per second
+	ConnectionStep int           // connections added per quiet period
+	RateStep       float64       // messages per second added per quiet period
+	Factor         float64       // a cut multiplies a limit by this, in (0, 1)
+	Quiet          time.Duration // a period without signals that allows one increase
+	Signals        Signals       // the signals that cut; 0 = all of them
+}
+
+// Signals is a set of throttling signals (a bit set, as in the ABI).
+type Signals uint8
+
+// Throttling signals a path may count.
+const (
+	SignalRateLimited Signals = 1 << iota // a reply classified RateLimited
+	SignalRefused                         // a connection refused: at connect, greeting, EHLO or TLS
+	SignalTimeout                         // a connect, command or data timeout
+)
 
 // ClassifyInput is the input of classify: a non-2xx response or a connection
 // failure on one egress path.

@@ -1,0 +1,165 @@
+package adaptive
+
+import (
+	"math"
+	"time"
+)
+
+// Holdoff is the least time between two cuts of one limit: the replies to
+// the messages already in flight when a limit was overshot arrive within
+// about one transaction, and they are one signal, not many.
+const Holdoff = time.Second
+
+// Controller learns the limits of one path. It is not safe for concurrent
+// use: the path calls it under its own lock.
+type Controller struct {
+	p        Params
+	preset   Limits
+	cur      Limits
+	rateStep float64
+
+	period     time.Time // start of the current quiet period
+	delivered  bool      // a delivery succeeded in this period
+	pressConns bool      // jobs waited for a connection in this period
+	pressRate  bool      // a message waited for a rate token in this period
+	cutConns   time.Time
+	cutRate    time.Time
+	sent       meter
+}
+
+// New returns a controller at the preset, within p's bounds (p is taken
+// through WithDefaults).
+func New(preset Limits, p Params, now time.Time) *Controller {
+	preset.Conns = max(1, preset.Conns)
+	c := &Controller{preset: preset, period: now}
+	c.setParams(p)
+	c.cur = c.p.clamp(preset)
+	return c
+}
+
+func (c *Controller) setParams(p Params) {
+	c.p = p.WithDefaults(c.preset)
+	c.rateStep = c.p.RateStep
+}
+
+// Reset takes a new preset and parameters (the policy changed) and keeps
+// what was learned relative to the preset: a path that had learned twice
+// its old preset starts at twice the new one, within the new bounds.
+func (c *Controller) Reset(preset Limits, p Params, now time.Time) {
+	preset.Conns = max(1, preset.Conns)
+	l := c.cur
+	l.Conns = int(math.Round(float64(l.Conns) * float64(preset.Conns) / float64(c.preset.Conns)))
+	switch {
+	case preset.Rate > 0 && c.preset.Rate > 0 && l.Rate > 0:
+		l.Rate *= preset.Rate / c.preset.Rate
+	case preset.Rate > 0 || c.preset.Rate > 0:
+		l.Rate = preset.Rate // a rate appeared, or the policy dropped it
+	}
+	c.preset = preset
+	c.setParams(p)
+	c.cur = c.p.clamp(l)
+	c.startPeriod(now)
+}
+
+// Limits returns the limits in force: the learned ones, or the preset
+// when adaptation is off.
+func (c *Controller) Limits() Limits {
+	if c.p.Off {
+		return c.preset
+	}
+	return c.cur
+}
+
+// Preset returns the limits the controller started from.
+func (c *Controller) Preset() Limits { return c.preset }
+
+// Params returns the parameters in force, defaults filled.
+func (c *Controller) Params() Params { return c.p }
+
+// Sent counts one transaction attempted: the send rate a rate cut starts
+// from.
+func (c *Controller) Sent(now time.Time) { c.sent.add(now) }
+
+// Pressed notes that the path was held back by its connection limit (jobs
+// waited with every connection busy and a rate token ready) or by its
+// rate (a message waited for a token): only a limit that held the path
+// back is raised.
+func (c *Controller) Pressed(conns, rate bool) {
+	c.pressConns = c.pressConns || conns
+	c.pressRate = c.pressRate || rate
+}
+
+// Success notes a delivery and raises the limits that held the path back
+// once a quiet period has passed without a signal. It reports whether
+// the limits changed.
+func (c *Controller) Success(now time.Time) bool {
+	c.delivered = true
+	if c.p.Off || now.Sub(c.period) < c.p.Quiet {
+		return false
+	}
+	old := c.cur
+	if c.pressConns {
+		c.cur.Conns += c.p.ConnStep
+	}
+	if c.pressRate && c.cur.Rate > 0 {
+		c.cur.Rate += c.rateStep
+	}
+	c.cur = c.p.clamp(c.cur)
+	c.startPeriod(now)
+	return c.cur != old
+}
+
+func (c *Controller) startPeriod(now time.Time) {
+	c.period, c.delivered, c.pressConns, c.pressRate = now, false, false, false
+}
+
+// Signal cuts the limit the signal is about, unless the policy does not
+// count that signal or the limit was cut less than Holdoff ago; either
+// way a counted signal restarts the quiet period. open is the number of
+// sessions of the path that work: a refused connection never cuts below
+// them (they prove the destination takes that many), so the cut lands on
+// the number the destination accepts. It reports whether the limits
+// changed.
+func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
+	if c.p.Off || c.p.Signals&s == 0 {
+		return false
+	}
+	c.startPeriod(now)
+	old := c.cur
+	switch s {
+	case RateLimited:
+		c.cutRateAt(now)
+	case Refused, Timeout:
+		if now.Sub(c.cutConns) < Holdoff {
+			return false
+		}
+		c.cutConns = now
+		n := max(open, int(math.Floor(float64(c.cur.Conns)*c.p.Factor)))
+		c.cur.Conns = max(c.p.MinConns, min(n, c.cur.Conns-1))
+	}
+	return c.cur != old
+}
+
+// cutRateAt cuts the rate from the smaller of the learned rate and the
+// rate the path really sent: cutting a nominal rate the path never
+// reached would not slow it down. A path with no rate gets one.
+func (c *Controller) cutRateAt(now time.Time) {
+	if now.Sub(c.cutRate) < Holdoff {
+		return
+	}
+	from := c.cur.Rate
+	if obs := c.sent.rate(now); obs > 0 && (from == 0 || obs < from) {
+		from = obs
+	}
+	if from <= 0 {
+		return // nothing sent, no rate: nothing to cut from
+	}
+	c.cutRate = now
+	c.cur.Rate = max(c.p.MinRate, from*c.p.Factor)
+	if c.p.MaxRate > 0 {
+		c.cur.Rate = min(c.cur.Rate, c.p.MaxRate)
+	}
+	if c.rateStep <= 0 {
+		c.rateStep = DefaultStepShare * c.cur.Rate
+	}
+}

@@ -1,0 +1,205 @@
+package adaptive
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+func TestWithDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		preset Limits
+		in     Params
+		want   Params
+	}{
+		{"from the preset", Limits{Conns: 5, Rate: 20}, Params{},
+			Params{MinConns: 1, MaxConns: 20, MinRate: 2, MaxRate: 80, ConnStep: 1, RateStep: 2,
+				Factor: 0.7, Quiet: 5 * time.Second, Signals: AllSignals}},
+		{"no rate in the preset", Limits{Conns: 0}, Params{},
+			Params{MinConns: 1, MaxConns: 4, MinRate: 0.1, ConnStep: 1, Factor: 0.7, Quiet: 5 * time.Second, Signals: AllSignals}},
+		{"policy values kept, bounds made consistent", Limits{Conns: 5, Rate: 20},
+			Params{MinConns: 8, MaxConns: 3, MinRate: 50, MaxRate: 10, ConnStep: 2, RateStep: 1, Factor: 1.5, Quiet: time.Minute, Signals: Refused},
+			Params{MinConns: 8, MaxConns: 8, MinRate: 50, MaxRate: 50, ConnStep: 2, RateStep: 1,
+				Factor: 0.7, Quiet: time.Minute, Signals: Refused}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.in.WithDefaults(tc.preset); got != tc.want {
+				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// step is one event fed to a controller in a table.
+type step struct {
+	at     time.Duration
+	event  string // "sent", "ok", "press-conns", "press-rate", "rate-limited", "refused", "timeout"
+	open   int
+	n      int // repeat (sent)
+	want   Limits
+	change bool
+}
+
+func run(t *testing.T, c *Controller, steps []step) {
+	t.Helper()
+	for i, s := range steps {
+		now := at(s.at)
+		var changed bool
+		switch s.event {
+		case "sent":
+			for range max(1, s.n) {
+				c.Sent(now)
+			}
+		case "ok":
+			changed = c.Success(now)
+		case "press-conns":
+			c.Pressed(true, false)
+		case "press-rate":
+			c.Pressed(false, true)
+		case "rate-limited":
+			changed = c.Signal(RateLimited, s.open, now)
+		case "refused":
+			changed = c.Signal(Refused, s.open, now)
+		case "timeout":
+			changed = c.Signal(Timeout, s.open, now)
+		}
+		got := c.Limits()
+		if math.Abs(got.Rate-s.want.Rate) > 1e-9 || got.Conns != s.want.Conns || changed != s.change {
+			t.Fatalf("step %d (%s at %v): limits %+v changed %v, want %+v changed %v",
+				i, s.event, s.at, got, changed, s.want, s.change)
+		}
+	}
+}
+
+func TestIncrease(t *testing.T) {
+	sec := time.Second
+	for _, tc := range []struct {
+		name  string
+		p     Params
+		steps []step
+	}{
+		{"nothing pressed: nothing raised", Params{}, []step{
+			{at: 6 * sec, event: "ok", want: Limits{5, 20}},
+		}},
+		{"the pressed limit rises once per quiet period", Params{}, []step{
+			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
+			{at: 2 * sec, event: "ok", want: Limits{5, 20}},
+			{at: 5 * sec, event: "ok", want: Limits{5, 22}, change: true},
+			{at: 6 * sec, event: "press-rate", want: Limits{5, 22}},
+			{at: 7 * sec, event: "press-conns", want: Limits{5, 22}},
+			{at: 9 * sec, event: "ok", want: Limits{5, 22}},
+			{at: 10 * sec, event: "ok", want: Limits{6, 24}, change: true},
+		}},
+		{"a signal restarts the quiet period", Params{}, []step{
+			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
+			{at: 4 * sec, event: "rate-limited", want: Limits{5, 14}, change: true}, // nothing sent: cut from the limit
+			{at: 6 * sec, event: "press-conns", want: Limits{5, 14}},
+			{at: 8 * sec, event: "ok", want: Limits{5, 14}},
+			{at: 9 * sec, event: "ok", want: Limits{6, 14}, change: true},
+		}},
+		{"ceilings hold", Params{MaxConns: 6, MaxRate: 21}, []step{
+			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
+			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
+			{at: 5 * sec, event: "ok", want: Limits{6, 21}, change: true},
+			{at: 6 * sec, event: "press-conns", want: Limits{6, 21}},
+			{at: 6 * sec, event: "press-rate", want: Limits{6, 21}},
+			{at: 10 * sec, event: "ok", want: Limits{6, 21}},
+		}},
+		{"off keeps the preset", Params{Off: true}, []step{
+			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
+			{at: 6 * sec, event: "ok", want: Limits{5, 20}},
+			{at: 7 * sec, event: "refused", open: 1, want: Limits{5, 20}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run(t, New(Limits{Conns: 5, Rate: 20}, tc.p, t0), tc.steps)
+		})
+	}
+}
+
+func TestCut(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name   string
+		preset Limits
+		p      Params
+		steps  []step
+	}{
+		{"a rate cut starts from what was sent", Limits{5, 20}, Params{}, []step{
+			{at: 0, event: "sent", n: 10, want: Limits{5, 20}},
+			{at: 1000 * ms, event: "sent", n: 10, want: Limits{5, 20}},
+			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 7}, change: true},              // 20 sent in 2 s: 10/s × 0.7
+			{at: 2500 * ms, event: "rate-limited", want: Limits{5, 7}},                            // hold-off
+			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 20.0 / 3 * 0.7}, change: true}, // 20 in 3 s
+		}},
+		{"the rate floor holds", Limits{5, 20}, Params{MinRate: 5}, []step{
+			{at: 0, event: "sent", n: 4, want: Limits{5, 20}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 5}, change: true},
+		}},
+		{"a path with no rate gets one from what it sent", Limits{5, 0}, Params{}, []step{
+			{at: 0, event: "sent", n: 30, want: Limits{5, 0}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 21}, change: true},
+		}},
+		{"a refusal cuts to the sessions that work", Limits{10, 0}, Params{}, []step{
+			{at: 0, event: "refused", open: 8, want: Limits{8, 0}, change: true},
+			{at: 500 * ms, event: "refused", open: 2, want: Limits{8, 0}}, // hold-off
+			{at: 1500 * ms, event: "refused", open: 2, want: Limits{5, 0}, change: true},
+			{at: 3000 * ms, event: "timeout", open: 4, want: Limits{4, 0}, change: true},
+			{at: 4500 * ms, event: "refused", open: 4, want: Limits{3, 0}, change: true}, // at least one less
+		}},
+		{"the connection floor holds", Limits{2, 0}, Params{MinConns: 2}, []step{
+			{at: 0, event: "refused", open: 0, want: Limits{2, 0}},
+		}},
+		{"a signal the policy does not count cuts nothing", Limits{5, 20}, Params{Signals: RateLimited}, []step{
+			{at: 0, event: "refused", open: 1, want: Limits{5, 20}},
+			{at: 0, event: "timeout", open: 1, want: Limits{5, 20}},
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			run(t, New(tc.preset, tc.p, t0), tc.steps)
+		})
+	}
+}
+
+func TestRestoreDecaysTowardThePreset(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		preset Limits
+		saved  Saved
+		now    time.Duration
+		want   Limits
+	}{
+		{"fresh", Limits{10, 20}, Saved{Conns: 4, Rate: 8, At: t0}, 0, Limits{4, 8}},
+		{"one half-life", Limits{10, 20}, Saved{Conns: 4, Rate: 8, At: t0}, time.Hour, Limits{7, 14}},
+		{"learned upward", Limits{10, 20}, Saved{Conns: 30, Rate: 60, At: t0}, 2 * time.Hour, Limits{15, 30}},
+		{"a learned rate on a path without one grows back", Limits{10, 0}, Saved{Conns: 10, Rate: 8, At: t0}, time.Hour, Limits{10, 16}},
+		{"and is dropped after four half-lives", Limits{10, 0}, Saved{Conns: 10, Rate: 8, At: t0}, 5 * time.Hour, Limits{10, 0}},
+		{"clamped into the bounds", Limits{10, 20}, Saved{Conns: 400, Rate: 0.001, At: t0}, 0, Limits{40, 2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(tc.preset, Params{}, t0)
+			c.Restore(tc.saved, at(tc.now), 0)
+			if got := c.Limits(); got.Conns != tc.want.Conns || math.Abs(got.Rate-tc.want.Rate) > 1e-9 {
+				t.Fatalf("restored %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestResetKeepsWhatWasLearned(t *testing.T) {
+	c := New(Limits{5, 20}, Params{}, t0)
+	c.Restore(Saved{Conns: 12, Rate: 50, At: t0}, t0, 0)
+	c.Reset(Limits{2, 10}, Params{}, t0) // half the preset: half of what was learned
+	if got := c.Limits(); got != (Limits{5, 25}) {
+		t.Fatalf("after a new preset: %+v, want {5 25}", got)
+	}
+	c.Reset(Limits{2, 0}, Params{}, t0)
+	if got := c.Limits(); got != (Limits{5, 0}) {
+		t.Fatalf("after the policy dropped its rate: %+v, want {5 0}", got)
+	}
+}

@@ -1,0 +1,50 @@
+package adaptive
+
+import (
+	"math"
+	"time"
+)
+
+// DefaultHalfLife is how fast remembered limits return to the preset:
+// after a restart, what a path learned counts half as much per hour that
+// went by since it was saved (a provider's limits move, and a stale
+// lesson should not hold a path down, or up, for days).
+const DefaultHalfLife = time.Hour
+
+// Saved is what a path remembers of its learned limits across restarts.
+type Saved struct {
+	Conns int       `json:"conns"`
+	Rate  float64   `json:"rate"` // 0 = no limit
+	At    time.Time `json:"at"`
+}
+
+// Snapshot returns the learned limits to store.
+func (c *Controller) Snapshot(now time.Time) Saved {
+	return Saved{Conns: c.cur.Conns, Rate: c.cur.Rate, At: now}
+}
+
+// Restore takes limits saved earlier, decayed toward the preset by the
+// time gone since: the distance to the preset halves every halfLife. A
+// rate learned on a path whose preset has none grows back the same way,
+// and is dropped after four half-lives.
+func (c *Controller) Restore(s Saved, now time.Time, halfLife time.Duration) {
+	if halfLife <= 0 {
+		halfLife = DefaultHalfLife
+	}
+	gone := max(0, now.Sub(s.At).Seconds()) / halfLife.Seconds()
+	keep := math.Exp2(-gone)
+	l := Limits{Conns: int(math.Round(float64(c.preset.Conns) + float64(s.Conns-c.preset.Conns)*keep))}
+	switch {
+	case s.Rate <= 0:
+		l.Rate = c.preset.Rate
+	case c.preset.Rate > 0:
+		l.Rate = c.preset.Rate + (s.Rate-c.preset.Rate)*keep
+	case gone < 4:
+		l.Rate = s.Rate / keep
+	}
+	c.cur = c.p.clamp(l)
+	if c.rateStep <= 0 && c.cur.Rate > 0 {
+		c.rateStep = DefaultStepShare * c.cur.Rate
+	}
+	c.startPeriod(now)
+}

@@ -1,0 +1,124 @@
+package egress
+
+import (
+	"errors"
+	"net"
+	"os"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/adaptive"
+)
+
+// A failed dial is a fact about one connection, not about the jobs
+// waiting: providers refuse connections over their per-IP limit (421 at
+// the greeting), and a connection opened right at the limit races the
+// provider's own count. Only a path where nothing works is deferred.
+const (
+	// aliveWindow: a path had a working session this recently, so a
+	// failed dial is about that connection.
+	aliveWindow = 10 * time.Second
+	// deadAfter consecutive failed dials with nothing working make the
+	// path dead: its queue is deferred.
+	deadAfter = 3
+	// coolBase is the wait before the next new connection after a failed
+	// dial, doubling per consecutive failure up to coolMax.
+	coolBase = time.Second
+	coolMax  = 30 * time.Second
+	// backoffBase is a dead path's first back-off, doubling per dead
+	// round up to the shape's first retry delay.
+	backoffBase = 30 * time.Second
+)
+
+// sessionUp accounts for a session that opened: the path works.
+func (p *Path) sessionUp(now time.Time) {
+	p.mu.Lock()
+	p.sessions++
+	p.dialFails, p.deadRounds = 0, 0
+	p.cool, p.backoff = time.Time{}, time.Time{}
+	p.lastAlive = now
+	p.mu.Unlock()
+}
+
+// sessionDown accounts for a session that closed.
+func (p *Path) sessionDown(now time.Time) {
+	p.mu.Lock()
+	p.sessions--
+	p.lastAlive = now
+	p.mu.Unlock()
+}
+
+// dialFailed judges a dial, begun at started, that failed on every host.
+// While the path has a working session (or had one a moment ago), or has
+// not failed deadAfter times in a row, the failure is the connection's:
+// it is a throttling signal (when the path works), new connections wait a
+// cool-down, and the job goes back to the queue. Otherwise the path is
+// dead: it backs off, and dead is true with the end of the back-off.
+// Dials that were under way together count as one failure.
+func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if started.After(p.lastFail) {
+		p.dialFails++
+	}
+	p.lastFail = now
+	live := p.sessions > 0 || now.Sub(p.lastAlive) < aliveWindow
+	if live || p.dialFails < deadAfter || now.Before(p.backoff) {
+		if live {
+			p.signalLocked(dialSignal(err), now)
+		}
+		p.cool = now.Add(doubling(coolBase, p.dialFails, coolMax))
+		return false, time.Time{}
+	}
+	p.deadRounds++
+	p.backoff = now.Add(doubling(backoffBase, p.deadRounds, max(backoffBase, p.shape.RetryInitial)))
+	return true, p.backoff
+}
+
+// doubling returns base doubled n-1 times, at most limit.
+func doubling(base time.Duration, n int, limit time.Duration) time.Duration {
+	d := base
+	for i := 1; i < n && d < limit; i++ {
+		d *= 2
+	}
+	return min(d, limit)
+}
+
+// dialSignal tells a timeout from a refusal.
+func dialSignal(err error) adaptive.Signal {
+	if isTimeout(err) {
+		return adaptive.Timeout
+	}
+	return adaptive.Refused
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+// cooling reports whether new connections wait after a failed dial.
+func (p *Path) cooling() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return time.Now().Before(p.cool)
+}
+
+// BackedOff returns the end of a dead path's back-off, or zero.
+func (p *Path) BackedOff() time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Now().After(p.backoff) {
+		return time.Time{}
+	}
+	return p.backoff
+}
+
+// heldLocked reports until when the path opens no connection and hands
+// out no job: a suspension or a dead path's back-off.
+func (p *Path) heldLocked(now time.Time) (time.Time, bool) {
+	until := p.suspended
+	if p.backoff.After(until) {
+		until = p.backoff
+	}
+	return until, now.Before(until)
+}
