@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the policy languages need to build their modules (the tests
-# in policies/conformance build every language from source):
+# in e2e/conformance build every language from source):
 #   Rust            rustc + libstd-rust-dev-wasm32 (Debian; wasm32-unknown-unknown)
 #   C               clang + lld (Debian; wasi-libc for policies that want libc)
 #   WAT             wabt (wat2wasm)

@@ -1,5 +1,5 @@
 ;; The WAT example of docs/policies.md ("Other languages"), tested against
-;; policies/wat/example.cases.toml by policies/conformance.
+;; policies/wat/example.cases.toml by e2e/conformance.
 (module
   (import "wasmta" "get" (func $get (param i32 i32 i32 i32) (result i32)))
   (import "wasmta" "set" (func $set (param i32 i32 i32 i32) (result i32)))

@@ -1,4 +1,4 @@
-;; The cheapest useful hook, for the benchmarks of policies/conformance:
+;; The cheapest useful hook, for the benchmarks of e2e/conformance:
 ;; route and classify each read one input (one host call) and answer "no
 ;; opinion". What a call of it costs is the floor every policy pays: the
 ;; host's call, deadline guard and one `get`.

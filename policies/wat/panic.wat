@@ -1,4 +1,4 @@
-;; A policy that traps, for the fault tests (policies/conformance): route
+;; A policy that traps, for the fault tests (e2e/conformance): route
 ;; executes `unreachable` for the domain panic.example, classify when the
 ;; text is longer than 4096 bytes or contains "panic". Everything else: no
 ;; opinion. Build: wat2wasm panic.wat -o panic.wasm

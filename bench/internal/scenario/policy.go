@@ -21,7 +21,7 @@ const (
 // reference policy (policies/go/default, every hook exported) as the
 // global module. Delivery goes by MX through the harness's DNS so that
 // the route hook has something to decide. It adds the policy host's own
-// ns-per-call Go benchmarks (policies/bench).
+// ns-per-call Go benchmarks (bench/policycost).
 func (e *Env) Policy(ctx context.Context) *result.Scenario {
 	sc, t0 := e.begin("policy", "Policy cost")
 	wasm := e.Policies["default"]
@@ -51,7 +51,7 @@ func (e *Env) Policy(ctx context.Context) *result.Scenario {
 		e.policyOnce(ctx, sc, dns.Addr(), wasm, l)
 	}
 	if e.Quick {
-		sc.Notes = append(sc.Notes, "The per-call benchmarks (policies/bench) run in make bench only.")
+		sc.Notes = append(sc.Notes, "The per-call benchmarks (bench/policycost) run in make bench only.")
 	} else {
 		e.hookBenchmarks(ctx, sc)
 	}
@@ -87,11 +87,11 @@ func (e *Env) policyOnce(ctx context.Context, sc *result.Scenario, dns, wasm str
 	}
 }
 
-// hookBenchmarks adds policies/bench: ns per hook call, wasm with and
+// hookBenchmarks adds bench/policycost: ns per hook call, wasm with and
 // without the guard, native Go, gopher-lua.
 func (e *Env) hookBenchmarks(ctx context.Context, sc *result.Scenario) {
 	bt, count := "1s", e.Repeats
-	lines, cmd, err := e.goBench(ctx, "./policies/bench", "^Benchmark(Classify|Route)$", bt, count, 5*time.Minute)
+	lines, cmd, err := e.goBench(ctx, "./bench/policycost", "^Benchmark(Classify|Route)$", bt, count, 5*time.Minute)
 	sc.Command = append(sc.Command, cmd)
 	if err != nil {
 		sc.Notes = append(sc.Notes, fmt.Sprintf("hook-call benchmarks failed: %v", err))

@@ -1,6 +1,6 @@
 /*
  * The C example of docs/policies.md ("Other languages"), kept compiling and
- * tested against policies/go/example/acme.cases.toml by policies/conformance.
+ * tested against policies/go/example/acme.cases.toml by e2e/conformance.
  */
 #include "wasmta.h"
 

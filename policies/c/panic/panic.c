@@ -1,5 +1,5 @@
 /*
- * A policy that traps, for the fault tests (policies/conformance): route
+ * A policy that traps, for the fault tests (e2e/conformance): route
  * traps for the domain panic.example, classify when the text mentions
  * "panic" (__builtin_trap is wasm's unreachable, what abort() compiles to).
  * Everything else: no opinion.

@@ -1,6 +1,6 @@
 // The AssemblyScript example of docs/policies.md ("Other languages"), kept
 // compiling and tested against policies/go/example/acme.cases.toml by
-// policies/conformance. Outside this repository the two imports read
+// e2e/conformance. Outside this repository the two imports read
 // from "@wasmta/sdk" (see the docs).
 import {
   Action, Category, Classification, ClassifyInput, PoolInput, RcptInput, RcptResult,

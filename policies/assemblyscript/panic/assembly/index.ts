@@ -1,4 +1,4 @@
-// A policy that aborts, for the fault tests (policies/conformance): route
+// A policy that aborts, for the fault tests (e2e/conformance): route
 // throws for the domain panic.example, classify indexes an empty array
 // when the text mentions "panic". Both call env.abort, which the host
 // turns into a fault ("abort: MSG at FILE:LINE:COL"). Everything else: no

@@ -1,6 +1,6 @@
 // The Rust example of docs/policies.md ("Other languages"), kept compiling
 // and tested against policies/go/example/acme.cases.toml by
-// policies/conformance.
+// e2e/conformance.
 use core::time::Duration;
 use wasmta::*;
 

@@ -1,4 +1,4 @@
-//! A policy that panics, for the fault tests (policies/conformance): route
+//! A policy that panics, for the fault tests (e2e/conformance): route
 //! panics for the domain panic.example, classify indexes out of bounds when
 //! the text mentions "panic". Everything else: no opinion. A panic ends in
 //! `unreachable`, so the host faults the call and the default decides.

@@ -36,7 +36,7 @@ func (w *world) checkRouteAndPool(t *testing.T) {
 		if m := received(t, w.relay, rcpt); m.Helo != src+".out.test" {
 			t.Errorf("%s reached the smart host from EHLO %q, want %s.out.test (pool %s)", rcpt, m.Helo, src, pool)
 		}
-		d := w.rec.byRecipient(t, events.Delivery, rcpt)
+		d := byRecipient(t, w.rec, events.Delivery, rcpt)
 		if d.Pool != pool || d.Source != src || d.Site != "route:smtp.acme-relay.example:2525" ||
 			d.PolicyVersion != w.ver["acme"].String() {
 			t.Errorf("%s Delivery record: pool %q source %q site %q policy %q; want %s, %s, the smart host, %s",
@@ -58,7 +58,7 @@ func (w *world) checkShape(t *testing.T) {
 	if m := received(t, w.mx, "b@other.test"); m.TLS {
 		t.Errorf("b@other.test was delivered with TLS; only Google-hosted sites are shaped to require it")
 	}
-	d := w.rec.byRecipient(t, events.Delivery, "a@gmail.test")
+	d := byRecipient(t, w.rec, events.Delivery, "a@gmail.test")
 	if d.TLS == nil || d.Pool != "default" || d.PolicyVersion != w.ver[""].String() {
 		t.Errorf("a@gmail.test Delivery record: tls %v pool %q policy %q; want TLS, default, %s",
 			d.TLS, d.Pool, d.PolicyVersion, w.ver[""])
@@ -69,7 +69,7 @@ func (w *world) checkShape(t *testing.T) {
 // bounce), not by the built-in default.
 func (w *world) checkBounce(t *testing.T) {
 	t.Helper()
-	b := w.rec.byRecipient(t, events.Bounce, "gone@gmail.test")
+	b := byRecipient(t, w.rec, events.Bounce, "gone@gmail.test")
 	if b.Category != "InvalidRecipient" || b.PolicyVersion != w.ver[""].String() || b.Response == nil ||
 		b.Response.Code != 550 {
 		t.Errorf("gone@gmail.test Bounce record: category %q by %q, response %+v; want InvalidRecipient by %s",
@@ -82,7 +82,7 @@ func (w *world) checkBounce(t *testing.T) {
 func (w *world) checkPanicFallback(t *testing.T) {
 	t.Helper()
 	var faults []events.Record
-	for _, f := range w.rec.all(events.PolicyFault) {
+	for _, f := range w.rec.All(events.PolicyFault) {
 		if f.Tenant == "crashy" {
 			faults = append(faults, f)
 		}
@@ -92,7 +92,7 @@ func (w *world) checkPanicFallback(t *testing.T) {
 		t.Errorf("PolicyFault records for crashy: %+v; want a route trap of %s", faults, w.ver["crashy"])
 	}
 	received(t, w.mx, "x@panic.example")
-	if d := w.rec.byRecipient(t, events.Delivery, "x@panic.example"); d.PolicyVersion != "builtin" {
+	if d := byRecipient(t, w.rec, events.Delivery, "x@panic.example"); d.PolicyVersion != "builtin" {
 		t.Errorf("x@panic.example was routed by %q, want the built-in default after the fault", d.PolicyVersion)
 	}
 }
@@ -101,13 +101,13 @@ func (w *world) checkPanicFallback(t *testing.T) {
 // path was suspended for an hour (classify's traffic control).
 func (w *world) checkSuspension(t *testing.T) {
 	t.Helper()
-	w.rec.waitFor(t, events.Suspension, 1)
-	tf := w.rec.byRecipient(t, events.TransientFailure, "tss@gmail.test")
+	w.rec.WaitFor(t, events.Suspension, 1, 10*time.Second)
+	tf := byRecipient(t, w.rec, events.TransientFailure, "tss@gmail.test")
 	if tf.Category != "RateLimited" || tf.PolicyVersion != w.ver[""].String() {
 		t.Errorf("tss@gmail.test TransientFailure: category %q by %q, want RateLimited by %s",
 			tf.Category, tf.PolicyVersion, w.ver[""])
 	}
-	s := w.rec.all(events.Suspension)[0]
+	s := w.rec.All(events.Suspension)[0]
 	if s.Scope != "path" || s.Category != "RateLimited" || s.Expires == nil ||
 		time.Until(*s.Expires) < 59*time.Minute || time.Until(*s.Expires) > time.Hour {
 		t.Errorf("Suspension record %+v, want scope path, RateLimited, for one hour", s)

@@ -1,5 +1,5 @@
-// Command gopanic is the Go build of the panic policy of the fault tests
-// (policies/conformance): route panics for the domain panic.example,
+// Command panic is the Go build of the panic policy of the fault tests
+// (e2e/conformance): route panics for the domain panic.example,
 // classify indexes out of range when the text mentions "panic". A Go panic
 // ends the guest with `unreachable`, so the host faults the call.
 package main

@@ -123,13 +123,10 @@ func pruneCache(dir, prefix, keep string) {
 	}
 }
 
-// goPolicyDir is the Go build of a policy: the reference policy belongs to
-// the Go SDK's owner; the panic policy is a fixture of this package.
+// goPolicyDir is the Go build of a policy, beside the other languages'
+// (policies/<lang>/<name>).
 func goPolicyDir(root, name string) string {
-	if name == PolicyConformance {
-		return filepath.Join(root, "policies", "go", "conformance")
-	}
-	return filepath.Join(root, "policies", "conformance", "testdata", "go"+name)
+	return filepath.Join(root, "policies", "go", name)
 }
 
 // run executes a command and returns its stderr in the error.

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/internal/testdns"
+	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/engine"
@@ -36,7 +36,7 @@ func TestEndToEnd(t *testing.T) {
 type world struct {
 	relay *testsink.Sink // smtp.acme-relay.example:2525, acme's smart host
 	mx    *testsink.Sink // every MX host (Google-hosted or not), with STARTTLS
-	rec   *recorder
+	rec   *testrec.Recorder
 	addr  string // the engine's SMTP listener
 	ver   map[string]hostabi.Version
 }
@@ -63,8 +63,8 @@ func runEndToEnd(t *testing.T, lang string, i int) {
 	if err := w.send("crashy", "x@crashy.example", []string{"x@panic.example"}, ""); err != nil {
 		t.Fatal(err)
 	}
-	w.rec.waitFor(t, events.Delivery, 5)
-	w.rec.waitFor(t, events.Bounce, 1)
+	w.rec.WaitFor(t, events.Delivery, 5, 10*time.Second)
+	w.rec.WaitFor(t, events.Bounce, 1, 10*time.Second)
 	w.checkRouteAndPool(t)
 	w.checkShape(t)
 	w.checkBounce(t)
@@ -78,7 +78,7 @@ func runEndToEnd(t *testing.T, lang string, i int) {
 
 func startWorld(t *testing.T, lang string, i int) *world {
 	t.Helper()
-	w := &world{rec: newRecorder(), ver: map[string]hostabi.Version{}}
+	w := &world{rec: testrec.New(), ver: map[string]hostabi.Version{}}
 	relayIP := fmt.Sprintf("127.0.83.%d", i+1)
 	w.relay = testsink.Start(t, testsink.Options{Addr: relayIP + ":2525", Hostname: "relay.test"})
 	w.mx = testsink.Start(t, testsink.Options{TLS: true, Hostname: "mx.test", Respond: mxReplies})
@@ -198,49 +198,11 @@ func (w *world) send(tenant, from string, to []string, campaign string) error {
 	return errors.Join(firstErr, c.Quit())
 }
 
-// recorder keeps every record the engine writes.
-type recorder struct {
-	mu   sync.Mutex
-	recs []events.Record
-}
-
-func newRecorder() *recorder { return &recorder{} }
-
-func (r *recorder) Record(rec *events.Record) {
-	r.mu.Lock()
-	r.recs = append(r.recs, *rec)
-	r.mu.Unlock()
-}
-
-func (r *recorder) all(typ events.Type) []events.Record {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []events.Record
-	for _, rec := range r.recs {
-		if rec.Type == typ {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
-// waitFor waits (at most 10 s) until n records of typ were written.
-func (r *recorder) waitFor(t *testing.T, typ events.Type, n int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(r.all(typ)) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d %s records after 10s, want %d", len(r.all(typ)), typ, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // byRecipient returns the single record of typ for rcpt.
-func (r *recorder) byRecipient(t *testing.T, typ events.Type, rcpt string) events.Record {
+func byRecipient(t *testing.T, r *testrec.Recorder, typ events.Type, rcpt string) events.Record {
 	t.Helper()
 	var found []events.Record
-	for _, rec := range r.all(typ) {
+	for _, rec := range r.All(typ) {
 		if rec.Recipient == rcpt {
 			found = append(found, rec)
 		}

@@ -1,4 +1,4 @@
-package bench
+package policycost
 
 import (
 	"fmt"
@@ -30,7 +30,7 @@ var (
 // one without (UnsafeNoDeadline).
 func defaultModules(b *testing.B) map[bool]*hostabi.Module {
 	defaultOnce.Do(func() {
-		wasm, err := policytest.BuildGo(ctx, filepath.Join("..", "go", "default"))
+		wasm, err := policytest.BuildGo(ctx, filepath.Join("..", "..", "policies", "go", "default"))
 		if err != nil {
 			defaultLoadErr = err
 			return

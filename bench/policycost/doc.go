@@ -1,4 +1,4 @@
-// Package bench measures what a policy decision costs per hook call, for
+// Package policycost measures what a policy decision costs per hook call, for
 // one route and one classify logic written three ways: a Go policy module
 // run by hostabi (with and without the per-call deadline guard), the same
 // Go compiled natively, and the same rules as a Lua script run by
@@ -8,4 +8,4 @@
 //
 // It owns only benchmarks and their fixtures; nothing here is used by the
 // MTA.
-package bench
+package policycost

@@ -1,11 +1,11 @@
-package bench
+package policycost
 
 import (
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/bench/policycost/logic"
 	"github.com/wasmta/wasmta/mta/policy"
-	"github.com/wasmta/wasmta/policies/bench/logic"
 )
 
 // The interleaved benchmarks call every implementation once per iteration,

@@ -1,11 +1,11 @@
-package bench
+package policycost
 
 import (
 	"testing"
 
+	"github.com/wasmta/wasmta/bench/policycost/logic"
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/mta/policy"
-	"github.com/wasmta/wasmta/policies/bench/logic"
 )
 
 // Every benchmark runs one hook call per iteration over the workload, in

@@ -1,4 +1,4 @@
-package bench
+package policycost
 
 import (
 	"context"
@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/bench/policycost/logic"
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/hostabi/policytest"
 	"github.com/wasmta/wasmta/mta/policy"
-	"github.com/wasmta/wasmta/policies/bench/logic"
 )
 
 var (

@@ -1,11 +1,11 @@
-package bench
+package policycost
 
 import (
 	_ "embed"
 	"fmt"
 
+	"github.com/wasmta/wasmta/bench/policycost/logic"
 	"github.com/wasmta/wasmta/mta/policy"
-	"github.com/wasmta/wasmta/policies/bench/logic"
 	lua "github.com/yuin/gopher-lua"
 )
 

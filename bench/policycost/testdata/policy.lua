@@ -1,4 +1,4 @@
--- The benchmarks' policy in Lua: the same rules as policies/bench/logic,
+-- The benchmarks' policy in Lua: the same rules as bench/policycost/logic,
 -- called the KumoMTA way (one function per hook, a table argument, a table
 -- result).
 

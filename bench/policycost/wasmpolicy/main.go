@@ -5,7 +5,7 @@ package main
 import (
 	"time"
 
-	"github.com/wasmta/wasmta/policies/bench/logic"
+	"github.com/wasmta/wasmta/bench/policycost/logic"
 	"github.com/wasmta/wasmta/sdk/go/wasmta"
 )
 

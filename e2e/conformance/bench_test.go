@@ -14,7 +14,7 @@ import (
 
 // The benchmarks behind the language table of docs/policies.md:
 //
-//	go test -run '^$' -bench . -benchmem ./policies/conformance/
+//	go test -run '^$' -bench . -benchmem ./e2e/conformance/
 //
 // Every call runs with the production deadline guard (hostabi's default
 // 5 ms call timeout). "native" is the same rules as plain Go
