@@ -2,40 +2,23 @@ package admin
 
 import (
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/internal/teststack"
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
 )
-
-// replies is the sink behaviour of these tests: "slow..." recipients are
-// deferred (451), "bad..." bounced (550), the rest accepted.
-func replies(stage, arg string, _ int) *smtp.SMTPError {
-	if stage != testsink.StageRcpt {
-		return nil
-	}
-	switch {
-	case strings.HasPrefix(arg, "slow"):
-		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
-	case strings.HasPrefix(arg, "bad"):
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	}
-	return nil
-}
 
 // queuedStack is a stack holding deferred mail: acme has 3 messages to
 // slow.test and 1 to slow.example, beta 2 to slow.test; retries are an
 // hour away.
 func queuedStack(t *testing.T) *stack {
 	t.Helper()
-	sink := testsink.Start(t, testsink.Options{Respond: replies})
+	sink := testsink.Start(t, testsink.Options{Respond: teststack.Replies})
 	s := startStack(t, stackConfig(sink.Addr())+"[queue]\nretry_initial = \"1h\"\n", nil)
 	for i := 0; i < 3; i++ {
 		send(t, s.smtp, "acme", "app@sender.test", []string{"slow1@slow.test"}, "acme slow")
@@ -227,58 +210,5 @@ func TestBounce(t *testing.T) {
 	}
 	if code := s.call(t, "GET", "/v1/messages/"+ab[0].ID, nil, true, nil); code != http.StatusNotFound {
 		t.Fatalf("bounced message still in the spool: inspect = %d", code)
-	}
-}
-
-func TestPolicyEndpoints(t *testing.T) {
-	s := startStack(t, stackConfig("127.0.0.1:1"), nil)
-	routeA, err := os.ReadFile("../../testdata/wat/routea.wasm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	routeB, err := os.ReadFile("../../testdata/wat/routeb.wasm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v PolicyVersion
-	if code := s.call(t, "PUT", "/v1/tenants/acme/policy", routeA, true, &v); code != 200 || v.Version != 1 || v.Tenant != "acme" {
-		t.Fatalf("push = %d %+v", code, v)
-	}
-	bad := []struct {
-		method, path string
-		body         any
-		want         int
-	}{
-		{"PUT", "/v1/tenants/acme/policy", []byte("not wasm"), http.StatusUnprocessableEntity},
-		{"PUT", "/v1/tenants/nobody/policy", routeA, http.StatusNotFound},
-		{"PUT", "/v1/tenants/acme/policy", []byte{}, http.StatusBadRequest},
-		{"POST", "/v1/tenants/beta/policy/rollback", nil, http.StatusConflict},
-		{"POST", "/v1/tenants/nobody/policy/rollback", nil, http.StatusNotFound},
-	}
-	for _, tt := range bad {
-		if got := s.call(t, tt.method, tt.path, tt.body, true, nil); got != tt.want {
-			t.Errorf("%s %s = %d, want %d", tt.method, tt.path, got, tt.want)
-		}
-	}
-	if code := s.call(t, "PUT", "/v1/tenants/acme/policy", routeB, true, &v); code != 200 || v.Version != 2 {
-		t.Fatalf("second push = %d %+v", code, v)
-	}
-	if code := s.call(t, "PUT", "/v1/tenants/*/policy", routeB, true, &v); code != 200 || v.Tenant != "*" {
-		t.Fatalf("global push = %d %+v", code, v)
-	}
-	var rb PolicyVersion
-	if code := s.call(t, "POST", "/v1/tenants/acme/policy/rollback", nil, true, &rb); code != 200 || rb.Version != 3 {
-		t.Fatalf("rollback = %d %+v", code, rb)
-	}
-	var list []PolicyInfo
-	s.call(t, "GET", "/v1/policies", nil, true, &list)
-	if len(list) != 2 || list[0].Tenant != "*" || list[1].Tenant != "acme" || list[1].Version != 3 || list[1].Previous != 2 {
-		t.Fatalf("list %+v", list)
-	}
-	waitFor(t, 2*time.Second, "PolicyChange records", func() bool { return s.rec.Count(events.PolicyChange) == 4 })
-	pc := s.rec.All(events.PolicyChange)
-	if pc[0].Tenant != "acme" || pc[0].PolicyVersion == "" || !strings.HasPrefix(pc[0].Reason, "push") ||
-		pc[2].Tenant != "" || !strings.HasPrefix(pc[3].Reason, "rollback") {
-		t.Fatalf("PolicyChange records %+v", pc)
 	}
 }

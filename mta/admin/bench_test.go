@@ -17,6 +17,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/internal/teststack"
 )
 
 // Measurements of issue 5's goals, run with:
@@ -82,7 +83,7 @@ func benchStack(b *testing.B, observe bool, hookURL string) (*stack, *testsink.S
 	} else {
 		cfg += "[records]\nenabled = false\n"
 	}
-	return startStackWith(b, cfg, stackOptions{bench: true, bare: !observe}), sink
+	return startStackWith(b, cfg, teststack.Options{Bench: true, Bare: !observe}), sink
 }
 
 // load submits n messages over conns SMTP connections, paced to rate

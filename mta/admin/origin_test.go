@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/internal/teststack"
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
 )
@@ -19,7 +20,7 @@ import (
 // hour.
 func tokenlessStack(t *testing.T, extraAdmin string) *stack {
 	t.Helper()
-	sink := testsink.Start(t, testsink.Options{Respond: replies})
+	sink := testsink.Start(t, testsink.Options{Respond: teststack.Replies})
 	cfg := strings.Replace(stackConfig(sink.Addr()), fmt.Sprintf("token = %q\n", token), extraAdmin, 1)
 	s := startStack(t, cfg+"[queue]\nretry_initial = \"1h\"\n", nil)
 	send(t, s.smtp, "acme", "app@sender.test", []string{"slow1@slow.test"}, "queued")

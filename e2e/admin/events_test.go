@@ -1,4 +1,4 @@
-package admin
+package admin_test
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/internal/teststack"
+	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/webhook"
@@ -130,11 +132,7 @@ func eventReplies(stage, arg string, _ int) *smtp.SMTPError {
 func TestEveryRecordTypeReachesTheWebhook(t *testing.T) {
 	rcv := startHookReceiver(t, "hook-secret")
 	sink := testsink.Start(t, testsink.Options{Respond: eventReplies})
-	cfg := stackConfig(sink.Addr()) + fmt.Sprintf(`
-[[tenant]]
-name = "ctl"
-smtp_users = [{ username = "ctl", password_hash = %q }]
-[queue]
+	cfg := teststack.Config(sink.Addr()) + teststack.Tenant("ctl") + fmt.Sprintf(`[queue]
 retry_initial = "400ms"
 retry_jitter = 0.0
 max_age = "2s"
@@ -142,22 +140,22 @@ max_age = "2s"
 url = %q
 secret = "hook-secret"
 batch_wait = "50ms"
-`, testHash, rcv.url)
+`, rcv.url)
 	s := startStack(t, cfg, controlPolicy{})
-	send(t, s.smtp, "acme", "app@sender.test", []string{"ok@one.test", "bad@one.test", "slow@one.test"}, "mixed")
-	send(t, s.smtp, "acme", "app@sender.test", []string{"expire@two.test"}, "expires")
-	send(t, s.smtp, "acme", "app@sender.test", []string{"hold@held.test"}, "held")
-	send(t, s.smtp, "ctl", "app@sender.test", []string{"suspend@three.test", "throttle@four.test", "fault@five.test"}, "control")
-	if err := trySend(s.smtp, "ctl", "app@sender.test", []string{"reject@six.test"}, "refused"); err == nil {
+	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"ok@one.test", "bad@one.test", "slow@one.test"}, "mixed")
+	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"expire@two.test"}, "expires")
+	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"hold@held.test"}, "held")
+	teststack.Send(t, s.SMTP, "ctl", "app@sender.test", []string{"suspend@three.test", "throttle@four.test", "fault@five.test"}, "control")
+	if err := teststack.TrySend(s.SMTP, "ctl", "app@sender.test", []string{"reject@six.test"}, "refused"); err == nil {
 		t.Fatal("the policy's RCPT refusal did not reach the client")
 	}
-	s.rec.WaitFor(t, events.TransientFailure, 6, 5*time.Second)
-	s.call(t, "POST", "/v1/bounce", BounceRequest{Filter: Filter{Domain: "held.test"}, Reason: "test"}, true, nil)
+	s.Rec.WaitFor(t, events.TransientFailure, 6, 5*time.Second)
+	s.call(t, "POST", "/v1/bounce", admin.BounceRequest{Filter: admin.Filter{Domain: "held.test"}, Reason: "test"}, nil)
 	wasm, err := os.ReadFile("../../testdata/wat/routea.wasm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.call(t, "PUT", "/v1/tenants/beta/policy", wasm, true, nil)
+	s.call(t, "PUT", "/v1/tenants/beta/policy", wasm, nil)
 	fields := map[events.Type][]string{
 		events.Reception:        {"id", "tenant", "sender", "recipients", "size", "peer", "protocol"},
 		events.Rejection:        {"tenant", "sender", "recipient", "peer", "response", "reason", "hook"},
@@ -172,7 +170,7 @@ batch_wait = "50ms"
 		events.ShapingChange:    {"site", "source", "scope", "target", "expires", "reason"},
 	}
 	for _, ty := range events.Types {
-		waitFor(t, 10*time.Second, "a "+string(ty)+" event at the webhook", func() bool { return len(rcv.events(string(ty))) > 0 })
+		teststack.WaitFor(t, 10*time.Second, "a "+string(ty)+" event at the webhook", func() bool { return len(rcv.events(string(ty))) > 0 })
 		e := rcv.events(string(ty))[0]
 		for _, f := range append(fields[ty], "event_id", "time") {
 			if _, ok := e[f]; !ok {

@@ -1,4 +1,4 @@
-package admin
+package admin_test
 
 import (
 	"fmt"
@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/internal/teststack"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/mx"
 )
@@ -70,19 +71,19 @@ func expected(recs []events.Record, event string) map[string]float64 {
 // TestMetricsAgreeWithRecords runs mixed traffic and checks the counters
 // of /metrics against the records of the same run.
 func TestMetricsAgreeWithRecords(t *testing.T) {
-	sink := testsink.Start(t, testsink.Options{Respond: replies})
-	s := startStack(t, stackConfig(sink.Addr())+"[queue]\nretry_initial = \"1h\"\n", nil)
+	sink := testsink.Start(t, testsink.Options{Respond: teststack.Replies})
+	s := startStack(t, teststack.Config(sink.Addr())+"[queue]\nretry_initial = \"1h\"\n", nil)
 	noop, err := os.ReadFile("../../testdata/wat/noop.wasm")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := s.call(t, "PUT", "/v1/tenants/beta/policy", noop, true, nil); code != 200 {
+	if code := s.call(t, "PUT", "/v1/tenants/beta/policy", noop, nil); code != 200 {
 		t.Fatalf("push = %d", code)
 	}
-	send(t, s.smtp, "acme", "app@sender.test", []string{"ok@a.test", "bad@a.test"}, "acme")
-	send(t, s.smtp, "beta", "app@sender.test", []string{"ok@b.test", "ok@c.test", "slow@b.test"}, "beta")
-	send(t, s.smtp, "", "app@sender.test", []string{"ok@d.test"}, "no tenant")
-	c, err := smtp.Dial(s.smtp)
+	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"ok@a.test", "bad@a.test"}, "acme")
+	teststack.Send(t, s.SMTP, "beta", "app@sender.test", []string{"ok@b.test", "ok@c.test", "slow@b.test"}, "beta")
+	teststack.Send(t, s.SMTP, "", "app@sender.test", []string{"ok@d.test"}, "no tenant")
+	c, err := smtp.Dial(s.SMTP)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,17 +91,17 @@ func TestMetricsAgreeWithRecords(t *testing.T) {
 		t.Fatal("a wrong password was accepted")
 	}
 	c.Close()
-	s.rec.WaitFor(t, events.Delivery, 4, 10*time.Second)
-	s.rec.WaitFor(t, events.Bounce, 1, 5*time.Second)
-	s.rec.WaitFor(t, events.TransientFailure, 1, 5*time.Second)
+	s.Rec.WaitFor(t, events.Delivery, 4, 10*time.Second)
+	s.Rec.WaitFor(t, events.Bounce, 1, 5*time.Second)
+	s.Rec.WaitFor(t, events.TransientFailure, 1, 5*time.Second)
 	checks := map[string]map[string]float64{}
 	for ty, ev := range map[events.Type]string{events.Delivery: "delivered", events.Bounce: "bounced", events.TransientFailure: "deferred"} {
-		for k, v := range expected(s.rec.All(ty), ev) {
+		for k, v := range expected(s.Rec.All(ty), ev) {
 			checks[k] = map[string]float64{"want": v}
 		}
 	}
 	var fams map[string]*dto.MetricFamily
-	waitFor(t, 2*time.Second, "metrics to agree with the records", func() bool {
+	teststack.WaitFor(t, 2*time.Second, "metrics to agree with the records", func() bool {
 		fams = s.scrape(t)
 		got := series(fams, "wasmta_recipients_total")
 		for k, c := range checks {
@@ -114,7 +115,7 @@ func TestMetricsAgreeWithRecords(t *testing.T) {
 	received := series(fams, "wasmta_messages_received_total")
 	for _, tenant := range []string{"acme", "beta", ""} {
 		n := 0.0
-		for _, r := range s.rec.All(events.Reception) {
+		for _, r := range s.Rec.All(events.Reception) {
 			if r.Tenant == tenant {
 				n++
 			}
@@ -123,8 +124,8 @@ func TestMetricsAgreeWithRecords(t *testing.T) {
 			t.Errorf("received{tenant=%q} = %v, records say %v", tenant, got, n)
 		}
 	}
-	if got := series(fams, "wasmta_rejections_total")["reason=auth|tenant="]; got != float64(s.rec.Count(events.Rejection)) || got == 0 {
-		t.Errorf("rejections{reason=auth} = %v, records say %d", got, s.rec.Count(events.Rejection))
+	if got := series(fams, "wasmta_rejections_total")["reason=auth|tenant="]; got != float64(s.Rec.Count(events.Rejection)) || got == 0 {
+		t.Errorf("rejections{reason=auth} = %v, records say %d", got, s.Rec.Count(events.Rejection))
 	}
 	if got := series(fams, "wasmta_policy_call_seconds")["hook=route|tenant=beta"]; got < 1 {
 		t.Errorf("no route call counted for beta's module: %v", series(fams, "wasmta_policy_call_seconds"))
