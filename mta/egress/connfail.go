@@ -122,3 +122,25 @@ func (p *Path) heldLocked(now time.Time) (time.Time, bool) {
 	}
 	return until, now.Before(until)
 }
+
+// RetrySlot returns a time, not before earliest, for one message deferred
+// by a throttle or a failed connection to come back: each call gets its
+// own slot, spaced at the path's rate in force (or at the pace its
+// connections have been sending), so that a burst of deferrals comes back
+// spread out.
+func (p *Path) RetrySlot(earliest time.Time) time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	gap := time.Millisecond
+	if r := p.shape.MessagesPerSecond; r > 0 {
+		gap = time.Duration(float64(time.Second) / r)
+	} else if t := time.Duration(p.txn.Load()); t > 0 {
+		gap = max(gap, t/time.Duration(max(1, p.shape.MaxConnections)))
+	}
+	t := p.retryNext
+	if t.Before(earliest) {
+		t = earliest
+	}
+	p.retryNext = t.Add(gap)
+	return t
+}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/wasmta/wasmta/mta/adaptive"
 	"github.com/wasmta/wasmta/mta/egress"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
@@ -38,6 +39,7 @@ func (h *handler) Done(p *egress.Path, j *egress.Job, o egress.Outcome) {
 type attempt struct {
 	site, pool, source string
 	shape              policy.Shape
+	path               *egress.Path // nil when the job never reached a path
 }
 
 func (h *handler) attemptOf(p *egress.Path, j *egress.Job) attempt {
@@ -45,7 +47,7 @@ func (h *handler) attemptOf(p *egress.Path, j *egress.Job) attempt {
 		return attempt{pool: j.Pool, shape: h.guard.Default().Shape0()}
 	}
 	s, _ := p.Shape()
-	return attempt{site: p.Key.Site, pool: j.Pool, source: p.Key.Source, shape: s}
+	return attempt{site: p.Key.Site, pool: j.Pool, source: p.Key.Source, shape: s, path: p}
 }
 
 // finish applies an outcome: delivered and bounced recipients are final,
@@ -66,9 +68,6 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 		var due time.Time
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
-		if !o.RetryAt.IsZero() && o.RetryAt.Before(next) {
-			next = o.RetryAt // a dead path: tried again when its back-off ends
-		}
 		for _, ri := range it.Rcpts {
 			st := e.rcptResult(ctx, j, o, at, ri, o.Rcpt[k], attempts, next, &header)
 			k++
@@ -124,7 +123,12 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	r.Category = c.Category
 	r.PolicyVersion = ver
 	e.control(j, at, c, resp)
-	next = e.throttledAttempt(c, attempts, at.shape, next)
+	if c.Category == policy.CategoryRateLimited && at.path != nil {
+		at.path.Signal(adaptive.RateLimited)
+	}
+	if pathCause(c, o, resp) {
+		next = pacedRetry(at.path, attempts, o, next)
+	}
 	permanent := c.Action == policy.ActionBounce || (c.Action == policy.ActionDefault && resp.Code >= 500)
 	switch {
 	case permanent:
@@ -221,26 +225,44 @@ func (e *Engine) nextAttempt(attempts int, s policy.Shape, now time.Time) time.T
 	return now.Add(d)
 }
 
-// pathThrottleRetry is the first retry delay of a recipient deferred by a
-// reply that its policy blames on the path: the classification asks for
-// traffic control (suspend, a lower rate, fewer connections). The action
-// backs the path off; parking the message for the path's whole retry
-// schedule on top of that would only make it wait behind the mail that
-// came after it. It goes back at the path's new pace instead (a suspended
-// path holds it until the suspension ends), doubling per attempt as usual.
-const pathThrottleRetry = time.Minute
+// throttleRetryBase is the first retry delay of a recipient deferred for
+// a cause that lies with the path (pathCause), doubling per attempt.
+const throttleRetryBase = 5 * time.Second
 
-// throttledAttempt shortens next, computed from the path's retry schedule,
-// for a deferral that asks for traffic control.
-func (e *Engine) throttledAttempt(c policy.Classification, attempts int, s policy.Shape, next time.Time) time.Time {
-	if !trafficControl(c) || s.RetryInitial <= pathThrottleRetry {
+// pathCause reports whether a deferral says something about the path
+// rather than the message: a throttle (classified RateLimited, or a
+// classification that asks for traffic control), a connection that broke
+// without a reply, or a path where no connection works. Such mail goes
+// back soon at the path's pace; parking it for the retry schedule (tens
+// of minutes) would only make it wait behind the mail that came after it.
+// A 4xx about the message itself (a full mailbox, greylisting) keeps the
+// schedule.
+func pathCause(c policy.Classification, o egress.Outcome, resp message.Response) bool {
+	return c.Category == policy.CategoryRateLimited || trafficControl(c) || !o.RetryAt.IsZero() ||
+		resp.Code == 0 && o.Err != nil
+}
+
+// pacedRetry shortens next, computed from the path's retry schedule, for
+// a deferral with a path cause: not before throttleRetryBase (doubling per
+// attempt) nor the end of a dead path's back-off, and at a slot of its own
+// at the path's pace, so that the mail a throttle deferred comes back
+// spread over time instead of as one herd.
+func pacedRetry(p *egress.Path, attempts int, o egress.Outcome, next time.Time) time.Time {
+	if p == nil {
 		return next
 	}
-	s.RetryInitial = pathThrottleRetry
-	if t := e.nextAttempt(attempts, s, time.Now()); t.Before(next) {
-		return t
+	d := throttleRetryBase
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
 	}
-	return next
+	earliest := time.Now().Add(d)
+	if o.RetryAt.After(earliest) {
+		earliest = o.RetryAt
+	}
+	if earliest.After(next) {
+		return next
+	}
+	return p.RetrySlot(earliest)
 }
 
 // expire ends an item that outlived the path's max age without attempting it.

@@ -11,9 +11,10 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// A deferral whose classification asks for traffic control is retried
-// after pathThrottleRetry, not after the path's retry_initial: the action
-// backs the path off. Any other deferral keeps the retry schedule.
+// A deferral with a path cause (a throttle, a classification that asks
+// for traffic control) is retried after throttleRetryBase at the path's
+// pace, not after the path's retry_initial. A 4xx about the message keeps
+// the retry schedule.
 func TestThrottledMessageIsNotParkedForTheRetrySchedule(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -21,10 +22,11 @@ func TestThrottledMessageIsNotParkedForTheRetrySchedule(t *testing.T) {
 		want     time.Duration
 	}{
 		{"rate halved on the path", policy.Classification{Category: policy.CategoryRateLimited,
-			Scope: policy.ScopePath, RateFactor: 0.5, Duration: time.Hour, Threshold: 5, Window: time.Minute}, pathThrottleRetry},
+			Scope: policy.ScopePath, RateFactor: 0.5, Duration: time.Hour, Threshold: 5, Window: time.Minute}, throttleRetryBase},
 		{"path suspended", policy.Classification{Category: policy.CategoryRateLimited,
-			Scope: policy.ScopePath, Suspend: true, Duration: time.Hour}, pathThrottleRetry},
-		{"no action", policy.Classification{Category: policy.CategoryRateLimited}, time.Hour},
+			Scope: policy.ScopePath, Suspend: true, Duration: time.Hour}, throttleRetryBase},
+		{"throttle without an action", policy.Classification{Category: policy.CategoryRateLimited}, throttleRetryBase},
+		{"a 4xx about the message", policy.Classification{Category: policy.CategoryQuotaIssues}, time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
