@@ -118,7 +118,7 @@ func runCmd(args []string) error {
 // runAll runs the named scenarios in order, writing the results after
 // each one so that an interrupted run keeps what it measured.
 func runAll(ctx context.Context, env *scenario.Env, names string, res *result.File, jsonPath string) error {
-	t0 := time.Now()
+	t0, d0 := time.Now(), res.Duration // d0: a base file's own duration, kept
 	for _, name := range strings.Split(names, ",") {
 		if ctx.Err() != nil {
 			return fmt.Errorf("interrupted; partial results in %s", jsonPath)
@@ -129,7 +129,9 @@ func runAll(ctx context.Context, env *scenario.Env, names string, res *result.Fi
 		}
 		sc.Commit, sc.Date = env.Commit, time.Now().UTC()
 		res.Scenarios = append(res.Scenarios, sc)
-		res.Duration = time.Since(t0).Seconds()
+		if d0 == 0 {
+			res.Duration = time.Since(t0).Seconds()
+		}
 		if err := res.Write(jsonPath); err != nil {
 			return err
 		}

@@ -64,8 +64,10 @@ func blindRunGoals(s *result.Scenario) []goal {
 		return []goal{{"side by side", "wasmta and Postfix", "one of the two did not run", nil}}
 	}
 	gs := []goal{
-		perProvider(s, provs, "average queue time per provider", "queue_avg_s"),
-		perProvider(s, provs, "p99 queue time per provider", "queue_p99_s"),
+		perProvider(s, provs, "average queue time per provider, messages delivered", "queue_avg_s"),
+		perProvider(s, provs, "p99 queue time per provider, messages delivered", "queue_p99_s"),
+		perProvider(s, provs, "average queue time per provider, every message (undelivered: waited until the window's end)", "queue_avg_all_s"),
+		perProvider(s, provs, "p99 queue time per provider, every message (undelivered: waited until the window's end)", "queue_p99_all_s"),
 	}
 	var wt, pt, wd, pd float64
 	var thr, del []string

@@ -210,6 +210,7 @@ var labels = map[string]string{
 	"throttled":           "throttling replies",
 	"delivered":           "delivered",
 	"queue_avg_all_s":     "avg queue s, all",
+	"queue_p99_all_s":     "p99 queue s, all",
 	"conns_refused":       "refused at greeting",
 	"conns_peak":          "conns peak",
 	"not_delivered":       "not delivered",

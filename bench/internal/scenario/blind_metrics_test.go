@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,12 +46,12 @@ func TestConvergence(t *testing.T) {
 	}
 }
 
-func TestCensoredMean(t *testing.T) {
+func TestWithUndelivered(t *testing.T) {
 	t0 := time.Unix(0, 0)
-	accepted := []time.Time{t0, t0.Add(time.Second), t0.Add(2 * time.Second)}
+	accepted := []time.Time{t0.Add(2 * time.Second), t0, t0.Add(time.Second)}
 	// Two delivered after 4 s each; the last submitted waited 10-2 = 8 s at the deadline.
-	got := censoredMean([]time.Duration{4 * time.Second, 4 * time.Second}, accepted, t0.Add(10*time.Second))
-	if got != 16*time.Second/3 {
-		t.Fatalf("got %v, want 5.33s", got)
+	got := withUndelivered([]time.Duration{4 * time.Second, 4 * time.Second}, accepted, t0.Add(10*time.Second))
+	if want := []time.Duration{4 * time.Second, 4 * time.Second, 8 * time.Second}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

@@ -27,13 +27,15 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 			}
 		}
 		times = times[:min(len(times), int(st.Messages))]
-		all := censoredMean(times, accepted[name], deadline)
+		all := withUndelivered(times, accepted[name], deadline)
 		slices.Sort(times)
+		slices.Sort(all)
 		row := sc.Row(sys, name)
 		row.Add("delivered", "msg", result.Higher, float64(st.Messages))
 		row.Add("queue_avg_s", "s", result.Lower, result.Mean(times).Seconds())
 		row.Add("queue_p99_s", "s", result.Lower, result.Percentile(times, 99).Seconds())
-		row.Add("queue_avg_all_s", "s", result.Lower, all.Seconds())
+		row.Add("queue_avg_all_s", "s", result.Lower, result.Mean(all).Seconds())
+		row.Add("queue_p99_all_s", "s", result.Lower, result.Percentile(all, 99).Seconds())
 		row.Add("throttled", "replies", result.Lower, float64(st.Throttled+st.ConnsRefused+st.MsgsPerConn))
 		row.Add("conns_refused", "replies", "", float64(st.ConnsRefused))
 		row.Add("temp_failures", "replies", "", float64(st.TempFailures))
@@ -42,23 +44,17 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 	}
 }
 
-// censoredMean is the mean queue time over every message submitted: the
-// delivered ones with their queue time, the others with the time they had
-// waited at the deadline (a lower bound), taken as the last submitted.
-func censoredMean(delivered []time.Duration, accepted []time.Time, deadline time.Time) time.Duration {
-	if len(accepted) == 0 {
-		return 0
-	}
-	var sum time.Duration
-	for _, t := range delivered {
-		sum += t
-	}
+// withUndelivered is the queue time of every message submitted: the
+// delivered ones with theirs, the others with the time they had waited at
+// the deadline (a lower bound of theirs), taken as the last submitted.
+func withUndelivered(delivered []time.Duration, accepted []time.Time, deadline time.Time) []time.Duration {
+	out := slices.Clone(delivered)
 	acc := slices.Clone(accepted)
 	slices.SortFunc(acc, func(a, b time.Time) int { return a.Compare(b) })
 	for _, at := range acc[min(len(delivered), len(acc)):] {
-		sum += deadline.Sub(at)
+		out = append(out, deadline.Sub(at))
 	}
-	return sum / time.Duration(max(len(acc), len(delivered)))
+	return out
 }
 
 // recordLearned adds, per provider, wasmta's configured and learned limits
@@ -131,7 +127,7 @@ func blindNotes(bp blindParams) []string {
 		"Refusals: every provider refuses a connection over its limit with its 421 as the greeting, at once (strict). Throttling: gmail 421 4.7.28 at the end of DATA (closes); yahoo [TSS04] 421 4.7.0 at MAIL (closes), 20 messages per connection; microsoft 451 4.7.500 at every RCPT; apple 421 4.7.1 at RCPT (closes); the Exim MX 451 \"Sender rate exceeds N messages per 1s\" at the end of DATA with no enhanced code. 0.5% random temporary failures; latencies of the simulator's presets (about 0.4-0.5 s per message on an open connection; the Exim MX 35 ms).",
 		fmt.Sprintf("Load: sized from the draw so that a sender always exactly at the limits would deliver %.0f%% of it within the window (all of it for the halving provider, which stays backlogged), at most %d per provider; all submitted at once.", 100*bp.fill, bp.maxPer),
 		"wasmta: the shipped policies/go/shaping (no build tag) as the global policy and the shipped policies/go/classifier as the policy of the tenant the load logs in as (SMTP AUTH); delivery.tls opportunistic; MX delivery through the loopback DNS; nothing of the draw is given to it. Postfix: one transport per provider with destination_concurrency_limit = initial_destination_concurrency = the drawn connection limit, failed_cohort_limit 10, Yahoo's 20 messages per connection, smtp_tls_security_level may.",
-		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages; 'avg queue, all' also counts each undelivered message with the time it had waited at the window's end (a lower bound). Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
+		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages. 'All' figures count every message submitted, each undelivered one with the time it had waited at the window's end (a lower bound of its queue time): they do not reward an MTA for the messages it left queued. Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
 		fmt.Sprintf("Learned limits: wasmta's admin /metrics read every second (%s and %s, limit=\"configured\"|\"learned\"); 'halving → within 20%%' is the time from the halving until the learned rate is first within 20%% of the new rate (-1: not within the window).", gaugeConns, gaugeRate),
 	}
 }
