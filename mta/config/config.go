@@ -24,6 +24,7 @@ type Config struct {
 	Policy   Policy
 	Records  Records
 	DKIM     DKIM
+	Inbound  Inbound
 
 	Routes   []Route   // [[route]], in file order
 	Webhooks []Webhook // [[webhook]], in file order
@@ -154,6 +155,10 @@ type Tenant struct {
 	MaxRecipients     int        // max_recipients; 0 = smtp.max_recipients
 	MessagesPerMinute int        // messages_per_minute; 0 = unlimited
 	DSN               bool       // dsn: send a delivery status notification to the sender on bounce or expiry
+	// ReturnPath (return_path, "PREFIX@BOUNCE-DOMAIN"): the envelope sender
+	// of the tenant's mail becomes PREFIX+TOKEN@BOUNCE-DOMAIN (VERP), so
+	// bounces come back to the inbound listener; "" keeps the sender given.
+	ReturnPath string
 }
 
 // SMTPUser is one login of a tenant (tenant.smtp_users).

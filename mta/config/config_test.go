@@ -162,6 +162,7 @@ func fullConfig(t *testing.T) *Config {
 		Policy: Policy{Global: "/etc/wasmta/global.wasm", CallTimeout: 2 * time.Millisecond, MemoryLimit: 128 << 20, Instances: 16},
 		Records: Records{Path: "/var/log/wasmta/records.jsonl", Enabled: false, RotateSize: 1 << 30,
 			RotateInterval: time.Hour, Compress: false, KeepFiles: 48, KeepFor: 7 * 24 * time.Hour},
+		Inbound: Inbound{KeepRaw: 7 * Day, MaxMessageSize: 10 * MiB},
 		Webhooks: []Webhook{
 			{Name: "acme", Tenant: "acme", URL: "https://hooks.acme.example/wasmta", Events: []string{"Delivery", "Bounce"},
 				BatchSize: 500, BatchWait: 2 * time.Second, Secret: "acme-webhook-secret", Timeout: 5 * time.Second,

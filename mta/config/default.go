@@ -81,6 +81,10 @@ func base() *Config {
 			Compress:       true,
 			KeepFor:        30 * Day,
 		},
+		Inbound: Inbound{
+			KeepRaw:        7 * Day,
+			MaxMessageSize: 10 * MiB,
+		},
 	}
 }
 

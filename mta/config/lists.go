@@ -99,6 +99,7 @@ func readTenants(ts []*table) []Tenant {
 		t.integer("max_recipients", &tn.MaxRecipients, 0, maxInt)
 		t.integer("messages_per_minute", &tn.MessagesPerMinute, 0, maxInt)
 		t.boolean("dsn", &tn.DSN)
+		readReturnPath(t, &tn)
 		t.done()
 		out = append(out, tn)
 	}

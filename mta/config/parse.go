@@ -48,6 +48,7 @@ func Parse(data []byte) (*Config, error) {
 		{"policy", func(t *table) { readPolicy(t, &c.Policy) }},
 		{"records", func(t *table) { readRecords(t, &c.Records) }},
 		{"dkim", func(t *table) { readDKIM(t, &c.DKIM) }},
+		{"inbound", func(t *table) { readInbound(t, &c.Inbound) }},
 	}
 	for _, s := range sections {
 		t := top.sub(s.name)

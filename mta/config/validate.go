@@ -17,6 +17,7 @@ func (c *Config) crossCheck(p *problems) {
 	c.checkPools(p)
 	c.checkTenants(p)
 	c.checkWebhooks(p)
+	c.checkInbound(p)
 }
 
 func (c *Config) checkWebhooks(p *problems) {
@@ -62,6 +63,7 @@ func (c *Config) checkListeners(p *problems) {
 	}
 	claim("admin.listen", c.Admin.Listen)
 	claim("http.listen", c.HTTP.Listen)
+	claim("inbound.listen", c.Inbound.Listen)
 }
 
 func (c *Config) checkPools(p *problems) {

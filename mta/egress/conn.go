@@ -110,7 +110,7 @@ func (c *conn) deliver(ctx context.Context, j *Job) bool {
 	rcpts := j.Rcpts()
 	t0 := time.Now()
 	c.path.sent(t0)
-	res, err := c.sess.Deliver(ctx, j.Msg.Sender, rcpts, j.Body)
+	res, err := c.sess.Deliver(ctx, c.set.opts.sender(j), rcpts, j.Body)
 	c.path.active.Add(-1)
 	now := time.Now()
 	c.path.observe(now.Sub(t0))

@@ -50,7 +50,20 @@ type Options struct {
 	// its policy gave (live overrides); it must be cheap and must not call
 	// back into the path.
 	Adjust func(p *Path, base policy.Shape) policy.Shape
-	Logger *slog.Logger
+	// ReturnPath, when set, gives a job's envelope sender (a VERP return
+	// path); "" or nil keeps the message's own sender.
+	ReturnPath func(j *Job) string
+	Logger     *slog.Logger
+}
+
+// sender is the MAIL FROM of job j.
+func (o *Options) sender(j *Job) string {
+	if o.ReturnPath != nil {
+		if s := o.ReturnPath(j); s != "" {
+			return s
+		}
+	}
+	return j.Msg.Sender
 }
 
 // PathSpec describes a path to create.

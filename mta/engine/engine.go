@@ -96,6 +96,8 @@ type Engine struct {
 	rebinds rebinds // admin rebinds (admin_actions.go)
 
 	sub submission // DKIM signer, HTTP API, smart-host credentials (dkim.go, httpapi.go)
+
+	fb feedbackState // VERP return paths, suppression, inbound reports (feedback.go)
 }
 
 // New opens the spool and prepares an engine; Start runs it.
@@ -106,6 +108,10 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	e := &Engine{cfg: cfg, opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if err := e.initSubmission(); err != nil {
+		e.cancel()
+		return nil, err
+	}
+	if err := e.initFeedback(); err != nil {
 		e.cancel()
 		return nil, err
 	}
@@ -193,11 +199,12 @@ func (e *Engine) buildEgress() error {
 	}
 	e.initControl()
 	e.ready = egress.NewSet(egress.Options{
-		Handler:   (*handler)(e),
-		Session:   delivery.Options{EHLO: e.cfg.Hostname, TLSConfig: e.opts.DeliveryTLS},
-		MaxQueued: e.opts.MaxReadyJobs,
-		Adjust:    e.adjustShape,
-		Logger:    e.log,
+		Handler:    (*handler)(e),
+		Session:    delivery.Options{EHLO: e.cfg.Hostname, TLSConfig: e.opts.DeliveryTLS},
+		MaxQueued:  e.opts.MaxReadyJobs,
+		Adjust:     e.adjustShape,
+		ReturnPath: e.returnPath,
+		Logger:     e.log,
 	})
 	return nil
 }

@@ -1,0 +1,101 @@
+package verp
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+var (
+	k1 = Key{ID: 1, Secret: []byte("0123456789abcdef-one")}
+	k2 = Key{ID: 2, Secret: []byte("0123456789abcdef-two")}
+)
+
+func TestRoundTrip(t *testing.T) {
+	s, err := NewSigner([]Key{k1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := message.NewID(time.Now())
+	for _, tok := range []Token{{id, 0, "acme"}, {id, 999, ""}, {id, AllRecipients, "a-much-longer-tenant-name"}} {
+		addr := s.Address("bounces", "bounce.example.com", tok)
+		local, _, _ := strings.Cut(addr, "@")
+		if len(local) > MaxLocalPart {
+			t.Errorf("%s: local part of %d octets", addr, len(local))
+		}
+		got, err := s.Parse(strings.ToUpper(local), []string{"other", tok.Tenant}) // case folded by an MTA
+		if err != nil || got != tok {
+			t.Errorf("Parse(%s) = %+v, %v; want %+v", local, got, err, tok)
+		}
+	}
+}
+
+func TestRejects(t *testing.T) {
+	s, _ := NewSigner([]Key{k1})
+	tok := s.Encode(Token{ID: message.NewID(time.Now()), Rcpt: 3, Tenant: "acme"})
+	flip := []byte(tok)
+	flip[len(flip)-3] ^= 1 // 'a' <-> 'b' in the signature
+	other, _ := NewSigner([]Key{{ID: 1, Secret: []byte("another-secret-of-16")}})
+	unknown, _ := NewSigner([]Key{k2})
+	tests := []struct {
+		name, local string
+		signer      *Signer
+		tenants     []string
+		want        error
+	}{
+		{"no plus", "bounces", s, []string{"acme"}, ErrNotVERP},
+		{"not base32", "bounces+!!!", s, []string{"acme"}, ErrMalformed},
+		{"short", "bounces+abcd", s, []string{"acme"}, ErrMalformed},
+		{"flipped bit", "bounces+" + string(flip), s, []string{"acme"}, ErrBadSignature},
+		{"wrong tenant", "bounces+" + tok, s, []string{"evil"}, ErrBadSignature},
+		{"other secret", "bounces+" + tok, other, []string{"acme"}, ErrBadSignature},
+		{"unknown key", "bounces+" + tok, unknown, []string{"acme"}, ErrUnknownKey},
+	}
+	for _, tt := range tests {
+		if _, err := tt.signer.Parse(tt.local, tt.tenants); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}
+
+// TestRotation: a token signed by the old key still verifies once a new
+// key signs; after the old key is removed it no longer does.
+func TestRotation(t *testing.T) {
+	old, _ := NewSigner([]Key{k1})
+	tok := Token{ID: message.NewID(time.Now()), Rcpt: 0, Tenant: "acme"}
+	local := "b+" + old.Encode(tok)
+	rotated, _ := NewSigner([]Key{k2, k1})
+	if got, err := rotated.Parse(local, []string{"acme"}); err != nil || got != tok {
+		t.Errorf("old token after rotation: %+v, %v", got, err)
+	}
+	if got, _ := rotated.Parse("b+"+rotated.Encode(tok), []string{"acme"}); got != tok {
+		t.Errorf("new token: %+v", got)
+	}
+	retired, _ := NewSigner([]Key{k2})
+	if _, err := retired.Parse(local, []string{"acme"}); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("old token after retirement: %v", err)
+	}
+}
+
+func TestNewSignerChecks(t *testing.T) {
+	for _, keys := range [][]Key{nil, {{ID: 1, Secret: []byte("short")}}, {k1, {ID: 1, Secret: k2.Secret}}} {
+		if _, err := NewSigner(keys); err == nil {
+			t.Errorf("NewSigner(%v) accepted", keys)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	s, _ := NewSigner([]Key{k1})
+	f.Add("bounces+" + s.Encode(Token{Rcpt: 1, Tenant: "acme"}))
+	f.Add("x+aaaa")
+	f.Fuzz(func(t *testing.T, local string) {
+		tok, err := s.Parse(local, []string{"acme", ""})
+		if err == nil && s.Encode(tok) != strings.ToLower(local[strings.LastIndexByte(local, '+')+1:]) {
+			t.Fatalf("accepted %q as %+v, which encodes differently", local, tok)
+		}
+	})
+}
