@@ -75,6 +75,8 @@ func (native) Classify(_ context.Context, in *policy.ClassifyInput) (policy.Clas
 			Duration: 30 * time.Minute, Threshold: 5, Window: time.Minute}, nil
 	case in.Enhanced == "5.1.1":
 		return policy.Classification{Category: "InvalidRecipient", Action: policy.ActionBounce}, nil
+	case in.Enhanced == "5.7.10":
+		return policy.Classification{Category: "TLSFailure", Action: policy.ActionRetry}, nil
 	}
 	return policy.Classification{}, policy.ErrNotImplemented
 }

@@ -20,6 +20,19 @@ const (
 	CategoryProtocolErrors       = "ProtocolErrors"
 	CategoryTransientFailure     = "TransientFailure"
 	CategoryOther                = "Other"
+
+	// Added in ABI v1.1 (hostabi/ABI.md, section 9): older modules never
+	// return them, older hosts refuse them.
+	CategoryTLSFailure        = "TLSFailure"
+	CategoryReputationBlock   = "ReputationBlock"
+	CategoryDNSFailure        = "DNSFailure"
+	CategoryNoAnswerFromHost  = "NoAnswerFromHost"
+	CategoryRelayDenied       = "RelayDenied"
+	CategoryInvalidSender     = "InvalidSender"
+	CategoryTooManyRecipients = "TooManyRecipients"
+	CategoryProhibitedContent = "ProhibitedContent"
+	CategoryBadConfiguration  = "BadConfiguration"
+	CategorySuppressed        = "Suppressed"
 )
 
 // Categories lists every category, in documentation order.
@@ -30,6 +43,9 @@ var Categories = []string{
 	CategoryAuthenticationFailed, CategoryRateLimited, CategoryMessageExpired,
 	CategoryMessageTooLarge, CategoryRoutingErrors, CategoryProtocolErrors,
 	CategoryTransientFailure, CategoryOther,
+	CategoryTLSFailure, CategoryReputationBlock, CategoryDNSFailure, CategoryNoAnswerFromHost,
+	CategoryRelayDenied, CategoryInvalidSender, CategoryTooManyRecipients, CategoryProhibitedContent,
+	CategoryBadConfiguration, CategorySuppressed,
 }
 
 // ValidCategory reports whether c is one of Categories.

@@ -100,7 +100,9 @@ func (d *Default) Shape0() Shape {
 	return s
 }
 
-// Classify applies the built-in bounce rules.
+// Classify applies the built-in bounce rules (sdk/go/bounce): a category
+// and its default action, no traffic control.
 func (d *Default) Classify(_ context.Context, in *ClassifyInput) (Classification, error) {
-	return Classification{Category: ClassifyResponse(in)}, nil
+	c, _ := ClassifyRule(in)
+	return c, nil
 }

@@ -65,6 +65,8 @@
   (data (i32.const 2560) "5.1.1")                   ;; 2560    5
   (data (i32.const 2624) "InvalidRecipient")        ;; 2624   16
   (data (i32.const 2688) "bounce")                  ;; 2688    6
+  (data (i32.const 2752) "5.7.10")                  ;; 2752    6
+  (data (i32.const 2816) "TLSFailure")              ;; 2816   10
 
   (global $BUF i32 (i32.const 65536))
 
@@ -137,7 +139,7 @@
         (br $next)))
     (i32.const 1))
 
-  ;; Rule 5: three classification rules, in order.
+  ;; Rule 5: four classification rules, in order.
   (func (export "classify") (result i32)
     (local $n i32) (local $code i64)
     ;; 1. [TSS04] anywhere in the text
@@ -168,6 +170,12 @@
       (then
         (drop (call $set (i32.const 1088) (i32.const 8) (i32.const 2624) (i32.const 16)))
         (drop (call $set (i32.const 1152) (i32.const 6) (i32.const 2688) (i32.const 6)))
+        (return (i32.const 0))))
+    ;; 4. 5.7.10
+    (if (call $bytes_are (local.get $n) (i32.const 2752) (i32.const 6))
+      (then
+        (drop (call $set (i32.const 1088) (i32.const 8) (i32.const 2816) (i32.const 10)))
+        (drop (call $set (i32.const 1152) (i32.const 6) (i32.const 2368) (i32.const 5)))
         (return (i32.const 0))))
     (i32.const 1))
 

@@ -393,7 +393,7 @@ struct wasmta_shape {
 /* classify: category, action, traffic control. Zero fields and NULL
  * strings are not sent. */
 struct wasmta_classification {
-	const char *category; /* "InvalidRecipient", "RateLimited", ... (ABI.md 3.5) */
+	const char *category; /* "InvalidRecipient", "RateLimited", "TLSFailure", ... (ABI.md 3.5) */
 	const char *action;   /* "retry", "bounce"; NULL = default */
 	const char *scope;    /* "path", "site", "source", "tenant"; NULL = none */
 	int suspend;

@@ -64,7 +64,7 @@ WASMTA_HOOK(shape)
 	return WASMTA_NO_OPINION;
 }
 
-/* Rule 5: three classification rules, in order. */
+/* Rule 5: four classification rules, in order. */
 WASMTA_HOOK(classify)
 {
 	if (wasmta_str_contains(wasmta_input("text"), "[TSS04]")) {
@@ -93,6 +93,11 @@ WASMTA_HOOK(classify)
 	}
 	if (wasmta_str_eq(enhanced, "5.1.1")) {
 		struct wasmta_classification c = {.category = "InvalidRecipient", .action = "bounce"};
+		wasmta_classification_set(&c);
+		return WASMTA_DECIDED;
+	}
+	if (wasmta_str_eq(enhanced, "5.7.10")) {
+		struct wasmta_classification c = {.category = "TLSFailure", .action = "retry"};
 		wasmta_classification_set(&c);
 		return WASMTA_DECIDED;
 	}

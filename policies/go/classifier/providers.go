@@ -10,6 +10,8 @@ import (
 
 // rule matches a reply by enhanced code, code class and/or text; every set
 // condition must hold. needles are lowercase; any one of them matches.
+// Its result's category is ignored: the category is sdk/go/bounce's, the
+// rule adds the action and the traffic control.
 type rule struct {
 	name     string // provider and code, for tests and logs
 	class    int    // 4 or 5; 0 = any
@@ -52,120 +54,100 @@ func (r *rule) inRange(enhanced string) bool {
 	return err == nil && n >= r.from && n <= r.to
 }
 
-func category(c string) wasmta.Classification { return wasmta.Classification{Category: c} }
-
-func bounce(c string) wasmta.Classification {
-	return wasmta.Classification{Category: c, Action: wasmta.ActionBounce}
+func bounceIt() wasmta.Classification {
+	return wasmta.Classification{Action: wasmta.ActionBounce}
 }
 
-func retry(c string) wasmta.Classification {
-	return wasmta.Classification{Category: c, Action: wasmta.ActionRetry}
+func retry() wasmta.Classification {
+	return wasmta.Classification{Action: wasmta.ActionRetry}
 }
 
 // suspend keeps the message queued and suspends scope for d, once
 // threshold replies were seen within window (threshold 0: at once).
-func suspend(c, scope string, d time.Duration, threshold int, window time.Duration) wasmta.Classification {
+func suspend(scope string, d time.Duration, threshold int, window time.Duration) wasmta.Classification {
 	return wasmta.Classification{
-		Category: c, Action: wasmta.ActionRetry, Scope: scope, Suspend: true,
+		Action: wasmta.ActionRetry, Scope: scope, Suspend: true,
 		Duration: d, Threshold: threshold, Window: window,
 	}
 }
 
 // slow keeps the message queued and multiplies the rate of scope by
 // factor for d, once threshold replies were seen within window.
-func slow(c, scope string, factor float64, d time.Duration, threshold int, window time.Duration) wasmta.Classification {
+func slow(scope string, factor float64, d time.Duration, threshold int, window time.Duration) wasmta.Classification {
 	return wasmta.Classification{
-		Category: c, Action: wasmta.ActionRetry, Scope: scope, RateFactor: factor,
+		Action: wasmta.ActionRetry, Scope: scope, RateFactor: factor,
 		Duration: d, Threshold: threshold, Window: window,
 	}
 }
 
-// providerRules: the texts Gmail, Yahoo, Microsoft and Apple send, most
-// specific first. Sources: Google's "SMTP errors and reply codes" page,
-// Yahoo's senders.yahooinc.com error codes, Microsoft's Outlook.com and
-// Exchange Online NDR references, Apple's postmaster page; the traffic-
-// control figures follow KumoMTA's community shaping automation.
-var providerRules = []rule{
+// trafficRules: the replies of Gmail, Yahoo, Microsoft and Apple that ask
+// for more than the category's default action, most specific first.
+// Sources: Google's "SMTP errors and reply codes" page, Yahoo's
+// senders.yahooinc.com error codes, Microsoft's Outlook.com and Exchange
+// Online NDR references, Apple's postmaster page; the traffic-control
+// figures follow KumoMTA's community shaping automation.
+var trafficRules = []rule{
 	// Gmail
 	{name: "gmail 421 4.7.28 unusual rate", enhanced: "4.7.28",
-		result: slow(wasmta.RateLimited, wasmta.ScopePath, 0.5, 30*time.Minute, 5, time.Minute)},
+		result: slow(wasmta.ScopePath, 0.5, 30*time.Minute, 5, time.Minute)},
 	{name: "gmail 4.7.0 low reputation", class: 4, needles: []string{"very low reputation of the sending"},
-		result: slow(wasmta.SpamBlock, wasmta.ScopePath, 0.5, time.Hour, 5, time.Hour)},
-	{name: "gmail 5.7.1 likely unsolicited", needles: []string{"this message is likely unsolicited", "likely suspicious due to the very low reputation"},
-		result: category(wasmta.SpamContent)},
-	{name: "gmail 5.7.26 unauthenticated", enhanced: "5.7.26", result: bounce(wasmta.AuthenticationFailed)},
-	{name: "gmail 5.7.27 / 4.7.27 spf", needles: []string{"does not pass spf", "spf record with a hard fail"},
-		result: category(wasmta.AuthenticationFailed)},
-	{name: "gmail 5.7.25 / 4.7.25 ptr", needles: []string{"does not have a ptr record", "ptr record setup"},
-		result: category(wasmta.PolicyRelated)},
-	{name: "gmail 4.7.30 / 5.7.30 authentication information", needles: []string{"does not have authentication information"},
-		result: category(wasmta.AuthenticationFailed)},
-	{name: "gmail 4.2.2 / 5.2.2 over quota", needles: []string{"inbox is out of storage space", "is over quota", "over the storage quota"},
-		result: category(wasmta.QuotaIssues)},
+		result: slow(wasmta.ScopePath, 0.5, time.Hour, 5, time.Hour)},
+	{name: "gmail 5.7.26 unauthenticated", enhanced: "5.7.26", result: bounceIt()},
 	{name: "gmail 5.2.1 receiving at a rate", needles: []string{"receiving mail at a rate that", "receiving mail too quickly"},
-		result: retry(wasmta.RateLimited)},
+		result: retry()},
 	{name: "gmail 5.2.1 disabled", needles: []string{"account that you tried to reach is disabled", "account is inactive"},
-		result: bounce(wasmta.InactiveMailbox)},
+		result: bounceIt()},
 	{name: "gmail 5.1.1 does not exist", needles: []string{"account that you tried to reach does not exist"},
-		result: bounce(wasmta.InvalidRecipient)},
-	{name: "gmail 5.7.0 security issue", needles: []string{"content presents a potential security issue"},
-		result: category(wasmta.PolicyRelated)},
+		result: bounceIt()},
 
 	// Yahoo and AOL
 	{name: "yahoo [TSS04]", needles: []string{"[tss04]", "[ts04]", "[ipts04]"},
-		result: suspend(wasmta.RateLimited, wasmta.ScopePath, time.Hour, 0, 0)},
+		result: suspend(wasmta.ScopePath, time.Hour, 0, 0)},
 	{name: "yahoo [TSS05]", needles: []string{"[tss05]", "[ipts05]"},
-		result: suspend(wasmta.RateLimited, wasmta.ScopePath, 4*time.Hour, 2, time.Hour)},
+		result: suspend(wasmta.ScopePath, 4*time.Hour, 2, time.Hour)},
 	{name: "yahoo [TSS09] permanently deferred", needles: []string{"[tss09]", "will be permanently deferred"},
-		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 4*time.Hour, 0, 0)},
+		result: suspend(wasmta.ScopePath, 4*time.Hour, 0, 0)},
 	{name: "yahoo [TS01]-[TS03], [TSS02]", needles: []string{"[ts01]", "[ts02]", "[ts03]", "[tss01]", "[tss02]", "[tss03]"},
-		result: slow(wasmta.RateLimited, wasmta.ScopePath, 0.5, 30*time.Minute, 3, time.Hour)},
+		result: slow(wasmta.ScopePath, 0.5, 30*time.Minute, 3, time.Hour)},
 	{name: "yahoo 553 5.7.1 [BLxx] spamhaus", needles: []string{"[bl21]", "[bl22]", "[bl23]", "[bl24]"},
-		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 2*time.Hour, 5, time.Hour)},
+		result: suspend(wasmta.ScopePath, 2*time.Hour, 5, time.Hour)},
 	{name: "yahoo 421 max messages per connection", needles: []string{"max message per connection reached"},
-		result: slow(wasmta.RateLimited, wasmta.ScopePath, 0.5, time.Hour, 3, time.Hour)},
-	{name: "yahoo 550 5.7.9 unauthenticated", needles: []string{"sender is unauthenticated"},
-		result: bounce(wasmta.AuthenticationFailed)},
-	{name: "yahoo 554 5.7.9 policy", enhanced: "5.7.9", result: category(wasmta.PolicyRelated)},
-	{name: "yahoo dd no account", needles: []string{"doesn't have a yahoo", "doesn't have an aol"},
-		result: bounce(wasmta.InvalidRecipient)},
+		result: slow(wasmta.ScopePath, 0.5, time.Hour, 3, time.Hour)},
+	{name: "yahoo 550 5.7.9 unauthenticated", needles: []string{"sender is unauthenticated"}, result: bounceIt()},
+	{name: "yahoo dd no account", needles: []string{"doesn't have a yahoo", "doesn't have an aol"}, result: bounceIt()},
 
 	// Microsoft (Outlook.com, Hotmail, Exchange Online)
 	{name: "microsoft S3150/S3140 block list", needles: []string{"part of their network is on our block list", "(s3150)", "(s3140)"},
-		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 2*time.Hour, 5, time.Hour)},
+		result: suspend(wasmta.ScopePath, 2*time.Hour, 5, time.Hour)},
 	{name: "microsoft 5.7.606-649 banned ip", enhanced: "5.7.606", from: 606, to: 649,
-		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 4*time.Hour, 0, 0)},
+		result: suspend(wasmta.ScopePath, 4*time.Hour, 0, 0)},
 	{name: "microsoft banned ip text", needles: []string{"banned sending ip"},
-		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 4*time.Hour, 0, 0)},
+		result: suspend(wasmta.ScopePath, 4*time.Hour, 0, 0)},
 	{name: "microsoft 4.7.650/651 reputation", needles: []string{"rate limited due to ip reputation"},
-		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, 30*time.Minute, 3, time.Hour)},
+		result: suspend(wasmta.ScopePath, 30*time.Minute, 3, time.Hour)},
 	{name: "microsoft 4.7.500 server busy", needles: []string{"server busy. please try again later"},
-		result: slow(wasmta.RateLimited, wasmta.ScopePath, 0.5, 15*time.Minute, 3, time.Hour)},
+		result: slow(wasmta.ScopePath, 0.5, 15*time.Minute, 3, time.Hour)},
 	{name: "microsoft connection limit", needles: []string{"exceeded the maximum number of connections", "exceed max concurrent connections"},
-		result: wasmta.Classification{Category: wasmta.RateLimited, Action: wasmta.ActionRetry, Scope: wasmta.ScopePath,
+		result: wasmta.Classification{Action: wasmta.ActionRetry, Scope: wasmta.ScopePath,
 			MaxConnections: 1, Duration: time.Hour, Threshold: 2, Window: time.Hour}},
 	{name: "microsoft 5.7.509/5.7.515 dmarc, auth level", needles: []string{"does not pass dmarc", "required authentication level"},
-		result: bounce(wasmta.AuthenticationFailed)},
+		result: bounceIt()},
 	{name: "microsoft RecipNotFound", needles: []string{"resolver.adr.recipnotfound", "resolver.adr.recipientnotfound", "recipient not found by smtp address lookup"},
-		result: bounce(wasmta.InvalidRecipient)},
-	{name: "microsoft AuthRequired", needles: []string{"resolver.rst.authrequired"}, result: category(wasmta.AuthenticationFailed)},
-	{name: "microsoft RecipSizeLimit", needles: []string{"resolver.rst.recipsizelimit"}, result: category(wasmta.MessageTooLarge)},
+		result: bounceIt()},
 
 	// Apple (iCloud, me.com, mac.com)
-	{name: "apple [CS01]", needles: []string{"[cs01]"}, result: category(wasmta.PolicyRelated)},
 	{name: "apple [CS02]", needles: []string{"[cs02]"},
-		result: suspend(wasmta.SpamBlock, wasmta.ScopePath, time.Hour, 5, time.Hour)},
-	{name: "apple [HM08]", needles: []string{"[hm08]"}, result: category(wasmta.SpamContent)},
+		result: suspend(wasmta.ScopePath, time.Hour, 5, time.Hour)},
 	{name: "apple [HCM1] deferred", needles: []string{"[hcm1]"},
-		result: suspend(wasmta.RateLimited, wasmta.ScopePath, 15*time.Minute, 3, time.Hour)},
+		result: suspend(wasmta.ScopePath, 15*time.Minute, 3, time.Hour)},
 	{name: "apple [BS02] temporary error", needles: []string{"[bs02]"},
-		result: suspend(wasmta.TransientFailure, wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
+		result: suspend(wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
 	// Apple defers a recipient that gets too much mail; many of them from
 	// one IP within a minute mean the IP sends too fast.
 	{name: "apple 4.7.1 excessive volume", needles: []string{"deferred due to excessive volume"},
-		result: slow(wasmta.RateLimited, wasmta.ScopePath, 0.5, 15*time.Minute, 5, time.Minute)},
+		result: slow(wasmta.ScopePath, 0.5, 15*time.Minute, 5, time.Minute)},
 	{name: "apple 451 4.7.1 service unavailable", class: 4, needles: []string{"service unavailable - try again later"},
-		result: suspend(wasmta.RateLimited, wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
+		result: suspend(wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
 	{name: "apple spamhaus dbl domain", needles: []string{"domain present in the spamhaus dbl"},
-		result: suspend(wasmta.SpamBlock, wasmta.ScopeTenant, 4*time.Hour, 3, time.Hour)},
+		result: suspend(wasmta.ScopeTenant, 4*time.Hour, 3, time.Hour)},
 }

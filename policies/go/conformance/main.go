@@ -66,7 +66,7 @@ func shape(in *wasmta.ShapeInput) (wasmta.Shape, bool) {
 	return wasmta.Shape{}, false
 }
 
-// Rule 5: three classification rules, in order.
+// Rule 5: four classification rules, in order.
 func classify(in *wasmta.ClassifyInput) (wasmta.Classification, bool) {
 	switch {
 	case strings.Contains(in.Text, "[TSS04]"):
@@ -81,6 +81,8 @@ func classify(in *wasmta.ClassifyInput) (wasmta.Classification, bool) {
 		}, true
 	case in.Enhanced == "5.1.1":
 		return wasmta.Classification{Category: wasmta.InvalidRecipient, Action: wasmta.ActionBounce}, true
+	case in.Enhanced == "5.7.10":
+		return wasmta.Classification{Category: wasmta.TLSFailure, Action: wasmta.ActionRetry}, true
 	}
 	return wasmta.Classification{}, false
 }

@@ -33,7 +33,7 @@ func init() {
 		return defaultShape, true
 	})
 	wasmta.HandleClassify(func(in *wasmta.ClassifyInput) (wasmta.Classification, bool) {
-		return wasmta.Classification{Category: classify(in)}, true
+		return classify(in), true
 	})
 }
 

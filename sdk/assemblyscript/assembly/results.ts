@@ -138,6 +138,17 @@ export namespace Category {
   export const ProtocolErrors = "ProtocolErrors";
   export const TransientFailure = "TransientFailure";
   export const Other = "Other";
+  // Added in ABI v1.1 (older hosts refuse them).
+  export const TLSFailure = "TLSFailure";
+  export const ReputationBlock = "ReputationBlock";
+  export const DNSFailure = "DNSFailure";
+  export const NoAnswerFromHost = "NoAnswerFromHost";
+  export const RelayDenied = "RelayDenied";
+  export const InvalidSender = "InvalidSender";
+  export const TooManyRecipients = "TooManyRecipients";
+  export const ProhibitedContent = "ProhibitedContent";
+  export const BadConfiguration = "BadConfiguration";
+  export const Suppressed = "Suppressed";
 }
 
 /**

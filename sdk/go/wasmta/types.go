@@ -203,6 +203,19 @@ const (
 	ProtocolErrors       = "ProtocolErrors"
 	TransientFailure     = "TransientFailure"
 	Other                = "Other"
+
+	// Added in ABI v1.1: a host older than v1.1 refuses them (the call
+	// faults and gets the default decision).
+	TLSFailure        = "TLSFailure"
+	ReputationBlock   = "ReputationBlock"
+	DNSFailure        = "DNSFailure"
+	NoAnswerFromHost  = "NoAnswerFromHost"
+	RelayDenied       = "RelayDenied"
+	InvalidSender     = "InvalidSender"
+	TooManyRecipients = "TooManyRecipients"
+	ProhibitedContent = "ProhibitedContent"
+	BadConfiguration  = "BadConfiguration"
+	Suppressed        = "Suppressed"
 )
 
 // Categories lists every category of ABI v1, in documentation order.
@@ -211,6 +224,8 @@ var Categories = []string{
 	SpamBlock, SpamContent, Virus, PolicyRelated, AuthenticationFailed,
 	RateLimited, MessageExpired, MessageTooLarge, RoutingErrors,
 	ProtocolErrors, TransientFailure, Other,
+	TLSFailure, ReputationBlock, DNSFailure, NoAnswerFromHost, RelayDenied,
+	InvalidSender, TooManyRecipients, ProhibitedContent, BadConfiguration, Suppressed,
 }
 
 // ValidCategory reports whether c is one of Categories.

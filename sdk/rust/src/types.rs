@@ -149,8 +149,10 @@ pub enum Scope {
     Tenant,
 }
 
-/// Bounce categories of ABI.md section 3.5.
+/// Bounce categories of ABI.md section 3.5. Non-exhaustive: ABI v1 only
+/// adds categories (the last ten came with v1.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Category {
     InvalidRecipient,
     InactiveMailbox,
@@ -169,6 +171,16 @@ pub enum Category {
     ProtocolErrors,
     TransientFailure,
     Other,
+    TLSFailure,
+    ReputationBlock,
+    DNSFailure,
+    NoAnswerFromHost,
+    RelayDenied,
+    InvalidSender,
+    TooManyRecipients,
+    ProhibitedContent,
+    BadConfiguration,
+    Suppressed,
 }
 
 impl Category {
@@ -193,6 +205,16 @@ impl Category {
             ProtocolErrors => "ProtocolErrors",
             TransientFailure => "TransientFailure",
             Other => "Other",
+            TLSFailure => "TLSFailure",
+            ReputationBlock => "ReputationBlock",
+            DNSFailure => "DNSFailure",
+            NoAnswerFromHost => "NoAnswerFromHost",
+            RelayDenied => "RelayDenied",
+            InvalidSender => "InvalidSender",
+            TooManyRecipients => "TooManyRecipients",
+            ProhibitedContent => "ProhibitedContent",
+            BadConfiguration => "BadConfiguration",
+            Suppressed => "Suppressed",
         }
     }
 }

@@ -56,7 +56,7 @@ function shapeFor(input: ShapeInput): Shape | null {
   return null;
 }
 
-// Rule 5: three classification rules, in order.
+// Rule 5: four classification rules, in order.
 function classifyReply(input: ClassifyInput): Classification | null {
   const c = new Classification();
   if (contains(input.text, "[TSS04]")) {
@@ -80,6 +80,11 @@ function classifyReply(input: ClassifyInput): Classification | null {
   if (enhanced == "5.1.1") {
     c.category = Category.InvalidRecipient;
     c.action = Action.Bounce;
+    return c;
+  }
+  if (enhanced == "5.7.10") {
+    c.category = Category.TLSFailure;
+    c.action = Action.Retry;
     return c;
   }
   return null;

@@ -53,7 +53,7 @@ fn shape(input: &ShapeInput) -> Option<Shape> {
     })
 }
 
-/// Rule 5: three classification rules, in order.
+/// Rule 5: four classification rules, in order.
 fn classify(input: &ClassifyInput) -> Option<Classification> {
     // wasmta::text::contains: str::contains with fewer loop iterations.
     if text::contains(&input.text(), "[TSS04]") {
@@ -82,6 +82,13 @@ fn classify(input: &ClassifyInput) -> Option<Classification> {
         return Some(Classification {
             category: Some(Category::InvalidRecipient),
             action: Action::Bounce,
+            ..Classification::default()
+        });
+    }
+    if enhanced == "5.7.10" {
+        return Some(Classification {
+            category: Some(Category::TLSFailure),
+            action: Action::Retry,
             ..Classification::default()
         });
     }

@@ -1,0 +1,163 @@
+package bounce
+
+import "strconv"
+
+// Categories, spelled as ABI.md section 3.5 spells them.
+const (
+	InvalidRecipient     = "InvalidRecipient"
+	InactiveMailbox      = "InactiveMailbox"
+	QuotaIssues          = "QuotaIssues"
+	BadDomain            = "BadDomain"
+	BadConnection        = "BadConnection"
+	SpamBlock            = "SpamBlock"
+	SpamContent          = "SpamContent"
+	Virus                = "Virus"
+	PolicyRelated        = "PolicyRelated"
+	AuthenticationFailed = "AuthenticationFailed"
+	RateLimited          = "RateLimited"
+	MessageExpired       = "MessageExpired"
+	MessageTooLarge      = "MessageTooLarge"
+	RoutingErrors        = "RoutingErrors"
+	ProtocolErrors       = "ProtocolErrors"
+	TransientFailure     = "TransientFailure"
+	Other                = "Other"
+	TLSFailure           = "TLSFailure"
+	ReputationBlock      = "ReputationBlock"
+	DNSFailure           = "DNSFailure"
+	NoAnswerFromHost     = "NoAnswerFromHost"
+	RelayDenied          = "RelayDenied"
+	InvalidSender        = "InvalidSender"
+	TooManyRecipients    = "TooManyRecipients"
+	ProhibitedContent    = "ProhibitedContent"
+	BadConfiguration     = "BadConfiguration"
+	Suppressed           = "Suppressed"
+)
+
+// Categories lists every category, in ABI.md's order.
+var Categories = []string{
+	InvalidRecipient, InactiveMailbox, QuotaIssues, BadDomain, BadConnection, SpamBlock, SpamContent, Virus,
+	PolicyRelated, AuthenticationFailed, RateLimited, MessageExpired, MessageTooLarge, RoutingErrors,
+	ProtocolErrors, TransientFailure, Other, TLSFailure, ReputationBlock, DNSFailure, NoAnswerFromHost,
+	RelayDenied, InvalidSender, TooManyRecipients, ProhibitedContent, BadConfiguration, Suppressed,
+}
+
+// Action is what the classifier advises for the message, with the values
+// of the ABI's action result.
+type Action uint8
+
+const (
+	// Default: 4xx and failures without a reply retry, 5xx bounce.
+	Default Action = iota
+	Retry
+	Bounce
+)
+
+// String returns the ABI spelling.
+func (a Action) String() string {
+	switch a {
+	case Retry:
+		return "retry"
+	case Bounce:
+		return "bounce"
+	}
+	return "default"
+}
+
+// Result is a classification and the rule that decided it: Tier says
+// which kind of evidence decided ("override", "code", "provider", "text",
+// "subject", "word", "reply", "class", "no reply"), Evidence which one.
+type Result struct {
+	Category string
+	Action   Action
+	Tier     string
+	Evidence string // "5.1.1", "gmail unsolicited", `"user unknown"` ...
+}
+
+// Rule names the deciding rule, e.g. `code 5.1.1`, `text "user unknown"`.
+func (r Result) Rule() string {
+	if r.Evidence == "" {
+		return r.Tier
+	}
+	return r.Tier + " " + r.Evidence
+}
+
+// actionOf is each category's default action where the reply code's class
+// would be wrong: a 5xx "too many recipients" is retried (RFC 5321
+// 4.5.3.1.10), and the receiver's suppression list never lets a retry
+// through.
+func actionOf(category string) Action {
+	switch category {
+	case TooManyRecipients:
+		return Retry
+	case Suppressed:
+		return Bounce
+	}
+	return Default
+}
+
+// Classify classifies a reply: code is the SMTP reply code (0 when there
+// was no reply: a connection or DNS failure, or a bounce that quoted
+// none), enhanced the enhanced status code ("" when absent: then the
+// first one in text is used), text the reply text or the error.
+func Classify(code int, enhanced, text string) Result {
+	if code == 0 {
+		code = replyCodeIn(text)
+	}
+	if enhanced == "" {
+		enhanced = EnhancedIn(text)
+	}
+	t, needle := theMatcher().best(text, code)
+	if t >= 0 && textRules[t].tier == tierOverride {
+		return textRules[t].result(needle)
+	}
+	meaning, known := codeFor(enhanced, code)
+	if known && meaning.specific {
+		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
+	}
+	if t >= 0 && textRules[t].tier <= tierPhrase {
+		return textRules[t].result(needle)
+	}
+	if known && meaning.category != "" {
+		return Result{meaning.category, actionOf(meaning.category), "subject", enhanced}
+	}
+	if t >= 0 {
+		return textRules[t].result(needle)
+	}
+	return byReplyCode(code, text)
+}
+
+// byReplyCode decides on the reply code alone (tiers 6 and 7).
+func byReplyCode(code int, text string) Result {
+	if c, ok := replyCodes[code]; ok {
+		return Result{c, actionOf(c), "reply", replyNames[code]}
+	}
+	switch {
+	case code >= 400 && code < 500:
+		return Result{TransientFailure, Default, "class", "4xx"}
+	case code >= 500 && code < 600:
+		return Result{Other, Default, "class", "5xx"}
+	case text == "":
+		return Result{BadConnection, Default, "no reply", ""}
+	}
+	return Result{Other, Default, "no reply", "unknown text"}
+}
+
+// replyCodes are the reply codes with one meaning (RFC 5321, RFC 4954
+// for authentication, RFC 7504 for hosts and domains that take no mail).
+var replyCodes = map[int]string{
+	500: ProtocolErrors, 501: ProtocolErrors, 502: ProtocolErrors,
+	503: ProtocolErrors, 504: ProtocolErrors, 555: ProtocolErrors,
+	521: BadDomain, 556: BadDomain,
+	530: AuthenticationFailed, 534: AuthenticationFailed, 535: AuthenticationFailed,
+	538: TLSFailure,
+	552: QuotaIssues,
+}
+
+// replyNames spells replyCodes' keys once, so a result allocates nothing.
+var replyNames = func() map[int]string {
+	m := make(map[int]string, len(replyCodes))
+	for c := range replyCodes {
+		m[c] = strconv.Itoa(c)
+	}
+	return m
+}()

@@ -1,0 +1,222 @@
+package bounce
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRanking: each tier outranks the next (doc.go), on replies where two
+// kinds of evidence disagree.
+func TestRanking(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		code           int
+		enhanced, text string
+		want, rule     string
+	}{
+		{"specific code beats a generic phrase", 550, "5.1.1", "Recipient address rejected: spam filter", InvalidRecipient, "code 5.1.1"},
+		{"specific code beats a cause phrase", 552, "5.2.2", "user unknown? no: mailbox full", QuotaIssues, "code 5.2.2"},
+		{"code found in the text", 550, "", "550-5.7.26 This mail has been blocked", AuthenticationFailed, "code 5.7.26"},
+		{"override beats the code", 550, "5.2.1", "The user you are trying to contact is receiving mail at a rate that prevents additional messages", RateLimited, "override gmail x.2.1 receiving too fast"},
+		{"provider text beats a generic code", 550, "5.7.1", "[CS02] Message rejected", SpamBlock, "provider apple [CS02]"},
+		{"phrase beats a generic code", 554, "5.7.1", "<x@example.com>: Relay access denied", RelayDenied, `text "relay access denied"`},
+		{"generic code beats a generic word", 550, "5.7.1", "Message rejected", PolicyRelated, "subject 5.7.1"},
+		{"generic word when no code", 550, "", "Rejected by the receiving end", PolicyRelated, `word "rejected"`},
+		{"reply code when nothing else", 552, "", "go away", QuotaIssues, "reply 552"},
+		{"4xx class", 450, "", "come back", TransientFailure, "class 4xx"},
+		{"5xx class", 554, "", "go away", Other, "class 5xx"},
+		{"no reply at all", 0, "", "", BadConnection, "no reply"},
+		{"no reply, a bounce's own text", 0, "", "Disk quota exceeded", QuotaIssues, `text "quota exceeded"`},
+		{"no reply, reply code in the text", 0, "", "550 5.1.1 <x@example.com>: User unknown", InvalidRecipient, "code 5.1.1"},
+		{"x.4.1 from a host that answered is not 'no answer'", 550, "5.4.1", "Recipient address rejected: Access denied", InvalidRecipient, "override microsoft 5.4.1 recipient access denied"},
+		{"x.4.1 without a reply", 0, "4.4.1", "connect to mx.example.com: timed out", NoAnswerFromHost, "code 4.4.1"},
+		{"mailbox status on a 421 is not about a mailbox", 421, "4.2.1", "Service refused, try later", TransientFailure, `text "try later"`},
+		{"sender before domain", 550, "", "Sender address rejected: Domain not found", InvalidSender, `text "sender address rejected"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Classify(tc.code, tc.enhanced, tc.text)
+			if got.Category != tc.want || got.Rule() != tc.rule {
+				t.Fatalf("Classify(%d, %q, %q) = %s by %q, want %s by %q", tc.code, tc.enhanced, tc.text, got.Category, got.Rule(), tc.want, tc.rule)
+			}
+		})
+	}
+}
+
+// TestNewCategories: each category added in ABI v1.1 from the standard
+// code or text that names it, with its default action.
+func TestNewCategories(t *testing.T) {
+	for _, tc := range []struct {
+		code           int
+		enhanced, text string
+		want           string
+		action         Action
+	}{
+		{530, "5.7.0", "Must issue a STARTTLS command first", TLSFailure, Default},
+		{0, "", "delivery: starttls: STARTTLS required but not offered", TLSFailure, Default},
+		{0, "", "tls: failed to verify certificate: x509: certificate signed by unknown authority", TLSFailure, Default},
+		{451, "4.7.650", "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation.", ReputationBlock, Default},
+		{0, "", "lookup mx.example.com on 127.0.0.53:53: server misbehaving", DNSFailure, Default},
+		{451, "4.4.3", "Temporary lookup failure", DNSFailure, Default},
+		{0, "", "dial tcp 192.0.2.1:25: i/o timeout", NoAnswerFromHost, Default},
+		{554, "5.7.1", "<x@example.org>: Relay access denied", RelayDenied, Default},
+		{553, "5.1.8", "<a@example.net>... Domain of sender address a@example.net does not exist", InvalidSender, Default},
+		{452, "4.5.3", "Too many recipients", TooManyRecipients, Retry},
+		{552, "", "Too many recipients", TooManyRecipients, Retry},
+		{554, "5.7.1", "Attachment type not allowed (.exe)", ProhibitedContent, Default},
+		{554, "5.3.5", "System incorrectly configured", BadConfiguration, Default},
+		{550, "", "mail for example.com loops back to myself", BadConfiguration, Default},
+		{550, "", "Amazon SES has suppressed sending to this address because it has a recent history of bouncing", Suppressed, Bounce},
+	} {
+		got := Classify(tc.code, tc.enhanced, tc.text)
+		if got.Category != tc.want || got.Action != tc.action {
+			t.Errorf("Classify(%d, %q, %q) = %s/%s by %q, want %s/%s", tc.code, tc.enhanced, tc.text, got.Category, got.Action, got.Rule(), tc.want, tc.action)
+		}
+	}
+}
+
+// TestRegistryCodes: every registered code of the table decides alone.
+func TestRegistryCodes(t *testing.T) {
+	for sd, m := range enhancedCodes {
+		if m.category == "" {
+			continue
+		}
+		got := Classify(550, "5."+sd, "")
+		if got.Category != m.category {
+			t.Errorf("5.%s = %s by %q, want %s", sd, got.Category, got.Rule(), m.category)
+		}
+	}
+	for _, tc := range []struct{ enhanced, want string }{
+		{"5.7.606", SpamBlock}, {"5.7.649", SpamBlock}, {"4.7.650", ReputationBlock}, {"5.7.999", PolicyRelated},
+	} {
+		if got := Classify(550, tc.enhanced, ""); got.Category != tc.want {
+			t.Errorf("%s = %s, want %s", tc.enhanced, got.Category, tc.want)
+		}
+	}
+}
+
+// TestRules: every rule names a category, no needle is empty or carries
+// upper case (the scan folds the text, not the needles), and every
+// category is reachable.
+func TestRules(t *testing.T) {
+	reach := map[string]bool{Other: true, TransientFailure: true, BadConnection: true}
+	for _, r := range textRules {
+		reach[r.category] = true
+		if r.category == "" || len(r.needles) == 0 {
+			t.Errorf("rule %q: no category or needle", r.name)
+		}
+		for _, n := range r.needles {
+			if strings.TrimSpace(n) == "" || strings.ToLower(n) != n {
+				t.Errorf("rule %q: needle %q", r.name, n)
+			}
+		}
+	}
+	for _, m := range enhancedCodes {
+		reach[m.category] = true
+	}
+	for _, c := range allCategories {
+		if !reach[c] {
+			t.Errorf("no rule gives %s", c)
+		}
+	}
+}
+
+var allCategories = Categories
+
+// TestMatcherAgreesWithContains: the one-pass matcher finds the same
+// first rule as a naive strings.Contains loop over the folded text.
+func TestMatcherAgreesWithContains(t *testing.T) {
+	texts := []string{"", "x", "550 5.1.1 User Unknown", "Relay\taccess\ndenied", "SPAM", "a rbl listing", "rbl",
+		"Mailbox FULL and user unknown", "tls: handshake failure", "[TSS04] deferred", "connection timed out"}
+	for _, r := range textRules {
+		for _, n := range r.needles {
+			texts = append(texts, n, strings.ToUpper(n)+" tail", "head "+n)
+		}
+	}
+	for _, text := range texts {
+		for _, code := range []int{0, 450, 550} {
+			if got, _ := theMatcher().best(text, code); got != naiveBest(text, code) {
+				t.Fatalf("best(%q, %d) = %d, naive %d", text, code, got, naiveBest(text, code))
+			}
+		}
+	}
+}
+
+func naiveBest(text string, code int) int32 {
+	folded := " " + strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\r', '\n', '\v', '\f':
+			return ' '
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, text) + " "
+	for i, r := range textRules {
+		if !r.applies(code) {
+			continue
+		}
+		for _, n := range r.needles {
+			if strings.Contains(folded, n) {
+				return int32(i)
+			}
+		}
+	}
+	return -1
+}
+
+func TestEnhancedIn(t *testing.T) {
+	for text, want := range map[string]string{
+		"550-5.1.1 The email account":             "5.1.1",
+		"550 #5.1.0 Address rejected.":            "5.1.0",
+		"421 4.7.0 [TSS04] Messages from 1.2.3.4": "4.7.0",
+		"Unknown address error 550-'5.7.1 <x>":    "5.7.1",
+		"(5.2.2)":                                 "5.2.2",
+		"from 192.0.2.1 deferred":                 "",
+		"no code here":                            "",
+		"5.7.1234 too long":                       "",
+	} {
+		if got := EnhancedIn(text); got != want {
+			t.Errorf("EnhancedIn(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
+
+// FuzzClassify: any reply gives a known category and a rule name, and
+// EnhancedIn gives "" or a well-formed code found in the text.
+func FuzzClassify(f *testing.F) {
+	f.Add(550, "", "550-5.1.1 The email account")
+	f.Add(0, "5.", "2.1.")
+	f.Add(421, "4.2.1", "Service refused")
+	f.Fuzz(func(t *testing.T, code int, enhanced, text string) {
+		r := Classify(code, enhanced, text)
+		if !contains(allCategories, r.Category) || r.Tier == "" {
+			t.Fatalf("Classify(%d, %q, %q) = %+v", code, enhanced, text, r)
+		}
+		if e := EnhancedIn(text); e != "" && (!strings.Contains(text, e) || !wellFormed(e)) {
+			t.Fatalf("EnhancedIn(%q) = %q", text, e)
+		}
+	})
+}
+
+func wellFormed(e string) bool {
+	parts := strings.Split(e, ".")
+	if len(parts) != 3 || len(parts[0]) != 1 || !strings.Contains("245", parts[0]) {
+		return false
+	}
+	for _, p := range parts[1:] {
+		if len(p) < 1 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,204 @@
+package bounce
+
+// codeMeaning is what an enhanced status code's subject and detail say.
+// specific: the code names one cause, and outranks the reply text (tier
+// 1); otherwise it says only what the reply is about, and decides after
+// the texts that name a cause (tier 4).
+type codeMeaning struct {
+	category string
+	specific bool
+}
+
+// enhancedCodes: RFC 3463 and the IANA "SMTP Enhanced Status Codes"
+// registry (RFC 3886, 4468, 4954, 5248, 6531, 6710, 7293, 7372, 7505,
+// 8617, 8689 ...), keyed by "subject.detail".
+var enhancedCodes = map[string]codeMeaning{
+	// X.1 addressing
+	"1.0":  {InvalidRecipient, false}, // other address status
+	"1.1":  {InvalidRecipient, true},  // bad destination mailbox address
+	"1.2":  {BadDomain, true},         // bad destination system address
+	"1.3":  {InvalidRecipient, true},  // bad destination mailbox address syntax
+	"1.4":  {InvalidRecipient, false}, // destination mailbox address ambiguous
+	"1.6":  {InvalidRecipient, true},  // destination mailbox has moved
+	"1.7":  {InvalidSender, true},     // bad sender's mailbox address syntax
+	"1.8":  {InvalidSender, true},     // bad sender's system address
+	"1.9":  {RoutingErrors, false},    // message relayed to non-compliant mailer
+	"1.10": {InvalidRecipient, false}, // null MX (RFC 7505); Microsoft: recipient not found
+	// X.2 mailbox
+	"2.1": {InactiveMailbox, false},  // mailbox disabled; reused (Gmail: too fast, Messaging Server: unknown)
+	"2.2": {QuotaIssues, true},       // mailbox full
+	"2.3": {MessageTooLarge, true},   // message length exceeds administrative limit
+	"2.4": {BadConfiguration, false}, // mailing list expansion problem
+	// X.3 mail system
+	"3.0": {TransientFailure, false}, // other or undefined mail system status
+	"3.1": {TransientFailure, false}, // mail system full
+	"3.2": {TransientFailure, false}, // system not accepting network messages
+	"3.3": {ProtocolErrors, false},   // system not capable of selected features
+	"3.4": {MessageTooLarge, true},   // message too big for system
+	"3.5": {BadConfiguration, true},  // system incorrectly configured
+	"3.6": {PolicyRelated, false},    // requested priority was changed (RFC 6710)
+	// X.4 network and routing
+	"4.3": {DNSFailure, true},        // directory server failure
+	"4.4": {BadDomain, true},         // unable to route
+	"4.5": {TransientFailure, false}, // mail system congestion
+	"4.6": {RoutingErrors, true},     // routing loop detected
+	"4.7": {MessageExpired, true},    // delivery time expired
+	// X.5 protocol
+	"5.0": {ProtocolErrors, false},
+	"5.1": {ProtocolErrors, false}, // invalid command
+	"5.2": {ProtocolErrors, false}, // syntax error
+	"5.3": {TooManyRecipients, true},
+	"5.4": {ProtocolErrors, false}, // invalid command arguments
+	"5.5": {ProtocolErrors, false}, // wrong protocol version
+	"5.6": {ProtocolErrors, false}, // authentication exchange line too long
+	// X.6 media
+	"6.0":  {ProtocolErrors, false},
+	"6.1":  {ProtocolErrors, false}, // media not supported
+	"6.2":  {ProtocolErrors, false}, // conversion required and prohibited
+	"6.3":  {ProtocolErrors, false},
+	"6.4":  {ProtocolErrors, false},
+	"6.5":  {ProtocolErrors, false},
+	"6.6":  {ProtocolErrors, false}, // message content not available (RFC 4468)
+	"6.7":  {ProtocolErrors, true},  // non-ASCII addresses not permitted (RFC 6531)
+	"6.8":  {ProtocolErrors, true},  // UTF-8 reply required
+	"6.9":  {ProtocolErrors, true},  // UTF-8 header cannot be transferred
+	"6.10": {ProtocolErrors, true},
+	// X.7 security and policy
+	"7.0":  {PolicyRelated, false},
+	"7.1":  {PolicyRelated, false},        // delivery not authorized, message refused
+	"7.2":  {PolicyRelated, false},        // mailing list expansion prohibited
+	"7.3":  {PolicyRelated, false},        // security conversion required but not possible
+	"7.4":  {TLSFailure, false},           // security features not supported
+	"7.5":  {TLSFailure, false},           // cryptographic failure
+	"7.6":  {TLSFailure, false},           // cryptographic algorithm not supported
+	"7.7":  {AuthenticationFailed, true},  // message integrity failure
+	"7.8":  {AuthenticationFailed, true},  // authentication credentials invalid (RFC 4954)
+	"7.9":  {AuthenticationFailed, false}, // mechanism too weak; Yahoo uses it for policy
+	"7.10": {TLSFailure, true},            // encryption needed (RFC 5248)
+	"7.11": {TLSFailure, true},            // encryption required for the mechanism
+	"7.12": {AuthenticationFailed, true},  // password transition needed
+	"7.13": {InactiveMailbox, true},       // user account disabled (RFC 5248)
+	"7.14": {PolicyRelated, false},        // trust relationship required
+	"7.15": {PolicyRelated, false},        // priority level too low (RFC 6710)
+	"7.16": {MessageTooLarge, false},      // too big for the specified priority
+	"7.17": {InvalidRecipient, true},      // mailbox owner has changed (RFC 7293)
+	"7.18": {InvalidRecipient, true},      // domain owner has changed (RFC 7293)
+	"7.19": {PolicyRelated, false},        // RRVS test cannot be completed
+	"7.20": {AuthenticationFailed, true},  // no passing DKIM signature (RFC 7372)
+	"7.21": {AuthenticationFailed, true},  // no acceptable DKIM signature
+	"7.22": {AuthenticationFailed, true},  // no valid author-matched DKIM signature
+	"7.23": {AuthenticationFailed, true},  // SPF validation failed
+	"7.24": {AuthenticationFailed, true},  // SPF validation error
+	"7.25": {PolicyRelated, true},         // reverse DNS validation failed
+	"7.26": {AuthenticationFailed, true},  // multiple authentication checks failed
+	"7.27": {InvalidSender, true},         // sender address has null MX (RFC 7505)
+	"7.28": {RateLimited, true},           // mail flood detected
+	"7.29": {AuthenticationFailed, true},  // ARC validation failure (RFC 8617)
+	"7.30": {TLSFailure, true},            // REQUIRETLS support required (RFC 8689)
+}
+
+// codeFor looks an enhanced code up: its meaning, and whether it decides
+// (specific) before the texts. code is the reply code (0 = no reply).
+func codeFor(enhanced string, code int) (codeMeaning, bool) {
+	if len(enhanced) < 5 || enhanced[1] != '.' {
+		return codeMeaning{}, false
+	}
+	sd := enhanced[2:]
+	if code == 421 && (sd[0] == '1' || sd[0] == '2') {
+		// 421 closes the session: a mailbox or address status on it
+		// cannot be about one mailbox.
+		return codeMeaning{}, false
+	}
+	switch sd {
+	case "4.1", "4.2":
+		// No answer from host, bad connection: only when there was no
+		// reply; a host that answered with them (Microsoft's 5.4.1
+		// "Recipient address rejected") meant something else.
+		if code != 0 {
+			return codeMeaning{}, false
+		}
+		if sd == "4.1" {
+			return codeMeaning{NoAnswerFromHost, true}, true
+		}
+		return codeMeaning{BadConnection, true}, true
+	case "4.4":
+		if enhanced[0] == '4' { // a route that may come back: DNS trouble
+			return codeMeaning{DNSFailure, true}, true
+		}
+	}
+	m, ok := enhancedCodes[sd]
+	if !ok && len(sd) == 5 && sd[:2] == "7." {
+		// Microsoft's three-digit details: 5.7.606-649 banned IP ranges,
+		// 4.7.650-652 IP reputation (Exchange Online NDR reference).
+		if n := atoi3(sd[2:]); n >= 606 && n <= 649 {
+			return codeMeaning{SpamBlock, false}, true
+		} else if n >= 650 && n <= 652 {
+			return codeMeaning{ReputationBlock, false}, true
+		}
+	}
+	if !ok && len(sd) > 2 && sd[:2] == "7." {
+		return codeMeaning{PolicyRelated, false}, true // a registered or private X.7 detail
+	}
+	return m, ok
+}
+
+// EnhancedIn finds the first enhanced status code (RFC 3463 "C.S.D", C in
+// 2, 4, 5) in a reply text, for replies whose code the engine did not
+// parse (multi-line replies, relayed diagnostics).
+func EnhancedIn(text string) string {
+	for i := 0; i+5 <= len(text); i++ {
+		c := text[i]
+		if (c != '2' && c != '4' && c != '5') || text[i+1] != '.' || (i > 0 && !isBoundary(text[i-1])) {
+			continue
+		}
+		j, n1 := digits(text, i+2)
+		if n1 == 0 || n1 > 3 || j >= len(text) || text[j] != '.' {
+			continue
+		}
+		k, n2 := digits(text, j+1)
+		if n2 == 0 || n2 > 3 || (k < len(text) && !isBoundary(text[k])) {
+			continue
+		}
+		return text[i:k]
+	}
+	return ""
+}
+
+// atoi3 is the value of three ASCII digits, -1 if they are not.
+func atoi3(s string) int {
+	n := 0
+	for i := 0; i < 3; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return -1
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+func digits(s string, i int) (end, n int) {
+	for end = i; end < len(s) && s[end] >= '0' && s[end] <= '9'; end++ {
+	}
+	return end, end - i
+}
+
+func isBoundary(c byte) bool {
+	switch c {
+	case ' ', '-', '#', '\'', '(', '<', '\t', '\n', '\r', '=', ')', '>', ',', ';', ':', '"', '[', ']':
+		return true
+	}
+	return false
+}
+
+// replyCodeIn returns the reply code that starts text ("550 ...",
+// "550-..."), or 0.
+func replyCodeIn(text string) int {
+	if len(text) < 4 || (text[3] != ' ' && text[3] != '-') {
+		return 0
+	}
+	c0, c1, c2 := text[0], text[1], text[2]
+	if c0 < '2' || c0 > '5' || c1 < '0' || c1 > '9' || c2 < '0' || c2 > '9' {
+		return 0
+	}
+	return int(c0-'0')*100 + int(c1-'0')*10 + int(c2-'0')
+}

@@ -1,0 +1,30 @@
+// Package bounce is wasmta's bounce classifier as a plain Go library: it
+// maps one SMTP reply (code, enhanced status code, text) or one failure
+// without a reply to a category, a default action and the name of the rule
+// that decided.
+//
+// Both classifiers compile it in: the built-in default of the MTA
+// (mta/policy) and the reference policy module (policies/go/classifier),
+// so the two agree by construction. It imports nothing but the standard
+// library and has no build constraints, so a policy module in Go can use it
+// as well.
+//
+// Evidence is ranked as RFC 3463 and experienced operators rank it, the
+// first tier that has an answer decides:
+//
+//  0. a provider text documented as reusing a code for something else
+//     (Gmail's 5.2.1 for a recipient receiving mail too fast);
+//  1. a specific enhanced status code (RFC 3463 and the IANA registry:
+//     X.1.1 bad mailbox, X.2.2 mailbox full, X.7.26 authentication ...);
+//  2. documented provider and security-gateway texts (Gmail, Yahoo,
+//     Microsoft, Apple, Proofpoint, Mimecast, Barracuda, Cisco ...);
+//  3. phrases that name a cause ("user unknown", "relay access denied");
+//  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol);
+//  5. generic words ("rejected", "denied", "try again later");
+//  6. the reply code (RFC 5321, 4954, 7504: 535, 538, 552, 556 ...) and
+//     its class: 4xx transient, 5xx other;
+//  7. no reply at all: a connection failure when nothing else matched.
+//
+// policies/go/classifier/MAPPING.md documents the categories, their
+// KumoMTA and Sisimai names, and the agreement measured on held-out data.
+package bounce

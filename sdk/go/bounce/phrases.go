@@ -1,0 +1,157 @@
+package bounce
+
+// phraseRules name a cause in words operators and MTAs use (Postfix,
+// Exim, Sendmail, qmail, Exchange stock texts, Go's network errors), most
+// specific first: a phrase that names a cause ("mailbox full") comes
+// before the wrappers that carry it ("recipient address rejected"), the
+// sender's problems before the recipient's (Postfix's "Sender address
+// rejected: Domain not found" is about the sender).
+var phraseRules = []textRule{
+	// The queue gave up (the engine's own expiry, Exchange, Postfix).
+	c(MessageExpired, "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
+		"queued longer than", "could not be delivered within", "retry time not reached for any host", "maximum time in queue"),
+
+	// The receiver's suppression list.
+	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
+
+	// TLS
+	c(TLSFailure, "starttls", "tls required", "tls is required", "requires tls", "require tls", "requiretls",
+		"encryption required", "encryption needed", "must use tls", "tls handshake", "ssl handshake", "handshake failure",
+		"certificate verify failed", "x509:", "tls: ", "tls negotiation failed", "secure connection required",
+		"unable to establish a secure", "certificate has expired", "untrusted certificate", "self signed certificate",
+		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt"),
+
+	// Relaying
+	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
+		"not permitted to relay", "unable to relay", "we do not relay", "no relaying", "not configured to relay",
+		"relaying not allowed", "relay not allowed", "not allowed to relay", "relaying prohibited", "relay prohibited",
+		"relaying disallowed", "cannot relay", "can't relay", "list of allowed rcpthosts", "rcpthosts", "open relay not allowed",
+		"not a gateway", "relaying to", "relay attempt"),
+
+	// Loops and receiving-side configuration
+	c(BadConfiguration, "loops back to myself", "misconfigur", "configuration error", "config error", "incorrectly configured",
+		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
+		"local delivery failed", "unable to deliver to local"),
+	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded", "unrouteable", "unroutable",
+		"no route for", "routing error", "message is looping", "mail forwarding loop"),
+
+	// Rate, connections, recipients per message
+	c(TooManyRecipients, "too many recipients", "too many rcpt", "recipient limit", "number of recipients", "recipients per message",
+		"maximum recipients", "max recipients", "too many addresses", "exceeded the maximum number of recipients"),
+	c(RateLimited, "rate limit", "rate-limit", "ratelimit", "too many connections", "too many messages", "too many concurrent",
+		"too many sessions", "too many smtp sessions", "frequency limited", "unusual rate", "excessive volume", "throttl",
+		"too fast", "sending rate", "slow down", "connection limit", "connections limit", "concurrent connections", "too many mails",
+		"too many emails", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
+		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "try again in a few minutes"),
+
+	// Reputation of the sending IP or domain, then public blocklists
+	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
+	c(SpamBlock, "spamhaus", "blocklist", "block list", "blacklist", "black list", "denylist", "deny list", "blocked using",
+		"listed at", "is listed in", "are listed in", "been listed in", "was listed in", "listed on", " rbl", "rbl ", "dnsbl", "dnsrbl", "spam source", "spamcop", "sorbs",
+		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
+		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
+		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet"),
+
+	// Malware, then content refused by rule, then content judged spam
+	c(Virus, "virus", "malware", "infected", "trojan", "worm", "ransomware", "malicious"),
+	c(ProhibitedContent, "attachment", "file type", "file extension", "filename", "executable", "prohibited content",
+		"content is prohibited", "banned content", "forbidden content", "content not allowed", "banned file", "blocked file",
+		"not permitted content", "disallowed content", "content policy", "objectionable content",
+		"url blocked", "blocked url", "prohibited url", "shortened url"),
+	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", " ube ", "ube,", "phish", "scam", "fraud",
+		"looks like spam", "suspicious content", "content filter", "content rejected", "message content", "high probability",
+		"score too high", "spam score", "bayes"),
+
+	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
+	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
+		"not authenticated", "authentication required", "authentication failed", "authentication failure",
+		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
+		"authentication is required", "must authenticate"),
+
+	// Mailbox state
+	c(QuotaIssues, "mailbox full", "mailbox is full", "mailbox was full", "mail box full", "mailbox has exceeded", "over quota",
+		"overquota", "quota exceeded", "exceeds quota", "exceeded quota", "quota exceed", "disk quota", "storage quota",
+		"exceeded storage", "out of storage", "not enough storage", "insufficient storage for", "mailbox size limit",
+		"mailbox is over", "full mailbox", "mailfolder is full", "user is over", "has exceeded his", "has exceeded her",
+		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "quota"),
+	c(InactiveMailbox, "disabled", "inactive", "deactivated", "account suspended", "account has been suspended",
+		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
+		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
+		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked"),
+
+	// Size (a header's size is its format's limit)
+	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
+		"line too long", "header line", "header size"),
+	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
+		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
+		"exceeds maximum", "message is larger", "message exceeds"),
+
+	// Sending host identity (PTR, HELO)
+	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
+		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
+		"generic hostname", "fcrdns", "forward-confirmed"),
+	// Postfix's client restrictions and banner refusals: the sending host
+	// is refused as such.
+	c(SpamBlock, "client host rejected", "refused to talk to me"),
+
+	// The sender (before the recipient and the domain)
+	c(InvalidSender, "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
+		"sender verification", "unverified sender", "invalid sender", "sender unknown", "unknown sender",
+		"sender address", "sender's address", "sender not allowed", "sender is not allowed", "bad sender",
+		"sender denied", "sender blocked", "blocked sender", "envelope sender", "return path", "return-path",
+		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
+		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted"),
+
+	// Domains that do not exist or take no mail, then DNS trouble
+	c(BadDomain, "host unknown", "unknown host", "host not found", "domain not found", "no such domain", "unknown domain",
+		"domain does not exist", "domain name not found", "nxdomain", "null mx", "doesn't receive email",
+		"does not accept mail", "doesn't accept mail", "accepts no mail", "domain is not reachable", "no mx",
+		"no mail exchanger", "no mail servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
+		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
+		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
+		"answer with no data"),
+	c(DNSFailure, ":53: ", "name service error", "servfail", "dns error", "dns failure", "dns lookup", "dns query",
+		"name server", "nameserver", "temporary failure in name resolution", "server misbehaving", "dns timeout",
+		"dns temporary", "lookup failed", "resolve", "resolution"),
+
+	// Recipients that do not exist
+	c(InvalidRecipient, "user unknown", "unknown user", "no such user", "user not found", "does not exist", "doesn't exist",
+		"invalid recipient", "recipient unknown", "unknown recipient", "no such recipient", "recipient not found",
+		"no mailbox", "mailbox not found", "no such mailbox", "mailbox unavailable", "mailbox does not", "mailbox doesn't",
+		"address unknown", "unknown address", "invalid address", "address invalid", "bad destination mailbox",
+		"undeliverable address", "no longer on server", "mailbox has moved", "not our customer", "unknown local part",
+		"not a valid mailbox", "account does not", "address does not", "address not found", "no account", "not a valid user",
+		"invalid mailbox", "mailbox invalid", "unknown mailbox", "mailbox unknown", "no such account", "user doesn't",
+		"user does not", "addressee unknown", "unknown or illegal alias", "unknown alias", "no such person",
+		"not a known user", "not listed in", "bad recipient", "recipient address rejected: user", "invalid user",
+		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
+		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
+		"moved", "no longer", "mailbox unknown"),
+
+	// Connection failures reported as text
+	c(NoAnswerFromHost, "connection timed out", "timed out", "i/o timeout", "no answer", "not responding",
+		"did not respond", "no response", "timeout"),
+	c(BadConnection, "connection refused", "no route to host", "connection reset", "network is unreachable",
+		"host is unreachable", "lost connection", "connection closed", "connection lost", "broken pipe",
+		"connection dropped", "unexpected eof", "connection was closed", "connection aborted", "dial tcp",
+		"could not connect", "couldn't connect", "unable to connect", "failed to connect", "cannot connect"),
+
+	// Transient conditions said in so many words
+	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
+		"please try again", "try later", "temporarily deferred", "temporary failure", "temporarily unavailable",
+		"temporarily rejected", "temporary error", "temporary problem", "insufficient system storage",
+		"system storage", "service currently unavailable", "server is busy", "too busy", "resources temporarily",
+		"local error in processing", "please retry", "retry later"),
+}
+
+// wordRules are generic words (tier 5): they decide only when no code and
+// no phrase did.
+var wordRules = []textRule{
+	w(InvalidRecipient, "address rejected", "recipient rejected", "rcpt rejected", "recipient", "mailbox", "unknown"),
+	w(RelayDenied, "relay"),
+	w(SpamBlock, "blocked", "block"),
+	w(PolicyRelated, "access denied", "not allowed", "not permitted", "prohibited", "denied", "refused", "policy",
+		"rejected", "reject", "not accepted", "administrative", "restricted", "forbidden", "unauthorized", "not authorized"),
+	w(TransientFailure, "temporar", "try again", "later", "deferred", "unavailable", "busy"),
+	only(noReply, w(BadConnection, "connection", "connect", "network", "socket", "refused")),
+}

@@ -1,0 +1,93 @@
+package bounce
+
+// overrideRules: provider texts documented as reusing an enhanced code
+// for another cause; they outrank the code (tier 0).
+var overrideRules = []textRule{
+	// Gmail sends 4.2.1/5.2.1 (mailbox disabled) for a recipient receiving
+	// mail faster than it can take (support.google.com/a/answer/3726730).
+	{tier: tierOverride, category: RateLimited, name: "gmail x.2.1 receiving too fast",
+		needles: []string{"receiving mail at a rate that", "receiving mail too quickly", "receiving mail at too high a rate"}},
+	// Microsoft's Directory Based Edge Blocking answers an unknown
+	// recipient with 5.4.1 (learn.microsoft.com, Exchange Online NDR 5.4.1).
+	{tier: tierOverride, category: InvalidRecipient, name: "microsoft 5.4.1 recipient access denied",
+		needles: []string{"recipient address rejected: access denied"}},
+}
+
+// providerRules: texts that large mailbox providers and security gateways
+// document on their error pages (tier 2). Sources: Google's "SMTP errors
+// and reply codes", Yahoo's postmaster error codes, Microsoft's Exchange
+// Online and Outlook.com NDR references, Apple's postmaster page, the
+// gateways' lookup and delisting pages named in their replies.
+var providerRules = []textRule{
+	// Gmail
+	p("gmail low reputation", ReputationBlock, "very low reputation of the sending", "low reputation of the sending domain", "low reputation of the sending ip"),
+	p("gmail unsolicited", SpamContent, "this message is likely unsolicited", "likely suspicious due to the very low reputation"),
+	p("gmail no such user", InvalidRecipient, "account that you tried to reach does not exist", "p=nosuchuser"),
+	p("gmail disabled", InactiveMailbox, "account that you tried to reach is disabled", "account that you tried to reach is inactive", "p=disabledaccount"),
+	p("gmail over quota", QuotaIssues, "inbox is out of storage space", "p=overquotatemp", "p=overquotaperm", "out of storage space"),
+	p("gmail security issue", ProhibitedContent, "content presents a potential security issue", "blocked because its content presents", "p=blockedmessage"),
+	p("gmail ptr", PolicyRelated, "does not have a ptr record", "ptr record setup"),
+	p("gmail unauthenticated", AuthenticationFailed, "does not have authentication information", "does not pass spf", "spf record with a hard fail", "not accepted due to domain's dmarc policy"),
+	p("gmail tls required", TLSFailure, "requires a secure connection", "must issue a starttls command first"),
+	p("gmail too many recipients", TooManyRecipients, "your message has too many recipients"),
+	p("gmail group spam", SpamContent, "rejected due to spam classification"),
+	p("gmail could not connect", NoAnswerFromHost, "did not accept our requests to connect"),
+
+	// Yahoo and AOL
+	p("yahoo [TSS04] [TS04]", RateLimited, "[tss04]", "[ts04]", "[ipts04]", "[tss05]", "[ipts05]", "[ts01]", "[ts02]", "[ts03]", "[tss01]", "[tss02]", "[tss03]", "max message per connection reached"),
+	p("yahoo [TSS09] [TSS11]", ReputationBlock, "[tss09]", "[tss11]", "will be permanently deferred"),
+	p("yahoo [BLxx]", SpamBlock, "[bl21]", "[bl22]", "[bl23]", "[bl24]"),
+	p("yahoo unauthenticated", AuthenticationFailed, "sender is unauthenticated"),
+	p("yahoo policy", PolicyRelated, "not accepted for policy reasons"),
+	p("yahoo no account", InvalidRecipient, "doesn't have a yahoo", "doesn't have an aol"),
+	p("yahoo disabled", InactiveMailbox, "this mailbox is disabled", "(554.30)"),
+
+	// Microsoft (Outlook.com, Hotmail, Exchange Online)
+	p("microsoft block list", SpamBlock, "part of their network is on our block list", "(s3150)", "(s3140)", "banned sending ip", "access denied, banned sender"),
+	p("microsoft ip reputation", ReputationBlock, "due to ip reputation", "traffic not accepted from this ip", "(s775)"),
+	p("microsoft recipient not found", InvalidRecipient, "resolver.adr.recipnotfound", "resolver.adr.recipientnotfound", "recipient not found by smtp address lookup", "resolver.adr.exrecipnotfound"),
+	p("microsoft relay", RelayDenied, "unable to relay recipient in non-accepted domain", "tenantattribution; relay access denied", "relay access denied attr"),
+	p("microsoft size", MessageTooLarge, "resolver.rst.recipsizelimit", "message too large for this recipient"),
+	p("microsoft quota", QuotaIssues, "quotaexceededexception", "storedrv.deliver.exception:quotaexceeded"),
+	p("microsoft auth", AuthenticationFailed, "resolver.rst.authrequired", "not authenticated to send anonymous mail", "required authentication level"),
+	p("microsoft group restriction", PolicyRelated, "resolver.rst.notauthorized", "sendernotauthenticatedforgroup", "not authorized to send to this group", "does not allow external forwarding"),
+	p("microsoft unregistered domain", PolicyRelated, "client blocked from sending from unregistered domains"),
+	p("microsoft server busy", RateLimited, "server busy. please try again later", "exceeded the maximum number of connections", "exceed max concurrent connections"),
+	p("microsoft dns", DNSFailure, "smtpsend.dns.mxlookupfailed", "dns query failed"),
+	p("microsoft nonexistent domain", BadDomain, "smtpsend.dns.nonexistentdomain", "nonexistent domain"),
+	p("microsoft outlook.com unknown user", InvalidRecipient, "requested action not taken: mailbox unavailable"),
+
+	// Apple (iCloud)
+	p("apple [CS01]", PolicyRelated, "[cs01]"),
+	p("apple [CS02]", SpamBlock, "[cs02]"),
+	p("apple [HM08]", SpamContent, "[hm08]"),
+	p("apple [HCM1] excessive volume", RateLimited, "[hcm1]", "deferred due to excessive volume"),
+	p("apple [BS02]", TransientFailure, "[bs02]"),
+	p("apple 4.7.1 service unavailable", RateLimited, "service unavailable - try again later"),
+	p("apple spamhaus dbl", SpamBlock, "domain present in the spamhaus dbl"),
+
+	// Other mailbox providers with documented codes
+	p("comcast block", SpamBlock, "comcast block for spam", "#bl000"),
+	p("comcast rate", RateLimited, "#rl000"),
+	p("att dnsbl", SpamBlock, "dnsbl:attrbl", "abuse_rbl@abuse-att.net"),
+	p("gmx bad ptr", PolicyRelated, "bad dns ptr resource record"),
+	p("amazon ses suppressed", Suppressed, "has suppressed sending to this address", "account-level suppression list", "on the suppression list"),
+	p("amazon ses sender not verified", InvalidSender, "email address is not verified", "identities failed the check"),
+	p("mailgun suppressed", Suppressed, "not delivering to previously bounced address", "previously bounced address", "not delivering to a user who marked your messages as spam", "unsubscribed address"),
+	p("sparkpost suppressed", Suppressed, "suppressed due to system policy", "recipient address was suppressed"),
+	p("postmark inactive", Suppressed, "recipient that has been marked as inactive"),
+
+	// Security gateways: a block with a lookup or delisting page
+	p("proofpoint ipcheck", SpamBlock, "ipcheck.proofpoint.com", "proofpoint dynamic reputation", "blocked - see https://ipcheck"),
+	p("barracuda reputation", SpamBlock, "barracuda reputation", "barracudanetworks.com/reputation", "barracudacentral.org"),
+	p("cisco talos reputation", ReputationBlock, "senderbase.org", "talosintelligence.com", "sending mta's poor reputation"),
+	p("trend micro ers", SpamBlock, "ers.trendmicro.com", "ers-rbl", "trendmicro.com/ers"),
+	p("cloudmark csi", ReputationBlock, "cloudmark", "csi.cloudmark.com"),
+	p("mimecast rbl", SpamBlock, "ip found in rbl", "mimecast.com/docs/doc-1369#550 [ip"),
+	p("mimecast spoofing", AuthenticationFailed, "anti-spoofing policy", "rejected by header based anti-spoofing"),
+	p("mimecast envelope blocked", PolicyRelated, "envelope blocked", "blocked by customer policy"),
+	p("mimecast security policies", PolicyRelated, "rejected due to security policies"),
+	p("sophos block", SpamBlock, "sophos.com/en-us/threat-center"),
+	p("symantec messagelabs", SpamBlock, "messagelabs.com", "symanteccloud.com"),
+	p("spamcop", SpamBlock, "spamcop.net"),
+}

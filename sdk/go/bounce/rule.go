@@ -1,0 +1,100 @@
+package bounce
+
+// Text tiers (see doc.go); the code tiers are in Classify.
+const (
+	tierOverride = 0
+	tierProvider = 2
+	tierPhrase   = 3
+	tierWord     = 5
+)
+
+// when restricts a text rule to some replies.
+const (
+	anyReply  = 0
+	transient = 4  // 4xx only
+	permanent = 5  // 5xx only
+	noReply   = -1 // failures without an SMTP reply only
+)
+
+// textRule: any of needles (lowercase; a leading or trailing space stands
+// for a word boundary, the text being read as if padded with spaces)
+// gives category. In the tables, order is priority within a tier.
+type textRule struct {
+	tier     uint8
+	when     int8
+	needles  []string
+	category string
+	action   Action
+	name     string // provider and override rules: the rule's own name
+}
+
+func (r *textRule) applies(code int) bool {
+	switch r.when {
+	case transient:
+		return code/100 == 4
+	case permanent:
+		return code/100 == 5
+	case noReply:
+		return code == 0
+	}
+	return true
+}
+
+// result is the rule's decision; a phrase or word rule is named after the
+// needle that matched.
+func (r *textRule) result(needle int32) Result {
+	a := r.action
+	if a == Default {
+		a = actionOf(r.category)
+	}
+	switch r.tier {
+	case tierPhrase:
+		return Result{r.category, a, "text", needleQuoted[needle]}
+	case tierWord:
+		return Result{r.category, a, "word", needleQuoted[needle]}
+	case tierOverride:
+		return Result{r.category, a, "override", r.name}
+	}
+	return Result{r.category, a, "provider", r.name}
+}
+
+// textRules is every tier's table, in tier order, so that a lower index
+// is a higher priority.
+var textRules = concat(overrideRules, providerRules, phraseRules, wordRules)
+
+func concat(tables ...[]textRule) []textRule {
+	var all []textRule
+	for _, t := range tables {
+		all = append(all, t...)
+	}
+	return all
+}
+
+// p builds a provider rule, c a cause phrase, w a generic word.
+func p(name, category string, needles ...string) textRule {
+	return textRule{tier: tierProvider, needles: needles, category: category, name: name}
+}
+
+func c(category string, needles ...string) textRule {
+	return textRule{tier: tierPhrase, needles: needles, category: category}
+}
+
+func w(category string, needles ...string) textRule {
+	return textRule{tier: tierWord, needles: needles, category: category}
+}
+
+func trim(s string) string {
+	for len(s) > 0 && s[0] == ' ' {
+		s = s[1:]
+	}
+	for len(s) > 0 && s[len(s)-1] == ' ' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// only restricts a rule to some replies.
+func only(when int8, r textRule) textRule {
+	r.when = when
+	return r
+}
