@@ -105,7 +105,7 @@ func TestRules(t *testing.T) {
 			t.Errorf("rule %q: no category or needle", r.name)
 		}
 		for _, n := range r.needles {
-			if strings.TrimSpace(n) == "" || strings.ToLower(n) != n {
+			if len(n) < 3 || strings.TrimSpace(n) == "" || strings.ToLower(n) != n || strings.ContainsAny(n, "\t\r\n") {
 				t.Errorf("rule %q: needle %q", r.name, n)
 			}
 		}

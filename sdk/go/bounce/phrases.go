@@ -9,7 +9,8 @@ package bounce
 var phraseRules = []textRule{
 	// The queue gave up (the engine's own expiry, Exchange, Postfix).
 	c(MessageExpired, "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
-		"queued longer than", "could not be delivered within", "retry time not reached for any host", "maximum time in queue"),
+		"queued longer than", "could not be delivered within", "retry time not reached for any host", "maximum time in queue",
+		"maximum-time-expired", "time-expired"),
 
 	// The receiver's suppression list.
 	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
@@ -26,14 +27,14 @@ var phraseRules = []textRule{
 		"not permitted to relay", "unable to relay", "we do not relay", "no relaying", "not configured to relay",
 		"relaying not allowed", "relay not allowed", "not allowed to relay", "relaying prohibited", "relay prohibited",
 		"relaying disallowed", "cannot relay", "can't relay", "list of allowed rcpthosts", "rcpthosts", "open relay not allowed",
-		"not a gateway", "relaying to", "relay attempt"),
+		"not a gateway", "relaying to", "relay attempt", "as a relay"),
 
 	// Loops and receiving-side configuration
 	c(BadConfiguration, "loops back to myself", "misconfigur", "configuration error", "config error", "incorrectly configured",
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded", "unrouteable", "unroutable",
-		"no route for", "routing error", "message is looping", "mail forwarding loop"),
+		"no route for", "routing error", "message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
 	// Rate, connections, recipients per message
 	c(TooManyRecipients, "too many recipients", "too many rcpt", "recipient limit", "number of recipients", "recipients per message",
@@ -58,7 +59,7 @@ var phraseRules = []textRule{
 		"content is prohibited", "banned content", "forbidden content", "content not allowed", "banned file", "blocked file",
 		"not permitted content", "disallowed content", "content policy", "objectionable content",
 		"url blocked", "blocked url", "prohibited url", "shortened url"),
-	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", " ube ", "ube,", "phish", "scam", "fraud",
+	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content rejected", "message content", "high probability",
 		"score too high", "spam score", "bayes"),
 
@@ -109,10 +110,11 @@ var phraseRules = []textRule{
 		"no mail exchanger", "no mail servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
 		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
 		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
-		"answer with no data"),
+		"answer with no data", "name or service not known"),
 	c(DNSFailure, ":53: ", "name service error", "servfail", "dns error", "dns failure", "dns lookup", "dns query",
 		"name server", "nameserver", "temporary failure in name resolution", "server misbehaving", "dns timeout",
-		"dns temporary", "lookup failed", "resolve", "resolution"),
+		"dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
+		"cannot resolve", "can't resolve", "resolution failed"),
 
 	// Recipients that do not exist
 	c(InvalidRecipient, "user unknown", "unknown user", "no such user", "user not found", "does not exist", "doesn't exist",
@@ -126,7 +128,8 @@ var phraseRules = []textRule{
 		"not a known user", "not listed in", "bad recipient", "recipient address rejected: user", "invalid user",
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
 		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
-		"moved", "no longer", "mailbox unknown"),
+		"moved", "no longer", "mailbox unknown", "no mail box", "mail box not found", "mail-box not found",
+		"mail box unavailable", "no mail-box"),
 
 	// Connection failures reported as text
 	c(NoAnswerFromHost, "connection timed out", "timed out", "i/o timeout", "no answer", "not responding",

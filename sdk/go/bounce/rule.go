@@ -42,16 +42,16 @@ func (r *textRule) applies(code int) bool {
 
 // result is the rule's decision; a phrase or word rule is named after the
 // needle that matched.
-func (r *textRule) result(needle int32) Result {
+func (r *textRule) result(n int32) Result {
 	a := r.action
 	if a == Default {
 		a = actionOf(r.category)
 	}
 	switch r.tier {
 	case tierPhrase:
-		return Result{r.category, a, "text", needleQuoted[needle]}
+		return Result{r.category, a, "text", needles[n].quoted}
 	case tierWord:
-		return Result{r.category, a, "word", needleQuoted[needle]}
+		return Result{r.category, a, "word", needles[n].quoted}
 	case tierOverride:
 		return Result{r.category, a, "override", r.name}
 	}
