@@ -3,8 +3,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/wasmta/wasmta/mta/engine"
@@ -64,25 +66,37 @@ var emptyKey = map[string]string{
 
 func printSummary(s *engine.QueueSummary) {
 	paths := s.By == engine.BySite || s.By == engine.BySource
-	w := table(strings.ToUpper(s.By), "QUEUES", "SCHEDULED", "READY", "CONNS", "NEXT DUE", "HELD UNTIL")
+	w := table(strings.ToUpper(s.By), "QUEUES", "SCHEDULED", "READY", "CONNS", "CONN LIMIT", "RATE LIMIT", "NEXT DUE", "HELD UNTIL")
 	for _, r := range s.Rows {
 		key := r.Key
 		if key == "" {
 			key = emptyKey[s.By]
 		}
-		ready, conns := "-", "-"
+		ready, conns, connLimit, rateLimit := "-", "-", "-", "-"
 		if paths {
 			ready, conns = fmt.Sprint(r.Ready), fmt.Sprint(r.Connections)
+		}
+		if l := r.PathLimits; l != nil {
+			connLimit = fmt.Sprintf("%d (conf %d)", l.LearnedConnections, l.ConfiguredConnections)
+			rateLimit = fmt.Sprintf("%s (conf %s)", perSecond(l.LearnedRate), perSecond(l.ConfiguredRate))
 		}
 		held := when(r.PausedUntil)
 		if r.Suspended != nil {
 			held = when(r.Suspended) + " (suspended)"
 		}
-		row(w, key, r.Queues, r.Scheduled, ready, conns, when(r.NextDue), held)
+		row(w, key, r.Queues, r.Scheduled, ready, conns, connLimit, rateLimit, when(r.NextDue), held)
 	}
-	row(w, "TOTAL", "", s.Scheduled, s.Ready, s.Connections, "", "")
+	row(w, "TOTAL", "", s.Scheduled, s.Ready, s.Connections, "", "", "", "")
 	w.Flush()
 	fmt.Printf("\n%d items in flight (routed, not final: in ready queues or on a connection)\n", s.InFlight)
+}
+
+// perSecond shows a rate limit: "12.5/s", or "none".
+func perSecond(r float64) string {
+	if r <= 0 {
+		return "none"
+	}
+	return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64) + "/s"
 }
 
 func queueInspect(args []string) error {

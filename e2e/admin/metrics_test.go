@@ -136,7 +136,19 @@ func TestMetricsAgreeWithRecords(t *testing.T) {
 	if got := series(fams, "wasmta_spool_puts_total")[""]; got != 3 {
 		t.Errorf("spool_puts_total = %v, want 3", got)
 	}
-	for _, name := range []string{"wasmta_connections", "wasmta_spool_disk_bytes", "wasmta_spool_wal_sync_seconds", "wasmta_policy_changes_total"} {
+	limits := series(fams, "wasmta_path_connection_limit")
+	for _, limit := range []string{"configured", "learned"} {
+		n := 0
+		for k, v := range limits {
+			if strings.HasPrefix(k, "limit="+limit+"|") && v >= 1 {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Errorf("no wasmta_path_connection_limit{limit=%q} of at least 1: %v", limit, limits)
+		}
+	}
+	for _, name := range []string{"wasmta_path_rate_limit", "wasmta_connections", "wasmta_spool_disk_bytes", "wasmta_spool_wal_sync_seconds", "wasmta_policy_changes_total"} {
 		if fams[name] == nil {
 			t.Errorf("metric %s missing", name)
 		}

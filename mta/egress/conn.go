@@ -55,6 +55,10 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			continue
 		}
 		if c.sess == nil {
+			if err, until := c.path.deadSince(); err != nil {
+				c.deferJobs([]*Job{j}, err, until) // the path died while we held j
+				return false
+			}
 			if c.path.cooling() {
 				c.path.pushFront(j) // a dial failed a moment ago: not now
 				return false
@@ -214,8 +218,14 @@ func (c *conn) dialFailed(j *Job, err error, started time.Time) {
 	}
 	c.set.log.Warn("egress: path unreachable; its queue is deferred", "path", c.path.Key.String(),
 		"until", until, "err", err)
+	c.deferJobs(append([]*Job{j}, c.path.TakeJobs(func(*Job) bool { return true })...), err, until)
+}
+
+// deferJobs reports the connection failure of a dead path for jobs, which
+// are not worth trying before until.
+func (c *conn) deferJobs(jobs []*Job, err error, until time.Time) {
 	h := c.set.opts.Handler
-	for _, j := range append([]*Job{j}, c.path.TakeJobs(func(*Job) bool { return true })...) {
+	for _, j := range jobs {
 		if lerr := h.Load(j); lerr != nil {
 			h.Done(c.path, j, failure(j, "load", lerr))
 			continue

@@ -34,7 +34,7 @@ func (p *Path) sessionUp(now time.Time) {
 	p.mu.Lock()
 	p.sessions++
 	p.dialFails, p.deadRounds = 0, 0
-	p.cool, p.backoff = time.Time{}, time.Time{}
+	p.cool, p.backoff, p.deadErr = time.Time{}, time.Time{}, nil
 	p.lastAlive = now
 	p.mu.Unlock()
 }
@@ -61,8 +61,11 @@ func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until t
 		p.dialFails++
 	}
 	p.lastFail = now
+	if now.Before(p.backoff) {
+		return true, p.backoff // a dial that was under way when the path died
+	}
 	live := p.sessions > 0 || now.Sub(p.lastAlive) < aliveWindow
-	if live || p.dialFails < deadAfter || now.Before(p.backoff) {
+	if live || p.dialFails < deadAfter {
 		if live {
 			p.signalLocked(dialSignal(err), now)
 		}
@@ -71,7 +74,19 @@ func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until t
 	}
 	p.deadRounds++
 	p.backoff = now.Add(doubling(backoffBase, p.deadRounds, max(backoffBase, p.shape.RetryInitial)))
+	p.deadErr = err
 	return true, p.backoff
+}
+
+// deadSince returns the failure that made the path dead and the end of
+// its back-off, or nil while the path is not backed off.
+func (p *Path) deadSince() (error, time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !time.Now().Before(p.backoff) {
+		return nil, time.Time{}
+	}
+	return p.deadErr, p.backoff
 }
 
 // doubling returns base doubled n-1 times, at most limit.

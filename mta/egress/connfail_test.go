@@ -66,10 +66,9 @@ func TestRefusedConnectionPutsTheJobBack(t *testing.T) {
 	}
 }
 
-// A path where no host answers defers its queue, once per job, only
-// after deadAfter failed dials in a row, and backs off. Jobs that workers
-// held at that moment wait on the path for the probe at the end of the
-// back-off.
+// A path where no host answers defers its queue, once per job (those the
+// workers held too), only after deadAfter failed dials in a row, and
+// backs off.
 func TestDeadPathDefersItsQueueWithBackoff(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -83,13 +82,13 @@ func TestDeadPathDefersItsQueueWithBackoff(t *testing.T) {
 	p := testPath(s, host, policy.Shape{MaxConnections: conns, RetryInitial: 10 * time.Minute})
 	t0 := time.Now()
 	enqueue(p, n)
-	out.waitDone(t, n-conns, 20*time.Second)
+	out.waitDone(t, n, 20*time.Second)
 	took := time.Since(t0)
 	waitFor(t, 2*time.Second, func() bool { return p.Conns() == 0 })
 	out.mu.Lock()
 	defer out.mu.Unlock()
-	if len(out.done)+p.Len() != n {
-		t.Fatalf("%d outcomes and %d jobs waiting for %d jobs, want one each", len(out.done), p.Len(), n)
+	if len(out.done) != n || p.Len() != 0 {
+		t.Fatalf("%d outcomes and %d jobs waiting for %d jobs, want one outcome each", len(out.done), p.Len(), n)
 	}
 	for _, o := range out.done {
 		if o.Err == nil || o.Stage != "connect" || o.RetryAt.Sub(t0) < backoffBase {

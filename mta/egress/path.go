@@ -52,6 +52,7 @@ type Path struct {
 	deadRounds int                  // back-offs in a row of a dead path
 	cool       time.Time            // no new connection before (after a failed dial)
 	backoff    time.Time            // a dead path's back-off: no connection, no job
+	deadErr    error                // the failure that made the path dead
 	retryNext  time.Time            // the next free slot of RetrySlot
 
 	msgs    buckets

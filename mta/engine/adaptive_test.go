@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -34,7 +35,8 @@ func TestPathLearnsAProvidersLimits(t *testing.T) {
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: policy.Shape{MaxConnections: 3 * conns, MessagesPerSecond: 4 * rate,
 		MessagesPerConn: 20, RetryInitial: time.Hour, RetryMax: 4 * time.Hour, MaxAge: 24 * time.Hour}})
 	toml := fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n", sim.Addr("prov"))
-	e, rec, addr := testEngine(t, toml, Options{Registry: reg})
+	dir := t.TempDir()
+	e, rec, addr := startAt(t, dir, toml, Options{Registry: reg})
 	t0 := time.Now()
 	for i := range n {
 		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
@@ -55,5 +57,15 @@ func TestPathLearnsAProvidersLimits(t *testing.T) {
 	}
 	if st.Throttled > n/3 {
 		t.Fatalf("the provider throttled %d of %d messages", st.Throttled, n)
+	}
+
+	// A restart keeps what the path learned (decayed by seconds: nothing).
+	e.Close()
+	e2, rec2, addr2 := startAt(t, dir, toml, Options{Registry: reg})
+	send(t, addr2, "s@sender.test", []string{"again@example.test"}, testBody(n))
+	rec2.WaitFor(t, events.Delivery, 1, 10*time.Second)
+	_, again := e2.ready.Paths()[0].Limits()
+	if again.Conns != learned.Conns || math.Abs(again.Rate-learned.Rate) > 0.1 {
+		t.Fatalf("after a restart the path starts at %+v, want what it learned: %+v", again, learned)
 	}
 }

@@ -81,6 +81,7 @@ type QueueRow struct {
 	NextDue     *time.Time `json:"next_due,omitempty"`
 	PausedUntil *time.Time `json:"paused_until,omitempty"`    // a scheduled queue of the row is paused
 	Suspended   *time.Time `json:"suspended_until,omitempty"` // a path of the row is suspended
+	*PathLimits            // of the row's paths together (site and source rows)
 }
 
 // QueueSummary is the state of the queues, grouped by one dimension.
@@ -136,6 +137,12 @@ func (e *Engine) QueueSummary(ctx context.Context, by string, sel Selector) (*Qu
 		r.Ready += p.Ready
 		r.Connections += p.Connections
 		r.Suspended = later(r.Suspended, p.Suspended)
+		if r.PathLimits == nil {
+			r.PathLimits = &PathLimits{}
+			*r.PathLimits = p.PathLimits
+		} else {
+			*r.PathLimits = r.PathLimits.plus(p.PathLimits)
+		}
 	}
 	out.InFlight = max(0, e.pendingTotal()-e.sched.Len())
 	for _, r := range rows {
@@ -208,6 +215,8 @@ type PathInfo struct {
 	Suspended    time.Time    `json:"suspended_until,omitzero"`
 	Shape        policy.Shape `json:"-"`
 	ShapeVersion string       `json:"shape_version,omitempty"`
+	BackedOff    time.Time    `json:"backed_off_until,omitzero"` // no connection works: the path waits
+	PathLimits
 }
 
 // PathsInfo describes every egress path, sorted by source and site.
@@ -217,7 +226,8 @@ func (e *Engine) PathsInfo() []PathInfo {
 	for _, p := range paths {
 		s, ver := p.Shape()
 		out = append(out, PathInfo{Source: p.Key.Source, Site: p.Key.Site, Provider: mx.Provider([]string{p.Key.Site}),
-			Ready: p.Len(), Connections: p.Conns(), Suspended: p.Suspended(), Shape: s, ShapeVersion: ver})
+			Ready: p.Len(), Connections: p.Conns(), Suspended: p.Suspended(), Shape: s, ShapeVersion: ver,
+			BackedOff: p.BackedOff(), PathLimits: limitsOf(p)})
 	}
 	slices.SortFunc(out, func(a, b PathInfo) int { return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Site, b.Site)) })
 	return out

@@ -18,10 +18,11 @@ import (
 // actions (mta/shaping), the threshold counts of classify actions, the
 // items held back by actions, and the memory watch of reception.
 type control struct {
-	reg    *shaping.Registry
-	thresh shaping.Threshold
-	parked parking
-	heap   heapWatch
+	reg     *shaping.Registry
+	thresh  shaping.Threshold
+	parked  parking
+	heap    heapWatch
+	learned learnedStore // the paths' learned limits across restarts (learned.go)
 
 	provMu sync.Mutex
 	prov   map[string]string // site -> provider
@@ -178,6 +179,10 @@ func (e *Engine) startControl() error {
 	if n > 0 {
 		e.log.Info("live actions restored", "actions", n)
 	}
+	if err := e.loadLearned(); err != nil {
+		return err
+	}
+	e.wg.Go(e.runLearnedSaver)
 	e.ctl.heap.limit = heapLimit(e.opts.MaxHeapBytes)
 	e.wg.Go(func() { e.ctl.heap.run(e.ctx) })
 	return nil

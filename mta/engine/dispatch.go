@@ -95,6 +95,9 @@ func (e *Engine) pathFor(ctx context.Context, pool, site, domain string, hosts [
 	spec := egress.PathSpec{Source: src, Site: site, Provider: e.ctl.provider(site, hosts), Hosts: hosts}
 	ask := func() (policy.Shape, string) { return e.askShape(ctx, spec, pool, domain) }
 	p, created := e.ready.Path(spec, ask)
+	if created {
+		e.restoreLearned(p)
+	}
 	if _, ver := p.BaseShape(); !created && ver != e.guard.Version("") {
 		p.SetShape(ask()) // the global policy changed: ask its shape hook again
 	}

@@ -249,6 +249,7 @@ func (e *Engine) Close() error {
 	e.cancel()
 	e.ready.Close()
 	e.wg.Wait()
+	e.saveLearned()
 	e.ctl.reg.Close()
 	errs := []error{e.file.Close(), e.spool.Close()}
 	return errors.Join(errs...)

@@ -94,6 +94,14 @@ func (e *Engine) holdBack(key message.QueueKey, it *queue.Item, m *message.Messa
 			return true
 		}
 	}
+	if until := p.BackedOff(); !until.IsZero() {
+		// No connection works on the path: the item waits for the end of
+		// its back-off in the scheduled queue (not an attempt), then comes
+		// back at a slot of its own at the path's pace.
+		it.SetDue(p.RetrySlot(until))
+		e.sched.Add(key, it)
+		return true
+	}
 	if p.Full() {
 		// Not an attempt: the item waits its turn in the scheduled queue,
 		// where it costs no memory beyond its index entry.

@@ -31,6 +31,8 @@ var (
 	descReady     = prometheus.NewDesc("wasmta_queue_ready", "Transactions waiting in the ready queue of an egress path.", []string{"source", "site", "provider"}, nil)
 	descConns     = prometheus.NewDesc("wasmta_connections", "Open delivery connections of an egress path.", []string{"source", "site", "provider"}, nil)
 	descSuspended = prometheus.NewDesc("wasmta_path_suspended", "1 while an egress path is suspended.", []string{"source", "site", "provider"}, nil)
+	descConnLimit = prometheus.NewDesc("wasmta_path_connection_limit", "Connection limit of an egress path: configured (the shape hook's) or learned (in force before live overrides).", []string{"source", "site", "provider", "limit"}, nil)
+	descRateLimit = prometheus.NewDesc("wasmta_path_rate_limit", "Message rate limit of an egress path in messages per second (0 = no limit): configured (the shape hook's) or learned (in force before live overrides).", []string{"source", "site", "provider", "limit"}, nil)
 	descDisk      = prometheus.NewDesc("wasmta_spool_disk_bytes", "Bytes of the spool's files.", nil, nil)
 	descFree      = prometheus.NewDesc("wasmta_spool_free_bytes", "Free bytes on the spool's filesystem at the last check.", nil, nil)
 	descFull      = prometheus.NewDesc("wasmta_spool_full", "1 while reception refuses mail because the disk is full.", nil, nil)
@@ -68,6 +70,10 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 			gauge(descReady, float64(p.Ready), p.Source, p.Site, p.Provider)
 			gauge(descConns, float64(p.Connections), p.Source, p.Site, p.Provider)
 			gauge(descSuspended, boolValue(!p.Suspended.IsZero()), p.Source, p.Site, p.Provider)
+			gauge(descConnLimit, float64(p.ConfiguredConnections), p.Source, p.Site, p.Provider, "configured")
+			gauge(descConnLimit, float64(p.LearnedConnections), p.Source, p.Site, p.Provider, "learned")
+			gauge(descRateLimit, p.ConfiguredRate, p.Source, p.Site, p.Provider, "configured")
+			gauge(descRateLimit, p.LearnedRate, p.Source, p.Site, p.Provider, "learned")
 		}
 	}
 	if s.sp != nil {

@@ -1,0 +1,122 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/adaptive"
+	"github.com/wasmta/wasmta/mta/egress"
+)
+
+// learnedNamespace is the spool aux namespace of the limits the paths
+// learned, keyed by "source\x00site": a few dozen bytes per path.
+const learnedNamespace = "adaptive"
+
+// learnedSaveEvery is how often the learned limits are written (and once
+// more at shutdown): losing the last minute of learning to a crash costs
+// little, a write per change would cost a write per throttle.
+const learnedSaveEvery = 30 * time.Second
+
+// learnedStore remembers the paths' learned limits across restarts.
+type learnedStore struct {
+	mu    sync.Mutex
+	saved map[egress.PathKey]adaptive.Saved // loaded at start, taken by the paths
+}
+
+func learnedKey(k egress.PathKey) []byte { return []byte(k.Source + "\x00" + k.Site) }
+
+// loadLearned reads the stored limits; an unreadable record is dropped.
+func (e *Engine) loadLearned() error {
+	ls := &e.ctl.learned
+	ls.saved = make(map[egress.PathKey]adaptive.Saved)
+	err := e.spool.ScanAux(learnedNamespace, nil, func(k, v []byte) error {
+		src, site, ok := strings.Cut(string(k), "\x00")
+		var s adaptive.Saved
+		if err := json.Unmarshal(v, &s); !ok || err != nil {
+			e.log.Warn("learned limits unreadable; dropped", "key", string(k), "err", err)
+			return nil
+		}
+		ls.saved[egress.PathKey{Source: src, Site: site}] = s
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("engine: load learned limits: %w", err)
+	}
+	return nil
+}
+
+// restoreLearned gives a new path what it learned before the restart,
+// decayed toward its preset.
+func (e *Engine) restoreLearned(p *egress.Path) {
+	ls := &e.ctl.learned
+	ls.mu.Lock()
+	s, ok := ls.saved[p.Key]
+	delete(ls.saved, p.Key)
+	ls.mu.Unlock()
+	if ok {
+		p.Restore(s, adaptive.DefaultHalfLife)
+	}
+}
+
+// saveLearned writes every path's learned limits, unsynced: they are a
+// hint, not a message.
+func (e *Engine) saveLearned() {
+	for _, p := range e.ready.Paths() {
+		b, err := json.Marshal(p.Snapshot())
+		if err == nil {
+			err = e.spool.PutAux(learnedNamespace, learnedKey(p.Key), b, false)
+		}
+		if err != nil {
+			e.log.Warn("store learned limits", "path", p.Key.String(), "err", err)
+			return
+		}
+	}
+}
+
+// runLearnedSaver writes the learned limits every learnedSaveEvery until
+// the engine stops.
+func (e *Engine) runLearnedSaver() {
+	t := time.NewTicker(learnedSaveEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+			e.saveLearned()
+		}
+	}
+}
+
+// PathLimits are a path's configured limits (the shape hook's) beside the
+// ones it learned, before live overrides; rates are messages per second
+// over all its connections, 0 = no limit.
+type PathLimits struct {
+	ConfiguredConnections int     `json:"configured_connections"`
+	LearnedConnections    int     `json:"learned_connections"`
+	ConfiguredRate        float64 `json:"configured_rate"`
+	LearnedRate           float64 `json:"learned_rate"`
+}
+
+func limitsOf(p *egress.Path) PathLimits {
+	c, l := p.Limits()
+	return PathLimits{ConfiguredConnections: c.Conns, LearnedConnections: l.Conns,
+		ConfiguredRate: c.Rate, LearnedRate: l.Rate}
+}
+
+// plus adds the limits of another path (a site row over several sources):
+// connections add up, and a rate is unlimited when either is.
+func (l PathLimits) plus(o PathLimits) PathLimits {
+	sum := func(a, b float64) float64 {
+		if a == 0 || b == 0 {
+			return 0
+		}
+		return a + b
+	}
+	return PathLimits{ConfiguredConnections: l.ConfiguredConnections + o.ConfiguredConnections,
+		LearnedConnections: l.LearnedConnections + o.LearnedConnections,
+		ConfiguredRate:     sum(l.ConfiguredRate, o.ConfiguredRate), LearnedRate: sum(l.LearnedRate, o.LearnedRate)}
+}
