@@ -23,6 +23,7 @@ commands:
   shape set        override a path's limits live (--rate 10/s, --max-conns 2, ... --for, --reason)
   actions          list the live actions (actions list) or cancel one (actions cancel ID)
   feedback parse   parse bounces, complaint reports and auto-replies offline (JSON lines)
+  classify         classify SMTP replies read on stdin offline: category, action, deciding rule (JSON lines)
   version          print the version
 
 Run "wasmta COMMAND -h" for the flags of a command.
@@ -61,6 +62,8 @@ func main() {
 		err = actionsCommand(args)
 	case "feedback":
 		err = feedbackCommand(args)
+	case "classify":
+		err = classifyCommand(args)
 	case "version":
 		fmt.Println("wasmta", version)
 	case "-h", "--help", "help":

@@ -106,7 +106,7 @@ func Classify(code int, enhanced, text string) Result {
 	if enhanced == "" {
 		enhanced = EnhancedIn(text)
 	}
-	t, needle := theMatcher().best(text, code)
+	t, needle := textMatcher.best(text, code)
 	if t >= 0 && textRules[t].tier == tierOverride {
 		return textRules[t].result(needle)
 	}

@@ -134,7 +134,7 @@ func TestMatcherAgreesWithContains(t *testing.T) {
 	}
 	for _, text := range texts {
 		for _, code := range []int{0, 450, 550} {
-			if got, _ := theMatcher().best(text, code); got != naiveBest(text, code) {
+			if got, _ := textMatcher.best(text, code); got != naiveBest(text, code) {
 				t.Fatalf("best(%q, %d) = %d, naive %d", text, code, got, naiveBest(text, code))
 			}
 		}

@@ -1,9 +1,6 @@
 package bounce
 
-import (
-	"strconv"
-	"sync"
-)
+import "strconv"
 
 // matcher finds the rules whose needles occur in a text in one pass: every
 // needle is filed under a hash of its first three bytes, and each position
@@ -123,23 +120,20 @@ type needle struct {
 	rule   int32  // index in textRules
 }
 
-var (
-	textOnce    sync.Once
-	textMatcher *matcher
-	needles     []needle
-)
+// needles and textMatcher are built when the package is initialised: in
+// a policy module that is at instantiation, under its generous deadline,
+// not in the first classify call (a hook call has 5 ms, and a cold module
+// takes several to allocate the tables).
+var needles, textMatcher = buildMatcher()
 
-// theMatcher builds the matcher of textRules on first use.
-func theMatcher() *matcher {
-	textOnce.Do(func() {
-		var texts []string
-		for i, r := range textRules {
-			for _, n := range r.needles {
-				texts = append(texts, n)
-				needles = append(needles, needle{text: n, quoted: strconv.Quote(trim(n)), rule: int32(i)})
-			}
+func buildMatcher() ([]needle, *matcher) {
+	var all []needle
+	var texts []string
+	for i, r := range textRules {
+		for _, n := range r.needles {
+			texts = append(texts, n)
+			all = append(all, needle{text: n, quoted: strconv.Quote(trim(n)), rule: int32(i)})
 		}
-		textMatcher = newMatcher(texts)
-	})
-	return textMatcher
+	}
+	return all, newMatcher(texts)
 }
