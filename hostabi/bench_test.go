@@ -2,6 +2,7 @@ package hostabi
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/wasmta/wasmta/hostabi/internal/guard"
@@ -150,8 +151,46 @@ func BenchmarkInstrument(b *testing.B) {
 	wasm := goGuestWasm(b)
 	b.SetBytes(int64(len(wasm)))
 	for b.Loop() {
-		if _, err := guard.Instrument(wasm); err != nil {
+		if _, err := guard.Instrument(wasm, guard.Limits{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadLoops loads (instruments, compiles, dry-runs) the policy
+// of one function of n empty loops, with the guard and without
+// (UnsafeNoDeadline), on a fresh Host each time so that the compilation
+// cache never answers. Past maxInline loops the guard adds calls, not
+// basic blocks, so "guard" stays near "noguard"; both grow faster than n
+// because wazero's compiler is quadratic in a function's basic blocks
+// (internal/guard/blocks.go), which Config.MaxFunctionBlocks bounds.
+//
+//	go test ./hostabi -run '^$' -bench LoadLoops -benchtime 3x
+func BenchmarkLoadLoops(b *testing.B) {
+	ctx := context.Background()
+	for _, guard := range []bool{true, false} {
+		for _, n := range []int{1000, 2000, 4000, 8000} {
+			name := fmt.Sprintf("guard=%v/loops=%d", guard, n)
+			wasm := loopsPolicy(n)
+			b.Run(name, func(b *testing.B) {
+				b.SetBytes(int64(len(wasm)))
+				for b.Loop() {
+					b.StopTimer()
+					h, err := New(ctx, Config{UnsafeNoDeadline: !guard}) // cache in memory
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StartTimer()
+					m, err := h.Load(ctx, "bench", wasm)
+					if err != nil {
+						b.Fatal(err)
+					}
+					b.StopTimer()
+					m.Close()
+					_ = h.Close(ctx)
+					b.StartTimer()
+				}
+			})
 		}
 	}
 }

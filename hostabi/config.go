@@ -29,6 +29,18 @@ type Config struct {
 	// module's tenant ("" = global), the hook, the module version and the
 	// error (also returned to the caller). It must not block.
 	Faults func(tenant, hook, version string, err error)
+	// The limits of one compilation, named in refusals by their keys in
+	// wasmta's configuration ([policy] section); see compile.go.
+	//
+	// MaxModuleSize refuses a larger module before any work (default
+	// 32 MiB; a Go policy is 2 to 3 MB). CompileTimeout abandons a
+	// compilation running longer (default 60s). MaxFunctionBlocks refuses
+	// a module with a function of more block, loop, if, else, br_if and
+	// br_table instructions (default 16000; the Go runtime's largest
+	// function has 994): the compiler's time grows with their square.
+	MaxModuleSize     int           // policy.max_module_size
+	CompileTimeout    time.Duration // policy.compile_timeout
+	MaxFunctionBlocks int           // policy.max_function_blocks
 	// UnsafeNoDeadline compiles modules without the deadline guard's loop
 	// checks (internal/guard) and calls them without a deadline. A looping guest then hangs its
 	// caller forever: it exists to measure what the guard costs, never for
@@ -40,6 +52,10 @@ const (
 	defaultCallTimeout = 5 * time.Millisecond
 	defaultInitTimeout = time.Second
 	defaultMemoryPages = 1024
+
+	defaultMaxModuleSize     = 32 << 20
+	defaultCompileTimeout    = time.Minute
+	defaultMaxFunctionBlocks = 16000
 )
 
 // withDefaults returns c with every zero field set to its default.
@@ -55,6 +71,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MemoryLimitPages > 65536 {
 		c.MemoryLimitPages = 65536
+	}
+	if c.MaxModuleSize <= 0 {
+		c.MaxModuleSize = defaultMaxModuleSize
+	}
+	if c.CompileTimeout <= 0 {
+		c.CompileTimeout = defaultCompileTimeout
+	}
+	if c.MaxFunctionBlocks <= 0 {
+		c.MaxFunctionBlocks = defaultMaxFunctionBlocks
 	}
 	if c.Instances <= 0 {
 		c.Instances = runtime.GOMAXPROCS(0)

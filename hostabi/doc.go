@@ -16,6 +16,12 @@
 // per-iteration guard: a guarded call costs little more than an unguarded
 // one, and no loop, recursion or bulk copy outruns the deadline.
 //
+// A module is bounded before it compiles (size, and control instructions
+// per function, since wazero's compile time grows with their square) and
+// while it compiles (a deadline, one compilation at a time: compile.go).
+// The Registry holds a change token, never the lock its readers take,
+// while a push compiles, so lookups and List answer during a long push.
+//
 // A *Module implements policy.Policy and a *Registry implements
 // policy.Registry, so the engine calls wasm policies through the same
 // interface as the native default. hostabi never imports the engine, the

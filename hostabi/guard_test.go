@@ -90,6 +90,21 @@ func TestGuardStopsUnboundedCode(t *testing.T) {
 	}
 }
 
+// TestGuardStopsLoopPastMaxInline: past its first checks a function's
+// checks are calls of a helper (internal/guard/blocks.go), which stop a
+// loop as well.
+func TestGuardStopsLoopPastMaxInline(t *testing.T) {
+	th := newTestHost(t, func(c *Config) { c.CallTimeout = 50 * time.Millisecond })
+	forever := []byte{0x03, 0x40, 0x0c, 0x00, 0x0b} // loop br 0 end
+	m, err := th.Load(context.Background(), "acme", loopsPolicy(1000, forever...))
+	if err == nil {
+		m.Close()
+	}
+	if err == nil || !strings.Contains(err.Error(), "deadline exceeded") {
+		t.Errorf("load: %v, want refused by the deadline of its dry run", err)
+	}
+}
+
 // patchCode replaces the first old in a function body of wasm with new,
 // resizing the body and the code section. (LEB128 numbers of up to 32
 // bits are what encoding/binary calls uvarints.)

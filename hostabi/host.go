@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -22,6 +23,8 @@ type Host struct {
 	modConfig wazero.ModuleConfig
 	watch     *watchdog                // stops overdue calls; nil under UnsafeNoDeadline
 	imports   map[importName]signature // every function a guest may import
+	compiling chan struct{}            // the one compile slot (compile.go)
+	closed    atomic.Bool
 }
 
 type importName struct{ module, name string }
@@ -35,7 +38,7 @@ func (s signature) equal(d api.FunctionDefinition) bool {
 // New starts a Host. Close it to release the runtime and the cache.
 func New(ctx context.Context, cfg Config) (*Host, error) {
 	cfg = cfg.withDefaults()
-	h := &Host{cfg: cfg, imports: make(map[importName]signature)}
+	h := &Host{cfg: cfg, imports: make(map[importName]signature), compiling: make(chan struct{}, 1)}
 	var err error
 	if cfg.CacheDir != "" {
 		if h.cache, err = wazero.NewCompilationCacheWithDir(cfg.CacheDir); err != nil {
@@ -92,6 +95,11 @@ func (h *Host) instantiateHostModules(ctx context.Context) error {
 // Close closes the runtime (and with it every module and instance) and the
 // compilation cache.
 func (h *Host) Close(ctx context.Context) error {
+	if !h.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	// An abandoned compilation still runs on the runtime: wait for it.
+	h.compiling <- struct{}{}
 	var errs []error
 	if h.watch != nil {
 		h.watch.close()

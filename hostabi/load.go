@@ -32,13 +32,16 @@ func (h *Host) load(ctx context.Context, tenant string, number int, wasm []byte)
 	if len(wasm) == 0 {
 		return nil, invalid("empty module")
 	}
+	if len(wasm) > h.cfg.MaxModuleSize {
+		return nil, invalid("%d bytes, more than the limit of %d (policy.max_module_size)", len(wasm), h.cfg.MaxModuleSize)
+	}
 	code, start, err := h.guarded(ctx, wasm)
 	if err != nil {
 		return nil, err
 	}
 	cm, err := h.compile(ctx, code)
 	if err != nil {
-		return nil, invalid("%v", err)
+		return nil, err
 	}
 	m := &Module{host: h, tenant: tenant, number: number, sum: sha256.Sum256(wasm),
 		size: len(wasm), loadedAt: time.Now(), compiled: cm, start: start, pool: newPool(h.cfg.Instances)}
@@ -68,7 +71,7 @@ func (h *Host) guarded(ctx context.Context, wasm []byte) ([]byte, *startFunc, er
 	if h.cfg.UnsafeNoDeadline {
 		return wasm, nil, nil
 	}
-	ins, err := guard.Instrument(wasm)
+	ins, err := guard.Instrument(wasm, guard.Limits{MaxFunctionBlocks: h.cfg.MaxFunctionBlocks})
 	if err == nil {
 		var start *startFunc
 		if ins.HasStart {
@@ -76,25 +79,16 @@ func (h *Host) guarded(ctx context.Context, wasm []byte) ([]byte, *startFunc, er
 		}
 		return ins.Wasm, start, nil
 	}
+	if errors.Is(err, guard.ErrTooComplex) {
+		// Compiling it to name wazero's reason is what the limit prevents.
+		return nil, nil, invalid("%v (limit: policy.max_function_blocks)", err)
+	}
 	cm, cerr := h.compile(ctx, wasm)
 	if cerr != nil {
-		return nil, nil, invalid("%v", cerr)
+		return nil, nil, cerr
 	}
 	_ = cm.Close(ctx)
 	return nil, nil, invalid("deadline guard: %v", err)
-}
-
-// compile is wazero's CompileModule, with a panic turned into an error:
-// wazero 1.12's validator indexes the type section with a function
-// import's type index before checking it, and a 220-byte module
-// (testdata/guard/badimport.wasm) crashed the loading process.
-func (h *Host) compile(ctx context.Context, wasm []byte) (cm wazero.CompiledModule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			cm, err = nil, fmt.Errorf("wazero panicked compiling it: %v", r)
-		}
-	}()
-	return h.rt.CompileModule(ctx, wasm)
 }
 
 func versionString(tenant string, number int, sum [sha256.Size]byte) string {

@@ -56,17 +56,23 @@ var ErrNoPrevious = errors.New("hostabi: no previous version")
 
 // Registry holds the module in force per tenant plus a global one and
 // swaps them atomically. It implements policy.Registry.
+//
+// A change (Push, Rollback, Restore) holds the change token for its whole
+// length, compilation included, so changes happen one at a time; the
+// mutex guarding the slots is held only to read or publish them, never
+// while compiling, so For, Module and List answer during a long push.
 type Registry struct {
-	host  *Host
-	store ModuleStore // nil keeps modules in memory only
-	mu    sync.Mutex  // serialises Push, Rollback and Restore
-	slots atomic.Pointer[map[string]*slot]
+	host     *Host
+	store    ModuleStore   // nil keeps modules in memory only
+	changing chan struct{} // the change token
+	mu       sync.Mutex    // guards the slots' fields below cur
+	slots    atomic.Pointer[map[string]*slot]
 }
 
 // slot is one tenant's module state.
 type slot struct {
 	cur      atomic.Pointer[Module]
-	curWasm  []byte // under Registry.mu
+	curWasm  []byte // the bytes of cur
 	prev     []byte // the version before cur, for Rollback
 	prevNum  int
 	lastUsed int // highest version number given out
@@ -76,7 +82,7 @@ var _ policy.Registry = (*Registry)(nil)
 
 // NewRegistry returns an empty registry loading modules into h.
 func NewRegistry(h *Host, store ModuleStore) *Registry {
-	r := &Registry{host: h, store: store}
+	r := &Registry{host: h, store: store, changing: make(chan struct{}, 1)}
 	r.slots.Store(&map[string]*slot{})
 	return r
 }
@@ -126,35 +132,61 @@ func (r *Registry) slotFor(tenant string) *slot {
 	return s
 }
 
+// change takes the change token, or gives up when ctx ends.
+func (r *Registry) change(ctx context.Context) (release func(), err error) {
+	select {
+	case r.changing <- struct{}{}:
+		return func() { <-r.changing }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("hostabi: waiting for another policy change: %w", ctx.Err())
+	}
+}
+
 // Push validates wasm, stores it as tenant's next version and makes it
 // current. Calls in flight finish on the old version, whose instances are
 // closed once they are done. A refused module leaves the current one in
 // force. Pushing the bytes already in force is a no-op.
 func (r *Registry) Push(ctx context.Context, tenant string, wasm []byte) (Version, error) {
+	release, err := r.change(ctx)
+	if err != nil {
+		return Version{}, err
+	}
+	defer release()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	s := r.slotFor(tenant)
-	if cur := s.cur.Load(); cur != nil && cur.sum == sha256.Sum256(wasm) {
+	cur, next := s.cur.Load(), s.lastUsed+1
+	r.mu.Unlock()
+	if cur != nil && cur.sum == sha256.Sum256(wasm) {
 		return cur.versionInfo(), nil
 	}
-	return r.install(ctx, tenant, s, s.lastUsed+1, wasm)
+	return r.install(ctx, tenant, s, next, wasm)
 }
 
 // Rollback makes the version before the current one current again, as a
 // new version number (so caches keyed by version never see a number
 // twice). A second Rollback returns to the version that was rolled back.
 func (r *Registry) Rollback(ctx context.Context, tenant string) (Version, error) {
+	release, err := r.change(ctx)
+	if err != nil {
+		return Version{}, err
+	}
+	defer release()
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	s := (*r.slots.Load())[tenant]
-	if s == nil || s.prev == nil {
+	var prev []byte
+	var next int
+	if s != nil {
+		prev, next = s.prev, s.lastUsed+1
+	}
+	r.mu.Unlock()
+	if prev == nil {
 		return Version{}, fmt.Errorf("%w for tenant %q", ErrNoPrevious, tenant)
 	}
-	return r.install(ctx, tenant, s, s.lastUsed+1, s.prev)
+	return r.install(ctx, tenant, s, next, prev)
 }
 
 // install loads, persists and publishes version number of tenant.
-// Callers hold r.mu.
+// Callers hold the change token, not r.mu.
 func (r *Registry) install(ctx context.Context, tenant string, s *slot, number int, wasm []byte) (Version, error) {
 	m, err := r.host.load(ctx, tenant, number, wasm)
 	if err != nil {
@@ -166,12 +198,15 @@ func (r *Registry) install(ctx context.Context, tenant string, s *slot, number i
 			return Version{}, fmt.Errorf("hostabi: save %s: %w", m.version, err)
 		}
 	}
+	r.mu.Lock()
 	r.publish(s, m, wasm)
+	r.mu.Unlock()
 	r.host.cfg.Logger.Info("policy installed", "tenant", tenant, "policy", m.version)
 	return m.versionInfo(), nil
 }
 
-// publish swaps m in and retires the module it replaces.
+// publish swaps m in and retires the module it replaces. Callers hold
+// r.mu.
 func (r *Registry) publish(s *slot, m *Module, wasm []byte) {
 	m.reg = r
 	old := s.cur.Swap(m)

@@ -24,8 +24,11 @@ func (r *Registry) Restore(ctx context.Context) error {
 	for _, sm := range stored {
 		byTenant[sm.Tenant] = append(byTenant[sm.Tenant], sm)
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	release, err := r.change(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	var errs []error
 	for tenant, versions := range byTenant {
 		slices.SortFunc(versions, func(a, b StoredModule) int { return b.Version - a.Version })
@@ -39,18 +42,22 @@ func (r *Registry) Restore(ctx context.Context) error {
 // restoreTenant installs the newest loadable of versions (sorted newest
 // first) without saving it again.
 func (r *Registry) restoreTenant(ctx context.Context, tenant string, versions []StoredModule) error {
+	r.mu.Lock()
 	s := r.slotFor(tenant)
-	s.lastUsed = versions[0].Version
+	s.lastUsed = max(s.lastUsed, versions[0].Version)
+	r.mu.Unlock()
 	for i, sm := range versions {
 		m, err := r.host.load(ctx, tenant, sm.Version, sm.Wasm)
 		if err != nil {
 			r.host.cfg.Logger.Warn("stored policy refused", "tenant", tenant, "version", sm.Version, "err", err)
 			continue
 		}
+		r.mu.Lock()
 		r.publish(s, m, sm.Wasm)
 		if i+1 < len(versions) {
 			s.prev, s.prevNum = versions[i+1].Wasm, versions[i+1].Version
 		}
+		r.mu.Unlock()
 		return nil
 	}
 	return fmt.Errorf("hostabi: tenant %q: no stored version loads", tenant)

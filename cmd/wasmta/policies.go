@@ -70,9 +70,12 @@ func (m *moduleStore) LoadModules() ([]hostabi.StoredModule, error) {
 // same bytes are already in force).
 func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, log *slog.Logger) (*hostabi.Host, *hostabi.Registry, error) {
 	host, err := hostabi.New(ctx, hostabi.Config{
-		CallTimeout:      cfg.Policy.CallTimeout,
-		MemoryLimitPages: uint32(cfg.Policy.MemoryLimit / (64 << 10)),
-		Instances:        cfg.Policy.Instances,
+		CallTimeout:       cfg.Policy.CallTimeout,
+		MemoryLimitPages:  uint32(cfg.Policy.MemoryLimit / (64 << 10)),
+		Instances:         cfg.Policy.Instances,
+		MaxModuleSize:     int(cfg.Policy.MaxModuleSize),
+		CompileTimeout:    cfg.Policy.CompileTimeout,
+		MaxFunctionBlocks: cfg.Policy.MaxFunctionBlocks,
 		// Compiled code survives restarts: a Go module compiles in about a
 		// second, and a restart should not pay it per tenant.
 		CacheDir: filepath.Join(cfg.SpoolDir, "wasm-cache"),

@@ -107,6 +107,10 @@ type Policy struct {
 	CallTimeout time.Duration // call_timeout: deadline of one hook call
 	MemoryLimit int64         // memory_limit, bytes per instance (multiple of 64 KiB)
 	Instances   int           // instances: pool size per module
+	// Limits of one module's compilation (a push or a start).
+	MaxModuleSize     int64         // max_module_size, bytes
+	CompileTimeout    time.Duration // compile_timeout
+	MaxFunctionBlocks int           // max_function_blocks: control instructions per function
 }
 
 // Records is the [records] section: the JSON-lines event log, its rotation

@@ -73,6 +73,12 @@ func base() *Config {
 			CallTimeout: 50 * time.Millisecond,
 			MemoryLimit: 64 * MiB,
 			Instances:   runtime.GOMAXPROCS(0) * 2,
+			// A Go policy is 2 to 3 MB and its largest function has 994
+			// control instructions; wazero compiles a function of 16,000
+			// in seconds (hostabi/internal/guard/blocks.go).
+			MaxModuleSize:     32 * MiB,
+			CompileTimeout:    time.Minute,
+			MaxFunctionBlocks: 16000,
 		},
 		Records: Records{
 			Enabled:        true,

@@ -208,6 +208,12 @@ func readPolicy(t *table, p *Policy) {
 		t.p.add(t.key("memory_limit"), "%d bytes is not a whole number of 64KiB wasm pages up to 4GiB", p.MemoryLimit)
 	}
 	t.integer("instances", &p.Instances, 1, 4096)
+	t.size("max_module_size", &p.MaxModuleSize, 1)
+	if p.MaxModuleSize > 64*MiB {
+		t.p.add(t.key("max_module_size"), "%d bytes is more than 64MiB, the most the admin API reads", p.MaxModuleSize)
+	}
+	t.duration("compile_timeout", &p.CompileTimeout, time.Second)
+	t.integer("max_function_blocks", &p.MaxFunctionBlocks, 100, 1<<20)
 }
 
 func readRecords(t *table, r *Records) {

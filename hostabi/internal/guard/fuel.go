@@ -13,12 +13,24 @@ const addedGlobals = 3
 const bulkShift = 10
 
 type checks struct {
-	step    []byte // at function entry and at the top of every loop body
-	bulk    []byte // before every bulk memory or table instruction
-	globals uint32 // the module's own globals: the guard's come after
+	step      []byte // at function entry and at the top of every loop body
+	bulk      []byte // before every bulk memory or table instruction
+	callStep  []byte // call $step: step as a call, past maxInline in a body
+	callBulk  []byte // call $bulk
+	globals   uint32 // the module's own globals: the guard's come after
+	maxBlocks int    // Limits.MaxFunctionBlocks
 }
 
-func newChecks(g uint32, hasMemory bool) checks {
+func newChecks(l layout, lim Limits) checks {
+	c := inlineChecks(l.globals, l.hasMemory)
+	c.callStep = appendU32([]byte{0x10}, l.funcs)
+	c.callBulk = appendU32([]byte{0x10}, l.funcs+1)
+	c.maxBlocks = lim.MaxFunctionBlocks
+	return c
+}
+
+// inlineChecks returns the step and bulk checks for the globals from g.
+func inlineChecks(g uint32, hasMemory bool) checks {
 	interrupt := appendU32([]byte{0x23}, g) // global.get $interrupt
 	interrupt = append(interrupt, 0x04, 0x40, 0x00, 0x0b)
 	if !hasMemory {

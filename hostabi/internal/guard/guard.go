@@ -17,7 +17,9 @@ const (
 // Section ids of the WebAssembly binary format.
 const (
 	secCustom    = 0
+	secType      = 1
 	secImport    = 2
+	secFunction  = 3
 	secMemory    = 5
 	secGlobal    = 6
 	secExport    = 7
@@ -47,19 +49,32 @@ type section struct {
 	body []byte
 }
 
+// Limits bound the modules Instrument accepts.
+type Limits struct {
+	// MaxFunctionBlocks refuses a module with a function of more control
+	// instructions (block, loop, if, else, br_if, br_table) than this; 0
+	// is no limit. The compiler's time grows with their square (see
+	// blocks.go).
+	MaxFunctionBlocks int
+}
+
+// ErrTooComplex wraps the refusal of a module past Limits.
+var ErrTooComplex = errors.New("too complex to compile")
+
 // Instrument returns wasm with the guard's checks compiled in. It
-// refuses what it cannot parse; the runtime validates the result.
-func Instrument(wasm []byte) (*Module, error) {
+// refuses what it cannot parse or what exceeds lim; the runtime validates
+// the result.
+func Instrument(wasm []byte, lim Limits) (*Module, error) {
 	secs, err := splitSections(wasm)
 	if err != nil {
 		return nil, err
 	}
 	out := &Module{}
-	g, hasMemory, err := survey(secs, out)
+	l, err := survey(secs, out)
 	if err != nil {
 		return nil, err
 	}
-	c := newChecks(g, hasMemory)
+	c := newChecks(l, lim)
 	dst := append(make([]byte, 0, len(wasm)+len(wasm)/16), wasm[:8]...)
 	placed := map[byte]bool{}
 	for _, s := range secs {
@@ -68,7 +83,7 @@ func Instrument(wasm []byte) (*Module, error) {
 		if s.id != secCustom {
 			for _, id := range []byte{secGlobal, secExport} {
 				if !placed[id] && sectionRank(s.id) > sectionRank(id) {
-					dst = appendSection(dst, id, rewriteSection(id, nil, g, out))
+					dst = appendSection(dst, id, rewriteSection(id, nil, l.globals, out))
 					placed[id] = true
 				}
 			}
@@ -76,7 +91,7 @@ func Instrument(wasm []byte) (*Module, error) {
 		if s.id == secGlobal || s.id == secExport {
 			placed[s.id] = true
 		}
-		body, keep, err := transformSection(s, g, c, out)
+		body, keep, err := transformSection(s, l, c, out)
 		if err != nil {
 			return nil, err
 		}
@@ -86,44 +101,63 @@ func Instrument(wasm []byte) (*Module, error) {
 	}
 	for _, id := range []byte{secGlobal, secExport} {
 		if !placed[id] {
-			dst = appendSection(dst, id, rewriteSection(id, nil, g, out))
+			dst = appendSection(dst, id, rewriteSection(id, nil, l.globals, out))
 		}
 	}
 	out.Wasm = dst
 	return out, nil
 }
 
-// survey reads what the rewrite needs to know before it starts: the
-// index the first added global gets, whether the module has a memory, and
-// its start function (recorded in out).
-func survey(secs []section, out *Module) (g uint32, hasMemory bool, err error) {
-	var importedGlobals, importedMemories, definedGlobals, memories uint32
+// layout is what the rewrite needs to know of a module before it starts.
+type layout struct {
+	globals   uint32 // the module's own globals: the guard's are numbered from here
+	hasMemory bool
+	types     uint32 // entries of the type section: the helpers' types come after
+	funcs     uint32 // imported and defined functions: the helpers come after
+	bodies    uint32 // function bodies to instrument (0: no helpers are added)
+}
+
+// survey reads the module's layout, and its start function (recorded in
+// out).
+func survey(secs []section, out *Module) (l layout, err error) {
+	var imported imports
+	var definedGlobals, memories, defined uint32
 	for _, s := range secs {
+		var n *uint32
 		switch s.id {
 		case secImport:
-			if importedGlobals, importedMemories, err = countImports(s.body); err != nil {
-				return 0, false, fmt.Errorf("import section: %w", err)
+			if imported, err = countImports(s.body); err != nil {
+				return l, fmt.Errorf("import section: %w", err)
 			}
+			continue
+		case secType:
+			n = &l.types
+		case secFunction:
+			n = &defined
 		case secMemory:
-			if memories, _, err = readU32(s.body); err != nil {
-				return 0, false, fmt.Errorf("memory section: %w", err)
-			}
+			n = &memories
 		case secGlobal:
-			if definedGlobals, _, err = readU32(s.body); err != nil {
-				return 0, false, fmt.Errorf("global section: %w", err)
-			}
+			n = &definedGlobals
+		case secCode:
+			n = &l.bodies
 		case secStart:
-			if out.Start, _, err = readU32(s.body); err != nil {
-				return 0, false, fmt.Errorf("start section: %w", err)
-			}
+			n = &out.Start
 			out.HasStart = true
+		default:
+			continue
+		}
+		if *n, _, err = readU32(s.body); err != nil {
+			return l, fmt.Errorf("section %d: %w", s.id, err)
 		}
 	}
-	return importedGlobals + definedGlobals, importedMemories+memories > 0, nil
+	l.globals = imported.globals + definedGlobals
+	l.hasMemory = imported.memories+memories > 0
+	l.funcs = imported.funcs + defined
+	return l, nil
 }
 
 // transformSection returns the new body of s and whether to keep it.
-func transformSection(s section, g uint32, c checks, out *Module) ([]byte, bool, error) {
+func transformSection(s section, l layout, c checks, out *Module) ([]byte, bool, error) {
 	switch s.id {
 	case secCustom:
 		// DWARF addresses code offsets that the inserted checks shift.
@@ -137,13 +171,18 @@ func transformSection(s section, g uint32, c checks, out *Module) ([]byte, bool,
 				return nil, false, err
 			}
 		}
-		return rewriteSection(s.id, s.body, g, out), true, nil
+		return rewriteSection(s.id, s.body, l.globals, out), true, nil
+	case secType, secFunction:
+		if l.bodies == 0 {
+			return s.body, true, nil
+		}
+		return appendHelpers(s.id, s.body, l, c), true, nil
 	case secCode:
 		body, err := instrumentCode(s.body, c)
 		if err != nil {
 			return nil, false, fmt.Errorf("code section: %w", err)
 		}
-		return body, true, nil
+		return appendHelpers(s.id, body, l, c), true, nil
 	}
 	return s.body, true, nil
 }
@@ -220,37 +259,43 @@ func appendSection(dst []byte, id byte, body []byte) []byte {
 	return append(dst, body...)
 }
 
-// countImports walks the import section for the imported globals (they
-// come first in the global index space) and memories.
-func countImports(b []byte) (globals, memories uint32, err error) {
+// imports counts the imports that come first in an index space.
+type imports struct{ funcs, globals, memories uint32 }
+
+// countImports walks the import section for the imported functions,
+// globals and memories.
+func countImports(b []byte) (imports, error) {
+	var c imports
 	n, k, err := readU32(b)
 	if err != nil {
-		return 0, 0, err
+		return c, err
 	}
 	b = b[k:]
 	for range n {
 		for range 2 { // module and field names
 			_, k, err := readName(b)
 			if err != nil {
-				return 0, 0, err
+				return c, err
 			}
 			b = b[k:]
 		}
 		if len(b) == 0 {
-			return 0, 0, errTruncated
+			return c, errTruncated
 		}
 		switch b[0] {
+		case 0x00:
+			c.funcs++
 		case 0x02:
-			memories++
+			c.memories++
 		case 0x03:
-			globals++
+			c.globals++
 		}
 		if k, err = importDescLen(b[0], b[1:]); err != nil {
-			return 0, 0, err
+			return c, err
 		}
 		b = b[1+k:]
 	}
-	return globals, memories, nil
+	return c, nil
 }
 
 // importDescLen is the length of an import's description after its kind.

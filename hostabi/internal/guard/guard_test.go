@@ -32,7 +32,7 @@ func TestInstrumentKeepsModulesValid(t *testing.T) {
 			continue // a fixture of an invalid module
 		}
 		_ = orig.Close(ctx)
-		ins, err := Instrument(wasm)
+		ins, err := Instrument(wasm, Limits{})
 		if name == "reserved.wasm" {
 			if err == nil {
 				t.Errorf("%s: instrumented, want refused", name)
@@ -140,7 +140,7 @@ func FuzzInstrument(f *testing.F) {
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
 	f.Fuzz(func(t *testing.T, wasm []byte) {
-		ins, err := Instrument(wasm)
+		ins, err := Instrument(wasm, Limits{})
 		if err != nil {
 			return
 		}

@@ -46,19 +46,27 @@ func instrumentCode(b []byte, c checks) ([]byte, error) {
 }
 
 // instrumentBody appends code (locals, then instructions) to dst with
-// c.step after the locals and after the block type of every loop, and
-// c.bulk before every instruction whose run time grows with an operand.
+// a step check after the locals and after the block type of every loop,
+// and a bulk check before every instruction whose run time grows with an
+// operand: inline for the first maxInline, then as calls (blocks.go).
 func instrumentBody(dst, code []byte, c checks) ([]byte, error) {
 	i, err := localsLen(code)
 	if err != nil {
 		return nil, err
 	}
+	inline := 0
+	check := func(in, call []byte) []byte {
+		if inline++; inline <= maxInline {
+			return in
+		}
+		return call
+	}
 	// The check at entry bounds recursion, which needs no loop: a function
 	// calling itself twice to depth 60 makes 2^60 calls on a stack of 60.
 	// The operand stack is empty there, so the check, which leaves it as it
 	// found it, is valid whatever the function's type.
-	dst = append(append(dst, code[:i]...), c.step...)
-	flushed := i
+	dst = append(append(dst, code[:i]...), check(c.step, c.callStep)...)
+	flushed, blocks := i, 0
 	for i < len(code) {
 		at, op := i, code[i]
 		i++
@@ -70,10 +78,15 @@ func instrumentBody(dst, code []byte, c checks) ([]byte, error) {
 		if i > len(code) {
 			return nil, errTruncated
 		}
+		if isBlock(op) {
+			if blocks++; c.maxBlocks > 0 && blocks > c.maxBlocks {
+				return nil, fmt.Errorf("more than %d blocks, loops, ifs and branches: %w", c.maxBlocks, ErrTooComplex)
+			}
+		}
 		switch {
 		case op == 0x03: // loop
 			dst = append(dst, code[flushed:i]...)
-			dst = append(dst, c.step...)
+			dst = append(dst, check(c.step, c.callStep)...)
 			flushed = i
 		case op == 0x23 || op == 0x24: // global.get, global.set
 			// Only the instrumented module is validated, where the
@@ -84,7 +97,7 @@ func instrumentBody(dst, code []byte, c checks) ([]byte, error) {
 			}
 		case op == 0xfc && isBulk(code[at+1:]):
 			dst = append(dst, code[flushed:at]...)
-			dst = append(dst, c.bulk...)
+			dst = append(dst, check(c.bulk, c.callBulk)...)
 			flushed = at
 		}
 	}
