@@ -47,6 +47,28 @@ type SMTP struct {
 	TLSKey         string           // tls_key, PEM file
 	AuthRequireTLS bool             // auth_require_tls; loopback clients are exempt
 	MinFreeDisk    int64            // min_free_disk, bytes: below it reception answers 452
+
+	// Hostile clients. A zero limit is no limit.
+	MaxConnectionsPerIP      int           // max_connections_per_ip (relay_networks exempt)
+	MaxConnectionsPerNetwork int           // max_connections_per_network: per /24 or /64
+	ConnectionRatePerIP      int           // connection_rate_per_ip: new connections per minute
+	ReservedConnections      int           // reserved_connections: slots only relay_networks may take
+	MinDataRate              int64         // min_data_rate, bytes per second
+	StressThreshold          int           // stress_threshold, percent of max_connections
+	StressCommandTimeout     time.Duration // stress_command_timeout
+	StressDataTimeout        time.Duration // stress_data_timeout
+	SoftErrorLimit           int           // soft_error_limit
+	HardErrorLimit           int           // hard_error_limit
+	ErrorDelay               time.Duration // error_delay
+	AuthFailureLimit         int           // auth_failure_limit per client address
+	AuthFailureWindow        time.Duration // auth_failure_window
+	RecordsPerSession        int           // rejection_records_per_session
+	RecordsPerSecond         int           // rejection_records_per_second
+	MaxHops                  int           // max_hops: Received: fields
+	// AddHeadersNetworks (add_missing_headers_networks): messages from
+	// clients there, and from authenticated ones, get Date and Message-ID
+	// when they lack them.
+	AddHeadersNetworks []netip.Prefix
 }
 
 // Admin is the [admin] section: the admin HTTP API used by the CLI.

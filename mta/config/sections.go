@@ -55,14 +55,8 @@ func readSMTP(t *table, s *SMTP) {
 	t.integer("max_line_length", &s.MaxLineLength, 1000, int(MiB))
 	t.duration("command_timeout", &s.CommandTimeout, time.Second)
 	t.duration("data_timeout", &s.DataTimeout, time.Second)
-	var nets []string
-	if t.strings("relay_networks", &nets) {
-		s.RelayNetworks = s.RelayNetworks[:0:0]
-		for i, n := range nets {
-			p, _ := parseNetwork(t, fmt.Sprintf("relay_networks[%d]", i), n)
-			s.RelayNetworks = append(s.RelayNetworks, p)
-		}
-	}
+	readNetworks(t, "relay_networks", &s.RelayNetworks)
+	readNetworks(t, "add_missing_headers_networks", &s.AddHeadersNetworks)
 	t.str("tls_cert", &s.TLSCert)
 	t.str("tls_key", &s.TLSKey)
 	if (s.TLSCert == "") != (s.TLSKey == "") {
@@ -70,6 +64,40 @@ func readSMTP(t *table, s *SMTP) {
 	}
 	t.boolean("auth_require_tls", &s.AuthRequireTLS)
 	t.size("min_free_disk", &s.MinFreeDisk, 0)
+	readHostile(t, s)
+}
+
+// readNetworks reads a list of networks at key k into dst.
+func readNetworks(t *table, k string, dst *[]netip.Prefix) {
+	var nets []string
+	if !t.strings(k, &nets) {
+		return
+	}
+	*dst = (*dst)[:0:0]
+	for i, n := range nets {
+		p, _ := parseNetwork(t, fmt.Sprintf("%s[%d]", k, i), n)
+		*dst = append(*dst, p)
+	}
+}
+
+// readHostile reads the limits on hostile clients (docs/configuration.md).
+func readHostile(t *table, s *SMTP) {
+	t.integer("max_connections_per_ip", &s.MaxConnectionsPerIP, 0, maxInt)
+	t.integer("max_connections_per_network", &s.MaxConnectionsPerNetwork, 0, maxInt)
+	t.integer("connection_rate_per_ip", &s.ConnectionRatePerIP, 0, maxInt)
+	t.integer("reserved_connections", &s.ReservedConnections, 0, maxInt)
+	t.size("min_data_rate", &s.MinDataRate, 1)
+	t.integer("stress_threshold", &s.StressThreshold, 1, 100)
+	t.duration("stress_command_timeout", &s.StressCommandTimeout, time.Second)
+	t.duration("stress_data_timeout", &s.StressDataTimeout, time.Second)
+	t.integer("soft_error_limit", &s.SoftErrorLimit, 0, maxInt)
+	t.integer("hard_error_limit", &s.HardErrorLimit, 0, maxInt)
+	t.duration("error_delay", &s.ErrorDelay, time.Millisecond)
+	t.integer("auth_failure_limit", &s.AuthFailureLimit, 0, maxInt)
+	t.duration("auth_failure_window", &s.AuthFailureWindow, time.Second)
+	t.integer("rejection_records_per_session", &s.RecordsPerSession, 1, maxInt)
+	t.integer("rejection_records_per_second", &s.RecordsPerSecond, 1, maxInt)
+	t.integer("max_hops", &s.MaxHops, 0, 1000)
 }
 
 // parseListen reads an ip:port to listen on; port 0 picks a free port.

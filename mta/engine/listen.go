@@ -27,23 +27,40 @@ func (e *Engine) listen() error {
 	}
 	for _, addr := range c.Listen {
 		srv, err := reception.New(reception.Options{
-			Hostname:        e.cfg.Hostname,
-			TLSConfig:       tlsCfg,
-			MaxMessageBytes: c.MaxMessageSize,
-			MaxRecipients:   c.MaxRecipients,
-			MaxConnections:  c.MaxConnections,
-			MaxLineLength:   c.MaxLineLength,
-			CommandTimeout:  c.CommandTimeout,
-			DataTimeout:     c.DataTimeout,
-			RelayNets:       c.RelayNetworks,
-			AuthRequireTLS:  c.AuthRequireTLS,
-			Policy:          e.guard,
-			Submitter:       e,
-			Auth:            e.auth,
-			Intake:          e.sub.intake,
-			Sign:            e.signFunc(),
-			Records:         e.rec,
-			Logger:          e.log,
+			Hostname:                 e.cfg.Hostname,
+			MinDataRate:              int(c.MinDataRate),
+			MaxConnectionsPerIP:      offIfZero(c.MaxConnectionsPerIP),
+			MaxConnectionsPerNetwork: offIfZero(c.MaxConnectionsPerNetwork),
+			ConnectionRatePerIP:      offIfZero(c.ConnectionRatePerIP),
+			ReservedConnections:      offIfZero(c.ReservedConnections),
+			StressThreshold:          c.StressThreshold,
+			StressCommandTimeout:     c.StressCommandTimeout,
+			StressDataTimeout:        c.StressDataTimeout,
+			SoftErrorLimit:           offIfZero(c.SoftErrorLimit),
+			HardErrorLimit:           offIfZero(c.HardErrorLimit),
+			ErrorDelay:               c.ErrorDelay,
+			AuthFailureLimit:         offIfZero(c.AuthFailureLimit),
+			AuthFailureWindow:        c.AuthFailureWindow,
+			RecordsPerSession:        c.RecordsPerSession,
+			RecordsPerSecond:         c.RecordsPerSecond,
+			MaxHops:                  offIfZero(c.MaxHops),
+			HeaderFixNets:            c.AddHeadersNetworks,
+			TLSConfig:                tlsCfg,
+			MaxMessageBytes:          c.MaxMessageSize,
+			MaxRecipients:            c.MaxRecipients,
+			MaxConnections:           c.MaxConnections,
+			MaxLineLength:            c.MaxLineLength,
+			CommandTimeout:           c.CommandTimeout,
+			DataTimeout:              c.DataTimeout,
+			RelayNets:                c.RelayNetworks,
+			AuthRequireTLS:           c.AuthRequireTLS,
+			Policy:                   e.guard,
+			Submitter:                e,
+			Auth:                     e.auth,
+			Intake:                   e.sub.intake,
+			Sign:                     e.signFunc(),
+			Records:                  e.rec,
+			Logger:                   e.log,
 		})
 		if err != nil {
 			return fmt.Errorf("engine: smtp listener %s: %w", addr, err)
@@ -62,6 +79,15 @@ func (e *Engine) listen() error {
 		e.log.Info("smtp listening", "addr", ln.Addr())
 	}
 	return e.listenHTTP()
+}
+
+// offIfZero maps a configured 0 ("no limit") to reception's -1 (reception
+// takes 0 for "the default").
+func offIfZero(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 func (e *Engine) tenantLimits(tenant string) intake.Limits {

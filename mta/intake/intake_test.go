@@ -161,3 +161,46 @@ func TestRefusal(t *testing.T) {
 		t.Errorf("long text: %d bytes, want at most %d, cut between characters", len(long.Text), MaxReplyText)
 	}
 }
+
+func TestCountReceived(t *testing.T) {
+	tests := []struct {
+		header string
+		want   int
+	}{
+		{"", 0},
+		{"Received: from a\r\n\tby b; date\r\nRECEIVED : x\r\nreceived:y\r\n", 3},
+		{"X-Received: no\r\nReceived-SPF: pass\r\nSubject: Received: no\r\n", 0},
+		{"Received: from a\n by b\nReceived: c", 2},
+		{strings.Repeat("Received: hop\r\n", 60), 60},
+	}
+	for _, tc := range tests {
+		if got := CountReceived([]byte(tc.header)); got != tc.want {
+			t.Errorf("CountReceived(%q) = %d, want %d", tc.header, got, tc.want)
+		}
+	}
+}
+
+func TestHeaderLen(t *testing.T) {
+	tests := []struct {
+		msg  string
+		want int
+		sep  bool
+	}{
+		{"Subject: a\r\n\r\nbody\r\n", 12, false},
+		{"Subject: a\r\n folded\r\nFrom: b\r\n\r\nbody\r\n", 30, false},
+		{"Hello world, no header here\r\nsecond line\r\n", 0, true},
+		{"Dear Bob: hello\r\n\r\nbody\r\n", 0, true}, // "Dear Bob" is not a field name
+		{"\r\nbody only\r\n", 0, false},
+		{" continuation first\r\n", 0, true},
+		{"Subject: a\r\nthis is body\r\n", 12, true},
+		{"Subject: only a header\r\n", 24, false},
+		{"", 0, false},
+	}
+	for _, tc := range tests {
+		got := HeaderLen([]byte(tc.msg))
+		if got != tc.want || NeedsSeparator([]byte(tc.msg), got) != tc.sep {
+			t.Errorf("HeaderLen(%q) = %d (separator %v), want %d (%v)", tc.msg, got,
+				NeedsSeparator([]byte(tc.msg), got), tc.want, tc.sep)
+		}
+	}
+}

@@ -24,6 +24,9 @@ type Options struct {
 	MaxRecipients   int
 	// TenantLimits returns a tenant's configured limits; nil: none.
 	TenantLimits func(tenant string) Limits
+	// MaxHops: a message with more Received: fields is looping (Looping);
+	// 0: no check.
+	MaxHops int
 }
 
 // Intake holds what the front doors share: the tenants' limits and their

@@ -23,21 +23,30 @@ const dkimReserve = 2048
 // span is a byte range [start, end) of the message data.
 type span struct{ start, end int }
 
+// content is the message data and what reception changes in it.
+type content struct {
+	data   []byte
+	skips  []span // ranges removed (the campaign field), all in the header
+	fields []byte // fields reception adds itself (Date, Message-ID)
+	sepAt  int    // where an empty line goes (a header without one); -1: none
+}
+
 // buildBody returns the spooled body in one allocation:
 //
 //	Received: trace field
 //	DKIM-Signature fields from Sign (signing policy header + data)
-//	header fields added by on_message
-//	the message data, without the skip ranges, ending in CRLF
+//	header fields added by on_message, then Date and Message-ID when
+//	reception adds them
+//	the message data, without the skip ranges, ending in CRLF, with an
+//	empty line where its header section ends without one
 //
 // The signature is prepended like any signer does, so it sits above the
 // fields it covers; Received comes last, on top, as every hop's does.
-func (s *Server) buildBody(m *message.Message, peer netip.Addr, res *policy.MessageResult,
-	data []byte, skips []span) ([]byte, error) {
+func (s *Server) buildBody(m *message.Message, peer netip.Addr, res *policy.MessageResult, c *content) ([]byte, error) {
 	var rb [320]byte
 	received := appendReceived(rb[:0], m, peer, s.opts.Hostname)
-	tail := intake.HeaderFieldsLen(res.AddHeaders) + len(data) + 2
-	for _, sp := range skips {
+	tail := intake.HeaderFieldsLen(res.AddHeaders) + len(c.fields) + len(c.data) + 4
+	for _, sp := range c.skips {
 		tail -= sp.end - sp.start
 	}
 	sign := s.opts.Sign != nil && res.DKIM != "off"
@@ -48,7 +57,13 @@ func (s *Server) buildBody(m *message.Message, peer netip.Addr, res *policy.Mess
 	buf := make([]byte, front+tail)
 	t := buf[front:front]
 	t = intake.AppendHeaderFields(t, res.AddHeaders)
-	t = appendWithout(t, data, skips)
+	t = append(t, c.fields...)
+	if c.sepAt >= 0 {
+		t = appendWithout(t, c.data[:c.sepAt], c.skips)
+		t = append(append(t, crlf...), c.data[c.sepAt:]...)
+	} else {
+		t = appendWithout(t, c.data, c.skips)
+	}
 	if len(t) > 0 && !bytes.HasSuffix(t, crlf) {
 		t = append(t, crlf...)
 	}

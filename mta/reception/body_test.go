@@ -62,8 +62,7 @@ func spoolForm(t *testing.T, srv *Server, in []byte) []byte {
 	if norm != nil {
 		defer srv.putBuf(norm)
 	}
-	hdr := data[:headerLen(data)]
-	campaign, skips := findField(hdr, srv.opts.CampaignHeader, nil)
+	_, campaign, c := srv.split(data, nil)
 	id, _ := message.ParseID("18a0b1c2d3e4f5060708090a0b0c0d0e")
 	m := &message.Message{
 		ID: id, ReceivedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Helo: "client.test",
@@ -73,7 +72,7 @@ func spoolForm(t *testing.T, srv *Server, in []byte) []byte {
 		{Name: "X-Policy", Value: "tag\r\nInjected: no"},
 		{Name: "Bad Name", Value: "dropped"},
 	}}
-	body, err := srv.buildBody(m, netip.MustParseAddr("192.0.2.7"), res, data, skips)
+	body, err := srv.buildBody(m, netip.MustParseAddr("192.0.2.7"), res, &c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,19 +7,6 @@ import (
 
 const maxCampaignLen = 128
 
-// headerLen returns the length of the header block of CRLF data: through
-// the CRLF of its last field, without the blank line. Data without a blank
-// line is all header.
-func headerLen(data []byte) int {
-	if bytes.HasPrefix(data, crlf) {
-		return 0
-	}
-	if i := bytes.Index(data, []byte("\r\n\r\n")); i >= 0 {
-		return i + 2
-	}
-	return len(data)
-}
-
 // findField finds every field called name (case-insensitively) in the
 // header block hdr. It returns the unfolded value of the first one (when
 // it is a usable campaign name) and the byte ranges of all of them,

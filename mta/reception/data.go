@@ -90,8 +90,8 @@ func (s *session) Data(r io.Reader) error {
 		return errNoTransaction
 	}
 	if s.tc != nil {
-		s.tc.setTimeout(s.srv.opts.DataTimeout)
-		defer s.tc.setTimeout(s.srv.opts.CommandTimeout)
+		s.tc.setData(true)
+		defer s.tc.setData(false)
 	}
 	buf := s.srv.getBuf(tx.sizeHint, tx.limits.MaxMessageBytes)
 	defer s.srv.putBuf(buf)
@@ -157,11 +157,27 @@ func (s *Server) canonical(data []byte) ([]byte, *dataBuf, *smtp.SMTPError) {
 	return nb.b, nb, nil
 }
 
+// split finds the header section of data (intake.HeaderLen: a first line
+// that is not a field starts the body), the campaign field in it, and
+// where an empty line must go before the body.
+func (s *Server) split(data []byte, spans []span) (hdr []byte, campaign string, c content) {
+	hl := intake.HeaderLen(data)
+	hdr = data[:hl]
+	campaign, skips := findField(hdr, s.opts.CampaignHeader, spans)
+	c = content{data: data, skips: skips, sepAt: -1}
+	if intake.NeedsSeparator(data, hl) {
+		c.sepAt = hl
+	}
+	return hdr, campaign, c
+}
+
 // accept runs on_message on the header block and submits the message.
 func (s *session) accept(tx *transaction, data []byte) error {
-	hdr := data[:headerLen(data)]
 	var spanBuf [2]span
-	hdrCampaign, skips := findField(hdr, s.srv.opts.CampaignHeader, spanBuf[:0])
+	hdr, hdrCampaign, c := s.srv.split(data, spanBuf[:0])
+	if s.srv.intake.Looping(hdr) {
+		return s.reject(errLoop, tx, "", "loop", "")
+	}
 	if tx.campaign == "" {
 		tx.campaign = hdrCampaign
 	}
@@ -173,7 +189,10 @@ func (s *session) accept(tx *transaction, data []byte) error {
 		return s.reject(replyError(res.Reject), tx, "", "policy", policy.HookMessage)
 	}
 	m := s.newMessage(tx, &res)
-	body, err := s.srv.buildBody(m, s.peer.Addr(), &res, data, skips)
+	if s.authed || s.fixHeaders {
+		c.fields = intake.AppendMissingFields(nil, hdr, m.ID.String()+"@"+s.srv.opts.Hostname, m.ReceivedAt)
+	}
+	body, err := s.srv.buildBody(m, s.peer.Addr(), &res, &c)
 	if err != nil {
 		s.srv.log.Error("reception: signing", "id", m.ID, "tenant", m.Tenant, "err", err)
 		return s.reject(errSign, tx, "", "sign", "")

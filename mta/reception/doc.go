@@ -38,13 +38,25 @@
 //	tenant messages per minute exceeded      450 4.7.1 at MAIL (Postfix's reply
 //	                                         for its message rate limit; the
 //	                                         session stays open)
-//	connections over MaxConnections          421 4.7.0, then close (before go-smtp)
+//	connections over MaxConnections          421 4.7.0, then close (before go-smtp);
+//	                                         only RelayNets may take the last
+//	                                         ReservedConnections
+//	connections per address, per /24 or      421 4.7.0 "...from your address",
+//	/64, per address per minute              then close (RelayNets exempt)
+//	SoftErrorLimit errors in a session       each further reply delayed by
+//	                                         ErrorDelay times the errors past it
+//	HardErrorLimit errors in a session       the reply, then 421 4.7.0, close
+//	AuthFailureLimit failed AUTH per         421 4.7.0 at AUTH, close, before
+//	address within AuthFailureWindow         any password check
+//	more than MaxHops Received: fields       554 5.4.6 (a mail loop)
 //	line longer than MaxLineLength           500 5.4.0 "Too long line, closing
 //	                                         connection" (go-smtp; closes). Inside
 //	                                         DATA the reply to DATA comes first:
 //	                                         500 5.5.2 Line too long.
-//	no command within CommandTimeout         421 4.4.2, then close (go-smtp)
-//	no data within DataTimeout (per read)    421 4.4.2 for DATA, then close
+//	a command not complete within            421 4.4.2, then close (go-smtp)
+//	CommandTimeout
+//	DATA not complete within DataTimeout     421 4.4.2 for DATA, then close
+//	plus its bytes / MinDataRate
 //	spool full (spool.ErrFull)               452 4.3.1
 //	other Submit failure, signing failure    451 4.3.0
 //
@@ -55,10 +67,24 @@
 // Address syntax, the message record and the sanitising of policy header
 // fields are intake's as well.
 //
-// Timeouts are idle timeouts: trackedConn sets the read deadline before
-// every read, to DataTimeout while message data is awaited and to
-// CommandTimeout otherwise. After a read timed out, every later read fails
-// too, so go-smtp can never read the rest of a message as commands.
+// Timeouts bound a whole wait, not each read, so a client dripping a byte
+// at a time cannot hold a connection: a command line must be complete
+// within CommandTimeout of its first read; a DATA within DataTimeout plus
+// one second for every MinDataRate bytes received (Postfix's
+// smtpd_min_data_rate), with no pause longer than DataTimeout. When the
+// live connections reach StressThreshold percent of MaxConnections, waits
+// that start use StressCommandTimeout and StressDataTimeout (Postfix's
+// stress mode). After a read timed out, every later read fails too, so
+// go-smtp can never read the rest of a message as commands. go-smtp
+// answers the part of a command line it had when the read timed out, then
+// 421 4.4.2.
+//
+// Errors count per session (errors.go): refusals, bad addresses, bad
+// sequences, failed logins; a policy's refusal of a recipient is not an
+// error for an authenticated or relay-network client. Rejection records
+// are capped per session (RecordsPerSession) and in all
+// (RecordsPerSecond); past the caps they are counted and summarised in a
+// record with reason "suppressed" (rejections.go).
 //
 // # Line endings and SMTP smuggling
 //
@@ -108,11 +134,21 @@
 //     capture below refuses the first alike, so both paths answer a
 //     client the same, and hands go-smtp the end of data in a read of its
 //     own, so a long command after it is refused as a command.
-//   - Its read deadlines are totals per command line and do not apply to
-//     message data, and nothing stops it reading on after a timeout: the
-//     trackedConn above makes timeouts per read and final.
+//   - Its read deadlines do not apply to message data, and nothing stops
+//     it reading on after a timeout: trackedConn owns the deadlines and
+//     makes a timeout final.
+//   - It cannot end a session from a Session method: at the hard error
+//     limit the session writes its replies and closes the connection
+//     itself.
 //
 // # The spooled body
+//
+// The header section ends at the empty line or at the first line that is
+// neither a field nor a continuation (intake.HeaderLen): a message whose
+// first line is not a field has no header, and an empty line is put
+// between the fields wasmta adds and such a body. Messages from
+// authenticated clients and from HeaderFixNets get the Date and
+// Message-ID (<id@hostname>) fields they lack.
 //
 // The body handed to Submit is, in one allocation: the Received: field
 // (from helo ([ip]) by hostname (wasmta) with protocol id <message id>

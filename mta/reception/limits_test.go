@@ -151,8 +151,9 @@ func TestCommandTimeout(t *testing.T) {
 }
 
 func TestDataTimeout(t *testing.T) {
-	f := start(t, Options{RelayNets: loopbackNets, DataTimeout: 300 * time.Millisecond}, nil)
-	// Data that keeps flowing is not cut off, however long it takes in total.
+	f := start(t, Options{RelayNets: loopbackNets, DataTimeout: 300 * time.Millisecond, MinDataRate: 50}, nil)
+	// Data that keeps flowing faster than MinDataRate is not cut off,
+	// however long it takes in total: 10 bytes every 100 ms earn 200 ms.
 	rc := begin(t, f)
 	rc.cmd("DATA", "354 ")
 	for i := range 5 {

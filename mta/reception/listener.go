@@ -28,51 +28,57 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		tc := l.srv.conns.admit(c, l.srv.opts.CommandTimeout)
+		tc, why := l.srv.conns.admit(c)
 		if tc != nil {
 			return tc, nil
 		}
-		l.srv.refuseConn(c)
+		l.srv.refuseConn(c, why)
 	}
 }
 
 // refuseConn answers 421 4.7.0 and closes. The client has not spoken yet,
 // so the short reply fits in the socket buffer and the write cannot stall
 // the accept loop for more than the deadline.
-func (s *Server) refuseConn(c net.Conn) {
-	const text = "Too many connections, try again later"
+func (s *Server) refuseConn(c net.Conn, why string) {
+	text := "Too many connections, try again later"
+	if why != refusedFull {
+		text = "Too many connections from your address, try again later"
+	}
 	_ = c.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = c.Write([]byte("421 4.7.0 " + s.opts.Hostname + " " + text + "\r\n"))
 	_ = c.Close()
-	s.records.Record(&events.Record{
+	s.rejections.record(&events.Record{
 		Type:     events.Rejection,
 		Time:     time.Now(),
 		Peer:     addrPortOf(c.RemoteAddr()).String(),
-		Reason:   "connections",
+		Reason:   why,
 		Response: &message.Response{Code: 421, Enhanced: "4.7.0", Text: text},
 	})
 }
 
-// trackedConn is every accepted connection. It sets a fresh read deadline
-// before each read (command or data timeout, whichever the session is in),
-// makes a read timeout final, and tells Shutdown whether a transaction is
-// under way.
+// trackedConn is every accepted connection. It bounds every wait on the
+// client (see deadline), makes a read timeout final, and tells Shutdown
+// whether a transaction is under way.
 //
 // It also captures message data (capture.go). The fields after once are
 // touched only by the goroutine reading the connection.
 type trackedConn struct {
 	net.Conn
-	table   *connTable
-	timeout atomic.Int64 // time.Duration of the next read's deadline
-	busy    atomic.Bool  // between MAIL and the end of the transaction
-	eof     atomic.Bool  // the client closed its side
-	once    sync.Once
+	table *connTable
+	addr  netip.Addr   // the client's, unmapped
+	phase atomic.Int32 // bumped by setData: a new command or DATA starts
+	data  atomic.Bool  // message data is awaited
+	busy  atomic.Bool  // between MAIL and the end of the transaction
+	eof   atomic.Bool  // the client closed its side
+	once  sync.Once
 
-	readErr   error   // sticky: a timeout, a line too long
-	oneLine   bool    // the last read returned one line, ending with it
-	capturing bool    // Read captures message data
-	capture   capture //
-	pending   []byte  // bytes for go-smtp after a capture
+	seen      int32     // phase the deadline belongs to
+	deadline  time.Time // of the current command or DATA; zero: none yet
+	readErr   error     // sticky: a timeout, a line too long
+	oneLine   bool      // the last read returned one line, ending with it
+	capturing bool      // Read captures message data
+	capture   capture   //
+	pending   []byte    // bytes for go-smtp after a capture
 }
 
 // Read fails for good once a read timed out: otherwise go-smtp would read
@@ -93,14 +99,14 @@ func (c *trackedConn) Read(p []byte) (n int, err error) {
 	return n, err
 }
 
-// readConn reads from the connection with a fresh deadline.
+// readConn reads from the connection under the current deadline.
 func (c *trackedConn) readConn(p []byte) (int, error) {
-	if d := time.Duration(c.timeout.Load()); d > 0 {
-		if err := c.Conn.SetReadDeadline(time.Now().Add(d)); err != nil {
-			return 0, err
-		}
+	now := time.Now()
+	if err := c.Conn.SetReadDeadline(c.readDeadline(now)); err != nil {
+		return 0, err
 	}
 	n, err := c.Conn.Read(p)
+	c.consumed(p[:n])
 	switch {
 	case err == nil:
 	case err == io.EOF:
@@ -109,6 +115,37 @@ func (c *trackedConn) readConn(p []byte) (int, error) {
 		c.readErr = err
 	}
 	return n, err
+}
+
+// readDeadline is when the current wait ends. A timeout bounds a whole
+// command line, however slowly it trickles in, and a whole DATA: the data
+// timeout plus the time its bytes earned at MinDataRate (Postfix's
+// smtpd_min_data_rate), and never more than the data timeout between two
+// reads. Under stress (the listener near its connection limit) the
+// shorter stress timeouts apply to waits that start then.
+func (c *trackedConn) readDeadline(now time.Time) time.Time {
+	data := c.data.Load()
+	limit := c.table.timeout(data)
+	if ph := c.phase.Load(); ph != c.seen || c.deadline.IsZero() {
+		c.seen, c.deadline = ph, now.Add(limit)
+	}
+	if idle := now.Add(limit); data && idle.Before(c.deadline) {
+		return idle
+	}
+	return c.deadline
+}
+
+// consumed moves the deadline on what a read brought: message data earns
+// time at the minimum rate; a complete command line ends its command, so
+// the next one gets a fresh deadline.
+func (c *trackedConn) consumed(b []byte) {
+	switch {
+	case len(b) == 0:
+	case c.data.Load():
+		c.deadline = c.deadline.Add(time.Duration(len(b)) * time.Second / time.Duration(c.table.minRate))
+	case bytes.IndexByte(b, '\n') >= 0:
+		c.deadline = time.Time{}
+	}
 }
 
 func isTimeout(err error) bool {
@@ -123,41 +160,80 @@ func (c *trackedConn) SetReadDeadline(time.Time) error { return nil }
 // SetDeadline only sets the write deadline, for the same reason.
 func (c *trackedConn) SetDeadline(t time.Time) error { return c.Conn.SetWriteDeadline(t) }
 
-func (c *trackedConn) setTimeout(d time.Duration) { c.timeout.Store(int64(d)) }
+// setData switches between waiting for commands and for message data;
+// either starts a fresh deadline.
+func (c *trackedConn) setData(on bool) {
+	c.data.Store(on)
+	c.phase.Add(1)
+}
 
 func (c *trackedConn) Close() error {
 	c.once.Do(func() { c.table.remove(c) })
 	return c.Conn.Close()
 }
 
-// connTable counts and tracks live connections of all listeners.
+// connTable counts and tracks live connections of all listeners, per
+// client too, and knows the timeouts (which depend on how full it is).
 type connTable struct {
-	mu  sync.Mutex
-	max int
-	set map[*trackedConn]struct{}
+	mu      sync.Mutex
+	max     int
+	limits  clientLimits
+	clients clientCounts
+	set     map[*trackedConn]struct{}
+	count   atomic.Int64
+
+	command, data             time.Duration
+	stressCommand, stressData time.Duration
+	stressAt                  int64 // live connections from which stress timeouts apply
+	minRate                   int64 // bytes per second of message data
 }
 
-func (t *connTable) init(max int) {
-	t.max = max
+func (t *connTable) init(o *Options) {
+	t.max = o.MaxConnections
 	t.set = make(map[*trackedConn]struct{})
+	t.clients.init()
+	t.command, t.data = o.CommandTimeout, o.DataTimeout
+	t.stressCommand, t.stressData = min(o.StressCommandTimeout, o.CommandTimeout), min(o.StressDataTimeout, o.DataTimeout)
+	t.stressAt = int64(max(1, o.MaxConnections*o.StressThreshold/100))
+	t.minRate = int64(o.MinDataRate)
 }
 
-// admit returns the tracked form of c, or nil when the table is full.
-func (t *connTable) admit(c net.Conn, timeout time.Duration) *trackedConn {
-	tc := &trackedConn{Conn: c, table: t}
-	tc.setTimeout(timeout)
+// timeout is the limit of a wait that starts now.
+func (t *connTable) timeout(data bool) time.Duration {
+	stressed := t.stressed()
+	switch {
+	case data && stressed:
+		return t.stressData
+	case data:
+		return t.data
+	case stressed:
+		return t.stressCommand
+	}
+	return t.command
+}
+
+// stressed reports whether the stress timeouts apply.
+func (t *connTable) stressed() bool { return t.count.Load() >= t.stressAt }
+
+// admit returns the tracked form of c, or nil and why it is refused.
+func (t *connTable) admit(c net.Conn) (*trackedConn, string) {
+	tc := &trackedConn{Conn: c, table: t, addr: addrPortOf(c.RemoteAddr()).Addr()}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.max > 0 && len(t.set) >= t.max {
-		return nil
+	if why := t.clients.check(&t.limits, tc.addr, len(t.set), t.max, time.Now()); why != "" {
+		return nil, why
 	}
 	t.set[tc] = struct{}{}
-	return tc
+	t.clients.add(tc.addr, 1)
+	t.count.Store(int64(len(t.set)))
+	return tc, ""
 }
 
 func (t *connTable) remove(c *trackedConn) {
 	t.mu.Lock()
 	delete(t.set, c)
+	t.clients.add(c.addr, -1)
+	t.count.Store(int64(len(t.set)))
 	t.mu.Unlock()
 }
 

@@ -31,6 +31,7 @@ var (
 	errBadSender          = reply(501, 5, 1, 7, "Bad sender address syntax")
 	errBadRcpt            = reply(501, 5, 1, 3, "Bad recipient address syntax")
 	errNonASCII           = reply(553, 5, 6, 7, "Non-ASCII addresses require SMTPUTF8")
+	errLoop               = reply(554, 5, 4, 6, "Too many hops (Received: fields): mail loop")
 )
 
 func reply(code, a, b, c int, text string) *smtp.SMTPError {

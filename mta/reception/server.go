@@ -31,6 +31,22 @@ const (
 	DefaultCommandTimeout  = 5 * time.Minute
 	DefaultDataTimeout     = 5 * time.Minute
 	DefaultCampaignHeader  = "X-Campaign"
+
+	// Hostile clients (clients.go, listener.go, errors.go). Postfix's
+	// values where it has one.
+	DefaultMaxConnectionsPerIP      = 50  // smtpd_client_connection_count_limit
+	DefaultMaxConnectionsPerNetwork = 100 // per /24 or /64
+	DefaultMinDataRate              = 500 // bytes/s, smtpd_min_data_rate
+	DefaultStressThreshold          = 80  // percent of MaxConnections
+	DefaultStressTimeout            = 10 * time.Second
+	DefaultSoftErrorLimit           = 10 // smtpd_soft_error_limit
+	DefaultHardErrorLimit           = 20 // smtpd_hard_error_limit
+	DefaultErrorDelay               = time.Second
+	DefaultAuthFailureLimit         = 10 // per client address and window
+	DefaultAuthFailureWindow        = 10 * time.Minute
+	DefaultRecordsPerSession        = 10
+	DefaultRecordsPerSecond         = 100
+	DefaultMaxHops                  = 50 // hopcount_limit
 )
 
 // Submitter hands an accepted message to the spool.
@@ -64,9 +80,38 @@ type Options struct {
 	MaxRecipients   int
 	MaxConnections  int
 	MaxLineLength   int
-	// CommandTimeout bounds the wait for each command line; DataTimeout the
-	// wait for each read of message data (an idle timeout, not a total).
+	// CommandTimeout bounds a whole command line, however slowly it comes;
+	// DataTimeout a whole DATA, plus the time its bytes earn at
+	// MinDataRate (bytes/s), and every pause in it.
 	CommandTimeout, DataTimeout time.Duration
+	MinDataRate                 int
+	// Per-client connection limits: live connections per address and per
+	// /24 (IPv4) or /64 (IPv6), new connections per address per minute
+	// (ConnectionRatePerIP; 0: none). Clients in RelayNets are exempt and
+	// may also take the ReservedConnections (default a tenth of
+	// MaxConnections) others may not. For every limit here -1 means none.
+	MaxConnectionsPerIP, MaxConnectionsPerNetwork int
+	ConnectionRatePerIP, ReservedConnections      int
+	// StressThreshold is the percentage of MaxConnections from which the
+	// stress timeouts replace the others for waits that start then.
+	StressThreshold                         int
+	StressCommandTimeout, StressDataTimeout time.Duration
+	// Errors per session: from SoftErrorLimit on each error costs a delay
+	// growing by ErrorDelay; at HardErrorLimit the session ends with 421
+	// 4.7.0. AuthFailureLimit failed AUTHs per client address within
+	// AuthFailureWindow close the session before the next attempt.
+	SoftErrorLimit, HardErrorLimit int
+	ErrorDelay                     time.Duration
+	AuthFailureLimit               int
+	AuthFailureWindow              time.Duration
+	// Rejection records: at most RecordsPerSession a session and
+	// RecordsPerSecond in all; past them they are counted and summarised.
+	RecordsPerSession, RecordsPerSecond int
+	// MaxHops refuses a message with more Received: fields (554 5.4.6).
+	MaxHops int
+	// HeaderFixNets: messages from clients there, and from authenticated
+	// clients, get the Date and Message-ID fields they lack.
+	HeaderFixNets []netip.Prefix
 	// RelayNets: clients there may relay without AUTH.
 	RelayNets []netip.Prefix
 	// AuthRequireTLS: AUTH only after STARTTLS, except for loopback clients.
@@ -100,14 +145,16 @@ type Options struct {
 
 // Server is an SMTP submission/relay listener on go-smtp.
 type Server struct {
-	opts    Options
-	smtp    *smtp.Server
-	guard   *policy.Guard
-	records events.Sink
-	log     *slog.Logger
-	intake  *intake.Intake
-	conns   connTable
-	bufs    sync.Pool
+	opts       Options
+	smtp       *smtp.Server
+	guard      *policy.Guard
+	records    events.Sink
+	log        *slog.Logger
+	intake     *intake.Intake
+	rejections *rejectionLog
+	authFails  authFailures
+	conns      connTable
+	bufs       sync.Pool
 
 	captured atomic.Int64 // DATA commands whose data trackedConn read (capture.go)
 
@@ -132,9 +179,13 @@ func New(opts Options) (*Server, error) {
 		s.records = events.Discard
 	}
 	s.intake = opts.Intake.OrNew(intake.Options{MaxMessageBytes: opts.MaxMessageBytes,
-		MaxRecipients: opts.MaxRecipients, TenantLimits: opts.TenantLimits})
+		MaxRecipients: opts.MaxRecipients, TenantLimits: opts.TenantLimits, MaxHops: opts.MaxHops})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.conns.init(opts.MaxConnections)
+	s.conns.init(&s.opts)
+	s.conns.limits = clientLimits{perIP: s.opts.MaxConnectionsPerIP, perNet: s.opts.MaxConnectionsPerNetwork,
+		ratePerIP: s.opts.ConnectionRatePerIP, reserved: s.opts.ReservedConnections, isRelay: s.inRelayNets}
+	s.rejections = newRejectionLog(s.records, s.opts.RecordsPerSecond)
+	s.authFails.init()
 
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = opts.Hostname
@@ -146,7 +197,7 @@ func New(opts Options) (*Server, error) {
 	// clients may authenticate without TLS), so go-smtp must not refuse it.
 	srv.AllowInsecureAuth = true
 	srv.EnableSMTPUTF8 = true
-	srv.WriteTimeout = opts.CommandTimeout
+	srv.WriteTimeout = s.opts.CommandTimeout
 	// Read deadlines are set per read by trackedConn, which knows whether a
 	// command or message data is awaited; go-smtp's would be a total.
 	srv.ReadTimeout = 0
@@ -170,6 +221,7 @@ func fillDefaults(o *Options) error {
 	setDefault(&o.MaxLineLength, DefaultMaxLineLength)
 	setDefault(&o.CommandTimeout, DefaultCommandTimeout)
 	setDefault(&o.DataTimeout, DefaultDataTimeout)
+	fillHostileDefaults(o)
 	if o.CampaignHeader == "" {
 		o.CampaignHeader = DefaultCampaignHeader
 	}
@@ -193,6 +245,48 @@ func setDefault[T int | int64 | time.Duration](v *T, def T) {
 	if *v <= 0 {
 		*v = def
 	}
+}
+
+// setLimit: 0 takes the default, a negative value turns the limit off (0).
+func setLimit(v *int, def int) {
+	switch {
+	case *v == 0:
+		*v = def
+	case *v < 0:
+		*v = 0
+	}
+}
+
+func fillHostileDefaults(o *Options) {
+	setDefault(&o.MinDataRate, DefaultMinDataRate)
+	setLimit(&o.MaxConnectionsPerIP, DefaultMaxConnectionsPerIP)
+	setLimit(&o.MaxConnectionsPerNetwork, DefaultMaxConnectionsPerNetwork)
+	setLimit(&o.ConnectionRatePerIP, 0)
+	setLimit(&o.ReservedConnections, o.MaxConnections/10)
+	o.ReservedConnections = min(o.ReservedConnections, o.MaxConnections/2)
+	setDefault(&o.StressThreshold, DefaultStressThreshold)
+	setDefault(&o.StressCommandTimeout, DefaultStressTimeout)
+	setDefault(&o.StressDataTimeout, DefaultStressTimeout)
+	setLimit(&o.SoftErrorLimit, DefaultSoftErrorLimit)
+	setLimit(&o.HardErrorLimit, DefaultHardErrorLimit)
+	setDefault(&o.ErrorDelay, DefaultErrorDelay)
+	setLimit(&o.AuthFailureLimit, DefaultAuthFailureLimit)
+	setDefault(&o.AuthFailureWindow, DefaultAuthFailureWindow)
+	setDefault(&o.RecordsPerSession, DefaultRecordsPerSession)
+	setDefault(&o.RecordsPerSecond, DefaultRecordsPerSecond)
+	setLimit(&o.MaxHops, DefaultMaxHops)
+}
+
+// inRelayNets reports whether a client at a may relay without AUTH.
+func (s *Server) inRelayNets(a netip.Addr) bool { return inNets(s.opts.RelayNets, a) }
+
+func inNets(nets []netip.Prefix, a netip.Addr) bool {
+	for _, p := range nets {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // Serve accepts SMTP connections on ln (a plain TCP listener: STARTTLS
@@ -242,6 +336,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.conns.closeIdle()
 		select {
 		case err := <-done:
+			s.rejections.flush(time.Now())
 			if ctx.Err() != nil {
 				s.cancel()
 				s.conns.closeAll()

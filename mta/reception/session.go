@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-sasl"
@@ -28,9 +29,15 @@ type session struct {
 	tls      *events.TLS
 	relayNet bool
 	loopback bool
+	// fixHeaders: the client is in HeaderFixNets (Date, Message-ID)
+	fixHeaders bool
 
 	authUser, authTenant string
 	authed               bool
+
+	errors int               // counted by failed (errors.go)
+	hungUp atomic.Bool       // hangUp closed the connection
+	rej    sessionRejections // Rejection records written and counted
 
 	mu sync.Mutex
 	tx transaction
@@ -63,12 +70,8 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	ss.tc, _ = nc.(*trackedConn)
 	addr := ss.peer.Addr()
 	ss.loopback = addr.IsLoopback()
-	for _, p := range s.opts.RelayNets {
-		if addr.IsValid() && p.Contains(addr) {
-			ss.relayNet = true
-			break
-		}
-	}
+	ss.relayNet = addr.IsValid() && s.inRelayNets(addr)
+	ss.fixHeaders = addr.IsValid() && inNets(s.opts.HeaderFixNets, addr)
 	return ss, nil
 }
 
@@ -92,11 +95,11 @@ func (s *session) policyPeer(helo string) policy.Peer {
 // Mail starts a transaction: address check, on_mail_from, tenant limits.
 func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if s.inTransaction() {
-		return errNestedMail // go-smtp would let a second MAIL replace the first
+		return s.failed(errNestedMail, "sequence") // go-smtp would let a second MAIL replace the first
 	}
 	sender, rerr := checkAddress(from, opts.UTF8, true)
 	if rerr != nil {
-		return rerr
+		return s.failed(rerr, "syntax")
 	}
 	tx := transaction{active: true, helo: s.conn.Hostname(), sender: sender, utf8: opts.UTF8, tenant: s.authTenant}
 	res := s.srv.guard.MailFrom(s.srv.ctx, &policy.MailFromInput{
@@ -133,7 +136,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	s.mu.Unlock()
 	rcpt, rerr := checkAddress(to, tx.utf8, false)
 	if rerr != nil {
-		return rerr
+		return s.failed(rerr, "syntax")
 	}
 	if !s.authed && !s.relayNet {
 		return s.reject(errRelay, &tx, rcpt, "relay", "")
@@ -164,9 +167,14 @@ func (s *session) Reset() {
 	}
 }
 
-// Logout ends the session.
+// Logout ends the session, with the summary of the Rejection records it
+// only counted.
 func (s *session) Logout() error {
 	s.Reset()
+	if rec := s.rej.summary(time.Now(), s.peerStr); rec != nil {
+		rec.Protocol, rec.TLS = s.protocol(), s.tls
+		s.srv.rejections.record(rec)
+	}
 	return nil
 }
 
@@ -195,6 +203,10 @@ func (s *session) Auth(mech string) (sasl.Server, error) {
 		return nil, errAuthInTransaction
 	case !strings.EqualFold(mech, sasl.Plain):
 		return nil, smtp.ErrAuthUnknownMechanism
+	case s.srv.authFails.over(s.peer.Addr(), s.srv.opts.AuthFailureLimit, s.srv.opts.AuthFailureWindow, time.Now()):
+		// Before any password check: a guessing client costs no bcrypt.
+		s.hangUp(nil, errAuthLimit, "auth-limit")
+		return nil, errAuthLimit
 	}
 	return sasl.NewPlainServer(s.authenticate), nil
 }
@@ -213,12 +225,14 @@ func (s *session) authenticate(identity, username, password string) error {
 }
 
 func (s *session) authFailed(username string) error {
-	s.srv.records.Record(&events.Record{
-		Type: events.Rejection, Time: time.Now(), Peer: s.peerStr, Protocol: s.protocol(),
+	now := time.Now()
+	s.srv.authFails.add(s.peer.Addr(), s.srv.opts.AuthFailureWindow, now)
+	s.record(&events.Record{
+		Type: events.Rejection, Time: now, Peer: s.peerStr, Protocol: s.protocol(),
 		TLS: s.tls, Reason: "auth", Response: response(smtp.ErrAuthFailed),
 		Meta: map[string]string{"auth_user": username},
 	})
-	return smtp.ErrAuthFailed
+	return s.failed(smtp.ErrAuthFailed, "auth")
 }
 
 func (s *session) inTransaction() bool {
@@ -227,15 +241,24 @@ func (s *session) inTransaction() bool {
 	return s.tx.active
 }
 
-// reject records a refusal that matters and returns e for the client.
+// reject records a refusal that matters, counts it as an error of the
+// session, and returns e for the client.
 func (s *session) reject(e *smtp.SMTPError, tx *transaction, rcpt, reason, hook string) error {
-	s.srv.records.Record(&events.Record{
+	s.record(&events.Record{
 		Type: events.Rejection, Time: time.Now(), Tenant: tx.tenant, Campaign: tx.campaign,
 		Sender: tx.sender, Recipient: rcpt, Recipients: len(tx.rcpts), Peer: s.peerStr,
 		Protocol: s.protocol(), TLS: s.tls, Reason: reason, Hook: hook, Response: response(e),
 	})
 	s.srv.log.Debug("reception: refused", "peer", s.peerStr, "reason", reason, "code", e.Code, "text", e.Message)
-	return e
+	return s.failed(e, reason)
+}
+
+// record writes a Rejection record of the session, within the session's
+// and the server's record limits.
+func (s *session) record(rec *events.Record) {
+	if s.rej.admit(rec.Reason, s.srv.opts.RecordsPerSession) {
+		s.srv.rejections.record(rec)
+	}
 }
 
 func response(e *smtp.SMTPError) *message.Response {

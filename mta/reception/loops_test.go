@@ -1,0 +1,81 @@
+package reception
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-sasl"
+
+	"github.com/wasmta/wasmta/mta/events"
+)
+
+// Issue 12 item 4 at reception, and the smaller items: a looping message
+// is refused, submission clients' messages get Date and Message-ID.
+
+func TestMailLoopRefused(t *testing.T) {
+	f := start(t, Options{RelayNets: loopbackNets, MaxHops: 5}, nil)
+	hops := func(n int) string {
+		return strings.Repeat("Received: from a.example by b.example; Sat, 5 Dec 2026 10:00:00 +0000\r\n", n) +
+			"Subject: loop\r\n\r\nbody\r\n"
+	}
+	if _, err := send(f.client(t), "a@example.org", []string{"b@example.net"}, hops(5)); err != nil {
+		t.Fatalf("5 hops with max_hops 5: %v", err)
+	}
+	_, err := send(f.client(t), "a@example.org", []string{"b@example.net"}, hops(6))
+	wantCode(t, err, 554, "5.4.6")
+	if n := len(f.sub.all()); n != 1 {
+		t.Errorf("%d messages spooled, want 1", n)
+	}
+	if got := reasons(f.recs.All(events.Rejection)); got["loop"] != 1 {
+		t.Errorf("Rejection records %v, want one with reason loop", got)
+	}
+}
+
+func TestSubmissionGetsDateAndMessageID(t *testing.T) {
+	f := start(t, Options{RelayNets: loopbackNets, Auth: testAuth}, nil)
+	bare := "From: a@example.org\r\nSubject: no date\r\n\r\nbody\r\n"
+	// A relay client outside HeaderFixNets: passed on as it came.
+	if _, err := send(f.client(t), "a@example.org", []string{"b@example.net"}, bare); err != nil {
+		t.Fatal(err)
+	}
+	c := f.client(t)
+	if err := c.Auth(sasl.NewPlainClient("", "alice", "s3cret")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := send(c, "a@example.org", []string{"b@example.net"}, bare); err != nil {
+		t.Fatal(err)
+	}
+	withDate := "Date: Sat, 5 Dec 2026 10:00:00 +0000\r\nMessage-ID: <own@example.org>\r\n" + bare
+	if _, err := send(c, "a@example.org", []string{"b@example.net"}, withDate); err != nil {
+		t.Fatal(err)
+	}
+	msgs := f.sub.all()
+	if len(msgs) != 3 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if strings.Contains(msgs[0].body, "\r\nDate:") || strings.Contains(msgs[0].body, "\r\nMessage-ID:") {
+		t.Errorf("relayed message got fields added:\n%s", msgs[0].body)
+	}
+	wantID := "\r\nMessage-ID: <" + msgs[1].m.ID.String() + "@mx.test>\r\n"
+	if !strings.Contains(msgs[1].body, "\r\nDate: ") || !strings.Contains(msgs[1].body, wantID) {
+		t.Errorf("submitted message lacks Date or %q:\n%s", wantID, msgs[1].body)
+	}
+	if strings.Count(msgs[2].body, "Date:") != 1 || strings.Count(msgs[2].body, "Message-ID:") != 1 {
+		t.Errorf("fields added to a message that had them:\n%s", msgs[2].body)
+	}
+}
+
+func TestNoHeaderSectionOverTheWire(t *testing.T) {
+	f := start(t, Options{RelayNets: loopbackNets, HeaderFixNets: loopbackNets}, nil)
+	if _, err := send(f.client(t), "a@example.org", []string{"b@example.net"}, "Dear Bob, a body only.\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	body := f.sub.all()[0].body
+	_, rest, _ := strings.Cut(body, "\r\n\r\n")
+	if rest != "Dear Bob, a body only.\r\n" {
+		t.Errorf("the first body line ended up in the header:\n%s", body)
+	}
+	if !strings.Contains(body, "\r\nDate: ") {
+		t.Errorf("no Date added for a client in HeaderFixNets:\n%s", body)
+	}
+}
