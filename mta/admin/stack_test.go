@@ -22,7 +22,6 @@ const token = teststack.Token
 var (
 	stackConfig = teststack.Config
 	send        = teststack.Send
-	trySend     = teststack.TrySend
 	waitFor     = teststack.WaitFor
 )
 

@@ -1,0 +1,3 @@
+module github.com/wasmta/wasmta/sdk/go
+
+go 1.24
