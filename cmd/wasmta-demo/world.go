@@ -198,7 +198,6 @@ func (w *world) startAdmin(log *slog.Logger) error {
 		return err
 	}
 	srv := admin.New(admin.Options{Engine: w.eng, Token: adminToken, Logger: log})
-	admin.RegisterControl(srv)
 	w.admin = &http.Server{Handler: srv}
 	go w.admin.Serve(ln)
 	w.apiURL = "http://" + ln.Addr().String()

@@ -63,7 +63,6 @@ func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hosta
 	}
 	o.adm = admin.New(admin.Options{Engine: eng, Policies: registryPolicies{reg}, Token: cfg.Admin.Token, AllowedHosts: cfg.Admin.AllowedHosts,
 		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log})
-	admin.RegisterControl(o.adm) // suspend, resume, shape set, actions
 	go func() {
 		if err := o.adm.Serve(ln); err != nil {
 			o.log.Error("admin API", "err", err)

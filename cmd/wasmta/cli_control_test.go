@@ -35,7 +35,6 @@ func controlAPI(t *testing.T) (*engine.Engine, []string) {
 	}
 	t.Cleanup(func() { e.Close() })
 	srv := admin.New(admin.Options{Engine: e, Token: adminToken})
-	admin.RegisterControl(srv)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return e, []string{"--admin", ts.URL, "--token", adminToken}

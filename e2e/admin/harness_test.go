@@ -41,7 +41,6 @@ func startStack(t testing.TB, toml string, native policy.Policy) *stack {
 	s := &stack{Stack: teststack.Start(t, toml, teststack.Options{Registry: r})}
 	srv := admin.New(admin.Options{Engine: s.Eng, Policies: registryPolicies{reg}, Token: s.Cfg.Admin.Token,
 		AllowedHosts: s.Cfg.Admin.AllowedHosts, Metrics: s.Metrics.Handler(), Webhooks: s.Out})
-	admin.RegisterControl(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

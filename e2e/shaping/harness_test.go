@@ -92,7 +92,6 @@ func startWorld(t *testing.T, s setup) *world {
 	t.Cleanup(func() { w.eng.Close() })
 	w.smtp = w.eng.SMTPAddrs()[0].String()
 	adm := admin.New(admin.Options{Engine: w.eng, Token: "a-test-token-of-16+"})
-	admin.RegisterControl(adm)
 	srv := httptest.NewServer(adm)
 	t.Cleanup(srv.Close)
 	w.api = &shaping.Client{Base: srv.URL, Token: "a-test-token-of-16+"}

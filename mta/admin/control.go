@@ -8,7 +8,7 @@ import (
 	"github.com/wasmta/wasmta/mta/shaping"
 )
 
-// RegisterControl adds the live traffic-control endpoints: suspensions and
+// registerControl adds the live traffic-control endpoints: suspensions and
 // shaping overrides by tenant, campaign, domain, provider, site or source,
 // each with an expiry and a reason, listed and cancelled alongside those
 // that policies made (mta/shaping holds them; the engine applies them
@@ -22,7 +22,7 @@ import (
 //
 // shaping.Client is their Go client (cmd/wasmta-demo uses it; the CLI
 // calls them through its own client in cmd/wasmta).
-func RegisterControl(s *Server) {
+func registerControl(s *Server) {
 	c := &controlAPI{reg: s.Engine().Shaping()}
 	s.Handle("GET /v1/actions", c.list)
 	s.Handle("POST /v1/actions", c.add)

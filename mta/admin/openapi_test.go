@@ -10,11 +10,10 @@ import (
 )
 
 // TestOpenAPICoversEveryRoute: docs/openapi.yaml documents exactly the
-// operations the server registers, this package's and RegisterControl's.
+// operations the server registers.
 func TestOpenAPICoversEveryRoute(t *testing.T) {
 	s := startStack(t, stackConfig("127.0.0.1:1"), nil)
 	srv := New(Options{Engine: s.eng, Metrics: http404{}})
-	RegisterControl(srv)
 	var registered []string
 	for _, r := range srv.Routes() {
 		registered = append(registered, strings.ToLower(r))

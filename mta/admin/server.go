@@ -47,7 +47,9 @@ type Server struct {
 	allowedHosts []string // Options.AllowedHosts, lowercased
 }
 
-// New returns the admin API with this package's endpoints registered.
+// New returns the admin API with every endpoint registered: probes,
+// metrics, queues, bounce and rebind, live traffic control, policies and
+// webhooks.
 func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -63,6 +65,7 @@ func New(opts Options) *Server {
 	}
 	registerQueues(s)
 	registerActions(s)
+	registerControl(s)
 	registerPolicies(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s

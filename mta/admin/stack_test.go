@@ -49,7 +49,6 @@ func startStackWith(t testing.TB, toml string, o teststack.Options) *stack {
 	ts := teststack.Start(t, toml, o)
 	srv := New(Options{Engine: ts.Eng, Token: ts.Cfg.Admin.Token, AllowedHosts: ts.Cfg.Admin.AllowedHosts,
 		Metrics: ts.Metrics.Handler(), Webhooks: ts.Out})
-	RegisterControl(srv)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
