@@ -82,9 +82,14 @@ func change(k string, o, n *Metric, thresholdPct float64) Change {
 func index(f *File) map[string]*Metric {
 	m := map[string]*Metric{}
 	for _, s := range f.Scenarios {
+		name := s.Name
+		if name == "blind" {
+			// Each blind run is its own world: only the same seed compares.
+			name = s.Title
+		}
 		for _, r := range s.Rows {
 			for _, mt := range r.Metrics {
-				m[strings.Join([]string{s.Name, r.System, r.Case, mt.Name}, " / ")] = mt
+				m[strings.Join([]string{name, r.System, r.Case, mt.Name}, " / ")] = mt
 			}
 		}
 	}
