@@ -143,13 +143,48 @@ func decodeShape(rs []result) (policy.Shape, error) {
 		case "tls":
 			s.TLS = tlsModes[e.s]
 		default:
-			shapeDuration(&s, e.def.key, ms(e.n))
+			if !shapeAdapt(&s.Adapt, e) {
+				shapeDuration(&s, e.def.key, ms(e.n))
+			}
 		}
 	}
 	if s.RetryInitial > 0 && s.RetryMax > 0 && s.RetryMax < s.RetryInitial {
 		return policy.Shape{}, errors.New("shape: retry_max_ms smaller than retry_initial_ms")
 	}
+	if a := s.Adapt; a.MaxConnections > 0 && a.MaxConnections < a.MinConnections || a.MaxRate > 0 && a.MaxRate < a.MinRate {
+		return policy.Shape{}, errors.New("shape: adapt_max_connections or adapt_max_rate smaller than its minimum")
+	}
 	return s, nil
+}
+
+// shapeAdapt stores the adapt_* results of shape; it reports whether the
+// key was one of them.
+func shapeAdapt(a *policy.Adaptation, e result) bool {
+	switch e.def.key {
+	case "adapt_off":
+		a.Off = e.n == 1
+	case "adapt_min_connections":
+		a.MinConnections = int(e.n)
+	case "adapt_max_connections":
+		a.MaxConnections = int(e.n)
+	case "adapt_min_rate":
+		a.MinRate = e.f
+	case "adapt_max_rate":
+		a.MaxRate = e.f
+	case "adapt_connection_step":
+		a.ConnectionStep = int(e.n)
+	case "adapt_rate_step":
+		a.RateStep = e.f
+	case "adapt_factor":
+		a.Factor = e.f
+	case "adapt_quiet_ms":
+		a.Quiet = ms(e.n)
+	case "adapt_signals":
+		a.Signals = policy.Signals(e.n)
+	default:
+		return false
+	}
+	return true
 }
 
 // shapeDuration stores the *_ms results of shape.

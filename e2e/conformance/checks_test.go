@@ -102,6 +102,9 @@ func (w *world) checkPanicFallback(t *testing.T) {
 func (w *world) checkSuspension(t *testing.T) {
 	t.Helper()
 	w.rec.WaitFor(t, events.Suspension, 1, 10*time.Second)
+	// The Suspension is recorded while the reply is classified, before the
+	// deferral's own record: wait for that too.
+	w.rec.WaitFor(t, events.TransientFailure, 1, 10*time.Second)
 	tf := byRecipient(t, w.rec, events.TransientFailure, "tss@gmail.test")
 	if tf.Category != "RateLimited" || tf.PolicyVersion != w.ver[""].String() {
 		t.Errorf("tss@gmail.test TransientFailure: category %q by %q, want RateLimited by %s",

@@ -84,7 +84,24 @@ func shapeDecision(s policy.Shape) decision {
 		"connect_timeout_ms":      ms(s.ConnectTimeout),
 		"command_timeout_ms":      ms(s.CommandTimeout),
 		"data_timeout_ms":         ms(s.DataTimeout),
+		"adapt_off":               boolInt(s.Adapt.Off),
+		"adapt_min_connections":   int64(s.Adapt.MinConnections),
+		"adapt_max_connections":   int64(s.Adapt.MaxConnections),
+		"adapt_min_rate":          s.Adapt.MinRate,
+		"adapt_max_rate":          s.Adapt.MaxRate,
+		"adapt_connection_step":   int64(s.Adapt.ConnectionStep),
+		"adapt_rate_step":         s.Adapt.RateStep,
+		"adapt_factor":            s.Adapt.Factor,
+		"adapt_quiet_ms":          ms(s.Adapt.Quiet),
+		"adapt_signals":           int64(s.Adapt.Signals),
 	}
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var (

@@ -67,6 +67,9 @@
   (data (i32.const 2688) "bounce")                  ;; 2688    6
   (data (i32.const 2752) "5.7.10")                  ;; 2752    6
   (data (i32.const 2816) "TLSFailure")              ;; 2816   10
+  (data (i32.const 2880) "adapt_max_connections")   ;; 2880   21
+  (data (i32.const 2944) "adapt_factor")            ;; 2944   12
+  (data (i32.const 3008) "adapt_signals")           ;; 3008   13
 
   (global $BUF i32 (i32.const 65536))
 
@@ -134,6 +137,9 @@
             (drop (call $set_i64 (i32.const 896) (i32.const 23) (i64.const 50)))
             (drop (call $set (i32.const 960) (i32.const 3) (i32.const 2176) (i32.const 8)))
             (drop (call $set_i64 (i32.const 1024) (i32.const 16) (i64.const 600000)))
+            (drop (call $set_i64 (i32.const 2880) (i32.const 21) (i64.const 20)))
+            (drop (call $set_f64 (i32.const 2944) (i32.const 12) (f64.const 0.5)))
+            (drop (call $set_i64 (i32.const 3008) (i32.const 13) (i64.const 3)))
             (return (i32.const 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))

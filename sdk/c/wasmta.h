@@ -388,7 +388,28 @@ struct wasmta_shape {
 	int64_t connect_timeout_ms;
 	int64_t command_timeout_ms;
 	int64_t data_timeout_ms;
+	/* How the path learns its limits from max_connections and
+	 * messages_per_second (ABI v1.2: an older host refuses a shape that
+	 * sets any of these). 0 takes the host's default: floors of 1
+	 * connection and a tenth of the rate, ceilings of 4 times the preset,
+	 * steps of 1 connection and a tenth of the rate per 5 s quiet period,
+	 * a factor of 0.7, every signal. */
+	int adapt_off;                 /* 1: keep the preset, learn nothing */
+	int32_t adapt_min_connections;
+	int32_t adapt_max_connections;
+	double adapt_min_rate;         /* messages per second */
+	double adapt_max_rate;
+	int32_t adapt_connection_step; /* connections added per quiet period */
+	double adapt_rate_step;        /* messages per second added per quiet period */
+	double adapt_factor;           /* a cut multiplies a limit by this, in (0, 1) */
+	int64_t adapt_quiet_ms;
+	int32_t adapt_signals;         /* WASMTA_SIGNAL_* bits that cut; 0 = all */
 };
+
+/* Throttling signals of wasmta_shape.adapt_signals. */
+#define WASMTA_SIGNAL_RATE_LIMITED 1 /* a reply classified RateLimited */
+#define WASMTA_SIGNAL_REFUSED 2      /* a refused connection: connect, greeting, EHLO, TLS */
+#define WASMTA_SIGNAL_TIMEOUT 4      /* a connect, command or data timeout */
 
 /* classify: category, action, traffic control. Zero fields and NULL
  * strings are not sent. */
@@ -436,7 +457,17 @@ __attribute__((always_inline)) static inline int32_t wasmta_shape_set(const stru
 	r = wasmta_worst(r, wasmta_set_nonzero("max_age_ms", s->max_age_ms));
 	r = wasmta_worst(r, wasmta_set_nonzero("connect_timeout_ms", s->connect_timeout_ms));
 	r = wasmta_worst(r, wasmta_set_nonzero("command_timeout_ms", s->command_timeout_ms));
-	return wasmta_worst(r, wasmta_set_nonzero("data_timeout_ms", s->data_timeout_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("data_timeout_ms", s->data_timeout_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("adapt_off", s->adapt_off));
+	r = wasmta_worst(r, wasmta_set_nonzero("adapt_min_connections", s->adapt_min_connections));
+	r = wasmta_worst(r, wasmta_set_nonzero("adapt_max_connections", s->adapt_max_connections));
+	r = wasmta_worst(r, wasmta_set_nonzero_float("adapt_min_rate", s->adapt_min_rate));
+	r = wasmta_worst(r, wasmta_set_nonzero_float("adapt_max_rate", s->adapt_max_rate));
+	r = wasmta_worst(r, wasmta_set_nonzero("adapt_connection_step", s->adapt_connection_step));
+	r = wasmta_worst(r, wasmta_set_nonzero_float("adapt_rate_step", s->adapt_rate_step));
+	r = wasmta_worst(r, wasmta_set_nonzero_float("adapt_factor", s->adapt_factor));
+	r = wasmta_worst(r, wasmta_set_nonzero("adapt_quiet_ms", s->adapt_quiet_ms));
+	return wasmta_worst(r, wasmta_set_nonzero("adapt_signals", s->adapt_signals));
 }
 
 __attribute__((always_inline)) static inline int32_t wasmta_classification_set(const struct wasmta_classification *c)

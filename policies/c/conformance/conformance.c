@@ -56,6 +56,9 @@ WASMTA_HOOK(shape)
 				.messages_per_connection = 50,
 				.tls = "required",
 				.retry_initial_ms = 600000,
+				.adapt_max_connections = 20,
+				.adapt_factor = 0.5,
+				.adapt_signals = WASMTA_SIGNAL_RATE_LIMITED | WASMTA_SIGNAL_REFUSED,
 			};
 			wasmta_shape_set(&s);
 			return WASMTA_DECIDED;

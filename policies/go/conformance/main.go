@@ -60,6 +60,8 @@ func shape(in *wasmta.ShapeInput) (wasmta.Shape, bool) {
 				MessagesPerConnection: 50,
 				TLS:                   wasmta.TLSRequired,
 				RetryInitial:          10 * time.Minute,
+				Adapt: wasmta.Adaptation{MaxConnections: 20, Factor: 0.5,
+					Signals: wasmta.SignalRateLimited | wasmta.SignalRefused},
 			}, true
 		}
 	}

@@ -133,6 +133,17 @@ export function runShape(decide: (input: ShapeInput) => Shape | null): i32 {
   int("connect_timeout_ms", s.connectTimeoutMs);
   int("command_timeout_ms", s.commandTimeoutMs);
   int("data_timeout_ms", s.dataTimeoutMs);
+  const a = s.adapt;
+  int("adapt_off", a.off ? 1 : 0);
+  int("adapt_min_connections", a.minConnections);
+  int("adapt_max_connections", a.maxConnections);
+  float("adapt_min_rate", a.minRate);
+  float("adapt_max_rate", a.maxRate);
+  int("adapt_connection_step", a.connectionStep);
+  float("adapt_rate_step", a.rateStep);
+  float("adapt_factor", a.factor);
+  int("adapt_quiet_ms", a.quietMs);
+  int("adapt_signals", a.signals);
   return finish();
 }
 

@@ -96,6 +96,43 @@ export class Shape {
   connectTimeoutMs: i64 = 0;
   commandTimeoutMs: i64 = 0;
   dataTimeoutMs: i64 = 0;
+  /** How the path learns its limits from maxConnections and
+   * messagesPerSecond (ABI v1.2: an older host refuses a shape that sets
+   * any of it). The default learns with the host's defaults. */
+  adapt: Adaptation = new Adaptation();
+}
+
+/** The adapt_* results of shape (hostabi/ABI.md 3.4). A zero field takes
+ * the host's default: floors of 1 connection and a tenth of the rate,
+ * ceilings of 4 times the preset, steps of 1 connection and a tenth of the
+ * rate per 5 s quiet period, a factor of 0.7, every signal. */
+export class Adaptation {
+  /** Keep maxConnections and messagesPerSecond: no learning. */
+  off: bool = false;
+  minConnections: i32 = 0;
+  maxConnections: i32 = 0;
+  /** Messages per second. */
+  minRate: f64 = 0;
+  maxRate: f64 = 0;
+  /** Connections added per quiet period. */
+  connectionStep: i32 = 0;
+  /** Messages per second added per quiet period. */
+  rateStep: f64 = 0;
+  /** A cut multiplies a limit by this, strictly between 0 and 1. */
+  factor: f64 = 0;
+  quietMs: i64 = 0;
+  /** The Signal bits that cut; 0 = all. */
+  signals: i32 = 0;
+}
+
+/** Throttling signals of Adaptation.signals. */
+export namespace Signal {
+  /** A reply classified RateLimited. */
+  export const RateLimited: i32 = 1;
+  /** A refused connection: at connect, greeting, EHLO or TLS. */
+  export const Refused: i32 = 2;
+  /** A connect, command or data timeout. */
+  export const Timeout: i32 = 4;
 }
 
 /** Actions of a Classification. */

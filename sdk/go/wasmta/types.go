@@ -137,7 +137,36 @@ type Shape struct {
 	ConnectTimeout        time.Duration
 	CommandTimeout        time.Duration
 	DataTimeout           time.Duration
+	// Adapt bounds and tunes how the path learns its limits, starting from
+	// MaxConnections and MessagesPerSecond; the zero value learns with the
+	// host's defaults. Added in ABI v1.2: a host older than v1.2 refuses a
+	// shape that sets any of it.
+	Adapt Adaptation
 }
+
+// Adaptation is the adapt_* results of shape (hostabi/ABI.md 3.4). A zero
+// field takes the host's default: floors of 1 connection and a tenth of
+// the rate, ceilings of 4 times the preset, steps of 1 connection and a
+// tenth of the rate per 5 s quiet period, a factor of 0.7, every signal.
+type Adaptation struct {
+	Off            bool    // keep MaxConnections and MessagesPerSecond: no learning
+	MinConnections int     // floor of the connection limit
+	MaxConnections int     // ceiling of the connection limit
+	MinRate        float64 // floor of the message rate, per second
+	MaxRate        float64 // ceiling of the message rate, per second
+	ConnectionStep int     // connections added per quiet period
+	RateStep       float64 // messages per second added per quiet period
+	Factor         float64 // a cut multiplies a limit by this, strictly between 0 and 1
+	Quiet          time.Duration
+	Signals        int // the Signal* bits that cut; 0 = all
+}
+
+// Throttling signals of Adaptation.Signals.
+const (
+	SignalRateLimited = 1 // a reply classified RateLimited
+	SignalRefused     = 2 // a refused connection: at connect, greeting, EHLO or TLS
+	SignalTimeout     = 4 // a connect, command or data timeout
+)
 
 // ClassifyInput is the input of classify: one non-2xx response or
 // connection failure. The decision is cached per module version on (site,

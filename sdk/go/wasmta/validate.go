@@ -133,13 +133,19 @@ func (s *Shape) Validate() error {
 		{"connect_timeout_ms", s.ConnectTimeout.Milliseconds(), 3600000},
 		{"command_timeout_ms", s.CommandTimeout.Milliseconds(), 3600000},
 		{"data_timeout_ms", s.DataTimeout.Milliseconds(), 3600000},
+		{"adapt_min_connections", int64(s.Adapt.MinConnections), 10000},
+		{"adapt_max_connections", int64(s.Adapt.MaxConnections), 10000},
+		{"adapt_connection_step", int64(s.Adapt.ConnectionStep), 10000},
+		{"adapt_quiet_ms", s.Adapt.Quiet.Milliseconds(), 3600000},
+		{"adapt_signals", int64(s.Adapt.Signals), 7},
 	}
 	for _, f := range ints {
 		if f.v < 0 || f.v > f.limit {
 			return fmt.Errorf("%s %d: want 0–%d", f.key, f.v, f.limit)
 		}
 	}
-	for key, v := range map[string]float64{"messages_per_second": s.MessagesPerSecond, "connections_per_second": s.ConnectionsPerSecond} {
+	for key, v := range map[string]float64{"messages_per_second": s.MessagesPerSecond, "connections_per_second": s.ConnectionsPerSecond,
+		"adapt_min_rate": s.Adapt.MinRate, "adapt_max_rate": s.Adapt.MaxRate, "adapt_rate_step": s.Adapt.RateStep} {
 		if math.IsNaN(v) || v < 0 || v > 1000000 {
 			return fmt.Errorf("%s %v: want 0–1000000", key, v)
 		}
@@ -151,6 +157,16 @@ func (s *Shape) Validate() error {
 	}
 	if s.RetryInitial > 0 && s.RetryMax > 0 && s.RetryMax < s.RetryInitial {
 		return errors.New("retry_max_ms smaller than retry_initial_ms")
+	}
+	return s.Adapt.validate()
+}
+
+func (a *Adaptation) validate() error {
+	if math.IsNaN(a.Factor) || a.Factor < 0 || a.Factor >= 1 {
+		return fmt.Errorf("adapt_factor %v: want 0 or strictly between 0 and 1", a.Factor)
+	}
+	if a.MaxConnections > 0 && a.MaxConnections < a.MinConnections || a.MaxRate > 0 && a.MaxRate < a.MinRate {
+		return errors.New("adapt_max_connections or adapt_max_rate smaller than its minimum")
 	}
 	return nil
 }

@@ -59,6 +59,10 @@ func TestShapeValidate(t *testing.T) {
 		{"bad tls", Shape{TLS: "always"}, "tls"},
 		{"retry max below initial", Shape{RetryInitial: time.Hour, RetryMax: time.Minute}, "retry_max_ms"},
 		{"negative rate", Shape{MessagesPerSecond: -1}, "messages_per_second"},
+		{"adaptation", Shape{MaxConnections: 5, Adapt: Adaptation{MaxConnections: 20, Factor: 0.5, Signals: SignalRefused | SignalTimeout}}, ""},
+		{"adapt factor of 1", Shape{Adapt: Adaptation{Factor: 1}}, "adapt_factor"},
+		{"adapt ceiling below floor", Shape{Adapt: Adaptation{MinRate: 5, MaxRate: 2}}, "adapt_max"},
+		{"adapt signals", Shape{Adapt: Adaptation{Signals: 8}}, "adapt_signals"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkErr(t, tc.s.Validate(), tc.bad) })
 	}

@@ -96,6 +96,17 @@ func (w *writer) shape(s *Shape) {
 	w.ms("connect_timeout_ms", s.ConnectTimeout)
 	w.ms("command_timeout_ms", s.CommandTimeout)
 	w.ms("data_timeout_ms", s.DataTimeout)
+	a := &s.Adapt
+	w.bool("adapt_off", a.Off)
+	w.int("adapt_min_connections", int64(a.MinConnections))
+	w.int("adapt_max_connections", int64(a.MaxConnections))
+	w.float("adapt_min_rate", a.MinRate)
+	w.float("adapt_max_rate", a.MaxRate)
+	w.int("adapt_connection_step", int64(a.ConnectionStep))
+	w.float("adapt_rate_step", a.RateStep)
+	w.float("adapt_factor", a.Factor)
+	w.ms("adapt_quiet_ms", a.Quiet)
+	w.int("adapt_signals", int64(a.Signals))
 }
 
 func (w *writer) classification(c *Classification) {

@@ -122,6 +122,17 @@ impl Writer {
         self.ms("connect_timeout_ms", s.connect_timeout);
         self.ms("command_timeout_ms", s.command_timeout);
         self.ms("data_timeout_ms", s.data_timeout);
+        let a = &s.adapt;
+        self.int("adapt_off", a.off as i64);
+        self.int("adapt_min_connections", a.min_connections as i64);
+        self.int("adapt_max_connections", a.max_connections as i64);
+        self.float("adapt_min_rate", a.min_rate);
+        self.float("adapt_max_rate", a.max_rate);
+        self.int("adapt_connection_step", a.connection_step as i64);
+        self.float("adapt_rate_step", a.rate_step);
+        self.float("adapt_factor", a.factor);
+        self.ms("adapt_quiet_ms", a.quiet);
+        self.int("adapt_signals", a.signals as i64);
     }
 
     pub(crate) fn classification(&mut self, c: &Classification) {

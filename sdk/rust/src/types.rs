@@ -122,7 +122,42 @@ pub struct Shape {
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
     pub data_timeout: Duration,
+    /// How the path learns its limits from max_connections and
+    /// messages_per_second (ABI v1.2: an older host refuses a shape that
+    /// sets any of it). The default learns with the host's defaults.
+    pub adapt: Adaptation,
 }
+
+/// The adapt_* results of shape (hostabi/ABI.md 3.4). A zero field takes
+/// the host's default: floors of 1 connection and a tenth of the rate,
+/// ceilings of 4 times the preset, steps of 1 connection and a tenth of the
+/// rate per 5 s quiet period, a factor of 0.7, every signal.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Adaptation {
+    /// Keep max_connections and messages_per_second: no learning.
+    pub off: bool,
+    pub min_connections: u32,
+    pub max_connections: u32,
+    /// Messages per second.
+    pub min_rate: f64,
+    pub max_rate: f64,
+    /// Connections added per quiet period.
+    pub connection_step: u32,
+    /// Messages per second added per quiet period.
+    pub rate_step: f64,
+    /// A cut multiplies a limit by this, strictly between 0 and 1.
+    pub factor: f64,
+    pub quiet: Duration,
+    /// The SIGNAL_* bits that cut; 0 = all.
+    pub signals: u32,
+}
+
+/// A reply classified RateLimited (Adaptation::signals).
+pub const SIGNAL_RATE_LIMITED: u32 = 1;
+/// A refused connection: at connect, greeting, EHLO or TLS.
+pub const SIGNAL_REFUSED: u32 = 2;
+/// A connect, command or data timeout.
+pub const SIGNAL_TIMEOUT: u32 = 4;
 
 /// What to do with the message after a classified response.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

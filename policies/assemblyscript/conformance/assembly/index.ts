@@ -6,7 +6,7 @@
 
 import {
   Category, Classification, ClassifyInput, PoolInput, RcptInput, RcptResult, Reply, Route,
-  RouteInput, Scope, Action, Shape, ShapeInput, Tls,
+  RouteInput, Scope, Action, Shape, ShapeInput, Signal, Tls,
   contains, runClassify, runRcpt, runRoute, runSelectPool, runShape,
 } from "../../../../sdk/assemblyscript/assembly";
 export { wasmta_abi_v1 } from "../../../../sdk/assemblyscript/assembly";
@@ -50,6 +50,9 @@ function shapeFor(input: ShapeInput): Shape | null {
       s.messagesPerConnection = 50;
       s.tls = Tls.Required;
       s.retryInitialMs = 600000;
+      s.adapt.maxConnections = 20;
+      s.adapt.factor = 0.5;
+      s.adapt.signals = Signal.RateLimited | Signal.Refused;
       return s;
     }
   }

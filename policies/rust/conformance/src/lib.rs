@@ -49,6 +49,12 @@ fn shape(input: &ShapeInput) -> Option<Shape> {
         messages_per_connection: 50,
         tls: Some(Tls::Required),
         retry_initial: Duration::from_secs(600),
+        adapt: Adaptation {
+            max_connections: 20,
+            factor: 0.5,
+            signals: SIGNAL_RATE_LIMITED | SIGNAL_REFUSED,
+            ..Adaptation::default()
+        },
         ..Shape::default()
     })
 }
