@@ -18,7 +18,7 @@ BENCHTIME   ?= 1s
 # require it alone, docs/policies.md): ./... of the main module skips it.
 SDK_GO      = sdk/go
 # Packages with Go benchmarks, found rather than listed so a new one is run.
-BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | grep -v '^./$(SDK_GO)/' | xargs -r -n1 dirname | sort -u)
+BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | grep -v -e '^./$(SDK_GO)/' -e '^./docs/' | xargs -r -n1 dirname | sort -u)
 # Directories of wasm fixtures with their own Makefile (owned by their packages).
 WASM_DIRS  = $(patsubst %/Makefile,%,$(wildcard testdata/wat/Makefile hostabi/testdata/guard/Makefile))
 
