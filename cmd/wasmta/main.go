@@ -22,6 +22,7 @@ commands:
   resume           end suspensions: by action id, or by what they cover
   shape set        override a path's limits live (--rate 10/s, --max-conns 2, ... --for, --reason)
   actions          list the live actions (actions list) or cancel one (actions cancel ID)
+  suppress         tenants' suppression lists: list, add, remove, import, export (CSV)
   feedback parse   parse bounces, complaint reports and auto-replies offline (JSON lines)
   classify         classify SMTP replies read on stdin offline: category, action, deciding rule (JSON lines)
   version          print the version
@@ -60,6 +61,8 @@ func main() {
 		err = shapeCommand(args)
 	case "actions":
 		err = actionsCommand(args)
+	case "suppress":
+		err = suppressCommand(args)
 	case "feedback":
 		err = feedbackCommand(args)
 	case "classify":

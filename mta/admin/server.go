@@ -67,6 +67,7 @@ func New(opts Options) *Server {
 	registerActions(s)
 	registerControl(s)
 	registerPolicies(s)
+	registerSuppress(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s
 }

@@ -134,6 +134,11 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.rec = e.file
 	e.guard = policy.NewGuard(opts.Registry, defaultPolicy(cfg), e.policyFault)
+	if err := e.openSuppression(); err != nil {
+		e.file.Close()
+		st.Close()
+		return nil, err
+	}
 	if err := e.buildEgress(); err != nil {
 		e.file.Close()
 		st.Close()

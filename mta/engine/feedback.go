@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wasmta/wasmta/mta/egress"
+	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/suppress"
 	"github.com/wasmta/wasmta/mta/verp"
 )
 
@@ -13,6 +17,38 @@ import (
 type feedbackState struct {
 	signer      *verp.Signer      // nil without inbound.verp_keys
 	returnPaths map[string]string // tenant -> "PREFIX@DOMAIN"
+	suppress    *suppress.Store
+}
+
+// openSuppression reads the suppression lists and installs their check at
+// RCPT (SMTP) and per recipient of the HTTP API.
+func (e *Engine) openSuppression() error {
+	s, err := suppress.Open(e.spool)
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	e.fb.suppress = s
+	e.guard.SetRcptGate(e.suppressedReply)
+	return nil
+}
+
+// Suppressions returns the tenants' suppression lists.
+func (e *Engine) Suppressions() *suppress.Store { return e.fb.suppress }
+
+// suppressedReply refuses a recipient on the tenant's suppression list
+// with 550 5.7.1 and a text that says why. A spool error lets the
+// recipient through: the list guards reputation, it must not stop mail.
+func (e *Engine) suppressedReply(_ context.Context, in *policy.RcptInput) *policy.Reply {
+	en, ok, err := e.fb.suppress.Lookup(in.Tenant, in.Recipient, time.Now())
+	if err != nil {
+		e.log.Warn("suppression lookup failed; recipient accepted", "tenant", in.Tenant, "err", err)
+	}
+	if !ok {
+		return nil
+	}
+	return &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: fmt.Sprintf(
+		"<%s> is on this sender's suppression list (%s since %s); mail to it is not accepted",
+		in.Recipient, en.Reason, en.Added.Format("2006-01-02"))}
 }
 
 func (e *Engine) initFeedback() error {

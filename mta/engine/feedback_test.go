@@ -12,6 +12,7 @@ import (
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/suppress"
 	"github.com/wasmta/wasmta/mta/verp"
 )
 
@@ -79,5 +80,58 @@ func TestVERPReturnPath(t *testing.T) {
 	}
 	if !verpSeen || !plainSeen {
 		t.Errorf("senders seen: verp %v, own %v", verpSeen, plainSeen)
+	}
+}
+
+// TestSuppressedAtRcpt: a recipient on acme's list is refused at RCPT with
+// 550 5.7.1; the same address is accepted for beta and other recipients
+// of the same transaction go on.
+func TestSuppressedAtRcpt(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	e, rec, addr := testEngine(t, feedbackConfig(t, routeTo(sink)), Options{})
+	if _, err := e.Suppressions().Add(suppress.Entry{Tenant: "acme", Recipient: "gone@x.example",
+		Reason: suppress.ReasonHardBounce}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Hello("client.test")
+	if err := c.Auth(sasl.NewPlainClient("", "acme", "pw")); err != nil {
+		t.Fatal(err)
+	}
+	rcptErr, err := smtpTx(c, []string{"Gone@X.example", "ok@x.example"}, testBody(1))
+	wantCode(t, "RCPT of a suppressed recipient", rcptErr, 550, "5.7.1")
+	if rcptErr == nil || !strings.Contains(rcptErr.Error(), "suppression list (hard-bounce since") {
+		t.Errorf("reply text: %v", rcptErr)
+	}
+	if err != nil {
+		t.Errorf("the other recipient: %v", err)
+	}
+	if err := sendAs(t, addr, "beta", []string{"gone@x.example"}, testBody(2)); err != nil {
+		t.Errorf("beta to the address acme suppressed: %v", err)
+	}
+	rec.WaitFor(t, events.Delivery, 2, 10*time.Second)
+}
+
+// TestSuppressedInHTTPAPI: the injection API refuses a suppressed
+// recipient in its per-recipient results and sends to the others.
+func TestSuppressedInHTTPAPI(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	e, rec, _ := testEngine(t, httpConfig("", routeTo(sink)), Options{})
+	e.Suppressions().Add(suppress.Entry{Tenant: "acme", Recipient: "gone@x.example", Reason: suppress.ReasonComplaint}, time.Now())
+	code, _, body := postJSON(t, apiURL(e), apiToken, jsonObj{"sender": "b@sender.example",
+		"recipients": []jsonObj{{"address": "gone@x.example"}, {"address": "ok@x.example"}},
+		"content":    jsonObj{"from": "a@sender.example", "subject": "s", "text": "x"}})
+	if code/100 != 2 || !strings.Contains(string(body), "suppression list (complaint since") || !strings.Contains(string(body), "5.7.1") {
+		t.Fatalf("HTTP answer %d %s", code, body)
+	}
+	rec.WaitFor(t, events.Delivery, 1, 10*time.Second)
+	for _, m := range sink.Messages() {
+		if len(m.To) != 1 || m.To[0] != "ok@x.example" {
+			t.Errorf("the sink got %v", m.To)
+		}
 	}
 }

@@ -22,7 +22,15 @@ type Guard struct {
 
 	routes    boundedCache[routeKey, Route]
 	classFree boundedCache[classifyKey, Classification]
+
+	rcptGate func(ctx context.Context, in *RcptInput) *Reply
 }
+
+// SetRcptGate installs a check that runs before on_rcpt at every door
+// (SMTP and HTTP): a non-nil reply refuses the recipient and the policy is
+// not called. The engine's suppression lists use it. Call it before the
+// guard is in use.
+func (g *Guard) SetRcptGate(f func(ctx context.Context, in *RcptInput) *Reply) { g.rcptGate = f }
 
 type routeKey struct {
 	version, tenant, campaign, domain string
@@ -85,6 +93,11 @@ func (g *Guard) MailFrom(ctx context.Context, in *MailFromInput) MailFromResult 
 
 // Rcpt runs on_rcpt.
 func (g *Guard) Rcpt(ctx context.Context, in *RcptInput) RcptResult {
+	if g.rcptGate != nil {
+		if r := g.rcptGate(ctx, in); r != nil {
+			return RcptResult{Reject: r}
+		}
+	}
 	p := g.policyFor(in.Tenant)
 	r, err := p.OnRcpt(ctx, in)
 	if g.fallback(in.Tenant, HookRcpt, p, err) {

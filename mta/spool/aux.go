@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -68,6 +69,12 @@ func (s *Store) GetAux(ns string, key []byte) ([]byte, error) {
 // with prefix. fn gets copies it may keep. An error from fn stops the scan
 // and is returned.
 func (s *Store) ScanAux(ns string, prefix []byte, fn func(key, val []byte) error) error {
+	return s.ScanAuxFrom(ns, prefix, nil, fn)
+}
+
+// ScanAuxFrom is ScanAux starting at the first key >= from (from nil or
+// before prefix: at the start of prefix), for paging through a namespace.
+func (s *Store) ScanAuxFrom(ns string, prefix, from []byte, fn func(key, val []byte) error) error {
 	if err := checkNS(ns); err != nil {
 		return err
 	}
@@ -77,7 +84,11 @@ func (s *Store) ScanAux(ns string, prefix []byte, fn func(key, val []byte) error
 	defer s.gate.leave()
 	base := auxKey(ns, nil)
 	lo := auxKey(ns, prefix)
-	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: upperBound(lo)})
+	hi := upperBound(lo)
+	if f := auxKey(ns, from); bytes.Compare(f, lo) > 0 {
+		lo = f
+	}
+	it, err := s.db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 	if err != nil {
 		return fmt.Errorf("spool: scan aux %s: %w", ns, err)
 	}

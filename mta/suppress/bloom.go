@@ -1,0 +1,57 @@
+package suppress
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"sync/atomic"
+)
+
+// bloom is a Bloom filter safe for concurrent adds and tests: bits are set
+// with atomic OR, so a test never takes a lock.
+type bloom struct {
+	seed  maphash.Seed
+	words []atomic.Uint64
+	m     uint64 // bits
+	n     atomic.Int64
+}
+
+const (
+	bitsPerEntry = 10
+	probes       = 7
+)
+
+// newBloom sizes a filter for capacity entries (at least 64K).
+func newBloom(capacity int) *bloom {
+	m := uint64(max(capacity, 1<<16)) * bitsPerEntry
+	m = (m + 63) &^ 63
+	return &bloom{seed: maphash.MakeSeed(), words: make([]atomic.Uint64, m/64), m: m}
+}
+
+func (b *bloom) hash(key string) (uint64, uint64) {
+	h := maphash.String(b.seed, key)
+	return h, bits.RotateLeft64(h, 32) | 1 // the second hash is odd: probes visit distinct bits
+}
+
+func (b *bloom) add(key string) {
+	h1, h2 := b.hash(key)
+	for i := range uint64(probes) {
+		bit := (h1 + i*h2) % b.m
+		b.words[bit/64].Or(1 << (bit % 64))
+	}
+	b.n.Add(1)
+}
+
+func (b *bloom) mayContain(key string) bool {
+	h1, h2 := b.hash(key)
+	for i := range uint64(probes) {
+		bit := (h1 + i*h2) % b.m
+		if b.words[bit/64].Load()&(1<<(bit%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// full reports whether the filter holds more entries than it was sized
+// for: its false positives then grow, and it should be rebuilt larger.
+func (b *bloom) full() bool { return b.n.Load()*bitsPerEntry > int64(b.m) }

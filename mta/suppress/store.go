@@ -1,0 +1,220 @@
+package suppress
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/spool"
+)
+
+// Reasons of an entry.
+const (
+	ReasonHardBounce  = "hard-bounce"
+	ReasonComplaint   = "complaint"
+	ReasonManual      = "manual"
+	ReasonUnsubscribe = "unsubscribe"
+)
+
+// ValidReason reports whether r is one of the reasons.
+func ValidReason(r string) bool {
+	switch r {
+	case ReasonHardBounce, ReasonComplaint, ReasonManual, ReasonUnsubscribe:
+		return true
+	}
+	return false
+}
+
+const namespace = "suppress"
+
+// Entry is one suppressed recipient of a tenant.
+type Entry struct {
+	Tenant    string    `json:"tenant,omitempty"`
+	Recipient string    `json:"recipient"`
+	Reason    string    `json:"reason"`
+	Cause     string    `json:"cause,omitempty"` // the record that caused it: "OOB <message id>", "Feedback abuse <message id>", an operator's note
+	Added     time.Time `json:"added"`
+	Expires   time.Time `json:"expires,omitzero"` // zero: never
+}
+
+// Expired reports whether the entry no longer applies at now.
+func (e *Entry) Expired(now time.Time) bool { return !e.Expires.IsZero() && !now.Before(e.Expires) }
+
+// value is the stored form: the key holds tenant and recipient.
+type value struct {
+	Reason  string `json:"r"`
+	Cause   string `json:"c,omitempty"`
+	Added   int64  `json:"a"`
+	Expires int64  `json:"e,omitempty"`
+}
+
+// Store is the suppression lists of every tenant.
+type Store struct {
+	sp     *spool.Store
+	filter atomic.Pointer[bloom]
+}
+
+// Open reads the lists' keys from the spool into the filter.
+func Open(sp *spool.Store) (*Store, error) {
+	s := &Store{sp: sp}
+	if err := s.rebuild(0); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// rebuild makes a new filter of every stored key, sized for twice their
+// number (and at least min).
+func (s *Store) rebuild(min int) error {
+	var keys []string
+	err := s.sp.ScanAux(namespace, nil, func(k, _ []byte) error {
+		keys = append(keys, string(k))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("suppress: read the lists: %w", err)
+	}
+	b := newBloom(max(2*len(keys), min))
+	for _, k := range keys {
+		b.add(k)
+	}
+	s.filter.Store(b)
+	return nil
+}
+
+func key(tenant, rcpt string) string {
+	return tenant + "\x00" + strings.ToLower(strings.TrimSpace(rcpt))
+}
+
+// ErrBadEntry is wrapped by Add's errors for an entry it refuses.
+var ErrBadEntry = errors.New("suppress: bad entry")
+
+// Add stores e, synced, unless the recipient is already suppressed (an
+// entry that has not expired is kept as it is, so a report processed twice
+// changes nothing). It reports whether e was added.
+func (s *Store) Add(e Entry, now time.Time) (bool, error) {
+	return s.add(e, now, true)
+}
+
+// AddMany stores entries like Add, syncing once at the end: for imports.
+func (s *Store) AddMany(es []Entry, now time.Time) (added int, err error) {
+	for i, e := range es {
+		ok, err := s.add(e, now, i == len(es)-1)
+		if err != nil {
+			return added, err
+		}
+		if ok {
+			added++
+		}
+	}
+	return added, nil
+}
+
+func (s *Store) add(e Entry, now time.Time, sync bool) (bool, error) {
+	if !strings.Contains(e.Recipient, "@") || !ValidReason(e.Reason) {
+		return false, fmt.Errorf("%w: recipient %q, reason %q", ErrBadEntry, e.Recipient, e.Reason)
+	}
+	if _, ok, err := s.Lookup(e.Tenant, e.Recipient, now); err != nil || ok {
+		return false, err
+	}
+	if e.Added.IsZero() {
+		e.Added = now
+	}
+	v, _ := json.Marshal(value{Reason: e.Reason, Cause: e.Cause, Added: e.Added.UnixNano(), Expires: unixOrZero(e.Expires)})
+	k := key(e.Tenant, e.Recipient)
+	if err := s.sp.PutAux(namespace, []byte(k), v, sync); err != nil {
+		return false, fmt.Errorf("suppress: add: %w", err)
+	}
+	f := s.filter.Load()
+	f.add(k)
+	if f.full() {
+		if err := s.rebuild(0); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// Remove deletes a recipient from a tenant's list; it reports whether it
+// was there.
+func (s *Store) Remove(tenant, rcpt string) (bool, error) {
+	_, ok, err := s.get(key(tenant, rcpt))
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := s.sp.DeleteAux(namespace, []byte(key(tenant, rcpt)), true); err != nil {
+		return false, fmt.Errorf("suppress: remove: %w", err)
+	}
+	return true, nil
+}
+
+// Lookup returns the tenant's entry for rcpt when it is suppressed at now.
+func (s *Store) Lookup(tenant, rcpt string, now time.Time) (Entry, bool, error) {
+	k := key(tenant, rcpt)
+	if !s.filter.Load().mayContain(k) {
+		return Entry{}, false, nil
+	}
+	e, ok, err := s.get(k)
+	if err != nil || !ok || e.Expired(now) {
+		return Entry{}, false, err
+	}
+	return e, true, nil
+}
+
+func (s *Store) get(k string) (Entry, bool, error) {
+	v, err := s.sp.GetAux(namespace, []byte(k))
+	if errors.Is(err, spool.ErrNotFound) {
+		return Entry{}, false, nil
+	}
+	if err != nil {
+		return Entry{}, false, fmt.Errorf("suppress: lookup: %w", err)
+	}
+	return decode(k, v)
+}
+
+func decode(k string, v []byte) (Entry, bool, error) {
+	var val value
+	if err := json.Unmarshal(v, &val); err != nil {
+		return Entry{}, false, fmt.Errorf("suppress: entry %q: %w", k, err)
+	}
+	tenant, rcpt, _ := strings.Cut(k, "\x00")
+	e := Entry{Tenant: tenant, Recipient: rcpt, Reason: val.Reason, Cause: val.Cause, Added: time.Unix(0, val.Added).UTC()}
+	if val.Expires != 0 {
+		e.Expires = time.Unix(0, val.Expires).UTC()
+	}
+	return e, true, nil
+}
+
+// ErrStop, returned by List's fn, ends the listing without an error.
+var ErrStop = errors.New("suppress: stop")
+
+// List calls fn for the tenant's entries in address order, starting after
+// the address after ("" = from the first), expired ones included.
+func (s *Store) List(tenant, after string, fn func(Entry) error) error {
+	prefix := tenant + "\x00"
+	var from []byte
+	if after != "" {
+		from = append([]byte(key(tenant, after)), 0) // the first key after it
+	}
+	err := s.sp.ScanAuxFrom(namespace, []byte(prefix), from, func(k, v []byte) error {
+		e, _, err := decode(string(k), v)
+		if err != nil {
+			return err
+		}
+		return fn(e)
+	})
+	if errors.Is(err, ErrStop) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,146 @@
+package suppress
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/spool"
+)
+
+func openSpool(t testing.TB, dir string) *spool.Store {
+	t.Helper()
+	sp, err := spool.Open(dir, spool.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sp
+}
+
+var t0 = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+
+func TestAddLookupRemove(t *testing.T) {
+	dir := t.TempDir()
+	sp := openSpool(t, dir)
+	s, err := Open(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := Entry{Tenant: "acme", Recipient: "Gone@Example.org", Reason: ReasonHardBounce, Cause: "OOB 0123"}
+	if ok, err := s.Add(e, t0); !ok || err != nil {
+		t.Fatalf("Add: %v, %v", ok, err)
+	}
+	// A second report of the same recipient changes nothing.
+	if ok, err := s.Add(Entry{Tenant: "acme", Recipient: "gone@example.org", Reason: ReasonComplaint}, t0.Add(time.Hour)); ok || err != nil {
+		t.Fatalf("second Add: %v, %v", ok, err)
+	}
+	got, ok, err := s.Lookup("acme", "GONE@example.ORG", t0)
+	if !ok || err != nil || got.Reason != ReasonHardBounce || got.Cause != "OOB 0123" || !got.Added.Equal(t0) {
+		t.Fatalf("Lookup = %+v, %v, %v", got, ok, err)
+	}
+	if _, ok, _ := s.Lookup("beta", "gone@example.org", t0); ok {
+		t.Error("suppressed for another tenant")
+	}
+	// The list survives a restart.
+	sp.Close()
+	sp = openSpool(t, dir)
+	defer sp.Close()
+	if s, err = Open(sp); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := s.Lookup("acme", "gone@example.org", t0); !ok {
+		t.Fatal("lost at restart")
+	}
+	if ok, err := s.Remove("acme", "gone@example.org"); !ok || err != nil {
+		t.Fatalf("Remove: %v, %v", ok, err)
+	}
+	if _, ok, _ := s.Lookup("acme", "gone@example.org", t0); ok {
+		t.Error("still suppressed after Remove")
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	defer sp.Close()
+	s, _ := Open(sp)
+	s.Add(Entry{Tenant: "acme", Recipient: "a@x.example", Reason: ReasonManual, Expires: t0.Add(time.Hour)}, t0)
+	if _, ok, _ := s.Lookup("acme", "a@x.example", t0.Add(59*time.Minute)); !ok {
+		t.Error("not suppressed before its expiry")
+	}
+	if _, ok, _ := s.Lookup("acme", "a@x.example", t0.Add(time.Hour)); ok {
+		t.Error("suppressed at its expiry")
+	}
+	// An expired entry is replaced by a new one.
+	if ok, _ := s.Add(Entry{Tenant: "acme", Recipient: "a@x.example", Reason: ReasonComplaint}, t0.Add(2*time.Hour)); !ok {
+		t.Error("an expired entry blocked a new one")
+	}
+}
+
+func TestBadEntries(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	defer sp.Close()
+	s, _ := Open(sp)
+	for _, e := range []Entry{{Recipient: "no-at", Reason: ReasonManual}, {Recipient: "a@b.example", Reason: "because"}} {
+		if _, err := s.Add(e, t0); err == nil {
+			t.Errorf("Add(%+v) accepted", e)
+		}
+	}
+}
+
+func TestListPages(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	defer sp.Close()
+	s, _ := Open(sp)
+	var es []Entry
+	for i := range 25 {
+		es = append(es, Entry{Tenant: "acme", Recipient: fmt.Sprintf("u%02d@x.example", i), Reason: ReasonManual})
+	}
+	es = append(es, Entry{Tenant: "acme2", Recipient: "other@x.example", Reason: ReasonManual})
+	if n, err := s.AddMany(es, t0); n != 26 || err != nil {
+		t.Fatalf("AddMany: %d, %v", n, err)
+	}
+	var all []string
+	after := ""
+	for {
+		var page []string
+		err := s.List("acme", after, func(e Entry) error {
+			page = append(page, e.Recipient)
+			if len(page) == 10 {
+				return ErrStop
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, page...)
+		if len(page) < 10 {
+			break
+		}
+		after = page[len(page)-1]
+	}
+	if len(all) != 25 || all[0] != "u00@x.example" || all[24] != "u24@x.example" {
+		t.Errorf("listed %d: %v", len(all), all)
+	}
+}
+
+func TestBloomFalsePositives(t *testing.T) {
+	b := newBloom(100_000)
+	for i := range 100_000 {
+		b.add(fmt.Sprintf("acme\x00in%d@x.example", i))
+	}
+	fp := 0
+	for i := range 100_000 {
+		if !b.mayContain(fmt.Sprintf("acme\x00in%d@x.example", i)) {
+			t.Fatal("a false negative")
+		}
+		if b.mayContain(fmt.Sprintf("acme\x00out%d@x.example", i)) {
+			fp++
+		}
+	}
+	// 10 bits and 7 probes per entry at its sized capacity: ~0.8%.
+	if fp > 2000 {
+		t.Errorf("%d false positives in 100000", fp)
+	}
+	t.Logf("false positives: %d in 100000", fp)
+}
