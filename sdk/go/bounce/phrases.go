@@ -15,6 +15,11 @@ var phraseRules = []textRule{
 	// The receiver's suppression list.
 	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
 
+	// The SMTP dialogue itself (before TLS: "no commands allowed to
+	// pipeline after STARTTLS" is about the protocol)
+	c(ProtocolErrors, "protocol violation", "protocol error", "bad sequence of commands", "unrecognized command",
+		"command unrecognized", "command not recognized", "syntax error", "pipelining"),
+
 	// TLS
 	c(TLSFailure, "starttls", "tls required", "tls is required", "requires tls", "require tls", "requiretls",
 		"encryption required", "encryption needed", "must use tls", "tls handshake", "ssl handshake", "handshake failure",
@@ -43,7 +48,8 @@ var phraseRules = []textRule{
 		"too many sessions", "too many smtp sessions", "frequency limited", "unusual rate", "excessive volume", "throttl",
 		"too fast", "sending rate", "slow down", "connection limit", "connections limit", "concurrent connections", "too many mails",
 		"too many emails", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
-		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "try again in a few minutes"),
+		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "try again in a few minutes",
+		"sending quota", "daily quota", "relay limit", "hourly quota"),
 
 	// Reputation of the sending IP or domain, then public blocklists
 	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
@@ -67,7 +73,23 @@ var phraseRules = []textRule{
 	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
 		"not authenticated", "authentication required", "authentication failed", "authentication failure",
 		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
-		"authentication is required", "must authenticate"),
+		"authentication is required", "must authenticate", "authentication", "credentials", "password"),
+
+	// Sending host identity (PTR, HELO)
+	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
+		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
+		"generic hostname", "fcrdns", "forward-confirmed"),
+	// Postfix's client restrictions and banner refusals: the sending host
+	// is refused as such.
+	c(SpamBlock, "client host rejected", "refused to talk to me"),
+
+	// The sender (before the recipient and the domain)
+	c(InvalidSender, "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
+		"sender verification", "unverified sender", "invalid sender", "sender unknown", "unknown sender",
+		"sender address", "sender's address", "sender not allowed", "sender is not allowed", "bad sender",
+		"sender denied", "sender blocked", "blocked sender", "envelope sender", "return path", "return-path",
+		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
+		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account"),
 
 	// Mailbox state
 	c(QuotaIssues, "mailbox full", "mailbox is full", "mailbox was full", "mail box full", "mailbox has exceeded", "over quota",
@@ -86,22 +108,6 @@ var phraseRules = []textRule{
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
 		"exceeds maximum", "message is larger", "message exceeds"),
-
-	// Sending host identity (PTR, HELO)
-	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
-		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
-		"generic hostname", "fcrdns", "forward-confirmed"),
-	// Postfix's client restrictions and banner refusals: the sending host
-	// is refused as such.
-	c(SpamBlock, "client host rejected", "refused to talk to me"),
-
-	// The sender (before the recipient and the domain)
-	c(InvalidSender, "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
-		"sender verification", "unverified sender", "invalid sender", "sender unknown", "unknown sender",
-		"sender address", "sender's address", "sender not allowed", "sender is not allowed", "bad sender",
-		"sender denied", "sender blocked", "blocked sender", "envelope sender", "return path", "return-path",
-		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
-		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted"),
 
 	// Domains that do not exist or take no mail, then DNS trouble
 	c(BadDomain, "host unknown", "unknown host", "host not found", "domain not found", "no such domain", "unknown domain",
