@@ -48,8 +48,8 @@ var enhancedCodes = map[string]codeMeaning{
 	"5.1": {ProtocolErrors, true}, // invalid command
 	"5.2": {ProtocolErrors, true}, // syntax error
 	"5.3": {TooManyRecipients, true},
-	"5.4": {ProtocolErrors, true}, // invalid command arguments
-	"5.5": {ProtocolErrors, true}, // wrong protocol version
+	"5.4": {ProtocolErrors, true},  // invalid command arguments
+	"5.5": {ProtocolErrors, true},  // wrong protocol version
 	"5.6": {ProtocolErrors, false}, // authentication exchange line too long
 	// X.6 media
 	"6.0":  {ProtocolErrors, false},
