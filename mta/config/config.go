@@ -65,6 +65,7 @@ type SMTP struct {
 	RecordsPerSession        int           // rejection_records_per_session
 	RecordsPerSecond         int           // rejection_records_per_second
 	MaxHops                  int           // max_hops: Received: fields
+	MaxDataInFlight          int64         // max_data_in_flight: bytes, SMTP and HTTP together; 0 = no limit
 	// AddHeadersNetworks (add_missing_headers_networks): messages from
 	// clients there, and from authenticated ones, get Date and Message-ID
 	// when they lack them.
@@ -82,9 +83,10 @@ type Admin struct {
 
 // HTTP is the [http] section: the HTTP injection API.
 type HTTP struct {
-	Listen  netip.AddrPort // listen; invalid (zero) = off
-	TLSCert string         // tls_cert, PEM file; "" with TLSKey "" = plain HTTP
-	TLSKey  string         // tls_key, PEM file
+	Listen         netip.AddrPort // listen; invalid (zero) = off
+	MaxRequestSize int64          // max_request_size: what one request renders and builds
+	TLSCert        string         // tls_cert, PEM file; "" with TLSKey "" = plain HTTP
+	TLSKey         string         // tls_key, PEM file
 }
 
 // DKIM is the [dkim] section: the DKIM signing keys.

@@ -148,10 +148,10 @@ func fullConfig(t *testing.T) *Config {
 			StressThreshold: 90, StressCommandTimeout: 5 * time.Second, StressDataTimeout: 20 * time.Second,
 			SoftErrorLimit: 5, HardErrorLimit: 10, ErrorDelay: 500 * time.Millisecond,
 			AuthFailureLimit: 3, AuthFailureWindow: time.Hour, RecordsPerSession: 20, RecordsPerSecond: 500,
-			MaxHops: 30, AddHeadersNetworks: []netip.Prefix{pfx("10.1.0.0/16")},
+			MaxHops: 30, MaxDataInFlight: 1 << 30, AddHeadersNetworks: []netip.Prefix{pfx("10.1.0.0/16")},
 		},
 		Admin: Admin{Listen: ap("0.0.0.0:8025"), Token: "0123456789abcdef0123"},
-		HTTP: HTTP{Listen: ap("127.0.0.1:8080"), TLSCert: "/etc/wasmta/http-cert.pem",
+		HTTP: HTTP{Listen: ap("127.0.0.1:8080"), MaxRequestSize: 20 << 20, TLSCert: "/etc/wasmta/http-cert.pem",
 			TLSKey: "/etc/wasmta/http-key.pem"},
 		DKIM: DKIM{DefaultDomain: "esp.example", Headers: []string{"from", "subject", "date", "from"},
 			Keys: []DKIMKey{

@@ -68,12 +68,14 @@ func base() *Config {
 			RecordsPerSession:        10,
 			RecordsPerSecond:         100,
 			MaxHops:                  50,
+			MaxDataInFlight:          512 * MiB,
 			AddHeadersNetworks: []netip.Prefix{
 				netip.MustParsePrefix("127.0.0.0/8"),
 				netip.MustParsePrefix("::1/128"),
 			},
 		},
 		Admin: Admin{Listen: netip.MustParseAddrPort("127.0.0.1:8025")},
+		HTTP:  HTTP{MaxRequestSize: 100 * MiB},
 		Delivery: Delivery{
 			Port:                  25,
 			DNSTimeout:            5 * time.Second,

@@ -98,6 +98,7 @@ func readHostile(t *table, s *SMTP) {
 	t.integer("rejection_records_per_session", &s.RecordsPerSession, 1, maxInt)
 	t.integer("rejection_records_per_second", &s.RecordsPerSecond, 1, maxInt)
 	t.integer("max_hops", &s.MaxHops, 0, 1000)
+	t.size("max_data_in_flight", &s.MaxDataInFlight, 0)
 }
 
 // parseListen reads an ip:port to listen on; port 0 picks a free port.
@@ -161,6 +162,7 @@ func readAdmin(t *table, a *Admin) {
 
 func readHTTP(t *table, h *HTTP) {
 	parseOptionalListen(t, "listen", &h.Listen)
+	t.size("max_request_size", &h.MaxRequestSize, 1*KiB)
 	t.str("tls_cert", &h.TLSCert)
 	t.str("tls_key", &h.TLSKey)
 	if (h.TLSCert == "") != (h.TLSKey == "") {

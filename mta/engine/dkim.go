@@ -34,7 +34,8 @@ type submission struct {
 func (e *Engine) initSubmission() error {
 	e.sub.routeAuth = routeAuths(e.cfg)
 	e.sub.intake = intake.New(intake.Options{MaxMessageBytes: e.cfg.SMTP.MaxMessageSize,
-		MaxRecipients: e.cfg.SMTP.MaxRecipients, TenantLimits: e.tenantLimits, MaxHops: e.cfg.SMTP.MaxHops})
+		MaxRecipients: e.cfg.SMTP.MaxRecipients, TenantLimits: e.tenantLimits, MaxHops: e.cfg.SMTP.MaxHops,
+		MaxDataInFlight: e.cfg.SMTP.MaxDataInFlight})
 	if len(e.cfg.DKIM.Keys) == 0 {
 		return nil
 	}

@@ -28,6 +28,7 @@ func (e *Engine) listenHTTP() error {
 		MaxMessageBytes: e.cfg.SMTP.MaxMessageSize,
 		MaxRecipients:   e.cfg.SMTP.MaxRecipients,
 		MaxConnections:  e.cfg.SMTP.MaxConnections,
+		MaxRequestBytes: c.MaxRequestSize,
 		Policy:          e.guard,
 		Submitter:       e,
 		Sign:            e.signFunc(),

@@ -37,12 +37,17 @@
 //	     (body: ErrorResponse naming each field)
 //	401  missing or unknown API token
 //	405  not POST
-//	413  request body or a built message over the size limit
-//	422  processed; every recipient refused for good (policy, 5xx)
+//	413  request body or a built message over the size limit, or the
+//	     messages of one request over MaxRequestBytes in all (templating
+//	     multiplies a small request by its recipients)
+//	422  processed; every recipient refused for good (policy, 5xx); or a
+//	     raw message with more Received: fields than the hop limit
 //	429  tenant's messages per minute exceeded (Retry-After), or one
 //	     request making more messages than a minute's worth
 //	503  processed; no recipient accepted and a refusal is temporary: spool
-//	     full (452 4.3.1), signing or spool failure (451 4.3.0), policy 4xx
+//	     full (452 4.3.1), signing or spool failure (451 4.3.0), policy 4xx;
+//	     or the request's data would pass the budget of data in flight
+//	     (intake.Budget, shared with SMTP)
 //
 // The rate takes one token per spooled message, from the tenant's bucket
 // in mta/intake, shared with SMTP reception when both hold the same Intake

@@ -45,6 +45,9 @@ type harnessOpts struct {
 	sign     func(ctx context.Context, m *message.Message, choice string, msg []byte) ([]byte, error)
 	minFree  int64
 	maxBytes int64
+	maxReq   int64 // MaxRequestBytes
+	inFlight int64 // MaxDataInFlight
+	maxHops  int
 }
 
 func start(t *testing.T, o harnessOpts) *harness {
@@ -76,6 +79,9 @@ func start(t *testing.T, o harnessOpts) *harness {
 		},
 		TenantLimits:    func(tn string) Limits { return o.limits[tn] },
 		MaxMessageBytes: o.maxBytes,
+		MaxRequestBytes: o.maxReq,
+		MaxDataInFlight: o.inFlight,
+		MaxHops:         o.maxHops,
 		Policy:          policy.NewGuard(reg, nil, nil),
 		Submitter:       spoolSubmitter{st},
 		Sign:            o.sign,

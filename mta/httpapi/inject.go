@@ -19,6 +19,7 @@ import (
 
 // inbound is who sends a request.
 type inbound struct {
+	meter    intake.Meter // the request's share of the data in flight
 	tenant   string
 	authUser string // "token:" and the first 12 hex digits of the token's SHA-256
 	peer     string
@@ -41,6 +42,8 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	in.meter = s.intake.Budget().Meter()
+	defer in.meter.Release()
 	lim := s.intake.Limits(in.tenant)
 	req, ok := s.readRequest(w, r, in, lim)
 	if !ok {
@@ -48,6 +51,12 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 	}
 	j, rcpts, ok := s.check(w, req, lim)
 	if !ok {
+		return
+	}
+	if j.raw != nil && s.intake.Looping(j.raw.header) {
+		s.rejection(in, "", len(rcpts), "loop", "", replyLoop)
+		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(
+			"raw: more than %d Received: fields, the message is looping (554 5.4.6)", s.intake.MaxHops()), nil)
 		return
 	}
 	s.process(w, r, in, j, rcpts)
@@ -86,17 +95,25 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (*inbound,
 func requestLimit(maxMessage int64) int64 { return 2*maxMessage + 1<<20 }
 
 func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, in *inbound, lim intake.Limits) (*Request, bool) {
-	max := requestLimit(lim.MaxMessageBytes)
+	limit := requestLimit(lim.MaxMessageBytes)
 	tooBig := func() (*Request, bool) {
 		s.rejection(in, "", 0, "size", "")
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
-			"request body over %d bytes (twice the message size limit of %d bytes, plus 1 MiB)", max, lim.MaxMessageBytes), nil)
+			"request body over %d bytes (twice the message size limit of %d bytes, plus 1 MiB)", limit, lim.MaxMessageBytes), nil)
 		return nil, false
 	}
-	if r.ContentLength > max {
+	if r.ContentLength > limit {
 		return tooBig()
 	}
-	body, err := readBody(http.MaxBytesReader(w, r.Body, max), r.ContentLength)
+	if !in.meter.Hold(max(r.ContentLength, 0)) {
+		s.shortOfMemory(w, in, 0)
+		return nil, false
+	}
+	body, err := readBody(http.MaxBytesReader(w, r.Body, limit), r.ContentLength)
+	if !in.meter.Hold(int64(cap(body))) {
+		s.shortOfMemory(w, in, 0)
+		return nil, false
+	}
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):

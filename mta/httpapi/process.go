@@ -97,7 +97,11 @@ func (s *Server) checkRcpts(ctx context.Context, in *inbound, j *job, rcpts []rc
 // whole fails: a template error, a message over the size limit, the rate.
 func (s *Server) spoolAll(w http.ResponseWriter, ctx context.Context, in *inbound, j *job, lim intake.Limits,
 	accepted []*rcpt, resp *Response) bool {
+	j.left = s.opts.MaxRequestBytes
 	vs, ferr := j.variants(accepted, lim.MaxMessageBytes)
+	if ferr != nil && j.overTotal {
+		return s.requestTooLarge(w, in, len(accepted))
+	}
 	if ferr != nil {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid request: %s: %s", ferr.Field, ferr.Problem), []FieldError{*ferr})
 		return false
@@ -109,6 +113,12 @@ func (s *Server) spoolAll(w http.ResponseWriter, ctx context.Context, in *inboun
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "invalid request: "+buildProblem(v, err), nil)
 			return false
+		}
+		if j.take(int64(len(msg))) != nil {
+			return s.requestTooLarge(w, in, len(accepted))
+		}
+		if !in.meter.Hold(in.meter.Held() + int64(len(msg))) {
+			return s.shortOfMemory(w, in, len(accepted))
 		}
 		if int64(len(msg)) > lim.MaxMessageBytes {
 			s.rejection(in, "", len(v.rcpts), "size", "")
@@ -125,6 +135,26 @@ func (s *Server) spoolAll(w http.ResponseWriter, ctx context.Context, in *inboun
 	}
 	s.spoolVariants(ctx, in, j, vs, resp, now)
 	return true
+}
+
+// requestTooLarge answers 413: the request's messages, rendered and built,
+// are over Options.MaxRequestBytes (templating multiplies a small request
+// by its recipients).
+func (s *Server) requestTooLarge(w http.ResponseWriter, in *inbound, rcpts int) bool {
+	s.rejection(in, "", rcpts, "size", "")
+	writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf(
+		"the messages this request builds (rendered for each recipient) total more than %d bytes, the limit of one request: split it",
+		s.opts.MaxRequestBytes), nil)
+	return false
+}
+
+// shortOfMemory answers 503: the message data in flight of all requests
+// and SMTP sessions would pass the budget.
+func (s *Server) shortOfMemory(w http.ResponseWriter, in *inbound, rcpts int) bool {
+	s.rejection(in, "", rcpts, "memory", "", replyMemory)
+	w.Header().Set("Retry-After", "60")
+	writeError(w, http.StatusServiceUnavailable, "insufficient system storage (message data in flight), retry later", nil)
+	return false
 }
 
 // buildProblem explains why a rendered message could not be built: a

@@ -75,6 +75,8 @@ var (
 	replySpoolFull = reply{452, "4.3.1", "Insufficient system storage, try again later", true}
 	replySpool     = reply{451, "4.3.0", "Temporary local problem, try again later", true}
 	replySign      = reply{451, "4.3.0", "Temporary signing problem, try again later", true}
+	replyLoop      = reply{554, "5.4.6", "Too many hops (Received: fields): mail loop", false}
+	replyMemory    = reply{452, "4.3.1", "Insufficient system storage (message data in flight), try again later", true}
 )
 
 // policyReply turns a policy's refusal into a reply as SMTP reception

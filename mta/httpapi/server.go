@@ -24,6 +24,7 @@ const (
 	DefaultMaxMessageBytes = 25 << 20
 	DefaultMaxRecipients   = 1000
 	DefaultMaxConnections  = 1024
+	DefaultMaxRequestBytes = 100 << 20
 	DefaultTimeout         = 5 * time.Minute
 	DefaultCampaignHeader  = "X-Campaign"
 )
@@ -55,6 +56,17 @@ type Options struct {
 	MaxMessageBytes int64
 	MaxRecipients   int
 	MaxConnections  int
+	// MaxRequestBytes bounds what one request renders and builds: the
+	// sum of its messages (413 past it). Templating multiplies a small
+	// request by its recipients.
+	MaxRequestBytes int64
+	// MaxDataInFlight bounds the message data of all requests (with SMTP
+	// sessions, when the Intake is shared) when Intake is nil: past it a
+	// request gets 503.
+	MaxDataInFlight int64
+	// MaxHops refuses a raw message with more Received: fields (422, a
+	// mail loop) when Intake is nil; 0: no check.
+	MaxHops int
 	// Policy runs on_mail_from, on_rcpt and on_message; nil: accept all.
 	Policy    *policy.Guard
 	Submitter Submitter // required
@@ -121,6 +133,9 @@ func fillDefaults(o *Options) {
 	if o.MaxConnections <= 0 {
 		o.MaxConnections = DefaultMaxConnections
 	}
+	if o.MaxRequestBytes <= 0 {
+		o.MaxRequestBytes = DefaultMaxRequestBytes
+	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
@@ -137,7 +152,7 @@ func fillDefaults(o *Options) {
 		o.Records = events.Discard
 	}
 	o.Intake = o.Intake.OrNew(intake.Options{MaxMessageBytes: o.MaxMessageBytes,
-		MaxRecipients: o.MaxRecipients, TenantLimits: o.TenantLimits})
+		MaxRecipients: o.MaxRecipients, TenantLimits: o.TenantLimits, MaxDataInFlight: o.MaxDataInFlight, MaxHops: o.MaxHops})
 }
 
 // Handler returns the API's HTTP handler (tests, or mounting elsewhere).

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"time"
@@ -29,7 +30,41 @@ type job struct {
 	subs     map[string]any
 	raw      *rawMessage
 	plan     *plan
+	// left is what the request may still render and build, in bytes
+	// (Options.MaxRequestBytes): templating multiplies a small request.
+	left      int64
+	overTotal bool // a rendering failed for want of left
 }
+
+// errRequestTooLarge: the messages of one request, rendered and built,
+// are over Options.MaxRequestBytes.
+var errRequestTooLarge = errors.New("the messages this request builds are over the size limit of one request")
+
+// take counts n rendered or built bytes against the request's total.
+func (j *job) take(n int64) error {
+	if n > j.left {
+		j.overTotal = true
+		return errRequestTooLarge
+	}
+	j.left -= n
+	return nil
+}
+
+// renderLimit is the most one rendering may write: the message limit, or
+// what is left of the request's total when that is less.
+func (j *job) renderLimit(limit int64) int64 { return min(limit, j.left) }
+
+// renderFailed turns a template's "too large" into errRequestTooLarge when
+// the request's total, not the message limit, stopped it.
+func (j *job) renderFailed(err error, limit int64) error {
+	if errors.Is(err, errTooLarge) && j.left < limit {
+		j.overTotal = true
+		return errRequestTooLarge
+	}
+	return err
+}
+
+func (r *rendered) size() int64 { return int64(len(r.subject) + len(r.text) + len(r.html)) }
 
 // variants groups the accepted recipients into messages. Recipients
 // without substitutions or metadata of their own share one message.
@@ -52,7 +87,10 @@ func (j *job) variants(rcpts []*rcpt, limit int64) ([]*variant, *FieldError) {
 		v := &variant{rcpts: []*rcpt{r}, meta: intake.MergeMeta(j.meta, r.meta)}
 		if j.plan != nil {
 			var err error
-			if v.r, err = j.renderFor(r, limit); err != nil {
+			if v.r, err = j.renderFor(r, limit); err == nil {
+				err = j.take(v.r.size())
+			}
+			if err != nil {
 				return nil, &FieldError{Field: fmt.Sprintf("recipients[%d].substitutions", r.index), Problem: err.Error()}
 			}
 		}
@@ -65,9 +103,12 @@ func (j *job) variants(rcpts []*rcpt, limit int64) ([]*variant, *FieldError) {
 		out = append(out, v)
 	}
 	if shared != nil && j.plan != nil {
-		r, field, err := j.plan.render(j.subs, limit)
+		r, field, err := j.plan.render(j.subs, j.renderLimit(limit))
 		if err != nil {
-			return nil, &FieldError{Field: "content." + field, Problem: err.Error()}
+			return nil, &FieldError{Field: "content." + field, Problem: j.renderFailed(err, limit).Error()}
+		}
+		if err := j.take(r.size()); err != nil {
+			return nil, &FieldError{Field: "content", Problem: err.Error()}
 		}
 		shared.r = r
 	}
@@ -78,9 +119,9 @@ func (j *job) renderFor(r *rcpt, limit int64) (rendered, error) {
 	data := make(map[string]any, len(j.subs)+len(r.subs))
 	maps.Copy(data, j.subs)
 	maps.Copy(data, r.subs)
-	out, field, err := j.plan.render(data, limit)
+	out, field, err := j.plan.render(data, j.renderLimit(limit))
 	if err != nil {
-		return out, fmt.Errorf("content.%s: %v", field, err)
+		return out, fmt.Errorf("content.%s: %v", field, j.renderFailed(err, limit))
 	}
 	return out, nil
 }

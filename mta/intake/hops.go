@@ -11,6 +11,9 @@ func (in *Intake) Looping(header []byte) bool {
 	return in.opts.MaxHops > 0 && CountReceived(header) > in.opts.MaxHops
 }
 
+// MaxHops returns Options.MaxHops (0: no check).
+func (in *Intake) MaxHops() int { return in.opts.MaxHops }
+
 // CountReceived returns how many Received: fields the header block holds
 // (RFC 5321 6.3: a message that passed through too many hops is looping).
 // header is the header section, fields CRLF- or LF-terminated; folded

@@ -204,3 +204,26 @@ func TestHeaderLen(t *testing.T) {
 		}
 	}
 }
+
+func TestBudget(t *testing.T) {
+	b := NewBudget(100)
+	m1, m2 := b.Meter(), b.Meter()
+	if !m1.Hold(60) || !m1.Hold(40) || m1.Held() != 60 {
+		t.Fatalf("first meter: held %d, want 60", m1.Held())
+	}
+	if m2.Hold(50) || m2.Held() != 0 {
+		t.Fatal("a reservation past the budget was granted")
+	}
+	if !m2.Hold(40) || b.Free() != 0 {
+		t.Fatalf("free %d, want 0", b.Free())
+	}
+	m1.Release()
+	m2.Release()
+	if b.Used() != 0 {
+		t.Fatalf("used %d after release", b.Used())
+	}
+	var none *Budget
+	if m := none.Meter(); !m.Hold(1<<40) || none.Free() <= 0 {
+		t.Fatal("a nil budget must not limit")
+	}
+}

@@ -27,18 +27,25 @@ type Options struct {
 	// MaxHops: a message with more Received: fields is looping (Looping);
 	// 0: no check.
 	MaxHops int
+	// MaxDataInFlight bounds the message data every door holds in memory
+	// at once (Budget); 0: no bound.
+	MaxDataInFlight int64
 }
 
 // Intake holds what the front doors share: the tenants' limits and their
 // rate buckets. It is safe for concurrent use; make one per process and
 // hand it to every door.
 type Intake struct {
-	opts  Options
-	rates sync.Map // tenant -> *rate.Limiter
+	opts   Options
+	rates  sync.Map // tenant -> *rate.Limiter
+	budget *Budget
 }
 
 // New returns an Intake with opts.
-func New(opts Options) *Intake { return &Intake{opts: opts} }
+func New(opts Options) *Intake { return &Intake{opts: opts, budget: NewBudget(opts.MaxDataInFlight)} }
+
+// Budget returns the budget of message data in flight (nil: no bound).
+func (in *Intake) Budget() *Budget { return in.budget }
 
 // OrNew returns in, or when in is nil a new Intake with opts: a door
 // started alone (tests, tools) makes its own.

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/wasmta/wasmta/mta/intake"
 )
 
 // Message data captured under go-smtp.
@@ -61,12 +63,20 @@ type capture struct {
 	state   int
 	over    bool // more than limit bytes: the rest is scanned, not kept
 	done    bool // the end of data was read
+	meter   *intake.Meter
+	broke   bool // b could not grow within the data budget: scanned, not kept
 }
 
 // room returns the spare capacity of b to read into, at least
-// minCaptureRead bytes.
+// minCaptureRead bytes. When the data budget cannot hold more, the data
+// kept so far is dropped and the rest only scanned, in the same buffer.
 func (c *capture) room() []byte {
 	if cap(c.b)-len(c.b) < minCaptureRead {
+		if c.broke || !c.meter.Hold(int64(2*cap(c.b)+minCaptureRead)) {
+			c.broke, c.over, c.limit = true, true, 0
+			c.b = c.b[:0]
+			return c.b[:cap(c.b)]
+		}
 		c.b = slices.Grow(c.b, max(cap(c.b), minCaptureRead))
 	}
 	return c.b[len(c.b):cap(c.b)]
@@ -180,9 +190,9 @@ func (s *session) capturable(r io.Reader) bool {
 // readCaptured reads the message data through the capture, into b. Like
 // readData it returns errExceeded past limit, and go-smtp's errors
 // (timeout, line too long, EOF) as go-smtp's reader would.
-func (s *session) readCaptured(r io.Reader, b []byte, limit int64) ([]byte, error) {
+func (s *session) readCaptured(r io.Reader, b []byte, limit int64, m *intake.Meter) ([]byte, error) {
 	s.srv.captured.Add(1)
-	s.tc.capture = capture{b: b, limit: limit, lineMax: s.srv.opts.MaxLineLength, lineLen: 1}
+	s.tc.capture = capture{b: b, limit: limit, lineMax: s.srv.opts.MaxLineLength, lineLen: 1, meter: m}
 	s.tc.capturing = true
 	var probe [1]byte
 	n, err := r.Read(probe[:])
@@ -190,6 +200,8 @@ func (s *session) readCaptured(r io.Reader, b []byte, limit int64) ([]byte, erro
 	c := s.tc.capture
 	s.tc.capture = capture{}
 	switch {
+	case err == io.EOF && n == 0 && c.done && c.broke:
+		return c.b, errBudget
 	case err == io.EOF && n == 0 && c.done:
 		// go-smtp's reader refuses a message of exactly its limit (the
 		// server's); both paths must answer a client alike (doc.go).

@@ -22,8 +22,12 @@ const (
 )
 
 // errExceeded is readData's own "over the limit"; go-smtp has
-// smtp.ErrDataTooLarge for the server-wide limit.
-var errExceeded = errors.New("reception: message over the size limit")
+// smtp.ErrDataTooLarge for the server-wide limit. errBudget: the data in
+// flight of all sessions would pass MaxDataInFlight.
+var (
+	errExceeded = errors.New("reception: message over the size limit")
+	errBudget   = errors.New("reception: message data in flight over the budget")
+)
 
 // dataBuf is a pooled message buffer (a pointer, so the pool stores it
 // without an allocation).
@@ -56,10 +60,14 @@ func (s *Server) putBuf(db *dataBuf) {
 }
 
 // readData appends everything r yields to b, reading at most one byte past
-// limit so that an oversized message costs no more memory than the limit.
-func readData(r io.Reader, b []byte, limit int64) ([]byte, error) {
+// limit so that an oversized message costs no more memory than the limit,
+// and growing b only as far as m can hold.
+func readData(r io.Reader, b []byte, limit int64, m *intake.Meter) ([]byte, error) {
 	for {
 		if len(b) == cap(b) {
+			if !m.Hold(int64(2*cap(b) + 4096)) {
+				return b, errBudget
+			}
 			b = slices.Grow(b, max(cap(b), 4096))
 		}
 		end := int64(cap(b))
@@ -95,11 +103,15 @@ func (s *session) Data(r io.Reader) error {
 	}
 	buf := s.srv.getBuf(tx.sizeHint, tx.limits.MaxMessageBytes)
 	defer s.srv.putBuf(buf)
-	var err error
-	if s.capturable(r) {
-		buf.b, err = s.readCaptured(r, buf.b, tx.limits.MaxMessageBytes)
-	} else {
-		buf.b, err = readData(r, buf.b, tx.limits.MaxMessageBytes)
+	meter := s.srv.intake.Budget().Meter()
+	defer meter.Release()
+	err := errBudget
+	switch {
+	case !meter.Hold(int64(cap(buf.b))):
+	case s.capturable(r):
+		buf.b, err = s.readCaptured(r, buf.b, tx.limits.MaxMessageBytes, &meter)
+	default:
+		buf.b, err = readData(r, buf.b, tx.limits.MaxMessageBytes, &meter)
 	}
 	if err != nil {
 		return s.dataReadError(err, &tx)
@@ -110,6 +122,10 @@ func (s *session) Data(r io.Reader) error {
 		// for more than the chunk holds, so an EOF seen before the pipe
 		// closed means the last chunk is short.
 		return errDataRead
+	}
+	// The spooled body is a copy (a normalised copy, rare, is not counted).
+	if !meter.Hold(meter.Held() + int64(len(buf.b))) {
+		return s.reject(errMemory, &tx, "", "memory", "")
 	}
 	data, norm, rerr := s.srv.canonical(buf.b)
 	if norm != nil {
@@ -125,6 +141,8 @@ func (s *session) dataReadError(err error, tx *transaction) error {
 	switch {
 	case errors.Is(err, errExceeded), errors.Is(err, smtp.ErrDataTooLarge):
 		return s.reject(errTooBig, tx, "", "size", "")
+	case errors.Is(err, errBudget):
+		return s.reject(errMemory, tx, "", "memory", "")
 	case errors.Is(err, smtp.ErrTooLongLine):
 		return s.reject(errLineTooLong, tx, "", "line-length", "")
 	case isTimeout(err):

@@ -3,6 +3,7 @@ package reception
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-sasl"
 
@@ -77,5 +78,66 @@ func TestNoHeaderSectionOverTheWire(t *testing.T) {
 	}
 	if !strings.Contains(body, "\r\nDate: ") {
 		t.Errorf("no Date added for a client in HeaderFixNets:\n%s", body)
+	}
+}
+
+func TestDataInFlightBudget(t *testing.T) {
+	const budget = 2 << 20
+	f := start(t, Options{RelayNets: loopbackNets, MaxDataInFlight: budget}, nil)
+	chunk := strings.Repeat(strings.Repeat("x", 98)+"\r\n", 7<<10)
+	big := "Subject: big\r\n\r\n" + chunk
+	if _, err := send(f.client(t), "a@example.org", []string{"b@example.net"}, big); err != nil {
+		t.Fatalf("one 700 KiB message alone: %v", err)
+	}
+	// Four sessions each hold 700 KiB of DATA at once: about 4 MiB of
+	// buffers against a 2 MiB budget.
+	var rcs []*raw
+	for range 4 {
+		rc := begin(t, f)
+		rc.cmd("DATA", "354 ")
+		rc.write("Subject: big\r\n\r\n" + chunk)
+		rcs = append(rcs, rc)
+	}
+	settle(f.srv.intake.Budget().Used)
+	accepted, refused := 0, 0
+	for _, rc := range rcs {
+		switch got := rc.cmd(".", ""); {
+		case strings.HasPrefix(got, "250 "):
+			accepted++
+		case strings.HasPrefix(got, "452 4.3.1 "):
+			refused++
+		default:
+			t.Errorf("end of data: %q", got)
+		}
+	}
+	if refused == 0 {
+		t.Errorf("%d accepted, %d refused: want refusals past the budget", accepted, refused)
+	}
+	if used := f.srv.intake.Budget().Used(); used != 0 {
+		t.Errorf("%d bytes still reserved after every DATA ended", used)
+	}
+	if _, err := send(f.client(t), "a@example.org", []string{"b@example.net"}, big); err != nil {
+		t.Fatalf("after the flood the budget is free again, yet: %v", err)
+	}
+	// SIZE= that cannot fit is refused at MAIL, before any data.
+	rc := dialRaw(t, f.addr)
+	rc.cmd("EHLO client.test", "250 ")
+	rc.cmd("MAIL FROM:<a@example.org> SIZE=3000000", "452 4.3.1 ")
+	if got := reasons(f.recs.All(events.Rejection)); got["memory"] != refused+1 {
+		t.Errorf("Rejection records %v, want %d with reason memory", got, refused+1)
+	}
+}
+
+// settle waits (at most 5 s) until v stops changing for 150 ms: the
+// server has read what the sockets held.
+func settle(v func() int64) {
+	last, still := v(), 0
+	for deadline := time.Now().Add(5 * time.Second); still < 3 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		if now := v(); now == last {
+			still++
+		} else {
+			last, still = now, 0
+		}
 	}
 }

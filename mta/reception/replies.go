@@ -19,6 +19,7 @@ var (
 	errEncryptionRequired = reply(538, 5, 7, 11, "Encryption required for requested authentication mechanism")
 	errAuthInTransaction  = reply(503, 5, 5, 1, "AUTH not permitted during a mail transaction")
 	errSpoolFull          = reply(452, 4, 3, 1, "Insufficient system storage, try again later")
+	errMemory             = reply(452, 4, 3, 1, "Insufficient system storage (message data in flight), try again later")
 	errSpool              = reply(451, 4, 3, 0, "Temporary local problem, try again later")
 	errSign               = reply(451, 4, 3, 0, "Temporary signing problem, try again later")
 	errDataTimeout        = reply(421, 4, 4, 2, "Timeout waiting for message data, closing connection")

@@ -109,6 +109,10 @@ type Options struct {
 	RecordsPerSession, RecordsPerSecond int
 	// MaxHops refuses a message with more Received: fields (554 5.4.6).
 	MaxHops int
+	// MaxDataInFlight bounds the message data all sessions buffer at once
+	// (when Intake is nil; else Intake's budget applies): past it DATA is
+	// refused with 452 4.3.1, and MAIL too when its SIZE= does not fit.
+	MaxDataInFlight int64
 	// HeaderFixNets: messages from clients there, and from authenticated
 	// clients, get the Date and Message-ID fields they lack.
 	HeaderFixNets []netip.Prefix
@@ -179,7 +183,8 @@ func New(opts Options) (*Server, error) {
 		s.records = events.Discard
 	}
 	s.intake = opts.Intake.OrNew(intake.Options{MaxMessageBytes: opts.MaxMessageBytes,
-		MaxRecipients: opts.MaxRecipients, TenantLimits: opts.TenantLimits, MaxHops: opts.MaxHops})
+		MaxRecipients: opts.MaxRecipients, TenantLimits: opts.TenantLimits, MaxHops: opts.MaxHops,
+		MaxDataInFlight: opts.MaxDataInFlight})
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.conns.init(&s.opts)
 	s.conns.limits = clientLimits{perIP: s.opts.MaxConnectionsPerIP, perNet: s.opts.MaxConnectionsPerNetwork,

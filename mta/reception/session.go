@@ -116,6 +116,9 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if opts.Size > tx.limits.MaxMessageBytes {
 		return s.reject(errTooBig, &tx, "", "size", "")
 	}
+	if opts.Size > s.srv.intake.Budget().Free() {
+		return s.reject(errMemory, &tx, "", "memory", "")
+	}
 	if ok, _ := s.srv.intake.Take(tx.tenant, 1, time.Now()); !ok {
 		return s.reject(errRate, &tx, "", "rate", "")
 	}
