@@ -25,6 +25,7 @@ commands:
   suppress         tenants' suppression lists: list, add, remove, import, export (CSV)
   feedback parse   parse bounces, complaint reports and auto-replies offline (JSON lines)
   classify         classify SMTP replies read on stdin offline: category, action, deciding rule (JSON lines)
+  spool            check a stopped spool for loss and damage (spool check), or export what it holds (spool salvage --out DIR)
   version          print the version
 
 Run "wasmta COMMAND -h" for the flags of a command.
@@ -67,6 +68,8 @@ func main() {
 		err = feedbackCommand(args)
 	case "classify":
 		err = classifyCommand(args)
+	case "spool":
+		err = spoolCommand(args, os.Stdout)
 	case "version":
 		fmt.Println("wasmta", version)
 	case "-h", "--help", "help":

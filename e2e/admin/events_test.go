@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,11 +18,14 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/wasmta/wasmta/internal/spooldamage"
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/internal/teststack"
 	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/spool"
 	"github.com/wasmta/wasmta/mta/webhook"
 )
 
@@ -141,7 +146,7 @@ url = %q
 secret = "hook-secret"
 batch_wait = "50ms"
 `, rcv.url)
-	s := startStack(t, cfg, controlPolicy{})
+	s := startStackIn(t, cfg, controlPolicy{}, damagedSpool(t))
 	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"ok@one.test", "bad@one.test", "slow@one.test"}, "mixed")
 	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"expire@two.test"}, "expires")
 	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"hold@held.test"}, "held")
@@ -168,6 +173,8 @@ batch_wait = "50ms"
 		events.PolicyChange:     {"tenant", "policy_version", "reason"},
 		events.Suspension:       {"site", "source", "scope", "target", "expires", "reason"},
 		events.ShapingChange:    {"site", "source", "scope", "target", "expires", "reason"},
+		events.SpoolLoss:        {"reason", "meta"},
+		events.Quarantine:       {"id", "tenant", "sender", "recipients", "reason"},
 	}
 	for _, ty := range events.Types {
 		teststack.WaitFor(t, 10*time.Second, "a "+string(ty)+" event at the webhook", func() bool { return len(rcv.events(string(ty))) > 0 })
@@ -183,4 +190,48 @@ batch_wait = "50ms"
 	if rcv.bad != 0 {
 		t.Fatalf("%d batches failed the signature check", rcv.bad)
 	}
+}
+
+// damagedSpool prepares a spool_dir whose spool holds two queued messages
+// of acme in one table, the first one's body in a damaged block: the
+// start repairs the table (a SpoolLoss record) and the delivery of that
+// message quarantines it (a Quarantine record).
+func damagedSpool(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "spool")
+	st, err := spool.Open(path, spool.Options{BallastBytes: -1, MinFreeBytes: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Scan(context.Background(), func(*message.Message, []message.RcptState) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 2 {
+		body := fmt.Sprintf("From: app@sender.test\r\nSubject: seeded %d\r\n\r\n", i)
+		for range 100 { // 6 KB that compression cannot shrink: a block of its own
+			body += fmt.Sprintf("%016x%016x%016x%016x\r\n", rng.Uint64(), rng.Uint64(), rng.Uint64(), rng.Uint64())
+		}
+		m := &message.Message{ID: message.NewID(time.Now()), Tenant: "acme", Sender: "app@sender.test",
+			ReceivedAt: time.Now(), Recipients: []message.Recipient{{Addr: fmt.Sprintf("ok%d@seed.test", i)}},
+			Size: int64(len(body)), Peer: "127.0.0.1:1", Protocol: "ESMTP"}
+		if err := st.Put(context.Background(), m, []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := spooldamage.Flush(path); err != nil {
+		t.Fatal(err)
+	}
+	tables, err := spooldamage.Files(path, ".sst")
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("tables %v, %v", tables, err)
+	}
+	if _, err := spooldamage.Damage(tables[0], 0); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }

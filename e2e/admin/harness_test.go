@@ -26,6 +26,13 @@ type stack struct {
 // a test provokes).
 func startStack(t testing.TB, toml string, native policy.Policy) *stack {
 	t.Helper()
+	return startStackIn(t, toml, native, "")
+}
+
+// startStackIn is startStack on a spool_dir the test prepared ("" = a
+// fresh one).
+func startStackIn(t testing.TB, toml string, native policy.Policy, spoolDir string) *stack {
+	t.Helper()
 	ctx := context.Background()
 	host, err := hostabi.New(ctx, hostabi.Config{CallTimeout: 50 * time.Millisecond, MemoryLimitPages: 16, Instances: 2})
 	if err != nil {
@@ -38,7 +45,7 @@ func startStack(t testing.TB, toml string, native policy.Policy) *stack {
 	if native != nil {
 		r = nativeFor{"ctl", native, reg}
 	}
-	s := &stack{Stack: teststack.Start(t, toml, teststack.Options{Registry: r})}
+	s := &stack{Stack: teststack.Start(t, toml, teststack.Options{Registry: r, SpoolDir: spoolDir})}
 	srv := admin.New(admin.Options{Engine: s.Eng, Policies: registryPolicies{reg}, Token: s.Cfg.Admin.Token,
 		AllowedHosts: s.Cfg.Admin.AllowedHosts, Metrics: s.Metrics.Handler(), Webhooks: s.Out})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -72,6 +72,9 @@ type Options struct {
 	// Bench leaves out the test recorder; with Bare the engine's records
 	// also go to no metrics, webhooks or DSNs (benchmarks' baseline).
 	Bench, Bare bool
+	// SpoolDir is the spool_dir; "" = a fresh temporary one (a test may
+	// prepare a spool, a damaged one say, and start on it).
+	SpoolDir string
 }
 
 // Stack is a started engine and what its records feed.
@@ -88,7 +91,10 @@ type Stack struct {
 // loopback port) until the test ends.
 func Start(t testing.TB, toml string, o Options) *Stack {
 	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf("spool_dir = %q\n", t.TempDir()) + toml))
+	if o.SpoolDir == "" {
+		o.SpoolDir = t.TempDir()
+	}
+	cfg, err := config.Parse([]byte(fmt.Sprintf("spool_dir = %q\n", o.SpoolDir) + toml))
 	if err != nil {
 		t.Fatal(err)
 	}

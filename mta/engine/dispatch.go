@@ -11,6 +11,7 @@ import (
 	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/queue"
+	"github.com/wasmta/wasmta/mta/spool"
 )
 
 // dispatchReq is an item that fell due; msg and body are set on the express
@@ -48,7 +49,11 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 	if m == nil {
 		var err error
 		if m, err = e.spool.Message(d.item.ID); err != nil {
-			e.log.Error("dispatch: load message", "id", d.item.ID, "err", err)
+			if errors.Is(err, spool.ErrCorrupt) {
+				e.quarantine(d.item.ID, nil, err)
+			} else {
+				e.log.Error("dispatch: load message", "id", d.item.ID, "err", err)
+			}
 			e.itemDone(d.item.ID, 1)
 			return
 		}

@@ -232,6 +232,7 @@ func (e *Engine) Start() error {
 		return fmt.Errorf("engine: rebuild queues: %w", err)
 	}
 	e.rebuilt = n
+	e.reportLoss()
 	e.log.Info("queues rebuilt", "messages", n, "items", e.sched.Len(), "took", time.Since(t0))
 	for range dispatchers {
 		e.wg.Go(func() { e.dispatchLoop(e.ctx) })

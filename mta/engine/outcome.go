@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/queue"
+	"github.com/wasmta/wasmta/mta/spool"
 )
 
 // handler is the engine seen by the egress paths.
@@ -23,6 +25,9 @@ func (h *handler) Load(j *egress.Job) error {
 		return nil
 	}
 	b, err := h.spool.Body(j.Msg.ID)
+	if errors.Is(err, spool.ErrCorrupt) {
+		(*Engine)(h).quarantine(j.Msg.ID, j.Msg, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -56,6 +61,9 @@ func (h *handler) attemptOf(p *egress.Path, j *egress.Job) attempt {
 // delete made by whichever attempt finishes last always comes after them.
 func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o egress.Outcome) {
 	e := (*Engine)(h)
+	if e.dropQuarantined(j, o) {
+		return
+	}
 	at := h.attemptOf(p, j)
 	now := time.Now()
 	var idx []int

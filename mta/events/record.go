@@ -23,11 +23,13 @@ const (
 	PolicyChange     Type = "PolicyChange"
 	Suspension       Type = "Suspension"
 	ShapingChange    Type = "ShapingChange"
+	SpoolLoss        Type = "SpoolLoss"  // a start found acknowledged messages missing or damage
+	Quarantine       Type = "Quarantine" // a message's stored data is damaged: moved out of the queues
 )
 
 // Types lists every record type, in the order docs/events.md presents them.
 var Types = []Type{Reception, Rejection, Delivery, TransientFailure, Bounce, Expiration,
-	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange}
+	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange, SpoolLoss, Quarantine}
 
 // ValidType reports whether s names a record type.
 func ValidType(s string) bool {

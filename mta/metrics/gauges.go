@@ -40,6 +40,9 @@ var (
 	descPutLat    = prometheus.NewDesc("wasmta_spool_put_seconds", "Mean time a spool write waited for its synced commit, since start.", nil, nil)
 	descSyncs     = prometheus.NewDesc("wasmta_spool_wal_syncs_total", "WAL fsyncs of the spool.", nil, nil)
 	descSyncLat   = prometheus.NewDesc("wasmta_spool_wal_sync_seconds", "Mean WAL fsync latency, since start.", nil, nil)
+	descLost      = prometheus.NewDesc("wasmta_spool_lost_messages", "Acknowledged messages the last start found missing from the spool (0 when none; see docs/operations.md, Spool damage).", nil, nil)
+	descQuar      = prometheus.NewDesc("wasmta_spool_quarantined_total", "Messages moved to the spool's quarantine because their stored data is damaged, since start.", nil, nil)
+	descCorrupt   = prometheus.NewDesc("wasmta_spool_corruptions_total", "Spool reads that met damaged data (a block failing its checksum), since start.", nil, nil)
 	descBacklog   = prometheus.NewDesc("wasmta_webhook_backlog", "Records in a webhook's outbox not yet acknowledged.", []string{"webhook"}, nil)
 	descWHSent    = prometheus.NewDesc("wasmta_webhook_delivered_total", "Records a webhook's receiver acknowledged, since start.", []string{"webhook"}, nil)
 	descWHFail    = prometheus.NewDesc("wasmta_webhook_failures_total", "Webhook POSTs that failed (no answer or not 2xx), since start.", []string{"webhook"}, nil)
@@ -85,6 +88,9 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 		gauge(descPutLat, st.PutLatency.Seconds())
 		counter(descSyncs, float64(st.WALSyncs))
 		gauge(descSyncLat, st.WALSync.Seconds())
+		gauge(descLost, float64(st.Lost))
+		counter(descQuar, float64(st.Quarantined))
+		counter(descCorrupt, float64(st.Corruptions))
 	}
 	if s.wh != nil {
 		for _, w := range s.wh.Stats() {

@@ -13,6 +13,8 @@
 //	b/<id>            body, written once by Put
 //	r/<id><idx u16>   state of recipient idx, written when it progresses
 //	a/<ns>\x00<key>   aux values of namespace ns
+//	c/acked, c/gone   the ledger: messages acknowledged, and deleted or written off
+//	q/<id>, qb/<id>   the quarantine: what could be read of a damaged message, and why
 //
 // Envelope and state values start with an encoding version byte (see
 // codec.go). A recipient without an r/ key is Pending, due at ReceivedAt,
@@ -73,6 +75,26 @@
 //     that returned nil is in the synced WAL and comes back at the next
 //     Open; the Put that failed never returned nil. TestWALFailureExits
 //     shows it with injected EIO.
+//
+// # Loss detection and damage
+//
+// A spool can lose acknowledged mail without Pebble noticing: a WAL that
+// lost its tail (truncated, or a disk that lied about fsync) replays as if
+// it ended there, and a WAL deleted between two others is simply not
+// replayed. The ledger (ledger.go) counts acknowledged and removed
+// messages in the same batches, and the acknowledged count also outside
+// Pebble (the ACKNOWLEDGED file, rewritten every second and at Close); the
+// first full Scan after Open compares them with the envelopes it finds and
+// reports any shortfall (Loss, logged at ERROR and kept in the store).
+//
+// A table whose block fails its checksum is found by Open, which checks
+// every table before serving, and repaired (repair.go): the file is copied
+// to corrupt/, what can still be read of its key range is kept, the rest
+// is excised. Pebble's default on detected corruption is to end the
+// process, and a compaction that meets a damaged block panics: either
+// would make every start crash again. Damage met later by a read makes
+// that message quarantined (quarantine.go); Scan steps over the key range
+// of a damaged table (span.go). Every other message goes on.
 //
 // Pebble's background work degrades more gently: a flush or compaction that
 // meets ENOSPC is logged and retried, and the memtable it could not flush

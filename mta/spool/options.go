@@ -44,6 +44,7 @@ const (
 	defaultMemTable  = 32 << 20
 	freeCheckPeriod  = 250 * time.Millisecond
 	freeCheckWritten = 8 << 20 // bytes written that force a fresh statfs
+	ackFileEvery     = 4       // freeCheckPeriods between two ACKNOWLEDGED writes (1 s)
 )
 
 func (o Options) withDefaults() Options {
@@ -70,7 +71,7 @@ func (o Options) withDefaults() Options {
 
 // pebbleOptions tunes Pebble for a spool: small values (envelopes, states)
 // and 1-32 KiB bodies that mostly live seconds, every reception synced.
-func (o Options) pebbleOptions(fs vfs.FS, logger pebble.Logger) *pebble.Options {
+func (o Options) pebbleOptions(fs vfs.FS, logger pebble.Logger, dmg *damage) *pebble.Options {
 	po := &pebble.Options{
 		FS:     fs,
 		Logger: logger,
@@ -108,6 +109,9 @@ func (o Options) pebbleOptions(fs vfs.FS, logger pebble.Logger) *pebble.Options 
 			PossibleAPIMisuse: func(info pebble.PossibleAPIMisuseInfo) {
 				logger.Errorf("spool: %s", info)
 			},
+			// Pebble's default ends the process (Fatalf): every delivery
+			// that read the damaged table would crash wasmta again.
+			DataCorruption: dmg.corruption,
 		},
 	}
 	for i := range po.Levels {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -109,18 +110,21 @@ func (s *Store) SetStates(id message.ID, idx []int, st []message.RcptState, sync
 
 // Scan calls fn for every stored message in ID order (oldest first) with the
 // states of all its recipients. It reads envelopes and states only, never
-// bodies. An envelope that does not decode is logged and skipped: one bad
-// value must not keep the MTA from starting. States left behind by a
-// SetStates that raced a Delete are removed.
+// bodies. One bad value or one damaged table must not keep the MTA from
+// starting: an envelope that does not decode is quarantined, the key range
+// of a damaged table is stepped over (see span), and both are reported.
+// States left behind by a SetStates that raced a Delete are removed.
+//
+// The first Scan that reads the whole spool after Open also compares what
+// it found with the ledger and reports any loss (see Loss); it must run
+// before the first Put or Delete, as the engine's start does.
 func (s *Store) Scan(ctx context.Context, fn func(m *message.Message, st []message.RcptState) error) error {
 	if err := s.gate.enter(); err != nil {
 		return err
 	}
 	defer s.gate.leave()
-	sc, err := s.newScanner()
-	if err != nil {
-		return fmt.Errorf("spool: scan: %w", err)
-	}
+	acked0, gone0 := s.ledger.counts()
+	sc := s.newScanner()
 	for n := 0; sc.next(); n++ {
 		if n%256 == 0 && ctx.Err() != nil {
 			sc.err = ctx.Err()
@@ -134,10 +138,24 @@ func (s *Store) Scan(ctx context.Context, fn func(m *message.Message, st []messa
 			break
 		}
 	}
+	complete := sc.err == nil
 	if err := sc.close(); err != nil {
 		return fmt.Errorf("spool: scan: %w", err)
 	}
-	return s.deleteOrphans(sc.orphans)
+	if err := s.deleteOrphans(sc.orphans); err != nil {
+		return err
+	}
+	if complete && !s.scanned.Swap(true) {
+		if err := s.reconcile(acked0, gone0, sc.present, slices.Concat(s.repairs, sc.mit.skipped, sc.rit.skipped), len(sc.bad)); err != nil {
+			return err
+		}
+	}
+	for _, id := range sc.bad {
+		if err := s.Quarantine(id, "envelope does not decode"); err != nil {
+			return fmt.Errorf("spool: scan: %w", err)
+		}
+	}
+	return nil
 }
 
 // deleteOrphans removes state keys that have no envelope.
@@ -161,27 +179,22 @@ func (s *Store) deleteOrphans(keys [][]byte) error {
 // by ID first, so one pass over each range pairs them up.
 type scanner struct {
 	s       *Store
-	mit     *pebble.Iterator
-	rit     *pebble.Iterator
+	mit     *span
+	rit     *span
 	msg     *message.Message // nil when the current envelope did not decode
 	states  []message.RcptState
 	orphans [][]byte
+	bad     []message.ID // envelopes that do not decode
+	present uint64       // envelopes seen, decodable or not
 	err     error
 	started bool
 }
 
-func (s *Store) newScanner() (*scanner, error) {
-	mit, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefixMessage, UpperBound: upperBound(prefixMessage)})
-	if err != nil {
-		return nil, err
-	}
-	rit, err := s.db.NewIter(&pebble.IterOptions{LowerBound: prefixState, UpperBound: upperBound(prefixState)})
-	if err != nil {
-		_ = mit.Close()
-		return nil, err
-	}
-	rit.First()
-	return &scanner{s: s, mit: mit, rit: rit}, nil
+func (s *Store) newScanner() *scanner {
+	sc := &scanner{s: s, mit: newSpan(s.db, prefixMessage, upperBound(prefixMessage)),
+		rit: newSpan(s.db, prefixState, upperBound(prefixState))}
+	sc.rit.first()
+	return sc
 }
 
 func (sc *scanner) next() bool {
@@ -190,62 +203,62 @@ func (sc *scanner) next() bool {
 	}
 	var ok bool
 	if sc.started {
-		ok = sc.mit.Next()
+		ok = sc.mit.next()
 	} else {
-		ok, sc.started = sc.mit.First(), true
+		ok, sc.started = sc.mit.first(), true
 	}
 	if !ok {
 		sc.skipOrphans(nil)
 		return false
 	}
-	id, _ := keyID(sc.mit.Key())
+	sc.present++
+	id, _ := keyID(sc.mit.key())
 	sc.msg, sc.states = nil, nil
-	v, err := sc.mit.ValueAndErr()
-	if err != nil {
-		sc.err = err
-		return false
+	v, err := sc.mit.it.ValueAndErr()
+	var m *message.Message
+	if err == nil {
+		m, err = decodeMessage(id, v)
 	}
-	m, err := decodeMessage(id, v)
 	if err != nil {
-		sc.s.log.Error("spool: skipping undecodable message", "id", id.String(), "err", err)
+		sc.s.log.Error("spool: unreadable envelope, quarantining it", "id", id.String(), "err", err)
+		sc.bad = append(sc.bad, id)
 	}
 	sc.skipOrphans(id[:])
 	if m != nil {
 		sc.msg, sc.states = m, pendingStates(len(m.Recipients), m.ReceivedAt)
 	}
-	sc.err = sc.readStates(id)
-	return sc.err == nil
+	sc.readStates(id)
+	return true
 }
 
 // skipOrphans advances the state iterator to the first key of id (to the
 // end when id is nil), remembering the keys it passes.
 func (sc *scanner) skipOrphans(id []byte) {
-	for ; sc.rit.Valid(); sc.rit.Next() {
-		rid, ok := keyID(sc.rit.Key())
-		if ok && id != nil && bytes.Compare(rid[:], id) >= 0 {
+	for ok := sc.rit.valid(); ok; ok = sc.rit.next() {
+		rid, isID := keyID(sc.rit.key())
+		if isID && id != nil && bytes.Compare(rid[:], id) >= 0 {
 			return
 		}
-		sc.orphans = append(sc.orphans, append([]byte(nil), sc.rit.Key()...))
+		sc.orphans = append(sc.orphans, append([]byte(nil), sc.rit.key()...))
 	}
 }
 
 // readStates consumes the state keys of id.
-func (sc *scanner) readStates(id message.ID) error {
-	for ; sc.rit.Valid(); sc.rit.Next() {
-		if _, ok := stateIndex(sc.rit.Key(), id); !ok {
-			return nil
+func (sc *scanner) readStates(id message.ID) {
+	for ok := sc.rit.valid(); ok; ok = sc.rit.next() {
+		if _, isID := stateIndex(sc.rit.key(), id); !isID {
+			return
 		}
 		if sc.states == nil {
 			continue
 		}
-		if err := setState(sc.states, id, sc.rit); err != nil {
+		if err := setState(sc.states, id, sc.rit.it); err != nil {
 			// The recipient stays Pending: delivering twice beats never.
 			sc.s.log.Error("spool: recipient state unreadable, retrying it", "id", id.String(), "err", err)
 		}
 	}
-	return nil
 }
 
 func (sc *scanner) close() error {
-	return firstErr(sc.err, sc.mit.Error(), sc.rit.Error(), sc.mit.Close(), sc.rit.Close())
+	return firstErr(sc.err, sc.mit.close(), sc.rit.close())
 }

@@ -26,11 +26,19 @@ type Stats struct {
 	PutLatency time.Duration // mean time a successful Put waited for its commit
 	WALSyncs   int64         // WAL fsyncs; Puts/WALSyncs is the group-commit factor
 	WALSync    time.Duration // mean WAL fsync latency
+
+	// Lost: acknowledged messages the start found missing (Loss.Lost).
+	Lost int64
+	// Quarantined: messages moved to the quarantine since Open.
+	Quarantined int64
+	// Corruptions: reads that met damaged data since Open.
+	Corruptions int64
 }
 
 type counters struct {
-	puts     atomic.Int64
-	putNanos atomic.Int64
+	puts        atomic.Int64
+	putNanos    atomic.Int64
+	quarantined atomic.Int64
 
 	// Pebble's metrics take its mutex and walk the LSM: Stats reuses them
 	// for a second, so that calling Stats per connection stays cheap.
@@ -51,6 +59,9 @@ func (s *Store) Stats() Stats {
 		Full:         s.space.refusing(),
 		BallastSpent: s.space.full.Load(),
 		Puts:         s.stats.puts.Load(),
+		Lost:         s.Loss().Lost(),
+		Quarantined:  s.stats.quarantined.Load(),
+		Corruptions:  s.damage.count.Load(),
 	}
 	if st.Puts > 0 {
 		st.PutLatency = time.Duration(s.stats.putNanos.Load() / st.Puts)

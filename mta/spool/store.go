@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -33,8 +35,16 @@ type Store struct {
 	space *space
 	stats counters
 
-	gate   *gate
-	stated stated
+	gate    *gate
+	stated  stated
+	ledger  ledger
+	damage  *damage
+	repairs []string // damaged tables repaired at Open, for the loss report
+
+	lossMu sync.Mutex
+	loss   Loss // what the first full Scan found
+	// scanned: a full Scan ran since Open (only the first reconciles).
+	scanned atomic.Bool
 
 	stopWatch chan struct{}
 	watchDone chan struct{}
@@ -57,16 +67,43 @@ func Open(dir string, opts Options) (*Store, error) {
 	// then retries that write once: the ballast it frees is what lets the
 	// retry, and Pebble's WAL, succeed instead of crashing the process.
 	fs := vfs.OnDiskFull(opts.FS, sp.onDiskFull)
-	db, err := pebble.Open(dir, opts.pebbleOptions(fs, newPebbleLogger(opts.Logger)))
+	dmg := &damage{log: opts.Logger}
+	repairs, err := checkTables(dir, opts, fs, dmg)
+	if err != nil {
+		return nil, fmt.Errorf("spool: open %s: %w", dir, err)
+	}
+	db, err := pebble.Open(dir, opts.pebbleOptions(fs, newPebbleLogger(opts.Logger), dmg))
 	if err != nil {
 		return nil, fmt.Errorf("spool: open %s: %w", dir, err)
 	}
 	s := &Store{
-		db: db, dir: dir, log: opts.Logger, space: sp, gate: newGate(),
+		db: db, dir: dir, log: opts.Logger, space: sp, gate: newGate(), damage: dmg, repairs: repairs,
 		stopWatch: make(chan struct{}), watchDone: make(chan struct{}),
+	}
+	if err := s.ledger.load(db, opts.FS, dir); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("spool: open %s: %w", dir, err)
 	}
 	go s.watch()
 	return s, nil
+}
+
+// checkTables opens the store in dir with compactions off, verifies every
+// table and repairs the damaged ones before anything else may read them
+// (see repair.go).
+func checkTables(dir string, opts Options, fs vfs.FS, dmg *damage) ([]string, error) {
+	logger := newPebbleLogger(opts.Logger)
+	po := opts.pebbleOptions(fs, logger, dmg)
+	po.DisableAutomaticCompactions = true
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, err
+	}
+	repairs, err := verifyAndRepair(db, fs, dir, po)
+	for _, r := range repairs {
+		opts.Logger.Error("spool: damaged table repaired: " + r)
+	}
+	return repairs, errors.Join(err, db.Close())
 }
 
 // Close closes the store. Operations still running finish first; later
@@ -77,8 +114,23 @@ func (s *Store) Close() error {
 	}
 	close(s.stopWatch)
 	<-s.watchDone
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("spool: close %s: %w", s.dir, err)
+	err := s.saveAcked()
+	if cerr := s.db.Close(); cerr != nil {
+		return fmt.Errorf("spool: close %s: %w", s.dir, cerr)
+	}
+	return err
+}
+
+// saveAcked writes the acknowledged count to ACKNOWLEDGED. Only after the
+// first full Scan: until the start has been reconciled, the file holds
+// the count to compare with.
+func (s *Store) saveAcked() error {
+	if !s.scanned.Load() {
+		return nil
+	}
+	acked, _ := s.ledger.counts()
+	if err := s.ledger.writeAckFile(s.space.fs, s.dir, acked); err != nil {
+		return fmt.Errorf("spool: write %s: %w", ackFileName, err)
 	}
 	return nil
 }
@@ -89,13 +141,18 @@ func (s *Store) watch() {
 	defer close(s.watchDone)
 	t := time.NewTicker(freeCheckPeriod)
 	defer t.Stop()
-	for {
+	for n := 1; ; n++ {
 		select {
 		case <-s.stopWatch:
 			return
 		case <-t.C:
 			s.space.refresh()
 			s.space.maybeRestore()
+			if n%ackFileEvery == 0 {
+				if err := s.saveAcked(); err != nil {
+					s.log.Warn("spool: cannot save the acknowledged count", "err", err)
+				}
+			}
 		}
 	}
 }
@@ -140,7 +197,7 @@ func (s *Store) Put(ctx context.Context, m *message.Message, body []byte) error 
 	_ = b.Set(idKey(prefixBody, m.ID), body, nil)
 	size := int64(len(b.Repr()))
 	start := time.Now()
-	if err := s.db.Apply(b, pebble.Sync); err != nil {
+	if err := s.ledger.putAcked(s.db, b, s.log); err != nil {
 		return writeErr("put", m.ID, err)
 	}
 	s.stats.put(time.Since(start))
@@ -194,11 +251,23 @@ func (s *Store) Message(id message.ID) (*message.Message, error) {
 
 // Body returns a copy of the stored body.
 func (s *Store) Body(id message.ID) ([]byte, error) {
+	if err := s.gate.enter(); err != nil {
+		return nil, err
+	}
+	defer s.gate.leave()
 	var body []byte
 	err := s.get(idKey(prefixBody, id), func(v []byte) error {
 		body = append([]byte(nil), v...)
 		return nil
 	})
+	if errors.Is(err, ErrNotFound) {
+		// Envelope and body are written in one batch and deleted in one:
+		// an envelope without its body means the body was lost with a
+		// damaged table.
+		if found, _ := s.exists(idKey(prefixMessage, id)); found {
+			err = fmt.Errorf("%w: the envelope is stored, the body is not", ErrCorrupt)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spool: body %s: %w", id, err)
 	}
@@ -216,7 +285,7 @@ func (s *Store) get(key []byte, fn func(v []byte) error) error {
 		return ErrNotFound
 	}
 	if err != nil {
-		return err
+		return corrupt(err)
 	}
 	defer closer.Close()
 	return fn(v)
@@ -257,7 +326,7 @@ func (s *Store) Delete(id message.ID) error {
 			return fmt.Errorf("spool: delete %s: %w", id, err)
 		}
 	}
-	if err := s.db.Apply(b, pebble.NoSync); err != nil {
+	if err := s.ledger.applyGone(s.db, b, 1, pebble.NoSync); err != nil {
 		return writeErr("delete", id, err)
 	}
 	return nil

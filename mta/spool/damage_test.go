@@ -1,0 +1,323 @@
+package spool
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
+
+	"github.com/wasmta/wasmta/internal/spooldamage"
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// The damage tests break a real spool's files on disk, as a failing disk
+// or an operator's mistake would, then reopen it: the loss must be
+// reported (logged at ERROR, kept in LossReports, counted in Stats), and
+// every message that is still readable must come back.
+
+// logBuffer collects a store's log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func loggedOptions(l *logBuffer) Options {
+	o := testOptions()
+	o.Logger = slog.New(slog.NewTextHandler(l, nil))
+	return o
+}
+
+// fillSpool opens a fresh spool in dir, puts n messages and closes it.
+func fillSpool(t *testing.T, dir string, n int) []*message.Message {
+	t.Helper()
+	s := openTest(t, dir, testOptions())
+	scanAll(t, s)
+	msgs := putMany(t, s, n)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+func putMany(t *testing.T, s *Store, n int) []*message.Message {
+	t.Helper()
+	var msgs []*message.Message
+	for i := range n {
+		m := newMessage(i, 1)
+		mustPut(t, s, m)
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// scanAll runs the start's Scan and returns the IDs found.
+func scanAll(t *testing.T, s *Store) map[message.ID]bool {
+	t.Helper()
+	found := map[message.ID]bool{}
+	err := s.Scan(context.Background(), func(m *message.Message, _ []message.RcptState) error {
+		found[m.ID] = true
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	return found
+}
+
+// files returns the paths in dir with the given extension, in creation
+// order.
+func files(t *testing.T, dir, ext string) []string {
+	t.Helper()
+	paths, err := spooldamage.Files(dir, ext)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return paths
+}
+
+// checkReported asserts that the start reported lost messages once: in
+// the log at ERROR, in Loss and Stats, and in LossReports.
+func checkReported(t *testing.T, s *Store, logs *logBuffer, lost int64) {
+	t.Helper()
+	if got := s.Loss().Lost(); got != lost {
+		t.Errorf("Loss().Lost() = %d, want %d (%+v)", got, lost, s.Loss())
+	}
+	if s.Stats().Lost != lost {
+		t.Errorf("Stats().Lost = %d, want %d", s.Stats().Lost, lost)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR msg=\"spool: messages lost or damaged") {
+		t.Errorf("no ERROR line reports the loss; log:\n%s", logs)
+	}
+	reps, err := s.LossReports()
+	if err != nil || len(reps) != 1 || reps[0].Lost() != lost {
+		t.Errorf("LossReports() = %+v, %v; want one report of %d", reps, err, lost)
+	}
+}
+
+// checkRest asserts that every message found is whole, and returns how
+// many of msgs were found.
+func checkRest(t *testing.T, s *Store, msgs []*message.Message, found map[message.ID]bool) int {
+	t.Helper()
+	n := 0
+	for _, m := range msgs {
+		if found[m.ID] {
+			checkStored(t, s, m)
+			n++
+		}
+	}
+	if n != len(found) {
+		t.Errorf("Scan found %d messages, %d of them written by the test", len(found), n)
+	}
+	return n
+}
+
+// reopenQuiet reopens the spool: a loss is reported once, not at every start.
+func reopenQuiet(t *testing.T, dir string, want int) {
+	t.Helper()
+	s := openTest(t, dir, testOptions())
+	defer s.Close()
+	if found := scanAll(t, s); len(found) != want {
+		t.Errorf("second start found %d messages, want %d", len(found), want)
+	}
+	if l := s.Loss(); l.Any() {
+		t.Errorf("second start reported again: %+v", l)
+	}
+}
+
+func TestTruncatedWALReported(t *testing.T) {
+	dir := t.TempDir()
+	msgs := fillSpool(t, dir, 300)
+	wals := files(t, dir, ".log")
+	last := wals[len(wals)-1]
+	fi, err := os.Stat(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(last, fi.Size()*6/10); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	s := openTest(t, dir, loggedOptions(&logs))
+	found := scanAll(t, s)
+	n := checkRest(t, s, msgs, found)
+	if n == 0 || n >= len(msgs) {
+		t.Fatalf("%d of %d messages after truncating the WAL: the test did not cut into it", n, len(msgs))
+	}
+	checkReported(t, s, &logs, int64(len(msgs)-n))
+	if s.Loss().WALTail != int64(len(msgs)-n) {
+		t.Errorf("Loss = %+v, want the loss counted as a lost WAL tail", s.Loss())
+	}
+	t.Logf("truncated WAL: %d of %d messages back, %d reported lost", n, len(msgs), s.Loss().Lost())
+	s.Close()
+	reopenQuiet(t, dir, n)
+}
+
+// TestMissingWALReported deletes a WAL between two others: the messages
+// in it are gone, and the store's own counts show it. Flushes are made to
+// fail while writing, so that several memtables, each with its WAL, are
+// still live at Close.
+func TestMissingWALReported(t *testing.T) {
+	dir := t.TempDir()
+	o := testOptions()
+	o.memTableSize = 64 << 10
+	o.FS = errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if op.Kind == errorfs.OpCreate && strings.HasSuffix(op.Path, ".sst") {
+			return errors.New("test: no flush")
+		}
+		return nil
+	}))
+	s := openTest(t, dir, o)
+	scanAll(t, s)
+	msgs := putMany(t, s, 30)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wals := files(t, dir, ".log")
+	if len(wals) < 3 {
+		t.Fatalf("%d WALs, want 3 or more: %v", len(wals), wals)
+	}
+	if err := os.Remove(wals[1]); err != nil {
+		t.Fatal(err)
+	}
+	var logs logBuffer
+	s = openTest(t, dir, loggedOptions(&logs))
+	found := scanAll(t, s)
+	n := checkRest(t, s, msgs, found)
+	if n >= len(msgs) {
+		t.Fatalf("all %d messages back after deleting a WAL", n)
+	}
+	checkReported(t, s, &logs, int64(len(msgs)-n))
+	if s.Loss().Missing != int64(len(msgs)-n) {
+		t.Errorf("Loss = %+v, want the loss counted as missing envelopes", s.Loss())
+	}
+	t.Logf("deleted WAL 2 of %d: %d of %d messages back, %d reported lost", len(wals), n, len(msgs), s.Loss().Lost())
+	s.Close()
+	reopenQuiet(t, dir, n)
+}
+
+// damageBlock overwrites 8 bytes in data block i of the table at path.
+func damageBlock(t *testing.T, path string, i int) {
+	t.Helper()
+	b, err := spooldamage.Damage(path, i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("damaged data block %d of %d (offset %d, %d bytes)", b.Index, b.Blocks, b.Offset, b.Length)
+}
+
+// flushedSpool writes n messages and flushes them into one table.
+func flushedSpool(t *testing.T, dir string, n int) ([]*message.Message, string) {
+	t.Helper()
+	s := openTest(t, dir, testOptions())
+	scanAll(t, s)
+	msgs := putMany(t, s, n)
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tables := files(t, dir, ".sst")
+	if len(tables) != 1 {
+		t.Fatalf("%d tables after one flush: %v", len(tables), tables)
+	}
+	return msgs, tables[0]
+}
+
+// TestDamagedBodiesQuarantined damages a block of bodies: the envelopes
+// all come back, the bodies of the damaged block cannot be read and those
+// messages go to the quarantine, every other one is read whole, and the
+// process goes on (Pebble's default would have exited).
+func TestDamagedBodiesQuarantined(t *testing.T) {
+	dir := t.TempDir()
+	msgs, table := flushedSpool(t, dir, 200)
+	damageBlock(t, table, 0) // "b/" sorts first: bodies
+	var logs logBuffer
+	s := openTest(t, dir, loggedOptions(&logs))
+	if found := scanAll(t, s); len(found) != len(msgs) {
+		t.Fatalf("Scan found %d envelopes, want all %d", len(found), len(msgs))
+	}
+	var quarantined []message.ID
+	for _, m := range msgs {
+		_, err := s.Body(m.ID)
+		if err == nil {
+			checkStored(t, s, m)
+			continue
+		}
+		if !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("Body %s: %v, want ErrCorrupt", m.ID, err)
+		}
+		if err := s.Quarantine(m.ID, err.Error()); err != nil {
+			t.Fatal(err)
+		}
+		quarantined = append(quarantined, m.ID)
+	}
+	if len(quarantined) == 0 || len(quarantined) == len(msgs) {
+		t.Fatalf("%d of %d bodies unreadable: want some, not all", len(quarantined), len(msgs))
+	}
+	if st := s.Stats(); st.Quarantined != int64(len(quarantined)) || st.Corruptions == 0 {
+		t.Errorf("Stats() = %+v, want %d quarantined and corruptions counted", st, len(quarantined))
+	}
+	if !strings.Contains(logs.String(), "level=ERROR msg=\"spool: damaged table repaired") {
+		t.Errorf("the damaged table is not logged at ERROR:\n%s", logs.String())
+	}
+	if copies := files(t, filepath.Join(dir, corruptDir), ".sst"); len(copies) != 1 {
+		t.Errorf("copies of the damaged table in corrupt/: %v, want one", copies)
+	}
+	var listed int
+	err := s.QuarantineList(func(q Quarantined, body []byte) error {
+		listed++
+		if !strings.Contains(q.Reason, "spool: damaged data") || len(q.Envelope) == 0 || q.HasBody || body != nil {
+			t.Errorf("quarantine entry %+v (body %d bytes)", q, len(body))
+		}
+		return nil
+	})
+	if err != nil || listed != len(quarantined) {
+		t.Errorf("QuarantineList: %d entries, %v; want %d", listed, err, len(quarantined))
+	}
+	t.Logf("%d of %d messages quarantined, the rest read whole", len(quarantined), len(msgs))
+	s.Close()
+	reopenQuiet(t, dir, len(msgs)-len(quarantined))
+}
+
+// TestDamagedEnvelopesReported damages a block of envelopes: the start
+// steps over the damaged table's range, reports the envelopes it could
+// not read as lost, and the messages it did find are whole.
+func TestDamagedEnvelopesReported(t *testing.T) {
+	dir := t.TempDir()
+	msgs, table := flushedSpool(t, dir, 200)
+	damageBlock(t, table, -1) // "m/" sorts last: envelopes
+	var logs logBuffer
+	s := openTest(t, dir, loggedOptions(&logs))
+	defer s.Close()
+	found := scanAll(t, s)
+	n := checkRest(t, s, msgs, found)
+	if n >= len(msgs) {
+		t.Fatalf("all %d envelopes read from a damaged block", n)
+	}
+	checkReported(t, s, &logs, int64(len(msgs)-n))
+	if l := s.Loss(); l.Missing != int64(len(msgs)-n) || len(l.Damaged) == 0 {
+		t.Errorf("Loss = %+v, want %d missing and the damaged range", l, len(msgs)-n)
+	}
+	t.Logf("damaged envelope block: %d of %d messages back, %d reported lost", n, len(msgs), s.Loss().Lost())
+}

@@ -1,0 +1,199 @@
+package spool
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// A damaged table must leave the store before anything else reads it:
+// each read of the damaged block fails, and a compaction that meets it
+// panics inside Pebble (its compaction iterator panics on a read error
+// while eliding a SingleDelete), ending the process at every start. So Open
+// first opens the store with automatic compactions off, checks the
+// checksum of every block of every table, repairs each damaged table, and
+// only then opens the store for service.
+//
+// Repairing a table, Postfix-like (a damaged queue file moves to
+// corrupt/): its file is copied to corrupt/ with a note of why; every key
+// of its key range that can still be read through the store (forward from
+// the start of the range until the damage, backward from its end until the
+// damage) is kept; the range is excised (Pebble's Excise drops the table
+// without reading it, and cuts the other tables at the range's edges); the
+// kept keys are written back. What lay in the damaged block is gone; the
+// envelopes among it are counted as missing by the first Scan.
+
+// corruptDir is the directory, in the spool directory, where damaged
+// tables are copied.
+const corruptDir = "corrupt"
+
+// verifyAndRepair checks every table of db and repairs the damaged ones.
+// It returns a description of each repair.
+func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) ([]string, error) {
+	levels, err := db.SSTables()
+	if err != nil {
+		return nil, err
+	}
+	var repairs []string
+	checked := map[uint64]bool{}
+	for level, tables := range levels {
+		for _, t := range tables {
+			num := uint64(t.BackingSSTNum)
+			if checked[num] {
+				continue
+			}
+			checked[num] = true
+			path := fs.PathJoin(dir, fmt.Sprintf("%06d.sst", num))
+			verr := validateTable(fs, path, po)
+			if verr == nil {
+				continue
+			}
+			note, err := repairTable(db, fs, dir, path, level, t, verr)
+			if err != nil {
+				return repairs, fmt.Errorf("repair %s: %w (after: %v)", path, err, verr)
+			}
+			repairs = append(repairs, note)
+		}
+	}
+	return repairs, nil
+}
+
+// validateTable checks the checksum of every block of the table at path.
+func validateTable(fs vfs.FS, path string, po *pebble.Options) error {
+	f, err := fs.Open(path)
+	if err != nil {
+		return err
+	}
+	readable, err := sstable.NewSimpleReadable(f)
+	if err != nil {
+		_ = f.Close()
+		return err
+	}
+	r, err := sstable.NewReader(context.Background(), readable, po.MakeReaderOptions())
+	if err != nil {
+		_ = readable.Close()
+		return err
+	}
+	return errors.Join(r.ValidateBlockChecksums(), r.Close())
+}
+
+func repairTable(db *pebble.DB, fs vfs.FS, dir, path string, level int, t pebble.SSTableInfo, verr error) (string, error) {
+	lo := append([]byte(nil), t.Smallest.UserKey...)
+	end := append(append([]byte(nil), t.Largest.UserKey...), 0) // exclusive
+	kept, err := readableKeys(db, lo, end)
+	if err != nil {
+		return "", err
+	}
+	saved, err := preserve(fs, dir, path, fmt.Sprintf("level %d, keys %s to %s: %v\n",
+		level, keyString(lo), keyString(t.Largest.UserKey), firstLine(verr)))
+	if err != nil {
+		return "", err
+	}
+	if err := db.Excise(context.Background(), pebble.KeyRange{Start: lo, End: end}); err != nil {
+		return "", fmt.Errorf("excise: %w", err)
+	}
+	b := db.NewBatch()
+	defer b.Close()
+	for _, kv := range kept {
+		_ = b.Set(kv[0], kv[1], nil)
+	}
+	if err := db.Apply(b, pebble.Sync); err != nil {
+		return "", fmt.Errorf("write back: %w", err)
+	}
+	return fmt.Sprintf("table %s (level %d, keys %s to %s) failed its checksums (%s): %d keys of its range kept, the file copied to %s",
+		fs.PathBase(path), level, keyString(lo), keyString(t.Largest.UserKey), firstLine(verr), len(kept), saved), nil
+}
+
+// readableKeys returns the keys of [lo, end) that the store can still
+// read, with their values: forward from lo until the first error, then
+// backward from end down to the last key read forward.
+func readableKeys(db *pebble.DB, lo, end []byte) ([][2][]byte, error) {
+	var kept [][2][]byte
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: end})
+	if err != nil {
+		return nil, err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		v, verr := it.ValueAndErr()
+		if verr != nil {
+			break
+		}
+		kept = append(kept, [2][]byte{bytes.Clone(it.Key()), bytes.Clone(v)})
+	}
+	ferr := it.Error()
+	_ = it.Close()
+	if ferr == nil {
+		return kept, nil // the whole range read: the damage is elsewhere in the table
+	}
+	stop := lo
+	if len(kept) > 0 {
+		stop = append(bytes.Clone(kept[len(kept)-1][0]), 0)
+	}
+	it, err = db.NewIter(&pebble.IterOptions{LowerBound: stop, UpperBound: end})
+	if err != nil {
+		return nil, err
+	}
+	var back [][2][]byte
+	for it.Last(); it.Valid(); it.Prev() {
+		v, verr := it.ValueAndErr()
+		if verr != nil {
+			break
+		}
+		back = append(back, [2][]byte{bytes.Clone(it.Key()), bytes.Clone(v)})
+	}
+	_ = it.Close()
+	return append(kept, back...), nil
+}
+
+// preserve copies the damaged table to corrupt/ with a note beside it,
+// and returns the copy's path.
+func preserve(fs vfs.FS, dir, path, note string) (string, error) {
+	cdir := fs.PathJoin(dir, corruptDir)
+	if err := fs.MkdirAll(cdir, 0o750); err != nil {
+		return "", err
+	}
+	dst := fs.PathJoin(cdir, fs.PathBase(path))
+	if err := copyFile(fs, path, dst); err != nil {
+		return "", err
+	}
+	f, err := fs.Create(dst+".txt", vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return "", err
+	}
+	_, err = io.WriteString(f, note)
+	if err == nil {
+		err = f.Sync()
+	}
+	return dst, errors.Join(err, f.Close())
+}
+
+func copyFile(fs vfs.FS, src, dst string) error {
+	in, err := fs.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := fs.Create(dst, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	return errors.Join(err, out.Close())
+}
+
+// firstLine is the first line of an error's text (Pebble's corruption
+// errors carry detail lines).
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return strings.TrimPrefix(s, "pebble: file 000000: ") // the table reader's, which knows no number
+}
