@@ -1,9 +1,9 @@
 package spool
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -208,7 +208,16 @@ func (off *Offline) Quarantine(fn func(q Quarantined, body []byte) error) error 
 	return s.QuarantineList(fn)
 }
 
+// losses reads the loss reports that can be read.
 func (off *Offline) losses() ([]Loss, error) {
-	s := &Store{db: off.db, gate: newGate(), log: slog.Default()}
-	return s.LossReports()
+	var out []Loss
+	lo := auxKey(lossNS, nil)
+	p := newSpan(off.db, lo, upperBound(lo))
+	for ok := p.first(); ok; ok = p.next() {
+		var l Loss
+		if v, err := p.it.ValueAndErr(); err == nil && json.Unmarshal(v, &l) == nil {
+			out = append(out, l)
+		}
+	}
+	return out, p.close()
 }
