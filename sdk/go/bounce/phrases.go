@@ -10,7 +10,7 @@ var phraseRules = []textRule{
 	// The queue gave up (the engine's own expiry, Exchange, Postfix).
 	c(MessageExpired, "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
 		"queued longer than", "could not be delivered within", "retry time not reached for any host", "maximum time in queue",
-		"maximum-time-expired", "time-expired"),
+		"maximum-time-expired", "time-expired", "failing for a long time"),
 
 	// The receiver's suppression list.
 	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
@@ -38,8 +38,8 @@ var phraseRules = []textRule{
 	c(BadConfiguration, "loops back to myself", "misconfigur", "configuration error", "config error", "incorrectly configured",
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local"),
-	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded", "unrouteable", "unroutable",
-		"no route for", "routing error", "message is looping", "forwarding loop", "aliasing loop", "alias loop"),
+	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
+		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
 	// Rate, connections, recipients per message
 	c(TooManyRecipients, "too many recipients", "too many rcpt", "recipient limit", "number of recipients", "recipients per message",
@@ -64,7 +64,7 @@ var phraseRules = []textRule{
 	c(ProhibitedContent, "attachment", "file type", "file extension", "filename", "executable", "prohibited content",
 		"content is prohibited", "banned content", "forbidden content", "content not allowed", "banned file", "blocked file",
 		"not permitted content", "disallowed content", "content policy", "objectionable content",
-		"url blocked", "blocked url", "prohibited url", "shortened url"),
+		"url blocked", "blocked url", "prohibited url", "shortened url", "content restriction", "banned:"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content rejected", "message content", "high probability",
 		"score too high", "spam score", "bayes"),
@@ -91,6 +91,10 @@ var phraseRules = []textRule{
 		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
 		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account"),
 
+	// An address that cannot be routed (after the sender: Exim's "Sender
+	// verify failed" quotes "Unrouteable address")
+	c(RoutingErrors, "unrouteable", "unroutable", "no route for", "routing error"),
+
 	// Mailbox state
 	c(QuotaIssues, "mailbox full", "mailbox is full", "mailbox was full", "mail box full", "mailbox has exceeded", "over quota",
 		"overquota", "quota exceeded", "exceeds quota", "exceeded quota", "quota exceed", "disk quota", "storage quota",
@@ -116,8 +120,8 @@ var phraseRules = []textRule{
 		"no mail exchanger", "no mail servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
 		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
 		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
-		"answer with no data", "name or service not known"),
-	c(DNSFailure, ":53: ", "name service error", "servfail", "dns error", "dns failure", "dns lookup", "dns query",
+		"answer with no data", "name or service not known", "point to non-existent hosts"),
+	c(DNSFailure, ":53: ", "host lookup did not complete", "name service error", "servfail", "dns error", "dns failure", "dns lookup", "dns query",
 		"name server", "nameserver", "temporary failure in name resolution", "server misbehaving", "dns timeout",
 		"dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
 		"cannot resolve", "can't resolve", "resolution failed"),

@@ -1,16 +1,15 @@
 package bounce
 
 // overrideRules: provider texts documented as reusing an enhanced code
-// for another cause; they outrank the code (tier 0).
+// for another cause; they outrank the code (tier 0). (Microsoft's 5.4.1
+// "Recipient address rejected: Access denied" for an unknown recipient
+// needs none: X.4.1 in a reply is not specific, and "address rejected"
+// decides.)
 var overrideRules = []textRule{
 	// Gmail sends 4.2.1/5.2.1 (mailbox disabled) for a recipient receiving
 	// mail faster than it can take (support.google.com/a/answer/3726730).
 	{tier: tierOverride, category: RateLimited, name: "gmail x.2.1 receiving too fast",
 		needles: []string{"receiving mail at a rate that", "receiving mail too quickly", "receiving mail at too high a rate"}},
-	// Microsoft's Directory Based Edge Blocking answers an unknown
-	// recipient with 5.4.1 (learn.microsoft.com, Exchange Online NDR 5.4.1).
-	{tier: tierOverride, category: InvalidRecipient, name: "microsoft 5.4.1 recipient access denied",
-		needles: []string{"recipient address rejected: access denied"}},
 }
 
 // providerRules: texts that large mailbox providers and security gateways
