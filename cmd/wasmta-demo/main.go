@@ -147,6 +147,6 @@ func (w *world) report(out io.Writer, el time.Duration, n int) {
 	}
 	c := w.tally.actionCounts()
 	fmt.Fprintf(out, "actions: %d by policies, %d by the operator; live now: %d\n", c["policy"], c["admin"], len(w.eng.Shaping().List()))
-	fmt.Fprintln(out, "\nThrottled mail of a tenant with the classifier policy is retried after a minute at the path's reduced pace; other deferred mail waits for the shaping presets' retry times (10-30 min): a longer run delivers it.")
+	fmt.Fprintln(out, "\nThrottled mail is retried after 5 s at the path's learned pace; other deferred mail waits for the shaping presets' retry times (10-30 min): a longer run delivers it.")
 	fmt.Fprintln(out, "See docs/shaping.md, \"Reading the demo\".")
 }

@@ -13,10 +13,11 @@ const Holdoff = time.Second
 // Controller learns the limits of one path. It is not safe for concurrent
 // use: the path calls it under its own lock.
 type Controller struct {
-	p        Params
-	preset   Limits
-	cur      Limits
-	rateStep float64
+	p         Params
+	preset    Limits
+	cur       Limits
+	rateStep  float64
+	stepFixed bool // the policy set the rate step: it never changes
 
 	period     time.Time // start of the current quiet period
 	delivered  bool      // a delivery succeeded in this period
@@ -38,6 +39,7 @@ func New(preset Limits, p Params, now time.Time) *Controller {
 }
 
 func (c *Controller) setParams(p Params) {
+	c.stepFixed = p.RateStep > 0
 	c.p = p.WithDefaults(c.preset)
 	c.rateStep = c.p.RateStep
 }
@@ -141,8 +143,10 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 }
 
 // cutRateAt cuts the rate from the smaller of the learned rate and the
-// rate the path really sent: cutting a nominal rate the path never
-// reached would not slow it down. A path with no rate gets one.
+// rate the path really sent (counted over at least a second, so the first
+// second's burst reads low: a cut errs on the slow side): cutting a nominal
+// rate the path never reached would not slow it down. A path with no rate
+// gets one.
 func (c *Controller) cutRateAt(now time.Time) {
 	if now.Sub(c.cutRate) < Holdoff {
 		return
@@ -159,7 +163,11 @@ func (c *Controller) cutRateAt(now time.Time) {
 	if c.p.MaxRate > 0 {
 		c.cur.Rate = min(c.cur.Rate, c.p.MaxRate)
 	}
-	if c.rateStep <= 0 {
-		c.rateStep = DefaultStepShare * c.cur.Rate
+	if !c.stepFixed {
+		// The increase is sized from where the cut landed: near a low limit
+		// it probes gently, near a high one it climbs at a useful pace.
+		// A quarter of the preset bounds the step from below, so that a
+		// cut that read the rate low does not leave the path crawling.
+		c.rateStep = DefaultStepShare * max(c.cur.Rate, c.preset.Rate/DefaultCeiling)
 	}
 }

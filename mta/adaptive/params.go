@@ -50,8 +50,9 @@ const (
 	DefaultFloor   = 0.1 // the rate floor is this fraction of the preset rate
 	DefaultFactor  = 0.7 // as TCP CUBIC's β: one cut keeps 70 %
 	DefaultQuiet   = 5 * time.Second
-	// DefaultStepShare of the preset rate is added per quiet period (of the
-	// first learned rate, for a preset with no rate).
+	// DefaultStepShare of the preset rate is added per quiet period, and
+	// after a cut the same share of the rate the cut left (at least of a
+	// quarter of the preset).
 	DefaultStepShare = 0.1
 	// unlimitedFloor is the rate floor of a preset that has no rate.
 	unlimitedFloor = 0.1
@@ -62,7 +63,9 @@ const (
 // the preset; the rate floor is a tenth of the preset rate (0.1/s when
 // the preset has no rate), its ceiling 4 times the preset (none when the
 // preset has no rate); steps are one connection and a tenth of the preset
-// rate per 5 s quiet period; a cut keeps 70 %.
+// rate per 5 s quiet period (after a cut, a tenth of the rate it left, or
+// of a quarter of the preset if more);
+// a cut keeps 70 %.
 func (p Params) WithDefaults(preset Limits) Params {
 	base := max(1, preset.Conns)
 	if p.MinConns <= 0 {

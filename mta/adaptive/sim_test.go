@@ -1,0 +1,112 @@
+package adaptive
+
+import (
+	"flag"
+	"math"
+	"testing"
+	"time"
+)
+
+var chartPath = flag.String("chart", "", "write the simulation's chart (SVG) to this file (docs/shaping-aimd.svg)")
+
+// sample is one tick of a simulation.
+type sample struct {
+	t         float64 // seconds
+	limit     float64 // the provider's limit, msg/s
+	learned   float64 // the path's learned rate, msg/s
+	throttled bool    // a message was refused in this tick
+}
+
+// simulate runs a controller against a provider that accepts limit(t)
+// messages per second (a token bucket one second deep) and throttles the
+// rest, for a path that always has mail waiting: every tick it sends what
+// its learned rate allows. It is deterministic: no clock, no randomness.
+func simulate(preset Limits, p Params, limit func(t float64) float64, seconds float64) (out []sample, sent, throttled int) {
+	const dt = 0.05
+	c := New(preset, p, t0)
+	var credit, tokens float64
+	for tick := 0; float64(tick)*dt < seconds; tick++ {
+		t := float64(tick) * dt
+		now := t0.Add(time.Duration(t * float64(time.Second)))
+		l := limit(t)
+		tokens = min(l, tokens+l*dt)
+		credit = min(credit+c.Limits().Rate*dt, 1+c.Limits().Rate*dt)
+		s := sample{t: t, limit: l}
+		for ; credit >= 1; credit-- {
+			sent++
+			c.Sent(now)
+			c.Pressed(false, true) // always mail waiting: the rate holds the path back
+			if tokens >= 1 {
+				tokens--
+				c.Success(now)
+				continue
+			}
+			throttled++
+			s.throttled = true
+			c.Signal(RateLimited, 0, now)
+		}
+		s.learned = c.Limits().Rate
+		out = append(out, s)
+	}
+	return out, sent, throttled
+}
+
+// halving is the scenario of the chart: a provider that takes 2.5 times
+// the preset, then halves its limit at 150 s.
+func halving(t float64) float64 {
+	if t < 150 {
+		return 50
+	}
+	return 25
+}
+
+// A path starting at its preset climbs toward a provider's higher limit,
+// comes down within 60 s of the provider halving it, and provokes few
+// throttles: every overshoot costs about one signal, not one per message.
+func TestLearnsALimitAndFollowsAHalving(t *testing.T) {
+	out, sent, throttled := simulate(Limits{Conns: 5, Rate: 20}, Params{}, halving, 300)
+	at := func(sec float64) sample { return out[int(sec/0.05)] }
+	mean := func(from, to float64) float64 {
+		s, n := 0.0, 0
+		for _, x := range out[int(from/0.05):int(to/0.05)] {
+			s += x.learned
+			n++
+		}
+		return s / float64(n)
+	}
+	t.Logf("learned at 60 s %.1f, 150 s %.1f, 160 s %.1f, 210 s %.1f; mean 100-150 s %.1f, 180-210 s %.1f; %d sent, %d throttled",
+		at(60).learned, at(149).learned, at(160).learned, at(210).learned, mean(100, 150), mean(180, 210), sent, throttled)
+	if m := mean(100, 150); m < 0.7*50 || m > 1.1*50 {
+		t.Errorf("mean learned rate %.1f before the halving, want within 70-110%% of 50", m)
+	}
+	// The goal: within 20 % of the new limit inside 60 s.
+	for _, sec := range []float64{195, 200, 205, 210} {
+		if l := at(sec).learned; math.Abs(l-25) > 0.2*25 {
+			t.Errorf("learned %.1f at %v s, %v s after the halving to 25: want within 20%%", l, sec, sec-150)
+		}
+	}
+	if float64(throttled) > 0.02*float64(sent) {
+		t.Errorf("%d of %d messages throttled, want at most 2%%", throttled, sent)
+	}
+	if *chartPath != "" {
+		if err := writeChart(*chartPath, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A provider far below the preset: one cut per hold-off brings the rate
+// down within seconds, and the floor holds.
+func TestComesDownQuicklyAndKeepsTheFloor(t *testing.T) {
+	out, _, _ := simulate(Limits{Conns: 5, Rate: 80}, Params{}, func(float64) float64 { return 10 }, 60)
+	for i, s := range out {
+		// After the descent it probes above the limit (by a step, until the
+		// provider's bucket is empty and a throttle comes) and never far.
+		if s.t >= 8 && s.learned > 1.3*10 {
+			t.Fatalf("learned %.1f at %.2f s against a limit of 10 (sample %d), want within 30%% above it after 8 s", s.learned, s.t, i)
+		}
+		if s.learned < 8 { // the floor: a tenth of the preset
+			t.Fatalf("learned %.1f at %.2f s, below the floor of 8", s.learned, s.t)
+		}
+	}
+}
