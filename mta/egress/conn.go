@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/adaptive"
@@ -65,6 +66,10 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			}
 			started := time.Now()
 			if err := c.dial(ctx, shape); err != nil {
+				if errors.Is(err, errLoopsToSelf) {
+					c.loops(j, err)
+					return false
+				}
 				if ctx.Err() != nil {
 					// Shutting down: the cancelled dial says nothing about
 					// the hosts. The jobs stay as the spool has them and
@@ -183,9 +188,14 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 		opts.Auth = cr.Auth(c.path)
 	}
 	var errs []error
+	var self []string
 	for _, h := range hosts {
 		for _, a := range h.Addrs {
 			ap := netip.AddrPortFrom(a, h.Port)
+			if c.set.opts.Self != nil && c.set.opts.Self(ap) {
+				self = append(self, ap.String())
+				continue
+			}
 			s, err := delivery.Dial(ctx, ap, h.Name, opts)
 			if err != nil {
 				errs = append(errs, err)
@@ -200,10 +210,29 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 			return nil
 		}
 	}
+	if len(errs) == 0 && len(self) > 0 {
+		return fmt.Errorf("egress: %s: mail loops back to myself: %s is one of this MTA's own listeners: %w",
+			c.path.Key, strings.Join(self, ", "), errLoopsToSelf)
+	}
 	if len(errs) == 0 {
 		return fmt.Errorf("egress: %s: no host to connect to", c.path.Key)
 	}
 	return errors.Join(errs...)
+}
+
+// errLoopsToSelf: every host of a path is one of this MTA's own listeners.
+var errLoopsToSelf = errors.New("mail loop")
+
+// loops fails j for good: delivering to ourselves would take the message
+// back in and route it here again (Postfix: "mail for ... loops back to
+// myself"). The path itself is fine, so it is not marked as failing.
+// j is loaded already.
+func (c *conn) loops(j *Job, err error) {
+	o := failure(j, "connect", err)
+	for i := range o.Rcpt {
+		o.Rcpt[i] = message.Response{Code: 554, Enhanced: "5.4.6", Text: err.Error()}
+	}
+	c.set.opts.Handler.Done(c.path, j, o)
 }
 
 // dialFailed handles a dial that failed on every host. While the path

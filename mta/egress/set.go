@@ -3,6 +3,7 @@ package egress
 import (
 	"context"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -53,7 +54,12 @@ type Options struct {
 	// ReturnPath, when set, gives a job's envelope sender (a VERP return
 	// path); "" or nil keeps the message's own sender.
 	ReturnPath func(j *Job) string
-	Logger     *slog.Logger
+	// Self, when set, reports whether an address is one of this MTA's own
+	// listeners: a path never connects to it (mail for the destination
+	// would loop back); a path with no other host fails its jobs with
+	// 554 5.4.6.
+	Self   func(netip.AddrPort) bool
+	Logger *slog.Logger
 }
 
 // sender is the MAIL FROM of job j.

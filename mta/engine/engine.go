@@ -91,6 +91,7 @@ type Engine struct {
 
 	smtp      []*reception.Server
 	listeners []net.Listener
+	self      selfAddrs // the listeners, for delivery's loop check (self.go)
 	auth      *authCache
 
 	rebinds rebinds // admin rebinds (admin_actions.go)
@@ -209,6 +210,7 @@ func (e *Engine) buildEgress() error {
 		MaxQueued:  e.opts.MaxReadyJobs,
 		Adjust:     e.adjustShape,
 		ReturnPath: e.returnPath,
+		Self:       e.self.is,
 		Logger:     e.log,
 	})
 	return nil

@@ -78,6 +78,7 @@ func (e *Engine) listen() error {
 		})
 		e.log.Info("smtp listening", "addr", ln.Addr())
 	}
+	e.self.set(e.listeners)
 	return e.listenHTTP()
 }
 
