@@ -34,7 +34,7 @@ func bounceCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	var res engine.ActionResult
+	var res engine.Affected
 	return c.call("POST", "/v1/bounce", admin.BounceRequest{Filter: *f, Reason: *reason}, &res, func() {
 		fmt.Printf("bounced %d recipients of %d messages\n", res.Recipients, res.Messages)
 	})
@@ -57,7 +57,7 @@ func rebindCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	var res engine.ActionResult
+	var res engine.Affected
 	return c.call("POST", "/v1/rebind", admin.RebindRequest{Filter: *f, Pool: *pool}, &res, func() {
 		fmt.Printf("rebound %d recipients of %d messages to pool %s\n", res.Recipients, res.Messages, *pool)
 	})

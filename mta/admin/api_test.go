@@ -191,7 +191,7 @@ func TestBounce(t *testing.T) {
 			t.Errorf("POST /v1/bounce %v = %d, want %d", tt.body, got, tt.want)
 		}
 	}
-	var res engine.ActionResult
+	var res engine.Affected
 	if code := s.call(t, "POST", "/v1/bounce", BounceRequest{Filter: Filter{Domain: "slow.test"}, Reason: "cleanup"}, true, &res); code != 200 {
 		t.Fatalf("bounce = %d", code)
 	}

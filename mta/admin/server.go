@@ -64,7 +64,7 @@ func New(opts Options) *Server {
 		s.handle("GET /metrics", s.protected(opts.Metrics))
 	}
 	registerQueues(s)
-	registerActions(s)
+	registerQueueOps(s)
 	registerControl(s)
 	registerPolicies(s)
 	registerSuppress(s)
@@ -78,7 +78,8 @@ func (s *Server) Engine() *engine.Engine { return s.eng }
 // Logger returns the API's logger.
 func (s *Server) Logger() *slog.Logger { return s.log }
 
-// Record writes a record of an admin action.
+// Record writes a record of a change made through the API (a queue
+// operation, a policy push).
 func (s *Server) Record(r *events.Record) { s.eng.Emit(r) }
 
 // Handle registers an authenticated JSON endpoint; pattern is a

@@ -18,14 +18,15 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// This file and admin_actions.go are what the admin API, metrics and DSNs
+// This file and queueops.go are what the admin API, metrics and DSNs
 // need from a running engine: read-only views of the queues and paths,
-// inspection, and the admin actions (bounce, rebind).
+// inspection, and the queue operations (bounce, rebind). "Action" is
+// reserved for the live suspensions and shaping overrides of mta/shaping.
 
 // Config returns the configuration the engine runs with.
 func (e *Engine) Config() *config.Config { return e.cfg }
 
-// Emit writes a record made outside the engine (admin actions, policy
+// Emit writes a record made outside the engine (queue operations, policy
 // changes, DSNs) to the engine's records, in order with its own.
 func (e *Engine) Emit(r *events.Record) { e.record(r) }
 
@@ -41,7 +42,7 @@ func (e *Engine) Ready() error {
 // HasPool reports whether a pool of that name is configured.
 func (e *Engine) HasPool(name string) bool { return e.pools[name] != nil }
 
-// Selector picks the queued items of an admin action or summary. Empty
+// Selector picks the queued items of a queue operation or summary. Empty
 // fields match anything; Tenant "" therefore cannot single out the
 // default tenant's mail.
 type Selector struct {

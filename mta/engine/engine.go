@@ -94,7 +94,7 @@ type Engine struct {
 	self      selfAddrs // the listeners, for delivery's loop check (self.go)
 	auth      *authCache
 
-	rebinds rebinds // admin rebinds (admin_actions.go)
+	rebinds rebinds // admin rebinds (queueops.go)
 
 	sub submission // DKIM signer, HTTP API, smart-host credentials (dkim.go, httpapi.go)
 

@@ -15,13 +15,13 @@ import (
 	"github.com/wasmta/wasmta/mta/queue"
 )
 
-// ActionResult counts what an admin action touched.
-type ActionResult struct {
+// Affected counts what a queue operation (bounce, rebind) took.
+type Affected struct {
 	Messages   int `json:"messages"`
 	Recipients int `json:"recipients"`
 }
 
-// heldItem is an item an admin action took out of a queue.
+// heldItem is an item a queue operation took out of a queue.
 type heldItem struct {
 	key  message.QueueKey
 	item *queue.Item
@@ -84,12 +84,12 @@ func groupByMessage(items []heldItem) map[message.ID][]heldItem {
 // record, and deletes messages left with nothing to deliver. Items in the
 // middle of an attempt finish it; if it fails temporarily they are queued
 // again and a second Bounce catches them.
-func (e *Engine) Bounce(sel Selector, reason string) ActionResult {
+func (e *Engine) Bounce(sel Selector, reason string) Affected {
 	if reason == "" {
 		reason = "bounced by the administrator"
 	}
 	held := append(e.takeScheduled(sel.match), e.takeReady(sel.match)...)
-	var res ActionResult
+	var res Affected
 	for id, items := range groupByMessage(held) {
 		m := items[0].msg
 		if m == nil {
@@ -230,13 +230,13 @@ func (e *Engine) sweepRebinds() {
 // next attempt on: items waiting in ready queues go back to the scheduled
 // queue, due now; items in the scheduled queue keep their due time.
 // Items in the middle of an attempt finish it on their old pool.
-func (e *Engine) Rebind(ctx context.Context, sel Selector, pool string) (ActionResult, error) {
+func (e *Engine) Rebind(ctx context.Context, sel Selector, pool string) (Affected, error) {
 	if !e.HasPool(pool) {
-		return ActionResult{}, fmt.Errorf("engine: rebind: no pool named %q", pool)
+		return Affected{}, fmt.Errorf("engine: rebind: no pool named %q", pool)
 	}
 	e.rebinds.load.Do(e.loadRebinds)
 	var keys []rebindKey
-	var res ActionResult
+	var res Affected
 	msgs := map[message.ID]bool{}
 	note := func(id message.ID, k message.QueueKey, it *queue.Item) {
 		keys = append(keys, rebindKey{id, k.Domain})

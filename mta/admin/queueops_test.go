@@ -62,7 +62,7 @@ func TestRebind(t *testing.T) {
 			t.Errorf("POST /v1/rebind %+v = %d, want %d", tt.body, got, tt.want)
 		}
 	}
-	var res engine.ActionResult
+	var res engine.Affected
 	if code := s.call(t, "POST", "/v1/rebind", RebindRequest{Filter: Filter{Tenant: "acme"}, Pool: "b"}, true, &res); code != 200 {
 		t.Fatalf("rebind = %d", code)
 	}
@@ -96,7 +96,7 @@ func TestBounceTakesReadyQueues(t *testing.T) {
 	if sum.Ready < 2 {
 		t.Fatalf("summary %+v: want jobs waiting in the ready queue", sum)
 	}
-	var res engine.ActionResult
+	var res engine.Affected
 	s.call(t, "POST", "/v1/bounce", BounceRequest{Filter: Filter{Tenant: "acme"}}, true, &res)
 	if res.Recipients < 2 {
 		t.Fatalf("bounced %+v, want the waiting jobs", res)

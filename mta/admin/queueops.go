@@ -6,7 +6,7 @@ import (
 	"github.com/wasmta/wasmta/mta/engine"
 )
 
-func registerActions(s *Server) {
+func registerQueueOps(s *Server) {
 	s.Handle("POST /v1/bounce", s.bounce)
 	s.Handle("POST /v1/rebind", s.rebind)
 }
@@ -23,7 +23,7 @@ type RebindRequest struct {
 	Pool string `json:"pool"`
 }
 
-// selectorOf checks an action's filter; an action on everything must be
+// selectorOf checks an operation's filter; an operation on everything must be
 // asked for with a filter, never by leaving it out.
 func (s *Server) selectorOf(f Filter) (engine.Selector, error) {
 	sel, err := s.Selector(f)
