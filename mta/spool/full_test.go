@@ -207,3 +207,42 @@ func putWhenRoom(t *testing.T, s *Store) *message.Message {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestFullDiskRecoversWhenDrained fills a real, small filesystem until the
+// store refuses, then delivers (deletes) every message: the space the
+// spool held must come back to it, and the store must accept messages
+// again, without a restart and without the filesystem growing.
+func TestFullDiskRecoversWhenDrained(t *testing.T) {
+	tests := []struct {
+		name    string
+		minFree int64
+	}{
+		{"threshold refuses first", 8 << 20},
+		{"real ENOSPC, ballast spent", -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := mountTmpfs(t, "32m")
+			o := testOptions()
+			o.MinFreeBytes, o.BallastBytes, o.memTableSize = tt.minFree, 8<<20, 1<<20
+			s := openTest(t, dir, o)
+			t.Cleanup(func() { _ = s.Close() })
+			acked := fillUntilFull(t, s)
+			for _, m := range acked {
+				if err := s.Delete(m.ID); err != nil {
+					t.Fatalf("Delete: %v", err)
+				}
+			}
+			deadline := time.Now().Add(30 * time.Second)
+			for s.Stats().Full {
+				if time.Now().After(deadline) {
+					du, _ := vfs.Default.GetDiskUsage(dir)
+					t.Fatalf("still full 30 s after the queue drained: %+v, %d bytes free", s.Stats(), du.AvailBytes)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			putWhenRoom(t, s)
+			t.Logf("%d messages filled the disk; all delivered, the store accepts mail again", len(acked))
+		})
+	}
+}

@@ -46,6 +46,8 @@ type Store struct {
 	// scanned: a full Scan ran since Open (only the first reconciles).
 	scanned atomic.Bool
 
+	reclaim   reclaimer
+	stopOnce  sync.Once
 	stopWatch chan struct{}
 	watchDone chan struct{}
 }
@@ -109,10 +111,12 @@ func checkTables(dir string, opts Options, fs vfs.FS, dmg *damage) ([]string, er
 // Close closes the store. Operations still running finish first; later
 // calls return ErrClosed.
 func (s *Store) Close() error {
+	// Stop the watch loop first: it cancels a reclaim in progress, which
+	// gate.close would otherwise wait for.
+	s.stopOnce.Do(func() { close(s.stopWatch) })
 	if !s.gate.close() {
 		return ErrClosed
 	}
-	close(s.stopWatch)
 	<-s.watchDone
 	err := s.saveAcked()
 	if cerr := s.db.Close(); cerr != nil {
@@ -141,13 +145,17 @@ func (s *Store) watch() {
 	defer close(s.watchDone)
 	t := time.NewTicker(freeCheckPeriod)
 	defer t.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-s.stopWatch; cancel() }() // a reclaim in progress stops at Close
 	for n := 1; ; n++ {
 		select {
 		case <-s.stopWatch:
 			return
-		case <-t.C:
+		case now := <-t.C:
 			s.space.refresh()
 			s.space.maybeRestore()
+			s.maybeReclaim(ctx, now)
 			if n%ackFileEvery == 0 {
 				if err := s.saveAcked(); err != nil {
 					s.log.Warn("spool: cannot save the acknowledged count", "err", err)
