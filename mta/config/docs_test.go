@@ -2,6 +2,8 @@ package config
 
 import (
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -46,5 +48,35 @@ func tomlBlocks(doc string) []string {
 		}
 		out = append(out, doc[:end])
 		doc = doc[end:]
+	}
+}
+
+// TestDocsStateCallTimeoutDefault: the guides and the ABI state the
+// deadline of a hook call that wasmta really uses by default (they once
+// said 5 ms while the default was 50 ms).
+func TestDocsStateCallTimeoutDefault(t *testing.T) {
+	want := strconv.FormatInt(Default().Policy.CallTimeout.Milliseconds(), 10)
+	checks := []struct {
+		file string
+		re   *regexp.Regexp
+		min  int
+	}{
+		{"../../docs/policies.md", regexp.MustCompile("call_timeout`, (\\d+) ms\\s+by\\s+default"), 2},
+		{"../../hostabi/ABI.md", regexp.MustCompile("`policy\\.call_timeout`[^|]*\\| (\\d+) ms \\|"), 1},
+	}
+	for _, c := range checks {
+		doc, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := c.re.FindAllStringSubmatch(string(doc), -1)
+		if len(found) < c.min {
+			t.Errorf("%s: %d statements of the call_timeout default, want at least %d", c.file, len(found), c.min)
+		}
+		for _, m := range found {
+			if m[1] != want {
+				t.Errorf("%s says %q: the default is %s ms", c.file, m[0], want)
+			}
+		}
 	}
 }
