@@ -24,9 +24,12 @@
 //
 // A *Module implements policy.Policy and a *Registry implements
 // policy.Registry, so the engine calls wasm policies through the same
-// interface as the native default. hostabi never imports the engine, the
+// interface as the native default; a *Registry also implements
+// policy.Modules, which the admin API serves (push, rollback, list), so
+// nothing stands between the two. hostabi never imports the engine, the
 // spool or any network code: modules are persisted through the small
-// ModuleStore interface, and faults are reported through Config.Faults and
+// ModuleStore interface it declares, which the spool satisfies
+// (spool.PolicyModules) and cmd/wasmta wires in, and faults are reported through Config.Faults and
 // the returned errors. It never gives a guest a file, a socket, an
 // environment variable or another call's data.
 package hostabi

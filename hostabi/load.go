@@ -11,10 +11,12 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 	"github.com/wasmta/wasmta/hostabi/internal/guard"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// ErrInvalidModule wraps every reason a module is refused at load.
-var ErrInvalidModule = errors.New("hostabi: invalid module")
+// ErrInvalidModule wraps every reason a module is refused at load; it
+// matches policy.ErrInvalidModule too.
+var ErrInvalidModule error = hostError{"hostabi: invalid module", policy.ErrInvalidModule}
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrInvalidModule, fmt.Sprintf(format, args...))
@@ -92,13 +94,7 @@ func (h *Host) guarded(ctx context.Context, wasm []byte) ([]byte, *startFunc, er
 }
 
 func versionString(tenant string, number int, sum [sha256.Size]byte) string {
-	if tenant == "" {
-		tenant = "*"
-	}
-	if number == 0 {
-		return fmt.Sprintf("%s/sha256:%x", tenant, sum[:6])
-	}
-	return fmt.Sprintf("%s/v%d/sha256:%x", tenant, number, sum[:6])
+	return Version{Tenant: tenant, Number: number, SHA256: sum}.String()
 }
 
 // checkModule applies the structural rules of ABI.md section 1 and

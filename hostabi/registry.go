@@ -3,25 +3,25 @@ package hostabi
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // ModuleStore persists pushed modules so that they survive a restart. The
-// engine adapts its spool to it; hostabi never imports the spool.
+// spool implements it (spool.PolicyModules) with nothing but its method
+// set: hostabi never imports the spool, nor the spool hostabi.
 type ModuleStore interface {
 	// SaveModule durably stores version of tenant's module ("" = global).
 	SaveModule(tenant string, version int, wasm []byte) error
-	// LoadModules returns the stored modules, at least the two highest
-	// versions of each tenant, in any order.
-	LoadModules() ([]StoredModule, error)
+	// LoadModules calls each for the stored modules, at least the two
+	// highest versions of each tenant, in any order; an error from each
+	// ends the walk and is returned.
+	LoadModules(each func(tenant string, version int, wasm []byte) error) error
 }
 
 // StoredModule is one module version kept by a ModuleStore.
@@ -31,28 +31,27 @@ type StoredModule struct {
 	Wasm    []byte
 }
 
-// Version names one pushed module version.
-type Version struct {
-	Tenant string // "" = global
-	Number int
-	SHA256 [sha256.Size]byte
+// Version names one pushed module version, Info the module in force for
+// one tenant: the types of policy.Modules, which Registry implements.
+type (
+	Version = policy.ModuleVersion
+	Info    = policy.ModuleInfo
+)
+
+// ErrNoPrevious is returned by Rollback when there is nothing to go back
+// to; it matches policy.ErrNoPrevious too.
+var ErrNoPrevious error = hostError{"hostabi: no previous version", policy.ErrNoPrevious}
+
+// hostError is a sentinel of hostabi that is also the policy package's
+// sentinel for the same condition, so that callers of policy.Modules
+// need not know hostabi.
+type hostError struct {
+	text string
+	also error
 }
 
-func (v Version) String() string { return versionString(v.Tenant, v.Number, v.SHA256) }
-
-// Info describes the module in force for one tenant.
-type Info struct {
-	Tenant   string
-	Version  int
-	SHA256   string // hex
-	Size     int
-	LoadedAt time.Time
-	Hooks    []string
-	Previous int // the version Rollback goes back to, 0 = none
-}
-
-// ErrNoPrevious is returned by Rollback when there is nothing to go back to.
-var ErrNoPrevious = errors.New("hostabi: no previous version")
+func (e hostError) Error() string        { return e.text }
+func (e hostError) Is(target error) bool { return target == e.also }
 
 // Registry holds the module in force per tenant plus a global one and
 // swaps them atomically. It implements policy.Registry.
@@ -78,7 +77,10 @@ type slot struct {
 	lastUsed int // highest version number given out
 }
 
-var _ policy.Registry = (*Registry)(nil)
+var (
+	_ policy.Registry = (*Registry)(nil)
+	_ policy.Modules  = (*Registry)(nil)
+)
 
 // NewRegistry returns an empty registry loading modules into h.
 func NewRegistry(h *Host, store ModuleStore) *Registry {

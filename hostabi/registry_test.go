@@ -28,10 +28,16 @@ func (s *memStore) SaveModule(tenant string, version int, wasm []byte) error {
 	return nil
 }
 
-func (s *memStore) LoadModules() ([]StoredModule, error) {
+func (s *memStore) LoadModules(each func(tenant string, version int, wasm []byte) error) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]StoredModule(nil), s.modules...), nil
+	modules := append([]StoredModule(nil), s.modules...)
+	s.mu.Unlock()
+	for _, m := range modules {
+		if err := each(m.Tenant, m.Version, m.Wasm); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // routeHost asks p for the route of b.test and returns its first host.

@@ -16,13 +16,13 @@ func (r *Registry) Restore(ctx context.Context) error {
 	if r.store == nil {
 		return nil
 	}
-	stored, err := r.store.LoadModules()
+	byTenant := map[string][]StoredModule{}
+	err := r.store.LoadModules(func(tenant string, version int, wasm []byte) error {
+		byTenant[tenant] = append(byTenant[tenant], StoredModule{tenant, version, wasm})
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("hostabi: load modules: %w", err)
-	}
-	byTenant := map[string][]StoredModule{}
-	for _, sm := range stored {
-		byTenant[sm.Tenant] = append(byTenant[sm.Tenant], sm)
 	}
 	release, err := r.change(ctx)
 	if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -61,7 +60,7 @@ func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hosta
 	if err != nil {
 		return fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
-	o.adm = admin.New(admin.Options{Engine: eng, Policies: registryPolicies{reg}, Token: cfg.Admin.Token, AllowedHosts: cfg.Admin.AllowedHosts,
+	o.adm = admin.New(admin.Options{Engine: eng, Policies: reg, Token: cfg.Admin.Token, AllowedHosts: cfg.Admin.AllowedHosts,
 		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log})
 	go func() {
 		if err := o.adm.Serve(ln); err != nil {
@@ -82,44 +81,4 @@ func (o *observability) stop() {
 	}
 	o.out.Close()
 	o.gen.Close()
-}
-
-// registryPolicies adapts the wasm registry to the admin API.
-type registryPolicies struct{ r *hostabi.Registry }
-
-func (p registryPolicies) Push(ctx context.Context, tenant string, wasm []byte) (admin.PolicyVersion, error) {
-	v, err := p.r.Push(ctx, tenant, wasm)
-	if errors.Is(err, hostabi.ErrInvalidModule) {
-		err = fmt.Errorf("%w: %w", admin.ErrInvalidPolicy, err)
-	}
-	return policyVersion(v), err
-}
-
-func (p registryPolicies) Rollback(ctx context.Context, tenant string) (admin.PolicyVersion, error) {
-	v, err := p.r.Rollback(ctx, tenant)
-	if errors.Is(err, hostabi.ErrNoPrevious) {
-		err = fmt.Errorf("%w: %w", admin.ErrNoPrevious, err)
-	}
-	return policyVersion(v), err
-}
-
-func (p registryPolicies) List() []admin.PolicyInfo {
-	var out []admin.PolicyInfo
-	for _, i := range p.r.List() {
-		out = append(out, admin.PolicyInfo{Tenant: apiTenant(i.Tenant), Version: i.Version, SHA256: i.SHA256,
-			Size: i.Size, LoadedAt: i.LoadedAt, Hooks: i.Hooks, Previous: i.Previous})
-	}
-	return out
-}
-
-func policyVersion(v hostabi.Version) admin.PolicyVersion {
-	return admin.PolicyVersion{Tenant: apiTenant(v.Tenant), Version: v.Number, SHA256: fmt.Sprintf("%x", v.SHA256), Name: v.String()}
-}
-
-// apiTenant names the global module "*" as the API does.
-func apiTenant(t string) string {
-	if t == "" {
-		return admin.GlobalTenant
-	}
-	return t
 }

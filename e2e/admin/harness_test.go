@@ -2,8 +2,6 @@ package admin_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -46,7 +44,7 @@ func startStackIn(t testing.TB, toml string, native policy.Policy, spoolDir stri
 		r = nativeFor{"ctl", native, reg}
 	}
 	s := &stack{Stack: teststack.Start(t, toml, teststack.Options{Registry: r, SpoolDir: spoolDir})}
-	srv := admin.New(admin.Options{Engine: s.Eng, Policies: registryPolicies{reg}, Token: s.Cfg.Admin.Token,
+	srv := admin.New(admin.Options{Engine: s.Eng, Policies: reg, Token: s.Cfg.Admin.Token,
 		AllowedHosts: s.Cfg.Admin.AllowedHosts, Metrics: s.Metrics.Handler(), Webhooks: s.Out})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -78,44 +76,4 @@ func (n nativeFor) For(tenant string) policy.Policy {
 		return n.p
 	}
 	return n.rest.For(tenant)
-}
-
-// registryPolicies adapts the wasm registry to admin.Policies, as
-// cmd/wasmta does.
-type registryPolicies struct{ r *hostabi.Registry }
-
-func (p registryPolicies) Push(ctx context.Context, tenant string, wasm []byte) (admin.PolicyVersion, error) {
-	v, err := p.r.Push(ctx, tenant, wasm)
-	if errors.Is(err, hostabi.ErrInvalidModule) {
-		err = fmt.Errorf("%w: %v", admin.ErrInvalidPolicy, err)
-	}
-	return versionOf(v), err
-}
-
-func (p registryPolicies) Rollback(ctx context.Context, tenant string) (admin.PolicyVersion, error) {
-	v, err := p.r.Rollback(ctx, tenant)
-	if errors.Is(err, hostabi.ErrNoPrevious) {
-		err = fmt.Errorf("%w: %v", admin.ErrNoPrevious, err)
-	}
-	return versionOf(v), err
-}
-
-func (p registryPolicies) List() []admin.PolicyInfo {
-	var out []admin.PolicyInfo
-	for _, i := range p.r.List() {
-		out = append(out, admin.PolicyInfo{Tenant: globalName(i.Tenant), Version: i.Version, SHA256: i.SHA256,
-			Size: i.Size, LoadedAt: i.LoadedAt, Hooks: i.Hooks, Previous: i.Previous})
-	}
-	return out
-}
-
-func versionOf(v hostabi.Version) admin.PolicyVersion {
-	return admin.PolicyVersion{Tenant: globalName(v.Tenant), Version: v.Number, SHA256: fmt.Sprintf("%x", v.SHA256), Name: v.String()}
-}
-
-func globalName(t string) string {
-	if t == "" {
-		return admin.GlobalTenant
-	}
-	return t
 }

@@ -13,6 +13,6 @@
 // SelectorFromJSON and CheckTenant are the shared input checks.
 //
 // It never touches the spool or the queues itself: every action goes
-// through the engine's methods, and policy modules through the Policies
-// interface that cmd/wasmta adapts to the wasm registry.
+// through the engine's methods, and policy modules through the
+// policy.Modules interface, which the wasm registry implements.
 package admin

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,26 +8,15 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// Policies is what the admin API needs of the policy registry; cmd/wasmta
-// adapts the wasm registry to it. Tenant "" is the global module.
-type Policies interface {
-	Push(ctx context.Context, tenant string, wasm []byte) (PolicyVersion, error)
-	Rollback(ctx context.Context, tenant string) (PolicyVersion, error)
-	List() []PolicyInfo
-}
+// The policy endpoints serve a policy.Modules (the wasm registry, which
+// implements it). This file is the one place where the global module,
+// "" in Go, becomes policy.GlobalTenant ("*") in URLs and JSON and back.
 
-// Errors a Policies implementation wraps so that the API answers with the
-// right status.
-var (
-	ErrInvalidPolicy = errors.New("invalid policy module") // 422: refused, the running version stays
-	ErrNoPrevious    = errors.New("no previous version")   // 409: nothing to roll back to
-)
-
-// GlobalTenant names the global module in URLs and in the CLI: "*" is not
-// a valid tenant name, so it cannot clash with one.
-const GlobalTenant = "*"
+// GlobalTenant names the global module in URLs and in the CLI.
+const GlobalTenant = policy.GlobalTenant
 
 // PolicyVersion names a module version in force.
 type PolicyVersion struct {
@@ -61,7 +49,7 @@ func registerPolicies(s *Server) {
 	s.Handle("POST /v1/tenants/{tenant}/policy/rollback", s.rollbackPolicy)
 }
 
-func (s *Server) policies() (Policies, error) {
+func (s *Server) policies() (policy.Modules, error) {
 	if s.opts.Policies == nil {
 		return nil, Errorf(http.StatusNotImplemented, "policy modules are not managed by this server")
 	}
@@ -71,8 +59,8 @@ func (s *Server) policies() (Policies, error) {
 // policyTenant reads {tenant}: "*" is the global module, otherwise a
 // configured tenant.
 func (s *Server) policyTenant(r *http.Request) (string, error) {
-	t := r.PathValue("tenant")
-	if t == GlobalTenant {
+	t := policy.TenantOf(r.PathValue("tenant"))
+	if t == "" {
 		return "", nil
 	}
 	if s.eng.Config().Tenant(t) == nil {
@@ -86,11 +74,17 @@ func (s *Server) listPolicies(*http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := p.List()
-	if out == nil {
-		out = []PolicyInfo{}
+	out := []PolicyInfo{}
+	for _, i := range p.List() {
+		out = append(out, PolicyInfo{Tenant: policy.TenantName(i.Tenant), Version: i.Version, SHA256: i.SHA256,
+			Size: i.Size, LoadedAt: i.LoadedAt, Hooks: i.Hooks, Previous: i.Previous})
 	}
 	return out, nil
+}
+
+// policyVersion is v as JSON.
+func policyVersion(v policy.ModuleVersion) PolicyVersion {
+	return PolicyVersion{Tenant: policy.TenantName(v.Tenant), Version: v.Number, SHA256: fmt.Sprintf("%x", v.SHA256), Name: v.String()}
 }
 
 // pushPolicy answers PUT /v1/tenants/{tenant}/policy with the module as
@@ -118,7 +112,7 @@ func (s *Server) pushPolicy(r *http.Request) (any, error) {
 		return nil, policyError("push", err)
 	}
 	s.policyChanged(v, fmt.Sprintf("push: %d bytes", len(wasm)))
-	return v, nil
+	return policyVersion(v), nil
 }
 
 func (s *Server) rollbackPolicy(r *http.Request) (any, error) {
@@ -135,25 +129,21 @@ func (s *Server) rollbackPolicy(r *http.Request) (any, error) {
 		return nil, policyError("rollback", err)
 	}
 	s.policyChanged(v, "rollback")
-	return v, nil
+	return policyVersion(v), nil
 }
 
 func policyError(op string, err error) error {
 	switch {
-	case errors.Is(err, ErrInvalidPolicy):
+	case errors.Is(err, policy.ErrInvalidModule):
 		return Errorf(http.StatusUnprocessableEntity, "%s refused: %v", op, err)
-	case errors.Is(err, ErrNoPrevious):
+	case errors.Is(err, policy.ErrNoPrevious):
 		return Errorf(http.StatusConflict, "%s: %v", op, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }
 
-func (s *Server) policyChanged(v PolicyVersion, reason string) {
-	tenant := v.Tenant
-	if tenant == GlobalTenant {
-		tenant = ""
-	}
-	s.Record(&events.Record{Type: events.PolicyChange, Tenant: tenant, PolicyVersion: v.Name,
-		Reason: fmt.Sprintf("%s: version %d sha256 %s", reason, v.Version, v.SHA256)})
-	s.log.Info("policy changed", "tenant", v.Tenant, "version", v.Version, "sha256", v.SHA256, "how", reason)
+func (s *Server) policyChanged(v policy.ModuleVersion, reason string) {
+	s.Record(&events.Record{Type: events.PolicyChange, Tenant: v.Tenant, PolicyVersion: v.String(),
+		Reason: fmt.Sprintf("%s: version %d sha256 %x", reason, v.Number, v.SHA256)})
+	s.log.Info("policy changed", "tenant", policy.TenantName(v.Tenant), "version", v.Number, "sha256", fmt.Sprintf("%x", v.SHA256), "how", reason)
 }

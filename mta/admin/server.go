@@ -12,15 +12,16 @@ import (
 
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/webhook"
 )
 
 // Options configures a Server.
 type Options struct {
 	Engine *engine.Engine
-	// Policies pushes, lists and rolls back policy modules; nil answers
-	// the policy endpoints with 501.
-	Policies Policies
+	// Policies pushes, lists and rolls back policy modules (the wasm
+	// registry); nil answers the policy endpoints with 501.
+	Policies policy.Modules
 	// Token, when set, is required on every request but /healthz and
 	// /readyz, as "Authorization: Bearer TOKEN".
 	Token string
