@@ -130,8 +130,8 @@ type needle struct {
 
 // needles and textMatcher are built when the package is initialised: in
 // a policy module that is at instantiation, under its generous deadline,
-// not in the first classify call (a hook call has 5 ms, and a cold module
-// takes several to allocate the tables).
+// not in the first classify call, whose deadline is short and which a cold
+// module would spend allocating the tables.
 var needles, textMatcher = buildMatcher()
 
 func buildMatcher() ([]needle, *matcher) {
