@@ -222,3 +222,21 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestDocumentedProviderCodes: codes providers document on their error
+// pages decide over the generic words around them.
+func TestDocumentedProviderCodes(t *testing.T) {
+	for _, tc := range []struct {
+		code       int
+		text, want string
+	}{
+		{554, "cxr blocked. Refer to Error Codes section at https://www.cox.com/... for more information. AUP#CXBL", SpamBlock},
+		{421, "cmsmtp blocked. Refer to Error Codes section for more information. AUP#CXCNCT", RateLimited},
+		{554, "rejected. AUP#CDRBL", ReputationBlock},
+		{554, "rejected, IP listed. AUP#IPBL0001", SpamBlock},
+	} {
+		if got := Classify(tc.code, "", tc.text); got.Category != tc.want || got.Tier != "provider" {
+			t.Errorf("Classify(%d, %q) = %s by %s, want %s by a provider rule", tc.code, tc.text, got.Category, got.Rule(), tc.want)
+		}
+	}
+}

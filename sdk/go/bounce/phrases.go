@@ -100,7 +100,7 @@ var phraseRules = []textRule{
 		"overquota", "quota exceeded", "exceeds quota", "exceeded quota", "quota exceed", "disk quota", "storage quota",
 		"exceeded storage", "out of storage", "not enough storage", "insufficient storage for", "mailbox size limit",
 		"mailbox is over", "full mailbox", "mailfolder is full", "user is over", "has exceeded his", "has exceeded her",
-		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "quota"),
+		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "storage limit", "quota"),
 	c(InactiveMailbox, "disabled", "inactive", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",

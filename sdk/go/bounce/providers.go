@@ -65,6 +65,16 @@ var providerRules = []textRule{
 	p("apple 4.7.1 service unavailable", RateLimited, "service unavailable - try again later"),
 	p("apple spamhaus dbl", SpamBlock, "domain present in the spamhaus dbl"),
 
+	// Cox (cox.com "Email error codes": replies carry AUP#CODE)
+	p("cox CXBL block", SpamBlock, "aup#cxbl", "aup#ipbl", "ipbl0001", "ipbl0010", "ipbl0100", "ipbl1000"),
+	p("cox CDRBL temporary block", ReputationBlock, "aup#cdrbl"),
+	p("cox connections and volume", RateLimited, "aup#cxcnct", "aup#cxmxrt"),
+	p("cox rDNS", PolicyRelated, "aup#cxdns"),
+	p("cox sender domain", InvalidSender, "aup#cxsndr"),
+	p("cox unverified sender", AuthenticationFailed, "aup#cxsmtp"),
+	p("cox suspicious account", PolicyRelated, "aup#cxthrt", "aup#cxmj"),
+	p("cox URL block list", SpamContent, "aup#urlbl", "urlbl"),
+
 	// Other mailbox providers with documented codes
 	p("comcast block", SpamBlock, "comcast block for spam", "#bl000"),
 	p("comcast rate", RateLimited, "#rl000"),
