@@ -6,11 +6,12 @@ import (
 
 	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/engine"
+	"github.com/wasmta/wasmta/mta/message"
 )
 
 // filterFlags are the selection flags of bounce and rebind.
-func filterFlags(fs *flag.FlagSet) *admin.Filter {
-	f := &admin.Filter{}
+func filterFlags(fs *flag.FlagSet) *message.Selector {
+	f := &message.Selector{}
 	fs.StringVar(&f.Tenant, "tenant", "", "select this tenant's queued mail")
 	fs.StringVar(&f.Campaign, "campaign", "", "select this campaign's queued mail")
 	fs.StringVar(&f.Domain, "domain", "", "select queued mail to this recipient domain")
@@ -35,7 +36,7 @@ func bounceCommand(args []string) error {
 		return err
 	}
 	var res engine.Affected
-	return c.call("POST", "/v1/bounce", admin.BounceRequest{Filter: *f, Reason: *reason}, &res, func() {
+	return c.call("POST", "/v1/bounce", admin.BounceRequest{Selector: *f, Reason: *reason}, &res, func() {
 		fmt.Printf("bounced %d recipients of %d messages\n", res.Recipients, res.Messages)
 	})
 }
@@ -58,7 +59,7 @@ func rebindCommand(args []string) error {
 		return err
 	}
 	var res engine.Affected
-	return c.call("POST", "/v1/rebind", admin.RebindRequest{Filter: *f, Pool: *pool}, &res, func() {
+	return c.call("POST", "/v1/rebind", admin.RebindRequest{Selector: *f, Pool: *pool}, &res, func() {
 		fmt.Printf("rebound %d recipients of %d messages to pool %s\n", res.Recipients, res.Messages, *pool)
 	})
 }

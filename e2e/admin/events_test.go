@@ -155,7 +155,7 @@ batch_wait = "50ms"
 		t.Fatal("the policy's RCPT refusal did not reach the client")
 	}
 	s.Rec.WaitFor(t, events.TransientFailure, 6, 5*time.Second)
-	s.call(t, "POST", "/v1/bounce", admin.BounceRequest{Filter: admin.Filter{Domain: "held.test"}, Reason: "test"}, nil)
+	s.call(t, "POST", "/v1/bounce", admin.BounceRequest{Selector: message.Selector{Domain: "held.test"}, Reason: "test"}, nil)
 	wasm, err := os.ReadFile("../../testdata/wat/routea.wasm")
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmta/wasmta/internal/teststack"
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
 )
 
 // queuedStack is a stack holding deferred mail: acme has 3 messages to
@@ -192,7 +193,7 @@ func TestBounce(t *testing.T) {
 		}
 	}
 	var res engine.Affected
-	if code := s.call(t, "POST", "/v1/bounce", BounceRequest{Filter: Filter{Domain: "slow.test"}, Reason: "cleanup"}, true, &res); code != 200 {
+	if code := s.call(t, "POST", "/v1/bounce", BounceRequest{Selector: message.Selector{Domain: "slow.test"}, Reason: "cleanup"}, true, &res); code != 200 {
 		t.Fatalf("bounce = %d", code)
 	}
 	if res.Messages != 5 || res.Recipients != 6 {

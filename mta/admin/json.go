@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/wasmta/wasmta/mta/engine"
+	"github.com/wasmta/wasmta/mta/message"
 )
 
 // HandlerFunc answers one API request: the value it returns is written as
@@ -73,24 +73,18 @@ func DecodeJSON(r *http.Request, v any) error {
 	return nil
 }
 
-// Filter is the JSON form of an engine.Selector in action requests.
-type Filter struct {
-	Tenant   string `json:"tenant,omitempty"`
-	Campaign string `json:"campaign,omitempty"`
-	Domain   string `json:"domain,omitempty"`
-}
-
-// Selector checks a filter and returns its selector: a tenant must be
-// known (404 otherwise), a domain must look like one (400).
-func (s *Server) Selector(f Filter) (engine.Selector, error) {
-	sel := engine.Selector{Tenant: f.Tenant, Campaign: f.Campaign, Domain: strings.ToLower(f.Domain)}
+// CheckSelector checks a selector read from a request and returns it with
+// the domain lowercased: a tenant must be known (404 otherwise), a domain
+// must look like one (400).
+func (s *Server) CheckSelector(sel message.Selector) (message.Selector, error) {
+	sel.Domain = strings.ToLower(sel.Domain)
 	if sel.Tenant != "" {
 		if err := s.CheckTenant(sel.Tenant); err != nil {
 			return sel, err
 		}
 	}
 	if sel.Domain != "" && !validDomain(sel.Domain) {
-		return sel, Errorf(http.StatusBadRequest, "domain %q is not a domain name", f.Domain)
+		return sel, Errorf(http.StatusBadRequest, "domain %q is not a domain name", sel.Domain)
 	}
 	if len(sel.Campaign) > 256 {
 		return sel, Errorf(http.StatusBadRequest, "campaign is longer than 256 characters")

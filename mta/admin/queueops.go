@@ -3,7 +3,7 @@ package admin
 import (
 	"net/http"
 
-	"github.com/wasmta/wasmta/mta/engine"
+	"github.com/wasmta/wasmta/mta/message"
 )
 
 func registerQueueOps(s *Server) {
@@ -13,20 +13,20 @@ func registerQueueOps(s *Server) {
 
 // BounceRequest is the body of POST /v1/bounce.
 type BounceRequest struct {
-	Filter
+	message.Selector
 	Reason string `json:"reason,omitempty"`
 }
 
 // RebindRequest is the body of POST /v1/rebind.
 type RebindRequest struct {
-	Filter
+	message.Selector
 	Pool string `json:"pool"`
 }
 
 // selectorOf checks an operation's filter; an operation on everything must be
 // asked for with a filter, never by leaving it out.
-func (s *Server) selectorOf(f Filter) (engine.Selector, error) {
-	sel, err := s.Selector(f)
+func (s *Server) selectorOf(sel message.Selector) (message.Selector, error) {
+	sel, err := s.CheckSelector(sel)
 	if err != nil {
 		return sel, err
 	}
@@ -46,7 +46,7 @@ func (s *Server) bounce(r *http.Request) (any, error) {
 	if len(req.Reason) > 1000 {
 		return nil, Errorf(http.StatusBadRequest, "reason is longer than 1000 characters")
 	}
-	sel, err := s.selectorOf(req.Filter)
+	sel, err := s.selectorOf(req.Selector)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (s *Server) rebind(r *http.Request) (any, error) {
 	if !s.eng.HasPool(req.Pool) {
 		return nil, Errorf(http.StatusNotFound, "unknown pool %q", req.Pool)
 	}
-	sel, err := s.selectorOf(req.Filter)
+	sel, err := s.selectorOf(req.Selector)
 	if err != nil {
 		return nil, err
 	}

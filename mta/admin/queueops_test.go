@@ -12,6 +12,7 @@ import (
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
 )
 
 // twoPools adds sources sa and sb and pools default (sa) and b (sb).
@@ -52,10 +53,10 @@ func TestRebind(t *testing.T) {
 		body any
 		want int
 	}{
-		{RebindRequest{Filter: Filter{Tenant: "acme"}}, http.StatusBadRequest},
-		{RebindRequest{Filter: Filter{Tenant: "acme"}, Pool: "nope"}, http.StatusNotFound},
+		{RebindRequest{Selector: message.Selector{Tenant: "acme"}}, http.StatusBadRequest},
+		{RebindRequest{Selector: message.Selector{Tenant: "acme"}, Pool: "nope"}, http.StatusNotFound},
 		{RebindRequest{Pool: "b"}, http.StatusBadRequest},
-		{RebindRequest{Filter: Filter{Tenant: "nobody"}, Pool: "b"}, http.StatusNotFound},
+		{RebindRequest{Selector: message.Selector{Tenant: "nobody"}, Pool: "b"}, http.StatusNotFound},
 	}
 	for _, tt := range bad {
 		if got := s.call(t, "POST", "/v1/rebind", tt.body, true, nil); got != tt.want {
@@ -63,7 +64,7 @@ func TestRebind(t *testing.T) {
 		}
 	}
 	var res engine.Affected
-	if code := s.call(t, "POST", "/v1/rebind", RebindRequest{Filter: Filter{Tenant: "acme"}, Pool: "b"}, true, &res); code != 200 {
+	if code := s.call(t, "POST", "/v1/rebind", RebindRequest{Selector: message.Selector{Tenant: "acme"}, Pool: "b"}, true, &res); code != 200 {
 		t.Fatalf("rebind = %d", code)
 	}
 	if res.Messages != 1 || res.Recipients != 2 {
@@ -97,7 +98,7 @@ func TestBounceTakesReadyQueues(t *testing.T) {
 		t.Fatalf("summary %+v: want jobs waiting in the ready queue", sum)
 	}
 	var res engine.Affected
-	s.call(t, "POST", "/v1/bounce", BounceRequest{Filter: Filter{Tenant: "acme"}}, true, &res)
+	s.call(t, "POST", "/v1/bounce", BounceRequest{Selector: message.Selector{Tenant: "acme"}}, true, &res)
 	if res.Recipients < 2 {
 		t.Fatalf("bounced %+v, want the waiting jobs", res)
 	}

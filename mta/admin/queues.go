@@ -33,7 +33,7 @@ func (s *Server) queueSummary(r *http.Request) (any, error) {
 	if !slices.Contains(engine.SummaryDimensions, by) {
 		return nil, Errorf(http.StatusBadRequest, "by=%q: want one of %s", by, strings.Join(engine.SummaryDimensions, ", "))
 	}
-	sel, err := s.Selector(Filter{Tenant: q.Get("tenant"), Campaign: q.Get("campaign"), Domain: q.Get("domain")})
+	sel, err := s.CheckSelector(message.Selector{Tenant: q.Get("tenant"), Campaign: q.Get("campaign"), Domain: q.Get("domain")})
 	if err != nil {
 		return nil, err
 	}

@@ -42,24 +42,6 @@ func (e *Engine) Ready() error {
 // HasPool reports whether a pool of that name is configured.
 func (e *Engine) HasPool(name string) bool { return e.pools[name] != nil }
 
-// Selector picks the queued items of a queue operation or summary. Empty
-// fields match anything; Tenant "" therefore cannot single out the
-// default tenant's mail.
-type Selector struct {
-	Tenant   string
-	Campaign string
-	Domain   string // recipient domain, lowercased
-}
-
-// Empty reports whether s would match every item.
-func (s Selector) Empty() bool { return s == Selector{} }
-
-func (s Selector) match(k message.QueueKey) bool {
-	return (s.Tenant == "" || s.Tenant == k.Tenant) &&
-		(s.Campaign == "" || s.Campaign == k.Campaign) &&
-		(s.Domain == "" || s.Domain == k.Domain)
-}
-
 // Summary dimensions.
 const (
 	ByTenant   = "tenant"
@@ -101,7 +83,7 @@ type QueueSummary struct {
 // Scheduled items have no source yet: a source is picked when an item is
 // routed, so they appear in the source row "". Sites of scheduled queues
 // come from the route and MX answers, cached as for delivery.
-func (e *Engine) QueueSummary(ctx context.Context, by string, sel Selector) (*QueueSummary, error) {
+func (e *Engine) QueueSummary(ctx context.Context, by string, sel message.Selector) (*QueueSummary, error) {
 	if !slices.Contains(SummaryDimensions, by) {
 		return nil, fmt.Errorf("engine: summary by %q: want one of %s", by, strings.Join(SummaryDimensions, ", "))
 	}
@@ -114,7 +96,7 @@ func (e *Engine) QueueSummary(ctx context.Context, by string, sel Selector) (*Qu
 	}
 	out := &QueueSummary{By: by}
 	for _, q := range e.sched.Summary() {
-		if !sel.match(q.Key) || q.Count == 0 && q.Paused.IsZero() {
+		if !sel.Match(q.Key) || q.Count == 0 && q.Paused.IsZero() {
 			continue
 		}
 		r := row(e.rowKey(ctx, by, q.Key))

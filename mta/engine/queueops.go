@@ -84,11 +84,11 @@ func groupByMessage(items []heldItem) map[message.ID][]heldItem {
 // record, and deletes messages left with nothing to deliver. Items in the
 // middle of an attempt finish it; if it fails temporarily they are queued
 // again and a second Bounce catches them.
-func (e *Engine) Bounce(sel Selector, reason string) Affected {
+func (e *Engine) Bounce(sel message.Selector, reason string) Affected {
 	if reason == "" {
 		reason = "bounced by the administrator"
 	}
-	held := append(e.takeScheduled(sel.match), e.takeReady(sel.match)...)
+	held := append(e.takeScheduled(sel.Match), e.takeReady(sel.Match)...)
 	var res Affected
 	for id, items := range groupByMessage(held) {
 		m := items[0].msg
@@ -230,7 +230,7 @@ func (e *Engine) sweepRebinds() {
 // next attempt on: items waiting in ready queues go back to the scheduled
 // queue, due now; items in the scheduled queue keep their due time.
 // Items in the middle of an attempt finish it on their old pool.
-func (e *Engine) Rebind(ctx context.Context, sel Selector, pool string) (Affected, error) {
+func (e *Engine) Rebind(ctx context.Context, sel message.Selector, pool string) (Affected, error) {
 	if !e.HasPool(pool) {
 		return Affected{}, fmt.Errorf("engine: rebind: no pool named %q", pool)
 	}
@@ -244,12 +244,12 @@ func (e *Engine) Rebind(ctx context.Context, sel Selector, pool string) (Affecte
 		res.Recipients += len(it.Rcpts)
 	}
 	e.sched.Take(func(k message.QueueKey, it *queue.Item) bool {
-		if sel.match(k) {
+		if sel.Match(k) {
 			note(it.ID, k, it)
 		}
 		return false // only looking
 	})
-	ready := e.takeReady(sel.match)
+	ready := e.takeReady(sel.Match)
 	for _, h := range ready {
 		note(h.item.ID, h.key, h.item)
 	}
