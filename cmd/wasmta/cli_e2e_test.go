@@ -138,17 +138,6 @@ func sendPlain(addr string, to []string, body string) error {
 	return c.Quit()
 }
 
-func waitOutput(t *testing.T, run func() string, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(run(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output never contained %q", want)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 func firstReceptionID(t *testing.T, path string) string {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)

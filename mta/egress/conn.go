@@ -56,7 +56,7 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			continue
 		}
 		if c.sess == nil {
-			if err, until := c.path.deadSince(); err != nil {
+			if until, err := c.path.deadSince(); err != nil {
 				c.deferJobs([]*Job{j}, err, until) // the path died while we held j
 				return false
 			}
@@ -245,8 +245,6 @@ func (c *conn) dialFailed(j *Job, err error, started time.Time) {
 		c.path.pushFront(j)
 		return
 	}
-	c.set.log.Warn("egress: path unreachable; its queue is deferred", "path", c.path.Key.String(),
-		"until", until, "err", err)
 	c.deferJobs(append([]*Job{j}, c.path.TakeJobs(func(*Job) bool { return true })...), err, until)
 }
 

@@ -75,18 +75,20 @@ func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until t
 	p.deadRounds++
 	p.backoff = now.Add(doubling(backoffBase, p.deadRounds, max(backoffBase, p.shape.RetryInitial)))
 	p.deadErr = err
+	p.set.log.Warn("egress: no connection works on the path; its queue is deferred", "path", p.Key.String(),
+		"until", p.backoff, "err", err)
 	return true, p.backoff
 }
 
 // deadSince returns the failure that made the path dead and the end of
 // its back-off, or nil while the path is not backed off.
-func (p *Path) deadSince() (error, time.Time) {
+func (p *Path) deadSince() (time.Time, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !time.Now().Before(p.backoff) {
-		return nil, time.Time{}
+		return time.Time{}, nil
 	}
-	return p.deadErr, p.backoff
+	return p.backoff, p.deadErr
 }
 
 // doubling returns base doubled n-1 times, at most limit.

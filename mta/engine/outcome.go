@@ -270,7 +270,10 @@ func pacedRetry(p *egress.Path, attempts int, o egress.Outcome, next time.Time) 
 	if earliest.After(next) {
 		return next
 	}
-	return p.RetrySlot(earliest)
+	if t := p.RetrySlot(earliest); t.Before(next) {
+		return t
+	}
+	return next // the path's pace is slower than its schedule
 }
 
 // expire ends an item that outlived the path's max age without attempting it.
