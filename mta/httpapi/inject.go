@@ -53,7 +53,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if j.raw != nil && s.intake.Looping(j.raw.header) {
+	if j.raw != nil && s.intake.Loops(intake.ScanHeader(j.raw.header)) {
 		s.rejection(in, "", len(rcpts), "loop", "", replyLoop)
 		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf(
 			"raw: more than %d Received: fields, the message is looping (554 5.4.6)", s.intake.MaxHops()), nil)

@@ -103,15 +103,17 @@ func (s *session) Data(r io.Reader) error {
 	}
 	buf := s.srv.getBuf(tx.sizeHint, tx.limits.MaxMessageBytes)
 	defer s.srv.putBuf(buf)
-	meter := s.srv.intake.Budget().Meter()
+	// The meter lives in the session so that it costs no allocation.
+	s.meter = s.srv.intake.Budget().Meter()
+	meter := &s.meter
 	defer meter.Release()
 	err := errBudget
 	switch {
 	case !meter.Hold(int64(cap(buf.b))):
 	case s.capturable(r):
-		buf.b, err = s.readCaptured(r, buf.b, tx.limits.MaxMessageBytes, &meter)
+		buf.b, err = s.readCaptured(r, buf.b, tx.limits.MaxMessageBytes, meter)
 	default:
-		buf.b, err = readData(r, buf.b, tx.limits.MaxMessageBytes, &meter)
+		buf.b, err = readData(r, buf.b, tx.limits.MaxMessageBytes, meter)
 	}
 	if err != nil {
 		return s.dataReadError(err, &tx)
@@ -175,25 +177,25 @@ func (s *Server) canonical(data []byte) ([]byte, *dataBuf, *smtp.SMTPError) {
 	return nb.b, nb, nil
 }
 
-// split finds the header section of data (intake.HeaderLen: a first line
-// that is not a field starts the body), the campaign field in it, and
-// where an empty line must go before the body.
-func (s *Server) split(data []byte, spans []span) (hdr []byte, campaign string, c content) {
-	hl := intake.HeaderLen(data)
-	hdr = data[:hl]
-	campaign, skips := findField(hdr, s.opts.CampaignHeader, spans)
+// split finds the header section of data (intake.ScanHeader: a first
+// line that is not a field starts the body), the campaign field in it,
+// and where an empty line must go before the body.
+func (s *Server) split(data []byte, spans []span) (h intake.Header, campaign string, c content) {
+	h = intake.ScanHeader(data)
+	campaign, skips := findField(data[:h.Len], s.opts.CampaignHeader, spans)
 	c = content{data: data, skips: skips, sepAt: -1}
-	if intake.NeedsSeparator(data, hl) {
-		c.sepAt = hl
+	if intake.NeedsSeparator(data, h.Len) {
+		c.sepAt = h.Len
 	}
-	return hdr, campaign, c
+	return h, campaign, c
 }
 
 // accept runs on_message on the header block and submits the message.
 func (s *session) accept(tx *transaction, data []byte) error {
 	var spanBuf [2]span
-	hdr, hdrCampaign, c := s.srv.split(data, spanBuf[:0])
-	if s.srv.intake.Looping(hdr) {
+	h, hdrCampaign, c := s.srv.split(data, spanBuf[:0])
+	hdr := data[:h.Len]
+	if s.srv.intake.Loops(h) {
 		return s.reject(errLoop, tx, "", "loop", "")
 	}
 	if tx.campaign == "" {
@@ -208,7 +210,7 @@ func (s *session) accept(tx *transaction, data []byte) error {
 	}
 	m := s.newMessage(tx, &res)
 	if s.authed || s.fixHeaders {
-		c.fields = intake.AppendMissingFields(nil, hdr, m.ID.String()+"@"+s.srv.opts.Hostname, m.ReceivedAt)
+		c.fields = intake.AppendMissingFields(nil, h, m.ID.String()+"@"+s.srv.opts.Hostname, m.ReceivedAt)
 	}
 	body, err := s.srv.buildBody(m, s.peer.Addr(), &res, &c)
 	if err != nil {

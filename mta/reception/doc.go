@@ -144,7 +144,7 @@
 // # The spooled body
 //
 // The header section ends at the empty line or at the first line that is
-// neither a field nor a continuation (intake.HeaderLen): a message whose
+// neither a field nor a continuation (intake.ScanHeader): a message whose
 // first line is not a field has no header, and an empty line is put
 // between the fields wasmta adds and such a body. Messages from
 // authenticated clients and from HeaderFixNets get the Date and

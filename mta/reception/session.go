@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 )
@@ -38,6 +39,7 @@ type session struct {
 	errors int               // counted by failed (errors.go)
 	hungUp atomic.Bool       // hangUp closed the connection
 	rej    sessionRejections // Rejection records written and counted
+	meter  intake.Meter      // the DATA under way's share of the data in flight
 
 	mu sync.Mutex
 	tx transaction
