@@ -19,8 +19,10 @@
 //     written with a valid name of at most 76 characters and a one-line
 //     value of at most 4096 bytes (the ABI's limits), at most
 //     MaxAddedHeaders of them;
-//   - the hop count: CountReceived counts a header block's Received:
-//     fields (RFC 5321 6.3), for the mail loop check;
+//   - the header section: ScanHeader finds in one pass where it ends (a
+//     first line that is not a field starts the body), its Received:
+//     fields (RFC 5321 6.3, for the mail loop check, Loops) and whether
+//     Date and Message-ID are there (AppendMissingFields);
 //   - the budget of message data in flight across all sessions (Budget).
 //
 // It never speaks a protocol (replies and status codes stay with each
@@ -35,4 +37,7 @@
 //	if ok, wait := in.Take(tenant, n, time.Now()); !ok { ... } // n messages
 //	m := intake.NewMessage(&env, &res, id, now)    // after on_message
 //	body = intake.AppendHeaderFields(body, res.AddHeaders)
+//	h := intake.ScanHeader(data); if in.Loops(h) { ... }   // 554 5.4.6
+//	m := in.Budget().Meter(); defer m.Release()
+//	if !m.Hold(n) { ... }                          // 452 4.3.1 / 503
 package intake
