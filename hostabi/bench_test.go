@@ -3,6 +3,7 @@ package hostabi
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 
 	"github.com/wasmta/wasmta/hostabi/internal/guard"
@@ -164,33 +165,37 @@ func BenchmarkInstrument(b *testing.B) {
 // basic blocks, so "guard" stays near "noguard"; both grow faster than n
 // because wazero's compiler is quadratic in a function's basic blocks
 // (internal/guard/blocks.go), which Config.MaxFunctionBlocks bounds.
+// goguest is a real 3 MB Go policy. B/op is the memory one push costs.
 //
-//	go test ./hostabi -run '^$' -bench LoadLoops -benchtime 3x
+//	go test ./hostabi -run '^$' -bench LoadLoops -benchtime 2x -benchmem
 func BenchmarkLoadLoops(b *testing.B) {
-	ctx := context.Background()
 	for _, guard := range []bool{true, false} {
 		for _, n := range []int{1000, 2000, 4000, 8000} {
-			name := fmt.Sprintf("guard=%v/loops=%d", guard, n)
-			wasm := loopsPolicy(n)
-			b.Run(name, func(b *testing.B) {
-				b.SetBytes(int64(len(wasm)))
-				for b.Loop() {
-					b.StopTimer()
-					h, err := New(ctx, Config{UnsafeNoDeadline: !guard}) // cache in memory
-					if err != nil {
-						b.Fatal(err)
-					}
-					b.StartTimer()
-					m, err := h.Load(ctx, "bench", wasm)
-					if err != nil {
-						b.Fatal(err)
-					}
-					b.StopTimer()
-					m.Close()
-					_ = h.Close(ctx)
-					b.StartTimer()
-				}
-			})
+			benchLoad(b, fmt.Sprintf("guard=%v/loops=%d", guard, n), loopsPolicy(n), guard)
 		}
+		benchLoad(b, fmt.Sprintf("guard=%v/goguest", guard), goGuestWasm(b), guard)
 	}
+}
+
+func benchLoad(b *testing.B, name string, wasm []byte, guard bool) {
+	ctx := context.Background()
+	b.Run(name, func(b *testing.B) {
+		b.SetBytes(int64(len(wasm)))
+		for b.Loop() {
+			b.StopTimer()
+			h, err := New(ctx, Config{UnsafeNoDeadline: !guard, CallTimeout: generousDeadline, InitTimeout: generousDeadline, Logger: slog.New(slog.DiscardHandler)}) // cache in memory
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			m, err := h.Load(ctx, "bench", wasm)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			m.Close()
+			_ = h.Close(ctx)
+			b.StartTimer()
+		}
+	})
 }
