@@ -69,3 +69,33 @@ func TestPathLearnsAProvidersLimits(t *testing.T) {
 		t.Fatalf("after a restart the path starts at %+v, want what it learned: %+v", again, learned)
 	}
 }
+
+// A route where nothing listens: after three failed dials the path is
+// dead, the messages waiting are deferred once each, and mail that falls
+// due during the back-off waits in its scheduled queue without an attempt.
+func TestDeadPathBacksOffWithoutAttempts(t *testing.T) {
+	toml := fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [\"127.0.0.1:%d\"]\n[queue]\nretry_initial = \"1h\"\n", freePort(t))
+	e, rec, addr := testEngine(t, toml, Options{})
+	for i := range 3 {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	rec.WaitFor(t, events.TransientFailure, 3, 20*time.Second)
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.NextAttempt == nil || r.NextAttempt.Sub(r.Time) < 29*time.Second || r.NextAttempt.Sub(r.Time) > time.Hour {
+			t.Fatalf("deferral %+v: want the next attempt at the end of the path's back-off (30 s)", r)
+		}
+	}
+	paths := e.ready.Paths()
+	if len(paths) != 1 || paths[0].BackedOff().IsZero() {
+		t.Fatalf("%d paths, want one backed off", len(paths))
+	}
+	// During the back-off: no dial, no attempt, the item waits scheduled.
+	send(t, addr, "s@sender.test", []string{"later@example.test"}, testBody(9))
+	time.Sleep(time.Second)
+	if n := rec.Count(events.TransientFailure); n != 3 {
+		t.Fatalf("%d deferrals after a message came during the back-off, want still 3", n)
+	}
+	if got := e.sched.Len(); got != 4 {
+		t.Fatalf("%d items in the scheduled queues, want the 4 messages", got)
+	}
+}
