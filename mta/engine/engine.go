@@ -240,7 +240,10 @@ func (e *Engine) Start() error {
 		e.wg.Go(func() { e.dispatchLoop(e.ctx) })
 	}
 	e.wg.Go(func() { e.sched.Run(e.ctx) })
-	return e.listen()
+	if err := e.listen(); err != nil {
+		return err
+	}
+	return e.startInbound()
 }
 
 const dispatchers = 8
@@ -253,6 +256,7 @@ func (e *Engine) Close() error {
 	for _, s := range e.smtp {
 		s.Shutdown(ctx)
 	}
+	e.stopInbound(ctx)
 	e.closeHTTP(ctx)
 	e.cancel()
 	e.ready.Close()

@@ -3,11 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/egress"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/reception"
 	"github.com/wasmta/wasmta/mta/suppress"
 	"github.com/wasmta/wasmta/mta/verp"
 )
@@ -18,6 +20,10 @@ type feedbackState struct {
 	signer      *verp.Signer      // nil without inbound.verp_keys
 	returnPaths map[string]string // tenant -> "PREFIX@DOMAIN"
 	suppress    *suppress.Store
+
+	inbound   *reception.Server // nil when inbound.listen is off
+	inboundLn net.Listener
+	wake      chan struct{} // a report was kept: process it now
 }
 
 // openSuppression reads the suppression lists and installs their check at
@@ -52,6 +58,7 @@ func (e *Engine) suppressedReply(_ context.Context, in *policy.RcptInput) *polic
 }
 
 func (e *Engine) initFeedback() error {
+	e.fb.wake = make(chan struct{}, 1)
 	e.fb.returnPaths = map[string]string{}
 	for _, t := range e.cfg.Tenants {
 		if t.ReturnPath != "" {

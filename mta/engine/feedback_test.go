@@ -20,12 +20,16 @@ const testVERPKey = "7:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 // feedbackConfig is a tenant "acme" with a VERP return path (login
 // acme/pw) and a tenant "beta" that keeps its own sender (beta/pw).
-func feedbackConfig(t *testing.T, extra string) string {
-	return fmt.Sprintf("[inbound]\nverp_keys = [%q]\n\n[[tenant]]\nname = \"acme\"\nreturn_path = \"b@bounce.acme.test\"\n%s\n"+
+func feedbackConfig(t *testing.T, extra string) string { return inboundConfig(t, "", extra) }
+
+// inboundConfig is feedbackConfig with more keys of [inbound].
+func inboundConfig(t *testing.T, inbound, extra string) string {
+	return fmt.Sprintf("[inbound]\nverp_keys = [%q]\n"+inbound+"\n[[tenant]]\nname = \"acme\"\nreturn_path = \"b@bounce.acme.test\"\n%s\n"+
 		"[[tenant]]\nname = \"beta\"\n%s\n%s", testVERPKey, smtpUser(t, "acme", "pw"), smtpUser(t, "beta", "pw"), extra)
 }
 
-// sendAs submits one message after logging in as user (password "pw").
+// sendAs submits one message after logging in as user (password "pw"),
+// and returns the first refusal.
 func sendAs(t *testing.T, addr, user string, to []string, body string) error {
 	t.Helper()
 	c, err := smtp.Dial(addr)
@@ -39,7 +43,10 @@ func sendAs(t *testing.T, addr, user string, to []string, body string) error {
 	if err := c.Auth(sasl.NewPlainClient("", user, "pw")); err != nil {
 		t.Fatal(err)
 	}
-	_, err = smtpTx(c, to, body)
+	rcptErr, err := smtpTx(c, to, body)
+	if rcptErr != nil {
+		return rcptErr
+	}
 	return err
 }
 

@@ -25,11 +25,16 @@ const (
 	ShapingChange    Type = "ShapingChange"
 	SpoolLoss        Type = "SpoolLoss"  // a start found acknowledged messages missing or damage
 	Quarantine       Type = "Quarantine" // a message's stored data is damaged: moved out of the queues
+	// OOB is a report that came back after delivery (a bounce, a delay or
+	// success notice, an auto-reply), Feedback a complaint report (ARF):
+	// written by the inbound processor (docs/feedback.md).
+	OOB      Type = "OOB"
+	Feedback Type = "Feedback"
 )
 
 // Types lists every record type, in the order docs/events.md presents them.
 var Types = []Type{Reception, Rejection, Delivery, TransientFailure, Bounce, Expiration,
-	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange, SpoolLoss, Quarantine}
+	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange, SpoolLoss, Quarantine, OOB, Feedback}
 
 // ValidType reports whether s names a record type.
 func ValidType(s string) bool {

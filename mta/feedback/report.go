@@ -49,6 +49,9 @@ type Original struct {
 // Get returns the first value of the original's header field name.
 func (o *Original) Get(name string) string { return o.header.get(strings.ToLower(name)) }
 
+// All returns every value of the original's header field name, in order.
+func (o *Original) All(name string) []string { return o.header.all(strings.ToLower(name)) }
+
 // Report is one parsed message.
 type Report struct {
 	Kind       Kind

@@ -24,6 +24,7 @@ type Metrics struct {
 	faults        *prometheus.CounterVec
 	actions       *prometheus.CounterVec
 	policyChanges *prometheus.CounterVec
+	feedback      *prometheus.CounterVec
 	hookCalls     *prometheus.HistogramVec
 	webhookDelay  *prometheus.HistogramVec
 
@@ -52,6 +53,9 @@ func New() *Metrics {
 	m.faults = m.counter("wasmta_policy_faults_total", "Policy hook calls that failed and fell back to the default (PolicyFault records).", "tenant", "hook")
 	m.actions = m.counter("wasmta_traffic_actions_total", "Suspensions and shaping changes (Suspension, ShapingChange records).", "type", "scope")
 	m.policyChanges = m.counter("wasmta_policy_changes_total", "Policy module pushes and rollbacks (PolicyChange records).", "tenant")
+	m.feedback = m.counter("wasmta_feedback_total",
+		"Reports that came back (OOB and Feedback records): kind = bounce, delayed, delivered, autoreply, unknown, or the complaint's feedback type.",
+		"type", "tenant", "kind", "category")
 	m.hookCalls = m.histogram("wasmta_policy_call_seconds",
 		"Duration of policy hook calls into a tenant's module (cached decisions are not calls); _count is the number of calls.",
 		prometheus.ExponentialBuckets(1e-6, 4, 10), "tenant", "hook")
@@ -100,6 +104,8 @@ func (m *Metrics) Record(r *events.Record) {
 		m.actions.WithLabelValues(string(r.Type), r.Scope).Inc()
 	case events.PolicyChange:
 		m.policyChanges.WithLabelValues(r.Tenant).Inc()
+	case events.OOB, events.Feedback:
+		m.feedback.WithLabelValues(string(r.Type), r.Tenant, r.Meta["kind"], r.Category).Inc()
 	}
 }
 

@@ -1,0 +1,300 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/feedback"
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/suppress"
+	"github.com/wasmta/wasmta/mta/verp"
+)
+
+// inboundBatch is how many kept reports one pass reads.
+const inboundBatch = 64
+
+var errBatchFull = errors.New("batch full")
+
+// processInbound processes the kept reports: at start (what a crash left),
+// when a report arrives, and every few seconds (retries, pruning).
+func (e *Engine) processInbound(ctx context.Context) {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	var pruned time.Time
+	for {
+		e.drainInbound(ctx)
+		if time.Since(pruned) > time.Minute {
+			e.pruneInboundRaw(time.Now())
+			pruned = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.fb.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+type keptReport struct {
+	id message.ID
+	v  []byte
+}
+
+// drainInbound processes every kept report. One that fails stays kept and
+// is tried again at the next pass; one processed is deleted (not synced:
+// if a crash undoes the deletion, the report is processed again, and
+// suppression entries are added once).
+func (e *Engine) drainInbound(ctx context.Context) {
+	for ctx.Err() == nil {
+		var batch []keptReport
+		err := e.spool.ScanAux(nsInbound, nil, func(k, v []byte) error {
+			if len(k) == len(message.ID{}) {
+				batch = append(batch, keptReport{message.ID(k), v})
+			}
+			if len(batch) == inboundBatch {
+				return errBatchFull
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errBatchFull) {
+			e.log.Warn("inbound: read kept reports", "err", err)
+			return
+		}
+		done := 0
+		for _, r := range batch {
+			if err := e.processReport(ctx, r.id, r.v); err != nil {
+				e.log.Warn("inbound: report not processed; tried again later", "report", r.id, "err", err)
+				continue
+			}
+			if err := e.spool.DeleteAux(nsInbound, r.id[:], false); err != nil {
+				e.log.Warn("inbound: delete processed report", "report", r.id, "err", err)
+				return
+			}
+			done++
+		}
+		if len(batch) < inboundBatch || done == 0 {
+			return
+		}
+	}
+}
+
+// processReport parses one report, matches it to the message it is
+// about, and writes its records and suppression entries.
+func (e *Engine) processReport(ctx context.Context, id message.ID, v []byte) error {
+	env, raw, err := decodeInbound(v)
+	rep := &feedback.Report{Kind: feedback.KindUnknown}
+	if err == nil {
+		rep = feedback.Parse(raw)
+	}
+	if rep.Kind == feedback.KindUnknown || len(rep.Recipients) == 0 {
+		return e.keepUnknown(id, v, env)
+	}
+	m := e.matchReport(env, rep)
+	for i := range rep.Recipients {
+		if err := e.reportRecipient(ctx, id, env, rep, &rep.Recipients[i], m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepUnknown moves a report not understood to inbound-raw, kept
+// inbound.keep_raw, and records it.
+func (e *Engine) keepUnknown(id message.ID, v []byte, env inboundEnvelope) error {
+	if err := e.spool.PutAux(nsInboundRaw, id[:], v, false); err != nil {
+		return fmt.Errorf("keep raw report: %w", err)
+	}
+	until := id.Time().Add(e.cfg.Inbound.KeepRaw)
+	e.record(&events.Record{Type: events.OOB, Peer: env.Peer, Sender: env.Sender,
+		Reason: fmt.Sprintf("not understood: raw message kept as inbound-raw/%s until %s", id, until.UTC().Format(time.RFC3339)),
+		Meta:   map[string]string{"kind": string(feedback.KindUnknown), "report_id": id.String()}})
+	return nil
+}
+
+// pruneInboundRaw deletes raw reports older than inbound.keep_raw.
+func (e *Engine) pruneInboundRaw(now time.Time) {
+	var old [][]byte
+	e.spool.ScanAux(nsInboundRaw, nil, func(k, _ []byte) error {
+		if len(k) == len(message.ID{}) && now.Sub(message.ID(k).Time()) > e.cfg.Inbound.KeepRaw {
+			old = append(old, k)
+		}
+		return nil
+	})
+	for _, k := range old {
+		e.spool.DeleteAux(nsInboundRaw, k, false)
+	}
+}
+
+// reportMatch is what a report was matched to.
+type reportMatch struct {
+	id       string // message id, "" when unmatched
+	tenant   string
+	campaign string
+	how      string // "verp" (a verified token), "header" (the quoted trace field), "none"
+	problem  string // why no verified token was found, when none was
+}
+
+// verified reports whether the match may change a suppression list: only
+// a token whose signature verified says which tenant a report is about.
+func (m *reportMatch) verified() bool { return m.how == "verp" }
+
+var wasmtaTraceRE = regexp.MustCompile(`\(wasmta\) with \S+ id ([0-9a-f]{32})`)
+
+// matchReport finds the message a report is about: by a VERP token (the
+// report's envelope recipient, ARF's Original-Mail-From, the quoted
+// Return-Path), else by the quoted original's wasmta trace field.
+func (e *Engine) matchReport(env inboundEnvelope, rep *feedback.Report) reportMatch {
+	cands := append([]string(nil), env.Recipients...)
+	cands = append(cands, rep.OriginalMailFrom)
+	if rep.Original != nil {
+		cands = append(cands, strings.Trim(rep.Original.Get("return-path"), "<> "))
+	}
+	m := reportMatch{how: "none"}
+	for _, a := range cands {
+		tok, err := e.parseReturnPath(a)
+		if err == nil {
+			m = reportMatch{id: tok.ID.String(), tenant: tok.Tenant, how: "verp"}
+			e.fillFromSpool(&m, tok.ID)
+			return m
+		}
+		if m.problem == "" && !errors.Is(err, errNoReturnPath) {
+			m.problem = err.Error()
+		}
+	}
+	if m.problem == "" {
+		m.problem = "no VERP return path in the report"
+	}
+	if rep.Original != nil {
+		for _, r := range rep.Original.All("received") {
+			if sm := wasmtaTraceRE.FindStringSubmatch(r); sm != nil {
+				m.id, m.how = sm[1], "header"
+				return m
+			}
+		}
+	}
+	return m
+}
+
+var errNoReturnPath = errors.New("not a return path of this server")
+
+// parseReturnPath checks a VERP address against the tenants whose
+// return path has its prefix and domain.
+func (e *Engine) parseReturnPath(addr string) (verp.Token, error) {
+	local, domain, ok := strings.Cut(addr, "@")
+	prefix, _, plus := strings.Cut(local, "+")
+	if !ok || !plus || e.fb.signer == nil {
+		return verp.Token{}, errNoReturnPath
+	}
+	var tenants []string
+	for t, rp := range e.fb.returnPaths {
+		if strings.EqualFold(rp, prefix+"@"+domain) {
+			tenants = append(tenants, t)
+		}
+	}
+	if len(tenants) == 0 {
+		return verp.Token{}, errNoReturnPath
+	}
+	return e.fb.signer.Parse(local, tenants)
+}
+
+// fillFromSpool takes the campaign from the message, when it is still in
+// the spool (other recipients pending).
+func (e *Engine) fillFromSpool(m *reportMatch, id message.ID) {
+	if msg, err := e.spool.Message(id); err == nil {
+		m.campaign = msg.Campaign
+	}
+}
+
+// hardCategories are the bounce categories that suppress by default.
+var hardCategories = map[string]bool{policy.CategoryInvalidRecipient: true,
+	policy.CategoryInactiveMailbox: true, policy.CategoryBadDomain: true}
+
+// reportRecipient writes the record of one reported recipient and, for a
+// verified hard bounce or complaint, the suppression entry.
+func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inboundEnvelope, rep *feedback.Report,
+	rc *feedback.Recipient, m reportMatch) error {
+	r := &events.Record{Type: events.OOB, ID: m.id, Tenant: m.tenant, Campaign: m.campaign, Recipient: rc.Address,
+		Peer: env.Peer, Meta: map[string]string{"kind": string(rc.Kind), "report_id": id.String(), "match": m.how}}
+	setMeta(r.Meta, "action", rc.Action)
+	setMeta(r.Meta, "remote_mta", rc.RemoteMTA)
+	setMeta(r.Meta, "reporting_mta", rep.ReportingMTA)
+	if rep.Original != nil {
+		setMeta(r.Meta, "original_message_id", rep.Original.MessageID)
+	}
+	var reason string
+	switch rc.Kind {
+	case feedback.KindBounce:
+		r.Response = &message.Response{Code: rc.Code, Enhanced: rc.Status, Text: rc.Diagnostic}
+		cls, _ := e.guard.Classify(ctx, rc.ClassifyInput(m.tenant))
+		r.Category = cls.Category
+		if rc.Action != "delayed" && strings.HasPrefix(rc.Status, "5.") && hardCategories[r.Category] {
+			reason = suppress.ReasonHardBounce
+		}
+		if rc.Action == "delayed" {
+			r.Meta["kind"] = "delayed"
+		}
+	case feedback.KindFeedback:
+		r.Type = events.Feedback
+		r.Meta["kind"] = rep.FeedbackType
+		setMeta(r.Meta, "feedback_type", rep.FeedbackType)
+		setMeta(r.Meta, "source_ip", rep.SourceIP)
+		reason = complaintReason(rep.FeedbackType)
+	}
+	text, err := e.suppressFor(r, m, reason)
+	if err != nil {
+		return err // the report is processed again: the list must not miss it
+	}
+	r.Reason = text
+	e.record(r)
+	return nil
+}
+
+func setMeta(meta map[string]string, k, v string) {
+	if v != "" {
+		meta[k] = v
+	}
+}
+
+// complaintReason: every complaint suppresses; an opt-out report is an
+// unsubscribe; authentication-failure and not-spam reports do not.
+func complaintReason(feedbackType string) string {
+	switch feedbackType {
+	case "opt-out":
+		return suppress.ReasonUnsubscribe
+	case "auth-failure", "not-spam":
+		return ""
+	}
+	return suppress.ReasonComplaint
+}
+
+// suppressFor adds the suppression entry a record calls for, and returns
+// the record's reason text: what was done, or why nothing was. An error
+// is the spool's: the report must be processed again.
+func (e *Engine) suppressFor(r *events.Record, m reportMatch, reason string) (string, error) {
+	switch {
+	case reason == "":
+		return "", nil
+	case !m.verified():
+		return "not suppressed: " + m.problem, nil
+	case r.Recipient == "":
+		return "not suppressed: the report does not name the recipient", nil
+	}
+	cause := fmt.Sprintf("%s %s report %s", r.Type, m.id, r.Meta["report_id"])
+	added, err := e.fb.suppress.Add(suppress.Entry{Tenant: m.tenant, Recipient: r.Recipient, Reason: reason, Cause: cause}, time.Now())
+	switch {
+	case errors.Is(err, suppress.ErrBadEntry):
+		return "not suppressed: " + err.Error(), nil
+	case err != nil:
+		return "", err
+	case added:
+		return "suppressed: " + reason, nil
+	}
+	return "already suppressed", nil
+}

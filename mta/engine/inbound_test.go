@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// dsnFor is the report a remote MTA sends back for a failed recipient:
+// RFC 3464, quoting the original's header.
+func dsnFor(rcpt, header string) string {
+	return "From: MAILER-DAEMON@mx.remote.test\r\nTo: bounce\r\nSubject: Undelivered Mail Returned to Sender\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n" +
+		"--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n" +
+		"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test\r\n\r\n" +
+		"Final-Recipient: rfc822; " + rcpt + "\r\nAction: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mx.remote.test\r\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 <" + rcpt + ">: Recipient address rejected: User unknown\r\n\r\n" +
+		"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n" + header + "\r\n--B--\r\n"
+}
+
+// arfFor is a feedback-loop complaint about a message, sent to the
+// feedback-loop address.
+func arfFor(mailFrom, rcpt string) string {
+	return "From: fbl@isp.test\r\nTo: fbl@fbl.esp.test\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=feedback-report; boundary=\"P\"\r\n\r\n" +
+		"--P\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n\r\n" +
+		"--P\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: isp-fbl/1\r\nVersion: 1\r\n" +
+		"Original-Mail-From: <" + mailFrom + ">\r\nOriginal-Rcpt-To: <" + rcpt + ">\r\nSource-IP: 192.0.2.10\r\n\r\n" +
+		"--P\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@sender.test\r\nTo: " + rcpt + "\r\nSubject: hi\r\n\r\nhi\r\n--P--\r\n"
+}
+
+// TestBounceLoop: wasmta delivers acme's mail to a sink with a VERP
+// sender; the sink's side sends a DSN back to the inbound listener; an OOB
+// record names the message and the tenant, the recipient is suppressed,
+// and the next message to it is refused at RCPT. A forged bounce and an
+// unverifiable one suppress nobody and say why; a complaint to the
+// feedback-loop domain is a Feedback record and suppresses too; the
+// inbound listener refuses other domains.
+func TestBounceLoop(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	e, rec, addr := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\ndomains = [\"fbl.esp.test\"]\n", routeTo(sink)), Options{})
+	in := e.InboundAddr().String()
+	for _, to := range []string{"gone@x.example", "angry@x.example", "kept@x.example"} {
+		if err := sendAs(t, addr, "acme", []string{to}, testBody(1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.WaitFor(t, events.Delivery, 3, 10*time.Second)
+	ids := map[string]string{} // recipient -> message id
+	for _, r := range rec.All(events.Delivery) {
+		ids[r.Recipient] = r.ID
+	}
+	sent := map[string]testsink.Received{}
+	for _, m := range sink.Messages() {
+		sent[m.To[0]] = m
+	}
+	header, _, _ := strings.Cut(string(sent["gone@x.example"].Data), "\r\n\r\n")
+
+	// A bounce to the VERP return path.
+	if err := trySend(in, "", []string{sent["gone@x.example"].From}, dsnFor("gone@x.example", header+"\r\n")); err != nil {
+		t.Fatalf("DSN to the inbound listener: %v", err)
+	}
+	// A complaint to the feedback-loop address, naming the VERP sender.
+	if err := trySend(in, "", []string{"fbl@fbl.esp.test"}, arfFor(sent["angry@x.example"].From, "angry@x.example")); err != nil {
+		t.Fatalf("ARF to the inbound listener: %v", err)
+	}
+	// A forged bounce: a token that does not verify.
+	forged := "b+" + strings.Repeat("a", 45) + "@bounce.acme.test"
+	if err := trySend(in, "", []string{forged}, dsnFor("kept@x.example", "Subject: x\r\n")); err != nil {
+		t.Fatalf("forged DSN: %v", err)
+	}
+	// Not a domain of this server.
+	err := trySend(in, "", []string{"someone@elsewhere.test"}, "Subject: x\r\n\r\nx\r\n")
+	if c, enh := smtpCode(err); c != 550 || enh != "5.7.1" {
+		t.Errorf("mail for another domain: %v, want 550 5.7.1", err)
+	}
+
+	rec.WaitFor(t, events.OOB, 2, 10*time.Second)
+	rec.WaitFor(t, events.Feedback, 1, 10*time.Second)
+	oob := map[string]*events.Record{}
+	for _, r := range rec.All(events.OOB) {
+		oob[r.Recipient] = &r
+	}
+	if r := oob["gone@x.example"]; r == nil || r.ID != ids["gone@x.example"] || r.Tenant != "acme" ||
+		r.Category != policy.CategoryInvalidRecipient || r.Response.Enhanced != "5.1.1" || r.Response.Code != 550 ||
+		r.Reason != "suppressed: hard-bounce" || r.Meta["match"] != "verp" || r.Meta["reporting_mta"] != "mx.remote.test" {
+		t.Errorf("OOB record of the bounce: %+v", r)
+	}
+	if r := oob["kept@x.example"]; r == nil || r.Tenant != "" || !strings.HasPrefix(r.Reason, "not suppressed: verp:") {
+		t.Errorf("OOB record of the forged bounce: %+v", r)
+	}
+	fb := rec.All(events.Feedback)[0]
+	if fb.ID != ids["angry@x.example"] || fb.Tenant != "acme" || fb.Recipient != "angry@x.example" ||
+		fb.Meta["feedback_type"] != "abuse" || fb.Meta["source_ip"] != "192.0.2.10" || fb.Reason != "suppressed: complaint" {
+		t.Errorf("Feedback record: %+v", fb)
+	}
+	for rcpt, want := range map[string]bool{"gone@x.example": true, "angry@x.example": true, "kept@x.example": false} {
+		_, ok, _ := e.Suppressions().Lookup("acme", rcpt, time.Now())
+		if ok != want {
+			t.Errorf("%s suppressed: %v, want %v", rcpt, ok, want)
+		}
+	}
+	// The next message to the bounced address is refused at RCPT.
+	err = sendAs(t, addr, "acme", []string{"gone@x.example"}, testBody(2))
+	if c, enh := smtpCode(err); c != 550 || enh != "5.7.1" {
+		t.Errorf("next message to the bounced address: %v, want 550 5.7.1", err)
+	}
+}
+
+// TestInboundUnknownKept: a report that cannot be understood is recorded
+// and its raw message kept; nothing is suppressed.
+func TestInboundUnknownKept(t *testing.T) {
+	e, rec, _ := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\n", ""), Options{})
+	if err := trySend(e.InboundAddr().String(), "x@y.test", []string{"b@bounce.acme.test"}, "Subject: hello\r\n\r\njust a note\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, events.OOB, 1, 10*time.Second)
+	r := rec.All(events.OOB)[0]
+	if r.Meta["kind"] != "unknown" || !strings.Contains(r.Reason, "raw message kept as inbound-raw/") {
+		t.Fatalf("record %+v", r)
+	}
+	n := 0
+	e.spool.ScanAux(nsInboundRaw, nil, func(_, _ []byte) error { n++; return nil })
+	if n != 1 {
+		t.Errorf("%d raw reports kept, want 1", n)
+	}
+}
