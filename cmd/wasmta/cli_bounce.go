@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/wasmta/wasmta/mta/admin"
-	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/message"
 )
 
@@ -35,7 +34,7 @@ func bounceCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	var res engine.Affected
+	var res admin.Affected
 	return c.call("POST", "/v1/bounce", admin.BounceRequest{Selector: *f, Reason: *reason}, &res, func() {
 		fmt.Printf("bounced %d recipients of %d messages\n", res.Recipients, res.Messages)
 	})
@@ -58,7 +57,7 @@ func rebindCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	var res engine.Affected
+	var res admin.Affected
 	return c.call("POST", "/v1/rebind", admin.RebindRequest{Selector: *f, Pool: *pool}, &res, func() {
 		fmt.Printf("rebound %d recipients of %d messages to pool %s\n", res.Recipients, res.Messages, *pool)
 	})

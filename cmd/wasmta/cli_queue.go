@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/engine"
 )
 
@@ -54,7 +55,7 @@ func queueSummary(args []string) error {
 			q.Set(k, v)
 		}
 	}
-	var sum engine.QueueSummary
+	var sum admin.QueueSummary
 	return c.call("GET", "/v1/queues?"+q.Encode(), nil, &sum, func() { printSummary(&sum) })
 }
 
@@ -64,7 +65,7 @@ var emptyKey = map[string]string{
 	engine.BySite: "(none)", engine.BySource: "(not routed yet)",
 }
 
-func printSummary(s *engine.QueueSummary) {
+func printSummary(s *admin.QueueSummary) {
 	paths := s.By == engine.BySite || s.By == engine.BySource
 	w := table(strings.ToUpper(s.By), "QUEUES", "SCHEDULED", "READY", "CONNS", "CONN LIMIT", "RATE LIMIT", "NEXT DUE", "HELD UNTIL")
 	for _, r := range s.Rows {
@@ -111,11 +112,11 @@ func queueInspect(args []string) error {
 	if err != nil {
 		return err
 	}
-	var m engine.MessageInfo
+	var m admin.MessageInfo
 	return c.call("GET", "/v1/messages/"+url.PathEscape(pos[0]), nil, &m, func() { printMessage(&m) })
 }
 
-func printMessage(m *engine.MessageInfo) {
+func printMessage(m *admin.MessageInfo) {
 	w := table("Message", m.ID)
 	row(w, "Tenant", orDash(m.Tenant))
 	row(w, "Campaign", orDash(m.Campaign))

@@ -9,7 +9,6 @@ import (
 
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/internal/teststack"
-	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
 )
@@ -29,7 +28,7 @@ func queuedStack(t *testing.T) *stack {
 	send(t, s.smtp, "beta", "app@sender.test", []string{"slow3@slow.test"}, "beta slow")
 	s.rec.WaitFor(t, events.TransientFailure, 7, 10*time.Second)
 	waitFor(t, 5*time.Second, "deferred items back in the scheduled queues", func() bool {
-		var sum engine.QueueSummary
+		var sum QueueSummary
 		s.call(t, "GET", "/v1/queues", nil, true, &sum)
 		return sum.Scheduled == 6
 	})
@@ -71,7 +70,7 @@ func TestAuth(t *testing.T) {
 
 // rowsOf maps the rows with scheduled items to their count (paths with
 // an idle connection and nothing queued are left out).
-func rowsOf(sum engine.QueueSummary) map[string]int {
+func rowsOf(sum QueueSummary) map[string]int {
 	out := map[string]int{}
 	for _, r := range sum.Rows {
 		if r.Scheduled > 0 {
@@ -96,7 +95,7 @@ func TestQueueSummary(t *testing.T) {
 		{"?by=source", map[string]int{"": 6}},
 	}
 	for _, tt := range tests {
-		var sum engine.QueueSummary
+		var sum QueueSummary
 		if code := s.call(t, "GET", "/v1/queues"+tt.query, nil, true, &sum); code != 200 {
 			t.Fatalf("GET /v1/queues%s = %d", tt.query, code)
 		}
@@ -104,7 +103,7 @@ func TestQueueSummary(t *testing.T) {
 			t.Errorf("GET /v1/queues%s rows %v, want %v", tt.query, got, tt.want)
 		}
 	}
-	var sites engine.QueueSummary
+	var sites QueueSummary
 	s.call(t, "GET", "/v1/queues?by=site", nil, true, &sites)
 	if len(sites.Rows) != 1 || !strings.HasPrefix(sites.Rows[0].Key, "route:127.0.0.1:") || sites.Rows[0].Scheduled != 6 {
 		t.Errorf("by=site rows %+v, want the one route site holding 6", sites.Rows)
@@ -145,15 +144,15 @@ func TestInspect(t *testing.T) {
 			id = r.ID
 		}
 	}
-	var info engine.MessageInfo
+	var info MessageInfo
 	if code := s.call(t, "GET", "/v1/messages/"+id, nil, true, &info); code != 200 {
 		t.Fatalf("GET /v1/messages/%s = %d", id, code)
 	}
 	if info.ID != id || info.Tenant != "beta" || info.Sender != "app@sender.test" || len(info.Recipients) != 2 {
 		t.Fatalf("envelope %+v", info)
 	}
-	if !slices.Contains(info.Headers, engine.Header{Name: "Subject", Value: "beta slow"}) ||
-		!slices.Contains(info.Headers, engine.Header{Name: "X-Folded", Value: "one two"}) {
+	if !slices.Contains(info.Headers, Header{Name: "Subject", Value: "beta slow"}) ||
+		!slices.Contains(info.Headers, Header{Name: "X-Folded", Value: "one two"}) {
 		t.Errorf("headers %+v lack Subject or the unfolded X-Folded", info.Headers)
 	}
 	r := info.Recipients[1]
@@ -192,7 +191,7 @@ func TestBounce(t *testing.T) {
 			t.Errorf("POST /v1/bounce %v = %d, want %d", tt.body, got, tt.want)
 		}
 	}
-	var res engine.Affected
+	var res Affected
 	if code := s.call(t, "POST", "/v1/bounce", BounceRequest{Selector: message.Selector{Domain: "slow.test"}, Reason: "cleanup"}, true, &res); code != 200 {
 		t.Fatalf("bounce = %d", code)
 	}
@@ -204,7 +203,7 @@ func TestBounce(t *testing.T) {
 	if len(ab) != 6 || ab[0].Reason != "cleanup" || ab[0].Response == nil || ab[0].Queue == "" || ab[0].ID == "" {
 		t.Fatalf("AdminBounce records %+v", ab)
 	}
-	var sum engine.QueueSummary
+	var sum QueueSummary
 	s.call(t, "GET", "/v1/queues?by=domain", nil, true, &sum)
 	if got := rowsOf(sum); !mapsEqual(got, map[string]int{"slow.example": 1}) {
 		t.Fatalf("after bounce rows %v, want only slow.example", got)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/internal/teststack"
-	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
 )
 
@@ -110,7 +109,7 @@ func TestCrossSiteRefused(t *testing.T) {
 	if acts := s.eng.Shaping().List(); len(acts) != 0 {
 		t.Fatalf("actions added by refused requests: %+v", acts)
 	}
-	var sum engine.QueueSummary
+	var sum QueueSummary
 	if code := s.call(t, "GET", "/v1/queues", nil, false, &sum); code != 200 || sum.Scheduled != 1 {
 		t.Fatalf("queue after the attacks: %d, %d scheduled, want 200 and 1", code, sum.Scheduled)
 	}

@@ -50,7 +50,7 @@ func (s *Server) bounce(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.eng.Bounce(sel, req.Reason), nil
+	return Affected(s.eng.Bounce(sel, req.Reason)), nil
 }
 
 // rebind answers POST /v1/rebind: matching queued mail goes out through
@@ -70,5 +70,6 @@ func (s *Server) rebind(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.eng.Rebind(r.Context(), sel, req.Pool)
+	a, err := s.eng.Rebind(r.Context(), sel, req.Pool)
+	return Affected(a), err
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/internal/testsink"
-	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
 )
@@ -63,14 +62,14 @@ func TestRebind(t *testing.T) {
 			t.Errorf("POST /v1/rebind %+v = %d, want %d", tt.body, got, tt.want)
 		}
 	}
-	var res engine.Affected
+	var res Affected
 	if code := s.call(t, "POST", "/v1/rebind", RebindRequest{Selector: message.Selector{Tenant: "acme"}, Pool: "b"}, true, &res); code != 200 {
 		t.Fatalf("rebind = %d", code)
 	}
 	if res.Messages != 1 || res.Recipients != 2 {
 		t.Fatalf("rebind %+v, want 1 message, 2 recipients", res)
 	}
-	var info engine.MessageInfo
+	var info MessageInfo
 	s.call(t, "GET", "/v1/messages/"+s.rec.All(events.Reception)[0].ID, nil, true, &info)
 	if info.Recipients[0].Pool != "b" || info.Recipients[1].Pool != "b" {
 		t.Errorf("inspect after rebind: %+v", info.Recipients)
@@ -92,12 +91,12 @@ func TestBounceTakesReadyQueues(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		send(t, s.smtp, "acme", "app@sender.test", []string{"r@fast.test"}, "queued behind")
 	}
-	var sum engine.QueueSummary
+	var sum QueueSummary
 	s.call(t, "GET", "/v1/queues?by=site", nil, true, &sum)
 	if sum.Ready < 2 {
 		t.Fatalf("summary %+v: want jobs waiting in the ready queue", sum)
 	}
-	var res engine.Affected
+	var res Affected
 	s.call(t, "POST", "/v1/bounce", BounceRequest{Selector: message.Selector{Tenant: "acme"}}, true, &res)
 	if res.Recipients < 2 {
 		t.Fatalf("bounced %+v, want the waiting jobs", res)

@@ -37,7 +37,11 @@ func (s *Server) queueSummary(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.eng.QueueSummary(r.Context(), by, sel)
+	sum, err := s.eng.QueueSummary(r.Context(), by, sel)
+	if err != nil {
+		return nil, err
+	}
+	return summaryOf(sum), nil
 }
 
 // inspect answers GET /v1/messages/{id}.
@@ -50,5 +54,8 @@ func (s *Server) inspect(r *http.Request) (any, error) {
 	if errors.Is(err, engine.ErrNoMessage) {
 		return nil, Errorf(http.StatusNotFound, "message %s is not queued (never accepted, or already delivered or bounced)", id)
 	}
-	return info, err
+	if err != nil {
+		return nil, err
+	}
+	return messageInfoOf(info), nil
 }

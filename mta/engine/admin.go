@@ -56,25 +56,25 @@ var SummaryDimensions = []string{ByTenant, ByCampaign, ByDomain, BySite, BySourc
 
 // QueueRow is one line of a queue summary.
 type QueueRow struct {
-	Key         string     `json:"key"`
-	Queues      int        `json:"queues"`      // scheduled queues counted in the row
-	Scheduled   int        `json:"scheduled"`   // items waiting in the scheduled queues
-	Ready       int        `json:"ready"`       // transactions waiting in ready queues (site and source rows)
-	Connections int        `json:"connections"` // open delivery connections (site and source rows)
-	NextDue     *time.Time `json:"next_due,omitempty"`
-	PausedUntil *time.Time `json:"paused_until,omitempty"`    // a scheduled queue of the row is paused
-	Suspended   *time.Time `json:"suspended_until,omitempty"` // a path of the row is suspended
+	Key         string
+	Queues      int // scheduled queues counted in the row
+	Scheduled   int // items waiting in the scheduled queues
+	Ready       int // transactions waiting in ready queues (site and source rows)
+	Connections int // open delivery connections (site and source rows)
+	NextDue     *time.Time
+	PausedUntil *time.Time // a scheduled queue of the row is paused
+	Suspended   *time.Time // a path of the row is suspended
 	*PathLimits            // of the row's paths together (site and source rows)
 }
 
 // QueueSummary is the state of the queues, grouped by one dimension.
 type QueueSummary struct {
-	By          string     `json:"by"`
-	Rows        []QueueRow `json:"rows"`
-	Scheduled   int        `json:"scheduled"`   // matching items in the scheduled queues
-	Ready       int        `json:"ready"`       // transactions in all ready queues
-	InFlight    int        `json:"in_flight"`   // items routed but not final: in ready queues or on a connection
-	Connections int        `json:"connections"` // open delivery connections
+	By          string
+	Rows        []QueueRow
+	Scheduled   int // matching items in the scheduled queues
+	Ready       int // transactions in all ready queues
+	InFlight    int // items routed but not final: in ready queues or on a connection
+	Connections int // open delivery connections
 }
 
 // QueueSummary groups the scheduled queues that sel matches by tenant,
@@ -190,15 +190,15 @@ func (e *Engine) pendingTotal() int {
 
 // PathInfo describes one egress path (ready queue).
 type PathInfo struct {
-	Source       string       `json:"source"`
-	Site         string       `json:"site"`
-	Provider     string       `json:"provider,omitempty"`
-	Ready        int          `json:"ready"`
-	Connections  int          `json:"connections"`
-	Suspended    time.Time    `json:"suspended_until,omitzero"`
-	Shape        policy.Shape `json:"-"`
-	ShapeVersion string       `json:"shape_version,omitempty"`
-	BackedOff    time.Time    `json:"backed_off_until,omitzero"` // no connection works: the path waits
+	Source       string
+	Site         string
+	Provider     string
+	Ready        int
+	Connections  int
+	Suspended    time.Time
+	Shape        policy.Shape
+	ShapeVersion string
+	BackedOff    time.Time // no connection works: the path waits
 	PathLimits
 }
 
@@ -231,37 +231,37 @@ var ErrNoMessage = errors.New("engine: no such message in the spool")
 
 // MessageInfo is what the spool knows of a queued message.
 type MessageInfo struct {
-	ID         string            `json:"id"`
-	Tenant     string            `json:"tenant,omitempty"`
-	Campaign   string            `json:"campaign,omitempty"`
-	Sender     string            `json:"sender"`
-	ReceivedAt time.Time         `json:"received_at"`
-	Size       int64             `json:"size"`
-	Peer       string            `json:"peer,omitempty"`
-	Helo       string            `json:"helo,omitempty"`
-	AuthUser   string            `json:"auth_user,omitempty"`
-	Protocol   string            `json:"protocol,omitempty"`
-	Pool       string            `json:"pool,omitempty"` // set by the envelope; rebinds are per recipient
-	Meta       map[string]string `json:"meta,omitempty"`
-	Headers    []Header          `json:"headers"`
-	Recipients []RecipientInfo   `json:"recipients"`
+	ID         string
+	Tenant     string
+	Campaign   string
+	Sender     string
+	ReceivedAt time.Time
+	Size       int64
+	Peer       string
+	Helo       string
+	AuthUser   string
+	Protocol   string
+	Pool       string // set by the envelope; rebinds are per recipient
+	Meta       map[string]string
+	Headers    []Header
+	Recipients []RecipientInfo
 }
 
 // Header is one header field, unfolded, in message order.
 type Header struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  string
+	Value string
 }
 
 // RecipientInfo is one recipient's delivery state.
 type RecipientInfo struct {
-	Address  string            `json:"address"`
-	Queue    string            `json:"queue"`
-	Status   string            `json:"status"`
-	Attempts int               `json:"attempts"`
-	Due      *time.Time        `json:"next_attempt,omitempty"`
-	Last     *message.Response `json:"last_response,omitempty"`
-	Pool     string            `json:"rebound_pool,omitempty"`
+	Address  string
+	Queue    string
+	Status   string
+	Attempts int
+	Due      *time.Time
+	Last     *message.Response
+	Pool     string
 }
 
 // Inspect returns the envelope, headers and per-recipient state of a

@@ -95,10 +95,10 @@ func (e *Engine) runLearnedSaver() {
 // ones it learned, before live overrides; rates are messages per second
 // over all its connections, 0 = no limit.
 type PathLimits struct {
-	ConfiguredConnections int     `json:"configured_connections"`
-	LearnedConnections    int     `json:"learned_connections"`
-	ConfiguredRate        float64 `json:"configured_rate"`
-	LearnedRate           float64 `json:"learned_rate"`
+	ConfiguredConnections int
+	LearnedConnections    int
+	ConfiguredRate        float64
+	LearnedRate           float64
 }
 
 func limitsOf(p *egress.Path) PathLimits {

@@ -17,8 +17,8 @@ import (
 
 // Affected counts what a queue operation (bounce, rebind) took.
 type Affected struct {
-	Messages   int `json:"messages"`
-	Recipients int `json:"recipients"`
+	Messages   int
+	Recipients int
 }
 
 // heldItem is an item a queue operation took out of a queue.

@@ -1,0 +1,117 @@
+package admin
+
+import (
+	"time"
+
+	"github.com/wasmta/wasmta/mta/engine"
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// The wire types of the queue endpoints: what the API writes as JSON and
+// clients (the CLI) decode. The engine answers the same queries with plain
+// types of its own (engine.QueueSummary, engine.MessageInfo, ...), and
+// these copy them field for field, so the JSON names live here only. The
+// flat ones are Go conversions (a field added to the engine's type fails to
+// compile here until the API decides how to show it); summaryOf and
+// messageInfoOf name their fields.
+
+// QueueSummary is the state of the queues, grouped by one dimension.
+type QueueSummary struct {
+	By          string     `json:"by"`
+	Rows        []QueueRow `json:"rows"`
+	Scheduled   int        `json:"scheduled"`   // matching items in the scheduled queues
+	Ready       int        `json:"ready"`       // transactions in all ready queues
+	InFlight    int        `json:"in_flight"`   // items routed but not final: in ready queues or on a connection
+	Connections int        `json:"connections"` // open delivery connections
+}
+
+// QueueRow is one line of a queue summary.
+type QueueRow struct {
+	Key         string     `json:"key"`
+	Queues      int        `json:"queues"`      // scheduled queues counted in the row
+	Scheduled   int        `json:"scheduled"`   // items waiting in the scheduled queues
+	Ready       int        `json:"ready"`       // transactions waiting in ready queues (site and source rows)
+	Connections int        `json:"connections"` // open delivery connections (site and source rows)
+	NextDue     *time.Time `json:"next_due,omitempty"`
+	PausedUntil *time.Time `json:"paused_until,omitempty"`    // a scheduled queue of the row is paused
+	Suspended   *time.Time `json:"suspended_until,omitempty"` // a path of the row is suspended
+	*PathLimits            // of the row's paths together (site and source rows)
+}
+
+// PathLimits are a path's configured limits (the shape hook's) beside the
+// ones it learned, before live overrides; rates are messages per second
+// over all its connections, 0 = no limit.
+type PathLimits struct {
+	ConfiguredConnections int     `json:"configured_connections"`
+	LearnedConnections    int     `json:"learned_connections"`
+	ConfiguredRate        float64 `json:"configured_rate"`
+	LearnedRate           float64 `json:"learned_rate"`
+}
+
+// MessageInfo is what the spool knows of a queued message.
+type MessageInfo struct {
+	ID         string            `json:"id"`
+	Tenant     string            `json:"tenant,omitempty"`
+	Campaign   string            `json:"campaign,omitempty"`
+	Sender     string            `json:"sender"`
+	ReceivedAt time.Time         `json:"received_at"`
+	Size       int64             `json:"size"`
+	Peer       string            `json:"peer,omitempty"`
+	Helo       string            `json:"helo,omitempty"`
+	AuthUser   string            `json:"auth_user,omitempty"`
+	Protocol   string            `json:"protocol,omitempty"`
+	Pool       string            `json:"pool,omitempty"` // set by the envelope; rebinds are per recipient
+	Meta       map[string]string `json:"meta,omitempty"`
+	Headers    []Header          `json:"headers"`
+	Recipients []RecipientInfo   `json:"recipients"`
+}
+
+// Header is one header field, unfolded, in message order.
+type Header struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// RecipientInfo is one recipient's delivery state.
+type RecipientInfo struct {
+	Address  string            `json:"address"`
+	Queue    string            `json:"queue"`
+	Status   string            `json:"status"`
+	Attempts int               `json:"attempts"`
+	Due      *time.Time        `json:"next_attempt,omitempty"`
+	Last     *message.Response `json:"last_response,omitempty"`
+	Pool     string            `json:"rebound_pool,omitempty"`
+}
+
+// Affected counts what a queue operation (bounce, rebind) took.
+type Affected struct {
+	Messages   int `json:"messages"`
+	Recipients int `json:"recipients"`
+}
+
+func summaryOf(s *engine.QueueSummary) *QueueSummary {
+	out := &QueueSummary{By: s.By, Rows: make([]QueueRow, len(s.Rows)), Scheduled: s.Scheduled, Ready: s.Ready,
+		InFlight: s.InFlight, Connections: s.Connections}
+	for i, r := range s.Rows {
+		out.Rows[i] = QueueRow{Key: r.Key, Queues: r.Queues, Scheduled: r.Scheduled, Ready: r.Ready,
+			Connections: r.Connections, NextDue: r.NextDue, PausedUntil: r.PausedUntil, Suspended: r.Suspended}
+		if r.PathLimits != nil {
+			l := PathLimits(*r.PathLimits)
+			out.Rows[i].PathLimits = &l
+		}
+	}
+	return out
+}
+
+func messageInfoOf(m *engine.MessageInfo) *MessageInfo {
+	out := &MessageInfo{ID: m.ID, Tenant: m.Tenant, Campaign: m.Campaign, Sender: m.Sender, ReceivedAt: m.ReceivedAt,
+		Size: m.Size, Peer: m.Peer, Helo: m.Helo, AuthUser: m.AuthUser, Protocol: m.Protocol, Pool: m.Pool, Meta: m.Meta,
+		Headers: make([]Header, len(m.Headers)), Recipients: make([]RecipientInfo, len(m.Recipients))}
+	for i, h := range m.Headers {
+		out.Headers[i] = Header(h)
+	}
+	for i, r := range m.Recipients {
+		out.Recipients[i] = RecipientInfo(r)
+	}
+	return out
+}
