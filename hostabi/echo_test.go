@@ -118,7 +118,10 @@ func echoCases() []echoCase {
 			want: policy.Shape{MaxConnections: 10, MessagesPerSecond: 2.5, MessageBurst: 5, ConnectionsPerSec: 0.25,
 				MessagesPerConn: 100, IdleTimeout: 5 * time.Second, TLS: policy.TLSRequiredVerify,
 				RetryInitial: time.Minute, RetryMax: time.Hour, MaxAge: 72 * time.Hour, ConnectTimeout: 30 * time.Second,
-				CommandTimeout: 5 * time.Minute, DataTimeout: 10 * time.Minute},
+				CommandTimeout: 5 * time.Minute, DataTimeout: 10 * time.Minute,
+				Adapt: policy.Adaptation{MinConnections: 2, MaxConnections: 40, MinRate: 0.5, MaxRate: 90,
+					ConnectionStep: 2, RateStep: 1.5, Factor: 0.6, Quiet: 10 * time.Second,
+					Signals: policy.SignalRateLimited | policy.SignalTimeout}},
 		},
 		{
 			name: "classify",

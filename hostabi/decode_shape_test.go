@@ -1,0 +1,43 @@
+package hostabi
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// decodeShape reads the adapt_* results (ABI v1.2) and refuses bounds
+// that cross; a module that sets none of them gets the zero Adaptation,
+// which the engine fills with its defaults.
+func TestDecodeShapeAdaptation(t *testing.T) {
+	i := func(key string, n int64) result { return result{def: resultDefs[key], n: n} }
+	f := func(key string, v float64) result { return result{def: resultDefs[key], f: v} }
+	for _, tc := range []struct {
+		name string
+		rs   []result
+		want policy.Adaptation
+		err  string
+	}{
+		{"none: an older module", []result{i("max_connections", 5)}, policy.Adaptation{}, ""},
+		{"off", []result{i("adapt_off", 1)}, policy.Adaptation{Off: true}, ""},
+		{"bounds", []result{i("adapt_min_connections", 2), i("adapt_max_connections", 8), f("adapt_min_rate", 1), f("adapt_max_rate", 50)},
+			policy.Adaptation{MinConnections: 2, MaxConnections: 8, MinRate: 1, MaxRate: 50}, ""},
+		{"connection ceiling below its floor", []result{i("adapt_min_connections", 9), i("adapt_max_connections", 8)}, policy.Adaptation{}, "smaller than its minimum"},
+		{"rate ceiling below its floor", []result{f("adapt_min_rate", 9), f("adapt_max_rate", 8)}, policy.Adaptation{}, "smaller than its minimum"},
+		{"a floor alone", []result{f("adapt_min_rate", 9)}, policy.Adaptation{MinRate: 9}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := decodeShape(tc.rs)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || s.Adapt != tc.want {
+				t.Fatalf("decoded %+v, %v; want %+v", s.Adapt, err, tc.want)
+			}
+		})
+	}
+}
