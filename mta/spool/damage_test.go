@@ -172,12 +172,10 @@ func TestTruncatedWALReported(t *testing.T) {
 	reopenQuiet(t, dir, n)
 }
 
-// TestMissingWALReported deletes a WAL between two others: the messages
-// in it are gone, and the store's own counts show it. Flushes are made to
-// fail while writing, so that several memtables, each with its WAL, are
-// still live at Close.
-func TestMissingWALReported(t *testing.T) {
-	dir := t.TempDir()
+// walsLive writes 30 messages with flushes failing, so that several
+// memtables, each with its WAL, are live at Close; it returns the WALs.
+func walsLive(t *testing.T, dir string) ([]*message.Message, []string) {
+	t.Helper()
 	o := testOptions()
 	o.memTableSize = 64 << 10
 	o.FS = errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
@@ -196,11 +194,63 @@ func TestMissingWALReported(t *testing.T) {
 	if len(wals) < 3 {
 		t.Fatalf("%d WALs, want 3 or more: %v", len(wals), wals)
 	}
+	return msgs, wals
+}
+
+// TestDamagedWALMovedAside overwrites bytes inside a WAL. In a WAL before
+// the last, that makes Pebble refuse to open the store at all: the WAL is
+// moved to corrupt/, the start reports the messages it held and serves
+// the others. In the last WAL Pebble replays up to the damage, as for a
+// torn end, and the start reports the rest as a lost WAL tail.
+func TestDamagedWALMovedAside(t *testing.T) {
+	for _, tt := range []struct {
+		which string
+		moved int
+	}{{"middle", 1}, {"last", 0}} {
+		t.Run(tt.which, func(t *testing.T) {
+			dir := t.TempDir()
+			msgs, wals := walsLive(t, dir)
+			victim := wals[1]
+			if tt.which == "last" {
+				victim = wals[len(wals)-1]
+			}
+			f, err := os.OpenFile(victim, os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fi, _ := f.Stat()
+			_, err = f.WriteAt(bytes.Repeat([]byte{0xA5}, 64), fi.Size()/3)
+			if err = errors.Join(err, f.Close()); err != nil {
+				t.Fatal(err)
+			}
+			var logs logBuffer
+			s := openTest(t, dir, loggedOptions(&logs))
+			found := scanAll(t, s)
+			n := checkRest(t, s, msgs, found)
+			if n == 0 || n >= len(msgs) {
+				t.Fatalf("%d of %d messages back", n, len(msgs))
+			}
+			checkReported(t, s, &logs, int64(len(msgs)-n))
+			if moved := files(t, filepath.Join(dir, corruptDir), ".log"); len(moved) != tt.moved {
+				t.Errorf("WALs in corrupt/: %v, want %d", moved, tt.moved)
+			}
+			t.Logf("damaged %s WAL: %d of %d messages back, %d reported lost", tt.which, n, len(msgs), s.Loss().Lost())
+			s.Close()
+			reopenQuiet(t, dir, n)
+		})
+	}
+}
+
+// TestMissingWALReported deletes a WAL between two others: the messages
+// in it are gone, and the store's own counts show it.
+func TestMissingWALReported(t *testing.T) {
+	dir := t.TempDir()
+	msgs, wals := walsLive(t, dir)
 	if err := os.Remove(wals[1]); err != nil {
 		t.Fatal(err)
 	}
 	var logs logBuffer
-	s = openTest(t, dir, loggedOptions(&logs))
+	s := openTest(t, dir, loggedOptions(&logs))
 	found := scanAll(t, s)
 	n := checkRest(t, s, msgs, found)
 	if n >= len(msgs) {

@@ -87,7 +87,9 @@
 // first full Scan after Open compares them with the envelopes it finds and
 // reports any shortfall (Loss, logged at ERROR and kept in the store).
 //
-// A table whose block fails its checksum is found by Open, which checks
+// A WAL with damaged bytes before the last one makes Pebble refuse to open
+// the store; Open moves it to corrupt/ and opens without it
+// (walrepair.go). A table whose block fails its checksum is found by Open, which checks
 // every table before serving, and repaired (repair.go): the file is copied
 // to corrupt/, what can still be read of its key range is kept, the rest
 // is excised. Pebble's default on detected corruption is to end the

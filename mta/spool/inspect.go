@@ -34,6 +34,11 @@ func OpenOffline(dir string, o Options) (*Offline, error) {
 	po := o.pebbleOptions(o.FS, newPebbleLogger(o.Logger), dmg)
 	po.ReadOnly, po.ErrorIfNotExists = true, true
 	db, err := pebble.Open(dir, po)
+	if err != nil && walReplayCorruption(err) {
+		if path, why := damagedWAL(o.FS, dir); path != "" {
+			return nil, fmt.Errorf("spool: %s: WAL %s is damaged (%s): wasmta serve moves it to %s/ at its next start and reports the messages in it as lost", dir, path, why, corruptDir)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("spool: open %s read-only (is wasmta serve still running on it?): %w", dir, err)
 	}

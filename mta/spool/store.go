@@ -97,7 +97,7 @@ func checkTables(dir string, opts Options, fs vfs.FS, dmg *damage) ([]string, er
 	logger := newPebbleLogger(opts.Logger)
 	po := opts.pebbleOptions(fs, logger, dmg)
 	po.DisableAutomaticCompactions = true
-	db, err := pebble.Open(dir, po)
+	db, moved, err := openMovingDamagedWALs(dir, fs, po, opts.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func checkTables(dir string, opts Options, fs vfs.FS, dmg *damage) ([]string, er
 	for _, r := range repairs {
 		opts.Logger.Error("spool: damaged table repaired: " + r)
 	}
-	return repairs, errors.Join(err, db.Close())
+	return append(moved, repairs...), errors.Join(err, db.Close())
 }
 
 // Close closes the store. Operations still running finish first; later
