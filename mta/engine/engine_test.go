@@ -21,19 +21,19 @@ import (
 
 // testEngine starts an engine from a TOML configuration; %SPOOL% in it is
 // replaced by a temporary directory. The engine listens on a free port.
-func testEngine(t *testing.T, toml string, opts Options) (*Engine, *testrec.Recorder, string) {
+func testEngine(t testing.TB, toml string, opts Options) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
 	dir := t.TempDir()
 	return startAt(t, dir, toml, opts)
 }
 
-func startAt(t *testing.T, dir, toml string, opts Options) (*Engine, *testrec.Recorder, string) {
+func startAt(t testing.TB, dir, toml string, opts Options) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
 	return startAtWith(t, dir, toml, opts, func(*int64) {})
 }
 
 // startAtWith is startAt with a hook to set the spool's free-space floor.
-func startAtWith(t *testing.T, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *testrec.Recorder, string) {
+func startAtWith(t testing.TB, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
 	head := fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", dir)
 	cfg, err := config.Parse([]byte(head + toml))

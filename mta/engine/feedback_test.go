@@ -20,10 +20,10 @@ const testVERPKey = "7:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 // feedbackConfig is a tenant "acme" with a VERP return path (login
 // acme/pw) and a tenant "beta" that keeps its own sender (beta/pw).
-func feedbackConfig(t *testing.T, extra string) string { return inboundConfig(t, "", extra) }
+func feedbackConfig(t testing.TB, extra string) string { return inboundConfig(t, "", extra) }
 
 // inboundConfig is feedbackConfig with more keys of [inbound].
-func inboundConfig(t *testing.T, inbound, extra string) string {
+func inboundConfig(t testing.TB, inbound, extra string) string {
 	return fmt.Sprintf("[inbound]\nverp_keys = [%q]\n"+inbound+"\n[[tenant]]\nname = \"acme\"\nreturn_path = \"b@bounce.acme.test\"\n%s\n"+
 		"[[tenant]]\nname = \"beta\"\n%s\n%s", testVERPKey, smtpUser(t, "acme", "pw"), smtpUser(t, "beta", "pw"), extra)
 }

@@ -19,7 +19,7 @@ import (
 // Per-tenant submission: the limits of [[tenant]] over SMTP and HTTP, the
 // tenant's default pool, and SMTP AUTH at a smart host.
 
-func smtpUser(t *testing.T, user, pass string) string {
+func smtpUser(t testing.TB, user, pass string) string {
 	t.Helper()
 	h, err := config.HashPassword(pass)
 	if err != nil {

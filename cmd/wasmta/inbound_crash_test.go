@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/verp"
+)
+
+// TestInboundReportsSurviveKill9 sends bounces to the inbound listener
+// from several clients, kills wasmta with SIGKILL while it takes and
+// processes them, restarts it on the same spool, and checks that every
+// bounce that got "250" suppressed its recipient, once.
+func TestInboundReportsSurviveKill9(t *testing.T) {
+	dir := t.TempDir()
+	inAddr := freeAddr(t)
+	secret := "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	cfg := fmt.Sprintf("token = %q\n[inbound]\nlisten = %q\nverp_keys = [\"3:%s\"]\n[[tenant]]\nname = \"acme\"\nreturn_path = \"b@bounce.acme.test\"\n",
+		adminToken, inAddr, secret)
+	d := startDaemon(t, dir, freeAddr(t), cfg)
+	signer, _ := verp.NewSigner([]verp.Key{{ID: 3, Secret: []byte("0123456789abcdef0123456789abcdef")}})
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				rcpt := fmt.Sprintf("c%d-u%d@x.example", c, i)
+				rp := signer.Address("b", "bounce.acme.test", verp.Token{ID: message.NewID(time.Now()), Tenant: "acme"})
+				if err := sendReport(inAddr, rp, rcpt); err != nil {
+					return
+				}
+				mu.Lock()
+				acked[rcpt] = true
+				mu.Unlock()
+			}
+		})
+	}
+	time.Sleep(700 * time.Millisecond)
+	d.kill()
+	close(stop)
+	wg.Wait()
+	if len(acked) == 0 {
+		t.Fatal("no report was acknowledged before the kill")
+	}
+	d2 := startDaemon(t, dir, freeAddr(t), cfg)
+	defer d2.stop(t)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		listed := suppressedList(t, adminAddr(t, dir))
+		missing := 0
+		for r := range acked {
+			if listed[r] == 0 {
+				missing++
+			}
+		}
+		for r, n := range listed {
+			if n != 1 {
+				t.Fatalf("%s listed %d times", r, n)
+			}
+		}
+		if missing == 0 {
+			t.Logf("%d reports acknowledged, %d recipients suppressed after the restart", len(acked), len(listed))
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d acknowledged reports did not suppress their recipient", missing, len(acked))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// sendReport sends an RFC 3464 bounce for rcpt to the return path rp.
+func sendReport(addr, rp, rcpt string) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	body := "From: MAILER-DAEMON@mx.remote.test\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n--B\r\n" +
+		"Content-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test\r\n\r\n" +
+		"Final-Recipient: rfc822; " + rcpt + "\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n\r\n--B--\r\n"
+	return c.SendMail("", []string{rp}, strings.NewReader(body))
+}
+
+// suppressedList counts acme's suppression entries per recipient through
+// the admin API.
+func suppressedList(t *testing.T, admin string) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	after := ""
+	for {
+		req, _ := http.NewRequest("GET", "http://"+admin+"/v1/suppressions?tenant=acme&limit=10000&after="+url.QueryEscape(after), nil)
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Entries []struct{ Recipient string }
+			Next    string
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range page.Entries {
+			out[e.Recipient]++
+		}
+		if page.Next == "" {
+			return out
+		}
+		after = page.Next
+	}
+}
