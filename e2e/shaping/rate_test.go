@@ -16,9 +16,12 @@ import (
 // message deep, so that any whole second is steady state.
 func TestRateAndConnectionsPerPath(t *testing.T) {
 	t.Parallel()
+	// Learning off: the test measures that the limits a policy gives are
+	// enforced exactly (a learning path would raise them after 5 s).
+	off := policy.Adaptation{Off: true}
 	limits := map[string]policy.Shape{
-		"ip2": {MessagesPerSecond: 10, MessageBurst: 1, MaxConnections: 2},
-		"ip3": {MessagesPerSecond: 20, MessageBurst: 1, MaxConnections: 3},
+		"ip2": {MessagesPerSecond: 10, MessageBurst: 1, MaxConnections: 2, Adapt: off},
+		"ip3": {MessagesPerSecond: 20, MessageBurst: 1, MaxConnections: 3, Adapt: off},
 	}
 	gen := quiet("gen", "gen.test")
 	gen.Latency.DataEnd.Fixed = 20 * time.Millisecond

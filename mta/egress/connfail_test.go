@@ -103,3 +103,23 @@ func TestDeadPathDefersItsQueueWithBackoff(t *testing.T) {
 		t.Fatal("the dead path is not backed off")
 	}
 }
+
+// A path whose rate holds it back and that meets no throttle learns
+// upward, within the policy's ceiling, at the policy's pace.
+func TestPathLearnsUpward(t *testing.T) {
+	_, host := startSim(t, 0)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	const preset, ceiling = 20.0, 30.0
+	p := testPath(s, host, policy.Shape{MaxConnections: 2, MessagesPerSecond: preset, MessageBurst: 1,
+		Adapt: policy.Adaptation{MaxRate: ceiling, RateStep: 5, Quiet: 300 * time.Millisecond}})
+	const n = 100
+	enqueue(p, n)
+	out.waitDone(t, n, 20*time.Second)
+	configured, learned := p.Limits()
+	t.Logf("configured %+v, learned %+v, %d messages in %v", configured, learned, n, out.span().Round(time.Millisecond))
+	if learned.Rate <= preset || learned.Rate > ceiling {
+		t.Fatalf("learned rate %v after %d unthrottled messages held back by the rate, want above the preset %v and at most the ceiling %v",
+			learned.Rate, n, preset, ceiling)
+	}
+}
