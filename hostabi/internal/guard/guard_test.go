@@ -136,6 +136,7 @@ func FuzzInstrument(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	f.Add(loopsModule(loops(maxInline + 2))) // checks past maxInline: calls of the helpers
 	ctx := context.Background()
 	rt := wazero.NewRuntime(ctx)
 	defer rt.Close(ctx)
