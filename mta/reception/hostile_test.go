@@ -168,21 +168,21 @@ func drip(t *testing.T, rc *raw, s string, gap time.Duration) (string, time.Dura
 }
 
 func TestDripCannotHoldASlot(t *testing.T) {
-	f := start(t, Options{RelayNets: loopbackNets, CommandTimeout: 600 * time.Millisecond,
-		DataTimeout: 600 * time.Millisecond}, nil)
-	// A command dripped a byte every 100 ms never ends: the timeout bounds
-	// the whole command, not each byte.
+	f := start(t, Options{RelayNets: loopbackNets, CommandTimeout: 1500 * time.Millisecond,
+		DataTimeout: 1500 * time.Millisecond}, nil)
+	// A command dripped a byte every 250 ms never ends: the timeout bounds
+	// the whole command, not each byte (per-byte, it would never expire).
 	rc := dialRaw(t, f.addr)
-	got, took := drip(t, rc, "EHLO slow.example.org", 100*time.Millisecond)
-	if !strings.HasPrefix(got, "421 4.4.2") || took > 5*time.Second {
-		t.Errorf("dripped command: %q after %v, want 421 4.4.2 after about 600 ms", got, took)
+	got, took := drip(t, rc, "EHLO slow.example.org", 250*time.Millisecond)
+	if !strings.HasPrefix(got, "421 4.4.2") || took > 10*time.Second {
+		t.Errorf("dripped command: %q after %v, want 421 4.4.2 after about 1.5 s", got, took)
 	}
-	// DATA dripped at 1 byte per 150 ms (7 B/s, far under MinDataRate).
+	// DATA dripped at 1 byte per 300 ms (3 B/s, far under MinDataRate).
 	rc = begin(t, f)
 	rc.cmd("DATA", "354 ")
-	got, took = drip(t, rc, "Subject: drip\r\n", 150*time.Millisecond)
-	if !strings.HasPrefix(got, "421 4.4.2") || took > 5*time.Second {
-		t.Errorf("dripped DATA: %q after %v, want 421 4.4.2 after about 600 ms", got, took)
+	got, took = drip(t, rc, "Subject: drip\r\n", 300*time.Millisecond)
+	if !strings.HasPrefix(got, "421 4.4.2") || took > 10*time.Second {
+		t.Errorf("dripped DATA: %q after %v, want 421 4.4.2 after about 1.5 s", got, took)
 	}
 	if n := len(f.sub.all()); n != 0 {
 		t.Errorf("%d messages submitted", n)

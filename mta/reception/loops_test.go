@@ -98,7 +98,16 @@ func TestDataInFlightBudget(t *testing.T) {
 		rc.write("Subject: big\r\n\r\n" + chunk)
 		rcs = append(rcs, rc)
 	}
-	settle(f.srv.intake.Budget().Used)
+	// Nothing is released before a "." is sent: wait until the sessions
+	// have read enough to fill the budget, whatever the machine's load.
+	budgetOf := f.srv.intake.Budget()
+	for deadline := time.Now().Add(20 * time.Second); budgetOf.Used() < budget*3/4; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sessions hold %d bytes after 20 s, want the budget nearly full", budgetOf.Used())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	settle(budgetOf.Used)
 	accepted, refused := 0, 0
 	for _, rc := range rcs {
 		switch got := rc.cmd(".", ""); {
