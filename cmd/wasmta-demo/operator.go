@@ -27,7 +27,7 @@ func operatorMoves(total time.Duration) []move {
 // per IP (the simulator's figure), for every tenant.
 func reshapeYahoo(ctx context.Context, w *world, out io.Writer) error {
 	fmt.Fprintln(out, "operator$ wasmta shape set --provider yahoo --rate 4/s --for 10m --reason \"stay under Yahoo's 5/s per IP\"")
-	_, err := w.api.Add(ctx, shaping.Request{Kind: shaping.Shape, Select: shaping.Selector{Provider: "yahoo"},
+	_, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Shape, Select: shaping.Selector{Provider: "yahoo"},
 		Shape: &shaping.Override{MessagesPerSecond: 4, MessageBurst: 1}, For: shaping.Duration(10 * time.Minute),
 		Reason: "stay under Yahoo's 5/s per IP"})
 	return err

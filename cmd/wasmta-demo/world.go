@@ -18,7 +18,6 @@ import (
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
-	"github.com/wasmta/wasmta/mta/shaping"
 )
 
 // The demo's cast: two tenants on their own addresses. acme runs the
@@ -69,7 +68,7 @@ type world struct {
 	reg    *hostabi.Registry
 	eng    *engine.Engine
 	admin  *http.Server
-	api    *shaping.Client
+	api    *admin.Client
 	apiURL string
 	smtp   string
 	tally  *tally
@@ -201,7 +200,7 @@ func (w *world) startAdmin(log *slog.Logger) error {
 	w.admin = &http.Server{Handler: srv}
 	go w.admin.Serve(ln)
 	w.apiURL = "http://" + ln.Addr().String()
-	w.api = &shaping.Client{Base: w.apiURL, Token: adminToken}
+	w.api = &admin.Client{Base: w.apiURL, Token: adminToken}
 	return nil
 }
 

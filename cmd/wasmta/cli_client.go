@@ -1,11 +1,12 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/wasmta/wasmta/mta/admin"
 	"io"
 	"net/http"
 	"net/netip"
@@ -20,10 +21,8 @@ import (
 // address; the token from --token, else WASMTA_ADMIN_TOKEN, else
 // admin.token of --config.
 type client struct {
-	base  string
-	token string
-	json  bool // print the API's JSON instead of a table
-	http  *http.Client
+	api  admin.Client
+	json bool // print the API's JSON instead of a table
 }
 
 // clientFlags registers the flags every admin subcommand shares.
@@ -57,28 +56,28 @@ func parseArgs(fs *flag.FlagSet, args []string) []string {
 }
 
 func (f *clientFlags) client() (*client, error) {
-	c := &client{base: strings.TrimRight(*f.admin, "/"), token: *f.token, json: *f.json,
-		http: &http.Client{Timeout: 2 * time.Minute}}
-	if c.token == "" {
-		c.token = os.Getenv("WASMTA_ADMIN_TOKEN")
+	c := &client{api: admin.Client{Base: strings.TrimRight(*f.admin, "/"), Token: *f.token,
+		HTTP: &http.Client{Timeout: 2 * time.Minute}}, json: *f.json}
+	if c.api.Token == "" {
+		c.api.Token = os.Getenv("WASMTA_ADMIN_TOKEN")
 	}
-	if *f.config != "" && (c.base == "" || c.token == "") {
+	if *f.config != "" && (c.api.Base == "" || c.api.Token == "") {
 		cfg, err := loadConfig(*f.config)
 		if err != nil {
 			return nil, err
 		}
-		if c.base == "" {
+		if c.api.Base == "" {
 			if !cfg.Admin.Listen.IsValid() {
 				return nil, fmt.Errorf("%s: admin.listen is off", *f.config)
 			}
-			c.base = "http://" + dialable(cfg.Admin.Listen).String()
+			c.api.Base = "http://" + dialable(cfg.Admin.Listen).String()
 		}
-		if c.token == "" {
-			c.token = cfg.Admin.Token
+		if c.api.Token == "" {
+			c.api.Token = cfg.Admin.Token
 		}
 	}
-	if c.base == "" {
-		c.base = "http://127.0.0.1:8025"
+	if c.api.Base == "" {
+		c.api.Base = "http://127.0.0.1:8025"
 	}
 	return c, nil
 }
@@ -94,59 +93,10 @@ func dialable(ap netip.AddrPort) netip.AddrPort {
 	return ap
 }
 
-// apiError is a non-2xx answer of the API.
-type apiError struct {
-	status int
-	msg    string
-}
-
-func (e *apiError) Error() string {
-	return fmt.Sprintf("%d %s: %s", e.status, http.StatusText(e.status), e.msg)
-}
-
-// do makes a request and returns the body of a 2xx answer. body is sent
-// as JSON, or as is when it is a []byte.
+// do makes a request and returns the body of a 2xx answer (see
+// admin.Client.Do).
 func (c *client) do(method, path string, body any) ([]byte, error) {
-	var rd io.Reader
-	ctype := "application/json"
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd, ctype = bytes.NewReader(b), "application/wasm"
-	default:
-		data, err := json.Marshal(b)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(data)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("admin API: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("admin API: %w", err)
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct{ Error string }
-		if json.Unmarshal(data, &e) != nil || e.Error == "" {
-			e.Error = strings.TrimSpace(string(data))
-		}
-		return nil, &apiError{status: resp.StatusCode, msg: e.Error}
-	}
-	return data, nil
+	return c.api.Do(context.Background(), method, path, body)
 }
 
 // call makes a request, then prints the JSON answer (--json) or decodes

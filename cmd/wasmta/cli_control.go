@@ -4,9 +4,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
 	"time"
 
+	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/shaping"
 )
 
@@ -132,10 +132,7 @@ func cancelActions(cf *clientFlags, ids []string, reason string) error {
 		return err
 	}
 	for _, id := range ids {
-		path := "/v1/actions/" + url.PathEscape(id)
-		if reason != "" {
-			path += "?reason=" + url.QueryEscape(reason)
-		}
+		path := admin.ActionPath(id, reason)
 		var a shaping.Action
 		if err := c.call("DELETE", path, nil, &a, func() { fmt.Printf("%s %s %s ended\n", a.ID, a.Kind, a.Target()) }); err != nil {
 			return err

@@ -91,7 +91,7 @@ func TestPolicyActionListedCancelledAndReshaped(t *testing.T) {
 	w.send(t, "", n, 4, toYahoo)
 	w.rec.WaitFor(t, events.Suspension, 1, 10*time.Second)
 	ctx := context.Background()
-	l, err := w.api.List(ctx)
+	l, err := w.api.Actions(ctx)
 	if err != nil || len(l) != 1 || l[0].Origin != shaping.OriginPolicy || l[0].Kind != shaping.Suspend ||
 		l[0].Select != (shaping.Selector{Source: "ip2", Site: w.sites["yahoo"]}) {
 		t.Fatalf("actions = %+v, %v; want the policy's suspension of ip2 -> yahoo", l, err)
@@ -99,13 +99,13 @@ func TestPolicyActionListedCancelledAndReshaped(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	throttled := w.ipStats("yahoo", "127.0.0.2").Throttled
 	before := w.rec.Count(events.Delivery)
-	if _, err := w.api.Add(ctx, shaping.Request{Kind: shaping.Shape, Select: l[0].Select,
+	if _, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Shape, Select: l[0].Select,
 		Shape: &shaping.Override{MessagesPerSecond: 4, MessageBurst: 1}, For: shaping.Duration(time.Minute),
 		Reason: "below the provider's rate"}); err != nil {
 		t.Fatal(err)
 	}
 	resumed := time.Now()
-	if _, err := w.api.Cancel(ctx, l[0].ID, "reshaped instead"); err != nil {
+	if _, err := w.api.CancelAction(ctx, l[0].ID, "reshaped instead"); err != nil {
 		t.Fatal(err)
 	}
 	w.rec.WaitFor(t, events.Delivery, before+1, 2*time.Second)
@@ -137,7 +137,7 @@ func TestAdminSuspendStopsAPathWithinASecond(t *testing.T) {
 	ctx := context.Background()
 	sel := shaping.Selector{Source: "ip2", Site: w.sites["gen"]}
 	suspended := time.Now()
-	res, err := w.api.Add(ctx, shaping.Request{Kind: shaping.Suspend, Select: sel, For: shaping.Duration(time.Hour), Reason: "test"})
+	res, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Suspend, Select: sel, For: shaping.Duration(time.Hour), Reason: "test"})
 	if err != nil || !res.Added {
 		t.Fatalf("suspend: %+v, %v", res, err)
 	}
@@ -169,7 +169,7 @@ func TestTenantSuspensionHoldsOnlyThatTenant(t *testing.T) {
 	w := startWorld(t, setup{providers: []providersim.Provider{quiet("gen", "gen.test")},
 		toml: sourcesTOML(map[int]int{2: 1}) + tenantsTOML(t, "a", "b")})
 	ctx := context.Background()
-	if _, err := w.api.Add(ctx, shaping.Request{Kind: shaping.Suspend, Select: shaping.Selector{Tenant: "a"},
+	if _, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Suspend, Select: shaping.Selector{Tenant: "a"},
 		For: shaping.Duration(time.Hour), Reason: "complaints"}); err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestShapeSetTakesEffectLive(t *testing.T) {
 	w.rec.WaitFor(t, events.Delivery, 5, 5*time.Second)
 	ctx := context.Background()
 	set := time.Now()
-	res, err := w.api.Add(ctx, shaping.Request{Kind: shaping.Shape, Select: shaping.Selector{Site: w.sites["gen"]},
+	res, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Shape, Select: shaping.Selector{Site: w.sites["gen"]},
 		Shape: &shaping.Override{MessagesPerSecond: 10, MessageBurst: 1}, For: shaping.Duration(time.Minute), Reason: "slow down"})
 	if err != nil {
 		t.Fatal(err)
@@ -215,7 +215,7 @@ func TestShapeSetTakesEffectLive(t *testing.T) {
 	if rate < 9 || rate > 11 {
 		t.Fatalf("rate %.2f msgs/s after shape set 10/s, want 10 ±10%%", rate)
 	}
-	if _, err := w.api.Cancel(ctx, res.Action.ID, ""); err != nil {
+	if _, err := w.api.CancelAction(ctx, res.Action.ID, ""); err != nil {
 		t.Fatal(err)
 	}
 	w.noneLost(t, n)

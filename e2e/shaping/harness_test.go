@@ -22,7 +22,6 @@ import (
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/policy"
-	"github.com/wasmta/wasmta/mta/shaping"
 )
 
 // world is a running engine delivering to simulated providers through a
@@ -32,7 +31,7 @@ type world struct {
 	rec    *testrec.Recorder
 	sim    *providersim.Sim
 	smtp   string
-	api    *shaping.Client
+	api    *admin.Client
 	policy *registry
 	sites  map[string]string // provider name -> site name
 }
@@ -94,7 +93,7 @@ func startWorld(t *testing.T, s setup) *world {
 	adm := admin.New(admin.Options{Engine: w.eng, Token: "a-test-token-of-16+"})
 	srv := httptest.NewServer(adm)
 	t.Cleanup(srv.Close)
-	w.api = &shaping.Client{Base: srv.URL, Token: "a-test-token-of-16+"}
+	w.api = &admin.Client{Base: srv.URL, Token: "a-test-token-of-16+"}
 	return w
 }
 

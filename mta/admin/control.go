@@ -20,8 +20,7 @@ import (
 //	DELETE /v1/actions/{id}   ?reason=TEXT -> the shaping.Action cancelled
 //	POST   /v1/resume         shaping.ResumeRequest -> {"cancelled": [shaping.Action...]}
 //
-// shaping.Client is their Go client (cmd/wasmta-demo uses it; the CLI
-// calls them through its own client in cmd/wasmta).
+// Client is their Go client (the CLI and cmd/wasmta-demo use it).
 func registerControl(s *Server) {
 	c := &controlAPI{reg: s.Engine().Shaping()}
 	s.Handle("GET /v1/actions", c.list)
