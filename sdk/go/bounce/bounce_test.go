@@ -234,6 +234,8 @@ func TestDocumentedProviderCodes(t *testing.T) {
 		{421, "cmsmtp blocked. Refer to Error Codes section for more information. AUP#CXCNCT", RateLimited},
 		{554, "rejected. AUP#CDRBL", ReputationBlock},
 		{554, "rejected, IP listed. AUP#IPBL0001", SpamBlock},
+		{550, "5.2.121 RecipientThreshold; Recipient's per hour message receive limit from specific sender exceeded", RateLimited},
+		{550, "5.7.501 Access denied, spam abuse detected", SpamBlock},
 	} {
 		if got := Classify(tc.code, "", tc.text); got.Category != tc.want || got.Tier != "provider" {
 			t.Errorf("Classify(%d, %q) = %s by %s, want %s by a provider rule", tc.code, tc.text, got.Category, got.Rule(), tc.want)

@@ -25,7 +25,7 @@ var phraseRules = []textRule{
 		"encryption required", "encryption needed", "must use tls", "tls handshake", "ssl handshake", "handshake failure",
 		"certificate verify failed", "x509:", "tls: ", "tls negotiation failed", "secure connection required",
 		"unable to establish a secure", "certificate has expired", "untrusted certificate", "self signed certificate",
-		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt"),
+		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt", "tlsa-invalid", "tlsa record"),
 
 	// Relaying
 	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
@@ -139,7 +139,7 @@ var phraseRules = []textRule{
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
 		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
 		"moved", "no longer", "mailbox unknown", "no mail box", "mail box not found", "mail-box not found",
-		"mail box unavailable", "no mail-box"),
+		"mail box unavailable", "no mail-box", "mailbox name not allowed"),
 
 	// Connection failures reported as text
 	c(NoAnswerFromHost, "connection timed out", "timed out", "i/o timeout", "no answer", "not responding",

@@ -55,6 +55,9 @@ var providerRules = []textRule{
 	p("microsoft dns", DNSFailure, "smtpsend.dns.mxlookupfailed", "dns query failed"),
 	p("microsoft nonexistent domain", BadDomain, "smtpsend.dns.nonexistentdomain", "nonexistent domain"),
 	p("microsoft outlook.com unknown user", InvalidRecipient, "requested action not taken: mailbox unavailable"),
+	p("microsoft receive limits", RateLimited, "recipientthreshold", "message receive limit", "recipient thread limit exceeded"),
+	p("microsoft spam abuse", SpamBlock, "spam abuse detected"),
+	p("microsoft rfc 5322 compliance", PolicyRelated, "must be rfc 5322"),
 
 	// Apple (iCloud)
 	p("apple [CS01]", PolicyRelated, "[cs01]"),
