@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -130,4 +131,65 @@ func suppressedList(t *testing.T, admin string) map[string]int {
 		}
 		after = page.Next
 	}
+}
+
+// TestComplaintReachesWebhook: an ARF complaint to the feedback-loop
+// domain becomes a Feedback record, POSTed signed to a webhook, and
+// counted in /metrics.
+func TestComplaintReachesWebhook(t *testing.T) {
+	hook, hookURL := startHookSink(t)
+	dir := t.TempDir()
+	inAddr := freeAddr(t)
+	cfg := fmt.Sprintf("[inbound]\nlisten = %q\ndomains = [\"fbl.esp.test\"]\nverp_keys = [\"3:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\"]\n"+
+		"[[webhook]]\nurl = %q\nsecret = \"e2e-secret\"\nevents = [\"Feedback\"]\nbatch_wait = \"50ms\"\n"+
+		"[[tenant]]\nname = \"acme\"\nreturn_path = \"b@bounce.acme.test\"\n", inAddr, hookURL)
+	d := startDaemon(t, dir, freeAddr(t), cfg)
+	defer d.stop(t)
+	signer, _ := verp.NewSigner([]verp.Key{{ID: 3, Secret: []byte("0123456789abcdef0123456789abcdef")}})
+	id := message.NewID(time.Now())
+	rp := signer.Address("b", "bounce.acme.test", verp.Token{ID: id, Tenant: "acme"})
+	arf := "From: fbl@isp.test\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=feedback-report; boundary=\"P\"\r\n\r\n" +
+		"--P\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nVersion: 1\r\n" +
+		"Original-Mail-From: <" + rp + ">\r\nOriginal-Rcpt-To: <angry@x.example>\r\n\r\n--P--\r\n"
+	c, err := smtp.Dial(inAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendMail("", []string{"fbl@fbl.esp.test"}, strings.NewReader(arf)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		hook.mu.Lock()
+		got := hook.msgs[id.String()]
+		hook.mu.Unlock()
+		if len(got) == 1 && got[0] == "Feedback" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the webhook got %v for the message, want one Feedback", got)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Get("http://" + adminAddr(t, dir) + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(data), `wasmta_feedback_total{category="",kind="abuse",tenant="acme",type="Feedback"} 1`) {
+		t.Errorf("/metrics lacks the complaint:\n%s", grepLines(string(data), "wasmta_feedback"))
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
