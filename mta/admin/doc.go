@@ -1,18 +1,20 @@
 // Package admin owns the admin HTTP API: queue summaries, message
-// inspection, admin bounce and rebind, policy push, list and rollback,
-// liveness and readiness, and the Prometheus /metrics endpoint, all behind
-// one bearer token. docs/openapi.yaml describes it; the wasmta CLI is its
-// client.
+// inspection, bounce and rebind (queue operations), live suspensions and
+// shaping overrides (actions), policy push, list and rollback, webhook
+// state, liveness and readiness, and the Prometheus /metrics endpoint, all
+// behind one bearer token. docs/openapi.yaml describes it.
 //
-// Each group of endpoints lives in its own file and registers itself on a
-// Server with Handle: New registers this package's groups, and a new file
-// adds a group without touching them, by exporting a
-// func RegisterX(s *Server) that calls s.Handle and that cmd/wasmta calls
-// after New. Handlers return a value (written as JSON) or an error made by
-// Errorf (its status and message written as {"error": ...}); DecodeJSON,
-// SelectorFromJSON and CheckTenant are the shared input checks.
+// It owns the API's wire types (wire.go: the JSON the API writes and
+// clients decode; the engine answers with plain types) and its one Go
+// client, Client, which the CLI and cmd/wasmta-demo use.
 //
-// It never touches the spool or the queues itself: every action goes
+// Each group of endpoints lives in its own file with a register function;
+// New calls every one of them, so a caller gets the whole API from New.
+// Handlers return a value (written as JSON) or an error made by Errorf (its
+// status and message written as {"error": ...}); DecodeJSON, CheckSelector
+// and CheckTenant are the shared input checks.
+//
+// It never touches the spool or the queues itself: every operation goes
 // through the engine's methods, and policy modules through the
 // policy.Modules interface, which the wasm registry implements.
 package admin
