@@ -157,20 +157,12 @@ func (j *job) build(v *variant, hostname string, now time.Time) ([]byte, error) 
 }
 
 // assemble writes a raw message with the Date and Message-ID fields it
-// lacks added at the end of its header.
+// lacks added at the end of its header (intake.AppendMissingFields, as
+// SMTP reception adds them for submission clients).
 func (m *rawMessage) assemble(msgID string, now time.Time) []byte {
 	b := make([]byte, 0, len(m.header)+len(m.body)+128)
 	b = append(b, m.header...)
-	if !m.hasDate {
-		b = append(b, "Date: "...)
-		b = now.AppendFormat(b, time.RFC1123Z)
-		b = append(b, "\r\n"...)
-	}
-	if !m.hasMsgID {
-		b = append(b, "Message-ID: <"...)
-		b = append(b, msgID...)
-		b = append(b, ">\r\n"...)
-	}
+	b = intake.AppendMissingFields(b, intake.Header{Date: m.hasDate, MessageID: m.hasMsgID}, msgID, now)
 	return append(b, m.body...)
 }
 
