@@ -109,6 +109,9 @@ func (e *Engine) startInbound() error {
 		CommandTimeout:  e.cfg.SMTP.CommandTimeout,
 		DataTimeout:     e.cfg.SMTP.DataTimeout,
 		RelayNets:       all, // anyone may send; the guard takes the inbound domains only
+		// Trusted by nobody: the per-client limits and error limits apply
+		// to everyone (reception's defaults); a data budget of its own.
+		MaxDataInFlight: e.cfg.SMTP.MaxDataInFlight,
 		Policy:          e.inboundGuard(),
 		Submitter:       inboundSubmitter{e},
 		Records:         e.rec,

@@ -7,14 +7,14 @@ import (
 
 // clientLimits are the per-client connection limits (Postfix's anvil):
 // connections per address, per network (/24 IPv4, /64 IPv6), new
-// connections per address per minute, and slots only relay networks may
-// take. Clients in Options.RelayNets are exempt from the first three, as
+// connections per address per minute, and slots only trusted networks may
+// take. Clients in Options.TrustedNets are exempt from the first three, as
 // Postfix exempts $mynetworks.
 type clientLimits struct {
 	perIP, perNet int // 0: no limit
 	ratePerIP     int // connections per minute; 0: no limit
-	reserved      int // of MaxConnections, kept for relay networks
-	isRelay       func(netip.Addr) bool
+	reserved      int // of MaxConnections, kept for trusted networks
+	trusted       func(netip.Addr) bool
 }
 
 // Why a connection is refused, as the Rejection record's reason.
@@ -63,11 +63,11 @@ func (cc *clientCounts) init() {
 // when it may. total is the live connections of all clients, max the
 // listener's limit.
 func (cc *clientCounts) check(l *clientLimits, a netip.Addr, total, max int, now time.Time) string {
-	relay := a.IsValid() && l.isRelay(a)
+	trusted := a.IsValid() && l.trusted(a)
 	switch {
 	case max > 0 && total >= max:
 		return refusedFull
-	case relay || !a.IsValid():
+	case trusted || !a.IsValid():
 		return ""
 	case max > 0 && total >= max-l.reserved:
 		return refusedFull

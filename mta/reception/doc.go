@@ -39,10 +39,10 @@
 //	                                         for its message rate limit; the
 //	                                         session stays open)
 //	connections over MaxConnections          421 4.7.0, then close (before go-smtp);
-//	                                         only RelayNets may take the last
+//	                                         only TrustedNets may take the last
 //	                                         ReservedConnections
 //	connections per address, per /24 or      421 4.7.0 "...from your address",
-//	/64, per address per minute              then close (RelayNets exempt)
+//	/64, per address per minute              then close (TrustedNets exempt)
 //	SoftErrorLimit errors in a session       each further reply delayed by
 //	                                         ErrorDelay times the errors past it
 //	HardErrorLimit errors in a session       the reply, then 421 4.7.0, close
@@ -81,7 +81,7 @@
 //
 // Errors count per session (errors.go): refusals, bad addresses, bad
 // sequences, failed logins; a policy's refusal of a recipient is not an
-// error for an authenticated or relay-network client. Rejection records
+// error for an authenticated or trusted client. Rejection records
 // are capped per session (RecordsPerSession) and in all
 // (RecordsPerSecond); past the caps they are counted and summarised in a
 // record with reason "suppressed" (rejections.go).

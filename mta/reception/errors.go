@@ -22,11 +22,11 @@ var (
 // more and more), and at HardErrorLimit the session gets e, then 421
 // 4.7.0, and is closed. It returns e for the caller to give go-smtp.
 //
-// A policy's refusal of a recipient of an authenticated or relay-network
+// A policy's refusal of a recipient of an authenticated or trusted
 // client is not an error: a sending application's suppressed recipients
 // are decisions, not misbehaviour, and must not cut its session.
 func (s *session) failed(e *smtp.SMTPError, reason string) *smtp.SMTPError {
-	if reason == "policy" && (s.authed || s.relayNet) {
+	if reason == "policy" && (s.authed || s.trusted) {
 		return e
 	}
 	s.errors++

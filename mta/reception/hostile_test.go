@@ -75,7 +75,8 @@ func reasons(recs []events.Record) map[string]int {
 
 func TestOneClientCannotTakeEverySlot(t *testing.T) {
 	f, q := startQueued(t, Options{MaxConnections: 20, MaxConnectionsPerIP: 5, MaxConnectionsPerNetwork: 8,
-		ReservedConnections: 4, RelayNets: []netip.Prefix{mustPrefix("10.0.0.0/8")}})
+		ReservedConnections: 4, RelayNets: []netip.Prefix{mustPrefix("10.0.0.0/8")},
+		TrustedNets: []netip.Prefix{mustPrefix("10.0.0.0/8")}})
 	// One address: five connections, then 421 for the rest.
 	for i := range 8 {
 		_, greet := dialAs(t, f, q, "192.0.2.1")
@@ -113,6 +114,18 @@ func TestOneClientCannotTakeEverySlot(t *testing.T) {
 	got := reasons(f.recs.All(events.Rejection))
 	if got[refusedPerIP] != 3 || got[refusedPerNet] != 2 || got[refusedFull] != 1 {
 		t.Errorf("Rejection reasons %v, want 3 %s, 2 %s, 1 %s", got, refusedPerIP, refusedPerNet, refusedFull)
+	}
+}
+
+// A listener open to the world (the inbound listener takes mail for its
+// own domains from anyone: RelayNets 0.0.0.0/0) trusts nobody.
+func TestWorldOpenListenerStillLimitsClients(t *testing.T) {
+	f, q := startQueued(t, Options{MaxConnectionsPerIP: 2,
+		RelayNets: []netip.Prefix{mustPrefix("0.0.0.0/0"), mustPrefix("::/0")}})
+	for i := range 3 {
+		if _, greet := dialAs(t, f, q, "192.0.2.9"); strings.HasPrefix(greet, "220 ") != (i < 2) {
+			t.Fatalf("connection %d from one address: %q", i+1, greet)
+		}
 	}
 }
 

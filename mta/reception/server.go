@@ -87,9 +87,13 @@ type Options struct {
 	MinDataRate                 int
 	// Per-client connection limits: live connections per address and per
 	// /24 (IPv4) or /64 (IPv6), new connections per address per minute
-	// (ConnectionRatePerIP; 0: none). Clients in RelayNets are exempt and
+	// (ConnectionRatePerIP; 0: none). Clients in TrustedNets are exempt and
 	// may also take the ReservedConnections (default a tenth of
-	// MaxConnections) others may not. For every limit here -1 means none.
+	// MaxConnections) others may not; a policy's refusal of their
+	// recipients is no error. TrustedNets is usually RelayNets, but not
+	// for a listener open to the world (RelayNets 0.0.0.0/0 for mail to
+	// its own domains). For every limit here -1 means none.
+	TrustedNets                                   []netip.Prefix
 	MaxConnectionsPerIP, MaxConnectionsPerNetwork int
 	ConnectionRatePerIP, ReservedConnections      int
 	// StressThreshold is the percentage of MaxConnections from which the
@@ -188,7 +192,8 @@ func New(opts Options) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.conns.init(&s.opts)
 	s.conns.limits = clientLimits{perIP: s.opts.MaxConnectionsPerIP, perNet: s.opts.MaxConnectionsPerNetwork,
-		ratePerIP: s.opts.ConnectionRatePerIP, reserved: s.opts.ReservedConnections, isRelay: s.inRelayNets}
+		ratePerIP: s.opts.ConnectionRatePerIP, reserved: s.opts.ReservedConnections,
+		trusted: func(a netip.Addr) bool { return inNets(s.opts.TrustedNets, a) }}
 	s.rejections = newRejectionLog(s.records, s.opts.RecordsPerSecond)
 	s.authFails.init()
 

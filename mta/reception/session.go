@@ -29,6 +29,7 @@ type session struct {
 	peerStr  string
 	tls      *events.TLS
 	relayNet bool
+	trusted  bool // in TrustedNets
 	loopback bool
 	// fixHeaders: the client is in HeaderFixNets (Date, Message-ID)
 	fixHeaders bool
@@ -73,6 +74,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	addr := ss.peer.Addr()
 	ss.loopback = addr.IsLoopback()
 	ss.relayNet = addr.IsValid() && s.inRelayNets(addr)
+	ss.trusted = addr.IsValid() && inNets(s.opts.TrustedNets, addr)
 	ss.fixHeaders = addr.IsValid() && inNets(s.opts.HeaderFixNets, addr)
 	return ss, nil
 }
