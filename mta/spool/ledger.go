@@ -48,6 +48,11 @@ type ledger struct {
 	acked   uint64
 	gone    uint64
 	started bool // the counters were in the store at Open (else: a spool from before the ledger)
+	// synced is the highest acknowledged count whose WAL sync returned: what
+	// ACKNOWLEDGED may hold. acked also counts Puts committed and not yet
+	// synced (their client has no 250 yet): written to the file, a crash
+	// before their sync would report them as a lost WAL tail.
+	synced uint64
 
 	fileMu    sync.Mutex // one ACKNOWLEDGED write at a time
 	fileAcked uint64     // the value in ACKNOWLEDGED at Open (0: none), then the last written
@@ -66,7 +71,7 @@ func (l *ledger) load(db *pebble.DB, fs vfs.FS, dir string) error {
 	if err != nil {
 		return err
 	}
-	l.acked, l.gone, l.started = acked, gone, okA
+	l.acked, l.gone, l.started, l.synced = acked, gone, okA, acked
 	l.fileAcked, l.hadFile, err = readAckFile(fs, fs.PathJoin(dir, ackFileName))
 	return err
 }
@@ -165,6 +170,10 @@ func (l *ledger) putAcked(db *pebble.DB, b *pebble.Batch, log *slog.Logger) erro
 	if err := b.SyncWait(); err != nil {
 		die(log, fmt.Sprintf("put: WAL sync: %v", err), nil)
 	}
+	// The WAL syncs in commit order: every count up to next is durable.
+	l.mu.Lock()
+	l.synced = max(l.synced, next)
+	l.mu.Unlock()
 	return nil
 }
 
@@ -179,6 +188,13 @@ func (l *ledger) applyGone(db *pebble.DB, b *pebble.Batch, n uint64, opt *pebble
 	}
 	l.gone = next
 	return nil
+}
+
+// syncedAcked returns the acknowledged count whose Puts are all synced.
+func (l *ledger) syncedAcked() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.synced
 }
 
 // counts returns the acknowledged and gone counts.

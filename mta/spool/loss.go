@@ -109,6 +109,7 @@ func (s *Store) reconcile(acked0, gone0, present uint64, damaged []string, quara
 	_ = b.Set(goneKey, u64(gone), nil)
 	err := s.db.Apply(b, pebble.Sync)
 	if err == nil {
+		l.synced += acked - l.acked // a spool from before the ledger: its messages are synced
 		l.acked, l.gone, l.started = acked, gone, true
 	}
 	l.mu.Unlock()

@@ -132,8 +132,7 @@ func (s *Store) saveAcked() error {
 	if !s.scanned.Load() {
 		return nil
 	}
-	acked, _ := s.ledger.counts()
-	if err := s.ledger.writeAckFile(s.space.fs, s.dir, acked); err != nil {
+	if err := s.ledger.writeAckFile(s.space.fs, s.dir, s.ledger.syncedAcked()); err != nil {
 		return fmt.Errorf("spool: write %s: %w", ackFileName, err)
 	}
 	return nil
