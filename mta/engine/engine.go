@@ -182,6 +182,10 @@ func defaultPolicy(cfg *config.Config) *policy.Default {
 		ConnectTimeout: cfg.Delivery.ConnectTimeout,
 		CommandTimeout: cfg.Delivery.CommandTimeout,
 		DataTimeout:    cfg.Delivery.DataTimeout,
+		// The configured connection limit is a ceiling for the built-in
+		// policy: a path may learn fewer connections from refusals, never
+		// more than the operator set (a module's shape sets its own).
+		Adapt: policy.Adaptation{MaxConnections: cfg.Delivery.MaxConnectionsPerPath},
 	}
 	return d
 }
