@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wasmta/wasmta/hostabi/internal/guard"
+	"github.com/wasmta/wasmta/internal/testwasm"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -171,7 +172,7 @@ func BenchmarkInstrument(b *testing.B) {
 func BenchmarkLoadLoops(b *testing.B) {
 	for _, guard := range []bool{true, false} {
 		for _, n := range []int{1000, 2000, 4000, 8000} {
-			benchLoad(b, fmt.Sprintf("guard=%v/loops=%d", guard, n), loopsPolicy(n), guard)
+			benchLoad(b, fmt.Sprintf("guard=%v/loops=%d", guard, n), testwasm.Loops(n), guard)
 		}
 		benchLoad(b, fmt.Sprintf("guard=%v/goguest", guard), goGuestWasm(b), guard)
 	}

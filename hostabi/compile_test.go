@@ -2,42 +2,14 @@ package hostabi
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/internal/testwasm"
 	"github.com/wasmta/wasmta/mta/policy"
 )
-
-// loopsPolicy is a valid policy whose route runs n empty loops, one after
-// the other, then the code tail, and has no opinion: 3 bytes of code per
-// loop, all in one function. (The adversarial pass of issue 12 pushed n =
-// 10,000.)
-func loopsPolicy(n int, tail ...byte) []byte {
-	route := []byte{0x00} // no locals
-	for range n {
-		route = append(route, 0x03, 0x40, 0x0b) // loop end
-	}
-	route = append(append(route, tail...), 0x41, 0x01, 0x0b) // i32.const 1
-	section := func(dst []byte, id byte, body ...byte) []byte {
-		return append(binary.AppendUvarint(append(dst, id), uint64(len(body))), body...)
-	}
-	name := func(s string) []byte { return append([]byte{byte(len(s))}, s...) }
-	w := []byte("\x00asm\x01\x00\x00\x00")
-	w = section(w, 1, 2, 0x60, 0, 0, 0x60, 0, 1, 0x7f) // () -> (), () -> i32
-	w = section(w, 3, 2, 0, 1)                         // marker, route
-	w = section(w, 5, 1, 0, 1)                         // memory 1
-	exports := []byte{3}
-	exports = append(append(exports, name("memory")...), 0x02, 0)
-	exports = append(append(exports, name(abiMarker)...), 0x00, 0)
-	exports = append(append(exports, name("route")...), 0x00, 1)
-	w = section(w, 7, exports...)
-	code := []byte{2, 2, 0x00, 0x0b}
-	code = append(binary.AppendUvarint(code, uint64(len(route))), route...)
-	return section(w, 10, code...)
-}
 
 // TestPushManyLoops pushes the 10,000-loop module of issue 12, which
 // took 47 s to push when the guard put five basic blocks into every loop:
@@ -53,7 +25,7 @@ func TestPushManyLoops(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := reg.Push(ctx, "acme", loopsPolicy(10000))
+		_, err := reg.Push(ctx, "acme", testwasm.Loops(10000))
 		done <- err
 	}()
 	lists := 0
@@ -125,7 +97,7 @@ func TestLoadLimits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			th := newTestHost(t, tc.mutate)
-			_, err := th.Load(context.Background(), "acme", loopsPolicy(2000))
+			_, err := th.Load(context.Background(), "acme", testwasm.Loops(2000))
 			if !errors.Is(err, ErrInvalidModule) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("load: %v, want refused: %s", err, tc.want)
 			}

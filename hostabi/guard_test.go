@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/internal/testwasm"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -96,7 +97,7 @@ func TestGuardStopsUnboundedCode(t *testing.T) {
 func TestGuardStopsLoopPastMaxInline(t *testing.T) {
 	th := newTestHost(t, func(c *Config) { c.CallTimeout = 50 * time.Millisecond })
 	forever := []byte{0x03, 0x40, 0x0c, 0x00, 0x0b} // loop br 0 end
-	m, err := th.Load(context.Background(), "acme", loopsPolicy(1000, forever...))
+	m, err := th.Load(context.Background(), "acme", testwasm.Loops(1000, forever...))
 	if err == nil {
 		m.Close()
 	}

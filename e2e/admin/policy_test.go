@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/internal/teststack"
+	"github.com/wasmta/wasmta/internal/testwasm"
 	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/events"
 )
@@ -65,5 +66,48 @@ func TestPolicyEndpoints(t *testing.T) {
 	if pc[0].Tenant != "acme" || pc[0].PolicyVersion == "" || !strings.HasPrefix(pc[0].Reason, "push") ||
 		pc[2].Tenant != "" || !strings.HasPrefix(pc[3].Reason, "rollback") {
 		t.Fatalf("PolicyChange records %+v", pc)
+	}
+}
+
+// TestListAnswersDuringLongPush: GET /v1/policies answers while a push of
+// the 10,000-loop module of issue 12 compiles (seconds): the registry
+// holds no lock its readers take while it compiles.
+func TestListAnswersDuringLongPush(t *testing.T) {
+	s := startStack(t, teststack.Config("127.0.0.1:1"), nil)
+	pushed := make(chan struct{})
+	answered := make(chan int, 1) // GETs answered while the push ran
+	go func() {
+		n := 0
+		defer func() { answered <- n }()
+		client := http.Client{Timeout: 10 * time.Second}
+		for {
+			req, _ := http.NewRequest("GET", s.api+"/v1/policies", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Errorf("GET /v1/policies during the push: %v", err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("GET /v1/policies during the push: %s", resp.Status)
+				return
+			}
+			select {
+			case <-pushed: // answered after the push: not counted
+				return
+			case <-time.After(20 * time.Millisecond):
+				n++
+			}
+		}
+	}()
+	var v admin.PolicyVersion
+	code := s.call(t, "PUT", "/v1/tenants/acme/policy", testwasm.Loops(10000), &v)
+	close(pushed)
+	if code != http.StatusOK || v.Version != 1 {
+		t.Errorf("push = %d %+v", code, v)
+	}
+	if n := <-answered; n == 0 {
+		t.Error("no GET /v1/policies answered while the module compiled")
 	}
 }
