@@ -53,6 +53,7 @@ func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hosta
 	o.out.Start()
 	o.gen.Start(eng)
 	o.met.Watch(eng, eng.Spool(), o.out)
+	o.met.Registry().MustRegister(eng.Reputation())
 	if !cfg.Admin.Listen.IsValid() {
 		return nil
 	}

@@ -70,7 +70,7 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 	}
 	if pool == "" {
 		pool = e.guard.SelectPool(ctx, &policy.PoolInput{Tenant: m.Tenant, Campaign: m.Campaign,
-			Domain: d.key.Domain, Site: site, Meta: m.Meta})
+			Domain: d.key.Domain, Site: site, Meta: m.Meta, Reputation: e.fb.rep.Input(m.Tenant, m.Campaign)})
 	}
 	p := e.pathFor(ctx, pool, site, d.key.Domain, hosts)
 	shape, _ := p.Shape()

@@ -20,6 +20,7 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/queue"
 	"github.com/wasmta/wasmta/mta/reception"
+	"github.com/wasmta/wasmta/mta/reputation"
 	"github.com/wasmta/wasmta/mta/spool"
 )
 
@@ -129,6 +130,8 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if opts.Records != nil {
 		also = append(also, opts.Records)
 	}
+	e.fb.rep = reputation.New()
+	also = append(also, e.fb.rep)
 	if e.file, err = events.Open(recordsOptions(cfg, opts.Logger), also...); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("engine: %w", err)

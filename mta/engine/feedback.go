@@ -10,6 +10,7 @@ import (
 	"github.com/wasmta/wasmta/mta/egress"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/reception"
+	"github.com/wasmta/wasmta/mta/reputation"
 	"github.com/wasmta/wasmta/mta/suppress"
 	"github.com/wasmta/wasmta/mta/verp"
 )
@@ -20,6 +21,7 @@ type feedbackState struct {
 	signer      *verp.Signer      // nil without inbound.verp_keys
 	returnPaths map[string]string // tenant -> "PREFIX@DOMAIN"
 	suppress    *suppress.Store
+	rep         *reputation.Tracker // counts of the tenants' recent outcomes, for select_pool and /metrics
 
 	inbound   *reception.Server // nil when inbound.listen is off
 	inboundLn net.Listener
@@ -37,6 +39,9 @@ func (e *Engine) openSuppression() error {
 	e.guard.SetRcptGate(e.suppressedReply)
 	return nil
 }
+
+// Reputation returns the tenants' recent counts (a prometheus.Collector).
+func (e *Engine) Reputation() *reputation.Tracker { return e.fb.rep }
 
 // Suppressions returns the tenants' suppression lists.
 func (e *Engine) Suppressions() *suppress.Store { return e.fb.suppress }

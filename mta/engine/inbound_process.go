@@ -212,10 +212,6 @@ func (e *Engine) fillFromSpool(m *reportMatch, id message.ID) {
 	}
 }
 
-// hardCategories are the bounce categories that suppress by default.
-var hardCategories = map[string]bool{policy.CategoryInvalidRecipient: true,
-	policy.CategoryInactiveMailbox: true, policy.CategoryBadDomain: true}
-
 // reportRecipient writes the record of one reported recipient and, for a
 // verified hard bounce or complaint, the suppression entry.
 func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inboundEnvelope, rep *feedback.Report,
@@ -234,7 +230,7 @@ func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inbound
 		r.Response = &message.Response{Code: rc.Code, Enhanced: rc.Status, Text: rc.Diagnostic}
 		cls, _ := e.guard.Classify(ctx, rc.ClassifyInput(m.tenant))
 		r.Category = cls.Category
-		if rc.Action != "delayed" && strings.HasPrefix(rc.Status, "5.") && hardCategories[r.Category] {
+		if rc.Action != "delayed" && strings.HasPrefix(rc.Status, "5.") && policy.HardCategory(r.Category) {
 			reason = suppress.ReasonHardBounce
 		}
 		if rc.Action == "delayed" {

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +129,72 @@ func TestInboundUnknownKept(t *testing.T) {
 	e.spool.ScanAux(nsInboundRaw, nil, func(_, _ []byte) error { n++; return nil })
 	if n != 1 {
 		t.Errorf("%d raw reports kept, want 1", n)
+	}
+}
+
+// quarantinePolicy is the reference policy of issue 14 in Go: a tenant
+// whose complaints in the last hour pass 0.1% of its deliveries sends
+// through the pool "quarantine".
+// It implements select_pool only: every other hook, and select_pool's
+// "" answer, falls back to the built-in policy.
+type quarantinePolicy struct{}
+
+func (quarantinePolicy) SelectPool(_ context.Context, in *policy.PoolInput) (string, error) {
+	if in.Reputation != nil && in.Reputation.Tenant1h.ComplaintRate() > 0.001 {
+		return "quarantine", nil
+	}
+	return "", nil
+}
+
+func (quarantinePolicy) Version() string { return "quarantine/v1" }
+func (quarantinePolicy) OnMailFrom(context.Context, *policy.MailFromInput) (policy.MailFromResult, error) {
+	return policy.MailFromResult{}, policy.ErrNotImplemented
+}
+func (quarantinePolicy) OnRcpt(context.Context, *policy.RcptInput) (policy.RcptResult, error) {
+	return policy.RcptResult{}, policy.ErrNotImplemented
+}
+func (quarantinePolicy) OnMessage(context.Context, *policy.MessageInput) (policy.MessageResult, error) {
+	return policy.MessageResult{}, policy.ErrNotImplemented
+}
+func (quarantinePolicy) Route(context.Context, *policy.RouteInput) (policy.Route, error) {
+	return policy.Route{}, policy.ErrNotImplemented
+}
+func (quarantinePolicy) Shape(context.Context, *policy.ShapeInput) (policy.Shape, error) {
+	return policy.Shape{}, policy.ErrNotImplemented
+}
+func (quarantinePolicy) Classify(context.Context, *policy.ClassifyInput) (policy.Classification, error) {
+	return policy.Classification{}, policy.ErrNotImplemented
+}
+
+// TestQuarantineOnComplaints: after a complaint against one of its five
+// deliveries, acme's next message leaves from the quarantine pool.
+func TestQuarantineOnComplaints(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	pools := "[[source]]\nname = \"s1\"\nehlo = \"main.test\"\n[[source]]\nname = \"s2\"\nehlo = \"quarantine.test\"\n" +
+		"[[pool]]\nname = \"default\"\nsources = [{ name = \"s1\" }]\n[[pool]]\nname = \"quarantine\"\nsources = [{ name = \"s2\" }]\n"
+	e, rec, addr := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\ndomains = [\"fbl.esp.test\"]\n", routeTo(sink)+pools),
+		Options{Registry: onePolicy{quarantinePolicy{}}})
+	for i := range 5 {
+		if err := sendAs(t, addr, "acme", []string{fmt.Sprintf("r%d@x.example", i)}, testBody(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.WaitFor(t, events.Delivery, 5, 10*time.Second)
+	first := sink.Messages()[0]
+	if first.Helo != "main.test" {
+		t.Fatalf("first message left from %s", first.Helo)
+	}
+	if err := trySend(e.InboundAddr().String(), "", []string{"fbl@fbl.esp.test"}, arfFor(first.From, first.To[0])); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, events.Feedback, 1, 10*time.Second)
+	if err := sendAs(t, addr, "acme", []string{"after@x.example"}, testBody(9)); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, events.Delivery, 6, 10*time.Second)
+	for _, m := range sink.Messages() {
+		if m.To[0] == "after@x.example" && m.Helo != "quarantine.test" {
+			t.Errorf("after the complaint acme's mail left from %s, want quarantine.test", m.Helo)
+		}
 	}
 }

@@ -155,6 +155,9 @@ type PoolInput struct {
 	Domain   string
 	Site     string
 	Meta     map[string]string
+	// Reputation is the tenant's recent counts (nil when the engine keeps
+	// none); read-only.
+	Reputation *Reputation
 }
 
 // ShapeInput is the input of shape: one egress path, (source, site). It is

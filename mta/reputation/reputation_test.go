@@ -1,0 +1,85 @@
+package reputation
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+func TestWindowsSlide(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	tr := New()
+	tr.now = func() time.Time { return now }
+	rec := func(r events.Record) { tr.Record(&r) }
+	for range 10 {
+		rec(events.Record{Type: events.Delivery, Tenant: "acme", Campaign: "c1", Pool: "p"})
+	}
+	rec(events.Record{Type: events.Bounce, Tenant: "acme", Pool: "p", Category: policy.CategoryInvalidRecipient})
+	rec(events.Record{Type: events.Bounce, Tenant: "acme", Pool: "p", Category: policy.CategoryRateLimited})
+	rec(events.Record{Type: events.OOB, Tenant: "acme", Meta: map[string]string{"kind": "bounce"}})
+	rec(events.Record{Type: events.OOB, Tenant: "acme", Meta: map[string]string{"kind": "autoreply"}})
+	rec(events.Record{Type: events.Feedback, Tenant: "acme", Campaign: "c1", Meta: map[string]string{"kind": "abuse"}})
+	rec(events.Record{Type: events.Feedback, Tenant: "acme", Meta: map[string]string{"kind": "auth-failure"}})
+	rec(events.Record{Type: events.Delivery, Tenant: "beta"})
+
+	want := Counts{Deliveries: 10, Bounces: 2, HardBounces: 1, OOBBounces: 1, Complaints: 1}
+	if h, d := tr.Windows(Key{Scope: ScopeTenant, Tenant: "acme"}); h != want || d != want {
+		t.Fatalf("acme: hour %+v day %+v, want %+v", h, d, want)
+	}
+	if in := tr.Input("acme", "c1"); in.Campaign1h.Deliveries != 10 || in.Campaign1h.Complaints != 1 || in.Tenant1h.ComplaintRate() != 0.1 {
+		t.Errorf("input %+v", in)
+	}
+	if h, _ := tr.Windows(Key{Scope: ScopePool, Tenant: "acme", Pool: "p"}); h.Deliveries != 10 || h.Bounces != 2 {
+		t.Errorf("pool: %+v", h)
+	}
+	now = now.Add(61 * time.Minute) // out of the hour, still in the day
+	if h, d := tr.Windows(Key{Scope: ScopeTenant, Tenant: "acme"}); h != (Counts{}) || d != want {
+		t.Errorf("an hour later: hour %+v day %+v", h, d)
+	}
+	now = now.Add(24 * time.Hour)
+	if _, d := tr.Windows(Key{Scope: ScopeTenant, Tenant: "acme"}); d != (Counts{}) {
+		t.Errorf("a day later: %+v", d)
+	}
+	if n := len(gather(t, tr)); n != 0 {
+		t.Errorf("%d series exported after a day idle", n)
+	}
+}
+
+// gather returns the exported series as "labels value" strings.
+func gather(t *testing.T, tr *Tracker) []string {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(tr)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			var l []string
+			for _, p := range m.GetLabel() {
+				l = append(l, p.GetName()+"="+p.GetValue())
+			}
+			out = append(out, strings.Join(l, ",")+" "+strconv.FormatFloat(m.GetGauge().GetValue(), 'f', -1, 64))
+		}
+	}
+	return out
+}
+
+func TestCollect(t *testing.T) {
+	tr := New()
+	tr.Record(&events.Record{Type: events.Delivery, Tenant: "acme"})
+	got := gather(t, tr)
+	want := "campaign=,event=deliveries,pool=,scope=tenant,tenant=acme,window=1h 1"
+	if len(got) != 10 || !slices.Contains(got, want) {
+		t.Errorf("gathered %v, want 10 series with %q", got, want)
+	}
+}
