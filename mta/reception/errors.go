@@ -11,11 +11,6 @@ import (
 	"github.com/wasmta/wasmta/mta/events"
 )
 
-var (
-	errTooManyErrors = reply(421, 4, 7, 0, "Too many errors, closing connection")
-	errAuthLimit     = reply(421, 4, 7, 0, "Too many authentication failures, closing connection")
-)
-
 // failed counts one error of the session, as Postfix's smtpd counts them:
 // from SoftErrorLimit on the reply is delayed by ErrorDelay times the
 // errors past the soft limit (so a client that keeps failing slows down

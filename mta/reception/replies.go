@@ -33,6 +33,8 @@ var (
 	errBadRcpt            = reply(501, 5, 1, 3, "Bad recipient address syntax")
 	errNonASCII           = reply(553, 5, 6, 7, "Non-ASCII addresses require SMTPUTF8")
 	errLoop               = reply(554, 5, 4, 6, "Too many hops (Received: fields): mail loop")
+	errTooManyErrors      = reply(421, 4, 7, 0, "Too many errors, closing connection")
+	errAuthLimit          = reply(421, 4, 7, 0, "Too many authentication failures, closing connection")
 )
 
 func reply(code, a, b, c int, text string) *smtp.SMTPError {
