@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -214,6 +215,7 @@ func TestDamagedWALMovedAside(t *testing.T) {
 			if tt.which == "last" {
 				victim = wals[len(wals)-1]
 			}
+			all := walRecords(t, victim)
 			f, err := os.OpenFile(victim, os.O_WRONLY, 0)
 			if err != nil {
 				t.Fatal(err)
@@ -223,6 +225,10 @@ func TestDamagedWALMovedAside(t *testing.T) {
 			if err = errors.Join(err, f.Close()); err != nil {
 				t.Fatal(err)
 			}
+			before := walRecords(t, victim)
+			if tt.which == "middle" && (before == 0 || before >= all) {
+				t.Fatalf("%d of the WAL's %d records read before the damage", before, all)
+			}
 			var logs logBuffer
 			s := openTest(t, dir, loggedOptions(&logs))
 			found := scanAll(t, s)
@@ -231,10 +237,16 @@ func TestDamagedWALMovedAside(t *testing.T) {
 				t.Fatalf("%d of %d messages back", n, len(msgs))
 			}
 			checkReported(t, s, &logs, int64(len(msgs)-n))
+			// Only the records from the damage on are lost: those before it
+			// (whole Put batches) come back.
+			if lost := len(msgs) - n; lost > all-before {
+				t.Errorf("%d messages lost, want at most the %d records from the damage on", lost, all-before)
+			}
 			if moved := files(t, filepath.Join(dir, corruptDir), ".log"); len(moved) != tt.moved {
 				t.Errorf("WALs in corrupt/: %v, want %d", moved, tt.moved)
 			}
-			t.Logf("damaged %s WAL: %d of %d messages back, %d reported lost", tt.which, n, len(msgs), s.Loss().Lost())
+			t.Logf("damaged %s WAL: %d of %d messages back, %d reported lost; %d of its %d records before the damage",
+				tt.which, n, len(msgs), s.Loss().Lost(), before, all)
 			s.Close()
 			reopenQuiet(t, dir, n)
 		})
@@ -370,4 +382,17 @@ func TestDamagedEnvelopesReported(t *testing.T) {
 		t.Errorf("Loss = %+v, want %d missing and the damaged range", l, len(msgs)-n)
 	}
 	t.Logf("damaged envelope block: %d of %d messages back, %d reported lost", n, len(msgs), s.Loss().Lost())
+}
+
+// walRecords counts the records of a WAL that read, up to its end or its
+// damage.
+func walRecords(t *testing.T, path string) int {
+	t.Helper()
+	num, err := strconv.ParseUint(strings.TrimSuffix(filepath.Base(path), ".log"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_ = eachWALRecord(vfs.Default, path, num, func([]byte) { n++ })
+	return n
 }

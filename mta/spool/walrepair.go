@@ -17,9 +17,11 @@ import (
 // A WAL with damaged bytes (not only a torn end, which Pebble accepts in
 // the last WAL) makes Pebble refuse to open the store at all: every start
 // would fail the same way. Postfix-like, the damaged WAL is moved to
-// corrupt/ with a note and the store opened without it: the messages it
-// held are lost (the ledger counts them at the first Scan and the start
-// reports them), every other message is served.
+// corrupt/ with a note, and a WAL of the records that read before the
+// damage takes its place (each record is a whole batch: a Put keeps its
+// envelope and body together): only the messages from the damage on are
+// lost (the ledger counts them at the first Scan and the start reports
+// them), every other message is served.
 
 // maxWALRepairs bounds the WALs one Open may move aside.
 const maxWALRepairs = 8
@@ -28,12 +30,22 @@ const maxWALRepairs = 8
 // trying again when the replay fails on one. It returns the moves made.
 func openMovingDamagedWALs(dir string, fs vfs.FS, po *pebble.Options, log *slog.Logger) (*pebble.DB, []string, error) {
 	var moved []string
+	var rewritten []string // WALs written back from the records before their damage
 	for {
 		db, err := pebble.Open(dir, po)
 		if err == nil || !walReplayCorruption(err) || len(moved) == maxWALRepairs {
 			return db, moved, err
 		}
 		path, why := damagedWAL(fs, dir)
+		if path == "" && len(rewritten) > 0 {
+			// Pebble refuses a WAL written back though it reads: drop them
+			// (the originals are in corrupt/), as before the write-back.
+			for _, p := range rewritten {
+				_ = fs.Remove(p)
+			}
+			rewritten = nil
+			continue
+		}
 		if path == "" {
 			return nil, moved, err
 		}
@@ -42,9 +54,57 @@ func openMovingDamagedWALs(dir string, fs vfs.FS, po *pebble.Options, log *slog.
 		if merr != nil {
 			return nil, moved, errors.Join(err, merr)
 		}
-		log.Error("spool: damaged WAL moved aside, the messages in it are lost", "wal", path, "to", dst, "why", why)
-		moved = append(moved, fmt.Sprintf("WAL %s could not be replayed (%s): moved to %s", fs.PathBase(path), why, dst))
+		kept, kerr := keepReadable(fs, dst, path)
+		if kerr != nil {
+			log.Error("spool: damaged WAL: cannot write back the records before the damage", "wal", path, "err", kerr)
+			_ = fs.Remove(path)
+			kept = 0
+		}
+		if kept > 0 {
+			rewritten = append(rewritten, path)
+		}
+		log.Error("spool: damaged WAL moved aside, the messages from the damage on are lost", "wal", path, "to", dst,
+			"why", why, "records_kept", kept)
+		moved = append(moved, fmt.Sprintf("WAL %s could not be replayed (%s): moved to %s, %d records before the damage kept",
+			fs.PathBase(path), why, dst, kept))
 	}
+}
+
+// keepReadable writes, at path, a WAL of the records of the damaged WAL
+// src that read before the damage, synced, and returns how many. With
+// none, it writes nothing.
+func keepReadable(fs vfs.FS, src, path string) (int, error) {
+	num, err := strconv.ParseUint(strings.TrimSuffix(fs.PathBase(path), ".log"), 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	var recs [][]byte
+	_ = eachWALRecord(fs, src, num, func(rec []byte) { recs = append(recs, rec) })
+	if len(recs) == 0 {
+		return 0, nil
+	}
+	f, err := fs.Create(path, vfs.WriteCategoryUnspecified)
+	if err != nil {
+		return 0, err
+	}
+	w := record.NewWriter(f)
+	for _, rec := range recs {
+		if _, err = w.WriteRecord(rec); err != nil {
+			break
+		}
+	}
+	err = errors.Join(err, w.Close())
+	if err == nil {
+		err = f.Sync()
+	}
+	if err = errors.Join(err, f.Close()); err != nil {
+		return 0, err
+	}
+	d, err := fs.OpenDir(fs.PathDir(path))
+	if err != nil {
+		return 0, err
+	}
+	return len(recs), errors.Join(d.Sync(), d.Close())
 }
 
 func walReplayCorruption(err error) bool {
@@ -84,6 +144,12 @@ func damagedWAL(fs vfs.FS, dir string) (string, string) {
 
 // readWAL reads every record of a WAL.
 func readWAL(fs vfs.FS, path string, num uint64) error {
+	return eachWALRecord(fs, path, num, func([]byte) {})
+}
+
+// eachWALRecord calls fn with each record of a WAL, in order, until its
+// end (nil) or the first that does not read (its error).
+func eachWALRecord(fs vfs.FS, path string, num uint64, fn func([]byte)) error {
 	f, err := fs.Open(path)
 	if err != nil {
 		return err
@@ -94,8 +160,9 @@ func readWAL(fs vfs.FS, path string, num uint64) error {
 	r := record.NewReader(f, logNum)
 	for {
 		rec, err := r.Next()
+		var b []byte
 		if err == nil {
-			_, err = io.Copy(io.Discard, rec)
+			b, err = io.ReadAll(rec)
 		}
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -103,6 +170,7 @@ func readWAL(fs vfs.FS, path string, num uint64) error {
 		if err != nil {
 			return err
 		}
+		fn(b)
 	}
 }
 
