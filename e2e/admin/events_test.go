@@ -145,6 +145,10 @@ max_age = "2s"
 url = %q
 secret = "hook-secret"
 batch_wait = "50ms"
+[inbound]
+listen = "127.0.0.1:0"
+domains = ["fbl.esp.test"]
+verp_keys = ["7:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="]
 `, rcv.url)
 	s := startStackIn(t, cfg, controlPolicy{}, damagedSpool(t))
 	teststack.Send(t, s.SMTP, "acme", "app@sender.test", []string{"ok@one.test", "bad@one.test", "slow@one.test"}, "mixed")
@@ -161,6 +165,15 @@ batch_wait = "50ms"
 		t.Fatal(err)
 	}
 	s.call(t, "PUT", "/v1/tenants/beta/policy", wasm, nil)
+	// A bounce and a complaint to the inbound listener (OOB, Feedback):
+	// they match no message of this server, and are recorded all the same.
+	in := s.Eng.InboundAddr().String()
+	if err := sendRaw(in, "fbl@fbl.esp.test", reportDSN); err != nil {
+		t.Fatalf("DSN to the inbound listener: %v", err)
+	}
+	if err := sendRaw(in, "fbl@fbl.esp.test", reportARF); err != nil {
+		t.Fatalf("ARF to the inbound listener: %v", err)
+	}
 	fields := map[events.Type][]string{
 		events.Reception:        {"id", "tenant", "sender", "recipients", "size", "peer", "protocol"},
 		events.Rejection:        {"tenant", "sender", "recipient", "peer", "response", "reason", "hook"},
@@ -175,6 +188,8 @@ batch_wait = "50ms"
 		events.ShapingChange:    {"site", "source", "scope", "target", "expires", "reason"},
 		events.SpoolLoss:        {"reason", "meta"},
 		events.Quarantine:       {"id", "tenant", "sender", "recipients", "reason"},
+		events.OOB:              {"recipient", "response", "category", "reason"},
+		events.Feedback:         {"recipient", "reason"},
 	}
 	for _, ty := range events.Types {
 		teststack.WaitFor(t, 10*time.Second, "a "+string(ty)+" event at the webhook", func() bool { return len(rcv.events(string(ty))) > 0 })
@@ -235,3 +250,32 @@ func damagedSpool(t *testing.T) string {
 	}
 	return dir
 }
+
+// sendRaw sends data as it is, with a null sender, as a reporting MTA does.
+func sendRaw(addr, to, data string) error {
+	c, err := smtp.Dial(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Hello("mx.remote.test"); err != nil {
+		return err
+	}
+	return c.SendMail("", []string{to}, strings.NewReader(data))
+}
+
+// reportDSN is an RFC 3464 bounce about a message this server never sent.
+const reportDSN = "From: MAILER-DAEMON@mx.remote.test\r\nTo: fbl@fbl.esp.test\r\nSubject: Undelivered Mail\r\n" +
+	"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n" +
+	"--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\r\n" +
+	"--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test\r\n\r\n" +
+	"Final-Recipient: rfc822; gone@x.example\r\nAction: failed\r\nStatus: 5.1.1\r\n" +
+	"Diagnostic-Code: smtp; 550 5.1.1 <gone@x.example>: User unknown\r\n\r\n--B--\r\n"
+
+// reportARF is an RFC 5965 complaint.
+const reportARF = "From: fbl@isp.test\r\nTo: fbl@fbl.esp.test\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n" +
+	"Content-Type: multipart/report; report-type=feedback-report; boundary=\"P\"\r\n\r\n" +
+	"--P\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n\r\n" +
+	"--P\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: isp-fbl/1\r\nVersion: 1\r\n" +
+	"Original-Rcpt-To: <angry@x.example>\r\nSource-IP: 192.0.2.10\r\n\r\n" +
+	"--P\r\nContent-Type: message/rfc822\r\n\r\nFrom: a@sender.test\r\nTo: angry@x.example\r\nSubject: hi\r\n\r\nhi\r\n--P--\r\n"
