@@ -19,8 +19,12 @@ import (
 // quarantine moves message id (m when its envelope was read) to the
 // spool's quarantine because of err, and records it.
 func (e *Engine) quarantine(id message.ID, m *message.Message, err error) {
-	if qerr := e.spool.Quarantine(id, err.Error()); qerr != nil {
+	moved, qerr := e.spool.Quarantine(id, err.Error())
+	if qerr != nil {
 		e.log.Error("spool: quarantine", "id", id, "err", qerr)
+	}
+	if !moved && qerr == nil {
+		return // another delivery of the message met the damage first
 	}
 	r := &events.Record{Type: events.Quarantine, ID: id.String(), Reason: err.Error()}
 	if m != nil {

@@ -329,8 +329,11 @@ func TestDamagedBodiesQuarantined(t *testing.T) {
 		if !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("Body %s: %v, want ErrCorrupt", m.ID, err)
 		}
-		if err := s.Quarantine(m.ID, err.Error()); err != nil {
-			t.Fatal(err)
+		if moved, err := s.Quarantine(m.ID, err.Error()); err != nil || !moved {
+			t.Fatalf("Quarantine: %v, %v", moved, err)
+		}
+		if moved, err := s.Quarantine(m.ID, "again"); err != nil || moved {
+			t.Fatalf("second Quarantine: %v, %v; want a no-op", moved, err)
 		}
 		quarantined = append(quarantined, m.ID)
 	}

@@ -41,17 +41,20 @@ type Quarantined struct {
 
 // Quarantine moves message id out of the spool: its envelope, body and
 // states are deleted, and what of them can still be read is kept in the
-// quarantine with the reason. The spool counts it as gone. Quarantining a
-// message twice is a no-op.
-func (s *Store) Quarantine(id message.ID, reason string) error {
+// quarantine with the reason. The spool counts it as gone. It reports
+// whether this call moved the message: quarantining a message twice (two
+// deliveries of it met the damage at once) is a no-op.
+func (s *Store) Quarantine(id message.ID, reason string) (bool, error) {
 	if err := s.gate.enter(); err != nil {
-		return err
+		return false, err
 	}
 	defer s.gate.leave()
 	defer s.exitOnPanic("quarantine")
+	s.quarMu.Lock() // the check and the move, once per message
+	defer s.quarMu.Unlock()
 	qkey := idKey(prefixQuarantine, id)
 	if found, err := s.exists(qkey); err != nil || found {
-		return err
+		return false, err
 	}
 	q := Quarantined{ID: id.String(), Time: time.Now().UTC(), Reason: reason}
 	env, _ := s.readRaw(idKey(prefixMessage, id))
@@ -59,7 +62,7 @@ func (s *Store) Quarantine(id message.ID, reason string) error {
 	q.Envelope, q.HasBody = env, berr == nil
 	rec, err := json.Marshal(q)
 	if err != nil {
-		return fmt.Errorf("spool: quarantine %s: %w", id, err)
+		return false, fmt.Errorf("spool: quarantine %s: %w", id, err)
 	}
 	b := s.db.NewBatch()
 	defer b.Close()
@@ -75,11 +78,11 @@ func (s *Store) Quarantine(id message.ID, reason string) error {
 	_ = b.DeleteRange(lo, upperBound(lo), nil)
 	s.stated.add(id) // a later Delete looks before it deletes
 	if err := s.ledger.applyGone(s.db, b, 1, pebble.Sync); err != nil {
-		return writeErr("quarantine", id, err)
+		return false, writeErr("quarantine", id, err)
 	}
 	s.stats.quarantined.Add(1)
 	s.log.Error("spool: message quarantined", "id", id.String(), "reason", reason)
-	return nil
+	return true, nil
 }
 
 // readRaw returns a copy of the value of key, or an error.

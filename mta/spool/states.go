@@ -151,7 +151,7 @@ func (s *Store) Scan(ctx context.Context, fn func(m *message.Message, st []messa
 		}
 	}
 	for _, id := range sc.bad {
-		if err := s.Quarantine(id, "envelope does not decode"); err != nil {
+		if _, err := s.Quarantine(id, "envelope does not decode"); err != nil {
 			return fmt.Errorf("spool: scan: %w", err)
 		}
 	}

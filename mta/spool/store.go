@@ -39,7 +39,8 @@ type Store struct {
 	stated  stated
 	ledger  ledger
 	damage  *damage
-	repairs []string // damaged tables repaired at Open, for the loss report
+	repairs []string   // damaged tables repaired at Open, for the loss report
+	quarMu  sync.Mutex // one Quarantine at a time
 
 	lossMu sync.Mutex
 	loss   Loss // what the first full Scan found
