@@ -55,12 +55,14 @@ type daemon struct {
 }
 
 // startDaemon runs the binary with the configuration and waits until it
-// accepts SMTP connections.
+// accepts SMTP and admin API connections (the admin API starts after the
+// engine: a CLI test that only waited for SMTP raced it under load).
 func startDaemon(t *testing.T, dir, smtpAddr, cfg string) *daemon {
 	t.Helper()
 	path := filepath.Join(dir, "wasmta.toml")
+	adminAddr := freeAddr(t)
 	full := fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n[smtp]\nlisten = [%q]\nmin_free_disk = 0\n[admin]\nlisten = %q\n%s",
-		filepath.Join(dir, "data"), smtpAddr, freeAddr(t), cfg)
+		filepath.Join(dir, "data"), smtpAddr, adminAddr, cfg)
 	if err := os.WriteFile(path, []byte(full), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -76,18 +78,21 @@ func startDaemon(t *testing.T, dir, smtpAddr, cfg string) *daemon {
 	d := &daemon{cmd: cmd, addr: smtpAddr, log: logf}
 	t.Cleanup(func() { d.kill(); logf.Close() })
 	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", smtpAddr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return d
+	for _, addr := range []string{smtpAddr, adminAddr} {
+		for {
+			c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+			if err == nil {
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				log, _ := os.ReadFile(logf.Name())
+				t.Fatalf("wasmta did not listen on %s: %v\nlog:\n%s", addr, err, log)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(logf.Name())
-			t.Fatalf("wasmta did not listen on %s: %v\nlog:\n%s", smtpAddr, err, log)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
+	return d
 }
 
 func (d *daemon) kill() {
