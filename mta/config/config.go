@@ -52,7 +52,7 @@ type SMTP struct {
 	MaxConnectionsPerIP      int           // max_connections_per_ip (relay_networks exempt)
 	MaxConnectionsPerNetwork int           // max_connections_per_network: per /24 or /64
 	ConnectionRatePerIP      int           // connection_rate_per_ip: new connections per minute
-	ReservedConnections      int           // reserved_connections: slots only relay_networks may take
+	ReservedConnections      int           // reserved_connections: slots only relay_networks may take; 0 = a tenth
 	MinDataRate              int64         // min_data_rate, bytes per second
 	StressThreshold          int           // stress_threshold, percent of max_connections
 	StressCommandTimeout     time.Duration // stress_command_timeout

@@ -55,7 +55,6 @@ func base() *Config {
 
 			MaxConnectionsPerIP:      50,
 			MaxConnectionsPerNetwork: 100,
-			ReservedConnections:      100,
 			MinDataRate:              500,
 			StressThreshold:          80,
 			StressCommandTimeout:     10 * time.Second,

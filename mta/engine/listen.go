@@ -32,7 +32,7 @@ func (e *Engine) listen() error {
 			MaxConnectionsPerIP:      offIfZero(c.MaxConnectionsPerIP),
 			MaxConnectionsPerNetwork: offIfZero(c.MaxConnectionsPerNetwork),
 			ConnectionRatePerIP:      offIfZero(c.ConnectionRatePerIP),
-			ReservedConnections:      offIfZero(c.ReservedConnections),
+			ReservedConnections:      c.ReservedConnections, // 0: a tenth of max_connections
 			StressThreshold:          c.StressThreshold,
 			StressCommandTimeout:     c.StressCommandTimeout,
 			StressDataTimeout:        c.StressDataTimeout,
