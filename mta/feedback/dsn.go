@@ -140,8 +140,9 @@ func finishDSNRecipient(rc *Recipient, m *msg) {
 	}
 	rc.Code = findCode(rc.Diagnostic)
 	rc.Status = betterStatus(rc.Status, findStatus(rc.Diagnostic), rc.Code)
-	if rc.Status == "" && (rc.Action == "failed" || rc.Action == "delayed") {
-		rc.Status = map[string]string{"failed": "5.0.0", "delayed": "4.0.0"}[rc.Action]
+	rc.Action = normalAction(rc.Action)
+	if rc.Status == "" {
+		rc.Status = actionStatus[rc.Action]
 	}
 	switch rc.Action {
 	case "delivered", "relayed", "expanded":
@@ -158,6 +159,23 @@ func finishDSNRecipient(rc *Recipient, m *msg) {
 		rc.Diagnostic = rc.Status
 	}
 }
+
+// normalAction maps the actions some MTAs write outside RFC 3464 to its
+// own: "expired" (a failure after the queue lifetime) is "failed",
+// "deliverable" (an address verification's answer) is "delivered".
+func normalAction(a string) string {
+	switch a {
+	case "expired", "failure", "bounced", "undeliverable":
+		return "failed"
+	case "deliverable", "success":
+		return "delivered"
+	}
+	return a
+}
+
+// actionStatus is the status of a recipient whose report gives none:
+// RFC 3463's unspecific code of the action's class.
+var actionStatus = map[string]string{"failed": "5.0.0", "delayed": "4.0.0"}
 
 // dsnText reads a "type; text" field, dropping the type.
 func dsnText(v string) string {

@@ -216,3 +216,21 @@ func TestClassifyInput(t *testing.T) {
 		t.Errorf("code from a 4.x.x status: %d", c)
 	}
 }
+
+// TestNonStandardActions: "expired" is a failure, "deliverable" a
+// delivery; a failure without a status gets RFC 3463's 5.0.0.
+func TestNonStandardActions(t *testing.T) {
+	raw := strings.Replace(dsnTwoRecipients, "Action: failed\nStatus: 5.0.0\n", "Action: expired\n", 1)
+	raw = strings.Replace(raw, "Action: delivered", "Action: deliverable", 1)
+	r := Parse(crlf(raw))
+	if g := r.Recipients[0]; g.Kind != KindBounce || g.Action != "failed" || g.Status != "5.1.1" {
+		t.Errorf("expired: %+v", g)
+	}
+	if g := r.Recipients[1]; g.Kind != KindDelivered || g.Action != "delivered" {
+		t.Errorf("deliverable: %+v", g)
+	}
+	raw = strings.Replace(dsnTwoRecipients, "Status: 5.0.0\nRemote-MTA: dns; mx.example.org\nDiagnostic-Code: smtp; 550 5.1.1 <a@example.org>: Recipient address\n rejected: User unknown\n", "Diagnostic-Code: x-local; mailbox gone\n", 1)
+	if g := Parse(crlf(raw)).Recipients[0]; g.Status != "5.0.0" || g.Diagnostic != "mailbox gone" {
+		t.Errorf("no status: %+v", g)
+	}
+}
