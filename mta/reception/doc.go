@@ -69,7 +69,9 @@
 //
 // Timeouts bound a whole wait, not each read, so a client dripping a byte
 // at a time cannot hold a connection: a command line must be complete
-// within CommandTimeout of its first read; a DATA within DataTimeout plus
+// within CommandTimeout of the reply before it (a reply written starts
+// the next command's wait; line ends are not looked for in what is read,
+// which may be TLS records); a DATA within DataTimeout plus
 // one second for every MinDataRate bytes received (Postfix's
 // smtpd_min_data_rate), with no pause longer than DataTimeout. When the
 // live connections reach StressThreshold percent of MaxConnections, waits

@@ -3,6 +3,7 @@ package reception
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"strings"
@@ -189,6 +190,20 @@ func TestDripCannotHoldASlot(t *testing.T) {
 	got, took := drip(t, rc, "EHLO slow.example.org", 250*time.Millisecond)
 	if !strings.HasPrefix(got, "421 4.4.2") || took > 10*time.Second {
 		t.Errorf("dripped command: %q after %v, want 421 4.4.2 after about 1.5 s", got, took)
+	}
+	// The same over TLS, a record per byte: the deadline cannot see line
+	// ends in ciphertext, and does not need to.
+	rc = dialRaw(t, f.addr)
+	rc.cmd("EHLO client.test", "250 ")
+	rc.cmd("STARTTLS", "220 ")
+	tc := tls.Client(rc.c, clientTLS)
+	if err := tc.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	rc = &raw{t: t, c: tc, r: bufio.NewReader(tc)}
+	got, took = drip(t, rc, "EHLO slow.example.org", 250*time.Millisecond)
+	if !strings.HasPrefix(got, "421 4.4.2") || took > 10*time.Second {
+		t.Errorf("dripped command over TLS: %q after %v, want 421 4.4.2 after about 1.5 s", got, took)
 	}
 	// DATA dripped at 1 byte per 300 ms (3 B/s, far under MinDataRate).
 	rc = begin(t, f)

@@ -69,8 +69,11 @@ type trackedConn struct {
 	phase atomic.Int32 // bumped by setData: a new command or DATA starts
 	data  atomic.Bool  // message data is awaited
 	busy  atomic.Bool  // between MAIL and the end of the transaction
-	eof   atomic.Bool  // the client closed its side
-	once  sync.Once
+	// replied: a reply was written since the last read, so the next read
+	// waits for a new command (set by Write, taken by readDeadline).
+	replied atomic.Bool
+	eof     atomic.Bool // the client closed its side
+	once    sync.Once
 
 	seen      int32     // phase the deadline belongs to
 	deadline  time.Time // of the current command or DATA; zero: none yet
@@ -126,6 +129,9 @@ func (c *trackedConn) readConn(p []byte) (int, error) {
 func (c *trackedConn) readDeadline(now time.Time) time.Time {
 	data := c.data.Load()
 	limit := c.table.timeout(data)
+	if c.replied.Swap(false) && !data {
+		c.deadline = time.Time{}
+	}
 	if ph := c.phase.Load(); ph != c.seen || c.deadline.IsZero() {
 		c.seen, c.deadline = ph, now.Add(limit)
 	}
@@ -136,16 +142,23 @@ func (c *trackedConn) readDeadline(now time.Time) time.Time {
 }
 
 // consumed moves the deadline on what a read brought: message data earns
-// time at the minimum rate; a complete command line ends its command, so
-// the next one gets a fresh deadline.
+// time at the minimum rate. A command's deadline ends when its reply is
+// written (Write): the bytes read may be TLS records, whose line ends
+// cannot be seen here.
 func (c *trackedConn) consumed(b []byte) {
-	switch {
-	case len(b) == 0:
-	case c.data.Load():
+	if len(b) > 0 && c.data.Load() {
 		c.deadline = c.deadline.Add(time.Duration(len(b)) * time.Second / time.Duration(c.table.minRate))
-	case bytes.IndexByte(b, '\n') >= 0:
-		c.deadline = time.Time{}
 	}
+}
+
+// Write notes that a reply went out: the next read waits for a new
+// command, with a fresh deadline.
+func (c *trackedConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	if n > 0 {
+		c.replied.Store(true)
+	}
+	return n, err
 }
 
 func isTimeout(err error) bool {
