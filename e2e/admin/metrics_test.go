@@ -110,7 +110,10 @@ func TestMetricsAgreeWithRecords(t *testing.T) {
 				return false
 			}
 		}
-		return len(got) == len(checks)
+		// The Rejection record reaches the recorder before the metrics
+		// (the writer feeds its sinks in turn): wait for both to count it.
+		rejected := series(fams, "wasmta_rejections_total")["reason=auth|tenant="]
+		return len(got) == len(checks) && rejected > 0 && rejected == float64(s.Rec.Count(events.Rejection))
 	})
 	received := series(fams, "wasmta_messages_received_total")
 	for _, tenant := range []string{"acme", "beta", ""} {
