@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/shaping"
 )
 
@@ -27,7 +28,7 @@ func operatorMoves(total time.Duration) []move {
 // per IP (the simulator's figure), for every tenant.
 func reshapeYahoo(ctx context.Context, w *world, out io.Writer) error {
 	fmt.Fprintln(out, "operator$ wasmta shape set --provider yahoo --rate 4/s --for 10m --reason \"stay under Yahoo's 5/s per IP\"")
-	_, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Shape, Select: shaping.Selector{Provider: "yahoo"},
+	_, err := w.api.AddAction(ctx, admin.ActionRequest{Kind: shaping.Shape, Select: shaping.Selector{Provider: "yahoo"},
 		Shape: &shaping.Override{MessagesPerSecond: 4, MessageBurst: 1}, For: shaping.Duration(10 * time.Minute),
 		Reason: "stay under Yahoo's 5/s per IP"})
 	return err
@@ -38,7 +39,7 @@ func reshapeYahoo(ctx context.Context, w *world, out io.Writer) error {
 func resumeYahoo(ctx context.Context, w *world, out io.Writer) error {
 	site := w.siteOf("yahoo")
 	fmt.Fprintf(out, "operator$ wasmta resume --site %s --reason \"reshaped to 4/s\"\n", site)
-	gone, err := w.api.Resume(ctx, shaping.ResumeRequest{Select: shaping.Selector{Site: site}, Kind: shaping.Suspend,
+	gone, err := w.api.Resume(ctx, admin.ResumeRequest{Select: shaping.Selector{Site: site}, Kind: shaping.Suspend,
 		Reason: "reshaped to 4/s"})
 	if err == nil {
 		fmt.Fprintf(out, "          %d suspension(s) ended\n", len(gone))

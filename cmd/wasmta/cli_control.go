@@ -66,16 +66,16 @@ func suspendCommand(args []string) error {
 	if err := af.check("suspend"); err != nil {
 		return err
 	}
-	return startAction(cf, shaping.Request{Kind: shaping.Suspend, Select: af.sel,
+	return startAction(cf, admin.ActionRequest{Kind: shaping.Suspend, Select: af.sel,
 		For: shaping.Duration(af.duration), Reason: af.reason})
 }
 
-func startAction(cf *clientFlags, req shaping.Request) error {
+func startAction(cf *clientFlags, req admin.ActionRequest) error {
 	c, err := cf.client()
 	if err != nil {
 		return err
 	}
-	var res shaping.AddResult
+	var res admin.AddResult
 	return c.call("POST", "/v1/actions", req, &res, func() {
 		a := res.Action
 		state := "started"
@@ -116,7 +116,7 @@ func resumeCommand(args []string) error {
 		return err
 	}
 	var res struct{ Cancelled []shaping.Action }
-	return c.call("POST", "/v1/resume", shaping.ResumeRequest{Select: sel, Kind: shaping.Suspend, Reason: *reason}, &res, func() {
+	return c.call("POST", "/v1/resume", admin.ResumeRequest{Select: sel, Kind: shaping.Suspend, Reason: *reason}, &res, func() {
 		for _, a := range res.Cancelled {
 			fmt.Printf("%s %s %s ended\n", a.ID, a.Kind, a.Target())
 		}
@@ -166,7 +166,7 @@ func shapeCommand(args []string) error {
 	if o.IsZero() {
 		return errors.New("shape set: set at least one limit (--rate, --max-conns, --conn-rate, --msgs-per-conn, --rate-factor, --burst, --idle, --tls)")
 	}
-	return startAction(cf, shaping.Request{Kind: shaping.Shape, Select: af.sel, Shape: o,
+	return startAction(cf, admin.ActionRequest{Kind: shaping.Shape, Select: af.sel, Shape: o,
 		For: shaping.Duration(af.duration), Reason: af.reason})
 }
 

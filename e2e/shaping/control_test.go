@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/internal/providersim"
+	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/shaping"
@@ -99,7 +100,7 @@ func TestPolicyActionListedCancelledAndReshaped(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	throttled := w.ipStats("yahoo", "127.0.0.2").Throttled
 	before := w.rec.Count(events.Delivery)
-	if _, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Shape, Select: l[0].Select,
+	if _, err := w.api.AddAction(ctx, admin.ActionRequest{Kind: shaping.Shape, Select: l[0].Select,
 		Shape: &shaping.Override{MessagesPerSecond: 4, MessageBurst: 1}, For: shaping.Duration(time.Minute),
 		Reason: "below the provider's rate"}); err != nil {
 		t.Fatal(err)
@@ -137,7 +138,7 @@ func TestAdminSuspendStopsAPathWithinASecond(t *testing.T) {
 	ctx := context.Background()
 	sel := shaping.Selector{Source: "ip2", Site: w.sites["gen"]}
 	suspended := time.Now()
-	res, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Suspend, Select: sel, For: shaping.Duration(time.Hour), Reason: "test"})
+	res, err := w.api.AddAction(ctx, admin.ActionRequest{Kind: shaping.Suspend, Select: sel, For: shaping.Duration(time.Hour), Reason: "test"})
 	if err != nil || !res.Added {
 		t.Fatalf("suspend: %+v, %v", res, err)
 	}
@@ -149,7 +150,7 @@ func TestAdminSuspendStopsAPathWithinASecond(t *testing.T) {
 		t.Fatalf("a delivery %v after the suspension, want none after 1s", last.Sub(suspended))
 	}
 	resumed := time.Now()
-	if gone, err := w.api.Resume(ctx, shaping.ResumeRequest{Select: shaping.Selector{Site: w.sites["gen"]}}); err != nil || len(gone) != 1 {
+	if gone, err := w.api.Resume(ctx, admin.ResumeRequest{Select: shaping.Selector{Site: w.sites["gen"]}}); err != nil || len(gone) != 1 {
 		t.Fatalf("resume: %+v, %v", gone, err)
 	}
 	w.rec.WaitFor(t, events.Delivery, len(during)+1, 2*time.Second)
@@ -169,7 +170,7 @@ func TestTenantSuspensionHoldsOnlyThatTenant(t *testing.T) {
 	w := startWorld(t, setup{providers: []providersim.Provider{quiet("gen", "gen.test")},
 		toml: sourcesTOML(map[int]int{2: 1}) + tenantsTOML(t, "a", "b")})
 	ctx := context.Background()
-	if _, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Suspend, Select: shaping.Selector{Tenant: "a"},
+	if _, err := w.api.AddAction(ctx, admin.ActionRequest{Kind: shaping.Suspend, Select: shaping.Selector{Tenant: "a"},
 		For: shaping.Duration(time.Hour), Reason: "complaints"}); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestTenantSuspensionHoldsOnlyThatTenant(t *testing.T) {
 			t.Fatalf("suspended tenant a delivered %s", r.Recipient)
 		}
 	}
-	if gone, err := w.api.Resume(ctx, shaping.ResumeRequest{Select: shaping.Selector{Tenant: "a"}}); err != nil || len(gone) != 1 {
+	if gone, err := w.api.Resume(ctx, admin.ResumeRequest{Select: shaping.Selector{Tenant: "a"}}); err != nil || len(gone) != 1 {
 		t.Fatalf("resume: %+v, %v", gone, err)
 	}
 	w.noneLost(t, 40)
@@ -202,7 +203,7 @@ func TestShapeSetTakesEffectLive(t *testing.T) {
 	w.rec.WaitFor(t, events.Delivery, 5, 5*time.Second)
 	ctx := context.Background()
 	set := time.Now()
-	res, err := w.api.AddAction(ctx, shaping.Request{Kind: shaping.Shape, Select: shaping.Selector{Site: w.sites["gen"]},
+	res, err := w.api.AddAction(ctx, admin.ActionRequest{Kind: shaping.Shape, Select: shaping.Selector{Site: w.sites["gen"]},
 		Shape: &shaping.Override{MessagesPerSecond: 10, MessageBurst: 1}, For: shaping.Duration(time.Minute), Reason: "slow down"})
 	if err != nil {
 		t.Fatal(err)

@@ -100,8 +100,8 @@ func (c *Client) Call(ctx context.Context, method, path string, body, out any) e
 
 // AddAction starts a suspension or shaping override (or moves the expiry
 // of the same active one).
-func (c *Client) AddAction(ctx context.Context, req shaping.Request) (shaping.AddResult, error) {
-	var out shaping.AddResult
+func (c *Client) AddAction(ctx context.Context, req ActionRequest) (AddResult, error) {
+	var out AddResult
 	err := c.Call(ctx, http.MethodPost, "/v1/actions", req, &out)
 	return out, err
 }
@@ -130,7 +130,7 @@ func ActionPath(id, reason string) string {
 }
 
 // Resume ends the actions within a selector.
-func (c *Client) Resume(ctx context.Context, req shaping.ResumeRequest) ([]shaping.Action, error) {
+func (c *Client) Resume(ctx context.Context, req ResumeRequest) ([]shaping.Action, error) {
 	var out struct{ Cancelled []shaping.Action }
 	err := c.Call(ctx, http.MethodPost, "/v1/resume", req, &out)
 	return out.Cancelled, err

@@ -17,13 +17,13 @@ func TestClient(t *testing.T) {
 	s := startStack(t, stackConfig("127.0.0.1:1"), nil)
 	c := &Client{Base: s.api + "/", Token: token}
 	ctx := context.Background()
-	susp := shaping.Request{Kind: shaping.Suspend, Select: shaping.Selector{Site: "mx.test"},
+	susp := ActionRequest{Kind: shaping.Suspend, Select: shaping.Selector{Site: "mx.test"},
 		For: shaping.Duration(time.Hour), Reason: "client test"}
 	added, err := c.AddAction(ctx, susp)
 	if err != nil || !added.Added || added.Action.ID == "" {
 		t.Fatalf("AddAction = %+v, %v", added, err)
 	}
-	shape := shaping.Request{Kind: shaping.Shape, Select: shaping.Selector{Provider: "gmail"},
+	shape := ActionRequest{Kind: shaping.Shape, Select: shaping.Selector{Provider: "gmail"},
 		Shape: &shaping.Override{MaxConnections: 2}, For: shaping.Duration(time.Hour), Reason: "client test"}
 	second, err := c.AddAction(ctx, shape)
 	if err != nil {
@@ -32,7 +32,7 @@ func TestClient(t *testing.T) {
 	if list, err := c.Actions(ctx); err != nil || len(list) != 2 {
 		t.Fatalf("Actions = %+v, %v; want the two started", list, err)
 	}
-	gone, err := c.Resume(ctx, shaping.ResumeRequest{Select: shaping.Selector{Site: "mx.test"}, Reason: "done"})
+	gone, err := c.Resume(ctx, ResumeRequest{Select: shaping.Selector{Site: "mx.test"}, Reason: "done"})
 	if err != nil || len(gone) != 1 || gone[0].ID != added.Action.ID {
 		t.Fatalf("Resume = %+v, %v; want the suspension", gone, err)
 	}

@@ -15,10 +15,10 @@ import (
 // within the second).
 //
 //	GET    /v1/actions        {"actions": [shaping.Action...]}
-//	POST   /v1/actions        shaping.Request -> shaping.AddResult
+//	POST   /v1/actions        ActionRequest -> AddResult
 //	GET    /v1/actions/{id}   shaping.Action
 //	DELETE /v1/actions/{id}   ?reason=TEXT -> the shaping.Action cancelled
-//	POST   /v1/resume         shaping.ResumeRequest -> {"cancelled": [shaping.Action...]}
+//	POST   /v1/resume         ResumeRequest -> {"cancelled": [shaping.Action...]}
 //
 // Client is their Go client (the CLI and cmd/wasmta-demo use it).
 func registerControl(s *Server) {
@@ -39,7 +39,7 @@ func (c *controlAPI) list(*http.Request) (any, error) {
 // add starts an action; asking again for an active one moves its expiry
 // (Added false) rather than stacking a second one.
 func (c *controlAPI) add(r *http.Request) (any, error) {
-	var req shaping.Request
+	var req ActionRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (c *controlAPI) add(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, Errorf(http.StatusBadRequest, "%v", err)
 	}
-	return shaping.AddResult{Action: a, Added: added}, nil
+	return AddResult{Action: a, Added: added}, nil
 }
 
 func (c *controlAPI) get(r *http.Request) (any, error) {
@@ -77,7 +77,7 @@ func (c *controlAPI) cancel(r *http.Request) (any, error) {
 // resume ends every action within a selector: resuming a site ends the
 // suspensions of that site from every source too.
 func (c *controlAPI) resume(r *http.Request) (any, error) {
-	var req shaping.ResumeRequest
+	var req ResumeRequest
 	if err := DecodeJSON(r, &req); err != nil {
 		return nil, err
 	}

@@ -5,9 +5,10 @@ import (
 
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/shaping"
 )
 
-// The wire types of the queue endpoints: what the API writes as JSON and
+// The wire types of the queue and traffic-control endpoints: what the API writes as JSON and
 // clients (the CLI) decode. The engine answers the same queries with plain
 // types of its own (engine.QueueSummary, engine.MessageInfo, ...), and
 // these copy them field for field, so the JSON names live here only. The
@@ -87,6 +88,32 @@ type RecipientInfo struct {
 type Affected struct {
 	Messages   int `json:"messages"`
 	Recipients int `json:"recipients"`
+}
+
+// ActionRequest asks for an action (POST /v1/actions): what it does, what
+// it covers, for how long from now, and why.
+type ActionRequest struct {
+	Kind   shaping.Kind      `json:"kind"`
+	Select shaping.Selector  `json:"select"`
+	Shape  *shaping.Override `json:"shape,omitempty"`
+	For    shaping.Duration  `json:"for"`
+	Reason string            `json:"reason"`
+}
+
+// ResumeRequest ends the actions whose selector lies within Select (see
+// shaping.Selector.Within); Kind "" ends both kinds (POST /v1/resume).
+type ResumeRequest struct {
+	Select shaping.Selector `json:"select"`
+	Kind   shaping.Kind     `json:"kind,omitempty"`
+	Reason string           `json:"reason"`
+}
+
+// AddResult is the answer to an ActionRequest: the action in force, and
+// whether it is new (false: the same action was already active, and its
+// expiry may have moved).
+type AddResult struct {
+	Action shaping.Action `json:"action"`
+	Added  bool           `json:"added"`
 }
 
 func summaryOf(s *engine.QueueSummary) *QueueSummary {
