@@ -42,7 +42,7 @@ func TestInboundReportsSurviveKill9(t *testing.T) {
 				default:
 				}
 				rcpt := fmt.Sprintf("c%d-u%d@x.example", c, i)
-				rp := signer.Address("b", "bounce.acme.test", verp.Token{ID: message.NewID(time.Now()), Tenant: "acme"})
+				rp := signer.Address("b", "bounce.acme.test", verp.Token{ID: message.NewID(time.Now()), Tenant: "acme", Addr: rcpt})
 				if err := sendReport(inAddr, rp, rcpt); err != nil {
 					return
 				}
@@ -147,7 +147,7 @@ func TestComplaintReachesWebhook(t *testing.T) {
 	defer d.stop(t)
 	signer, _ := verp.NewSigner([]verp.Key{{ID: 3, Secret: []byte("0123456789abcdef0123456789abcdef")}})
 	id := message.NewID(time.Now())
-	rp := signer.Address("b", "bounce.acme.test", verp.Token{ID: id, Tenant: "acme"})
+	rp := signer.Address("b", "bounce.acme.test", verp.Token{ID: id, Tenant: "acme", Addr: "angry@x.example"})
 	arf := "From: fbl@isp.test\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n" +
 		"Content-Type: multipart/report; report-type=feedback-report; boundary=\"P\"\r\n\r\n" +
 		"--P\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nVersion: 1\r\n" +

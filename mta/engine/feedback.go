@@ -88,17 +88,19 @@ func (e *Engine) initFeedback() error {
 // returnPath is the envelope sender of a job: the tenant's VERP return
 // path, or "" to keep the message's sender. The null sender stays null (a
 // report never causes a report). The recipient's index is in the token
-// when the transaction carries one recipient; otherwise the report's own
-// recipient field names it.
+// and the signature covers its address when the transaction carries one
+// recipient; otherwise the report's recipient must be one of the
+// message's (see suppressFor).
 func (e *Engine) returnPath(j *egress.Job) string {
 	rp := e.fb.returnPaths[j.Msg.Tenant]
 	if rp == "" || e.fb.signer == nil || j.Msg.Sender == "" {
 		return ""
 	}
-	rcpt := verp.AllRecipients
+	tok := verp.Token{ID: j.Msg.ID, Rcpt: verp.AllRecipients, Tenant: j.Msg.Tenant}
 	if len(j.Items) == 1 && len(j.Items[0].Rcpts) == 1 {
-		rcpt = int(j.Items[0].Rcpts[0])
+		tok.Rcpt = int(j.Items[0].Rcpts[0])
+		tok.Addr = j.Msg.Recipients[tok.Rcpt].Addr
 	}
 	prefix, domain, _ := strings.Cut(rp, "@")
-	return e.fb.signer.Address(prefix, domain, verp.Token{ID: j.Msg.ID, Rcpt: rcpt, Tenant: j.Msg.Tenant})
+	return e.fb.signer.Address(prefix, domain, tok)
 }

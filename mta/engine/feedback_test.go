@@ -74,9 +74,10 @@ func TestVERPReturnPath(t *testing.T) {
 		local, domain, _ := strings.Cut(m.From, "@")
 		switch {
 		case domain == "bounce.acme.test":
-			tok, err := signer.Parse(local, []string{"acme"})
-			if err != nil || tok.ID != acmeID || tok.Rcpt != 0 || tok.Tenant != "acme" || !strings.HasPrefix(local, "b+") {
-				t.Errorf("VERP sender %s: %+v, %v; want message %s, recipient 0, tenant acme", m.From, tok, err, acmeID)
+			tok, err := signer.ParseFor(local, []string{"acme"}, []string{"r@x.example"})
+			if err != nil || tok.ID != acmeID || tok.Rcpt != 0 || tok.Tenant != "acme" || tok.Addr != "r@x.example" ||
+				!strings.HasPrefix(local, "b+") {
+				t.Errorf("VERP sender %s: %+v, %v; want message %s, recipient 0 (r@x.example), tenant acme", m.From, tok, err, acmeID)
 			}
 			verpSeen = true
 		case m.From == "b@sender.example":

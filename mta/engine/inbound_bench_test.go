@@ -24,7 +24,7 @@ func BenchmarkInboundReport(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		id := message.NewID(now)
 		rcpt := fmt.Sprintf("user%d@x.example", i)
-		rp := e.fb.signer.Address("b", "bounce.acme.test", verp.Token{ID: id, Rcpt: 0, Tenant: "acme"})
+		rp := e.fb.signer.Address("b", "bounce.acme.test", verp.Token{ID: id, Rcpt: 0, Tenant: "acme", Addr: rcpt})
 		v := encodeInbound(inboundEnvelope{Recipients: []string{rp}, Received: now},
 			[]byte(dsnFor(rcpt, "Subject: x\r\n")))
 		if err := e.processReport(ctx, message.NewID(now), v); err != nil {

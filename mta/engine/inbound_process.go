@@ -139,6 +139,12 @@ type reportMatch struct {
 	campaign string
 	how      string // "verp" (a verified token), "header" (the quoted trace field), "none"
 	problem  string // why no verified token was found, when none was
+	// addr is the recipient the verified token was signed for; "" for a
+	// token of every recipient of its transaction, whose report's
+	// recipients must then be among rcpts (the message's, while it is in
+	// the spool).
+	addr  string
+	rcpts []string
 }
 
 // verified reports whether the match may change a suppression list: only
@@ -156,11 +162,15 @@ func (e *Engine) matchReport(env inboundEnvelope, rep *feedback.Report) reportMa
 	if rep.Original != nil {
 		cands = append(cands, strings.Trim(rep.Original.Get("return-path"), "<> "))
 	}
+	var named []string // the addresses the report is about
+	for _, rc := range rep.Recipients {
+		named = append(named, rc.Address, rc.Original)
+	}
 	m := reportMatch{how: "none"}
 	for _, a := range cands {
-		tok, err := e.parseReturnPath(a)
+		tok, err := e.parseReturnPath(a, named)
 		if err == nil {
-			m = reportMatch{id: tok.ID.String(), tenant: tok.Tenant, how: "verp"}
+			m = reportMatch{id: tok.ID.String(), tenant: tok.Tenant, how: "verp", addr: tok.Addr}
 			e.fillFromSpool(&m, tok.ID)
 			return m
 		}
@@ -186,7 +196,7 @@ var errNoReturnPath = errors.New("not a return path of this server")
 
 // parseReturnPath checks a VERP address against the tenants whose
 // return path has its prefix and domain.
-func (e *Engine) parseReturnPath(addr string) (verp.Token, error) {
+func (e *Engine) parseReturnPath(addr string, named []string) (verp.Token, error) {
 	local, domain, ok := strings.Cut(addr, "@")
 	prefix, _, plus := strings.Cut(local, "+")
 	if !ok || !plus || e.fb.signer == nil {
@@ -201,7 +211,7 @@ func (e *Engine) parseReturnPath(addr string) (verp.Token, error) {
 	if len(tenants) == 0 {
 		return verp.Token{}, errNoReturnPath
 	}
-	return e.fb.signer.Parse(local, tenants)
+	return e.fb.signer.ParseFor(local, tenants, named)
 }
 
 // fillFromSpool takes the campaign from the message, when it is still in
@@ -209,6 +219,9 @@ func (e *Engine) parseReturnPath(addr string) (verp.Token, error) {
 func (e *Engine) fillFromSpool(m *reportMatch, id message.ID) {
 	if msg, err := e.spool.Message(id); err == nil {
 		m.campaign = msg.Campaign
+		for _, r := range msg.Recipients {
+			m.rcpts = append(m.rcpts, r.Addr)
+		}
 	}
 }
 
@@ -243,7 +256,7 @@ func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inbound
 		setMeta(r.Meta, "source_ip", rep.SourceIP)
 		reason = complaintReason(rep.FeedbackType)
 	}
-	text, err := e.suppressFor(r, m, reason)
+	text, err := e.suppressFor(r, rc, m, reason)
 	if err != nil {
 		return err // the report is processed again: the list must not miss it
 	}
@@ -273,7 +286,7 @@ func complaintReason(feedbackType string) string {
 // suppressFor adds the suppression entry a record calls for, and returns
 // the record's reason text: what was done, or why nothing was. An error
 // is the spool's: the report must be processed again.
-func (e *Engine) suppressFor(r *events.Record, m reportMatch, reason string) (string, error) {
+func (e *Engine) suppressFor(r *events.Record, rc *feedback.Recipient, m reportMatch, reason string) (string, error) {
 	switch {
 	case reason == "":
 		return "", nil
@@ -282,8 +295,12 @@ func (e *Engine) suppressFor(r *events.Record, m reportMatch, reason string) (st
 	case r.Recipient == "":
 		return "not suppressed: the report does not name the recipient", nil
 	}
+	addr, why := m.vouchesFor(rc)
+	if addr == "" {
+		return "not suppressed: " + why, nil
+	}
 	cause := fmt.Sprintf("%s %s report %s", r.Type, m.id, r.Meta["report_id"])
-	added, err := e.fb.suppress.Add(suppress.Entry{Tenant: m.tenant, Recipient: r.Recipient, Reason: reason, Cause: cause}, time.Now())
+	added, err := e.fb.suppress.Add(suppress.Entry{Tenant: m.tenant, Recipient: addr, Reason: reason, Cause: cause}, time.Now())
 	switch {
 	case errors.Is(err, suppress.ErrBadEntry):
 		return "not suppressed: " + err.Error(), nil
@@ -293,4 +310,30 @@ func (e *Engine) suppressFor(r *events.Record, m reportMatch, reason string) (st
 		return "suppressed: " + reason, nil
 	}
 	return "already suppressed", nil
+}
+
+// vouchesFor returns the address a verified token lets the report about
+// rc suppress, or "" and why none: the one its signature covers, when rc
+// names it; for a token of every recipient of its transaction, rc's when
+// the message (still in the spool) was sent to it. Anyone who got mail
+// holds a valid token; it must not suppress other addresses.
+func (m *reportMatch) vouchesFor(rc *feedback.Recipient) (string, string) {
+	named := func(a string) bool {
+		return a != "" && (strings.EqualFold(rc.Address, a) || strings.EqualFold(rc.Original, a))
+	}
+	if m.addr != "" {
+		if named(m.addr) {
+			return m.addr, ""
+		}
+		return "", "the report's recipient is not the one its return path was made for"
+	}
+	for _, a := range m.rcpts {
+		if named(a) {
+			return a, ""
+		}
+	}
+	if m.rcpts == nil {
+		return "", "the return path covers several recipients and the message has left the spool: the report's recipient cannot be checked"
+	}
+	return "", "the report's recipient is not one the message was sent to"
 }

@@ -38,8 +38,9 @@ func arfFor(mailFrom, rcpt string) string {
 // TestBounceLoop: wasmta delivers acme's mail to a sink with a VERP
 // sender; the sink's side sends a DSN back to the inbound listener; an OOB
 // record names the message and the tenant, the recipient is suppressed,
-// and the next message to it is refused at RCPT. A forged bounce and an
-// unverifiable one suppress nobody and say why; a complaint to the
+// and the next message to it is refused at RCPT. A forged bounce, an
+// unverifiable one and a true return path reused for another address
+// suppress nobody and say why; a complaint to the
 // feedback-loop domain is a Feedback record and suppresses too; the
 // inbound listener refuses other domains.
 func TestBounceLoop(t *testing.T) {
@@ -75,13 +76,18 @@ func TestBounceLoop(t *testing.T) {
 	if err := trySend(in, "", []string{forged}, dsnFor("kept@x.example", "Subject: x\r\n")); err != nil {
 		t.Fatalf("forged DSN: %v", err)
 	}
+	// A true return path reused: the recipient of one message (kept) sends
+	// a bounce about another address to the return path of its own copy.
+	if err := trySend(in, "", []string{sent["kept@x.example"].From}, dsnFor("victim@x.example", "Subject: x\r\n")); err != nil {
+		t.Fatalf("DSN about another address: %v", err)
+	}
 	// Not a domain of this server.
 	err := trySend(in, "", []string{"someone@elsewhere.test"}, "Subject: x\r\n\r\nx\r\n")
 	if c, enh := smtpCode(err); c != 550 || enh != "5.7.1" {
 		t.Errorf("mail for another domain: %v, want 550 5.7.1", err)
 	}
 
-	rec.WaitFor(t, events.OOB, 2, 10*time.Second)
+	rec.WaitFor(t, events.OOB, 3, 10*time.Second)
 	rec.WaitFor(t, events.Feedback, 1, 10*time.Second)
 	oob := map[string]*events.Record{}
 	for _, r := range rec.All(events.OOB) {
@@ -95,12 +101,16 @@ func TestBounceLoop(t *testing.T) {
 	if r := oob["kept@x.example"]; r == nil || r.Tenant != "" || !strings.HasPrefix(r.Reason, "not suppressed: verp:") {
 		t.Errorf("OOB record of the forged bounce: %+v", r)
 	}
+	if r := oob["victim@x.example"]; r == nil || !strings.HasPrefix(r.Reason, "not suppressed: ") {
+		t.Errorf("OOB record of the bounce about another address: %+v", r)
+	}
 	fb := rec.All(events.Feedback)[0]
 	if fb.ID != ids["angry@x.example"] || fb.Tenant != "acme" || fb.Recipient != "angry@x.example" ||
 		fb.Meta["feedback_type"] != "abuse" || fb.Meta["source_ip"] != "192.0.2.10" || fb.Reason != "suppressed: complaint" {
 		t.Errorf("Feedback record: %+v", fb)
 	}
-	for rcpt, want := range map[string]bool{"gone@x.example": true, "angry@x.example": true, "kept@x.example": false} {
+	for rcpt, want := range map[string]bool{"gone@x.example": true, "angry@x.example": true, "kept@x.example": false,
+		"victim@x.example": false} {
 		_, ok, _ := e.Suppressions().Lookup("acme", rcpt, time.Now())
 		if ok != want {
 			t.Errorf("%s suppressed: %v, want %v", rcpt, ok, want)

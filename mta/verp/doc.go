@@ -10,7 +10,11 @@
 // signature 8), written in lowercase base32 (45 characters), because
 // MTAs may fold the case of a local part. The tenant is not written out:
 // a 2-byte tag (from SHA-256 of its name) picks the candidates, and the
-// signature, computed over the full name, proves which one. A 64-bit
+// signature, computed over the full name, proves which one. When the
+// token names one recipient, the signature also covers that recipient's
+// address (not written out): a report verifies only for the address the
+// mail went to, so that a recipient cannot take the return path of its
+// own copy to report another address (ParseFor). A 64-bit
 // signature cannot be forged by guessing: each guess is a bounce sent to
 // us, and 2^63 of them are out of reach.
 //

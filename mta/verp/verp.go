@@ -43,6 +43,11 @@ type Token struct {
 	ID     message.ID
 	Rcpt   int // index of the recipient in the message, or AllRecipients
 	Tenant string
+	// Addr is the recipient's address, when the token names one: the
+	// signature covers it (it is not written in the token), so that the
+	// return path of mail sent to one address cannot vouch for a report
+	// about another. "" for a token of AllRecipients.
+	Addr string
 }
 
 // Signer makes and checks tokens.
@@ -84,14 +89,23 @@ func (s *Signer) Encode(t Token) string {
 	b = append(b, t.ID[:]...)
 	b = append(b, tenantTag(t.Tenant)...)
 	b = binary.AppendUvarint(b, uint64(t.Rcpt+1))
-	b = append(b, mac(k.Secret, b, t.Tenant)...)
+	b = append(b, mac(k.Secret, b, t.Tenant, t.Addr)...)
 	return enc.EncodeToString(b)
 }
 
 // Parse reads the local part of a VERP address ("PREFIX+TOKEN") and
 // checks its signature against each tenant in candidates whose tag
-// matches. It returns the token, or an error saying why not.
+// matches. It returns the token, or an error saying why not. A token
+// signed over a recipient's address verifies only through ParseFor.
 func (s *Signer) Parse(local string, candidates []string) (Token, error) {
+	return s.ParseFor(local, candidates, nil)
+}
+
+// ParseFor is Parse for a report that names the recipients addrs: a
+// token signed over one of them verifies, and the token's Addr says
+// which (as it was given); a token signed over no address verifies with
+// Addr "".
+func (s *Signer) ParseFor(local string, candidates, addrs []string) (Token, error) {
 	i := strings.LastIndexByte(local, '+')
 	if i < 0 {
 		return Token{}, ErrNotVERP
@@ -112,9 +126,14 @@ func (s *Signer) Parse(local string, candidates []string) (Token, error) {
 	t := Token{ID: message.ID(body[1:17]), Rcpt: int(n) - 1}
 	tag := body[17 : 17+tagLen]
 	for _, c := range candidates {
-		if string(tenantTag(c)) == string(tag) && hmac.Equal(sig, mac(key.Secret, body, c)) {
-			t.Tenant = c
-			return t, nil
+		if string(tenantTag(c)) != string(tag) {
+			continue
+		}
+		for _, a := range append([]string{""}, addrs...) {
+			if hmac.Equal(sig, mac(key.Secret, body, c, a)) {
+				t.Tenant, t.Addr = c, a
+				return t, nil
+			}
 		}
 	}
 	return Token{}, ErrBadSignature
@@ -129,12 +148,17 @@ func (s *Signer) key(id byte) (Key, bool) {
 	return Key{}, false
 }
 
-// mac signs the token bytes and the tenant's full name.
-func mac(secret, body []byte, tenant string) []byte {
+// mac signs the token bytes, the tenant's full name and the recipient's
+// address when there is one (case-folded: MTAs may fold it in a report).
+func mac(secret, body []byte, tenant, addr string) []byte {
 	h := hmac.New(sha256.New, secret)
 	h.Write(body)
 	h.Write([]byte{0})
 	h.Write([]byte(tenant))
+	if addr != "" {
+		h.Write([]byte{0})
+		h.Write([]byte(strings.ToLower(addr)))
+	}
 	return h.Sum(nil)[:macLen]
 }
 

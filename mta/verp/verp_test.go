@@ -20,7 +20,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := message.NewID(time.Now())
-	for _, tok := range []Token{{id, 0, "acme"}, {id, 999, ""}, {id, AllRecipients, "a-much-longer-tenant-name"}} {
+	for _, tok := range []Token{{id, 0, "acme", ""}, {id, 999, "", ""}, {id, AllRecipients, "a-much-longer-tenant-name", ""}} {
 		addr := s.Address("bounces", "bounce.example.com", tok)
 		local, _, _ := strings.Cut(addr, "@")
 		if len(local) > MaxLocalPart {
@@ -29,6 +29,24 @@ func TestRoundTrip(t *testing.T) {
 		got, err := s.Parse(strings.ToUpper(local), []string{"other", tok.Tenant}) // case folded by an MTA
 		if err != nil || got != tok {
 			t.Errorf("Parse(%s) = %+v, %v; want %+v", local, got, err, tok)
+		}
+	}
+}
+
+// TestAddressBound: a token signed over its recipient's address verifies
+// for a report about that address (in any case) and for no other, so the
+// return path of mail sent to one address cannot suppress another.
+func TestAddressBound(t *testing.T) {
+	s, _ := NewSigner([]Key{k1})
+	tok := Token{ID: message.NewID(time.Now()), Rcpt: 2, Tenant: "acme", Addr: "Someone@X.example"}
+	local := "b+" + s.Encode(tok)
+	got, err := s.ParseFor(local, []string{"acme"}, []string{"other@x.example", "someone@x.example"})
+	if err != nil || got.ID != tok.ID || got.Rcpt != 2 || got.Tenant != "acme" || got.Addr != "someone@x.example" {
+		t.Errorf("ParseFor(its own address) = %+v, %v; want the token with Addr someone@x.example", got, err)
+	}
+	for _, addrs := range [][]string{nil, {"victim@x.example"}, {"", "someone@x.example.evil"}} {
+		if got, err := s.ParseFor(local, []string{"acme"}, addrs); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("ParseFor(%q) = %+v, %v; want ErrBadSignature", addrs, got, err)
 		}
 	}
 }
