@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/wasmta/wasmta/hostabi"
+	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -83,7 +84,10 @@ func loadClassifyModule(ctx context.Context, file string) (policy.Policy, func()
 	if err != nil {
 		return nil, nil, fmt.Errorf("classify: %w", err)
 	}
-	host, err := hostabi.New(ctx, hostabi.Config{})
+	// The daemon's call deadline (policy.call_timeout), not the library's
+	// 5 ms: on a loaded machine the load-time dry run of a Go module
+	// missed the tighter one, and the tool answered for no module.
+	host, err := hostabi.New(ctx, hostabi.Config{CallTimeout: config.Default().Policy.CallTimeout})
 	if err != nil {
 		return nil, nil, fmt.Errorf("classify: %w", err)
 	}
