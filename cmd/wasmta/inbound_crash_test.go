@@ -102,7 +102,7 @@ func sendReport(addr, rp, rcpt string) error {
 }
 
 // suppressedList counts acme's suppression entries per recipient through
-// the admin API.
+// the admin API; nil when the API does not answer.
 func suppressedList(t *testing.T, admin string) map[string]int {
 	t.Helper()
 	out := map[string]int{}
@@ -112,7 +112,8 @@ func suppressedList(t *testing.T, admin string) map[string]int {
 		req.Header.Set("Authorization", "Bearer "+adminToken)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
-			t.Fatal(err)
+			t.Logf("admin API: %v (asked again)", err)
+			return nil // the caller polls again
 		}
 		var page struct {
 			Entries []struct{ Recipient string }
