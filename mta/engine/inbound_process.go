@@ -139,10 +139,12 @@ type reportMatch struct {
 	campaign string
 	how      string // "verp" (a verified token), "header" (the quoted trace field), "none"
 	problem  string // why no verified token was found, when none was
-	// addr is the recipient the verified token was signed for; "" for a
-	// token of every recipient of its transaction, whose report's
-	// recipients must then be among rcpts (the message's, while it is in
-	// the spool).
+	// bound: the verified token names one recipient, addr when the
+	// report names it ("" when the report is about another address, or
+	// redacts it). A token of every recipient of its transaction vouches
+	// for the report's recipients among rcpts (the message's, while it is
+	// in the spool).
+	bound bool
 	addr  string
 	rcpts []string
 }
@@ -170,7 +172,7 @@ func (e *Engine) matchReport(env inboundEnvelope, rep *feedback.Report) reportMa
 	for _, a := range cands {
 		tok, err := e.parseReturnPath(a, named)
 		if err == nil {
-			m = reportMatch{id: tok.ID.String(), tenant: tok.Tenant, how: "verp", addr: tok.Addr}
+			m = reportMatch{id: tok.ID.String(), tenant: tok.Tenant, how: "verp", bound: tok.Rcpt != verp.AllRecipients, addr: tok.Addr}
 			e.fillFromSpool(&m, tok.ID)
 			return m
 		}
@@ -321,8 +323,8 @@ func (m *reportMatch) vouchesFor(rc *feedback.Recipient) (string, string) {
 	named := func(a string) bool {
 		return a != "" && (strings.EqualFold(rc.Address, a) || strings.EqualFold(rc.Original, a))
 	}
-	if m.addr != "" {
-		if named(m.addr) {
+	if m.bound {
+		if m.addr != "" && named(m.addr) {
 			return m.addr, ""
 		}
 		return "", "the report's recipient is not the one its return path was made for"

@@ -9,7 +9,9 @@ import (
 
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/verp"
 )
 
 // dsnFor is the report a remote MTA sends back for a failed recipient:
@@ -101,7 +103,8 @@ func TestBounceLoop(t *testing.T) {
 	if r := oob["kept@x.example"]; r == nil || r.Tenant != "" || !strings.HasPrefix(r.Reason, "not suppressed: verp:") {
 		t.Errorf("OOB record of the forged bounce: %+v", r)
 	}
-	if r := oob["victim@x.example"]; r == nil || !strings.HasPrefix(r.Reason, "not suppressed: ") {
+	if r := oob["victim@x.example"]; r == nil || r.Tenant != "acme" || r.Meta["match"] != "verp" ||
+		r.Reason != "not suppressed: the report's recipient is not the one its return path was made for" {
 		t.Errorf("OOB record of the bounce about another address: %+v", r)
 	}
 	fb := rec.All(events.Feedback)[0]
@@ -206,5 +209,29 @@ func TestQuarantineOnComplaints(t *testing.T) {
 		if m.To[0] == "after@x.example" && m.Helo != "quarantine.test" {
 			t.Errorf("after the complaint acme's mail left from %s, want quarantine.test", m.Helo)
 		}
+	}
+}
+
+// TestRedactedComplaintAttributed: a feedback loop that hides the
+// recipient still has its complaint matched to the message and tenant by
+// the return path's token (the signature's tenant part verifies without
+// the address), and suppresses nobody.
+func TestRedactedComplaintAttributed(t *testing.T) {
+	e, rec, _ := testEngine(t, feedbackConfig(t, ""), Options{})
+	id := message.NewID(time.Now())
+	rp := e.fb.signer.Address("b", "bounce.acme.test", verp.Token{ID: id, Rcpt: 0, Tenant: "acme", Addr: "angry@x.example"})
+	arf := "From: fbl@isp.test\r\nSubject: complaint\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/report; report-type=feedback-report; boundary=\"P\"\r\n\r\n" +
+		"--P\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nVersion: 1\r\n" +
+		"Original-Mail-From: <" + rp + ">\r\n\r\n--P--\r\n"
+	v := encodeInbound(inboundEnvelope{Recipients: []string{"fbl@fbl.esp.test"}, Received: time.Now()}, []byte(arf))
+	if err := e.processReport(context.Background(), message.NewID(time.Now()), v); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, events.Feedback, 1, 10*time.Second)
+	r := rec.All(events.Feedback)[0]
+	if r.ID != id.String() || r.Tenant != "acme" || r.Meta["match"] != "verp" ||
+		r.Reason != "not suppressed: the report does not name the recipient" {
+		t.Errorf("Feedback record of a redacted complaint: %+v", r)
 	}
 }

@@ -27,6 +27,11 @@ const AllRecipients = -1
 const (
 	macLen = 8
 	tagLen = 2
+	// The signature is two HMACs: the first tenantMACLen bytes over the
+	// token and the tenant, the rest over those and the recipient's
+	// address. A report whose recipient is redacted (feedback loops do
+	// that) still verifies its message and tenant.
+	tenantMACLen = 5
 )
 
 // MaxLocalPart is RFC 5321's limit on a local part.
@@ -89,22 +94,26 @@ func (s *Signer) Encode(t Token) string {
 	b = append(b, t.ID[:]...)
 	b = append(b, tenantTag(t.Tenant)...)
 	b = binary.AppendUvarint(b, uint64(t.Rcpt+1))
-	b = append(b, mac(k.Secret, b, t.Tenant, t.Addr)...)
+	addr := t.Addr
+	if t.Rcpt == AllRecipients {
+		addr = ""
+	}
+	b = append(b, mac(k.Secret, b, t.Tenant, addr)...)
 	return enc.EncodeToString(b)
 }
 
 // Parse reads the local part of a VERP address ("PREFIX+TOKEN") and
 // checks its signature against each tenant in candidates whose tag
-// matches. It returns the token, or an error saying why not. A token
-// signed over a recipient's address verifies only through ParseFor.
+// matches. It returns the token, or an error saying why not. The token's
+// Addr is "": see ParseFor.
 func (s *Signer) Parse(local string, candidates []string) (Token, error) {
 	return s.ParseFor(local, candidates, nil)
 }
 
-// ParseFor is Parse for a report that names the recipients addrs: a
-// token signed over one of them verifies, and the token's Addr says
-// which (as it was given); a token signed over no address verifies with
-// Addr "".
+// ParseFor is Parse for a report that names the recipients addrs: when
+// the token names one recipient and the signature's address part
+// verifies for one of addrs, the token's Addr is that one (as given);
+// else Addr is "" (a report about another address, or a redacted one).
 func (s *Signer) ParseFor(local string, candidates, addrs []string) (Token, error) {
 	i := strings.LastIndexByte(local, '+')
 	if i < 0 {
@@ -129,12 +138,23 @@ func (s *Signer) ParseFor(local string, candidates, addrs []string) (Token, erro
 		if string(tenantTag(c)) != string(tag) {
 			continue
 		}
-		for _, a := range append([]string{""}, addrs...) {
-			if hmac.Equal(sig, mac(key.Secret, body, c, a)) {
-				t.Tenant, t.Addr = c, a
-				return t, nil
+		if !hmac.Equal(sig[:tenantMACLen], mac(key.Secret, body, c, "")[:tenantMACLen]) {
+			continue
+		}
+		t.Tenant = c
+		if t.Rcpt == AllRecipients {
+			if !hmac.Equal(sig, mac(key.Secret, body, c, "")) {
+				return Token{}, ErrBadSignature
+			}
+			return t, nil
+		}
+		for _, a := range addrs {
+			if a != "" && hmac.Equal(sig, mac(key.Secret, body, c, a)) {
+				t.Addr = a
+				break
 			}
 		}
+		return t, nil
 	}
 	return Token{}, ErrBadSignature
 }
@@ -148,18 +168,19 @@ func (s *Signer) key(id byte) (Key, bool) {
 	return Key{}, false
 }
 
-// mac signs the token bytes, the tenant's full name and the recipient's
-// address when there is one (case-folded: MTAs may fold it in a report).
+// mac signs the token bytes and the tenant's full name (the first
+// tenantMACLen bytes), then those and the recipient's address
+// (case-folded: MTAs may fold it in a report; "" for a token of every
+// recipient).
 func mac(secret, body []byte, tenant, addr string) []byte {
 	h := hmac.New(sha256.New, secret)
 	h.Write(body)
 	h.Write([]byte{0})
 	h.Write([]byte(tenant))
-	if addr != "" {
-		h.Write([]byte{0})
-		h.Write([]byte(strings.ToLower(addr)))
-	}
-	return h.Sum(nil)[:macLen]
+	out := h.Sum(nil)[:tenantMACLen]
+	h.Write([]byte{0})
+	h.Write([]byte(strings.ToLower(addr)))
+	return append(out, h.Sum(nil)[:macLen-tenantMACLen]...)
 }
 
 func tenantTag(tenant string) []byte {
