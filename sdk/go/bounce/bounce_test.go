@@ -242,3 +242,30 @@ func TestDocumentedProviderCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestThrottleWordings: a 4xx without an enhanced code that says the
+// sender goes too fast, in the words rate-limiting ACLs and MTAs use, is
+// a throttle (RateLimited), not a generic transient failure; the same
+// words on a 5xx do not decide alone.
+func TestThrottleWordings(t *testing.T) {
+	for _, tc := range []struct {
+		code       int
+		text, want string
+	}{
+		{451, "Sender rate 120.3 / 1h", RateLimited},
+		{450, "Sender rate exceeds the limit, slow down", RateLimited},
+		{451, "Outgoing rate exceeds 200 messages per hour for this client", RateLimited},
+		{421, "You have exceeded 50 messages per minute, closing connection", RateLimited},
+		{451, "Rate limit exceeded, please retry", RateLimited},
+		{452, "Too many messages from your IP, come back later", RateLimited},
+		{451, "Your sending rate is too high", RateLimited},
+		{451, "You can only send 100 per 1h", RateLimited},
+		{421, "Maximum number of messages per session reached", RateLimited},
+		{451, "Temporary local problem - please try later", TransientFailure},
+		{552, "Limit of 1000 messages per user exceeded", QuotaIssues},
+	} {
+		if got := Classify(tc.code, "", tc.text); got.Category != tc.want {
+			t.Errorf("Classify(%d, %q) = %s by %s, want %s", tc.code, tc.text, got.Category, got.Rule(), tc.want)
+		}
+	}
+}

@@ -50,6 +50,14 @@ var phraseRules = []textRule{
 		"too many emails", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
 		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "try again in a few minutes",
 		"sending quota", "daily quota", "relay limit", "hourly quota"),
+	// Throttles in the words of rate-limiting ACLs without an enhanced
+	// code (Exim's ratelimit condition reports "sender rate" and "N per
+	// period", other MTAs "rate exceeds", "N messages per hour"): on a
+	// 4xx they say "too fast"; on a 5xx the same words more often report
+	// a stored-mail or per-day quota, so they stay to the other rules.
+	only(transient, c(RateLimited, "sender rate", "send rate", "rate exceeds", "rate exceeding", "messages per",
+		"mails per", "emails per", "messages/", "msgs per", "can only send", "sending too", "sent too many",
+		"exceeded the maximum number of messages", "max messages", "maximum number of messages")),
 
 	// Reputation of the sending IP or domain, then public blocklists
 	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
