@@ -47,14 +47,15 @@ type keptReport struct {
 	v  []byte
 }
 
-// drainInbound processes every kept report. One that fails stays kept and
-// is tried again at the next pass; one processed is deleted (not synced:
-// if a crash undoes the deletion, the report is processed again, and
-// suppression entries are added once).
+// drainInbound processes every kept report once. One that fails stays
+// kept and is tried again at the next pass; one processed is deleted
+// (not synced: if a crash undoes the deletion, the report is processed
+// again, and suppression entries are added once).
 func (e *Engine) drainInbound(ctx context.Context) {
+	var from []byte // past the reports this pass has tried
 	for ctx.Err() == nil {
 		var batch []keptReport
-		err := e.spool.ScanAux(nsInbound, nil, func(k, v []byte) error {
+		err := e.spool.ScanAuxFrom(nsInbound, nil, from, func(k, v []byte) error {
 			if len(k) == len(message.ID{}) {
 				batch = append(batch, keptReport{message.ID(k), v})
 			}
@@ -67,7 +68,6 @@ func (e *Engine) drainInbound(ctx context.Context) {
 			e.log.Warn("inbound: read kept reports", "err", err)
 			return
 		}
-		done := 0
 		for _, r := range batch {
 			if err := e.processReport(ctx, r.id, r.v); err != nil {
 				e.log.Warn("inbound: report not processed; tried again later", "report", r.id, "err", err)
@@ -77,11 +77,13 @@ func (e *Engine) drainInbound(ctx context.Context) {
 				e.log.Warn("inbound: delete processed report", "report", r.id, "err", err)
 				return
 			}
-			done++
 		}
-		if len(batch) < inboundBatch || done == 0 {
+		if len(batch) < inboundBatch {
 			return
 		}
+		// Go on past this batch: reports that keep failing must not hold
+		// back the ones behind them.
+		from = append(append([]byte(nil), batch[len(batch)-1].id[:]...), 0)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/suppress"
 	"github.com/wasmta/wasmta/mta/verp"
 )
 
@@ -233,5 +234,39 @@ func TestRedactedComplaintAttributed(t *testing.T) {
 	if r.ID != id.String() || r.Tenant != "acme" || r.Meta["match"] != "verp" ||
 		r.Reason != "not suppressed: the report does not name the recipient" {
 		t.Errorf("Feedback record of a redacted complaint: %+v", r)
+	}
+}
+
+// TestFailingReportsHoldNoneBack: reports that keep failing (here: about
+// a recipient whose suppression entry is damaged, so that every lookup of
+// it fails) fill more than one batch; a report behind them is still
+// processed.
+func TestFailingReportsHoldNoneBack(t *testing.T) {
+	e, rec, _ := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\n", ""), Options{})
+	const victim = "victim@x.example"
+	if _, err := e.Suppressions().Add(suppress.Entry{Tenant: "acme", Recipient: victim,
+		Reason: suppress.ReasonHardBounce}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.spool.PutAux("suppress", []byte("acme\x00"+victim), []byte("{damaged"), true); err != nil {
+		t.Fatal(err)
+	}
+	keep := func(rcpt string) {
+		rp := e.fb.signer.Address("b", "bounce.acme.test",
+			verp.Token{ID: message.NewID(time.Now()), Rcpt: 0, Tenant: "acme", Addr: rcpt})
+		v := encodeInbound(inboundEnvelope{Recipients: []string{rp}, Received: time.Now()},
+			[]byte(dsnFor(rcpt, "Subject: x\r\n")))
+		id := message.NewID(time.Now())
+		if err := e.spool.PutAux(nsInbound, id[:], v, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range inboundBatch + 1 {
+		keep(victim)
+	}
+	keep("ok@x.example")
+	rec.WaitFor(t, events.OOB, 1, 15*time.Second)
+	if r := rec.All(events.OOB)[0]; r.Recipient != "ok@x.example" {
+		t.Errorf("OOB record %+v, want the report about ok@x.example", r)
 	}
 }
