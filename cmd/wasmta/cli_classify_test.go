@@ -93,7 +93,7 @@ func TestClassifyPolicy(t *testing.T) {
 	}
 	got := runClassify(t, classifier{mod: mod}, input, false)
 	closeFn()
-	if len(got) != 2 || got[0].DecidedBy != "policy" || got[0].Category != "RateLimited" || got[0].Scope != "path" || !got[0].Suspend || got[0].DurationMS != 3_600_000 {
+	if len(got) != 2 || got[0].DecidedBy != "policy" || got[0].Category != "RateLimited" || got[0].Scope != "path" || !got[0].Suspend || got[0].DurationMS != 300_000 || got[0].Threshold != 20 {
 		t.Fatalf("[TSS04] with the classifier module: %+v", got)
 	}
 	if got[1].Category != "InvalidRecipient" || got[1].Outcome != "bounce" {

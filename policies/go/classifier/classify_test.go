@@ -3,6 +3,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -21,7 +22,7 @@ func TestProviderTexts(t *testing.T) {
 		want wasmta.Classification
 	}{
 		{"gmail 421 4.7.28", 421, "4.7.28", "4.7.28 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited.",
-			want(wasmta.RateLimited, slow(wasmta.ScopePath, 0.5, 30*time.Minute, 5, 60*time.Second))},
+			want(wasmta.RateLimited, throttled())},
 		{"gmail 550 5.7.26 dmarc", 550, "5.7.26", "5.7.26 Unauthenticated email from example.org is not accepted due to domain's DMARC policy. Please contact the administrator of example.org domain.",
 			want(wasmta.AuthenticationFailed, bounceIt())},
 		{"gmail 550-5.1.1 multi-line, no enhanced input", 550, "", "550-5.1.1 The email account that you tried to reach does not exist. Please try\n550-5.1.1 double-checking the recipient's email address for typos or\n550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser",
@@ -31,7 +32,7 @@ func TestProviderTexts(t *testing.T) {
 		{"gmail 550 5.7.1 unsolicited", 550, "5.7.1", "5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail. To reduce the amount of spam sent to Gmail, this message has been blocked.",
 			want(wasmta.SpamContent, wasmta.Classification{})},
 		{"yahoo 421 4.7.0 [TSS04]", 421, "4.7.0", "[TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes",
-			want(wasmta.RateLimited, suspend(wasmta.ScopePath, time.Hour, 0, 0))},
+			want(wasmta.RateLimited, throttled())},
 		{"yahoo 554 5.7.9 policy", 554, "5.7.9", "Message not accepted for policy reasons. See https://postmaster.yahooinc.com/error-codes",
 			want(wasmta.PolicyRelated, wasmta.Classification{})},
 		{"yahoo 553 5.7.1 [BL21]", 553, "5.7.1", "[BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes",
@@ -49,7 +50,11 @@ func TestProviderTexts(t *testing.T) {
 		{"microsoft 5.7.650 is not in the banned range", 451, "4.7.650", "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation.",
 			want(wasmta.ReputationBlock, suspend(wasmta.ScopePath, 30*time.Minute, 3, time.Hour))},
 		{"microsoft 451 4.7.500", 451, "4.7.500", "Server busy. Please try again later from [192.0.2.1]. (S77719) [BN8NAM12FT058.eop-nam12.prod.protection.outlook.com]",
-			want(wasmta.RateLimited, slow(wasmta.ScopePath, 0.5, 15*time.Minute, 3, time.Hour))},
+			want(wasmta.RateLimited, throttled())},
+		{"yahoo 421 4.7.0 [TS01]", 421, "4.7.0", "[TS01] Messages from 192.0.2.1 temporarily deferred due to excessive volume. See https://postmaster.yahooinc.com/error-codes",
+			want(wasmta.RateLimited, throttled())},
+		{"microsoft 421 connection limit", 421, "4.3.2", "The maximum number of concurrent server connections has exceeded a limit, closing transmission channel; exceeded the maximum number of connections",
+			want(wasmta.RateLimited, throttled())},
 		{"microsoft 550 5.1.10", 550, "5.1.10", "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
 			want(wasmta.InvalidRecipient, bounceIt())},
 		{"apple 550 5.7.1 [CS01]", 550, "5.7.1", "[CS01] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137",
@@ -59,7 +64,7 @@ func TestProviderTexts(t *testing.T) {
 		{"apple 451 4.7.1 service unavailable", 451, "4.7.1", "Service unavailable - try again later",
 			want(wasmta.RateLimited, suspend(wasmta.ScopePath, 15*time.Minute, 5, time.Hour))},
 		{"apple 421 4.7.1 excessive volume", 421, "4.7.1", "Messages to someone@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137",
-			want(wasmta.RateLimited, slow(wasmta.ScopePath, 0.5, 15*time.Minute, 5, time.Minute))},
+			want(wasmta.RateLimited, throttled())},
 		{"apple 550 5.1.1 user does not exist", 550, "5.1.1", "<someone@icloud.com>: user does not exist",
 			want(wasmta.InvalidRecipient, wasmta.Classification{})},
 		{"connection refused", 0, "", "dial tcp 192.0.2.1:25: connect: connection refused", want(wasmta.BadConnection, wasmta.Classification{})},
@@ -97,5 +102,26 @@ func TestEveryRuleIsValid(t *testing.T) {
 				break
 			}
 		}
+	}
+}
+
+// TestThrottlesLeaveTheCutToTheEngine: a reply that says "too fast" is
+// categorised RateLimited (the engine's adaptive loop cuts the path on
+// it) and the rule itself neither cuts the rate nor suspends on one
+// reply; reputation and blocklist replies keep their long suspensions.
+func TestThrottlesLeaveTheCutToTheEngine(t *testing.T) {
+	for _, r := range trafficRules {
+		c := r.result
+		if c.Duration > 5*time.Minute && c.Threshold < 2 && c.RateFactor == 0 && c.MaxConnections == 0 {
+			// a long suspension at once must be about reputation or a block list
+			if name := strings.ToLower(r.name); !strings.Contains(name, "tss09") && !strings.Contains(name, "banned") {
+				t.Errorf("rule %q suspends for %v on one reply", r.name, c.Duration)
+			}
+		}
+	}
+	got, ok, err := wasmta.CallClassify(&wasmta.ClassifyInput{Site: "mx.example", Stage: "mail", Code: 451,
+		Text: "Sender rate exceeds the limit of 100 messages per hour"})
+	if err != nil || !ok || got.Category != wasmta.RateLimited || got.Suspend || got.RateFactor != 0 {
+		t.Fatalf("an Exim-style throttle: %+v decided=%v err=%v", got, ok, err)
 	}
 }

@@ -80,6 +80,17 @@ func slow(scope string, factor float64, d time.Duration, threshold int, window t
 	}
 }
 
+// throttled is the reaction to a reply that says "too fast" or "too
+// much volume": the category (RateLimited) already makes the engine's
+// adaptive loop cut the path's rate, at most once a second, and learn it
+// back up (docs/shaping.md), so the rule cuts nothing itself. Only when
+// such replies keep coming at one every three seconds for a minute, which
+// the cuts should have stopped within seconds, does it pause the path
+// for 5 minutes: the provider defers whatever the path sends.
+func throttled() wasmta.Classification {
+	return suspend(wasmta.ScopePath, 5*time.Minute, 20, time.Minute)
+}
+
 // trafficRules: the replies of Gmail, Yahoo, Microsoft and Apple that ask
 // for more than the category's default action, most specific first.
 // Sources: Google's "SMTP errors and reply codes" page, Yahoo's
@@ -88,8 +99,7 @@ func slow(scope string, factor float64, d time.Duration, threshold int, window t
 // figures follow KumoMTA's community shaping automation.
 var trafficRules = []rule{
 	// Gmail
-	{name: "gmail 421 4.7.28 unusual rate", enhanced: "4.7.28",
-		result: slow(wasmta.ScopePath, 0.5, 30*time.Minute, 5, time.Minute)},
+	{name: "gmail 421 4.7.28 unusual rate", enhanced: "4.7.28", result: throttled()},
 	{name: "gmail 4.7.0 low reputation", class: 4, needles: []string{"very low reputation of the sending"},
 		result: slow(wasmta.ScopePath, 0.5, time.Hour, 5, time.Hour)},
 	{name: "gmail 5.7.26 unauthenticated", enhanced: "5.7.26", result: bounceIt()},
@@ -101,18 +111,18 @@ var trafficRules = []rule{
 		result: bounceIt()},
 
 	// Yahoo and AOL
-	{name: "yahoo [TSS04]", needles: []string{"[tss04]", "[ts04]", "[ipts04]"},
-		result: suspend(wasmta.ScopePath, time.Hour, 0, 0)},
+	{name: "yahoo [TSS04]", needles: []string{"[tss04]", "[ts04]", "[ipts04]"}, result: throttled()},
 	{name: "yahoo [TSS05]", needles: []string{"[tss05]", "[ipts05]"},
 		result: suspend(wasmta.ScopePath, 4*time.Hour, 2, time.Hour)},
 	{name: "yahoo [TSS09] permanently deferred", needles: []string{"[tss09]", "will be permanently deferred"},
 		result: suspend(wasmta.ScopePath, 4*time.Hour, 0, 0)},
 	{name: "yahoo [TS01]-[TS03], [TSS02]", needles: []string{"[ts01]", "[ts02]", "[ts03]", "[tss01]", "[tss02]", "[tss03]"},
-		result: slow(wasmta.ScopePath, 0.5, 30*time.Minute, 3, time.Hour)},
+		result: throttled()},
 	{name: "yahoo 553 5.7.1 [BLxx] spamhaus", needles: []string{"[bl21]", "[bl22]", "[bl23]", "[bl24]"},
 		result: suspend(wasmta.ScopePath, 2*time.Hour, 5, time.Hour)},
+	// a count per connection, not a rate: the next connection goes on
 	{name: "yahoo 421 max messages per connection", needles: []string{"max message per connection reached"},
-		result: slow(wasmta.ScopePath, 0.5, time.Hour, 3, time.Hour)},
+		result: retry()},
 	{name: "yahoo 550 5.7.9 unauthenticated", needles: []string{"sender is unauthenticated"}, result: bounceIt()},
 	{name: "yahoo dd no account", needles: []string{"doesn't have a yahoo", "doesn't have an aol"}, result: bounceIt()},
 
@@ -125,11 +135,9 @@ var trafficRules = []rule{
 		result: suspend(wasmta.ScopePath, 4*time.Hour, 0, 0)},
 	{name: "microsoft 4.7.650/651 reputation", needles: []string{"rate limited due to ip reputation"},
 		result: suspend(wasmta.ScopePath, 30*time.Minute, 3, time.Hour)},
-	{name: "microsoft 4.7.500 server busy", needles: []string{"server busy. please try again later"},
-		result: slow(wasmta.ScopePath, 0.5, 15*time.Minute, 3, time.Hour)},
+	{name: "microsoft 4.7.500 server busy", needles: []string{"server busy. please try again later"}, result: throttled()},
 	{name: "microsoft connection limit", needles: []string{"exceeded the maximum number of connections", "exceed max concurrent connections"},
-		result: wasmta.Classification{Action: wasmta.ActionRetry, Scope: wasmta.ScopePath,
-			MaxConnections: 1, Duration: time.Hour, Threshold: 2, Window: time.Hour}},
+		result: throttled()},
 	{name: "microsoft 5.7.509/5.7.515 dmarc, auth level", needles: []string{"does not pass dmarc", "required authentication level"},
 		result: bounceIt()},
 	{name: "microsoft RecipNotFound", needles: []string{"resolver.adr.recipnotfound", "resolver.adr.recipientnotfound", "recipient not found by smtp address lookup"},
@@ -144,8 +152,7 @@ var trafficRules = []rule{
 		result: suspend(wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
 	// Apple defers a recipient that gets too much mail; many of them from
 	// one IP within a minute mean the IP sends too fast.
-	{name: "apple 4.7.1 excessive volume", needles: []string{"deferred due to excessive volume"},
-		result: slow(wasmta.ScopePath, 0.5, 15*time.Minute, 5, time.Minute)},
+	{name: "apple 4.7.1 excessive volume", needles: []string{"deferred due to excessive volume"}, result: throttled()},
 	{name: "apple 451 4.7.1 service unavailable", class: 4, needles: []string{"service unavailable - try again later"},
 		result: suspend(wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
 	{name: "apple spamhaus dbl domain", needles: []string{"domain present in the spamhaus dbl"},
