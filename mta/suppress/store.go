@@ -89,6 +89,9 @@ func key(tenant, rcpt string) string {
 	return tenant + "\x00" + strings.ToLower(strings.TrimSpace(rcpt))
 }
 
+// errDamaged is wrapped by the errors of a stored entry that does not decode.
+var errDamaged = errors.New("damaged entry")
+
 // ErrBadEntry is wrapped by Add's errors for an entry it refuses.
 var ErrBadEntry = errors.New("suppress: bad entry")
 
@@ -117,7 +120,9 @@ func (s *Store) add(e Entry, now time.Time, sync bool) (bool, error) {
 	if !strings.Contains(e.Recipient, "@") || !ValidReason(e.Reason) {
 		return false, fmt.Errorf("%w: recipient %q, reason %q", ErrBadEntry, e.Recipient, e.Reason)
 	}
-	if _, ok, err := s.Lookup(e.Tenant, e.Recipient, now); err != nil || ok {
+	// An entry whose value no longer decodes is replaced: keeping it would
+	// fail every report about the recipient, for good.
+	if _, ok, err := s.Lookup(e.Tenant, e.Recipient, now); (err != nil && !errors.Is(err, errDamaged)) || ok {
 		return false, err
 	}
 	if e.Added.IsZero() {
@@ -185,7 +190,7 @@ func (s *Store) get(k string) (Entry, bool, error) {
 func decode(k string, v []byte) (Entry, bool, error) {
 	var val value
 	if err := json.Unmarshal(v, &val); err != nil {
-		return Entry{}, false, fmt.Errorf("suppress: entry %q: %w", k, err)
+		return Entry{}, false, fmt.Errorf("suppress: entry %q: %w: %w", k, errDamaged, err)
 	}
 	tenant, rcpt, _ := strings.Cut(k, "\x00")
 	e := Entry{Tenant: tenant, Recipient: rcpt, Reason: val.Reason, Cause: val.Cause, Added: time.Unix(0, val.Added).UTC()}

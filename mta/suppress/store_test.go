@@ -59,6 +59,34 @@ func TestAddLookupRemove(t *testing.T) {
 	}
 }
 
+// TestAddReplacesDamaged: an entry whose stored value no longer decodes
+// fails its lookup; adding the recipient again replaces it (else every
+// report about the recipient would fail for good).
+func TestAddReplacesDamaged(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	defer sp.Close()
+	s, err := Open(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := Entry{Tenant: "acme", Recipient: "gone@example.org", Reason: ReasonHardBounce}
+	if _, err := s.Add(e, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := sp.PutAux(namespace, []byte(key("acme", "gone@example.org")), []byte("{damaged"), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Lookup("acme", "gone@example.org", t0); err == nil {
+		t.Fatal("Lookup of a damaged entry: no error")
+	}
+	if ok, err := s.Add(Entry{Tenant: "acme", Recipient: "gone@example.org", Reason: ReasonComplaint}, t0); !ok || err != nil {
+		t.Fatalf("Add over a damaged entry: %v, %v", ok, err)
+	}
+	if got, ok, err := s.Lookup("acme", "gone@example.org", t0); !ok || err != nil || got.Reason != ReasonComplaint {
+		t.Errorf("Lookup after the replacement = %+v, %v, %v", got, ok, err)
+	}
+}
+
 func TestExpiry(t *testing.T) {
 	sp := openSpool(t, t.TempDir())
 	defer sp.Close()
