@@ -151,14 +151,15 @@ func TestCommandTimeout(t *testing.T) {
 }
 
 func TestDataTimeout(t *testing.T) {
-	f := start(t, Options{RelayNets: loopbackNets, DataTimeout: 300 * time.Millisecond, MinDataRate: 50}, nil)
+	f := start(t, Options{RelayNets: loopbackNets, DataTimeout: time.Second, MinDataRate: 100}, nil)
 	// Data that keeps flowing faster than MinDataRate is not cut off,
-	// however long it takes in total: 10 bytes every 100 ms earn 200 ms.
+	// however long it takes in total: 100 bytes every 300 ms earn 1 s
+	// each (margins wide enough for a loaded machine's sleeps).
 	rc := begin(t, f)
 	rc.cmd("DATA", "354 ")
-	for i := range 5 {
-		rc.write(fmt.Sprintf("Line: %d\r\n", i))
-		time.Sleep(100 * time.Millisecond)
+	for i := range 6 {
+		rc.write(fmt.Sprintf("Line-%d: %s\r\n", i, strings.Repeat("x", 90)))
+		time.Sleep(300 * time.Millisecond)
 	}
 	rc.cmd("\r\nbody\r\n.", "250 ")
 	// Data that stops is: the rest, sent late, must not be read as commands.
