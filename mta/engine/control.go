@@ -179,8 +179,10 @@ func (e *Engine) startControl() error {
 	if n > 0 {
 		e.log.Info("live actions restored", "actions", n)
 	}
+	// Learned limits are a hint: a spool that cannot give them back
+	// starts every path at its preset rather than keeping mail waiting.
 	if err := e.loadLearned(); err != nil {
-		return err
+		e.log.Warn("learned limits not restored; paths start at their presets", "err", err)
 	}
 	e.wg.Go(e.runLearnedSaver)
 	e.ctl.heap.limit = heapLimit(e.opts.MaxHeapBytes)
