@@ -19,8 +19,12 @@ type Controller struct {
 	rateStep  float64
 	stepFixed bool // the policy set the rate step: it never changes
 
-	period     time.Time // start of the current quiet period
-	delivered  bool      // a delivery succeeded in this period
+	// Each limit has its own quiet period: a throttle reply says the
+	// rate is too high, not that fewer connections are wanted, so it
+	// holds back the rate's increase and leaves the connections' alone
+	// (and a refused connection the other way round).
+	connPeriod time.Time // start of the connections' quiet period
+	ratePeriod time.Time // start of the rate's quiet period
 	pressConns bool      // jobs waited for a connection in this period
 	pressRate  bool      // a message waited for a rate token in this period
 	cutConns   time.Time
@@ -32,7 +36,7 @@ type Controller struct {
 // through WithDefaults).
 func New(preset Limits, p Params, now time.Time) *Controller {
 	preset.Conns = max(1, preset.Conns)
-	c := &Controller{preset: preset, period: now}
+	c := &Controller{preset: preset, connPeriod: now, ratePeriod: now}
 	c.setParams(p)
 	c.cur = c.p.clamp(preset)
 	return c
@@ -95,29 +99,37 @@ func (c *Controller) Pressed(conns, rate bool) {
 // once a quiet period has passed without a signal. It reports whether
 // the limits changed.
 func (c *Controller) Success(now time.Time) bool {
-	c.delivered = true
-	if c.p.Off || now.Sub(c.period) < c.p.Quiet {
+	if c.p.Off {
 		return false
 	}
 	old := c.cur
-	if c.pressConns {
-		c.cur.Conns += c.p.ConnStep
+	if now.Sub(c.connPeriod) >= c.p.Quiet {
+		if c.pressConns {
+			c.cur.Conns += c.p.ConnStep
+		}
+		c.startConnPeriod(now)
 	}
-	if c.pressRate && c.cur.Rate > 0 {
-		c.cur.Rate += c.rateStep
+	if now.Sub(c.ratePeriod) >= c.p.Quiet {
+		if c.pressRate && c.cur.Rate > 0 {
+			c.cur.Rate += c.rateStep
+		}
+		c.startRatePeriod(now)
 	}
 	c.cur = c.p.clamp(c.cur)
-	c.startPeriod(now)
 	return c.cur != old
 }
 
 func (c *Controller) startPeriod(now time.Time) {
-	c.period, c.delivered, c.pressConns, c.pressRate = now, false, false, false
+	c.startConnPeriod(now)
+	c.startRatePeriod(now)
 }
+
+func (c *Controller) startConnPeriod(now time.Time) { c.connPeriod, c.pressConns = now, false }
+func (c *Controller) startRatePeriod(now time.Time) { c.ratePeriod, c.pressRate = now, false }
 
 // Signal cuts the limit the signal is about, unless the policy does not
 // count that signal or the limit was cut less than Holdoff ago; either
-// way a counted signal restarts the quiet period. open is the number of
+// way a counted signal restarts that limit's quiet period. open is the number of
 // sessions of the path that work: a refused connection never cuts below
 // them (they prove the destination takes that many), so the cut lands on
 // the number the destination accepts. It reports whether the limits
@@ -126,12 +138,13 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 	if c.p.Off || c.p.Signals&s == 0 {
 		return false
 	}
-	c.startPeriod(now)
 	old := c.cur
 	switch s {
 	case RateLimited:
+		c.startRatePeriod(now)
 		c.cutRateAt(now)
 	case Refused, Timeout:
+		c.startConnPeriod(now)
 		if now.Sub(c.cutConns) < Holdoff {
 			return false
 		}
