@@ -91,8 +91,8 @@
 // the store; Open moves it to corrupt/ and opens without it
 // (walrepair.go). A table whose block fails its checksum is found by Open, which checks
 // every table before serving, and repaired (repair.go): the file is copied
-// to corrupt/, what can still be read of its key range is kept, the rest
-// is excised. Pebble's default on detected corruption is to end the
+// to corrupt/, what can still be read of its key range is kept (from every
+// table, repairgap.go), the rest is excised. Pebble's default on detected corruption is to end the
 // process, and a compaction that meets a damaged block panics: either
 // would make every start crash again. Damage met later by a read makes
 // that message quarantined (quarantine.go); Scan steps over the key range

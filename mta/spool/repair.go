@@ -25,10 +25,14 @@ import (
 // corrupt/): its file is copied to corrupt/ with a note of why; every key
 // of its key range that can still be read through the store (forward from
 // the start of the range until the damage, backward from its end until the
-// damage) is kept; the range is excised (Pebble's Excise drops the table
-// without reading it, and cuts the other tables at the range's edges); the
-// kept keys are written back. What lay in the damaged block is gone; the
-// envelopes among it are counted as missing by the first Scan.
+// damage) is kept, and so is every live key that the other tables hold
+// between the two (read from them directly, see repairgap.go: the excise
+// below drops the range from every level, and an acknowledged message in a
+// healthy table must not go with it); the range is excised (Pebble's
+// Excise drops the table without reading it, and cuts the other tables at
+// the range's edges); the kept keys are written back. What lay in the
+// damaged block alone is gone; the envelopes among it are counted as
+// missing by the first Scan.
 
 // corruptDir is the directory, in the spool directory, where damaged
 // tables are copied.
@@ -55,7 +59,7 @@ func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) (
 			if verr == nil {
 				continue
 			}
-			note, err := repairTable(db, fs, dir, path, level, t, verr)
+			note, err := repairTable(db, fs, dir, path, po, level, t, verr)
 			if err != nil {
 				return repairs, fmt.Errorf("repair %s: %w (after: %v)", path, err, verr)
 			}
@@ -67,29 +71,45 @@ func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) (
 
 // validateTable checks the checksum of every block of the table at path.
 func validateTable(fs vfs.FS, path string, po *pebble.Options) error {
-	f, err := fs.Open(path)
+	r, err := openTable(fs, path, po)
 	if err != nil {
-		return err
-	}
-	readable, err := sstable.NewSimpleReadable(f)
-	if err != nil {
-		_ = f.Close()
-		return err
-	}
-	r, err := sstable.NewReader(context.Background(), readable, po.MakeReaderOptions())
-	if err != nil {
-		_ = readable.Close()
 		return err
 	}
 	return errors.Join(r.ValidateBlockChecksums(), r.Close())
 }
 
-func repairTable(db *pebble.DB, fs vfs.FS, dir, path string, level int, t pebble.SSTableInfo, verr error) (string, error) {
+// openTable opens the table file at path directly, outside the store.
+func openTable(fs vfs.FS, path string, po *pebble.Options) (*sstable.Reader, error) {
+	f, err := fs.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	readable, err := sstable.NewSimpleReadable(f)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	r, err := sstable.NewReader(context.Background(), readable, po.MakeReaderOptions())
+	if err != nil {
+		_ = readable.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func repairTable(db *pebble.DB, fs vfs.FS, dir, path string, po *pebble.Options, level int, t pebble.SSTableInfo, verr error) (string, error) {
 	lo := append([]byte(nil), t.Smallest.UserKey...)
 	end := append(append([]byte(nil), t.Largest.UserKey...), 0) // exclusive
-	kept, err := readableKeys(db, lo, end)
+	kept, gapLo, gapEnd, err := readableKeys(db, lo, end)
 	if err != nil {
 		return "", err
+	}
+	if bytes.Compare(gapLo, gapEnd) < 0 {
+		healthy, err := healthyKeys(db, fs, dir, po, uint64(t.BackingSSTNum), gapLo, gapEnd)
+		if err != nil {
+			return "", fmt.Errorf("read the other tables: %w", err)
+		}
+		kept = append(kept, healthy...)
 	}
 	saved, err := preserve(fs, dir, path, fmt.Sprintf("level %d, keys %s to %s: %v\n",
 		level, keyString(lo), keyString(t.Largest.UserKey), firstLine(verr)))
@@ -113,12 +133,13 @@ func repairTable(db *pebble.DB, fs vfs.FS, dir, path string, level int, t pebble
 
 // readableKeys returns the keys of [lo, end) that the store can still
 // read, with their values: forward from lo until the first error, then
-// backward from end down to the last key read forward.
-func readableKeys(db *pebble.DB, lo, end []byte) ([][2][]byte, error) {
-	var kept [][2][]byte
+// backward from end down to the last key read forward. It also returns
+// the gap [gapLo, gapEnd) between the damage met forward and the damage
+// met backward, empty when the whole range read.
+func readableKeys(db *pebble.DB, lo, end []byte) (kept [][2][]byte, gapLo, gapEnd []byte, err error) {
 	it, err := db.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: end})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for it.First(); it.Valid(); it.Next() {
 		v, verr := it.ValueAndErr()
@@ -130,7 +151,7 @@ func readableKeys(db *pebble.DB, lo, end []byte) ([][2][]byte, error) {
 	ferr := it.Error()
 	_ = it.Close()
 	if ferr == nil {
-		return kept, nil // the whole range read: the damage is elsewhere in the table
+		return kept, nil, nil, nil // the whole range read: the damage is elsewhere in the table
 	}
 	stop := lo
 	if len(kept) > 0 {
@@ -138,7 +159,7 @@ func readableKeys(db *pebble.DB, lo, end []byte) ([][2][]byte, error) {
 	}
 	it, err = db.NewIter(&pebble.IterOptions{LowerBound: stop, UpperBound: end})
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	var back [][2][]byte
 	for it.Last(); it.Valid(); it.Prev() {
@@ -149,7 +170,11 @@ func readableKeys(db *pebble.DB, lo, end []byte) ([][2][]byte, error) {
 		back = append(back, [2][]byte{bytes.Clone(it.Key()), bytes.Clone(v)})
 	}
 	_ = it.Close()
-	return append(kept, back...), nil
+	gapEnd = end
+	if len(back) > 0 {
+		gapEnd = back[len(back)-1][0]
+	}
+	return append(kept, back...), stop, gapEnd, nil
 }
 
 // preserve copies the damaged table to corrupt/ with a note beside it,
