@@ -91,6 +91,12 @@ func (p *Path) sent(now time.Time) {
 // back may rise.
 func (p *Path) delivered(now time.Time) {
 	p.mu.Lock()
+	// Jobs still wait with every allowed connection busy: the workers
+	// draining a queue that arrived at once are the only ones to see it
+	// (maybeSpawn, the other witness, runs when mail is enqueued).
+	if len(p.fifo) > p.idle && p.conns >= max(1, p.shape.MaxConnections) {
+		p.connsPressedLocked(now)
+	}
 	up := p.adapt.Success(now)
 	if up {
 		p.applyLocked()

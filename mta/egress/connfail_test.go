@@ -123,3 +123,23 @@ func TestPathLearnsUpward(t *testing.T) {
 			learned.Rate, n, preset, ceiling)
 	}
 }
+
+// A path whose connections hold it back learns more of them, also once
+// nothing new is enqueued: the whole queue arrived at once, and the
+// workers that drain it are what sees the pressure.
+func TestPathLearnsMoreConnections(t *testing.T) {
+	_, host := startSim(t, 40*time.Millisecond)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	p := testPath(s, host, policy.Shape{MaxConnections: 1,
+		Adapt: policy.Adaptation{MaxConnections: 4, Quiet: 300 * time.Millisecond}})
+	const n = 120
+	enqueue(p, n)
+	out.waitDone(t, n, 30*time.Second)
+	configured, learned := p.Limits()
+	t.Logf("configured %+v, learned %+v, %d messages in %v", configured, learned, n, out.span().Round(time.Millisecond))
+	if learned.Conns < 3 || learned.Conns > 4 {
+		t.Fatalf("learned %d connections after %d unthrottled messages held back by one connection, want 3 or 4",
+			learned.Conns, n)
+	}
+}
