@@ -10,6 +10,9 @@ import (
 // about one transaction, and they are one signal, not many.
 const Holdoff = time.Second
 
+// SlowStart multiplies a limit per quiet period until it is first cut.
+const SlowStart = 1.5
+
 // Controller learns the limits of one path. It is not safe for concurrent
 // use: the path calls it under its own lock.
 type Controller struct {
@@ -27,6 +30,11 @@ type Controller struct {
 	ratePeriod time.Time // start of the rate's quiet period
 	pressConns bool      // jobs waited for a connection in this period
 	pressRate  bool      // a message waited for a rate token in this period
+	// Until a limit is first cut it grows by half per quiet period (slow
+	// start, as TCP's): a preset far below the destination's limit costs
+	// a few periods, not one per step. After a cut it grows by steps.
+	connsFound bool
+	rateFound  bool
 	cutConns   time.Time
 	cutRate    time.Time
 	sent       meter
@@ -106,12 +114,19 @@ func (c *Controller) Success(now time.Time) bool {
 	if now.Sub(c.connPeriod) >= c.p.Quiet {
 		if c.pressConns {
 			c.cur.Conns += c.p.ConnStep
+			if !c.connsFound {
+				c.cur.Conns = max(c.cur.Conns, int(math.Ceil(float64(c.cur.Conns-c.p.ConnStep)*SlowStart)))
+			}
 		}
 		c.startConnPeriod(now)
 	}
 	if now.Sub(c.ratePeriod) >= c.p.Quiet {
 		if c.pressRate && c.cur.Rate > 0 {
-			c.cur.Rate += c.rateStep
+			if c.rateFound {
+				c.cur.Rate += c.rateStep
+			} else {
+				c.cur.Rate = max(c.cur.Rate+c.rateStep, c.cur.Rate*SlowStart)
+			}
 		}
 		c.startRatePeriod(now)
 	}
@@ -148,7 +163,7 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 		if now.Sub(c.cutConns) < Holdoff {
 			return false
 		}
-		c.cutConns = now
+		c.cutConns, c.connsFound = now, true
 		n := max(open, int(math.Floor(float64(c.cur.Conns)*c.p.Factor)))
 		c.cur.Conns = max(c.p.MinConns, min(n, c.cur.Conns-1))
 	}
@@ -171,7 +186,7 @@ func (c *Controller) cutRateAt(now time.Time) {
 	if from <= 0 {
 		return // nothing sent, no rate: nothing to cut from
 	}
-	c.cutRate = now
+	c.cutRate, c.rateFound = now, true
 	c.cur.Rate = max(c.p.MinRate, from*c.p.Factor)
 	if c.p.MaxRate > 0 {
 		c.cur.Rate = min(c.cur.Rate, c.p.MaxRate)

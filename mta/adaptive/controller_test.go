@@ -86,32 +86,32 @@ func TestIncrease(t *testing.T) {
 		{"nothing pressed: nothing raised", Params{}, []step{
 			{at: 6 * sec, event: "ok", want: Limits{5, 20}},
 		}},
-		{"the pressed limit rises once per quiet period", Params{}, []step{
+		{"a pressed limit never cut grows by half once per quiet period", Params{}, []step{
 			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
 			{at: 2 * sec, event: "ok", want: Limits{5, 20}},
-			{at: 5 * sec, event: "ok", want: Limits{5, 22}, change: true},
-			{at: 6 * sec, event: "press-rate", want: Limits{5, 22}},
-			{at: 7 * sec, event: "press-conns", want: Limits{5, 22}},
-			{at: 9 * sec, event: "ok", want: Limits{5, 22}},
-			{at: 10 * sec, event: "ok", want: Limits{6, 24}, change: true},
+			{at: 5 * sec, event: "ok", want: Limits{5, 30}, change: true},
+			{at: 6 * sec, event: "press-rate", want: Limits{5, 30}},
+			{at: 7 * sec, event: "press-conns", want: Limits{5, 30}},
+			{at: 9 * sec, event: "ok", want: Limits{5, 30}},
+			{at: 10 * sec, event: "ok", want: Limits{8, 45}, change: true},
 		}},
 		{"a throttle restarts the rate's quiet period, not the connections'", Params{}, []step{
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
 			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
 			{at: 4 * sec, event: "rate-limited", want: Limits{5, 14}, change: true}, // nothing sent: cut from the limit
-			{at: 5 * sec, event: "ok", want: Limits{6, 14}, change: true},
-			{at: 6 * sec, event: "press-rate", want: Limits{6, 14}},
-			{at: 8 * sec, event: "ok", want: Limits{6, 14}},
-			{at: 9 * sec, event: "ok", want: Limits{6, 15.4}, change: true}, // a tenth of where the cut landed
+			{at: 5 * sec, event: "ok", want: Limits{8, 14}, change: true},           // never cut: by half
+			{at: 6 * sec, event: "press-rate", want: Limits{8, 14}},
+			{at: 8 * sec, event: "ok", want: Limits{8, 14}},
+			{at: 9 * sec, event: "ok", want: Limits{8, 15.4}, change: true}, // cut once: a tenth of where the cut landed
 		}},
 		{"a refusal restarts the connections' quiet period, not the rate's", Params{}, []step{
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
 			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
 			{at: 4 * sec, event: "refused", open: 4, want: Limits{4, 20}, change: true},
-			{at: 5 * sec, event: "ok", want: Limits{4, 22}, change: true},
-			{at: 6 * sec, event: "press-conns", want: Limits{4, 22}},
-			{at: 8 * sec, event: "ok", want: Limits{4, 22}},
-			{at: 9 * sec, event: "ok", want: Limits{5, 22}, change: true},
+			{at: 5 * sec, event: "ok", want: Limits{4, 30}, change: true},
+			{at: 6 * sec, event: "press-conns", want: Limits{4, 30}},
+			{at: 8 * sec, event: "ok", want: Limits{4, 30}},
+			{at: 9 * sec, event: "ok", want: Limits{5, 30}, change: true}, // cut once: one step
 		}},
 		{"ceilings hold", Params{MaxConns: 6, MaxRate: 21}, []step{
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},

@@ -43,6 +43,8 @@ func (c *Controller) Restore(s Saved, now time.Time, halfLife time.Duration) {
 		l.Rate = s.Rate / keep
 	}
 	c.cur = c.p.clamp(l)
+	// What was learned before is a found limit: climb from it by steps.
+	c.connsFound, c.rateFound = true, true
 	if c.rateStep <= 0 && c.cur.Rate > 0 {
 		c.rateStep = DefaultStepShare * c.cur.Rate
 	}
