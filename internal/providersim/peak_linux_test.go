@@ -24,8 +24,10 @@ func TestPeakWithReconnects(t *testing.T) {
 			fiveSenders(t, sim.Addr("generic"))
 			stats := func() IPStats { return sim.Stats()["generic"].PerIP["127.0.0.1"] }
 			waitFor(t, "connections to close", func() bool { return stats().ConnsNow == 0 })
-			if st := stats(); st.ConnsOpened != 150 || st.ConnsPeak != 5 || st.ConnsRefused != 0 {
-				t.Fatalf("counters %+v, want 150 opened, peak 5, none refused", st.Counters)
+			// The peak is at most five; whether all five senders ever
+			// overlap is up to the scheduler (four did on a loaded CI run).
+			if st := stats(); st.ConnsOpened != 150 || st.ConnsPeak < 1 || st.ConnsPeak > 5 || st.ConnsRefused != 0 {
+				t.Fatalf("counters %+v, want 150 opened, peak at most 5, none refused", st.Counters)
 			}
 		})
 	}
