@@ -1,45 +1,45 @@
 package bounce
 
-import "strconv"
+import (
+	"strconv"
 
-// Categories, spelled as ABI.md section 3.5 spells them.
+	"github.com/wasmta/wasmta/sdk/go/wasmta"
+)
+
+// Categories: the SDK's own (sdk/go/wasmta, ABI.md section 3.5), named
+// here so that the rules read them unqualified.
 const (
-	InvalidRecipient     = "InvalidRecipient"
-	InactiveMailbox      = "InactiveMailbox"
-	QuotaIssues          = "QuotaIssues"
-	BadDomain            = "BadDomain"
-	BadConnection        = "BadConnection"
-	SpamBlock            = "SpamBlock"
-	SpamContent          = "SpamContent"
-	Virus                = "Virus"
-	PolicyRelated        = "PolicyRelated"
-	AuthenticationFailed = "AuthenticationFailed"
-	RateLimited          = "RateLimited"
-	MessageExpired       = "MessageExpired"
-	MessageTooLarge      = "MessageTooLarge"
-	RoutingErrors        = "RoutingErrors"
-	ProtocolErrors       = "ProtocolErrors"
-	TransientFailure     = "TransientFailure"
-	Other                = "Other"
-	TLSFailure           = "TLSFailure"
-	ReputationBlock      = "ReputationBlock"
-	DNSFailure           = "DNSFailure"
-	NoAnswerFromHost     = "NoAnswerFromHost"
-	RelayDenied          = "RelayDenied"
-	InvalidSender        = "InvalidSender"
-	TooManyRecipients    = "TooManyRecipients"
-	ProhibitedContent    = "ProhibitedContent"
-	BadConfiguration     = "BadConfiguration"
-	Suppressed           = "Suppressed"
+	InvalidRecipient     = wasmta.InvalidRecipient
+	InactiveMailbox      = wasmta.InactiveMailbox
+	QuotaIssues          = wasmta.QuotaIssues
+	BadDomain            = wasmta.BadDomain
+	BadConnection        = wasmta.BadConnection
+	SpamBlock            = wasmta.SpamBlock
+	SpamContent          = wasmta.SpamContent
+	Virus                = wasmta.Virus
+	PolicyRelated        = wasmta.PolicyRelated
+	AuthenticationFailed = wasmta.AuthenticationFailed
+	RateLimited          = wasmta.RateLimited
+	MessageExpired       = wasmta.MessageExpired
+	MessageTooLarge      = wasmta.MessageTooLarge
+	RoutingErrors        = wasmta.RoutingErrors
+	ProtocolErrors       = wasmta.ProtocolErrors
+	TransientFailure     = wasmta.TransientFailure
+	Other                = wasmta.Other
+	TLSFailure           = wasmta.TLSFailure
+	ReputationBlock      = wasmta.ReputationBlock
+	DNSFailure           = wasmta.DNSFailure
+	NoAnswerFromHost     = wasmta.NoAnswerFromHost
+	RelayDenied          = wasmta.RelayDenied
+	InvalidSender        = wasmta.InvalidSender
+	TooManyRecipients    = wasmta.TooManyRecipients
+	ProhibitedContent    = wasmta.ProhibitedContent
+	BadConfiguration     = wasmta.BadConfiguration
+	Suppressed           = wasmta.Suppressed
 )
 
 // Categories lists every category, in ABI.md's order.
-var Categories = []string{
-	InvalidRecipient, InactiveMailbox, QuotaIssues, BadDomain, BadConnection, SpamBlock, SpamContent, Virus,
-	PolicyRelated, AuthenticationFailed, RateLimited, MessageExpired, MessageTooLarge, RoutingErrors,
-	ProtocolErrors, TransientFailure, Other, TLSFailure, ReputationBlock, DNSFailure, NoAnswerFromHost,
-	RelayDenied, InvalidSender, TooManyRecipients, ProhibitedContent, BadConfiguration, Suppressed,
-}
+var Categories = wasmta.Categories
 
 // Action is what the classifier advises for the message, with the values
 // of the ABI's action result.
