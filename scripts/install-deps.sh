@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests and benchmarks use, if missing:
 # Postfix (smtp-sink, smtp-source), swaks, the wasm toolchains (clang, lld,
-# wasi-libc, wabt, rustc with the wasm32 standard library), redis-server and
-# python3-dkim (dkimverify). Idempotent and quiet when nothing is missing;
-# waits for another apt/dpkg run to finish instead of failing.
+# wasi-libc, wabt, rustc with the wasm32 standard library), redis-server,
+# python3-dkim (dkimverify), libssl-dev (the openssl build of DKIM signing)
+# and opendkim (Postfix's signer in the benchmark). Idempotent and quiet when
+# nothing is missing; waits for another apt/dpkg run to finish instead of
+# failing.
 set -euo pipefail
 
 # The policy languages' toolchains, npm's pinned assemblyscript included.
@@ -13,6 +15,7 @@ packages=(
 	postfix swaks
 	clang lld wasi-libc wabt rustc libstd-rust-dev-wasm32
 	redis-server python3-dkim
+	libssl-dev opendkim opendkim-tools
 )
 
 missing=()

@@ -67,6 +67,11 @@ func loadKey(spec KeySpec) (crypto.Signer, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if rk, ok := signer.(*rsa.PrivateKey); ok {
+		if signer, err = fastRSA(rk); err != nil {
+			return nil, "", err
+		}
+	}
 	return signer, algo, nil
 }
 

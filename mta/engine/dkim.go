@@ -47,7 +47,8 @@ func (e *Engine) initSubmission() error {
 	}
 	e.sub.signer = s
 	for _, k := range s.Keys() {
-		e.log.Info("dkim key loaded", "key", k.RecordName, "algorithm", k.Algorithm, "file", k.KeyFile)
+		e.log.Info("dkim key loaded", "key", k.RecordName, "algorithm", k.Algorithm, "file", k.KeyFile,
+			"rsa_backend", dkim.RSABackend)
 	}
 	return nil
 }
