@@ -2,6 +2,7 @@
 // presents so that STARTTLS works with no configuration, and the throwaway
 // ones of test servers (the provider simulator, the test sink, HTTPS tests).
 // One maker, so that a fix (key type, validity, SANs) reaches all of them.
+// A test CA (NewCA) issues the certificates of tests that verify them.
 package selfsigned
 
 import (

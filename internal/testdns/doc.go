@@ -3,7 +3,8 @@
 // the server runs.
 //
 // It owns only the test server: the zone a test programs, forced response
-// codes, stalled names and per-(name, type) query counters so that a test can
+// codes, stalled names, names answered as DNSSEC-validated (the AD bit) and
+// per-(name, type) query counters so that a test can
 // prove a cache worked. It never recurses, never forwards, never listens on
 // anything but loopback and never outlives the test that started it.
 package testdns

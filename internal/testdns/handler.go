@@ -53,6 +53,9 @@ func (s *Server) answer(req *dns.Msg, q dns.Question) (*dns.Msg, bool, time.Dura
 		return m, false, delay
 	}
 	rrs := s.rrs[k]
+	// A validating resolver sets AD on data it validated, when asked
+	// (RFC 6840 5.7); the test says which names are signed.
+	m.AuthenticatedData = s.secure[k.name] && (req.AuthenticatedData || doBit(req))
 	for _, rr := range rrs {
 		rr := dns.Copy(rr)
 		rr.Header().Name = q.Name // echo the case the client asked with
@@ -73,4 +76,9 @@ func soa(name string) dns.RR {
 		Ns:  "ns.test.", Mbox: "hostmaster.test.",
 		Serial: 1, Refresh: 3600, Retry: 600, Expire: 86400, Minttl: NegativeTTL,
 	}
+}
+
+func doBit(req *dns.Msg) bool {
+	opt := req.IsEdns0()
+	return opt != nil && opt.Do()
 }

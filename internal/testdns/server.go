@@ -39,6 +39,7 @@ type Server struct {
 	rcodes  map[string]int
 	stalled map[string]bool
 	delays  map[string]time.Duration
+	secure  map[string]bool
 	queries map[rrKey]int
 }
 
@@ -63,6 +64,7 @@ func New() (*Server, error) {
 		rcodes:  map[string]int{},
 		stalled: map[string]bool{},
 		delays:  map[string]time.Duration{},
+		secure:  map[string]bool{},
 		queries: map[rrKey]int{},
 	}
 	pc, ln, err := listenPair()
@@ -166,6 +168,29 @@ func (s *Server) SetTXT(name string, ttl uint32, txt ...string) {
 	s.set(name, dns.TypeTXT, rrs)
 }
 
+// SetRecords replaces the records of type qtype of name with rrs (TLSA,
+// say); their owner names are set to name.
+func (s *Server) SetRecords(name string, qtype uint16, rrs ...dns.RR) {
+	for _, rr := range rrs {
+		h := rr.Header()
+		h.Name, h.Rrtype, h.Class = canon(name), qtype, dns.ClassINET
+	}
+	s.set(name, qtype, rrs)
+}
+
+// SetSecure makes the answers for name carry the AD bit (when the query
+// asks for it with AD or DO), as a validating resolver does for signed
+// data; false answers as for an unsigned zone.
+func (s *Server) SetSecure(name string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if on {
+		s.secure[canon(name)] = true
+	} else {
+		delete(s.secure, canon(name))
+	}
+}
+
 // SetRcode makes every query for name answer rcode (dns.RcodeServerFailure,
 // dns.RcodeNameError, ...) whatever records it has. Rcode 0 clears it.
 func (s *Server) SetRcode(name string, rcode int) {
@@ -209,7 +234,7 @@ func (s *Server) Delay(name string, d time.Duration) {
 
 // Clear removes every record of name; it answers NXDOMAIN afterwards.
 func (s *Server) Clear(name string) {
-	for _, t := range []uint16{dns.TypeMX, dns.TypeA, dns.TypeAAAA, dns.TypeTXT} {
+	for _, t := range []uint16{dns.TypeMX, dns.TypeA, dns.TypeAAAA, dns.TypeTXT, dns.TypeTLSA} {
 		s.set(name, t, nil)
 	}
 }
