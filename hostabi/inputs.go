@@ -22,7 +22,8 @@ var inputKeys = map[string]bool{
 
 // missingInput is the status of a key the current hook does not have.
 func missingInput(key string) (value, int32) {
-	if inputKeys[key] || strings.HasPrefix(key, "meta.") || strings.HasPrefix(key, "header.") {
+	if inputKeys[key] || strings.HasPrefix(key, "meta.") || strings.HasPrefix(key, "header.") ||
+		strings.HasPrefix(key, reputationPrefix) {
 		return value{}, statusNotAvailable
 	}
 	return value{}, statusNotFound
@@ -99,6 +100,9 @@ func lookupMessage(c *call, key string) (value, int32) {
 		return found(intValue(max(in.Size, 0)))
 	case "header":
 		return found(value{kind: kindStr, b: in.Header})
+	}
+	if v, st, ok := reputationInput(in.Reputation, key); ok {
+		return v, st
 	}
 	if name, ok := strings.CutPrefix(key, "header."); ok {
 		if v, ok := headerField(in.Header, name); ok {
@@ -179,6 +183,9 @@ func lookupPool(c *call, key string) (value, int32) {
 		return found(strValue(in.Domain))
 	case "site":
 		return found(strValue(in.Site))
+	}
+	if v, st, ok := reputationInput(in.Reputation, key); ok {
+		return v, st
 	}
 	if v, st := metaInput(c, in.Meta, key); st != statusNotAvailable {
 		return v, st

@@ -71,6 +71,7 @@ type fields struct {
 	MX                          []string
 	Code                        int
 	Enhanced, Text              string
+	Rep                         *policy.Reputation // select_pool's, ABI v1.3
 }
 
 // decide calls the five hooks of p and renders each answer (decision, "no
@@ -97,7 +98,8 @@ func decide(p policy.Policy, f fields) [5]string {
 		out[0] = show(r, err)
 	}
 	out[1] = show(p.Route(ctx, &policy.RouteInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: "example.com"}))
-	out[2] = show(p.SelectPool(ctx, &policy.PoolInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: "example.com", Site: "mx.example.com"}))
+	out[2] = show(p.SelectPool(ctx, &policy.PoolInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: "example.com", Site: "mx.example.com",
+		Reputation: f.Rep}))
 	out[3] = show(p.Shape(ctx, &policy.ShapeInput{Source: "ip1", Pool: "default", Site: "s", Domain: "example.com", MXHosts: f.MX}))
 	out[4] = show(p.Classify(ctx, &policy.ClassifyInput{Tenant: f.Tenant, Site: "s", Domain: "example.com",
 		Source: "ip1", Stage: "rcpt", Code: f.Code, Enhanced: f.Enhanced, Text: f.Text}))
@@ -125,6 +127,9 @@ func probes() []fields {
 		"a@blocked.exampl", "", "a@blocked.example\x00", "a@blocked.example\xff", long + "@blocked.example"} {
 		out = append(out, fields{Tenant: "acme", Recipient: r})
 	}
+	for _, rep := range reputationProbes() {
+		out = append(out, fields{Tenant: "acme", Campaign: "bulk-x", Rep: rep})
+	}
 	many := make([]string, 20)
 	for i := range many {
 		many[i] = fmt.Sprintf("mx%d.example.net", i)
@@ -147,6 +152,25 @@ func probes() []fields {
 		out = append(out, fields{Code: c.code, Enhanced: c.enhanced, Text: c.text})
 	}
 	return out
+}
+
+// reputationProbes are counts at the edges of rule 3's rates: one ppm
+// either side of each threshold, no deliveries, a rate over 100%, counts
+// too large for a naive n*1e6, and the other scope or window only.
+func reputationProbes() []*policy.Reputation {
+	c := func(d, b, oob, complaints int64) policy.ReputationCounts {
+		return policy.ReputationCounts{Deliveries: d, Bounces: b, HardBounces: b / 2, OOBBounces: oob, Complaints: complaints}
+	}
+	big := int64(1) << 60
+	return []*policy.Reputation{
+		nil, {},
+		{Tenant1h: c(1000, 0, 0, 1)}, {Tenant1h: c(999, 0, 0, 1)}, {Tenant1h: c(0, 0, 0, 5)},
+		{Tenant1h: c(3, 0, 0, 7)}, {Tenant1h: c(big, 0, 0, big/999)}, {Tenant1h: c(big, 0, 0, big/1000)},
+		{Tenant24h: c(10, 0, 0, 10)}, {Campaign1h: c(10, 0, 0, 10)},
+		{Campaign24h: c(97, 3, 2, 0)}, {Campaign24h: c(1903, 100, 0, 0)}, {Campaign24h: c(0, 0, 9, 0)},
+		{Campaign24h: c(19, 1, 0, 0)}, {Campaign24h: c(20, 0, 1, 0)}, {Campaign24h: c(1_000_000, 52_632, 0, 0)},
+		{Tenant1h: c(big, big/1000, big/100, big/500), Campaign24h: c(big/2, 1, 1, 1)},
+	}
 }
 
 // TestDecisionsIdentical: on every probe, every language decides exactly
@@ -181,6 +205,13 @@ func FuzzDecisionsAgree(f *testing.F) {
 	}
 	mods := loadAll(f, newHost(f, hostabi.Config{}))
 	f.Fuzz(func(t *testing.T, tenant, campaign, recipient, mx string, code int, enhanced, text string) {
+		// Reputation counts from the code and the lengths, so the
+		// fuzzer's mutations reach the rates too.
+		n := int64(code)
+		rep := &policy.Reputation{
+			Tenant1h:    policy.ReputationCounts{Deliveries: int64(len(text)) * 7, Complaints: max(n, 0) % 64},
+			Campaign24h: policy.ReputationCounts{Deliveries: int64(len(recipient)), Bounces: max(n, 0) % 17, OOBBounces: int64(len(mx) % 5)},
+		}
 		// The host passes what the engine passes: codes 0-999 and
 		// strings as given.
 		code = ((code % 1000) + 1000) % 1000
@@ -189,6 +220,6 @@ func FuzzDecisionsAgree(f *testing.F) {
 			hosts = strings.Split(mx, ",")
 		}
 		assertAgree(t, mods, fields{Tenant: tenant, Campaign: campaign, Recipient: recipient, MX: hosts,
-			Code: code, Enhanced: enhanced, Text: text}, "fuzz")
+			Code: code, Enhanced: enhanced, Text: text, Rep: rep}, "fuzz")
 	})
 }

@@ -44,7 +44,13 @@ func (native) Route(_ context.Context, in *policy.RouteInput) (policy.Route, err
 
 // Rule 3.
 func (native) SelectPool(_ context.Context, in *policy.PoolInput) (string, error) {
+	var rep policy.Reputation
+	if in.Reputation != nil {
+		rep = *in.Reputation
+	}
 	switch {
+	case rep.Tenant1h.ComplaintRatePPM() > 1000, rep.Campaign24h.BounceRatePPM() >= 50000:
+		return "quarantine", nil
 	case strings.HasPrefix(in.Campaign, "bulk-"):
 		return "bulk", nil
 	case in.Tenant == "acme":

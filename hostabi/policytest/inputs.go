@@ -39,6 +39,31 @@ func (m in) meta() map[string]string {
 	return out
 }
 
+// reputation collects the reputation.SCOPE.WINDOW.COUNT inputs; nil when
+// there are none (the engine keeps no counts: every key reads 0).
+func (m in) reputation() *policy.Reputation {
+	var r policy.Reputation
+	windows := map[string]*policy.ReputationCounts{
+		"tenant.1h": &r.Tenant1h, "tenant.24h": &r.Tenant24h,
+		"campaign.1h": &r.Campaign1h, "campaign.24h": &r.Campaign24h,
+	}
+	set := false
+	for sw, c := range windows {
+		for name, n := range map[string]*int64{
+			"deliveries": &c.Deliveries, "bounces": &c.Bounces, "hard_bounces": &c.HardBounces,
+			"oob_bounces": &c.OOBBounces, "complaints": &c.Complaints,
+		} {
+			if v, ok := m["reputation."+sw+"."+name].(int64); ok {
+				*n, set = v, true
+			}
+		}
+	}
+	if !set {
+		return nil
+	}
+	return &r
+}
+
 func (m in) peer() policy.Peer {
 	return policy.Peer{
 		Addr: m.str("peer.addr"), Helo: m.str("peer.helo"),
@@ -62,6 +87,7 @@ func messageInput(m in) *policy.MessageInput {
 		Peer: m.peer(), Tenant: m.str("tenant"), Sender: m.str("sender"),
 		Campaign: m.str("campaign"), Recipients: m.list("recipients"),
 		Header: []byte(m.str("header")), Size: m.int("size"), Meta: m.meta(),
+		Reputation: m.reputation(),
 	}
 }
 
@@ -72,7 +98,7 @@ func routeInput(m in) *policy.RouteInput {
 func poolInput(m in) *policy.PoolInput {
 	return &policy.PoolInput{
 		Tenant: m.str("tenant"), Campaign: m.str("campaign"), Domain: m.str("domain"),
-		Site: m.str("site"), Meta: m.meta(),
+		Site: m.str("site"), Meta: m.meta(), Reputation: m.reputation(),
 	}
 }
 

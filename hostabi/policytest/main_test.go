@@ -24,6 +24,7 @@ var policies = map[string]string{
 	"shaping":       "../../policies/go/shaping",
 	"conformance":   "../../policies/go/conformance",
 	"example":       "../../policies/go/example",
+	"quarantine":    "../../policies/go/quarantine",
 }
 
 var (

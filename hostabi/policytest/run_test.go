@@ -17,6 +17,7 @@ func TestReferencePolicies(t *testing.T) {
 		{"tenantrouting", "testdata/tenantrouting.toml"},
 		{"classifier", "testdata/classifier.toml"},
 		{"shaping", "testdata/shaping.toml"},
+		{"quarantine", "testdata/quarantine.toml"},
 		{"conformance", "../../testdata/conformance/cases.toml"},
 		{"example", "../../policies/go/example/acme.cases.toml"},
 	} {

@@ -50,9 +50,9 @@ var hookSpecs = map[string]hookSpec{
 		results: receptionResults,
 	},
 	policy.HookMessage: {
-		inputs: with(peerInputs, map[string]valueKind{
+		inputs: with(with(peerInputs, map[string]valueKind{
 			"campaign": kindStr, "recipients": kindList, "size": kindInt, "header": kindStr,
-		}),
+		}), reputationInputs()),
 		inputFamilies:  []string{"meta."},
 		results:        append(slices.Clone(receptionResults), "tenant", "campaign", "dkim"),
 		resultFamilies: []string{"meta.", "header."},
@@ -62,7 +62,8 @@ var hookSpecs = map[string]hookSpec{
 		results: []string{"mx_domain", "host"},
 	},
 	policy.HookSelectPool: {
-		inputs:        map[string]valueKind{"tenant": kindStr, "campaign": kindStr, "domain": kindStr, "site": kindStr},
+		inputs: with(map[string]valueKind{"tenant": kindStr, "campaign": kindStr, "domain": kindStr, "site": kindStr},
+			reputationInputs()),
 		inputFamilies: []string{"meta."},
 		results:       []string{"pool"},
 	},
@@ -90,6 +91,21 @@ var hookSpecs = map[string]hookSpec{
 			"duration_ms", "threshold", "window_ms",
 		},
 	},
+}
+
+// reputationCounts are the counts of ABI v1.3 a case may give, per scope
+// and window (the _ppm rates are computed from them, as the engine does).
+var reputationCounts = []string{"deliveries", "bounces", "hard_bounces", "oob_bounces", "complaints"}
+
+// reputationInputs are the reputation.SCOPE.WINDOW.COUNT keys.
+func reputationInputs() map[string]valueKind {
+	out := map[string]valueKind{}
+	for _, sw := range []string{"tenant.1h", "tenant.24h", "campaign.1h", "campaign.24h"} {
+		for _, c := range reputationCounts {
+			out["reputation."+sw+"."+c] = kindInt
+		}
+	}
+	return out
 }
 
 func with(a, b map[string]valueKind) map[string]valueKind {

@@ -138,6 +138,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.rec = e.file
 	e.guard = policy.NewGuard(opts.Registry, defaultPolicy(cfg), e.policyFault)
+	e.guard.SetReputation(e.fb.rep.Input)
 	if err := e.openSuppression(); err != nil {
 		e.file.Close()
 		st.Close()

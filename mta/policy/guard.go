@@ -23,7 +23,8 @@ type Guard struct {
 	routes    boundedCache[routeKey, Route]
 	classFree boundedCache[classifyKey, Classification]
 
-	rcptGate func(ctx context.Context, in *RcptInput) *Reply
+	rcptGate   func(ctx context.Context, in *RcptInput) *Reply
+	reputation func(tenant, campaign string) *Reputation
 }
 
 // SetRcptGate installs a check that runs before on_rcpt at every door
@@ -106,8 +107,15 @@ func (g *Guard) Rcpt(ctx context.Context, in *RcptInput) RcptResult {
 	return r
 }
 
+// SetReputation makes Message give on_message the tenant's recent counts
+// (MessageInput.Reputation) from f; set it before the Guard is used.
+func (g *Guard) SetReputation(f func(tenant, campaign string) *Reputation) { g.reputation = f }
+
 // Message runs on_message.
 func (g *Guard) Message(ctx context.Context, in *MessageInput) MessageResult {
+	if in.Reputation == nil && g.reputation != nil {
+		in.Reputation = g.reputation(in.Tenant, in.Campaign)
+	}
 	p := g.policyFor(in.Tenant)
 	r, err := p.OnMessage(ctx, in)
 	if g.fallback(in.Tenant, HookMessage, p, err) {

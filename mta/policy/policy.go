@@ -110,6 +110,9 @@ type MessageInput struct {
 	Header     []byte // the raw header block, CRLF line endings, without the blank line
 	Size       int64
 	Meta       map[string]string
+	// Reputation is the tenant's (and campaign's) recent counts, filled in
+	// by the Guard when the engine keeps them (nil otherwise); read-only.
+	Reputation *Reputation
 }
 
 // MessageResult is the output of on_message.

@@ -70,6 +70,9 @@
   (data (i32.const 2880) "adapt_max_connections")   ;; 2880   21
   (data (i32.const 2944) "adapt_factor")            ;; 2944   12
   (data (i32.const 3008) "adapt_signals")           ;; 3008   13
+  (data (i32.const 3072) "reputation.tenant.1h.complaint_rate_ppm") ;; 3072 39
+  (data (i32.const 3136) "reputation.campaign.24h.bounce_rate_ppm") ;; 3136 39
+  (data (i32.const 3200) "quarantine")              ;; 3200   10
 
   (global $BUF i32 (i32.const 65536))
 
@@ -105,9 +108,17 @@
     (drop (call $set (i32.const 640) (i32.const 4) (i32.const 1856) (i32.const 28)))
     (i32.const 0))
 
-  ;; Rule 3: bulk campaigns, then acme's own pool.
+  ;; Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
+  ;; then bulk campaigns, then acme's own pool. A host older than v1.3
+  ;; answers NOT_FOUND (-1) for the rates: no quarantine.
   (func (export "select_pool") (result i32)
     (local $n i32)
+    (if (i32.or
+          (i64.gt_s (call $get_i64 (i32.const 3072) (i32.const 39)) (i64.const 1000))
+          (i64.ge_s (call $get_i64 (i32.const 3136) (i32.const 39)) (i64.const 50000)))
+      (then
+        (drop (call $set (i32.const 704) (i32.const 4) (i32.const 3200) (i32.const 10)))
+        (return (i32.const 0))))
     (local.set $n (call $read (i32.const 128) (i32.const 8)))
     (if (i32.and (i32.ge_s (local.get $n) (i32.const 5))
                  (call $eq (global.get $BUF) (i32.const 1920) (i32.const 5)))

@@ -320,6 +320,26 @@ static inline int64_t wasmta_input_int(const char *key)
 	return wasmta_host_get_i64(key, wasmta_strlen(key));
 }
 
+/*
+ * A reputation count or rate of select_pool and on_message (ABI v1.3):
+ * name is "SCOPE.WINDOW.NAME" with SCOPE tenant or campaign, WINDOW 1h or
+ * 24h, NAME deliveries, bounces, hard_bounces, oob_bounces, complaints,
+ * complaint_rate_ppm or bounce_rate_ppm
+ * (wasmta_reputation("tenant.1h.complaint_rate_ppm")). 0 when the host
+ * has no such key (a host older than v1.3) or name is longer than 64 bytes.
+ */
+static inline int64_t wasmta_reputation(const char *name)
+{
+	char key[11 + 64];
+	size_t n = wasmta_strlen(name);
+	if (n > 64)
+		return 0;
+	__builtin_memcpy(key, "reputation.", 11);
+	__builtin_memcpy(key + 11, name, n);
+	int64_t v = wasmta_host_get_i64(key, 11 + n);
+	return v < 0 ? 0 : v;
+}
+
 /* ---- results ----------------------------------------------------------- */
 
 /*

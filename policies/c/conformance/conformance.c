@@ -30,9 +30,15 @@ WASMTA_HOOK(route)
 	return WASMTA_DECIDED;
 }
 
-/* Rule 3: bulk campaigns, then acme's own pool. */
+/* Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
+ * then bulk campaigns, then acme's own pool. */
 WASMTA_HOOK(select_pool)
 {
+	if (wasmta_reputation("tenant.1h.complaint_rate_ppm") > 1000 ||
+	    wasmta_reputation("campaign.24h.bounce_rate_ppm") >= 50000) {
+		wasmta_pool("quarantine");
+		return WASMTA_DECIDED;
+	}
 	if (wasmta_str_has_prefix(wasmta_input("campaign"), "bulk-")) {
 		wasmta_pool("bulk");
 		return WASMTA_DECIDED;

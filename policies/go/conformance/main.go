@@ -39,9 +39,13 @@ func route(in *wasmta.RouteInput) (wasmta.Route, bool) {
 	return wasmta.Route{Hosts: []string{"smtp.acme-relay.example:2525"}}, true
 }
 
-// Rule 3: bulk campaigns, then acme's own pool.
+// Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
+// then bulk campaigns, then acme's own pool.
 func selectPool(in *wasmta.PoolInput) (string, bool) {
 	switch {
+	case in.Reputation.Tenant1h.ComplaintRatePPM() > 1000,
+		in.Reputation.Campaign24h.BounceRatePPM() >= 50000:
+		return "quarantine", true
 	case strings.HasPrefix(in.Campaign, "bulk-"):
 		return "bulk", true
 	case in.Tenant == "acme":

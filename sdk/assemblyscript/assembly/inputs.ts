@@ -15,6 +15,12 @@ function int(key: string): i64 {
 }
 
 /** A `meta.NAME` / `header.NAME` value, or null when absent. */
+/**
+ * A reputation count or rate (ABI v1.3): `name` is `SCOPE.WINDOW.NAME`
+ * (`tenant.1h.complaint_rate_ppm`); 0 when the host has no such key.
+ */
+function readReputation(name: string): i64 { return int("reputation." + name); }
+
 function family(prefix: string, name: string): string | null {
   return readString(prefix + name);
 }
@@ -72,6 +78,8 @@ export class MessageInput {
   get metaNames(): string[] { return readList("meta"); }
   /** The metadata value name, or null. */
   meta(name: string): string | null { return family("meta.", name); }
+  /** How the tenant's mail is doing (ABI v1.3); see PoolInput.reputation. */
+  reputation(name: string): i64 { return readReputation(name); }
 }
 
 /** Input of `route`. The decision is cached per module version. */
@@ -93,6 +101,13 @@ export class PoolInput {
   get site(): string { return str("site"); }
   get metaNames(): string[] { return readList("meta"); }
   meta(name: string): string | null { return family("meta.", name); }
+  /**
+   * How the tenant's mail is doing (ABI v1.3): `name` is
+   * `SCOPE.WINDOW.NAME` with SCOPE `tenant` or `campaign`, WINDOW `1h` or
+   * `24h`, NAME `deliveries`, `bounces`, `hard_bounces`, `oob_bounces`,
+   * `complaints`, `complaint_rate_ppm` or `bounce_rate_ppm`.
+   */
+  reputation(name: string): i64 { return readReputation(name); }
 }
 
 /** Input of `shape`: one egress path (source, site). */

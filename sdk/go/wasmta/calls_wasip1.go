@@ -35,6 +35,29 @@ func (r *reader) peerValue(spans [6]int, tls bool) Peer {
 	return Peer{Addr: r.s(spans[0]), IP: r.s(spans[1]), Helo: r.s(spans[2]), AuthUser: r.s(spans[3]), TLS: tls}
 }
 
+// reputationKeys are the count keys of ABI v1.3, per scope and window in
+// the order of Reputation's fields.
+var reputationKeys = func() (keys [4][5]string) {
+	for i, sw := range [4]string{"tenant.1h", "tenant.24h", "campaign.1h", "campaign.24h"} {
+		for j, c := range [5]string{"deliveries", "bounces", "hard_bounces", "oob_bounces", "complaints"} {
+			keys[i][j] = "reputation." + sw + "." + c
+		}
+	}
+	return keys
+}()
+
+// reputation reads the counts (20 host calls; a host older than v1.3
+// answers NOT_FOUND, read as 0).
+func (r *reader) reputation() Reputation {
+	var rep Reputation
+	for i, c := range [4]*ReputationCounts{&rep.Tenant1h, &rep.Tenant24h, &rep.Campaign1h, &rep.Campaign24h} {
+		k := &reputationKeys[i]
+		*c = ReputationCounts{Deliveries: r.int(k[0]), Bounces: r.int(k[1]), HardBounces: r.int(k[2]),
+			OOBBounces: r.int(k[3]), Complaints: r.int(k[4])}
+	}
+	return rep
+}
+
 func callMailFrom(r *reader, w *writer) bool {
 	p, tls := r.peer()
 	r.text()
@@ -67,11 +90,12 @@ func callMessage(r *reader, w *writer) bool {
 	rfirst, rn := r.list("recipients")
 	mfirst, mn := r.meta()
 	size := r.int("size")
+	rep := r.reputation()
 	r.text()
 	messageIn = MessageInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipients: r.strings(rfirst, rn), Size: size,
-		Header: r.s(header), Meta: r.metaMap(mfirst, mn),
+		Header: r.s(header), Meta: r.metaMap(mfirst, mn), Reputation: rep,
 	}
 	res, ok := onMessage(&messageIn)
 	if ok {
@@ -98,10 +122,11 @@ func callRoute(r *reader, w *writer) bool {
 func callSelectPool(r *reader, w *writer) bool {
 	tenant, campaign, domain, site := r.str("tenant"), r.str("campaign"), r.str("domain"), r.str("site")
 	mfirst, mn := r.meta()
+	rep := r.reputation()
 	r.text()
 	poolIn = PoolInput{
 		Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain),
-		Site: r.s(site), Meta: r.metaMap(mfirst, mn),
+		Site: r.s(site), Meta: r.metaMap(mfirst, mn), Reputation: rep,
 	}
 	pool, ok := onPool(&poolIn)
 	if ok {

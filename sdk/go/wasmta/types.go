@@ -1,6 +1,10 @@
 package wasmta
 
-import "time"
+import (
+	"math"
+	"math/bits"
+	"time"
+)
 
 // Peer is the SMTP client (or HTTP injector) of a reception hook.
 type Peer struct {
@@ -59,6 +63,7 @@ type MessageInput struct {
 	Size       int64
 	Header     string // raw header block, CRLF line endings, no blank line
 	Meta       map[string]string
+	Reputation Reputation // the tenant's recent counts (ABI v1.3)
 }
 
 // HeaderField is one header field to add to a message.
@@ -100,6 +105,53 @@ type PoolInput struct {
 	Domain   string
 	Site     string // destination site (the MX host set of Domain)
 	Meta     map[string]string
+	// Reputation is how the tenant's (and campaign's) mail is doing
+	// (ABI v1.3): a policy can move a tenant whose complaint rate passes
+	// 0.1% to a quarantine pool. All zero on a host older than v1.3.
+	Reputation Reputation
+}
+
+// Reputation is what happened to a tenant's mail over sliding windows of
+// one hour and one day, for all its mail and for the message's campaign
+// (zero without a campaign).
+type Reputation struct {
+	Tenant1h, Tenant24h     ReputationCounts
+	Campaign1h, Campaign24h ReputationCounts
+}
+
+// ReputationCounts is what happened to mail in one window.
+type ReputationCounts struct {
+	Deliveries  int64 // recipients delivered
+	Bounces     int64 // recipients bounced in band (a 5xx reply)
+	HardBounces int64 // of those, InvalidRecipient, InactiveMailbox or BadDomain
+	OOBBounces  int64 // bounces reported after delivery
+	Complaints  int64 // complaint reports (not auth-failure or not-spam)
+}
+
+// ComplaintRatePPM is Complaints per million Deliveries, rounded down, 0
+// without deliveries: the host's complaint_rate_ppm.
+func (c ReputationCounts) ComplaintRatePPM() int64 { return ppm(c.Complaints, c.Deliveries) }
+
+// BounceRatePPM is Bounces+OOBBounces per million recipients sent
+// (Deliveries+Bounces), rounded down, 0 with nothing sent: the host's
+// bounce_rate_ppm.
+func (c ReputationCounts) BounceRatePPM() int64 {
+	return ppm(c.Bounces+c.OOBBounces, c.Deliveries+c.Bounces)
+}
+
+// ppm is n per million of d, rounded down, 0 when d is 0 (the host's
+// formula, ABI.md section 3.6): exact for any counts, through a 128-bit
+// product, and capped at the largest int64.
+func ppm(n, d int64) int64 {
+	if d <= 0 || n <= 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(uint64(n), 1_000_000)
+	if hi >= uint64(d) {
+		return math.MaxInt64
+	}
+	q, _ := bits.Div64(hi, lo, uint64(d))
+	return int64(min(q, math.MaxInt64))
 }
 
 // ShapeInput is the input of shape: one egress path (source, site).

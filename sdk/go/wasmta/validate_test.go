@@ -3,6 +3,7 @@
 package wasmta
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +132,26 @@ func FuzzHeaderValue(f *testing.F) {
 			t.Fatalf("HeaderValue(%q) = %q keeps a line feed", name, v)
 		}
 	})
+}
+
+func TestReputationRates(t *testing.T) {
+	big := int64(1) << 60
+	for _, tc := range []struct {
+		c                   ReputationCounts
+		complaints, bounces int64
+	}{
+		{ReputationCounts{}, 0, 0},
+		{ReputationCounts{Complaints: 3}, 0, 0},
+		{ReputationCounts{Deliveries: 999, Complaints: 1}, 1001, 0},
+		{ReputationCounts{Deliveries: 97, Bounces: 3, OOBBounces: 2}, 0, 50000},
+		{ReputationCounts{Deliveries: big, Complaints: big / 1000}, 999, 0},
+		{ReputationCounts{Deliveries: 1, Complaints: big}, math.MaxInt64, 0},
+	} {
+		if got := tc.c.ComplaintRatePPM(); got != tc.complaints {
+			t.Errorf("%+v: ComplaintRatePPM %d, want %d", tc.c, got, tc.complaints)
+		}
+		if got := tc.c.BounceRatePPM(); got != tc.bounces {
+			t.Errorf("%+v: BounceRatePPM %d, want %d", tc.c, got, tc.bounces)
+		}
+	}
 }

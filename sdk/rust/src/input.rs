@@ -163,6 +163,14 @@ impl MessageInput {
     pub fn peer(&self) -> Peer {
         peer()
     }
+    /// How the tenant's mail is doing (ABI v1.3), one host call:
+    /// `name` is `SCOPE.WINDOW.NAME` with SCOPE `tenant` or `campaign`,
+    /// WINDOW `1h` or `24h`, NAME `deliveries`, `bounces`, `hard_bounces`,
+    /// `oob_bounces`, `complaints`, `complaint_rate_ppm` or
+    /// `bounce_rate_ppm` (`input.reputation("tenant.1h.complaint_rate_ppm")`).
+    pub fn reputation(&self, name: &str) -> i64 {
+        reputation(name)
+    }
     accessors! {
         /// The tenant so far.
         tenant => "tenant";
@@ -224,6 +232,14 @@ impl PoolInput {
         /// The destination site (the MX host set of the domain).
         site => "site";
     }
+    /// How the tenant's mail is doing (ABI v1.3), one host call:
+    /// `name` is `SCOPE.WINDOW.NAME` with SCOPE `tenant` or `campaign`,
+    /// WINDOW `1h` or `24h`, NAME `deliveries`, `bounces`, `hard_bounces`,
+    /// `oob_bounces`, `complaints`, `complaint_rate_ppm` or
+    /// `bounce_rate_ppm` (`input.reputation("tenant.1h.complaint_rate_ppm")`).
+    pub fn reputation(&self, name: &str) -> i64 {
+        reputation(name)
+    }
     /// The names of the message metadata, sorted.
     pub fn meta_names(&self) -> Vec<String> {
         list("meta").unwrap_or_default()
@@ -284,6 +300,16 @@ impl ClassifyInput {
 }
 
 /// Reads `prefix + name` (the `meta.NAME` and `header.NAME` families).
+/// A reputation count or rate (ABI v1.3): `name` is `SCOPE.WINDOW.NAME`
+/// (`tenant.1h.complaint_rate_ppm`); 0 when the host has no such key (a
+/// host older than v1.3).
+fn reputation(name: &str) -> i64 {
+    let mut key = String::with_capacity(11 + name.len());
+    key.push_str("reputation.");
+    key.push_str(name);
+    int(&key).unwrap_or(0)
+}
+
 fn family(prefix: &str, name: &str) -> Option<String> {
     let mut key = String::with_capacity(prefix.len() + name.len());
     key.push_str(prefix);

@@ -32,8 +32,11 @@ function routeFor(input: RouteInput): Route | null {
   return Route.host("smtp.acme-relay.example:2525");
 }
 
-// Rule 3: bulk campaigns, then acme's own pool.
+// Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
+// then bulk campaigns, then acme's own pool.
 function pool(input: PoolInput): string | null {
+  if (input.reputation("tenant.1h.complaint_rate_ppm") > 1000 ||
+      input.reputation("campaign.24h.bounce_rate_ppm") >= 50000) return "quarantine";
   if (input.campaign.startsWith("bulk-")) return "bulk";
   if (input.tenant == "acme") return "acme-pool";
   return null;

@@ -27,8 +27,14 @@ fn route(input: &RouteInput) -> Option<Route> {
     Some(Route::host("smtp.acme-relay.example:2525"))
 }
 
-/// Rule 3: bulk campaigns, then acme's own pool.
+/// Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
+/// then bulk campaigns, then acme's own pool.
 fn select_pool(input: &PoolInput) -> Option<&'static str> {
+    if input.reputation("tenant.1h.complaint_rate_ppm") > 1000
+        || input.reputation("campaign.24h.bounce_rate_ppm") >= 50000
+    {
+        return Some("quarantine");
+    }
     if input.campaign().starts_with("bulk-") {
         return Some("bulk");
     }

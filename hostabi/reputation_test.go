@@ -1,0 +1,54 @@
+package hostabi
+
+import (
+	"testing"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
+
+// TestReputationInputs: select_pool and on_message answer every
+// reputation.SCOPE.WINDOW.NAME key of ABI v1.3 from the input's counts
+// (zero without any), other hooks answer NOT_AVAILABLE, and a name that is
+// not in the ABI is NOT_FOUND.
+func TestReputationInputs(t *testing.T) {
+	rep := &policy.Reputation{
+		Tenant1h:    policy.ReputationCounts{Deliveries: 999, Bounces: 1, HardBounces: 1, OOBBounces: 2, Complaints: 1},
+		Tenant24h:   policy.ReputationCounts{Deliveries: 3000, Complaints: 7},
+		Campaign24h: policy.ReputationCounts{Bounces: 4},
+	}
+	pool := &call{in: &policy.PoolInput{Tenant: "acme", Reputation: rep}}
+	msg := &call{in: &policy.MessageInput{Tenant: "acme", Reputation: rep}}
+	bare := &call{in: &policy.PoolInput{Tenant: "acme"}}
+	route := &call{in: &policy.RouteInput{Tenant: "acme"}}
+	for _, tc := range []struct {
+		c      *call
+		lookup lookupFunc
+		key    string
+		want   int64
+		status int32
+	}{
+		{pool, lookupPool, "reputation.tenant.1h.deliveries", 999, 0},
+		{pool, lookupPool, "reputation.tenant.1h.bounces", 1, 0},
+		{pool, lookupPool, "reputation.tenant.1h.hard_bounces", 1, 0},
+		{pool, lookupPool, "reputation.tenant.1h.oob_bounces", 2, 0},
+		{pool, lookupPool, "reputation.tenant.1h.complaints", 1, 0},
+		{pool, lookupPool, "reputation.tenant.1h.complaint_rate_ppm", 1001, 0}, // 1/999
+		{pool, lookupPool, "reputation.tenant.1h.bounce_rate_ppm", 3000, 0},    // 3/1000
+		{pool, lookupPool, "reputation.tenant.24h.complaint_rate_ppm", 2333, 0},
+		{pool, lookupPool, "reputation.campaign.1h.deliveries", 0, 0},
+		{pool, lookupPool, "reputation.campaign.24h.bounce_rate_ppm", 1_000_000, 0},
+		{msg, lookupMessage, "reputation.tenant.24h.complaints", 7, 0},
+		{msg, lookupMessage, "reputation.campaign.24h.bounces", 4, 0},
+		{bare, lookupPool, "reputation.tenant.24h.deliveries", 0, 0},
+		{bare, lookupPool, "reputation.tenant.24h.complaint_rate_ppm", 0, 0},
+		{pool, lookupPool, "reputation.tenant.1h.unsubscribes", 0, statusNotFound},
+		{pool, lookupPool, "reputation.pool.1h.deliveries", 0, statusNotFound},
+		{pool, lookupPool, "reputation.tenant.7d.deliveries", 0, statusNotFound},
+		{route, lookupRoute, "reputation.tenant.1h.deliveries", 0, statusNotAvailable},
+	} {
+		v, st := tc.lookup(tc.c, tc.key)
+		if st != tc.status || (st == 0 && (v.kind != kindInt || v.n != tc.want)) {
+			t.Errorf("%T %s = %+v, status %d; want %d, status %d", tc.c.in, tc.key, v, st, tc.want, tc.status)
+		}
+	}
+}
