@@ -1,5 +1,7 @@
 package bounce
 
+import "strings"
+
 // codeMeaning is what an enhanced status code's subject and detail say.
 // specific: the code names one cause, and outranks the reply text (tier
 // 1); otherwise it says only what the reply is about, and decides after
@@ -38,17 +40,21 @@ var enhancedCodes = map[string]codeMeaning{
 	"3.5": {BadConfiguration, true},  // system incorrectly configured
 	"3.6": {PolicyRelated, false},    // requested priority was changed (RFC 6710)
 	// X.4 network and routing
+	"4.0": {RoutingErrors, false},    // other or undefined network or routing status
 	"4.3": {DNSFailure, true},        // directory server failure
 	"4.4": {BadDomain, true},         // unable to route
 	"4.5": {TransientFailure, false}, // mail system congestion
 	"4.6": {RoutingErrors, true},     // routing loop detected
 	"4.7": {MessageExpired, true},    // delivery time expired
 	// X.5 protocol
+	// X.5.1, X.5.2 and X.5.4 say that a command was refused, not why: a
+	// text that names the cause ("Must issue a STARTTLS command first",
+	// "Authentication required") decides before them.
 	"5.0": {ProtocolErrors, false},
-	"5.1": {ProtocolErrors, true}, // invalid command
-	"5.2": {ProtocolErrors, true}, // syntax error
+	"5.1": {ProtocolErrors, false}, // invalid command
+	"5.2": {ProtocolErrors, false}, // syntax error
 	"5.3": {TooManyRecipients, true},
-	"5.4": {ProtocolErrors, true},  // invalid command arguments
+	"5.4": {ProtocolErrors, false}, // invalid command arguments
 	"5.5": {ProtocolErrors, true},  // wrong protocol version
 	"5.6": {ProtocolErrors, false}, // authentication exchange line too long
 	// X.6 media
@@ -136,8 +142,15 @@ func codeFor(enhanced string, code int) (codeMeaning, bool) {
 			return codeMeaning{ReputationBlock, false}, true
 		}
 	}
-	if !ok && len(sd) > 2 && sd[:2] == "7." {
-		return codeMeaning{PolicyRelated, false}, true // a registered or private X.7 detail
+	if !ok {
+		// A detail this table does not know (a private one, or one
+		// registered later) says what its subject's X.Y.0 says (RFC 3463
+		// section 2: the subject alone classifies the status), and never
+		// decides before the texts.
+		if i := strings.IndexByte(sd, '.'); i > 0 {
+			m, ok = enhancedCodes[sd[:i]+".0"]
+			m.specific = false
+		}
 	}
 	return m, ok
 }

@@ -16,16 +16,28 @@ var phraseRules = []textRule{
 	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
 
 	// The SMTP dialogue itself (before TLS: "no commands allowed to
-	// pipeline after STARTTLS" is about the protocol)
+	// pipeline after STARTTLS" is about the protocol), in the words of
+	// the commands' order and arguments ("EHLO/HELO first", "STARTTLS may
+	// not be repeated", "HELO/EHLO argument is invalid")
 	c(ProtocolErrors, "protocol violation", "protocol error", "bad sequence of commands", "unrecognized command",
-		"command unrecognized", "command not recognized", "syntax error", "pipelining"),
+		"command unrecognized", "command not recognized", "syntax error", "pipelining", "helo first", "ehlo first",
+		"helo/ehlo first", "ehlo/helo first", "send helo", "send ehlo", "may not be repeated", "already active",
+		"out of sequence", "argument is invalid", "invalid argument", "invalid command", "command not implemented",
+		"parameter not implemented", "parameters not recognized", "unknown command"),
 
-	// TLS
+	// TLS: a reply that names TLS, STARTTLS, the server's certificate or
+	// the policies that demand them (DANE, MTA-STS, REQUIRETLS) is about
+	// the channel's security, whatever else it says: "TLS not available
+	// due to local problem", "a TLS session is required", "certificate
+	// verify failed", "MX hosts failed MTA-STS validation".
 	c(TLSFailure, "starttls", "tls required", "tls is required", "requires tls", "require tls", "requiretls",
 		"encryption required", "encryption needed", "must use tls", "tls handshake", "ssl handshake", "handshake failure",
 		"certificate verify failed", "x509:", "tls: ", "tls negotiation failed", "secure connection required",
 		"unable to establish a secure", "certificate has expired", "untrusted certificate", "self signed certificate",
-		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt", "tlsa-invalid", "tlsa record"),
+		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt", "tlsa-invalid", "tlsa record",
+		" tls ", " tls.", " tls,", "(tls)", "tls session", "tls connection", "tls conversation", "tls support",
+		"tls not available", "tls unavailable", "tls currently unavailable", "tls is not available", "ssl routines",
+		"certificate", " dane", "(dane", "mta-sts", "sts policy", "encrypted connection", "encryption is required"),
 
 	// Relaying
 	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
@@ -42,6 +54,10 @@ var phraseRules = []textRule{
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
 	// Rate, connections, recipients per message
+	// A count per sending client ("too many recipients from <client>",
+	// Postfix's anvil limits) is a pace, not one transaction's size.
+	c(RateLimited, "too many recipients from", "too many messages from", "too many auth commands from",
+		"too many new tls sessions from"),
 	c(TooManyRecipients, "too many recipients", "too many rcpt", "recipient limit", "number of recipients", "recipients per message",
 		"maximum recipients", "max recipients", "too many addresses", "exceeded the maximum number of recipients"),
 	c(RateLimited, "rate limit", "rate-limit", "ratelimit", "too many connections", "too many messages", "too many concurrent",
@@ -49,7 +65,8 @@ var phraseRules = []textRule{
 		"too fast", "sending rate", "slow down", "connection limit", "connections limit", "concurrent connections", "too many mails",
 		"too many emails", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
 		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "try again in a few minutes",
-		"sending quota", "daily quota", "relay limit", "hourly quota"),
+		"sending quota", "daily quota", "relay limit", "hourly quota", "too many open connections", "too many simultaneous",
+		"simultaneous connections", "too many smtp connections", "frequency limit", "receive limit", "submission quota"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
 	// code (Exim's ratelimit condition reports "sender rate" and "N per
 	// period", other MTAs "rate exceeds", "N messages per hour"): on a
@@ -57,12 +74,21 @@ var phraseRules = []textRule{
 	// a stored-mail or per-day quota, so they stay to the other rules.
 	only(transient, c(RateLimited, "sender rate", "send rate", "rate exceeds", "rate exceeding", "messages per",
 		"mails per", "emails per", "messages/", "msgs per", "can only send", "sending too", "sent too many",
-		"exceeded the maximum number of messages", "max messages", "maximum number of messages")),
+		"exceeded the maximum number of messages", "max messages", "maximum number of messages",
+		"per hour", "per day", "per minute", "per second")),
+
+	// A DNS blocklist lookup, in the idioms of the MTAs that query them
+	// ("Client host [ip] blocked using <list>", "listed at <list>"): a
+	// listing with a lookup and delisting page, even when the list's name
+	// says "reputation" (Barracuda Reputation, Trend Micro Email
+	// Reputation database).
+	c(SpamBlock, "blocked using", "listed at", "is listed in", "are listed in", "been listed in", "was listed in",
+		"listed on", "in a black list at", "in a blacklist at", "dnsbl", "dnsrbl", "rbl "),
 
 	// Reputation of the sending IP or domain, then public blocklists
 	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
 	c(SpamBlock, "spamhaus", "blocklist", "block list", "blacklist", "black list", "denylist", "deny list", "blocked using",
-		"listed at", "is listed in", "are listed in", "been listed in", "was listed in", "listed on", " rbl", "rbl ", "dnsbl", "dnsrbl", "spam source", "spamcop", "sorbs",
+		" rbl", "spam source", "spamcop", "sorbs",
 		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet"),
@@ -75,7 +101,7 @@ var phraseRules = []textRule{
 		"url blocked", "blocked url", "prohibited url", "shortened url", "content restriction", "banned:"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content rejected", "message content", "high probability",
-		"score too high", "spam score", "bayes"),
+		"score too high", "spam score", "bayes", "content denied", "quarantined"),
 
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
 	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
@@ -120,6 +146,13 @@ var phraseRules = []textRule{
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
 		"exceeds maximum", "message is larger", "message exceeds"),
+
+	// A lookup that failed for now, in the resolver's own words (Postfix
+	// reports h_errno TRY_AGAIN as "Host not found, try again", libc as
+	// "Host name lookup failure", Sendmail's host map as "lookup ...:
+	// deferred"; DNSSEC validation failures): before the domains that do
+	// not exist, whose words they share.
+	c(DNSFailure, "host not found, try again", "host name lookup failure", "host map: lookup", "dnssec"),
 
 	// Domains that do not exist or take no mail, then DNS trouble
 	c(BadDomain, "host unknown", "unknown host", "host not found", "domain not found", "no such domain", "unknown domain",

@@ -10,6 +10,11 @@ var overrideRules = []textRule{
 	// mail faster than it can take (support.google.com/a/answer/3726730).
 	{tier: tierOverride, category: RateLimited, name: "gmail x.2.1 receiving too fast",
 		needles: []string{"receiving mail at a rate that", "receiving mail too quickly", "receiving mail at too high a rate"}},
+	// Exchange Online sends 5.2.2 (mailbox full) when the sender's own
+	// submission quota is used up (its NDR reference: "Submission quota
+	// exceeded", "the sender's submission quota was exceeded").
+	{tier: tierOverride, category: RateLimited, name: "microsoft x.2.2 submission quota",
+		needles: []string{"submission quota exceeded", "submission quota was exceeded"}},
 }
 
 // providerRules: texts that large mailbox providers and security gateways
@@ -33,8 +38,10 @@ var providerRules = []textRule{
 	p("gmail could not connect", NoAnswerFromHost, "did not accept our requests to connect"),
 
 	// Yahoo and AOL
-	p("yahoo [TSS04] [TS04]", RateLimited, "[tss04]", "[ts04]", "[ipts04]", "[tss05]", "[ipts05]", "[ts01]", "[ts02]", "[ts03]", "[tss01]", "[tss02]", "[tss03]", "max message per connection reached"),
-	p("yahoo [TSS09] [TSS11]", ReputationBlock, "[tss09]", "[tss11]", "will be permanently deferred"),
+	p("yahoo [TSS04] [TS04]", RateLimited, "[tss04]", "[ts04]", "[ipts04]", "[tss05]", "[ipts05]", "[ts01]", "[ts02]", "[tss01]", "[tss02]", "[tss03]", "max message per connection reached"),
+	// [TS03] is Yahoo's "all messages from <ip> permanently deferred"
+	// (help.yahoo.com SLN3436): the IP's reputation, not a pace.
+	p("yahoo [TSS09] [TSS11] [TS03]", ReputationBlock, "[tss09]", "[tss11]", "[ts03]", "will be permanently deferred", "permanently deferred"),
 	p("yahoo [BLxx]", SpamBlock, "[bl21]", "[bl22]", "[bl23]", "[bl24]"),
 	p("yahoo unauthenticated", AuthenticationFailed, "sender is unauthenticated"),
 	p("yahoo policy", PolicyRelated, "not accepted for policy reasons"),
