@@ -30,8 +30,20 @@ if ! command -v smtp-source >/dev/null 2>&1 || ! command -v postfix >/dev/null 2
 	fi
 fi
 
+# The signed scenario needs opendkim and the openssl build needs libssl-dev:
+# as root, install what is missing (the same list as make test's).
+if [ "$(id -u)" = 0 ]; then
+	scripts/install-deps.sh
+fi
+
 echo "bench-e2e: building wasmta, the harness and the reference policies"
-$GO build -o bin/wasmta ./cmd/wasmta
+# The openssl build of DKIM signing when cgo and libssl-dev are there, as
+# make build does (docs/RATIONALE.md, "RSA signing through OpenSSL").
+tags=""
+if [ -f /usr/include/openssl/evp.h ] && [ "$($GO env CGO_ENABLED)" = 1 ]; then
+	tags=openssl
+fi
+$GO build -tags "$tags" -o bin/wasmta ./cmd/wasmta
 $GO build -o bin/wasmta-bench ./bench/cmd/wasmta-bench
 mkdir -p bin/policies
 for p in default shaping classifier; do

@@ -21,7 +21,7 @@ import (
 	"github.com/wasmta/wasmta/bench/internal/scenario"
 )
 
-var allScenarios = []string{"relay", "latency", "policy", "backlog", "spool", "providers", "blind"}
+var allScenarios = []string{"relay", "signed", "latency", "policy", "backlog", "spool", "providers", "blind"}
 
 type runFlags struct {
 	quick     bool
@@ -146,6 +146,8 @@ func runScenario(ctx context.Context, env *scenario.Env, name string) (*result.S
 	switch strings.TrimSpace(name) {
 	case "relay":
 		return env.Relay(ctx), nil
+	case "signed":
+		return env.Signed(ctx), nil
 	case "latency":
 		return env.Latency(ctx), nil
 	case "policy":

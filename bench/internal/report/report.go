@@ -23,6 +23,7 @@ func Write(f *result.File, outDir, jsonName string) error {
 	header(&b, f, jsonName)
 	goals(&b, f)
 	blindGoals(&b, f)
+	signedGoals(&b, f)
 	observations(&b, f)
 	b.WriteString(howItRuns)
 	for i, s := range f.Scenarios {

@@ -15,10 +15,11 @@ import (
 
 // goBench runs `go test -bench` on one package of the repository and
 // returns the parsed lines and the command run. count repeats every
-// benchmark (one line each).
-func (e *Env) goBench(ctx context.Context, pkg, pattern, benchtime string, count int, limit time.Duration) ([]gobench.Line, string, error) {
+// benchmark (one line each); flags (-tags) go before the package.
+func (e *Env) goBench(ctx context.Context, pkg, pattern, benchtime string, count int, limit time.Duration, flags ...string) ([]gobench.Line, string, error) {
 	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime,
-		"-count", strconv.Itoa(count), "-timeout", limit.String(), pkg}
+		"-count", strconv.Itoa(count), "-timeout", limit.String()}
+	args = append(append(args, flags...), pkg)
 	ctx, cancel := within(ctx, limit+2*time.Minute) // compiling comes on top
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", args...)

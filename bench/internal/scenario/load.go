@@ -91,6 +91,9 @@ type Outcome struct {
 	Delivered int64         // messages at the sink
 	CPU       time.Duration // the MTA's CPU time over the run
 	PeakMem   int64         // bytes
+	// SigsPerMsg is DKIM-Signature fields per message at the sink (signed
+	// scenario only).
+	SigsPerMsg float64
 }
 
 // measure runs l through m into s and measures it.

@@ -60,6 +60,7 @@ type wasmtaOpts struct {
 	Admin          string // admin API address ("" = off)
 	TLS            string // delivery.tls ("" = disabled)
 	Tenants        []wasmta.Tenant
+	DKIM           []wasmta.DKIMKey
 	Args           []string
 }
 
@@ -82,7 +83,7 @@ func (e *Env) startWasmta(ctx context.Context, o wasmtaOpts) (wasmtaSubject, err
 	inst, err := wasmta.Start(ctx, wasmta.Config{Bin: e.Wasmta, Dir: dir, Spool: o.Spool, SMTPPort: port,
 		Routes: o.Routes, DNS: o.DNS, MXPort: o.MXPort, Policy: o.Policy,
 		ConnectTimeout: o.ConnectTimeout, CommandTimeout: o.CommandTimeout, RetryInitial: o.RetryInitial, RetryMax: o.RetryMax,
-		Admin: o.Admin, TLS: o.TLS, Tenants: o.Tenants}, args...)
+		Admin: o.Admin, TLS: o.TLS, Tenants: o.Tenants, DKIM: o.DKIM}, args...)
 	if err != nil {
 		return wasmtaSubject{}, err
 	}
@@ -95,7 +96,8 @@ func relayTo(s *sink.Sink) []wasmta.Route {
 }
 
 // startPostfix starts a private Postfix relaying everything to the sink.
-func (e *Env) startPostfix(ctx context.Context, s *sink.Sink) (postfixSubject, error) {
+// extra are more main.cf lines (a milter).
+func (e *Env) startPostfix(ctx context.Context, s *sink.Sink, extra ...string) (postfixSubject, error) {
 	if !e.Postfix {
 		return postfixSubject{}, fmt.Errorf("scenario: postfix is not installed")
 	}
@@ -109,7 +111,8 @@ func (e *Env) startPostfix(ctx context.Context, s *sink.Sink) (postfixSubject, e
 	}
 	ctx, cancel := within(ctx, 60*time.Second)
 	defer cancel()
-	inst, err := postfix.Start(ctx, postfix.Config{Dir: dir, SMTPPort: port, RelayHost: "127.0.0.1", RelayPort: portOf(s.Addr())})
+	inst, err := postfix.Start(ctx, postfix.Config{Dir: dir, SMTPPort: port, RelayHost: "127.0.0.1", RelayPort: portOf(s.Addr()),
+		Extra: extra})
 	if err != nil {
 		return postfixSubject{}, err
 	}

@@ -14,6 +14,9 @@ const ehloReply = "250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE 104857
 // idHeader is the header whose value numbers a tracked message.
 var idHeader = []byte("x-bench-id:")
 
+// dkimHeader starts a signature field, which the sink counts.
+var dkimHeader = []byte("dkim-signature:")
+
 // session is one SMTP connection.
 type session struct {
 	s     *Sink
@@ -114,6 +117,8 @@ func (ss *session) data() bool {
 		return false
 	}
 	id, inHeaders, bol := int64(-1), true, true
+	var sample []byte
+	keep := ss.s.wantSample.CompareAndSwap(true, false)
 	for {
 		line, err := readLine(ss.r)
 		if err != nil {
@@ -122,6 +127,9 @@ func (ss *session) data() bool {
 		if bol && isDot(line) {
 			break
 		}
+		if keep {
+			sample = appendUnstuffed(sample, line, bol)
+		}
 		wasBOL := bol
 		bol = line[len(line)-1] == '\n'
 		if !inHeaders || !wasBOL {
@@ -129,11 +137,16 @@ func (ss *session) data() bool {
 		}
 		if len(line) <= 2 && (line[0] == '\r' || line[0] == '\n') {
 			inHeaders = false
+		} else if len(line) > len(dkimHeader) && bytes.EqualFold(line[:len(dkimHeader)], dkimHeader) {
+			ss.s.signatures.Add(1)
 		} else if len(line) > len(idHeader) && bytes.EqualFold(line[:len(idHeader)], idHeader) {
 			if n, err := strconv.ParseInt(string(bytes.TrimSpace(line[len(idHeader):])), 10, 64); err == nil {
 				id = n
 			}
 		}
+	}
+	if keep {
+		ss.s.keepSample(sample)
 	}
 	ss.s.arrived(ss.rcpts, id)
 	ss.rcpts = 0

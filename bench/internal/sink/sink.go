@@ -31,14 +31,18 @@ type Sink struct {
 	messages, rcpts, conns, rejected atomic.Int64
 	first, last                      atomic.Int64 // unix ns of the first and latest arrival
 
-	mu       sync.Mutex
-	buckets  []int64 // arrivals per BucketWidth since start
-	open     map[net.Conn]bool
-	tracked  []atomic.Int64 // unix ns of arrival of message N; 0 = not yet
-	dupes    atomic.Int64
-	wg       sync.WaitGroup
-	closed   chan struct{}
-	closeErr error
+	mu      sync.Mutex
+	buckets []int64 // arrivals per BucketWidth since start
+	open    map[net.Conn]bool
+	tracked []atomic.Int64 // unix ns of arrival of message N; 0 = not yet
+	dupes   atomic.Int64
+
+	signatures atomic.Int64 // DKIM-Signature fields seen
+	wantSample atomic.Bool  // keep the next message whole
+	sample     []byte       // under mu
+	wg         sync.WaitGroup
+	closed     chan struct{}
+	closeErr   error
 }
 
 // Start listens on addr ("127.0.0.1:0" for a free port) and serves until
@@ -153,13 +157,14 @@ type Counts struct {
 	Messages, Rcpts, Conns int64
 	Rejected               int64 // RCPTs answered 451
 	Duplicates             int64 // tracked messages that arrived more than once
+	Signatures             int64 // DKIM-Signature header fields, all messages together
 	First, Last            time.Time
 }
 
 // Counts returns the counters now.
 func (s *Sink) Counts() Counts {
 	c := Counts{Messages: s.messages.Load(), Rcpts: s.rcpts.Load(), Conns: s.conns.Load(),
-		Rejected: s.rejected.Load(), Duplicates: s.dupes.Load()}
+		Rejected: s.rejected.Load(), Duplicates: s.dupes.Load(), Signatures: s.signatures.Load()}
 	if f := s.first.Load(); f != 0 {
 		c.First = time.Unix(0, f)
 	}
@@ -175,7 +180,7 @@ func (s *Sink) Reset() {
 	s.buckets = nil
 	s.start = time.Now()
 	s.mu.Unlock()
-	for _, v := range []*atomic.Int64{&s.messages, &s.rcpts, &s.conns, &s.rejected, &s.first, &s.last, &s.dupes} {
+	for _, v := range []*atomic.Int64{&s.messages, &s.rcpts, &s.conns, &s.rejected, &s.first, &s.last, &s.dupes, &s.signatures} {
 		v.Store(0)
 	}
 }

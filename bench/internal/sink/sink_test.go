@@ -192,3 +192,25 @@ func TestSinkStallMailAnswersEHLOOnly(t *testing.T) {
 		t.Errorf("replies %q, want %q and nothing for MAIL", strings.Join(got, ""), want)
 	}
 }
+
+func TestSinkCountsSignaturesAndKeepsASample(t *testing.T) {
+	s := startSink(t, Accept)
+	signed := "DKIM-Signature: v=1; a=rsa-sha256;\r\n\tb=abc\r\ndkim-signature: v=1; a=ed25519-sha256; b=def\r\n" +
+		"Subject: s\r\n\r\n.leading dot\r\nDKIM-Signature: in the body, not counted\r\n"
+	if err := send(t, s.Addr(), 1, "Subject: first\r\n\r\nunsigned\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	s.SampleNext()
+	if err := send(t, s.Addr(), 1, signed); err != nil {
+		t.Fatal(err)
+	}
+	if err := send(t, s.Addr(), 1, "Subject: after\r\n\r\nnot kept\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Counts().Signatures; got != 2 {
+		t.Errorf("Signatures = %d, want 2", got)
+	}
+	if got := string(s.Sample()); got != signed {
+		t.Errorf("Sample = %q, want the signed message as sent, dots unstuffed: %q", got, signed)
+	}
+}

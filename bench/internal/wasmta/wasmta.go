@@ -31,24 +31,30 @@ type Tenant struct {
 	Name, Policy, User, PasswordHash string
 }
 
+// DKIMKey is a [[dkim.key]]: every message from Domain is signed with it.
+type DKIMKey struct {
+	Domain, Selector, KeyFile string
+}
+
 // Config describes an instance. Zero values get the defaults noted.
 type Config struct {
-	Bin            string   // the wasmta binary
-	Dir            string   // run directory: config, log; the spool is Dir/spool unless Spool is set
-	Spool          string   //
-	SMTPPort       int      // SMTP on 127.0.0.1:SMTPPort
-	Conns          int      // delivery.max_connections_per_path [20]
-	ConnectTimeout string   // delivery.connect_timeout ["60s"]
-	CommandTimeout string   // delivery.command_timeout ["5m"]
-	RetryInitial   string   // queue.retry_initial ["20m"]
-	RetryMax       string   // queue.retry_max ["4h"]
-	DNS            string   // delivery.dns_server ("" = no MX delivery in the run)
-	MXPort         int      // delivery.port, with DNS
-	Policy         string   // policy.global ("" = built-in)
-	Routes         []Route  //
-	Admin          string   // admin.listen ("" = off)
-	TLS            string   // delivery.tls ["disabled"]
-	Tenants        []Tenant //
+	Bin            string    // the wasmta binary
+	Dir            string    // run directory: config, log; the spool is Dir/spool unless Spool is set
+	Spool          string    //
+	SMTPPort       int       // SMTP on 127.0.0.1:SMTPPort
+	Conns          int       // delivery.max_connections_per_path [20]
+	ConnectTimeout string    // delivery.connect_timeout ["60s"]
+	CommandTimeout string    // delivery.command_timeout ["5m"]
+	RetryInitial   string    // queue.retry_initial ["20m"]
+	RetryMax       string    // queue.retry_max ["4h"]
+	DNS            string    // delivery.dns_server ("" = no MX delivery in the run)
+	MXPort         int       // delivery.port, with DNS
+	Policy         string    // policy.global ("" = built-in)
+	Routes         []Route   //
+	Admin          string    // admin.listen ("" = off)
+	TLS            string    // delivery.tls ["disabled"]
+	Tenants        []Tenant  //
+	DKIM           []DKIMKey // [[dkim.key]] ("" = nothing signed)
 }
 
 // Instance is a running wasmta.
