@@ -14,6 +14,7 @@ const usage = `usage: wasmta COMMAND [flags]
 commands:
   serve            run the MTA (flags: --config FILE)
   queue            queue summary and message inspection (queue summary, queue inspect ID)
+  message trace    the whole history of a message, or of a recipient's latest messages (--rcpt)
   bounce           bounce queued mail by tenant, campaign or domain
   rebind           send queued mail through another pool
   policy           push, list, roll back and test policy modules
@@ -46,6 +47,8 @@ func main() {
 		err = serve(args)
 	case "queue":
 		err = queueCommand(args)
+	case "message":
+		err = messageCommand(args)
 	case "bounce":
 		err = bounceCommand(args)
 	case "rebind":

@@ -69,6 +69,7 @@ func New(opts Options) *Server {
 	registerControl(s)
 	registerPolicies(s)
 	registerSuppress(s)
+	registerHistory(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s
 }

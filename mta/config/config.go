@@ -23,6 +23,7 @@ type Config struct {
 	Queue    Queue
 	Policy   Policy
 	Records  Records
+	History  History
 	DKIM     DKIM
 	Inbound  Inbound
 

@@ -63,6 +63,8 @@ func TestDefault(t *testing.T) {
 		{"records.compress", c.Records.Compress, true},
 		{"records.keep_files", c.Records.KeepFiles, 0},
 		{"records.keep_for", c.Records.KeepFor, 30 * 24 * time.Hour},
+		{"history.enabled", c.History.Enabled, true},
+		{"history.retention", c.History.Retention, 7 * 24 * time.Hour},
 		{"webhooks", len(c.Webhooks), 0},
 		{"routes", len(c.Routes), 0},
 		{"tenants", len(c.Tenants), 0},
@@ -168,6 +170,7 @@ func fullConfig(t *testing.T) *Config {
 			MaxModuleSize: 8 << 20, CompileTimeout: 30 * time.Second, MaxFunctionBlocks: 5000},
 		Records: Records{Path: "/var/log/wasmta/records.jsonl", Enabled: false, RotateSize: 1 << 30,
 			RotateInterval: time.Hour, Compress: false, KeepFiles: 48, KeepFor: 7 * 24 * time.Hour},
+		History: History{Enabled: true, Retention: 3 * Day},
 		Inbound: Inbound{KeepRaw: 7 * Day, MaxMessageSize: 10 * MiB},
 		Webhooks: []Webhook{
 			{Name: "acme", Tenant: "acme", URL: "https://hooks.acme.example/wasmta", Events: []string{"Delivery", "Bounce"},

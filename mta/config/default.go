@@ -108,6 +108,7 @@ func base() *Config {
 			Compress:       true,
 			KeepFor:        30 * Day,
 		},
+		History: History{Enabled: true, Retention: 7 * Day},
 		Inbound: Inbound{
 			KeepRaw:        7 * Day,
 			MaxMessageSize: 10 * MiB,

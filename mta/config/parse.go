@@ -47,6 +47,7 @@ func Parse(data []byte) (*Config, error) {
 		{"queue", func(t *table) { readQueue(t, &c.Queue) }},
 		{"policy", func(t *table) { readPolicy(t, &c.Policy) }},
 		{"records", func(t *table) { readRecords(t, &c.Records) }},
+		{"history", func(t *table) { readHistory(t, &c.History) }},
 		{"dkim", func(t *table) { readDKIM(t, &c.DKIM) }},
 		{"inbound", func(t *table) { readInbound(t, &c.Inbound) }},
 	}

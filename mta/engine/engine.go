@@ -100,6 +100,8 @@ type Engine struct {
 	sub submission // DKIM signer, HTTP API, smart-host credentials (dkim.go, httpapi.go)
 
 	fb feedbackState // VERP return paths, suppression, inbound reports (feedback.go)
+
+	con console // message history and outcome rates (history.go)
 }
 
 // New opens the spool and prepares an engine; Start runs it.
@@ -132,6 +134,11 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.fb.rep = reputation.New()
 	also = append(also, e.fb.rep)
+	e.openConsole()
+	also = append(also, e.con.rates)
+	if e.con.hist != nil {
+		also = append(also, e.con.hist)
+	}
 	if e.file, err = events.Open(recordsOptions(cfg, opts.Logger), also...); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("engine: %w", err)
@@ -242,6 +249,9 @@ func (e *Engine) Start() error {
 		return fmt.Errorf("engine: rebuild queues: %w", err)
 	}
 	e.rebuilt = n
+	if e.con.hist != nil {
+		e.con.hist.Start()
+	}
 	e.reportLoss()
 	e.log.Info("queues rebuilt", "messages", n, "items", e.sched.Len(), "took", time.Since(t0))
 	for range dispatchers {
@@ -271,7 +281,11 @@ func (e *Engine) Close() error {
 	e.wg.Wait()
 	e.saveLearned()
 	e.ctl.reg.Close()
-	errs := []error{e.file.Close(), e.spool.Close()}
+	errs := []error{e.file.Close()}
+	if e.con.hist != nil {
+		errs = append(errs, e.con.hist.Close()) // after the records writer, before the spool
+	}
+	errs = append(errs, e.spool.Close())
 	return errors.Join(errs...)
 }
 
