@@ -34,6 +34,12 @@ func TestRanking(t *testing.T) {
 		{"x.4.1 without a reply", 0, "4.4.1", "connect to mx.example.com: timed out", NoAnswerFromHost, "code 4.4.1"},
 		{"mailbox status on a 421 is not about a mailbox", 421, "4.2.1", "Service refused, try later", TransientFailure, `text "try later"`},
 		{"sender before domain", 550, "", "Sender address rejected: Domain not found", InvalidSender, `text "sender address rejected"`},
+		{"x.5.1 yields to a text naming the cause", 530, "5.5.1", "Invalid command: Must issue STARTTLS first", TLSFailure, `text "starttls"`},
+		{"x.5.1 with a protocol-order text stays protocol", 503, "5.5.1", "EHLO/HELO first", ProtocolErrors, `text "ehlo/helo first"`},
+		{"TLS named as a word", 454, "4.7.0", "TLS not available due to local problem", TLSFailure, `text "tls not available"`},
+		{"a DNSBL lookup whose list says reputation", 554, "", "Service unavailable; Client host [192.0.2.3] blocked using Trend Micro Email Reputation database", SpamBlock, `text "blocked using"`},
+		{"resolver's try again is not NXDOMAIN", 0, "", "Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again", DNSFailure, `text "host not found, try again"`},
+		{"Exchange's submission quota on x.2.2", 554, "5.2.2", "Submission quota exceeded", RateLimited, "override microsoft x.2.2 submission quota"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)
@@ -89,6 +95,8 @@ func TestRegistryCodes(t *testing.T) {
 	}
 	for _, tc := range []struct{ enhanced, want string }{
 		{"5.7.606", SpamBlock}, {"5.7.649", SpamBlock}, {"4.7.650", ReputationBlock}, {"5.7.999", PolicyRelated},
+		// an unknown detail says what its subject's X.Y.0 says
+		{"5.6.11", ProtocolErrors}, {"5.3.190", TransientFailure}, {"5.4.300", RoutingErrors},
 	} {
 		if got := Classify(550, tc.enhanced, ""); got.Category != tc.want {
 			t.Errorf("%s = %s, want %s", tc.enhanced, got.Category, tc.want)
@@ -177,6 +185,9 @@ func TestEnhancedIn(t *testing.T) {
 		"from 192.0.2.1 deferred":                 "",
 		"no code here":                            "",
 		"5.7.1234 too long":                       "",
+		"5.1.0 - Unknown address error 550-'5.7.1 <x>... Access denied'": "5.7.1",
+		"4.4.7 expired; last reply: 550 5.1.1 user unknown":              "5.1.1",
+		"5.3.0 first, 4.2.2 second, neither after a reply code":          "5.3.0",
 	} {
 		if got := EnhancedIn(text); got != want {
 			t.Errorf("EnhancedIn(%q) = %q, want %q", text, got, want)

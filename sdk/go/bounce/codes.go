@@ -155,26 +155,61 @@ func codeFor(enhanced string, code int) (codeMeaning, bool) {
 	return m, ok
 }
 
-// EnhancedIn finds the first enhanced status code (RFC 3463 "C.S.D", C in
-// 2, 4, 5) in a reply text, for replies whose code the engine did not
-// parse (multi-line replies, relayed diagnostics).
+// EnhancedIn finds the enhanced status code (RFC 3463 "C.S.D", C in 2,
+// 4, 5) of a reply text, for replies whose code the engine did not parse
+// (multi-line replies, relayed diagnostics): the first one that follows a
+// reply code ("550 5.7.1", "550-'5.7.1"), which is the remote server's
+// own, else the first one. A relay that quotes a reply often puts its own
+// summary first (Amazon SES: "5.1.0 - Unknown address error 550-'5.7.1
+// ... Access denied'"); the quoted server's code is the specific one.
 func EnhancedIn(text string) string {
+	first := ""
 	for i := 0; i+5 <= len(text); i++ {
-		c := text[i]
-		if (c != '2' && c != '4' && c != '5') || text[i+1] != '.' || (i > 0 && !isBoundary(text[i-1])) {
+		k := enhancedAt(text, i)
+		if k < 0 {
 			continue
 		}
-		j, n1 := digits(text, i+2)
-		if n1 == 0 || n1 > 3 || j >= len(text) || text[j] != '.' {
-			continue
+		if afterReplyCode(text, i) {
+			return text[i:k]
 		}
-		k, n2 := digits(text, j+1)
-		if n2 == 0 || n2 > 3 || (k < len(text) && !isBoundary(text[k])) {
-			continue
+		if first == "" {
+			first = text[i:k]
 		}
-		return text[i:k]
+		i = k
 	}
-	return ""
+	return first
+}
+
+// enhancedAt returns the end of an enhanced status code that starts at
+// i, or -1.
+func enhancedAt(text string, i int) int {
+	c := text[i]
+	if (c != '2' && c != '4' && c != '5') || text[i+1] != '.' || (i > 0 && !isBoundary(text[i-1])) {
+		return -1
+	}
+	j, n1 := digits(text, i+2)
+	if n1 == 0 || n1 > 3 || j >= len(text) || text[j] != '.' {
+		return -1
+	}
+	k, n2 := digits(text, j+1)
+	if n2 == 0 || n2 > 3 || (k < len(text) && !isBoundary(text[k])) {
+		return -1
+	}
+	return k
+}
+
+// afterReplyCode reports whether a reply code of the same class ("550 ",
+// "550-", "550-'") comes right before i.
+func afterReplyCode(text string, i int) bool {
+	j := i - 1
+	for j >= 0 && (text[j] == '\'' || text[j] == '"') {
+		j--
+	}
+	if j < 3 || (text[j] != ' ' && text[j] != '-') {
+		return false
+	}
+	code := text[j-3 : j]
+	return replyCodeIn(code+" ") != 0 && code[0] == text[i] && (j-4 < 0 || isBoundary(text[j-4]))
 }
 
 // atoi3 is the value of three ASCII digits, -1 if they are not.

@@ -22,8 +22,10 @@ var phraseRules = []textRule{
 	c(ProtocolErrors, "protocol violation", "protocol error", "bad sequence of commands", "unrecognized command",
 		"command unrecognized", "command not recognized", "syntax error", "pipelining", "helo first", "ehlo first",
 		"helo/ehlo first", "ehlo/helo first", "send helo", "send ehlo", "may not be repeated", "already active",
-		"out of sequence", "argument is invalid", "invalid argument", "invalid command", "command not implemented",
-		"parameter not implemented", "parameters not recognized", "unknown command"),
+		"out of sequence", "argument is invalid", "invalid argument", "command not implemented",
+		"parameter not implemented", "parameters not recognized", "unknown command", "sender first",
+		"recipient first", "must have sender", "bare lf", "bare linefeed", "bare line feed", "bare cr", "bare newline",
+		"line ending", "smtp smuggling"),
 
 	// TLS: a reply that names TLS, STARTTLS, the server's certificate or
 	// the policies that demand them (DANE, MTA-STS, REQUIRETLS) is about
@@ -35,7 +37,7 @@ var phraseRules = []textRule{
 		"certificate verify failed", "x509:", "tls: ", "tls negotiation failed", "secure connection required",
 		"unable to establish a secure", "certificate has expired", "untrusted certificate", "self signed certificate",
 		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt", "tlsa-invalid", "tlsa record",
-		" tls ", " tls.", " tls,", "(tls)", "tls session", "tls connection", "tls conversation", "tls support",
+		" tls ", " tls.", " tls,", "(tls)", "/tls", "tls-connection", "tls-encrypted", "tls session", "tls connection", "tls conversation", "tls support",
 		"tls not available", "tls unavailable", "tls currently unavailable", "tls is not available", "ssl routines",
 		"certificate", " dane", "(dane", "mta-sts", "sts policy", "encrypted connection", "encryption is required"),
 
@@ -47,7 +49,7 @@ var phraseRules = []textRule{
 		"not a gateway", "relaying to", "relay attempt", "as a relay"),
 
 	// Loops and receiving-side configuration
-	c(BadConfiguration, "loops back to myself", "misconfigur", "configuration error", "config error", "incorrectly configured",
+	c(BadConfiguration, "loops back to myself", "greeted me with my own hostname", "transport unavailable", "misconfigur", "configuration error", "config error", "incorrectly configured",
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
@@ -75,7 +77,8 @@ var phraseRules = []textRule{
 	only(transient, c(RateLimited, "sender rate", "send rate", "rate exceeds", "rate exceeding", "messages per",
 		"mails per", "emails per", "messages/", "msgs per", "can only send", "sending too", "sent too many",
 		"exceeded the maximum number of messages", "max messages", "maximum number of messages",
-		"per hour", "per day", "per minute", "per second")),
+		"per hour", "per day", "per minute", "per second", "max number of messages", "past 24h", "24 hours",
+		"past hour", "last hour")),
 
 	// A DNS blocklist lookup, in the idioms of the MTAs that query them
 	// ("Client host [ip] blocked using <list>", "listed at <list>"): a
@@ -107,7 +110,8 @@ var phraseRules = []textRule{
 	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
 		"not authenticated", "authentication required", "authentication failed", "authentication failure",
 		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
-		"authentication is required", "must authenticate", "authentication", "credentials", "password"),
+		"authentication is required", "must authenticate", "authentication", "credentials", "password", "authenticate first",
+		"please authenticate", "auth failures", "logon attempts", "login attempts"),
 
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
@@ -135,7 +139,13 @@ var phraseRules = []textRule{
 		"exceeded storage", "out of storage", "not enough storage", "insufficient storage for", "mailbox size limit",
 		"mailbox is over", "full mailbox", "mailfolder is full", "user is over", "has exceeded his", "has exceeded her",
 		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "storage limit", "quota"),
-	c(InactiveMailbox, "disabled", "inactive", "deactivated", "account suspended", "account has been suspended",
+	// "disabled" alone is not a mailbox's state ("all network protocols
+	// are disabled", "DSN extension has been disabled"): it must say
+	// whose.
+	c(InactiveMailbox, "mailbox disabled", "mailbox is disabled", "mailbox has been disabled", "account disabled",
+		"account is disabled", "account has been disabled", "account was disabled", "disabled account", "disabled mailbox",
+		"user disabled", "user is disabled", "address disabled", "address is disabled", "recipient disabled",
+		"domain temporarily disabled", "been disabled or", "inactive", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
 		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked"),
