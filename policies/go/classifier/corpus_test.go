@@ -346,12 +346,18 @@ func publicHeldOut(text string) bool {
 // seen data here.
 const publicPath2 = "testdata/corpora/public-replies-2.tsv"
 
+// publicPath3 is its third batch (real bounces' diagnostic texts quoted by
+// a bounce processor's rules), committed before any rule was changed
+// from it.
+const publicPath3 = "testdata/corpora/public-replies-3.tsv"
+
 // TestPublicSetAgreement: the reference policy and the built-in default
 // on the development and the held-out part of each batch of the public
 // set.
 func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set", readPublic(t, publicPath, 250), 60)
 	checkAgreement(t, "public set, batch 2", readPublic(t, publicPath2, 100), 60)
+	checkAgreement(t, "public set, batch 3", readPublic(t, publicPath3, 100), 60)
 }
 
 // readPublic reads a public set file, checking its labels and its split.
