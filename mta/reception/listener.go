@@ -82,6 +82,12 @@ type trackedConn struct {
 	capturing bool      // Read captures message data
 	capture   capture   //
 	pending   []byte    // bytes for go-smtp after a capture
+
+	// Replies written and not yet sent (Write); outMu because go-smtp's
+	// Server.Close closes connections from its own goroutine.
+	outMu  sync.Mutex
+	out    []byte
+	outErr error // sticky: the connection cannot be written to
 }
 
 // Read fails for good once a read timed out: otherwise go-smtp would read
@@ -104,6 +110,9 @@ func (c *trackedConn) Read(p []byte) (n int, err error) {
 
 // readConn reads from the connection under the current deadline.
 func (c *trackedConn) readConn(p []byte) (int, error) {
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
 	now := time.Now()
 	if err := c.Conn.SetReadDeadline(c.readDeadline(now)); err != nil {
 		return 0, err
@@ -153,12 +162,57 @@ func (c *trackedConn) consumed(b []byte) {
 
 // Write notes that a reply went out: the next read waits for a new
 // command, with a fresh deadline.
+// Write keeps replies until the session next waits for the client (or
+// closes): go-smtp writes and flushes every line of a reply on its own, so
+// a multi-line EHLO reply was a system call per line, and the replies to a
+// pipelined group one each. Sent when the next read starts, they leave in
+// one write, in order, before the server waits for anything — the
+// batching RFC 2920 section 3 expects of a server.
 func (c *trackedConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
-	if n > 0 {
-		c.replied.Store(true)
+	if len(p) == 0 {
+		return 0, nil
 	}
-	return n, err
+	c.replied.Store(true)
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	if c.outErr != nil {
+		return 0, c.outErr
+	}
+	c.out = append(c.out, p...)
+	if len(c.out) >= maxHeldReplies {
+		if err := c.flushLocked(); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// maxHeldReplies bounds what Write keeps: a client pipelining thousands of
+// commands gets its replies in pieces of this size.
+const maxHeldReplies = 16 << 10
+
+// closeFlushTimeout bounds sending the held replies at Close.
+const closeFlushTimeout = 2 * time.Second
+
+// flush sends the held replies.
+func (c *trackedConn) flush() error {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	return c.flushLocked()
+}
+
+func (c *trackedConn) flushLocked() error {
+	if len(c.out) == 0 || c.outErr != nil {
+		return c.outErr
+	}
+	_, err := c.Conn.Write(c.out)
+	if cap(c.out) > maxHeldReplies {
+		c.out = nil // a burst's buffer is not kept by an idle connection
+	} else {
+		c.out = c.out[:0]
+	}
+	c.outErr = err
+	return err
 }
 
 func isTimeout(err error) bool {
@@ -182,6 +236,12 @@ func (c *trackedConn) setData(on bool) {
 
 func (c *trackedConn) Close() error {
 	c.once.Do(func() { c.table.remove(c) })
+	// A last reply (221, 421) and TLS's close_notify go out before the
+	// close, under a deadline of their own: crypto/tls sets the write
+	// deadline to "now" once it has written close_notify (into out), and a
+	// client that stopped reading must not hold the close for longer.
+	c.Conn.SetWriteDeadline(time.Now().Add(closeFlushTimeout))
+	c.flush() // its error is the peer's problem
 	return c.Conn.Close()
 }
 
