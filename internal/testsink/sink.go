@@ -44,6 +44,7 @@ type Options struct {
 	Delay map[string]time.Duration
 
 	TLS         bool              // offer STARTTLS with a self-signed certificate
+	Certificate *tls.Certificate  // offer STARTTLS with this certificate instead (chain included)
 	SMTPUTF8    bool              // advertise SMTPUTF8
 	MaxSize     int64             // advertise SIZE and refuse larger messages; 0 = no limit
 	MaxRcpts    int               // refuse recipients past this many per transaction; 0 = no limit
@@ -120,7 +121,9 @@ func start(opts Options) (*Sink, error) {
 		open: map[*conn]struct{}{},
 	}
 	s.srv = s.newServer()
-	if opts.TLS {
+	if opts.Certificate != nil {
+		s.srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*opts.Certificate}}
+	} else if opts.TLS {
 		cert, pool, err := selfSigned()
 		if err != nil {
 			ln.Close()

@@ -116,6 +116,10 @@ type Delivery struct {
 	DataTimeout           time.Duration  // data_timeout
 	MaxConnectionsPerPath int            // max_connections_per_path
 	TLS                   policy.TLSMode // tls
+	MTASTS                bool           // mta_sts: apply recipient domains' MTA-STS policies
+	MTASTSPort            uint16         // mta_sts_port: port of policy hosts (443; tests use another)
+	DANE                  bool           // dane: dns_server validates DNSSEC; apply DANE TLSA records
+	TLSRoots              string         // tls_roots: PEM roots of MTA-STS checks; "" = the system's
 }
 
 // Queue is the [queue] section: the default retry schedule and expiry.

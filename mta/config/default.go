@@ -83,6 +83,8 @@ func base() *Config {
 			DataTimeout:           10 * time.Minute,
 			MaxConnectionsPerPath: 32,
 			TLS:                   policy.TLSOpportunistic,
+			MTASTS:                true,
+			MTASTSPort:            443,
 		},
 		Queue: Queue{
 			RetryInitial: 20 * time.Minute,

@@ -201,6 +201,22 @@ func readDelivery(t *table, d *Delivery) {
 			t.p.add(t.key("tls"), "%q is not one of opportunistic, required, required_verify, disabled", mode)
 		}
 	}
+	readTransportSecurity(t, d)
+}
+
+// readTransportSecurity reads the MTA-STS and DANE keys. DANE believes
+// the AD bit of dns_server, so that server must be on this machine: an AD
+// bit that crossed a network proves nothing (RFC 7672 section 2.1).
+func readTransportSecurity(t *table, d *Delivery) {
+	t.boolean("mta_sts", &d.MTASTS)
+	port := int(d.MTASTSPort)
+	t.integer("mta_sts_port", &port, 1, 65535)
+	d.MTASTSPort = uint16(port)
+	t.boolean("dane", &d.DANE)
+	t.str("tls_roots", &d.TLSRoots)
+	if d.DANE && d.DNSServer.IsValid() && !d.DNSServer.Addr().IsLoopback() {
+		t.p.add(t.key("dane"), "needs dns_server to be a validating resolver on loopback (127.0.0.1 or ::1), not %s", d.DNSServer)
+	}
 }
 
 // parseDNSServer reads ip or ip:port (port 53 by default).

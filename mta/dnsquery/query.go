@@ -86,3 +86,13 @@ func (c *Client) Query(ctx context.Context, name string, qtype uint16) (Answer, 
 	}
 	return a, nil
 }
+
+// SystemServer is the first nameserver of /etc/resolv.conf as
+// "host:port", or 127.0.0.1:53 without one.
+func SystemServer() string {
+	cfg, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+	if err != nil || len(cfg.Servers) == 0 {
+		return "127.0.0.1:53"
+	}
+	return net.JoinHostPort(cfg.Servers[0], cfg.Port)
+}

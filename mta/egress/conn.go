@@ -13,6 +13,7 @@ import (
 	"github.com/wasmta/wasmta/mta/delivery"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/tlspolicy"
 )
 
 // conn is one connection worker of a path: it takes jobs from the path's
@@ -24,6 +25,9 @@ type conn struct {
 	sess *delivery.Session
 	info Conn
 	sent int
+	// checks are the TLS policy checks the session passed (or failed
+	// without enforcement), by policy domain.
+	checks map[string]*tlspolicy.Failure
 }
 
 func (c *conn) run(ctx context.Context) (shrunk bool) {
@@ -55,6 +59,13 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 		if !c.waitToken(ctx, j, shape) || c.held(j) {
 			continue
 		}
+		pol, rest := c.policyFor(ctx, j)
+		if rest != nil {
+			c.path.pushFront(rest)
+		}
+		if c.sess != nil && !c.satisfies(pol) {
+			c.close() // this host does not do for j's domain: dial one that does
+		}
 		if c.sess == nil {
 			if until, err := c.path.deadSince(); err != nil {
 				c.deferJobs([]*Job{j}, err, until) // the path died while we held j
@@ -65,9 +76,14 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 				return false
 			}
 			started := time.Now()
-			if err := c.dial(ctx, shape); err != nil {
+			if err := c.dial(ctx, shape, pol); err != nil {
 				if errors.Is(err, errLoopsToSelf) {
 					c.loops(j, err)
+					return false
+				}
+				var pe *policyError
+				if errors.As(err, &pe) {
+					c.tlsFailed(j, pe)
 					return false
 				}
 				if ctx.Err() != nil {
@@ -80,7 +96,7 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 				return false
 			}
 		}
-		if !c.deliver(ctx, j) {
+		if !c.deliver(ctx, j, pol) {
 			return false
 		}
 		if shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
@@ -114,7 +130,7 @@ func (c *conn) waitToken(ctx context.Context, j *Job, shape policy.Shape) bool {
 
 // deliver makes one transaction; it reports false when the session is
 // no longer usable.
-func (c *conn) deliver(ctx context.Context, j *Job) bool {
+func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool {
 	c.path.active.Add(1)
 	rcpts := j.Rcpts()
 	t0 := time.Now()
@@ -134,6 +150,7 @@ func (c *conn) deliver(ctx context.Context, j *Job) bool {
 			}
 		}
 		o.Conn = c.info
+		o.TLSCheck = c.tlsCheck(pol)
 		if isTimeout(err) {
 			c.path.Signal(adaptive.Timeout)
 		}
@@ -142,7 +159,7 @@ func (c *conn) deliver(ctx context.Context, j *Job) bool {
 	}
 	// A recipient is delivered when its RCPT and the final reply are both
 	// 2xx; Deliver has already reset the session after a refusal.
-	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), Stage: "data", Conn: c.info}
+	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), Stage: "data", Conn: c.info, TLSCheck: c.tlsCheck(pol)}
 	ok := false
 	for i := range rcpts {
 		r := res.Response
@@ -170,8 +187,18 @@ func stageOf(err error) string {
 	return "connect"
 }
 
-// dial connects to the first host of the path that answers, in order.
-func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
+// tlsCheck is the outcome's account of pol on the session.
+func (c *conn) tlsCheck(pol *tlspolicy.Policy) *TLSCheck {
+	if pol == nil {
+		return nil
+	}
+	return &TLSCheck{Domain: pol.Domain, Mode: pol.Mode(), Failure: c.checks[pol.Domain]}
+}
+
+// dial connects to the first host of the path that answers, in order,
+// among those the TLS policy pol admits, and keeps the session only when
+// it satisfies pol; a *policyError says that no host did.
+func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Policy) error {
 	c.path.mu.Lock()
 	hosts := c.path.hosts
 	c.path.mu.Unlock()
@@ -180,7 +207,6 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 	if c.path.Source.EHLO != "" {
 		opts.EHLO = c.path.Source.EHLO
 	}
-	opts.TLS = shape.TLS
 	opts.ConnectTimeout = shape.ConnectTimeout
 	opts.CommandTimeout = shape.CommandTimeout
 	opts.DataTimeout = shape.DataTimeout
@@ -189,7 +215,12 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 	}
 	var errs []error
 	var self []string
+	pe := &policyError{pol: pol}
 	for _, h := range hosts {
+		if !c.admit(pol, h.Name, pe) {
+			continue
+		}
+		opts.TLS = tlsMode(shape, pol, h.Name)
 		for _, a := range h.Addrs {
 			ap := netip.AddrPortFrom(a, h.Port)
 			if c.set.opts.Self != nil && c.set.opts.Self(ap) {
@@ -198,7 +229,12 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 			}
 			s, err := delivery.Dial(ctx, ap, h.Name, opts)
 			if err != nil {
-				errs = append(errs, err)
+				if !c.dialRefused(pol, h.Name, opts.TLS, err, pe) {
+					errs = append(errs, err)
+				}
+				continue
+			}
+			if !c.established(pol, s, h.Name, pe) {
 				continue
 			}
 			c.sess = s
@@ -209,6 +245,9 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape) error {
 			}
 			return nil
 		}
+	}
+	if len(pe.failures) > 0 {
+		return pe // no host satisfies the policy: that is the cause, not the network
 	}
 	if len(errs) == 0 && len(self) > 0 {
 		return fmt.Errorf("egress: %s: mail loops back to myself: %s is one of this MTA's own listeners: %w",
@@ -284,6 +323,7 @@ func (c *conn) close() {
 	if c.sess != nil {
 		c.sess.Close()
 		c.sess = nil
+		c.checks = nil
 		c.path.sessionDown(time.Now())
 	}
 }

@@ -13,6 +13,11 @@
 //
 // It bounds the memory of the ready queues (WaitRoom for all paths,
 // Full per path) and asks an optional Gate right before each job is sent.
+// The transport security policy of each job's recipient domain (MTA-STS,
+// DANE: mta/tlspolicy, from an optional TLSPolicies handler) decides which
+// hosts a job may go to and whether a session will do; a job no host
+// satisfies is deferred with 451 4.7.5 and the failure named.
+//
 // It reports every outcome to a Handler and decides nothing about
 // retries, bounces or actions: that is the engine's job.
 package egress

@@ -51,4 +51,7 @@ type Outcome struct {
 	// RetryAt, when set, is the end of the back-off of a path where no
 	// connection works: the job is not worth trying before.
 	RetryAt time.Time
+	// TLSCheck is what the recipient domain's TLS policy said of the
+	// session (nil without a policy, or a handler without TLSPolicies).
+	TLSCheck *TLSCheck
 }

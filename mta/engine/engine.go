@@ -102,6 +102,8 @@ type Engine struct {
 	fb feedbackState // VERP return paths, suppression, inbound reports (feedback.go)
 
 	con console // message history and outcome rates (history.go)
+
+	tlsp tlsPolicies // MTA-STS and DANE (tlspolicy.go)
 }
 
 // New opens the spool and prepares an engine; Start runs it.
@@ -158,6 +160,11 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.mx = mx.New(mx.Options{Server: addrString(cfg.Delivery.DNSServer), Timeout: cfg.Delivery.DNSTimeout,
 		Port: int(cfg.Delivery.Port)})
+	if err := e.initTLSPolicy(); err != nil {
+		e.file.Close()
+		st.Close()
+		return nil, err
+	}
 	e.sched = queue.New(e.scheduledDue)
 	e.dispatchQ = make(chan dispatchReq, 4096)
 	e.auth = newAuthCache(cfg)
@@ -258,6 +265,9 @@ func (e *Engine) Start() error {
 		e.wg.Go(func() { e.dispatchLoop(e.ctx) })
 	}
 	e.wg.Go(func() { e.sched.Run(e.ctx) })
+	if e.tlsp.sts != nil {
+		e.wg.Go(func() { e.tlsp.sts.Run(e.ctx, stsRefreshInterval) })
+	}
 	if err := e.listen(); err != nil {
 		return err
 	}

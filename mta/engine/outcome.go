@@ -215,6 +215,7 @@ func (e *Engine) baseRecord(j *egress.Job, at attempt, o egress.Outcome, ri uint
 	if t := o.Conn.TLS; t != nil {
 		r.TLS = tlsInfo(t)
 	}
+	withTLSCheck(r, o.TLSCheck)
 	return r
 }
 

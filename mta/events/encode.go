@@ -72,10 +72,7 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendStringField(b, "peer_name", r.PeerName)
 	b = appendStringField(b, "protocol", r.Protocol)
 	if r.TLS != nil {
-		b = append(b, `,"tls":{"version":`...)
-		b = appendString(b, r.TLS.Version)
-		b = append(b, `,"cipher":`...)
-		b = append(appendString(b, r.TLS.Cipher), '}')
+		b = appendTLS(b, r.TLS)
 	}
 	if p := r.Response; p != nil {
 		b = append(b, `,"response":{"code":`...)
@@ -99,6 +96,20 @@ func appendRecord(b []byte, r *Record) []byte {
 	b = appendTimeField(b, "expires", r.Expires)
 	if len(r.Meta) > 0 {
 		b = appendMeta(b, r.Meta)
+	}
+	return append(b, '}')
+}
+
+func appendTLS(b []byte, t *TLS) []byte {
+	b = append(b, `,"tls":{`...)
+	start := len(b)
+	b = appendStringField(b, "version", t.Version)
+	b = appendStringField(b, "cipher", t.Cipher)
+	b = appendStringField(b, "policy", t.Policy)
+	b = appendStringField(b, "failure", t.Failure)
+	b = appendStringField(b, "detail", t.Detail)
+	if len(b) > start {
+		b = append(b[:start], b[start+1:]...) // the first field has no comma before it
 	}
 	return append(b, '}')
 }

@@ -36,6 +36,9 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			Category: "RateLimited", Attempts: 2, QueueTime: 0.000000123, NextAttempt: &later, PolicyVersion: "acme/v2/sha256:abc"},
 		{Type: Suspension, Time: at, Scope: "path", Target: "site=x", Expires: &later, Reason: "r", QueueTime: 1e21},
 		{Type: Delivery, Time: at, QueueTime: 12.5, Response: &message.Response{Code: 0, Text: ""}},
+		{Type: TransientFailure, Time: at, TLS: &TLS{Policy: "mta-sts enforce", Failure: "certificate-expired", Detail: "x509: \"expired\""}},
+		{Type: Delivery, Time: at, TLS: &TLS{Version: "TLS 1.3", Cipher: "X", Policy: "dane"}},
+		{Type: Delivery, Time: at, TLS: &TLS{}},
 		{Type: Delivery, Time: at, QueueTime: -3.25e-7, Attempts: -1},
 	}
 	for i, r := range tests {

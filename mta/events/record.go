@@ -96,10 +96,20 @@ type Record struct {
 	OriginalHeader []byte `json:"-"`
 }
 
-// TLS describes the TLS state of a connection.
+// TLS describes the TLS state of a connection and, on delivery records,
+// the recipient domain's transport security policy (mta/tlspolicy). A
+// deferral because no host satisfied the policy has no version.
 type TLS struct {
-	Version string `json:"version"`
-	Cipher  string `json:"cipher"`
+	Version string `json:"version,omitempty"`
+	Cipher  string `json:"cipher,omitempty"`
+	// Policy is the policy in force: "dane", "mta-sts enforce",
+	// "mta-sts testing"; empty without one.
+	Policy string `json:"policy,omitempty"`
+	// Failure is the RFC 8460 result type of a failed check
+	// ("certificate-expired", "tlsa-invalid", ...), Detail its text; a
+	// failure under a testing policy is only reported.
+	Failure string `json:"failure,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 // Sink receives records. Record must not block for long: delivery and

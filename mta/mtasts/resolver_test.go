@@ -4,35 +4,28 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wasmta/wasmta/internal/selfsigned"
 	"github.com/wasmta/wasmta/internal/testdns"
+	"github.com/wasmta/wasmta/internal/teststs"
 	"github.com/wasmta/wasmta/mta/dnsquery"
 	"github.com/wasmta/wasmta/mta/spool"
 )
 
 const enforceBody = "version: STSv1\r\nmode: enforce\r\nmx: mx.example.test\r\nmx: *.backup.test\r\nmax_age: 86400\r\n"
 
-// site is a domain's policy host: a real HTTPS server on loopback with a
-// certificate of a test CA, answering what the test sets.
+// site is example.test's policy host (a real HTTPS server on loopback with
+// a certificate of a test CA) and DNS.
 type site struct {
-	dns     *testdns.Server
-	ca      *selfsigned.CA
-	port    int
-	fetches atomic.Int32
-
-	mu          sync.Mutex
-	status      int
-	body        string
-	contentType string
+	dns *testdns.Server
+	ca  *selfsigned.CA
+	sts *teststs.Server
 }
 
 func newSite(t *testing.T, cert func(ca *selfsigned.CA) tls.Certificate) *site {
@@ -41,15 +34,8 @@ func newSite(t *testing.T, cert func(ca *selfsigned.CA) tls.Certificate) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{dns: testdns.Start(t), ca: ca, status: 200, body: enforceBody, contentType: "text/plain; charset=utf-8"}
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert(ca)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(s.serve), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	s.port = ln.Addr().(*net.TCPAddr).Port
+	s := &site{dns: testdns.Start(t), ca: ca, sts: teststs.Start(t, cert(ca))}
+	s.set(200, enforceBody, "")
 	s.dns.SetA("mta-sts.example.test", 60, "127.0.0.1")
 	s.dns.SetTXT("_mta-sts.example.test", 60, "v=STSv1; id=one;")
 	return s
@@ -65,28 +51,15 @@ func validCert(t *testing.T) func(ca *selfsigned.CA) tls.Certificate {
 	}
 }
 
-func (s *site) serve(w http.ResponseWriter, r *http.Request) {
-	s.fetches.Add(1)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if r.URL.Path != "/.well-known/mta-sts.txt" {
-		http.NotFound(w, r)
-		return
+func (s *site) set(status int, body, contentType string) {
+	r := teststs.Response{Status: status, Body: body, ContentType: contentType}
+	if status == http.StatusFound {
+		r.Redirect = "https://elsewhere.test/policy"
 	}
-	if s.status == http.StatusFound {
-		http.Redirect(w, r, "https://elsewhere.test/policy", http.StatusFound)
-		return
-	}
-	w.Header().Set("Content-Type", s.contentType)
-	w.WriteHeader(s.status)
-	w.Write([]byte(s.body))
+	s.sts.Set("example.test", r)
 }
 
-func (s *site) set(status int, body, contentType string) {
-	s.mu.Lock()
-	s.status, s.body, s.contentType = status, body, contentType
-	s.mu.Unlock()
-}
+func (s *site) fetches() int { return s.sts.Fetches("example.test") }
 
 // clock is a test's time, moved by hand.
 type clock struct {
@@ -112,7 +85,7 @@ func openStore(t *testing.T, dir string) *spool.Store {
 
 func (s *site) resolver(store Store, clk *clock) *Resolver {
 	return New(Options{DNS: &dnsquery.Client{Server: s.dns.Addr(), Timeout: 2 * time.Second},
-		Store: store, Roots: s.ca.Pool, HTTPSPort: s.port, FetchTimeout: 5 * time.Second, Now: clk.now})
+		Store: store, Roots: s.ca.Pool, HTTPSPort: s.sts.Port(), FetchTimeout: 5 * time.Second, Now: clk.now})
 }
 
 func TestLookupFetchesAndCaches(t *testing.T) {
@@ -134,7 +107,7 @@ func TestLookupFetchesAndCaches(t *testing.T) {
 		t.Errorf("expires after %v, want max_age 24h", got)
 	}
 	r.Lookup(ctx, "example.test")
-	if n := s.fetches.Load(); n != 1 {
+	if n := s.fetches(); n != 1 {
 		t.Errorf("%d fetches after two lookups within the TXT TTL, want 1", n)
 	}
 	if n := s.dns.Queries("_mta-sts.example.test", 16); n != 1 {
@@ -146,7 +119,7 @@ func TestLookupFetchesAndCaches(t *testing.T) {
 	if res := r.Lookup(ctx, "example.test"); res.Source != "cache" || res.Policy == nil {
 		t.Errorf("same id: %+v, want the cached policy", res)
 	}
-	if n := s.fetches.Load(); n != 1 {
+	if n := s.fetches(); n != 1 {
 		t.Errorf("%d fetches with an unchanged id, want 1", n)
 	}
 
@@ -169,7 +142,7 @@ func TestLookupFetchesAndCaches(t *testing.T) {
 	if res := r2.Lookup(ctx, "example.test"); res.Source != "cache" || res.ID != "two" || res.Policy.Mode != ModeTesting {
 		t.Errorf("after reopening the store: %+v, want the cached testing policy", res)
 	}
-	if n := s.fetches.Load(); n != 2 {
+	if n := s.fetches(); n != 2 {
 		t.Errorf("%d fetches, want 2 (the restart fetched again)", n)
 	}
 	if all, _ := r2.Cached(); len(all) != 1 || all[0].Domain != "example.test" {
@@ -293,14 +266,14 @@ func TestRefreshFetchesPoliciesAboutToExpire(t *testing.T) {
 	if n, err := r.Refresh(ctx); n != 1 || err != nil {
 		t.Fatalf("Refresh = %d, %v; want 1", n, err)
 	}
-	if n := s.fetches.Load(); n != 2 {
+	if n := s.fetches(); n != 2 {
 		t.Errorf("%d fetches, want 2", n)
 	}
 	res := r.Lookup(ctx, "example.test")
 	if !res.Expires.After(first.Expires) {
 		t.Errorf("refreshed policy expires %v, not after %v", res.Expires, first.Expires)
 	}
-	if n := s.fetches.Load(); n != 2 {
+	if n := s.fetches(); n != 2 {
 		t.Errorf("the lookup after a refresh fetched again (%d fetches)", n)
 	}
 }
