@@ -51,18 +51,12 @@ func (s *Store) writeAux(op, ns string, key []byte, sync bool, add func(*pebble.
 // GetAux returns a copy of the value of key in namespace ns, or an error
 // wrapping ErrNotFound.
 func (s *Store) GetAux(ns string, key []byte) ([]byte, error) {
-	if err := checkNS(ns); err != nil {
-		return nil, err
-	}
 	var val []byte
-	err := s.get(auxKey(ns, key), func(v []byte) error {
+	err := s.GetAuxFunc(ns, key, func(v []byte) error {
 		val = append([]byte{}, v...)
 		return nil
 	})
-	if err != nil {
-		return nil, fmt.Errorf("spool: get aux %s/%q: %w", ns, key, err)
-	}
-	return val, nil
+	return val, err
 }
 
 // ScanAux calls fn in key order for every key of namespace ns that starts

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wasmta/wasmta/internal/bloom"
 	"github.com/wasmta/wasmta/mta/spool"
 )
 
@@ -54,7 +55,7 @@ type value struct {
 // Store is the suppression lists of every tenant.
 type Store struct {
 	sp     *spool.Store
-	filter atomic.Pointer[bloom]
+	filter atomic.Pointer[bloom.Filter]
 }
 
 // Open reads the lists' keys from the spool into the filter.
@@ -77,9 +78,9 @@ func (s *Store) rebuild(min int) error {
 	if err != nil {
 		return fmt.Errorf("suppress: read the lists: %w", err)
 	}
-	b := newBloom(max(2*len(keys), min))
+	b := bloom.New(max(2*len(keys), min))
 	for _, k := range keys {
-		b.add(k)
+		b.Add(k)
 	}
 	s.filter.Store(b)
 	return nil
@@ -134,8 +135,8 @@ func (s *Store) add(e Entry, now time.Time, sync bool) (bool, error) {
 		return false, fmt.Errorf("suppress: add: %w", err)
 	}
 	f := s.filter.Load()
-	f.add(k)
-	if f.full() {
+	f.Add(k)
+	if f.Full() {
 		if err := s.rebuild(0); err != nil {
 			return true, err
 		}
@@ -166,7 +167,7 @@ func (s *Store) Remove(tenant, rcpt string) (bool, error) {
 // Lookup returns the tenant's entry for rcpt when it is suppressed at now.
 func (s *Store) Lookup(tenant, rcpt string, now time.Time) (Entry, bool, error) {
 	k := key(tenant, rcpt)
-	if !s.filter.Load().mayContain(k) {
+	if !s.filter.Load().MayContain(k) {
 		return Entry{}, false, nil
 	}
 	e, ok, err := s.get(k)
