@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/tetratelabs/wazero/api"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // valueKind is the type of an input or result key.
@@ -57,6 +58,13 @@ type call struct {
 	logs    int
 	fault   error    // first failed host call; faults the call
 	scratch []string // per-call derived lists (meta names)
+
+	// lookup (ABI v1.4): where, for whom, and what this call read.
+	tables      policy.Tables
+	tenant      string
+	reads       []policy.TableRead
+	lookups     int
+	lookupBytes int
 }
 
 // begin prepares the call for hook h with input in.
@@ -65,12 +73,13 @@ func (c *call) begin(h hookID, lookup lookupFunc, in any) {
 	c.results = c.results[:0]
 	c.nbytes, c.logs, c.fault = 0, 0, nil
 	c.scratch = nil
+	c.tenant, c.reads, c.lookups, c.lookupBytes = callTenant(in), c.reads[:0], 0, 0
 }
 
 // end drops the references to the caller's input so that the pooled
 // instance keeps no other call's data reachable.
 func (c *call) end() {
-	c.active, c.in, c.lookup, c.scratch = false, nil, nil, nil
+	c.active, c.in, c.lookup, c.scratch, c.tenant = false, nil, nil, nil, ""
 }
 
 // fail records the first failed host call and returns st, so that callers

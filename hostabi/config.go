@@ -2,6 +2,8 @@ package hostabi
 
 import (
 	"log/slog"
+
+	"github.com/wasmta/wasmta/mta/policy"
 	"runtime"
 	"time"
 )
@@ -41,6 +43,14 @@ type Config struct {
 	MaxModuleSize     int           // policy.max_module_size
 	CompileTimeout    time.Duration // policy.compile_timeout
 	MaxFunctionBlocks int           // policy.max_function_blocks
+	// Tables answer the guest's lookup calls (ABI v1.4); nil: every
+	// lookup is NOT_FOUND.
+	Tables policy.Tables
+	// Pools are the configured egress pools. When set, a module whose
+	// select_pool names another pool in its load-time dry run is refused;
+	// the dry run asks for the sample tenant and for each of Tenants.
+	Pools   []string
+	Tenants []string
 	// UnsafeNoDeadline compiles modules without the deadline guard's loop
 	// checks (internal/guard) and calls them without a deadline. A looping guest then hangs its
 	// caller forever: it exists to measure what the guard costs, never for

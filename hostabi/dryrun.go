@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/wasmta/wasmta/mta/policy"
 )
@@ -48,8 +50,7 @@ func (m *Module) sampleCall(ctx context.Context, h hookID) error {
 	case hookRoute:
 		_, err = m.Route(ctx, &policy.RouteInput{Tenant: "dryrun", Campaign: "dryrun", Domain: "example.com"})
 	case hookSelectPool:
-		_, err = m.SelectPool(ctx, &policy.PoolInput{Tenant: "dryrun", Campaign: "dryrun", Domain: "example.com",
-			Site: "mx.example.com", Meta: sampleMeta})
+		err = m.checkPools(ctx)
 	case hookShape:
 		_, err = m.Shape(ctx, &policy.ShapeInput{Source: "default", Pool: "default", Site: "mx.example.com",
 			Domain: "example.com", MXHosts: []string{"mx.example.com"}})
@@ -58,4 +59,33 @@ func (m *Module) sampleCall(ctx context.Context, h hookID) error {
 			Source: "default", Stage: "rcpt", Code: 550, Enhanced: "5.1.1", Text: "5.1.1 user unknown"})
 	}
 	return err
+}
+
+// checkPools runs select_pool on the sample input, and for each tenant the
+// module may decide for when the host knows the configured pools; a pool
+// name that is not configured refuses the module (a pool read from a
+// table at run time is the engine's to report).
+func (m *Module) checkPools(ctx context.Context) error {
+	tenants := []string{"dryrun"}
+	if m.host.cfg.Pools != nil {
+		if m.tenant != "" {
+			tenants = append(tenants, m.tenant)
+		} else {
+			tenants = append(tenants, m.host.cfg.Tenants...)
+		}
+	}
+	for _, t := range tenants {
+		log := &policy.ReadLog{}
+		pool, err := m.SelectPool(policy.WithReadLog(ctx, log), &policy.PoolInput{Tenant: t, Campaign: "dryrun",
+			Domain: "example.com", Site: "mx.example.com", Meta: sampleMeta})
+		if err != nil {
+			return err
+		}
+		fromTable := len(log.Reads()) > 0
+		if m.host.cfg.Pools != nil && pool != "" && !fromTable && !slices.Contains(m.host.cfg.Pools, pool) {
+			return fmt.Errorf("select_pool for tenant %q names pool %q, which is not configured (pools: %s)",
+				t, pool, strings.Join(m.host.cfg.Pools, ", "))
+		}
+	}
+	return nil
 }

@@ -51,6 +51,7 @@ var wasmtaFuncs = []hostFunc{
 	{"set_i64", fnSetI64, []api.ValueType{i32, i32, i64}, []api.ValueType{i32}},
 	{"set_f64", fnSetF64, []api.ValueType{i32, i32, f64}, []api.ValueType{i32}},
 	{"log", fnLog, []api.ValueType{i32, i32, i32}, []api.ValueType{i32}},
+	{"lookup", fnLookup, []api.ValueType{i32, i32, i32, i32, i32, i32}, []api.ValueType{i32}},
 }
 
 // envFuncs are what AssemblyScript modules import (ABI.md 2.2).

@@ -139,8 +139,14 @@ func (m *Module) run(ctx context.Context, h hookID, lookup lookupFunc, in any, d
 		return m.fault(h, err)
 	}
 	c := &inst.call
+	c.tables = m.host.cfg.Tables
 	c.begin(h, lookup, in)
 	rc, err := inst.invoke(h, d)
+	if len(c.reads) > 0 {
+		if l := policy.ReadLogFrom(ctx); l != nil {
+			l.Add(c.reads...)
+		}
+	}
 	if err != nil {
 		c.end()
 		m.pool.discard(inst)

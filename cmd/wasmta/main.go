@@ -18,6 +18,7 @@ commands:
   bounce           bounce queued mail by tenant, campaign or domain
   rebind           send queued mail through another pool
   policy           push, list, roll back and test policy modules
+  table            push, list, get, roll back and delete the data tables policies look up
   hash-password    print the bcrypt hash of a password read from stdin, for tenant.smtp_users
   suspend          suspend delivery by tenant, campaign, domain, provider, site or source (--for, --reason)
   resume           end suspensions: by action id, or by what they cover
@@ -55,6 +56,8 @@ func main() {
 		err = rebindCommand(args)
 	case "policy":
 		err = policyCommand(args)
+	case "table":
+		err = tableCommand(args)
 	case "hash-password":
 		err = hashPassword(args)
 	case "suspend":

@@ -10,12 +10,13 @@ import (
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/spool"
+	"github.com/wasmta/wasmta/mta/tables"
 )
 
 // newPolicies starts the wasm host, restores the modules stored in the
 // spool and loads the modules named in the configuration (a no-op when the
 // same bytes are already in force).
-func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, log *slog.Logger) (*hostabi.Host, *hostabi.Registry, error) {
+func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, tabs *tables.Store, log *slog.Logger) (*hostabi.Host, *hostabi.Registry, error) {
 	host, err := hostabi.New(ctx, hostabi.Config{
 		CallTimeout:       cfg.Policy.CallTimeout,
 		MemoryLimitPages:  uint32(cfg.Policy.MemoryLimit / (64 << 10)),
@@ -27,6 +28,10 @@ func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, log *
 		// second, and a restart should not pay it per tenant.
 		CacheDir: filepath.Join(cfg.SpoolDir, "wasm-cache"),
 		Logger:   log,
+		Tables:   tabs,
+		// A module naming a pool that is not configured is refused at push.
+		Pools:   poolNames(cfg),
+		Tenants: tenantNames(cfg),
 	})
 	if err != nil {
 		return nil, nil, err
@@ -54,4 +59,20 @@ func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, log *
 		log.Info("policy loaded", "tenant", tenant, "file", path, "version", v.String())
 	}
 	return host, reg, nil
+}
+
+func poolNames(cfg *config.Config) []string {
+	out := make([]string, len(cfg.Pools))
+	for i, p := range cfg.Pools {
+		out[i] = p.Name
+	}
+	return out
+}
+
+func tenantNames(cfg *config.Config) []string {
+	out := make([]string, len(cfg.Tenants))
+	for i, t := range cfg.Tenants {
+		out[i] = t.Name
+	}
+	return out
 }

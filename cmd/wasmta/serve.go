@@ -14,6 +14,7 @@ import (
 
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/engine"
+	"github.com/wasmta/wasmta/mta/tables"
 )
 
 func loadConfig(path string) (*config.Config, error) {
@@ -59,9 +60,14 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	tabs, err := tables.Open(st, tables.Options{MaxBytes: cfg.Tables.MaxBytes, CacheBytes: cfg.Tables.CacheSize, Logger: log})
+	if err != nil {
+		st.Close()
+		return err
+	}
 	// Faults come back to the engine's policy.Guard as errors, which
 	// records them; the host needs no callback of its own.
-	host, reg, err := newPolicies(ctx, cfg, st, log)
+	host, reg, err := newPolicies(ctx, cfg, st, tabs, log)
 	if err != nil {
 		st.Close()
 		if host != nil {
@@ -77,7 +83,7 @@ func serve(args []string) error {
 		return err
 	}
 	eng, err := engine.New(cfg, engine.Options{Logger: log, Registry: obs.met.WrapRegistry(reg), Spool: st,
-		Records: obs.records()})
+		Records: obs.records(), Tables: tabs})
 	if err != nil {
 		st.Close()
 		return err

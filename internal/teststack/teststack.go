@@ -30,6 +30,7 @@ import (
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/metrics"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/tables"
 	"github.com/wasmta/wasmta/mta/webhook"
 )
 
@@ -84,7 +85,8 @@ type Stack struct {
 	Rec     *testrec.Recorder
 	Out     *webhook.Outbox
 	Metrics *metrics.Metrics
-	SMTP    string // the SMTP listener, 127.0.0.1:port
+	Tables  *tables.Store // the policy data tables, in the stack's spool
+	SMTP    string        // the SMTP listener, 127.0.0.1:port
 }
 
 // Start runs the engine configured by toml (spool in a temp dir, SMTP on a
@@ -114,7 +116,11 @@ func Start(t testing.TB, toml string, o Options) *Stack {
 	if reg == nil {
 		reg = builtinOnly{}
 	}
-	s.Eng, err = engine.New(cfg, engine.Options{Spool: st, Registry: s.Metrics.WrapRegistry(reg), Records: s.records(o, gen)})
+	if s.Tables, err = tables.Open(st, tables.Options{MaxBytes: cfg.Tables.MaxBytes, CacheBytes: cfg.Tables.CacheSize}); err != nil {
+		t.Fatal(err)
+	}
+	s.Eng, err = engine.New(cfg, engine.Options{Spool: st, Registry: s.Metrics.WrapRegistry(reg), Records: s.records(o, gen),
+		Tables: s.Tables})
 	if err != nil {
 		t.Fatal(err)
 	}

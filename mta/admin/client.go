@@ -34,11 +34,18 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
 }
 
+// Stream is a request body sent as it is read (a table push), never held
+// whole.
+type Stream struct {
+	Body        io.Reader
+	ContentType string
+}
+
 // maxAnswer bounds an answer read by the client.
 const maxAnswer = 64 << 20
 
 // Do makes a request and returns the body of a 2xx answer. body is nil,
-// a []byte sent as application/wasm, or a value sent as JSON.
+// a []byte sent as application/wasm, a Stream, or a value sent as JSON.
 func (c *Client) Do(ctx context.Context, method, path string, body any) ([]byte, error) {
 	var rd io.Reader
 	ctype := mediaJSON
@@ -46,6 +53,8 @@ func (c *Client) Do(ctx context.Context, method, path string, body any) ([]byte,
 	case nil:
 	case []byte:
 		rd, ctype = bytes.NewReader(b), mediaWasm
+	case Stream:
+		rd, ctype = b.Body, b.ContentType
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {

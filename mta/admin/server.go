@@ -70,6 +70,7 @@ func New(opts Options) *Server {
 	registerPolicies(s)
 	registerSuppress(s)
 	registerHistory(s)
+	registerTables(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s
 }

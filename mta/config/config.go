@@ -26,6 +26,7 @@ type Config struct {
 	History  History
 	DKIM     DKIM
 	Inbound  Inbound
+	Tables   Tables
 
 	Routes   []Route   // [[route]], in file order
 	Webhooks []Webhook // [[webhook]], in file order
@@ -251,4 +252,10 @@ func (c *Config) Pool(name string) *Pool {
 		}
 	}
 	return nil
+}
+
+// Tables is the [tables] section: the data tables policies look up.
+type Tables struct {
+	MaxBytes  int64 // max_bytes: largest push, bytes
+	CacheSize int64 // cache_size: bytes of the lookup cache
 }

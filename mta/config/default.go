@@ -115,6 +115,7 @@ func base() *Config {
 			KeepRaw:        7 * Day,
 			MaxMessageSize: 10 * MiB,
 		},
+		Tables: Tables{MaxBytes: GiB, CacheSize: 64 * MiB},
 	}
 }
 

@@ -50,6 +50,10 @@ func Parse(data []byte) (*Config, error) {
 		{"history", func(t *table) { readHistory(t, &c.History) }},
 		{"dkim", func(t *table) { readDKIM(t, &c.DKIM) }},
 		{"inbound", func(t *table) { readInbound(t, &c.Inbound) }},
+		{"tables", func(t *table) {
+			t.size("max_bytes", &c.Tables.MaxBytes, 1*KiB)
+			t.size("cache_size", &c.Tables.CacheSize, 0)
+		}},
 	}
 	for _, s := range sections {
 		t := top.sub(s.name)

@@ -191,7 +191,7 @@ func (e *Engine) startControl() error {
 }
 
 // askShape asks the global policy's shape hook for a path. The version
-// returned is the one in force when asking (not the one that answered,
+// returned (with the tables the hook read, see shapeStamp) is the one in force when asking (not the one that answered,
 // which is the built-in policy after a fault), so that a faulting hook is
 // asked again only when the policy changes.
 func (e *Engine) askShape(ctx context.Context, spec egress.PathSpec, pool, domain string) (policy.Shape, string) {
@@ -200,7 +200,8 @@ func (e *Engine) askShape(ctx context.Context, spec egress.PathSpec, pool, domai
 	for i, h := range spec.Hosts {
 		names[i] = h.Name
 	}
-	s, _ := e.guard.Shape(ctx, &policy.ShapeInput{Source: spec.Source.Name, Pool: pool, Site: spec.Site,
-		Domain: domain, MXHosts: names, Provider: spec.Provider})
-	return s, ver
+	log := &policy.ReadLog{}
+	s, _ := e.guard.Shape(policy.WithReadLog(ctx, log), &policy.ShapeInput{Source: spec.Source.Name, Pool: pool,
+		Site: spec.Site, Domain: domain, MXHosts: names, Provider: spec.Provider})
+	return s, shapeStamp(ver, log.Reads())
 }

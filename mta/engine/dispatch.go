@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -71,6 +72,12 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 	if pool == "" {
 		pool = e.guard.SelectPool(ctx, &policy.PoolInput{Tenant: m.Tenant, Campaign: m.Campaign,
 			Domain: d.key.Domain, Site: site, Meta: m.Meta, Reputation: e.fb.rep.Input(m.Tenant, m.Campaign)})
+		if e.pools[pool] == nil {
+			// Admission refuses a module naming an unknown pool at push; a
+			// name read from a table at run time is only caught here.
+			e.policyFault(m.Tenant, policy.HookSelectPool, e.guard.Version(m.Tenant),
+				fmt.Errorf("select_pool named pool %q, which is not configured; the default pool is used", pool))
+		}
 	}
 	p := e.pathFor(ctx, pool, site, d.key.Domain, hosts)
 	shape, _ := p.Shape()
@@ -103,8 +110,8 @@ func (e *Engine) pathFor(ctx context.Context, pool, site, domain string, hosts [
 	if created {
 		e.restoreLearned(p)
 	}
-	if _, ver := p.BaseShape(); !created && ver != e.guard.Version("") {
-		p.SetShape(ask()) // the global policy changed: ask its shape hook again
+	if _, ver := p.BaseShape(); !created && !e.shapeCurrent(ver) {
+		p.SetShape(ask()) // the global policy or a table it read changed: ask its shape hook again
 	}
 	p.SetHosts(hosts)
 	return p

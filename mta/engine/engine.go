@@ -22,6 +22,7 @@ import (
 	"github.com/wasmta/wasmta/mta/reception"
 	"github.com/wasmta/wasmta/mta/reputation"
 	"github.com/wasmta/wasmta/mta/spool"
+	"github.com/wasmta/wasmta/mta/tables"
 )
 
 // Options are the parts of an engine that do not come from the
@@ -42,6 +43,10 @@ type Options struct {
 	// together (0 = 20000); past it the dispatchers stop pulling from the
 	// scheduled queues.
 	MaxReadyJobs int
+	// Tables are the policy data tables (ABI v1.4 lookup); nil = none.
+	// The engine installs the built-in ones and checks cached decisions
+	// against the versions they read.
+	Tables *tables.Store
 	// MaxHeapBytes is the live Go heap over which reception answers 452
 	// 4.3.1 (0 = 90% of GOMEMLIMIT when set, else no check).
 	MaxHeapBytes int64
@@ -153,6 +158,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		st.Close()
 		return nil, err
 	}
+	e.initTables()
 	if err := e.buildEgress(); err != nil {
 		e.file.Close()
 		st.Close()

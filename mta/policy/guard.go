@@ -20,11 +20,35 @@ type Guard struct {
 	def      *Default
 	onFault  FaultFunc
 
-	routes    boundedCache[routeKey, Route]
-	classFree boundedCache[classifyKey, Classification]
+	routes    boundedCache[routeKey, cached[Route]]
+	classFree boundedCache[classifyKey, cached[Classification]]
+	tables    Tables // nil: no policy reads tables
 
 	rcptGate   func(ctx context.Context, in *RcptInput) *Reply
 	reputation func(tenant, campaign string) *Reputation
+}
+
+// SetTables tells the guard where policies read their tables, so that a
+// cached decision that read a table is dropped once that table has a new
+// version. Call it before the guard is in use.
+func (g *Guard) SetTables(t Tables) { g.tables = t }
+
+// cached is a cached decision and the tables it read.
+type cached[V any] struct {
+	v     V
+	reads []TableRead
+}
+
+// fresh reports whether a cached decision may be used: every table it
+// read still has the version it read.
+func (g *Guard) fresh(reads []TableRead) bool {
+	return len(reads) == 0 || g.tables == nil || g.tables.Current(reads)
+}
+
+// recording returns ctx with a fresh read log for one policy call.
+func recording(ctx context.Context) (context.Context, *ReadLog) {
+	l := &ReadLog{}
+	return WithReadLog(ctx, l), l
 }
 
 // SetRcptGate installs a check that runs before on_rcpt at every door
@@ -130,9 +154,10 @@ func (g *Guard) Route(ctx context.Context, in *RouteInput) (Route, string) {
 	p := g.policyFor(in.Tenant)
 	ver := p.Version()
 	k := routeKey{ver, in.Tenant, in.Campaign, in.Domain}
-	if r, ok := g.routes.get(k); ok {
-		return r, ver
+	if c, ok := g.routes.get(k); ok && g.fresh(c.reads) {
+		return c.v, ver
 	}
+	ctx, log := recording(ctx)
 	r, err := p.Route(ctx, in)
 	if g.fallback(in.Tenant, HookRoute, p, err) {
 		r, _ = g.def.Route(ctx, in)
@@ -140,7 +165,9 @@ func (g *Guard) Route(ctx context.Context, in *RouteInput) (Route, string) {
 			return r, g.def.Version() // a fault is not cached: the next message asks again
 		}
 	}
-	g.routes.put(k, r)
+	if !log.Volatile() {
+		g.routes.put(k, cached[Route]{r, log.Reads()})
+	}
 	return r, ver
 }
 
@@ -201,9 +228,10 @@ func fillShape(s, d Shape) Shape {
 func (g *Guard) Classify(ctx context.Context, in *ClassifyInput) (Classification, string) {
 	p := g.policyFor(in.Tenant)
 	k := classifyKey{p.Version(), in.Tenant, in.Site, in.Domain, in.Source, in.Stage, in.Code, in.Enhanced, in.Text}
-	if c, ok := g.classFree.get(k); ok {
-		return c, p.Version()
+	if c, ok := g.classFree.get(k); ok && g.fresh(c.reads) {
+		return c.v, p.Version()
 	}
+	ctx, log := recording(ctx)
 	c, err := p.Classify(ctx, in)
 	if g.fallback(in.Tenant, HookClassify, p, err) {
 		c, _ = g.def.Classify(ctx, in)
@@ -214,7 +242,9 @@ func (g *Guard) Classify(ctx context.Context, in *ClassifyInput) (Classification
 	if !ValidCategory(c.Category) {
 		c.Category = ClassifyResponse(in)
 	}
-	g.classFree.put(k, c)
+	if !log.Volatile() {
+		g.classFree.put(k, cached[Classification]{c, log.Reads()})
+	}
 	return c, p.Version()
 }
 

@@ -54,11 +54,12 @@ func (a *AuxBatch) Set(key, val []byte) error {
 
 // Commit writes what is left, synced, and ends the batch.
 func (a *AuxBatch) Commit() error {
-	if a.err == nil {
-		a.err = a.commit(true)
+	err := a.err
+	if err == nil {
+		err = a.commit(true)
 	}
 	a.Close()
-	return a.err
+	return err
 }
 
 // Close drops what was not committed.
@@ -116,4 +117,13 @@ func (s *Store) GetAuxFunc(ns string, key []byte, fn func(v []byte) error) error
 		return fmt.Errorf("spool: get aux %s/%q: %w", ns, key, err)
 	}
 	return nil
+}
+
+// Flush commits what was added so far, without sync, so that reads see
+// it.
+func (a *AuxBatch) Flush() error {
+	if a.err == nil && a.b.Count() > 0 {
+		a.err = a.commit(false)
+	}
+	return a.err
 }
