@@ -30,10 +30,6 @@ func (p *tablePolicy) Route(ctx context.Context, in *RouteInput) (Route, error) 
 	return Route{Kind: RouteHosts, Hosts: []string{string(v)}}, nil
 }
 
-type onePolicy struct{ p Policy }
-
-func (r onePolicy) For(string) Policy { return r.p }
-
 func TestGuardCacheFollowsTables(t *testing.T) {
 	tabs := &MemTables{}
 	tabs.Put("", "hosts", map[string][]byte{"example.com": []byte("a.example.net")})
