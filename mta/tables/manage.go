@@ -97,13 +97,11 @@ var ErrStop = fmt.Errorf("tables: stop")
 // new version number (so nothing keyed by version sees a number twice). A
 // second rollback returns to the version rolled back.
 func (s *Store) Rollback(tenant, name string) (Version, error) {
-	sc := scope{tenant, name}
-	unlock := s.lock(sc)
-	defer unlock()
-	h, err := s.readHead(sc)
+	h, unlock, err := s.lockHead(tenant, name)
 	if err != nil {
 		return Version{}, err
 	}
+	defer unlock()
 	if len(h.Versions) == 0 {
 		return Version{}, fmt.Errorf("%w: %q", ErrNoTable, name)
 	}
@@ -122,13 +120,11 @@ func (s *Store) Rollback(tenant, name string) (Version, error) {
 // Delete removes tenant's table name and its rows; lookups then see the
 // global table of that name, if any.
 func (s *Store) Delete(tenant, name string) error {
-	sc := scope{tenant, name}
-	unlock := s.lock(sc)
-	defer unlock()
-	h, err := s.readHead(sc)
+	h, unlock, err := s.lockHead(tenant, name)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if len(h.Versions) == 0 {
 		return fmt.Errorf("%w: %q", ErrNoTable, name)
 	}

@@ -48,13 +48,11 @@ func (s *Store) Push(ctx context.Context, tenant, name string, spec Spec, r io.R
 		}
 		return Version{}, err
 	}
-	sc := scope{tenant, name}
-	unlock := s.lock(sc)
-	defer unlock()
-	h, err := s.readHead(sc)
+	h, unlock, err := s.lockHead(tenant, name)
 	if err != nil {
 		return Version{}, err
 	}
+	defer unlock()
 	lim := limitOf(rows)
 	v := Version{Number: h.Last + 1, Data: data, Rows: n, Bytes: lim.max - lim.left, Format: spec.Format,
 		PushedAt: time.Now().UTC()}

@@ -185,6 +185,18 @@ func (s *Store) lock(sc scope) func() {
 	return l.Unlock
 }
 
+// lockHead takes the change lock of a table and reads its head; the
+// caller calls unlock when done (not when err is set).
+func (s *Store) lockHead(tenant, name string) (h *head, unlock func(), err error) {
+	sc := scope{tenant, name}
+	unlock = s.lock(sc)
+	if h, err = s.readHead(sc); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return h, unlock, nil
+}
+
 // readHead returns the stored head of a table, or an empty one.
 func (s *Store) readHead(sc scope) (*head, error) {
 	val, err := s.sp.GetAux(ns, headKey(sc.tenant, sc.name))
