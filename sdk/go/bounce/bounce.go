@@ -103,6 +103,9 @@ func Classify(code int, enhanced, text string) Result {
 	if code == 0 {
 		code = replyCodeIn(text)
 	}
+	if code == 0 {
+		code = quotedReplyCode(text)
+	}
 	if enhanced == "" {
 		enhanced = EnhancedIn(text)
 	}

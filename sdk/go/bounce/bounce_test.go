@@ -39,6 +39,10 @@ func TestRanking(t *testing.T) {
 		{"TLS named as a word", 454, "4.7.0", "TLS not available due to local problem", TLSFailure, `text "tls not available"`},
 		{"a DNSBL lookup whose list says reputation", 554, "", "Service unavailable; Client host [192.0.2.3] blocked using Trend Micro Email Reputation database", SpamBlock, `text "blocked using"`},
 		{"resolver's try again is not NXDOMAIN", 0, "", "Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again", DNSFailure, `text "host not found, try again"`},
+		{"a quoted reply's class counts", 0, "", "host mx.example.com[192.0.2.1] said: 554 go away (in reply to RCPT TO command)", Other, "class 5xx"},
+		{"an expiry that quotes the last error is an expiry", 0, "", "Deferred: Connection refused by mx.example.com. Message could not be delivered for 5 days", MessageExpired, `text "could not be delivered for"`},
+		{"a mailbox that is full, in other words", 551, "", "bounce as<the destination mailbox <a@example.com> is full>", QuotaIssues, `text "is full"`},
+		{"the system's own storage is not the mailbox's", 452, "", "4.3.1 Mail system full, try again later", TransientFailure, `text "mail system full"`},
 		{"Exchange's submission quota on x.2.2", 554, "5.2.2", "Submission quota exceeded", RateLimited, "override microsoft x.2.2 submission quota"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -238,6 +238,30 @@ func isBoundary(c byte) bool {
 	return false
 }
 
+// quotedReplyCode returns the reply code of a remote server that a
+// failure's text quotes ("host mx.example.com[192.0.2.1] said: 550 ...",
+// a transcript's "<<< 550 ...", an enhanced code's "550-5.1.1"), or 0:
+// such a failure had a reply, and its class counts.
+func quotedReplyCode(text string) int {
+	for _, marker := range []string{"said: ", "<<< "} {
+		if i := strings.Index(text, marker); i >= 0 {
+			if c := replyCodeIn(text[i+len(marker):]); c != 0 {
+				return c
+			}
+		}
+	}
+	for i := 0; i+5 <= len(text); i++ {
+		if enhancedAt(text, i) > 0 && afterReplyCode(text, i) {
+			j := i - 1
+			for text[j] == '\'' || text[j] == '"' {
+				j--
+			}
+			return replyCodeIn(text[j-3:j] + " ")
+		}
+	}
+	return 0
+}
+
 // replyCodeIn returns the reply code that starts text ("550 ...",
 // "550-..."), or 0.
 func replyCodeIn(text string) int {

@@ -9,7 +9,8 @@ package bounce
 var phraseRules = []textRule{
 	// The queue gave up (the engine's own expiry, Exchange, Postfix).
 	c(MessageExpired, "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
-		"queued longer than", "could not be delivered within", "retry time not reached for any host", "maximum time in queue",
+		"queued longer than", "could not be delivered within", "could not be delivered for", "cannot send message for",
+		"will be deleted from queue", "retry time not reached for any host", "maximum time in queue",
 		"maximum-time-expired", "time-expired", "failing for a long time"),
 
 	// The receiver's suppression list.
@@ -103,7 +104,7 @@ var phraseRules = []textRule{
 		"not permitted content", "disallowed content", "content policy", "objectionable content",
 		"url blocked", "blocked url", "prohibited url", "shortened url", "content restriction", "banned:"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
-		"looks like spam", "suspicious content", "content filter", "content rejected", "message content", "high probability",
+		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
 		"score too high", "spam score", "bayes", "content denied", "quarantined"),
 
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
@@ -134,18 +135,19 @@ var phraseRules = []textRule{
 	c(RoutingErrors, "unrouteable", "unroutable", "no route for", "routing error"),
 
 	// Mailbox state
-	c(QuotaIssues, "mailbox full", "mailbox is full", "mailbox was full", "mail box full", "mailbox has exceeded", "over quota",
+	// The receiving system's own storage (RFC 5321's 452 "insufficient
+	// system storage"), before the mailbox words that share "full".
+	c(TransientFailure, "mail system full", "system is full", "system storage", "disk is full", "queue is full",
+		"i/o error", "input/output error"),
+	// A mailbox that cannot take more: "... is full", "storage full", and
+	// a mailbox file at its size limit ("error writing message: File too
+	// large", EFBIG from the local delivery agent).
+	c(QuotaIssues, "storage full", "is full", "file too large", "mailbox full", "mailbox is full", "mailbox was full", "mail box full", "mailbox has exceeded", "over quota",
 		"overquota", "quota exceeded", "exceeds quota", "exceeded quota", "quota exceed", "disk quota", "storage quota",
 		"exceeded storage", "out of storage", "not enough storage", "insufficient storage for", "mailbox size limit",
 		"mailbox is over", "full mailbox", "mailfolder is full", "user is over", "has exceeded his", "has exceeded her",
 		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "storage limit", "quota"),
-	// "disabled" alone is not a mailbox's state ("all network protocols
-	// are disabled", "DSN extension has been disabled"): it must say
-	// whose.
-	c(InactiveMailbox, "mailbox disabled", "mailbox is disabled", "mailbox has been disabled", "account disabled",
-		"account is disabled", "account has been disabled", "account was disabled", "disabled account", "disabled mailbox",
-		"user disabled", "user is disabled", "address disabled", "address is disabled", "recipient disabled",
-		"domain temporarily disabled", "been disabled or", "inactive", "deactivated", "account suspended", "account has been suspended",
+	c(InactiveMailbox, "disabled", "inactive", "not activated", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
 		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked"),
@@ -184,7 +186,7 @@ var phraseRules = []textRule{
 		"address unknown", "unknown address", "invalid address", "address invalid", "bad destination mailbox",
 		"undeliverable address", "no longer on server", "mailbox has moved", "not our customer", "unknown local part",
 		"not a valid mailbox", "account does not", "address does not", "address not found", "no account", "not a valid user",
-		"invalid mailbox", "mailbox invalid", "unknown mailbox", "mailbox unknown", "no such account", "user doesn't",
+		"invalid mailbox", "mailbox invalid", "unknown mailbox", "mailbox unknown", "no such account", "no such address", "not have an account", "not a member of", "user doesn't",
 		"user does not", "addressee unknown", "unknown or illegal alias", "unknown alias", "no such person",
 		"not a known user", "not listed in", "bad recipient", "recipient address rejected: user", "invalid user",
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
