@@ -53,6 +53,7 @@ func (e *Engine) listen() error {
 			CommandTimeout:           c.CommandTimeout,
 			DataTimeout:              c.DataTimeout,
 			RelayNets:                c.RelayNetworks,
+			TrustedNets:              c.RelayNetworks, // exempt from the per-client limits, as documented
 			AuthRequireTLS:           c.AuthRequireTLS,
 			Policy:                   e.guard,
 			Submitter:                e,
