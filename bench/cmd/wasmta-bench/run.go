@@ -21,7 +21,7 @@ import (
 	"github.com/wasmta/wasmta/bench/internal/scenario"
 )
 
-var allScenarios = []string{"relay", "signed", "latency", "policy", "backlog", "spool", "providers", "blind"}
+var allScenarios = []string{"relay", "signed", "latency", "policy", "backlog", "spool", "providers", "blind", "curves"}
 
 type runFlags struct {
 	quick     bool
@@ -160,6 +160,8 @@ func runScenario(ctx context.Context, env *scenario.Env, name string) (*result.S
 		return env.Providers(ctx), nil
 	case "blind":
 		return env.Blind(ctx), nil
+	case "curves":
+		return env.Curves(ctx), nil
 	}
 	return nil, fmt.Errorf("unknown scenario %q (have %s)", name, strings.Join(allScenarios, ", "))
 }

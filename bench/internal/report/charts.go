@@ -60,10 +60,20 @@ type line struct {
 
 // lineChart draws curves with points.
 func lineChart(path, title, xlabel, ylabel string, ls []line, logY bool) error {
+	return lineChartScales(path, title, xlabel, ylabel, ls, false, logY)
+}
+
+// lineChartScales is lineChart with either axis on a log scale (its
+// values must then be positive).
+func lineChartScales(path, title, xlabel, ylabel string, ls []line, logX, logY bool) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel
+	if logX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
 	if logY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}

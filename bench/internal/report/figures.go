@@ -30,6 +30,8 @@ func charts(s *result.Scenario, dir string) ([]string, error) {
 		return spoolChart(s, dir)
 	case "providers":
 		return providerCharts(s, dir)
+	case "curves":
+		return curveCharts(s, dir)
 	}
 	return nil, nil
 }

@@ -61,6 +61,7 @@ type wasmtaOpts struct {
 	TLS            string // delivery.tls ("" = disabled)
 	Tenants        []wasmta.Tenant
 	DKIM           []wasmta.DKIMKey
+	Conns          int // delivery.max_connections_per_path (0: the harness's 20)
 	Args           []string
 }
 
@@ -83,7 +84,7 @@ func (e *Env) startWasmta(ctx context.Context, o wasmtaOpts) (wasmtaSubject, err
 	inst, err := wasmta.Start(ctx, wasmta.Config{Bin: e.Wasmta, Dir: dir, Spool: o.Spool, SMTPPort: port,
 		Routes: o.Routes, DNS: o.DNS, MXPort: o.MXPort, Policy: o.Policy,
 		ConnectTimeout: o.ConnectTimeout, CommandTimeout: o.CommandTimeout, RetryInitial: o.RetryInitial, RetryMax: o.RetryMax,
-		Admin: o.Admin, TLS: o.TLS, Tenants: o.Tenants, DKIM: o.DKIM}, args...)
+		Admin: o.Admin, TLS: o.TLS, Tenants: o.Tenants, DKIM: o.DKIM, Conns: o.Conns}, args...)
 	if err != nil {
 		return wasmtaSubject{}, err
 	}
@@ -95,9 +96,14 @@ func relayTo(s *sink.Sink) []wasmta.Route {
 	return []wasmta.Route{{Domain: "*", Hosts: []string{s.Addr()}}}
 }
 
-// startPostfix starts a private Postfix relaying everything to the sink.
+// startPostfix starts a private Postfix relaying everything to the sink;
 // extra are more main.cf lines (a milter).
 func (e *Env) startPostfix(ctx context.Context, s *sink.Sink, extra ...string) (postfixSubject, error) {
+	return e.startPostfixWith(ctx, s, func(c *postfix.Config) { c.Extra = extra })
+}
+
+// startPostfixWith is startPostfix with the configuration changed by tweak.
+func (e *Env) startPostfixWith(ctx context.Context, s *sink.Sink, tweak func(*postfix.Config)) (postfixSubject, error) {
 	if !e.Postfix {
 		return postfixSubject{}, fmt.Errorf("scenario: postfix is not installed")
 	}
@@ -111,8 +117,9 @@ func (e *Env) startPostfix(ctx context.Context, s *sink.Sink, extra ...string) (
 	}
 	ctx, cancel := within(ctx, 60*time.Second)
 	defer cancel()
-	inst, err := postfix.Start(ctx, postfix.Config{Dir: dir, SMTPPort: port, RelayHost: "127.0.0.1", RelayPort: portOf(s.Addr()),
-		Extra: extra})
+	cfg := postfix.Config{Dir: dir, SMTPPort: port, RelayHost: "127.0.0.1", RelayPort: portOf(s.Addr())}
+	tweak(&cfg)
+	inst, err := postfix.Start(ctx, cfg)
 	if err != nil {
 		return postfixSubject{}, err
 	}

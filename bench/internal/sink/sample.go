@@ -1,6 +1,9 @@
 package sink
 
-import "bytes"
+import (
+	"bytes"
+	"time"
+)
 
 // SampleNext makes the sink keep the next message it receives whole
 // (dot-unstuffed, CRLF as sent), for a check of its content such as
@@ -32,4 +35,16 @@ func appendUnstuffed(dst, line []byte, bol bool) []byte {
 		line = line[1:]
 	}
 	return append(dst, line...)
+}
+
+// SetDelay makes every reply (the greeting, each command's, the end of
+// data's) wait d: a destination far away or slow to answer, for the
+// latency curve. 0 answers at once.
+func (s *Sink) SetDelay(d time.Duration) { s.delay.Store(int64(d)) }
+
+// wait sleeps the configured reply delay, if any.
+func (s *Sink) wait() {
+	if d := time.Duration(s.delay.Load()); d > 0 {
+		time.Sleep(d)
+	}
 }

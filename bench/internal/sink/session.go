@@ -31,6 +31,7 @@ const idleTimeout = 2 * time.Minute
 
 func serve(s *Sink, c net.Conn) {
 	ss := &session{s: s, r: bufio.NewReaderSize(c, 64<<10), w: bufio.NewWriterSize(c, 4<<10)}
+	s.wait()
 	ss.w.WriteString("220 sink ESMTP\r\n")
 	for {
 		// Answers to pipelined commands go out together, when the
@@ -65,6 +66,7 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 
 // command answers one command line; false ends the session.
 func (ss *session) command(line []byte) bool {
+	ss.s.wait()
 	verb := line
 	if i := bytes.IndexAny(line, " \r\n"); i >= 0 {
 		verb = line[:i]
@@ -148,6 +150,7 @@ func (ss *session) data() bool {
 	if keep {
 		ss.s.keepSample(sample)
 	}
+	ss.s.wait()
 	ss.s.arrived(ss.rcpts, id)
 	ss.rcpts = 0
 	ss.w.WriteString("250 2.0.0 Ok: queued\r\n")

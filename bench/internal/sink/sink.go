@@ -37,6 +37,7 @@ type Sink struct {
 	tracked []atomic.Int64 // unix ns of arrival of message N; 0 = not yet
 	dupes   atomic.Int64
 
+	delay      atomic.Int64 // ns every reply waits (SetDelay)
 	signatures atomic.Int64 // DKIM-Signature fields seen
 	wantSample atomic.Bool  // keep the next message whole
 	sample     []byte       // under mu

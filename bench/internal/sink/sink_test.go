@@ -214,3 +214,17 @@ func TestSinkCountsSignaturesAndKeepsASample(t *testing.T) {
 		t.Errorf("Sample = %q, want the signed message as sent, dots unstuffed: %q", got, signed)
 	}
 }
+
+func TestSinkDelaysEveryReply(t *testing.T) {
+	s := startSink(t, Accept)
+	s.SetDelay(50 * time.Millisecond)
+	t0 := time.Now()
+	// Greeting, EHLO, MAIL, RCPT, DATA and end of data: six replies the
+	// client waits for (it may close without QUIT's).
+	if err := send(t, s.Addr(), 1, "Subject: slow\r\n\r\nbody\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(t0); took < 6*50*time.Millisecond {
+		t.Errorf("a session of six replies took %v, want at least 300 ms", took)
+	}
+}
