@@ -67,11 +67,13 @@ func TestMain(m *testing.M) {
 
 // testConfig is the host configuration of these tests: a compilation
 // cache on disk shared by every run (compiling a Go module takes seconds),
-// a deadline that a busy machine cannot miss, and no log output.
+// deadlines that a busy machine cannot miss (a Go module compiled in over
+// a minute with a load average of 40), and no log output.
 func testConfig() hostabi.Config {
 	return hostabi.Config{
-		CallTimeout: time.Second,
-		InitTimeout: 20 * time.Second,
+		CallTimeout:    time.Second,
+		InitTimeout:    20 * time.Second,
+		CompileTimeout: 5 * time.Minute,
 		CacheDir:    filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
