@@ -74,8 +74,8 @@ func testConfig() hostabi.Config {
 		CallTimeout:    time.Second,
 		InitTimeout:    20 * time.Second,
 		CompileTimeout: 5 * time.Minute,
-		CacheDir:    filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		CacheDir:       filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
 
