@@ -10,8 +10,18 @@ import (
 // about one transaction, and they are one signal, not many.
 const Holdoff = time.Second
 
-// SlowStart multiplies a limit per quiet period until it is first cut.
+// SlowStart multiplies a limit per round until it is first cut. A round
+// of slow start is a hold-off (or the quiet period, if shorter): long
+// enough for the signals about a raised limit to come back (a refusal at
+// the greeting, a throttle at the end of the next transaction), as TCP's
+// slow start grows per round trip rather than per congestion-avoidance
+// step.
 const SlowStart = 1.5
+
+// MaxProbeWait bounds the growing wait before the connection limit is
+// raised again after raises that the destination refused: at most this
+// many quiet periods.
+const MaxProbeWait = 16
 
 // Controller learns the limits of one path. It is not safe for concurrent
 // use: the path calls it under its own lock.
@@ -38,13 +48,21 @@ type Controller struct {
 	cutConns   time.Time
 	cutRate    time.Time
 	sent       meter
+	// A connection limit found by a refusal is a count the destination
+	// keeps, not a congestion window: raising it again is a probe. Each
+	// probe the destination refuses doubles the wait before the next one
+	// (probeWait quiet periods, up to MaxProbeWait), as path MTU discovery
+	// waits before probing above a size that was refused (RFC 1191); a
+	// probe that holds for a quiet period resets it.
+	probeWait int       // quiet periods before the next connection raise
+	probedAt  time.Time // the last raise of a found connection limit, zero once it held
 }
 
 // New returns a controller at the preset, within p's bounds (p is taken
 // through WithDefaults).
 func New(preset Limits, p Params, now time.Time) *Controller {
 	preset.Conns = max(1, preset.Conns)
-	c := &Controller{preset: preset, connPeriod: now, ratePeriod: now}
+	c := &Controller{preset: preset, connPeriod: now, ratePeriod: now, probeWait: 1}
 	c.setParams(p)
 	c.cur = c.p.clamp(preset)
 	return c
@@ -111,16 +129,16 @@ func (c *Controller) Success(now time.Time) bool {
 		return false
 	}
 	old := c.cur
-	if now.Sub(c.connPeriod) >= c.p.Quiet {
+	if !c.probedAt.IsZero() && now.Sub(c.probedAt) >= c.p.Quiet {
+		c.probedAt, c.probeWait = time.Time{}, 1 // the last probe held
+	}
+	if now.Sub(c.connPeriod) >= c.connRound() {
 		if c.pressConns {
-			c.cur.Conns += c.p.ConnStep
-			if !c.connsFound {
-				c.cur.Conns = max(c.cur.Conns, int(math.Ceil(float64(c.cur.Conns-c.p.ConnStep)*SlowStart)))
-			}
+			c.raiseConns(now)
 		}
 		c.startConnPeriod(now)
 	}
-	if now.Sub(c.ratePeriod) >= c.p.Quiet {
+	if now.Sub(c.ratePeriod) >= c.round(c.rateFound) {
 		if c.pressRate && c.cur.Rate > 0 {
 			if c.rateFound {
 				c.cur.Rate += c.rateStep
@@ -132,6 +150,30 @@ func (c *Controller) Success(now time.Time) bool {
 	}
 	c.cur = c.p.clamp(c.cur)
 	return c.cur != old
+}
+
+// round is the period between two raises of a limit: a slow-start round
+// until it is first cut, then the quiet period.
+func (c *Controller) round(found bool) time.Duration {
+	if !found {
+		return min(Holdoff, c.p.Quiet)
+	}
+	return c.p.Quiet
+}
+
+// connRound is round for the connections, times the probe wait after
+// refused probes.
+func (c *Controller) connRound() time.Duration {
+	return c.round(c.connsFound) * time.Duration(c.probeWait)
+}
+
+func (c *Controller) raiseConns(now time.Time) {
+	if !c.connsFound {
+		c.cur.Conns = max(c.cur.Conns+c.p.ConnStep, int(math.Ceil(float64(c.cur.Conns)*SlowStart)))
+		return
+	}
+	c.cur.Conns += c.p.ConnStep
+	c.probedAt = now
 }
 
 func (c *Controller) startPeriod(now time.Time) {
@@ -158,7 +200,28 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 	case RateLimited:
 		c.startRatePeriod(now)
 		c.cutRateAt(now)
-	case Refused, Timeout:
+	case Refused:
+		c.startConnPeriod(now)
+		if now.Sub(c.cutConns) < Holdoff || open >= c.cur.Conns {
+			// A cut a moment ago covered it; or the destination counts
+			// every connection the path allows (some of them closing):
+			// a race with its count, no news about its limit.
+			return false
+		}
+		c.cutConns, c.connsFound = now, true
+		if !c.probedAt.IsZero() {
+			c.probeWait = min(2*c.probeWait, MaxProbeWait)
+			c.probedAt = time.Time{}
+		}
+		// The destination took open connections and refused one more: its
+		// limit is open. With nothing open the refusal gives no count, and
+		// the cut is by the factor.
+		n := open
+		if open <= 0 {
+			n = int(math.Floor(float64(c.cur.Conns) * c.p.Factor))
+		}
+		c.cur.Conns = max(c.p.MinConns, n)
+	case Timeout:
 		c.startConnPeriod(now)
 		if now.Sub(c.cutConns) < Holdoff {
 			return false

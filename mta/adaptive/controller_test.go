@@ -77,7 +77,7 @@ func run(t *testing.T, c *Controller, steps []step) {
 }
 
 func TestIncrease(t *testing.T) {
-	sec := time.Second
+	sec, ms := time.Second, time.Millisecond
 	for _, tc := range []struct {
 		name  string
 		p     Params
@@ -86,14 +86,18 @@ func TestIncrease(t *testing.T) {
 		{"nothing pressed: nothing raised", Params{}, []step{
 			{at: 6 * sec, event: "ok", want: Limits{5, 20}},
 		}},
-		{"a pressed limit never cut grows by half once per quiet period", Params{}, []step{
-			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
-			{at: 2 * sec, event: "ok", want: Limits{5, 20}},
-			{at: 5 * sec, event: "ok", want: Limits{5, 30}, change: true},
-			{at: 6 * sec, event: "press-rate", want: Limits{5, 30}},
-			{at: 7 * sec, event: "press-conns", want: Limits{5, 30}},
-			{at: 9 * sec, event: "ok", want: Limits{5, 30}},
-			{at: 10 * sec, event: "ok", want: Limits{8, 45}, change: true},
+		{"a pressed limit never cut grows by half once per round (a hold-off)", Params{}, []step{
+			{at: 100 * ms, event: "press-rate", want: Limits{5, 20}},
+			{at: 500 * ms, event: "ok", want: Limits{5, 20}},
+			{at: 1000 * ms, event: "ok", want: Limits{5, 30}, change: true},
+			{at: 1100 * ms, event: "press-rate", want: Limits{5, 30}},
+			{at: 1200 * ms, event: "press-conns", want: Limits{5, 30}},
+			{at: 1900 * ms, event: "ok", want: Limits{5, 30}},
+			{at: 2000 * ms, event: "ok", want: Limits{8, 45}, change: true},
+		}},
+		{"a round is never longer than the quiet period", Params{Quiet: 300 * ms}, []step{
+			{at: 100 * ms, event: "press-conns", want: Limits{5, 20}},
+			{at: 300 * ms, event: "ok", want: Limits{8, 20}, change: true},
 		}},
 		{"a throttle restarts the rate's quiet period, not the connections'", Params{}, []step{
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
@@ -159,9 +163,17 @@ func TestCut(t *testing.T) {
 		{"a refusal cuts to the sessions that work", Limits{10, 0}, Params{}, []step{
 			{at: 0, event: "refused", open: 8, want: Limits{8, 0}, change: true},
 			{at: 500 * ms, event: "refused", open: 2, want: Limits{8, 0}}, // hold-off
-			{at: 1500 * ms, event: "refused", open: 2, want: Limits{5, 0}, change: true},
-			{at: 3000 * ms, event: "timeout", open: 4, want: Limits{4, 0}, change: true},
-			{at: 4500 * ms, event: "refused", open: 4, want: Limits{3, 0}, change: true}, // at least one less
+			{at: 1500 * ms, event: "refused", open: 2, want: Limits{2, 0}, change: true},
+			{at: 3000 * ms, event: "refused", open: 2, want: Limits{2, 0}}, // as many open as allowed: a race
+			{at: 4500 * ms, event: "refused", open: 0, want: Limits{1, 0}, change: true},
+		}},
+		{"a refusal with nothing open cuts by the factor", Limits{10, 0}, Params{}, []step{
+			{at: 0, event: "refused", open: 0, want: Limits{7, 0}, change: true},
+		}},
+		{"a timeout cuts by the factor, never below the sessions that work", Limits{10, 0}, Params{}, []step{
+			{at: 0, event: "timeout", open: 2, want: Limits{7, 0}, change: true},
+			{at: 1500 * ms, event: "timeout", open: 6, want: Limits{6, 0}, change: true},
+			{at: 3000 * ms, event: "timeout", open: 6, want: Limits{5, 0}, change: true}, // at least one less
 		}},
 		{"the connection floor holds", Limits{2, 0}, Params{MinConns: 2}, []step{
 			{at: 0, event: "refused", open: 0, want: Limits{2, 0}},
@@ -213,4 +225,40 @@ func TestResetKeepsWhatWasLearned(t *testing.T) {
 	if got := c.Limits(); got != (Limits{5, 0}) {
 		t.Fatalf("after the policy dropped its rate: %+v, want {5 0}", got)
 	}
+}
+
+// A connection limit found by a refusal is probed again ever more rarely
+// while the destination keeps refusing one more, and at the quiet pace
+// again once a probe holds.
+func TestRefusedProbesBackOff(t *testing.T) {
+	sec, ms := time.Second, time.Millisecond
+	run(t, New(Limits{5, 0}, Params{}, t0), []step{
+		{at: 0, event: "refused", open: 2, want: Limits{2, 0}, change: true},
+		{at: 1 * sec, event: "press-conns", want: Limits{2, 0}},
+		{at: 5 * sec, event: "ok", want: Limits{3, 0}, change: true},                      // a probe
+		{at: 5*sec + 200*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // refused: wait twice as long
+		{at: 6 * sec, event: "press-conns", want: Limits{2, 0}},
+		{at: 10*sec + 500*ms, event: "ok", want: Limits{2, 0}},
+		{at: 11 * sec, event: "press-conns", want: Limits{2, 0}},
+		{at: 15*sec + 300*ms, event: "ok", want: Limits{3, 0}, change: true},
+		{at: 15*sec + 400*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // four times
+		{at: 16 * sec, event: "press-conns", want: Limits{2, 0}},
+		{at: 30 * sec, event: "ok", want: Limits{2, 0}},
+		{at: 31 * sec, event: "press-conns", want: Limits{2, 0}},
+		{at: 35*sec + 500*ms, event: "ok", want: Limits{3, 0}, change: true},
+		{at: 36 * sec, event: "press-conns", want: Limits{3, 0}},
+		{at: 40*sec + 500*ms, event: "ok", want: Limits{4, 0}, change: true}, // the probe held: the quiet pace again
+	})
+}
+
+// A refusal that is not about a probe (the destination lowered its limit)
+// does not make the next probe wait longer.
+func TestRefusalWithoutAProbeKeepsThePace(t *testing.T) {
+	sec := time.Second
+	run(t, New(Limits{5, 0}, Params{}, t0), []step{
+		{at: 0, event: "refused", open: 4, want: Limits{4, 0}, change: true},
+		{at: 3 * sec, event: "refused", open: 3, want: Limits{3, 0}, change: true},
+		{at: 4 * sec, event: "press-conns", want: Limits{3, 0}},
+		{at: 8 * sec, event: "ok", want: Limits{4, 0}, change: true},
+	})
 }

@@ -53,14 +53,20 @@ func (p *Path) Limits() (configured, learned adaptive.Limits) {
 // classify put in category RateLimited) to its learning.
 func (p *Path) Signal(s adaptive.Signal) {
 	p.mu.Lock()
-	p.signalLocked(s, time.Now())
+	p.signalLocked(s, p.sessions, time.Now())
 	p.mu.Unlock()
 }
 
-func (p *Path) signalLocked(s adaptive.Signal, now time.Time) {
-	if p.adapt.Signal(s, p.sessions, now) {
-		p.applyLocked()
+// signalLocked feeds a signal to the path's learning with the number of
+// sessions the destination takes at the moment; it reports whether the
+// limits in force went down.
+func (p *Path) signalLocked(s adaptive.Signal, open int, now time.Time) bool {
+	if !p.adapt.Signal(s, open, now) {
+		return false
 	}
+	old := p.shape
+	p.applyLocked()
+	return p.shape.MaxConnections < old.MaxConnections || p.shape.MessagesPerSecond < old.MessagesPerSecond
 }
 
 // Snapshot returns the learned limits to remember across restarts.

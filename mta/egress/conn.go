@@ -76,7 +76,10 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 				return false
 			}
 			started := time.Now()
-			if err := c.dial(ctx, shape, pol); err != nil {
+			c.path.dialBegin()
+			err := c.dial(ctx, shape, pol)
+			c.path.dialEnd()
+			if err != nil {
 				if errors.Is(err, errLoopsToSelf) {
 					c.loops(j, err)
 					return false

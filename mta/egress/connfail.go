@@ -27,6 +27,10 @@ const (
 	// backoffBase is a dead path's first back-off, doubling per dead
 	// round up to the shape's first retry delay.
 	backoffBase = 30 * time.Second
+	// settleWindow: a session that closed this recently may still count
+	// at the destination (it has not seen the close yet), so a refusal
+	// then is a race with its count, not a lower limit.
+	settleWindow = time.Second
 )
 
 // sessionUp accounts for a session that opened: the path works.
@@ -44,20 +48,53 @@ func (p *Path) sessionDown(now time.Time) {
 	p.mu.Lock()
 	p.sessions--
 	p.lastAlive = now
+	p.closed = append(p.settlingLocked(now), now)
+	p.mu.Unlock()
+}
+
+// settlingLocked returns the close times of the sessions that closed
+// less than settleWindow ago, which the destination may still count.
+func (p *Path) settlingLocked(now time.Time) []time.Time {
+	i := 0
+	for i < len(p.closed) && now.Sub(p.closed[i]) >= settleWindow {
+		i++
+	}
+	p.closed = append(p.closed[:0], p.closed[i:]...)
+	return p.closed
+}
+
+// dialBegin and dialEnd bracket a dial: a failed dial is not the verdict
+// on the path while another one is still under way.
+func (p *Path) dialBegin() {
+	p.mu.Lock()
+	p.dialing++
+	p.mu.Unlock()
+}
+
+func (p *Path) dialEnd() {
+	p.mu.Lock()
+	p.dialing--
 	p.mu.Unlock()
 }
 
 // dialFailed judges a dial, begun at started, that failed on every host.
-// While the path has a working session (or had one a moment ago), or has
-// not failed deadAfter times in a row, the failure is the connection's:
-// it is a throttling signal (when the path works), new connections wait a
-// cool-down, and the job goes back to the queue. Otherwise the path is
-// dead: it backs off, and dead is true with the end of the back-off.
-// Dials that were under way together count as one failure.
+// While the path has a working session (or had one a moment ago), another
+// dial is still under way, or the path has not failed deadAfter times in
+// a row, the failure is the connection's and the job goes back to the
+// queue. When the path works it is a throttling signal: a refusal says
+// the destination counts as many connections as the path has open (and
+// those that just closed), so the connection limit lands there. New
+// connections wait a cool-down only when that did not lower the limit
+// (nothing open, the signal not counted, a cut a moment ago): otherwise
+// the lowered limit itself keeps the path from dialing again, and the
+// sessions that replace the ones that end are not held back. Otherwise
+// the path is dead: it backs off, and dead is true with the end of the
+// back-off. Dials that were under way together count as one failure, and
+// only failures with no session open count toward a dead path.
 func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if started.After(p.lastFail) {
+	if started.After(p.lastFail) && p.sessions == 0 {
 		p.dialFails++
 	}
 	p.lastFail = now
@@ -65,11 +102,15 @@ func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until t
 		return true, p.backoff // a dial that was under way when the path died
 	}
 	live := p.sessions > 0 || now.Sub(p.lastAlive) < aliveWindow
-	if live || p.dialFails < deadAfter {
+	if live || p.dialing > 0 || p.dialFails < deadAfter {
+		lowered := false
 		if live {
-			p.signalLocked(dialSignal(err), now)
+			open := p.sessions + len(p.settlingLocked(now))
+			lowered = p.signalLocked(dialSignal(err), open, now)
 		}
-		p.cool = now.Add(doubling(coolBase, p.dialFails, coolMax))
+		if !lowered || p.sessions == 0 {
+			p.cool = now.Add(doubling(coolBase, max(1, p.dialFails), coolMax))
+		}
 		return false, time.Time{}
 	}
 	p.deadRounds++

@@ -46,6 +46,8 @@ type Path struct {
 
 	adapt      *adaptive.Controller // the learned limits
 	sessions   int                  // open sessions (that passed their greeting)
+	dialing    int                  // dials under way
+	closed     []time.Time          // sessions closed within settleWindow
 	lastAlive  time.Time            // a session opened or closed
 	dialFails  int                  // failed dials in a row
 	lastFail   time.Time            // the last failed dial ended

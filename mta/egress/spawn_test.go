@@ -14,7 +14,8 @@ func TestConnectionRateOpensTheLimitAtOnce(t *testing.T) {
 	sim, host := startSim(t, 200*time.Millisecond)
 	out := newOutcomes()
 	s := newTestSet(t, out, Options{})
-	p := testPath(s, host, policy.Shape{MaxConnections: 4, ConnectionsPerSec: 100.0 / 60})
+	p := testPath(s, host, policy.Shape{MaxConnections: 4, ConnectionsPerSec: 100.0 / 60,
+		Adapt: policy.Adaptation{Off: true}}) // the limit stays 4
 	enqueue(p, 12)
 	out.waitDone(t, 12, 20*time.Second)
 	if got := p.PeakConns(); got != 4 {
@@ -32,7 +33,8 @@ func TestSpawningGoesOnAsConnectionTokensCome(t *testing.T) {
 	_, host := startSim(t, 300*time.Millisecond)
 	out := newOutcomes()
 	s := newTestSet(t, out, Options{})
-	p := testPath(s, host, policy.Shape{MaxConnections: 4, ConnectionsPerSec: 2})
+	p := testPath(s, host, policy.Shape{MaxConnections: 4, ConnectionsPerSec: 2,
+		Adapt: policy.Adaptation{Off: true}}) // the limit stays 4
 	// Spend the bucket, as a burst of reconnections would have.
 	p.mu.Lock()
 	p.connRate.ReserveN(time.Now(), 4)
