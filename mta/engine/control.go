@@ -50,7 +50,7 @@ func (e *Engine) control(j *egress.Job, at attempt, c policy.Classification, res
 		return
 	}
 	now := time.Now()
-	if c.Threshold > 1 && !e.ctl.thresh.Hit(sel.String()+"|"+c.Category, c.Threshold, c.Window, now) {
+	if c.Threshold > 1 && !e.ctl.thresh.Hit(thresholdKey(sel, c), c.Threshold, c.Window, now) {
 		return
 	}
 	a := shaping.Action{Kind: shaping.Suspend, Select: sel, Origin: shaping.OriginPolicy, Category: c.Category,
@@ -62,6 +62,16 @@ func (e *Engine) control(j *egress.Job, at attempt, c policy.Classification, res
 	if _, _, err := e.ctl.reg.Add(a); err != nil {
 		e.log.Warn("classify action refused", "target", sel.String(), "err", err)
 	}
+}
+
+// thresholdKey names what a threshold counts: replies about one selector
+// that asked for the same action. Replies of one category that ask for
+// different actions are counted apart: four throttles that ask for a pause
+// after 20 in a minute, and one random 451 that asks for a suspension
+// after 5 in an hour, are not five replies of the latter.
+func thresholdKey(sel shaping.Selector, c policy.Classification) string {
+	return fmt.Sprintf("%s|%s|%t/%g/%d/%v/%d/%v", sel.String(), c.Category,
+		c.Suspend, c.RateFactor, c.MaxConns, c.Duration, c.Threshold, c.Window)
 }
 
 // trafficControl reports whether a classification asks for an action.
