@@ -69,6 +69,11 @@ func blindRunGoals(s *result.Scenario) []goal {
 		perProvider(s, provs, "average queue time per provider, every message (undelivered: waited until the window's end)", "queue_avg_all_s"),
 		perProvider(s, provs, "p99 queue time per provider, every message (undelivered: waited until the window's end)", "queue_p99_all_s"),
 	}
+	if hasMetric(s, provs, "burst_avg_s") {
+		gs = append(gs,
+			perProvider(s, provs, "average time from the burst's start to delivery per provider, every message (one clock for both; undelivered: the whole window)", "burst_avg_s"),
+			perProvider(s, provs, "p99 time from the burst's start to delivery per provider, every message (one clock for both; undelivered: the whole window)", "burst_p99_s"))
+	}
 	var wt, pt, wd, pd float64
 	var thr, del []string
 	for _, c := range provs {
@@ -84,6 +89,19 @@ func blindRunGoals(s *result.Scenario) []goal {
 		goal{"messages delivered within the window", "≥ Postfix's", fmt.Sprintf("%.0f vs %.0f (%s)", wd, pd, strings.Join(del, "; ")), ptr(wd >= pd)},
 		halvingGoal(s))
 	return gs
+}
+
+// hasMetric reports whether both systems have metric for every provider
+// (runs recorded before it existed do not).
+func hasMetric(s *result.Scenario, provs []string, metric string) bool {
+	for _, c := range provs {
+		for _, sys := range []string{sysWasmta, sysPostfix} {
+			if r := s.Find(sys, c); r == nil || r.Metric(metric) == nil {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // perProvider compares a lower-is-better metric provider by provider.

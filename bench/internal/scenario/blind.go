@@ -109,7 +109,7 @@ func halvingNote(draws []blindDraw, bp blindParams) string {
 type blindRun struct {
 	addr, user, pass string
 	admin            string // wasmta's admin API, for /metrics
-	queueTimes       func() (map[string][]time.Duration, error)
+	deliveries       func() (map[string][]delivery, error)
 	stop             func()
 }
 
@@ -147,13 +147,13 @@ func (e *Env) blindOnce(ctx context.Context, sc *result.Scenario, sys string, dr
 	defer cancel()
 	inj := blindInjector{addr: run.addr, user: run.user, pass: run.pass, sessions: 8}
 	type injected struct {
-		at  map[string][]time.Time
+		sub submitted
 		err error
 	}
 	done := make(chan injected, 1)
 	go func() {
-		at, err := inj.run(injCtx, blindQueue(draws, domains))
-		done <- injected{at, err}
+		sub, err := inj.run(injCtx, blindQueue(draws, domains))
+		done <- injected{sub, err}
 	}()
 	waitBlind(ctx, sim, deadline, totalLoad(draws))
 	stats := sim.Stats()
@@ -167,11 +167,11 @@ func (e *Env) blindOnce(ctx context.Context, sc *result.Scenario, sys string, dr
 		samples = sampler.stop()
 	}
 	run.stop()
-	qt, err := run.queueTimes()
+	ds, err := run.deliveries()
 	if err != nil {
 		return err
 	}
-	recordBlind(sc, sys, draws, stats, qt, inj0.at, deadline, sim)
+	recordBlind(sc, sys, draws, stats, ds, inj0.sub, window{start, deadline}, sim)
 	if sys == SysWasmta {
 		recordLearned(sc, draws, stats, samples, sim)
 	}
@@ -250,7 +250,7 @@ func (e *Env) blindWasmta(ctx context.Context, sim *providersim.Sim) (blindRun, 
 		return blindRun{}, err
 	}
 	return blindRun{addr: w.Addr(), user: blindUser, pass: blindPass, admin: admin,
-		queueTimes: func() (map[string][]time.Duration, error) { return wasmtaQueueTimes(w.Spool() + "/records.jsonl") },
+		deliveries: func() (map[string][]delivery, error) { return wasmtaDeliveries(w.Spool() + "/records.jsonl") },
 		stop:       func() { w.Stop(10 * time.Second); dns.Close() }}, nil
 }
 
@@ -302,6 +302,6 @@ func (e *Env) blindPostfix(ctx context.Context, sim *providersim.Sim, draws []bl
 		return blindRun{}, err
 	}
 	return blindRun{addr: p.Addr(),
-		queueTimes: func() (map[string][]time.Duration, error) { return postfixQueueTimes(p.MaillogPath()) },
+		deliveries: func() (map[string][]delivery, error) { return postfixDeliveries(p.MaillogPath()) },
 		stop:       func() { p.Stop(context.Background()) }}, nil
 }

@@ -46,24 +46,33 @@ func blindQueue(draws []blindDraw, domains map[string]string) []blindMessage {
 	}
 }
 
+// submitted is when the MTA accepted each message of the burst: by
+// provider, and by recipient address (lower case).
+type submitted struct {
+	at   map[string][]time.Time
+	rcpt map[string]time.Time
+}
+
 // run submits msgs and returns when all are answered or ctx ends. It
-// returns how many each provider got accepted and when each was accepted.
-func (in blindInjector) run(ctx context.Context, msgs []blindMessage) (map[string][]time.Time, error) {
+// returns when each message was accepted.
+func (in blindInjector) run(ctx context.Context, msgs []blindMessage) (submitted, error) {
 	queue := make(chan blindMessage, len(msgs))
 	for _, m := range msgs {
 		queue <- m
 	}
 	close(queue)
 	var mu sync.Mutex
-	accepted := map[string][]time.Time{}
+	sub := submitted{at: map[string][]time.Time{}, rcpt: map[string]time.Time{}}
 	var firstErr error
 	var wg sync.WaitGroup
 	body := sender.Body(4096)
 	for range in.sessions {
 		wg.Go(func() {
-			err := in.session(ctx, queue, body, func(p string) {
+			err := in.session(ctx, queue, body, func(m blindMessage) {
+				now := time.Now()
 				mu.Lock()
-				accepted[p] = append(accepted[p], time.Now())
+				sub.at[m.provider] = append(sub.at[m.provider], now)
+				sub.rcpt[strings.ToLower(m.to)] = now
 				mu.Unlock()
 			})
 			if err != nil {
@@ -74,7 +83,7 @@ func (in blindInjector) run(ctx context.Context, msgs []blindMessage) (map[strin
 		})
 	}
 	wg.Wait()
-	return accepted, firstErr
+	return sub, firstErr
 }
 
 func cmpErr(a, b error) error {
@@ -86,7 +95,7 @@ func cmpErr(a, b error) error {
 
 // session sends queued messages over one connection, reconnecting after
 // an error; a message that fails is counted out, not retried.
-func (in blindInjector) session(ctx context.Context, queue <-chan blindMessage, body []byte, ok func(string)) error {
+func (in blindInjector) session(ctx context.Context, queue <-chan blindMessage, body []byte, ok func(blindMessage)) error {
 	var c *smtp.Client
 	var last error
 	defer func() {
@@ -114,7 +123,7 @@ func (in blindInjector) session(ctx context.Context, queue <-chan blindMessage, 
 			}
 			continue
 		}
-		ok(m.provider)
+		ok(m)
 	}
 	return last
 }

@@ -55,3 +55,19 @@ func TestWithUndelivered(t *testing.T) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 }
+
+// The time from the burst's start adds the time a message waited to be
+// accepted to its queue time, and counts every message of the burst, the
+// undelivered ones (and those never accepted) with the whole window.
+func TestFromBurst(t *testing.T) {
+	s := time.Second
+	t0 := time.Unix(1000, 0)
+	w := window{t0, t0.Add(90 * s)}
+	accepted := map[string]time.Time{"a@x.test": t0.Add(1 * s), "b@x.test": t0.Add(5 * s), "c@x.test": t0.Add(6 * s)}
+	dl := []delivery{{"b@x.test", 10 * s}, {"a@x.test", 20 * s}}
+	got := fromBurst(dl, accepted, 4, w)
+	want := []time.Duration{15 * s, 21 * s, 90 * s, 90 * s}
+	if !slices.Equal(got, want) {
+		t.Fatalf("from the burst: %v, want %v", got, want)
+	}
+}

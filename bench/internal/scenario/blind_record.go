@@ -12,22 +12,31 @@ import (
 // convergeTol is the "within 20 % of the new limit".
 const convergeTol = 0.2
 
+// window is the measurement's span: the burst's first submission to the
+// deadline.
+type window struct{ start, end time.Time }
+
 // recordBlind adds one row per provider for sys. Queue times are those of
 // the messages the provider had accepted by the deadline: the first ones
 // of each MTA's log, which lists deliveries in order.
 func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[string]providersim.ProviderStats,
-	qt map[string][]time.Duration, accepted map[string][]time.Time, deadline time.Time, sim *providersim.Sim) {
+	ds map[string][]delivery, sub submitted, w window, sim *providersim.Sim) {
 	for _, d := range draws {
 		name := d.spec.name
 		st := stats[name].Total
-		var times []time.Duration
+		var dl []delivery
 		for _, r := range sim.Domains() {
 			if r.Provider == name {
-				times = append(times, qt[r.Domain]...)
+				dl = append(dl, ds[r.Domain]...)
 			}
 		}
-		times = times[:min(len(times), int(st.Messages))]
-		all := withUndelivered(times, accepted[name], deadline)
+		dl = dl[:min(len(dl), int(st.Messages))]
+		times := make([]time.Duration, len(dl))
+		for i, x := range dl {
+			times[i] = x.qt
+		}
+		all := withUndelivered(times, sub.at[name], w.end)
+		burst := fromBurst(dl, sub.rcpt, d.load, w)
 		slices.Sort(times)
 		slices.Sort(all)
 		row := sc.Row(sys, name)
@@ -36,6 +45,11 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 		row.Add("queue_p99_s", "s", result.Lower, result.Percentile(times, 99).Seconds())
 		row.Add("queue_avg_all_s", "s", result.Lower, result.Mean(all).Seconds())
 		row.Add("queue_p99_all_s", "s", result.Lower, result.Percentile(all, 99).Seconds())
+		row.Add("burst_avg_s", "s", result.Lower, result.Mean(burst).Seconds())
+		row.Add("burst_p99_s", "s", result.Lower, result.Percentile(burst, 99).Seconds())
+		if at := sub.at[name]; len(at) > 0 {
+			row.Add("submitted_s", "s", "", slices.MaxFunc(at, time.Time.Compare).Sub(w.start).Seconds())
+		}
 		row.Add("throttled", "replies", result.Lower, float64(st.Throttled+st.ConnsRefused+st.MsgsPerConn))
 		row.Add("conns_refused", "replies", "", float64(st.ConnsRefused))
 		row.Add("temp_failures", "replies", "", float64(st.TempFailures))
@@ -54,6 +68,26 @@ func withUndelivered(delivered []time.Duration, accepted []time.Time, deadline t
 	for _, at := range acc[min(len(delivered), len(acc)):] {
 		out = append(out, deadline.Sub(at))
 	}
+	return out
+}
+
+// fromBurst is the time every message of the burst (load of them) took
+// from the burst's start to its delivery, on one clock for both MTAs: the
+// time it waited to be submitted (the MTA accepted it then) plus its queue
+// time in the MTA's log. A message not delivered by the deadline counts
+// the whole window (a lower bound). Unlike the queue time, it does not
+// leave out the time a message waited for an MTA that accepts slowly.
+func fromBurst(dl []delivery, accepted map[string]time.Time, load int, w window) []time.Duration {
+	var out []time.Duration
+	for _, x := range dl {
+		if at, ok := accepted[x.rcpt]; ok {
+			out = append(out, at.Sub(w.start)+x.qt)
+		}
+	}
+	for len(out) < load {
+		out = append(out, w.end.Sub(w.start))
+	}
+	slices.Sort(out)
 	return out
 }
 
@@ -127,7 +161,7 @@ func blindNotes(bp blindParams) []string {
 		"Refusals: every provider refuses a connection over its limit with its 421 as the greeting, at once (strict). Throttling: gmail 421 4.7.28 at the end of DATA (closes); yahoo [TSS04] 421 4.7.0 at MAIL (closes), 20 messages per connection; microsoft 451 4.7.500 at every RCPT; apple 421 4.7.1 at RCPT (closes); the Exim MX 451 \"Sender rate exceeds N messages per 1s\" at the end of DATA with no enhanced code. 0.5% random temporary failures; latencies of the simulator's presets (about 0.4-0.5 s per message on an open connection; the Exim MX 35 ms).",
 		fmt.Sprintf("Load: sized from the draw so that a sender always exactly at the limits would deliver %.0f%% of it within the window (all of it for the halving provider, which stays backlogged), at most %d per provider; all submitted at once.", 100*bp.fill, bp.maxPer),
 		"wasmta: the shipped policies/go/shaping (no build tag) as the global policy and the shipped policies/go/classifier as the policy of the tenant the load logs in as (SMTP AUTH); delivery.tls opportunistic; MX delivery through the loopback DNS; nothing of the draw is given to it. Postfix: one transport per provider with destination_concurrency_limit = initial_destination_concurrency = the drawn connection limit, failed_cohort_limit 10, Yahoo's 20 messages per connection, smtp_tls_security_level may.",
-		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages. 'All' figures count every message submitted, each undelivered one with the time it had waited at the window's end (a lower bound of its queue time): they do not reward an MTA for the messages it left queued. Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
+		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages. 'All' figures count every message submitted, each undelivered one with the time it had waited at the window's end (a lower bound of its queue time): they do not reward an MTA for the messages it left queued. 'From the burst' figures count every message of the burst from the burst's first submission to its delivery (the time it waited to be accepted by the MTA, from the load's clock, plus its queue time), the undelivered ones with the whole window: an MTA that accepts the burst slowly has the mail wait in the sending application instead of its queue, which the queue time leaves out; 'submitted' is when the MTA had accepted the last message for that provider. Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
 		fmt.Sprintf("Learned limits: wasmta's admin /metrics read every second (%s and %s, limit=\"configured\"|\"learned\"); 'halving → within 20%%' is the time from the halving until the learned rate is first within 20%% of the new rate (-1: not within the window).", gaugeConns, gaugeRate),
 	}
 }

@@ -15,15 +15,49 @@ import (
 	"github.com/wasmta/wasmta/internal/providersim"
 )
 
+// delivery is one delivery read from an MTA's log: the recipient and the
+// time the message had spent in that MTA's queue.
+type delivery struct {
+	rcpt string // lower case
+	qt   time.Duration
+}
+
+// byDomain groups deliveries by recipient domain, in log order.
+func byDomain(ds []delivery) map[string][]delivery {
+	out := map[string][]delivery{}
+	for _, d := range ds {
+		dom := domainOf(d.rcpt)
+		out[dom] = append(out[dom], d)
+	}
+	return out
+}
+
+// queueTimes keeps only the queue times, by recipient domain.
+func queueTimes(ds map[string][]delivery) map[string][]time.Duration {
+	out := map[string][]time.Duration{}
+	for dom, l := range ds {
+		for _, d := range l {
+			out[dom] = append(out[dom], d.qt)
+		}
+	}
+	return out
+}
+
 // wasmtaQueueTimes reads the queue time of every Delivery record, by
 // recipient domain.
 func wasmtaQueueTimes(path string) (map[string][]time.Duration, error) {
+	ds, err := wasmtaDeliveries(path)
+	return queueTimes(ds), err
+}
+
+// wasmtaDeliveries reads every Delivery record, by recipient domain.
+func wasmtaDeliveries(path string) (map[string][]delivery, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("scenario: wasmta records: %w", err)
 	}
 	defer f.Close()
-	out := map[string][]time.Duration{}
+	var out []delivery
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -35,30 +69,40 @@ func wasmtaQueueTimes(path string) (map[string][]time.Duration, error) {
 		if json.Unmarshal(sc.Bytes(), &r) != nil || r.Type != "Delivery" {
 			continue
 		}
-		d := domainOf(r.Recipient)
-		out[d] = append(out[d], time.Duration(r.QueueTime*float64(time.Second)))
+		out = append(out, delivery{strings.ToLower(strings.Trim(r.Recipient, "<>")),
+			time.Duration(r.QueueTime * float64(time.Second))})
 	}
-	return out, sc.Err()
+	return byDomain(out), sc.Err()
 }
 
 // sentLine matches a Postfix delivery log line: the recipient and the
 // total delay since the message arrived.
-var sentLine = regexp.MustCompile(`to=<[^>@]*@([^>]+)>.* delay=([0-9.]+),.* status=sent`)
+var sentLine = regexp.MustCompile(`to=<([^>@]*@[^>]+)>.* delay=([0-9.]+),.* status=sent`)
 
 // postfixQueueTimes reads the delay= of every status=sent line of a
 // Postfix mail log, by recipient domain.
 func postfixQueueTimes(path string) (map[string][]time.Duration, error) {
+	ds, err := postfixDeliveries(path)
+	return queueTimes(ds), err
+}
+
+// postfixDeliveries reads every status=sent line of a Postfix mail log.
+func postfixDeliveries(path string) (map[string][]delivery, error) {
 	// postlogd writes asynchronously; give the last lines a moment.
 	time.Sleep(500 * time.Millisecond)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("scenario: postfix maillog: %w", err)
 	}
-	return parsePostfixLog(string(b)), nil
+	return parsePostfixDeliveries(string(b)), nil
 }
 
 func parsePostfixLog(log string) map[string][]time.Duration {
-	out := map[string][]time.Duration{}
+	return queueTimes(parsePostfixDeliveries(log))
+}
+
+func parsePostfixDeliveries(log string) map[string][]delivery {
+	var out []delivery
 	for _, line := range strings.Split(log, "\n") {
 		m := sentLine.FindStringSubmatch(line)
 		if m == nil {
@@ -68,10 +112,9 @@ func parsePostfixLog(log string) map[string][]time.Duration {
 		if err != nil {
 			continue
 		}
-		d := strings.ToLower(m[1])
-		out[d] = append(out[d], time.Duration(s*float64(time.Second)))
+		out = append(out, delivery{strings.ToLower(m[1]), time.Duration(s * float64(time.Second))})
 	}
-	return out
+	return byDomain(out)
 }
 
 func domainOf(addr string) string {
