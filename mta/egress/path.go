@@ -87,6 +87,7 @@ func (p *Path) applyLocked() {
 	if adj := p.set.opts.Adjust; adj != nil {
 		s = adj(p, s)
 	}
+	more := s.MaxConnections - p.shape.MaxConnections
 	p.shape = s
 	p.msgs.set(s)
 	switch {
@@ -97,7 +98,23 @@ func (p *Path) applyLocked() {
 	default:
 		p.connRate.SetBurst(connBurst(s))
 		p.connRate.SetLimit(rate.Limit(s.ConnectionsPerSec))
+		if more > 0 {
+			p.grantConnTokens(more, time.Now())
+		}
 	}
+}
+
+// grantConnTokens adds n tokens to the connection-rate bucket (up to its
+// depth): connections a raised limit allows are first sessions, which the
+// bucket lets open at once, not reconnections it paces. Callers hold p.mu.
+func (p *Path) grantConnTokens(n int, now time.Time) {
+	depth := p.connRate.Burst()
+	have := min(depth, max(0, int(p.connRate.TokensAt(now)))+n)
+	l := rate.NewLimiter(p.connRate.Limit(), depth) // full
+	if have < depth {
+		l.ReserveN(now, depth-have)
+	}
+	p.connRate = l
 }
 
 // connBurst is the depth of the connection-rate bucket: one second's

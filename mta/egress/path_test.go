@@ -177,7 +177,8 @@ func TestConnectionRate(t *testing.T) {
 	out := newOutcomes()
 	s := newTestSet(t, out, Options{})
 	// One message per connection: the connection rate is the message rate.
-	p := testPath(s, host, policy.Shape{MaxConnections: 5, ConnectionsPerSec: 5, MessagesPerConn: 1})
+	p := testPath(s, host, policy.Shape{MaxConnections: 5, ConnectionsPerSec: 5, MessagesPerConn: 1,
+		Adapt: policy.Adaptation{Off: true}}) // the limit stays 5
 	t0 := time.Now()
 	enqueue(p, 15)
 	out.waitDone(t, 15, 10*time.Second)

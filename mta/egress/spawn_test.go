@@ -59,3 +59,24 @@ func TestSpawningGoesOnAsConnectionTokensCome(t *testing.T) {
 		t.Fatalf("%d of %d delivered", ok, n)
 	}
 }
+
+// Connections a raised limit allows open at once: they are first sessions,
+// not the reconnections the connection rate paces.
+func TestRaisedLimitOpensItsConnectionsAtOnce(t *testing.T) {
+	_, host := startSim(t, 0)
+	s := newTestSet(t, newOutcomes(), Options{})
+	shape := policy.Shape{MaxConnections: 2, ConnectionsPerSec: 0.1, Adapt: policy.Adaptation{Off: true}}
+	p := testPath(s, host, shape)
+	now := time.Now()
+	p.mu.Lock()
+	p.connRate.ReserveN(now, 2) // both sessions opened
+	p.mu.Unlock()
+	shape.MaxConnections = 5
+	p.SetShape(shape, "v2")
+	p.mu.Lock()
+	tokens := p.connRate.TokensAt(now)
+	p.mu.Unlock()
+	if tokens < 3 || tokens > 3.1 {
+		t.Fatalf("%.2f connection tokens after the limit went from 2 to 5 with the bucket spent, want the 3 new ones", tokens)
+	}
+}
