@@ -186,11 +186,13 @@ func (c *Controller) startRatePeriod(now time.Time) { c.ratePeriod, c.pressRate 
 
 // Signal cuts the limit the signal is about, unless the policy does not
 // count that signal or the limit was cut less than Holdoff ago; either
-// way a counted signal restarts that limit's quiet period. open is the number of
-// sessions of the path that work: a refused connection never cuts below
-// them (they prove the destination takes that many), so the cut lands on
-// the number the destination accepts. It reports whether the limits
-// changed.
+// way a counted signal restarts that limit's quiet period. open is the
+// number of sessions the destination counts (those that work, and those
+// that closed a moment ago): a refused connection lands the connection
+// limit on it (the destination took open and refused one more), or cuts
+// nothing when open is the whole limit (a race with the destination's
+// count); a timeout cuts by the factor, never below open. It reports
+// whether the limits changed.
 func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 	if c.p.Off || c.p.Signals&s == 0 {
 		return false
