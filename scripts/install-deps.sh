@@ -2,10 +2,10 @@
 # Installs the Debian packages that tests and benchmarks use, if missing:
 # Postfix (smtp-sink, smtp-source), swaks, the wasm toolchains (clang, lld,
 # wasi-libc, wabt, rustc with the wasm32 standard library), redis-server,
-# python3-dkim (dkimverify), libssl-dev (the openssl build of DKIM signing)
-# and opendkim (Postfix's signer in the benchmark). Idempotent and quiet when
-# nothing is missing; waits for another apt/dpkg run to finish instead of
-# failing.
+# redis-tools (redis-cli, for Redis Cluster tests), python3-dkim
+# (dkimverify), libssl-dev (the openssl build of DKIM signing) and opendkim
+# (Postfix's signer in the benchmark). Idempotent and quiet when nothing is
+# missing; waits for another apt/dpkg run to finish instead of failing.
 set -euo pipefail
 
 # The policy languages' toolchains, npm's pinned assemblyscript included.
@@ -14,7 +14,7 @@ set -euo pipefail
 packages=(
 	postfix swaks
 	clang lld wasi-libc wabt rustc libstd-rust-dev-wasm32
-	redis-server python3-dkim
+	redis-server redis-tools python3-dkim
 	libssl-dev opendkim opendkim-tools
 )
 

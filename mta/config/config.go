@@ -27,6 +27,7 @@ type Config struct {
 	DKIM     DKIM
 	Inbound  Inbound
 	Tables   Tables
+	Cluster  Cluster
 
 	Routes   []Route   // [[route]], in file order
 	Webhooks []Webhook // [[webhook]], in file order

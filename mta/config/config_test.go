@@ -174,6 +174,7 @@ func fullConfig(t *testing.T) *Config {
 		History: History{Enabled: true, Retention: 3 * Day},
 		Inbound: Inbound{KeepRaw: 7 * Day, MaxMessageSize: 10 * MiB},
 		Tables:  Tables{MaxBytes: GiB, CacheSize: 64 * MiB},
+		Cluster: defaultCluster(),
 		Webhooks: []Webhook{
 			{Name: "acme", Tenant: "acme", URL: "https://hooks.acme.example/wasmta", Events: []string{"Delivery", "Bounce"},
 				BatchSize: 500, BatchWait: 2 * time.Second, Secret: "acme-webhook-secret", Timeout: 5 * time.Second,

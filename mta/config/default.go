@@ -115,12 +115,16 @@ func base() *Config {
 			KeepRaw:        7 * Day,
 			MaxMessageSize: 10 * MiB,
 		},
-		Tables: Tables{MaxBytes: GiB, CacheSize: 64 * MiB},
+		Tables:  Tables{MaxBytes: GiB, CacheSize: 64 * MiB},
+		Cluster: defaultCluster(),
 	}
 }
 
 // complete fills the values that derive from other keys.
 func (c *Config) complete() {
+	if c.Cluster.Enabled() && c.Cluster.Node == "" {
+		c.Cluster.Node = c.Hostname
+	}
 	if c.Records.Path == "" {
 		c.Records.Path = filepath.Join(c.SpoolDir, "records.jsonl")
 	}

@@ -54,6 +54,7 @@ func Parse(data []byte) (*Config, error) {
 			t.size("max_bytes", &c.Tables.MaxBytes, 1*KiB)
 			t.size("cache_size", &c.Tables.CacheSize, 0)
 		}},
+		{"cluster", func(t *table) { readCluster(t, &c.Cluster) }},
 	}
 	for _, s := range sections {
 		t := top.sub(s.name)

@@ -135,6 +135,7 @@ func (c *Config) CheckFiles() error {
 	check("policy.global", c.Policy.Global)
 	check("http.tls_cert", c.HTTP.TLSCert)
 	check("http.tls_key", c.HTTP.TLSKey)
+	check("cluster.tls_ca", c.Cluster.TLSCA)
 	for i, k := range c.DKIM.Keys {
 		check(fmt.Sprintf("dkim.key[%d].key_file", i), k.KeyFile)
 	}

@@ -30,7 +30,11 @@ type control struct {
 
 // initControl creates the registry; Start loads the stored actions.
 func (e *Engine) initControl() {
-	e.ctl.reg = shaping.New(shaping.Options{Store: e.spool, Records: e.rec, OnChange: e.actionChanged, Logger: e.log})
+	opts := shaping.Options{Store: e.spool, Records: e.rec, OnChange: e.actionChanged, Logger: e.log}
+	if f := e.opts.Fleet; f != nil {
+		opts.Share, opts.IDSuffix = f.ShareAction, f.IDSuffix()
+	}
+	e.ctl.reg = shaping.New(opts)
 	e.ctl.prov = make(map[string]string)
 	e.ctl.parked.init()
 }
@@ -189,6 +193,7 @@ func (e *Engine) startControl() error {
 	if n > 0 {
 		e.log.Info("live actions restored", "actions", n)
 	}
+	e.startFleet()
 	// Learned limits are a hint: a spool that cannot give them back
 	// starts every path at its preset rather than keeping mail waiting.
 	if err := e.loadLearned(); err != nil {

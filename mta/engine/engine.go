@@ -15,6 +15,7 @@ import (
 	"github.com/wasmta/wasmta/mta/delivery"
 	"github.com/wasmta/wasmta/mta/egress"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/fleet"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/policy"
@@ -50,6 +51,13 @@ type Options struct {
 	// MaxHeapBytes is the live Go heap over which reception answers 452
 	// 4.3.1 (0 = 90% of GOMEMLIMIT when set, else no check).
 	MaxHeapBytes int64
+	// Fleet, when set, joins the node to a fleet (mta/fleet, [cluster]):
+	// the engine shares its live actions and suppression there, starts it
+	// in Start and closes it in Close. With [cluster] set and Fleet nil,
+	// New opens one.
+	Fleet *fleet.Fleet
+	// Version is the binary's version, as the fleet's status shows it.
+	Version string
 }
 
 // OpenSpool opens the spool of a configuration.
@@ -115,6 +123,13 @@ type Engine struct {
 func New(cfg *config.Config, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Fleet == nil && cfg.Cluster.Enabled() {
+		f, err := fleet.Open(cfg.Cluster, opts.Logger)
+		if err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		opts.Fleet = f
 	}
 	e := &Engine{cfg: cfg, opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
 	e.ctx, e.cancel = context.WithCancel(context.Background())
@@ -296,6 +311,7 @@ func (e *Engine) Close() error {
 	e.ready.Close()
 	e.wg.Wait()
 	e.saveLearned()
+	e.closeFleet()
 	e.ctl.reg.Close()
 	errs := []error{e.file.Close()}
 	if e.con.hist != nil {

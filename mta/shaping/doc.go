@@ -17,6 +17,7 @@
 // It never touches a queue, a connection or a message itself: the engine
 // applies what the registry decides (it holds suspended messages back in
 // the scheduled queue, never bounces them). It never decides that an
-// action is needed: classify and the operator do. Actions are local to one
-// node; sharing them through Redis is a later step.
+// action is needed: classify and the operator do. It never talks to other
+// nodes: in a fleet, mta/fleet passes on what Options.Share tells it and
+// brings other nodes' changes back through Apply and Remove.
 package shaping

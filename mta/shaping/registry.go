@@ -48,6 +48,15 @@ type Options struct {
 	// OnChange is called after every change, outside the registry's lock,
 	// in the goroutine that made it (the expiry timer's for expiries).
 	OnChange func(Change)
+	// Share, when set, is told about every change made on this node (an
+	// Add, an extension, a cancellation), not about expiries nor about
+	// the changes Apply and Remove bring from other nodes: the fleet
+	// (mta/fleet) passes them on. It is called after OnChange, in the
+	// same goroutine, and must not block.
+	Share func(Change)
+	// IDSuffix ends every id this registry gives out ("-" and the node
+	// name in a fleet), so that ids made on two nodes never clash.
+	IDSuffix string
 	Logger   *slog.Logger
 }
 
@@ -165,7 +174,7 @@ func (r *Registry) newIDLocked(now time.Time) string {
 		n = r.lastID + 1
 	}
 	r.lastID = n
-	return "a" + strconv.FormatInt(n, 36)
+	return "a" + strconv.FormatInt(n, 36) + r.opts.IDSuffix
 }
 
 // publishLocked rebuilds the snapshot the delivery path reads.
@@ -282,5 +291,8 @@ func (r *Registry) changed(c Change, at time.Time, reason string) {
 	}
 	if r.opts.OnChange != nil {
 		r.opts.OnChange(c)
+	}
+	if r.opts.Share != nil && c.Event != Expired {
+		r.opts.Share(c)
 	}
 }

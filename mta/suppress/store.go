@@ -56,6 +56,36 @@ type value struct {
 type Store struct {
 	sp     *spool.Store
 	filter atomic.Pointer[bloom.Filter]
+	share  func(Change) // SetShare
+}
+
+// Change is an entry added or removed on this node, as SetShare's
+// function is told.
+type Change struct {
+	Entry   Entry
+	Removed bool
+}
+
+// SetShare sets the function told about every entry this node adds or
+// removes (not those Apply brings from other nodes): mta/fleet passes
+// them on. Call it before the store is used; fn must not block.
+func (s *Store) SetShare(fn func(Change)) { s.share = fn }
+
+// Apply adds or removes an entry that another node added or removed,
+// without telling the share function (a change never travels back).
+func (s *Store) Apply(c Change) error {
+	if c.Removed {
+		_, err := s.remove(c.Entry.Tenant, c.Entry.Recipient)
+		return err
+	}
+	_, err := s.add(c.Entry, time.Now(), true)
+	return err
+}
+
+func (s *Store) shared(c Change) {
+	if s.share != nil {
+		s.share(c)
+	}
 }
 
 // Open reads the lists' keys from the spool into the filter.
@@ -100,7 +130,18 @@ var ErrBadEntry = errors.New("suppress: bad entry")
 // entry that has not expired is kept as it is, so a report processed twice
 // changes nothing). It reports whether e was added.
 func (s *Store) Add(e Entry, now time.Time) (bool, error) {
-	return s.add(e, now, true)
+	ok, err := s.add(e, now, true)
+	if ok {
+		s.shared(Change{Entry: s.withAdded(e, now)})
+	}
+	return ok, err
+}
+
+func (s *Store) withAdded(e Entry, now time.Time) Entry {
+	if e.Added.IsZero() {
+		e.Added = now
+	}
+	return e
 }
 
 // AddMany stores entries like Add, syncing once at the end: for imports.
@@ -112,6 +153,7 @@ func (s *Store) AddMany(es []Entry, now time.Time) (added int, err error) {
 		}
 		if ok {
 			added++
+			s.shared(Change{Entry: s.withAdded(e, now)})
 		}
 	}
 	return added, nil
@@ -154,6 +196,14 @@ func unixOrZero(t time.Time) int64 {
 // Remove deletes a recipient from a tenant's list; it reports whether it
 // was there.
 func (s *Store) Remove(tenant, rcpt string) (bool, error) {
+	ok, err := s.remove(tenant, rcpt)
+	if ok {
+		s.shared(Change{Entry: Entry{Tenant: tenant, Recipient: rcpt}, Removed: true})
+	}
+	return ok, err
+}
+
+func (s *Store) remove(tenant, rcpt string) (bool, error) {
 	_, ok, err := s.get(key(tenant, rcpt))
 	if err != nil || !ok {
 		return false, err
