@@ -322,7 +322,7 @@ func TestOwnSetAgreement(t *testing.T) {
 	if len(set) < 50 {
 		t.Fatalf("%s: only %d labelled replies", ownPath, len(set))
 	}
-	checkAgreement(t, "own set", set, 80)
+	checkAgreement(t, "own set", set, 75)
 }
 
 // publicPath is the larger set of public SMTP failure replies: MTA source
@@ -355,9 +355,11 @@ const publicPath3 = "testdata/corpora/public-replies-3.tsv"
 // on the development and the held-out part of each batch of the public
 // set.
 func TestPublicSetAgreement(t *testing.T) {
-	checkAgreement(t, "public set", readPublic(t, publicPath, 250), 60)
-	checkAgreement(t, "public set, batch 2", readPublic(t, publicPath2, 100), 60)
-	checkAgreement(t, "public set, batch 3", readPublic(t, publicPath3, 100), 60)
+	// Floors a few points under the measured agreement (MAPPING.md): a
+	// regression guard, not a target.
+	checkAgreement(t, "public set", readPublic(t, publicPath, 250), 85)
+	checkAgreement(t, "public set, batch 2", readPublic(t, publicPath2, 100), 78)
+	checkAgreement(t, "public set, batch 3", readPublic(t, publicPath3, 100), 75)
 }
 
 // readPublic reads a public set file, checking its labels and its split.

@@ -106,8 +106,14 @@ func Classify(code int, enhanced, text string) Result {
 	if code == 0 {
 		code = quotedReplyCode(text)
 	}
-	if enhanced == "" {
-		enhanced = EnhancedIn(text)
+	if enhanced == "" || code == 0 {
+		e, quoted := codesIn(text)
+		if enhanced == "" {
+			enhanced = e
+		}
+		if code == 0 {
+			code = quoted
+		}
 	}
 	t, needle := textMatcher.best(text, code)
 	if t >= 0 && textRules[t].tier == tierOverride {

@@ -163,21 +163,28 @@ func codeFor(enhanced string, code int) (codeMeaning, bool) {
 // summary first (Amazon SES: "5.1.0 - Unknown address error 550-'5.7.1
 // ... Access denied'"); the quoted server's code is the specific one.
 func EnhancedIn(text string) string {
+	e, _ := codesIn(text)
+	return e
+}
+
+// codesIn is EnhancedIn's scan, in one pass: the enhanced code, and the
+// reply code it follows (0 when it follows none).
+func codesIn(text string) (enhanced string, reply int) {
 	first := ""
 	for i := 0; i+5 <= len(text); i++ {
 		k := enhancedAt(text, i)
 		if k < 0 {
 			continue
 		}
-		if afterReplyCode(text, i) {
-			return text[i:k]
+		if r := replyCodeBefore(text, i); r != 0 {
+			return text[i:k], r
 		}
 		if first == "" {
 			first = text[i:k]
 		}
 		i = k
 	}
-	return first
+	return first, 0
 }
 
 // enhancedAt returns the end of an enhanced status code that starts at
@@ -198,18 +205,21 @@ func enhancedAt(text string, i int) int {
 	return k
 }
 
-// afterReplyCode reports whether a reply code of the same class ("550 ",
-// "550-", "550-'") comes right before i.
-func afterReplyCode(text string, i int) bool {
+// replyCodeBefore returns the reply code of the same class that comes
+// right before i ("550 ", "550-", "550-'"), or 0.
+func replyCodeBefore(text string, i int) int {
 	j := i - 1
 	for j >= 0 && (text[j] == '\'' || text[j] == '"') {
 		j--
 	}
-	if j < 3 || (text[j] != ' ' && text[j] != '-') {
-		return false
+	if j < 3 || (text[j] != ' ' && text[j] != '-') || (j-4 >= 0 && !isBoundary(text[j-4])) {
+		return 0
 	}
-	code := text[j-3 : j]
-	return replyCodeIn(code+" ") != 0 && code[0] == text[i] && (j-4 < 0 || isBoundary(text[j-4]))
+	c0, c1, c2 := text[j-3], text[j-2], text[j-1]
+	if c0 != text[i] || c1 < '0' || c1 > '9' || c2 < '0' || c2 > '9' {
+		return 0
+	}
+	return int(c0-'0')*100 + int(c1-'0')*10 + int(c2-'0')
 }
 
 // atoi3 is the value of three ASCII digits, -1 if they are not.
@@ -239,24 +249,16 @@ func isBoundary(c byte) bool {
 }
 
 // quotedReplyCode returns the reply code of a remote server that a
-// failure's text quotes ("host mx.example.com[192.0.2.1] said: 550 ...",
-// a transcript's "<<< 550 ...", an enhanced code's "550-5.1.1"), or 0:
-// such a failure had a reply, and its class counts.
+// failure's text quotes after "said: " (Postfix, qmail: "host
+// mx.example.com[192.0.2.1] said: 550 ...") or "<<< " (a transcript), or
+// 0: such a failure had a reply, and its class counts. (A code before an
+// enhanced one, "550-5.1.1", is found with the enhanced code.)
 func quotedReplyCode(text string) int {
 	for _, marker := range []string{"said: ", "<<< "} {
 		if i := strings.Index(text, marker); i >= 0 {
 			if c := replyCodeIn(text[i+len(marker):]); c != 0 {
 				return c
 			}
-		}
-	}
-	for i := 0; i+5 <= len(text); i++ {
-		if enhancedAt(text, i) > 0 && afterReplyCode(text, i) {
-			j := i - 1
-			for text[j] == '\'' || text[j] == '"' {
-				j--
-			}
-			return replyCodeIn(text[j-3:j] + " ")
 		}
 	}
 	return 0

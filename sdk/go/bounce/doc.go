@@ -15,15 +15,23 @@
 //  0. a provider text documented as reusing a code for something else
 //     (Gmail's 5.2.1 for a recipient receiving mail too fast);
 //  1. a specific enhanced status code (RFC 3463 and the IANA registry:
-//     X.1.1 bad mailbox, X.2.2 mailbox full, X.7.26 authentication ...);
+//     X.1.1 bad mailbox, X.2.2 mailbox full, X.7.26 authentication ...;
+//     not X.5.1/X.5.2/X.5.4, which say a command was refused but not
+//     why);
 //  2. documented provider and security-gateway texts (Gmail, Yahoo,
 //     Microsoft, Apple, Proofpoint, Mimecast, Barracuda, Cisco ...);
 //  3. phrases that name a cause ("user unknown", "relay access denied");
-//  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol);
+//  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol;
+//     a detail the registry does not know is read as its X.Y.0);
 //  5. generic words ("rejected", "denied", "try again later");
 //  6. the reply code (RFC 5321, 4954, 7504: 535, 538, 552, 556 ...) and
 //     its class: 4xx transient, 5xx other;
 //  7. no reply at all: a connection failure when nothing else matched.
+//
+// A failure text that quotes a remote reply ("host x said: 550 ...", a
+// transcript's "<<< 550", "550-'5.7.1") is read with that reply's code,
+// and the enhanced code that follows a reply code wins over a relay's own
+// summary code placed before it.
 //
 // policies/go/classifier/MAPPING.md documents the categories, their
 // KumoMTA and Sisimai names, and the agreement measured on held-out data.

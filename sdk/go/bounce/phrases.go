@@ -38,9 +38,9 @@ var phraseRules = []textRule{
 		"certificate verify failed", "x509:", "tls: ", "tls negotiation failed", "secure connection required",
 		"unable to establish a secure", "certificate has expired", "untrusted certificate", "self signed certificate",
 		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt", "tlsa-invalid", "tlsa record",
-		" tls ", " tls.", " tls,", "(tls)", "/tls", "tls-connection", "tls-encrypted", "tls session", "tls connection", "tls conversation", "tls support",
+		"tls ", "tls.", "tls,", "(tls)", "/tls", "tls-connection", "tls-encrypted", "tls session", "tls connection", "tls conversation", "tls support",
 		"tls not available", "tls unavailable", "tls currently unavailable", "tls is not available", "ssl routines",
-		"certificate", " dane", "(dane", "mta-sts", "sts policy", "encrypted connection", "encryption is required"),
+		"certificate", "(dane", "dane validation", "mta-sts", "sts policy", "encrypted connection", "encryption is required"),
 
 	// Relaying
 	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
