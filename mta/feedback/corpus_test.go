@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/sdk/go/bounce"
 )
 
 // The corpus: testdata/corpora/bounce-emails-dev (Sisimai's emails, with
@@ -27,39 +28,9 @@ func heldOut(name string) bool {
 }
 
 // reasonCategories maps Sisimai's reasons to the wasmta categories that
-// agree with them (docs/feedback.md#the-corpus). Several where Sisimai's
-// reason spans two of ours.
-var reasonCategories = map[string][]string{
-	"userunknown":     {policy.CategoryInvalidRecipient},
-	"hasmoved":        {policy.CategoryInvalidRecipient, policy.CategoryInactiveMailbox},
-	"suspend":         {policy.CategoryInactiveMailbox},
-	"mailboxfull":     {policy.CategoryQuotaIssues},
-	"systemfull":      {policy.CategoryQuotaIssues, policy.CategoryTransientFailure},
-	"hostunknown":     {policy.CategoryBadDomain},
-	"notaccept":       {policy.CategoryBadDomain, policy.CategoryPolicyRelated},
-	"networkerror":    {policy.CategoryBadConnection, policy.CategoryRoutingErrors, policy.CategoryBadDomain},
-	"expired":         {policy.CategoryMessageExpired},
-	"blocked":         {policy.CategorySpamBlock, policy.CategoryPolicyRelated},
-	"badreputation":   {policy.CategorySpamBlock},
-	"requireptr":      {policy.CategorySpamBlock, policy.CategoryPolicyRelated},
-	"spamdetected":    {policy.CategorySpamContent},
-	"contenterror":    {policy.CategorySpamContent, policy.CategoryPolicyRelated},
-	"virusdetected":   {policy.CategoryVirus},
-	"filtered":        {policy.CategoryPolicyRelated, policy.CategorySpamContent},
-	"rejected":        {policy.CategoryPolicyRelated},
-	"policyviolation": {policy.CategoryPolicyRelated},
-	"securityerror":   {policy.CategoryPolicyRelated, policy.CategoryAuthenticationFailed},
-	"authfailure":     {policy.CategoryAuthenticationFailed},
-	"norelaying":      {policy.CategoryRoutingErrors, policy.CategoryPolicyRelated},
-	"toomanyconn":     {policy.CategoryRateLimited},
-	"speeding":        {policy.CategoryRateLimited},
-	"exceedlimit":     {policy.CategoryMessageTooLarge},
-	"syntaxerror":     {policy.CategoryProtocolErrors},
-	"notcompliantrfc": {policy.CategoryProtocolErrors, policy.CategoryPolicyRelated},
-	"systemerror":     {policy.CategoryOther, policy.CategoryTransientFailure},
-	"mailererror":     {policy.CategoryOther, policy.CategoryProtocolErrors},
-	"onhold":          {policy.CategoryOther, policy.CategoryTransientFailure},
-}
+// agree with them: policies/go/classifier/MAPPING.md's table, the one the
+// classifier's own corpus tests score against.
+var reasonCategories = bounce.SisimaiEquivalents
 
 // expectedKind is the report kind of a label's reason.
 func expectedKind(reason string) Kind {

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/sdk/go/bounce"
 	"github.com/wasmta/wasmta/sdk/go/wasmta"
 )
 
@@ -24,42 +25,8 @@ const corpusPath = "testdata/corpora/smtp-responses-dev.tsv"
 
 // sisimaiReasons is MAPPING.md as data: Sisimai reason → the wasmta
 // category it means, then categories also accepted for it (see MAPPING.md
-// for why each alternate is there).
-var sisimaiReasons = map[string][]string{
-	"userunknown":     {wasmta.InvalidRecipient},
-	"filtered":        {wasmta.InvalidRecipient, wasmta.PolicyRelated},
-	"mailboxfull":     {wasmta.QuotaIssues},
-	"rejected":        {wasmta.InvalidSender, wasmta.PolicyRelated, wasmta.InvalidRecipient, wasmta.BadDomain},
-	"policyviolation": {wasmta.PolicyRelated, wasmta.ProhibitedContent},
-	"blocked":         {wasmta.SpamBlock, wasmta.ReputationBlock},
-	"authfailure":     {wasmta.AuthenticationFailed},
-	"spamdetected":    {wasmta.SpamContent},
-	"requireptr":      {wasmta.PolicyRelated},
-	"networkerror":    {wasmta.BadConnection, wasmta.NoAnswerFromHost, wasmta.DNSFailure, wasmta.BadDomain, wasmta.RoutingErrors},
-	"hostunknown":     {wasmta.BadDomain, wasmta.DNSFailure},
-	"expired":         {wasmta.MessageExpired, wasmta.NoAnswerFromHost, wasmta.BadConnection},
-	"suspend":         {wasmta.InactiveMailbox},
-	"norelaying":      {wasmta.RelayDenied},
-	"toomanyconn":     {wasmta.RateLimited},
-	"systemerror":     {wasmta.TransientFailure, wasmta.BadConfiguration},
-	"securityerror":   {wasmta.AuthenticationFailed, wasmta.PolicyRelated, wasmta.TLSFailure},
-	"notaccept":       {wasmta.BadDomain},
-	"mailererror":     {wasmta.Other, wasmta.TransientFailure, wasmta.BadConfiguration},
-	"hasmoved":        {wasmta.InvalidRecipient},
-	"syntaxerror":     {wasmta.ProtocolErrors},
-	"onhold":          {wasmta.TransientFailure},
-	"notcompliantrfc": {wasmta.PolicyRelated, wasmta.ProtocolErrors},
-	"exceedlimit":     {wasmta.MessageTooLarge},
-	"mesgtoobig":      {wasmta.MessageTooLarge},
-	"contenterror":    {wasmta.ProtocolErrors, wasmta.ProhibitedContent},
-	"virusdetected":   {wasmta.Virus},
-	"systemfull":      {wasmta.TransientFailure},
-	"speeding":        {wasmta.RateLimited},
-	"ratelimited":     {wasmta.RateLimited},
-	"badreputation":   {wasmta.ReputationBlock},
-	"failedstarttls":  {wasmta.TLSFailure},
-	"suppressed":      {wasmta.Suppressed},
-}
+// for why each alternate is there), shared with mta/feedback's corpus test.
+var sisimaiReasons = bounce.SisimaiEquivalents
 
 // labelled is one reply with the categories that count as agreement
 // (the first is the label proper).
