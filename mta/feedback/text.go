@@ -258,8 +258,12 @@ func replyFrom(lines []string, starts func(string) bool) string {
 }
 
 // bestParagraph is the notice's paragraph that most likely states the
-// reason: the first with a reply code or status, else the first with a
-// failure word, else "".
+// reason: the first with a reply code or status, else the first that names
+// a cause, else the first that only says delivery failed, else "". The
+// order matters because every notice opens with a paragraph of the last
+// kind ("could not be delivered ... The following address(es) failed:"),
+// which says nothing an operator can act on, while the paragraph under the
+// address ("mailbox is full: retry timeout exceeded") does.
 func bestParagraph(lines []string) string {
 	paras := paragraphs(lines)
 	for _, p := range paras {
@@ -267,15 +271,22 @@ func bestParagraph(lines []string) string {
 			return blockDiagnostic(p)
 		}
 	}
-	for _, p := range paras {
-		if failureWordRE.MatchString(strings.Join(p, " ")) {
-			return oneLine(strings.Join(p, " "))
+	for _, re := range []*regexp.Regexp{causeWordRE, failureWordRE} {
+		for _, p := range paras {
+			if re.MatchString(strings.Join(p, " ")) {
+				return oneLine(strings.Join(p, " "))
+			}
 		}
 	}
 	return ""
 }
 
-var failureWordRE = regexp.MustCompile(`(?i)unknown|not exist|no such|invalid|rejected|refused|denied|blocked|full|quota|disabled|suspended|not found|unable|failed|failure|expired|too long|timed? ?out|not listed|unavailable`)
+var (
+	// causeWordRE names why delivery failed.
+	causeWordRE = regexp.MustCompile(`(?i)unknown|not exist|no such|invalid|rejected|refused|denied|blocked|full|quota|disabled|suspended|not found|expired|too long|timed? ?out|not listed|unavailable|lookup|unreachable|loop|too (?:large|big)|exceed`)
+	// failureWordRE only says that it failed.
+	failureWordRE = regexp.MustCompile(`(?i)unable|failed|failure|could not|undeliverable|not delivered`)
+)
 
 func paragraphs(lines []string) [][]string {
 	var out [][]string
