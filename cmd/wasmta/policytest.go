@@ -25,12 +25,7 @@ func policyTest(args []string) error {
 	if err != nil {
 		return fmt.Errorf("policy test: %w", err)
 	}
-	cases, err := os.Open(fs.Arg(1))
-	if err != nil {
-		return fmt.Errorf("policy test: %w", err)
-	}
-	defer cases.Close()
-	_, failed, err := policytest.Run(context.Background(), wasm, cases, os.Stdout)
+	_, failed, err := policytest.RunFile(context.Background(), wasm, fs.Arg(1), os.Stdout)
 	if err != nil {
 		return fmt.Errorf("policy test: %w", err)
 	}

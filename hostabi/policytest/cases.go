@@ -30,23 +30,56 @@ type file struct {
 		Input  map[string]any `toml:"input"`
 		Expect map[string]any `toml:"expect"`
 	} `toml:"case"`
+	Table []fileTable `toml:"table"`
+}
+
+// Suite is a parsed case file: its cases and the tables they read.
+type Suite struct {
+	Cases  []Case
+	Tables []Table
 }
 
 // Parse reads a case file and checks every key against the hook it names,
-// so a typo is an error rather than a case that checks nothing.
+// so a typo is an error rather than a case that checks nothing. Table
+// files are read relative to the current directory (see ParseSuite).
 func Parse(r io.Reader) ([]Case, error) {
+	s, err := ParseSuite(r, ".")
+	return s.Cases, err
+}
+
+// ParseSuite is Parse with the file's [[table]] entries, whose files are
+// read relative to dir.
+func ParseSuite(r io.Reader, dir string) (Suite, error) {
 	var f file
 	md, err := toml.NewDecoder(r).Decode(&f)
 	if err != nil {
-		return nil, fmt.Errorf("policytest: %w", err)
+		return Suite{}, fmt.Errorf("policytest: %w", err)
 	}
+	tableKeys := []string{"name", "tenant", "rows", "file", "key", "format"}
 	for _, k := range md.Undecoded() {
-		// Keys inside input and expect tables are decoded into maps but
-		// still listed here; only the case's own keys are checked.
-		if len(k) < 2 || (k[0] == "case" && !slices.Contains([]string{"name", "hook", "input", "expect"}, k[1])) {
-			return nil, fmt.Errorf("policytest: unknown key %q (a case has name, hook, input and expect)", k.String())
+		// Keys inside input, expect and rows tables are decoded into maps
+		// but still listed here; only the entries' own keys are checked.
+		switch {
+		case len(k) >= 2 && k[0] == "table" && !slices.Contains(tableKeys, k[1]):
+			return Suite{}, fmt.Errorf("policytest: unknown key %q (a table has %s)", k.String(), strings.Join(tableKeys, ", "))
+		case len(k) >= 2 && k[0] == "table":
+		case len(k) < 2 || (k[0] == "case" && !slices.Contains([]string{"name", "hook", "input", "expect"}, k[1])):
+			return Suite{}, fmt.Errorf("policytest: unknown key %q (a case has name, hook, input and expect)", k.String())
 		}
 	}
+	var suite Suite
+	for i, ft := range f.Table {
+		t, err := ft.table(dir)
+		if err != nil {
+			return Suite{}, fmt.Errorf("policytest: table %d: %w", i+1, err)
+		}
+		suite.Tables = append(suite.Tables, t)
+	}
+	suite.Cases, err = parseCases(f)
+	return suite, err
+}
+
+func parseCases(f file) ([]Case, error) {
 	if len(f.Case) == 0 {
 		return nil, fmt.Errorf("policytest: no [[case]] in the file")
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,9 +37,31 @@ func Run(ctx context.Context, wasm []byte, cases io.Reader, out io.Writer) (pass
 // RunWith is Run with the host configuration cfg; a nil cfg.Logger sends
 // guest log lines to out.
 func RunWith(ctx context.Context, cfg hostabi.Config, wasm []byte, cases io.Reader, out io.Writer) (passed, failed int, err error) {
-	cs, err := Parse(cases)
+	return runIn(ctx, cfg, wasm, cases, ".", out)
+}
+
+// RunFile is Run on the case file at path, whose [[table]] files are read
+// relative to the case file's directory.
+func RunFile(ctx context.Context, wasm []byte, path string, out io.Writer) (passed, failed int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("policytest: %w", err)
+	}
+	defer f.Close()
+	cfg := hostabi.Config{CallTimeout: TestCallTimeout, InitTimeout: TestInitTimeout}
+	return runIn(ctx, cfg, wasm, f, filepath.Dir(path), out)
+}
+
+// runIn runs a case file whose table files are relative to dir; the
+// file's tables answer the module's lookups unless cfg has tables.
+func runIn(ctx context.Context, cfg hostabi.Config, wasm []byte, cases io.Reader, dir string, out io.Writer) (passed, failed int, err error) {
+	suite, err := ParseSuite(cases, dir)
 	if err != nil {
 		return 0, 0, err
+	}
+	cs := suite.Cases
+	if cfg.Tables == nil {
+		cfg.Tables = memTables(suite.Tables)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -9,7 +9,20 @@ import (
 
 	"github.com/wasmta/wasmta/internal/bloom"
 	"github.com/wasmta/wasmta/mta/spool"
+	"github.com/wasmta/wasmta/mta/tables/tablefile"
 )
+
+// The formats and the spec of a push, and the size error (see package
+// tablefile).
+type Spec = tablefile.Spec
+
+const (
+	FormatCSV   = tablefile.FormatCSV
+	FormatJSONL = tablefile.FormatJSONL
+)
+
+// ErrTooLarge is wrapped by the error of a push past tables.max_bytes.
+var ErrTooLarge = tablefile.ErrTooLarge
 
 // ErrInvalid is wrapped by the error of a push refused for its content
 // (a malformed row, a duplicate key, more than tables.max_bytes); the
@@ -32,7 +45,7 @@ func (s *Store) Push(ctx context.Context, tenant, name string, spec Spec, r io.R
 	if err := CheckName(name); err != nil {
 		return Version{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
-	rows, err := newRowReader(r, spec, s.opts.MaxBytes)
+	rows, err := tablefile.NewReader(r, spec, s.opts.MaxBytes)
 	if err != nil {
 		return Version{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
@@ -53,8 +66,7 @@ func (s *Store) Push(ctx context.Context, tenant, name string, spec Spec, r io.R
 		return Version{}, err
 	}
 	defer unlock()
-	lim := limitOf(rows)
-	v := Version{Number: h.Last + 1, Data: data, Rows: n, Bytes: lim.max - lim.left, Format: spec.Format,
+	v := Version{Number: h.Last + 1, Data: data, Rows: n, Bytes: rows.Bytes(), Format: spec.Format,
 		PushedAt: time.Now().UTC()}
 	if err := s.publish(h, h.add(v)); err != nil {
 		return Version{}, err
@@ -67,18 +79,8 @@ func (s *Store) Push(ctx context.Context, tenant, name string, spec Spec, r io.R
 	return v, nil
 }
 
-func limitOf(r rowReader) *limitReader {
-	switch r := r.(type) {
-	case *csvReader:
-		return r.lim
-	case *jsonlReader:
-		return r.lim
-	}
-	return &limitReader{}
-}
-
 // fill writes every row of rows into data set data and returns how many.
-func (s *Store) fill(ctx context.Context, data uint64, rows rowReader) (int64, error) {
+func (s *Store) fill(ctx context.Context, data uint64, rows tablefile.Reader) (int64, error) {
 	b, err := s.sp.NewAuxBatch(ns)
 	if err != nil {
 		return 0, err
@@ -92,7 +94,7 @@ func (s *Store) fill(ctx context.Context, data uint64, rows rowReader) (int64, e
 				return 0, fmt.Errorf("tables: push: %w", err)
 			}
 		}
-		key, val, line, err := rows.next()
+		key, val, line, err := rows.Next()
 		if err == io.EOF {
 			break
 		}
@@ -100,7 +102,7 @@ func (s *Store) fill(ctx context.Context, data uint64, rows rowReader) (int64, e
 			return 0, invalidOr(err)
 		}
 		if dup, err := keys.seen(s.sp, b, data, key); err != nil || dup {
-			return 0, firstErr(err, fmt.Errorf("%w: %w", ErrInvalid, rowErr(line, "duplicate key %q", key)))
+			return 0, firstErr(err, fmt.Errorf("%w: %w", ErrInvalid, &tablefile.RowError{Line: line, Problem: fmt.Sprintf("duplicate key %q", key)}))
 		}
 		if err := b.Set(dataKey(data, key), val); err != nil {
 			return 0, fmt.Errorf("tables: push: %w", err)
@@ -115,8 +117,8 @@ func (s *Store) fill(ctx context.Context, data uint64, rows rowReader) (int64, e
 // invalidOr marks a row or size error as ErrInvalid; other errors (the
 // request body cut, the spool closed) pass as they are.
 func invalidOr(err error) error {
-	var re *RowError
-	if errors.As(err, &re) || errors.Is(err, ErrTooLarge) {
+	var re *tablefile.RowError
+	if errors.As(err, &re) || errors.Is(err, tablefile.ErrTooLarge) {
 		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return fmt.Errorf("tables: push: %w", err)

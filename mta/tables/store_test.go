@@ -11,6 +11,7 @@ import (
 
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/spool"
+	"github.com/wasmta/wasmta/mta/tables/tablefile"
 )
 
 func openSpool(t *testing.T, dir string) *spool.Store {
@@ -219,8 +220,8 @@ func TestRestartAndInterruptedPush(t *testing.T) {
 	}
 }
 
-func mustRows(t *testing.T, csv string) rowReader {
-	r, err := newRowReader(strings.NewReader(csv), Spec{Format: FormatCSV}, 1<<20)
+func mustRows(t *testing.T, csv string) tablefile.Reader {
+	r, err := tablefile.NewReader(strings.NewReader(csv), Spec{Format: FormatCSV}, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,9 @@
-package tables
+// Package tablefile reads the files a data table is pushed as (CSV with a
+// header, or JSON lines), row by row, with the checks a row must pass and
+// errors that name the line: what `wasmta table push` stores (mta/tables)
+// and what `wasmta policy test` reads from a case file. It holds at most
+// one line at a time and never more than its byte limit.
+package tablefile
 
 import (
 	"bufio"
@@ -38,6 +43,12 @@ func (e *RowError) Error() string {
 	return fmt.Sprintf("line %d: %s", e.Line, e.Problem)
 }
 
+// Bytes implements Reader.
+func (c *csvReader) Bytes() int64 { return c.lim.max - c.lim.left }
+
+// Bytes implements Reader.
+func (j *jsonlReader) Bytes() int64 { return j.lim.max - j.lim.left }
+
 func rowErr(line int, format string, args ...any) error {
 	return &RowError{Line: line, Problem: fmt.Sprintf(format, args...)}
 }
@@ -45,10 +56,12 @@ func rowErr(line int, format string, args ...any) error {
 // ErrTooLarge is wrapped by the error of a push past tables.max_bytes.
 var ErrTooLarge = errors.New("table larger than tables.max_bytes")
 
-// rowReader yields the rows of a pushed table, one at a time.
-type rowReader interface {
-	// next returns the next row and the line it starts on, or io.EOF.
-	next() (key string, val []byte, line int, err error)
+// Reader yields the rows of a table file, one at a time.
+type Reader interface {
+	// Next returns the next row and the line it starts on, or io.EOF.
+	Next() (key string, val []byte, line int, err error)
+	// Bytes is how many bytes were read so far.
+	Bytes() int64
 }
 
 // Spec says how to read a pushed table.
@@ -58,9 +71,10 @@ type Spec struct {
 	KeyColumn string
 }
 
-// newRowReader reads r as spec says; r is bounded to max bytes and to
-// lines of at most 1 MiB, so no input makes it buffer more.
-func newRowReader(r io.Reader, spec Spec, max int64) (rowReader, error) {
+// NewReader reads r as spec says; r is bounded to max bytes and to lines
+// of at most 1 MiB, so no input makes it buffer more. A malformed header
+// is an error here.
+func NewReader(r io.Reader, spec Spec, max int64) (Reader, error) {
 	lim := &limitReader{r: r, left: max, max: max}
 	switch spec.Format {
 	case FormatCSV:
@@ -208,7 +222,7 @@ func (c *csvReader) readErr(err error, what string) error {
 	return err
 }
 
-func (c *csvReader) next() (string, []byte, int, error) {
+func (c *csvReader) Next() (string, []byte, int, error) {
 	rec, err := c.r.Read()
 	if err == io.EOF {
 		return "", nil, 0, io.EOF
@@ -267,7 +281,7 @@ type jsonRow struct {
 	Value json.RawMessage `json:"value"`
 }
 
-func (j *jsonlReader) next() (string, []byte, int, error) {
+func (j *jsonlReader) Next() (string, []byte, int, error) {
 	for {
 		raw, err := j.br.ReadBytes('\n')
 		if len(raw) == 0 && err != nil {
