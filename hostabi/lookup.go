@@ -34,8 +34,8 @@ func (c *call) lookupRow(mem api.Memory, tp, tl, kp, kl, bp, bc uint32) int32 {
 		return c.fail(statusBadArgument, "lookup", "table name (%d, %d) outside memory, empty or longer than %d", tp, tl, maxTableNameLen)
 	}
 	key, ok := mem.Read(kp, kl)
-	if !ok || kl > maxLookupKeyBytes {
-		return c.fail(statusBadArgument, "lookup", "key (%d, %d) outside memory or longer than %d", kp, kl, maxLookupKeyBytes)
+	if !ok {
+		return c.fail(statusBadArgument, "lookup", "key (%d, %d) outside memory", kp, kl)
 	}
 	if _, ok := mem.Read(bp, bc); !ok {
 		return c.fail(statusBadArgument, "lookup", "buffer (%d, %d) outside memory", bp, bc)
@@ -43,8 +43,8 @@ func (c *call) lookupRow(mem api.Memory, tp, tl, kp, kl, bp, bc uint32) int32 {
 	if c.lookups++; c.lookups > maxLookups {
 		return c.fail(statusLimit, "lookup", "more than %d lookups in one call", maxLookups)
 	}
-	if c.tables == nil || kl == 0 {
-		return statusNotFound
+	if c.tables == nil || kl == 0 || kl > maxLookupKeyBytes {
+		return statusNotFound // no table holds such a key: an input used as a key may be anything
 	}
 	// name and key alias guest memory: Lookup keeps neither.
 	val, found, read, err := c.tables.Lookup(c.tenant, unsafe.String(&name[0], len(name)), bytesString(key))

@@ -68,6 +68,7 @@ func TestGuideExamples(t *testing.T) {
 // into one call of each of its five hooks.
 type fields struct {
 	Tenant, Campaign, Recipient string
+	Domain                      string // route's; "" = example.com
 	MX                          []string
 	Code                        int
 	Enhanced, Text              string
@@ -97,7 +98,11 @@ func decide(p policy.Policy, f fields) [5]string {
 	} else {
 		out[0] = show(r, err)
 	}
-	out[1] = show(p.Route(ctx, &policy.RouteInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: "example.com"}))
+	domain := f.Domain
+	if domain == "" {
+		domain = "example.com"
+	}
+	out[1] = show(p.Route(ctx, &policy.RouteInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: domain}))
 	out[2] = show(p.SelectPool(ctx, &policy.PoolInput{Tenant: f.Tenant, Campaign: f.Campaign, Domain: "example.com", Site: "mx.example.com",
 		Reputation: f.Rep}))
 	out[3] = show(p.Shape(ctx, &policy.ShapeInput{Source: "ip1", Pool: "default", Site: "s", Domain: "example.com", MXHosts: f.MX}))
@@ -129,6 +134,14 @@ func probes() []fields {
 	}
 	for _, rep := range reputationProbes() {
 		out = append(out, fields{Tenant: "acme", Campaign: "bulk-x", Rep: rep})
+	}
+	// Rule 2's table: rows of the global and of globex's table, case and
+	// a trailing dot, a domain longer than every first buffer.
+	for _, tn := range []string{"", "acme", "globex", "initech"} {
+		for _, d := range []string{"relay.example", "RELAY.EXAMPLE", "relay.example.", "gmail.example", "relay.exampl",
+			long + ".example", "relay.exampleÿ"} {
+			out = append(out, fields{Tenant: tn, Domain: d})
+		}
 	}
 	many := make([]string, 20)
 	for i := range many {

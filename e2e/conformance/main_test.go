@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/hostabi"
+	"github.com/wasmta/wasmta/hostabi/policytest"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // root is the repository, two levels up from this package.
@@ -116,6 +119,9 @@ func newHost(t testing.TB, cfg hostabi.Config) *hostabi.Host {
 	if cfg.CacheDir == "" {
 		cfg.CacheDir = wazeroCache
 	}
+	if cfg.Tables == nil {
+		cfg.Tables = suiteTables
+	}
 	h, err := hostabi.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +147,20 @@ func loadAll(t testing.TB, h *hostabi.Host) map[string]*hostabi.Module {
 
 // casesFile is the language-neutral conformance suite.
 var casesFile = filepath.Join(root, "testdata", "conformance", "cases.toml")
+
+// suiteTables are the [[table]] entries of the conformance suite: every
+// host of these tests looks them up, and the native reference reads them.
+var suiteTables = func() *policy.MemTables {
+	b, err := os.ReadFile(casesFile)
+	if err != nil {
+		panic(err)
+	}
+	s, err := policytest.ParseSuite(bytes.NewReader(b), filepath.Dir(casesFile))
+	if err != nil {
+		panic(err)
+	}
+	return s.MemTables()
+}()
 
 func readCases(t testing.TB) []byte {
 	t.Helper()

@@ -34,12 +34,15 @@ func (native) OnRcpt(_ context.Context, in *policy.RcptInput) (policy.RcptResult
 	return policy.RcptResult{Reject: &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: "recipient domain blocked by policy"}}, nil
 }
 
-// Rule 2.
+// Rule 2, with the suite's tables (ABI v1.4).
 func (native) Route(_ context.Context, in *policy.RouteInput) (policy.Route, error) {
-	if in.Tenant != "acme" {
-		return policy.Route{}, policy.ErrNotImplemented
+	if in.Tenant == "acme" {
+		return policy.Route{Kind: policy.RouteHosts, Hosts: []string{"smtp.acme-relay.example:2525"}}, nil
 	}
-	return policy.Route{Kind: policy.RouteHosts, Hosts: []string{"smtp.acme-relay.example:2525"}}, nil
+	if host, ok, _, _ := suiteTables.Lookup(in.Tenant, "smart_hosts", in.Domain); ok && len(host) <= 1024 {
+		return policy.Route{Kind: policy.RouteHosts, Hosts: []string{string(host)}}, nil
+	}
+	return policy.Route{}, policy.ErrNotImplemented
 }
 
 // Rule 3.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/hostabi"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // policies are the Go policies these tests build, by name: path from this
@@ -76,7 +77,23 @@ func testConfig() hostabi.Config {
 		CompileTimeout: 5 * time.Minute,
 		CacheDir:       filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Tables:         conformanceTables(),
 	}
+}
+
+// conformanceTables are the conformance suite's [[table]] entries, which
+// its cases read through the shared host.
+func conformanceTables() *policy.MemTables {
+	f, err := os.Open("../../testdata/conformance/cases.toml")
+	if err != nil {
+		panic(err)
+	}
+	defer f.Close()
+	s, err := ParseSuite(f, "../../testdata/conformance")
+	if err != nil {
+		panic(err)
+	}
+	return s.MemTables()
 }
 
 // shared is the host with every built policy loaded, made by the first

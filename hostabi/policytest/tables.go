@@ -99,6 +99,9 @@ func (ft fileTable) readFile(dir string, t Table) error {
 	return nil
 }
 
+// MemTables returns the suite's tables, for a host's lookups.
+func (s Suite) MemTables() *policy.MemTables { return memTables(s.Tables) }
+
 // memTables holds the tables of a case file for the host's lookups.
 func memTables(ts []Table) *policy.MemTables {
 	m := &policy.MemTables{}

@@ -16,6 +16,7 @@
   (import "wasmta" "set"     (func $set     (param i32 i32 i32 i32) (result i32)))
   (import "wasmta" "set_i64" (func $set_i64 (param i32 i32 i64) (result i32)))
   (import "wasmta" "set_f64" (func $set_f64 (param i32 i32 f64) (result i32)))
+  (import "wasmta" "lookup"  (func $lookup  (param i32 i32 i32 i32 i32 i32) (result i32))) ;; ABI v1.4
 
   (memory (export "memory") 2)
 
@@ -73,6 +74,8 @@
   (data (i32.const 3072) "reputation.tenant.1h.complaint_rate_ppm") ;; 3072 39
   (data (i32.const 3136) "reputation.campaign.24h.bounce_rate_ppm") ;; 3136 39
   (data (i32.const 3200) "quarantine")              ;; 3200   10
+  (data (i32.const 3264) "domain")                  ;; 3264    6
+  (data (i32.const 3328) "smart_hosts")             ;; 3328   11
 
   (global $BUF i32 (i32.const 65536))
 
@@ -101,11 +104,23 @@
     (drop (call $set (i32.const 576) (i32.const 11) (i32.const 1728) (i32.const 34)))
     (i32.const 0))
 
-  ;; Rule 2: tenant acme goes through its smart host.
+  ;; Rule 2: tenant acme goes through its smart host; other tenants through
+  ;; the smart host the table smart_hosts names for the domain.
   (func (export "route") (result i32)
-    (if (i32.eqz (call $input_is (i32.const 64) (i32.const 6) (i32.const 1792) (i32.const 4)))
+    (local $n i32) (local $v i32)
+    (if (call $input_is (i32.const 64) (i32.const 6) (i32.const 1792) (i32.const 4))
+      (then
+        (drop (call $set (i32.const 640) (i32.const 4) (i32.const 1856) (i32.const 28)))
+        (return (i32.const 0))))
+    ;; ABI v1.4: the domain's smart host from the table smart_hosts; the
+    ;; value goes 1024 bytes past the domain (a domain is at most 253).
+    (local.set $n (call $read (i32.const 3264) (i32.const 6)))
+    (if (i32.lt_s (local.get $n) (i32.const 0)) (then (return (i32.const 1))))
+    (local.set $v (call $lookup (i32.const 3328) (i32.const 11) (global.get $BUF) (local.get $n)
+      (i32.add (global.get $BUF) (i32.const 1024)) (i32.const 1024)))
+    (if (i32.or (i32.lt_s (local.get $v) (i32.const 0)) (i32.gt_s (local.get $v) (i32.const 1024)))
       (then (return (i32.const 1))))
-    (drop (call $set (i32.const 640) (i32.const 4) (i32.const 1856) (i32.const 28)))
+    (drop (call $set (i32.const 640) (i32.const 4) (i32.add (global.get $BUF) (i32.const 1024)) (local.get $v)))
     (i32.const 0))
 
   ;; Rule 3: a tenant or campaign with a bad reputation goes to quarantine,

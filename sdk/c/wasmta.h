@@ -68,6 +68,7 @@ WASMTA_IMPORT(set) int32_t wasmta_host_set(const char *key, size_t key_len, cons
 WASMTA_IMPORT(set_i64) int32_t wasmta_host_set_i64(const char *key, size_t key_len, int64_t value);
 WASMTA_IMPORT(set_f64) int32_t wasmta_host_set_f64(const char *key, size_t key_len, double value);
 WASMTA_IMPORT(log) int32_t wasmta_host_log(int32_t level, const char *msg, size_t msg_len);
+WASMTA_IMPORT(lookup) int32_t wasmta_host_lookup(const char *table, size_t table_len, const char *key, size_t key_len, char *buf, size_t cap); /* v1.4 */
 
 /* ---- exports ------------------------------------------------------- */
 
@@ -338,6 +339,20 @@ static inline int64_t wasmta_reputation(const char *name)
 	__builtin_memcpy(key + 11, name, n);
 	int64_t v = wasmta_host_get_i64(key, 11 + n);
 	return v < 0 ? 0 : v;
+}
+
+/*
+ * The value of key in the data table `table` (ABI v1.4): the calling
+ * tenant's table of that name, else the global one; built-in tables start
+ * with '@'. status is WASMTA_NOT_FOUND (-1) when the table or the key does
+ * not exist. key is (ptr, len) so an input can be looked up as read
+ * (wasmta_lookup("tenant_pools", wasmta_input("tenant"))). At most 64
+ * lookups and 1 MiB of values per call.
+ */
+static inline wasmta_str wasmta_lookup(const char *table, wasmta_str key)
+{
+	size_t tl = wasmta_strlen(table);
+	WASMTA_READ(wasmta_host_lookup(table, tl, key.ptr, key.len, buf, cap));
 }
 
 /* ---- results ----------------------------------------------------------- */

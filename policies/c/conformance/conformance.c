@@ -21,12 +21,18 @@ WASMTA_HOOK(on_rcpt)
 	return WASMTA_DECIDED;
 }
 
-/* Rule 2: tenant acme goes through its smart host. */
+/* Rule 2: tenant acme goes through its smart host; other tenants through
+ * the smart host the table smart_hosts names for the domain (ABI v1.4). */
 WASMTA_HOOK(route)
 {
-	if (!wasmta_str_eq(wasmta_input("tenant"), "acme"))
+	if (wasmta_str_eq(wasmta_input("tenant"), "acme")) {
+		wasmta_route_host("smtp.acme-relay.example:2525");
+		return WASMTA_DECIDED;
+	}
+	wasmta_str host = wasmta_lookup("smart_hosts", wasmta_input("domain"));
+	if (host.status < 0)
 		return WASMTA_NO_OPINION;
-	wasmta_route_host("smtp.acme-relay.example:2525");
+	wasmta_set_bytes("host", host);
 	return WASMTA_DECIDED;
 }
 

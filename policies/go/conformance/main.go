@@ -31,12 +31,16 @@ func rcpt(in *wasmta.RcptInput) (wasmta.RcptResult, bool) {
 	return wasmta.RcptResult{Reject: &wasmta.Reply{Code: 550, Enhanced: "5.7.1", Text: "recipient domain blocked by policy"}}, true
 }
 
-// Rule 2: tenant acme goes through its smart host.
+// Rule 2: tenant acme goes through its smart host; other tenants through
+// the smart host the table smart_hosts names for the domain (ABI v1.4).
 func route(in *wasmta.RouteInput) (wasmta.Route, bool) {
-	if in.Tenant != "acme" {
-		return wasmta.Route{}, false
+	if in.Tenant == "acme" {
+		return wasmta.Route{Hosts: []string{"smtp.acme-relay.example:2525"}}, true
 	}
-	return wasmta.Route{Hosts: []string{"smtp.acme-relay.example:2525"}}, true
+	if host, ok := wasmta.Lookup("smart_hosts", in.Domain); ok {
+		return wasmta.Route{Hosts: []string{host}}, true
+	}
+	return wasmta.Route{}, false
 }
 
 // Rule 3: a tenant or campaign with a bad reputation goes to quarantine,

@@ -19,6 +19,8 @@ declare function host_set_i64(key: usize, keyLen: usize, value: i64): i32;
 declare function host_set_f64(key: usize, keyLen: usize, value: f64): i32;
 @external("wasmta", "log")
 declare function host_log(level: i32, msg: usize, msgLen: usize): i32;
+@external("wasmta", "lookup")
+declare function host_lookup(table: usize, tableLen: usize, key: usize, keyLen: usize, buf: usize, cap: usize): i32;
 
 /** Statuses of the host functions (ABI.md section 2.1). */
 export const NOT_FOUND: i32 = -1;
@@ -230,6 +232,28 @@ export function readString(k: string): string | null {
   if (n <= SCRATCH) return decode(scratch, n);
   const buf = heap.alloc(n);
   const m = host_get(key.ptr, key.len, buf, n);
+  const s = decode(buf, <usize>min(m, n));
+  heap.free(buf);
+  return s;
+}
+
+/**
+ * The value of k in the data table `table` (ABI v1.4): the calling
+ * tenant's table of that name, else the global one; built-in tables start
+ * with "@". null (and lastStatus NOT_FOUND) when the table or the key does
+ * not exist. At most 64 lookups and 1 MiB of values per call.
+ */
+export function lookup(table: string, k: string): string | null {
+  encode(table, key, keyBuf, KEY_CAP);
+  encode(k, val, valBuf, VAL_CAP);
+  const n = host_lookup(key.ptr, key.len, val.ptr, val.len, scratch, SCRATCH);
+  if (n < 0) {
+    lastStatus = n;
+    return null;
+  }
+  if (n <= SCRATCH) return decode(scratch, n);
+  const buf = heap.alloc(n);
+  const m = host_lookup(key.ptr, key.len, val.ptr, val.len, buf, n);
   const s = decode(buf, <usize>min(m, n));
   heap.free(buf);
   return s;

@@ -48,6 +48,15 @@ pub fn list(key: &str) -> Result<Vec<String>, Status> {
     Ok(out)
 }
 
+/// Returns the value of `key` in the data table `table` (ABI v1.4): the
+/// calling tenant's table of that name, else the global one; built-in
+/// tables start with `@`. `None` when the table or the key does not exist.
+/// At most 64 lookups and 1 MiB of values per call (past them the host
+/// faults the call).
+pub fn lookup(table: &str, key: &str) -> Option<String> {
+    read(|buf, cap| unsafe { sys::lookup(table.as_ptr(), table.len(), key.as_ptr(), key.len(), buf, cap) }).ok()
+}
+
 /// Runs a `get`-like host call straight into the String's buffer (no
 /// copy: the host stops runaway guests with a check at every loop
 /// iteration, which makes a byte-copying loop costly), again with the full

@@ -47,6 +47,7 @@ pub mod text;
 mod types;
 
 pub use input::{ClassifyInput, MailFromInput, MessageInput, Peer, PoolInput, RcptInput, RouteInput, ShapeInput};
+pub use input::lookup;
 pub use types::*;
 
 /// The crate's allocator serves every policy built with it (a policy

@@ -45,4 +45,6 @@ extern "C" {
     pub fn set_i64(key: *const u8, key_len: usize, value: i64) -> i32;
     pub fn set_f64(key: *const u8, key_len: usize, value: f64) -> i32;
     pub fn log(level: i32, msg: *const u8, msg_len: usize) -> i32;
+    /// ABI v1.4: the value of `key` in the data table `table`.
+    pub fn lookup(table: *const u8, table_len: usize, key: *const u8, key_len: usize, buf: *mut u8, cap: usize) -> i32;
 }

@@ -7,7 +7,7 @@
 import {
   Category, Classification, ClassifyInput, PoolInput, RcptInput, RcptResult, Reply, Route,
   RouteInput, Scope, Action, Shape, ShapeInput, Signal, Tls,
-  contains, runClassify, runRcpt, runRoute, runSelectPool, runShape,
+  contains, lookup, runClassify, runRcpt, runRoute, runSelectPool, runShape,
 } from "../../../../sdk/assemblyscript/assembly";
 export { wasmta_abi_v1 } from "../../../../sdk/assemblyscript/assembly";
 
@@ -26,10 +26,14 @@ function rcpt(input: RcptInput): RcptResult | null {
   return RcptResult.reject(new Reply(550, "5.7.1", "recipient domain blocked by policy"));
 }
 
-// Rule 2: tenant acme goes through its smart host.
+// Rule 2: tenant acme goes through its smart host; other tenants through
+// the smart host the table smart_hosts names for the domain.
 function routeFor(input: RouteInput): Route | null {
-  if (input.tenant != "acme") return null;
-  return Route.host("smtp.acme-relay.example:2525");
+  if (input.tenant == "acme") return Route.host("smtp.acme-relay.example:2525");
+  // ABI v1.4: the domain's smart host from the table smart_hosts.
+  const host = lookup("smart_hosts", input.domain);
+  if (host === null) return null;
+  return Route.host(host);
 }
 
 // Rule 3: a tenant or campaign with a bad reputation goes to quarantine,

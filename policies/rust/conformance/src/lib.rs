@@ -19,12 +19,14 @@ fn rcpt(input: &RcptInput) -> Option<RcptResult> {
     Some(RcptResult::reject(Reply::new(550, "5.7.1", "recipient domain blocked by policy")))
 }
 
-/// Rule 2: tenant acme goes through its smart host.
+/// Rule 2: tenant acme goes through its smart host; other tenants through
+/// the smart host the table smart_hosts names for the domain.
 fn route(input: &RouteInput) -> Option<Route> {
-    if input.tenant() != "acme" {
-        return None;
+    if input.tenant() == "acme" {
+        return Some(Route::host("smtp.acme-relay.example:2525"));
     }
-    Some(Route::host("smtp.acme-relay.example:2525"))
+    // ABI v1.4: the domain's smart host from the table smart_hosts.
+    wasmta::lookup("smart_hosts", &input.domain()).map(|host| Route::host(&host))
 }
 
 /// Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
