@@ -122,6 +122,7 @@ type Delivery struct {
 	MTASTSPort            uint16         // mta_sts_port: port of policy hosts (443; tests use another)
 	DANE                  bool           // dane: dns_server validates DNSSEC; apply DANE TLSA records
 	TLSRoots              string         // tls_roots: PEM roots of MTA-STS checks; "" = the system's
+	TLSReports            bool           // tls_reports: send RFC 8460 reports to policy domains that ask
 }
 
 // Queue is the [queue] section: the default retry schedule and expiry.

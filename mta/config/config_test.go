@@ -165,7 +165,7 @@ func fullConfig(t *testing.T) *Config {
 			DNSTimeout: 2 * time.Second, ConnectTimeout: 30 * time.Second,
 			CommandTimeout: time.Minute, DataTimeout: 3 * time.Minute,
 			MaxConnectionsPerPath: 8, TLS: policy.TLSRequiredVerify,
-			MTASTS: false, MTASTSPort: 8443, DANE: true, TLSRoots: "/etc/wasmta/roots.pem"},
+			MTASTS: false, MTASTSPort: 8443, DANE: true, TLSRoots: "/etc/wasmta/roots.pem", TLSReports: false},
 		Queue: Queue{RetryInitial: 5 * time.Minute, RetryMax: 2 * time.Hour, MaxAge: 72 * time.Hour, RetryJitter: 0.1},
 		Policy: Policy{Global: "/etc/wasmta/global.wasm", CallTimeout: 2 * time.Millisecond, MemoryLimit: 128 << 20, Instances: 16,
 			MaxModuleSize: 8 << 20, CompileTimeout: 30 * time.Second, MaxFunctionBlocks: 5000},

@@ -85,6 +85,7 @@ func base() *Config {
 			TLS:                   policy.TLSOpportunistic,
 			MTASTS:                true,
 			MTASTSPort:            443,
+			TLSReports:            true,
 		},
 		Queue: Queue{
 			RetryInitial: 20 * time.Minute,

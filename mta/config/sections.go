@@ -214,6 +214,7 @@ func readTransportSecurity(t *table, d *Delivery) {
 	d.MTASTSPort = uint16(port)
 	t.boolean("dane", &d.DANE)
 	t.str("tls_roots", &d.TLSRoots)
+	t.boolean("tls_reports", &d.TLSReports)
 	if d.DANE && d.DNSServer.IsValid() && !d.DNSServer.Addr().IsLoopback() {
 		t.p.add(t.key("dane"), "needs dns_server to be a validating resolver on loopback (127.0.0.1 or ::1), not %s", d.DNSServer)
 	}

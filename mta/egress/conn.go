@@ -232,7 +232,7 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Poli
 			}
 			s, err := delivery.Dial(ctx, ap, h.Name, opts)
 			if err != nil {
-				if !c.dialRefused(pol, h.Name, opts.TLS, err, pe) {
+				if !c.dialRefused(pol, h.Name, a, opts.TLS, err, pe) {
 					errs = append(errs, err)
 				}
 				continue

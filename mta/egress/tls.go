@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -19,10 +20,11 @@ import (
 // security policy (DANE, MTA-STS) of a recipient domain reached through
 // path p, nil for none, and where the checks of sessions against those
 // policies are reported (TLS reports, metrics): once per session and
-// policy domain, f nil for a success.
+// policy domain, f nil for a success; peer is the host's address (invalid
+// when the host was not even tried).
 type TLSPolicies interface {
 	TLSPolicy(ctx context.Context, p *Path, domain string) *tlspolicy.Policy
-	TLSChecked(p *Path, pol *tlspolicy.Policy, host string, f *tlspolicy.Failure)
+	TLSChecked(p *Path, pol *tlspolicy.Policy, host string, peer netip.Addr, f *tlspolicy.Failure)
 }
 
 // TLSCheck is what an attempt's TLS policy said, in its Outcome.
@@ -93,7 +95,7 @@ func (c *conn) satisfies(pol *tlspolicy.Policy) bool {
 		return true
 	}
 	f := pol.Check(c.info.Hostname, c.info.TLS, time.Now())
-	c.report(pol, c.info.Hostname, f)
+	c.report(pol, c.info.Hostname, c.info.Peer.Addr(), f)
 	if f != nil && f.Enforced {
 		return false
 	}
@@ -104,9 +106,9 @@ func (c *conn) satisfies(pol *tlspolicy.Policy) bool {
 	return true
 }
 
-func (c *conn) report(pol *tlspolicy.Policy, host string, f *tlspolicy.Failure) {
+func (c *conn) report(pol *tlspolicy.Policy, host string, peer netip.Addr, f *tlspolicy.Failure) {
 	if tp, ok := c.set.opts.Handler.(TLSPolicies); ok && pol != nil {
-		tp.TLSChecked(c.path, pol, host, f)
+		tp.TLSChecked(c.path, pol, host, peer, f)
 	}
 }
 
@@ -128,7 +130,7 @@ func (c *conn) admit(pol *tlspolicy.Policy, host string, pe *policyError) bool {
 	if f == nil {
 		return true
 	}
-	c.report(pol, host, f)
+	c.report(pol, host, netip.Addr{}, f)
 	if f.Enforced {
 		pe.failures = append(pe.failures, f)
 		return false
@@ -139,6 +141,7 @@ func (c *conn) admit(pol *tlspolicy.Policy, host string, pe *policyError) bool {
 // established checks a new session against pol; false means it was
 // closed because the policy refuses it.
 func (c *conn) established(pol *tlspolicy.Policy, s *delivery.Session, host string, pe *policyError) bool {
+	peer := s.RemoteAddr().Addr()
 	if pol == nil {
 		return true
 	}
@@ -147,7 +150,7 @@ func (c *conn) established(pol *tlspolicy.Policy, s *delivery.Session, host stri
 		st = &cs
 	}
 	f := pol.Check(host, st, time.Now())
-	c.report(pol, host, f)
+	c.report(pol, host, peer, f)
 	if f != nil && f.Enforced {
 		s.Close()
 		pe.failures = append(pe.failures, f)
@@ -160,14 +163,14 @@ func (c *conn) established(pol *tlspolicy.Policy, s *delivery.Session, host stri
 // dialRefused turns a failed dial that had to use TLS into a policy
 // failure (STARTTLS not offered, handshake failed); other failures are
 // connection failures.
-func (c *conn) dialRefused(pol *tlspolicy.Policy, host string, mode policy.TLSMode, err error, pe *policyError) bool {
+func (c *conn) dialRefused(pol *tlspolicy.Policy, host string, peer netip.Addr, mode policy.TLSMode, err error, pe *policyError) bool {
 	var de *delivery.Error
 	if pol == nil || !pol.NeedTLS(host) || !errors.As(err, &de) ||
 		de.Stage != delivery.StageSTARTTLS && de.Stage != delivery.StageTLS || mode == policy.TLSRequiredVerify {
 		return false
 	}
 	f := pol.DialFailure(host, errors.Is(err, delivery.ErrTLSRequired) || de.Stage == delivery.StageSTARTTLS, err)
-	c.report(pol, host, f)
+	c.report(pol, host, peer, f)
 	pe.failures = append(pe.failures, f)
 	return true
 }

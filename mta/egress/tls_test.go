@@ -32,7 +32,7 @@ type policyHandler struct {
 
 func (h *policyHandler) TLSPolicy(context.Context, *Path, string) *tlspolicy.Policy { return h.pol }
 
-func (h *policyHandler) TLSChecked(_ *Path, _ *tlspolicy.Policy, _ string, f *tlspolicy.Failure) {
+func (h *policyHandler) TLSChecked(_ *Path, _ *tlspolicy.Policy, _ string, _ netip.Addr, f *tlspolicy.Failure) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if f == nil {

@@ -289,6 +289,9 @@ func (e *Engine) Start() error {
 	if e.tlsp.sts != nil {
 		e.wg.Go(func() { e.tlsp.sts.Run(e.ctx, stsRefreshInterval) })
 	}
+	if e.tlsp.rpt != nil {
+		e.wg.Go(func() { e.tlsp.rpt.Run(e.ctx, tlsReportInterval) })
+	}
 	if err := e.listen(); err != nil {
 		return err
 	}

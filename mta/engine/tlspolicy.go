@@ -13,6 +13,7 @@ import (
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/mtasts"
 	"github.com/wasmta/wasmta/mta/tlspolicy"
+	"github.com/wasmta/wasmta/mta/tlsrpt"
 )
 
 // tlsPolicies are the recipient domains' transport security policies:
@@ -20,6 +21,7 @@ import (
 type tlsPolicies struct {
 	sts *mtasts.Resolver
 	res *tlspolicy.Resolver // nil: neither is on
+	rpt *tlsrpt.Reporter    // TLS reports (tlsreport.go); nil: off
 }
 
 // initTLSPolicy builds the resolvers the [delivery] keys mta_sts, dane
@@ -46,7 +48,7 @@ func (e *Engine) initTLSPolicy() error {
 		r.DANE = &dnsquery.Client{Server: server, Timeout: d.DNSTimeout, Validating: true}
 	}
 	e.tlsp = tlsPolicies{sts: r.STS, res: r}
-	return nil
+	return e.initTLSReports(server)
 }
 
 // tlsRoots reads tls_roots; without it the roots of the delivery TLS
@@ -89,9 +91,6 @@ func (h *handler) TLSPolicy(ctx context.Context, p *egress.Path, domain string) 
 	}
 	return e.tlsp.res.Policy(ctx, domain, names, res.Implicit)
 }
-
-// TLSChecked hears every check of a session against a policy.
-func (h *handler) TLSChecked(*egress.Path, *tlspolicy.Policy, string, *tlspolicy.Failure) {}
 
 // withTLSCheck adds what the domain's policy said to a record.
 func withTLSCheck(r *events.Record, c *egress.TLSCheck) {

@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,8 +17,10 @@ import (
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/internal/teststs"
 	"github.com/wasmta/wasmta/mta/dane"
+	"github.com/wasmta/wasmta/mta/dnsquery"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/tlsrpt"
 )
 
 // sinksOnOnePort starts one sink per certificate, on 127.0.0.2, .3, ...
@@ -86,7 +90,7 @@ func TestTLSPoliciesEndToEnd(t *testing.T) {
 	for _, c := range cases {
 		certs = append(certs, c.cert)
 	}
-	_, port := sinksOnOnePort(t, certs)
+	sinks, port := sinksOnOnePort(t, certs)
 	d := testdns.Start(t)
 	stsHost := teststs.Start(t, func() tls.Certificate {
 		c, err := ca.Issue(now.Add(-time.Hour), now.Add(time.Hour),
@@ -112,9 +116,10 @@ func TestTLSPoliciesEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	d.SetTXT("_smtp._tls.expired.test", 300, "v=TLSRPTv1; rua=mailto:tlsrpt@plain.test")
 	toml := mxConfig(d, port) + fmt.Sprintf("mta_sts_port = %d\ndane = true\n", stsHost.Port()) +
 		"[queue]\nretry_initial = \"1h\"\n"
-	_, rec, addr := testEngine(t, toml, Options{DeliveryTLS: &tls.Config{RootCAs: ca.Pool}})
+	e, rec, addr := testEngine(t, toml, Options{DeliveryTLS: &tls.Config{RootCAs: ca.Pool}})
 	for _, c := range cases {
 		send(t, addr, "a@sender.test", []string{"r@" + c.domain}, testBody(1))
 	}
@@ -143,5 +148,34 @@ func TestTLSPoliciesEndToEnd(t *testing.T) {
 		if !c.deliver && (r.Category != policy.CategoryTLSFailure || r.Response.Enhanced != "4.7.5") {
 			t.Errorf("%s: deferral %s %+v, want TLSFailure 4.7.5", c.domain, r.Category, r.Response)
 		}
+	}
+
+	checkTLSReportMailed(t, e, d, sinks[len(sinks)-1])
+}
+
+// checkTLSReportMailed moves to the next day: the report of expired.test,
+// the one domain that publishes a TLSRPT record, is queued through the
+// engine and delivered to its mailto rua (a plain.test address).
+func checkTLSReportMailed(t *testing.T, e *Engine, d *testdns.Server, sink *testsink.Sink) {
+	t.Helper()
+	if err := e.tlsp.rpt.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	tomorrow := func() time.Time { return time.Now().Add(24 * time.Hour) }
+	r, err := tlsrpt.New(tlsrpt.Options{Store: e.spool, Submitter: "mta.test", Now: tomorrow, Mail: e.submitTLSReport,
+		DNS: &dnsquery.Client{Server: d.Addr(), Timeout: 2 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.SendDue(context.Background()); n != 1 || err != nil {
+		t.Fatalf("SendDue = %d, %v; want the report of expired.test", n, err)
+	}
+	if err := sink.WaitCount(waitCtx(t, 15*time.Second), 2); err != nil {
+		t.Fatalf("the report did not arrive: %v", err)
+	}
+	m := sink.Messages()[1]
+	if m.To[0] != "tlsrpt@plain.test" || !strings.Contains(string(m.Data), "TLS-Report-Domain: expired.test") ||
+		!strings.Contains(string(m.Data), "application/tlsrpt+gzip") {
+		t.Errorf("report mail to %v:\n%.400s", m.To, m.Data)
 	}
 }

@@ -18,6 +18,7 @@ type Metrics struct {
 	reg *prometheus.Registry
 
 	recipients    *prometheus.CounterVec
+	deliveryTLS   *prometheus.CounterVec
 	received      *prometheus.CounterVec
 	receivedRcpts *prometheus.CounterVec
 	rejections    *prometheus.CounterVec
@@ -47,6 +48,10 @@ func New() *Metrics {
 	m.recipients = m.counter("wasmta_recipients_total",
 		"Recipient outcomes (event = delivered, deferred, bounced, expired, admin_bounced), from the records.",
 		"event", "tenant", "pool", "source", "provider")
+	m.deliveryTLS = m.counter("wasmta_delivery_tls_total",
+		"Recipient outcomes by transport security: policy = none, dane, mta-sts enforce, mta-sts testing; "+
+			"tls = plaintext, encrypted, verified (a policy's check passed) or the RFC 8460 result type of a failed check.",
+		"event", "policy", "tls")
 	m.received = m.counter("wasmta_messages_received_total", "Messages accepted (Reception records).", "tenant")
 	m.receivedRcpts = m.counter("wasmta_received_recipients_total", "Recipients of the messages accepted.", "tenant")
 	m.rejections = m.counter("wasmta_rejections_total", "Refusals at reception (Rejection records), by reason.", "tenant", "reason")
@@ -90,6 +95,10 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) Record(r *events.Record) {
 	if ev, ok := outcomes[r.Type]; ok {
 		m.recipients.WithLabelValues(ev, r.Tenant, r.Pool, r.Source, m.provider(r.Site)).Inc()
+		if r.Type != events.AdminBounce && r.Type != events.Expiration {
+			pol, tls := tlsOutcome(r.TLS)
+			m.deliveryTLS.WithLabelValues(ev, pol, tls).Inc()
+		}
 		return
 	}
 	switch r.Type {
@@ -107,6 +116,27 @@ func (m *Metrics) Record(r *events.Record) {
 	case events.OOB, events.Feedback:
 		m.feedback.WithLabelValues(string(r.Type), r.Tenant, r.Meta["kind"], r.Category).Inc()
 	}
+}
+
+// tlsOutcome labels an attempt's transport security.
+func tlsOutcome(t *events.TLS) (policy, outcome string) {
+	switch {
+	case t == nil:
+		return "none", "plaintext"
+	case t.Failure != "":
+		outcome = t.Failure
+	case t.Policy != "":
+		outcome = "verified"
+	case t.Version != "":
+		outcome = "encrypted"
+	default:
+		outcome = "plaintext"
+	}
+	policy = t.Policy
+	if policy == "" {
+		policy = "none"
+	}
+	return policy, outcome
 }
 
 // provider names the mailbox provider of a site ("" when unknown),

@@ -207,3 +207,39 @@ func (p *Policy) DialFailure(host string, notOffered bool, err error) *Failure {
 }
 
 func canon(host string) string { return strings.ToLower(strings.TrimSuffix(host, ".")) }
+
+// Strings are the policy as RFC 8460 reports quote it ("policy-string"):
+// the MTA-STS policy's lines, or the TLSA records in presentation form.
+func (p *Policy) Strings() []string {
+	switch p.Type() {
+	case TypeSTS:
+		return strings.Split(strings.TrimSuffix(p.sts().String(), "\n"), "\n")
+	case TypeTLSA:
+		var out []string
+		for _, h := range p.DANE.Hosts {
+			for _, r := range h.Records {
+				out = append(out, r.String())
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// MXHosts are the MX patterns of an MTA-STS policy, or the MX hosts with
+// DANE records ("mx-host" of RFC 8460 reports).
+func (p *Policy) MXHosts() []string {
+	switch p.Type() {
+	case TypeSTS:
+		return p.sts().MX
+	case TypeTLSA:
+		var out []string
+		for name, h := range p.DANE.Hosts {
+			if h.Secure() {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	return nil
+}
