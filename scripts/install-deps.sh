@@ -3,9 +3,10 @@
 # Postfix (smtp-sink, smtp-source), swaks, the wasm toolchains (clang, lld,
 # wasi-libc, wabt, rustc with the wasm32 standard library), redis-server,
 # redis-tools (redis-cli, for Redis Cluster tests), python3-dkim
-# (dkimverify), libssl-dev (the openssl build of DKIM signing) and opendkim
-# (Postfix's signer in the benchmark). Idempotent and quiet when nothing is
-# missing; waits for another apt/dpkg run to finish instead of failing.
+# (dkimverify), libssl-dev (the openssl build of DKIM signing), opendkim
+# (Postfix's signer in the benchmark) and chromium (the dashboard's browser
+# tests, e2e/dashboard). Idempotent and quiet when nothing is missing; waits
+# for another apt/dpkg run to finish instead of failing.
 set -euo pipefail
 
 # The policy languages' toolchains, npm's pinned assemblyscript included.
@@ -16,6 +17,7 @@ packages=(
 	clang lld wasi-libc wabt rustc libstd-rust-dev-wasm32
 	redis-server redis-tools python3-dkim
 	libssl-dev opendkim opendkim-tools
+	chromium
 )
 
 missing=()

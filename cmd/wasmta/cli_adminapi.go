@@ -62,7 +62,7 @@ func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hosta
 		return fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
 	o.adm = admin.New(admin.Options{Engine: eng, Policies: reg, Token: cfg.Admin.Token, AllowedHosts: cfg.Admin.AllowedHosts,
-		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log})
+		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log, Version: version})
 	go func() {
 		if err := o.adm.Serve(ln); err != nil {
 			o.log.Error("admin API", "err", err)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/engine"
@@ -34,6 +35,8 @@ type Options struct {
 	// Webhooks reports the webhooks' state for GET /v1/webhooks; nil = none.
 	Webhooks interface{ Stats() []webhook.Stats }
 	Logger   *slog.Logger
+	// Version is the build's version, shown by the dashboard.
+	Version string
 }
 
 // Server is the admin API.
@@ -46,6 +49,9 @@ type Server struct {
 
 	routes       []string // every pattern registered, for Routes
 	allowedHosts []string // Options.AllowedHosts, lowercased
+
+	done     chan struct{} // closed at Shutdown: ends the dashboard's streams
+	doneOnce sync.Once
 }
 
 // New returns the admin API with every endpoint registered: probes,
@@ -56,7 +62,7 @@ func New(opts Options) *Server {
 		opts.Logger = slog.Default()
 	}
 	s := &Server{opts: opts, eng: opts.Engine, log: opts.Logger, mux: http.NewServeMux(),
-		allowedHosts: normalHosts(opts.AllowedHosts)}
+		allowedHosts: normalHosts(opts.AllowedHosts), done: make(chan struct{})}
 	// Probes need neither the token nor a known Host: a load balancer
 	// may address the node by any name, and the answers reveal nothing.
 	s.handle("GET /healthz", http.HandlerFunc(s.healthz))
@@ -71,6 +77,7 @@ func New(opts Options) *Server {
 	registerSuppress(s)
 	registerHistory(s)
 	registerTables(s)
+	registerDashboard(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s
 }
@@ -149,6 +156,7 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting requests and waits for those in progress.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.doneOnce.Do(func() { close(s.done) })
 	if s.srv == nil {
 		return nil
 	}

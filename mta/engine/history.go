@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"sync"
+
 	"github.com/wasmta/wasmta/mta/history"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/rates"
@@ -12,6 +14,9 @@ import (
 type console struct {
 	hist  *history.Index // nil when [history] enabled = false
 	rates *rates.Counter
+
+	mu    sync.Mutex
+	sites map[message.QueueKey]siteAt // QueueView's sites (queueview.go)
 }
 
 // openConsole makes the history index and the outcome counter.
