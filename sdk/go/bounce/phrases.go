@@ -131,8 +131,11 @@ var phraseRules = []textRule{
 		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account"),
 
 	// An address that cannot be routed (after the sender: Exim's "Sender
-	// verify failed" quotes "Unrouteable address")
-	c(RoutingErrors, "unrouteable", "unroutable", "no route for", "routing error"),
+	// verify failed" quotes "Unrouteable address"): the words of X.4.4
+	// "unable to route", which the code table reads as a domain that
+	// takes no mail, read the same way.
+	c(BadDomain, "unrouteable", "unroutable", "unable to route"),
+	c(RoutingErrors, "no route for", "routing error"),
 
 	// Mailbox state
 	// The receiving system's own storage (RFC 5321's 452 "insufficient
