@@ -18,6 +18,10 @@ BENCHTIME   ?= 1s
 # (docs/RATIONALE.md, "RSA signing"): on when cgo and libssl-dev are there,
 # else the pure-Go build. make build TAGS= forces the pure-Go one.
 TAGS        ?= $(shell [ -f /usr/include/openssl/evp.h ] && [ "$$($(GO) env CGO_ENABLED)" = 1 ] && echo openssl)
+# The version stamped into the binary (wasmta version, User-Agent, the
+# wasmta_build_info metric).
+VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     = -X main.version=$(VERSION)
 
 # The Go SDK is a module of its own (no dependencies; policy authors
 # require it alone, docs/policies.md): ./... of the main module skips it.
@@ -27,12 +31,12 @@ BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | grep -
 # Directories of wasm fixtures with their own Makefile (owned by their packages).
 WASM_DIRS  = $(patsubst %/Makefile,%,$(wildcard testdata/wat/Makefile hostabi/testdata/guard/Makefile))
 
-.PHONY: all build run test bench bench-quick bench-scale lint wasm demo clean
+.PHONY: all build run test bench bench-quick bench-scale lint wasm demo clean print-version
 
 all: build
 
 build:
-	$(GO) build -tags '$(TAGS)' -o bin/wasmta ./cmd/wasmta
+	$(GO) build -tags '$(TAGS)' -ldflags "$(LDFLAGS)" -o bin/wasmta ./cmd/wasmta
 	@if [ -d cmd/provider-sim ]; then echo "$(GO) build -o bin/provider-sim ./cmd/provider-sim"; \
 		$(GO) build -o bin/provider-sim ./cmd/provider-sim; fi
 
@@ -80,6 +84,9 @@ wasm:
 # docs/shaping.md, "Reading the demo", explains what it shows.
 demo:
 	$(GO) run ./cmd/wasmta-demo $(DEMO_FLAGS)
+
+print-version:
+	@echo $(VERSION)
 
 # The spool (./data by default) is kept: it holds queued mail.
 clean:

@@ -33,7 +33,7 @@ func newObservability(cfg *config.Config, st *spool.Store, log *slog.Logger) (*o
 	o := &observability{log: log, met: metrics.New()}
 	var err error
 	o.out, err = webhook.Open(st, cfg.Webhooks, webhook.Options{Logger: log, Observe: o.met.ObserveWebhook,
-		UserAgent: "wasmta/" + version})
+		UserAgent: userAgent()})
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hosta
 	o.out.Start()
 	o.gen.Start(eng)
 	o.met.Watch(eng, eng.Spool(), o.out)
-	o.met.Registry().MustRegister(eng.Reputation())
+	o.met.Registry().MustRegister(eng.Reputation(), buildInfoGauge())
 	if !cfg.Admin.Listen.IsValid() {
 		return nil
 	}

@@ -57,7 +57,7 @@ func parseArgs(fs *flag.FlagSet, args []string) []string {
 
 func (f *clientFlags) client() (*client, error) {
 	c := &client{api: admin.Client{Base: strings.TrimRight(*f.admin, "/"), Token: *f.token,
-		HTTP: &http.Client{Timeout: 2 * time.Minute}}, json: *f.json}
+		HTTP: &http.Client{Timeout: 2 * time.Minute}, UserAgent: userAgent()}, json: *f.json}
 	if c.api.Token == "" {
 		c.api.Token = os.Getenv("WASMTA_ADMIN_TOKEN")
 	}

@@ -27,7 +27,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binPath = filepath.Join(dir, "wasmta")
-	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	// Stamped as the Makefile stamps a release (version_test.go checks
+	// where the version shows).
+	out, err := exec.Command("go", "build", "-ldflags", "-X main.version="+testVersion, "-o", binPath, ".").CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "build wasmta: %v\n%s", err, out)
 		os.Exit(1)

@@ -28,13 +28,10 @@ commands:
   feedback parse   parse bounces, complaint reports and auto-replies offline (JSON lines)
   classify         classify SMTP replies read on stdin offline: category, action, deciding rule (JSON lines)
   spool            check a stopped spool for loss and damage (spool check), or export what it holds (spool salvage --out DIR)
-  version          print the version
+  version          print the version (also --version)
 
 Run "wasmta COMMAND -h" for the flags of a command.
 `
-
-// version is set by the linker in release builds.
-var version = "dev"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -42,6 +39,9 @@ func main() {
 		os.Exit(2)
 	}
 	cmd, args := os.Args[1], os.Args[2:]
+	if groupHelp(cmd, args) {
+		return
+	}
 	var err error
 	switch cmd {
 	case "serve":
@@ -76,8 +76,8 @@ func main() {
 		err = classifyCommand(args)
 	case "spool":
 		err = spoolCommand(args, os.Stdout)
-	case "version":
-		fmt.Println("wasmta", version)
+	case "version", "--version":
+		err = versionCommand(args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 	default:

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
-	"strings"
 	"syscall"
 
 	"github.com/wasmta/wasmta/mta/config"
@@ -97,7 +95,7 @@ func serve(args []string) error {
 		eng.Close()
 		return err
 	}
-	log.Info("wasmta ready", "version", version, "spool", cfg.SpoolDir)
+	log.Info("wasmta ready", "version", buildVersion(), "spool", cfg.SpoolDir)
 	s := <-sig
 	for ; s == syscall.SIGHUP; s = <-sig {
 		// SIGHUP re-reads the DKIM key files; a bad one keeps the old keys.
@@ -122,19 +120,4 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("serve: cpuprofile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-func hashPassword(args []string) error {
-	fs := flag.NewFlagSet("hash-password", flag.ExitOnError)
-	fs.Parse(args)
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return fmt.Errorf("hash-password: read password from stdin: %w", err)
-	}
-	h, err := config.HashPassword(strings.TrimRight(line, "\r\n"))
-	if err != nil {
-		return err
-	}
-	fmt.Println(h)
-	return nil
 }

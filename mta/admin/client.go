@@ -22,6 +22,8 @@ type Client struct {
 	Base  string       // e.g. http://127.0.0.1:8025
 	Token string       // bearer token; "" sends none
 	HTTP  *http.Client // nil = http.DefaultClient
+	// UserAgent is sent as User-Agent ("wasmta/VERSION" from the CLI).
+	UserAgent string
 }
 
 // APIError is a non-2xx answer of the API.
@@ -68,6 +70,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body any) ([]byte,
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", ctype)
+	}
+	if c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
