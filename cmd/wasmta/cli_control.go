@@ -4,9 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/admin"
+	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/shaping"
 )
 
@@ -39,7 +41,9 @@ func (a *actionFlags) check(cmd string) error {
 	switch {
 	case a.sel.IsZero():
 		return fmt.Errorf("%s: name what it covers: --tenant, --campaign, --domain, --provider, --site and/or --source", cmd)
-	case a.duration <= 0:
+	case a.duration < 0:
+		return fmt.Errorf("%s: --for %v is negative: give how long the action lasts, e.g. --for 1h", cmd, a.duration)
+	case a.duration == 0:
 		return fmt.Errorf("%s: --for is required (how long, e.g. --for 1h)", cmd)
 	case a.reason == "":
 		return fmt.Errorf("%s: --reason is required (it goes into the records)", cmd)
@@ -47,8 +51,8 @@ func (a *actionFlags) check(cmd string) error {
 	return nil
 }
 
-const controlHelp = "\nSelectors: every flag given must match: --source ip1 --site S is one egress path; --site S every\n" +
-	"source to S; --provider gmail every site Gmail hosts; --tenant T --site S one tenant's mail to S.\n\n"
+var controlHelp = "\nSelectors: every flag given must match: --source ip1 --site S is one egress path; --site S every\n" +
+	"source to S; --provider google every site Google hosts (providers: " + strings.Join(mx.ProviderNames(), ", ") + "); --tenant T --site S one tenant's mail to S.\n\n"
 
 // suspendCommand runs `wasmta suspend`.
 func suspendCommand(args []string) error {

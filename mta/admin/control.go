@@ -43,8 +43,11 @@ func (c *controlAPI) add(r *http.Request) (any, error) {
 	if err := DecodeJSON(r, &req); err != nil {
 		return nil, err
 	}
-	if req.For <= 0 {
-		return nil, Errorf(http.StatusBadRequest, `"for" must be a positive duration such as "30m"`)
+	if err := checkFor(req.For); err != nil {
+		return nil, err
+	}
+	if err := checkActionSelector(req.Select); err != nil {
+		return nil, err
 	}
 	if len(req.Reason) > 1000 {
 		return nil, Errorf(http.StatusBadRequest, "reason is longer than 1000 characters")
@@ -83,6 +86,9 @@ func (c *controlAPI) resume(r *http.Request) (any, error) {
 	}
 	if req.Select.IsZero() {
 		return nil, Errorf(http.StatusBadRequest, "name what to resume (tenant, campaign, domain, provider, site or source), or cancel an action by id")
+	}
+	if err := checkActionSelector(req.Select); err != nil {
+		return nil, err
 	}
 	if req.Kind != "" && req.Kind != shaping.Suspend && req.Kind != shaping.Shape {
 		return nil, Errorf(http.StatusBadRequest, "kind %q is neither %q nor %q", req.Kind, shaping.Suspend, shaping.Shape)

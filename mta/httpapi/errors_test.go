@@ -29,8 +29,8 @@ func TestBadRequests(t *testing.T) {
 		{"truncated", tokenAcme, `{"sender": "a@b.c"`, 400, "ends too early"},
 		{"array", tokenAcme, `[1]`, 400, "want an object"},
 		{"two values", tokenAcme, `{} {}`, 400, "more than one JSON value"},
-		{"unknown field", tokenAcme, simple(obj{"sendr": "x"}), 400, `unknown field "sendr"`},
-		{"wrong type", tokenAcme, simple(obj{"recipients": "r@example.org"}), 400, "field recipients: got a JSON string, want an array"},
+		{"unknown field", tokenAcme, simple(obj{"sendr": "x"}), 400, "sendr: unknown field"},
+		{"wrong type", tokenAcme, simple(obj{"recipients": "r@example.org"}), 400, "recipients: got a JSON string, want an array"},
 		{"missing sender", tokenAcme, simple(obj{"sender": ""}), 400, "sender: missing"},
 		{"bad sender", tokenAcme, simple(obj{"sender": "no-at-sign"}), 400, "sender: has no @"},
 		{"no recipients", tokenAcme, simple(obj{"recipients": []obj{}}), 400, "recipients: missing or empty"},
@@ -68,6 +68,11 @@ func TestBadRequests(t *testing.T) {
 			"content.text: {{define}} and {{block}} are not supported"},
 		{"missing substitution", tokenAcme, simple(obj{"content": obj{"from": "a@x.example", "text": "Hi {{.name}}"}}), 400,
 			`map has no entry for key "name"`},
+		{"missing substitution names the recipient", tokenAcme, simple(obj{"recipients": []obj{{"address": "first@x.example"},
+			{"address": "own@x.example", "substitutions": obj{"other": "v"}}}, "content": obj{"from": "a@x.example", "text": "Hi {{.name}}"}}), 400,
+			`recipient own@x.example: content.text:`},
+		{"missing shared substitution names the recipient", tokenAcme, simple(obj{"recipients": []obj{{"address": "first@x.example"}},
+			"content": obj{"from": "a@x.example", "text": "Hi {{.name}}"}}), 400, `content.text: recipient first@x.example (recipients[0])`},
 		{"substitution breaks subject", tokenAcme, simple(obj{"recipients": []obj{{"address": "a@x.example",
 			"substitutions": obj{"s": "x\r\nBcc: y@z.example"}}}, "content": obj{"from": "a@x.example", "subject": "{{.s}}", "text": "y"}}), 400,
 			"recipients[0].substitutions"},
@@ -91,6 +96,9 @@ func TestBadRequests(t *testing.T) {
 				t.Fatalf("error body %s: %v", out, err)
 			}
 			text := e.Error
+			if code == http.StatusBadRequest && len(e.Fields) == 0 {
+				t.Errorf("a 400 without fields: %s", out)
+			}
 			for _, f := range e.Fields {
 				text += "\n" + f.Field + ": " + f.Problem
 			}

@@ -119,12 +119,14 @@ func (s *Server) readRequest(w http.ResponseWriter, r *http.Request, in *inbound
 	case errors.As(err, &mbe):
 		return tooBig()
 	case err != nil:
-		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error(), nil)
+		writeError(w, http.StatusBadRequest, "reading the request body: "+err.Error(), []FieldError{{Problem: "reading the request body: " + err.Error()}})
 		return nil, false
 	}
 	req, err := decodeRequest(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error(), nil)
+		var d *decodeProblem
+		errors.As(err, &d)
+		writeError(w, http.StatusBadRequest, err.Error(), d.fields())
 		return nil, false
 	}
 	return req, true

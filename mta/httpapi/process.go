@@ -29,8 +29,9 @@ func (s *Server) process(w http.ResponseWriter, r *http.Request, in *inbound, j 
 	}
 	lim, ok := s.mailFrom(ctx, in, j, resp, len(rcpts))
 	if ok && len(rcpts) > lim.MaxRecipients {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("recipients: %d recipients, more than the limit of %d for tenant %q",
-			len(rcpts), lim.MaxRecipients, in.tenant), nil)
+		fe := FieldError{Field: "recipients", Problem: fmt.Sprintf("%d recipients, more than the limit of %d for tenant %q",
+			len(rcpts), lim.MaxRecipients, in.tenant)}
+		writeError(w, http.StatusBadRequest, fe.Field+": "+fe.Problem, []FieldError{fe})
 		return
 	}
 	var accepted []*rcpt
@@ -111,7 +112,8 @@ func (s *Server) spoolAll(w http.ResponseWriter, ctx context.Context, in *inboun
 		v.id = message.NewID(now)
 		msg, err := j.build(v, s.opts.Hostname, now)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, "invalid request: "+buildProblem(v, err), nil)
+			fe := buildProblem(v, err)
+			writeError(w, http.StatusBadRequest, "invalid request: "+fe.Field+": "+fe.Problem, []FieldError{fe})
 			return false
 		}
 		if j.take(int64(len(msg))) != nil {
@@ -159,11 +161,12 @@ func (s *Server) shortOfMemory(w http.ResponseWriter, in *inbound, rcpts int) bo
 
 // buildProblem explains why a rendered message could not be built: a
 // substitution put a line break into the subject, say.
-func buildProblem(v *variant, err error) string {
+func buildProblem(v *variant, err error) FieldError {
 	if len(v.rcpts) == 1 && v.rcpts[0].own() {
-		return fmt.Sprintf("recipients[%d].substitutions: %v", v.rcpts[0].index, err)
+		return FieldError{Field: fmt.Sprintf("recipients[%d].substitutions", v.rcpts[0].index),
+			Problem: fmt.Sprintf("recipient %s: %v", v.rcpts[0].addr, err)}
 	}
-	return fmt.Sprintf("content: %v", err)
+	return FieldError{Field: "content", Problem: sharedRecipients(v.rcpts) + ": " + err.Error()}
 }
 
 // spoolVariants spools the messages concurrently, so that they share the

@@ -102,35 +102,60 @@ func decodeRequest(body []byte) (*Request, error) {
 		return nil, jsonProblem(body, err)
 	}
 	if dec.More() {
-		return nil, errors.New("body holds more than one JSON value")
+		return nil, bodyProblem("body holds more than one JSON value")
 	}
 	var rest json.RawMessage
 	if err := dec.Decode(&rest); err == nil {
-		return nil, errors.New("body holds more than one JSON value")
+		return nil, bodyProblem("body holds more than one JSON value")
 	}
 	return &req, nil
 }
 
-// jsonProblem turns a decoding error into a sentence naming the field or
-// the position.
+// decodeProblem is a decoding error in the shape of a validation error:
+// the field it concerns (a JSON path; "" for the body as a whole) and the
+// problem, so that a client reads every 400 the same way.
+type decodeProblem FieldError
+
+func (d *decodeProblem) Error() string {
+	if d.Field == "" {
+		return d.Problem
+	}
+	return d.Field + ": " + d.Problem
+}
+
+// fields is the problem as the "fields" of an error answer.
+func (d *decodeProblem) fields() []FieldError {
+	if d == nil {
+		return nil
+	}
+	return []FieldError{FieldError(*d)}
+}
+
+func bodyProblem(format string, args ...any) error {
+	return &decodeProblem{Problem: fmt.Sprintf(format, args...)}
+}
+
+// jsonProblem turns a decoding error into a decodeProblem naming the field
+// or the position.
 func jsonProblem(body []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
 	case len(bytes.TrimSpace(body)) == 0:
-		return errors.New("body is empty: want a JSON object")
+		return bodyProblem("body is empty: want a JSON object")
 	case errors.As(err, &se):
-		return fmt.Errorf("body is not valid JSON: %v (at byte %d)", se, se.Offset)
+		return bodyProblem("body is not valid JSON: %v (at byte %d)", se, se.Offset)
 	case errors.As(err, &te) && te.Field != "":
-		return fmt.Errorf("field %s: got a JSON %s, want %s", te.Field, te.Value, jsonType(te.Type.String()))
+		return &decodeProblem{Field: te.Field, Problem: fmt.Sprintf("got a JSON %s, want %s", te.Value, jsonType(te.Type.String()))}
 	case errors.As(err, &te):
-		return fmt.Errorf("body: got a JSON %s, want an object", te.Value)
+		return bodyProblem("body: got a JSON %s, want an object", te.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fmt.Errorf("unknown field %s", strings.TrimPrefix(err.Error(), "json: unknown field "))
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &decodeProblem{Field: name, Problem: "unknown field"}
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return errors.New("body is not valid JSON: it ends too early")
+		return bodyProblem("body is not valid JSON: it ends too early")
 	}
-	return fmt.Errorf("body: %v", err)
+	return bodyProblem("body: %v", err)
 }
 
 func jsonType(goType string) string {

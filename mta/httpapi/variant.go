@@ -91,7 +91,8 @@ func (j *job) variants(rcpts []*rcpt, limit int64) ([]*variant, *FieldError) {
 				err = j.take(v.r.size())
 			}
 			if err != nil {
-				return nil, &FieldError{Field: fmt.Sprintf("recipients[%d].substitutions", r.index), Problem: err.Error()}
+				return nil, &FieldError{Field: fmt.Sprintf("recipients[%d].substitutions", r.index),
+					Problem: fmt.Sprintf("recipient %s: %v", r.addr, err)}
 			}
 		}
 		key := j.variantKey(v, r)
@@ -105,7 +106,7 @@ func (j *job) variants(rcpts []*rcpt, limit int64) ([]*variant, *FieldError) {
 	if shared != nil && j.plan != nil {
 		r, field, err := j.plan.render(j.subs, j.renderLimit(limit))
 		if err != nil {
-			return nil, &FieldError{Field: "content." + field, Problem: j.renderFailed(err, limit).Error()}
+			return nil, &FieldError{Field: "content." + field, Problem: sharedRecipients(shared.rcpts) + ": " + j.renderFailed(err, limit).Error()}
 		}
 		if err := j.take(r.size()); err != nil {
 			return nil, &FieldError{Field: "content", Problem: err.Error()}
@@ -113,6 +114,16 @@ func (j *job) variants(rcpts []*rcpt, limit int64) ([]*variant, *FieldError) {
 		shared.r = r
 	}
 	return out, nil
+}
+
+// sharedRecipients names the recipients of the shared message for a
+// template error: the first by address and index, and how many more.
+func sharedRecipients(rs []*rcpt) string {
+	s := fmt.Sprintf("recipient %s (recipients[%d])", rs[0].addr, rs[0].index)
+	if len(rs) > 1 {
+		s += fmt.Sprintf(" and %d more", len(rs)-1)
+	}
+	return s + " with the request's substitutions"
 }
 
 func (j *job) renderFor(r *rcpt, limit int64) (rendered, error) {

@@ -2,6 +2,7 @@ package mx
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -145,4 +146,17 @@ func Provider(names []string) string {
 		}
 	}
 	return ""
+}
+
+// ProviderNames are the names Provider can return, sorted: the only ones
+// a selector's provider can match.
+func ProviderNames() []string {
+	var out []string
+	for _, p := range providers {
+		if !slices.Contains(out, p.name) {
+			out = append(out, p.name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
