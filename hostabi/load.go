@@ -48,7 +48,7 @@ func (h *Host) load(ctx context.Context, tenant string, number int, wasm []byte)
 	m := &Module{host: h, tenant: tenant, number: number, sum: sha256.Sum256(wasm),
 		size: len(wasm), loadedAt: time.Now(), compiled: cm, start: start, pool: newPool(h.cfg.Instances)}
 	m.version = versionString(tenant, number, m.sum)
-	m.log = h.cfg.Logger.With("tenant", tenant, "policy", m.version)
+	m.log = h.cfg.Logger.With("tenant", policy.TenantName(tenant), "policy", m.version)
 	if err := h.checkModule(cm, &m.has); err != nil {
 		_ = cm.Close(ctx)
 		return nil, err

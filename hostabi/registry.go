@@ -182,7 +182,7 @@ func (r *Registry) Rollback(ctx context.Context, tenant string) (Version, error)
 	}
 	r.mu.Unlock()
 	if prev == nil {
-		return Version{}, fmt.Errorf("%w for tenant %q", ErrNoPrevious, tenant)
+		return Version{}, fmt.Errorf("%w for tenant %q", ErrNoPrevious, policy.TenantName(tenant))
 	}
 	return r.install(ctx, tenant, s, next, prev)
 }
@@ -203,7 +203,7 @@ func (r *Registry) install(ctx context.Context, tenant string, s *slot, number i
 	r.mu.Lock()
 	r.publish(s, m, wasm)
 	r.mu.Unlock()
-	r.host.cfg.Logger.Info("policy installed", "tenant", tenant, "policy", m.version)
+	r.host.cfg.Logger.Info("policy installed", "tenant", policy.TenantName(tenant), "policy", m.version)
 	return m.versionInfo(), nil
 }
 

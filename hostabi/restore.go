@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // Restore loads the modules of the store: per tenant the highest version
@@ -49,7 +51,7 @@ func (r *Registry) restoreTenant(ctx context.Context, tenant string, versions []
 	for i, sm := range versions {
 		m, err := r.host.load(ctx, tenant, sm.Version, sm.Wasm)
 		if err != nil {
-			r.host.cfg.Logger.Warn("stored policy refused", "tenant", tenant, "version", sm.Version, "err", err)
+			r.host.cfg.Logger.Warn("stored policy refused", "tenant", policy.TenantName(tenant), "version", sm.Version, "err", err)
 			continue
 		}
 		r.mu.Lock()
@@ -60,5 +62,5 @@ func (r *Registry) restoreTenant(ctx context.Context, tenant string, versions []
 		r.mu.Unlock()
 		return nil
 	}
-	return fmt.Errorf("hostabi: tenant %q: no stored version loads", tenant)
+	return fmt.Errorf("hostabi: tenant %q: no stored version loads", policy.TenantName(tenant))
 }

@@ -146,7 +146,11 @@ func printMessage(m *admin.MessageInfo) {
 		default:
 			last = strings.Join(strings.Fields(fmt.Sprintf("%d %s %s", r.Last.Code, r.Last.Enhanced, r.Last.Text)), " ")
 		}
-		row(w, "  "+r.Address, r.Status, r.Attempts, when(r.Due), orDash(r.Pool), last)
+		status := r.Status
+		if r.HeldBy != "" {
+			status += " by " + r.HeldBy
+		}
+		row(w, "  "+r.Address, status, r.Attempts, when(r.Due), orDash(r.Pool), last)
 	}
 	w.Flush()
 }

@@ -28,6 +28,7 @@ commands:
   feedback parse   parse bounces, complaint reports and auto-replies offline (JSON lines)
   classify         classify SMTP replies read on stdin offline: category, action, deciding rule (JSON lines)
   spool            check a stopped spool for loss and damage (spool check), or export what it holds (spool salvage --out DIR)
+  webhook status   each webhook's backlog, deliveries and last error
   version          print the version (also --version)
 
 Run "wasmta COMMAND -h" for the flags of a command.
@@ -76,6 +77,8 @@ func main() {
 		err = classifyCommand(args)
 	case "spool":
 		err = spoolCommand(args, os.Stdout)
+	case "webhook":
+		err = webhookCommand(args)
 	case "version", "--version":
 		err = versionCommand(args)
 	case "-h", "--help", "help":

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/spool"
 	"github.com/wasmta/wasmta/mta/tables"
 )
@@ -50,13 +51,13 @@ func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, tabs 
 		}
 		wasm, err := os.ReadFile(path)
 		if err != nil {
-			return host, reg, fmt.Errorf("policy for tenant %q: %w", tenant, err)
+			return host, reg, fmt.Errorf("policy for tenant %q: %w", policy.TenantName(tenant), err)
 		}
 		v, err := reg.Push(ctx, tenant, wasm)
 		if err != nil {
-			return host, reg, fmt.Errorf("policy %s for tenant %q: %w", path, tenant, err)
+			return host, reg, fmt.Errorf("policy %s for tenant %q: %w", path, policy.TenantName(tenant), err)
 		}
-		log.Info("policy loaded", "tenant", tenant, "file", path, "version", v.String())
+		log.Info("policy loaded", "tenant", policy.TenantName(tenant), "file", path, "version", v.String())
 	}
 	return host, reg, nil
 }

@@ -82,6 +82,9 @@ type RecipientInfo struct {
 	Due      *time.Time        `json:"next_attempt,omitempty"`
 	Last     *message.Response `json:"last_response,omitempty"`
 	Pool     string            `json:"rebound_pool,omitempty"`
+	// HeldBy is the id of the suspension holding the recipient (status
+	// "held"; next_attempt is the suspension's end).
+	HeldBy string `json:"held_by,omitempty"`
 }
 
 // Affected counts what a queue operation (bounce, rebind) took.

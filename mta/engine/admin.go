@@ -262,6 +262,9 @@ type RecipientInfo struct {
 	Due      *time.Time
 	Last     *message.Response
 	Pool     string
+	// HeldBy is the suspension holding the recipient back (Status "held",
+	// Due its end); "" when none does.
+	HeldBy string
 }
 
 // Inspect returns the envelope, headers and per-recipient state of a
@@ -292,6 +295,9 @@ func (e *Engine) Inspect(id message.ID) (*MessageInfo, error) {
 		}
 		if st.Last != (message.Response{}) {
 			ri.Last = &st.Last
+		}
+		if a, ok := e.heldBy(m, i); ok && !st.Status.Final() {
+			ri.Status, ri.HeldBy, ri.Due = "held", a.ID, &a.Expires
 		}
 		info.Recipients = append(info.Recipients, ri)
 	}

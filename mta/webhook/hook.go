@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -162,6 +163,16 @@ func (h *hook) failed(err error) {
 func (h *hook) stats() Stats {
 	h.errMu.Lock()
 	defer h.errMu.Unlock()
-	return Stats{Name: h.cfg.Name, Tenant: h.cfg.Tenant, Backlog: h.backlog.Load(), Delivered: h.delivered.Load(),
+	return Stats{Name: h.cfg.Name, Tenant: h.cfg.Tenant, URL: redactedURL(h.cfg.URL), Backlog: h.backlog.Load(), Delivered: h.delivered.Load(),
 		Posts: h.posts.Load(), Failures: h.failures.Load(), LastError: h.lastErr, LastErrAt: h.lastErrAt}
+}
+
+// redactedURL hides a password the URL may carry (admin API answers are
+// read by people who need not know it).
+func redactedURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Redacted()
 }

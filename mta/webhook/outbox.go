@@ -297,6 +297,7 @@ func (o *Outbox) Close() {
 type Stats struct {
 	Name      string    `json:"name"`
 	Tenant    string    `json:"tenant,omitempty"`
+	URL       string    `json:"url"`
 	Backlog   int64     `json:"backlog"`   // records in the outbox not yet acknowledged
 	Delivered int64     `json:"delivered"` // records acknowledged since start
 	Posts     int64     `json:"posts"`     // POSTs answered 2xx since start
