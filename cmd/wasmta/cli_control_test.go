@@ -71,19 +71,19 @@ func TestControlCommands(t *testing.T) {
 	if !strings.Contains(out, "suspend site=mx.yahoo.test source=ip1 -: started") {
 		t.Fatalf("suspend printed %q", out)
 	}
-	out = run(shapeCommand, "set", "--provider", "gmail", "--rate", "5/s", "--rate", "1000/h", "--max-conns", "2", "--for", "30m", "--reason", "warm-up")
-	id := regexp.MustCompile(`^(\S+) shape provider=gmail rate=5/s rate=1000/h conns=2: started`).FindStringSubmatch(out)
+	out = run(shapeCommand, "set", "--provider", "google", "--rate", "5/s", "--rate", "1000/h", "--max-conns", "2", "--for", "30m", "--reason", "warm-up")
+	id := regexp.MustCompile(`^(\S+) shape provider=google rate=5/s rate=1000/h conns=2: started`).FindStringSubmatch(out)
 	if id == nil {
 		t.Fatalf("shape set printed %q", out)
 	}
 	out = run(actionsCommand, "list")
-	if !strings.Contains(out, "provider=gmail") || !strings.Contains(out, "site=mx.yahoo.test source=ip1") || !strings.Contains(out, "admin") {
+	if !strings.Contains(out, "provider=google") || !strings.Contains(out, "site=mx.yahoo.test source=ip1") || !strings.Contains(out, "admin") {
 		t.Fatalf("actions list printed\n%s", out)
 	}
 	if out = run(resumeCommand, "--site", "mx.yahoo.test", "--reason", "fixed"); !strings.Contains(out, "ended") {
 		t.Fatalf("resume printed %q", out)
 	}
-	if out = run(actionsCommand, "cancel", id[1]); !strings.Contains(out, id[1]+" shape provider=gmail ended") {
+	if out = run(actionsCommand, "cancel", id[1]); !strings.Contains(out, id[1]+" shape provider=google ended") {
 		t.Fatalf("actions cancel printed %q", out)
 	}
 	if out = run(actionsCommand, "list"); !strings.Contains(out, "no active action") {

@@ -151,7 +151,7 @@ func (e *Engine) actionChanged(c shaping.Change) {
 		case a.Kind == shaping.Suspend && a.Select.PathLevel():
 			e.refreshSuspension(p)
 		case a.Kind == shaping.Suspend && !c.Ended():
-			e.parkJobs(a, p.TakeJobs(func(j *egress.Job) bool { return a.Select.Matches(jobSubject(p, j)) }))
+			e.parkJobs(a, p, p.TakeJobs(func(j *egress.Job) bool { return coversAny(a.Select, p, j) }))
 		}
 	}
 	if c.Ended() {
@@ -168,7 +168,20 @@ func (e *Engine) refreshSuspension(p *egress.Path) {
 		p.Suspend(time.Time{})
 		return
 	}
-	e.parkJobs(a, p.Suspend(a.Expires))
+	e.parkJobs(a, p, p.Suspend(a.Expires))
+}
+
+// coversAny reports whether sel covers an item of j (its items may be of
+// several recipient domains).
+func coversAny(sel shaping.Selector, p *egress.Path, j *egress.Job) bool {
+	sub := jobSubject(p, j)
+	for _, it := range j.Items {
+		sub.Domain = itemKey(j, it).Domain
+		if sel.Matches(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 func jobSubject(p *egress.Path, j *egress.Job) shaping.Subject {

@@ -63,11 +63,24 @@ func (e *Engine) release(id string) {
 	}
 }
 
-// parkJobs holds back every item of jobs taken off a path.
-func (e *Engine) parkJobs(a shaping.Action, jobs []*egress.Job) {
+// parkJobs holds back the items of jobs taken off a path p that the
+// action covers. A job may carry items of several recipient domains of a
+// message; those the action does not cover go back to the scheduled queues
+// due now, rather than waiting for the end of a suspension of another
+// domain.
+func (e *Engine) parkJobs(a shaping.Action, p *egress.Path, jobs []*egress.Job) {
+	now := time.Now()
 	for _, j := range jobs {
+		sub := jobSubject(p, j)
 		for _, it := range j.Items {
-			e.park(a.ID, itemKey(j, it), it, a.Expires)
+			key := itemKey(j, it)
+			sub.Domain = key.Domain
+			if !a.Select.Matches(sub) {
+				it.SetDue(now)
+				e.sched.Add(key, it)
+				continue
+			}
+			e.park(a.ID, key, it, a.Expires)
 		}
 	}
 }
