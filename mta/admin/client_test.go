@@ -23,7 +23,7 @@ func TestClient(t *testing.T) {
 	if err != nil || !added.Added || added.Action.ID == "" {
 		t.Fatalf("AddAction = %+v, %v", added, err)
 	}
-	shape := ActionRequest{Kind: shaping.Shape, Select: shaping.Selector{Provider: "gmail"},
+	shape := ActionRequest{Kind: shaping.Shape, Select: shaping.Selector{Provider: "google"},
 		Shape: &shaping.Override{MaxConnections: 2}, For: shaping.Duration(time.Hour), Reason: "client test"}
 	second, err := c.AddAction(ctx, shape)
 	if err != nil {
