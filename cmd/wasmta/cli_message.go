@@ -112,7 +112,9 @@ func recordDetail(r *events.Record) string {
 		add("", strings.Join(strings.Fields(fmt.Sprintf("%d %s %s", p.Code, p.Enhanced, p.Text)), " "))
 	}
 	add("category ", r.Category)
-	add("", r.Reason)
+	if r.Response == nil || !strings.Contains(r.Response.Text, r.Reason) {
+		add("", r.Reason)
+	}
 	if r.NextAttempt != nil {
 		add("next attempt ", when(r.NextAttempt))
 	}

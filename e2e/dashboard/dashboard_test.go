@@ -3,6 +3,7 @@ package dashboard
 import (
 	"crypto/sha256"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,9 @@ func traffic(t *testing.T, s *stack) string {
 			t.Fatalf("push: %d", code)
 		}
 	}
+	for _, rows := range []string{"domain,pool\ngmail.test,warm\n", "domain,pool\ngmail.test,warm\nyahoo.test,warm\n"} {
+		pushTable(t, s, "acme", "pools", rows)
+	}
 	if code := teststack.Call(t, s.api, teststack.Token, "POST", "/v1/actions", admin.ActionRequest{Kind: shaping.Suspend,
 		Select: shaping.Selector{Provider: "yahoo"}, For: shaping.Duration(30 * time.Minute), Reason: "complaint spike"}, nil); code != 200 {
 		t.Fatalf("suspend: %d", code)
@@ -70,6 +74,22 @@ func traffic(t *testing.T, s *stack) string {
 	}
 	t.Fatal("no Reception record of the three-recipient message")
 	return ""
+}
+
+// pushTable pushes a CSV policy data table.
+func pushTable(t *testing.T, s *stack, tenant, name, csv string) {
+	t.Helper()
+	req, _ := http.NewRequest("PUT", s.api+"/v1/tenants/"+tenant+"/tables/"+name, strings.NewReader(csv))
+	req.Header.Set("Authorization", "Bearer "+teststack.Token)
+	req.Header.Set("Content-Type", "text/csv")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("push table %s/%s: %d", tenant, name, resp.StatusCode)
+	}
 }
 
 // TestDashboard loads every view of the dashboard in headless Chromium
@@ -159,12 +179,16 @@ func TestDashboard(t *testing.T) {
 		if txt := eval[string](t, ctx, `document.querySelector('#faults').textContent`); !strings.Contains(txt, "out of bounds memory access") {
 			t.Errorf("faults: %q", txt)
 		}
+		tableRow := `[...document.querySelectorAll('#tables-table tbody tr')].find(r => r.cells[1].textContent === 'pools')`
+		run(t, ctx, "tables", waitJS(tableRow+`?.cells[2].textContent.startsWith('2 (2 rows')`))
 		shoot(t, ctx, "policies")
 		// A rollback puts version 1's module back in force as version 3.
 		first := fmt.Sprintf("%x", sha256.Sum256(testwasm.Loops(10)))[:12]
 		run(t, ctx, "rollback", chromedp.Evaluate[chromedp.Void](`window.confirm = () => true`),
 			chromedp.Click(chromedp.CSS(`button[data-rollback="acme"]`)),
 			waitJS(row+`?.cells[1].textContent === '3' && `+row+`.cells[2].textContent === '`+first+`'`))
+		run(t, ctx, "table rollback", chromedp.Click(chromedp.CSS(`button[data-rollback-table="acme/pools"]`)),
+			waitJS(tableRow+`?.cells[2].textContent.startsWith('3 (1 rows')`))
 	})
 
 	t.Run("messages", func(t *testing.T) {

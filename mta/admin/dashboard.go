@@ -69,6 +69,7 @@ type Dashboard struct {
 	Rates    map[string]rates.Window `json:"rates"` // by provider, by source
 	Actions  []shaping.Action        `json:"actions"`
 	Policies []PolicyInfo            `json:"policies"`
+	Tables   []TableInfo             `json:"tables"`                      // every tenant's policy data tables
 	History  *time.Duration          `json:"history_retention,omitempty"` // nil: the history is off
 }
 
@@ -108,11 +109,33 @@ func (s *Server) dashboard(r *http.Request) *Dashboard {
 	if pl, err := s.listPolicies(r); err == nil {
 		d.Policies = pl.([]PolicyInfo)
 	}
+	d.Tables = s.allTables(d.Tenants)
 	if h := s.eng.History(); h != nil {
 		ret := h.Retention()
 		d.History = &ret
 	}
 	return d
+}
+
+// allTables lists the tables of every tenant ("*" too), none when the
+// engine keeps no tables.
+func (s *Server) allTables(tenants []string) []TableInfo {
+	out := []TableInfo{}
+	st := s.eng.Tables()
+	if st == nil {
+		return out
+	}
+	for _, t := range tenants {
+		list, err := st.List(policy.TenantOf(t))
+		if err != nil {
+			s.log.Warn("dashboard: list tables", "tenant", t, "err", err)
+			continue
+		}
+		for _, i := range list {
+			out = append(out, tableInfo(i))
+		}
+	}
+	return out
 }
 
 func later(t time.Time) *time.Time {

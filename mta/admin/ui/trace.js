@@ -18,7 +18,7 @@
     const p = r.response;
     if (p) parts.push(p.code ? [p.code, p.enhanced_code, p.text].filter(Boolean).join(' ') : p.text);
     add('category ', r.category);
-    add('', r.reason);
+    if (!p || !(p.text || '').includes(r.reason || '')) add('', r.reason);
     if (r.next_attempt) add('next attempt ', W.fmt.until(r.next_attempt));
     return parts.join('; ');
   }

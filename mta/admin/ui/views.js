@@ -134,12 +134,27 @@
           time(p.loaded_at), p.previous || '-',
           p.previous ? el('button', { type: 'button', 'data-rollback': t, onclick: () => rollback(t) }, 'Roll back to ' + p.previous) : ''];
       }), 'No tenant.');
+    tables(snap);
   };
 
-  async function rollback(tenant) {
-    if (!window.confirm(`Roll back the policy module of ${tenant}?`)) return;
+  // tables draws the policy data tables of every tenant.
+  function tables(snap) {
+    const v = (x) => (x ? `${x.version} (${x.rows} rows, ${x.format})` : '-');
+    table('tables-table', ['tenant', 'table', 'version', 'size', 'pushed', 'previous', ''],
+      (snap.tables || []).map((t) => [t.tenant, t.name, v(t.current), t.current.bytes + ' bytes', time(t.current.pushed_at),
+        v(t.previous), t.previous ? el('button', { type: 'button', 'data-rollback-table': t.tenant + '/' + t.name,
+          onclick: () => rollback(t.tenant, t.name) }, 'Roll back to ' + t.previous.version) : '']),
+      'No table.');
+  }
+
+  // rollback puts a tenant's previous module (or table) back in force.
+  async function rollback(tenant, tableName) {
+    const what = tableName ? `table ${tableName}` : 'policy module';
+    if (!window.confirm(`Roll back the ${what} of ${tenant}?`)) return;
+    const path = '/v1/tenants/' + encodeURIComponent(tenant) +
+      (tableName ? '/tables/' + encodeURIComponent(tableName) : '/policy') + '/rollback';
     try {
-      await W.api('POST', '/v1/tenants/' + encodeURIComponent(tenant) + '/policy/rollback');
+      await W.api('POST', path);
       $('policy-error').textContent = '';
       await W.refresh();
       loadFaults();
