@@ -3,38 +3,14 @@ package admin
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/internal/testrows"
 	"github.com/wasmta/wasmta/internal/teststack"
 )
-
-// rowSource streams n generated CSV rows (n < 0: without end) without
-// holding them: a large upload for the size limit.
-type rowSource struct {
-	n, i int
-	buf  []byte
-}
-
-func (r *rowSource) Read(p []byte) (int, error) {
-	for len(r.buf) < len(p) && (r.n < 0 || r.i < r.n) {
-		if r.i == 0 {
-			r.buf = append(r.buf, "key,value\n"...)
-		}
-		r.buf = fmt.Appendf(r.buf, "k%09d,value %d\n", r.i, r.i)
-		r.i++
-	}
-	if len(r.buf) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
-}
 
 func TestTablesAPI(t *testing.T) {
 	s := startStack(t, teststack.Config("127.0.0.1:1")+"[tables]\nmax_bytes = \"1MiB\"\n", nil)
@@ -75,13 +51,13 @@ func TestTablesAPI(t *testing.T) {
 	// A 1 GiB upload against max_bytes = 1MiB: refused once the limit is
 	// passed, without the server reading (or the client sending) it all.
 	start := time.Now()
-	big := &rowSource{n: 40_000_000} // ~1 GiB
+	big := &testrows.Source{N: 40_000_000} // ~1 GiB
 	_, err := c.Do(ctx, "PUT", "/v1/tenants/acme/tables/pools", Stream{big, "text/csv"})
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusRequestEntityTooLarge || !strings.Contains(ae.Message, "tables.max_bytes") {
 		t.Errorf("1 GiB push: %v, want 413 naming tables.max_bytes", err)
 	}
-	t.Logf("1 GiB push refused after %v, %d rows generated", time.Since(start), big.i)
+	t.Logf("1 GiB push refused after %v, %d rows generated", time.Since(start), big.Rows())
 	if err := c.Call(ctx, "GET", "/v1/tenants/acme/tables/pools?key=acme", nil, &row); err != nil || row.Value != "warm" {
 		t.Errorf("after refused pushes the version in force answers %+v %v", row, err)
 	}

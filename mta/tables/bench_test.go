@@ -3,8 +3,6 @@ package tables
 import (
 	"bufio"
 	"context"
-	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -15,33 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/internal/testrows"
 	"github.com/wasmta/wasmta/mta/spool"
 )
-
-// rowSource streams n generated CSV rows ("k000000042,pool-42") without
-// holding them, as a client uploading a large file would.
-type rowSource struct {
-	n, i int
-	buf  []byte
-}
-
-func (r *rowSource) Read(p []byte) (int, error) {
-	for len(r.buf) < len(p) && r.i < r.n {
-		if r.i == 0 {
-			r.buf = append(r.buf, "key,pool\n"...)
-		}
-		r.buf = fmt.Appendf(r.buf, "k%09d,pool-%d\n", r.i, r.i%1000)
-		r.i++
-	}
-	if len(r.buf) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.buf)
-	r.buf = r.buf[n:]
-	return n, nil
-}
-
-func rowKey(i int) string { return fmt.Sprintf("k%09d", i) }
 
 // rssMiB reads the resident memory of this process from /proc (0 where
 // there is none).
@@ -97,7 +71,7 @@ func pushRows(tb testing.TB, dir string, rows int) *pushed {
 		}
 	})
 	start := time.Now()
-	v, err := s.Push(context.Background(), "", "big", Spec{Format: FormatCSV}, &rowSource{n: rows})
+	v, err := s.Push(context.Background(), "", "big", Spec{Format: FormatCSV}, &testrows.Source{N: rows})
 	p.took = time.Since(start)
 	close(done)
 	wg.Wait()
@@ -119,11 +93,11 @@ func TestPushManyRows(t *testing.T) {
 	t.Logf("%d rows in %v (%.0f rows/s); RSS %.0f MiB before, %.0f peak, %.0f after",
 		rows, p.took, rows/p.took.Seconds(), p.rss0, p.peakRSS, p.afterRSS)
 	for _, i := range []int{0, 1, rows / 2, rows - 1} {
-		if v, ok, _, err := p.s.Lookup("acme", "big", rowKey(i)); err != nil || !ok || string(v) != fmt.Sprintf("pool-%d", i%1000) {
+		if v, ok, _, err := p.s.Lookup("acme", "big", testrows.Key(i)); err != nil || !ok || string(v) != testrows.Value(i) {
 			t.Errorf("row %d: %q %v %v", i, v, ok, err)
 		}
 	}
-	if _, ok, _, _ := p.s.Lookup("", "big", rowKey(rows)); ok {
+	if _, ok, _, _ := p.s.Lookup("", "big", testrows.Key(rows)); ok {
 		t.Error("a key never pushed was found")
 	}
 }
@@ -157,7 +131,7 @@ func BenchmarkTable10M(b *testing.B) {
 	b.Run("lookup-hot", func(b *testing.B) {
 		keys := make([]string, 1000)
 		for i := range keys {
-			keys[i] = rowKey(rand.IntN(rows))
+			keys[i] = testrows.Key(rand.IntN(rows))
 		}
 		b.ResetTimer()
 		for i := range b.N {
@@ -172,7 +146,7 @@ func BenchmarkTable10M(b *testing.B) {
 	}
 	b.Run("lookup-cold", func(b *testing.B) {
 		for range b.N {
-			if _, ok, _, _ := cold.Lookup("acme", "big", rowKey(rand.IntN(rows))); !ok {
+			if _, ok, _, _ := cold.Lookup("acme", "big", testrows.Key(rand.IntN(rows))); !ok {
 				b.Fatal("not found")
 			}
 		}
@@ -186,7 +160,7 @@ func BenchmarkLookupHot(b *testing.B) {
 	defer p.sp.Close()
 	keys := make([]string, 1000)
 	for i := range keys {
-		keys[i] = rowKey(i * 7)
+		keys[i] = testrows.Key(i * 7)
 	}
 	for _, k := range keys {
 		p.s.Lookup("acme", "big", k)
