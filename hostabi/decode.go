@@ -229,7 +229,14 @@ func decodeClassify(rs []result) (policy.Classification, error) {
 			out.Threshold = int(e.n)
 		case "window_ms":
 			out.Window = ms(e.n)
+		case "suppress":
+			out.Suppress = suppressChoices[e.s]
+		case "suppress_for_ms":
+			out.SuppressFor = ms(e.n)
 		}
+	}
+	if out.SuppressFor > 0 && out.Suppress != policy.SuppressTenant && out.Suppress != policy.SuppressGlobal {
+		return out, errors.New("classify: suppress_for_ms set without suppress tenant or global")
 	}
 	return out, checkTrafficControl(&out)
 }

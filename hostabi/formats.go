@@ -26,6 +26,10 @@ var (
 		"none": policy.ScopeNone, "path": policy.ScopePath, "site": policy.ScopeSite,
 		"source": policy.ScopeSource, "tenant": policy.ScopeTenant,
 	}
+	suppressChoices = map[string]policy.SuppressChoice{
+		"default": policy.SuppressDefault, "none": policy.SuppressNone,
+		"tenant": policy.SuppressTenant, "global": policy.SuppressGlobal,
+	}
 )
 
 // checkName accepts 1-128 bytes of printable ASCII without space.

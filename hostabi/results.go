@@ -92,6 +92,8 @@ func init() {
 		intDef("duration_ms", classifyIn, 0, 7*day),
 		intDef("threshold", classifyIn, 0, 1e6),
 		intDef("window_ms", classifyIn, 0, day),
+		strDef("suppress", classifyIn, checkEnum(suppressChoices)),
+		intDef("suppress_for_ms", classifyIn, 0, 3650*day),
 	}
 	for _, d := range defs {
 		resultDefs[d.key] = d

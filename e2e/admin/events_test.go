@@ -107,6 +107,9 @@ func (controlPolicy) Classify(_ context.Context, in *policy.ClassifyInput) (poli
 		c.MaxConns = 1
 	case strings.Contains(in.Text, "faultme"):
 		return policy.Classification{}, errors.New("classify trapped: unreachable")
+	case strings.Contains(in.Text, "no such user"):
+		return policy.Classification{Category: policy.CategoryInvalidRecipient, Action: policy.ActionBounce,
+			Suppress: policy.SuppressTenant}, nil
 	default:
 		return policy.Classification{}, policy.ErrNotImplemented
 	}
@@ -137,7 +140,7 @@ func eventReplies(stage, arg string, _ int) *smtp.SMTPError {
 func TestEveryRecordTypeReachesTheWebhook(t *testing.T) {
 	rcv := startHookReceiver(t, "hook-secret")
 	sink := testsink.Start(t, testsink.Options{Respond: eventReplies})
-	cfg := teststack.Config(sink.Addr()) + teststack.Tenant("ctl") + fmt.Sprintf(`[queue]
+	cfg := teststack.Config(sink.Addr()) + teststack.Tenant("ctl") + "suppressed_recipients = \"drop\"\n" + fmt.Sprintf(`[queue]
 retry_initial = "400ms"
 retry_jitter = 0.0
 max_age = "2s"
@@ -158,6 +161,11 @@ verp_keys = ["7:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="]
 	if err := teststack.TrySend(s.SMTP, "ctl", "app@sender.test", []string{"reject@six.test"}, "refused"); err == nil {
 		t.Fatal("the policy's RCPT refusal did not reach the client")
 	}
+	// ctl's classify suppresses a hard bounce (SuppressionAdded), and ctl
+	// accepts and drops suppressed recipients (Suppressed).
+	teststack.Send(t, s.SMTP, "ctl", "app@sender.test", []string{"bad@seven.test"}, "gone")
+	s.Rec.WaitFor(t, events.SuppressionAdded, 1, 10*time.Second)
+	teststack.Send(t, s.SMTP, "ctl", "app@sender.test", []string{"bad@seven.test"}, "dropped")
 	s.Rec.WaitFor(t, events.TransientFailure, 6, 5*time.Second)
 	s.call(t, "POST", "/v1/bounce", admin.BounceRequest{Selector: message.Selector{Domain: "held.test"}, Reason: "test"}, nil)
 	wasm, err := os.ReadFile("../../testdata/wat/routea.wasm")
@@ -190,6 +198,8 @@ verp_keys = ["7:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="]
 		events.Quarantine:       {"id", "tenant", "sender", "recipients", "reason"},
 		events.OOB:              {"recipient", "response", "category", "reason"},
 		events.Feedback:         {"recipient", "reason"},
+		events.SuppressionAdded: {"id", "tenant", "recipient", "reason", "scope", "meta"},
+		events.Suppressed:       {"id", "tenant", "recipient", "scope", "category", "reason"},
 	}
 	for _, ty := range events.Types {
 		teststack.WaitFor(t, 10*time.Second, "a "+string(ty)+" event at the webhook", func() bool { return len(rcv.events(string(ty))) > 0 })

@@ -85,7 +85,8 @@ func (native) Classify(_ context.Context, in *policy.ClassifyInput) (policy.Clas
 		return policy.Classification{Category: "RateLimited", Scope: policy.ScopePath, RateFactor: 0.5,
 			Duration: 30 * time.Minute, Threshold: 5, Window: time.Minute}, nil
 	case in.Enhanced == "5.1.1":
-		return policy.Classification{Category: "InvalidRecipient", Action: policy.ActionBounce}, nil
+		return policy.Classification{Category: "InvalidRecipient", Action: policy.ActionBounce,
+			Suppress: policy.SuppressGlobal, SuppressFor: 30 * 24 * time.Hour}, nil
 	case in.Enhanced == "5.7.10":
 		return policy.Classification{Category: "TLSFailure", Action: policy.ActionRetry}, nil
 	}

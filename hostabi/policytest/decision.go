@@ -110,6 +110,10 @@ var (
 		policy.ScopeNone: "none", policy.ScopePath: "path", policy.ScopeSite: "site",
 		policy.ScopeSource: "source", policy.ScopeTenant: "tenant",
 	}
+	suppressNames = map[policy.SuppressChoice]string{
+		policy.SuppressDefault: "default", policy.SuppressNone: "none",
+		policy.SuppressTenant: "tenant", policy.SuppressGlobal: "global",
+	}
 )
 
 func classifyDecision(c policy.Classification) decision {
@@ -127,5 +131,7 @@ func classifyDecision(c policy.Classification) decision {
 		"duration_ms":     ms(c.Duration),
 		"threshold":       int64(c.Threshold),
 		"window_ms":       ms(c.Window),
+		"suppress":        suppressNames[c.Suppress],
+		"suppress_for_ms": ms(c.SuppressFor),
 	}
 }

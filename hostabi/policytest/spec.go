@@ -88,7 +88,7 @@ var hookSpecs = map[string]hookSpec{
 		},
 		results: []string{
 			"category", "action", "scope", "suspend", "rate_factor", "max_connections",
-			"duration_ms", "threshold", "window_ms",
+			"duration_ms", "threshold", "window_ms", "suppress", "suppress_for_ms",
 		},
 	},
 }

@@ -41,8 +41,8 @@ type SuppressionResult struct {
 }
 
 func (s *Server) checkTenant(name string) error {
-	if name != "" && s.eng.Config().Tenant(name) == nil {
-		return Errorf(http.StatusNotFound, "no [[tenant]] is named %q", name)
+	if name != "" && name != suppress.GlobalList && s.eng.Config().Tenant(name) == nil {
+		return Errorf(http.StatusNotFound, "no [[tenant]] is named %q (the global list is %q)", name, suppress.GlobalList)
 	}
 	return nil
 }

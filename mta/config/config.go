@@ -195,7 +195,18 @@ type Tenant struct {
 	// of the tenant's mail becomes PREFIX+TOKEN@BOUNCE-DOMAIN (VERP), so
 	// bounces come back to the inbound listener; "" keeps the sender given.
 	ReturnPath string
+	// SuppressedRecipients (suppressed_recipients): what happens to a
+	// recipient on the tenant's (or the global) suppression list:
+	// SuppressedReject (or "") refuses it at RCPT (550 5.7.1), SuppressedDrop
+	// accepts it and drops it with a Suppressed record.
+	SuppressedRecipients string
 }
+
+// Values of Tenant.SuppressedRecipients.
+const (
+	SuppressedReject = "reject"
+	SuppressedDrop   = "drop"
+)
 
 // SMTPUser is one login of a tenant (tenant.smtp_users).
 type SMTPUser struct {

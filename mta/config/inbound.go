@@ -82,6 +82,17 @@ func parseVERPKey(s string) (VERPKey, error) {
 }
 
 // readReturnPath reads tenant.return_path: "PREFIX@BOUNCE-DOMAIN".
+// readSuppressed reads suppressed_recipients.
+func readSuppressed(t *table, tn *Tenant) {
+	t.str("suppressed_recipients", &tn.SuppressedRecipients)
+	switch tn.SuppressedRecipients {
+	case "", SuppressedReject, SuppressedDrop:
+	default:
+		t.p.add(t.key("suppressed_recipients"), "%q: want %q (refuse at RCPT) or %q (accept, drop and record)",
+			tn.SuppressedRecipients, SuppressedReject, SuppressedDrop)
+	}
+}
+
 func readReturnPath(t *table, tn *Tenant) {
 	if !t.str("return_path", &tn.ReturnPath) || tn.ReturnPath == "" {
 		return

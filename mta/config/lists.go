@@ -100,6 +100,7 @@ func readTenants(ts []*table) []Tenant {
 		t.integer("messages_per_minute", &tn.MessagesPerMinute, 0, maxInt)
 		t.boolean("dsn", &tn.DSN)
 		readReturnPath(t, &tn)
+		readSuppressed(t, &tn)
 		t.done()
 		out = append(out, tn)
 	}

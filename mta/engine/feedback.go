@@ -50,16 +50,23 @@ func (e *Engine) Suppressions() *suppress.Store { return e.fb.suppress }
 // with 550 5.7.1 and a text that says why. A spool error lets the
 // recipient through: the list guards reputation, it must not stop mail.
 func (e *Engine) suppressedReply(_ context.Context, in *policy.RcptInput) *policy.Reply {
-	en, ok, err := e.fb.suppress.Lookup(in.Tenant, in.Recipient, time.Now())
+	if e.dropsSuppressed(in.Tenant) {
+		return nil // accepted here, dropped at Submit with a Suppressed record
+	}
+	en, ok, err := e.fb.suppress.LookupAny(in.Tenant, in.Recipient, time.Now())
 	if err != nil {
 		e.log.Warn("suppression lookup failed; recipient accepted", "tenant", in.Tenant, "err", err)
 	}
 	if !ok {
 		return nil
 	}
+	whose := "this sender's"
+	if en.Tenant == suppress.GlobalList {
+		whose = "this server's"
+	}
 	return &policy.Reply{Code: 550, Enhanced: "5.7.1", Text: fmt.Sprintf(
-		"<%s> is on this sender's suppression list (%s since %s); mail to it is not accepted",
-		in.Recipient, en.Reason, en.Added.Format("2006-01-02"))}
+		"<%s> is on %s suppression list (%s since %s); mail to it is not accepted",
+		in.Recipient, whose, en.Reason, en.Added.Format("2006-01-02"))}
 }
 
 func (e *Engine) initFeedback() error {

@@ -12,7 +12,6 @@ import (
 	"github.com/wasmta/wasmta/mta/feedback"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
-	"github.com/wasmta/wasmta/mta/suppress"
 	"github.com/wasmta/wasmta/mta/verp"
 )
 
@@ -241,15 +240,13 @@ func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inbound
 	if rep.Original != nil {
 		setMeta(r.Meta, "original_message_id", rep.Original.MessageID)
 	}
-	var reason string
+	var d suppression
 	switch rc.Kind {
 	case feedback.KindBounce:
 		r.Response = &message.Response{Code: rc.Code, Enhanced: rc.Status, Text: rc.Diagnostic}
 		cls, _ := e.guard.Classify(ctx, rc.ClassifyInput(m.tenant))
 		r.Category = cls.Category
-		if rc.Action != "delayed" && strings.HasPrefix(rc.Status, "5.") && policy.HardCategory(r.Category) {
-			reason = suppress.ReasonHardBounce
-		}
+		d = bounceSuppression(cls, rc.Status, rc.Action != "delayed", true)
 		if rc.Action == "delayed" {
 			r.Meta["kind"] = "delayed"
 		}
@@ -258,9 +255,11 @@ func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inbound
 		r.Meta["kind"] = rep.FeedbackType
 		setMeta(r.Meta, "feedback_type", rep.FeedbackType)
 		setMeta(r.Meta, "source_ip", rep.SourceIP)
-		reason = complaintReason(rep.FeedbackType)
+		cls, _ := e.guard.Classify(ctx, &policy.ClassifyInput{Tenant: m.tenant, Domain: message.Domain(rc.Address),
+			Stage: policy.StageFeedback, Text: rep.FeedbackType, OutOfBand: true})
+		d = complaintSuppression(cls, rep.FeedbackType)
 	}
-	text, err := e.suppressFor(r, rc, m, reason)
+	text, err := e.suppressFor(r, rc, m, d)
 	if err != nil {
 		return err // the report is processed again: the list must not miss it
 	}
@@ -273,71 +272,4 @@ func setMeta(meta map[string]string, k, v string) {
 	if v != "" {
 		meta[k] = v
 	}
-}
-
-// complaintReason: every complaint suppresses; an opt-out report is an
-// unsubscribe; authentication-failure and not-spam reports do not.
-func complaintReason(feedbackType string) string {
-	switch feedbackType {
-	case "opt-out":
-		return suppress.ReasonUnsubscribe
-	case "auth-failure", "not-spam":
-		return ""
-	}
-	return suppress.ReasonComplaint
-}
-
-// suppressFor adds the suppression entry a record calls for, and returns
-// the record's reason text: what was done, or why nothing was. An error
-// is the spool's: the report must be processed again.
-func (e *Engine) suppressFor(r *events.Record, rc *feedback.Recipient, m reportMatch, reason string) (string, error) {
-	switch {
-	case reason == "":
-		return "", nil
-	case !m.verified():
-		return "not suppressed: " + m.problem, nil
-	case r.Recipient == "":
-		return "not suppressed: the report does not name the recipient", nil
-	}
-	addr, why := m.vouchesFor(rc)
-	if addr == "" {
-		return "not suppressed: " + why, nil
-	}
-	cause := fmt.Sprintf("%s %s report %s", r.Type, m.id, r.Meta["report_id"])
-	added, err := e.fb.suppress.Add(suppress.Entry{Tenant: m.tenant, Recipient: addr, Reason: reason, Cause: cause}, time.Now())
-	switch {
-	case errors.Is(err, suppress.ErrBadEntry):
-		return "not suppressed: " + err.Error(), nil
-	case err != nil:
-		return "", err
-	case added:
-		return "suppressed: " + reason, nil
-	}
-	return "already suppressed", nil
-}
-
-// vouchesFor returns the address a verified token lets the report about
-// rc suppress, or "" and why none: the one its signature covers, when rc
-// names it; for a token of every recipient of its transaction, rc's when
-// the message (still in the spool) was sent to it. Anyone who got mail
-// holds a valid token; it must not suppress other addresses.
-func (m *reportMatch) vouchesFor(rc *feedback.Recipient) (string, string) {
-	named := func(a string) bool {
-		return a != "" && (strings.EqualFold(rc.Address, a) || strings.EqualFold(rc.Original, a))
-	}
-	if m.bound {
-		if m.addr != "" && named(m.addr) {
-			return m.addr, ""
-		}
-		return "", "the report's recipient is not the one its return path was made for"
-	}
-	for _, a := range m.rcpts {
-		if named(a) {
-			return a, ""
-		}
-	}
-	if m.rcpts == nil {
-		return "", "the return path covers several recipients and the message has left the spool: the report's recipient cannot be checked"
-	}
-	return "", "the report's recipient is not one the message was sent to"
 }

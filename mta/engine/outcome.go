@@ -142,6 +142,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	case permanent:
 		r.Type = events.Bounce
 		st.Status = message.Bounced
+		e.suppressInBand(ctx, j, r, c)
 	case next.Sub(m.ReceivedAt) > at.shape.MaxAge:
 		r.Type = events.Expiration
 		r.Category = policy.CategoryMessageExpired

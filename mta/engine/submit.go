@@ -17,12 +17,23 @@ func (e *Engine) Submit(ctx context.Context, m *message.Message, body []byte, sp
 	if err := e.Admission(); err != nil {
 		return err
 	}
+	dropped := e.dropSuppressed(m)
+	if len(m.Recipients) == 0 {
+		// Every recipient is suppressed: nothing to spool. The client is
+		// told the message was accepted, and the records say where it went.
+		if spooled != nil {
+			spooled()
+		}
+		e.recordDropped(m, dropped)
+		return nil
+	}
 	if err := e.spool.Put(ctx, m, body); err != nil {
 		return fmt.Errorf("engine: spool %s: %w", m.ID, err)
 	}
 	if spooled != nil {
 		spooled()
 	}
+	e.recordDropped(m, dropped)
 	e.enqueue(m, body, splitByDomain(m, nil), time.Now(), true)
 	return nil
 }

@@ -30,11 +30,18 @@ const (
 	// written by the inbound processor (docs/feedback.md).
 	OOB      Type = "OOB"
 	Feedback Type = "Feedback"
+	// SuppressionAdded is a recipient put on a suppression list by a
+	// bounce or a complaint (Scope "tenant" or "global"); Suppressed a
+	// recipient accepted and dropped because it is on one (a tenant with
+	// suppressed_recipients = "drop").
+	SuppressionAdded Type = "SuppressionAdded"
+	Suppressed       Type = "Suppressed"
 )
 
 // Types lists every record type, in the order docs/events.md presents them.
 var Types = []Type{Reception, Rejection, Delivery, TransientFailure, Bounce, Expiration,
-	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange, SpoolLoss, Quarantine, OOB, Feedback}
+	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange, SpoolLoss, Quarantine, OOB, Feedback,
+	SuppressionAdded, Suppressed}
 
 // ValidType reports whether s names a record type.
 func ValidType(s string) bool {

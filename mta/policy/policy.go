@@ -292,4 +292,29 @@ type Classification struct {
 	Duration   time.Duration
 	Threshold  int           // act after this many such responses ...
 	Window     time.Duration // ... within this window (0 = act at once)
+
+	// Suppress decides whether the recipient goes on a suppression list
+	// after a bounce (in band or out of band) or a complaint (Stage
+	// "feedback"), and SuppressFor how long it stays (0: until removed).
+	Suppress    SuppressChoice
+	SuppressFor time.Duration
 }
+
+// SuppressChoice is classify's decision on a suppression list entry.
+type SuppressChoice uint8
+
+const (
+	// SuppressDefault leaves it to the engine: a 5.x.x out-of-band bounce
+	// with a hard category (HardCategory) and every complaint but
+	// auth-failure and not-spam go on the tenant's list, nothing else.
+	SuppressDefault SuppressChoice = iota
+	SuppressNone                   // add nothing
+	SuppressTenant                 // add to the tenant's list
+	SuppressGlobal                 // add to the list every tenant's mail is checked against
+)
+
+// StageFeedback is the ClassifyInput.Stage of a complaint report: Text is
+// its Feedback-Type (abuse, fraud, virus, other, opt-out, auth-failure,
+// not-spam), Code 0, OutOfBand true. Only Suppress and SuppressFor of the
+// answer are used.
+const StageFeedback = "feedback"

@@ -18,12 +18,20 @@ const (
 	ReasonComplaint   = "complaint"
 	ReasonManual      = "manual"
 	ReasonUnsubscribe = "unsubscribe"
+	// ReasonBounce is a bounce that a policy chose to suppress though its
+	// category is not a hard one (a full mailbox, for a while).
+	ReasonBounce = "bounce"
 )
+
+// GlobalList is the tenant name of the global list: every tenant's mail
+// is checked against it as well as against its own. "*" is not a tenant
+// name (config accepts letters, digits, '-', '_', '.').
+const GlobalList = "*"
 
 // ValidReason reports whether r is one of the reasons.
 func ValidReason(r string) bool {
 	switch r {
-	case ReasonHardBounce, ReasonComplaint, ReasonManual, ReasonUnsubscribe:
+	case ReasonHardBounce, ReasonComplaint, ReasonManual, ReasonUnsubscribe, ReasonBounce:
 		return true
 	}
 	return false
@@ -144,6 +152,12 @@ func (s *Store) withAdded(e Entry, now time.Time) Entry {
 	return e
 }
 
+// AddSync is Add with the choice of syncing: an unsynced entry survives a
+// crash of the process but not of the machine.
+func (s *Store) AddSync(e Entry, now time.Time, sync bool) (bool, error) {
+	return s.add(e, now, sync)
+}
+
 // AddMany stores entries like Add, syncing once at the end: for imports.
 func (s *Store) AddMany(es []Entry, now time.Time) (added int, err error) {
 	for i, e := range es {
@@ -212,6 +226,20 @@ func (s *Store) remove(tenant, rcpt string) (bool, error) {
 		return false, fmt.Errorf("suppress: remove: %w", err)
 	}
 	return true, nil
+}
+
+// LookupAny returns the entry that suppresses rcpt for tenant at now: the
+// tenant's own, else the global list's.
+func (s *Store) LookupAny(tenant, rcpt string, now time.Time) (Entry, bool, error) {
+	e, ok, err := s.Lookup(tenant, rcpt, now)
+	if ok || tenant == GlobalList {
+		return e, ok, err
+	}
+	g, gok, gerr := s.Lookup(GlobalList, rcpt, now)
+	if gok {
+		return g, true, nil
+	}
+	return e, false, errors.Join(err, gerr)
 }
 
 // Lookup returns the tenant's entry for rcpt when it is suppressed at now.

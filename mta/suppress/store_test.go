@@ -151,3 +151,35 @@ func TestListPages(t *testing.T) {
 		t.Errorf("listed %d: %v", len(all), all)
 	}
 }
+
+// TestLookupAnyGlobal: a tenant's mail is checked against its own list,
+// then the global one; another tenant's entry suppresses nobody else.
+func TestLookupAnyGlobal(t *testing.T) {
+	sp := openSpool(t, t.TempDir())
+	defer sp.Close()
+	s, err := Open(sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, e := range []Entry{
+		{Tenant: GlobalList, Recipient: "g@x.test", Reason: ReasonHardBounce},
+		{Tenant: "acme", Recipient: "a@x.test", Reason: ReasonComplaint},
+		{Tenant: GlobalList, Recipient: "old@x.test", Reason: ReasonBounce, Expires: now.Add(-time.Second)},
+	} {
+		if _, err := s.Add(e, now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		tenant, rcpt, list string
+	}{
+		{"acme", "g@x.test", GlobalList}, {"beta", "G@X.test", GlobalList}, {"acme", "a@x.test", "acme"},
+		{"beta", "a@x.test", ""}, {"beta", "old@x.test", ""}, {"", "g@x.test", GlobalList},
+	} {
+		e, ok, err := s.LookupAny(tc.tenant, tc.rcpt, now)
+		if err != nil || ok != (tc.list != "") || (ok && e.Tenant != tc.list) {
+			t.Errorf("LookupAny(%q, %q) = %+v, %v, %v; want list %q", tc.tenant, tc.rcpt, e, ok, err, tc.list)
+		}
+	}
+}

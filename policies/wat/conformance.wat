@@ -76,6 +76,9 @@
   (data (i32.const 3200) "quarantine")              ;; 3200   10
   (data (i32.const 3264) "domain")                  ;; 3264    6
   (data (i32.const 3328) "smart_hosts")             ;; 3328   11
+  (data (i32.const 3456) "suppress")                ;; 3456    8
+  (data (i32.const 3520) "suppress_for_ms")         ;; 3520   15
+  (data (i32.const 3584) "global")                  ;; 3584    6
 
   (global $BUF i32 (i32.const 65536))
 
@@ -202,6 +205,8 @@
       (then
         (drop (call $set (i32.const 1088) (i32.const 8) (i32.const 2624) (i32.const 16)))
         (drop (call $set (i32.const 1152) (i32.const 6) (i32.const 2688) (i32.const 6)))
+        (drop (call $set (i32.const 3456) (i32.const 8) (i32.const 3584) (i32.const 6)))
+        (drop (call $set_i64 (i32.const 3520) (i32.const 15) (i64.const 2592000000)))
         (return (i32.const 0))))
     ;; 4. 5.7.10
     (if (call $bytes_are (local.get $n) (i32.const 2752) (i32.const 6))

@@ -458,6 +458,8 @@ struct wasmta_classification {
 	int64_t duration_ms;
 	int32_t threshold;
 	int64_t window_ms;
+	const char *suppress;    /* ABI v1.6: "none", "tenant", "global"; NULL = default */
+	int64_t suppress_for_ms; /* 0 = until removed (with "tenant" or "global") */
 };
 
 static inline int32_t wasmta_set_nonzero(const char *key, int64_t v)
@@ -515,7 +517,9 @@ __attribute__((always_inline)) static inline int32_t wasmta_classification_set(c
 	r = wasmta_worst(r, wasmta_set_nonzero("max_connections", c->max_connections));
 	r = wasmta_worst(r, wasmta_set_nonzero("duration_ms", c->duration_ms));
 	r = wasmta_worst(r, wasmta_set_nonzero("threshold", c->threshold));
-	return wasmta_worst(r, wasmta_set_nonzero("window_ms", c->window_ms));
+	r = wasmta_worst(r, wasmta_set_nonzero("window_ms", c->window_ms));
+	r = wasmta_worst(r, wasmta_set_nonnull("suppress", c->suppress));
+	return wasmta_worst(r, wasmta_set_nonzero("suppress_for_ms", c->suppress_for_ms));
 }
 
 #endif /* WASMTA_H */

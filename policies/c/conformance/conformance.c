@@ -107,7 +107,12 @@ WASMTA_HOOK(classify)
 		return WASMTA_DECIDED;
 	}
 	if (wasmta_str_eq(enhanced, "5.1.1")) {
-		struct wasmta_classification c = {.category = "InvalidRecipient", .action = "bounce"};
+		struct wasmta_classification c = {
+			.category = "InvalidRecipient",
+			.action = "bounce",
+			.suppress = "global",
+			.suppress_for_ms = 2592000000LL,
+		};
 		wasmta_classification_set(&c);
 		return WASMTA_DECIDED;
 	}

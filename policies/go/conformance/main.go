@@ -90,7 +90,8 @@ func classify(in *wasmta.ClassifyInput) (wasmta.Classification, bool) {
 			Duration: 30 * time.Minute, Threshold: 5, Window: time.Minute,
 		}, true
 	case in.Enhanced == "5.1.1":
-		return wasmta.Classification{Category: wasmta.InvalidRecipient, Action: wasmta.ActionBounce}, true
+		return wasmta.Classification{Category: wasmta.InvalidRecipient, Action: wasmta.ActionBounce,
+			Suppress: wasmta.SuppressGlobal, SuppressFor: 30 * 24 * time.Hour}, true
 	case in.Enhanced == "5.7.10":
 		return wasmta.Classification{Category: wasmta.TLSFailure, Action: wasmta.ActionRetry}, true
 	}

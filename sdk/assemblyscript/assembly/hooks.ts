@@ -159,5 +159,7 @@ export function runClassify(decide: (input: ClassifyInput) => Classification | n
   int("duration_ms", c.durationMs);
   int("threshold", c.threshold);
   int("window_ms", c.windowMs);
+  str("suppress", c.suppress);
+  int("suppress_for_ms", c.suppressForMs);
   return finish();
 }

@@ -208,4 +208,18 @@ export class Classification {
   durationMs: i64 = 0;
   threshold: i32 = 0;
   windowMs: i64 = 0;
+  /**
+   * ABI v1.6: one of Suppress; "" = default (a hard out-of-band bounce and
+   * a complaint go on the tenant's list).
+   */
+  suppress: string = "";
+  /** How long the entry stays; 0 = until removed. */
+  suppressForMs: i64 = 0;
+}
+
+/** Suppression list choices of a Classification (ABI v1.6). */
+export namespace Suppress {
+  export const None = "none";
+  export const Tenant = "tenant";
+  export const Global = "global";
 }

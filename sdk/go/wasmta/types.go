@@ -263,7 +263,28 @@ type Classification struct {
 	Duration       time.Duration
 	Threshold      int
 	Window         time.Duration
+	// Suppress (ABI v1.6): whether the recipient goes on a suppression
+	// list after this bounce or complaint, one of the Suppress* constants;
+	// "" = default (a hard out-of-band bounce and a complaint go on the
+	// tenant's list). SuppressFor is how long (0 = until removed; only
+	// with SuppressTenant or SuppressGlobal).
+	Suppress    string
+	SuppressFor time.Duration
 }
+
+// Suppression choices of a Classification (ABI v1.6).
+const (
+	SuppressDefault = "default"
+	SuppressNone    = "none"
+	SuppressTenant  = "tenant" // the tenant's list
+	SuppressGlobal  = "global" // the list every tenant's mail is checked against
+)
+
+// StageFeedback is the ClassifyInput.Stage of a complaint report (ABI
+// v1.6): Text is its Feedback-Type (abuse, fraud, virus, other, opt-out,
+// auth-failure, not-spam) and Code 0; only Suppress and SuppressFor of
+// the decision are used.
+const StageFeedback = "feedback"
 
 // Bounce categories (ABI.md section 3.5), exact spelling.
 const (

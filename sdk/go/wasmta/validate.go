@@ -201,6 +201,9 @@ func (c *Classification) Validate() error {
 	if err := checkRange("window_ms", c.Window.Milliseconds(), 24*time.Hour.Milliseconds()); err != nil {
 		return err
 	}
+	if err := c.validateSuppress(); err != nil {
+		return err
+	}
 	control := c.Suspend || c.RateFactor > 0 || c.MaxConnections > 0
 	scoped := c.Scope != "" && c.Scope != ScopeNone
 	switch {
@@ -208,6 +211,21 @@ func (c *Classification) Validate() error {
 		return errors.New("scope set: needs duration_ms > 0 and one of suspend, rate_factor, max_connections")
 	case control && !scoped:
 		return errors.New("suspend, rate_factor or max_connections set without a scope")
+	}
+	return nil
+}
+
+func (c *Classification) validateSuppress() error {
+	switch c.Suppress {
+	case "", SuppressDefault, SuppressNone, SuppressTenant, SuppressGlobal:
+	default:
+		return fmt.Errorf("suppress %q: want default, none, tenant or global", c.Suppress)
+	}
+	if err := checkRange("suppress_for_ms", c.SuppressFor.Milliseconds(), 3650*24*time.Hour.Milliseconds()); err != nil {
+		return err
+	}
+	if c.SuppressFor > 0 && c.Suppress != SuppressTenant && c.Suppress != SuppressGlobal {
+		return errors.New("suppress_for_ms set without suppress tenant or global")
 	}
 	return nil
 }

@@ -122,4 +122,6 @@ func (w *writer) classification(c *Classification) {
 	w.ms("duration_ms", c.Duration)
 	w.int("threshold", int64(c.Threshold))
 	w.ms("window_ms", c.Window)
+	w.str("suppress", c.Suppress)
+	w.ms("suppress_for_ms", c.SuppressFor)
 }

@@ -158,5 +158,13 @@ impl Writer {
         self.ms("duration_ms", c.duration);
         self.int("threshold", c.threshold as i64);
         self.ms("window_ms", c.window);
+        let suppress = match c.suppress {
+            Suppress::Default => "",
+            Suppress::None => "none",
+            Suppress::Tenant => "tenant",
+            Suppress::Global => "global",
+        };
+        self.str("suppress", suppress);
+        self.ms("suppress_for_ms", c.suppress_for);
     }
 }

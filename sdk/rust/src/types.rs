@@ -184,6 +184,22 @@ pub enum Scope {
     Tenant,
 }
 
+/// Whether a bounce or complaint puts the recipient on a suppression list
+/// (ABI v1.6).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Suppress {
+    /// The host's default: a hard out-of-band bounce and a complaint go
+    /// on the tenant's list.
+    #[default]
+    Default,
+    /// Add nothing.
+    None,
+    /// The tenant's list.
+    Tenant,
+    /// The list every tenant's mail is checked against.
+    Global,
+}
+
 /// Bounce categories of ABI.md section 3.5. Non-exhaustive: ABI v1 only
 /// adds categories (the last ten came with v1.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,4 +287,10 @@ pub struct Classification {
     pub duration: Duration,
     pub threshold: u32,
     pub window: Duration,
+    /// ABI v1.6: suppression list entry after this bounce or complaint
+    /// (`stage() == "feedback"`).
+    pub suppress: Suppress,
+    /// How long the entry stays; zero = until removed (only with
+    /// `Suppress::Tenant` or `Suppress::Global`).
+    pub suppress_for: Duration,
 }

@@ -6,7 +6,7 @@
 
 import {
   Category, Classification, ClassifyInput, PoolInput, RcptInput, RcptResult, Reply, Route,
-  RouteInput, Scope, Action, Shape, ShapeInput, Signal, Tls,
+  RouteInput, Scope, Action, Shape, ShapeInput, Signal, Suppress, Tls,
   contains, lookup, runClassify, runRcpt, runRoute, runSelectPool, runShape,
 } from "../../../../sdk/assemblyscript/assembly";
 export { wasmta_abi_v1 } from "../../../../sdk/assemblyscript/assembly";
@@ -90,6 +90,8 @@ function classifyReply(input: ClassifyInput): Classification | null {
   if (enhanced == "5.1.1") {
     c.category = Category.InvalidRecipient;
     c.action = Action.Bounce;
+    c.suppress = Suppress.Global;
+    c.suppressForMs = 2592000000;
     return c;
   }
   if (enhanced == "5.7.10") {

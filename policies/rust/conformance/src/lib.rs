@@ -96,6 +96,8 @@ fn classify(input: &ClassifyInput) -> Option<Classification> {
         return Some(Classification {
             category: Some(Category::InvalidRecipient),
             action: Action::Bounce,
+            suppress: Suppress::Global,
+            suppress_for: Duration::from_secs(30 * 24 * 3600),
             ..Classification::default()
         });
     }
