@@ -43,6 +43,10 @@ func TestRanking(t *testing.T) {
 		{"an expiry that quotes the last error is an expiry", 0, "", "Deferred: Connection refused by mx.example.com. Message could not be delivered for 5 days", MessageExpired, `text "could not be delivered for"`},
 		{"a mailbox that is full, in other words", 551, "", "bounce as<the destination mailbox <a@example.com> is full>", QuotaIssues, `text "is full"`},
 		{"the system's own storage is not the mailbox's", 452, "", "4.3.1 Mail system full, try again later", TransientFailure, `text "mail system full"`},
+		{"the message's size before an attachment rule", 554, "", "Recipient address rejected: Message size exceed (maybe caused by big attachment file)", MessageTooLarge, `text "message size"`},
+		{"a header's size is the format's limit", 534, "", "Message header size exceeds policy limit.", ProtocolErrors, `text "header size"`},
+		{"a nonexistent user under a policy code", 554, "5.7.1", "<a@example.lv>: Recipient address rejected: Nonexistent user", InvalidRecipient, `text "nonexistent"`},
+		{"a nonexistent domain stays a domain", 554, "", "Recipient address rejected: non-existent domain", BadDomain, `text "non-existent domain"`},
 		{"Exchange's submission quota on x.2.2", 554, "5.2.2", "Submission quota exceeded", RateLimited, "override microsoft x.2.2 submission quota"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ var phraseRules = []textRule{
 	c(MessageExpired, "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
 		"queued longer than", "could not be delivered within", "could not be delivered for", "cannot send message for",
 		"will be deleted from queue", "retry time not reached for any host", "maximum time in queue",
+		"maximum number of delivery attempts", "delivery attempts exceeded", "too many delivery attempts",
 		"maximum-time-expired", "time-expired", "failing for a long time"),
 
 	// The receiver's suppression list.
@@ -22,7 +23,8 @@ var phraseRules = []textRule{
 	// not be repeated", "HELO/EHLO argument is invalid")
 	c(ProtocolErrors, "protocol violation", "protocol error", "bad sequence of commands", "unrecognized command",
 		"command unrecognized", "command not recognized", "syntax error", "pipelining", "helo first", "ehlo first",
-		"helo/ehlo first", "ehlo/helo first", "send helo", "send ehlo", "may not be repeated", "already active",
+		"helo/ehlo first", "ehlo/helo first", "send helo", "send ehlo", "mail from first", "rcpt to first",
+		"before sending data", "may not be repeated", "already active",
 		"out of sequence", "argument is invalid", "invalid argument", "command not implemented",
 		"parameter not implemented", "parameters not recognized", "unknown command", "sender first",
 		"recipient first", "must have sender", "bare lf", "bare linefeed", "bare line feed", "bare cr", "bare newline",
@@ -67,7 +69,7 @@ var phraseRules = []textRule{
 		"too many sessions", "too many smtp sessions", "frequency limited", "unusual rate", "excessive volume", "throttl",
 		"too fast", "sending rate", "slow down", "connection limit", "connections limit", "concurrent connections", "too many mails",
 		"too many emails", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
-		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "try again in a few minutes",
+		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "send limit", "try again in a few minutes",
 		"sending quota", "daily quota", "relay limit", "hourly quota", "too many open connections", "too many simultaneous",
 		"simultaneous connections", "too many smtp connections", "frequency limit", "receive limit", "submission quota"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
@@ -97,6 +99,14 @@ var phraseRules = []textRule{
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet"),
 
+	// Size, a header's first (its size is its format's limit)
+	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
+		"line too long", "header line", "header size"),
+	// The message's size named as such ("Message size exceed (maybe
+	// caused by big attachment file)"): the size, not the attachment, is
+	// the cause.
+	c(MessageTooLarge, "message size", "size exceed", "message too large", "message too big", "maximum message size"),
+
 	// Malware, then content refused by rule, then content judged spam
 	c(Virus, "virus", "malware", "infected", "trojan", "worm", "ransomware", "malicious"),
 	c(ProhibitedContent, "attachment", "file type", "file extension", "filename", "executable", "prohibited content",
@@ -123,7 +133,7 @@ var phraseRules = []textRule{
 	c(SpamBlock, "client host rejected", "refused to talk to me"),
 
 	// The sender (before the recipient and the domain)
-	c(InvalidSender, "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
+	c(InvalidSender, "null sender", "empty sender", "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
 		"sender verification", "unverified sender", "invalid sender", "sender unknown", "unknown sender",
 		"sender address", "sender's address", "sender not allowed", "sender is not allowed", "bad sender",
 		"sender denied", "sender blocked", "blocked sender", "envelope sender", "return path", "return-path",
@@ -155,9 +165,6 @@ var phraseRules = []textRule{
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
 		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked"),
 
-	// Size (a header's size is its format's limit)
-	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
-		"line too long", "header line", "header size"),
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
 		"exceeds maximum", "message is larger", "message exceeds"),
@@ -173,7 +180,7 @@ var phraseRules = []textRule{
 	c(BadDomain, "host unknown", "unknown host", "host not found", "domain not found", "no such domain", "unknown domain",
 		"domain does not exist", "domain name not found", "nxdomain", "null mx", "doesn't receive email",
 		"does not accept mail", "doesn't accept mail", "accepts no mail", "domain is not reachable", "no mx",
-		"no mail exchanger", "no mail servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
+		"no mail exchanger", "no mail servers", "no smtp servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
 		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
 		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
 		"answer with no data", "name or service not known", "point to non-existent hosts"),
@@ -189,7 +196,7 @@ var phraseRules = []textRule{
 		"address unknown", "unknown address", "invalid address", "address invalid", "bad destination mailbox",
 		"undeliverable address", "no longer on server", "mailbox has moved", "not our customer", "unknown local part",
 		"not a valid mailbox", "account does not", "address does not", "address not found", "no account", "not a valid user",
-		"invalid mailbox", "mailbox invalid", "unknown mailbox", "mailbox unknown", "no such account", "no such address", "not have an account", "not a member of", "user doesn't",
+		"invalid mailbox", "mailbox invalid", "unknown mailbox", "mailbox unknown", "no such account", "no such address", "nonexistent", "non-existent", "not have an account", "not a member of", "user doesn't",
 		"user does not", "addressee unknown", "unknown or illegal alias", "unknown alias", "no such person",
 		"not a known user", "not listed in", "bad recipient", "recipient address rejected: user", "invalid user",
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
