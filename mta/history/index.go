@@ -52,7 +52,8 @@ type Index struct {
 	bytes   int
 	seq     uint64
 	closed  bool
-	dropped int // records refused by a full spool since the last warning
+	dropped int    // records refused by a full spool since the last warning
+	swept   uint32 // the bucket the last sweep deleted up to (under wmu)
 
 	wmu  sync.Mutex // serialises writes, so Flush and the writer keep order
 	stop chan struct{}
@@ -246,10 +247,16 @@ func (x *Index) sweepLoop() {
 // Sweep deletes the hour buckets that ended more than the retention ago.
 func (x *Index) Sweep() error {
 	cut := bucketOf(x.opts.Now().Add(-x.opts.Retention))
-	if cut == 0 {
-		return nil
+	x.wmu.Lock()
+	defer x.wmu.Unlock()
+	if cut == 0 || cut == x.swept {
+		return nil // nothing new has expired: no range tombstone for nothing
 	}
-	return x.st.DeleteAuxRange(namespace, []byte{0, 0, 0, 0}, bucketKey(cut))
+	if err := x.st.DeleteAuxRange(namespace, []byte{0, 0, 0, 0}, bucketKey(cut)); err != nil {
+		return err
+	}
+	x.swept = cut
+	return nil
 }
 
 func bucketKey(b uint32) []byte { return []byte{byte(b >> 24), byte(b >> 16), byte(b >> 8), byte(b)} }

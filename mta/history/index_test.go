@@ -19,7 +19,7 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func openSpool(t *testing.T, dir string) *spool.Store {
+func openSpool(t testing.TB, dir string) *spool.Store {
 	t.Helper()
 	st, err := spool.Open(filepath.Join(dir, "spool"), spool.Options{MinFreeBytes: -1})
 	if err != nil {
