@@ -78,7 +78,7 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			started := time.Now()
 			c.path.dialBegin()
 			err := c.dial(ctx, shape, pol)
-			c.path.dialEnd()
+			c.path.dialEnd(started)
 			if err != nil {
 				if errors.Is(err, errLoopsToSelf) {
 					c.loops(j, err)

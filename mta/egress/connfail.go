@@ -29,8 +29,11 @@ const (
 	backoffBase = 30 * time.Second
 	// settleWindow: a session that closed this recently may still count
 	// at the destination (it has not seen the close yet), so a refusal
-	// then is a race with its count, not a lower limit.
-	settleWindow = time.Second
+	// then is a race with its count, not a lower limit. A close reaches
+	// the destination within a round trip; the window is a few of them,
+	// short enough that a path whose sessions end every few messages
+	// still learns its limit from refusals.
+	settleWindow = 100 * time.Millisecond
 )
 
 // sessionUp accounts for a session that opened: the path works.
@@ -48,19 +51,36 @@ func (p *Path) sessionDown(now time.Time) {
 	p.mu.Lock()
 	p.sessions--
 	p.lastAlive = now
-	p.closed = append(p.settlingLocked(now), now)
+	i := 0
+	for i < len(p.closed) && now.Sub(p.closed[i]) > aliveWindow {
+		i++
+	}
+	p.closed = append(append(p.closed[:0], p.closed[i:]...), now)
 	p.mu.Unlock()
 }
 
-// settlingLocked returns the close times of the sessions that closed
-// less than settleWindow ago, which the destination may still count.
-func (p *Path) settlingLocked(now time.Time) []time.Time {
-	i := 0
-	for i < len(p.closed) && now.Sub(p.closed[i]) >= settleWindow {
-		i++
+// racingLocked counts the sessions that closed less than settleWindow
+// before a dial began at started: the destination may not have seen them
+// close when the dial reached it.
+func (p *Path) racingLocked(started time.Time) int {
+	n := 0
+	for _, c := range p.closed {
+		if !c.After(started) && started.Sub(c) < settleWindow {
+			n++
+		}
 	}
-	p.closed = append(p.closed[:0], p.closed[i:]...)
-	return p.closed
+	return n
+}
+
+// judgeLocked feeds a failed dial begun at started to the path's
+// learning while the path works (or worked a moment ago), with the
+// number of connections the destination counted: the sessions that work
+// and those racing it. It reports whether that lowered the limits.
+func (p *Path) judgeLocked(s adaptive.Signal, started, now time.Time) bool {
+	if p.sessions == 0 && now.Sub(p.lastAlive) >= aliveWindow {
+		return false
+	}
+	return p.signalLocked(s, p.sessions+p.racingLocked(started), now)
 }
 
 // dialBegin and dialEnd bracket a dial: a failed dial is not the verdict
@@ -71,9 +91,22 @@ func (p *Path) dialBegin() {
 	p.mu.Unlock()
 }
 
-func (p *Path) dialEnd() {
+// dialEnd ends a dial begun at started. It also settles a refusal that
+// came back while other dials were still in their greeting: a provider
+// refuses the connection over its limit at once, before the sessions it
+// admitted greet, so the count it refused at is known only once the dials
+// that were under way then have ended (later ones do not matter: on a
+// path whose sessions end every few messages there always is one).
+func (p *Path) dialEnd(started time.Time) {
 	p.mu.Lock()
 	p.dialing--
+	if p.pending != 0 && !started.After(p.pendingAt) {
+		p.pendingLeft--
+		if p.pendingLeft <= 0 {
+			p.judgeLocked(p.pending, p.pendingStarted, time.Now())
+			p.pending = 0
+		}
+	}
 	p.mu.Unlock()
 }
 
@@ -90,7 +123,8 @@ func (p *Path) dialEnd() {
 // sessions that replace the ones that end are not held back. Otherwise
 // the path is dead: it backs off, and dead is true with the end of the
 // back-off. Dials that were under way together count as one failure, and
-// only failures with no session open count toward a dead path.
+// only failures with no session open count toward a dead path. A failure
+// while other dials are still under way is judged when they end.
 func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -104,9 +138,13 @@ func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until t
 	live := p.sessions > 0 || now.Sub(p.lastAlive) < aliveWindow
 	if live || p.dialing > 0 || p.dialFails < deadAfter {
 		lowered := false
-		if live {
-			open := p.sessions + len(p.settlingLocked(now))
-			lowered = p.signalLocked(dialSignal(err), open, now)
+		switch {
+		case p.dialing > 0:
+			if p.pending == 0 { // judged when the dials under way end (dialEnd)
+				p.pending, p.pendingAt, p.pendingLeft, p.pendingStarted = dialSignal(err), now, p.dialing, started
+			}
+		default:
+			lowered = p.judgeLocked(dialSignal(err), started, now)
 		}
 		if !lowered || p.sessions == 0 {
 			p.cool = now.Add(doubling(coolBase, max(1, p.dialFails), coolMax))

@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"testing"
@@ -63,27 +64,42 @@ func TestDialFailureVerdicts(t *testing.T) {
 		wantConns int
 		wantCool  bool
 		wantDead  bool
+		limit     int // the path's preset; 5 when 0
 	}{
+		{"a refusal back before the other dials' greetings is judged once they have greeted", func(p *Path, now time.Time) {
+			for range 8 {
+				p.sessionUp(now)
+			}
+			for range 3 {
+				p.dialBegin() // admitted by the provider, not greeted yet
+			}
+			p.dialFailed(refused, now, now) // the twelfth, refused at once
+			p.dialBegin()                   // a dial begun after the refusal does not hold it up
+			for range 3 {
+				p.sessionUp(now)
+				p.dialEnd(now.Add(-time.Millisecond))
+			}
+		}, 11, false, false, 12},
 		{"a refusal while sessions work lands the limit on them, without a cool-down", func(p *Path, now time.Time) {
 			p.sessionUp(now)
 			p.sessionUp(now)
 			p.dialFailed(refused, now, now)
-		}, 2, false, false},
+		}, 2, false, false, 0},
 		{"a refusal racing a session that just closed is not a lower limit", func(p *Path, now time.Time) {
 			for range 5 {
 				p.sessionUp(now)
 			}
 			p.sessionDown(now)
 			p.dialFailed(refused, now, now.Add(10*time.Millisecond))
-		}, 5, true, false},
+		}, 5, true, false, 0},
 		{"with nothing open and another dial under way, the path is not dead", func(p *Path, now time.Time) {
 			for i := range deadAfter + 2 {
 				at := now.Add(time.Duration(i) * time.Minute)
 				p.dialBegin() // a sibling still in its greeting
 				p.dialFailed(refused, at, at)
-				p.dialEnd()
+				p.dialEnd(at.Add(-time.Millisecond))
 			}
-		}, 5, true, false},
+		}, 5, true, false, 0},
 		{"refused probes while sessions work never count toward a dead path", func(p *Path, now time.Time) {
 			p.sessionUp(now)
 			p.sessionUp(now)
@@ -96,17 +112,17 @@ func TestDialFailureVerdicts(t *testing.T) {
 			p.sessionDown(at)
 			at = at.Add(aliveWindow + time.Second)
 			p.dialFailed(refused, at, at) // the first failure with nothing open
-		}, 2, true, false},
+		}, 2, true, false, 0},
 		{"nothing open, nothing under way, failures in a row: dead", func(p *Path, now time.Time) {
 			for i := range deadAfter {
 				at := now.Add(time.Duration(i) * time.Minute)
 				p.dialFailed(refused, at, at)
 			}
-		}, 5, true, true},
+		}, 5, true, true, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTestSet(t, newOutcomes(), Options{})
-			p := testPath(s, host, policy.Shape{MaxConnections: 5})
+			p := testPath(s, host, policy.Shape{MaxConnections: cmp.Or(tc.limit, 5)})
 			tc.run(p, time.Now())
 			_, learned := p.Limits()
 			p.mu.Lock()
