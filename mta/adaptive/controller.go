@@ -152,6 +152,22 @@ func (c *Controller) Success(now time.Time) bool {
 	return c.cur != old
 }
 
+// Filled notes that every connection the limit allows has opened and mail
+// still waits for one, with a rate token ready. In slow start that ends
+// the connections' round at once: the signal about them, a refusal at
+// the greeting, has come back for each (a round trip of slow start is a
+// greeting, not a second). It reports whether the limit changed.
+func (c *Controller) Filled(now time.Time) bool {
+	if c.p.Off || c.connsFound {
+		return false
+	}
+	old := c.cur
+	c.raiseConns(now)
+	c.cur = c.p.clamp(c.cur)
+	c.startConnPeriod(now)
+	return c.cur != old
+}
+
 // round is the period between two raises of a limit: a slow-start round
 // until it is first cut, then the quiet period.
 func (c *Controller) round(found bool) time.Duration {

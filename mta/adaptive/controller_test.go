@@ -262,3 +262,24 @@ func TestRefusalWithoutAProbeKeepsThePace(t *testing.T) {
 		{at: 8 * sec, event: "ok", want: Limits{4, 0}, change: true},
 	})
 }
+
+// In slow start, connections grow as soon as every allowed one has
+// opened; once a refusal found the limit, that no longer raises it.
+func TestFilledRaisesConnectionsInSlowStart(t *testing.T) {
+	ms := time.Millisecond
+	c := New(Limits{5, 20}, Params{MaxConns: 15}, t0)
+	for i, want := range []int{8, 12, 15, 15} {
+		changed := c.Filled(at(time.Duration(i) * 50 * ms))
+		if got := c.Limits().Conns; got != want || changed != (want != 15 || i == 2) {
+			t.Fatalf("fill %d: %d connections (changed %v), want %d", i+1, got, changed, want)
+		}
+	}
+	c.Signal(Refused, 11, at(200*ms))
+	if c.Filled(at(250*ms)) || c.Limits().Conns != 11 {
+		t.Fatalf("after the refusal found 11: %d connections, want 11 and no raise", c.Limits().Conns)
+	}
+	off := New(Limits{5, 20}, Params{Off: true}, t0)
+	if off.Filled(t0) || off.Limits().Conns != 5 {
+		t.Fatal("adaptation off: Filled raised the limit")
+	}
+}

@@ -36,14 +36,25 @@ const (
 	settleWindow = 100 * time.Millisecond
 )
 
-// sessionUp accounts for a session that opened: the path works.
+// sessionUp accounts for a session that opened: the path works. When
+// that fills the learned connection limit while mail waits and a rate
+// token is ready, slow start raises it at once (adaptive.Filled).
 func (p *Path) sessionUp(now time.Time) {
 	p.mu.Lock()
 	p.sessions++
 	p.dialFails, p.deadRounds = 0, 0
 	p.cool, p.backoff, p.deadErr = time.Time{}, time.Time{}, nil
 	p.lastAlive = now
+	raised := false
+	if limit := p.adapt.Limits().Conns; p.sessions >= limit && p.shape.MaxConnections >= limit &&
+		len(p.fifo) > p.idle && p.msgs.delay(now) == 0 && p.adapt.Filled(now) {
+		p.applyLocked()
+		raised = true
+	}
 	p.mu.Unlock()
+	if raised {
+		p.maybeSpawn()
+	}
 }
 
 // sessionDown accounts for a session that closed.

@@ -60,7 +60,7 @@ func TestLoweringConnectionsClosesTheExcess(t *testing.T) {
 	sim, host := startSim(t, 100*time.Millisecond)
 	out := newOutcomes()
 	s := newTestSet(t, out, Options{})
-	p := testPath(s, host, policy.Shape{MaxConnections: 6})
+	p := testPath(s, host, policy.Shape{MaxConnections: 6, Adapt: policy.Adaptation{Off: true}}) // limits as set
 	enqueue(p, 300)
 	waitFor(t, 3*time.Second, func() bool { return p.Conns() == 6 })
 	base, ver := p.BaseShape()
@@ -104,7 +104,8 @@ func TestIdleConnectionsClose(t *testing.T) {
 	sim, host := startSim(t, 0)
 	out := newOutcomes()
 	s := newTestSet(t, out, Options{})
-	p := testPath(s, host, policy.Shape{MaxConnections: 2, IdleTimeout: 200 * time.Millisecond})
+	p := testPath(s, host, policy.Shape{MaxConnections: 2, IdleTimeout: 200 * time.Millisecond,
+		Adapt: policy.Adaptation{Off: true}}) // 2 allowed, as set
 	enqueue(p, 5)
 	out.waitDone(t, 5, 3*time.Second)
 	waitFor(t, 2*time.Second, func() bool { return p.Conns() == 0 })

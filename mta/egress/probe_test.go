@@ -135,3 +135,28 @@ func TestDialFailureVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// A path whose preset is below the provider's connection limit finds that
+// limit exactly from the provider's refusals (slow start overshoots it,
+// and a refusal lands the limit on the sessions that work), and delivers
+// everything without a deferral.
+func TestSlowStartFindsTheConnectionLimit(t *testing.T) {
+	const limit, n = 7, 150
+	sim, _ := startStrictSim(t, limit, 100*time.Millisecond)
+	out := newOutcomes()
+	s := newTestSet(t, out, Options{})
+	p := testPath(s, hostAt(t, sim.Addr("sink")), policy.Shape{MaxConnections: 2})
+	enqueue(p, n)
+	out.waitDone(t, n, 60*time.Second)
+	ok, failed := out.count()
+	st := ipStats(sim)
+	_, learned := p.Limits()
+	t.Logf("%d delivered, %d deferred in %v; %d refused at the greeting; learned %d connections, peak %d",
+		ok, failed, out.span().Round(time.Millisecond), st.ConnsRefused, learned.Conns, p.PeakConns())
+	if ok != n || failed != 0 {
+		t.Fatalf("%d delivered, %d deferred; want all %d delivered and none deferred", ok, failed, n)
+	}
+	if learned.Conns != limit {
+		t.Fatalf("learned %d connections, want the provider's %d", learned.Conns, limit)
+	}
+}
