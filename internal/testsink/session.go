@@ -104,6 +104,7 @@ func (ss *session) received() Received {
 	r := Received{
 		From: ss.from, RemoteAddr: ss.remote.String(), Helo: ss.helo, AuthUser: ss.authUser,
 		At: time.Now(), TLS: ss.tls, UTF8: ss.mail.UTF8, Body: string(ss.mail.Body), Size: ss.mail.Size,
+		RequireTLS: ss.mail.RequireTLS,
 	}
 	if !ss.sink.opts.CountOnly {
 		r.To = append([]string(nil), ss.to...)

@@ -46,6 +46,7 @@ type Options struct {
 	TLS         bool              // offer STARTTLS with a self-signed certificate
 	Certificate *tls.Certificate  // offer STARTTLS with this certificate instead (chain included)
 	SMTPUTF8    bool              // advertise SMTPUTF8
+	RequireTLS  bool              // advertise REQUIRETLS (over TLS only, as go-smtp does)
 	MaxSize     int64             // advertise SIZE and refuse larger messages; 0 = no limit
 	MaxRcpts    int               // refuse recipients past this many per transaction; 0 = no limit
 	Auth        map[string]string // username -> password for AUTH PLAIN; nil = no AUTH
@@ -66,6 +67,7 @@ type Received struct {
 	UTF8       bool   // MAIL FROM carried SMTPUTF8
 	Body       string // BODY= parameter ("7BIT", "8BITMIME" or "")
 	Size       int64  // SIZE= parameter, 0 when absent
+	RequireTLS bool   // MAIL FROM carried REQUIRETLS
 }
 
 // Sink is a running SMTP sink. Its methods are safe for concurrent use.
@@ -140,6 +142,7 @@ func (s *Sink) newServer() *smtp.Server {
 	srv := smtp.NewServer(smtp.BackendFunc(s.newSession))
 	srv.Domain = s.opts.Hostname
 	srv.EnableSMTPUTF8 = s.opts.SMTPUTF8
+	srv.EnableREQUIRETLS = s.opts.RequireTLS
 	srv.MaxMessageBytes = s.opts.MaxSize
 	srv.MaxRecipients = s.opts.MaxRcpts
 	srv.AllowInsecureAuth = true

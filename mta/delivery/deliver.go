@@ -34,10 +34,23 @@ type Result struct {
 // unusable: the network failed, a reply timed out or did not parse, or the
 // server said 421.
 func (s *Session) Deliver(ctx context.Context, from string, rcpts []string, body []byte) (Result, error) {
+	return s.DeliverWith(ctx, from, rcpts, body, Params{})
+}
+
+// Params are options of one transaction.
+type Params struct {
+	// RequireTLS adds REQUIRETLS to MAIL FROM (RFC 8689); the caller has
+	// checked that the server offers it (Offers) over verified TLS.
+	RequireTLS bool
+}
+
+// DeliverWith is Deliver with the transaction's params.
+func (s *Session) DeliverWith(ctx context.Context, from string, rcpts []string, body []byte, p Params) (Result, error) {
 	if s.broken != nil {
 		return Result{}, &Error{Stage: StageMail, Err: fmt.Errorf("%w: %v", ErrUnusable, s.broken), Temporary: true}
 	}
-	t := txn{s: s, from: from, rcpts: rcpts, body: body, res: Result{Rcpt: make([]message.Response, len(rcpts))}}
+	t := txn{s: s, from: from, rcpts: rcpts, body: body, res: Result{Rcpt: make([]message.Response, len(rcpts))},
+		requireTLS: p.RequireTLS}
 	if t.precheck() {
 		return t.res, nil
 	}
@@ -121,6 +134,8 @@ type txn struct {
 	replied  int  // RCPT replies read
 	bodySent bool // the whole body is on the wire and the final reply is due
 	done     bool // the server ended the transaction (final reply read)
+
+	requireTLS bool // MAIL FROM ... REQUIRETLS
 }
 
 func (t *txn) bdat() bool { return t.s.caps.chunking && !t.s.opts.NoChunking }
@@ -203,6 +218,9 @@ func (t *txn) writeMail() {
 	}
 	if t.utf8 {
 		s.w.WriteString(" SMTPUTF8")
+	}
+	if t.requireTLS {
+		s.w.WriteString(" REQUIRETLS")
 	}
 	s.w.Write(crlf)
 }

@@ -120,3 +120,11 @@ func (s *Session) Extensions() map[string]string {
 	}
 	return out
 }
+
+// Offers reports whether the server announced the EHLO keyword ext
+// (upper case), in the greeting that counts (after STARTTLS when there was
+// one).
+func (s *Session) Offers(ext string) bool {
+	_, ok := s.ext[ext]
+	return ok
+}

@@ -138,7 +138,8 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 	rcpts := j.Rcpts()
 	t0 := time.Now()
 	c.path.sent(t0)
-	res, err := c.sess.Deliver(ctx, c.set.opts.sender(j), rcpts, j.Body)
+	res, err := c.sess.DeliverWith(ctx, c.set.opts.sender(j), rcpts, j.Body,
+		delivery.Params{RequireTLS: pol != nil && pol.RequireTLS})
 	c.path.active.Add(-1)
 	now := time.Now()
 	c.path.observe(now.Sub(t0))
@@ -195,7 +196,7 @@ func (c *conn) tlsCheck(pol *tlspolicy.Policy) *TLSCheck {
 	if pol == nil {
 		return nil
 	}
-	return &TLSCheck{Domain: pol.Domain, Mode: pol.Mode(), Failure: c.checks[pol.Domain]}
+	return &TLSCheck{Domain: pol.Domain, Mode: pol.Mode(), Failure: c.checks[pol.Key()]}
 }
 
 // dial connects to the first host of the path that answers, in order,

@@ -2,6 +2,7 @@ package egress
 
 import (
 	"context"
+	"crypto/x509"
 	"log/slog"
 	"net/netip"
 	"sync"
@@ -60,6 +61,15 @@ type Options struct {
 	// 554 5.4.6.
 	Self   func(netip.AddrPort) bool
 	Logger *slog.Logger
+}
+
+// roots are the roots sessions verify against: those of the session TLS
+// configuration, else the system's (nil).
+func (o *Options) roots() *x509.CertPool {
+	if o.Session.TLSConfig != nil {
+		return o.Session.TLSConfig.RootCAs
+	}
+	return nil
 }
 
 // sender is the MAIL FROM of job j.

@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -53,11 +54,31 @@ func (e *policyError) Error() string {
 // of their own, returned to go back to the queue: one session must
 // satisfy one policy.
 func (c *conn) policyFor(ctx context.Context, j *Job) (*tlspolicy.Policy, *Job) {
-	tp, ok := c.set.opts.Handler.(TLSPolicies)
-	if !ok {
-		return nil, nil
-	}
 	dom := itemDomain(j, j.Items[0])
+	var pol *tlspolicy.Policy
+	var rest *Job
+	if tp, ok := c.set.opts.Handler.(TLSPolicies); ok {
+		pol, rest = c.split(ctx, tp, j, dom)
+	}
+	return c.forMessage(pol, j, dom), rest
+}
+
+// forMessage applies the message's REQUIRETLS flag or "TLS-Required: No"
+// header field (RFC 8689) to its domain's policy.
+func (c *conn) forMessage(pol *tlspolicy.Policy, j *Job, dom string) *tlspolicy.Policy {
+	if j.Msg.RequireTLS {
+		if pol == nil {
+			pol = &tlspolicy.Policy{Domain: dom, Roots: c.set.opts.roots()}
+		}
+		return pol.ForMessage(true, false)
+	}
+	if pol.Type() != tlspolicy.TypeNoPolicy && tlsOptional(j.Body) {
+		return pol.ForMessage(false, true)
+	}
+	return pol
+}
+
+func (c *conn) split(ctx context.Context, tp TLSPolicies, j *Job, dom string) (*tlspolicy.Policy, *Job) {
 	pol := tp.TLSPolicy(ctx, c.path, dom)
 	var keep, rest []*queue.Item
 	for _, it := range j.Items {
@@ -91,18 +112,21 @@ func (c *conn) satisfies(pol *tlspolicy.Policy) bool {
 	if pol == nil {
 		return true
 	}
-	if _, ok := c.checks[pol.Domain]; ok {
+	if _, ok := c.checks[pol.Key()]; ok {
 		return true
 	}
 	f := pol.Check(c.info.Hostname, c.info.TLS, time.Now())
 	c.report(pol, c.info.Hostname, c.info.Peer.Addr(), f)
+	if f == nil {
+		f = offersRequireTLS(pol, c.sess, c.info.Hostname)
+	}
 	if f != nil && f.Enforced {
 		return false
 	}
 	if c.checks == nil {
 		c.checks = map[string]*tlspolicy.Failure{}
 	}
-	c.checks[pol.Domain] = f
+	c.checks[pol.Key()] = f
 	return true
 }
 
@@ -151,13 +175,38 @@ func (c *conn) established(pol *tlspolicy.Policy, s *delivery.Session, host stri
 	}
 	f := pol.Check(host, st, time.Now())
 	c.report(pol, host, peer, f)
+	if f == nil {
+		f = offersRequireTLS(pol, s, host)
+	}
 	if f != nil && f.Enforced {
 		s.Close()
 		pe.failures = append(pe.failures, f)
 		return false
 	}
-	c.checks = map[string]*tlspolicy.Failure{pol.Domain: f}
+	c.checks = map[string]*tlspolicy.Failure{pol.Key(): f}
 	return true
+}
+
+// offersRequireTLS: a REQUIRETLS message goes only to a server that
+// offers REQUIRETLS itself (RFC 8689 section 5, step 3).
+func offersRequireTLS(pol *tlspolicy.Policy, s *delivery.Session, host string) *tlspolicy.Failure {
+	if !pol.RequireTLS || s.Offers("REQUIRETLS") {
+		return nil
+	}
+	return &tlspolicy.Failure{Result: tlspolicy.ResultValidationFailure, Host: host, Enforced: true, RequireTLS: true,
+		Detail: "REQUIRETLS: the server does not offer REQUIRETLS"}
+}
+
+// tlsOptional reports a "TLS-Required: No" header field (RFC 8689
+// section 4.2) in the message's header.
+func tlsOptional(body []byte) bool {
+	for _, line := range bytes.Split(message.HeaderBlock(body, 64<<10), []byte("\n")) {
+		name, val, ok := bytes.Cut(line, []byte(":"))
+		if ok && bytes.EqualFold(bytes.TrimSpace(name), []byte("TLS-Required")) {
+			return bytes.EqualFold(bytes.TrimSpace(val), []byte("No"))
+		}
+	}
+	return false
 }
 
 // dialRefused turns a failed dial that had to use TLS into a policy
@@ -180,7 +229,11 @@ func (c *conn) dialRefused(pol *tlspolicy.Policy, host string, peer netip.Addr, 
 func (c *conn) tlsFailed(j *Job, pe *policyError) {
 	o := failure(j, delivery.StageTLS, pe)
 	resp := message.Response{Code: 451, Enhanced: "4.7.5", Text: "local: " + pe.Error()}
-	if allNotOffered(pe.failures) {
+	switch {
+	case pe.pol.RequireTLS:
+		// RFC 8689 section 5: the message is returned, 5.7.30.
+		resp = message.Response{Code: 550, Enhanced: "5.7.30", Text: "local: REQUIRETLS support required: " + pe.Error()}
+	case allNotOffered(pe.failures):
 		resp.Enhanced = "4.7.4" // RFC 3463: security features not supported
 	}
 	for i := range o.Rcpt {

@@ -22,18 +22,21 @@ type tlsPolicies struct {
 	sts *mtasts.Resolver
 	res *tlspolicy.Resolver // nil: neither is on
 	rpt *tlsrpt.Reporter    // TLS reports (tlsreport.go); nil: off
+	// roots verify MX certificates (MTA-STS, REQUIRETLS); nil: the system's
+	roots *x509.CertPool
 }
 
 // initTLSPolicy builds the resolvers the [delivery] keys mta_sts, dane
 // and tls_roots ask for; it needs the spool (the MTA-STS cache).
 func (e *Engine) initTLSPolicy() error {
 	d := e.cfg.Delivery
-	if !d.MTASTS && !d.DANE {
-		return nil
-	}
 	roots, err := e.tlsRoots()
 	if err != nil {
 		return err
+	}
+	e.tlsp.roots = roots
+	if !d.MTASTS && !d.DANE {
+		return nil
 	}
 	server := addrString(d.DNSServer)
 	if server == "" {
@@ -47,7 +50,7 @@ func (e *Engine) initTLSPolicy() error {
 	if d.DANE {
 		r.DANE = &dnsquery.Client{Server: server, Timeout: d.DNSTimeout, Validating: true}
 	}
-	e.tlsp = tlsPolicies{sts: r.STS, res: r}
+	e.tlsp.sts, e.tlsp.res = r.STS, r
 	return e.initTLSReports(server)
 }
 
@@ -78,12 +81,15 @@ func (e *Engine) tlsRoots() (*x509.CertPool, error) {
 // cover).
 func (h *handler) TLSPolicy(ctx context.Context, p *egress.Path, domain string) *tlspolicy.Policy {
 	e := (*Engine)(h)
-	if e.tlsp.res == nil || strings.HasPrefix(p.Key.Site, "route:") {
-		return nil
+	if strings.HasPrefix(p.Key.Site, "route:") {
+		return &tlspolicy.Policy{Domain: domain, Explicit: true, Roots: e.tlsp.roots}
+	}
+	if e.tlsp.res == nil {
+		return &tlspolicy.Policy{Domain: domain, Roots: e.tlsp.roots}
 	}
 	res, err := e.mx.Lookup(ctx, domain)
 	if err != nil || res.Site != p.Key.Site {
-		return nil
+		return &tlspolicy.Policy{Domain: domain, Explicit: true, Roots: e.tlsp.roots}
 	}
 	names := make([]string, len(res.Hosts))
 	for i, h := range res.Hosts {

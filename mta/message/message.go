@@ -31,6 +31,11 @@ type Message struct {
 	// Pool, when set, overrides select_pool (admin rebind, or the tenant's
 	// fixed pool).
 	Pool string
+
+	// RequireTLS: the message was submitted with REQUIRETLS (RFC 8689): it
+	// is delivered only over TLS to an authenticated MX host that offers
+	// REQUIRETLS too, and returned (5.7.30) otherwise.
+	RequireTLS bool
 }
 
 // Recipient is one forward path of the envelope.

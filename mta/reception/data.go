@@ -243,5 +243,7 @@ func (s *session) newMessage(tx *transaction, res *policy.MessageResult) *messag
 	env := intake.Envelope{Tenant: tx.tenant, Campaign: tx.campaign, Sender: tx.sender,
 		Recipients: tx.rcpts, Meta: tx.meta, Peer: s.peerStr, Helo: tx.helo,
 		AuthUser: s.authUser, Protocol: s.protocol()}
-	return intake.NewMessage(&env, res, message.NewID(now), now)
+	m := intake.NewMessage(&env, res, message.NewID(now), now)
+	m.RequireTLS = tx.requireTLS
+	return m
 }

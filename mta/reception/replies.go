@@ -29,6 +29,7 @@ var (
 	errBareLineEnding     = reply(550, 5, 6, 0, "Message data must use CRLF line endings (bare CR or LF found)")
 	errNoTransaction      = reply(503, 5, 5, 1, "Bad sequence of commands")
 	errNestedMail         = reply(503, 5, 5, 1, "Nested MAIL command")
+	errRequireTLSClear    = reply(530, 5, 7, 10, "REQUIRETLS needs a TLS session (RFC 8689)")
 	errBadSender          = reply(501, 5, 1, 7, "Bad sender address syntax")
 	errBadRcpt            = reply(501, 5, 1, 3, "Bad recipient address syntax")
 	errNonASCII           = reply(553, 5, 6, 7, "Non-ASCII addresses require SMTPUTF8")

@@ -207,6 +207,7 @@ func New(opts Options) (*Server, error) {
 	// clients may authenticate without TLS), so go-smtp must not refuse it.
 	srv.AllowInsecureAuth = true
 	srv.EnableSMTPUTF8 = true
+	srv.EnableREQUIRETLS = true // advertised over TLS only
 	srv.WriteTimeout = s.opts.CommandTimeout
 	// Read deadlines are set per read by trackedConn, which knows whether a
 	// command or message data is awaited; go-smtp's would be a total.

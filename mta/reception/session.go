@@ -58,6 +58,8 @@ type transaction struct {
 	meta     map[string]string
 	limits   Limits
 	rcpts    []string
+	// requireTLS: MAIL FROM carried REQUIRETLS (RFC 8689).
+	requireTLS bool
 }
 
 var _ smtp.AuthSession = (*session)(nil)
@@ -105,7 +107,13 @@ func (s *session) Mail(from string, opts *smtp.MailOptions) error {
 	if rerr != nil {
 		return s.failed(rerr, "syntax")
 	}
-	tx := transaction{active: true, helo: s.conn.Hostname(), sender: sender, utf8: opts.UTF8, tenant: s.authTenant}
+	if opts.RequireTLS && s.tls == nil {
+		// go-smtp offers REQUIRETLS only over TLS but accepts the
+		// parameter anyway (RFC 8689 section 4: only over TLS).
+		return s.failed(errRequireTLSClear, "syntax")
+	}
+	tx := transaction{active: true, helo: s.conn.Hostname(), sender: sender, utf8: opts.UTF8, tenant: s.authTenant,
+		requireTLS: opts.RequireTLS}
 	res := s.srv.guard.MailFrom(s.srv.ctx, &policy.MailFromInput{
 		Peer: s.policyPeer(tx.helo), Tenant: tx.tenant, Sender: sender,
 	})

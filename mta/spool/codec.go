@@ -18,8 +18,14 @@ import (
 // working.
 const (
 	messageV1 = 1
+	messageV2 = 2 // v1 and a uvarint of flags (flagRequireTLS)
 	stateV1   = 1
 )
+
+// Flags of a v2 envelope. A message without any is written as v1, so a
+// spool stays readable by a release that knows only v1 unless it holds a
+// message that needs v2.
+const flagRequireTLS = 1
 
 const flagTimeSet = 1 // the value carries a time (else the zero time)
 
@@ -28,7 +34,15 @@ var errCorrupt = errors.New("corrupt value")
 // encodeMessage appends the v1 encoding of m (without its ID, which is the
 // key). ReceivedAt comes first so that decodeReceivedAt reads only a prefix.
 func encodeMessage(dst []byte, m *message.Message) []byte {
-	dst = append(dst, messageV1)
+	var flags uint64
+	if m.RequireTLS {
+		flags |= flagRequireTLS
+	}
+	if flags != 0 {
+		dst = append(dst, messageV2)
+	} else {
+		dst = append(dst, messageV1)
+	}
 	dst = appendTime(dst, m.ReceivedAt)
 	dst = binary.AppendVarint(dst, m.Size)
 	for _, s := range [...]string{m.Tenant, m.Campaign, m.Sender, m.Peer, m.Helo, m.AuthUser, m.Protocol, m.Pool} {
@@ -48,6 +62,9 @@ func encodeMessage(dst []byte, m *message.Message) []byte {
 		dst = appendString(dst, k)
 		dst = appendString(dst, m.Meta[k])
 	}
+	if flags != 0 {
+		dst = binary.AppendUvarint(dst, flags)
+	}
 	return dst
 }
 
@@ -55,7 +72,8 @@ func encodeMessage(dst []byte, m *message.Message) []byte {
 // and never allocates more than the input can justify, whatever the bytes.
 func decodeMessage(id message.ID, data []byte) (*message.Message, error) {
 	d := decoder{buf: data}
-	if v := d.byte(); v != messageV1 {
+	v := d.byte()
+	if v != messageV1 && v != messageV2 {
 		return nil, fmt.Errorf("spool: message %s: unknown encoding version %d", id, v)
 	}
 	m := &message.Message{ID: id, ReceivedAt: d.time(), Size: d.varint()}
@@ -75,6 +93,9 @@ func decodeMessage(id message.ID, data []byte) (*message.Message, error) {
 			m.Meta[k] = d.string()
 		}
 	}
+	if v == messageV2 {
+		m.RequireTLS = d.uvarint()&flagRequireTLS != 0
+	}
 	if err := d.finish(); err != nil {
 		return nil, fmt.Errorf("spool: message %s: %w", id, err)
 	}
@@ -84,7 +105,7 @@ func decodeMessage(id message.ID, data []byte) (*message.Message, error) {
 // decodeReceivedAt reads only the reception time of an envelope value.
 func decodeReceivedAt(data []byte) (time.Time, error) {
 	d := decoder{buf: data}
-	if v := d.byte(); v != messageV1 {
+	if v := d.byte(); v != messageV1 && v != messageV2 {
 		return time.Time{}, fmt.Errorf("unknown encoding version %d", v)
 	}
 	t := d.time()

@@ -41,6 +41,8 @@ func TestMessageRoundTrip(t *testing.T) {
 			Peer: "[::1]:5000", Helo: "mx.example", AuthUser: "acme-bulk", Protocol: "ESMTPSA",
 			Meta: map[string]string{"b": "2", "a": "", "": "empty key"}, Pool: "warm",
 		}},
+		{"REQUIRETLS (v2)", message.Message{Sender: "s@x", Recipients: []message.Recipient{{Addr: "a@b"}},
+			Meta: map[string]string{"k": "v"}, RequireTLS: true}},
 		{"epoch and negative size", message.Message{ReceivedAt: time.Unix(0, 0), Size: -1}},
 		{"before epoch", message.Message{ReceivedAt: time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)}},
 	}
@@ -57,6 +59,9 @@ func TestMessageRoundTrip(t *testing.T) {
 			}
 			if again := encodeMessage(nil, got); string(again) != string(enc) {
 				t.Errorf("encoding is not deterministic: %x then %x", enc, again)
+			}
+			if want := byte(messageV1); tt.m.RequireTLS && enc[0] != messageV2 || !tt.m.RequireTLS && enc[0] != want {
+				t.Errorf("encoded as version %d", enc[0])
 			}
 			at, err := decodeReceivedAt(enc)
 			if err != nil || !at.Equal(tt.m.ReceivedAt) {
@@ -88,7 +93,7 @@ func TestDecodeRejects(t *testing.T) {
 	validState := encodeState(nil, message.RcptState{Status: message.Deferred, Last: message.Response{Text: "x"}})
 	msgs := map[string][]byte{
 		"empty":           {},
-		"future version":  append([]byte{messageV1 + 1}, valid[1:]...),
+		"future version":  append([]byte{messageV2 + 1}, valid[1:]...),
 		"truncated":       valid[:len(valid)-1],
 		"trailing byte":   append(slices.Clone(valid), 0),
 		"bad time flag":   {messageV1, 9},

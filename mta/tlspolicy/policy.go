@@ -44,6 +44,14 @@ type Policy struct {
 	// and a failure of DANE or STS stop delivery; Relax reports failures
 	// without stopping delivery. They come from the shape hook (per site).
 	Require, Relax bool
+	// RequireTLS: the message was submitted with REQUIRETLS (RFC 8689):
+	// every check is mandatory, the MX host must be authenticated (DNSSEC
+	// or an MTA-STS policy naming it) and its certificate valid, whatever
+	// the domain publishes (requiretls.go).
+	RequireTLS bool
+	// Explicit: the hosts come from a route (a smart host), not from the
+	// domain's MX: they need no authentication by DNSSEC or MTA-STS.
+	Explicit bool
 }
 
 // Failure is a failed policy check of one MX host.
@@ -52,6 +60,9 @@ type Failure struct {
 	Host     string // the MX host
 	Detail   string
 	Enforced bool // delivery must not go on with this host
+	// RequireTLS: the failure is REQUIRETLS's: the message is returned
+	// (5.7.30) rather than tried again.
+	RequireTLS bool
 }
 
 func (f *Failure) Error() string { return f.Host + ": " + f.Result + ": " + f.Detail }
@@ -101,6 +112,14 @@ func (p *Policy) Admit(host string) *Failure {
 		return nil
 	}
 	host = canon(host)
+	f := p.admit(host)
+	if p.RequireTLS {
+		return p.requireAdmit(host, f)
+	}
+	return f
+}
+
+func (p *Policy) admit(host string) *Failure {
 	if h, ok := p.DANE.Host(host); ok {
 		if h.Err != nil {
 			return &Failure{Result: ResultDNSSECInvalid, Host: host, Detail: h.Err.Error(), Enforced: !p.Relax}
@@ -118,7 +137,10 @@ func (p *Policy) Admit(host string) *Failure {
 // enforced MTA-STS policy): opportunistic TLS must not fall back to clear.
 func (p *Policy) NeedTLS(host string) bool {
 	if p == nil || p.Relax {
-		return false
+		return p != nil && p.RequireTLS
+	}
+	if p.RequireTLS {
+		return true
 	}
 	if h, ok := p.DANE.Host(canon(host)); ok {
 		return h.Secure()
@@ -132,7 +154,15 @@ func (p *Policy) Check(host string, st *tls.ConnectionState, now time.Time) *Fai
 		return nil
 	}
 	host = canon(host)
-	if f := p.Admit(host); f != nil {
+	f := p.check(host, st, now)
+	if p.RequireTLS {
+		return p.requireCheck(host, st, now, f)
+	}
+	return f
+}
+
+func (p *Policy) check(host string, st *tls.ConnectionState, now time.Time) *Failure {
+	if f := p.admit(host); f != nil {
 		return f
 	}
 	if h, ok := p.DANE.Host(host); ok {
@@ -165,6 +195,11 @@ func (p *Policy) checkSTS(host string, st *tls.ConnectionState, now time.Time) *
 		return &Failure{Result: ResultStartTLSNotSupported, Host: host, Enforced: enforced,
 			Detail: "the MTA-STS policy of " + p.Domain + " asks for TLS and the session is not encrypted"}
 	}
+	return verifyPKIX(p.Roots, host, st, now, enforced)
+}
+
+// verifyPKIX checks the server's chain against roots and host's name.
+func verifyPKIX(roots *x509.CertPool, host string, st *tls.ConnectionState, now time.Time, enforced bool) *Failure {
 	if len(st.PeerCertificates) == 0 {
 		return &Failure{Result: ResultValidationFailure, Host: host, Detail: "no certificate presented", Enforced: enforced}
 	}
@@ -172,7 +207,7 @@ func (p *Policy) checkSTS(host string, st *tls.ConnectionState, now time.Time) *
 	for _, c := range st.PeerCertificates[1:] {
 		inter.AddCert(c)
 	}
-	_, err := st.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: p.Roots, Intermediates: inter,
+	_, err := st.PeerCertificates[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter,
 		DNSName: host, CurrentTime: now})
 	if err != nil {
 		return &Failure{Result: certResult(err), Host: host, Detail: err.Error(), Enforced: enforced}
@@ -203,7 +238,7 @@ func (p *Policy) DialFailure(host string, notOffered bool, err error) *Failure {
 	if notOffered {
 		r = ResultStartTLSNotSupported
 	}
-	return &Failure{Result: r, Host: canon(host), Detail: err.Error(), Enforced: true}
+	return &Failure{Result: r, Host: canon(host), Detail: err.Error(), Enforced: true, RequireTLS: p.RequireTLS}
 }
 
 func canon(host string) string { return strings.ToLower(strings.TrimSuffix(host, ".")) }
