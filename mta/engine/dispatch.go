@@ -77,6 +77,7 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 			// name read from a table at run time is only caught here.
 			e.policyFault(m.Tenant, policy.HookSelectPool, e.guard.Version(m.Tenant),
 				fmt.Errorf("select_pool named pool %q, which is not configured; the default pool is used", pool))
+			pool = "default"
 		}
 	}
 	p := e.pathFor(ctx, pool, site, d.key.Domain, hosts)
