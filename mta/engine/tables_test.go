@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -120,5 +123,58 @@ func TestTablePoolNotConfigured(t *testing.T) {
 	}
 	if d := rec.All(events.Delivery); d[0].Pool != "default" {
 		t.Errorf("delivered through pool %q, want default", d[0].Pool)
+	}
+}
+
+// tableShapePolicy shapes every path from the global table limits, counting
+// its calls.
+type tableShapePolicy struct {
+	tablePoolPolicy
+	calls atomic.Int32
+}
+
+func (p *tableShapePolicy) SelectPool(context.Context, *policy.PoolInput) (string, error) {
+	return "", policy.ErrNotImplemented
+}
+
+func (p *tableShapePolicy) Shape(ctx context.Context, in *policy.ShapeInput) (policy.Shape, error) {
+	p.calls.Add(1)
+	v, _, read, err := p.tabs.Lookup("", "limits", "connections")
+	if l := policy.ReadLogFrom(ctx); l != nil {
+		l.Add(read)
+	}
+	n, _ := strconv.Atoi(string(v))
+	return policy.Shape{MaxConnections: max(n, 1)}, err
+}
+
+// TestShapeFollowsItsTable: a path's shape is kept while the table its
+// shape hook read keeps its version, and asked again at the first message
+// after a push of that table.
+func TestShapeFollowsItsTable(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	dir := t.TempDir()
+	st, tabs := openTables(t, dir)
+	push := func(n int) {
+		if _, err := tabs.Push(context.Background(), "", "limits", tables.Spec{Format: tables.FormatCSV},
+			strings.NewReader(fmt.Sprintf("k,v\nconnections,%d\n", n))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push(2)
+	p := &tableShapePolicy{tablePoolPolicy: tablePoolPolicy{tabs: tabs}}
+	_, rec, addr := startAt(t, dir, routeTo(sink), Options{Spool: st, Tables: tabs, Registry: onePolicy{p}})
+	deliver := func(i int) {
+		send(t, addr, "a@sender.test", []string{"r@example.test"}, testBody(i))
+		rec.WaitFor(t, events.Delivery, i, 10*time.Second)
+	}
+	deliver(1)
+	deliver(2)
+	if n := p.calls.Load(); n != 1 {
+		t.Fatalf("shape asked %d times for two messages on one path, want 1", n)
+	}
+	push(3)
+	deliver(3)
+	if n := p.calls.Load(); n != 2 {
+		t.Errorf("shape asked %d times after its table changed, want 2", n)
 	}
 }
