@@ -2,6 +2,7 @@ package spool
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -94,6 +95,19 @@ func (s *Store) ScanAuxFrom(ns string, prefix, from []byte, fn func(key, val []b
 	}
 	if err = firstErr(err, it.Error(), it.Close()); err != nil {
 		return fmt.Errorf("spool: scan aux %s: %w", ns, err)
+	}
+	return nil
+}
+
+// Compact flushes the memtables and compacts every table: for tools that
+// write a large data set (a benchmark's suppression list) before the
+// spool is used, so that its first user does not pay the compactions.
+func (s *Store) Compact() error {
+	if err := s.db.Flush(); err != nil {
+		return fmt.Errorf("spool: flush: %w", err)
+	}
+	if err := s.db.Compact(context.Background(), []byte{0}, []byte{0xff, 0xff, 0xff, 0xff}, true); err != nil {
+		return fmt.Errorf("spool: compact: %w", err)
 	}
 	return nil
 }

@@ -65,3 +65,21 @@ func TestAuxRefuses(t *testing.T) {
 		t.Errorf("ScanAux with a failing callback: %v", err)
 	}
 }
+
+// TestCompact: a compaction keeps every aux value.
+func TestCompact(t *testing.T) {
+	s := openTemp(t)
+	for i := range 100 {
+		if err := s.PutAux("suppress", []byte(fmt.Sprintf("k%03d", i)), []byte("v"), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	s.ScanAux("suppress", nil, func(_, _ []byte) error { n++; return nil })
+	if n != 100 {
+		t.Errorf("%d values after the compaction, want 100", n)
+	}
+}

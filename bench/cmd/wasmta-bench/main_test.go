@@ -53,7 +53,7 @@ func TestParseRunDefaults(t *testing.T) {
 		t.Errorf("quick: %+v, %v", f, err)
 	}
 	f, err = parseRun(nil)
-	if err != nil || f.repeats != 3 || f.scenarios != "relay,signed,latency,policy,backlog,spool,providers,blind,curves" {
+	if err != nil || f.repeats != 3 || f.scenarios != "relay,signed,suppress,latency,policy,backlog,spool,providers,blind,curves" {
 		t.Errorf("default: %+v, %v", f, err)
 	}
 }

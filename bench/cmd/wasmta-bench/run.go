@@ -21,7 +21,7 @@ import (
 	"github.com/wasmta/wasmta/bench/internal/scenario"
 )
 
-var allScenarios = []string{"relay", "signed", "latency", "policy", "backlog", "spool", "providers", "blind", "curves"}
+var allScenarios = []string{"relay", "signed", "suppress", "latency", "policy", "backlog", "spool", "providers", "blind", "curves"}
 
 type runFlags struct {
 	quick     bool
@@ -148,6 +148,8 @@ func runScenario(ctx context.Context, env *scenario.Env, name string) (*result.S
 		return env.Relay(ctx), nil
 	case "signed":
 		return env.Signed(ctx), nil
+	case "suppress":
+		return env.Suppress(ctx), nil
 	case "latency":
 		return env.Latency(ctx), nil
 	case "policy":
