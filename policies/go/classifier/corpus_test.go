@@ -318,8 +318,9 @@ const publicPath2 = "testdata/corpora/public-replies-2.tsv"
 // from it.
 const publicPath3 = "testdata/corpora/public-replies-3.tsv"
 
-// publicPath4 is its fourth batch, collected after the last rule change
-// of issue 15 and never used to change one: both its parts are unseen.
+// publicPath4 is its fourth batch, collected after batch 3's rule
+// changes and scored once (27 of 38) before the last rules were written
+// from its misses; it is seen data since (MAPPING.md).
 const publicPath4 = "testdata/corpora/public-replies-4.tsv"
 
 // TestPublicSetAgreement: the reference policy and the built-in default
@@ -331,7 +332,7 @@ func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set", readPublic(t, publicPath, 250), 85)
 	checkAgreement(t, "public set, batch 2", readPublic(t, publicPath2, 100), 78)
 	checkAgreement(t, "public set, batch 3", readPublic(t, publicPath3, 100), 75)
-	checkAgreement(t, "public set, batch 4", readPublic(t, publicPath4, 30), 60)
+	checkAgreement(t, "public set, batch 4", readPublic(t, publicPath4, 30), 80)
 }
 
 // readPublic reads a public set file, checking its labels and its split.
