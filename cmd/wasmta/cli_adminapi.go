@@ -7,13 +7,13 @@ import (
 	"net"
 	"time"
 
-	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/mta/admin"
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/dsn"
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/metrics"
+	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/spool"
 	"github.com/wasmta/wasmta/mta/webhook"
 )
@@ -49,7 +49,7 @@ func (o *observability) records() events.Sink { return events.Tee(o.met, o.out, 
 
 // start starts the webhook senders, the DSN generator and the admin API
 // (when admin.listen is set).
-func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg *hostabi.Registry) error {
+func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg policy.Modules) error {
 	o.out.Start()
 	o.gen.Start(eng)
 	o.met.Watch(eng, eng.Spool(), o.out)

@@ -29,6 +29,7 @@ commands:
   classify         classify SMTP replies read on stdin offline: category, action, deciding rule (JSON lines)
   spool            check a stopped spool for loss and damage (spool check), or export what it holds (spool salvage --out DIR)
   webhook status   each webhook's backlog, deliveries and last error
+  fleet status     the nodes of this node's fleet ([cluster]): heartbeat, queues, health
   version          print the version (also --version)
 
 Run "wasmta COMMAND -h" for the flags of a command.
@@ -79,6 +80,8 @@ func main() {
 		err = spoolCommand(args, os.Stdout)
 	case "webhook":
 		err = webhookCommand(args)
+	case "fleet":
+		err = fleetCommand(args)
 	case "version", "--version":
 		err = versionCommand(args)
 	case "-h", "--help", "help":

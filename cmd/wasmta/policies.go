@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/wasmta/wasmta/hostabi"
 	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/fleet"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/spool"
 	"github.com/wasmta/wasmta/mta/tables"
@@ -41,6 +43,16 @@ func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, tabs 
 	if err := reg.Restore(ctx); err != nil {
 		log.Error("policy modules not restored", "err", err)
 	}
+	return host, reg, nil
+}
+
+// loadPolicyFiles loads the modules named in the configuration (a no-op
+// when the same bytes are already in force). In a fleet (pol set) a file
+// seeds the fleet only: a tenant whose module the fleet already holds
+// keeps the fleet's version, so that nodes started with different files
+// do not push over each other; when Redis cannot be reached, a tenant
+// with no module here at all gets the file locally.
+func loadPolicyFiles(ctx context.Context, cfg *config.Config, reg *hostabi.Registry, pol *fleet.Policies, log *slog.Logger) error {
 	files := map[string]string{"": cfg.Policy.Global}
 	for _, t := range cfg.Tenants {
 		files[t.Name] = t.Policy
@@ -51,15 +63,29 @@ func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, tabs 
 		}
 		wasm, err := os.ReadFile(path)
 		if err != nil {
-			return host, reg, fmt.Errorf("policy for tenant %q: %w", policy.TenantName(tenant), err)
+			return fmt.Errorf("policy for tenant %q: %w", policy.TenantName(tenant), err)
 		}
-		v, err := reg.Push(ctx, tenant, wasm)
+		var mods policy.Modules = reg
+		if pol != nil {
+			if pol.Has(ctx, tenant) {
+				log.Info("policy file not pushed: the fleet's version is in force", "tenant", tenant, "file", path)
+				continue
+			}
+			if pol.Reachable(ctx) || reg.Module(tenant) != nil {
+				mods = pol
+			}
+		}
+		v, err := mods.Push(ctx, tenant, wasm)
+		if errors.Is(err, fleet.ErrUnreachable) {
+			log.Warn("policy file not pushed to the fleet: Redis unreachable", "tenant", tenant, "err", err)
+			continue
+		}
 		if err != nil {
-			return host, reg, fmt.Errorf("policy %s for tenant %q: %w", path, policy.TenantName(tenant), err)
+			return fmt.Errorf("policy %s for tenant %q: %w", path, policy.TenantName(tenant), err)
 		}
 		log.Info("policy loaded", "tenant", policy.TenantName(tenant), "file", path, "version", v.String())
 	}
-	return host, reg, nil
+	return nil
 }
 
 func poolNames(cfg *config.Config) []string {

@@ -75,13 +75,21 @@ func serve(args []string) error {
 	}
 	defer host.Close(ctx)
 	defer reg.Close()
+	flt, modules, err := joinFleet(ctx, cfg, reg, log)
+	if err == nil {
+		err = loadPolicyFiles(ctx, cfg, reg, modules.fleet, log)
+	}
+	if err != nil {
+		st.Close()
+		return err
+	}
 	obs, err := newObservability(cfg, st, log)
 	if err != nil {
 		st.Close()
 		return err
 	}
 	eng, err := engine.New(cfg, engine.Options{Logger: log, Registry: obs.met.WrapRegistry(reg), Spool: st,
-		Records: obs.records(), Tables: tabs})
+		Records: obs.records(), Tables: tabs, Fleet: flt, Version: version})
 	if err != nil {
 		st.Close()
 		return err
@@ -90,7 +98,7 @@ func serve(args []string) error {
 		eng.Close()
 		return err
 	}
-	if err := obs.start(cfg, eng, reg); err != nil {
+	if err := obs.start(cfg, eng, modules.admin()); err != nil {
 		obs.stop()
 		eng.Close()
 		return err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/fleet"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -138,6 +139,8 @@ func policyError(op string, err error) error {
 		return Errorf(http.StatusUnprocessableEntity, "%s refused: %v", op, err)
 	case errors.Is(err, policy.ErrNoPrevious):
 		return Errorf(http.StatusConflict, "%s: %v", op, err)
+	case errors.Is(err, fleet.ErrUnreachable):
+		return Errorf(http.StatusServiceUnavailable, "%s: %v (in a fleet a version number comes from Redis)", op, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

@@ -78,6 +78,7 @@ func New(opts Options) *Server {
 	registerHistory(s)
 	registerTables(s)
 	registerDashboard(s)
+	registerFleet(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s
 }
