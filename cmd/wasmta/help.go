@@ -23,6 +23,7 @@ var groupUsage = map[string]string{
 	"feedback": "usage: wasmta feedback parse FILE...\n\nParses bounces, complaint reports and auto-replies offline (JSON lines).\n",
 	"spool": "usage:\n  wasmta spool check [--config FILE | --spool-dir DIR] [--json]       check a stopped spool\n" +
 		"  wasmta spool salvage --out DIR [--config FILE | --spool-dir DIR] [--json]  export what it holds\n",
+	"fleet":   "usage: wasmta fleet status [--json]\n\nLists the nodes of this node's fleet ([cluster]): heartbeat, queues, health.\n",
 	"version": "usage: wasmta version [--json]\n\nPrints the version the binary was built as (git describe), its Go version and platform.\n",
 }
 
