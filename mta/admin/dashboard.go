@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/engine"
@@ -155,7 +156,7 @@ func (s *Server) dashboardStream(w http.ResponseWriter, r *http.Request) {
 	t := time.NewTicker(streamEvery)
 	defer t.Stop()
 	for {
-		data, err := json.Marshal(s.dashboard(r))
+		data, err := s.snapshots.get(func() ([]byte, error) { return json.Marshal(s.dashboard(r)) })
 		if err != nil {
 			s.log.Error("dashboard snapshot", "err", err)
 			return
@@ -174,4 +175,27 @@ func (s *Server) dashboardStream(w http.ResponseWriter, r *http.Request) {
 		case <-t.C:
 		}
 	}
+}
+
+// snapshotCache shares one encoded snapshot among the streams open at the
+// same time: a snapshot walks every queued item (QueueView), so ten open
+// dashboards must not cost ten walks per period.
+type snapshotCache struct {
+	mu   sync.Mutex
+	at   time.Time
+	data []byte
+}
+
+func (c *snapshotCache) get(build func() ([]byte, error)) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.data != nil && time.Since(c.at) < streamEvery/2 {
+		return c.data, nil
+	}
+	data, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.data, c.at = data, time.Now()
+	return data, nil
 }

@@ -50,8 +50,9 @@ type Server struct {
 	routes       []string // every pattern registered, for Routes
 	allowedHosts []string // Options.AllowedHosts, lowercased
 
-	done     chan struct{} // closed at Shutdown: ends the dashboard's streams
-	doneOnce sync.Once
+	done      chan struct{} // closed at Shutdown: ends the dashboard's streams
+	doneOnce  sync.Once
+	snapshots snapshotCache // the dashboard stream's latest snapshot (dashboard.go)
 }
 
 // New returns the admin API with every endpoint registered: probes,
