@@ -17,7 +17,7 @@ var inputKeys = map[string]bool{
 	"recipient": true, "recipients": true, "size": true, "header": true,
 	"meta": true, "domain": true, "site": true, "source": true, "pool": true,
 	"mx_hosts": true, "provider": true, "stage": true, "code": true,
-	"enhanced": true, "text": true,
+	"enhanced": true, "text": true, "reputation": true,
 }
 
 // missingInput is the status of a key the current hook does not have.

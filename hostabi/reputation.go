@@ -1,6 +1,7 @@
 package hostabi
 
 import (
+	"encoding/binary"
 	"strings"
 
 	"github.com/wasmta/wasmta/mta/policy"
@@ -13,6 +14,9 @@ const reputationPrefix = "reputation."
 // reputationInput answers a reputation.* key from r (nil reads as zero
 // counts: the engine keeps none); ok is false for any other key.
 func reputationInput(r *policy.Reputation, key string) (v value, st int32, ok bool) {
+	if key == "reputation" {
+		return value{kind: kindStr, b: packReputation(r)}, 0, true
+	}
 	rest, ok := strings.CutPrefix(key, reputationPrefix)
 	if !ok {
 		return value{}, 0, false
@@ -40,6 +44,24 @@ func reputationInput(r *policy.Reputation, key string) (v value, st int32, ok bo
 		return value{}, statusNotFound, true
 	}
 	return intValue(max(n, 0)), 0, true
+}
+
+// packReputation is the "reputation" input: the twenty counts as
+// little-endian int64s, scopes and windows in the order tenant.1h,
+// tenant.24h, campaign.1h, campaign.24h, each deliveries, bounces,
+// hard_bounces, oob_bounces, complaints (one get for an SDK that reads
+// them all).
+func packReputation(r *policy.Reputation) []byte {
+	if r == nil {
+		r = &policy.Reputation{}
+	}
+	b := make([]byte, 0, 160)
+	for _, c := range [4]*policy.ReputationCounts{&r.Tenant1h, &r.Tenant24h, &r.Campaign1h, &r.Campaign24h} {
+		for _, n := range [5]int64{c.Deliveries, c.Bounces, c.HardBounces, c.OOBBounces, c.Complaints} {
+			b = binary.LittleEndian.AppendUint64(b, uint64(max(n, 0)))
+		}
+	}
+	return b
 }
 
 func reputationCount(c *policy.ReputationCounts, name string) (int64, bool) {

@@ -1,6 +1,7 @@
 package hostabi
 
 import (
+	"encoding/binary"
 	"testing"
 
 	"github.com/wasmta/wasmta/mta/policy"
@@ -20,6 +21,11 @@ func TestReputationInputs(t *testing.T) {
 	msg := &call{in: &policy.MessageInput{Tenant: "acme", Reputation: rep}}
 	bare := &call{in: &policy.PoolInput{Tenant: "acme"}}
 	route := &call{in: &policy.RouteInput{Tenant: "acme"}}
+	if v, st := lookupPool(pool, "reputation"); st != 0 || len(v.b) != 160 ||
+		binary.LittleEndian.Uint64(v.b[0:]) != 999 || binary.LittleEndian.Uint64(v.b[4*8:]) != 1 ||
+		binary.LittleEndian.Uint64(v.b[9*8:]) != 7 || binary.LittleEndian.Uint64(v.b[16*8:]) != 4 {
+		t.Errorf("packed reputation: status %d, % x", st, v.b)
+	}
 	for _, tc := range []struct {
 		c      *call
 		lookup lookupFunc

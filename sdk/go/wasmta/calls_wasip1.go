@@ -35,25 +35,29 @@ func (r *reader) peerValue(spans [6]int, tls bool) Peer {
 	return Peer{Addr: r.s(spans[0]), IP: r.s(spans[1]), Helo: r.s(spans[2]), AuthUser: r.s(spans[3]), TLS: tls}
 }
 
-// reputationKeys are the count keys of ABI v1.3, per scope and window in
-// the order of Reputation's fields.
-var reputationKeys = func() (keys [4][5]string) {
-	for i, sw := range [4]string{"tenant.1h", "tenant.24h", "campaign.1h", "campaign.24h"} {
-		for j, c := range [5]string{"deliveries", "bounces", "hard_bounces", "oob_bounces", "complaints"} {
-			keys[i][j] = "reputation." + sw + "." + c
-		}
-	}
-	return keys
-}()
+// reputation reads the counts in one host call: the "reputation" input
+// packs the twenty of them (ABI v1.3; an older host answers NOT_FOUND,
+// read as empty: all zero). Call decodeReputation on the span after text.
+func (r *reader) reputation() int { return r.str("reputation") }
 
-// reputation reads the counts (20 host calls; a host older than v1.3
-// answers NOT_FOUND, read as 0).
-func (r *reader) reputation() Reputation {
+// decodeReputation decodes the packed counts: little-endian int64s, per
+// scope and window in the order of Reputation's fields, each Deliveries,
+// Bounces, HardBounces, OOBBounces, Complaints.
+func decodeReputation(p string) Reputation {
 	var rep Reputation
-	for i, c := range [4]*ReputationCounts{&rep.Tenant1h, &rep.Tenant24h, &rep.Campaign1h, &rep.Campaign24h} {
-		k := &reputationKeys[i]
-		*c = ReputationCounts{Deliveries: r.int(k[0]), Bounces: r.int(k[1]), HardBounces: r.int(k[2]),
-			OOBBounces: r.int(k[3]), Complaints: r.int(k[4])}
+	if len(p) != 160 {
+		return rep
+	}
+	n := func(i int) int64 {
+		var v uint64
+		for k := 7; k >= 0; k-- {
+			v = v<<8 | uint64(p[8*i+k])
+		}
+		return int64(v)
+	}
+	for w, c := range [4]*ReputationCounts{&rep.Tenant1h, &rep.Tenant24h, &rep.Campaign1h, &rep.Campaign24h} {
+		*c = ReputationCounts{Deliveries: n(5 * w), Bounces: n(5*w + 1), HardBounces: n(5*w + 2),
+			OOBBounces: n(5*w + 3), Complaints: n(5*w + 4)}
 	}
 	return rep
 }
@@ -95,7 +99,7 @@ func callMessage(r *reader, w *writer) bool {
 	messageIn = MessageInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipients: r.strings(rfirst, rn), Size: size,
-		Header: r.s(header), Meta: r.metaMap(mfirst, mn), Reputation: rep,
+		Header: r.s(header), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
 	}
 	res, ok := onMessage(&messageIn)
 	if ok {
@@ -126,7 +130,7 @@ func callSelectPool(r *reader, w *writer) bool {
 	r.text()
 	poolIn = PoolInput{
 		Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain),
-		Site: r.s(site), Meta: r.metaMap(mfirst, mn), Reputation: rep,
+		Site: r.s(site), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
 	}
 	pool, ok := onPool(&poolIn)
 	if ok {
