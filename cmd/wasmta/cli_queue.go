@@ -153,4 +153,19 @@ func printMessage(m *admin.MessageInfo) {
 		row(w, "  "+r.Address, status, r.Attempts, when(r.Due), orDash(r.Pool), last)
 	}
 	w.Flush()
+	printTLSPolicies(m.TLSPolicies)
+}
+
+// printTLSPolicies shows the transport security policy of each recipient
+// domain: mode, where it comes from, until when.
+func printTLSPolicies(ps []admin.TLSPolicy) {
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Println("\nTLS policies")
+	w := table("  DOMAIN", "MODE", "SOURCE", "EXPIRES", "MX", "PROBLEM")
+	for _, p := range ps {
+		row(w, "  "+p.Domain, p.Mode, orDash(p.Source), when(p.Expires), orDash(strings.Join(p.MX, " ")), orDash(p.Problem))
+	}
+	w.Flush()
 }

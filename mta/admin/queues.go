@@ -57,5 +57,7 @@ func (s *Server) inspect(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return messageInfoOf(info), nil
+	out := messageInfoOf(info)
+	out.TLSPolicies = s.tlsPoliciesOf(r.Context(), info)
+	return out, nil
 }

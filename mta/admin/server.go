@@ -72,6 +72,7 @@ func New(opts Options) *Server {
 		s.handle("GET /metrics", s.protected(opts.Metrics))
 	}
 	registerQueues(s)
+	registerTLS(s)
 	registerQueueOps(s)
 	registerControl(s)
 	registerPolicies(s)

@@ -65,6 +65,9 @@ type MessageInfo struct {
 	Meta       map[string]string `json:"meta,omitempty"`
 	Headers    []Header          `json:"headers"`
 	Recipients []RecipientInfo   `json:"recipients"`
+	// TLSPolicies are the transport security policies in force for the
+	// recipient domains (docs/tls.md).
+	TLSPolicies []TLSPolicy `json:"tls_policies,omitempty"`
 }
 
 // Header is one header field, unfolded, in message order.
