@@ -27,6 +27,7 @@ func (e *Engine) startFleet() {
 	}
 	f.ShareActions(e.ctl.reg)
 	e.shareSuppression(f)
+	e.shareReputation(f)
 	f.SetStatus(e.fleetStatus)
 	f.Start(fleetStartWait)
 }
@@ -62,3 +63,6 @@ func (e *Engine) closeFleet() {
 // shareSuppression shares the suppression lists: an entry added on any
 // node refuses the recipient at RCPT on every node.
 func (e *Engine) shareSuppression(f *fleet.Fleet) { f.ShareSuppression(e.fb.suppress) }
+
+// shareReputation makes select_pool's reputation input the fleet's.
+func (e *Engine) shareReputation(f *fleet.Fleet) { f.ShareReputation(e.fb.rep) }

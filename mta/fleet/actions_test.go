@@ -53,6 +53,9 @@ func TestActionsRedisRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if n := a.f.Pending(); n != 1 {
+		t.Errorf("%d changes wait for Redis, want 1", n)
+	}
 	r.Restart(t)
 	eventually(t, 10*time.Second, "the action made during the outage reaches b", func() bool { return b.reg.Active(during.ID) })
 	ids, err := a.f.Client().HKeys(t.Context(), keyActions).Result()

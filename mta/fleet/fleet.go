@@ -35,8 +35,9 @@ type Fleet struct {
 	syncers  []syncer
 	kick     chan struct{} // wakes the sync loop at once
 
-	members membership // nodes seen alive (members.go)
-	actions *actions   // live actions (actions.go)
+	members  membership   // nodes seen alive (members.go)
+	actions  *actions     // live actions (actions.go)
+	suppress *suppressLog // suppression changes (suppress.go)
 
 	ctx    context.Context
 	cancel context.CancelFunc

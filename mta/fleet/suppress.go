@@ -40,6 +40,9 @@ const suppressBatch = 1000
 func (f *Fleet) ShareSuppression(store *suppress.Store) {
 	s := &suppressLog{f: f, store: store, wake: make(chan struct{}, 1), last: "0"}
 	store.SetShare(s.queue)
+	f.mu.Lock()
+	f.suppress = s
+	f.mu.Unlock()
 	f.on("suppress", func(string, json.RawMessage) { s.poke() })
 	f.addSyncer(syncer{name: "suppression", flush: s.flush, pull: s.pull})
 	f.wg.Go(s.run)

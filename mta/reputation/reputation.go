@@ -39,9 +39,10 @@ type series struct {
 
 // Tracker holds every series. It is safe for concurrent use.
 type Tracker struct {
-	mu  sync.Mutex
-	m   map[Key]*series
-	now func() time.Time
+	mu     sync.Mutex
+	m      map[Key]*series
+	others map[Key][2]Counts // the other nodes' windows in a fleet (fleet.go)
+	now    func() time.Time
 }
 
 // New returns an empty tracker.
@@ -143,9 +144,9 @@ func sum(dst *Counts, c Counts) {
 // Input is select_pool's reputation input for a tenant and campaign.
 func (t *Tracker) Input(tenant, campaign string) *policy.Reputation {
 	r := &policy.Reputation{}
-	r.Tenant1h, r.Tenant24h = t.Windows(Key{Scope: ScopeTenant, Tenant: tenant})
+	r.Tenant1h, r.Tenant24h = t.fleetWindows(Key{Scope: ScopeTenant, Tenant: tenant})
 	if campaign != "" {
-		r.Campaign1h, r.Campaign24h = t.Windows(Key{Scope: ScopeCampaign, Tenant: tenant, Campaign: campaign})
+		r.Campaign1h, r.Campaign24h = t.fleetWindows(Key{Scope: ScopeCampaign, Tenant: tenant, Campaign: campaign})
 	}
 	return r
 }
