@@ -117,12 +117,7 @@ func (r *Registry) Add(a Action) (_ Action, added bool, _ error) {
 		return r.extendLocked(e, a.Expires, now)
 	}
 	a.ID = r.newIDLocked(now)
-	e := &entry{a: a}
-	if a.Kind == Shape && !a.Select.PathLevel() {
-		e.pace = newPacer(*a.Shape)
-	}
-	r.byID[a.ID] = e
-	r.armLocked(e, now)
+	r.putLocked(a, now)
 	r.publishLocked()
 	r.mu.Unlock()
 	r.save(&a)
@@ -156,6 +151,16 @@ func (r *Registry) extendLocked(e *entry, exp, now time.Time) (Action, bool, err
 	r.save(&a)
 	r.changed(Change{Event: Extended, Action: a}, now, "")
 	return a, false, nil
+}
+
+// putLocked holds a as active, with its pacer and expiry timer.
+func (r *Registry) putLocked(a Action, now time.Time) {
+	e := &entry{a: a}
+	if a.Kind == Shape && a.Shape != nil && !a.Select.PathLevel() {
+		e.pace = newPacer(*a.Shape)
+	}
+	r.byID[a.ID] = e
+	r.armLocked(e, now)
 }
 
 // armLocked (re)starts the expiry timer of e.

@@ -33,12 +33,7 @@ func (r *Registry) Apply(a Action) (bool, error) {
 		old.timer.Stop()
 		ev = Extended
 	}
-	e := &entry{a: a}
-	if a.Kind == Shape && a.Shape != nil && !a.Select.PathLevel() {
-		e.pace = newPacer(*a.Shape)
-	}
-	r.byID[a.ID] = e
-	r.armLocked(e, now)
+	r.putLocked(a, now)
 	r.publishLocked()
 	r.mu.Unlock()
 	r.save(&a)

@@ -75,12 +75,7 @@ func (r *Registry) Load() (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, a := range live {
-		e := &entry{a: a}
-		if a.Kind == Shape && a.Shape != nil && !a.Select.PathLevel() {
-			e.pace = newPacer(*a.Shape)
-		}
-		r.byID[a.ID] = e
-		r.armLocked(e, now)
+		r.putLocked(a, now)
 	}
 	r.publishLocked()
 	return len(live), nil
