@@ -14,8 +14,9 @@ import (
 )
 
 const queueUsage = `usage:
-  wasmta queue summary [--by tenant|campaign|domain|site|source] [--tenant T] [--campaign C] [--domain D] [--json]
+  wasmta queue summary [--by tenant|campaign|domain|site|source|provider] [--tenant T] [--campaign C] [--domain D] [--json]
   wasmta queue inspect [--json] MESSAGE-ID
+  wasmta queue list [--tenant T] [--campaign C] [--domain D] [--limit N] [--after ID] [--json]
 
 Common flags: --admin URL, --config FILE, --token TOKEN (or $WASMTA_ADMIN_TOKEN).
 `
@@ -30,6 +31,8 @@ func queueCommand(args []string) error {
 		return queueSummary(args[1:])
 	case "inspect":
 		return queueInspect(args[1:])
+	case "list":
+		return queueList(args[1:])
 	}
 	fmt.Fprint(os.Stderr, queueUsage)
 	return fmt.Errorf("queue: unknown subcommand %q", args[0])
@@ -38,7 +41,7 @@ func queueCommand(args []string) error {
 func queueSummary(args []string) error {
 	fs := flag.NewFlagSet("queue summary", flag.ExitOnError)
 	cf := addClientFlags(fs)
-	by := fs.String("by", "tenant", "group by tenant, campaign, domain, site or source")
+	by := fs.String("by", "tenant", "group by tenant, campaign, domain, site, source or provider")
 	tenant := fs.String("tenant", "", "only this tenant's queues")
 	campaign := fs.String("campaign", "", "only this campaign's queues")
 	domain := fs.String("domain", "", "only queues of this recipient domain")
@@ -62,11 +65,11 @@ func queueSummary(args []string) error {
 // emptyKey says what a row with no key holds.
 var emptyKey = map[string]string{
 	engine.ByTenant: "(no tenant)", engine.ByCampaign: "(no campaign)", engine.ByDomain: "(no domain)",
-	engine.BySite: "(none)", engine.BySource: "(not routed yet)",
+	engine.BySite: "(none)", engine.BySource: "(not routed yet)", engine.ByProvider: "(other)",
 }
 
 func printSummary(s *admin.QueueSummary) {
-	paths := s.By == engine.BySite || s.By == engine.BySource
+	paths := s.By == engine.BySite || s.By == engine.BySource || s.By == engine.ByProvider
 	w := table(strings.ToUpper(s.By), "QUEUES", "SCHEDULED", "READY", "CONNS", "CONN LIMIT", "RATE LIMIT", "NEXT DUE", "HELD UNTIL")
 	for _, r := range s.Rows {
 		key := r.Key

@@ -15,6 +15,9 @@ var groupUsage = map[string]string{
 	"policy":   policyUsage,
 	"suppress": suppressUsage,
 	"webhook":  webhookUsage,
+	"provider": providerUsage,
+	"config":   configUsage,
+	"trace":    traceUsage,
 	"message":  messageUsage,
 	"table":    tableUsage,
 	"shape": "usage: wasmta shape set SELECTOR [--rate 10/s] [--max-conns N] ... --for DURATION --reason TEXT [--json]\n\n" +

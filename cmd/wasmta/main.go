@@ -13,7 +13,7 @@ const usage = `usage: wasmta COMMAND [flags]
 
 commands:
   serve            run the MTA (flags: --config FILE)
-  queue            queue summary and message inspection (queue summary, queue inspect ID)
+  queue            queue summary, message ids (queue list) and inspection (queue inspect ID)
   message trace    the whole history of a message, or of a recipient's latest messages (--rcpt)
   bounce           bounce queued mail by tenant, campaign or domain
   rebind           send queued mail through another pool
@@ -28,6 +28,11 @@ commands:
   feedback parse   parse bounces, complaint reports and auto-replies offline (JSON lines)
   classify         classify SMTP replies read on stdin offline: category, action, deciding rule (JSON lines)
   spool            check a stopped spool for loss and damage (spool check), or export what it holds (spool salvage --out DIR)
+  provider summary the queues by mailbox provider (= queue summary --by provider)
+  flush            retry the selected queued mail now (--tenant, --campaign, --domain)
+  delete           remove a queued message, or one recipient (--rcpt), with a record
+  config check     validate a configuration file without starting (exit 1 naming each bad key)
+  trace smtp       live view of delivery sessions to a domain or from a source
   webhook status   each webhook's backlog, deliveries and last error
   fleet status     the nodes of this node's fleet ([cluster]): heartbeat, queues, health
   version          print the version (also --version)
@@ -78,6 +83,16 @@ func main() {
 		err = classifyCommand(args)
 	case "spool":
 		err = spoolCommand(args, os.Stdout)
+	case "provider":
+		err = providerCommand(args)
+	case "flush":
+		err = flushCommand(args)
+	case "delete":
+		err = deleteCommand(args)
+	case "config":
+		err = configCommand(args)
+	case "trace":
+		err = traceCommand(args)
 	case "webhook":
 		err = webhookCommand(args)
 	case "fleet":

@@ -21,7 +21,8 @@ const httpToken = "ops-http-token-0123456789"
 // opsDaemon is a running wasmta for the operator-command tests: tenant
 // acme with an HTTP API token, every route to a port that refuses (mail
 // stays queued, retried in an hour), a webhook to a local receiver that
-// keeps the User-Agents it saw.
+// keeps the User-Agents it saw. extra goes before the other tables: routes
+// put there come first.
 type opsDaemon struct {
 	*daemon
 	dir, conf, admin, http string
@@ -39,10 +40,10 @@ func startOpsDaemon(t *testing.T, extra string) *opsDaemon {
 	dir := t.TempDir()
 	sum := sha256.Sum256([]byte(httpToken))
 	httpAddr := freeAddr(t)
-	cfg := fmt.Sprintf("token = %q\n[http]\nlisten = %q\n[[route]]\ndomain = \"*\"\nhosts = [\"127.0.0.1:1\"]\n"+
+	cfg := fmt.Sprintf("token = %q\n%s\n[http]\nlisten = %q\n[[route]]\ndomain = \"*\"\nhosts = [\"127.0.0.1:1\"]\n"+
 		"[queue]\nretry_initial = \"1h\"\n[[tenant]]\nname = \"acme\"\napi_tokens_sha256 = [%q]\n"+
-		"[[webhook]]\nname = \"ops\"\nurl = %q\nbatch_wait = \"10ms\"\n%s",
-		adminToken, httpAddr, hex.EncodeToString(sum[:]), hook.URL, extra)
+		"[[webhook]]\nname = \"ops\"\nurl = %q\nbatch_wait = \"10ms\"\n",
+		adminToken, extra, httpAddr, hex.EncodeToString(sum[:]), hook.URL)
 	d := startDaemon(t, dir, freeAddr(t), cfg)
 	t.Cleanup(func() { d.stop(t) })
 	waitListening(t, httpAddr)
@@ -120,3 +121,6 @@ func eventually(t *testing.T, what string, check func() string) {
 		}
 	}
 }
+
+// waitFor sleeps ms milliseconds.
+func waitFor(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }

@@ -53,14 +53,7 @@ func newPolicies(ctx context.Context, cfg *config.Config, st *spool.Store, tabs 
 // do not push over each other; when Redis cannot be reached, a tenant
 // with no module here at all gets the file locally.
 func loadPolicyFiles(ctx context.Context, cfg *config.Config, reg *hostabi.Registry, pol *fleet.Policies, log *slog.Logger) error {
-	files := map[string]string{"": cfg.Policy.Global}
-	for _, t := range cfg.Tenants {
-		files[t.Name] = t.Policy
-	}
-	for tenant, path := range files {
-		if path == "" {
-			continue
-		}
+	for tenant, path := range policyFiles(cfg) {
 		wasm, err := os.ReadFile(path)
 		if err != nil {
 			return fmt.Errorf("policy for tenant %q: %w", policy.TenantName(tenant), err)

@@ -74,6 +74,8 @@ func New(opts Options) *Server {
 	registerQueues(s)
 	registerTLS(s)
 	registerQueueOps(s)
+	registerQueueCommands(s)
+	registerSMTPTrace(s)
 	registerControl(s)
 	registerPolicies(s)
 	registerSuppress(s)

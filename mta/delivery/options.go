@@ -22,6 +22,9 @@ type Options struct {
 	DataTimeout    time.Duration  // from the end of the message to the final reply [10m]
 	Auth           *Auth          // AUTH PLAIN after EHLO (and STARTTLS) when set
 	NoChunking     bool           // never use BDAT even when CHUNKING is offered
+	// Trace, when set, sees every chunk the session writes (sent) and
+	// reads, after TLS: a live view for an operator (mta/smtptrace).
+	Trace func(sent bool, data []byte)
 }
 
 // Auth holds credentials for AUTH PLAIN to a smart host. They are sent only

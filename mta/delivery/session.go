@@ -78,8 +78,8 @@ func dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Option
 	}
 	s := &Session{
 		opts: opts, raw: conn, conn: conn, remote: addr, hostname: hostname,
-		r: bufio.NewReaderSize(conn, readBufSize), w: bufio.NewWriterSize(conn, writeBufSize),
 	}
+	s.r, s.w = bufio.NewReaderSize(s.tapped(conn), readBufSize), bufio.NewWriterSize(s.tapped(conn), writeBufSize)
 	s.rr = newReplyReader(s.r)
 	if la, ok := conn.LocalAddr().(*net.TCPAddr); ok {
 		s.local = la.AddrPort()

@@ -51,8 +51,8 @@ func (s *Session) handshake() error {
 	}
 	st := tc.ConnectionState()
 	s.conn, s.tls = tc, &st
-	s.r.Reset(tc)
-	s.w.Reset(tc)
+	s.r.Reset(s.tapped(tc))
+	s.w.Reset(s.tapped(tc))
 	return nil
 }
 

@@ -231,6 +231,9 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Poli
 				self = append(self, ap.String())
 				continue
 			}
+			if c.set.opts.Trace != nil {
+				opts.Trace = c.set.opts.Trace(c.path.Key.Source, c.path.Key.Site, h.Name, ap)
+			}
 			s, err := delivery.Dial(ctx, ap, h.Name, opts)
 			if err != nil {
 				if !c.dialRefused(pol, h.Name, a, opts.TLS, err, pe) {

@@ -59,7 +59,10 @@ type Options struct {
 	// listeners: a path never connects to it (mail for the destination
 	// would loop back); a path with no other host fails its jobs with
 	// 554 5.4.6.
-	Self   func(netip.AddrPort) bool
+	Self func(netip.AddrPort) bool
+	// Trace, when set, gives the trace function of a session of a path to
+	// host at peer (delivery.Options.Trace), or nil not to trace it.
+	Trace  func(source, site, host string, peer netip.AddrPort) func(sent bool, data []byte)
 	Logger *slog.Logger
 }
 

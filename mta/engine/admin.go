@@ -49,10 +49,11 @@ const (
 	ByDomain   = "domain"
 	BySite     = "site"
 	BySource   = "source"
+	ByProvider = "provider"
 )
 
 // SummaryDimensions lists the values QueueSummary accepts for by.
-var SummaryDimensions = []string{ByTenant, ByCampaign, ByDomain, BySite, BySource}
+var SummaryDimensions = []string{ByTenant, ByCampaign, ByDomain, BySite, BySource, ByProvider}
 
 // QueueRow is one line of a queue summary.
 type QueueRow struct {
@@ -109,13 +110,10 @@ func (e *Engine) QueueSummary(ctx context.Context, by string, sel message.Select
 	for _, p := range e.PathsInfo() {
 		out.Ready += p.Ready
 		out.Connections += p.Connections
-		if (by != BySite && by != BySource) || (p.Ready == 0 && p.Connections == 0 && p.Suspended.IsZero()) {
+		if (by != BySite && by != BySource && by != ByProvider) || (p.Ready == 0 && p.Connections == 0 && p.Suspended.IsZero()) {
 			continue
 		}
-		key := p.Source
-		if by == BySite {
-			key = p.Site
-		}
+		key := map[string]string{BySite: p.Site, BySource: p.Source, ByProvider: p.Provider}[by]
 		r := row(key)
 		r.Ready += p.Ready
 		r.Connections += p.Connections
@@ -161,6 +159,8 @@ func (e *Engine) rowKey(ctx context.Context, by string, k message.QueueKey) stri
 		return k.Domain
 	case BySite:
 		return e.siteOf(ctx, k)
+	case ByProvider:
+		return mx.Provider([]string{e.siteOf(ctx, k)})
 	}
 	return "" // BySource: not routed yet
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/wasmta/wasmta/mta/queue"
 	"github.com/wasmta/wasmta/mta/reception"
 	"github.com/wasmta/wasmta/mta/reputation"
+	"github.com/wasmta/wasmta/mta/smtptrace"
 	"github.com/wasmta/wasmta/mta/spool"
 	"github.com/wasmta/wasmta/mta/tables"
 )
@@ -83,6 +84,7 @@ type Engine struct {
 	spool *spool.Store
 	sched *queue.Scheduler
 	ready *egress.Set
+	trace *smtptrace.Hub // live views of delivery sessions (trace.go)
 	mx    *mx.Resolver
 	guard *policy.Guard
 	rec   events.Sink
@@ -247,6 +249,7 @@ func (e *Engine) buildEgress() error {
 		e.pools[p.Name] = egress.NewPool(p.Name, ms)
 	}
 	e.initControl()
+	e.trace = smtptrace.NewHub()
 	e.ready = egress.NewSet(egress.Options{
 		Handler:    (*handler)(e),
 		Session:    delivery.Options{EHLO: e.cfg.Hostname, TLSConfig: e.opts.DeliveryTLS},
@@ -254,6 +257,7 @@ func (e *Engine) buildEgress() error {
 		Adjust:     e.adjustShape,
 		ReturnPath: e.returnPath,
 		Self:       e.self.is,
+		Trace:      e.trace.Tracer,
 		Logger:     e.log,
 	})
 	return nil

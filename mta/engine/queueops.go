@@ -28,11 +28,19 @@ type heldItem struct {
 	msg  *message.Message // set when it came from a ready queue
 }
 
+// itemMatch selects items of a queue operation.
+type itemMatch func(message.QueueKey, *queue.Item) bool
+
+// byKey selects the items of the queues match selects.
+func byKey(match func(message.QueueKey) bool) itemMatch {
+	return func(k message.QueueKey, _ *queue.Item) bool { return match(k) }
+}
+
 // takeScheduled removes the matching items from the scheduled queues.
-func (e *Engine) takeScheduled(match func(message.QueueKey) bool) []heldItem {
+func (e *Engine) takeScheduled(match itemMatch) []heldItem {
 	var out []heldItem
 	e.sched.Take(func(k message.QueueKey, it *queue.Item) bool {
-		if !match(k) {
+		if !match(k, it) {
 			return false
 		}
 		out = append(out, heldItem{key: k, item: it})
@@ -44,19 +52,19 @@ func (e *Engine) takeScheduled(match func(message.QueueKey) bool) []heldItem {
 // takeReady removes the matching items from the jobs waiting in the ready
 // queues; the other items of those jobs go back to their path. Jobs
 // already on a connection finish their attempt.
-func (e *Engine) takeReady(match func(message.QueueKey) bool) []heldItem {
+func (e *Engine) takeReady(match itemMatch) []heldItem {
 	keyOf := func(j *egress.Job, it *queue.Item) message.QueueKey {
 		return j.Queue.WithDomain(j.Msg.Recipients[it.Rcpts[0]].Domain())
 	}
 	var out []heldItem
 	for _, p := range e.ready.Paths() {
 		jobs := p.TakeJobs(func(j *egress.Job) bool {
-			return slices.ContainsFunc(j.Items, func(it *queue.Item) bool { return match(keyOf(j, it)) })
+			return slices.ContainsFunc(j.Items, func(it *queue.Item) bool { return match(keyOf(j, it), it) })
 		})
 		for _, j := range jobs {
 			var keep []*queue.Item
 			for _, it := range j.Items {
-				if k := keyOf(j, it); match(k) {
+				if k := keyOf(j, it); match(k, it) {
 					out = append(out, heldItem{key: k, item: it, msg: j.Msg})
 				} else {
 					keep = append(keep, it)
@@ -88,7 +96,7 @@ func (e *Engine) Bounce(sel message.Selector, reason string) Affected {
 	if reason == "" {
 		reason = "bounced by the administrator"
 	}
-	held := append(e.takeScheduled(sel.Match), e.takeReady(sel.Match)...)
+	held := append(e.takeScheduled(byKey(sel.Match)), e.takeReady(byKey(sel.Match))...)
 	var res Affected
 	for id, items := range groupByMessage(held) {
 		m := items[0].msg
@@ -249,7 +257,7 @@ func (e *Engine) Rebind(ctx context.Context, sel message.Selector, pool string) 
 		}
 		return false // only looking
 	})
-	ready := e.takeReady(sel.Match)
+	ready := e.takeReady(byKey(sel.Match))
 	for _, h := range ready {
 		note(h.item.ID, h.key, h.item)
 	}
