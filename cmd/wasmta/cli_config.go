@@ -71,7 +71,7 @@ func checkPolicyFiles(ctx context.Context, cfg *config.Config) error {
 	host, err := hostabi.New(ctx, hostabi.Config{CallTimeout: cfg.Policy.CallTimeout,
 		MemoryLimitPages: uint32(cfg.Policy.MemoryLimit / (64 << 10)), Instances: 1,
 		MaxModuleSize: int(cfg.Policy.MaxModuleSize), CompileTimeout: cfg.Policy.CompileTimeout,
-		MaxFunctionBlocks: cfg.Policy.MaxFunctionBlocks})
+		MaxFunctionBlocks: cfg.Policy.MaxFunctionBlocks, Pools: poolNames(cfg), Tenants: tenantNames(cfg)})
 	if err != nil {
 		return err
 	}

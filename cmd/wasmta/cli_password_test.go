@@ -50,6 +50,25 @@ func expect(t *testing.T, ptm *os.File, seen *bytes.Buffer, want string) {
 	}
 }
 
+// echoOff waits until the program turned the terminal's echo off: the
+// prompt is written just before, and typing earlier would be echoed by
+// the terminal, not by the program.
+func echoOff(t *testing.T, ptm *os.File) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		tio, err := unix.IoctlGetTermios(int(ptm.Fd()), unix.TCGETS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tio.Lflag&unix.ECHO == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the terminal's echo stayed on")
+		}
+	}
+}
+
 // TestHashPasswordFromATerminal types a password at the prompts on a real
 // pseudo-terminal: it is not echoed, and the hash printed matches it.
 func TestHashPasswordFromATerminal(t *testing.T) {
@@ -65,8 +84,10 @@ func TestHashPasswordFromATerminal(t *testing.T) {
 	var seen bytes.Buffer
 	const pw = "s3cret-typed-here"
 	expect(t, ptm, &seen, "Password: ")
+	echoOff(t, ptm)
 	io.WriteString(ptm, pw+"\r")
 	expect(t, ptm, &seen, "Again: ")
+	echoOff(t, ptm)
 	io.WriteString(ptm, pw+"\r")
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("hash-password: %v; terminal %q", err, seen.String())

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 	"testing"
 
 	"github.com/emersion/go-smtp"
@@ -192,7 +193,7 @@ func TestTraceSMTP(t *testing.T) {
 		if strings.Contains(out.String(), "> MAIL FROM:") || i == 20 {
 			break
 		}
-		waitFor(200)
+		time.Sleep(200 * time.Millisecond)
 	}
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()

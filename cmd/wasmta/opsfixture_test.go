@@ -121,6 +121,3 @@ func eventually(t *testing.T, what string, check func() string) {
 		}
 	}
 }
-
-// waitFor sleeps ms milliseconds.
-func waitFor(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }
