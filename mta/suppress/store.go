@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,16 @@ type Store struct {
 	sp     *spool.Store
 	filter atomic.Pointer[bloom.Filter]
 	share  func(Change) // SetShare
+
+	// A key stored while a rebuild scans may be behind its scan, and its
+	// filter.Add may hit the filter the rebuild then replaces: mu orders
+	// every Add against the swap, and the keys added while a rebuild runs
+	// (during) go into the new filter too. rebuildMu runs one rebuild at a
+	// time. Lookups take neither.
+	rebuildMu  sync.Mutex
+	mu         sync.Mutex
+	rebuilding bool
+	during     []string
 }
 
 // Change is an entry added or removed on this node, as SetShare's
@@ -108,6 +119,16 @@ func Open(sp *spool.Store) (*Store, error) {
 // rebuild makes a new filter of every stored key, sized for twice their
 // number (and at least min).
 func (s *Store) rebuild(min int) error {
+	s.rebuildMu.Lock()
+	defer s.rebuildMu.Unlock()
+	s.mu.Lock()
+	s.rebuilding, s.during = true, nil
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.rebuilding, s.during = false, nil
+		s.mu.Unlock()
+	}()
 	// Two passes, counting then adding, rather than one that keeps every
 	// key: a million keys held at once cost ~70 MB of peak memory at start.
 	n := 0
@@ -126,8 +147,26 @@ func (s *Store) rebuild(min int) error {
 	if err != nil {
 		return fmt.Errorf("suppress: read the lists: %w", err)
 	}
+	s.mu.Lock()
+	for _, k := range s.during {
+		b.Add(k)
+	}
 	s.filter.Store(b)
+	s.mu.Unlock()
 	return nil
+}
+
+// addKey puts k in the filter (and in the one a running rebuild is
+// making) and reports whether the filter is full.
+func (s *Store) addKey(k string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.filter.Load()
+	f.Add(k)
+	if s.rebuilding {
+		s.during = append(s.during, k)
+	}
+	return f.Full()
 }
 
 func key(tenant, rcpt string) string {
@@ -196,9 +235,7 @@ func (s *Store) add(e Entry, now time.Time, sync bool) (bool, error) {
 	if err := s.sp.PutAux(namespace, []byte(k), v, sync); err != nil {
 		return false, fmt.Errorf("suppress: add: %w", err)
 	}
-	f := s.filter.Load()
-	f.Add(k)
-	if f.Full() {
+	if s.addKey(k) {
 		if err := s.rebuild(0); err != nil {
 			return true, err
 		}
