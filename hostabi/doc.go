@@ -2,7 +2,8 @@
 // side of ABI v1 (the contract is ABI.md in this directory).
 //
 // It owns the wazero runtime and its compilation cache, the host functions
-// a guest imports (module "wasmta", AssemblyScript's "env" functions and a
+// a guest imports (lookup, ABI v1.4, reads data tables through the
+// policy.Tables it is given and records which tables a call read) (module "wasmta", AssemblyScript's "env" functions and a
 // sandboxed wasi_snapshot_preview1), validation of a module before it goes
 // live, pools of instances per module version, the per-call deadline and
 // memory cap, and the Registry of per-tenant modules with atomic hot swap,
