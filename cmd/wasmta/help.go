@@ -13,6 +13,7 @@ func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" |
 var groupUsage = map[string]string{
 	"queue":    queueUsage,
 	"policy":   policyUsage,
+	"table":    tableUsage,
 	"suppress": suppressUsage,
 	"webhook":  webhookUsage,
 	"provider": providerUsage,
