@@ -20,7 +20,6 @@ var groupUsage = map[string]string{
 	"config":   configUsage,
 	"trace":    traceUsage,
 	"message":  messageUsage,
-	"table":    tableUsage,
 	"shape": "usage: wasmta shape set SELECTOR [--rate 10/s] [--max-conns N] ... --for DURATION --reason TEXT [--json]\n\n" +
 		"Overrides the limits of the selected paths live; run \"wasmta shape set -h\" for every flag.\n",
 	"actions": "usage:\n  wasmta actions list [--json]             the live suspensions and shaping overrides\n" +
