@@ -93,13 +93,17 @@ func policyList(args []string) error {
 	}
 	var list []admin.PolicyInfo
 	return c.call("GET", "/v1/policies", nil, &list, func() {
-		w := table("TENANT", "VERSION", "SHA256", "SIZE", "LOADED", "PREVIOUS", "HOOKS")
+		w := table("TENANT", "VERSION", "SHA256", "SIZE", "LOADED", "PREVIOUS", "ORIGIN", "HOOKS")
 		for _, p := range list {
 			prev := "-"
 			if p.Previous > 0 {
 				prev = fmt.Sprint(p.Previous)
 			}
-			row(w, p.Tenant, p.Version, short(p.SHA256), p.Size, when(&p.LoadedAt), prev, strings.Join(p.Hooks, ","))
+			origin := p.Origin
+			if p.Overrides != "" {
+				origin += ", overrides " + p.Overrides
+			}
+			row(w, p.Tenant, p.Version, short(p.SHA256), p.Size, when(&p.LoadedAt), prev, origin, strings.Join(p.Hooks, ","))
 		}
 		w.Flush()
 		if len(list) == 0 {

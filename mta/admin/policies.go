@@ -36,6 +36,10 @@ type PolicyInfo struct {
 	LoadedAt time.Time `json:"loaded_at"`
 	Hooks    []string  `json:"hooks"`
 	Previous int       `json:"previous,omitempty"` // the version a rollback returns to
+	// Origin is "config" (the file the configuration names) or "pushed";
+	// Overrides names the configured file a pushed module overrides.
+	Origin    string `json:"origin"`
+	Overrides string `json:"overrides,omitempty"`
 }
 
 // maxModule bounds a pushed module (a Go policy is about 2 MB).
@@ -77,8 +81,9 @@ func (s *Server) listPolicies(*http.Request) (any, error) {
 	}
 	out := []PolicyInfo{}
 	for _, i := range p.List() {
+		origin, over := s.moduleOrigin(i.Tenant, i.SHA256)
 		out = append(out, PolicyInfo{Tenant: policy.TenantName(i.Tenant), Version: i.Version, SHA256: i.SHA256,
-			Size: i.Size, LoadedAt: i.LoadedAt, Hooks: i.Hooks, Previous: i.Previous})
+			Size: i.Size, LoadedAt: i.LoadedAt, Hooks: i.Hooks, Previous: i.Previous, Origin: origin, Overrides: over})
 	}
 	return out, nil
 }
