@@ -116,8 +116,14 @@ func TestMessageHistory(t *testing.T) {
 			t.Errorf("trace of bad@ holds a record of %s", r.Recipient)
 		}
 	}
+	// The refusal was recorded after the Feedback record waited for above,
+	// and the index writes in batches: wait for it too.
 	var gone TraceList
-	s.call(t, "GET", "/v1/trace?rcpt=gone@dest.test", nil, true, &gone)
+	waitFor(t, 10*time.Second, "the suppressed recipient's Rejection in its trace", func() bool {
+		gone = TraceList{}
+		s.call(t, "GET", "/v1/trace?rcpt=gone@dest.test", nil, true, &gone)
+		return len(gone.Traces) > 0
+	})
 	if len(gone.Traces) != 1 || gone.Traces[0].ID != "" || gone.Traces[0].Records[0].Type != events.Rejection {
 		t.Errorf("trace of the suppressed recipient = %+v, want its Rejection", gone)
 	}
