@@ -145,11 +145,10 @@ func TestConfigCheck(t *testing.T) {
 		}
 		return p
 	}
-	good := write("good.toml", "[[tenant]]\nname = \"acme\"\n[policy]\nglobal = \"../../testdata/wat/routea.wasm\"\n")
 	if err := exec.Command("cp", "../../testdata/wat/routea.wasm", dir).Run(); err != nil {
 		t.Fatal(err)
 	}
-	good = write("good.toml", "[[tenant]]\nname = \"acme\"\n[policy]\nglobal = \""+filepath.Join(dir, "routea.wasm")+"\"\n")
+	good := write("good.toml", "[[tenant]]\nname = \"acme\"\n[policy]\nglobal = \""+filepath.Join(dir, "routea.wasm")+"\"\n")
 	if out := cli(t, 0, nil, "config", "check", good); !strings.Contains(out, "ok (1 tenants") {
 		t.Errorf("config check of a good file: %s", out)
 	}

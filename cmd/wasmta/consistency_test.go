@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -99,7 +98,7 @@ func TestConsistencyAgainstTheDaemon(t *testing.T) {
 	})
 	t.Run("version in user agent and metrics", func(t *testing.T) {
 		_, metrics := o.get(t, "GET", "/metrics", "")
-		if want := fmt.Sprintf(`wasmta_build_info{goversion="go`); !strings.Contains(metrics, want) ||
+		if want := `wasmta_build_info{goversion="go`; !strings.Contains(metrics, want) ||
 			!strings.Contains(metrics, `version="`+testVersion+`"} 1`) {
 			t.Errorf("no wasmta_build_info with version %s", testVersion)
 		}

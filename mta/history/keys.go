@@ -32,8 +32,6 @@ func bucketOf(t time.Time) uint32 {
 	return uint32(max(0, min(h, 1<<32-1)))
 }
 
-func bucketTime(b uint32) time.Time { return time.Unix(0, int64(b)*int64(bucketLen)) }
-
 func (r ref) tail(dst []byte) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(r.at))
 	return binary.BigEndian.AppendUint64(dst, r.seq)

@@ -28,8 +28,6 @@ type Trace struct {
 // MaxRecords bounds the records one lookup reads.
 const MaxRecords = 10000
 
-var errLimit = errors.New("history: limit reached")
-
 // bucketsNewestFirst lists the buckets of the retention window that are
 // not before from, newest first.
 func (x *Index) bucketsNewestFirst(from time.Time) []uint32 {
