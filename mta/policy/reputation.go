@@ -1,9 +1,6 @@
 package policy
 
-import (
-	"math"
-	"math/bits"
-)
+import "github.com/wasmta/wasmta/sdk/go/wasmta"
 
 // ReputationCounts is what happened to mail in a window.
 type ReputationCounts struct {
@@ -24,29 +21,18 @@ func (c ReputationCounts) ComplaintRate() float64 {
 
 // ComplaintRatePPM is Complaints per million deliveries, rounded down, 0
 // without deliveries: the ABI's complaint_rate_ppm (hostabi/ABI.md, v1.3).
-func (c ReputationCounts) ComplaintRatePPM() int64 { return ppm(c.Complaints, c.Deliveries) }
+func (c ReputationCounts) ComplaintRatePPM() int64 {
+	return wasmta.ReputationCounts(c).ComplaintRatePPM()
+}
 
 // BounceRatePPM is the bounced recipients (in band and out of band) per
 // million recipients sent (delivered or bounced in band), rounded down, 0
 // with nothing sent: the ABI's bounce_rate_ppm. An out-of-band bounce
 // follows a delivery, so it is counted among the sent already.
 func (c ReputationCounts) BounceRatePPM() int64 {
-	return ppm(c.Bounces+c.OOBBounces, c.Deliveries+c.Bounces)
-}
-
-// ppm is n per million of d, rounded down, 0 when d is 0 (the host's
-// formula, ABI.md section 3.6): exact for any counts, through a 128-bit
-// product, and capped at the largest int64.
-func ppm(n, d int64) int64 {
-	if d <= 0 || n <= 0 {
-		return 0
-	}
-	hi, lo := bits.Mul64(uint64(n), 1_000_000)
-	if hi >= uint64(d) {
-		return math.MaxInt64
-	}
-	q, _ := bits.Div64(hi, lo, uint64(d))
-	return int64(min(q, math.MaxInt64))
+	// One formula for host and guests: the SDK's (128-bit exact, ABI.md
+	// section 3.6), which the conformance suite checks guests against.
+	return wasmta.ReputationCounts(c).BounceRatePPM()
 }
 
 // Reputation is how a tenant's mail is doing, over sliding windows of one
