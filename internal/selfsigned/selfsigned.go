@@ -25,23 +25,34 @@ import (
 // subject's common name — valid from an hour ago (clock skew) for validity.
 // The result carries its parsed Leaf, so a client can trust it with Pool.
 func Certificate(validity time.Duration, hosts ...string) (tls.Certificate, error) {
+	now := time.Now()
+	tmpl, key, err := serverTemplate(now.Add(-time.Hour), now.Add(validity), hosts)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return sign(tmpl, key, tmpl, key)
+}
+
+// serverTemplate is a new P-256 key and the server certificate template
+// for hosts (IP literals as IP SANs, the rest as DNS names; the first is
+// the common name), valid from notBefore to notAfter.
+func serverTemplate(notBefore, notAfter time.Time, hosts []string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 	if len(hosts) == 0 {
-		return tls.Certificate{}, errors.New("selfsigned: no host name")
+		return nil, nil, errors.New("selfsigned: no host name")
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("selfsigned: key: %w", err)
+		return nil, nil, fmt.Errorf("selfsigned: key: %w", err)
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("selfsigned: serial: %w", err)
+		return nil, nil, fmt.Errorf("selfsigned: serial: %w", err)
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: hosts[0]},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(validity),
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
@@ -52,15 +63,26 @@ func Certificate(validity time.Duration, hosts ...string) (tls.Certificate, erro
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	return tmpl, key, nil
+}
+
+// sign makes the certificate of tmpl for key, signed by parent's key, and
+// returns it with the parent's certificate in its chain unless it signs
+// itself.
+func sign(tmpl *x509.Certificate, key *ecdsa.PrivateKey, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (tls.Certificate, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("selfsigned: certificate for %s: %w", hosts[0], err)
+		return tls.Certificate{}, fmt.Errorf("selfsigned: certificate for %s: %w", tmpl.Subject.CommonName, err)
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("selfsigned: certificate for %s: %w", hosts[0], err)
+		return tls.Certificate{}, fmt.Errorf("selfsigned: certificate for %s: %w", tmpl.Subject.CommonName, err)
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+	chain := [][]byte{der}
+	if parent != tmpl {
+		chain = append(chain, parent.Raw)
+	}
+	return tls.Certificate{Certificate: chain, PrivateKey: key, Leaf: leaf}, nil
 }
 
 // Pool returns a pool that trusts certs (made by Certificate): a client
