@@ -142,6 +142,8 @@ func decodeShape(rs []result) (policy.Shape, error) {
 			s.MessagesPerConn = int(e.n)
 		case "tls":
 			s.TLS = tlsModes[e.s]
+		case "tls_policy":
+			s.TLSPolicy = tlsPolicies[e.s]
 		default:
 			if !shapeAdapt(&s.Adapt, e) {
 				shapeDuration(&s, e.def.key, ms(e.n))

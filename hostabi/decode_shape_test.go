@@ -41,3 +41,31 @@ func TestDecodeShapeAdaptation(t *testing.T) {
 		})
 	}
 }
+
+// decodeShape reads tls_policy (ABI v1.5): unset is the default, each
+// name its mode, and the setter refuses any other name.
+func TestDecodeShapeTLSPolicy(t *testing.T) {
+	s := func(v string) result { return result{def: resultDefs["tls_policy"], s: v} }
+	for _, tc := range []struct {
+		name string
+		rs   []result
+		want policy.TLSPolicyMode
+	}{
+		{"unset: an older module", nil, policy.TLSPolicyDefault},
+		{"default", []result{s("default")}, policy.TLSPolicyDefault},
+		{"enforce", []result{s("enforce")}, policy.TLSPolicyEnforce},
+		{"report_only", []result{s("report_only")}, policy.TLSPolicyReportOnly},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeShape(tc.rs)
+			if err != nil || got.TLSPolicy != tc.want {
+				t.Fatalf("decoded %v, %v; want %v", got.TLSPolicy, err, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{"", "Enforce", "relax", "testing", "report-only"} {
+		if err := resultDefs["tls_policy"].check(bad); err == nil {
+			t.Errorf("tls_policy %q accepted", bad)
+		}
+	}
+}

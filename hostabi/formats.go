@@ -19,6 +19,10 @@ var (
 		"opportunistic": policy.TLSOpportunistic, "required": policy.TLSRequired,
 		"required_verify": policy.TLSRequiredVerify, "disabled": policy.TLSDisabled,
 	}
+	tlsPolicies = map[string]policy.TLSPolicyMode{
+		"default": policy.TLSPolicyDefault, "enforce": policy.TLSPolicyEnforce,
+		"report_only": policy.TLSPolicyReportOnly,
+	}
 	actions = map[string]policy.Action{
 		"default": policy.ActionDefault, "retry": policy.ActionRetry, "bounce": policy.ActionBounce,
 	}

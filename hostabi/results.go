@@ -68,6 +68,7 @@ func init() {
 		intDef("messages_per_connection", shapeIn, 0, 1e6),
 		intDef("idle_timeout_ms", shapeIn, 0, hour),
 		strDef("tls", shapeIn, checkEnum(tlsModes)),
+		strDef("tls_policy", shapeIn, checkEnum(tlsPolicies)),
 		intDef("retry_initial_ms", shapeIn, 0, 7*day),
 		intDef("retry_max_ms", shapeIn, 0, 30*day),
 		intDef("max_age_ms", shapeIn, 0, 30*day),

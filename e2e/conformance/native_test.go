@@ -67,7 +67,7 @@ func (native) Shape(_ context.Context, in *policy.ShapeInput) (policy.Shape, err
 	for _, mx := range in.MXHosts {
 		if strings.HasSuffix(mx, ".google.com") {
 			return policy.Shape{MaxConnections: 5, MessagesPerSecond: 2.5, MessagesPerConn: 50,
-				TLS: policy.TLSRequired, RetryInitial: 10 * time.Minute,
+				TLS: policy.TLSRequired, TLSPolicy: policy.TLSPolicyEnforce, RetryInitial: 10 * time.Minute,
 				Adapt: policy.Adaptation{MaxConnections: 20, Factor: 0.5,
 					Signals: policy.SignalRateLimited | policy.SignalRefused}}, nil
 		}

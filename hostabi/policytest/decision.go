@@ -69,6 +69,11 @@ var tlsNames = map[policy.TLSMode]string{
 	policy.TLSRequiredVerify: "required_verify", policy.TLSDisabled: "disabled",
 }
 
+var tlsPolicyNames = map[policy.TLSPolicyMode]string{
+	policy.TLSPolicyDefault: "default", policy.TLSPolicyEnforce: "enforce",
+	policy.TLSPolicyReportOnly: "report_only",
+}
+
 func shapeDecision(s policy.Shape) decision {
 	return decision{
 		"max_connections":         int64(s.MaxConnections),
@@ -78,6 +83,7 @@ func shapeDecision(s policy.Shape) decision {
 		"messages_per_connection": int64(s.MessagesPerConn),
 		"idle_timeout_ms":         ms(s.IdleTimeout),
 		"tls":                     tlsNames[s.TLS],
+		"tls_policy":              tlsPolicyNames[s.TLSPolicy],
 		"retry_initial_ms":        ms(s.RetryInitial),
 		"retry_max_ms":            ms(s.RetryMax),
 		"max_age_ms":              ms(s.MaxAge),

@@ -74,7 +74,7 @@ var hookSpecs = map[string]hookSpec{
 		},
 		results: []string{
 			"max_connections", "messages_per_second", "message_burst", "connections_per_second",
-			"messages_per_connection", "idle_timeout_ms", "tls", "retry_initial_ms", "retry_max_ms",
+			"messages_per_connection", "idle_timeout_ms", "tls", "tls_policy", "retry_initial_ms", "retry_max_ms",
 			"max_age_ms", "connect_timeout_ms", "command_timeout_ms", "data_timeout_ms",
 			"adapt_off", "adapt_min_connections", "adapt_max_connections", "adapt_min_rate",
 			"adapt_max_rate", "adapt_connection_step", "adapt_rate_step", "adapt_factor",

@@ -60,7 +60,14 @@ func (c *conn) policyFor(ctx context.Context, j *Job) (*tlspolicy.Policy, *Job) 
 	if tp, ok := c.set.opts.Handler.(TLSPolicies); ok {
 		pol, rest = c.split(ctx, tp, j, dom)
 	}
-	return c.forMessage(pol, j, dom), rest
+	return c.forMessage(c.forShape(pol), j, dom), rest
+}
+
+// forShape applies the path's tls_policy (the shape hook's, ABI v1.5):
+// enforce an MTA-STS policy in testing mode, or only report failures.
+func (c *conn) forShape(pol *tlspolicy.Policy) *tlspolicy.Policy {
+	shape, _ := c.path.Shape()
+	return pol.WithControl(shape.TLSPolicy == policy.TLSPolicyEnforce, shape.TLSPolicy == policy.TLSPolicyReportOnly)
 }
 
 // forMessage applies the message's REQUIRETLS flag or "TLS-Required: No"

@@ -185,6 +185,22 @@ const (
 	TLSDisabled                      // never STARTTLS
 )
 
+// TLSPolicyMode is how a path applies the transport security policies
+// its recipient domains publish (MTA-STS, DANE; mta/tlspolicy).
+type TLSPolicyMode uint8
+
+const (
+	// TLSPolicyDefault applies each policy as published: MTA-STS enforce
+	// and DANE stop delivery on a failed check, MTA-STS testing reports.
+	TLSPolicyDefault TLSPolicyMode = iota
+	// TLSPolicyEnforce also stops delivery on a failed check of an
+	// MTA-STS policy in testing mode.
+	TLSPolicyEnforce
+	// TLSPolicyReportOnly never stops delivery for a domain's policy: a
+	// failed check is recorded and reported (TLS-RPT), the mail goes on.
+	TLSPolicyReportOnly
+)
+
 // Shape is the set of limits of one egress path. Zero values mean "no limit"
 // (or "keep default" for the retry fields).
 type Shape struct {
@@ -197,12 +213,16 @@ type Shape struct {
 	MessagesPerConn   int           // deliver at most this many messages on one connection
 	IdleTimeout       time.Duration // close an idle connection after this
 	TLS               TLSMode       //
-	RetryInitial      time.Duration // first retry delay (then doubling)
-	RetryMax          time.Duration // cap of the retry delay
-	MaxAge            time.Duration // expire after this long in the queue
-	ConnectTimeout    time.Duration
-	CommandTimeout    time.Duration
-	DataTimeout       time.Duration
+	// TLSPolicy is how the recipient domains' MTA-STS and DANE policies
+	// apply on this path (ABI v1.5): as published, enforced, or only
+	// reported.
+	TLSPolicy      TLSPolicyMode
+	RetryInitial   time.Duration // first retry delay (then doubling)
+	RetryMax       time.Duration // cap of the retry delay
+	MaxAge         time.Duration // expire after this long in the queue
+	ConnectTimeout time.Duration
+	CommandTimeout time.Duration
+	DataTimeout    time.Duration
 	// Adapt bounds and tunes how the path learns its connection limit and
 	// message rate from what it observes, starting from MaxConnections and
 	// MessagesPerSecond (see docs/shaping.md). The zero value learns with

@@ -80,18 +80,6 @@ func (p *Policy) Type() string {
 	return TypeNoPolicy
 }
 
-// Mode names the policy in force for people: "dane", "mta-sts enforce",
-// "mta-sts testing", "none".
-func (p *Policy) Mode() string {
-	switch p.Type() {
-	case TypeTLSA:
-		return "dane"
-	case TypeSTS:
-		return "mta-sts " + string(p.sts().Mode)
-	}
-	return "none"
-}
-
 // sts returns the MTA-STS policy when it asks for something (not "none").
 func (p *Policy) sts() *mtasts.Policy {
 	if p.STS.Policy == nil || p.STS.Policy.Mode == mtasts.ModeNone {

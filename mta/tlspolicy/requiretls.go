@@ -33,6 +33,8 @@ func (p *Policy) Key() string {
 		return p.Domain + "|requiretls"
 	case p.Relax:
 		return p.Domain + "|relaxed"
+	case p.Require:
+		return p.Domain + "|enforced"
 	}
 	return p.Domain
 }

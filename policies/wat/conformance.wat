@@ -79,6 +79,9 @@
   (data (i32.const 3456) "suppress")                ;; 3456    8
   (data (i32.const 3520) "suppress_for_ms")         ;; 3520   15
   (data (i32.const 3584) "global")                  ;; 3584    6
+  ;; ABI v1.5
+  (data (i32.const 4096) "tls_policy")              ;; 4096   10
+  (data (i32.const 4160) "enforce")                 ;; 4160    7
 
   (global $BUF i32 (i32.const 65536))
 
@@ -165,6 +168,7 @@
             (drop (call $set_f64 (i32.const 832) (i32.const 19) (f64.const 2.5)))
             (drop (call $set_i64 (i32.const 896) (i32.const 23) (i64.const 50)))
             (drop (call $set (i32.const 960) (i32.const 3) (i32.const 2176) (i32.const 8)))
+            (drop (call $set (i32.const 4096) (i32.const 10) (i32.const 4160) (i32.const 7)))
             (drop (call $set_i64 (i32.const 1024) (i32.const 16) (i64.const 600000)))
             (drop (call $set_i64 (i32.const 2880) (i32.const 21) (i64.const 20)))
             (drop (call $set_f64 (i32.const 2944) (i32.const 12) (f64.const 0.5)))

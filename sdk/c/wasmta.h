@@ -417,6 +417,10 @@ struct wasmta_shape {
 	int32_t messages_per_connection;
 	int64_t idle_timeout_ms;
 	const char *tls; /* "opportunistic", "required", "required_verify", "disabled" */
+	/* ABI v1.5: how the path applies the domains' MTA-STS and DANE
+	 * policies: "enforce" (a testing policy too), "report_only"; NULL =
+	 * default, as published. An older host refuses a shape that sets it. */
+	const char *tls_policy;
 	int64_t retry_initial_ms;
 	int64_t retry_max_ms;
 	int64_t max_age_ms;
@@ -489,6 +493,7 @@ __attribute__((always_inline)) static inline int32_t wasmta_shape_set(const stru
 	r = wasmta_worst(r, wasmta_set_nonzero("messages_per_connection", s->messages_per_connection));
 	r = wasmta_worst(r, wasmta_set_nonzero("idle_timeout_ms", s->idle_timeout_ms));
 	r = wasmta_worst(r, wasmta_set_nonnull("tls", s->tls));
+	r = wasmta_worst(r, wasmta_set_nonnull("tls_policy", s->tls_policy));
 	r = wasmta_worst(r, wasmta_set_nonzero("retry_initial_ms", s->retry_initial_ms));
 	r = wasmta_worst(r, wasmta_set_nonzero("retry_max_ms", s->retry_max_ms));
 	r = wasmta_worst(r, wasmta_set_nonzero("max_age_ms", s->max_age_ms));

@@ -67,6 +67,7 @@ WASMTA_HOOK(shape)
 				.messages_per_second = 2.5,
 				.messages_per_connection = 50,
 				.tls = "required",
+				.tls_policy = "enforce",
 				.retry_initial_ms = 600000,
 				.adapt_max_connections = 20,
 				.adapt_factor = 0.5,

@@ -67,6 +67,7 @@ func shape(in *wasmta.ShapeInput) (wasmta.Shape, bool) {
 				MessagesPerSecond:     2.5,
 				MessagesPerConnection: 50,
 				TLS:                   wasmta.TLSRequired,
+				TLSPolicy:             wasmta.TLSPolicyEnforce,
 				RetryInitial:          10 * time.Minute,
 				Adapt: wasmta.Adaptation{MaxConnections: 20, Factor: 0.5,
 					Signals: wasmta.SignalRateLimited | wasmta.SignalRefused},

@@ -127,6 +127,7 @@ export function runShape(decide: (input: ShapeInput) => Shape | null): i32 {
   int("messages_per_connection", s.messagesPerConnection);
   int("idle_timeout_ms", s.idleTimeoutMs);
   str("tls", s.tls);
+  str("tls_policy", s.tlsPolicy);
   int("retry_initial_ms", s.retryInitialMs);
   int("retry_max_ms", s.retryMaxMs);
   int("max_age_ms", s.maxAgeMs);

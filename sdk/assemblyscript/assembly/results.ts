@@ -80,6 +80,18 @@ export namespace Tls {
   export const Disabled = "disabled";
 }
 
+/**
+ * TLS policy modes of a Shape (ABI v1.5): how the path applies the MTA-STS
+ * and DANE policies its recipient domains publish.
+ */
+export namespace TlsPolicy {
+  export const Default = "default";
+  /** An MTA-STS policy in testing mode is enforced too. */
+  export const Enforce = "enforce";
+  /** Failed checks are reported; delivery goes on. */
+  export const ReportOnly = "report_only";
+}
+
 /** Limits of an egress path. Zero = unset: no limit, or the engine's default. */
 export class Shape {
   maxConnections: i32 = 0;
@@ -90,6 +102,8 @@ export class Shape {
   idleTimeoutMs: i64 = 0;
   /** One of Tls; "" = opportunistic. */
   tls: string = "";
+  /** ABI v1.5: one of TlsPolicy; "" = default (an older host refuses a set one). */
+  tlsPolicy: string = "";
   retryInitialMs: i64 = 0;
   retryMaxMs: i64 = 0;
   maxAgeMs: i64 = 0;

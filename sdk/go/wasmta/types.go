@@ -172,6 +172,14 @@ const (
 	TLSDisabled       = "disabled"
 )
 
+// TLS policy modes of a Shape (ABI v1.5): how the path applies the
+// MTA-STS and DANE policies its recipient domains publish.
+const (
+	TLSPolicyDefault    = "default"     // as published
+	TLSPolicyEnforce    = "enforce"     // an MTA-STS policy in testing mode is enforced too
+	TLSPolicyReportOnly = "report_only" // failed checks are reported, delivery goes on
+)
+
 // Shape is the set of limits of an egress path. A zero field is unset: "no
 // limit" for limits, the engine's default for timeouts and retries.
 // Durations are sent in whole milliseconds.
@@ -183,12 +191,15 @@ type Shape struct {
 	MessagesPerConnection int
 	IdleTimeout           time.Duration
 	TLS                   string // one of the TLS* constants, "" = opportunistic
-	RetryInitial          time.Duration
-	RetryMax              time.Duration
-	MaxAge                time.Duration
-	ConnectTimeout        time.Duration
-	CommandTimeout        time.Duration
-	DataTimeout           time.Duration
+	// TLSPolicy (ABI v1.5) is one of the TLSPolicy* constants, "" =
+	// default; an older host refuses a shape that sets it.
+	TLSPolicy      string
+	RetryInitial   time.Duration
+	RetryMax       time.Duration
+	MaxAge         time.Duration
+	ConnectTimeout time.Duration
+	CommandTimeout time.Duration
+	DataTimeout    time.Duration
 	// Adapt bounds and tunes how the path learns its limits, starting from
 	// MaxConnections and MessagesPerSecond; the zero value learns with the
 	// host's defaults. Added in ABI v1.2: a host older than v1.2 refuses a

@@ -155,6 +155,11 @@ func (s *Shape) Validate() error {
 	default:
 		return fmt.Errorf("tls %q: want opportunistic, required, required_verify or disabled", s.TLS)
 	}
+	switch s.TLSPolicy {
+	case "", TLSPolicyDefault, TLSPolicyEnforce, TLSPolicyReportOnly:
+	default:
+		return fmt.Errorf("tls_policy %q: want default, enforce or report_only", s.TLSPolicy)
+	}
 	if s.RetryInitial > 0 && s.RetryMax > 0 && s.RetryMax < s.RetryInitial {
 		return errors.New("retry_max_ms smaller than retry_initial_ms")
 	}

@@ -90,6 +90,7 @@ func (w *writer) shape(s *Shape) {
 	w.int("messages_per_connection", int64(s.MessagesPerConnection))
 	w.ms("idle_timeout_ms", s.IdleTimeout)
 	w.str("tls", s.TLS)
+	w.str("tls_policy", s.TLSPolicy)
 	w.ms("retry_initial_ms", s.RetryInitial)
 	w.ms("retry_max_ms", s.RetryMax)
 	w.ms("max_age_ms", s.MaxAge)

@@ -116,6 +116,9 @@ impl Writer {
         if let Some(t) = s.tls {
             self.str("tls", t.as_str());
         }
+        if s.tls_policy != TlsPolicy::Default {
+            self.str("tls_policy", s.tls_policy.as_str());
+        }
         self.ms("retry_initial_ms", s.retry_initial);
         self.ms("retry_max_ms", s.retry_max);
         self.ms("max_age_ms", s.max_age);

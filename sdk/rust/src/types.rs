@@ -103,6 +103,29 @@ impl Tls {
     }
 }
 
+/// How an egress path applies the MTA-STS and DANE policies its recipient
+/// domains publish (ABI v1.5).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TlsPolicy {
+    /// As published (not sent: an older host accepts the shape).
+    #[default]
+    Default,
+    /// An MTA-STS policy in testing mode is enforced too.
+    Enforce,
+    /// Failed checks are reported; delivery goes on.
+    ReportOnly,
+}
+
+impl TlsPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsPolicy::Default => "default",
+            TlsPolicy::Enforce => "enforce",
+            TlsPolicy::ReportOnly => "report_only",
+        }
+    }
+}
+
 /// Limits of an egress path. A zero field is unset: "no limit" for
 /// limits, the engine's default for timeouts and retries. Durations are
 /// sent in whole milliseconds.
@@ -116,6 +139,9 @@ pub struct Shape {
     pub idle_timeout: Duration,
     /// None = opportunistic.
     pub tls: Option<Tls>,
+    /// ABI v1.5: how the path applies the domains' MTA-STS and DANE
+    /// policies; an older host refuses a shape that sets it.
+    pub tls_policy: TlsPolicy,
     pub retry_initial: Duration,
     pub retry_max: Duration,
     pub max_age: Duration,

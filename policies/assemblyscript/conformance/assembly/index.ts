@@ -6,7 +6,7 @@
 
 import {
   Category, Classification, ClassifyInput, PoolInput, RcptInput, RcptResult, Reply, Route,
-  RouteInput, Scope, Action, Shape, ShapeInput, Signal, Suppress, Tls,
+  RouteInput, Scope, Action, Shape, ShapeInput, Signal, Suppress, Tls, TlsPolicy,
   contains, lookup, runClassify, runRcpt, runRoute, runSelectPool, runShape,
 } from "../../../../sdk/assemblyscript/assembly";
 export { wasmta_abi_v1 } from "../../../../sdk/assemblyscript/assembly";
@@ -56,6 +56,7 @@ function shapeFor(input: ShapeInput): Shape | null {
       s.messagesPerSecond = 2.5;
       s.messagesPerConnection = 50;
       s.tls = Tls.Required;
+      s.tlsPolicy = TlsPolicy.Enforce;
       s.retryInitialMs = 600000;
       s.adapt.maxConnections = 20;
       s.adapt.factor = 0.5;

@@ -56,6 +56,7 @@ fn shape(input: &ShapeInput) -> Option<Shape> {
         messages_per_second: 2.5,
         messages_per_connection: 50,
         tls: Some(Tls::Required),
+        tls_policy: TlsPolicy::Enforce,
         retry_initial: Duration::from_secs(600),
         adapt: Adaptation {
             max_connections: 20,
