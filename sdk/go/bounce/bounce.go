@@ -120,7 +120,7 @@ func Classify(code int, enhanced, text string) Result {
 		return textRules[t].result(needle)
 	}
 	meaning, known := codeFor(enhanced, code)
-	if known && meaning.specific {
+	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category && yields(enhanced, code, &textRules[t])) {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
 	}
 	if t >= 0 && textRules[t].tier <= tierPhrase {
@@ -133,6 +133,35 @@ func Classify(code int, enhanced, text string) Result {
 		return textRules[t].result(needle)
 	}
 	return byReplyCode(code, text)
+}
+
+// yields reports whether a specific enhanced code gives way to the
+// phrase rule r, in the two cases where the code is more likely a
+// default than the server's verdict:
+//   - the phrase names the cause the reply code itself means (RFC 5321's
+//     552 storage, 535 credentials, 521/556 no mail, 538 encryption):
+//     two pieces of evidence against one ("552 5.1.1 Recipient
+//     overquota");
+//   - an address status (X.1.1 bad mailbox, X.1.2 bad system) and a
+//     phrase that names a mailbox that exists but is full, a rate, or a
+//     server that does not relay for the domain: many servers send X.1.1
+//     for any refused recipient ("550 5.1.2 Relay not allowed").
+func yields(enhanced string, code int, r *textRule) bool {
+	if r.tier != tierPhrase {
+		return false
+	}
+	if c, ok := replyCodes[code]; ok && c == r.category && c != ProtocolErrors {
+		return true
+	}
+	sd := enhanced[2:]
+	if sd != "1.1" && sd != "1.2" {
+		return false
+	}
+	switch r.category {
+	case QuotaIssues, RateLimited, RelayDenied:
+		return true
+	}
+	return false
 }
 
 // byReplyCode decides on the reply code alone (tiers 6 and 7).

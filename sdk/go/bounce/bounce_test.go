@@ -47,6 +47,14 @@ func TestRanking(t *testing.T) {
 		{"a header's size is the format's limit", 534, "", "Message header size exceeds policy limit.", ProtocolErrors, `text "header size"`},
 		{"a nonexistent user under a policy code", 554, "5.7.1", "<a@example.lv>: Recipient address rejected: Nonexistent user", InvalidRecipient, `text "nonexistent"`},
 		{"a nonexistent domain stays a domain", 554, "", "Recipient address rejected: non-existent domain", BadDomain, `text "non-existent domain"`},
+		{"x.4.3 alone is a temporary failure", 451, "4.4.3", "Temporary server error", TransientFailure, `text "temporary server error"`},
+		{"x.1.1 yields to the reply code's own cause", 552, "5.1.1", "Recipient overquota", QuotaIssues, `text "overquota"`},
+		{"x.1.2 yields to a relay refusal", 550, "5.1.2", "Relay not allowed.", RelayDenied, `text "relay not allowed"`},
+		{"x.1.1 on a 4xx is not specific", 452, "4.1.1", "<a@example.net> user over quota", QuotaIssues, `text "over quota"`},
+		{"x.4.2 on a 4xx is a bad connection", 421, "4.4.2", "mx.example.net Error: timeout exceeded", BadConnection, "code 4.4.2"},
+		{"a timeout from a host that replied", 421, "", "Timeout - closing connection", BadConnection, `text "timeout"`},
+		{"Gmail's x.7.27 reused for SPF", 421, "4.7.27", "This mail has been rate limited because it does not pass SPF", AuthenticationFailed, "override gmail x.7.2x rate limited unauthenticated"},
+		{"the recipient's own refusal before the sender wrapper", 554, "5.7.1", "a@example.com: Sender address rejected: Blocked by this recipient", PolicyRelated, `text "blocked by this recipient"`},
 		{"Exchange's submission quota on x.2.2", 554, "5.2.2", "Submission quota exceeded", RateLimited, "override microsoft x.2.2 submission quota"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -72,7 +80,7 @@ func TestNewCategories(t *testing.T) {
 		{0, "", "tls: failed to verify certificate: x509: certificate signed by unknown authority", TLSFailure, Default},
 		{451, "4.7.650", "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation.", ReputationBlock, Default},
 		{0, "", "lookup mx.example.com on 127.0.0.53:53: server misbehaving", DNSFailure, Default},
-		{451, "4.4.3", "Temporary lookup failure", DNSFailure, Default},
+		{451, "4.4.3", "Temporary DNS lookup failure", DNSFailure, Default},
 		{0, "", "dial tcp 192.0.2.1:25: i/o timeout", NoAnswerFromHost, Default},
 		{554, "5.7.1", "<x@example.org>: Relay access denied", RelayDenied, Default},
 		{553, "5.1.8", "<a@example.net>... Domain of sender address a@example.net does not exist", InvalidSender, Default},
@@ -96,7 +104,11 @@ func TestRegistryCodes(t *testing.T) {
 		if m.category == "" {
 			continue
 		}
-		got := Classify(550, "5."+sd, "")
+		code := 550
+		if sd == "4.1" || sd == "4.2" {
+			code = 0 // they decide only when there was no reply
+		}
+		got := Classify(code, "5."+sd, "")
 		if got.Category != m.category {
 			t.Errorf("5.%s = %s by %q, want %s", sd, got.Category, got.Rule(), m.category)
 		}

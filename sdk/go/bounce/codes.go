@@ -15,18 +15,21 @@ type codeMeaning struct {
 // registry (RFC 3886, 4468, 4954, 5248, 6531, 6710, 7293, 7372, 7505,
 // 8617, 8689 ...), keyed by "subject.detail".
 var enhancedCodes = map[string]codeMeaning{
+	"0.0": {"", false}, // other undefined status: says nothing
 	// X.1 addressing
 	"1.0":  {InvalidRecipient, false}, // other address status
 	"1.1":  {InvalidRecipient, true},  // bad destination mailbox address
 	"1.2":  {BadDomain, true},         // bad destination system address
 	"1.3":  {InvalidRecipient, true},  // bad destination mailbox address syntax
 	"1.4":  {InvalidRecipient, false}, // destination mailbox address ambiguous
+	"1.5":  {"", false},               // destination address valid (a success detail)
 	"1.6":  {InvalidRecipient, true},  // destination mailbox has moved
 	"1.7":  {InvalidSender, true},     // bad sender's mailbox address syntax
 	"1.8":  {InvalidSender, true},     // bad sender's system address
 	"1.9":  {RoutingErrors, false},    // message relayed to non-compliant mailer
 	"1.10": {InvalidRecipient, false}, // null MX (RFC 7505); Microsoft: recipient not found
 	// X.2 mailbox
+	"2.0": {"", false},               // other or undefined mailbox status: the words decide
 	"2.1": {InactiveMailbox, false},  // mailbox disabled; reused (Gmail: too fast, Messaging Server: unknown)
 	"2.2": {QuotaIssues, true},       // mailbox full
 	"2.3": {MessageTooLarge, true},   // message length exceeds administrative limit
@@ -40,8 +43,14 @@ var enhancedCodes = map[string]codeMeaning{
 	"3.5": {BadConfiguration, true},  // system incorrectly configured
 	"3.6": {PolicyRelated, false},    // requested priority was changed (RFC 6710)
 	// X.4 network and routing
-	"4.0": {RoutingErrors, false},    // other or undefined network or routing status
-	"4.3": {DNSFailure, true},        // directory server failure
+	"4.0": {RoutingErrors, false},   // other or undefined network or routing status
+	"4.1": {NoAnswerFromHost, true}, // no answer from host (only without a reply: codeFor)
+	"4.2": {BadConnection, true},    // bad connection (only without a reply or on a 4xx: codeFor)
+	// X.4.3 "directory server failure": DNS is one directory among
+	// others (Postfix's and Barracuda's "Temporary lookup/server error"
+	// carry it too), so the code says a temporary failure and DNS words
+	// make it DNSFailure.
+	"4.3": {TransientFailure, false},
 	"4.4": {BadDomain, true},         // unable to route
 	"4.5": {TransientFailure, false}, // mail system congestion
 	"4.6": {RoutingErrors, true},     // routing loop detected
@@ -117,22 +126,25 @@ func codeFor(enhanced string, code int) (codeMeaning, bool) {
 	}
 	switch sd {
 	case "4.1", "4.2":
-		// No answer from host, bad connection: only when there was no
-		// reply; a host that answered with them (Microsoft's 5.4.1
-		// "Recipient address rejected") meant something else.
-		if code != 0 {
+		// No answer from host, bad connection: when there was no reply,
+		// and X.4.2 on a 4xx (a session closed on a timeout or a lost
+		// channel); a host that answered 5xx with them (Microsoft's
+		// 5.4.1 "Recipient address rejected") meant something else.
+		if code != 0 && (sd == "4.1" || enhanced[0] != '4') {
 			return codeMeaning{}, false
 		}
-		if sd == "4.1" {
-			return codeMeaning{NoAnswerFromHost, true}, true
-		}
-		return codeMeaning{BadConnection, true}, true
 	case "4.4":
 		if enhanced[0] == '4' { // a route that may come back: DNS trouble
 			return codeMeaning{DNSFailure, true}, true
 		}
 	}
 	m, ok := enhancedCodes[sd]
+	if ok && enhanced[0] == '4' && sd[0] == '1' {
+		// An address status on a transient reply ("450 4.1.1 unverified
+		// address", "452 4.1.1 user over quota"): an address that does
+		// not exist is not a temporary condition, so the words decide.
+		m.specific = false
+	}
 	if !ok && len(sd) == 5 && sd[:2] == "7." {
 		// Microsoft's three-digit details: 5.7.606-649 banned IP ranges,
 		// 4.7.650-652 IP reputation (Exchange Online NDR reference).

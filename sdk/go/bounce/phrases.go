@@ -29,6 +29,13 @@ var phraseRules = []textRule{
 		"parameter not implemented", "parameters not recognized", "unknown command", "sender first",
 		"recipient first", "must have sender", "bare lf", "bare linefeed", "bare line feed", "bare cr", "bare newline",
 		"line ending", "smtp smuggling"),
+	// The message's format against RFC 5322 (2822, 822): "Message is not
+	// RFC 2822 compliant", "Headers are not RFC compliant", "must be RFC
+	// 5322 section 3.6.2 compliant", "missing a valid address in From:
+	// header".
+	c(ProtocolErrors, "rfc compliant", "rfc-compliant", "rfc 2822 compliant", "rfc2822 compliant", "rfc 5322 compliant",
+		"rfc5322 compliant", "rfc 5322 section", "rfc 822 compliant", "not compliant with rfc", "compliant with rfc",
+		"valid address in from: header", "no from: header", "no from header"),
 
 	// TLS: a reply that names TLS, STARTTLS, the server's certificate or
 	// the policies that demand them (DANE, MTA-STS, REQUIRETLS) is about
@@ -54,7 +61,8 @@ var phraseRules = []textRule{
 	// Loops and receiving-side configuration
 	c(BadConfiguration, "loops back to myself", "greeted me with my own hostname", "transport unavailable", "misconfigur", "configuration error", "config error", "incorrectly configured",
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
-		"local delivery failed", "unable to deliver to local"),
+		"local delivery failed", "unable to deliver to local", "best-preference mx", "license expired", "licence expired",
+		"license has expired", "licence has expired"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
@@ -71,7 +79,8 @@ var phraseRules = []textRule{
 		"too many emails", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
 		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "send limit", "try again in a few minutes",
 		"sending quota", "daily quota", "relay limit", "hourly quota", "too many open connections", "too many simultaneous",
-		"simultaneous connections", "too many smtp connections", "frequency limit", "receive limit", "submission quota"),
+		"simultaneous connections", "too many smtp connections", "frequency limit", "receive limit", "submission quota",
+		"messages per session", "messages per connection", "queue quota"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
 	// code (Exim's ratelimit condition reports "sender rate" and "N per
 	// period", other MTAs "rate exceeds", "N messages per hour"): on a
@@ -97,7 +106,8 @@ var phraseRules = []textRule{
 		" rbl", "spam source", "spamcop", "sorbs",
 		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
-		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet"),
+		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
+		"spam sender", "spammer", "source of spam"),
 
 	// Size, a header's first (its size is its format's limit)
 	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
@@ -108,11 +118,11 @@ var phraseRules = []textRule{
 	c(MessageTooLarge, "message size", "size exceed", "message too large", "message too big", "maximum message size"),
 
 	// Malware, then content refused by rule, then content judged spam
-	c(Virus, "virus", "malware", "infected", "trojan", "worm", "ransomware", "malicious"),
+	c(Virus, "virus", "viral", "malware", "infected", "trojan", "worm", "ransomware", "malicious"),
 	c(ProhibitedContent, "attachment", "file type", "file extension", "filename", "executable", "prohibited content",
 		"content is prohibited", "banned content", "forbidden content", "content not allowed", "banned file", "blocked file",
 		"not permitted content", "disallowed content", "content policy", "objectionable content",
-		"url blocked", "blocked url", "prohibited url", "shortened url", "content restriction", "banned:"),
+		"url blocked", "blocked url", "prohibited url", "shortened url", "content restriction", "banned:", "dangerous"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
 		"score too high", "spam score", "bayes", "content denied", "quarantined"),
@@ -128,6 +138,12 @@ var phraseRules = []textRule{
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
 		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
 		"generic hostname", "fcrdns", "forward-confirmed"),
+	// The recipient (or its domain) refused this sender by its own rule
+	// ("Mail is rejected by recipients", "Sender address rejected:
+	// Blocked by this recipient", "Mail rejected by destination domain"):
+	// before the sender wrappers that carry it.
+	c(PolicyRelated, "rejected by recipient", "refused by recipient", "blocked by recipient", "blocked by this recipient",
+		"blocked by the recipient", "rejected by the recipient", "rejected by destination", "recipient's preferences"),
 	// Postfix's client restrictions and banner refusals: the sending host
 	// is refused as such.
 	c(SpamBlock, "client host rejected", "refused to talk to me"),
@@ -183,7 +199,7 @@ var phraseRules = []textRule{
 		"no mail exchanger", "no mail servers", "no smtp servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
 		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
 		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
-		"answer with no data", "name or service not known", "point to non-existent hosts"),
+		"answer with no data", "name or service not known", "point to non-existent hosts", "no smtp service"),
 	c(DNSFailure, ":53: ", "host lookup did not complete", "name service error", "servfail", "dns error", "dns failure", "dns lookup", "dns query",
 		"name server", "nameserver", "temporary failure in name resolution", "server misbehaving", "dns timeout",
 		"dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
@@ -202,22 +218,38 @@ var phraseRules = []textRule{
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
 		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
 		"moved", "no longer", "mailbox unknown", "no mail box", "mail box not found", "mail-box not found",
-		"mail box unavailable", "no mail-box", "mailbox name not allowed"),
+		"mail box unavailable", "no mail-box", "mailbox name not allowed", "invalid-recipient"),
+
+	// Policy named as the cause, in its generic words ("restricted by
+	// policy error", "Reject due to policy restrictions", "MailPolicy
+	// violation"): after every phrase that names a more precise cause.
+	c(PolicyRelated, "by policy", "policy error", "policy violation", "policy restriction", "due to policy",
+		"policy reasons", "local policy", "mailpolicy"),
 
 	// Connection failures reported as text
-	c(NoAnswerFromHost, "connection timed out", "timed out", "i/o timeout", "no answer", "not responding",
-		"did not respond", "no response", "timeout"),
+	// A timeout without a reply is a host that did not answer; a server
+	// that replies "timeout" (Yandex's "421 4.4.2 Error: timeout
+	// exceeded", "421 Timeout - closing connection") closed a session
+	// that was open: a bad connection.
+	only(noReply, c(NoAnswerFromHost, "connection timed out", "timed out", "i/o timeout", "timeout")),
+	c(NoAnswerFromHost, "no answer", "not responding", "did not respond", "no response"),
 	c(BadConnection, "connection refused", "no route to host", "connection reset", "network is unreachable",
 		"host is unreachable", "lost connection", "connection closed", "connection lost", "broken pipe",
 		"connection dropped", "unexpected eof", "connection was closed", "connection aborted", "dial tcp",
-		"could not connect", "couldn't connect", "unable to connect", "failed to connect", "cannot connect"),
+		"could not connect", "couldn't connect", "unable to connect", "failed to connect", "cannot connect",
+		"lost input channel", "timed out", "timeout"),
 
 	// Transient conditions said in so many words
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
 		"please try again", "try later", "temporarily deferred", "temporary failure", "temporarily unavailable",
 		"temporarily rejected", "temporary error", "temporary problem", "insufficient system storage",
 		"system storage", "service currently unavailable", "server is busy", "too busy", "resources temporarily",
-		"local error in processing", "please retry", "retry later"),
+		"local error in processing", "please retry", "retry later", "temporary server error", "internal server error",
+		"come back later"),
+	// "Service (is currently) unavailable" on a 4xx; on a 5xx it wraps a
+	// refusal (Postfix's "554 Service unavailable; Client host blocked").
+	only(transient, c(TransientFailure, "service unavailable", "service is unavailable", "service is currently unavailable",
+		"service not available", "service temporarily unavailable")),
 }
 
 // wordRules are generic words (tier 5): they decide only when no code and

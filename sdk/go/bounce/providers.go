@@ -10,6 +10,12 @@ var overrideRules = []textRule{
 	// mail faster than it can take (support.google.com/a/answer/3726730).
 	{tier: tierOverride, category: RateLimited, name: "gmail x.2.1 receiving too fast",
 		needles: []string{"receiving mail at a rate that", "receiving mail too quickly", "receiving mail at too high a rate"}},
+	// Gmail's bulk-sender requirements reuse X.7.27 (null MX sender) and
+	// unregistered details for mail "rate limited because" it fails SPF,
+	// DKIM or DMARC alignment (support.google.com/a/answer/3726730).
+	{tier: tierOverride, category: AuthenticationFailed, name: "gmail x.7.2x rate limited unauthenticated",
+		needles: []string{"rate limited because it is unauthenticated", "rate limited because there is no dmarc",
+			"rate limited because it does not pass", "no dmarc alignment"}},
 	// Exchange Online sends 5.2.2 (mailbox full) when the sender's own
 	// submission quota is used up (its NDR reference: "Submission quota
 	// exceeded", "the sender's submission quota was exceeded").
@@ -64,7 +70,7 @@ var providerRules = []textRule{
 	p("microsoft outlook.com unknown user", InvalidRecipient, "requested action not taken: mailbox unavailable"),
 	p("microsoft receive limits", RateLimited, "recipientthreshold", "message receive limit", "recipient thread limit exceeded"),
 	p("microsoft spam abuse", SpamBlock, "spam abuse detected"),
-	p("microsoft rfc 5322 compliance", PolicyRelated, "must be rfc 5322"),
+	p("microsoft wrong region", BadConfiguration, "sent to the wrong office 365 region"),
 
 	// Apple (iCloud)
 	p("apple [CS01]", PolicyRelated, "[cs01]"),
@@ -86,6 +92,8 @@ var providerRules = []textRule{
 	p("cox URL block list", SpamContent, "aup#urlbl", "urlbl"),
 
 	// Other mailbox providers with documented codes
+	// GoDaddy (secureserver.net "bounce error" page: IBnnn codes)
+	p("godaddy IB110-IB113 behaviour block", ReputationBlock, "ib110", "ib111", "ib112", "ib113"),
 	p("comcast block", SpamBlock, "comcast block for spam", "#bl000"),
 	p("comcast rate", RateLimited, "#rl000"),
 	p("att dnsbl", SpamBlock, "dnsbl:attrbl", "abuse_rbl@abuse-att.net"),
@@ -99,7 +107,8 @@ var providerRules = []textRule{
 	// Security gateways: a block with a lookup or delisting page
 	p("proofpoint ipcheck", SpamBlock, "ipcheck.proofpoint.com", "proofpoint dynamic reputation", "blocked - see https://ipcheck"),
 	p("barracuda reputation", SpamBlock, "barracuda reputation", "barracudanetworks.com/reputation", "barracudacentral.org"),
-	p("cisco talos reputation", ReputationBlock, "senderbase.org", "talosintelligence.com", "sending mta's poor reputation"),
+	p("cisco talos reputation", ReputationBlock, "senderbase.org", "talosintelligence.com", "sending mta's poor reputation",
+		"your access to this mail system has been rejected", "to submit messages to this e-mail system has been rejected"),
 	p("trend micro ers", SpamBlock, "ers.trendmicro.com", "ers-rbl", "trendmicro.com/ers"),
 	p("cloudmark csi", ReputationBlock, "cloudmark", "csi.cloudmark.com"),
 	p("mimecast rbl", SpamBlock, "ip found in rbl", "mimecast.com/docs/doc-1369#550 [ip"),
