@@ -26,10 +26,16 @@ func yahooLike(t *testing.T) providersim.Provider {
 }
 
 // tss04Policy sends unshaped (4 connections, no rate) and suspends the
-// path for d after three [TSS04] replies within 10 s.
+// path for d after [TSS04] replies in three separate seconds within 10 s
+// (the replies of one moment are one event: shaping.Coalesce). The path
+// does not learn (adaptation off): these tests are about the policy's
+// action, and a learning path slows down under the provider's rate after
+// the first burst, before three separate seconds of throttles.
 func tss04Policy(d time.Duration) *testPolicy {
 	return &testPolicy{
-		shape: func(*policy.ShapeInput) policy.Shape { return fastRetries(policy.Shape{MaxConnections: 4}) },
+		shape: func(*policy.ShapeInput) policy.Shape {
+			return fastRetries(policy.Shape{MaxConnections: 4, Adapt: policy.Adaptation{Off: true}})
+		},
 		classify: func(in *policy.ClassifyInput) (policy.Classification, bool) {
 			if !strings.Contains(strings.ToLower(in.Text), "[tss04]") {
 				return policy.Classification{}, false

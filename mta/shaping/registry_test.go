@@ -199,27 +199,6 @@ func TestPaceSpacesATenant(t *testing.T) {
 	}
 }
 
-func TestThreshold(t *testing.T) {
-	var th Threshold
-	t0 := time.Now()
-	for i := range 4 {
-		if th.Hit("k", 5, time.Minute, t0.Add(time.Duration(i)*time.Second)) {
-			t.Fatalf("fired at hit %d", i+1)
-		}
-	}
-	if th.Hit("k", 5, time.Minute, t0.Add(2*time.Minute)) {
-		t.Fatal("old hits counted past the window")
-	}
-	for i := range 4 {
-		if fired := th.Hit("k", 5, time.Minute, t0.Add(2*time.Minute+time.Duration(i)*time.Second)); fired != (i == 3) {
-			t.Fatalf("hit %d fired=%v", i+2, fired)
-		}
-	}
-	if !th.Hit("other", 0, 0, t0) {
-		t.Fatal("a threshold of 0 must fire at once")
-	}
-}
-
 func openSpool(t *testing.T, dir string) *spool.Store {
 	t.Helper()
 	st, err := spool.Open(filepath.Join(dir, "spool"), spool.Options{MinFreeBytes: -1, BallastBytes: -1})

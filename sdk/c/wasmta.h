@@ -460,7 +460,7 @@ struct wasmta_classification {
 	double rate_factor;
 	int32_t max_connections;
 	int64_t duration_ms;
-	int32_t threshold;
+	int32_t threshold;    /* events within window_ms: replies < 1 s apart are one */
 	int64_t window_ms;
 	const char *suppress;    /* ABI v1.6: "none", "tenant", "global"; NULL = default */
 	int64_t suppress_for_ms; /* 0 = until removed (with "tenant" or "global") */

@@ -63,7 +63,8 @@ func retry() wasmta.Classification {
 }
 
 // suspend keeps the message queued and suspends scope for d, once
-// threshold replies were seen within window (threshold 0: at once).
+// threshold replies were seen within window (threshold 0: at once), the
+// replies of one moment counting once (they are one event).
 func suspend(scope string, d time.Duration, threshold int, window time.Duration) wasmta.Classification {
 	return wasmta.Classification{
 		Action: wasmta.ActionRetry, Scope: scope, Suspend: true,
@@ -72,7 +73,7 @@ func suspend(scope string, d time.Duration, threshold int, window time.Duration)
 }
 
 // slow keeps the message queued and multiplies the rate of scope by
-// factor for d, once threshold replies were seen within window.
+// factor for d, once threshold replies (events) were seen within window.
 func slow(scope string, factor float64, d time.Duration, threshold int, window time.Duration) wasmta.Classification {
 	return wasmta.Classification{
 		Action: wasmta.ActionRetry, Scope: scope, RateFactor: factor,
@@ -84,9 +85,10 @@ func slow(scope string, factor float64, d time.Duration, threshold int, window t
 // much volume": the category (RateLimited) already makes the engine's
 // adaptive loop cut the path's rate, at most once a second, and learn it
 // back up (docs/shaping.md), so the rule cuts nothing itself. Only when
-// such replies keep coming at one every three seconds for a minute, which
-// the cuts should have stopped within seconds, does it pause the path
-// for 5 minutes: the provider defers whatever the path sends.
+// such replies keep coming, in 20 separate seconds of a minute (the
+// replies of one moment count once, however many sessions got them),
+// which the cuts should have stopped within seconds, does it pause the
+// path for 5 minutes: the provider defers whatever the path sends.
 func throttled() wasmta.Classification {
 	return suspend(wasmta.ScopePath, 5*time.Minute, 20, time.Minute)
 }

@@ -205,7 +205,8 @@ export namespace Category {
 /**
  * Decision of `classify`. Traffic control (suspend, rateFactor,
  * maxConnections) applies to scope for durationMs once threshold such
- * responses were seen within windowMs.
+ * responses were seen within windowMs (counted as events: responses less
+ * than a second apart are one).
  */
 export class Classification {
   /** One of Category; "" = Other. */

@@ -263,7 +263,8 @@ const (
 
 // Classification is the decision of classify. Traffic control (Suspend,
 // RateFactor, MaxConnections) applies to Scope for Duration once Threshold
-// such responses were seen within Window.
+// such responses were seen within Window (counted as events: responses
+// less than a second apart are one).
 type Classification struct {
 	Category       string // one of Categories; "" = Other
 	Action         string // one of the Action* constants; "" = default

@@ -298,7 +298,8 @@ impl Category {
 
 /// Decision of `classify`. Traffic control (`suspend`, `rate_factor`,
 /// `max_connections`) applies to `scope` for `duration` once `threshold`
-/// such responses were seen within `window`.
+/// such responses were seen within `window` (counted as events: responses
+/// less than a second apart are one).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Classification {
     /// None = Other.
