@@ -116,7 +116,7 @@ func TestRegistryCodes(t *testing.T) {
 	for _, tc := range []struct{ enhanced, want string }{
 		{"5.7.606", SpamBlock}, {"5.7.649", SpamBlock}, {"4.7.650", ReputationBlock}, {"5.7.999", PolicyRelated},
 		// an unknown detail says what its subject's X.Y.0 says
-		{"5.6.11", ProtocolErrors}, {"5.3.190", TransientFailure}, {"5.4.300", RoutingErrors},
+		{"5.6.11", ProtocolErrors}, {"5.3.190", TransientFailure}, {"5.4.399", RoutingErrors},
 	} {
 		if got := Classify(550, tc.enhanced, ""); got.Category != tc.want {
 			t.Errorf("%s = %s, want %s", tc.enhanced, got.Category, tc.want)
@@ -265,12 +265,34 @@ func TestDocumentedProviderCodes(t *testing.T) {
 		{421, "cmsmtp blocked. Refer to Error Codes section for more information. AUP#CXCNCT", RateLimited},
 		{554, "rejected. AUP#CDRBL", ReputationBlock},
 		{554, "rejected, IP listed. AUP#IPBL0001", SpamBlock},
-		{550, "5.2.121 RecipientThreshold; Recipient's per hour message receive limit from specific sender exceeded", RateLimited},
-		{550, "5.7.501 Access denied, spam abuse detected", SpamBlock},
 	} {
 		if got := Classify(tc.code, "", tc.text); got.Category != tc.want || got.Tier != "provider" {
 			t.Errorf("Classify(%d, %q) = %s by %s, want %s by a provider rule", tc.code, tc.text, got.Category, got.Rule(), tc.want)
 		}
+	}
+}
+
+// TestMicrosoftDetails: Exchange Online's documented details decide as
+// specific codes, over texts that would read otherwise.
+func TestMicrosoftDetails(t *testing.T) {
+	for _, tc := range []struct {
+		text, want string
+	}{
+		{"550 5.2.121 RecipientThreshold; Recipient's per hour message receive limit from specific sender exceeded", RateLimited},
+		{"550 5.7.501 Access denied, spam abuse detected", SpamBlock},
+		{"550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required", PolicyRelated},
+		{"550 5.7.504 Recipient address rejected: Access denied", InvalidRecipient},
+		{"550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant", ProtocolErrors},
+		{"550 5.7.705 Access denied, tenant has exceeded threshold", ReputationBlock},
+		{"550 5.7.323 tlsa-invalid: The domain failed DANE validation", TLSFailure},
+	} {
+		if got := Classify(550, "", tc.text); got.Category != tc.want || got.Tier != "code" {
+			t.Errorf("Classify(550, %q) = %s by %s, want %s by its code", tc.text, got.Category, got.Rule(), tc.want)
+		}
+	}
+	// Microsoft's reuse of registered codes is a tier-0 override.
+	if got := Classify(550, "5.7.12", "Sender was not authenticated by organization"); got.Category != PolicyRelated {
+		t.Errorf("5.7.12 internal senders only = %s by %s", got.Category, got.Rule())
 	}
 }
 

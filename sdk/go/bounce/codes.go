@@ -145,13 +145,9 @@ func codeFor(enhanced string, code int) (codeMeaning, bool) {
 		// not exist is not a temporary condition, so the words decide.
 		m.specific = false
 	}
-	if !ok && len(sd) == 5 && sd[:2] == "7." {
-		// Microsoft's three-digit details: 5.7.606-649 banned IP ranges,
-		// 4.7.650-652 IP reputation (Exchange Online NDR reference).
-		if n := atoi3(sd[2:]); n >= 606 && n <= 649 {
-			return codeMeaning{SpamBlock, false}, true
-		} else if n >= 650 && n <= 652 {
-			return codeMeaning{ReputationBlock, false}, true
+	if !ok {
+		if m, ok := microsoftDetail(sd); ok {
+			return m, true
 		}
 	}
 	if !ok {

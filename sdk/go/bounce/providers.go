@@ -16,6 +16,12 @@ var overrideRules = []textRule{
 	{tier: tierOverride, category: AuthenticationFailed, name: "gmail x.7.2x rate limited unauthenticated",
 		needles: []string{"rate limited because it is unauthenticated", "rate limited because there is no dmarc",
 			"rate limited because it does not pass", "no dmarc alignment"}},
+	// Exchange Online sends 5.7.12 (password transition) and 5.7.13
+	// (account disabled) for a recipient that takes mail only from its
+	// own organization (its NDR reference, 5.7.12, 5.7.13/5.7.135).
+	{tier: tierOverride, category: PolicyRelated, name: "microsoft x.7.12/x.7.13x internal senders only",
+		needles: []string{"not authenticated by organization", "not authenticated for group", "not authenticated for mailbox",
+			"not authenticated for public folder"}},
 	// Exchange Online sends 5.2.2 (mailbox full) when the sender's own
 	// submission quota is used up (its NDR reference: "Submission quota
 	// exceeded", "the sender's submission quota was exceeded").
