@@ -283,7 +283,6 @@ func TestMicrosoftDetails(t *testing.T) {
 		{"550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required", PolicyRelated},
 		{"550 5.7.504 Recipient address rejected: Access denied", InvalidRecipient},
 		{"550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant", ProtocolErrors},
-		{"550 5.7.705 Access denied, tenant has exceeded threshold", ReputationBlock},
 		{"550 5.7.323 tlsa-invalid: The domain failed DANE validation", TLSFailure},
 	} {
 		if got := Classify(550, "", tc.text); got.Category != tc.want || got.Tier != "code" {

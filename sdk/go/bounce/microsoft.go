@@ -54,8 +54,8 @@ func microsoftDetail(sd string) (codeMeaning, bool) {
 		return codeMeaning{SpamBlock, false}, true
 	case n >= 650 && n <= 652: // rate limited due to IP reputation
 		return codeMeaning{ReputationBlock, false}, true
-	case n >= 700 && n <= 749: // tenant or IP traffic judged suspicious
-		return codeMeaning{ReputationBlock, true}, true
+	case n >= 700 && n <= 749: // tenant or IP traffic judged suspicious; texts vary
+		return codeMeaning{ReputationBlock, false}, true
 	case n >= 850 && n <= 899: // IP temporarily restricted for evaluation
 		return codeMeaning{ReputationBlock, false}, true
 	}

@@ -12,7 +12,8 @@ var phraseRules = []textRule{
 		"queued longer than", "could not be delivered within", "could not be delivered for", "cannot send message for",
 		"will be deleted from queue", "retry time not reached for any host", "maximum time in queue",
 		"maximum number of delivery attempts", "delivery attempts exceeded", "too many delivery attempts",
-		"maximum-time-expired", "time-expired", "failing for a long time"),
+		"maximum-time-expired", "time-expired", "failing for a long time", "envelope expired", "in the queue too long",
+		"in queue too long", "in queue for too long", "in the queue for too long", "too long in the queue", "too long in queue"),
 
 	// The receiver's suppression list.
 	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
@@ -62,7 +63,8 @@ var phraseRules = []textRule{
 	c(BadConfiguration, "loops back to myself", "greeted me with my own hostname", "transport unavailable", "misconfigur", "configuration error", "config error", "incorrectly configured",
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local", "best-preference mx", "license expired", "licence expired",
-		"license has expired", "licence has expired"),
+		"license has expired", "licence has expired", "is the local host", "points to local host", "points to the local host",
+		"unknown mail transport", "no home directory"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
@@ -134,6 +136,13 @@ var phraseRules = []textRule{
 		"authentication is required", "must authenticate", "authentication", "credentials", "password", "authenticate first",
 		"please authenticate", "auth failures", "logon attempts", "login attempts"),
 
+	// The message's format in the words of header checks ("Malformed
+	// message", "Missing required header field", "Invalid Message-ID
+	// header"): after authentication, whose words name header fields too.
+	c(ProtocolErrors, "malformed message", "malformed header", "invalid header", "header syntax", "headers fail",
+		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
+		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data"),
+
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
 		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
@@ -154,7 +163,8 @@ var phraseRules = []textRule{
 		"sender address", "sender's address", "sender not allowed", "sender is not allowed", "bad sender",
 		"sender denied", "sender blocked", "blocked sender", "envelope sender", "return path", "return-path",
 		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
-		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account"),
+		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account",
+		"reverse-path", "reverse path", "return address", "bounce address"),
 
 	// An address that cannot be routed (after the sender: Exim's "Sender
 	// verify failed" quotes "Unrouteable address"): the words of X.4.4
