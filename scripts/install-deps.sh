@@ -4,8 +4,10 @@
 # wasi-libc, wabt, rustc with the wasm32 standard library), redis-server,
 # redis-tools (redis-cli, for Redis Cluster tests), python3-dkim
 # (dkimverify), libssl-dev (the openssl build of DKIM signing), opendkim
-# (Postfix's signer in the benchmark) and chromium (the dashboard's browser
-# tests, e2e/dashboard). Idempotent and quiet when nothing is missing; waits
+# (Postfix's signer in the benchmark), chromium (the dashboard's browser
+# tests, e2e/dashboard), and unbound with ldnsutils (a real DNSSEC
+# validating resolver and the zone signer for the DANE test,
+# internal/testunbound; the package's own service is never started). Idempotent and quiet when nothing is missing; waits
 # for another apt/dpkg run to finish instead of failing.
 set -euo pipefail
 
@@ -18,6 +20,7 @@ packages=(
 	redis-server redis-tools python3-dkim
 	libssl-dev opendkim opendkim-tools
 	chromium
+	unbound ldnsutils
 )
 
 missing=()
