@@ -28,7 +28,7 @@ var phraseRules = []textRule{
 		"before sending data", "may not be repeated", "already active",
 		"out of sequence", "argument is invalid", "invalid argument", "command not implemented",
 		"parameter not implemented", "parameters not recognized", "unknown command", "sender first",
-		"recipient first", "must have sender", "bare lf", "bare linefeed", "bare line feed", "bare cr", "bare newline",
+		"recipient first", "must have sender", "bare lf", "bare linefeed", "bare line feed", "bare line-feed", "parse error", "bare cr", "bare newline",
 		"line ending", "smtp smuggling"),
 	// The message's format against RFC 5322 (2822, 822): "Message is not
 	// RFC 2822 compliant", "Headers are not RFC compliant", "must be RFC
@@ -50,21 +50,23 @@ var phraseRules = []textRule{
 		"self-signed certificate", "no shared cipher", "wrong version number", "tlsrpt", "tlsa-invalid", "tlsa record",
 		"tls ", "tls.", "tls,", "(tls)", "/tls", "tls-connection", "tls-encrypted", "tls session", "tls connection", "tls conversation", "tls support",
 		"tls not available", "tls unavailable", "tls currently unavailable", "tls is not available", "ssl routines",
-		"certificate", "(dane", "dane validation", "mta-sts", "sts policy", "encrypted connection", "encryption is required"),
+		"certificate", "(dane", "dane validation", "mta-sts", "sts policy", "encrypted connection", "encryption is required",
+		" ssl ", "ssl/tls"),
 
 	// Relaying
 	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
 		"not permitted to relay", "unable to relay", "we do not relay", "no relaying", "not configured to relay",
 		"relaying not allowed", "relay not allowed", "not allowed to relay", "relaying prohibited", "relay prohibited",
 		"relaying disallowed", "cannot relay", "can't relay", "list of allowed rcpthosts", "rcpthosts", "open relay not allowed",
-		"not a gateway", "relaying to", "relay attempt", "as a relay"),
+		"not a gateway", "relaying to", "relay attempt", "as a relay", "user not local", "not local", "local user only",
+		"local users only"),
 
 	// Loops and receiving-side configuration
 	c(BadConfiguration, "loops back to myself", "greeted me with my own hostname", "transport unavailable", "misconfigur", "configuration error", "config error", "incorrectly configured",
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local", "best-preference mx", "license expired", "licence expired",
 		"license has expired", "licence has expired", "is the local host", "points to local host", "points to the local host",
-		"unknown mail transport", "no home directory"),
+		"unknown mail transport", "home directory"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
@@ -109,7 +111,8 @@ var phraseRules = []textRule{
 		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
-		"spam sender", "spammer", "source of spam"),
+		"spam sender", "spammer", "source of spam", "black ip", "black address", "black mail address", "black domain",
+		"black sender"),
 
 	// Size, a header's first (its size is its format's limit)
 	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
@@ -134,14 +137,22 @@ var phraseRules = []textRule{
 		"not authenticated", "authentication required", "authentication failed", "authentication failure",
 		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
 		"authentication is required", "must authenticate", "authentication", "credentials", "password", "authenticate first",
-		"please authenticate", "auth failures", "logon attempts", "login attempts"),
+		"please authenticate", "auth failures", "logon attempts", "login attempts", "auth error", "auth mode", "auth method",
+		"auth mechanism", "smtp auth"),
 
 	// The message's format in the words of header checks ("Malformed
 	// message", "Missing required header field", "Invalid Message-ID
 	// header"): after authentication, whose words name header fields too.
 	c(ProtocolErrors, "malformed message", "malformed header", "invalid header", "header syntax", "headers fail",
 		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
-		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data"),
+		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
+		"date header", "return-path header"),
+
+	// A transient reply that names a failed lookup ("450 DNS timeout
+	// resolving your HELO hostname", "rDNS lookup error (SERVFAIL)"): the
+	// check could not be made for now, whatever it checks (PTR, HELO,
+	// the sender's domain).
+	only(transient, c(DNSFailure, dnsTrouble...)),
 
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
@@ -164,7 +175,8 @@ var phraseRules = []textRule{
 		"sender denied", "sender blocked", "blocked sender", "envelope sender", "return path", "return-path",
 		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
 		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account",
-		"reverse-path", "reverse path", "return address", "bounce address"),
+		"reverse-path", "reverse path", "return address", "bounce address", "mail from invalid", "invalid mail from",
+		"mail from rejected", "sender is invalid", "sender is unvalidated", "unvalidated sender"),
 
 	// An address that cannot be routed (after the sender: Exim's "Sender
 	// verify failed" quotes "Unrouteable address"): the words of X.4.4
@@ -210,10 +222,7 @@ var phraseRules = []textRule{
 		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
 		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
 		"answer with no data", "name or service not known", "point to non-existent hosts", "no smtp service"),
-	c(DNSFailure, ":53: ", "host lookup did not complete", "name service error", "servfail", "dns error", "dns failure", "dns lookup", "dns query",
-		"name server", "nameserver", "temporary failure in name resolution", "server misbehaving", "dns timeout",
-		"dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
-		"cannot resolve", "can't resolve", "resolution failed"),
+	c(DNSFailure, dnsTrouble...),
 
 	// Recipients that do not exist
 	c(InvalidRecipient, "user unknown", "unknown user", "no such user", "user not found", "does not exist", "doesn't exist",
@@ -228,7 +237,7 @@ var phraseRules = []textRule{
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
 		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
 		"moved", "no longer", "mailbox unknown", "no mail box", "mail box not found", "mail-box not found",
-		"mail box unavailable", "no mail-box", "mailbox name not allowed", "invalid-recipient"),
+		"mail box unavailable", "no mail-box", "mailbox name not allowed", "invalid-recipient", "not user of", "user not known"),
 
 	// Policy named as the cause, in its generic words ("restricted by
 	// policy error", "Reject due to policy restrictions", "MailPolicy
@@ -261,6 +270,13 @@ var phraseRules = []textRule{
 	only(transient, c(TransientFailure, "service unavailable", "service is unavailable", "service is currently unavailable",
 		"service not available", "service temporarily unavailable")),
 }
+
+// dnsTrouble: a resolver's failure in the words of resolvers and MTAs
+// (Go's net package, Postfix, Exim, Sendmail, Exchange).
+var dnsTrouble = []string{":53: ", "host lookup did not complete", "name service error", "servfail", "dns error", "dns failure",
+	"dns lookup", "dns query", "name server", "nameserver", "temporary failure in name resolution", "server misbehaving",
+	"dns timeout", "dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
+	"cannot resolve", "can't resolve", "resolution failed", "lookup error", "lookup timeout", "resolver error"}
 
 // wordRules are generic words (tier 5): they decide only when no code and
 // no phrase did.
