@@ -283,6 +283,13 @@ var dnsTrouble = []string{":53: ", "host lookup did not complete", "name service
 var wordRules = []textRule{
 	w(InvalidRecipient, "address rejected", "recipient rejected", "rcpt rejected", "recipient", "mailbox", "unknown"),
 	w(RelayDenied, "relay"),
+	// The object a terse refusal names, when nothing says more: the
+	// sender, SMTP AUTH, a loop, the format, a lookup on a 4xx.
+	w(InvalidSender, "sender", "mail from"),
+	w(AuthenticationFailed, " auth "),
+	w(RoutingErrors, "loop"),
+	w(ProtocolErrors, "syntax", "header", "parse"),
+	only(transient, w(DNSFailure, " dns ", "resolver")),
 	w(SpamBlock, "blocked", "block"),
 	w(PolicyRelated, "access denied", "not allowed", "not permitted", "prohibited", "denied", "refused", "policy",
 		"rejected", "reject", "not accepted", "administrative", "restricted", "forbidden", "unauthorized", "not authorized"),
