@@ -55,7 +55,7 @@ func TestRanking(t *testing.T) {
 		{"a timeout from a host that replied", 421, "", "Timeout - closing connection", BadConnection, `text "timeout"`},
 		{"Gmail's x.7.27 reused for SPF", 421, "4.7.27", "This mail has been rate limited because it does not pass SPF", AuthenticationFailed, "override gmail x.7.2x rate limited unauthenticated"},
 		{"the recipient's own refusal before the sender wrapper", 554, "5.7.1", "a@example.com: Sender address rejected: Blocked by this recipient", PolicyRelated, `text "blocked by this recipient"`},
-		{"a terse refusal naming the sender", 554, "", "sender is unvalidated.", InvalidSender, `word "sender"`},
+		{"a terse refusal naming the sender", 554, "", "sender not welcome.", InvalidSender, `word "sender"`},
 		{"a transient failed lookup before the HELO check", 450, "", "DNS timeout resolving your HELO hostname", DNSFailure, `text "dns timeout"`},
 		{"Exchange's submission quota on x.2.2", 554, "5.2.2", "Submission quota exceeded", RateLimited, "override microsoft x.2.2 submission quota"},
 	} {
