@@ -347,8 +347,8 @@ func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set, batch 2", readPublic(t, publicPath2, 100), 78)
 	checkAgreement(t, "public set, batch 3", readPublic(t, publicPath3, 100), 75)
 	checkAgreement(t, "public set, batch 4", readPublic(t, publicPath4, 30), 80)
-	checkAgreement(t, "public set, batch 5", readPublic(t, publicPath5, 150), 65)
-	checkAgreement(t, "public set, batch 6", readPublic(t, publicPath6, 100), 40)
+	checkAgreement(t, "public set, batch 5", readPublic(t, publicPath5, 150), 70)
+	checkAgreement(t, "public set, batch 6", readPublic(t, publicPath6, 100), 50)
 }
 
 // readPublic reads a public set file, checking its labels and its split.

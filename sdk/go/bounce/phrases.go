@@ -201,7 +201,9 @@ var phraseRules = []textRule{
 	c(InactiveMailbox, "disabled", "inactive", "not activated", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
-		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked"),
+		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked",
+		"account is expired", "recipient suspended", "recipient is suspended", "account temporarily suspended",
+		"has been temporarily suspended", "is temporarily suspended"),
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
