@@ -200,6 +200,10 @@ type Tenant struct {
 	// SuppressedReject (or "") refuses it at RCPT (550 5.7.1), SuppressedDrop
 	// accepts it and drops it with a Suppressed record.
 	SuppressedRecipients string
+	// HardBounceSuppressFor (hard_bounce_suppress_for): how long the
+	// default keeps a hard-bounced address on the tenant's list; 0 = until
+	// removed. A policy's suppress_for_ms overrides it.
+	HardBounceSuppressFor time.Duration
 }
 
 // Values of Tenant.SuppressedRecipients.

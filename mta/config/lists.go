@@ -101,6 +101,10 @@ func readTenants(ts []*table) []Tenant {
 		t.boolean("dsn", &tn.DSN)
 		readReturnPath(t, &tn)
 		readSuppressed(t, &tn)
+		t.duration("hard_bounce_suppress_for", &tn.HardBounceSuppressFor, 0)
+		if d := tn.HardBounceSuppressFor; d > 0 && d < time.Minute {
+			t.p.add(t.key("hard_bounce_suppress_for"), "%v is too short (0 for no expiry, or at least 1m)", d)
+		}
 		t.done()
 		out = append(out, tn)
 	}

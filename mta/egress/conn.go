@@ -163,13 +163,15 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 	}
 	// A recipient is delivered when its RCPT and the final reply are both
 	// 2xx; Deliver has already reset the session after a refusal.
-	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), Stage: "data", Conn: c.info, TLSCheck: c.tlsCheck(pol)}
+	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), OwnReply: make([]bool, len(rcpts)),
+		Stage: "data", Conn: c.info, TLSCheck: c.tlsCheck(pol)}
 	ok := false
 	for i := range rcpts {
 		r := res.Response
 		if i < len(res.Rcpt) && (res.Rcpt[i].Code < 200 || res.Rcpt[i].Code >= 300) {
 			r = res.Rcpt[i]
 			o.Stage = "rcpt"
+			o.OwnReply[i] = true
 		}
 		o.Rcpt[i] = r
 		if r.Code/100 == 2 {

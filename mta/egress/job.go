@@ -46,12 +46,29 @@ type Conn struct {
 type Outcome struct {
 	Rcpt  []message.Response // one per recipient, in Rcpts order
 	Stage string             // where the transaction ended: "connect", "mail", "rcpt", "data"
-	Conn  Conn
-	Err   error
+	// OwnReply[i]: Rcpt[i] is the server's reply to that recipient's own
+	// RCPT TO, so it speaks of that address; otherwise it is one reply for
+	// the whole transaction (a refused DATA, a failed connection).
+	OwnReply []bool
+	Conn     Conn
+	Err      error
 	// RetryAt, when set, is the end of the back-off of a path where no
 	// connection works: the job is not worth trying before.
 	RetryAt time.Time
 	// TLSCheck is what the recipient domain's TLS policy said of the
 	// session (nil without a policy, or a handler without TLSPolicies).
 	TLSCheck *TLSCheck
+}
+
+// StageOf is where recipient i's reply came from: "rcpt" for its own
+// RCPT reply, "data" for the final reply of a transaction that refused
+// other recipients at RCPT, else Stage.
+func (o *Outcome) StageOf(i int) string {
+	switch {
+	case o.Err == nil && i < len(o.OwnReply) && o.OwnReply[i]:
+		return "rcpt"
+	case o.Err == nil && o.Stage == "rcpt":
+		return "data"
+	}
+	return o.Stage
 }

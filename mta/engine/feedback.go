@@ -22,6 +22,7 @@ type feedbackState struct {
 	returnPaths map[string]string // tenant -> "PREFIX@DOMAIN"
 	suppress    *suppress.Store
 	rep         *reputation.Tracker // counts of the tenants' recent outcomes, for select_pool and /metrics
+	deadSites   deadSites           // sites refusing recipients as unknown, guarding the in-band default
 
 	inbound   *reception.Server // nil when inbound.listen is off
 	inboundLn net.Listener

@@ -246,7 +246,7 @@ func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inbound
 		r.Response = &message.Response{Code: rc.Code, Enhanced: rc.Status, Text: rc.Diagnostic}
 		cls, _ := e.guard.Classify(ctx, rc.ClassifyInput(m.tenant))
 		r.Category = cls.Category
-		d = bounceSuppression(cls, rc.Status, rc.Action != "delayed", true)
+		d = bounceSuppression(cls, rc.Code, rc.Status, rc.Action != "delayed", e.hardBounceTTL(m.tenant))
 		if rc.Action == "delayed" {
 			r.Meta["kind"] = "delayed"
 		}

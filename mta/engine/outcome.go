@@ -77,7 +77,7 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
 		for _, ri := range it.Rcpts {
-			st := e.rcptResult(ctx, j, o, at, ri, o.Rcpt[k], attempts, next, &header)
+			st := e.rcptResult(ctx, j, o, at, ri, k, attempts, next, &header)
 			k++
 			if st.Status == message.Deferred {
 				retry = append(retry, ri)
@@ -112,21 +112,25 @@ func (e *Engine) pendingItems(id message.ID) int {
 	return e.pend[id]
 }
 
-// rcptResult decides one recipient's new state and writes its record.
+// rcptResult decides the new state of one recipient, the k-th of the
+// outcome, and writes its record.
 func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome, at attempt, ri uint16,
-	resp message.Response, attempts int, next time.Time, header *reportHeader) message.RcptState {
+	k int, attempts int, next time.Time, header *reportHeader) message.RcptState {
 	m := j.Msg
+	resp := o.Rcpt[k]
 	r := e.baseRecord(j, at, o, ri, attempts)
 	r.Response = &resp
 	st := message.RcptState{Attempts: attempts, Last: resp}
 	if resp.Code >= 200 && resp.Code < 300 {
 		r.Type = events.Delivery
 		st.Status = message.Delivered
+		e.fb.deadSites.delivered(at.site, time.Now())
 		e.record(r)
 		return st
 	}
+	stage := o.StageOf(k)
 	c, ver := e.guard.Classify(ctx, &policy.ClassifyInput{Tenant: m.Tenant, Site: at.site,
-		Domain: m.Recipients[ri].Domain(), Source: at.source, Stage: o.Stage,
+		Domain: m.Recipients[ri].Domain(), Source: at.source, Stage: stage,
 		Code: resp.Code, Enhanced: resp.Enhanced, Text: resp.Text})
 	r.Category = c.Category
 	r.PolicyVersion = ver
@@ -142,7 +146,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	case permanent:
 		r.Type = events.Bounce
 		st.Status = message.Bounced
-		e.suppressInBand(ctx, j, r, c)
+		e.suppressInBand(j, r, c, at.site, stage == "rcpt")
 	case next.Sub(m.ReceivedAt) > at.shape.MaxAge:
 		r.Type = events.Expiration
 		r.Category = policy.CategoryMessageExpired

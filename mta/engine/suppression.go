@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -39,22 +38,52 @@ func fromChoice(cls policy.Classification, reason string) (suppression, bool) {
 }
 
 // bounceSuppression is the addition a bounce calls for: classify's
-// choice, else the default: an out-of-band failure (final, not a delay
-// warning) with a 5.x.x status and a hard category goes on the tenant's
-// list; an in-band reply adds nothing (the tenant saw its Bounce record).
-func bounceSuppression(cls policy.Classification, status string, final, outOfBand bool) suppression {
+// choice, else the default: a permanent failure (deadAddress) that speaks
+// of the recipient itself goes on the tenant's list for ttl (0: until
+// removed). In band that is the reply to the recipient's own RCPT TO; a
+// reply to DATA or to the connection is one answer for the whole
+// transaction and says nothing of one address. Out of band it is a final
+// report (not a delay warning).
+func bounceSuppression(cls policy.Classification, code int, status string, aboutRcpt bool, ttl time.Duration) suppression {
 	reason := suppress.ReasonBounce
-	hard := strings.HasPrefix(status, "5.") && policy.HardCategory(cls.Category)
+	hard := deadAddress(cls.Category, code, status)
 	if hard {
 		reason = suppress.ReasonHardBounce
 	}
 	if s, ok := fromChoice(cls, reason); ok {
 		return s
 	}
-	if outOfBand && final && hard {
-		return suppression{reason: reason}
+	if aboutRcpt && hard {
+		return suppression{reason: reason, ttl: ttl}
 	}
 	return suppression{}
+}
+
+// deadAddress reports whether a failure says the address cannot be
+// delivered to, ever: a permanent failure (a 5xx reply; a 5.x.x status
+// when there is one) whose category says the mailbox or its domain does
+// not exist or is closed (policy.HardCategory: InvalidRecipient,
+// InactiveMailbox, BadDomain). Blocks of the sender, its IP or its
+// content (SpamBlock, ReputationBlock, PolicyRelated, ...), full
+// mailboxes and every transient failure say nothing against the address.
+// code is 0 for a report without an SMTP reply code.
+func deadAddress(category string, code int, status string) bool {
+	switch {
+	case !policy.HardCategory(category), code != 0 && code < 500:
+		return false
+	case status == "":
+		return code >= 500
+	}
+	return strings.HasPrefix(status, "5.")
+}
+
+// hardBounceTTL is how long the default keeps a tenant's hard-bounced
+// address on its list (tenant.hard_bounce_suppress_for).
+func (e *Engine) hardBounceTTL(tenant string) time.Duration {
+	if t := e.cfg.Tenant(tenant); t != nil {
+		return t.HardBounceSuppressFor
+	}
+	return 0
 }
 
 // complaintSuppression is the addition a complaint calls for: classify's
@@ -135,11 +164,21 @@ func (e *Engine) addSuppression(cause0 *events.Record, addr string, d suppressio
 	return "suppressed: " + d.reason, nil
 }
 
-// suppressInBand adds the entry classify chose for a recipient that
-// bounced in band (the default adds none). A spool error is logged: the
-// bounce is recorded whatever happens to the list.
-func (e *Engine) suppressInBand(_ context.Context, j *egress.Job, r *events.Record, cls policy.Classification) {
-	d := bounceSuppression(cls, r.Response.Enhanced, true, false)
+// suppressInBand adds the entry a recipient that bounced in band calls
+// for (bounceSuppression; ownReply: the reply was to its own RCPT TO).
+// The default's entries also pass deadSites, so that a provider calling
+// everybody unknown cannot empty a tenant's list into suppression. A
+// spool error is logged: the bounce is recorded whatever happens to the
+// list.
+func (e *Engine) suppressInBand(j *egress.Job, r *events.Record, cls policy.Classification, site string, ownReply bool) {
+	resp := r.Response
+	d := bounceSuppression(cls, resp.Code, resp.Enhanced, ownReply, e.hardBounceTTL(r.Tenant))
+	if ownReply && deadAddress(cls.Category, resp.Code, resp.Enhanced) {
+		if why := e.fb.deadSites.dead(site, time.Now()); why != "" && d.choice == policy.SuppressDefault {
+			r.Reason = why
+			return
+		}
+	}
 	if d.reason == "" {
 		return
 	}

@@ -324,9 +324,11 @@ type Classification struct {
 type SuppressChoice uint8
 
 const (
-	// SuppressDefault leaves it to the engine: a 5.x.x out-of-band bounce
-	// with a hard category (HardCategory) and every complaint but
-	// auth-failure and not-spam go on the tenant's list, nothing else.
+	// SuppressDefault leaves it to the engine: a permanent bounce with a
+	// hard category (HardCategory) about the recipient itself (in band its
+	// own RCPT reply, out of band a final report), for the tenant's
+	// hard_bounce_suppress_for, and every complaint but auth-failure and
+	// not-spam go on the tenant's list, nothing else.
 	SuppressDefault SuppressChoice = iota
 	SuppressNone                   // add nothing
 	SuppressTenant                 // add to the tenant's list

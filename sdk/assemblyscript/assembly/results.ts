@@ -224,8 +224,9 @@ export class Classification {
   threshold: i32 = 0;
   windowMs: i64 = 0;
   /**
-   * ABI v1.6: one of Suppress; "" = default (a hard out-of-band bounce and
-   * a complaint go on the tenant's list).
+   * ABI v1.6: one of Suppress; "" = default (a hard bounce about the
+   * recipient itself, in band or out of band, and a complaint go on the
+   * tenant's list).
    */
   suppress: string = "";
   /** How long the entry stays; 0 = until removed. */

@@ -277,8 +277,8 @@ type Classification struct {
 	Window         time.Duration
 	// Suppress (ABI v1.6): whether the recipient goes on a suppression
 	// list after this bounce or complaint, one of the Suppress* constants;
-	// "" = default (a hard out-of-band bounce and a complaint go on the
-	// tenant's list). SuppressFor is how long (0 = until removed; only
+	// "" = default (a hard bounce about the recipient itself, in band or
+	// out of band, and a complaint go on the tenant's list). SuppressFor is how long (0 = until removed; only
 	// with SuppressTenant or SuppressGlobal).
 	Suppress    string
 	SuppressFor time.Duration

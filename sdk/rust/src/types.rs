@@ -214,8 +214,8 @@ pub enum Scope {
 /// (ABI v1.6).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Suppress {
-    /// The host's default: a hard out-of-band bounce and a complaint go
-    /// on the tenant's list.
+    /// The host's default: a hard bounce about the recipient itself (in
+    /// band or out of band) and a complaint go on the tenant's list.
     #[default]
     Default,
     /// Add nothing.
