@@ -48,6 +48,18 @@ type Controller struct {
 	cutConns   time.Time
 	cutRate    time.Time
 	sent       meter
+	sentN      int64 // transactions attempted, ever
+	// The rate's recovery after a cut (rate.go): the level the last cut
+	// started from, the time spent recovering since (rounds in which the
+	// rate held the path back), and when a message last waited for a rate
+	// token.
+	rateMax     float64
+	rateEpoch   time.Duration
+	rateBoundAt time.Time
+	// The transactions attempted when the last two throttles came, and
+	// how many came (up to 3): what confirms a throttle (rate.go).
+	throttledN [2]int64
+	throttles  int
 	// A connection limit found by a refusal is a count the destination
 	// keeps, not a congestion window: raising it again is a probe. Each
 	// probe the destination refuses doubles the wait before the next one
@@ -87,6 +99,9 @@ func (c *Controller) Reset(preset Limits, p Params, now time.Time) {
 	case preset.Rate > 0 || c.preset.Rate > 0:
 		l.Rate = preset.Rate // a rate appeared, or the policy dropped it
 	}
+	if c.rateMax > 0 && preset.Rate > 0 && c.preset.Rate > 0 {
+		c.rateMax *= preset.Rate / c.preset.Rate
+	}
 	c.preset = preset
 	c.setParams(p)
 	c.cur = c.p.clamp(l)
@@ -108,17 +123,23 @@ func (c *Controller) Preset() Limits { return c.preset }
 // Params returns the parameters in force, defaults filled.
 func (c *Controller) Params() Params { return c.p }
 
-// Sent counts one transaction attempted: the send rate a rate cut starts
-// from.
-func (c *Controller) Sent(now time.Time) { c.sent.add(now) }
+// Sent counts one transaction attempted: the send rate a rate cut may
+// start from, and the count that throttles confirm each other within.
+func (c *Controller) Sent(now time.Time) {
+	c.sent.add(now)
+	c.sentN++
+}
 
 // Pressed notes that the path was held back by its connection limit (jobs
 // waited with every connection busy and a rate token ready) or by its
 // rate (a message waited for a token): only a limit that held the path
 // back is raised.
-func (c *Controller) Pressed(conns, rate bool) {
+func (c *Controller) Pressed(conns, rate bool, now time.Time) {
 	c.pressConns = c.pressConns || conns
 	c.pressRate = c.pressRate || rate
+	if rate {
+		c.rateBoundAt = now
+	}
 }
 
 // Success notes a delivery and raises the limits that held the path back
@@ -138,10 +159,10 @@ func (c *Controller) Success(now time.Time) bool {
 		}
 		c.startConnPeriod(now)
 	}
-	if now.Sub(c.ratePeriod) >= c.round(c.rateFound) {
+	if d := now.Sub(c.ratePeriod); d >= c.round(false) {
 		if c.pressRate && c.cur.Rate > 0 {
 			if c.rateFound {
-				c.cur.Rate += c.rateStep
+				c.recoverRate(d)
 			} else {
 				c.cur.Rate = max(c.cur.Rate+c.rateStep, c.cur.Rate*SlowStart)
 			}
@@ -217,7 +238,9 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 	switch s {
 	case RateLimited:
 		c.startRatePeriod(now)
-		c.cutRateAt(now)
+		if c.confirmThrottle() {
+			c.cutRateAt(now)
+		}
 	case Refused:
 		c.startConnPeriod(now)
 		if now.Sub(c.cutConns) < Holdoff || open >= c.cur.Conns {
@@ -249,34 +272,4 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 		c.cur.Conns = max(c.p.MinConns, min(n, c.cur.Conns-1))
 	}
 	return c.cur != old
-}
-
-// cutRateAt cuts the rate from the smaller of the learned rate and the
-// rate the path really sent (counted over at least a second, so the first
-// second's burst reads low: a cut errs on the slow side): cutting a nominal
-// rate the path never reached would not slow it down. A path with no rate
-// gets one.
-func (c *Controller) cutRateAt(now time.Time) {
-	if now.Sub(c.cutRate) < Holdoff {
-		return
-	}
-	from := c.cur.Rate
-	if obs := c.sent.rate(now); obs > 0 && (from == 0 || obs < from) {
-		from = obs
-	}
-	if from <= 0 {
-		return // nothing sent, no rate: nothing to cut from
-	}
-	c.cutRate, c.rateFound = now, true
-	c.cur.Rate = max(c.p.MinRate, from*c.p.Factor)
-	if c.p.MaxRate > 0 {
-		c.cur.Rate = min(c.cur.Rate, c.p.MaxRate)
-	}
-	if !c.stepFixed {
-		// The increase is sized from where the cut landed: near a low limit
-		// it probes gently, near a high one it climbs at a useful pace.
-		// A quarter of the preset bounds the step from below, so that a
-		// cut that read the rate low does not leave the path crawling.
-		c.rateStep = DefaultStepShare * max(c.cur.Rate, c.preset.Rate/DefaultCeiling)
-	}
 }

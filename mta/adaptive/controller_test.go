@@ -58,9 +58,9 @@ func run(t *testing.T, c *Controller, steps []step) {
 		case "ok":
 			changed = c.Success(now)
 		case "press-conns":
-			c.Pressed(true, false)
+			c.Pressed(true, false, now)
 		case "press-rate":
-			c.Pressed(false, true)
+			c.Pressed(false, true, now)
 		case "rate-limited":
 			changed = c.Signal(RateLimited, s.open, now)
 		case "refused":
@@ -102,11 +102,14 @@ func TestIncrease(t *testing.T) {
 		{"a throttle restarts the rate's quiet period, not the connections'", Params{}, []step{
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
 			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
-			{at: 4 * sec, event: "rate-limited", want: Limits{5, 14}, change: true}, // nothing sent: cut from the limit
-			{at: 5 * sec, event: "ok", want: Limits{8, 14}, change: true},           // never cut: by half
-			{at: 6 * sec, event: "press-rate", want: Limits{8, 14}},
-			{at: 8 * sec, event: "ok", want: Limits{8, 14}},
-			{at: 9 * sec, event: "ok", want: Limits{8, 15.4}, change: true}, // cut once: a tenth of where the cut landed
+			{at: 3500 * ms, event: "rate-limited", want: Limits{5, 20}},             // alone: not a cut (yet)
+			{at: 4 * sec, event: "rate-limited", want: Limits{5, 14}, change: true}, // confirmed; nothing sent: cut from the limit
+			{at: 4500 * ms, event: "ok", want: Limits{8, 14}, change: true},         // the connections' round went on
+			{at: 4600 * ms, event: "press-rate", want: Limits{8, 14}},
+			{at: 4900 * ms, event: "ok", want: Limits{8, 14}}, // the rate's round restarted at 4 s
+			// A round later the rate recovers toward 17, halfway between the
+			// cut and the level it started from: 17 × (1 - 0.3 × 0.8³).
+			{at: 5 * sec, event: "ok", want: Limits{8, 17 * (1 - 0.3*0.512)}, change: true},
 		}},
 		{"a refusal restarts the connections' quiet period, not the rate's", Params{}, []step{
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
@@ -148,16 +151,19 @@ func TestCut(t *testing.T) {
 		{"a rate cut starts from what was sent", Limits{5, 20}, Params{}, []step{
 			{at: 0, event: "sent", n: 10, want: Limits{5, 20}},
 			{at: 1000 * ms, event: "sent", n: 10, want: Limits{5, 20}},
+			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 20}},
 			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 7}, change: true},              // 20 sent in 2 s: 10/s × 0.7
 			{at: 2500 * ms, event: "rate-limited", want: Limits{5, 7}},                            // hold-off
 			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 20.0 / 3 * 0.7}, change: true}, // 20 in 3 s
 		}},
 		{"the rate floor holds", Limits{5, 20}, Params{MinRate: 5}, []step{
 			{at: 0, event: "sent", n: 4, want: Limits{5, 20}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 20}},
 			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 5}, change: true},
 		}},
 		{"a path with no rate gets one from what it sent", Limits{5, 0}, Params{}, []step{
 			{at: 0, event: "sent", n: 30, want: Limits{5, 0}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 0}},
 			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 21}, change: true},
 		}},
 		{"a refusal cuts to the sessions that work", Limits{10, 0}, Params{}, []step{

@@ -13,8 +13,16 @@
 // one signal. A refused connection lands the connection limit on the
 // sessions that work, and refused probes above a limit found that way
 // space the next probes out. Limits stay within
-// the policy's floor and ceiling. A rate cut starts from what the path
-// really sent, not from a nominal rate it never reached.
+// the policy's floor and ceiling.
+//
+// The rate (rate.go) is cut only on a throttle that others confirm (one
+// within ConfirmSpan transactions, two within ten times that), so that a
+// lone temporary failure read as a throttle cuts nothing. A cut starts
+// from the limit in force when that limit held the path back, else from
+// what the path really sent (not from a nominal rate it never reached).
+// After a cut the rate returns along a cubic curve, as TCP CUBIC's window
+// does, to halfway between the cut and the level it started from within
+// one quiet period, then probes above by steps.
 //
 // It is pure: every method takes the time, nothing runs in the background,
 // so its tests are deterministic tables. It never touches a connection, a

@@ -40,7 +40,7 @@ type Params struct {
 	ConnStep int           // connections added per quiet period
 	RateStep float64       // messages per second added per quiet period
 	Factor   float64       // a cut multiplies the limit by this, in (0, 1)
-	Quiet    time.Duration // a period without signals that allows one increase
+	Quiet    time.Duration // a period without signals that allows one increase; a cut rate recovers within one
 	Signals  Signal        // the signals that cut; 0 = AllSignals
 }
 

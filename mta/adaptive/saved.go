@@ -48,5 +48,8 @@ func (c *Controller) Restore(s Saved, now time.Time, halfLife time.Duration) {
 	if c.rateStep <= 0 && c.cur.Rate > 0 {
 		c.rateStep = DefaultStepShare * c.cur.Rate
 	}
+	// The restored rate is the level to recover to, already reached: the
+	// path probes above it slowly first (rate.go).
+	c.rateMax, c.rateEpoch = c.cur.Rate, c.p.Quiet
 	c.startPeriod(now)
 }

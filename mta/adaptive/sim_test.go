@@ -3,6 +3,7 @@ package adaptive
 import (
 	"flag"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -20,10 +21,14 @@ type sample struct {
 // simulate runs a controller against a provider that accepts limit(t)
 // messages per second (a token bucket one second deep) and throttles the
 // rest, for a path that always has mail waiting: every tick it sends what
-// its learned rate allows. It is deterministic: no clock, no randomness.
-func simulate(preset Limits, p Params, limit func(t float64) float64, seconds float64) (out []sample, sent, throttled int) {
+// its learned rate allows. A share noise of the messages the provider
+// takes fail anyway with a reply the path reads as a throttle (a
+// temporary failure that has nothing to do with the pace, drawn from a
+// seeded source). It is deterministic: no clock, a fixed seed.
+func simulate(preset Limits, p Params, limit func(t float64) float64, seconds, noise float64) (out []sample, sent, throttled int) {
 	const dt = 0.05
 	c := New(preset, p, t0)
+	rnd := rand.New(rand.NewPCG(1, 2))
 	var credit, tokens float64
 	for tick := 0; float64(tick)*dt < seconds; tick++ {
 		t := float64(tick) * dt
@@ -35,10 +40,14 @@ func simulate(preset Limits, p Params, limit func(t float64) float64, seconds fl
 		for ; credit >= 1; credit-- {
 			sent++
 			c.Sent(now)
-			c.Pressed(false, true) // always mail waiting: the rate holds the path back
+			c.Pressed(false, true, now) // always mail waiting: the rate holds the path back
 			if tokens >= 1 {
 				tokens--
-				c.Success(now)
+				if rnd.Float64() >= noise {
+					c.Success(now)
+					continue
+				}
+				c.Signal(RateLimited, 0, now) // not counted as throttled: the provider did not throttle
 				continue
 			}
 			throttled++
@@ -64,7 +73,7 @@ func halving(t float64) float64 {
 // comes down within 60 s of the provider halving it, and provokes few
 // throttles: every overshoot costs about one signal, not one per message.
 func TestLearnsALimitAndFollowsAHalving(t *testing.T) {
-	out, sent, throttled := simulate(Limits{Conns: 5, Rate: 20}, Params{}, halving, 300)
+	out, sent, throttled := simulate(Limits{Conns: 5, Rate: 20}, Params{}, halving, 300, 0)
 	at := func(sec float64) sample { return out[int(sec/0.05)] }
 	mean := func(from, to float64) float64 {
 		s, n := 0.0, 0
@@ -98,7 +107,7 @@ func TestLearnsALimitAndFollowsAHalving(t *testing.T) {
 // A provider far below the preset: one cut per hold-off brings the rate
 // down within seconds, and the floor holds.
 func TestComesDownQuicklyAndKeepsTheFloor(t *testing.T) {
-	out, _, _ := simulate(Limits{Conns: 5, Rate: 80}, Params{}, func(float64) float64 { return 10 }, 60)
+	out, _, _ := simulate(Limits{Conns: 5, Rate: 80}, Params{}, func(float64) float64 { return 10 }, 60, 0)
 	for i, s := range out {
 		// After the descent it probes above the limit (by a step, until the
 		// provider's bucket is empty and a throttle comes) and never far.
@@ -107,6 +116,34 @@ func TestComesDownQuicklyAndKeepsTheFloor(t *testing.T) {
 		}
 		if s.learned < 8 { // the floor: a tenth of the preset
 			t.Fatalf("learned %.1f at %.2f s, below the floor of 8", s.learned, s.t)
+		}
+	}
+}
+
+// Temporary failures that have nothing to do with the pace, read as
+// throttles, do not collapse the learned rate: isolated ones confirm no
+// cut (ConfirmSpan), and a cut two of them confirm by chance is recovered
+// within a quiet period. Before both, the mean learned rate was 1.85,
+// 5.43 and 12.97 msg/s against limits of 2, 10 and 50 at 0.5 %; now
+// 1.93, 8.71 and 46.3. (At 1 % and 50/s about a third of such failures
+// confirm each other and the rate still sags, to 21 msg/s, 7.8 before:
+// docs/shaping.md says so.)
+func TestRandomFailuresDoNotCollapseTheRate(t *testing.T) {
+	for _, tc := range []struct {
+		limit, noise float64
+	}{{2, 0.005}, {10, 0.005}, {50, 0.005}} {
+		out, sent, throttled := simulate(Limits{Conns: 5, Rate: tc.limit}, Params{},
+			func(float64) float64 { return tc.limit }, 600, tc.noise)
+		mean := 0.0
+		for _, s := range out[len(out)/2:] {
+			mean += s.learned
+		}
+		mean /= float64(len(out) - len(out)/2)
+		t.Logf("limit %.0f/s, %.1f %% failures: mean learned rate %.2f over the last 300 s; %d sent, %d throttled",
+			tc.limit, 100*tc.noise, mean, sent, throttled)
+		if mean < 0.8*tc.limit {
+			t.Errorf("limit %.0f/s with %.1f %% random failures: mean learned rate %.2f, want at least 80 %% of the limit",
+				tc.limit, 100*tc.noise, mean)
 		}
 	}
 }

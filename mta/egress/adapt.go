@@ -121,7 +121,7 @@ func (p *Path) rateWaited(d time.Duration) {
 	}
 	p.mu.Lock()
 	if r := p.adapt.Limits().Rate; r > 0 && p.shape.MessagesPerSecond >= r {
-		p.adapt.Pressed(false, true)
+		p.adapt.Pressed(false, true, time.Now())
 	}
 	p.mu.Unlock()
 }
@@ -131,6 +131,6 @@ func (p *Path) rateWaited(d time.Duration) {
 // connection limit (when it is the one in force) holds the path back.
 func (p *Path) connsPressedLocked(now time.Time) {
 	if p.shape.MaxConnections >= p.adapt.Limits().Conns && p.msgs.delay(now) == 0 {
-		p.adapt.Pressed(true, false)
+		p.adapt.Pressed(true, false, now)
 	}
 }
