@@ -62,7 +62,7 @@ func TestProviderTexts(t *testing.T) {
 		{"apple 550 5.7.1 [HM08]", 550, "5.7.1", "[HM08] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137",
 			want(wasmta.SpamContent, wasmta.Classification{})},
 		{"apple 451 4.7.1 service unavailable", 451, "4.7.1", "Service unavailable - try again later",
-			want(wasmta.RateLimited, suspend(wasmta.ScopePath, 15*time.Minute, 5, time.Hour))},
+			want(wasmta.RateLimited, throttled())},
 		{"apple 421 4.7.1 excessive volume", 421, "4.7.1", "Messages to someone@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137",
 			want(wasmta.RateLimited, throttled())},
 		{"apple 550 5.1.1 user does not exist", 550, "5.1.1", "<someone@icloud.com>: user does not exist",

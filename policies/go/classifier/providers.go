@@ -155,8 +155,17 @@ var trafficRules = []rule{
 	// Apple defers a recipient that gets too much mail; many of them from
 	// one IP within a minute mean the IP sends too fast.
 	{name: "apple 4.7.1 excessive volume", needles: []string{"deferred due to excessive volume"}, result: throttled()},
+	// Apple's "451 4.7.1 Service unavailable - try again later" is its
+	// servers refusing everyone for a moment when every sender sends at
+	// once ("at the top of the hour", per the smtp.codes notes), and it is
+	// also the very text Postfix answers when a milter fails: a moment's
+	// load, not this path's standing. X.7.1 says "not authorized", not
+	// why. So it is a throttle like the others (the engine's loop slows
+	// down once such replies confirm each other), not a 15-minute
+	// suspension after five in an hour, which a busy path reached from
+	// replies that came at random.
 	{name: "apple 451 4.7.1 service unavailable", class: 4, needles: []string{"service unavailable - try again later"},
-		result: suspend(wasmta.ScopePath, 15*time.Minute, 5, time.Hour)},
+		result: throttled()},
 	{name: "apple spamhaus dbl domain", needles: []string{"domain present in the spamhaus dbl"},
 		result: suspend(wasmta.ScopeTenant, 4*time.Hour, 3, time.Hour)},
 }
