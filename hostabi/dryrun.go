@@ -67,11 +67,12 @@ func (m *Module) sampleCall(ctx context.Context, h hookID) error {
 // table at run time is the engine's to report).
 func (m *Module) checkPools(ctx context.Context) error {
 	tenants := []string{"dryrun"}
-	if m.host.cfg.Pools != nil {
+	names := m.host.configured()
+	if names.pools != nil {
 		if m.tenant != "" {
 			tenants = append(tenants, m.tenant)
 		} else {
-			tenants = append(tenants, m.host.cfg.Tenants...)
+			tenants = append(tenants, names.tenants...)
 		}
 	}
 	for _, t := range tenants {
@@ -82,9 +83,9 @@ func (m *Module) checkPools(ctx context.Context) error {
 			return err
 		}
 		fromTable := len(log.Reads()) > 0
-		if m.host.cfg.Pools != nil && pool != "" && !fromTable && !slices.Contains(m.host.cfg.Pools, pool) {
+		if names.pools != nil && pool != "" && !fromTable && !slices.Contains(names.pools, pool) {
 			return fmt.Errorf("select_pool for tenant %q names pool %q, which is not configured (pools: %s)",
-				t, pool, strings.Join(m.host.cfg.Pools, ", "))
+				t, pool, strings.Join(names.pools, ", "))
 		}
 	}
 	return nil

@@ -25,7 +25,19 @@ type Host struct {
 	imports   map[importName]signature // every function a guest may import
 	compiling chan struct{}            // the one compile slot (compile.go)
 	closed    atomic.Bool
+	names     atomic.Pointer[configured] // Config.Pools and Tenants, replaced by SetConfigured
 }
+
+// configured are the pool and tenant names a push is checked against.
+type configured struct{ pools, tenants []string }
+
+// SetConfigured replaces the configured pool and tenant names (a
+// configuration reload): later pushes are checked against them.
+func (h *Host) SetConfigured(pools, tenants []string) {
+	h.names.Store(&configured{pools: pools, tenants: tenants})
+}
+
+func (h *Host) configured() *configured { return h.names.Load() }
 
 type importName struct{ module, name string }
 
@@ -39,6 +51,7 @@ func (s signature) equal(d api.FunctionDefinition) bool {
 func New(ctx context.Context, cfg Config) (*Host, error) {
 	cfg = cfg.withDefaults()
 	h := &Host{cfg: cfg, imports: make(map[importName]signature), compiling: make(chan struct{}, 1)}
+	h.SetConfigured(cfg.Pools, cfg.Tenants)
 	var err error
 	if cfg.CacheDir != "" {
 		if h.cache, err = wazero.NewCompilationCacheWithDir(cfg.CacheDir); err != nil {

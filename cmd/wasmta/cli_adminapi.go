@@ -49,7 +49,8 @@ func (o *observability) records() events.Sink { return events.Tee(o.met, o.out, 
 
 // start starts the webhook senders, the DSN generator and the admin API
 // (when admin.listen is set).
-func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg policy.Modules) error {
+func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg policy.Modules,
+	reload func(context.Context) (any, error)) error {
 	o.out.Start()
 	o.gen.Start(eng)
 	o.met.Watch(eng, eng.Spool(), o.out)
@@ -62,7 +63,7 @@ func (o *observability) start(cfg *config.Config, eng *engine.Engine, reg policy
 		return fmt.Errorf("admin.listen %s: %w", cfg.Admin.Listen, err)
 	}
 	o.adm = admin.New(admin.Options{Engine: eng, Policies: reg, Token: cfg.Admin.Token, AllowedHosts: cfg.Admin.AllowedHosts,
-		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log, Version: version})
+		Metrics: o.met.Handler(), Webhooks: o.out, Logger: o.log, Version: version, Reload: reload})
 	go func() {
 		if err := o.adm.Serve(ln); err != nil {
 			o.log.Error("admin API", "err", err)

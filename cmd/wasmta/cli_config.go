@@ -64,8 +64,23 @@ func policyFiles(cfg *config.Config) map[string]string {
 // throwaway host, as a push would: bad wasm, missing exports or a failing
 // self-test are refused here rather than at start.
 func checkPolicyFiles(ctx context.Context, cfg *config.Config) error {
-	files := policyFiles(cfg)
-	if len(files) == 0 {
+	mods := map[string][]byte{}
+	var errs []error
+	for tenant, path := range policyFiles(cfg) {
+		wasm, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("  %s = %q (tenant %s): %w", policyKey(tenant), path, policy.TenantName(tenant), err))
+			continue
+		}
+		mods[tenant] = wasm
+	}
+	return errors.Join(append(errs, checkModules(ctx, cfg, mods))...)
+}
+
+// checkModules validates modules (by tenant, "" = global) of cfg's policy
+// files in a throwaway host, each error naming the key and file.
+func checkModules(ctx context.Context, cfg *config.Config, mods map[string][]byte) error {
+	if len(mods) == 0 {
 		return nil
 	}
 	host, err := hostabi.New(ctx, hostabi.Config{CallTimeout: cfg.Policy.CallTimeout,
@@ -78,18 +93,11 @@ func checkPolicyFiles(ctx context.Context, cfg *config.Config) error {
 	defer host.Close(ctx)
 	reg := hostabi.NewRegistry(host, nil)
 	defer reg.Close()
+	files := policyFiles(cfg)
 	var errs []error
-	for tenant, path := range files {
-		key := "policy.global"
-		if tenant != "" {
-			key = fmt.Sprintf("tenant %s: policy", tenant)
-		}
-		wasm, err := os.ReadFile(path)
-		if err == nil {
-			_, err = reg.Push(ctx, tenant, wasm)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("  %s = %q (tenant %s): %w", key, path, policy.TenantName(tenant), err))
+	for tenant, wasm := range mods {
+		if _, err := reg.Push(ctx, tenant, wasm); err != nil {
+			errs = append(errs, fmt.Errorf("  %s = %q (tenant %s): %w", policyKey(tenant), files[tenant], policy.TenantName(tenant), err))
 		}
 	}
 	return errors.Join(errs...)

@@ -32,6 +32,7 @@ commands:
   flush            retry the selected queued mail now (--tenant, --campaign, --domain)
   delete           remove a queued message, or one recipient (--rcpt), with a record
   config check     validate a configuration file without starting (exit 1 naming each bad key)
+  reload           make the running wasmta read its configuration again (as SIGHUP)
   trace smtp       live view of delivery sessions to a domain or from a source
   webhook status   each webhook's backlog, deliveries and last error
   fleet status     the nodes of this node's fleet ([cluster]): heartbeat, queues, health
@@ -91,6 +92,8 @@ func main() {
 		err = deleteCommand(args)
 	case "config":
 		err = configCommand(args)
+	case "reload":
+		err = reloadCommand(args)
 	case "trace":
 		err = traceCommand(args)
 	case "webhook":

@@ -22,8 +22,11 @@ func loadConfig(path string) (*config.Config, error) {
 	return config.Load(path)
 }
 
-func newLogger(cfg *config.Config) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+// newLogger returns the daemon's logger; its level is level, which a
+// reload sets.
+func newLogger(cfg *config.Config, level *slog.LevelVar) *slog.Logger {
+	level.Set(cfg.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "json" {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
@@ -51,7 +54,8 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg)
+	level := new(slog.LevelVar)
+	log := newLogger(cfg, level)
 	slog.SetDefault(log)
 	ctx := context.Background()
 	st, err := engine.OpenSpool(cfg, log)
@@ -98,7 +102,8 @@ func serve(args []string) error {
 		eng.Close()
 		return err
 	}
-	if err := obs.start(cfg, eng, modules.admin()); err != nil {
+	rl := &reloader{path: *path, eng: eng, host: host, reg: reg, mods: modules, level: level, log: log}
+	if err := obs.start(cfg, eng, modules.admin(), rl.adminReload); err != nil {
 		obs.stop()
 		eng.Close()
 		return err
@@ -106,10 +111,9 @@ func serve(args []string) error {
 	log.Info("wasmta ready", "version", buildVersion(), "spool", cfg.SpoolDir)
 	s := <-sig
 	for ; s == syscall.SIGHUP; s = <-sig {
-		// SIGHUP re-reads the DKIM key files; a bad one keeps the old keys.
-		if err := eng.ReloadDKIM(); err != nil {
-			log.Error("reload on SIGHUP", "err", err)
-		}
+		// SIGHUP reads the configuration again (DKIM key files included);
+		// a bad file changes nothing.
+		rl.onSignal()
 	}
 	log.Info("shutting down", "signal", s.String())
 	obs.stop()

@@ -37,6 +37,9 @@ type Options struct {
 	Logger   *slog.Logger
 	// Version is the build's version, shown by the dashboard.
 	Version string
+	// Reload reads the configuration again and puts it in force (POST
+	// /v1/reload); nil answers 501. A refused file is an *Error 422.
+	Reload func(ctx context.Context) (any, error)
 }
 
 // Server is the admin API.
@@ -83,6 +86,7 @@ func New(opts Options) *Server {
 	registerTables(s)
 	registerDashboard(s)
 	registerFleet(s)
+	registerReload(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s
 }

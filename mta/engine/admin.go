@@ -24,7 +24,7 @@ import (
 // reserved for the live suspensions and shaping overrides of mta/shaping.
 
 // Config returns the configuration the engine runs with.
-func (e *Engine) Config() *config.Config { return e.cfg }
+func (e *Engine) Config() *config.Config { return e.conf() }
 
 // Emit writes a record made outside the engine (queue operations, policy
 // changes, DSNs) to the engine's records, in order with its own.
@@ -40,7 +40,7 @@ func (e *Engine) Ready() error {
 }
 
 // HasPool reports whether a pool of that name is configured.
-func (e *Engine) HasPool(name string) bool { return e.pools[name] != nil }
+func (e *Engine) HasPool(name string) bool { return e.pool(name) != nil }
 
 // Summary dimensions.
 const (

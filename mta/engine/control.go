@@ -223,7 +223,7 @@ func (e *Engine) startControl() error {
 // which is the built-in policy after a fault), so that a faulting hook is
 // asked again only when the policy changes.
 func (e *Engine) askShape(ctx context.Context, spec egress.PathSpec, pool, domain string) (policy.Shape, string) {
-	ver := e.guard.Version("")
+	ver := e.guard.ShapeVersion()
 	names := make([]string, len(spec.Hosts))
 	for i, h := range spec.Hosts {
 		names[i] = h.Name

@@ -72,7 +72,7 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 	if pool == "" {
 		pool = e.guard.SelectPool(ctx, &policy.PoolInput{Tenant: m.Tenant, Campaign: m.Campaign,
 			Domain: d.key.Domain, Site: site, Meta: m.Meta, Reputation: e.fb.rep.Input(m.Tenant, m.Campaign)})
-		if e.pools[pool] == nil {
+		if e.pool(pool) == nil {
 			// Admission refuses a module naming an unknown pool at push; a
 			// name read from a table at run time is only caught here.
 			e.policyFault(m.Tenant, policy.HookSelectPool, e.guard.Version(m.Tenant),
@@ -99,10 +99,10 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 
 // pathFor picks a source of the pool and returns the path to site.
 func (e *Engine) pathFor(ctx context.Context, pool, site, domain string, hosts []mx.Host) *egress.Path {
-	pl := e.pools[pool]
+	pl := e.pool(pool)
 	if pl == nil {
 		e.log.Warn("select_pool named an unknown pool; using default", "pool", pool)
-		pl = e.pools["default"]
+		pl = e.pool("default")
 	}
 	src := pl.Pick()
 	spec := egress.PathSpec{Source: src, Site: site, Provider: e.ctl.provider(site, hosts), Hosts: hosts}

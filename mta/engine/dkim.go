@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync/atomic"
 
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/delivery"
@@ -23,7 +24,7 @@ type submission struct {
 	signer    *dkim.Signer // nil: no [[dkim.key]]
 	http      *httpapi.Server
 	httpLn    net.Listener
-	routeAuth map[string]*delivery.Auth // by site name of a static route
+	routeAuth atomic.Pointer[map[string]*delivery.Auth] // by site name of a static route; swapped by Reload
 	// intake is shared by every front door: one rate bucket per tenant
 	// whether its mail comes by SMTP, on any listener, or by HTTP.
 	intake *intake.Intake
@@ -32,16 +33,14 @@ type submission struct {
 // initSubmission loads the DKIM keys (every bad key is reported at once,
 // each naming its key and file) and the smart-host credentials.
 func (e *Engine) initSubmission() error {
-	e.sub.routeAuth = routeAuths(e.cfg)
-	e.sub.intake = intake.New(intake.Options{MaxMessageBytes: e.cfg.SMTP.MaxMessageSize,
-		MaxRecipients: e.cfg.SMTP.MaxRecipients, TenantLimits: e.tenantLimits, MaxHops: e.cfg.SMTP.MaxHops,
-		MaxDataInFlight: e.cfg.SMTP.MaxDataInFlight})
-	if len(e.cfg.DKIM.Keys) == 0 {
-		return nil
-	}
-	s, err := dkim.NewSigner(dkimSpecs(e.cfg.DKIM), dkim.Options{
-		DefaultDomain: e.cfg.DKIM.DefaultDomain, Headers: e.cfg.DKIM.Headers,
-	})
+	cfg := e.conf()
+	e.sub.routeAuth.Store(routeAuths(cfg))
+	e.sub.intake = intake.New(intake.Options{MaxMessageBytes: cfg.SMTP.MaxMessageSize,
+		MaxRecipients: cfg.SMTP.MaxRecipients, TenantLimits: e.tenantLimits, MaxHops: cfg.SMTP.MaxHops,
+		MaxDataInFlight: cfg.SMTP.MaxDataInFlight})
+	// A signer with no key signs nothing; it is made anyway so that a
+	// reload can give it keys.
+	s, err := dkim.NewSigner(dkimSpecs(cfg.DKIM), dkimOptions(cfg.DKIM))
 	if err != nil {
 		return fmt.Errorf("engine: [dkim]: %w", err)
 	}
@@ -53,6 +52,10 @@ func (e *Engine) initSubmission() error {
 	return nil
 }
 
+func dkimOptions(c config.DKIM) dkim.Options {
+	return dkim.Options{DefaultDomain: c.DefaultDomain, Headers: c.Headers}
+}
+
 func dkimSpecs(c config.DKIM) []dkim.KeySpec {
 	specs := make([]dkim.KeySpec, len(c.Keys))
 	for i, k := range c.Keys {
@@ -62,10 +65,11 @@ func dkimSpecs(c config.DKIM) []dkim.KeySpec {
 	return specs
 }
 
-// signFunc is reception's and the HTTP API's Sign option: nil when no key
-// is configured, so that unsigned setups pay nothing.
-func (e *Engine) signFunc() func(context.Context, *message.Message, string, []byte) ([]byte, error) {
-	if e.sub.signer == nil {
+// signFunc is reception's Sign option: nil when no key is configured, so
+// that unsigned setups pay nothing (a reload makes new SMTP servers, which
+// ask again).
+func (e *Engine) signFunc(cfg *config.Config) func(context.Context, *message.Message, string, []byte) ([]byte, error) {
+	if len(cfg.DKIM.Keys) == 0 {
 		return nil
 	}
 	return e.dkimSign
@@ -91,9 +95,6 @@ func (e *Engine) dkimSign(ctx context.Context, m *message.Message, choice string
 // ReloadDKIM reads every DKIM key file again (SIGHUP). On any error the
 // keys in use stay and the error names the bad key.
 func (e *Engine) ReloadDKIM() error {
-	if e.sub.signer == nil {
-		return nil
-	}
 	if err := e.sub.signer.Reload(); err != nil {
 		return fmt.Errorf("engine: dkim reload: %w", err)
 	}
@@ -104,26 +105,26 @@ func (e *Engine) ReloadDKIM() error {
 // DKIMKeys describes the signing keys in use, with the DNS record each
 // needs published.
 func (e *Engine) DKIMKeys() []dkim.KeyInfo {
-	if e.sub.signer == nil {
-		return nil
+	if ks := e.sub.signer.Keys(); len(ks) > 0 {
+		return ks
 	}
-	return e.sub.signer.Keys()
+	return nil
 }
 
 // routeAuths maps the site name a static route's paths get (dispatch.go's
 // resolve: "route:" and the hosts joined by commas) to the route's
 // credentials. The credentials belong to the smart host, so a policy that
 // routes to the same hosts uses them too.
-func routeAuths(cfg *config.Config) map[string]*delivery.Auth {
+func routeAuths(cfg *config.Config) *map[string]*delivery.Auth {
 	out := map[string]*delivery.Auth{}
 	for _, r := range cfg.Routes {
 		if r.AuthUser != "" {
 			out["route:"+strings.Join(r.Hosts, ",")] = &delivery.Auth{Username: r.AuthUser, Password: r.AuthPassword}
 		}
 	}
-	return out
+	return &out
 }
 
 // Auth gives the connections of a path to a smart host the route's
 // credentials (egress.Credentials).
-func (h *handler) Auth(p *egress.Path) *delivery.Auth { return h.sub.routeAuth[p.Key.Site] }
+func (h *handler) Auth(p *egress.Path) *delivery.Auth { return (*h.sub.routeAuth.Load())[p.Key.Site] }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/config"
@@ -20,7 +21,6 @@ import (
 	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/queue"
-	"github.com/wasmta/wasmta/mta/reception"
 	"github.com/wasmta/wasmta/mta/reputation"
 	"github.com/wasmta/wasmta/mta/smtptrace"
 	"github.com/wasmta/wasmta/mta/spool"
@@ -78,7 +78,7 @@ func OpenSpool(cfg *config.Config, log *slog.Logger) (*spool.Store, error) {
 
 // Engine is a running MTA.
 type Engine struct {
-	cfg   *config.Config
+	cfgp  atomic.Pointer[config.Config] // swapped whole by Reload (reload.go)
 	opts  Options
 	log   *slog.Logger
 	spool *spool.Store
@@ -90,8 +90,7 @@ type Engine struct {
 	rec   events.Sink
 	file  *events.FileWriter
 
-	pools   map[string]*egress.Pool
-	sources map[string]*egress.Source
+	egr atomic.Pointer[egressConf] // pools and sources, swapped by Reload
 
 	ctl control // traffic control: live actions, held items, admission (control.go)
 
@@ -105,9 +104,12 @@ type Engine struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 
-	smtp      []*reception.Server
+	smtpMu    sync.Mutex // guards smtp: Reload replaces the servers
+	smtp      []smtpGen  // the current generation, one per listener (listen.go)
+	handoffs  []*handoff // the listeners' sockets (handoff.go)
 	listeners []net.Listener
-	self      selfAddrs // the listeners, for delivery's loop check (self.go)
+	reloadMu  sync.Mutex // one Reload at a time (reload.go)
+	self      selfAddrs  // the listeners, for delivery's loop check (self.go)
 	auth      *authCache
 
 	rebinds rebinds // admin rebinds (queueops.go)
@@ -133,7 +135,8 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		}
 		opts.Fleet = f
 	}
-	e := &Engine{cfg: cfg, opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
+	e := &Engine{opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
+	e.cfgp.Store(cfg)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if err := e.initSubmission(); err != nil {
 		e.cancel()
@@ -190,7 +193,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.sched = queue.New(e.scheduledDue)
 	e.dispatchQ = make(chan dispatchReq, 4096)
-	e.auth = newAuthCache(cfg)
+	e.auth = newAuthCache(e.conf)
 	return e, nil
 }
 
@@ -231,28 +234,60 @@ func defaultPolicy(cfg *config.Config) *policy.Default {
 	return d
 }
 
-func (e *Engine) buildEgress() error {
-	e.sources = make(map[string]*egress.Source)
-	for _, s := range e.cfg.Sources {
+// egressConf is the configured egress: sources by name and the pools
+// over them. Reload swaps it whole; paths already made keep their source.
+type egressConf struct {
+	pools   map[string]*egress.Pool
+	sources map[string]*egress.Source
+}
+
+// newEgressConf builds the sources and pools of cfg, keeping the *Source
+// of a name in old whose address and EHLO are unchanged (paths hold it).
+func newEgressConf(cfg *config.Config, old *egressConf) (*egressConf, error) {
+	ec := &egressConf{pools: map[string]*egress.Pool{}, sources: map[string]*egress.Source{}}
+	for _, s := range cfg.Sources {
 		src := &egress.Source{Name: s.Name, Addr: s.Address, EHLO: s.EHLO}
-		if err := src.CheckBind(); err != nil {
-			return fmt.Errorf("engine: [[source]] %w", err)
+		if o := old.source(s.Name); o != nil && *o == *src {
+			src = o
+		} else if err := src.CheckBind(); err != nil {
+			return nil, fmt.Errorf("engine: [[source]] %w", err)
 		}
-		e.sources[s.Name] = src
+		ec.sources[s.Name] = src
 	}
-	e.pools = make(map[string]*egress.Pool)
-	for _, p := range e.cfg.Pools {
+	for _, p := range cfg.Pools {
 		var ms []egress.Member
 		for _, m := range p.Sources {
-			ms = append(ms, egress.Member{Source: e.sources[m.Name], Weight: m.Weight})
+			ms = append(ms, egress.Member{Source: ec.sources[m.Name], Weight: m.Weight})
 		}
-		e.pools[p.Name] = egress.NewPool(p.Name, ms)
+		ec.pools[p.Name] = egress.NewPool(p.Name, ms)
 	}
+	return ec, nil
+}
+
+func (ec *egressConf) source(name string) *egress.Source {
+	if ec == nil {
+		return nil
+	}
+	return ec.sources[name]
+}
+
+// conf is the configuration in force.
+func (e *Engine) conf() *config.Config { return e.cfgp.Load() }
+
+// pool returns the configured pool of that name, or nil.
+func (e *Engine) pool(name string) *egress.Pool { return e.egr.Load().pools[name] }
+
+func (e *Engine) buildEgress() error {
+	ec, err := newEgressConf(e.conf(), nil)
+	if err != nil {
+		return err
+	}
+	e.egr.Store(ec)
 	e.initControl()
 	e.trace = smtptrace.NewHub()
 	e.ready = egress.NewSet(egress.Options{
 		Handler:    (*handler)(e),
-		Session:    delivery.Options{EHLO: e.cfg.Hostname, TLSConfig: e.opts.DeliveryTLS},
+		Session:    delivery.Options{EHLO: e.conf().Hostname, TLSConfig: e.opts.DeliveryTLS},
 		MaxQueued:  e.opts.MaxReadyJobs,
 		Adjust:     e.adjustShape,
 		ReturnPath: e.returnPath,
@@ -309,8 +344,14 @@ const dispatchers = 8
 func (e *Engine) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	for _, s := range e.smtp {
-		s.Shutdown(ctx)
+	for _, h := range e.handoffs {
+		h.Close()
+	}
+	e.smtpMu.Lock()
+	servers := e.smtp
+	e.smtpMu.Unlock()
+	for _, g := range servers {
+		g.retire(ctx)
 	}
 	e.stopInbound(ctx)
 	e.closeHTTP(ctx)

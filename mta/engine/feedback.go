@@ -73,16 +73,16 @@ func (e *Engine) suppressedReply(_ context.Context, in *policy.RcptInput) *polic
 func (e *Engine) initFeedback() error {
 	e.fb.wake = make(chan struct{}, 1)
 	e.fb.returnPaths = map[string]string{}
-	for _, t := range e.cfg.Tenants {
+	for _, t := range e.conf().Tenants {
 		if t.ReturnPath != "" {
 			e.fb.returnPaths[t.Name] = t.ReturnPath
 		}
 	}
-	if len(e.cfg.Inbound.Keys) == 0 {
+	if len(e.conf().Inbound.Keys) == 0 {
 		return nil
 	}
-	keys := make([]verp.Key, len(e.cfg.Inbound.Keys))
-	for i, k := range e.cfg.Inbound.Keys {
+	keys := make([]verp.Key, len(e.conf().Inbound.Keys))
+	for i, k := range e.conf().Inbound.Keys {
 		keys[i] = verp.Key{ID: k.ID, Secret: k.Secret}
 	}
 	s, err := verp.NewSigner(keys)

@@ -44,7 +44,7 @@ func (e *Engine) fleetStatus() fleet.NodeStatus {
 	if err := e.Ready(); err != nil {
 		s.Health = err.Error()
 	}
-	if a := e.cfg.Admin.Listen; a.IsValid() {
+	if a := e.conf().Admin.Listen; a.IsValid() {
 		s.Admin = a.String()
 	}
 	return s

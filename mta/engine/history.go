@@ -22,10 +22,10 @@ type console struct {
 // openConsole makes the history index and the outcome counter.
 func (e *Engine) openConsole() {
 	e.con.rates = rates.New(nil)
-	if !e.cfg.History.Enabled {
+	if !e.conf().History.Enabled {
 		return
 	}
-	e.con.hist = history.Open(e.spool, history.Options{Retention: e.cfg.History.Retention,
+	e.con.hist = history.Open(e.spool, history.Options{Retention: e.conf().History.Retention,
 		Recipients: e.recipientsOf, Logger: e.log})
 }
 

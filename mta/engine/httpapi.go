@@ -13,7 +13,7 @@ import (
 // takes mail exactly as SMTP reception does: same policy guard, tenant
 // limits, DKIM signer, Submit and records.
 func (e *Engine) listenHTTP() error {
-	c := e.cfg.HTTP
+	c := e.conf().HTTP
 	if !c.Listen.IsValid() {
 		return nil
 	}
@@ -22,18 +22,18 @@ func (e *Engine) listenHTTP() error {
 		return err
 	}
 	srv, err := httpapi.New(httpapi.Options{
-		Hostname:        e.cfg.Hostname,
+		Hostname:        e.conf().Hostname,
 		Authenticate:    e.tenantByToken,
 		Intake:          e.sub.intake,
-		MaxMessageBytes: e.cfg.SMTP.MaxMessageSize,
-		MaxRecipients:   e.cfg.SMTP.MaxRecipients,
-		MaxConnections:  e.cfg.SMTP.MaxConnections,
+		MaxMessageBytes: e.conf().SMTP.MaxMessageSize,
+		MaxRecipients:   e.conf().SMTP.MaxRecipients,
+		MaxConnections:  e.conf().SMTP.MaxConnections,
 		MaxRequestBytes: c.MaxRequestSize,
 		Policy:          e.guard,
 		Submitter:       e,
-		Sign:            e.signFunc(),
+		Sign:            e.dkimSign, // the HTTP server lives across reloads: keys may come later
 		TLSConfig:       tlsCfg,
-		Timeout:         e.cfg.SMTP.DataTimeout,
+		Timeout:         e.conf().SMTP.DataTimeout,
 		Records:         e.rec,
 		Logger:          e.log,
 	})
@@ -67,7 +67,7 @@ func httpTLS(certFile, keyFile string) (*tls.Config, error) {
 }
 
 func (e *Engine) tenantByToken(token string) (string, bool) {
-	t := e.cfg.TenantByToken(token)
+	t := e.conf().TenantByToken(token)
 	if t == nil {
 		return "", false
 	}

@@ -81,7 +81,7 @@ func decodeInbound(v []byte) (inboundEnvelope, []byte, error) {
 
 // inboundGuard accepts recipients at the inbound domains only.
 func (e *Engine) inboundGuard() *policy.Guard {
-	domains := e.cfg.InboundDomains()
+	domains := e.conf().InboundDomains()
 	g := policy.NewGuard(nil, &policy.Default{}, e.policyFault)
 	g.SetRcptGate(func(_ context.Context, in *policy.RcptInput) *policy.Reply {
 		if slices.Contains(domains, message.Domain(in.Recipient)) {
@@ -95,23 +95,23 @@ func (e *Engine) inboundGuard() *policy.Guard {
 // startInbound starts the inbound listener and the processor, when
 // inbound.listen is set.
 func (e *Engine) startInbound() error {
-	in := e.cfg.Inbound
+	in := e.conf().Inbound
 	if !in.Listen.IsValid() {
 		return nil
 	}
 	all := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
 	srv, err := reception.New(reception.Options{
-		Hostname:        e.cfg.Hostname,
+		Hostname:        e.conf().Hostname,
 		MaxMessageBytes: in.MaxMessageSize,
 		MaxRecipients:   100,
-		MaxConnections:  e.cfg.SMTP.MaxConnections,
-		MaxLineLength:   e.cfg.SMTP.MaxLineLength,
-		CommandTimeout:  e.cfg.SMTP.CommandTimeout,
-		DataTimeout:     e.cfg.SMTP.DataTimeout,
+		MaxConnections:  e.conf().SMTP.MaxConnections,
+		MaxLineLength:   e.conf().SMTP.MaxLineLength,
+		CommandTimeout:  e.conf().SMTP.CommandTimeout,
+		DataTimeout:     e.conf().SMTP.DataTimeout,
 		RelayNets:       all, // anyone may send; the guard takes the inbound domains only
 		// Trusted by nobody: the per-client limits and error limits apply
 		// to everyone (reception's defaults); a data budget of its own.
-		MaxDataInFlight: e.cfg.SMTP.MaxDataInFlight,
+		MaxDataInFlight: e.conf().SMTP.MaxDataInFlight,
 		Policy:          e.inboundGuard(),
 		Submitter:       inboundSubmitter{e},
 		Records:         e.rec,
@@ -131,7 +131,7 @@ func (e *Engine) startInbound() error {
 		}
 	})
 	e.wg.Go(func() { e.processInbound(e.ctx) })
-	e.log.Info("inbound listening", "addr", ln.Addr(), "domains", strings.Join(e.cfg.InboundDomains(), ","))
+	e.log.Info("inbound listening", "addr", ln.Addr(), "domains", strings.Join(e.conf().InboundDomains(), ","))
 	return nil
 }
 

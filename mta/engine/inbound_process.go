@@ -112,7 +112,7 @@ func (e *Engine) keepUnknown(id message.ID, v []byte, env inboundEnvelope) error
 	if err := e.spool.PutAux(nsInboundRaw, id[:], v, false); err != nil {
 		return fmt.Errorf("keep raw report: %w", err)
 	}
-	until := id.Time().Add(e.cfg.Inbound.KeepRaw)
+	until := id.Time().Add(e.conf().Inbound.KeepRaw)
 	e.record(&events.Record{Type: events.OOB, Peer: env.Peer, Sender: env.Sender,
 		Reason: fmt.Sprintf("not understood: raw message kept as inbound-raw/%s until %s", id, until.UTC().Format(time.RFC3339)),
 		Meta:   map[string]string{"kind": string(feedback.KindUnknown), "report_id": id.String()}})
@@ -123,7 +123,7 @@ func (e *Engine) keepUnknown(id message.ID, v []byte, env inboundEnvelope) error
 func (e *Engine) pruneInboundRaw(now time.Time) {
 	var old [][]byte
 	e.spool.ScanAux(nsInboundRaw, nil, func(k, _ []byte) error {
-		if len(k) == len(message.ID{}) && now.Sub(message.ID(k).Time()) > e.cfg.Inbound.KeepRaw {
+		if len(k) == len(message.ID{}) && now.Sub(message.ID(k).Time()) > e.conf().Inbound.KeepRaw {
 			old = append(old, k)
 		}
 		return nil

@@ -190,7 +190,7 @@ func (r *reportHeader) of(e *Engine, j *egress.Job) []byte {
 // have left the spool, so it is taken now.
 func (e *Engine) copyHeader(j *egress.Job) []byte {
 	m := j.Msg
-	if t := e.cfg.Tenant(m.Tenant); m.Sender == "" || t == nil || !t.DSN {
+	if t := e.conf().Tenant(m.Tenant); m.Sender == "" || t == nil || !t.DSN {
 		return nil
 	}
 	body := j.Body
@@ -233,7 +233,7 @@ func (e *Engine) nextAttempt(attempts int, s policy.Shape, now time.Time) time.T
 		d *= 2
 	}
 	d = min(d, s.RetryMax)
-	if j := e.cfg.Queue.RetryJitter; j > 0 {
+	if j := e.conf().Queue.RetryJitter; j > 0 {
 		d = time.Duration(float64(d) * (1 + j*(2*rand.Float64()-1)))
 	}
 	return now.Add(d)

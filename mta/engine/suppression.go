@@ -221,7 +221,7 @@ func (m *reportMatch) vouchesFor(rc *feedback.Recipient) (string, string) {
 // suppressed recipients (suppressed_recipients = "drop") instead of
 // refusing them at RCPT.
 func (e *Engine) dropsSuppressed(tenant string) bool {
-	t := e.cfg.Tenant(tenant)
+	t := e.conf().Tenant(tenant)
 	return t != nil && t.SuppressedRecipients == config.SuppressedDrop
 }
 

@@ -39,8 +39,20 @@ func (e *Engine) initTables() {
 		}
 		return []byte(en.Reason), true, nil
 	})
+	e.setEgressTables()
+}
+
+// setEgressTables installs @pools and @sources from the configuration in
+// force (again at a reload: their new generation drops the decisions that
+// read them).
+func (e *Engine) setEgressTables() {
+	st := e.opts.Tables
+	if st == nil {
+		return
+	}
+	cfg := e.conf()
 	pools := map[string][]byte{}
-	for _, p := range e.cfg.Pools {
+	for _, p := range cfg.Pools {
 		names := make([]string, len(p.Sources))
 		for i, s := range p.Sources {
 			names[i] = s.Name
@@ -48,7 +60,7 @@ func (e *Engine) initTables() {
 		pools[p.Name] = mustJSON(map[string]any{"sources": names})
 	}
 	sources := map[string][]byte{}
-	for _, s := range e.cfg.Sources {
+	for _, s := range cfg.Sources {
 		addr := ""
 		if s.Address.IsValid() {
 			addr = s.Address.String()
@@ -88,7 +100,7 @@ func shapeStamp(ver string, reads []policy.TableRead) string {
 // policy and its tables would give.
 func (e *Engine) shapeCurrent(stamp string) bool {
 	ver, reads, ok := strings.Cut(stamp, "|")
-	if ver != e.guard.Version("") {
+	if ver != e.guard.ShapeVersion() {
 		return false
 	}
 	if !ok || e.opts.Tables == nil {

@@ -29,7 +29,7 @@ type tlsPolicies struct {
 // initTLSPolicy builds the resolvers the [delivery] keys mta_sts, dane
 // and tls_roots ask for; it needs the spool (the MTA-STS cache).
 func (e *Engine) initTLSPolicy() error {
-	d := e.cfg.Delivery
+	d := e.conf().Delivery
 	roots, err := e.tlsRoots()
 	if err != nil {
 		return err
@@ -57,7 +57,7 @@ func (e *Engine) initTLSPolicy() error {
 // tlsRoots reads tls_roots; without it the roots of the delivery TLS
 // configuration a test gives, else the system's (nil).
 func (e *Engine) tlsRoots() (*x509.CertPool, error) {
-	path := e.cfg.Delivery.TLSRoots
+	path := e.conf().Delivery.TLSRoots
 	if path == "" {
 		if e.opts.DeliveryTLS != nil {
 			return e.opts.DeliveryTLS.RootCAs, nil

@@ -20,11 +20,11 @@ const tlsReportInterval = time.Minute
 // initTLSReports makes the TLS-RPT reporter (delivery.tls_reports) once
 // the policies are set up.
 func (e *Engine) initTLSReports(server string) error {
-	if !e.cfg.Delivery.TLSReports || e.tlsp.res == nil {
+	if !e.conf().Delivery.TLSReports || e.tlsp.res == nil {
 		return nil
 	}
-	r, err := tlsrpt.New(tlsrpt.Options{Store: e.spool, Submitter: e.cfg.Hostname, Logger: e.log,
-		DNS:   &dnsquery.Client{Server: server, Timeout: e.cfg.Delivery.DNSTimeout},
+	r, err := tlsrpt.New(tlsrpt.Options{Store: e.spool, Submitter: e.conf().Hostname, Logger: e.log,
+		DNS:   &dnsquery.Client{Server: server, Timeout: e.conf().Delivery.DNSTimeout},
 		Roots: e.tlsp.res.Roots, Mail: e.submitTLSReport})
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func (h *handler) TLSChecked(p *egress.Path, pol *tlspolicy.Policy, host string,
 func (e *Engine) submitTLSReport(ctx context.Context, to string, body []byte) error {
 	now := time.Now()
 	m := &message.Message{ID: message.NewID(now), Recipients: []message.Recipient{{Addr: to}},
-		ReceivedAt: now, Size: int64(len(body)), Peer: "local", Helo: e.cfg.Hostname, Protocol: "TLSRPT"}
+		ReceivedAt: now, Size: int64(len(body)), Peer: "local", Helo: e.conf().Hostname, Protocol: "TLSRPT"}
 	return e.Submit(ctx, m, body, func() {
 		e.record(&events.Record{Type: events.Reception, Time: now, ID: m.ID.String(),
 			Recipients: 1, Size: m.Size, Peer: "local", Protocol: "TLSRPT"})

@@ -89,12 +89,12 @@ func HeaderLen(msg []byte) int { return ScanHeader(msg).Len }
 func CountReceived(header []byte) int { return ScanHeader(header).Received }
 
 // MaxHops returns Options.MaxHops (0: no check).
-func (in *Intake) MaxHops() int { return in.opts.MaxHops }
+func (in *Intake) MaxHops() int { return in.opts().MaxHops }
 
 // Loops reports whether a message with header h has passed through more
 // hops than Options.MaxHops allows (never when MaxHops is 0).
 func (in *Intake) Loops(h Header) bool {
-	return in.opts.MaxHops > 0 && h.Received > in.opts.MaxHops
+	return in.opts().MaxHops > 0 && h.Received > in.opts().MaxHops
 }
 
 // NeedsSeparator reports whether msg, after a header section of hdrLen

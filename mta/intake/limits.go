@@ -2,6 +2,7 @@ package intake
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -36,13 +37,27 @@ type Options struct {
 // rate buckets. It is safe for concurrent use; make one per process and
 // hand it to every door.
 type Intake struct {
-	opts   Options
-	rates  sync.Map // tenant -> *rate.Limiter
+	optp   atomic.Pointer[Options] // swapped by SetCeilings
+	rates  sync.Map                // tenant -> *rate.Limiter
 	budget *Budget
 }
 
 // New returns an Intake with opts.
-func New(opts Options) *Intake { return &Intake{opts: opts, budget: NewBudget(opts.MaxDataInFlight)} }
+func New(opts Options) *Intake {
+	in := &Intake{budget: NewBudget(opts.MaxDataInFlight)}
+	in.optp.Store(&opts)
+	return in
+}
+
+func (in *Intake) opts() *Options { return in.optp.Load() }
+
+// SetCeilings replaces the server-wide size, recipient and hop limits (a
+// configuration reload); the data budget stays as made.
+func (in *Intake) SetCeilings(maxMessageBytes int64, maxRecipients, maxHops int) {
+	o := *in.opts()
+	o.MaxMessageBytes, o.MaxRecipients, o.MaxHops = maxMessageBytes, maxRecipients, maxHops
+	in.optp.Store(&o)
+}
 
 // Budget returns the budget of message data in flight (nil: no bound).
 func (in *Intake) Budget() *Budget { return in.budget }
@@ -59,14 +74,15 @@ func (in *Intake) OrNew(opts Options) *Intake {
 // Limits returns tenant's limits with the server's as ceiling.
 func (in *Intake) Limits(tenant string) Limits {
 	var l Limits
-	if in.opts.TenantLimits != nil {
-		l = in.opts.TenantLimits(tenant)
+	o := in.opts()
+	if o.TenantLimits != nil {
+		l = o.TenantLimits(tenant)
 	}
-	if l.MaxMessageBytes <= 0 || l.MaxMessageBytes > in.opts.MaxMessageBytes {
-		l.MaxMessageBytes = in.opts.MaxMessageBytes
+	if l.MaxMessageBytes <= 0 || l.MaxMessageBytes > o.MaxMessageBytes {
+		l.MaxMessageBytes = o.MaxMessageBytes
 	}
-	if l.MaxRecipients <= 0 || l.MaxRecipients > in.opts.MaxRecipients {
-		l.MaxRecipients = in.opts.MaxRecipients
+	if l.MaxRecipients <= 0 || l.MaxRecipients > o.MaxRecipients {
+		l.MaxRecipients = o.MaxRecipients
 	}
 	return l
 }

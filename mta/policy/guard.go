@@ -3,7 +3,9 @@ package policy
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // FaultFunc is told about every failed hook call, after the fallback
@@ -17,7 +19,8 @@ type FaultFunc func(tenant, hook, version string, err error)
 // per-message cost of a wasm policy stays small.
 type Guard struct {
 	registry Registry
-	def      *Default
+	def      atomic.Pointer[Default] // swapped by SetDefault (a configuration reload)
+	gen      atomic.Uint64           // SetDefault's count, in the cache keys
 	onFault  FaultFunc
 
 	routes    boundedCache[routeKey, cached[Route]]
@@ -58,10 +61,12 @@ func recording(ctx context.Context) (context.Context, *ReadLog) {
 func (g *Guard) SetRcptGate(f func(ctx context.Context, in *RcptInput) *Reply) { g.rcptGate = f }
 
 type routeKey struct {
+	gen                               uint64
 	version, tenant, campaign, domain string
 }
 
 type classifyKey struct {
+	gen                                 uint64
 	version                             string
 	tenant, site, domain, source, stage string
 	code                                int
@@ -76,14 +81,36 @@ func NewGuard(reg Registry, def *Default, onFault FaultFunc) *Guard {
 	if onFault == nil {
 		onFault = func(string, string, string, error) {}
 	}
-	g := &Guard{registry: reg, def: def, onFault: onFault}
+	g := &Guard{registry: reg, onFault: onFault}
+	g.def.Store(def)
 	g.routes.max = 100_000
 	g.classFree.max = 20_000
 	return g
 }
 
 // Default returns the built-in policy the guard falls back to.
-func (g *Guard) Default() *Default { return g.def }
+func (g *Guard) Default() *Default { return g.def.Load() }
+
+// ShapeVersion is the version a path's shape is kept under: the global
+// policy's, and after a reload the count of SetDefault (the built-in
+// shape fills what a module's leaves unset).
+func (g *Guard) ShapeVersion() string {
+	v := g.Version("")
+	if n := g.gen.Load(); n > 0 {
+		v += "#" + strconv.FormatUint(n, 10)
+	}
+	return v
+}
+
+// SetDefault replaces the built-in policy (a configuration reload) and
+// forgets the cached decisions: a module that lacks a hook decided with
+// the old one under its own version.
+func (g *Guard) SetDefault(def *Default) {
+	g.def.Store(def)
+	g.gen.Add(1) // a decision made with the old one is cached under the old count
+	g.routes.reset()
+	g.classFree.reset()
+}
 
 func (g *Guard) policyFor(tenant string) Policy {
 	if g.registry != nil {
@@ -91,7 +118,7 @@ func (g *Guard) policyFor(tenant string) Policy {
 			return p
 		}
 	}
-	return g.def
+	return g.Default()
 }
 
 // fallback reports err (unless it only says the hook is missing) and tells
@@ -111,7 +138,7 @@ func (g *Guard) MailFrom(ctx context.Context, in *MailFromInput) MailFromResult 
 	p := g.policyFor(in.Tenant)
 	r, err := p.OnMailFrom(ctx, in)
 	if g.fallback(in.Tenant, HookMailFrom, p, err) {
-		r, _ = g.def.OnMailFrom(ctx, in)
+		r, _ = g.Default().OnMailFrom(ctx, in)
 	}
 	return r
 }
@@ -126,7 +153,7 @@ func (g *Guard) Rcpt(ctx context.Context, in *RcptInput) RcptResult {
 	p := g.policyFor(in.Tenant)
 	r, err := p.OnRcpt(ctx, in)
 	if g.fallback(in.Tenant, HookRcpt, p, err) {
-		r, _ = g.def.OnRcpt(ctx, in)
+		r, _ = g.Default().OnRcpt(ctx, in)
 	}
 	return r
 }
@@ -143,7 +170,7 @@ func (g *Guard) Message(ctx context.Context, in *MessageInput) MessageResult {
 	p := g.policyFor(in.Tenant)
 	r, err := p.OnMessage(ctx, in)
 	if g.fallback(in.Tenant, HookMessage, p, err) {
-		r, _ = g.def.OnMessage(ctx, in)
+		r, _ = g.Default().OnMessage(ctx, in)
 	}
 	return r
 }
@@ -153,16 +180,16 @@ func (g *Guard) Message(ctx context.Context, in *MessageInput) MessageResult {
 func (g *Guard) Route(ctx context.Context, in *RouteInput) (Route, string) {
 	p := g.policyFor(in.Tenant)
 	ver := p.Version()
-	k := routeKey{ver, in.Tenant, in.Campaign, in.Domain}
+	k := routeKey{g.gen.Load(), ver, in.Tenant, in.Campaign, in.Domain}
 	if c, ok := g.routes.get(k); ok && g.fresh(c.reads) {
 		return c.v, ver
 	}
 	ctx, log := recording(ctx)
 	r, err := p.Route(ctx, in)
 	if g.fallback(in.Tenant, HookRoute, p, err) {
-		r, _ = g.def.Route(ctx, in)
+		r, _ = g.Default().Route(ctx, in)
 		if !errors.Is(err, ErrNotImplemented) {
-			return r, g.def.Version() // a fault is not cached: the next message asks again
+			return r, g.Default().Version() // a fault is not cached: the next message asks again
 		}
 	}
 	if !log.Volatile() {
@@ -176,7 +203,7 @@ func (g *Guard) SelectPool(ctx context.Context, in *PoolInput) string {
 	p := g.policyFor(in.Tenant)
 	r, err := p.SelectPool(ctx, in)
 	if g.fallback(in.Tenant, HookSelectPool, p, err) || r == "" {
-		r, _ = g.def.SelectPool(ctx, in)
+		r, _ = g.Default().SelectPool(ctx, in)
 	}
 	return r
 }
@@ -187,9 +214,9 @@ func (g *Guard) Shape(ctx context.Context, in *ShapeInput) (Shape, string) {
 	p := g.policyFor("")
 	s, err := p.Shape(ctx, in)
 	if g.fallback("", HookShape, p, err) {
-		return g.def.Shape0(), g.def.Version()
+		return g.Default().Shape0(), g.Default().Version()
 	}
-	return fillShape(s, g.def.Shape0()), p.Version()
+	return fillShape(s, g.Default().Shape0()), p.Version()
 }
 
 // Version returns the version of the policy in force for tenant.
@@ -227,16 +254,16 @@ func fillShape(s, d Shape) Shape {
 // policy version and exact response.
 func (g *Guard) Classify(ctx context.Context, in *ClassifyInput) (Classification, string) {
 	p := g.policyFor(in.Tenant)
-	k := classifyKey{p.Version(), in.Tenant, in.Site, in.Domain, in.Source, in.Stage, in.Code, in.Enhanced, in.Text}
+	k := classifyKey{g.gen.Load(), p.Version(), in.Tenant, in.Site, in.Domain, in.Source, in.Stage, in.Code, in.Enhanced, in.Text}
 	if c, ok := g.classFree.get(k); ok && g.fresh(c.reads) {
 		return c.v, p.Version()
 	}
 	ctx, log := recording(ctx)
 	c, err := p.Classify(ctx, in)
 	if g.fallback(in.Tenant, HookClassify, p, err) {
-		c, _ = g.def.Classify(ctx, in)
+		c, _ = g.Default().Classify(ctx, in)
 		if !errors.Is(err, ErrNotImplemented) {
-			return c, g.def.Version()
+			return c, g.Default().Version()
 		}
 	}
 	if !ValidCategory(c.Category) {
@@ -270,5 +297,11 @@ func (c *boundedCache[K, V]) put(k K, v V) {
 		c.m = make(map[K]V)
 	}
 	c.m[k] = v
+	c.mu.Unlock()
+}
+
+func (c *boundedCache[K, V]) reset() {
+	c.mu.Lock()
+	c.m = nil
 	c.mu.Unlock()
 }
