@@ -80,7 +80,7 @@ func deadAddress(category string, code int, status string) bool {
 // hardBounceTTL is how long the default keeps a tenant's hard-bounced
 // address on its list (tenant.hard_bounce_suppress_for).
 func (e *Engine) hardBounceTTL(tenant string) time.Duration {
-	if t := e.cfg.Tenant(tenant); t != nil {
+	if t := e.conf().Tenant(tenant); t != nil {
 		return t.HardBounceSuppressFor
 	}
 	return 0
