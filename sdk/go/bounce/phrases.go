@@ -51,7 +51,7 @@ var phraseRules = []textRule{
 		"tls ", "tls.", "tls,", "(tls)", "/tls", "tls-connection", "tls-encrypted", "tls session", "tls connection", "tls conversation", "tls support",
 		"tls not available", "tls unavailable", "tls currently unavailable", "tls is not available", "ssl routines",
 		"certificate", "(dane", "dane validation", "mta-sts", "sts policy", "encrypted connection", "encryption is required",
-		" ssl ", "ssl/tls"),
+		"ssl ", "ssl/tls"),
 
 	// Relaying
 	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
@@ -244,7 +244,8 @@ var phraseRules = []textRule{
 	// Policy named as the cause, in its generic words ("restricted by
 	// policy error", "Reject due to policy restrictions", "MailPolicy
 	// violation"): after every phrase that names a more precise cause.
-	c(PolicyRelated, "by policy", "policy error", "policy violation", "policy restriction", "due to policy",
+	c(PolicyRelated, "rejected by policy", "restricted by policy", "denied by policy", "blocked by policy", "policy error",
+		"policy violation", "policy restriction",
 		"policy reasons", "local policy", "mailpolicy"),
 
 	// Connection failures reported as text
@@ -288,10 +289,10 @@ var wordRules = []textRule{
 	// The object a terse refusal names, when nothing says more: the
 	// sender, SMTP AUTH, a loop, the format, a lookup on a 4xx.
 	w(InvalidSender, "sender", "mail from"),
-	w(AuthenticationFailed, " auth "),
+	w(AuthenticationFailed, "auth "),
 	w(RoutingErrors, "loop"),
 	w(ProtocolErrors, "syntax", "header", "parse"),
-	only(transient, w(DNSFailure, " dns ", "resolver")),
+	only(transient, w(DNSFailure, "dns ", "resolver")),
 	w(SpamBlock, "blocked", "block"),
 	w(PolicyRelated, "access denied", "not allowed", "not permitted", "prohibited", "denied", "refused", "policy",
 		"rejected", "reject", "not accepted", "administrative", "restricted", "forbidden", "unauthorized", "not authorized"),
