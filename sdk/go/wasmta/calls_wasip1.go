@@ -64,7 +64,6 @@ func decodeReputation(p string) Reputation {
 
 func callMailFrom(r *reader, w *writer) bool {
 	p, tls := r.peer()
-	r.text()
 	mailFromIn = MailFromInput{Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5])}
 	res, ok := onMailFrom(&mailFromIn)
 	if ok {
@@ -76,7 +75,6 @@ func callMailFrom(r *reader, w *writer) bool {
 func callRcpt(r *reader, w *writer) bool {
 	p, tls := r.peer()
 	campaign, rcpt := r.str("campaign"), r.str("recipient")
-	r.text()
 	rcptIn = RcptInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipient: r.s(rcpt),
@@ -95,7 +93,6 @@ func callMessage(r *reader, w *writer) bool {
 	mfirst, mn := r.meta()
 	size := r.int("size")
 	rep := r.reputation()
-	r.text()
 	messageIn = MessageInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipients: r.strings(rfirst, rn), Size: size,
@@ -114,7 +111,6 @@ func callMessage(r *reader, w *writer) bool {
 
 func callRoute(r *reader, w *writer) bool {
 	tenant, campaign, domain := r.str("tenant"), r.str("campaign"), r.str("domain")
-	r.text()
 	routeIn = RouteInput{Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain)}
 	res, ok := onRoute(&routeIn)
 	if ok {
@@ -127,7 +123,6 @@ func callSelectPool(r *reader, w *writer) bool {
 	tenant, campaign, domain, site := r.str("tenant"), r.str("campaign"), r.str("domain"), r.str("site")
 	mfirst, mn := r.meta()
 	rep := r.reputation()
-	r.text()
 	poolIn = PoolInput{
 		Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain),
 		Site: r.s(site), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
@@ -143,7 +138,6 @@ func callShape(r *reader, w *writer) bool {
 	source, pool, site, domain := r.str("source"), r.str("pool"), r.str("site"), r.str("domain")
 	provider := r.str("provider")
 	mxFirst, mxN := r.list("mx_hosts")
-	r.text()
 	shapeIn = ShapeInput{
 		Source: r.s(source), Pool: r.s(pool), Site: r.s(site), Domain: r.s(domain),
 		MXHosts: r.strings(mxFirst, mxN), Provider: r.s(provider),
@@ -159,7 +153,6 @@ func callClassify(r *reader, w *writer) bool {
 	tenant, site, domain, source := r.str("tenant"), r.str("site"), r.str("domain"), r.str("source")
 	stage, enhanced, text := r.str("stage"), r.str("enhanced"), r.str("text")
 	code := r.int("code")
-	r.text()
 	classifyIn = ClassifyInput{
 		Tenant: r.s(tenant), Site: r.s(site), Domain: r.s(domain), Source: r.s(source),
 		Stage: r.s(stage), Code: int(code), Enhanced: r.s(enhanced), Text: r.s(text),

@@ -7,43 +7,42 @@ import (
 	"unsafe"
 )
 
-// reader reads the inputs of one call. Every string value is appended to
-// buf, a buffer kept from call to call, and text() then turns all of them
-// into one Go string: one allocation per call whatever the number of
-// inputs, and strings the author may keep forever (they never alias the
-// reused buffer).
+// reader reads the inputs of one call. The host writes every string value
+// straight into arena, a chunk that is only ever appended to, and the
+// value is a string over those bytes: no copy and no allocation per call.
+// A chunk is never written again once a value sits in it, so the strings
+// are the author's to keep forever; a full chunk is left to the garbage
+// collector (kept alive by whatever strings still point into it) and a
+// new one is made. One allocation per chunk instead of one per call
+// matters under Go's wasm code generation, where an allocation costs
+// about as much as five host calls (docs/RATIONALE.md, "Go SDK: inputs
+// read into an append-only arena").
 type reader struct {
-	buf   []byte
-	spans []span
-	key   []byte // scratch for family keys (meta.NAME)
-	all   string // set by text()
-	err   string // first refused input; faults the call
+	arena []byte   // current chunk; bytes below len are handed out
+	vals  []string // values read this call, by index
+	key   []byte   // scratch for family keys (meta.NAME)
+	err   string   // first refused input; faults the call
 }
 
-type span struct{ start, end int }
+// arenaChunk is the size of a new chunk (more when a value needs it):
+// about fifty calls of a typical reception hook.
+const arenaChunk = 32 << 10
 
-const initialReadBuffer = 1024
+func (r *reader) reset() { r.vals, r.err = r.vals[:0], "" }
 
-func (r *reader) reset() {
-	if r.buf == nil {
-		r.buf = make([]byte, 0, initialReadBuffer)
-	}
-	r.buf, r.spans, r.all, r.err = r.buf[:0], r.spans[:0], "", ""
-}
-
-// str reads string input key and returns the index of its span.
+// str reads string input key and returns the index of its value.
 func (r *reader) str(key string) int {
 	return r.fetch(key, -1)
 }
 
-// fetch reads key (index < 0) or item index of list key into buf, growing
-// buf and asking again when the value is longer than the free space (the
-// value does not change during a call). NOT_FOUND and NOT_AVAILABLE read
-// as empty: a key this host does not have yet (ABI.md section 9).
+// fetch reads key (index < 0) or item index of list key into the arena,
+// starting a new chunk and asking again when the value is longer than the
+// chunk's free space (the value does not change during a call). NOT_FOUND
+// and NOT_AVAILABLE read as empty: a key this host does not have yet
+// (ABI.md section 9).
 func (r *reader) fetch(key string, index int32) int {
-	start := len(r.buf)
 	for {
-		spare := r.buf[start:cap(r.buf)]
+		spare := r.arena[len(r.arena):cap(r.arena)]
 		var p unsafe.Pointer
 		if len(spare) > 0 {
 			p = unsafe.Pointer(&spare[0])
@@ -59,23 +58,16 @@ func (r *reader) fetch(key string, index int32) int {
 			n = 0
 		}
 		if int(n) <= len(spare) {
-			r.buf = r.buf[:start+int(n)]
-			r.spans = append(r.spans, span{start, start + int(n)})
-			return len(r.spans) - 1
+			var v string
+			if n > 0 {
+				v = unsafe.String(&spare[0], int(n))
+			}
+			r.arena = r.arena[:len(r.arena)+int(n)]
+			r.vals = append(r.vals, v)
+			return len(r.vals) - 1
 		}
-		r.grow(int(n))
+		r.arena = make([]byte, 0, max(arenaChunk, int(n)))
 	}
-}
-
-// grow makes room for n more bytes after len(buf), keeping the contents.
-func (r *reader) grow(n int) {
-	c := 2 * cap(r.buf)
-	if c < len(r.buf)+n {
-		c = len(r.buf) + n
-	}
-	b := make([]byte, len(r.buf), c)
-	copy(b, r.buf)
-	r.buf = b
 }
 
 // int reads int input key.
@@ -89,14 +81,14 @@ func (r *reader) int(key string) int64 {
 }
 
 // list reads every item of list input key and returns the index of the
-// first span and the number of items.
+// first value and the number of items.
 func (r *reader) list(key string) (first, n int) {
 	c := hostCount(key)
 	if c < 0 {
 		r.refuse(key, c)
-		return len(r.spans), 0
+		return len(r.vals), 0
 	}
-	first = len(r.spans)
+	first = len(r.vals)
 	for i := int32(0); i < c; i++ {
 		r.fetch(key, i)
 	}
@@ -108,8 +100,7 @@ func (r *reader) list(key string) (first, n int) {
 func (r *reader) meta() (first, n int) {
 	first, n = r.list("meta")
 	for i := 0; i < n; i++ {
-		s := r.spans[first+i]
-		r.key = append(append(r.key[:0], "meta."...), r.buf[s.start:s.end]...)
+		r.key = append(append(r.key[:0], "meta."...), r.vals[first+i]...)
 		r.fetch(unsafe.String(&r.key[0], len(r.key)), -1)
 	}
 	return first, n
@@ -122,13 +113,10 @@ func (r *reader) refuse(key string, status int32) {
 	r.err = "wasmta sdk: input " + key + ": host status " + strconv.Itoa(int(status))
 }
 
-// text makes the one string of this call; call it after the last read.
-func (r *reader) text() { r.all = string(r.buf) }
+// s returns value i.
+func (r *reader) s(i int) string { return r.vals[i] }
 
-// s returns the value of span i (after text).
-func (r *reader) s(i int) string { return r.all[r.spans[i].start:r.spans[i].end] }
-
-// strings returns n values from span first (after text).
+// strings returns n values from value first.
 func (r *reader) strings(first, n int) []string {
 	if n == 0 {
 		return nil
@@ -140,7 +128,7 @@ func (r *reader) strings(first, n int) []string {
 	return out
 }
 
-// metaMap builds the metadata map read by meta (after text).
+// metaMap builds the metadata map read by meta.
 func (r *reader) metaMap(first, n int) map[string]string {
 	if n == 0 {
 		return nil
