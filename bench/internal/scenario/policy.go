@@ -41,14 +41,17 @@ func (e *Env) Policy(ctx context.Context) *result.Scenario {
 	if e.Quick {
 		l.Count = 500
 	}
-	sc.Command = []string{l.Command("wasmta"), "[policy] global = \"bin/policies/default.wasm\" (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared ./policies/go/default)"}
+	sc.Command = []string{l.Command("wasmta"), "[policy] global = \"bin/policies/default.wasm\" (GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared ./policies/go/default)",
+		"[policy] global = the conformance policy of each language (policies/LANG/conformance, built as e2e/conformance.Build does)"}
 	sc.Notes = append(sc.Notes, policyNotes...)
+	subjects := append([]polSubject{{name: polBuiltin}, {name: polWasm, diff: polDiff, wasm: wasm}},
+		e.conformanceSubjects(ctx, sc)...)
 	for rep := range e.Repeats {
 		if ctx.Err() != nil {
 			break
 		}
 		e.Log.Info("policy", "rep", rep+1)
-		e.policyOnce(ctx, sc, dns.Addr(), wasm, l)
+		e.policyOnce(ctx, sc, dns.Addr(), subjects, l)
 	}
 	if e.Quick {
 		sc.Notes = append(sc.Notes, "The per-call benchmarks (bench/policycost) run in make bench only.")
@@ -61,29 +64,37 @@ func (e *Env) Policy(ctx context.Context) *result.Scenario {
 var policyNotes = []string{
 	"Same load as the relay scenario's 4 KiB × 1 rcpt case; delivery by MX (harness DNS → 127.0.0.1, delivery.port = the sink's) in both cases.",
 	"The wasm module is called for on_mail_from, on_rcpt, on_message and select_pool per message; route, shape and classify answers are cached per policy version.",
+	"The conformance policy (testdata/conformance/README.md) makes the same decisions in every language; per message wasmta calls its on_rcpt and select_pool (select_pool reads the reputation counts). Every policy runs once per repetition in turn, the built-in first, so each difference is taken against a built-in run a few seconds before it.",
 	"call_timeout is wasmta's default; the deadline guard cannot be turned off from the configuration, so the guard-off figure comes from the per-call benchmarks below.",
 }
 
-// policyOnce runs the load once per policy and records the difference.
-func (e *Env) policyOnce(ctx context.Context, sc *result.Scenario, dns, wasm string, l Load) {
-	var cpu [2]float64
-	for i, pol := range []string{"", wasm} {
-		name := polBuiltin
-		if pol != "" {
-			name = polWasm
-		}
-		o, err := e.relayWasmta(ctx, l, wasmtaOpts{DNS: dns, Policy: pol})
-		if err != nil {
-			e.note(sc, name, l, o, err, true)
+// policyOnce runs the load once per subject, in turn, and records each
+// one's difference from the built-in policy's run (subjects[0]).
+func (e *Env) policyOnce(ctx context.Context, sc *result.Scenario, dns string, subjects []polSubject, l Load) {
+	var base float64
+	for i, sub := range subjects {
+		if ctx.Err() != nil {
 			return
 		}
-		o.record(sc.Row(name, l.Case()), true)
-		cpu[i] = o.CPU.Seconds() / float64(l.Count)
-	}
-	row := sc.Row(polDiff, l.Case())
-	row.Add("cpu_us_per_msg", "µs CPU / msg", result.Lower, (cpu[1]-cpu[0])*1e6)
-	if cpu[0] > 0 {
-		row.Add("cpu_pct", "% of built-in CPU", result.Lower, (cpu[1]-cpu[0])/cpu[0]*100)
+		o, err := e.relayWasmta(ctx, l, wasmtaOpts{DNS: dns, Policy: sub.wasm})
+		if err != nil {
+			e.note(sc, sub.name, l, o, err, true)
+			if i == 0 {
+				return
+			}
+			continue
+		}
+		o.record(sc.Row(sub.name, l.Case()), true)
+		cpu := o.CPU.Seconds() / float64(l.Count)
+		if i == 0 {
+			base = cpu
+			continue
+		}
+		row := sc.Row(sub.diff, l.Case())
+		row.Add("cpu_us_per_msg", "µs CPU / msg", result.Lower, (cpu-base)*1e6)
+		if base > 0 {
+			row.Add("cpu_pct", "% of built-in CPU", result.Lower, (cpu-base)/base*100)
+		}
 	}
 }
 
