@@ -16,5 +16,13 @@
 // message's header (the third, optional, part of RFC 3464) comes with the
 // record (events.Record.OriginalHeader): the engine copies it while the
 // message is at hand, since records are handled after it may have left
-// the spool.
+// the spool. A report never returns the original body (always RET=HDRS,
+// in RFC 3461's terms).
+//
+// A report about a message sent with REQUIRETLS is itself sent with
+// REQUIRETLS (RFC 8689 section 5: it carries the original header). It is
+// from the null sender, so a path that cannot satisfy REQUIRETLS must not
+// discard it: mta/egress then sends it without REQUIRETLS, redacted by
+// mta/dsn/redact (the parts that return the original message or header
+// removed).
 package dsn

@@ -45,8 +45,9 @@ type Generator struct {
 
 type pendingReport struct {
 	Report
-	tenant string
-	first  time.Time
+	tenant     string
+	first      time.Time
+	requireTLS bool // the message was sent with REQUIRETLS: so is its report
 }
 
 // maxPending bounds the reports waiting for their window; past it they
@@ -80,7 +81,7 @@ func (g *Generator) Record(r *events.Record) {
 			return
 		}
 		p = &pendingReport{Report: Report{Reporter: g.opts.Hostname, MessageID: r.ID, Sender: r.Sender,
-			ArrivedAt: arrival(r), Header: r.OriginalHeader}, tenant: r.Tenant, first: time.Now()}
+			ArrivedAt: arrival(r), Header: r.OriginalHeader}, tenant: r.Tenant, first: time.Now(), requireTLS: r.RequireTLS}
 		g.pending[r.ID] = p
 	}
 	p.Recipients = append(p.Recipients, failureOf(r))
@@ -156,7 +157,8 @@ func (g *Generator) inject(inj Injector, p *pendingReport) {
 	body := Compose(p.Report, now)
 	m := &message.Message{ID: message.NewID(now), Tenant: p.tenant, Sender: "",
 		Recipients: []message.Recipient{{Addr: p.Sender}}, ReceivedAt: now, Size: int64(len(body)),
-		Peer: "local", Helo: g.opts.Hostname, Protocol: "DSN", Meta: map[string]string{"dsn_for": p.MessageID}}
+		Peer: "local", Helo: g.opts.Hostname, Protocol: "DSN", Meta: map[string]string{"dsn_for": p.MessageID},
+		RequireTLS: p.requireTLS}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	spooled := func() {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/delivery"
+	"github.com/wasmta/wasmta/mta/dsn/redact"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/queue"
@@ -234,6 +235,9 @@ func (c *conn) dialRefused(pol *tlspolicy.Policy, host string, peer netip.Addr, 
 // tlsFailed defers j: no host satisfies its domain's policy. The path
 // works (other domains' mail goes on), so it is not marked as failing.
 func (c *conn) tlsFailed(j *Job, pe *policyError) {
+	if pe.pol.RequireTLS && c.redacted(j) {
+		return
+	}
 	o := failure(j, delivery.StageTLS, pe)
 	resp := message.Response{Code: 451, Enhanced: "4.7.5", Text: "local: " + pe.Error()}
 	switch {
@@ -248,6 +252,29 @@ func (c *conn) tlsFailed(j *Job, pe *policyError) {
 	}
 	o.TLSCheck = &TLSCheck{Domain: pe.pol.Domain, Mode: pe.pol.Mode(), Failure: pe.failures[0]}
 	c.set.opts.Handler.Done(c.path, j, o)
+}
+
+// redacted: a report (null sender) about a REQUIRETLS message that no
+// host can take with REQUIRETLS is not discarded (RFC 8689 section 5); it
+// goes on without REQUIRETLS, under the domain's own policy, once the
+// parts returning the original message are removed (redact.Report). The
+// spool keeps the full report and the flag: each attempt tries REQUIRETLS
+// first. False when j is no such report, or cannot be redacted (then it
+// is returned, 5.7.30, as any REQUIRETLS message).
+func (c *conn) redacted(j *Job) bool {
+	if j.Msg.Sender != "" || !j.Msg.RequireTLS {
+		return false
+	}
+	body, ok := redact.Report(j.Body)
+	if !ok {
+		return false
+	}
+	m := *j.Msg
+	m.RequireTLS = false
+	j.Msg, j.Body = &m, body
+	c.set.log.Info("REQUIRETLS report goes redacted, without REQUIRETLS", "id", m.ID, "site", c.path.Key.Site)
+	c.path.pushFront(j)
+	return true
 }
 
 func allNotOffered(fs []*tlspolicy.Failure) bool {

@@ -212,7 +212,7 @@ func (e *Engine) baseRecord(j *egress.Job, at attempt, o egress.Outcome, ri uint
 		Recipient: m.Recipients[ri].Addr, Queue: j.Queue.WithDomain(m.Recipients[ri].Domain()).String(),
 		Site: at.site, Pool: at.pool, Source: at.source, PeerName: o.Conn.Hostname,
 		Attempts: attempts, QueueTime: time.Since(m.ReceivedAt).Seconds(), Meta: m.Meta,
-		PolicyVersion: j.PolicyVersion,
+		PolicyVersion: j.PolicyVersion, RequireTLS: m.RequireTLS,
 	}
 	if o.Conn.Peer.IsValid() {
 		r.Peer = o.Conn.Peer.String()

@@ -101,6 +101,9 @@ type Record struct {
 	// written after the message may have left the spool, so the engine
 	// copies it while the message is still at hand. Never encoded.
 	OriginalHeader []byte `json:"-"`
+	// RequireTLS: the message was sent with REQUIRETLS (RFC 8689), so its
+	// delivery status notification must be too (mta/dsn). Never encoded.
+	RequireTLS bool `json:"-"`
 }
 
 // TLS describes the TLS state of a connection and, on delivery records,
