@@ -17,7 +17,12 @@
 //  1. a specific enhanced status code (RFC 3463 and the IANA registry:
 //     X.1.1 bad mailbox, X.2.2 mailbox full, X.7.26 authentication ...;
 //     not X.5.1/X.5.2/X.5.4, which say a command was refused but not
-//     why);
+//     why, nor an address status on a 4xx; Exchange Online's documented
+//     details the registry does not know, microsoft.go). It yields to a
+//     tier-3 phrase where it is likely a default: the phrase names what
+//     the reply code means (552 storage, 535 credentials ...), or the code
+//     is X.1.1/X.1.2 and the phrase names a full mailbox, a rate or a
+//     refusal to relay;
 //  2. documented provider and security-gateway texts (Gmail, Yahoo,
 //     Microsoft, Apple, Proofpoint, Mimecast, Barracuda, Cisco ...);
 //  3. phrases that name a cause ("user unknown", "relay access denied");
