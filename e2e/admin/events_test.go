@@ -191,24 +191,28 @@ verp_keys = ["7:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="]
 	if err := sendRaw(in, "fbl@fbl.esp.test", reportARF); err != nil {
 		t.Fatalf("ARF to the inbound listener: %v", err)
 	}
+	// An operator takes acme's in-band hard bounce off its list
+	// (SuppressionRemoved).
+	s.call(t, "POST", "/v1/suppressions/remove", admin.SuppressionRequest{Tenant: "acme", Recipients: []string{"bad@one.test"}}, nil)
 	fields := map[events.Type][]string{
-		events.Reception:        {"id", "tenant", "sender", "recipients", "size", "peer", "protocol"},
-		events.Rejection:        {"tenant", "sender", "recipient", "peer", "response", "reason", "hook"},
-		events.Delivery:         {"id", "tenant", "sender", "recipient", "queue", "site", "pool", "source", "peer", "response", "attempts", "queue_time"},
-		events.TransientFailure: {"id", "recipient", "site", "response", "category", "attempts", "next_attempt"},
-		events.Bounce:           {"id", "recipient", "response", "category", "attempts"},
-		events.Expiration:       {"id", "recipient", "category", "attempts", "queue_time"},
-		events.AdminBounce:      {"id", "recipient", "queue", "reason", "response"},
-		events.PolicyFault:      {"tenant", "hook", "policy_version", "reason"},
-		events.PolicyChange:     {"tenant", "policy_version", "reason"},
-		events.Suspension:       {"site", "source", "scope", "target", "expires", "reason"},
-		events.ShapingChange:    {"site", "source", "scope", "target", "expires", "reason"},
-		events.SpoolLoss:        {"reason", "meta"},
-		events.Quarantine:       {"id", "tenant", "sender", "recipients", "reason"},
-		events.OOB:              {"recipient", "response", "category", "reason"},
-		events.Feedback:         {"recipient", "reason"},
-		events.SuppressionAdded: {"id", "tenant", "recipient", "reason", "scope", "meta"},
-		events.Suppressed:       {"id", "tenant", "recipient", "scope", "category", "reason"},
+		events.Reception:          {"id", "tenant", "sender", "recipients", "size", "peer", "protocol"},
+		events.Rejection:          {"tenant", "sender", "recipient", "peer", "response", "reason", "hook"},
+		events.Delivery:           {"id", "tenant", "sender", "recipient", "queue", "site", "pool", "source", "peer", "response", "attempts", "queue_time"},
+		events.TransientFailure:   {"id", "recipient", "site", "response", "category", "attempts", "next_attempt"},
+		events.Bounce:             {"id", "recipient", "response", "category", "attempts"},
+		events.Expiration:         {"id", "recipient", "category", "attempts", "queue_time"},
+		events.AdminBounce:        {"id", "recipient", "queue", "reason", "response"},
+		events.PolicyFault:        {"tenant", "hook", "policy_version", "reason"},
+		events.PolicyChange:       {"tenant", "policy_version", "reason"},
+		events.Suspension:         {"site", "source", "scope", "target", "expires", "reason"},
+		events.ShapingChange:      {"site", "source", "scope", "target", "expires", "reason"},
+		events.SpoolLoss:          {"reason", "meta"},
+		events.Quarantine:         {"id", "tenant", "sender", "recipients", "reason"},
+		events.OOB:                {"recipient", "response", "category", "reason"},
+		events.Feedback:           {"recipient", "reason"},
+		events.SuppressionAdded:   {"id", "tenant", "recipient", "reason", "scope", "meta"},
+		events.SuppressionRemoved: {"tenant", "recipient", "reason", "scope", "meta"},
+		events.Suppressed:         {"id", "tenant", "recipient", "scope", "category", "reason"},
 	}
 	for _, ty := range events.Types {
 		teststack.WaitFor(t, 10*time.Second, "a "+string(ty)+" event at the webhook", func() bool { return len(rcv.events(string(ty))) > 0 })

@@ -117,15 +117,17 @@ func TestMessageHistory(t *testing.T) {
 		}
 	}
 	// The refusal was recorded after the Feedback record waited for above,
-	// and the index writes in batches: wait for it too.
+	// and the index writes in batches: wait for it too. The operator's
+	// SuppressionAdded record comes before it.
 	var gone TraceList
 	waitFor(t, 10*time.Second, "the suppressed recipient's Rejection in its trace", func() bool {
 		gone = TraceList{}
 		s.call(t, "GET", "/v1/trace?rcpt=gone@dest.test", nil, true, &gone)
-		return len(gone.Traces) > 0
+		return len(gone.Traces) > 0 && len(gone.Traces[0].Records) >= 2
 	})
-	if len(gone.Traces) != 1 || gone.Traces[0].ID != "" || gone.Traces[0].Records[0].Type != events.Rejection {
-		t.Errorf("trace of the suppressed recipient = %+v, want its Rejection", gone)
+	if len(gone.Traces) != 1 || gone.Traces[0].ID != "" || len(gone.Traces[0].Records) != 2 ||
+		gone.Traces[0].Records[0].Type != events.SuppressionAdded || gone.Traces[0].Records[1].Type != events.Rejection {
+		t.Errorf("trace of the suppressed recipient = %+v, want the SuppressionAdded and Rejection records", gone)
 	}
 	var camp CampaignMessages
 	s.call(t, "GET", "/v1/trace?tenant=ctl&campaign=spring", nil, true, &camp)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/wasmta/wasmta/mta/suppress"
 )
@@ -93,7 +92,7 @@ func (s *Server) addSuppressions(r *http.Request) (any, error) {
 			e.Reason = suppress.ReasonManual
 		}
 	}
-	n, err := s.eng.Suppressions().AddMany(req.Entries, time.Now())
+	n, err := s.eng.AddSuppressions(req.Entries)
 	if errors.Is(err, suppress.ErrBadEntry) {
 		return nil, Errorf(http.StatusBadRequest, "%v (reasons: hard-bounce, complaint, manual, unsubscribe)", err)
 	}
@@ -114,7 +113,7 @@ func (s *Server) removeSuppressions(r *http.Request) (any, error) {
 	}
 	var res SuppressionResult
 	for _, rc := range req.Recipients {
-		ok, err := s.eng.Suppressions().Remove(req.Tenant, rc)
+		ok, err := s.eng.RemoveSuppression(req.Tenant, rc)
 		if err != nil {
 			return res, err
 		}

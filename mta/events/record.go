@@ -31,17 +31,19 @@ const (
 	OOB      Type = "OOB"
 	Feedback Type = "Feedback"
 	// SuppressionAdded is a recipient put on a suppression list by a
-	// bounce or a complaint (Scope "tenant" or "global"); Suppressed a
-	// recipient accepted and dropped because it is on one (a tenant with
-	// suppressed_recipients = "drop").
-	SuppressionAdded Type = "SuppressionAdded"
-	Suppressed       Type = "Suppressed"
+	// bounce or a complaint, or by an operator (meta.origin "admin")
+	// (Scope "tenant" or "global"); SuppressionRemoved one an operator
+	// took off a list; Suppressed a recipient accepted and dropped because
+	// it is on one (a tenant with suppressed_recipients = "drop").
+	SuppressionAdded   Type = "SuppressionAdded"
+	SuppressionRemoved Type = "SuppressionRemoved"
+	Suppressed         Type = "Suppressed"
 )
 
 // Types lists every record type, in the order docs/events.md presents them.
 var Types = []Type{Reception, Rejection, Delivery, TransientFailure, Bounce, Expiration,
 	AdminBounce, PolicyFault, PolicyChange, Suspension, ShapingChange, SpoolLoss, Quarantine, OOB, Feedback,
-	SuppressionAdded, Suppressed}
+	SuppressionAdded, SuppressionRemoved, Suppressed}
 
 // ValidType reports whether s names a record type.
 func ValidType(s string) bool {

@@ -205,6 +205,12 @@ func (s *Store) AddSync(e Entry, now time.Time, sync bool) (bool, error) {
 
 // AddMany stores entries like Add, syncing once at the end: for imports.
 func (s *Store) AddMany(es []Entry, now time.Time) (added int, err error) {
+	return s.AddManyEach(es, now, nil)
+}
+
+// AddManyEach is AddMany that calls each (when not nil) with every entry
+// it added, as stored.
+func (s *Store) AddManyEach(es []Entry, now time.Time, each func(Entry)) (added int, err error) {
 	for i, e := range es {
 		ok, err := s.add(e, now, i == len(es)-1)
 		if err != nil {
@@ -212,7 +218,11 @@ func (s *Store) AddMany(es []Entry, now time.Time) (added int, err error) {
 		}
 		if ok {
 			added++
-			s.shared(Change{Entry: s.withAdded(e, now)})
+			e = s.withAdded(e, now)
+			s.shared(Change{Entry: e})
+			if each != nil {
+				each(e)
+			}
 		}
 	}
 	return added, nil
@@ -253,22 +263,33 @@ func unixOrZero(t time.Time) int64 {
 // Remove deletes a recipient from a tenant's list; it reports whether it
 // was there.
 func (s *Store) Remove(tenant, rcpt string) (bool, error) {
-	ok, err := s.remove(tenant, rcpt)
-	if ok {
-		s.shared(Change{Entry: Entry{Tenant: tenant, Recipient: rcpt}, Removed: true})
-	}
+	_, ok, err := s.RemoveEntry(tenant, rcpt)
 	return ok, err
 }
 
+// RemoveEntry is Remove that returns the entry removed.
+func (s *Store) RemoveEntry(tenant, rcpt string) (Entry, bool, error) {
+	e, ok, err := s.removeEntry(tenant, rcpt)
+	if ok {
+		s.shared(Change{Entry: Entry{Tenant: tenant, Recipient: rcpt}, Removed: true})
+	}
+	return e, ok, err
+}
+
 func (s *Store) remove(tenant, rcpt string) (bool, error) {
-	_, ok, err := s.get(key(tenant, rcpt))
-	if err != nil || !ok {
-		return false, err
+	_, ok, err := s.removeEntry(tenant, rcpt)
+	return ok, err
+}
+
+func (s *Store) removeEntry(tenant, rcpt string) (Entry, bool, error) {
+	e, ok, err := s.get(key(tenant, rcpt))
+	if err != nil && !errors.Is(err, errDamaged) || !ok && err == nil {
+		return Entry{}, false, err
 	}
 	if err := s.sp.DeleteAux(namespace, []byte(key(tenant, rcpt)), true); err != nil {
-		return false, fmt.Errorf("suppress: remove: %w", err)
+		return Entry{}, false, fmt.Errorf("suppress: remove: %w", err)
 	}
-	return true, nil
+	return e, true, nil
 }
 
 // LookupAny returns the entry that suppresses rcpt for tenant at now: the
