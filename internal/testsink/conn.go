@@ -24,6 +24,7 @@ func (l *listener) Accept() (net.Conn, error) {
 	l.sink.connsBy[ip]++
 	wc := &conn{Conn: c, sink: l.sink, ip: ip}
 	l.sink.open[wc] = struct{}{}
+	l.sink.peak = max(l.sink.peak, len(l.sink.open))
 	l.sink.mu.Unlock()
 	return wc, nil
 }

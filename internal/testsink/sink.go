@@ -89,6 +89,7 @@ type Sink struct {
 	conns    int
 	changed  chan struct{} // closed and replaced whenever count grows
 	open     map[*conn]struct{}
+	peak     int // most connections open at once
 	tlsCerts *x509.CertPool
 }
 
@@ -220,6 +221,14 @@ func (s *Sink) Conns() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.conns
+}
+
+// PeakOpen is the most connections that were open at once (a connection
+// counts until the sink has seen its client close it).
+func (s *Sink) PeakOpen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
 }
 
 // ConnsFrom is how many connections came from the client IP ip.

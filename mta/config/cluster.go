@@ -2,9 +2,14 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/wasmta/wasmta/mta/mx"
 )
 
 // Cluster is the [cluster] section: this node's place in a fleet of wasmta
@@ -33,6 +38,40 @@ type Cluster struct {
 	SlotTTL time.Duration
 	// Timeout (timeout): the deadline of one Redis command.
 	Timeout time.Duration
+	// Lease (lease): a node leases from a shared rate, in one round trip,
+	// what the rate allows in this period divided by the live nodes;
+	// tokens it has not used by then lapse.
+	Lease time.Duration
+	// SharedTenantRates (shared_tenant_rates, default true): a tenant's
+	// messages_per_minute holds for the fleet, not per node.
+	SharedTenantRates bool
+	// SharedPaths (shared_paths): every egress path's connection limit and
+	// message rate hold for the paths of that name (source, site) on all
+	// nodes together.
+	SharedPaths bool
+	// Limits ([[cluster.limit]]): caps across the fleet on the traffic to a
+	// provider or a site, over all sources.
+	Limits []ClusterLimit
+}
+
+// ClusterLimit is one [[cluster.limit]]: fleet-wide caps on the paths to a
+// provider (or a site), all sources together, like KumoMTA's
+// provider_connection_limit.
+type ClusterLimit struct {
+	Name              string  // name: the limit's name in Redis; "" = provider or site
+	Provider          string  // provider: "google", "yahoo", "microsoft", "apple"
+	Site              string  // site: a destination site name
+	MaxConnections    int     // max_connections: open connections, fleet-wide; 0 = none
+	MessagesPerSecond float64 // messages_per_second: fleet-wide; 0 = none
+	Burst             int     // burst: tokens at once; 0 = one second's worth
+}
+
+// Matches reports whether the limit covers a path to site of provider.
+func (l ClusterLimit) Matches(provider, site string) bool {
+	if l.Provider != "" {
+		return l.Provider == provider
+	}
+	return l.Site == site
 }
 
 // Enabled reports whether the node belongs to a fleet.
@@ -40,7 +79,7 @@ func (c *Cluster) Enabled() bool { return len(c.Redis) > 0 }
 
 func defaultCluster() Cluster {
 	return Cluster{Heartbeat: 2 * time.Second, NodeTTL: 10 * time.Second, SlotTTL: 10 * time.Second,
-		Timeout: 2 * time.Second}
+		Timeout: 2 * time.Second, Lease: time.Second, SharedTenantRates: true}
 }
 
 func readCluster(t *table, c *Cluster) {
@@ -69,6 +108,10 @@ func readCluster(t *table, c *Cluster) {
 	t.duration("node_ttl", &c.NodeTTL, time.Second)
 	t.duration("slot_ttl", &c.SlotTTL, time.Second)
 	t.duration("timeout", &c.Timeout, 10*time.Millisecond)
+	t.duration("lease", &c.Lease, 10*time.Millisecond)
+	t.boolean("shared_tenant_rates", &c.SharedTenantRates)
+	t.boolean("shared_paths", &c.SharedPaths)
+	c.Limits = readClusterLimits(t.array("limit"))
 	readClusterChecks(t, c)
 }
 
@@ -113,4 +156,61 @@ func validNodeName(s string) bool {
 		}
 	}
 	return true
+}
+
+func readClusterLimits(ts []*table) []ClusterLimit {
+	var out []ClusterLimit
+	seen := map[string]bool{}
+	for _, t := range ts {
+		var l ClusterLimit
+		t.str("provider", &l.Provider)
+		t.str("site", &l.Site)
+		t.integer("max_connections", &l.MaxConnections, 0, maxInt)
+		t.positive("messages_per_second", &l.MessagesPerSecond)
+		t.integer("burst", &l.Burst, 0, maxInt)
+		switch {
+		case (l.Provider == "") == (l.Site == ""):
+			t.p.add(t.key("provider"), "give provider or site (one of them)")
+		case l.Provider != "" && !slices.Contains(mx.ProviderNames(), l.Provider):
+			t.p.add(t.key("provider"), "%q is not a provider wasmta recognises (%s)", l.Provider, strings.Join(mx.ProviderNames(), ", "))
+		case l.MaxConnections == 0 && l.MessagesPerSecond == 0:
+			t.p.add(t.key("max_connections"), "a limit needs max_connections, messages_per_second or both")
+		}
+		if t.str("name", &l.Name) && !validNodeName(l.Name) {
+			t.p.add(t.key("name"), "%q is not a limit name (letters, digits, '.', '-', '_', up to 64)", l.Name)
+		}
+		if l.Name == "" {
+			l.Name = l.Provider + l.Site
+		}
+		if seen[l.Name] {
+			t.p.add(t.key("name"), "%q is the name of another limit (give each a name)", l.Name)
+		}
+		seen[l.Name] = true
+		t.done()
+		out = append(out, l)
+	}
+	return out
+}
+
+// positive reads a number of at least 0 (an integer or a float).
+func (t *table) positive(k string, dst *float64) {
+	v, ok := t.get(k)
+	if !ok {
+		return
+	}
+	var f float64
+	switch n := v.(type) {
+	case float64:
+		f = n
+	case int64:
+		f = float64(n)
+	default:
+		t.wrongType(k, v, "a number")
+		return
+	}
+	if !(f >= 0) || math.IsInf(f, 0) {
+		t.p.add(t.key(k), "%v is out of range (at least 0)", v)
+		return
+	}
+	*dst = f
 }

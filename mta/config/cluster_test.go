@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -25,6 +26,19 @@ func TestCluster(t *testing.T) {
 			if c.Node != "a" || len(c.Redis) != 2 || c.Password != "p" || !c.TLS || c.TLSName != "redis.internal" ||
 				c.Heartbeat != 500*time.Millisecond || c.NodeTTL != 3*time.Second || c.SlotTTL != 4*time.Second {
 				t.Errorf("%+v", c)
+			}
+		}},
+		{"limits", "[cluster]\nredis = [\"127.0.0.1:6379\"]\nlease = \"200ms\"\nshared_tenant_rates = false\nshared_paths = true\n" +
+			"[[cluster.limit]]\nprovider = \"microsoft\"\nmax_connections = 60\nmessages_per_second = 2.5\n" +
+			"[[cluster.limit]]\nname = \"smarthost\"\nsite = \"route:10.0.0.1:25\"\nmessages_per_second = 100\nburst = 10\n", func(t *testing.T, c Cluster) {
+			want := []ClusterLimit{{Name: "microsoft", Provider: "microsoft", MaxConnections: 60, MessagesPerSecond: 2.5},
+				{Name: "smarthost", Site: "route:10.0.0.1:25", MessagesPerSecond: 100, Burst: 10}}
+			if c.Lease != 200*time.Millisecond || c.SharedTenantRates || !c.SharedPaths || !slices.Equal(c.Limits, want) {
+				t.Errorf("%+v", c)
+			}
+			if !c.Limits[0].Matches("microsoft", "any") || c.Limits[0].Matches("google", "any") ||
+				!c.Limits[1].Matches("", "route:10.0.0.1:25") || c.Limits[1].Matches("", "route:10.0.0.2:25") {
+				t.Error("Matches")
 			}
 		}},
 	}

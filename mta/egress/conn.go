@@ -28,6 +28,10 @@ type conn struct {
 	// checks are the TLS policy checks the session passed (or failed
 	// without enforcement), by policy domain.
 	checks map[string]*tlspolicy.Failure
+	// shared are the limits the path shares with other nodes (nil: none);
+	// slot gives back the connection slot held, if any.
+	shared Shared
+	slot   func()
 }
 
 func (c *conn) run(ctx context.Context) (shrunk bool) {
@@ -56,7 +60,12 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			h.Done(c.path, j, failure(j, "load", err))
 			continue
 		}
-		if !c.waitToken(ctx, j, shape) || c.held(j) {
+		// A slot of the fleet's before a token: a worker that could not
+		// connect would waste the token.
+		if c.sess == nil && !c.leaseSlot(ctx, j) {
+			return false // the fleet's connections to the destination are all open
+		}
+		if !c.waitToken(ctx, j, shape) || !c.waitShared(ctx, j, shape) || c.held(j) {
 			continue
 		}
 		pol, rest := c.policyFor(ctx, j)
@@ -334,5 +343,9 @@ func (c *conn) close() {
 		c.sess = nil
 		c.checks = nil
 		c.path.sessionDown(time.Now())
+	}
+	if c.slot != nil {
+		c.slot()
+		c.slot = nil
 	}
 }

@@ -57,6 +57,7 @@ type Path struct {
 	lastFail       time.Time            // the last failed dial ended
 	deadRounds     int                  // back-offs in a row of a dead path
 	cool           time.Time            // no new connection before (after a failed dial)
+	sharedHold     time.Time            // no new connection before (the fleet's slots are taken)
 	backoff        time.Time            // a dead path's back-off: no connection, no job
 	deadErr        error                // the failure that made the path dead
 	retryNext      time.Time            // the next free slot of RetrySlot

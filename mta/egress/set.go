@@ -62,7 +62,10 @@ type Options struct {
 	Self func(netip.AddrPort) bool
 	// Trace, when set, gives the trace function of a session of a path to
 	// host at peer (delivery.Options.Trace), or nil not to trace it.
-	Trace  func(source, site, host string, peer netip.AddrPort) func(sent bool, data []byte)
+	Trace func(source, site, host string, peer netip.AddrPort) func(sent bool, data []byte)
+	// Shared, when set, gives the limits path p shares with other nodes
+	// (a fleet's caps), or nil; it is asked once per connection.
+	Shared func(p *Path) Shared
 	Logger *slog.Logger
 }
 
@@ -207,6 +210,9 @@ func (s *Set) Close() {
 func (s *Set) worker(p *Path) {
 	defer s.wg.Done()
 	c := &conn{set: s, path: p}
+	if s.opts.Shared != nil {
+		c.shared = s.opts.Shared(p)
+	}
 	shrunk := c.run(s.ctx)
 	p.workerEnded(shrunk)
 }

@@ -30,6 +30,10 @@ func (p *Path) maybeSpawn() {
 		p.spawnLater(p.cool.Sub(now))
 		return
 	}
+	if now.Before(p.sharedHold) {
+		p.spawnLater(p.sharedHold.Sub(now))
+		return
+	}
 	// With no token for a while, a new session would only sit idle.
 	if d := p.msgs.delay(now); d > maxTokenWait(p.shape.IdleTimeout) {
 		p.spawnLater(d)

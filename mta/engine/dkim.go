@@ -37,7 +37,7 @@ func (e *Engine) initSubmission() error {
 	e.sub.routeAuth.Store(routeAuths(cfg))
 	e.sub.intake = intake.New(intake.Options{MaxMessageBytes: cfg.SMTP.MaxMessageSize,
 		MaxRecipients: cfg.SMTP.MaxRecipients, TenantLimits: e.tenantLimits, MaxHops: cfg.SMTP.MaxHops,
-		MaxDataInFlight: cfg.SMTP.MaxDataInFlight})
+		MaxDataInFlight: cfg.SMTP.MaxDataInFlight, Rates: e.sharedTenantRates()})
 	// A signer with no key signs nothing; it is made anyway so that a
 	// reload can give it keys.
 	s, err := dkim.NewSigner(dkimSpecs(cfg.DKIM), dkimOptions(cfg.DKIM))

@@ -293,6 +293,7 @@ func (e *Engine) buildEgress() error {
 		ReturnPath: e.returnPath,
 		Self:       e.self.is,
 		Trace:      e.trace.Tracer,
+		Shared:     e.sharedLimits,
 		Logger:     e.log,
 	})
 	return nil

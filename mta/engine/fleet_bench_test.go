@@ -10,15 +10,20 @@ import (
 )
 
 // BenchmarkFleetRelay relays b.N messages (one client, one recipient
-// each) through a node alone and through a node of a fleet (a real
-// redis-server); with [cluster] it reports the Redis round trips per
-// delivered message, heartbeats and syncs included.
+// each) through a node alone, through a node of a fleet (a real
+// redis-server), and through a node of a fleet whose destination is
+// under a shared cap (8 connections, 500 messages/s: a slot leased per
+// connection, tokens reserved in batches); with [cluster] it reports the
+// Redis round trips per delivered message, heartbeats and syncs included.
 func BenchmarkFleetRelay(b *testing.B) {
-	for _, on := range []bool{false, true} {
-		name := map[bool]string{false: "cluster=off", true: "cluster=on"}[on]
-		b.Run(name, func(b *testing.B) {
+	for _, mode := range []string{"off", "on", "shared-cap"} {
+		on := mode != "off"
+		b.Run("cluster="+mode, func(b *testing.B) {
 			sink := testsink.Start(b, testsink.Options{})
 			cfg := routeTo(sink)
+			if mode == "shared-cap" {
+				cfg = capSection(sink, 8, 500, 50) + cfg
+			}
 			if on {
 				cfg = clusterSection("a", fleettest.Start(b).Addr) + cfg
 			}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,12 @@ type Fleet struct {
 	syncers  []syncer
 	kick     chan struct{} // wakes the sync loop at once
 
+	limMu    sync.Mutex
+	rates    map[string]*Rate  // shared rates by name (rate.go)
+	slots    map[string]*Slots // shared connection limits by name (slots.go)
+	boot     string            // this run's mark in lease ids
+	leaseSeq atomic.Int64
+
 	members  membership   // nodes seen alive (members.go)
 	actions  *actions     // live actions (actions.go)
 	suppress *suppressLog // suppression changes (suppress.go)
@@ -62,7 +69,8 @@ func Open(c config.Cluster, log *slog.Logger) (*Fleet, error) {
 		log = slog.Default()
 	}
 	f := &Fleet{cfg: c, node: c.Node, log: log.With("node", c.Node), handlers: map[string]func(string, json.RawMessage){},
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), rates: map[string]*Rate{}, slots: map[string]*Slots{},
+		boot: strconv.FormatInt(time.Now().UnixNano(), 36)}
 	var err error
 	if f.rdb, err = newClient(c, &f.trips); err != nil {
 		return nil, err
@@ -114,6 +122,7 @@ func (f *Fleet) Start(wait time.Duration) {
 	f.sync(ctx)
 	f.wg.Go(func() { f.listen(ps) })
 	f.wg.Go(f.loop)
+	f.wg.Go(f.renewLoop)
 }
 
 // Close leaves the fleet: it deletes the node's heartbeat (so the others

@@ -17,7 +17,7 @@ type testNode struct {
 
 func clusterConfig(node string, addrs ...string) config.Cluster {
 	return config.Cluster{Node: node, Redis: addrs, Heartbeat: 100 * time.Millisecond, NodeTTL: time.Second,
-		SlotTTL: time.Second, Timeout: 500 * time.Millisecond}
+		SlotTTL: time.Second, Timeout: 500 * time.Millisecond, Lease: time.Second}
 }
 
 func startNode(t *testing.T, c config.Cluster) *testNode {
@@ -68,4 +68,11 @@ type shapingAction = shaping.Action
 func shapeGmail() shaping.Action {
 	return shaping.Action{Kind: shaping.Shape, Select: shaping.Selector{Provider: "gmail"},
 		Shape: &shaping.Override{MaxConnections: 2}, Origin: shaping.OriginAdmin, Reason: "test", Expires: time.Now().Add(time.Hour)}
+}
+
+// crash stops f as kill -9 would: no release, no goodbye, no renewal.
+func (f *Fleet) crash() {
+	f.cancel()
+	f.wg.Wait()
+	f.rdb.Close()
 }

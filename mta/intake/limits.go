@@ -31,6 +31,16 @@ type Options struct {
 	// MaxDataInFlight bounds the message data every door holds in memory
 	// at once (Budget); 0: no bound.
 	MaxDataInFlight int64
+	// Rates, when set, keeps the tenants' rates instead of the local
+	// buckets (a fleet shares them through Redis: mta/fleet).
+	Rates Rates
+}
+
+// Rates keeps the tenants' message rates somewhere else than in this
+// process. Take takes n of a tenant's tokens, perMinute a minute and a
+// minute's worth deep, and returns 0, or how long until they are there.
+type Rates interface {
+	Take(tenant string, perMinute, n int) time.Duration
 }
 
 // Intake holds what the front doors share: the tenants' limits and their
@@ -96,6 +106,13 @@ func (in *Intake) Take(tenant string, n int, now time.Time) (ok bool, wait time.
 	perMinute := in.Limits(tenant).MessagesPerMinute
 	if perMinute <= 0 {
 		return true, 0
+	}
+	if n > perMinute {
+		return false, 0
+	}
+	if r := in.opts().Rates; r != nil {
+		d := r.Take(tenant, perMinute, n)
+		return d <= 0, d
 	}
 	lim := rate.Limit(float64(perMinute) / 60)
 	v, found := in.rates.Load(tenant)

@@ -1,0 +1,185 @@
+package fleet
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// acquireScript leases one slot of the sorted set KEYS[1] (lease id ->
+// expiry, ms on Redis's clock) for ARGV[3] when fewer than ARGV[1] leases
+// are alive; a lease lives ARGV[2] ms unless renewed. It returns {1, 0},
+// or {0, ms until the oldest lease would lapse}.
+var acquireScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, tonumber(first[2]) - now}
+end
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], 2 * ttl)
+return {1, 0}
+`)
+
+// renewScript pushes the expiry of the leases ARGV[2..] of KEYS[1] to
+// ARGV[1] ms from now, adding those a Redis restart lost.
+var renewScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local ttl = tonumber(ARGV[1])
+for i = 2, #ARGV do
+  redis.call('ZADD', KEYS[1], now + ttl, ARGV[i])
+end
+redis.call('PEXPIRE', KEYS[1], 2 * ttl)
+return #ARGV - 1
+`)
+
+// Slots is a connection limit shared by the fleet: each connection holds
+// a leased slot, an entry of a sorted set in Redis that expires slot_ttl
+// after its holder's last renewal. The holder renews all its leases in
+// one round trip every third of slot_ttl, so a node killed with -9 gives
+// its slots back within slot_ttl. While Redis cannot be reached the node
+// keeps to its share: the limit divided by the live nodes it knew last.
+type Slots struct {
+	f   *Fleet
+	key string
+
+	mu    sync.Mutex
+	limit int
+	held  map[string]bool // lease ids this node holds
+}
+
+// Slots returns the shared connection limit named name, creating it on
+// first use; later calls change the limit. limit <= 0 means no limit.
+func (f *Fleet) Slots(name string, limit int) *Slots {
+	f.limMu.Lock()
+	defer f.limMu.Unlock()
+	s := f.slots[name]
+	if s == nil {
+		s = &Slots{f: f, key: keySlotsPfx + name, held: map[string]bool{}}
+		f.slots[name] = s
+	}
+	s.mu.Lock()
+	s.limit = limit
+	s.mu.Unlock()
+	return s
+}
+
+// Acquire leases a slot. It returns the function that gives it back, or
+// nil and how long to wait before asking again.
+func (s *Slots) Acquire(ctx context.Context) (release func(), retry time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.limit <= 0 {
+		return func() {}, 0
+	}
+	id := s.f.node + ":" + s.f.boot + ":" + strconv.FormatInt(s.f.leaseSeq.Add(1), 36)
+	if !s.f.Up() {
+		return s.acquireLocal(id)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.f.cfg.Timeout)
+	defer cancel()
+	v, err := acquireScript.Run(ctx, s.f.rdb, []string{s.key}, s.limit, s.f.cfg.SlotTTL.Milliseconds(), id).Int64Slice()
+	s.f.result("slots "+s.key, err)
+	if err != nil {
+		return s.acquireLocal(id)
+	}
+	if v[0] == 0 {
+		// A slot comes free when a holder releases it or its lease lapses:
+		// ask again soon, however far the oldest lease's expiry is.
+		return nil, min(max(time.Duration(v[1])*time.Millisecond, 50*time.Millisecond), 250*time.Millisecond)
+	}
+	s.held[id] = true
+	return s.releaser(id), 0
+}
+
+// acquireLocal is Acquire while Redis cannot be reached; callers hold mu.
+func (s *Slots) acquireLocal(id string) (func(), time.Duration) {
+	if len(s.held) >= max(1, s.limit/s.f.LiveNodes()) {
+		return nil, 250 * time.Millisecond
+	}
+	s.held[id] = true // renewed into Redis when it returns
+	return s.releaser(id), 0
+}
+
+func (s *Slots) releaser(id string) func() {
+	var once sync.Once
+	return func() { once.Do(func() { s.release(id) }) }
+}
+
+func (s *Slots) release(id string) {
+	s.mu.Lock()
+	delete(s.held, id)
+	s.mu.Unlock()
+	if !s.f.Up() {
+		return // the lease lapses in Redis by itself
+	}
+	ctx, cancel := context.WithTimeout(s.f.ctx, s.f.cfg.Timeout)
+	defer cancel()
+	s.f.result("slots release", s.f.rdb.ZRem(ctx, s.key, id).Err())
+}
+
+// Held is the number of slots this node holds.
+func (s *Slots) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.held)
+}
+
+// renewLoop renews every lease this node holds, every third of slot_ttl.
+func (f *Fleet) renewLoop() {
+	t := time.NewTicker(f.cfg.SlotTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.ctx.Done():
+			return
+		case <-t.C:
+			f.renew()
+		}
+	}
+}
+
+// renew sends one pipeline: a renewScript per shared limit with leases.
+func (f *Fleet) renew() {
+	if !f.Up() {
+		return // the heartbeat finds out when Redis is back
+	}
+	ctx, cancel := context.WithTimeout(f.ctx, f.cfg.Timeout)
+	defer cancel()
+	p := f.rdb.Pipeline()
+	n := 0
+	for _, s := range f.slotList() {
+		args := []any{f.cfg.SlotTTL.Milliseconds()}
+		s.mu.Lock()
+		for id := range s.held {
+			args = append(args, id)
+		}
+		s.mu.Unlock()
+		if len(args) > 1 {
+			renewScript.Eval(ctx, p, []string{s.key}, args...) // a pipeline cannot fall back from EVALSHA
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	_, err := p.Exec(ctx)
+	f.result("slots renew", err)
+}
+
+func (f *Fleet) slotList() []*Slots {
+	f.limMu.Lock()
+	defer f.limMu.Unlock()
+	out := make([]*Slots, 0, len(f.slots))
+	for _, s := range f.slots {
+		out = append(out, s)
+	}
+	return out
+}
