@@ -49,6 +49,9 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 		if c.sess == nil {
 			idle = 100 * time.Millisecond // we were spawned for a job another worker took
 		}
+		if c.slot != nil {
+			idle = min(idle, sharedIdle)
+		}
 		j := c.path.waitJob(ctx, idle)
 		if j == nil {
 			return false

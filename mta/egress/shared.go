@@ -19,6 +19,10 @@ type Shared interface {
 	Message(ctx context.Context) time.Duration
 }
 
+// sharedIdle is how long a session holding a slot of the fleet's stays
+// open without a job: another node's path may be waiting for the slot.
+const sharedIdle = 2 * time.Second
+
 // leaseSlot takes a shared connection slot before a dial. Without one,
 // j goes back to the path, which opens no connection until retry passes.
 func (c *conn) leaseSlot(ctx context.Context, j *Job) bool {

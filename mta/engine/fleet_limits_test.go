@@ -59,8 +59,10 @@ func TestFleetSharedCap(t *testing.T) {
 	if sink.PeakOpen() > 2 {
 		t.Errorf("%d connections open at once, want 2 at most", sink.PeakOpen())
 	}
-	if peak > perSec+burst {
-		t.Errorf("%d messages in one second, want %d at most", peak, perSec+burst)
+	// Tokens bound when transactions start; the sink sees them end, a
+	// transaction later: allow a quarter second of jitter on a loaded machine.
+	if peak > perSec+burst+perSec/4 {
+		t.Errorf("%d messages in one second, want %d at most (%d and the jitter)", peak, perSec+burst+perSec/4, perSec+burst)
 	}
 	if min := time.Duration(float64(2*n-burst) / perSec * float64(time.Second)); took < min*9/10 {
 		t.Errorf("%d messages took %v, the cap allows no less than %v", 2*n, took, min)

@@ -116,6 +116,7 @@ func (r *Rate) Take(ctx context.Context, n int) time.Duration {
 			return wait
 		}
 	}
+	r.dropStale(now)
 	// The n-th token conforms (n-1) intervals after the next one.
 	if last := r.next.Add(time.Duration(n-1) * r.interval); last.After(now) {
 		return last.Sub(now)
@@ -123,6 +124,19 @@ func (r *Rate) Take(ctx context.Context, n int) time.Duration {
 	r.have -= n
 	r.next = r.next.Add(time.Duration(n) * r.interval)
 	return 0
+}
+
+// dropStale drops the reserved tokens that conformed longer ago than the
+// node's share of the burst takes to refill: spent now, all at once, they
+// would add to what the other nodes spend on time.
+func (r *Rate) dropStale(now time.Time) {
+	window := time.Duration(max(1, r.burst/r.f.LiveNodes())) * r.interval
+	if r.have == 0 || !r.next.Before(now.Add(-window)) {
+		return
+	}
+	k := min(r.have, int(now.Add(-window).Sub(r.next)/r.interval)+1)
+	r.have -= k
+	r.next = r.next.Add(time.Duration(k) * r.interval)
 }
 
 // reserve asks Redis for a batch of tokens, at least need of them, and
