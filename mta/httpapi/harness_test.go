@@ -3,6 +3,8 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"mime"
@@ -17,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/internal/selfsigned"
 	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
@@ -37,6 +40,9 @@ type harness struct {
 	spool *spool.Store
 	srv   *Server
 	recs  *testrec.Recorder
+	// client sends the requests: http.DefaultClient, or one that trusts
+	// the server's self-signed certificate with harnessOpts.https.
+	client *http.Client
 }
 
 type harnessOpts struct {
@@ -48,6 +54,7 @@ type harnessOpts struct {
 	maxReq   int64 // MaxRequestBytes
 	inFlight int64 // MaxDataInFlight
 	maxHops  int
+	https    bool // serve HTTPS with a self-signed certificate
 }
 
 func start(t *testing.T, o harnessOpts) *harness {
@@ -86,6 +93,7 @@ func start(t *testing.T, o harnessOpts) *harness {
 		Submitter:       spoolSubmitter{st},
 		Sign:            o.sign,
 		Records:         h.recs,
+		TLSConfig:       h.serverTLS(o.https),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +109,27 @@ func start(t *testing.T, o harnessOpts) *harness {
 		h.srv.Shutdown(ctx)
 	})
 	h.url = "http://" + ln.Addr().String() + "/v1/messages"
+	if o.https {
+		h.url = "https://" + ln.Addr().String() + "/v1/messages"
+	}
 	return h
+}
+
+// serverTLS is the server's TLS configuration with https (a self-signed
+// certificate), and sets the client that trusts it.
+func (h *harness) serverTLS(https bool) *tls.Config {
+	h.client = http.DefaultClient
+	if !https {
+		return nil
+	}
+	cert, err := selfsigned.Certificate(time.Hour, "127.0.0.1")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	h.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	return &tls.Config{Certificates: []tls.Certificate{cert}}
 }
 
 // spoolSubmitter submits straight to the spool (the engine also queues).
@@ -143,7 +171,7 @@ func (h *harness) post(token string, body any) (int, http.Header, []byte) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := h.client.Do(req)
 	if err != nil {
 		h.t.Fatal(err)
 	}

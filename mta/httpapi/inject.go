@@ -49,7 +49,7 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	j, rcpts, ok := s.check(w, req, lim)
+	j, rcpts, ok := s.check(w, req, in, lim)
 	if !ok {
 		return
 	}
@@ -155,11 +155,18 @@ func readBody(r io.Reader, length int64) ([]byte, error) {
 }
 
 // check validates the request and prepares its content.
-func (s *Server) check(w http.ResponseWriter, req *Request, lim intake.Limits) (*job, []rcpt, bool) {
+func (s *Server) check(w http.ResponseWriter, req *Request, in *inbound, lim intake.Limits) (*job, []rcpt, bool) {
 	var p problems
 	rcpts := checkEnvelope(req, lim.MaxRecipients, &p)
 	checkForm(req, &p)
-	j := &job{sender: req.Sender, campaign: req.Campaign, meta: req.Metadata, subs: req.Substitutions}
+	if req.RequireTLS && in.tls == nil {
+		// As SMTP answers MAIL FROM ... REQUIRETLS in clear (530 5.7.10):
+		// a message that asks for TLS on every hop must not reach us in
+		// clear (RFC 8689 section 4).
+		p.add("require_tls", "needs HTTPS: a message sent with REQUIRETLS must not cross the first hop in clear (RFC 8689 section 4)")
+	}
+	j := &job{sender: req.Sender, campaign: req.Campaign, meta: req.Metadata, subs: req.Substitutions,
+		requireTLS: req.RequireTLS}
 	switch {
 	case req.Raw != nil:
 		raw, msg := parseRaw(*req.Raw, s.opts.CampaignHeader)

@@ -240,5 +240,7 @@ func (s *Server) spoolOne(ctx context.Context, in *inbound, j *job, v *variant, 
 func (s *Server) newMessage(in *inbound, j *job, v *variant, addrs []string, res *policy.MessageResult, now time.Time) *message.Message {
 	env := intake.Envelope{Tenant: in.tenant, Campaign: j.campaign, Sender: j.sender, Recipients: addrs,
 		Meta: v.meta, Peer: in.peer, AuthUser: in.authUser, Protocol: in.protocol}
-	return intake.NewMessage(&env, res, v.id, now)
+	m := intake.NewMessage(&env, res, v.id, now)
+	m.RequireTLS = j.requireTLS
+	return m
 }

@@ -16,6 +16,10 @@ type Request struct {
 	Campaign      string            `json:"campaign,omitempty"`
 	Metadata      map[string]string `json:"metadata,omitempty"`
 	Substitutions map[string]any    `json:"substitutions,omitempty"`
+	// RequireTLS is SMTP's REQUIRETLS (RFC 8689): deliver only over
+	// verified TLS to a server that offers REQUIRETLS, else return the
+	// message. Accepted over HTTPS only.
+	RequireTLS bool `json:"require_tls,omitempty"`
 	// Exactly one of Raw and Content.
 	Raw     *string  `json:"raw,omitempty"`
 	Content *Content `json:"content,omitempty"`

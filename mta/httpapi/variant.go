@@ -26,10 +26,13 @@ type variant struct {
 type job struct {
 	sender   string
 	campaign string
-	meta     map[string]string
-	subs     map[string]any
-	raw      *rawMessage
-	plan     *plan
+	// requireTLS: the request asked for REQUIRETLS (RFC 8689); every
+	// message it makes carries the flag.
+	requireTLS bool
+	meta       map[string]string
+	subs       map[string]any
+	raw        *rawMessage
+	plan       *plan
 	// left is what the request may still render and build, in bytes
 	// (Options.MaxRequestBytes): templating multiplies a small request.
 	left      int64
