@@ -42,13 +42,25 @@ func (r *Registry) Restore(ctx context.Context) error {
 }
 
 // restoreTenant installs the newest loadable of versions (sorted newest
-// first) without saving it again.
+// first) without saving it again. A newest version with no bytes records
+// a Remove: the tenant has no module, and the one before is the Rollback
+// target.
 func (r *Registry) restoreTenant(ctx context.Context, tenant string, versions []StoredModule) error {
 	r.mu.Lock()
 	s := r.slotFor(tenant)
 	s.lastUsed = max(s.lastUsed, versions[0].Version)
+	if len(versions[0].Wasm) == 0 {
+		if len(versions) > 1 && len(versions[1].Wasm) > 0 {
+			s.prev, s.prevNum = versions[1].Wasm, versions[1].Version
+		}
+		r.mu.Unlock()
+		return nil
+	}
 	r.mu.Unlock()
 	for i, sm := range versions {
+		if len(sm.Wasm) == 0 {
+			continue // an older removal
+		}
 		m, err := r.host.load(ctx, tenant, sm.Version, sm.Wasm)
 		if err != nil {
 			r.host.cfg.Logger.Warn("stored policy refused", "tenant", policy.TenantName(tenant), "version", sm.Version, "err", err)
@@ -56,8 +68,11 @@ func (r *Registry) restoreTenant(ctx context.Context, tenant string, versions []
 		}
 		r.mu.Lock()
 		r.publish(s, m, sm.Wasm)
-		if i+1 < len(versions) {
-			s.prev, s.prevNum = versions[i+1].Wasm, versions[i+1].Version
+		for _, older := range versions[i+1:] {
+			if len(older.Wasm) > 0 { // not a removal
+				s.prev, s.prevNum = older.Wasm, older.Version
+				break
+			}
 		}
 		r.mu.Unlock()
 		return nil

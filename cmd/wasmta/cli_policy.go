@@ -13,7 +13,10 @@ import (
 const policyUsage = `usage:
   wasmta policy push --tenant T FILE.wasm     load a module for tenant T ("*" = the global module)
   wasmta policy list                          the module in force per tenant
-  wasmta policy rollback --tenant T           go back to the previous version
+  wasmta policy rollback --tenant T [--to N]  go back to the previous version, or to kept version N
+  wasmta policy versions --tenant T           the kept versions (what --to may name)
+  wasmta policy remove --tenant T             retire T's pushed module: the configured file, the
+                                              global module or the built-in policy decides again
   wasmta policy test FILE.wasm CASES.toml     run a module against a case file, offline
 
 Common flags: --admin URL, --config FILE, --token TOKEN (or $WASMTA_ADMIN_TOKEN), --json.
@@ -31,6 +34,10 @@ func policyCommand(args []string) error {
 		return policyList(args[1:])
 	case "rollback":
 		return policyRollback(args[1:])
+	case "remove":
+		return policyRemove(args[1:])
+	case "versions":
+		return policyVersions(args[1:])
 	case "test":
 		return policyTest(args[1:])
 	}
@@ -67,16 +74,24 @@ func policyRollback(args []string) error {
 	fs := flag.NewFlagSet("policy rollback", flag.ExitOnError)
 	cf := addClientFlags(fs)
 	tenant := fs.String("tenant", "", `tenant to roll back ("*" = the global module)`)
+	to := fs.Int("to", 0, "a kept version to go back to (wasmta policy versions); default the previous one")
 	if pos := parseArgs(fs, args); len(pos) > 0 || *tenant == "" {
 		fmt.Fprint(os.Stderr, policyUsage)
 		return fmt.Errorf("policy rollback: want --tenant and nothing else")
+	}
+	if *to < 0 {
+		return fmt.Errorf("policy rollback: --to %d: a version number is positive", *to)
 	}
 	c, err := cf.client()
 	if err != nil {
 		return err
 	}
+	var body any
+	if *to > 0 {
+		body = admin.RollbackRequest{To: *to}
+	}
 	var v admin.PolicyVersion
-	return c.call("POST", tenantPath(*tenant)+"/rollback", nil, &v, func() {
+	return c.call("POST", tenantPath(*tenant)+"/rollback", body, &v, func() {
 		fmt.Printf("%s: rolled back; version %d in force (sha256 %s)\n", v.Tenant, v.Version, short(v.SHA256))
 	})
 }

@@ -189,6 +189,13 @@ func TestDashboard(t *testing.T) {
 			waitJS(row+`?.cells[1].textContent === '3' && `+row+`.cells[2].textContent === '`+first+`'`))
 		run(t, ctx, "table rollback", chromedp.Click(chromedp.CSS(`button[data-rollback-table="acme/pools"]`)),
 			waitJS(tableRow+`?.cells[2].textContent.startsWith('3 (1 rows')`))
+		// Any kept version: version 2 (the second push) comes back as version 4.
+		second := fmt.Sprintf("%x", sha256.Sum256(testwasm.Loops(20)))[:12]
+		run(t, ctx, "versions", chromedp.Click(chromedp.CSS(`button[data-versions="acme"]`)),
+			waitJS(`document.querySelector('#rollback-version option[value="2"]') !== null`),
+			chromedp.SetValue(chromedp.CSS("#rollback-version"), "2"),
+			chromedp.Click(chromedp.CSS("#rollback-to")),
+			waitJS(row+`?.cells[1].textContent === '4' && `+row+`.cells[2].textContent === '`+second+`'`))
 	})
 
 	t.Run("messages", func(t *testing.T) {

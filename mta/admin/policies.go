@@ -52,6 +52,7 @@ func registerPolicies(s *Server) {
 	s.handle("PUT /v1/tenants/{tenant}/policy",
 		s.protected(HandlerFunc(s.pushPolicy), mediaWasm, "application/octet-stream"))
 	s.Handle("POST /v1/tenants/{tenant}/policy/rollback", s.rollbackPolicy)
+	registerPolicyLifecycle(s)
 }
 
 func (s *Server) policies() (policy.Modules, error) {
@@ -130,11 +131,24 @@ func (s *Server) rollbackPolicy(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := p.Rollback(r.Context(), tenant)
+	to, err := rollbackTo(r)
+	if err != nil {
+		return nil, err
+	}
+	var v policy.ModuleVersion
+	how := "rollback"
+	if to == 0 {
+		v, err = p.Rollback(r.Context(), tenant)
+	} else if l, lerr := s.lifecycle(); lerr != nil {
+		return nil, lerr
+	} else {
+		v, err = l.RollbackTo(r.Context(), tenant, to)
+		how = fmt.Sprintf("rollback to version %d", to)
+	}
 	if err != nil {
 		return nil, policyError("rollback", err)
 	}
-	s.policyChanged(v, "rollback")
+	s.policyChanged(v, how)
 	return policyVersion(v), nil
 }
 
@@ -144,6 +158,8 @@ func policyError(op string, err error) error {
 		return Errorf(http.StatusUnprocessableEntity, "%s refused: %v", op, err)
 	case errors.Is(err, policy.ErrNoPrevious):
 		return Errorf(http.StatusConflict, "%s: %v", op, err)
+	case lifecycleStatus(err) != 0:
+		return Errorf(lifecycleStatus(err), "%s: %v", op, err)
 	case errors.Is(err, fleet.ErrUnreachable):
 		return Errorf(http.StatusServiceUnavailable, "%s: %v (in a fleet a version number comes from Redis)", op, err)
 	}

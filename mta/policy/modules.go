@@ -23,10 +23,37 @@ type Modules interface {
 	List() []ModuleInfo
 }
 
+// Lifecycle is what a Modules may also do (the wasm registry does; a
+// fleet's shared view does not yet): remove a tenant's own module, roll
+// back to any version still kept, and list those versions.
+type Lifecycle interface {
+	// Remove retires tenant's own module: the tenant falls back to the
+	// global module, the global one to the built-in policy. The removed
+	// version stays kept (RollbackTo brings it back). With no module of
+	// its own it wraps ErrNoModule.
+	Remove(ctx context.Context, tenant string) (ModuleVersion, error)
+	// RollbackTo makes kept version number current again, as a new
+	// version; a version not kept wraps ErrNoVersion.
+	RollbackTo(ctx context.Context, tenant string, number int) (ModuleVersion, error)
+	// Versions lists tenant's kept versions, newest first.
+	Versions(tenant string) ([]KeptVersion, error)
+}
+
+// KeptVersion is one stored version of a tenant's module.
+type KeptVersion struct {
+	Number  int
+	SHA256  string // hex; "" for a removal
+	Size    int
+	Removed bool // the version that recorded a Remove
+	Current bool // the version in force
+}
+
 // Errors a Modules implementation wraps.
 var (
 	ErrInvalidModule = errors.New("invalid policy module")
 	ErrNoPrevious    = errors.New("no previous version")
+	ErrNoModule      = errors.New("no module of its own")
+	ErrNoVersion     = errors.New("no such version kept")
 )
 
 // GlobalTenant names the global module wherever a tenant is shown or

@@ -132,7 +132,10 @@
         if (!p) return [t, el('td', { class: 'muted' }, t === '*' ? 'configured or built-in' : 'the global module'), '', '', '', '', '', ''];
         return [t, p.version, el('td', { class: 'mono' }, p.sha256.slice(0, 12)), p.size, (p.hooks || []).join(' '),
           time(p.loaded_at), p.previous || '-',
-          p.previous ? el('button', { type: 'button', 'data-rollback': t, onclick: () => rollback(t) }, 'Roll back to ' + p.previous) : ''];
+          el('td', {}, [
+            p.previous ? el('button', { type: 'button', 'data-rollback': t, onclick: () => rollback(t) }, 'Roll back to ' + p.previous) : '',
+            el('button', { type: 'button', 'data-versions': t, onclick: () => showVersions(t) }, 'Versions…'),
+            p.origin === 'pushed' ? el('button', { type: 'button', 'data-remove': t, onclick: () => removeModule(t) }, 'Remove') : ''])];
       }), 'No tenant.');
     tables(snap);
   };
@@ -158,6 +161,46 @@
       $('policy-error').textContent = '';
       await W.refresh();
       loadFaults();
+    } catch (e) { $('policy-error').textContent = e.message; }
+  }
+
+  // showVersions lists a tenant's kept module versions in a form the live
+  // updates leave alone, to roll back to any of them.
+  async function showVersions(tenant) {
+    try {
+      const kept = await W.api('GET', '/v1/tenants/' + encodeURIComponent(tenant) + '/policy/versions');
+      const opts = kept.filter((k) => !k.removed && !k.current).map((k) =>
+        el('option', { value: String(k.version) }, `version ${k.version} (${k.sha256.slice(0, 12)}, ${k.size} bytes)`));
+      $('rollback-version').replaceChildren(...opts);
+      $('versions-tenant').textContent = `Kept versions of ${tenant}:`;
+      $('policy-versions').dataset.tenant = tenant;
+      $('rollback-to').disabled = opts.length === 0;
+      $('policy-versions').hidden = false;
+      $('policy-error').textContent = opts.length ? '' : `${tenant} has no other kept version.`;
+    } catch (e) { $('policy-error').textContent = e.message; }
+  }
+
+  async function rollbackTo(ev) {
+    ev.preventDefault();
+    const tenant = $('policy-versions').dataset.tenant;
+    const to = Number($('rollback-version').value);
+    if (!window.confirm(`Put version ${to} of ${tenant}'s policy module back in force?`)) return;
+    try {
+      await W.api('POST', '/v1/tenants/' + encodeURIComponent(tenant) + '/policy/rollback', { to });
+      $('policy-versions').hidden = true;
+      $('policy-error').textContent = '';
+      await W.refresh();
+    } catch (e) { $('policy-error').textContent = e.message; }
+  }
+
+  // removeModule retires a tenant's pushed module: the configured file,
+  // the global module or the built-in policy decides again.
+  async function removeModule(tenant) {
+    if (!window.confirm(`Remove the pushed policy module of ${tenant}?`)) return;
+    try {
+      const r = await W.api('DELETE', '/v1/tenants/' + encodeURIComponent(tenant) + '/policy');
+      $('policy-error').textContent = `${tenant}: version ${r.removed.version} removed; in force now: ${r.in_force}`;
+      await W.refresh();
     } catch (e) { $('policy-error').textContent = e.message; }
   }
 
@@ -231,6 +274,8 @@
     $('queues-by').addEventListener('change', W.render);
     $('action-form').addEventListener('submit', createAction);
     $('search-form').addEventListener('submit', search);
+    $('policy-versions').addEventListener('submit', rollbackTo);
+    $('versions-close').addEventListener('click', () => { $('policy-versions').hidden = true; });
     $('search-by').addEventListener('change', () => { $('search-tenant').hidden = $('search-by').value !== 'campaign'; });
   };
 }());
