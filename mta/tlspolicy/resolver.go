@@ -43,6 +43,20 @@ func (r *Resolver) Policy(ctx context.Context, domain string, hosts []string, im
 	return p
 }
 
+// lookupFailed: the MX answer or a host's address or TLSA answer could
+// not be had (SERVFAIL, bogus, a timeout); it is asked again sooner.
+func lookupFailed(res dane.Result) bool {
+	if res.Err != nil {
+		return true
+	}
+	for _, h := range res.Hosts {
+		if h.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Resolver) now() time.Time {
 	if r.Now != nil {
 		return r.Now()
@@ -70,7 +84,7 @@ func (r *Resolver) daneOf(ctx context.Context, domain string, hosts []string, im
 	if ttl <= 0 {
 		ttl = 5 * time.Minute
 	}
-	if res.Err != nil {
+	if lookupFailed(res) {
 		ttl = min(ttl, 30*time.Second)
 	}
 	r.mu.Lock()
