@@ -48,6 +48,7 @@ type Controller struct {
 	cutConns   time.Time
 	cutRate    time.Time
 	sent       meter
+	throttled  meter // throttling replies, over the same window as sent
 	sentN      int64 // transactions attempted, ever
 	// The rate's recovery after a cut (rate.go): the level the last cut
 	// started from, the time spent recovering since (rounds in which the
@@ -238,6 +239,7 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 	switch s {
 	case RateLimited:
 		c.startRatePeriod(now)
+		c.throttled.add(now)
 		if c.confirmThrottle() {
 			c.cutRateAt(now)
 		}

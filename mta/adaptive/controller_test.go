@@ -149,8 +149,10 @@ func TestCut(t *testing.T) {
 		steps  []step
 	}{
 		{"a rate cut starts from what was sent", Limits{5, 20}, Params{}, []step{
+			// Sent in the first second: too long ago for a refused share
+			// (the last two seconds) at the cuts.
 			{at: 0, event: "sent", n: 10, want: Limits{5, 20}},
-			{at: 1000 * ms, event: "sent", n: 10, want: Limits{5, 20}},
+			{at: 500 * ms, event: "sent", n: 10, want: Limits{5, 20}},
 			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 20}},
 			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 7}, change: true},              // 20 sent in 2 s: 10/s × 0.7
 			{at: 2500 * ms, event: "rate-limited", want: Limits{5, 7}},                            // hold-off
@@ -164,7 +166,7 @@ func TestCut(t *testing.T) {
 		{"a path with no rate gets one from what it sent", Limits{5, 0}, Params{}, []step{
 			{at: 0, event: "sent", n: 30, want: Limits{5, 0}},
 			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 0}},
-			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 21}, change: true},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 30 * (1 - 2.0/30) * 0.7}, change: true}, // 2 of 30 refused
 		}},
 		{"a refusal cuts to the sessions that work", Limits{10, 0}, Params{}, []step{
 			{at: 0, event: "refused", open: 8, want: Limits{8, 0}, change: true},

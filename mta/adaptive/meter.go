@@ -24,19 +24,27 @@ func (m *meter) add(now time.Time) {
 	m.count[i]++
 }
 
+// total returns the events within the window.
+func (m *meter) total(now time.Time) int { return m.last(now, meterSlots) }
+
+// last returns the events of the current second and the secs-1 before.
+func (m *meter) last(now time.Time, secs int64) int {
+	s, n := now.Unix(), 0
+	for i := range meterSlots {
+		if s-m.sec[i] < secs && m.sec[i] <= s {
+			n += m.count[i]
+		}
+	}
+	return n
+}
+
 // rate returns the events per second over the window (or over the time
 // since the first event, when that is shorter, and at least a second).
 func (m *meter) rate(now time.Time) float64 {
 	if m.first.IsZero() {
 		return 0
 	}
-	s := now.Unix()
-	n := 0
-	for i := range meterSlots {
-		if s-m.sec[i] < meterSlots && m.sec[i] <= s {
-			n += m.count[i]
-		}
-	}
+	n := m.total(now)
 	// The current second is partly over: the window is the meterSlots-1
 	// whole seconds before it and the part of it gone by.
 	span := (meterSlots-1)*time.Second + now.Sub(now.Truncate(time.Second))

@@ -48,7 +48,8 @@ func TestThrottlesConfirmEachOther(t *testing.T) {
 // A path that was sending at its limit (a message waited for a token a
 // moment ago) is cut from that limit, not from a send meter that still
 // averages the slower seconds before; a path its limit did not hold back
-// is cut from what it sent.
+// is cut from what it sent. (Five transactions in the last two seconds
+// are too few to read a refused share from.)
 func TestCutStartsFromTheLimitWhenItHeldThePathBack(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -113,5 +114,37 @@ func TestRecoveryReturnsToTheLevelThenProbes(t *testing.T) {
 		if r, want := round(true), level+step*float64(i)/5; math.Abs(r-want) > 1e-9 {
 			t.Fatalf("probing, round %d: %.3f, want %.3f", i, r, want)
 		}
+	}
+}
+
+// A path far over the destination's limit comes down in few cuts: the
+// share of its last two seconds' transactions the destination refused
+// comes off before the factor, so a preset 2.5 times the limit does not
+// cost three seconds of cuts by 0.7 with every session throttled.
+func TestCutTakesOffWhatTheDestinationRefused(t *testing.T) {
+	c := New(Limits{Conns: 5, Rate: 20}, Params{}, t0)
+	// 20 in the first second; the destination takes 8 and refuses 12,
+	// each throttle coming back 10 ms after its transaction. The second
+	// throttle is confirmed; its cut reads 2 refused of 10 sent.
+	for i := range 20 {
+		now := t0.Add(time.Duration(i) * 50 * time.Millisecond)
+		c.Sent(now)
+		c.Pressed(false, true, now)
+		if i >= 8 {
+			c.Signal(RateLimited, 0, now.Add(10*time.Millisecond))
+		}
+	}
+	first := 20 * (1 - 2.0/10) * 0.7
+	if got := c.Limits().Rate; math.Abs(got-first) > 1e-9 {
+		t.Fatalf("first cut: rate %.2f, want %.2f", got, first)
+	}
+	// A second later, the next throttle: 13 of the 21 transactions of the
+	// last two seconds were refused.
+	now := t0.Add(1500 * time.Millisecond)
+	c.Sent(now)
+	c.Pressed(false, true, now)
+	c.Signal(RateLimited, 0, now)
+	if got, want := c.Limits().Rate, first*(1-13.0/21)*0.7; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("second cut: rate %.2f, want %.2f", got, want)
 	}
 }
