@@ -24,12 +24,6 @@ import (
 // evidence.
 const ConfirmSpan = 10
 
-// maxRefusedShare bounds the share of throttled transactions a cut reads,
-// so that a window of nothing but throttles (a burst that came back
-// before anything was delivered) does not read the destination's limit
-// as zero: the floor of the rate then decides.
-const maxRefusedShare = 0.9
-
 // rateBoundSpan is how recently a message must have waited for a rate
 // token for the path to count as sending at its limit when a throttle
 // comes: the throttle is then about the limit in force.
@@ -67,16 +61,18 @@ func (c *Controller) cutRateAt(now time.Time) {
 		return // nothing sent, no rate: nothing to cut from
 	}
 	// A destination over its limit takes its limit and refuses the rest:
-	// the share it took of what was sent in the last seconds says how far
-	// over the path was (when they were enough transactions to say). A path that started at a preset twice the limit
-	// comes down in one cut, not three seconds of cuts by 0.7 while every
-	// session is throttled; one overshooting by a few percent, or a pair
-	// of random failures, hardly moves.
-	// Only the last two seconds: the limit changed at most once since
-	// (the hold-off), and a share read over older seconds, sent at an
-	// older rate, would cut the present one for them.
+	// the share it refused of what was sent in the last seconds says how
+	// far over the path was (when they were enough transactions to say).
+	// A path that started at a preset twice the limit comes down in two
+	// cuts, not four seconds of cuts by 0.7 with every session throttled;
+	// one overshooting by a few percent, or a pair of random failures,
+	// hardly moves. Only the last two seconds, and never more than a
+	// second factor: the limit changed at most once in them (the
+	// hold-off), but what was sent before that change, at the older rate,
+	// is in the share too, and the climb back after an over-cut is slow
+	// (steps above the level).
 	if sent := c.sent.last(now, 2); sent >= ConfirmSpan {
-		refused := min(float64(c.throttled.last(now, 2))/float64(sent), maxRefusedShare)
+		refused := min(float64(c.throttled.last(now, 2))/float64(sent), 1-c.p.Factor)
 		from *= 1 - refused
 	}
 	// The throttle came back once the destination's own bucket had
