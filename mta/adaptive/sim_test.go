@@ -135,8 +135,8 @@ func TestComesDownQuicklyAndKeepsTheFloor(t *testing.T) {
 // cut (ConfirmSpan), and a cut two of them confirm by chance is recovered
 // within a quiet period. Before both, the mean learned rate was 1.85,
 // 5.43 and 12.97 msg/s against limits of 2, 10 and 50 at 0.5 %; now
-// 1.93, 8.71 and 46.3. (At 1 % and 50/s about a third of such failures
-// confirm each other and the rate still sags, to 21 msg/s, 7.8 before:
+// 1.93, 8.12 and 43.6. (At 1 % and 50/s about a third of such failures
+// confirm each other and the rate still sags, to 19 msg/s, 7.8 before:
 // docs/shaping.md says so.)
 func TestRandomFailuresDoNotCollapseTheRate(t *testing.T) {
 	for _, tc := range []struct {
