@@ -117,6 +117,9 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 		if shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
 			return false
 		}
+		if c.slot != nil && c.shared.Over() {
+			return false // the node holds more of the fleet's slots than its share
+		}
 	}
 }
 

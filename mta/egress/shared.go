@@ -17,6 +17,10 @@ type Shared interface {
 	Conn(ctx context.Context) (release func(), retry time.Duration)
 	// Message takes a message token: 0, or how long until one is there.
 	Message(ctx context.Context) time.Duration
+	// Over reports that this node holds more slots than it may now (its
+	// share fell while Redis is unreachable): a connection ends after its
+	// transaction, until the node is within its share.
+	Over() bool
 }
 
 // sharedIdle is how long a session holding a slot of the fleet's stays

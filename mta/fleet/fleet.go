@@ -30,6 +30,7 @@ type Fleet struct {
 	trips   atomic.Int64 // round trips to Redis
 	up      atomic.Bool  // the last Redis operation succeeded
 	outages atomic.Int64 // times Redis went from reachable to unreachable
+	flipped atomic.Int64 // when up last changed (unix ns)
 
 	mu       sync.Mutex
 	handlers map[string]func(from string, data json.RawMessage)
@@ -213,6 +214,7 @@ func (f *Fleet) loop() {
 			return
 		case <-f.kick:
 			f.flushAll(f.ctx)
+			f.renew() // leases taken during an outage, or lost by a Redis restart
 			continue
 		case <-beat.C:
 		}
@@ -259,6 +261,7 @@ func (f *Fleet) syncerList() []syncer {
 func (f *Fleet) result(what string, err error) {
 	if err == nil || errors.Is(err, redis.Nil) {
 		if !f.up.Swap(true) {
+			f.flipped.Store(time.Now().UnixNano())
 			f.log.Info("fleet: Redis reachable again; resynchronising")
 			f.wake()
 		}
@@ -268,6 +271,7 @@ func (f *Fleet) result(what string, err error) {
 		return
 	}
 	if f.up.Swap(false) {
+		f.flipped.Store(time.Now().UnixNano())
 		f.outages.Add(1)
 		f.log.Error("fleet: Redis unreachable; going on with the last known state and local limits", "op", what, "err", err)
 	} else {

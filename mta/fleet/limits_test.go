@@ -127,6 +127,10 @@ func TestSharedLimitsFallback(t *testing.T) {
 	eventually(t, 2*time.Second, "two live nodes", func() bool { return a.LiveNodes() == 2 })
 	r.Stop()
 	eventually(t, 5*time.Second, "a notices the outage", func() bool { return !a.Up() })
+	if rel, _ := a.Slots("mx", 4).Acquire(context.Background()); rel != nil {
+		t.Fatal("a slot granted while the fleet settles after Redis went away")
+	}
+	eventually(t, 3*time.Second, "the outage settles", func() bool { return !a.settling() })
 	s := a.Slots("mx", 4)
 	mustAcquire(t, s)
 	mustAcquire(t, s)

@@ -215,6 +215,17 @@ func (l Limits) Conn(ctx context.Context) (release func(), retry time.Duration) 
 	return all, 0
 }
 
+// Over reports whether the node holds more slots of a limit than its
+// share while Redis is unreachable.
+func (l Limits) Over() bool {
+	for _, s := range l.Slots {
+		if s.Over() {
+			return true
+		}
+	}
+	return false
+}
+
 // Message takes a token of every rate; when one has none, the tokens
 // taken from the others before it are spent (the fleet sends a little
 // less, never more).

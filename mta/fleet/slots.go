@@ -40,6 +40,10 @@ redis.call('PEXPIRE', KEYS[1], 2 * ttl)
 return #ARGV - 1
 `)
 
+// refusedRetry is how long a path refused a slot waits before it asks
+// again (unless the oldest lease lapses sooner).
+const refusedRetry = 500 * time.Millisecond
+
 // Slots is a connection limit shared by the fleet: each connection holds
 // a leased slot, an entry of a sorted set in Redis that expires slot_ttl
 // after its holder's last renewal. The holder renews all its leases in
@@ -80,6 +84,12 @@ func (s *Slots) Acquire(ctx context.Context) (release func(), retry time.Duratio
 		return func() {}, 0
 	}
 	id := s.f.node + ":" + s.f.boot + ":" + strconv.FormatInt(s.f.leaseSeq.Add(1), 36)
+	if s.f.settling() {
+		// Just after Redis went or came back, the count is unsure: the
+		// nodes' leases are not all in Redis yet, or a node holds more than
+		// its share until its connections end. Open nothing new meanwhile.
+		return nil, 250 * time.Millisecond
+	}
 	if !s.f.Up() {
 		return s.acquireLocal(id)
 	}
@@ -93,10 +103,18 @@ func (s *Slots) Acquire(ctx context.Context) (release func(), retry time.Duratio
 	if v[0] == 0 {
 		// A slot comes free when a holder releases it or its lease lapses:
 		// ask again soon, however far the oldest lease's expiry is.
-		return nil, min(max(time.Duration(v[1])*time.Millisecond, 50*time.Millisecond), 250*time.Millisecond)
+		return nil, min(max(time.Duration(v[1])*time.Millisecond, 50*time.Millisecond), refusedRetry)
 	}
 	s.held[id] = true
 	return s.releaser(id), 0
+}
+
+// settling reports whether Redis went or came back within two heartbeats
+// (at least a second): every live node notices within one heartbeat and
+// writes its leases back, or ends its connections over its share, at once.
+func (f *Fleet) settling() bool {
+	at := f.flipped.Load()
+	return at != 0 && time.Since(time.Unix(0, at)) < max(time.Second, 2*f.cfg.Heartbeat)
 }
 
 // acquireLocal is Acquire while Redis cannot be reached; callers hold mu.
@@ -123,6 +141,18 @@ func (s *Slots) release(id string) {
 	ctx, cancel := context.WithTimeout(s.f.ctx, s.f.cfg.Timeout)
 	defer cancel()
 	s.f.result("slots release", s.f.rdb.ZRem(ctx, s.key, id).Err())
+}
+
+// Over reports whether the node holds more slots than its share (the
+// limit divided by the live nodes) while Redis cannot be reached: the
+// slots it leased before the outage may be more than that.
+func (s *Slots) Over() bool {
+	if s.f.Up() {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limit > 0 && len(s.held) > max(1, s.limit/s.f.LiveNodes())
 }
 
 // Held is the number of slots this node holds.
