@@ -78,7 +78,7 @@ func (m *Module) checkPools(ctx context.Context) error {
 	for _, t := range tenants {
 		log := &policy.ReadLog{}
 		pool, err := m.SelectPool(policy.WithReadLog(ctx, log), &policy.PoolInput{Tenant: t, Campaign: "dryrun",
-			Domain: "example.com", Site: "mx.example.com", Meta: sampleMeta})
+			Domain: "example.com", Site: "mx.example.com", Meta: sampleMeta, Reputation: sampleReputation(m.host.cfg.Pools)})
 		if err != nil {
 			return err
 		}
@@ -89,4 +89,15 @@ func (m *Module) checkPools(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sampleReputation is the dry run's select_pool reputation: zero counts,
+// with the configured pools as the candidates (v1.7).
+func sampleReputation(pools []string) *policy.Reputation {
+	r := &policy.Reputation{Pools: make([]policy.PoolReputation, len(pools))}
+	sorted := slices.Sorted(slices.Values(pools))
+	for i, p := range sorted {
+		r.Pools[i].Pool = p
+	}
+	return r
 }

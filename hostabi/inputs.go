@@ -101,7 +101,7 @@ func lookupMessage(c *call, key string) (value, int32) {
 	case "header":
 		return found(value{kind: kindStr, b: in.Header})
 	}
-	if v, st, ok := reputationInput(in.Reputation, key); ok {
+	if v, st, ok := reputationInput(in.Reputation, key, false); ok {
 		return v, st
 	}
 	if name, ok := strings.CutPrefix(key, "header."); ok {
@@ -183,8 +183,10 @@ func lookupPool(c *call, key string) (value, int32) {
 		return found(strValue(in.Domain))
 	case "site":
 		return found(strValue(in.Site))
+	case "pools":
+		return found(listValue(poolNames(in.Reputation)))
 	}
-	if v, st, ok := reputationInput(in.Reputation, key); ok {
+	if v, st, ok := reputationInput(in.Reputation, key, true); ok {
 		return v, st
 	}
 	if v, st := metaInput(c, in.Meta, key); st != statusNotAvailable {

@@ -12,8 +12,9 @@ import (
 const reputationPrefix = "reputation."
 
 // reputationInput answers a reputation.* key from r (nil reads as zero
-// counts: the engine keeps none); ok is false for any other key.
-func reputationInput(r *policy.Reputation, key string) (v value, st int32, ok bool) {
+// counts: the engine keeps none); ok is false for any other key. pools:
+// the hook is select_pool, which also gets the pool scope (v1.7).
+func reputationInput(r *policy.Reputation, key string, pools bool) (v value, st int32, ok bool) {
 	if key == "reputation" {
 		return value{kind: kindStr, b: packReputation(r)}, 0, true
 	}
@@ -21,11 +22,18 @@ func reputationInput(r *policy.Reputation, key string) (v value, st int32, ok bo
 	if !ok {
 		return value{}, 0, false
 	}
-	scope, rest, _ := strings.Cut(rest, ".")
-	window, name, _ := strings.Cut(rest, ".")
 	if r == nil {
 		r = &policy.Reputation{}
 	}
+	if rest == "pools" || strings.HasPrefix(rest, "pool.") {
+		if !pools {
+			return value{}, statusNotAvailable, true
+		}
+		v, st := poolReputationInput(r, rest)
+		return v, st, true
+	}
+	scope, rest, _ := strings.Cut(rest, ".")
+	window, name, _ := strings.Cut(rest, ".")
 	var c *policy.ReputationCounts
 	switch scope + "." + window {
 	case "tenant.1h":
@@ -57,9 +65,7 @@ func packReputation(r *policy.Reputation) []byte {
 	}
 	b := make([]byte, 0, 160)
 	for _, c := range [4]*policy.ReputationCounts{&r.Tenant1h, &r.Tenant24h, &r.Campaign1h, &r.Campaign24h} {
-		for _, n := range [5]int64{c.Deliveries, c.Bounces, c.HardBounces, c.OOBBounces, c.Complaints} {
-			b = binary.LittleEndian.AppendUint64(b, uint64(max(n, 0)))
-		}
+		b = appendCounts(b, c)
 	}
 	return b
 }
@@ -82,4 +88,75 @@ func reputationCount(c *policy.ReputationCounts, name string) (int64, bool) {
 		return c.BounceRatePPM(), true
 	}
 	return 0, false
+}
+
+// poolReputationInput answers the pool scope of select_pool (v1.7):
+// "pools", the packed counts of every candidate pool, or
+// "pool.POOL.WINDOW.NAME" (a pool name may hold dots: WINDOW and NAME are
+// the last two parts).
+func poolReputationInput(r *policy.Reputation, rest string) (value, int32) {
+	if rest == "pools" {
+		return value{kind: kindStr, b: packPools(r.Pools)}, 0
+	}
+	rest = strings.TrimPrefix(rest, "pool.")
+	i := strings.LastIndexByte(rest, '.')
+	j := -1
+	if i > 0 {
+		j = strings.LastIndexByte(rest[:i], '.')
+	}
+	if j <= 0 {
+		return value{}, statusNotFound
+	}
+	p, ok := r.Pool(rest[:j])
+	if !ok {
+		return value{}, statusNotFound
+	}
+	var c *policy.ReputationCounts
+	switch rest[j+1 : i] {
+	case "1h":
+		c = &p.H1
+	case "24h":
+		c = &p.H24
+	default:
+		return value{}, statusNotFound
+	}
+	n, found := reputationCount(c, rest[i+1:])
+	if !found {
+		return value{}, statusNotFound
+	}
+	return intValue(max(n, 0)), 0
+}
+
+// packPools is the "reputation.pools" input: for each pool, in the order
+// of the "pools" input, its 1h then its 24h counts, each deliveries,
+// bounces, hard_bounces, oob_bounces, complaints, as little-endian int64s
+// (80 bytes a pool).
+func packPools(ps []policy.PoolReputation) []byte {
+	b := make([]byte, 0, 80*len(ps))
+	for i := range ps {
+		for _, c := range [2]*policy.ReputationCounts{&ps[i].H1, &ps[i].H24} {
+			b = appendCounts(b, c)
+		}
+	}
+	return b
+}
+
+func appendCounts(b []byte, c *policy.ReputationCounts) []byte {
+	for _, n := range [5]int64{c.Deliveries, c.Bounces, c.HardBounces, c.OOBBounces, c.Complaints} {
+		b = binary.LittleEndian.AppendUint64(b, uint64(max(n, 0)))
+	}
+	return b
+}
+
+// poolNames is the "pools" input of select_pool (v1.7): the candidate
+// pools, in name order.
+func poolNames(r *policy.Reputation) []string {
+	if r == nil {
+		return []string{}
+	}
+	out := make([]string, len(r.Pools))
+	for i, p := range r.Pools {
+		out[i] = p.Pool
+	}
+	return out
 }

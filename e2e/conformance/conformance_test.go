@@ -135,6 +135,10 @@ func probes() []fields {
 	for _, rep := range reputationProbes() {
 		out = append(out, fields{Tenant: "acme", Campaign: "bulk-x", Rep: rep})
 	}
+	for _, rep := range poolProbes() {
+		out = append(out, fields{Tenant: "acme", Rep: rep})
+		out = append(out, fields{Tenant: "globex", Rep: rep})
+	}
 	// Rule 2's table: rows of the global and of globex's table, case and
 	// a trailing dot, a domain longer than every first buffer.
 	for _, tn := range []string{"", "acme", "globex", "initech"} {
@@ -183,6 +187,33 @@ func reputationProbes() []*policy.Reputation {
 		{Campaign24h: c(97, 3, 2, 0)}, {Campaign24h: c(1903, 100, 0, 0)}, {Campaign24h: c(0, 0, 9, 0)},
 		{Campaign24h: c(19, 1, 0, 0)}, {Campaign24h: c(20, 0, 1, 0)}, {Campaign24h: c(1_000_000, 52_632, 0, 0)},
 		{Tenant1h: c(big, big/1000, big/100, big/500), Campaign24h: c(big/2, 1, 1, 1)},
+	}
+}
+
+// poolProbes are pool-scope counts (ABI v1.7) at the edges of rule 3's
+// acme-pool rule: one ppm either side of 0.1%, no deliveries, the day's
+// window only, another pool only, a pool whose name extends acme-pool's
+// with a dot, and counts past 2^60.
+func poolProbes() []*policy.Reputation {
+	pools := func(acme, other policy.ReputationCounts, day bool) *policy.Reputation {
+		r := &policy.Reputation{Pools: []policy.PoolReputation{{Pool: "acme-backup", H1: other}, {Pool: "acme-pool"},
+			{Pool: "acme-pool.x", H1: other}, {Pool: "default"}}}
+		if day {
+			r.Pools[1].H24 = acme
+		} else {
+			r.Pools[1].H1 = acme
+		}
+		return r
+	}
+	c := func(d, complaints int64) policy.ReputationCounts {
+		return policy.ReputationCounts{Deliveries: d, Complaints: complaints}
+	}
+	big := int64(1) << 60
+	return []*policy.Reputation{
+		{Pools: []policy.PoolReputation{}},
+		pools(c(1000, 1), c(0, 0), false), pools(c(999, 1), c(0, 0), false), pools(c(0, 5), c(0, 0), false),
+		pools(c(10, 10), c(0, 0), true), pools(c(0, 0), c(10, 10), false),
+		pools(c(big, big/999), c(0, 0), false), pools(c(big, big/1000), c(10, 10), false),
 	}
 }
 

@@ -57,6 +57,9 @@ func (native) SelectPool(_ context.Context, in *policy.PoolInput) (string, error
 	case strings.HasPrefix(in.Campaign, "bulk-"):
 		return "bulk", nil
 	case in.Tenant == "acme":
+		if p, _ := rep.Pool("acme-pool"); p.H1.ComplaintRatePPM() > 1000 {
+			return "acme-backup", nil
+		}
 		return "acme-pool", nil
 	}
 	return "", policy.ErrNotImplemented

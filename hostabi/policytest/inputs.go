@@ -1,6 +1,7 @@
 package policytest
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/wasmta/wasmta/mta/policy"
@@ -58,10 +59,38 @@ func (m in) reputation() *policy.Reputation {
 			}
 		}
 	}
+	if pools := m.list("pools"); pools != nil {
+		r.Pools, set = m.poolReputation(pools), true
+	}
 	if !set {
 		return nil
 	}
 	return &r
+}
+
+// poolReputationPrefix starts a pool's counts in a case (ABI v1.7):
+// reputation.pool.POOL.WINDOW.COUNT, for a pool of the "pools" input.
+const poolReputationPrefix = "reputation.pool."
+
+// poolReputation is the counts of each pool of pools, sorted as the
+// engine gives them.
+func (m in) poolReputation(pools []string) []policy.PoolReputation {
+	names := slices.Sorted(slices.Values(pools))
+	out := make([]policy.PoolReputation, len(names))
+	for i, p := range names {
+		out[i].Pool = p
+		for w, c := range map[string]*policy.ReputationCounts{"1h": &out[i].H1, "24h": &out[i].H24} {
+			for name, n := range map[string]*int64{
+				"deliveries": &c.Deliveries, "bounces": &c.Bounces, "hard_bounces": &c.HardBounces,
+				"oob_bounces": &c.OOBBounces, "complaints": &c.Complaints,
+			} {
+				if v, ok := m[poolReputationPrefix+p+"."+w+"."+name].(int64); ok {
+					*n = v
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (m in) peer() policy.Peer {

@@ -25,6 +25,7 @@ func (k valueKind) String() string {
 type hookSpec struct {
 	inputs         map[string]valueKind
 	inputFamilies  []string // "meta." inputs (strings)
+	intFamilies    []string // "reputation.pool." inputs (ints)
 	results        []string
 	resultFamilies []string
 }
@@ -62,9 +63,10 @@ var hookSpecs = map[string]hookSpec{
 		results: []string{"mx_domain", "host"},
 	},
 	policy.HookSelectPool: {
-		inputs: with(map[string]valueKind{"tenant": kindStr, "campaign": kindStr, "domain": kindStr, "site": kindStr},
-			reputationInputs()),
+		inputs: with(map[string]valueKind{"tenant": kindStr, "campaign": kindStr, "domain": kindStr, "site": kindStr,
+			"pools": kindList}, reputationInputs()),
 		inputFamilies: []string{"meta."},
+		intFamilies:   []string{poolReputationPrefix},
 		results:       []string{"pool"},
 	},
 	policy.HookShape: {
@@ -126,6 +128,11 @@ func (s hookSpec) inputKind(key string) (valueKind, bool) {
 	for _, f := range s.inputFamilies {
 		if strings.HasPrefix(key, f) && len(key) > len(f) {
 			return kindStr, true
+		}
+	}
+	for _, f := range s.intFamilies {
+		if strings.HasPrefix(key, f) && len(key) > len(f) {
+			return kindInt, true
 		}
 	}
 	return 0, false

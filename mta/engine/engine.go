@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -239,6 +240,9 @@ func defaultPolicy(cfg *config.Config) *policy.Default {
 type egressConf struct {
 	pools   map[string]*egress.Pool
 	sources map[string]*egress.Source
+	// names are the pools' names, sorted: select_pool's candidates, whose
+	// reputation counts are its input (ABI v1.7).
+	names []string
 }
 
 // newEgressConf builds the sources and pools of cfg, keeping the *Source
@@ -260,7 +264,9 @@ func newEgressConf(cfg *config.Config, old *egressConf) (*egressConf, error) {
 			ms = append(ms, egress.Member{Source: ec.sources[m.Name], Weight: m.Weight})
 		}
 		ec.pools[p.Name] = egress.NewPool(p.Name, ms)
+		ec.names = append(ec.names, p.Name)
 	}
+	slices.Sort(ec.names)
 	return ec, nil
 }
 

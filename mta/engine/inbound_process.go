@@ -234,6 +234,7 @@ func (e *Engine) reportRecipient(ctx context.Context, id message.ID, env inbound
 	rc *feedback.Recipient, m reportMatch) error {
 	r := &events.Record{Type: events.OOB, ID: m.id, Tenant: m.tenant, Campaign: m.campaign, Recipient: rc.Address,
 		Peer: env.Peer, Meta: map[string]string{"kind": string(rc.Kind), "report_id": id.String(), "match": m.how}}
+	e.fromDelivery(ctx, r)
 	setMeta(r.Meta, "action", rc.Action)
 	setMeta(r.Meta, "remote_mta", rc.RemoteMTA)
 	setMeta(r.Meta, "reporting_mta", rep.ReportingMTA)

@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -274,5 +276,64 @@ func TestReportsPastOneBatch(t *testing.T) {
 	}
 	if en, ok, err := e.Suppressions().Lookup("acme", victim, time.Now()); !ok || err != nil {
 		t.Errorf("damaged entry not replaced: %+v, %v, %v", en, ok, err)
+	}
+}
+
+// poolWatch answers select_pool with the default pool and keeps the pool
+// counts it was given (ABI v1.7's input).
+type poolWatch struct {
+	quarantinePolicy
+	mu   sync.Mutex
+	seen []policy.PoolReputation
+}
+
+func (p *poolWatch) SelectPool(_ context.Context, in *policy.PoolInput) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.seen = nil
+	if in.Reputation != nil {
+		p.seen = slices.Clone(in.Reputation.Pools)
+	}
+	return "", nil
+}
+
+// TestPoolCountsReachSelectPool: select_pool sees every configured pool
+// with the tenant's counts through it, and a complaint is counted for the
+// pool that delivered the message it is about (found in the history).
+func TestPoolCountsReachSelectPool(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{})
+	pools := "[[source]]\nname = \"s1\"\nehlo = \"main.test\"\n" +
+		"[[pool]]\nname = \"default\"\nsources = [{ name = \"s1\" }]\n[[pool]]\nname = \"quarantine\"\nsources = [{ name = \"s1\" }]\n"
+	pw := &poolWatch{}
+	e, rec, addr := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\ndomains = [\"fbl.esp.test\"]\n", routeTo(sink)+pools),
+		Options{Registry: onePolicy{pw}})
+	for i := range 3 {
+		if err := sendAs(t, addr, "acme", []string{fmt.Sprintf("r%d@x.example", i)}, testBody(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.WaitFor(t, events.Delivery, 3, 10*time.Second)
+	if err := e.History().Flush(); err != nil {
+		t.Fatal(err)
+	}
+	first := sink.Messages()[0]
+	if err := trySend(e.InboundAddr().String(), "", []string{"fbl@fbl.esp.test"}, arfFor(first.From, first.To[0])); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, events.Feedback, 1, 10*time.Second)
+	if f := rec.All(events.Feedback)[0]; f.Pool != "default" {
+		t.Errorf("Feedback record pool %q, want default (the delivery's)", f.Pool)
+	}
+	if err := sendAs(t, addr, "acme", []string{"after@x.example"}, testBody(9)); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, events.Delivery, 4, 10*time.Second)
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	if len(pw.seen) != 2 || pw.seen[0].Pool != "default" || pw.seen[1].Pool != "quarantine" {
+		t.Fatalf("select_pool's pools: %+v, want default and quarantine", pw.seen)
+	}
+	if d := pw.seen[0].H1; d.Deliveries != 3 || d.Complaints != 1 || pw.seen[1].H1 != (policy.ReputationCounts{}) {
+		t.Errorf("pool counts %+v, want default: 3 deliveries and 1 complaint, quarantine: nothing", pw.seen)
 	}
 }

@@ -41,6 +41,27 @@ func (c ReputationCounts) BounceRatePPM() int64 {
 type Reputation struct {
 	Tenant1h, Tenant24h     ReputationCounts
 	Campaign1h, Campaign24h ReputationCounts // zero without a campaign
+	// Pools (select_pool only, ABI v1.7) is the tenant's mail through each
+	// configured pool, the candidates of select_pool, in name order; nil
+	// in on_message.
+	Pools []PoolReputation
+}
+
+// PoolReputation is how a tenant's mail through one pool is doing.
+type PoolReputation struct {
+	Pool    string
+	H1, H24 ReputationCounts
+}
+
+// Pool returns the counts of the named pool, ok false when it is not one
+// of Pools.
+func (r *Reputation) Pool(name string) (p PoolReputation, ok bool) {
+	for _, p := range r.Pools {
+		if p.Pool == name {
+			return p, true
+		}
+	}
+	return PoolReputation{}, false
 }
 
 // HardCategory reports whether a bounce category means the address

@@ -151,6 +151,18 @@ func (t *Tracker) Input(tenant, campaign string) *policy.Reputation {
 	return r
 }
 
+// PoolInput is select_pool's reputation input: Input's, plus the
+// tenant's counts through each of pools (the configured ones, sorted).
+func (t *Tracker) PoolInput(tenant, campaign string, pools []string) *policy.Reputation {
+	r := t.Input(tenant, campaign)
+	r.Pools = make([]policy.PoolReputation, len(pools))
+	for i, p := range pools {
+		h, d := t.fleetWindows(Key{Scope: ScopePool, Tenant: tenant, Pool: p})
+		r.Pools[i] = policy.PoolReputation{Pool: p, H1: h, H24: d}
+	}
+	return r
+}
+
 // snapshot returns every key's windows, dropping keys idle for a day.
 func (t *Tracker) snapshot() map[Key][2]Counts {
 	now := t.now()

@@ -39,6 +39,15 @@ func TestWindowsSlide(t *testing.T) {
 	if h, _ := tr.Windows(Key{Scope: ScopePool, Tenant: "acme", Pool: "p"}); h.Deliveries != 10 || h.Bounces != 2 {
 		t.Errorf("pool: %+v", h)
 	}
+	in := tr.PoolInput("acme", "c1", []string{"default", "p"})
+	if len(in.Pools) != 2 || in.Pools[0].Pool != "default" || in.Pools[0].H24 != (Counts{}) ||
+		in.Pools[1].Pool != "p" || in.Pools[1].H1.Deliveries != 10 || in.Pools[1].H24.HardBounces != 1 ||
+		in.Tenant1h.Deliveries != 10 {
+		t.Errorf("select_pool input with pools: %+v", in)
+	}
+	if b, _ := tr.PoolInput("beta", "", []string{"p"}).Pool("p"); b.H1 != (Counts{}) {
+		t.Errorf("beta's counts through p: %+v; acme's mail must not count for beta", b)
+	}
 	now = now.Add(61 * time.Minute) // out of the hour, still in the day
 	if h, d := tr.Windows(Key{Scope: ScopeTenant, Tenant: "acme"}); h != (Counts{}) || d != want {
 		t.Errorf("an hour later: hour %+v day %+v", h, d)

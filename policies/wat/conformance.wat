@@ -82,6 +82,8 @@
   ;; ABI v1.5
   (data (i32.const 4096) "tls_policy")              ;; 4096   10
   (data (i32.const 4160) "enforce")                 ;; 4160    7
+  (data (i32.const 4224) "reputation.pool.acme-pool.1h.complaint_rate_ppm") ;; 4224 47
+  (data (i32.const 4288) "acme-backup")             ;; 4288   11
 
   (global $BUF i32 (i32.const 65536))
 
@@ -130,7 +132,8 @@
     (i32.const 0))
 
   ;; Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
-  ;; then bulk campaigns, then acme's own pool. A host older than v1.3
+  ;; then bulk campaigns, then acme's own pool (or acme-backup when acme's
+  ;; complaints through it passed 0.1%, v1.7). A host older than v1.3
   ;; answers NOT_FOUND (-1) for the rates: no quarantine.
   (func (export "select_pool") (result i32)
     (local $n i32)
@@ -148,6 +151,12 @@
         (return (i32.const 0))))
     (if (call $input_is (i32.const 64) (i32.const 6) (i32.const 1792) (i32.const 4))
       (then
+        ;; ABI v1.7: acme's complaints through its own pool; an older host
+        ;; answers NOT_FOUND (-1): acme-pool.
+        (if (i64.gt_s (call $get_i64 (i32.const 4224) (i32.const 47)) (i64.const 1000))
+          (then
+            (drop (call $set (i32.const 704) (i32.const 4) (i32.const 4288) (i32.const 11)))
+            (return (i32.const 0))))
         (drop (call $set (i32.const 704) (i32.const 4) (i32.const 2048) (i32.const 9)))
         (return (i32.const 0))))
     (i32.const 1))

@@ -323,7 +323,8 @@ static inline int64_t wasmta_input_int(const char *key)
 
 /*
  * A reputation count or rate of select_pool and on_message (ABI v1.3):
- * name is "SCOPE.WINDOW.NAME" with SCOPE tenant or campaign, WINDOW 1h or
+ * name is "SCOPE.WINDOW.NAME" with SCOPE tenant or campaign (for a pool:
+ * wasmta_pool_reputation, below), WINDOW 1h or
  * 24h, NAME deliveries, bounces, hard_bounces, oob_bounces, complaints,
  * complaint_rate_ppm or bounce_rate_ppm
  * (wasmta_reputation("tenant.1h.complaint_rate_ppm")). 0 when the host
@@ -338,6 +339,29 @@ static inline int64_t wasmta_reputation(const char *name)
 	__builtin_memcpy(key, "reputation.", 11);
 	__builtin_memcpy(key + 11, name, n);
 	int64_t v = wasmta_host_get_i64(key, 11 + n);
+	return v < 0 ? 0 : v;
+}
+
+/*
+ * The candidate pools of select_pool (ABI v1.7): the configured pools in
+ * name order, as the list input "pools" (wasmta_input_count("pools"),
+ * wasmta_input_at("pools", i)). How the tenant's mail through one of them
+ * is doing: name is "WINDOW.NAME" as for wasmta_reputation
+ * (wasmta_pool_reputation("bulk", "1h.complaint_rate_ppm")). 0 when the
+ * pool is not a candidate, the host is older than v1.7, or pool is longer
+ * than 128 bytes or name than 32.
+ */
+static inline int64_t wasmta_pool_reputation(const char *pool, const char *name)
+{
+	char key[16 + 128 + 1 + 32];
+	size_t p = wasmta_strlen(pool), n = wasmta_strlen(name);
+	if (p > 128 || n > 32)
+		return 0;
+	__builtin_memcpy(key, "reputation.pool.", 16);
+	__builtin_memcpy(key + 16, pool, p);
+	key[16 + p] = '.';
+	__builtin_memcpy(key + 17 + p, name, n);
+	int64_t v = wasmta_host_get_i64(key, 17 + p + n);
 	return v < 0 ? 0 : v;
 }
 

@@ -37,7 +37,8 @@ WASMTA_HOOK(route)
 }
 
 /* Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
- * then bulk campaigns, then acme's own pool. */
+ * then bulk campaigns, then acme's own pool, or its backup pool when
+ * acme's complaints through its own pool passed 0.1% (ABI v1.7). */
 WASMTA_HOOK(select_pool)
 {
 	if (wasmta_reputation("tenant.1h.complaint_rate_ppm") > 1000 ||
@@ -50,7 +51,10 @@ WASMTA_HOOK(select_pool)
 		return WASMTA_DECIDED;
 	}
 	if (wasmta_str_eq(wasmta_input("tenant"), "acme")) {
-		wasmta_pool("acme-pool");
+		if (wasmta_pool_reputation("acme-pool", "1h.complaint_rate_ppm") > 1000)
+			wasmta_pool("acme-backup");
+		else
+			wasmta_pool("acme-pool");
 		return WASMTA_DECIDED;
 	}
 	return WASMTA_NO_OPINION;

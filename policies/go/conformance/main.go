@@ -44,7 +44,8 @@ func route(in *wasmta.RouteInput) (wasmta.Route, bool) {
 }
 
 // Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
-// then bulk campaigns, then acme's own pool.
+// then bulk campaigns, then acme's own pool, or its backup pool when
+// acme's complaints through its own pool passed 0.1% (ABI v1.7).
 func selectPool(in *wasmta.PoolInput) (string, bool) {
 	switch {
 	case in.Reputation.Tenant1h.ComplaintRatePPM() > 1000,
@@ -53,6 +54,9 @@ func selectPool(in *wasmta.PoolInput) (string, bool) {
 	case strings.HasPrefix(in.Campaign, "bulk-"):
 		return "bulk", true
 	case in.Tenant == "acme":
+		if p, _ := in.Reputation.Pool("acme-pool"); p.H1.ComplaintRatePPM() > 1000 {
+			return "acme-backup", true
+		}
 		return "acme-pool", true
 	}
 	return "", false

@@ -108,6 +108,18 @@ export class PoolInput {
    * `complaints`, `complaint_rate_ppm` or `bounce_rate_ppm`.
    */
   reputation(name: string): i64 { return readReputation(name); }
+  /**
+   * The candidate pools: every configured pool, in name order (ABI v1.7;
+   * empty on an older host).
+   */
+  get pools(): string[] { return readList("pools"); }
+  /**
+   * How the tenant's mail through `pool` is doing (ABI v1.7): `name` is
+   * `WINDOW.NAME` as for reputation (`poolReputation("bulk",
+   * "1h.complaint_rate_ppm")`); 0 for a pool that is not a candidate, or
+   * on an older host.
+   */
+  poolReputation(pool: string, name: string): i64 { return readReputation("pool." + pool + "." + name); }
 }
 
 /** Input of `shape`: one egress path (source, site). */

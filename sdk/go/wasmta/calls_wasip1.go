@@ -48,6 +48,15 @@ func decodeReputation(p string) Reputation {
 	if len(p) != 160 {
 		return rep
 	}
+	for w, c := range [4]*ReputationCounts{&rep.Tenant1h, &rep.Tenant24h, &rep.Campaign1h, &rep.Campaign24h} {
+		*c = decodeCounts(p[40*w:])
+	}
+	return rep
+}
+
+// decodeCounts decodes five packed counts: Deliveries, Bounces,
+// HardBounces, OOBBounces, Complaints.
+func decodeCounts(p string) ReputationCounts {
 	n := func(i int) int64 {
 		var v uint64
 		for k := 7; k >= 0; k-- {
@@ -55,11 +64,21 @@ func decodeReputation(p string) Reputation {
 		}
 		return int64(v)
 	}
-	for w, c := range [4]*ReputationCounts{&rep.Tenant1h, &rep.Tenant24h, &rep.Campaign1h, &rep.Campaign24h} {
-		*c = ReputationCounts{Deliveries: n(5 * w), Bounces: n(5*w + 1), HardBounces: n(5*w + 2),
-			OOBBounces: n(5*w + 3), Complaints: n(5*w + 4)}
+	return ReputationCounts{Deliveries: n(0), Bounces: n(1), HardBounces: n(2), OOBBounces: n(3), Complaints: n(4)}
+}
+
+// decodePools pairs the "pools" input with the packed "reputation.pools"
+// (ABI v1.7: 80 bytes a pool, its 1h then its 24h counts); an older host
+// has neither, and a mismatch reads as no pools.
+func decodePools(names []string, p string) []PoolReputation {
+	if len(names) == 0 || len(p) != 80*len(names) {
+		return nil
 	}
-	return rep
+	out := make([]PoolReputation, len(names))
+	for i, name := range names {
+		out[i] = PoolReputation{Pool: name, H1: decodeCounts(p[80*i:]), H24: decodeCounts(p[80*i+40:])}
+	}
+	return out
 }
 
 func callMailFrom(r *reader, w *writer) bool {
@@ -123,10 +142,13 @@ func callSelectPool(r *reader, w *writer) bool {
 	tenant, campaign, domain, site := r.str("tenant"), r.str("campaign"), r.str("domain"), r.str("site")
 	mfirst, mn := r.meta()
 	rep := r.reputation()
+	pfirst, pn := r.list("pools")
+	packed := r.str("reputation.pools")
 	poolIn = PoolInput{
 		Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain),
 		Site: r.s(site), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
 	}
+	poolIn.Reputation.Pools = decodePools(r.strings(pfirst, pn), r.s(packed))
 	pool, ok := onPool(&poolIn)
 	if ok {
 		w.str("pool", pool)

@@ -117,6 +117,27 @@ type PoolInput struct {
 type Reputation struct {
 	Tenant1h, Tenant24h     ReputationCounts
 	Campaign1h, Campaign24h ReputationCounts
+	// Pools (select_pool only, ABI v1.7) is the tenant's mail through each
+	// configured pool, select_pool's candidates, in name order; empty in
+	// on_message and on a host older than v1.7.
+	Pools []PoolReputation
+}
+
+// PoolReputation is how a tenant's mail through one pool is doing.
+type PoolReputation struct {
+	Pool    string
+	H1, H24 ReputationCounts
+}
+
+// Pool returns the counts of the named pool; ok is false when it is not
+// one of Pools.
+func (r *Reputation) Pool(name string) (p PoolReputation, ok bool) {
+	for _, p := range r.Pools {
+		if p.Pool == name {
+			return p, true
+		}
+	}
+	return PoolReputation{}, false
 }
 
 // ReputationCounts is what happened to mail in one window.

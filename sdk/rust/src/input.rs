@@ -242,12 +242,31 @@ impl PoolInput {
         site => "site";
     }
     /// How the tenant's mail is doing (ABI v1.3), one host call:
-    /// `name` is `SCOPE.WINDOW.NAME` with SCOPE `tenant` or `campaign`,
-    /// WINDOW `1h` or `24h`, NAME `deliveries`, `bounces`, `hard_bounces`,
+    /// `name` is `SCOPE.WINDOW.NAME` with SCOPE `tenant`, `campaign` or
+    /// (ABI v1.7) `pool.POOL` for a pool of `pools()`, WINDOW `1h` or
+    /// `24h`, NAME `deliveries`, `bounces`, `hard_bounces`,
     /// `oob_bounces`, `complaints`, `complaint_rate_ppm` or
     /// `bounce_rate_ppm` (`input.reputation("tenant.1h.complaint_rate_ppm")`).
+    /// 0 when the host does not have it.
     pub fn reputation(&self, name: &str) -> i64 {
         reputation(name)
+    }
+    /// The candidate pools: every configured pool, in name order (ABI
+    /// v1.7; empty on an older host).
+    pub fn pools(&self) -> Vec<String> {
+        list("pools").unwrap_or_default()
+    }
+    /// How the tenant's mail through `pool` is doing (ABI v1.7): `name`
+    /// is `WINDOW.NAME` as for `reputation`
+    /// (`input.pool_reputation("bulk", "1h.complaint_rate_ppm")`); 0 for a
+    /// pool that is not a candidate, or on an older host.
+    pub fn pool_reputation(&self, pool: &str, name: &str) -> i64 {
+        let mut key = String::with_capacity(5 + pool.len() + 1 + name.len());
+        key.push_str("pool.");
+        key.push_str(pool);
+        key.push('.');
+        key.push_str(name);
+        reputation(&key)
     }
     /// The names of the message metadata, sorted.
     pub fn meta_names(&self) -> Vec<String> {

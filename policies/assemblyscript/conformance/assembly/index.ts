@@ -42,7 +42,11 @@ function pool(input: PoolInput): string | null {
   if (input.reputation("tenant.1h.complaint_rate_ppm") > 1000 ||
       input.reputation("campaign.24h.bounce_rate_ppm") >= 50000) return "quarantine";
   if (input.campaign.startsWith("bulk-")) return "bulk";
-  if (input.tenant == "acme") return "acme-pool";
+  if (input.tenant == "acme") {
+    // ABI v1.7: acme's complaints through its own pool.
+    if (input.poolReputation("acme-pool", "1h.complaint_rate_ppm") > 1000) return "acme-backup";
+    return "acme-pool";
+  }
   return null;
 }
 

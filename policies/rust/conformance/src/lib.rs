@@ -30,7 +30,8 @@ fn route(input: &RouteInput) -> Option<Route> {
 }
 
 /// Rule 3: a tenant or campaign with a bad reputation goes to quarantine,
-/// then bulk campaigns, then acme's own pool.
+/// then bulk campaigns, then acme's own pool, or its backup pool when
+/// acme's complaints through its own pool passed 0.1% (ABI v1.7).
 fn select_pool(input: &PoolInput) -> Option<&'static str> {
     if input.reputation("tenant.1h.complaint_rate_ppm") > 1000
         || input.reputation("campaign.24h.bounce_rate_ppm") >= 50000
@@ -41,6 +42,9 @@ fn select_pool(input: &PoolInput) -> Option<&'static str> {
         return Some("bulk");
     }
     if input.tenant() == "acme" {
+        if input.pool_reputation("acme-pool", "1h.complaint_rate_ppm") > 1000 {
+            return Some("acme-backup");
+        }
         return Some("acme-pool");
     }
     None
