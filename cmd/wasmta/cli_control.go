@@ -168,7 +168,7 @@ func shapeCommand(args []string) error {
 		return err
 	}
 	if o.IsZero() {
-		return errors.New("shape set: set at least one limit (--rate, --max-conns, --conn-rate, --msgs-per-conn, --rate-factor, --burst, --idle, --tls)")
+		return errors.New("shape set: set at least one limit (--rate, --max-conns, --conn-rate, --msgs-per-conn, --rate-factor, --burst, --idle, --tls, --tls-policy)")
 	}
 	return startAction(cf, admin.ActionRequest{Kind: shaping.Shape, Select: af.sel, Shape: o,
 		For: shaping.Duration(af.duration), Reason: af.reason})
@@ -194,6 +194,7 @@ func overrideFlags(fs *flag.FlagSet) *shaping.Override {
 	fs.Float64Var(&o.RateFactor, "rate-factor", 0, "multiply the path's message rates (0.5 halves them)")
 	fs.Func("idle", "idle timeout of a connection (30s, ...)", func(v string) error { return o.IdleTimeout.UnmarshalText([]byte(v)) })
 	fs.StringVar(&o.TLS, "tls", "", "opportunistic, required, required_verify or disabled")
+	fs.StringVar(&o.TLSPolicy, "tls-policy", "", "the domains' MTA-STS/DANE policies: default, enforce or report_only")
 	fs.BoolVar(&o.Lower, "lower", false, "the values are caps: never raise a path's own limit")
 	return o
 }

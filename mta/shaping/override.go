@@ -26,7 +26,10 @@ type Override struct {
 	MessagesPerConnection int      `json:"messages_per_connection,omitempty"`
 	IdleTimeout           Duration `json:"idle_timeout,omitempty"`
 	TLS                   string   `json:"tls,omitempty"` // opportunistic, required, required_verify, disabled
-	Lower                 bool     `json:"lower,omitempty"`
+	// TLSPolicy is the shape's tls_policy (ABI v1.5): how the recipient
+	// domains' MTA-STS and DANE policies apply; default, enforce, report_only.
+	TLSPolicy string `json:"tls_policy,omitempty"`
+	Lower     bool   `json:"lower,omitempty"`
 }
 
 // IsZero reports whether the override changes nothing.
@@ -59,12 +62,19 @@ func (o Override) Validate() error {
 	if _, ok := tlsModes[o.TLS]; o.TLS != "" && !ok {
 		errs = append(errs, fmt.Errorf("tls %q is not opportunistic, required, required_verify or disabled", o.TLS))
 	}
+	if _, ok := tlsPolicies[o.TLSPolicy]; o.TLSPolicy != "" && !ok {
+		errs = append(errs, fmt.Errorf("tls_policy %q is not default, enforce or report_only", o.TLSPolicy))
+	}
 	return errors.Join(errs...)
 }
 
 var tlsModes = map[string]policy.TLSMode{
 	"opportunistic": policy.TLSOpportunistic, "required": policy.TLSRequired,
 	"required_verify": policy.TLSRequiredVerify, "disabled": policy.TLSDisabled,
+}
+
+var tlsPolicies = map[string]policy.TLSPolicyMode{
+	"default": policy.TLSPolicyDefault, "enforce": policy.TLSPolicyEnforce, "report_only": policy.TLSPolicyReportOnly,
 }
 
 // Apply returns s with the override applied.
@@ -88,6 +98,9 @@ func (o Override) Apply(s policy.Shape) policy.Shape {
 	}
 	if m, ok := tlsModes[o.TLS]; ok {
 		s.TLS = m
+	}
+	if m, ok := tlsPolicies[o.TLSPolicy]; ok {
+		s.TLSPolicy = m
 	}
 	return s
 }
@@ -133,6 +146,9 @@ func (o Override) String() string {
 	}
 	if o.TLS != "" {
 		add("tls=%s", o.TLS)
+	}
+	if o.TLSPolicy != "" {
+		add("tls_policy=%s", o.TLSPolicy)
 	}
 	if o.Lower {
 		parts = append(parts, "(caps)")

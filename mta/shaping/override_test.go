@@ -26,6 +26,8 @@ func TestOverrideApply(t *testing.T) {
 			policy.Shape{MaxConnections: 10, MessagesPerSecond: 20, MessagesPerHour: 1000, MessagesPerConn: 50, IdleTimeout: time.Minute}},
 		{"tls and idle", Override{TLS: "required", IdleTimeout: Duration(5 * time.Second)},
 			policy.Shape{MaxConnections: 10, MessagesPerSecond: 20, MessagesPerConn: 50, IdleTimeout: 5 * time.Second, TLS: policy.TLSRequired}},
+		{"tls_policy report_only", Override{TLSPolicy: "report_only"},
+			policy.Shape{MaxConnections: 10, MessagesPerSecond: 20, MessagesPerConn: 50, IdleTimeout: time.Minute, TLSPolicy: policy.TLSPolicyReportOnly}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -37,7 +39,7 @@ func TestOverrideApply(t *testing.T) {
 }
 
 func TestOverrideValidate(t *testing.T) {
-	for _, o := range []Override{{RateFactor: -1}, {MaxConnections: -1}, {TLS: "sometimes"}, {MessagesPerSecond: 2e6}} {
+	for _, o := range []Override{{RateFactor: -1}, {MaxConnections: -1}, {TLS: "sometimes"}, {TLSPolicy: "relax"}, {MessagesPerSecond: 2e6}} {
 		if o.Validate() == nil {
 			t.Errorf("%+v validated", o)
 		}
