@@ -18,6 +18,10 @@ import (
 type Result struct {
 	Response message.Response
 	Rcpt     []message.Response
+	// Whole: every Rcpt is Response, one answer for the whole transaction
+	// (a refused MAIL, or the message refused locally), which says nothing
+	// of any one recipient.
+	Whole bool
 }
 
 // Deliver makes one transaction: MAIL FROM, RCPT TO for each recipient, and
@@ -187,7 +191,7 @@ func (t *txn) precheck() bool {
 var noUTF8 = message.Response{Code: 553, Enhanced: "5.6.7", Text: "local: address needs SMTPUTF8, which the server does not offer"}
 
 func (t *txn) refuseAll(r message.Response) bool {
-	t.res.Response = r
+	t.res.Response, t.res.Whole = r, true
 	for i := range t.res.Rcpt {
 		t.res.Rcpt[i] = r
 	}

@@ -114,6 +114,7 @@ func (t *txn) mailReply(r message.Response) bool {
 
 // fillRefused gives a refused MAIL's reply to every recipient sent.
 func (t *txn) fillRefused(mail message.Response) {
+	t.res.Whole = true
 	for i := range t.res.Rcpt {
 		if t.res.Rcpt[i].Code == 0 {
 			t.res.Rcpt[i] = mail

@@ -180,10 +180,13 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 	// 2xx; Deliver has already reset the session after a refusal.
 	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), OwnReply: make([]bool, len(rcpts)),
 		Stage: "data", Conn: c.info, TLSCheck: c.tlsCheck(pol)}
+	if res.Whole {
+		o.Stage = "mail" // a refused MAIL FROM (or message): no recipient's own reply
+	}
 	ok := false
 	for i := range rcpts {
 		r := res.Response
-		if i < len(res.Rcpt) && (res.Rcpt[i].Code < 200 || res.Rcpt[i].Code >= 300) {
+		if !res.Whole && i < len(res.Rcpt) && (res.Rcpt[i].Code < 200 || res.Rcpt[i].Code >= 300) {
 			r = res.Rcpt[i]
 			o.Stage = "rcpt"
 			o.OwnReply[i] = true
