@@ -148,6 +148,7 @@ type authCache struct {
 	conf func() *config.Config // the configuration in force
 	mu   sync.Mutex
 	ok   map[[32]byte]string
+	gen  uint64 // bumped by forget: a check begun before it is not kept
 }
 
 func newAuthCache(conf func() *config.Config) *authCache {
@@ -159,6 +160,7 @@ func newAuthCache(conf func() *config.Config) *authCache {
 func (a *authCache) forget() {
 	a.mu.Lock()
 	a.ok = make(map[[32]byte]string)
+	a.gen++
 	a.mu.Unlock()
 }
 
@@ -169,6 +171,7 @@ func (a *authCache) Authenticate(_ context.Context, user, pass string) (string, 
 	k := sha256.Sum256([]byte(user + "\x00" + pass))
 	a.mu.Lock()
 	t, ok := a.ok[k]
+	gen := a.gen
 	a.mu.Unlock()
 	if ok {
 		return t, nil
@@ -178,7 +181,9 @@ func (a *authCache) Authenticate(_ context.Context, user, pass string) (string, 
 		return "", errBadLogin
 	}
 	a.mu.Lock()
-	a.ok[k] = tn.Name
+	if a.gen == gen { // else a reload came during bcrypt: the login may be gone
+		a.ok[k] = tn.Name
+	}
 	a.mu.Unlock()
 	return tn.Name, nil
 }
