@@ -71,8 +71,7 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 	}
 	if pool == "" {
 		pool = e.guard.SelectPool(ctx, &policy.PoolInput{Tenant: m.Tenant, Campaign: m.Campaign,
-			Domain: d.key.Domain, Site: site, Meta: m.Meta,
-			Reputation: e.fb.rep.PoolInput(m.Tenant, m.Campaign, e.egr.Load().names)})
+			Domain: d.key.Domain, Site: site, Meta: m.Meta}) // the Guard adds the reputation a module reads
 		if e.pool(pool) == nil {
 			// Admission refuses a module naming an unknown pool at push; a
 			// name read from a table at run time is only caught here.

@@ -173,7 +173,9 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 	}
 	e.rec = e.file
 	e.guard = policy.NewGuard(opts.Registry, defaultPolicy(cfg), e.policyFault)
-	e.guard.SetReputation(e.fb.rep.Input)
+	e.guard.SetReputation(e.fb.rep.Input, func(tenant, campaign string) *policy.Reputation {
+		return e.fb.rep.PoolInput(tenant, campaign, e.egr.Load().names)
+	})
 	if err := e.openSuppression(); err != nil {
 		e.file.Close()
 		st.Close()
