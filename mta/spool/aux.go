@@ -67,6 +67,27 @@ func (s *Store) ScanAux(ns string, prefix []byte, fn func(key, val []byte) error
 	return s.ScanAuxFrom(ns, prefix, nil, fn)
 }
 
+// coldCache is the block cache ScanAuxCold leaves the whole store while
+// it scans.
+const coldCache = 4 << 20
+
+// ScanAuxCold is ScanAux for a scan of a whole namespace that is read once
+// (the suppression filter built at start from a million entries): while
+// it runs, the block cache is shrunk to coldCache, so the blocks it reads
+// are dropped as it goes rather than filling the cache (64 MiB by default,
+// kept for good once allocated). Reads of other callers meanwhile see the
+// small cache too.
+func (s *Store) ScanAuxCold(ns string, prefix []byte, fn func(key, val []byte) error) error {
+	if s.cache != nil && s.cache.MaxSize() > coldCache {
+		release := s.cache.Reserve(int(s.cache.MaxSize() - coldCache))
+		defer release()
+	}
+	return s.ScanAuxFrom(ns, prefix, nil, fn)
+}
+
+// CacheBytes is what the block cache holds now.
+func (s *Store) CacheBytes() int64 { return s.cache.Size() }
+
 // ScanAuxFrom is ScanAux starting at the first key >= from (from nil or
 // before prefix: at the start of prefix), for paging through a namespace.
 func (s *Store) ScanAuxFrom(ns string, prefix, from []byte, fn func(key, val []byte) error) error {

@@ -30,6 +30,7 @@ var (
 // Store is the durable spool. All methods are safe for concurrent use.
 type Store struct {
 	db    *pebble.DB
+	cache *pebble.Cache // the DB's block cache (ScanAuxCold shrinks it)
 	dir   string
 	log   *slog.Logger
 	space *space
@@ -75,12 +76,15 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: open %s: %w", dir, err)
 	}
-	db, err := pebble.Open(dir, opts.pebbleOptions(fs, newPebbleLogger(opts.Logger), dmg))
+	po := opts.pebbleOptions(fs, newPebbleLogger(opts.Logger), dmg)
+	po.Cache = pebble.NewCache(opts.CacheSize)
+	db, err := pebble.Open(dir, po)
+	po.Cache.Unref() // the DB holds its own reference while it is open
 	if err != nil {
 		return nil, fmt.Errorf("spool: open %s: %w", dir, err)
 	}
 	s := &Store{
-		db: db, dir: dir, log: opts.Logger, space: sp, gate: newGate(), damage: dmg, repairs: repairs,
+		db: db, cache: po.Cache, dir: dir, log: opts.Logger, space: sp, gate: newGate(), damage: dmg, repairs: repairs,
 		stopWatch: make(chan struct{}), watchDone: make(chan struct{}),
 	}
 	if err := s.ledger.load(db, opts.FS, dir); err != nil {

@@ -132,7 +132,9 @@ func (s *Store) rebuild(min int) error {
 	// Two passes, counting then adding, rather than one that keeps every
 	// key: a million keys held at once cost ~70 MB of peak memory at start.
 	n := 0
-	err := s.sp.ScanAux(namespace, nil, func(_, _ []byte) error {
+	// Cold scans: a million entries' blocks would otherwise fill the
+	// spool's block cache (64 MiB) at every start.
+	err := s.sp.ScanAuxCold(namespace, nil, func(_, _ []byte) error {
 		n++
 		return nil
 	})
@@ -140,7 +142,7 @@ func (s *Store) rebuild(min int) error {
 		return fmt.Errorf("suppress: read the lists: %w", err)
 	}
 	b := bloom.New(max(2*n, min))
-	err = s.sp.ScanAux(namespace, nil, func(k, _ []byte) error {
+	err = s.sp.ScanAuxCold(namespace, nil, func(k, _ []byte) error {
 		b.Add(string(k))
 		return nil
 	})
