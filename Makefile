@@ -9,6 +9,10 @@
 #   make lint     gofmt, go mod tidy -diff, go vet, staticcheck
 #   make wasm     rebuild the committed .wasm test fixtures
 #   make demo     two tenants, simulated providers, live shaping summary (~1.5 min)
+#   make install  binary, systemd unit, sysusers entry, default config, man page,
+#                 bash completion, spool dir (PREFIX=/usr/local, DESTDIR=)
+#   make deb      the .deb, built with nfpm (bin/wasmta_VERSION_ARCH.deb)
+#   make check-deb  make deb, then its contents and lintian (scripts/check-deb.sh)
 
 GO          ?= go
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -31,7 +35,20 @@ BENCH_PKGS = $(shell grep -rl --include='*_test.go' '^func Benchmark' . | grep -
 # Directories of wasm fixtures with their own Makefile (owned by their packages).
 WASM_DIRS  = $(patsubst %/Makefile,%,$(wildcard testdata/wat/Makefile hostabi/testdata/guard/Makefile))
 
-.PHONY: all build run test bench bench-quick bench-scale lint wasm demo clean print-version
+# make install: where things go. The unit, sysusers entry and config
+# name $(BINDIR) and $(SYSCONFDIR); the spool is /var/lib/wasmta (the
+# unit's StateDirectory).
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+SYSCONFDIR  ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+MANDIR      ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SPOOLDIR    ?= /var/lib/wasmta
+
+.PHONY: all build run test bench bench-quick bench-scale lint wasm demo clean print-version install uninstall deb check-deb
 
 all: build
 
@@ -87,6 +104,41 @@ demo:
 
 print-version:
 	@echo $(VERSION)
+
+# Files only, into $(DESTDIR); on a real install (no DESTDIR) as root it
+# also creates the wasmta user, gives it the spool and reloads systemd.
+# An existing configuration is never overwritten.
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/wasmta $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR)
+	install -d -m 0750 $(DESTDIR)$(SPOOLDIR)
+	install -m 0755 bin/wasmta $(DESTDIR)$(BINDIR)/wasmta
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/wasmta.service.in \
+		> $(DESTDIR)$(UNITDIR)/wasmta.service
+	install -m 0644 packaging/wasmta.sysusers $(DESTDIR)$(SYSUSERSDIR)/wasmta.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/wasmta/wasmta.toml ] || \
+		install -m 0644 packaging/wasmta.toml $(DESTDIR)$(SYSCONFDIR)/wasmta/wasmta.toml
+	bin/wasmta man | gzip -n9 > $(DESTDIR)$(MANDIR)/man8/wasmta.8.gz
+	bin/wasmta completion bash > $(DESTDIR)$(COMPLETIONDIR)/wasmta
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v systemd-sysusers >/dev/null; then \
+		systemd-sysusers $(SYSUSERSDIR)/wasmta.conf && chown wasmta:wasmta $(SPOOLDIR); \
+		[ -d /run/systemd/system ] && systemctl daemon-reload || true; \
+		echo "installed; start with: systemctl enable --now wasmta"; fi
+
+# The spool ($(SPOOLDIR)) and configuration are left: they hold mail and
+# the operator's settings.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wasmta $(DESTDIR)$(UNITDIR)/wasmta.service $(DESTDIR)$(SYSUSERSDIR)/wasmta.conf \
+		$(DESTDIR)$(MANDIR)/man8/wasmta.8.gz $(DESTDIR)$(COMPLETIONDIR)/wasmta
+
+# nfpm is built from the Go module proxy at the version scripts/package-deb.sh
+# pins (NFPM=path/to/nfpm to use one already built).
+deb:
+	GO=$(GO) scripts/package-deb.sh
+
+# Not in make test: building the package and lintian take minutes.
+check-deb:
+	GO=$(GO) scripts/check-deb.sh
 
 # The spool (./data by default) is kept: it holds queued mail.
 clean:

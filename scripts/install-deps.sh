@@ -7,7 +7,8 @@
 # (Postfix's signer in the benchmark), chromium (the dashboard's browser
 # tests, e2e/dashboard), and unbound with ldnsutils (a real DNSSEC
 # validating resolver and the zone signer for the DANE test,
-# internal/testunbound; the package's own service is never started). Idempotent and quiet when nothing is missing; waits
+# internal/testunbound; the package's own service is never started), and
+# lintian (make check-deb: the .deb's checks). Idempotent and quiet when nothing is missing; waits
 # for another apt/dpkg run to finish instead of failing.
 set -euo pipefail
 
@@ -21,6 +22,7 @@ packages=(
 	libssl-dev opendkim opendkim-tools
 	chromium
 	unbound ldnsutils
+	lintian
 )
 
 missing=()

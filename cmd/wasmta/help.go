@@ -11,15 +11,17 @@ func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" |
 // groupUsage is the usage of the commands that take a subcommand, or none,
 // for `wasmta CMD -h`; a subcommand's own flags answer `wasmta CMD SUB -h`.
 var groupUsage = map[string]string{
-	"queue":    queueUsage,
-	"policy":   policyUsage,
-	"table":    tableUsage,
-	"suppress": suppressUsage,
-	"webhook":  webhookUsage,
-	"provider": providerUsage,
-	"config":   configUsage,
-	"trace":    traceUsage,
-	"message":  messageUsage,
+	"queue":      queueUsage,
+	"policy":     policyUsage,
+	"table":      tableUsage,
+	"suppress":   suppressUsage,
+	"webhook":    webhookUsage,
+	"provider":   providerUsage,
+	"config":     configUsage,
+	"completion": completionUsage,
+	"man":        manUsage,
+	"trace":      traceUsage,
+	"message":    messageUsage,
 	"shape": "usage: wasmta shape set SELECTOR [--rate 10/s] [--max-conns N] ... --for DURATION --reason TEXT [--json]\n\n" +
 		"Overrides the limits of the selected paths live; run \"wasmta shape set -h\" for every flag.\n",
 	"actions": "usage:\n  wasmta actions list [--json]             the live suspensions and shaping overrides\n" +

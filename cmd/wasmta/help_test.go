@@ -39,20 +39,6 @@ func commandNames(t *testing.T) []string {
 	return names
 }
 
-// subcommands are the words a command's usage puts after "wasmta CMD".
-func subcommands(cmd, usage string) []string {
-	var subs []string
-	re := regexp.MustCompile(`wasmta ` + regexp.QuoteMeta(cmd) + ` ([a-z][a-z-]*(?:\|[a-z][a-z-]*)*)\b`)
-	for _, m := range re.FindAllStringSubmatch(usage, -1) {
-		for _, s := range strings.Split(m[1], "|") {
-			if !slices.Contains(subs, s) {
-				subs = append(subs, s)
-			}
-		}
-	}
-	return subs
-}
-
 // TestHelpEverywhere asks every command and subcommand the top-level
 // usage and their own usages name for -h and --help: each exits 0 and
 // prints a usage.
@@ -66,7 +52,7 @@ func TestHelpEverywhere(t *testing.T) {
 				continue
 			}
 			checked++
-			for _, sub := range subcommands(cmd, out) {
+			for _, sub := range usageSubcommands(cmd, out) {
 				if o, c := run(cmd, sub, h); c != 0 || !strings.Contains(strings.ToLower(o), "usage") {
 					t.Errorf("wasmta %s %s %s: exit %d, want 0 with a usage:\n%s", cmd, sub, h, c, o)
 				}

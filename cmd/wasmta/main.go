@@ -36,6 +36,8 @@ commands:
   trace smtp       live view of delivery sessions to a domain or from a source
   webhook status   each webhook's backlog, deliveries and last error
   fleet status     the nodes of this node's fleet ([cluster]): heartbeat, queues, health
+  completion bash  print a bash completion script
+  man              print the wasmta(8) man page (roff), generated from these usages
   version          print the version (also --version)
 
 Run "wasmta COMMAND -h" for the flags of a command.
@@ -100,6 +102,10 @@ func main() {
 		err = webhookCommand(args)
 	case "fleet":
 		err = fleetCommand(args)
+	case "completion":
+		err = completionCommand(args)
+	case "man":
+		err = manCommand(args)
 	case "version", "--version":
 		err = versionCommand(args)
 	case "-h", "--help", "help":
