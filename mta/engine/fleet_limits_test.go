@@ -105,6 +105,7 @@ func TestFleetTenantRate(t *testing.T) {
 	sink := testsink.Start(t, testsink.Options{})
 	tenant := "[[tenant]]\nname = \"acme\"\n" + smtpUser(t, "acme", "pw") + "messages_per_minute = 20\n"
 	accepted := 0
+	var start time.Time // the first transaction: the bucket refills from then on
 	for _, name := range []string{"a", "b"} {
 		_, _, addr := testEngine(t, clusterSection(name, r.Addr)+routeTo(sink)+tenant, Options{})
 		c, err := smtp.Dial(addr)
@@ -119,6 +120,9 @@ func TestFleetTenantRate(t *testing.T) {
 			t.Fatal(err)
 		}
 		for range 15 {
+			if start.IsZero() {
+				start = time.Now()
+			}
 			_, err := smtpTx(c, []string{"a@x.example"}, "From: a@sender.example\r\nSubject: s\r\n\r\nx\r\n")
 			if err == nil {
 				accepted++
@@ -127,8 +131,12 @@ func TestFleetTenantRate(t *testing.T) {
 			wantCode(t, "message past the fleet's rate", err, 450, "4.7.1")
 		}
 	}
-	t.Logf("tenant at 20/min on two nodes, 30 offered: %d accepted", accepted)
-	if accepted < 20 || accepted > 21 {
-		t.Errorf("accepted %d, want the minute's 20 (21 if a token came meanwhile)", accepted)
+	// A token comes back every 3 s: on a loaded machine (CI, -race) the
+	// 30 transactions and the second node's start take several seconds.
+	took := time.Since(start)
+	refilled := int(took / (3 * time.Second))
+	t.Logf("tenant at 20/min on two nodes, 30 offered in %v: %d accepted", took, accepted)
+	if accepted < 20 || accepted > 21+refilled {
+		t.Errorf("accepted %d in %v, want the minute's 20 (up to %d with the tokens that came meanwhile)", accepted, took, 21+refilled)
 	}
 }
