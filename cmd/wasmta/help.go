@@ -30,6 +30,7 @@ var groupUsage = map[string]string{
 	"spool": "usage:\n  wasmta spool check [--config FILE | --spool-dir DIR] [--json]       check a stopped spool\n" +
 		"  wasmta spool salvage --out DIR [--config FILE | --spool-dir DIR] [--json]  export what it holds\n",
 	"fleet":   "usage: wasmta fleet status [--json]\n\nLists the nodes of this node's fleet ([cluster]): heartbeat, queues, health.\n",
+	"xfer":    xferUsage,
 	"version": "usage: wasmta version [--json]\n\nPrints the version the binary was built as (git describe), its Go version and platform.\n",
 }
 

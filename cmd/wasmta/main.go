@@ -36,6 +36,7 @@ commands:
   trace smtp       live view of delivery sessions to a domain or from a source
   webhook status   each webhook's backlog, deliveries and last error
   fleet status     the nodes of this node's fleet ([cluster]): heartbeat, queues, health
+  xfer             move this node's queued mail to another node of the fleet (--to NODE)
   completion bash  print a bash completion script
   man              print the wasmta(8) man page (roff), generated from these usages
   version          print the version (also --version)
@@ -102,6 +103,8 @@ func main() {
 		err = webhookCommand(args)
 	case "fleet":
 		err = fleetCommand(args)
+	case "xfer":
+		err = xferCommand(args)
 	case "completion":
 		err = completionCommand(args)
 	case "man":

@@ -86,6 +86,7 @@ func New(opts Options) *Server {
 	registerTables(s)
 	registerDashboard(s)
 	registerFleet(s)
+	registerXfer(s)
 	registerReload(s)
 	s.Handle("GET /v1/webhooks", s.webhooks)
 	return s

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/fleet"
@@ -43,6 +45,12 @@ func (e *Engine) fleetStatus() fleet.NodeStatus {
 	}
 	if err := e.Ready(); err != nil {
 		s.Health = err.Error()
+	}
+	if a, ok := e.self.first(); ok {
+		s.SMTP = a.String()
+		if a.Addr().IsUnspecified() { // listening everywhere: the others reach it by name
+			s.SMTP = net.JoinHostPort(e.conf().Hostname, strconv.Itoa(int(a.Port())))
+		}
 	}
 	if a := e.conf().Admin.Listen; a.IsValid() {
 		s.Admin = a.String()

@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/mta/config"
+	"github.com/wasmta/wasmta/mta/fleet"
 	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/reception"
 )
@@ -115,6 +116,8 @@ func (e *Engine) newSMTPServer(cfg *config.Config, tlsCfg *tls.Config) (*recepti
 		AuthRequireTLS:           c.AuthRequireTLS,
 		Policy:                   e.guard,
 		Submitter:                e,
+		Transfer:                 e.acceptTransfer(),
+		TransferHeader:           fleet.XferHeader,
 		Auth:                     e.auth,
 		Intake:                   e.sub.intake,
 		Sign:                     e.signFunc(cfg),

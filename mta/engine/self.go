@@ -14,6 +14,7 @@ type selfSet struct {
 	exact map[netip.AddrPort]bool
 	ports map[uint16]bool // ports of listeners on an unspecified address
 	local map[netip.Addr]bool
+	first netip.AddrPort // the first listener's address
 }
 
 // selfAddrs holds the selfSet once the listeners are up.
@@ -28,6 +29,9 @@ func (s *selfAddrs) set(lns []net.Listener) {
 			continue
 		}
 		ap := ta.AddrPort()
+		if !set.first.IsValid() {
+			set.first = ap
+		}
 		a := ap.Addr().Unmap()
 		if a.IsUnspecified() {
 			set.ports[ap.Port()] = true
@@ -60,4 +64,13 @@ func (s *selfAddrs) is(ap netip.AddrPort) bool {
 		return true
 	}
 	return set.ports[ap.Port()] && (a.IsLoopback() || a.IsUnspecified() || set.local[a])
+}
+
+// first returns the first SMTP listener's address, once they are up.
+func (s *selfAddrs) first() (netip.AddrPort, bool) {
+	set := s.v.Load()
+	if set == nil || !set.first.IsValid() {
+		return netip.AddrPort{}, false
+	}
+	return set.first, true
 }

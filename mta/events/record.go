@@ -19,6 +19,7 @@ const (
 	Bounce           Type = "Bounce"
 	Expiration       Type = "Expiration"
 	AdminBounce      Type = "AdminBounce"
+	Transfer         Type = "Transfer" // moved to another node of the fleet (wasmta xfer)
 	PolicyFault      Type = "PolicyFault"
 	PolicyChange     Type = "PolicyChange"
 	Suspension       Type = "Suspension"

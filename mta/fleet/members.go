@@ -17,6 +17,7 @@ type NodeStatus struct {
 	Live    bool      `json:"live"` // seen within cluster.node_ttl
 	Version string    `json:"version,omitempty"`
 	Admin   string    `json:"admin,omitempty"` // the admin API's address, for operators
+	SMTP    string    `json:"smtp,omitempty"`  // the first SMTP listener's address (wasmta xfer sends there)
 	// Queued and Ready are the messages in the scheduled queues and the
 	// transactions in the ready queues; Health is "ok" or what is wrong.
 	Queued int    `json:"queued"`

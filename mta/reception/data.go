@@ -192,6 +192,9 @@ func (s *Server) split(data []byte, spans []span) (h intake.Header, campaign str
 
 // accept runs on_message on the header block and submits the message.
 func (s *session) accept(tx *transaction, data []byte) error {
+	if v, body, ok := s.srv.transferValue(data); ok {
+		return s.acceptTransfer(tx, v, body)
+	}
 	var spanBuf [2]span
 	h, hdrCampaign, c := s.srv.split(data, spanBuf[:0])
 	hdr := data[:h.Len]

@@ -128,6 +128,11 @@ type Options struct {
 	// default (accept everything).
 	Policy    *policy.Guard
 	Submitter Submitter
+	// Transfer, when set, takes a message whose first header field is
+	// TransferHeader as one moved here by another node of the fleet (wasmta
+	// xfer), if Transfer accepts the field; nil: no such messages.
+	Transfer       Transfer
+	TransferHeader string
 	// Auth nil: AUTH is not offered.
 	Auth Authenticator
 	// Intake holds the tenants' limits and rate buckets, shared with the
