@@ -181,27 +181,59 @@ func (f *Fleet) renew() {
 	if !f.Up() {
 		return // the heartbeat finds out when Redis is back
 	}
+	f.renewLeases(f.heldLeases())
+}
+
+// heldLeases lists the lease ids this node holds, by shared limit.
+func (f *Fleet) heldLeases() map[*Slots][]any {
+	held := map[*Slots][]any{}
+	for _, s := range f.slotList() {
+		s.mu.Lock()
+		for id := range s.held {
+			held[s] = append(held[s], id)
+		}
+		s.mu.Unlock()
+	}
+	return held
+}
+
+// renewLeases renews the leases sent in one round trip. A lease released
+// while the pipeline was on its way was added back by it: it is removed
+// again after, or it would hold its slot for slot_ttl.
+func (f *Fleet) renewLeases(sent map[*Slots][]any) {
+	if len(sent) == 0 {
+		return
+	}
 	ctx, cancel := context.WithTimeout(f.ctx, f.cfg.Timeout)
 	defer cancel()
 	p := f.rdb.Pipeline()
-	n := 0
-	for _, s := range f.slotList() {
-		args := []any{f.cfg.SlotTTL.Milliseconds()}
-		s.mu.Lock()
-		for id := range s.held {
-			args = append(args, id)
-		}
-		s.mu.Unlock()
-		if len(args) > 1 {
-			renewScript.Eval(ctx, p, []string{s.key}, args...) // a pipeline cannot fall back from EVALSHA
-			n++
-		}
-	}
-	if n == 0 {
-		return
+	for s, ids := range sent {
+		args := append([]any{f.cfg.SlotTTL.Milliseconds()}, ids...)
+		renewScript.Eval(ctx, p, []string{s.key}, args...) // a pipeline cannot fall back from EVALSHA
 	}
 	_, err := p.Exec(ctx)
 	f.result("slots renew", err)
+	if err == nil {
+		f.dropReleased(ctx, sent)
+	}
+}
+
+// dropReleased removes from Redis the leases of sent that their holders
+// released meanwhile (their own ZREM may have come before the renewal).
+func (f *Fleet) dropReleased(ctx context.Context, sent map[*Slots][]any) {
+	for s, ids := range sent {
+		var gone []any
+		s.mu.Lock()
+		for _, id := range ids {
+			if !s.held[id.(string)] {
+				gone = append(gone, id)
+			}
+		}
+		s.mu.Unlock()
+		if len(gone) > 0 {
+			f.result("slots release", f.rdb.ZRem(ctx, s.key, gone...).Err())
+		}
+	}
 }
 
 func (f *Fleet) slotList() []*Slots {
