@@ -194,23 +194,11 @@ func readClusterLimits(ts []*table) []ClusterLimit {
 
 // positive reads a number of at least 0 (an integer or a float).
 func (t *table) positive(k string, dst *float64) {
-	v, ok := t.get(k)
-	if !ok {
-		return
+	if f, ok := t.number(k); ok {
+		if !(f >= 0) || math.IsInf(f, 0) {
+			t.p.add(t.key(k), "%v is out of range (at least 0)", f)
+			return
+		}
+		*dst = f
 	}
-	var f float64
-	switch n := v.(type) {
-	case float64:
-		f = n
-	case int64:
-		f = float64(n)
-	default:
-		t.wrongType(k, v, "a number")
-		return
-	}
-	if !(f >= 0) || math.IsInf(f, 0) {
-		t.p.add(t.key(k), "%v is out of range (at least 0)", v)
-		return
-	}
-	*dst = f
 }

@@ -160,25 +160,32 @@ func rangeText(lo, hi int) string {
 
 // fraction reads a number in [0, 1); an integer 0 is accepted.
 func (t *table) fraction(k string, dst *float64) {
-	v, ok := t.get(k)
+	f, ok := t.number(k)
 	if !ok {
 		return
 	}
-	var f float64
-	switch n := v.(type) {
-	case float64:
-		f = n
-	case int64:
-		f = float64(n)
-	default:
-		t.wrongType(k, v, "a number")
-		return
-	}
 	if !(f >= 0 && f < 1) {
-		t.p.add(t.key(k), "%v is out of range (0 to 1, 1 excluded)", v)
+		t.p.add(t.key(k), "%v is out of range (0 to 1, 1 excluded)", f)
 		return
 	}
 	*dst = f
+}
+
+// number reads an integer or a float; false when absent or not a number
+// (a problem is recorded for the latter).
+func (t *table) number(k string) (float64, bool) {
+	v, ok := t.get(k)
+	if !ok {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int64:
+		return float64(n), true
+	}
+	t.wrongType(k, v, "a number")
+	return 0, false
 }
 
 func (t *table) boolean(k string, dst *bool) {

@@ -12,10 +12,10 @@ import (
 	"github.com/wasmta/wasmta/mta/fleet/fleettest"
 )
 
-// outage is how long TestFleetRedisOutage keeps Redis down: 8 s in make
+// outage is how long TestFleetRedisOutage keeps Redis down: 5 s in make
 // test, WASMTA_FLEET_OUTAGE (e.g. 30s) for the full run.
 func outage(t *testing.T) time.Duration {
-	d := 8 * time.Second
+	d := 5 * time.Second
 	if v := os.Getenv("WASMTA_FLEET_OUTAGE"); v != "" {
 		var err error
 		if d, err = time.ParseDuration(v); err != nil {

@@ -220,6 +220,12 @@ func (s *session) accept(tx *transaction, data []byte) error {
 		s.srv.log.Error("reception: signing", "id", m.ID, "tenant", m.Tenant, "err", err)
 		return s.reject(errSign, tx, "", "sign", "")
 	}
+	return s.submit(tx, m, body)
+}
+
+// submit spools m with body, writes its Reception record once it is
+// synced, and answers 250 with its id.
+func (s *session) submit(tx *transaction, m *message.Message, body []byte) error {
 	m.Size = int64(len(body))
 	id := m.ID.String()
 	spooled := func() {

@@ -3,15 +3,12 @@ package reception
 import (
 	"bytes"
 	"context"
-	"errors"
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/intake"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
-	"github.com/wasmta/wasmta/mta/spool"
 )
 
 // Transfer is the optional check of a message another node of the fleet
@@ -53,22 +50,5 @@ func (s *session) acceptTransfer(tx *transaction, value string, body []byte) err
 		Meta: tmpl.Meta, Peer: s.peerStr, Helo: tx.helo, AuthUser: s.authUser, Protocol: s.protocol()}
 	m := intake.NewMessage(&env, &policy.MessageResult{}, tmpl.ID, tmpl.ReceivedAt)
 	m.RequireTLS = tmpl.RequireTLS
-	body = bytes.Clone(body) // data is a pooled buffer
-	m.Size = int64(len(body))
-	id := m.ID.String()
-	spooled := func() {
-		s.srv.records.Record(&events.Record{
-			Type: events.Reception, Time: m.ReceivedAt, ID: id, Tenant: m.Tenant,
-			Campaign: m.Campaign, Sender: m.Sender, Recipients: len(m.Recipients), Size: m.Size,
-			Peer: m.Peer, Protocol: m.Protocol, TLS: s.tls, Meta: m.Meta,
-		})
-	}
-	if err := s.srv.opts.Submitter.Submit(s.srv.ctx, m, body, spooled); err != nil {
-		if errors.Is(err, spool.ErrFull) {
-			return s.reject(errSpoolFull, tx, "", "spool-full", "")
-		}
-		s.srv.log.Error("reception: submit transfer", "id", id, "tenant", m.Tenant, "err", err)
-		return s.reject(errSpool, tx, "", "spool", "")
-	}
-	return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: "OK: queued as " + id}
+	return s.submit(tx, m, bytes.Clone(body)) // data is a pooled buffer
 }
