@@ -45,6 +45,9 @@ func TestDeclaredHooks(t *testing.T) {
 			if got := strings.Join(m.Hooks(), ","); got != "route" {
 				t.Fatalf("Hooks() = %q, want route only", got)
 			}
+			if !m.Declares(policy.HookRoute) || m.Declares(policy.HookClassify) || m.Declares("nosuchhook") {
+				t.Fatal("Declares disagrees with Hooks()")
+			}
 			r, err := m.Route(context.Background(), &policy.RouteInput{Domain: "example.com"})
 			if err != nil || len(r.Hosts) != 1 || r.Hosts[0] != "declared.example" {
 				t.Fatalf("Route = %+v, %v", r, err)

@@ -70,6 +70,18 @@ func (m *Module) Tenant() string { return m.tenant }
 // SHA256 returns the hash of the module's bytes.
 func (m *Module) SHA256() [sha256.Size]byte { return m.sum }
 
+// Declares reports whether the module has hook (policy.Declarer): the
+// engine skips preparing inputs for a hook that would answer
+// ErrNotImplemented.
+func (m *Module) Declares(hook string) bool {
+	for h, name := range hookNames {
+		if name == hook {
+			return m.has[h]
+		}
+	}
+	return false
+}
+
 // Hooks lists the hooks the module exports.
 func (m *Module) Hooks() []string {
 	var out []string

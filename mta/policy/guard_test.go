@@ -79,3 +79,24 @@ func TestGuardReputationOnlyForModules(t *testing.T) {
 		})
 	}
 }
+
+// declaring is seenPool that says it has select_pool only.
+type declaring struct{ seenPool }
+
+func (declaring) Declares(hook string) bool { return hook == HookSelectPool }
+
+// TestGuardReputationOnlyForDeclaredHooks: a policy that lacks on_message
+// (policy.Declarer) does not make the Guard compute the counts for it;
+// its select_pool still gets them.
+func TestGuardReputationOnlyForDeclaredHooks(t *testing.T) {
+	p := &declaring{}
+	g := NewGuard(onePolicy{p}, nil, nil)
+	var asked []string
+	g.SetReputation(func(string, string) *Reputation { asked = append(asked, HookMessage); return nil },
+		func(string, string) *Reputation { asked = append(asked, HookSelectPool); return &Reputation{} })
+	g.Message(context.Background(), &MessageInput{Tenant: "acme"})
+	g.SelectPool(context.Background(), &PoolInput{Tenant: "acme"})
+	if len(asked) != 1 || asked[0] != HookSelectPool || p.in == nil || p.in.Reputation == nil {
+		t.Fatalf("asked for %v, select_pool saw %+v; want only select_pool's counts", asked, p.in)
+	}
+}
