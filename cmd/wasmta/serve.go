@@ -93,7 +93,7 @@ func serve(args []string) error {
 		return err
 	}
 	eng, err := engine.New(cfg, engine.Options{Logger: log, Registry: obs.met.WrapRegistry(reg), Spool: st,
-		Records: obs.records(), Tables: tabs, Fleet: flt, Version: version})
+		Records: obs.records(), Tables: tabs, Fleet: flt, Version: buildVersion()})
 	if err != nil {
 		st.Close()
 		return err

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
+	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // testVersion is what TestMain stamps the binary with, as the Makefile
@@ -39,4 +44,45 @@ func TestMakefileStampsGitDescribe(t *testing.T) {
 	if !strings.Contains(string(dry), "-X main.version="+strings.TrimSpace(string(want))) {
 		t.Errorf("make build does not stamp the version:\n%s", dry)
 	}
+}
+
+// TestGreetingShowsVersion: the SMTP greeting names wasmta and its
+// version after the hostname; smtp.show_version = false (put in force by
+// a reload) hides it from the next connection on.
+func TestGreetingShowsVersion(t *testing.T) {
+	dir := t.TempDir()
+	d := startDaemon(t, dir, freeAddr(t), "")
+	defer d.stop(t)
+	if got, want := greeting(t, d.addr), "220 mta.test wasmta/"+testVersion+" ESMTP Service Ready"; got != want {
+		t.Errorf("greeting %q, want %q", got, want)
+	}
+	conf := filepath.Join(dir, "wasmta.toml")
+	data, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = []byte(strings.Replace(string(data), "min_free_disk = 0\n", "min_free_disk = 0\nshow_version = false\n", 1))
+	if err := os.WriteFile(conf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, 0, nil, "reload", "--config", conf)
+	if got, want := greeting(t, d.addr), "220 mta.test ESMTP Service Ready"; got != want {
+		t.Errorf("greeting after show_version = false %q, want %q", got, want)
+	}
+}
+
+// greeting reads the first line an SMTP server sends.
+func greeting(t *testing.T, addr string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimRight(line, "\r\n")
 }

@@ -49,6 +49,7 @@ type SMTP struct {
 	TLSCert        string           // tls_cert, PEM file; "" with TLSKey "" = self-signed
 	TLSKey         string           // tls_key, PEM file
 	AuthRequireTLS bool             // auth_require_tls; loopback clients are exempt
+	ShowVersion    bool             // show_version: the greeting names wasmta and its version
 	MinFreeDisk    int64            // min_free_disk, bytes: below it reception answers 452
 
 	// Hostile clients. A zero limit is no limit.

@@ -51,6 +51,7 @@ func base() *Config {
 				netip.MustParsePrefix("::1/128"),
 			},
 			AuthRequireTLS: true,
+			ShowVersion:    true,
 			MinFreeDisk:    256 * MiB,
 
 			MaxConnectionsPerIP:      50,

@@ -63,6 +63,7 @@ func readSMTP(t *table, s *SMTP) {
 		t.p.add(t.key("tls_cert"), "tls_cert and tls_key must be set together (or both left empty for a self-signed certificate)")
 	}
 	t.boolean("auth_require_tls", &s.AuthRequireTLS)
+	t.boolean("show_version", &s.ShowVersion)
 	t.size("min_free_disk", &s.MinFreeDisk, 0)
 	readHostile(t, s)
 }

@@ -102,6 +102,7 @@ func (e *Engine) startInbound() error {
 	all := []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}
 	srv, err := reception.New(reception.Options{
 		Hostname:        e.conf().Hostname,
+		Banner:          e.banner(e.conf()),
 		MaxMessageBytes: in.MaxMessageSize,
 		MaxRecipients:   100,
 		MaxConnections:  e.conf().SMTP.MaxConnections,

@@ -70,6 +70,15 @@ func (e *Engine) serveSMTP(srv *reception.Server, h *handoff) smtpGen {
 	return g
 }
 
+// banner is what the greeting shows after the hostname: the version,
+// unless smtp.show_version is off.
+func (e *Engine) banner(cfg *config.Config) string {
+	if !cfg.SMTP.ShowVersion || e.opts.Version == "" {
+		return ""
+	}
+	return "wasmta/" + e.opts.Version
+}
+
 // smtpTLS loads smtp.tls_cert and smtp.tls_key; nil: self-signed.
 func smtpTLS(c config.SMTP) (*tls.Config, error) {
 	if c.TLSCert == "" {
@@ -87,6 +96,7 @@ func (e *Engine) newSMTPServer(cfg *config.Config, tlsCfg *tls.Config) (*recepti
 	c := cfg.SMTP
 	return reception.New(reception.Options{
 		Hostname:                 cfg.Hostname,
+		Banner:                   e.banner(cfg),
 		MinDataRate:              int(c.MinDataRate),
 		MaxConnectionsPerIP:      offIfZero(c.MaxConnectionsPerIP),
 		MaxConnectionsPerNetwork: offIfZero(c.MaxConnectionsPerNetwork),
