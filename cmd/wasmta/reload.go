@@ -30,6 +30,20 @@ type reloader struct {
 	level *slog.LevelVar
 	log   *slog.Logger
 	mu    sync.Mutex
+	// files are the policy files' SHA-256 as last read (at start, then
+	// by each reload that went through), by tenant: only a file whose
+	// bytes changed since is pushed, not one a pushed module overrides.
+	files map[string][32]byte
+}
+
+// noteFiles records the bytes of the policy files cfg names, as read now.
+func (rl *reloader) noteFiles(cfg *config.Config) {
+	rl.files = map[string][32]byte{}
+	for tenant, path := range policyFiles(cfg) {
+		if wasm, err := os.ReadFile(path); err == nil {
+			rl.files[tenant] = sha256.Sum256(wasm)
+		}
+	}
 }
 
 // reloadResult is what a reload answers (the admin API's JSON).
@@ -47,7 +61,7 @@ func (rl *reloader) reload(ctx context.Context) (reloadResult, error) {
 	if err != nil {
 		return reloadResult{}, err
 	}
-	changed, err := rl.changedPolicies(cfg)
+	changed, sums, err := rl.changedPolicies(cfg)
 	if err != nil {
 		return reloadResult{}, err
 	}
@@ -58,6 +72,7 @@ func (rl *reloader) reload(ctx context.Context) (reloadResult, error) {
 	if err != nil {
 		return reloadResult{}, err
 	}
+	rl.files = sums
 	res := reloadResult{ReloadReport: rep, Policies: []string{}}
 	rl.host.SetConfigured(poolNames(cfg), tenantNames(cfg))
 	rl.level.Set(cfg.LogLevel)
@@ -73,20 +88,26 @@ func (rl *reloader) reload(ctx context.Context) (reloadResult, error) {
 }
 
 // changedPolicies reads the policy files cfg names and returns those
-// whose bytes differ from the module in force, by tenant ("" = global).
-func (rl *reloader) changedPolicies(cfg *config.Config) (map[string][]byte, error) {
-	out := map[string][]byte{}
+// whose bytes changed since they were last read and differ from the
+// module in force, by tenant ("" = global), and every file's SHA-256.
+func (rl *reloader) changedPolicies(cfg *config.Config) (map[string][]byte, map[string][32]byte, error) {
+	out, sums := map[string][]byte{}, map[string][32]byte{}
 	for tenant, path := range policyFiles(cfg) {
 		wasm, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("config: %s: policy for tenant %q: %w", policyKey(tenant), policy.TenantName(tenant), err)
+			return nil, nil, fmt.Errorf("config: %s: policy for tenant %q: %w", policyKey(tenant), policy.TenantName(tenant), err)
 		}
-		if m := rl.reg.Module(tenant); m != nil && m.SHA256() == sha256.Sum256(wasm) {
+		sum := sha256.Sum256(wasm)
+		sums[tenant] = sum
+		if was, ok := rl.files[tenant]; ok && was == sum {
+			continue // unchanged: a module pushed over it stays in force
+		}
+		if m := rl.reg.Module(tenant); m != nil && m.SHA256() == sum {
 			continue
 		}
 		out[tenant] = wasm
 	}
-	return out, nil
+	return out, sums, nil
 }
 
 // policyKey names the key that loads tenant's module.

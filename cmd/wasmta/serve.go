@@ -103,6 +103,7 @@ func serve(args []string) error {
 		return err
 	}
 	rl := &reloader{path: *path, eng: eng, host: host, reg: reg, mods: modules, level: level, log: log}
+	rl.noteFiles(cfg)
 	if err := obs.start(cfg, eng, modules.admin(), rl.adminReload); err != nil {
 		obs.stop()
 		eng.Close()
