@@ -80,8 +80,11 @@ func TestSharedSlots(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addrs := tc.addrs(t)
-			a := startNode(t, clusterConfig("a", addrs...)).f
-			b := startNode(t, clusterConfig("b", addrs...)).f
+			// slot_ttl 2 s: renewals every 0.67 s keep a lease alive even
+			// when a loaded machine delays one of them.
+			ca, cb := clusterConfig("a", addrs...), clusterConfig("b", addrs...)
+			ca.SlotTTL, cb.SlotTTL = 2*time.Second, 2*time.Second
+			a, b := startNode(t, ca).f, startNode(t, cb).f
 			var rels []func()
 			for range 2 {
 				rels = append(rels, mustAcquire(t, a.Slots("mx", 3)))
@@ -92,17 +95,17 @@ func TestSharedSlots(t *testing.T) {
 			}
 			relB()
 			mustAcquire(t, b.Slots("mx", 3))
-			// Two renewal periods pass: leases renewed by a live node stay.
-			time.Sleep(1500 * time.Millisecond)
+			// Longer than slot_ttl passes: leases renewed by a live node stay.
+			time.Sleep(2500 * time.Millisecond)
 			if rel, _ := b.Slots("mx", 3).Acquire(context.Background()); rel != nil {
 				t.Fatal("a renewed lease lapsed")
 			}
 			a.crash()
-			took := eventually(t, 3*time.Second, "a's slots come back", func() bool {
+			took := eventually(t, 4*time.Second, "a's slots come back", func() bool {
 				rel, _ := b.Slots("mx", 3).Acquire(context.Background())
 				return rel != nil
 			})
-			t.Logf("slots of a crashed node free again after %v (slot_ttl 1s)", took)
+			t.Logf("slots of a crashed node free again after %v (slot_ttl 2s)", took)
 			_ = rels
 		})
 	}
