@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -51,6 +53,19 @@ func (e *Engine) Xfer(ctx context.Context, to string, sel message.Selector) (Xfe
 	defer c.Close()
 	if err := c.Hello(e.conf().Hostname); err != nil {
 		return XferResult{To: addr}, fmt.Errorf("engine: xfer to %s: %w", addr, err)
+	}
+	// Encrypted when the other node offers it: go-smtp starts TLS only on
+	// a fresh connection, so one that offers it is dialled again. The
+	// certificate is not checked: a node's is often its own, and what
+	// the transfer must prove (who sent it, and that nothing was changed)
+	// the fleet's signature over the envelope and body proves already.
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		c.Close()
+		host, _, _ := net.SplitHostPort(addr)
+		if c, err = smtp.DialStartTLS(addr, &tls.Config{ServerName: host, InsecureSkipVerify: true}); err != nil {
+			return XferResult{To: addr}, fmt.Errorf("engine: xfer to %s: STARTTLS: %w", addr, err)
+		}
+		defer c.Close()
 	}
 	res := XferResult{To: addr}
 	held := append(e.takeScheduled(byKey(sel.Match)), e.takeReady(byKey(sel.Match))...)
@@ -106,21 +121,26 @@ func (e *Engine) xferOne(ctx context.Context, c *smtp.Client, id message.ID, ite
 	if err != nil {
 		return 0, err
 	}
+	if _, isTLS := c.TLSConnectionState(); m.RequireTLS && !isTLS {
+		return 0, errors.New("a REQUIRETLS message is not transferred over a session without TLS")
+	}
+	var addrs []string
+	for _, h := range items {
+		for _, ri := range h.item.Rcpts {
+			addrs = append(addrs, m.Recipients[ri].Addr)
+		}
+	}
 	hdr, err := e.opts.Fleet.SignXfer(ctx, fleet.Xfer{ID: id.String(), Tenant: m.Tenant, Campaign: m.Campaign,
-		Meta: m.Meta, Received: m.ReceivedAt, RequireTLS: m.RequireTLS})
+		Meta: m.Meta, Received: m.ReceivedAt, RequireTLS: m.RequireTLS, Digest: fleet.XferDigest(m.Sender, addrs, body)})
 	if err != nil {
 		return 0, err
 	}
 	if err := c.Mail(m.Sender, nil); err != nil {
 		return 0, err
 	}
-	var rcpts []uint16
-	for _, h := range items {
-		for _, ri := range h.item.Rcpts {
-			if err := c.Rcpt(m.Recipients[ri].Addr, nil); err != nil {
-				return 0, fmt.Errorf("%s: %w", m.Recipients[ri].Addr, err)
-			}
-			rcpts = append(rcpts, ri)
+	for _, a := range addrs {
+		if err := c.Rcpt(a, nil); err != nil {
+			return 0, fmt.Errorf("%s: %w", a, err)
 		}
 	}
 	w, err := c.Data()
@@ -133,7 +153,7 @@ func (e *Engine) xferOne(ctx context.Context, c *smtp.Client, id message.ID, ite
 		return 0, err
 	}
 	e.xferDone(m, items)
-	return len(rcpts), nil
+	return len(addrs), nil
 }
 
 // xferDone ends the items of m here with a Transfer record each.
@@ -166,26 +186,43 @@ func (e *Engine) putBack(items []heldItem) {
 }
 
 // acceptTransfer is reception's check of a transferred message: the
-// fleet's signature, or no transfers at all without a fleet.
+// fleet's signature over its identity, envelope and body, and whether the
+// fleet took it already; no transfers at all without a fleet.
 func (e *Engine) acceptTransfer() reception.Transfer {
 	f := e.opts.Fleet
 	if f == nil {
 		return nil
 	}
-	return func(ctx context.Context, value string) (*message.Message, error) {
+	return func(ctx context.Context, value, sender string, rcpts []string, body []byte) (*message.Message, func(), error) {
 		x, err := f.VerifyXfer(ctx, value)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if fleet.XferDigest(sender, rcpts, body) != x.Digest {
+			return nil, nil, fmt.Errorf("%w (the envelope or body is not the one signed)", fleet.ErrXferSignature)
 		}
 		id, err := message.ParseID(x.ID)
 		if err != nil {
-			return nil, fmt.Errorf("engine: transfer: id %q: %w", x.ID, err)
+			return nil, nil, fmt.Errorf("engine: transfer: id %q: %w", x.ID, err)
+		}
+		switch seen, err := f.XferSeen(ctx, x.ID); {
+		case err != nil:
+			return nil, nil, err
+		case seen == x.Digest:
+			return nil, nil, reception.ErrTransferred
+		case seen != "":
+			return nil, nil, fmt.Errorf("%w (id %s was taken with another envelope)", fleet.ErrXferSignature, x.ID)
 		}
 		meta := map[string]string{"xfer_from": x.From}
 		for k, v := range x.Meta {
 			meta[k] = v
 		}
+		taken := func() {
+			if err := f.XferTaken(ctx, x.ID, x.Digest); err != nil {
+				e.log.Warn("xfer: could not note the transfer as taken", "id", x.ID, "err", err)
+			}
+		}
 		return &message.Message{ID: id, Tenant: x.Tenant, Campaign: x.Campaign, Meta: meta,
-			ReceivedAt: x.Received, RequireTLS: x.RequireTLS}, nil
+			ReceivedAt: x.Received, RequireTLS: x.RequireTLS}, taken, nil
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/fleet"
 	"github.com/wasmta/wasmta/mta/fleet/fleettest"
 	"github.com/wasmta/wasmta/mta/message"
 )
@@ -68,5 +69,35 @@ func TestXfer(t *testing.T) {
 		"X-Wasmta-Xfer: eyJmcm9tIjoiYSJ9.AAAA\r\n"+testBody(99))
 	if code, _ := smtpCode(err); code != 550 {
 		t.Errorf("forged transfer header: %v, want 550", err)
+	}
+	// A signed header is bound to its envelope and body: on other
+	// recipients or another text it is refused; the same transfer again
+	// (a sender that lost the reply, or a replay) is answered 250 and
+	// spooled once.
+	body, rcpts := testBody(98), []string{"y@example.test"}
+	hdr, err := a.Fleet().SignXfer(t.Context(), fleet.Xfer{ID: message.NewID(time.Now()).String(),
+		Received: time.Now(), Digest: fleet.XferDigest("a@sender.test", rcpts, []byte(body))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		rcpts []string
+		body  string
+		code  int
+	}{
+		{[]string{"other@example.test"}, body, 550},
+		{rcpts, testBody(97), 550},
+		{rcpts, body, 250},
+		{rcpts, body, 250},
+	} {
+		err := trySend(addrB, "a@sender.test", c.rcpts, fleet.XferHeader+": "+hdr+"\r\n"+c.body)
+		if code, _ := smtpCode(err); err != nil && code != c.code || err == nil && c.code != 250 {
+			t.Errorf("signed header to %v: %v, want %d", c.rcpts, err, c.code)
+		}
+	}
+	waitSink(t, sink, n+1, 10*time.Second)
+	time.Sleep(200 * time.Millisecond) // a second copy would be spooled by now
+	if got := len(recB.All(events.Reception)); got != n+1 {
+		t.Errorf("b has %d Reception records, want %d (the repeated transfer spooled once)", got, n+1)
 	}
 }

@@ -6,12 +6,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // XferHeader is the header field a node puts first on each message it
@@ -33,6 +36,64 @@ type Xfer struct {
 	Received   time.Time         `json:"received"`
 	RequireTLS bool              `json:"require_tls,omitempty"`
 	Sent       time.Time         `json:"sent"` // refused when older than a day
+	// Digest binds the signature to the envelope and the body
+	// (XferDigest): without it the signed identity could be replayed on
+	// any recipients and any text by whoever saw one transfer.
+	Digest string `json:"digest"`
+}
+
+// XferDigest is the SHA-256 of a transferred message's envelope and body,
+// each field length-prefixed so that no two envelopes share a digest.
+func XferDigest(sender string, rcpts []string, body []byte) string {
+	h := sha256.New()
+	field := func(b []byte) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte(sender))
+	for _, r := range rcpts {
+		field([]byte(r))
+	}
+	field(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// xferSeenTTL outlives a signature's validity (a day), so a replay is
+// recognised for as long as it could verify.
+const xferSeenTTL = 25 * time.Hour
+
+func keyXferSeen(id string) string { return "{wasmta}:xfer-seen:" + id }
+
+// XferSeen returns the digest under which message id was already taken by
+// a node of the fleet, or "" if it never was.
+func (f *Fleet) XferSeen(ctx context.Context, id string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
+	defer cancel()
+	v, err := f.rdb.Get(ctx, keyXferSeen(id)).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	f.result("xfer seen", err)
+	if err != nil {
+		return "", fmt.Errorf("fleet: xfer seen %s: %w: %w", id, ErrUnreachable, err)
+	}
+	return v, nil
+}
+
+// XferTaken notes that message id was spooled under digest, so that the
+// same transfer again (a sender that lost the reply, or a replay) is
+// answered without a second copy.
+func (f *Fleet) XferTaken(ctx context.Context, id, digest string) error {
+	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
+	defer cancel()
+	err := f.rdb.Set(ctx, keyXferSeen(id), digest, xferSeenTTL).Err()
+	f.result("xfer taken", err)
+	if err != nil {
+		return fmt.Errorf("fleet: xfer taken %s: %w: %w", id, ErrUnreachable, err)
+	}
+	return nil
 }
 
 // xferKey reads the fleet's transfer key, making it on first use.
@@ -86,6 +147,9 @@ func (f *Fleet) VerifyXfer(ctx context.Context, value string) (Xfer, error) {
 	}
 	if !hmac.Equal(s, mac(key, b)) || json.Unmarshal(b, &x) != nil {
 		return x, ErrXferSignature
+	}
+	if x.Digest == "" {
+		return x, fmt.Errorf("%w (no digest of the envelope and body)", ErrXferSignature)
 	}
 	if time.Since(x.Sent) > 24*time.Hour {
 		return x, fmt.Errorf("%w (sent %v, over a day ago)", ErrXferSignature, x.Sent)

@@ -3,6 +3,7 @@ package reception
 import (
 	"bytes"
 	"context"
+	"errors"
 
 	"github.com/emersion/go-smtp"
 
@@ -13,10 +14,17 @@ import (
 
 // Transfer is the optional check of a message another node of the fleet
 // moves here (wasmta xfer): given the value of the header field Options.
-// TransferHeader, it returns the message's identity (ID, tenant,
-// campaign, metadata, reception time, REQUIRETLS), or an error when the
-// field is not the fleet's.
-type Transfer func(ctx context.Context, value string) (*message.Message, error)
+// TransferHeader and the envelope and body it must be bound to, it
+// returns the message's identity (ID, tenant, campaign, metadata,
+// reception time, REQUIRETLS), or an error when the field is not the
+// fleet's or not this message's. taken, called once the message is
+// spooled, notes it as received; ErrTransferred says it was already, so
+// the sender, which lost the reply or replays, gets 250 and no copy is
+// made.
+type Transfer func(ctx context.Context, value, sender string, rcpts []string, body []byte) (m *message.Message, taken func(), err error)
+
+// ErrTransferred: the transfer was already taken here.
+var ErrTransferred = errors.New("reception: this transfer was already taken")
 
 var errXfer = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
 	Message: "transfer header not signed by this fleet"}
@@ -41,7 +49,11 @@ func (s *Server) transferValue(data []byte) (string, []byte, bool) {
 // tenant and campaign; no policy runs on it again (it ran where the
 // message was received).
 func (s *session) acceptTransfer(tx *transaction, value string, body []byte) error {
-	tmpl, err := s.srv.opts.Transfer(s.srv.ctx, value)
+	tmpl, taken, err := s.srv.opts.Transfer(s.srv.ctx, value, tx.sender, tx.rcpts, body)
+	if errors.Is(err, ErrTransferred) {
+		s.srv.log.Info("reception: transfer already taken", "peer", s.peerStr)
+		return &smtp.SMTPError{Code: 250, EnhancedCode: smtp.EnhancedCode{2, 0, 0}, Message: "OK: already taken"}
+	}
 	if err != nil {
 		s.srv.log.Warn("reception: transfer refused", "peer", s.peerStr, "err", err)
 		return s.reject(errXfer, tx, "", "xfer", "")
@@ -50,5 +62,9 @@ func (s *session) acceptTransfer(tx *transaction, value string, body []byte) err
 		Meta: tmpl.Meta, Peer: s.peerStr, Helo: tx.helo, AuthUser: s.authUser, Protocol: s.protocol()}
 	m := intake.NewMessage(&env, &policy.MessageResult{}, tmpl.ID, tmpl.ReceivedAt)
 	m.RequireTLS = tmpl.RequireTLS
-	return s.submit(tx, m, bytes.Clone(body)) // data is a pooled buffer
+	reply := s.submit(tx, m, bytes.Clone(body)) // data is a pooled buffer
+	if se, ok := reply.(*smtp.SMTPError); ok && se.Code == 250 && taken != nil {
+		taken()
+	}
+	return reply
 }
