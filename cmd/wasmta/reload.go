@@ -17,6 +17,7 @@ import (
 	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/engine"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/webhook"
 )
 
 // reloader reads the configuration file again and puts it in force: on
@@ -29,6 +30,7 @@ type reloader struct {
 	mods  nodeModules
 	level *slog.LevelVar
 	log   *slog.Logger
+	hooks *webhook.Outbox // nil in tests that reload an engine alone
 	mu    sync.Mutex
 	// files are the policy files' SHA-256 as last read (at start, then
 	// by each reload that went through), by tenant: only a file whose
@@ -74,6 +76,11 @@ func (rl *reloader) reload(ctx context.Context) (reloadResult, error) {
 	}
 	rl.files = sums
 	res := reloadResult{ReloadReport: rep, Policies: []string{}}
+	if rl.hooks != nil {
+		if err := rl.hooks.Reconfigure(cfg.Webhooks); err != nil {
+			return res, fmt.Errorf("reload: %w", err)
+		}
+	}
 	rl.host.SetConfigured(poolNames(cfg), tenantNames(cfg))
 	rl.level.Set(cfg.LogLevel)
 	for tenant, wasm := range changed {

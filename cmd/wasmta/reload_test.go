@@ -58,8 +58,12 @@ func TestReloadDaemon(t *testing.T) {
 	orig = []byte(strings.Replace(string(orig), "min_free_disk = 0\n", "min_free_disk = 0\nmax_message_size = \"2KiB\"\n", 1))
 	// spool_dir changes too: it needs a restart.
 	orig = []byte(strings.Replace(string(orig), "spool_dir = ", "spool_dir = \"/elsewhere\"\n#", 1))
-	rewrite(route(a), route(b))
+	// A webhook added by the reload is in force at once.
+	rewrite(route(a), route(b)+"[[webhook]]\nname = \"added-by-reload\"\nurl = \"http://127.0.0.1:9/hook\"\n")
 	out := cli(t, 0, env, "reload", "--admin", admin)
+	if ws := cli(t, 0, env, "webhook", "status", "--admin", admin); !strings.Contains(ws, "added-by-reload") {
+		t.Errorf("wasmta webhook status after the reload: %q, want the added webhook", ws)
+	}
 	for _, want := range []string{"route", "smtp", "needs restart (the running value stays): spool_dir"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("wasmta reload printed %q, want %q in it", out, want)

@@ -102,7 +102,7 @@ func serve(args []string) error {
 		eng.Close()
 		return err
 	}
-	rl := &reloader{path: *path, eng: eng, host: host, reg: reg, mods: modules, level: level, log: log}
+	rl := &reloader{path: *path, eng: eng, host: host, reg: reg, mods: modules, level: level, log: log, hooks: obs.out}
 	rl.noteFiles(cfg)
 	if err := obs.start(cfg, eng, modules.admin(), rl.adminReload); err != nil {
 		obs.stop()

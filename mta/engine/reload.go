@@ -123,7 +123,6 @@ var restartKeys = []struct {
 	{"inbound", func(c *config.Config) any { return &c.Inbound }},
 	{"tables", func(c *config.Config) any { return &c.Tables }},
 	{"cluster", func(c *config.Config) any { return &c.Cluster }},
-	{"webhook", func(c *config.Config) any { return &c.Webhooks }},
 }
 
 // keepRestartKeys copies the running value of every start-only key that

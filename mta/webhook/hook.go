@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -28,6 +29,9 @@ type hook struct {
 	segMu   sync.Mutex    // numbers and writes segments in order
 	written atomic.Uint64 // highest segment number written
 	notify  chan struct{} // a segment was written
+
+	stop context.CancelFunc // ends the sender (Reconfigure), under o.mu
+	done chan struct{}      // closed when the sender has ended
 
 	// Sender goroutine only.
 	pos     position // first record not acknowledged

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/config"
@@ -43,10 +46,13 @@ type Options struct {
 
 // Outbox is the durable outbox and the senders of every webhook.
 type Outbox struct {
-	st    *spool.Store
-	opts  Options
-	log   *slog.Logger
-	hooks []*hook
+	st   *spool.Store
+	opts Options
+	log  *slog.Logger
+	// hooks is replaced, never changed in place, by Reconfigure (under
+	// wmu and mu), so readers without mu see one whole list.
+	hooks   atomic.Pointer[[]*hook]
+	started bool // under mu: Start ran, so Reconfigure starts new senders
 
 	wmu     sync.Mutex // serialises writePending, so segments keep record order
 	mu      sync.Mutex
@@ -87,13 +93,15 @@ func Open(st *spool.Store, hooks []config.Webhook, opts Options) (*Outbox, error
 	o := &Outbox{st: st, opts: opts, log: opts.Logger, wake: make(chan struct{}, 1)}
 	o.room = sync.NewCond(&o.mu)
 	o.ctx, o.cancel = context.WithCancel(context.Background())
+	var list []*hook
 	for _, c := range hooks {
 		h := newHook(o, c)
 		if err := h.restore(); err != nil {
 			return nil, err
 		}
-		o.hooks = append(o.hooks, h)
+		list = append(list, h)
 	}
+	o.hooks.Store(&list)
 	o.warnOrphans()
 	return o, nil
 }
@@ -102,7 +110,7 @@ func Open(st *spool.Store, hooks []config.Webhook, opts Options) (*Outbox, error
 // configured: their records stay until the webhook comes back.
 func (o *Outbox) warnOrphans() {
 	known := map[string]bool{}
-	for _, h := range o.hooks {
+	for _, h := range o.list() {
 		known[h.cfg.Name] = true
 	}
 	orphans := map[string]int{}
@@ -120,12 +128,85 @@ func (o *Outbox) warnOrphans() {
 	}
 }
 
+func (o *Outbox) list() []*hook { return *o.hooks.Load() }
+
 // Start starts the writer and one sender per webhook.
 func (o *Outbox) Start() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.started = true
 	o.wg.Go(o.writer)
-	for _, h := range o.hooks {
-		o.wg.Go(func() { h.send(o.ctx) })
+	for _, h := range o.list() {
+		o.startSender(h)
 	}
+}
+
+// startSender runs h's sender until Close or until Reconfigure drops h.
+func (o *Outbox) startSender(h *hook) {
+	ctx, cancel := context.WithCancel(o.ctx)
+	h.stop, h.done = cancel, make(chan struct{})
+	o.wg.Go(func() {
+		defer close(h.done)
+		h.send(ctx)
+	})
+}
+
+// Reconfigure puts a reloaded list of webhooks in force. Records already
+// buffered are first written to the outboxes of the webhooks that took
+// them; a webhook whose settings are unchanged keeps its sender; one that
+// changed or is new gets a sender that starts from its stored cursor (an
+// outbox is kept by name, so a renamed webhook starts empty and the old
+// name's records wait, as at start); a removed one stops sending and its
+// records wait in the spool for it to come back.
+func (o *Outbox) Reconfigure(cfgs []config.Webhook) error {
+	o.wmu.Lock()
+	defer o.wmu.Unlock()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var errs []error
+	for _, seg := range o.takePendingLocked() {
+		if err := seg.h.appendSegment(seg.data, seg.n, true); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	old := map[string]*hook{}
+	for _, h := range o.list() {
+		old[h.cfg.Name] = h
+	}
+	var next, fresh []*hook
+	for _, c := range cfgs {
+		if h := old[c.Name]; h != nil && reflect.DeepEqual(h.cfg, c) {
+			next = append(next, h)
+			delete(old, c.Name)
+			continue
+		}
+		h := newHook(o, c)
+		next, fresh = append(next, h), append(fresh, h)
+	}
+	for _, h := range old { // removed or changed: its sender stops first
+		if h.stop != nil {
+			h.stop()
+			<-h.done
+		}
+	}
+	kept := next[:0]
+	for _, h := range next {
+		if slices.Contains(fresh, h) {
+			if err := h.restore(); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if o.started && !o.stopped {
+				o.startSender(h)
+			}
+		}
+		kept = append(kept, h)
+	}
+	o.hooks.Store(&kept)
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("webhook: reconfigure: %w", err)
+	}
+	return nil
 }
 
 // Record implements events.Sink.
@@ -142,7 +223,7 @@ func (o *Outbox) Record(r *events.Record) {
 }
 
 func (o *Outbox) wanted(r *events.Record) bool {
-	for _, h := range o.hooks {
+	for _, h := range o.list() {
 		if h.wants(r) {
 			return true
 		}
@@ -157,7 +238,7 @@ func (o *Outbox) RecordLine(r *events.Record, line []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	added := false
-	for _, h := range o.hooks {
+	for _, h := range o.list() {
 		if h.wants(r) {
 			if h.bufN == 0 {
 				h.buf = append(h.buf[:0], make([]byte, segmentHeader)...)
@@ -260,8 +341,12 @@ func (o *Outbox) recycle(s segment) {
 func (o *Outbox) takePending() []segment {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	return o.takePendingLocked()
+}
+
+func (o *Outbox) takePendingLocked() []segment {
 	var segs []segment
-	for _, h := range o.hooks {
+	for _, h := range o.list() {
 		if h.bufN > 0 {
 			segs = append(segs, segment{h, h.buf, h.bufN})
 			h.buf, h.spare, h.bufN = h.spare, nil, 0
@@ -308,8 +393,9 @@ type Stats struct {
 
 // Stats returns the state of every webhook.
 func (o *Outbox) Stats() []Stats {
-	out := make([]Stats, 0, len(o.hooks))
-	for _, h := range o.hooks {
+	list := o.list()
+	out := make([]Stats, 0, len(list))
+	for _, h := range list {
 		out = append(out, h.stats())
 	}
 	return out
