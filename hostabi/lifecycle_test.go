@@ -78,3 +78,50 @@ func keptNames(ks []policy.KeptVersion) []string {
 	}
 	return out
 }
+
+// TestRegistryRemoveAt: a removal numbered elsewhere (a fleet) retires the
+// module under that number, survives a restart, and an older number
+// (installed or removed) arriving late changes nothing; a newer Install
+// brings a module back.
+func TestRegistryRemoveAt(t *testing.T) {
+	th := newTestHost(t, nil)
+	store := &memStore{}
+	reg := NewRegistry(th.Host, store)
+	ctx := context.Background()
+	a, b := watFixture(t, "routea"), watFixture(t, "routeb")
+	if _, err := reg.Install(ctx, "acme", 3, a); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		remove     bool
+		number     int
+		wantNumber int  // the version returned
+		wantModule bool // acme has a module afterwards
+	}{
+		{true, 2, 0, true},  // older than the version in force
+		{true, 5, 3, false}, // retires v3
+		{true, 5, 0, false}, // the same removal again
+		{false, 4, 5, false},
+		{false, 6, 6, true},
+	} {
+		var v Version
+		var err error
+		if step.remove {
+			v, err = reg.RemoveAt(ctx, "acme", step.number)
+		} else {
+			v, err = reg.Install(ctx, "acme", step.number, b)
+		}
+		if err != nil || v.Number != step.wantNumber || (reg.Module("acme") != nil) != step.wantModule {
+			t.Fatalf("remove=%v %d: %v %v, module %v; want version %d, module %v",
+				step.remove, step.number, v, err, reg.Module("acme") != nil, step.wantNumber, step.wantModule)
+		}
+		if step.number == 5 && step.remove {
+			reg.Close()
+			reg = NewRegistry(th.Host, store)
+			if err := reg.Restore(ctx); err != nil || reg.Module("acme") != nil {
+				t.Fatalf("after a restart the removal is not in force: %v", err)
+			}
+		}
+	}
+	reg.Close()
+}

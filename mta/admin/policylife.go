@@ -41,7 +41,7 @@ func registerPolicyLifecycle(s *Server) {
 }
 
 // lifecycle returns the registry's remove / rollback-to side (501 when
-// the modules are served by something without one, e.g. a fleet).
+// the modules are served by something without one).
 func (s *Server) lifecycle() (policy.Lifecycle, error) {
 	p, err := s.policies()
 	if err != nil {
@@ -129,7 +129,7 @@ func (s *Server) policyVersions(r *http.Request) (any, error) {
 	}
 	kept, err := l.Versions(tenant)
 	if err != nil {
-		return nil, err
+		return nil, policyError("versions", err)
 	}
 	out := make([]KeptPolicy, len(kept))
 	for i, k := range kept {

@@ -22,6 +22,10 @@ type Installer interface {
 	// Install makes wasm tenant's version number; a number not above the
 	// version in force changes nothing.
 	Install(ctx context.Context, tenant string, number int, wasm []byte) (policy.ModuleVersion, error)
+	// RemoveAt retires tenant's own module as version number; a number
+	// not above the version in force changes nothing. It returns the
+	// version retired (Number 0: none).
+	RemoveAt(ctx context.Context, tenant string, number int) (policy.ModuleVersion, error)
 }
 
 // Policies is the fleet's policy.Modules: a push or rollback on any node
@@ -30,7 +34,8 @@ type Installer interface {
 // same bytes under the same number within a second. The hash
 // {wasmta}:policy:TENANT ("*" for the global module) holds seq (the
 // counter of numbers given out), cur and prev (the numbers in force and
-// before it) and m:N (the bytes of those two); the set {wasmta}:policies
+// before it) and m:N and sha:N (the bytes of the newest keptVersions
+// versions; empty bytes record a removal); the set {wasmta}:policies
 // names the tenants that have one.
 type Policies struct {
 	f     *Fleet
@@ -108,8 +113,11 @@ func (p *Policies) Rollback(ctx context.Context, tenant string) (policy.ModuleVe
 		return policy.ModuleVersion{}, fmt.Errorf("fleet: %w for tenant %q", policy.ErrNoPrevious, tenant)
 	}
 	wasm, err := p.f.rdb.HGet(ctx, k, "m:"+strconv.Itoa(prev)).Bytes()
-	if err != nil {
+	if err != nil && err != redis.Nil {
 		return policy.ModuleVersion{}, p.unreachable(err)
+	}
+	if len(wasm) == 0 { // the version before is a removal, or no longer kept
+		return policy.ModuleVersion{}, fmt.Errorf("fleet: %w for tenant %q", policy.ErrNoPrevious, tenant)
 	}
 	return p.install(ctx, tenant, wasm)
 }
@@ -126,27 +134,49 @@ func (p *Policies) install(ctx context.Context, tenant string, wasm []byte) (pol
 	if err != nil {
 		return v, err
 	}
-	sum := sha256.Sum256(wasm)
-	pipe := p.f.rdb.Pipeline()
-	commitScript.Eval(ctx, pipe, []string{k, keyPolicies}, n, wasm, hex.EncodeToString(sum[:]), policy.TenantName(tenant))
-	p.f.announce(ctx, pipe, "policy", map[string]string{"tenant": policy.TenantName(tenant)})
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := p.commit(ctx, tenant, n, wasm); err != nil {
 		return v, p.unreachable(fmt.Errorf("version %d is in force here but not stored in the fleet: %w", n, err))
 	}
 	return v, nil
 }
 
+// commit stores version n of tenant (empty wasm: a removal) in Redis and
+// announces it.
+func (p *Policies) commit(ctx context.Context, tenant string, n int64, wasm []byte) error {
+	sum := ""
+	if len(wasm) > 0 {
+		s := sha256.Sum256(wasm)
+		sum = hex.EncodeToString(s[:])
+	}
+	pipe := p.f.rdb.Pipeline()
+	commitScript.Eval(ctx, pipe, []string{policyKey(tenant), keyPolicies}, n, wasm, sum, policy.TenantName(tenant), keptVersions)
+	p.f.announce(ctx, pipe, "policy", map[string]string{"tenant": policy.TenantName(tenant)})
+	_, err := pipe.Exec(ctx)
+	return err
+}
+
+// keptVersions is how many versions per tenant the fleet keeps the bytes
+// of, as each node's spool does (cmd/wasmta).
+const keptVersions = 5
+
 // commitScript makes version ARGV[1] current unless a higher one already
-// is, keeps the bytes of it and of the one it replaces, and forgets the
-// bytes of the version before those.
+// is, keeps its bytes (ARGV[2], empty for a removal) and forgets those of
+// all but the newest ARGV[5] versions.
 var commitScript = redis.NewScript(`
 local cur = tonumber(redis.call('HGET', KEYS[1], 'cur') or '0')
 local n = tonumber(ARGV[1])
 if n <= cur then return cur end
-local prev = tonumber(redis.call('HGET', KEYS[1], 'prev') or '0')
-if prev > 0 then redis.call('HDEL', KEYS[1], 'm:' .. prev, 'sha:' .. prev) end
 redis.call('HSET', KEYS[1], 'cur', n, 'prev', cur, 'm:' .. n, ARGV[2], 'sha:' .. n, ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[4])
+local kept = {}
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  local v = string.match(f, '^m:(%d+)$')
+  if v then table.insert(kept, tonumber(v)) end
+end
+table.sort(kept, function(a, b) return a > b end)
+for i = tonumber(ARGV[5]) + 1, #kept do
+  redis.call('HDEL', KEYS[1], 'm:' .. kept[i], 'sha:' .. kept[i])
+end
 return n
 `)
 
@@ -173,6 +203,12 @@ func (p *Policies) Pull(ctx context.Context) error {
 		}
 		wasm, err := p.f.rdb.HGet(ctx, keyPolicyPfx+name, "m:"+strconv.Itoa(cur)).Bytes()
 		if err != nil {
+			continue
+		}
+		if len(wasm) == 0 { // the fleet removed the module
+			if _, err := p.local.RemoveAt(ctx, policy.TenantOf(name), cur); err != nil {
+				p.f.log.Error("fleet: the fleet's policy removal does not apply here", "tenant", name, "version", cur, "err", err)
+			}
 			continue
 		}
 		if _, err := p.local.Install(ctx, policy.TenantOf(name), cur, wasm); err != nil {

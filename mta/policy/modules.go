@@ -23,9 +23,9 @@ type Modules interface {
 	List() []ModuleInfo
 }
 
-// Lifecycle is what a Modules may also do (the wasm registry does; a
-// fleet's shared view does not yet): remove a tenant's own module, roll
-// back to any version still kept, and list those versions.
+// Lifecycle is what a Modules may also do (the wasm registry and a
+// fleet's shared view do): remove a tenant's own module, roll back to any
+// version still kept, and list those versions.
 type Lifecycle interface {
 	// Remove retires tenant's own module: the tenant falls back to the
 	// global module, the global one to the built-in policy. The removed
