@@ -76,9 +76,9 @@ func printSummary(s *admin.QueueSummary) {
 		if key == "" {
 			key = emptyKey[s.By]
 		}
-		ready, conns, connLimit, rateLimit := "-", "-", "-", "-"
+		conns, connLimit, rateLimit := "-", "-", "-"
 		if paths {
-			ready, conns = fmt.Sprint(r.Ready), fmt.Sprint(r.Connections)
+			conns = fmt.Sprint(r.Connections)
 		}
 		if l := r.PathLimits; l != nil {
 			connLimit = fmt.Sprintf("%d (conf %d)", l.LearnedConnections, l.ConfiguredConnections)
@@ -88,7 +88,7 @@ func printSummary(s *admin.QueueSummary) {
 		if r.Suspended != nil {
 			held = when(r.Suspended) + " (suspended)"
 		}
-		row(w, key, r.Queues, r.Scheduled, ready, conns, connLimit, rateLimit, when(r.NextDue), held)
+		row(w, key, r.Queues, r.Scheduled, r.Ready, conns, connLimit, rateLimit, when(r.NextDue), held)
 	}
 	row(w, "TOTAL", "", s.Scheduled, s.Ready, s.Connections, "", "", "", "")
 	w.Flush()

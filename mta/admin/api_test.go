@@ -11,6 +11,7 @@ import (
 	"github.com/wasmta/wasmta/internal/teststack"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/shaping"
 )
 
 // queuedStack is a stack holding deferred mail: acme has 3 messages to
@@ -210,5 +211,69 @@ func TestBounce(t *testing.T) {
 	}
 	if code := s.call(t, "GET", "/v1/messages/"+ab[0].ID, nil, true, nil); code != http.StatusNotFound {
 		t.Fatalf("bounced message still in the spool: inspect = %d", code)
+	}
+}
+
+// TestQueueSummaryReady: transactions routed onto a ready queue count under
+// the tenant, campaign and domain they came from, not only under their
+// path. One connection is allowed and the destination stalls at MAIL, so
+// the first message sits on the connection and the others wait ready.
+func TestQueueSummaryReady(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{Delay: map[string]time.Duration{testsink.StageMail: time.Minute}})
+	s := startStack(t, stackConfig(sink.Addr()), nil)
+	one := ActionRequest{Kind: shaping.Shape, Select: shaping.Selector{Site: "route:" + sink.Addr()},
+		Shape: &shaping.Override{MaxConnections: 1}, For: shaping.Duration(time.Hour), Reason: "test: one connection"}
+	if code := s.call(t, "POST", "/v1/actions", one, true, nil); code != http.StatusOK && code != http.StatusCreated {
+		t.Fatalf("POST /v1/actions = %d", code)
+	}
+	for i := 0; i < 3; i++ {
+		send(t, s.smtp, "acme", "app@sender.test", []string{"a@ready.test"}, "acme ready")
+	}
+	send(t, s.smtp, "beta", "app@sender.test", []string{"b@ready.example"}, "beta ready")
+	waitFor(t, 10*time.Second, "three transactions ready behind the stalled one", func() bool {
+		var sum QueueSummary
+		s.call(t, "GET", "/v1/queues", nil, true, &sum)
+		return sum.Ready == 3 && sum.Connections == 1
+	})
+	// Which message holds the connection is the scheduler's choice: the
+	// rows together hold the three ready, and every row is one of the
+	// queues sent to.
+	tests := []struct {
+		query string
+		keys  []string
+	}{
+		{"?by=tenant", []string{"acme", "beta"}},
+		{"?by=domain", []string{"ready.test", "ready.example"}},
+		{"?by=campaign", []string{""}},
+	}
+	for _, tt := range tests {
+		var sum QueueSummary
+		if code := s.call(t, "GET", "/v1/queues"+tt.query, nil, true, &sum); code != 200 {
+			t.Fatalf("GET /v1/queues%s = %d", tt.query, code)
+		}
+		ready := 0
+		for _, r := range sum.Rows {
+			if !slices.Contains(tt.keys, r.Key) {
+				t.Errorf("GET /v1/queues%s: row %q, want one of %q", tt.query, r.Key, tt.keys)
+			}
+			ready += r.Ready
+		}
+		if ready != 3 {
+			t.Errorf("GET /v1/queues%s: rows %+v hold %d ready, want 3", tt.query, sum.Rows, ready)
+		}
+	}
+	var byTenant QueueSummary
+	s.call(t, "GET", "/v1/queues?by=tenant&tenant=acme", nil, true, &byTenant)
+	if len(byTenant.Rows) != 1 || byTenant.Rows[0].Ready < 2 {
+		t.Errorf("acme alone: rows %+v, want acme with 2 or 3 ready", byTenant.Rows)
+	}
+	var d Dashboard
+	s.call(t, "GET", "/v1/dashboard", nil, true, &d)
+	viewReady := 0
+	for _, q := range d.Queues {
+		viewReady += q.Ready
+	}
+	if viewReady != 3 {
+		t.Errorf("dashboard queues %+v hold %d ready, want 3", d.Queues, viewReady)
 	}
 }

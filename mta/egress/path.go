@@ -180,6 +180,18 @@ func (p *Path) Len() int {
 	return len(p.fifo)
 }
 
+// EachWaiting calls fn with the scheduled queue of each waiting job (its
+// first item's), under the path's lock: fn must be quick and not block.
+// The path holds at most MaxQueuedPerPath jobs, so a caller may walk every
+// path's jobs for a view without an unbounded pause.
+func (p *Path) EachWaiting(fn func(message.QueueKey)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, j := range p.fifo {
+		fn(j.Queue)
+	}
+}
+
 // Full reports whether the path holds as many waiting jobs as the set
 // allows per path; the caller then keeps the job in its scheduled queue.
 func (p *Path) Full() bool {

@@ -60,7 +60,7 @@ type QueueRow struct {
 	Key         string
 	Queues      int // scheduled queues counted in the row
 	Scheduled   int // items waiting in the scheduled queues
-	Ready       int // transactions waiting in ready queues (site and source rows)
+	Ready       int // transactions waiting in ready queues (by site and source: on the row's paths; otherwise routed from the row's queues)
 	Connections int // open delivery connections (site and source rows)
 	NextDue     *time.Time
 	PausedUntil *time.Time // a scheduled queue of the row is paused
@@ -79,8 +79,9 @@ type QueueSummary struct {
 }
 
 // QueueSummary groups the scheduled queues that sel matches by tenant,
-// campaign, domain, site or source. Site and source rows also count the
-// ready queues (which hold no tenant, campaign or domain of their own).
+// campaign, domain, site or source. Site and source rows count the ready
+// queues of their paths; tenant, campaign and domain rows count the
+// transactions routed from their queues that wait in any ready queue.
 // Scheduled items have no source yet: a source is picked when an item is
 // routed, so they appear in the source row "". Sites of scheduled queues
 // come from the route and MX answers, cached as for delivery.
@@ -106,6 +107,13 @@ func (e *Engine) QueueSummary(ctx context.Context, by string, sel message.Select
 		out.Scheduled += q.Count
 		r.NextDue = earlier(r.NextDue, q.NextDue, q.Count > 0)
 		r.PausedUntil = later(r.PausedUntil, q.Paused)
+	}
+	if by == ByTenant || by == ByCampaign || by == ByDomain {
+		for k, n := range e.readyByQueue() {
+			if sel.Match(k) {
+				row(e.rowKey(ctx, by, k)).Ready += n
+			}
+		}
 	}
 	for _, p := range e.PathsInfo() {
 		out.Ready += p.Ready

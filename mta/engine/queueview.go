@@ -16,7 +16,8 @@ type QueueViewRow struct {
 	Site      string     `json:"site"`
 	Provider  string     `json:"provider"` // "" when the site is no known provider
 	Scheduled int        `json:"scheduled"`
-	Held      int        `json:"held"` // of Scheduled: held back by a live action
+	Ready     int        `json:"ready"` // transactions routed from this queue, waiting in ready queues
+	Held      int        `json:"held"`  // of Scheduled: held back by a live action
 	Oldest    *time.Time `json:"oldest,omitempty"`
 	NextDue   *time.Time `json:"next_due,omitempty"`
 	Paused    *time.Time `json:"paused_until,omitempty"`
@@ -29,20 +30,44 @@ type QueueViewRow struct {
 func (e *Engine) QueueView(ctx context.Context) []QueueViewRow {
 	oldest := e.sched.Oldest()
 	held := e.heldByQueue()
+	ready := e.readyByQueue()
 	out := []QueueViewRow{}
+	row := func(k message.QueueKey) QueueViewRow {
+		site := e.viewSite(ctx, k)
+		return QueueViewRow{Tenant: k.Tenant, Campaign: k.Campaign, Domain: k.Domain, Site: site,
+			Provider: mx.Provider([]string{site}), Ready: ready[k], Held: held[k]}
+	}
 	for _, q := range e.sched.Summary() {
-		if q.Count == 0 {
+		if q.Count == 0 && ready[q.Key] == 0 {
 			continue
 		}
-		site := e.viewSite(ctx, q.Key)
-		r := QueueViewRow{Tenant: q.Key.Tenant, Campaign: q.Key.Campaign, Domain: q.Key.Domain, Site: site,
-			Provider: mx.Provider([]string{site}), Scheduled: q.Count, Held: held[q.Key]}
+		r := row(q.Key)
+		delete(ready, q.Key)
+		r.Scheduled = q.Count
 		if t, ok := oldest[q.Key]; ok {
 			r.Oldest = &t
 		}
-		r.NextDue = earlier(nil, q.NextDue, true)
+		if q.Count > 0 {
+			r.NextDue = earlier(nil, q.NextDue, true)
+		}
 		r.Paused = later(nil, q.Paused)
 		out = append(out, r)
+	}
+	// A queue whose every item was routed may be gone from the scheduler
+	// while its transactions still wait on a path.
+	for k := range ready {
+		out = append(out, row(k))
+	}
+	return out
+}
+
+// readyByQueue counts the transactions waiting in the ready queues per
+// scheduled queue they were routed from, so that views by tenant, campaign
+// and domain can show what is ready as well as what is scheduled.
+func (e *Engine) readyByQueue() map[message.QueueKey]int {
+	out := map[message.QueueKey]int{}
+	for _, p := range e.ready.Paths() {
+		p.EachWaiting(func(k message.QueueKey) { out[k]++ })
 	}
 	return out
 }

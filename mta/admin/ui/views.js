@@ -36,7 +36,9 @@
   }
 
   // Queues: scheduled queues grouped by tenant, campaign, domain or
-  // provider (ready queues add to providers), or the egress paths.
+  // provider, or the egress paths. Ready transactions count under the
+  // tenant, campaign and domain they were routed from, and under the
+  // provider of the path they wait on.
   W.views.queues = function (snap) {
     const by = $('queues-by').value;
     const groups = new Map();
@@ -49,6 +51,7 @@
         const key = by === 'provider' ? (q.provider || q.site || '(unresolved)') : (q[by] || '(none)');
         const r = g(key);
         r.scheduled += q.scheduled;
+        if (by !== 'provider') r.ready += q.ready || 0; // providers count their paths below
         r.held += q.held;
         if (q.oldest && (!r.oldest || q.oldest < r.oldest)) r.oldest = q.oldest;
       }
@@ -63,11 +66,11 @@
       }
     }
     const rows = [...groups.values()].sort((a, b) => (b.scheduled + b.ready) - (a.scheduled + a.ready) || a.key.localeCompare(b.key));
-    const withReady = by === 'provider' || by === 'path';
+    const withConns = by === 'provider' || by === 'path';
     table('queues-table', [{ t: by === 'path' ? 'egress path' : by }, { t: 'scheduled', num: 1 }, { t: 'ready', num: 1 },
       { t: 'held', num: 1 }, { t: 'oldest', num: 1 }, { t: 'connections', num: 1 }],
-    rows.map((r) => [r.key, by === 'path' ? '-' : r.scheduled, withReady ? r.ready : '-', r.held,
-      age(r.oldest), withReady ? r.conns + (r.suspended ? ' (suspended ' + until(r.suspended) + ')' : '') : '-']),
+    rows.map((r) => [r.key, by === 'path' ? '-' : r.scheduled, r.ready, r.held,
+      age(r.oldest), withConns ? r.conns + (r.suspended ? ' (suspended ' + until(r.suspended) + ')' : '') : '-']),
     'No queued mail.');
     const total = snap.queues.reduce((n, q) => n + q.scheduled, 0);
     const ready = snap.paths.reduce((n, p) => n + p.ready, 0);
