@@ -142,10 +142,12 @@ func Classify(code int, enhanced, text string) Result {
 //     552 storage, 535 credentials, 521/556 no mail, 538 encryption):
 //     two pieces of evidence against one ("552 5.1.1 Recipient
 //     overquota");
-//   - an address status (X.1.1 bad mailbox, X.1.2 bad system) and a
-//     phrase that names a mailbox that exists but is full, a rate, or a
-//     server that does not relay for the domain: many servers send X.1.1
-//     for any refused recipient ("550 5.1.2 Relay not allowed").
+//   - an address status (X.1.1 bad mailbox, X.1.2 bad system, X.1.3 bad
+//     syntax) and a phrase that names a mailbox that exists but is full,
+//     a rate, or a server that does not relay for the domain: many
+//     servers send X.1.1 for any refused recipient ("550 5.1.2 Relay not
+//     allowed", "550 5.1.3 Relay not permitted");
+//   - X.5.3 (too many recipients) and a phrase that names a rate.
 func yields(enhanced string, code int, r *textRule) bool {
 	if r.tier != tierPhrase {
 		return false
@@ -153,13 +155,13 @@ func yields(enhanced string, code int, r *textRule) bool {
 	if c, ok := replyCodes[code]; ok && c == r.category && c != ProtocolErrors {
 		return true
 	}
-	sd := enhanced[2:]
-	if sd != "1.1" && sd != "1.2" {
-		return false
-	}
-	switch r.category {
-	case QuotaIssues, RateLimited, RelayDenied:
-		return true
+	switch sd := enhanced[2:]; sd {
+	case "1.1", "1.2", "1.3":
+		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied
+	case "5.3":
+		// "452 4.5.3 rate limit exceeded": a count per period, not per
+		// transaction
+		return r.category == RateLimited
 	}
 	return false
 }

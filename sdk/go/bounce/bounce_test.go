@@ -58,6 +58,22 @@ func TestRanking(t *testing.T) {
 		{"a terse refusal naming the sender", 554, "", "sender not welcome.", InvalidSender, `word "sender"`},
 		{"a transient failed lookup before the HELO check", 450, "", "DNS timeout resolving your HELO hostname", DNSFailure, `text "dns timeout"`},
 		{"Exchange's submission quota on x.2.2", 554, "5.2.2", "Submission quota exceeded", RateLimited, "override microsoft x.2.2 submission quota"},
+		{"a greylist served by a DNS list is a pause", 421, "4.7.1", "Service unavailable; Client host [192.0.2.1] blocked using grey.rbl - Greylisting in action, please try again later", TransientFailure, `text "greylist"`},
+		{"a list that refused the receiver's query", 554, "5.7.1", "Service unavailable; Client host [a.example] blocked using multi.uribl.com; 127.0.0.1 -> Query Refused", BadConfiguration, `text "query refused"`},
+		{"a callout's verdict before the causes it lists", 550, "", "Verification failed for <a@example.com> they may be blacklisted 550 Sender verify failed", InvalidSender, `text "sender verify failed"`},
+		{"a listed file type is about the attachment", 550, "", "Blacklisted file extension detected", ProhibitedContent, `text "file extension"`},
+		{"a Cloudmark lookup in a list's idiom is a listing", 554, "5.7.1", "Client host [192.0.2.1] blocked using cm-csi-v11; Cloudmark Poor Reputation Sender", SpamBlock, `text "blocked using"`},
+		{"Cloudmark named alone is reputation", 554, "", "192.0.2.1 has a poor standing at csi.cloudmark.com", ReputationBlock, `text "csi.cloudmark.com"`},
+		{"an IP blocked for what it did", 550, "", "Too many invalid recipients", ReputationBlock, `text "too many invalid recipients"`},
+		{"a usage line names the command's form", 501, "", "Error: syntax: STARTTLS", ProtocolErrors, `text "syntax:"`},
+		{"a session closed for its errors", 421, "4.7.0", "Error: too many unauthenticated commands", ProtocolErrors, `text "unauthenticated commands"`},
+		{"the host refused as such", 554, "5.7.1", "You are not allowed to connect", SpamBlock, `text "not allowed to connect"`},
+		{"a failed lookup on a 4xx before the check it served", 450, "4.4.0", "Temporary DMARC DNS lookup failure", DNSFailure, `text "dns lookup"`},
+		{"x.5.3 yields to a rate", 452, "4.5.3", "rate limit exceeded", RateLimited, `text "rate limit"`},
+		{"x.1.3 yields to a relay refusal", 550, "5.1.3", "Relay not permitted.", RelayDenied, `text "relay not permitted"`},
+		{"the recipient's blocked senders", 550, "", "Rejected by header based manually Blocked Senders", PolicyRelated, `text "manually blocked"`},
+		{"the receiver's rules for bounces", 550, "", "this bounce message has too many recipients", PolicyRelated, `text "bounce message"`},
+		{"a sender banned by the receiver", 550, "", "REJECTED - Sender a@example.com is banned", SpamBlock, `text "is banned"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)

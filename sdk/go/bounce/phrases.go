@@ -18,6 +18,15 @@ var phraseRules = []textRule{
 	// The receiver's suppression list.
 	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
 
+	// The receiver's rules for bounces (Haraka's bounce plugin, Exim ACLs:
+	// "Invalid bounce (spoofed sender)", "this bounce message has too many
+	// recipients", "does not accept bounces", "Legitimate bounces are never
+	// sent to more than one recipient"): a policy about the message as a
+	// bounce, before the sender, authentication and recipient words it
+	// uses.
+	c(PolicyRelated, "invalid bounce", "bounce message", "bounce with", "accept bounces", "legitimate bounces",
+		"bounces are not", "bounces are never"),
+
 	// The SMTP dialogue itself (before TLS: "no commands allowed to
 	// pipeline after STARTTLS" is about the protocol), in the words of
 	// the commands' order and arguments ("EHLO/HELO first", "STARTTLS may
@@ -29,14 +38,25 @@ var phraseRules = []textRule{
 		"out of sequence", "argument is invalid", "invalid argument", "command not implemented",
 		"parameter not implemented", "parameters not recognized", "unknown command", "sender first",
 		"recipient first", "must have sender", "bare lf", "bare linefeed", "bare line feed", "bare line-feed", "parse error", "bare cr", "bare newline",
-		"line ending", "smtp smuggling"),
+		"line ending", "smtp smuggling",
+		// a usage line or a parameter's syntax ("501 Syntax: HELO hostname",
+		// "501 syntax: STARTTLS", "Bad command parameter syntax") names the
+		// command's form, whatever object the command is about
+		"syntax:", "parameter syntax", "command syntax", "requires domain",
+		// a session closed for its errors, not for what it asked
+		"too many errors", "unauthenticated commands", "too many unrecognized", "too many invalid commands",
+		"too many bad commands", "http request", "http command", "non-smtp",
+		// the greeting missing
+		"no helo", "no ehlo", "without helo", "without ehlo"),
 	// The message's format against RFC 5322 (2822, 822): "Message is not
 	// RFC 2822 compliant", "Headers are not RFC compliant", "must be RFC
 	// 5322 section 3.6.2 compliant", "missing a valid address in From:
 	// header".
 	c(ProtocolErrors, "rfc compliant", "rfc-compliant", "rfc 2822 compliant", "rfc2822 compliant", "rfc 5322 compliant",
 		"rfc5322 compliant", "rfc 5322 section", "rfc 822 compliant", "not compliant with rfc", "compliant with rfc",
-		"valid address in from: header", "no from: header", "no from header"),
+		"conform to rfc", "conforms to rfc",
+		"valid address in from: header", "no from: header", "no from header", "mime parts", "mime part",
+		"mime structure", "mime nesting"),
 
 	// TLS: a reply that names TLS, STARTTLS, the server's certificate or
 	// the policies that demand them (DANE, MTA-STS, REQUIRETLS) is about
@@ -66,7 +86,7 @@ var phraseRules = []textRule{
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local", "best-preference mx", "license expired", "licence expired",
 		"license has expired", "licence has expired", "is the local host", "points to local host", "points to the local host",
-		"unknown mail transport", "home directory"),
+		"unknown mail transport", "home directory", "permission failure", "world writable", "group writable"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
@@ -84,7 +104,8 @@ var phraseRules = []textRule{
 		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "send limit", "try again in a few minutes",
 		"sending quota", "daily quota", "relay limit", "hourly quota", "too many open connections", "too many simultaneous",
 		"simultaneous connections", "too many smtp connections", "frequency limit", "receive limit", "submission quota",
-		"messages per session", "messages per connection", "queue quota"),
+		"messages per session", "messages per connection", "queue quota", "too much email", "too many recent",
+		"short period of time", "in a short time"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
 	// code (Exim's ratelimit condition reports "sender rate" and "N per
 	// period", other MTAs "rate exceeds", "N messages per hour"): on a
@@ -101,18 +122,41 @@ var phraseRules = []textRule{
 	// listing with a lookup and delisting page, even when the list's name
 	// says "reputation" (Barracuda Reputation, Trend Micro Email
 	// Reputation database).
-	c(SpamBlock, "blocked using", "listed at", "is listed in", "are listed in", "been listed in", "was listed in",
+	// Before the lists' idioms, what outranks them: a greylist is a pause
+	// by design, even when served by a DNS list ("blocked using grey.rbl
+	// ... Greylisting in action"); a list that refused the receiver's own
+	// query (Spamhaus's and URIBL's answer to public resolvers: "Query
+	// Refused", "Your DNS IP") is the receiver's misconfiguration; a
+	// sender-verification callout's verdict outranks the causes it lists
+	// ("Verification failed ... may be blacklisted ... Sender verify
+	// failed"); a list of file types is about the attachment
+	// ("Blacklisted file extension detected").
+	c(TransientFailure, "greylist", "graylist", "grey list", "gray list"),
+	c(BadConfiguration, "query refused", "your dns ip", "public resolver", "open resolver"),
+	c(InvalidSender, "sender verify failed", "sender verification failed"),
+	c(ProhibitedContent, "file extension", "file type", "attachment type", "type of attachment"),
+	c(SpamBlock, "blocked using", "listed at", "listed by", "is listed in", "are listed in", "been listed in", "was listed in",
 		"listed on", "in a black list at", "in a blacklist at", "dnsbl", "dnsrbl", "rbl "),
+	// Cloudmark's Sender Intelligence scores reputation; a lookup of it in
+	// a list's idiom ("blocked using cm-csi-v11", "is in an RBL on
+	// csi.cloudmark.com") is a listing, decided above.
+	c(ReputationBlock, "csi.cloudmark.com", "cloudmark"),
 
 	// Reputation of the sending IP or domain, then public blocklists
 	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
+	// The sending IP blocked for what it did, not listed: invalid
+	// recipients tried (dictionary or directory-harvest attacks), failed
+	// logins, a flood of requests.
+	c(ReputationBlock, "too many invalid recipients", "too many unknown recipients", "too many bad recipients",
+		"excessive rejected recipients", "excessive invalid recipients", "excessive unknown recipients",
+		"excessive authentication failures", "dictionary attack", "directory harvest", "harvest attack", "flooding"),
 	c(SpamBlock, "spamhaus", "blocklist", "block list", "blacklist", "black list", "denylist", "deny list", "blocked using",
 		" rbl", "spam source", "spamcop", "sorbs",
 		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
 		"spam sender", "spammer", "source of spam", "black ip", "black address", "black mail address", "black domain",
-		"black sender"),
+		"black sender", "is banned", "banned sender", "banned ip", "ip banned", "banned domain", "domain banned"),
 
 	// Size, a header's first (its size is its format's limit)
 	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
@@ -120,7 +164,9 @@ var phraseRules = []textRule{
 	// The message's size named as such ("Message size exceed (maybe
 	// caused by big attachment file)"): the size, not the attachment, is
 	// the cause.
-	c(MessageTooLarge, "message size", "size exceed", "message too large", "message too big", "maximum message size"),
+	c(MessageTooLarge, "message size", "size exceed", "message too large", "message too big", "maximum message size",
+		"message too long", "message is too long", "attachment too long", "attachment is too long", "attachment too large",
+		"attachment is too large", "attachment too big", "attachment size"),
 
 	// Malware, then content refused by rule, then content judged spam
 	c(Virus, "virus", "viral", "malware", "infected", "trojan", "worm", "ransomware", "malicious"),
@@ -132,11 +178,18 @@ var phraseRules = []textRule{
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
 		"score too high", "spam score", "bayes", "content denied", "quarantined"),
 
+	// A transient reply that names a failed lookup ("450 DNS timeout
+	// resolving your HELO hostname", "rDNS lookup error (SERVFAIL)",
+	// "Temporary DMARC DNS lookup failure"): the check could not be made
+	// for now, whatever it checks (PTR, HELO, the sender's domain, SPF,
+	// DKIM or DMARC records).
+	only(transient, c(DNSFailure, dnsTrouble...)),
+
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
 	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
 		"not authenticated", "authentication required", "authentication failed", "authentication failure",
 		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
-		"authentication is required", "must authenticate", "authentication", "credentials", "password", "authenticate first",
+		"fake sender", "faked sender", "authentication is required", "must authenticate", "authentication", "credentials", "password", "authenticate first",
 		"please authenticate", "auth failures", "logon attempts", "login attempts", "auth error", "auth mode", "auth method",
 		"auth mechanism", "smtp auth"),
 
@@ -148,12 +201,6 @@ var phraseRules = []textRule{
 		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
 		"date header", "return-path header"),
 
-	// A transient reply that names a failed lookup ("450 DNS timeout
-	// resolving your HELO hostname", "rDNS lookup error (SERVFAIL)"): the
-	// check could not be made for now, whatever it checks (PTR, HELO,
-	// the sender's domain).
-	only(transient, c(DNSFailure, dnsTrouble...)),
-
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
 		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
@@ -163,10 +210,12 @@ var phraseRules = []textRule{
 	// Blocked by this recipient", "Mail rejected by destination domain"):
 	// before the sender wrappers that carry it.
 	c(PolicyRelated, "rejected by recipient", "refused by recipient", "blocked by recipient", "blocked by this recipient",
-		"blocked by the recipient", "rejected by the recipient", "rejected by destination", "recipient's preferences"),
+		"blocked by the recipient", "rejected by the recipient", "rejected by destination", "recipient's preferences",
+		"blocked senders", "manually blocked"),
 	// Postfix's client restrictions and banner refusals: the sending host
 	// is refused as such.
-	c(SpamBlock, "client host rejected", "refused to talk to me"),
+	c(SpamBlock, "client host rejected", "refused to talk to me", "not allowed to connect", "bad ip", "ip is rejected",
+		"you are not welcome"),
 
 	// The sender (before the recipient and the domain)
 	c(InvalidSender, "null sender", "empty sender", "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
@@ -203,7 +252,7 @@ var phraseRules = []textRule{
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
 		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked",
 		"account is expired", "recipient suspended", "recipient is suspended", "account temporarily suspended",
-		"has been temporarily suspended", "is temporarily suspended"),
+		"has been temporarily suspended", "is temporarily suspended", "user is locked"),
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
@@ -239,7 +288,8 @@ var phraseRules = []textRule{
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
 		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
 		"moved", "no longer", "mailbox unknown", "no mail box", "mail box not found", "mail-box not found",
-		"mail box unavailable", "no mail-box", "mailbox name not allowed", "invalid-recipient", "not user of", "user not known"),
+		"mail box unavailable", "no mail-box", "mailbox name not allowed", "invalid-recipient", "not user of", "user not known",
+		"address syntax", "invalid rcpt"),
 
 	// Policy named as the cause, in its generic words ("restricted by
 	// policy error", "Reject due to policy restrictions", "MailPolicy
@@ -267,7 +317,8 @@ var phraseRules = []textRule{
 		"temporarily rejected", "temporary error", "temporary problem", "insufficient system storage",
 		"system storage", "service currently unavailable", "server is busy", "too busy", "resources temporarily",
 		"local error in processing", "please retry", "retry later", "temporary server error", "internal server error",
-		"come back later"),
+		"come back later", "verification in progress", "backend not running", "could not save", "unable to save",
+		"failed to save"),
 	// "Service (is currently) unavailable" on a 4xx; on a 5xx it wraps a
 	// refusal (Postfix's "554 Service unavailable; Client host blocked").
 	only(transient, c(TransientFailure, "service unavailable", "service is unavailable", "service is currently unavailable",

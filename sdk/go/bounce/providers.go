@@ -116,7 +116,6 @@ var providerRules = []textRule{
 	p("cisco talos reputation", ReputationBlock, "senderbase.org", "talosintelligence.com", "sending mta's poor reputation",
 		"your access to this mail system has been rejected", "to submit messages to this e-mail system has been rejected"),
 	p("trend micro ers", SpamBlock, "ers.trendmicro.com", "ers-rbl", "trendmicro.com/ers"),
-	p("cloudmark csi", ReputationBlock, "cloudmark", "csi.cloudmark.com"),
 	p("mimecast rbl", SpamBlock, "ip found in rbl", "mimecast.com/docs/doc-1369#550 [ip"),
 	p("mimecast spoofing", AuthenticationFailed, "anti-spoofing policy", "rejected by header based anti-spoofing"),
 	p("mimecast envelope blocked", PolicyRelated, "envelope blocked", "blocked by customer policy"),
