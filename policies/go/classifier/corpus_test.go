@@ -349,6 +349,12 @@ const publicPath7 = "testdata/corpora/public-replies-7.tsv"
 // rule was changed from it (MAPPING.md).
 const publicPath8 = "testdata/corpora/public-replies-8.tsv"
 
+// publicPath9 is its ninth batch, replies quoted in GitHub issues,
+// collected with batch 8 and kept sealed until the fifth round's last
+// rule change, then scored once as that round's held-out figure; the
+// whole batch is held out (MAPPING.md).
+const publicPath9 = "testdata/corpora/public-replies-9.tsv"
+
 // TestPublicSetAgreement: the reference policy and the built-in default
 // on the development and the held-out part of each batch of the public
 // set.
@@ -359,10 +365,11 @@ func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set, batch 2", readPublic(t, publicPath2, 100), 78)
 	checkAgreement(t, "public set, batch 3", readPublic(t, publicPath3, 100), 75)
 	checkAgreement(t, "public set, batch 4", readPublic(t, publicPath4, 30), 80)
-	checkAgreement(t, "public set, batch 5", readPublic(t, publicPath5, 150), 70)
-	checkAgreement(t, "public set, batch 6", readPublic(t, publicPath6, 100), 50)
-	checkAgreement(t, "public set, batch 7", readPublic(t, publicPath7, 30), 45)
-	checkAgreement(t, "public set, batch 8", readPublic(t, publicPath8, 130), 80)
+	checkAgreement(t, "public set, batch 5", readPublic(t, publicPath5, 150), 78)
+	checkAgreement(t, "public set, batch 6", readPublic(t, publicPath6, 100), 70)
+	checkAgreement(t, "public set, batch 7", readPublic(t, publicPath7, 30), 75)
+	checkAgreement(t, "public set, batch 8", readPublic(t, publicPath8, 130), 88)
+	checkAgreement(t, "public set, batch 9", readPublic(t, publicPath9, 60), 75)
 }
 
 // readPublic reads a public set file, checking its labels and its split.
