@@ -69,15 +69,6 @@ func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) (
 	return repairs, nil
 }
 
-// validateTable checks the checksum of every block of the table at path.
-func validateTable(fs vfs.FS, path string, po *pebble.Options) error {
-	r, err := openTable(fs, path, po)
-	if err != nil {
-		return err
-	}
-	return errors.Join(r.ValidateBlockChecksums(), r.Close())
-}
-
 // openTable opens the table file at path directly, outside the store.
 func openTable(fs vfs.FS, path string, po *pebble.Options) (*sstable.Reader, error) {
 	f, err := fs.Open(path)
