@@ -7,6 +7,7 @@ import (
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/queue"
+	"github.com/wasmta/wasmta/mta/spool"
 )
 
 // rebuild fills the scheduled queues from the spool: every recipient that
@@ -15,39 +16,59 @@ import (
 // deleted (a crash between the last result and the delete).
 func (e *Engine) rebuild(ctx context.Context) (int, error) {
 	n := 0
-	err := e.spool.Scan(ctx, func(m *message.Message, st []message.RcptState) error {
-		byDomain := map[string]*queue.Item{}
-		for i, s := range st {
-			if s.Status.Final() {
-				continue
-			}
-			d := m.Recipients[i].Domain()
-			it := byDomain[d]
-			if it == nil {
-				it = queue.NewItem(m.ID, nil, s.Attempts, s.Due)
-				byDomain[d] = it
-			}
-			it.Rcpts = append(it.Rcpts, uint16(i))
-			if s.Due.After(it.Due()) {
-				it.SetDue(s.Due)
-			}
-			if s.Attempts > int(it.Attempts) {
-				it.Attempts = uint16(min(s.Attempts, 65535))
-			}
-		}
-		if len(byDomain) == 0 {
+	var items []domainItem // reused: one message's items, by domain
+	err := e.spool.ScanQueued(ctx, func(m *spool.Queued) error {
+		items = groupByDomain(items[:0], m)
+		if len(items) == 0 {
 			return e.spool.Delete(m.ID)
 		}
 		n++
 		e.pendMu.Lock()
-		e.pend[m.ID] = len(byDomain)
+		e.pend[m.ID] = len(items)
 		e.pendMu.Unlock()
-		for d, it := range byDomain {
-			e.sched.Add(message.QueueKey{Tenant: m.Tenant, Campaign: m.Campaign, Domain: d}, it)
+		for _, di := range items {
+			e.sched.Add(message.QueueKey{Tenant: m.Tenant, Campaign: m.Campaign, Domain: di.domain}, di.item)
 		}
 		return nil
 	})
 	return n, err
+}
+
+// domainItem is the item of one domain of a message being rebuilt.
+type domainItem struct {
+	domain string
+	item   *queue.Item
+}
+
+// groupByDomain appends to items one item per domain of m's recipients
+// that are not final: the latest due time and the most attempts of its
+// recipients. A message has few domains, so a linear search beats a map.
+func groupByDomain(items []domainItem, m *spool.Queued) []domainItem {
+	for i, s := range m.States {
+		if s.Status.Final() {
+			continue
+		}
+		d := m.Domains[i]
+		var it *queue.Item
+		for _, di := range items {
+			if di.domain == d {
+				it = di.item
+				break
+			}
+		}
+		if it == nil {
+			it = queue.NewItem(m.ID, make([]uint16, 0, 1), s.Attempts, s.Due)
+			items = append(items, domainItem{d, it})
+		}
+		it.Rcpts = append(it.Rcpts, uint16(i))
+		if s.Due.After(it.Due()) {
+			it.SetDue(s.Due)
+		}
+		if s.Attempts > int(it.Attempts) {
+			it.Attempts = uint16(min(s.Attempts, 65535))
+		}
+	}
+	return items
 }
 
 func tlsInfo(cs *tls.ConnectionState) *events.TLS {

@@ -220,11 +220,14 @@ func (d *decoder) count() int {
 	return int(n)
 }
 
-func (d *decoder) string() string {
+func (d *decoder) string() string { return string(d.bytes()) }
+
+// bytes reads a string field without copying it.
+func (d *decoder) bytes() []byte {
 	n := d.count()
-	s := string(d.buf[:n])
+	b := d.buf[:n:n]
 	d.buf = d.buf[n:]
-	return s
+	return b
 }
 
 func (d *decoder) time() time.Time {

@@ -115,25 +115,42 @@ func (s *Store) SetStates(id message.ID, idx []int, st []message.RcptState, sync
 // of a damaged table is stepped over (see span), and both are reported.
 // States left behind by a SetStates that raced a Delete are removed.
 //
-// The first Scan that reads the whole spool after Open also compares what
-// it found with the ledger and reports any loss (see Loss); it must run
-// before the first Put or Delete, as the engine's start does.
+// The first Scan (or ScanQueued) that reads the whole spool after Open also
+// compares what it found with the ledger and reports any loss (see Loss);
+// it must run before the first Put or Delete, as the engine's start does.
 func (s *Store) Scan(ctx context.Context, fn func(m *message.Message, st []message.RcptState) error) error {
+	var m *message.Message
+	var st []message.RcptState
+	return s.scan(ctx, func(id message.ID, v []byte) ([]message.RcptState, error) {
+		var err error
+		if m, err = decodeMessage(id, v); err != nil {
+			return nil, err
+		}
+		st = pendingStates(len(m.Recipients), m.ReceivedAt)
+		return st, nil
+	}, func() error { return fn(m, st) })
+}
+
+// scan walks every envelope with its states: decode reads an envelope and
+// returns its recipients' states, all Pending and due at reception (the
+// states stored are read into them); visit is called after, unless decode
+// failed (the envelope is then quarantined).
+func (s *Store) scan(ctx context.Context, decode func(message.ID, []byte) ([]message.RcptState, error), visit func() error) error {
 	if err := s.gate.enter(); err != nil {
 		return err
 	}
 	defer s.gate.leave()
 	acked0, gone0 := s.ledger.counts()
-	sc := s.newScanner()
+	sc := s.newScanner(decode)
 	for n := 0; sc.next(); n++ {
 		if n%256 == 0 && ctx.Err() != nil {
 			sc.err = ctx.Err()
 			break
 		}
-		if sc.msg == nil {
+		if !sc.ok {
 			continue
 		}
-		if err := fn(sc.msg, sc.states); err != nil {
+		if err := visit(); err != nil {
 			sc.err = err
 			break
 		}
@@ -181,8 +198,9 @@ type scanner struct {
 	s       *Store
 	mit     *span
 	rit     *span
-	msg     *message.Message // nil when the current envelope did not decode
-	states  []message.RcptState
+	decode  func(message.ID, []byte) ([]message.RcptState, error)
+	states  []message.RcptState // of the current envelope
+	ok      bool                // the current envelope decoded
 	orphans [][]byte
 	bad     []message.ID // envelopes that do not decode
 	present uint64       // envelopes seen, decodable or not
@@ -190,8 +208,8 @@ type scanner struct {
 	started bool
 }
 
-func (s *Store) newScanner() *scanner {
-	sc := &scanner{s: s, mit: newSpan(s.db, prefixMessage, upperBound(prefixMessage)),
+func (s *Store) newScanner(decode func(message.ID, []byte) ([]message.RcptState, error)) *scanner {
+	sc := &scanner{s: s, decode: decode, mit: newSpan(s.db, prefixMessage, upperBound(prefixMessage)),
 		rit: newSpan(s.db, prefixState, upperBound(prefixState))}
 	sc.rit.first()
 	return sc
@@ -213,20 +231,18 @@ func (sc *scanner) next() bool {
 	}
 	sc.present++
 	id, _ := keyID(sc.mit.key())
-	sc.msg, sc.states = nil, nil
 	v, err := sc.mit.it.ValueAndErr()
-	var m *message.Message
+	sc.states, sc.ok = nil, false
 	if err == nil {
-		m, err = decodeMessage(id, v)
+		sc.states, err = sc.decode(id, v)
 	}
+	sc.ok = err == nil
 	if err != nil {
+		sc.states = nil
 		sc.s.log.Error("spool: unreadable envelope, quarantining it", "id", id.String(), "err", err)
 		sc.bad = append(sc.bad, id)
 	}
 	sc.skipOrphans(id[:])
-	if m != nil {
-		sc.msg, sc.states = m, pendingStates(len(m.Recipients), m.ReceivedAt)
-	}
 	sc.readStates(id)
 	return true
 }
@@ -249,7 +265,7 @@ func (sc *scanner) readStates(id message.ID) {
 		if _, isID := stateIndex(sc.rit.key(), id); !isID {
 			return
 		}
-		if sc.states == nil {
+		if !sc.ok {
 			continue
 		}
 		if err := setState(sc.states, id, sc.rit.it); err != nil {
