@@ -2,6 +2,7 @@ package hostabi
 
 import (
 	"fmt"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 
@@ -58,6 +59,8 @@ type call struct {
 	logs    int
 	fault   error    // first failed host call; faults the call
 	scratch []string // per-call derived lists (meta names)
+	pack    []byte   // the "inputs" value (packed.go), reused by every call
+	packed  bool     // pack holds this call's inputs
 
 	// lookup (ABI v1.4): where, for whom, and what this call read.
 	tables      policy.Tables
@@ -72,7 +75,7 @@ func (c *call) begin(h hookID, lookup lookupFunc, in any) {
 	c.active, c.hook, c.in, c.lookup = true, h, in, lookup
 	c.results = c.results[:0]
 	c.nbytes, c.logs, c.fault = 0, 0, nil
-	c.scratch = nil
+	c.scratch, c.packed = nil, false
 	c.tenant, c.reads, c.lookups, c.lookupBytes = callTenant(in), c.reads[:0], 0, 0
 }
 
@@ -80,7 +83,18 @@ func (c *call) begin(h hookID, lookup lookupFunc, in any) {
 // instance keeps no other call's data reachable.
 func (c *call) end() {
 	c.active, c.in, c.lookup, c.scratch, c.tenant = false, nil, nil, nil, ""
+	if cap(c.pack) > maxKeptPack {
+		c.pack = nil // a large header block: not kept by an idle instance
+	}
 }
+
+// withholdInputs makes "inputs" NOT_FOUND, as on a host older than
+// v1.8: tests use it to run the SDKs' key-by-key path.
+var withholdInputs atomic.Bool
+
+// maxKeptPack is the largest "inputs" buffer an instance keeps between
+// calls.
+const maxKeptPack = 64 << 10
 
 // fail records the first failed host call and returns st, so that callers
 // can write `return c.fail(...)`.
@@ -191,8 +205,13 @@ func (c *call) input(mem api.Memory, kp, kl uint32) (value, string, int32) {
 	if st < 0 {
 		return value{}, "", c.fail(st, "", "key (%d, %d) outside memory, empty, too long or not UTF-8", kp, kl)
 	}
-	if key == "hook" {
+	switch key {
+	case "hook":
 		return strValue(c.hook.String()), key, 0
+	case inputsKey:
+		if !withholdInputs.Load() {
+			return c.packInputs(), key, 0
+		}
 	}
 	v, st := c.lookup(c, key)
 	return v, key, st

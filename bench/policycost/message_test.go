@@ -141,13 +141,16 @@ func cpuTime() time.Duration {
 func BenchmarkMessageNewGoroutine(b *testing.B) {
 	m := defaultModules(b)[true]
 	b.ReportAllocs()
+	c0, n := cpuTime(), 0
 	for b.Loop() {
 		done := make(chan error)
 		go func() { done <- oneMessage(m) }()
 		if err := <-done; err != nil {
 			b.Fatal(err)
 		}
+		n++
 	}
+	b.ReportMetric(float64(cpuTime()-c0)/float64(n), "cpu-ns/op")
 }
 
 // BenchmarkMessageHandoff is BenchmarkMessageNewGoroutine with every call

@@ -81,9 +81,18 @@ func decodePools(names []string, p string) []PoolReputation {
 	return out
 }
 
-func callMailFrom(r *reader, w *writer) bool {
+// readMailFrom reads the inputs key by key (a host older than v1.8).
+func readMailFrom(r *reader) {
 	p, tls := r.peer()
 	mailFromIn = MailFromInput{Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5])}
+}
+
+func callMailFrom(r *reader, w *writer) bool {
+	if u, ok := r.inputs(); ok {
+		u.mailFrom(r)
+	} else {
+		readMailFrom(r)
+	}
 	res, ok := onMailFrom(&mailFromIn)
 	if ok {
 		w.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
@@ -91,12 +100,21 @@ func callMailFrom(r *reader, w *writer) bool {
 	return ok
 }
 
-func callRcpt(r *reader, w *writer) bool {
+// readRcpt reads the inputs key by key (a host older than v1.8).
+func readRcpt(r *reader) {
 	p, tls := r.peer()
 	campaign, rcpt := r.str("campaign"), r.str("recipient")
 	rcptIn = RcptInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipient: r.s(rcpt),
+	}
+}
+
+func callRcpt(r *reader, w *writer) bool {
+	if u, ok := r.inputs(); ok {
+		u.rcpt(r)
+	} else {
+		readRcpt(r)
 	}
 	res, ok := onRcpt(&rcptIn)
 	if ok {
@@ -105,7 +123,8 @@ func callRcpt(r *reader, w *writer) bool {
 	return ok
 }
 
-func callMessage(r *reader, w *writer) bool {
+// readMessage reads the inputs key by key (a host older than v1.8).
+func readMessage(r *reader) {
 	p, tls := r.peer()
 	campaign, header := r.str("campaign"), r.str("header")
 	rfirst, rn := r.list("recipients")
@@ -116,6 +135,14 @@ func callMessage(r *reader, w *writer) bool {
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipients: r.strings(rfirst, rn), Size: size,
 		Header: r.s(header), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
+	}
+}
+
+func callMessage(r *reader, w *writer) bool {
+	if u, ok := r.inputs(); ok {
+		u.message(r)
+	} else {
+		readMessage(r)
 	}
 	res, ok := onMessage(&messageIn)
 	if ok {
@@ -128,9 +155,18 @@ func callMessage(r *reader, w *writer) bool {
 	return ok
 }
 
-func callRoute(r *reader, w *writer) bool {
+// readRoute reads the inputs key by key (a host older than v1.8).
+func readRoute(r *reader) {
 	tenant, campaign, domain := r.str("tenant"), r.str("campaign"), r.str("domain")
 	routeIn = RouteInput{Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain)}
+}
+
+func callRoute(r *reader, w *writer) bool {
+	if u, ok := r.inputs(); ok {
+		u.route(r)
+	} else {
+		readRoute(r)
+	}
 	res, ok := onRoute(&routeIn)
 	if ok {
 		w.route(&res)
@@ -138,7 +174,8 @@ func callRoute(r *reader, w *writer) bool {
 	return ok
 }
 
-func callSelectPool(r *reader, w *writer) bool {
+// readSelectPool reads the inputs key by key (a host older than v1.8).
+func readSelectPool(r *reader) {
 	tenant, campaign, domain, site := r.str("tenant"), r.str("campaign"), r.str("domain"), r.str("site")
 	mfirst, mn := r.meta()
 	rep := r.reputation()
@@ -149,6 +186,14 @@ func callSelectPool(r *reader, w *writer) bool {
 		Site: r.s(site), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
 	}
 	poolIn.Reputation.Pools = decodePools(r.strings(pfirst, pn), r.s(packed))
+}
+
+func callSelectPool(r *reader, w *writer) bool {
+	if u, ok := r.inputs(); ok {
+		u.pool(r)
+	} else {
+		readSelectPool(r)
+	}
 	pool, ok := onPool(&poolIn)
 	if ok {
 		w.str("pool", pool)
@@ -156,13 +201,22 @@ func callSelectPool(r *reader, w *writer) bool {
 	return ok
 }
 
-func callShape(r *reader, w *writer) bool {
+// readShape reads the inputs key by key (a host older than v1.8).
+func readShape(r *reader) {
 	source, pool, site, domain := r.str("source"), r.str("pool"), r.str("site"), r.str("domain")
 	provider := r.str("provider")
 	mxFirst, mxN := r.list("mx_hosts")
 	shapeIn = ShapeInput{
 		Source: r.s(source), Pool: r.s(pool), Site: r.s(site), Domain: r.s(domain),
 		MXHosts: r.strings(mxFirst, mxN), Provider: r.s(provider),
+	}
+}
+
+func callShape(r *reader, w *writer) bool {
+	if u, ok := r.inputs(); ok {
+		u.shape(r)
+	} else {
+		readShape(r)
 	}
 	res, ok := onShape(&shapeIn)
 	if ok {
@@ -171,13 +225,22 @@ func callShape(r *reader, w *writer) bool {
 	return ok
 }
 
-func callClassify(r *reader, w *writer) bool {
+// readClassify reads the inputs key by key (a host older than v1.8).
+func readClassify(r *reader) {
 	tenant, site, domain, source := r.str("tenant"), r.str("site"), r.str("domain"), r.str("source")
 	stage, enhanced, text := r.str("stage"), r.str("enhanced"), r.str("text")
 	code := r.int("code")
 	classifyIn = ClassifyInput{
 		Tenant: r.s(tenant), Site: r.s(site), Domain: r.s(domain), Source: r.s(source),
 		Stage: r.s(stage), Code: int(code), Enhanced: r.s(enhanced), Text: r.s(text),
+	}
+}
+
+func callClassify(r *reader, w *writer) bool {
+	if u, ok := r.inputs(); ok {
+		u.classify(r)
+	} else {
+		readClassify(r)
 	}
 	res, ok := onClassify(&classifyIn)
 	if ok {
