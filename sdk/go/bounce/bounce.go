@@ -143,10 +143,12 @@ func Classify(code int, enhanced, text string) Result {
 //     two pieces of evidence against one ("552 5.1.1 Recipient
 //     overquota");
 //   - an address status (X.1.1 bad mailbox, X.1.2 bad system, X.1.3 bad
-//     syntax) and a phrase that names a mailbox that exists but is full,
-//     a rate, or a server that does not relay for the domain: many
-//     servers send X.1.1 for any refused recipient ("550 5.1.2 Relay not
-//     allowed", "550 5.1.3 Relay not permitted");
+//     syntax) and a phrase that names a mailbox that exists but is full
+//     or disabled, a rate, or a server that does not relay for the
+//     domain: many servers send X.1.1 for any refused recipient ("550
+//     5.1.2 Relay not allowed", "550 5.1.1 Suspended user"); X.1.2 (the
+//     system) also to a phrase that names the mailbox ("550 5.1.2 No such
+//     mailbox");
 //   - X.5.3 (too many recipients) and a phrase that names a rate.
 func yields(enhanced string, code int, r *textRule) bool {
 	if r.tier != tierPhrase {
@@ -156,8 +158,14 @@ func yields(enhanced string, code int, r *textRule) bool {
 		return true
 	}
 	switch sd := enhanced[2:]; sd {
-	case "1.1", "1.2", "1.3":
-		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied
+	case "1.1", "1.3":
+		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied ||
+			r.category == InactiveMailbox
+	case "1.2":
+		// the code names the system, the phrase the mailbox ("550 5.1.2 No
+		// such mailbox")
+		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied ||
+			r.category == InactiveMailbox || r.category == InvalidRecipient
 	case "5.3":
 		// "452 4.5.3 rate limit exceeded": a count per period, not per
 		// transaction

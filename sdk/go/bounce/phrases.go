@@ -37,7 +37,7 @@ var phraseRules = []textRule{
 		"before sending data", "may not be repeated", "already active",
 		"out of sequence", "argument is invalid", "invalid argument", "command not implemented",
 		"parameter not implemented", "parameters not recognized", "unknown command", "sender first",
-		"recipient first", "must have sender", "bare lf", "bare linefeed", "bare line feed", "bare line-feed", "parse error", "bare cr", "bare newline",
+		"recipient first", "must have sender", "stray newline", "stray line feed", "stray cr", "stray lf", "bare lf", "bare linefeed", "bare line feed", "bare line-feed", "parse error", "bare cr", "bare newline",
 		"line ending", "smtp smuggling",
 		// a usage line or a parameter's syntax ("501 Syntax: HELO hostname",
 		// "501 syntax: STARTTLS", "Bad command parameter syntax") names the
@@ -89,6 +89,15 @@ var phraseRules = []textRule{
 		"unknown mail transport", "home directory", "permission failure", "world writable", "group writable"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
+
+	// Reputation named as the cause of a rate or a block ("IP reputation
+	// ratelimit in effect", "rate limited due to IP reputation"), and on a
+	// 5xx a rate of unsolicited mail or of spam ("Our system has detected
+	// an unusual rate of unsolicited mail ... has been blocked", "Sender
+	// IP rejected: spam rate exceeded"): a verdict on the IP's traffic,
+	// the rate only its measure; on a 4xx the same words defer (below).
+	c(ReputationBlock, "ip reputation", "reputation ratelimit", "reputation rate limit"),
+	only(permanent, c(ReputationBlock, "unusual rate", "rate of unsolicited", "spam rate")),
 
 	// Rate, connections, recipients per message
 	// A count per sending client ("too many recipients from <client>",
@@ -142,6 +151,12 @@ var phraseRules = []textRule{
 	// csi.cloudmark.com") is a listing, decided above.
 	c(ReputationBlock, "csi.cloudmark.com", "cloudmark"),
 
+	// The HELO's claim about the host (an IP literal, a forged one):
+	// the sending host's identity (like the PTR and HELO checks below),
+	// before the "your IP" words of the blocklists ("HELO IP literal does
+	// not match your IP address", "Forged IPs not accepted here").
+	c(PolicyRelated, "ip literal", "address literal", "forged ip"),
+
 	// Reputation of the sending IP or domain, then public blocklists
 	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
 	// The sending IP blocked for what it did, not listed: invalid
@@ -156,11 +171,11 @@ var phraseRules = []textRule{
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
 		"spam sender", "spammer", "source of spam", "black ip", "black address", "black mail address", "black domain",
-		"black sender", "is banned", "banned sender", "banned ip", "ip banned", "banned domain", "domain banned"),
+		"black sender", "badmailfrom", "from this range", "from your range", "ip range", "is banned", "banned sender", "banned ip", "ip banned", "banned domain", "domain banned"),
 
 	// Size, a header's first (its size is its format's limit)
 	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
-		"line too long", "header line", "header size"),
+		"line too long", "line is too long", "lines too long", "line length", "header line", "header size"),
 	// The message's size named as such ("Message size exceed (maybe
 	// caused by big attachment file)"): the size, not the attachment, is
 	// the cause.
@@ -168,12 +183,22 @@ var phraseRules = []textRule{
 		"message too long", "message is too long", "attachment too long", "attachment is too long", "attachment too large",
 		"attachment is too large", "attachment too big", "attachment size"),
 
-	// Malware, then content refused by rule, then content judged spam
+	// Malware, then content refused by rule, then content judged spam.
+	// Before them: a scanner that could not scan defers for now ("451
+	// Unable to scan for viruses"), and a filter that does not say which
+	// ("spam or virus content") judged the content as spam.
+	only(transient, c(TransientFailure, "unable to scan", "could not scan", "cannot scan", "can't scan", "scan failed",
+		"scanning failed", "scan error", "scanning error", "scanner error", "scanner failure", "scanner unavailable")),
+	c(SpamContent, "spam or virus", "spam/virus", "spam and virus"),
 	c(Virus, "virus", "viral", "malware", "infected", "trojan", "worm", "ransomware", "malicious"),
 	c(ProhibitedContent, "attachment", "file type", "file extension", "filename", "executable", "prohibited content",
 		"content is prohibited", "banned content", "forbidden content", "content not allowed", "banned file", "blocked file",
 		"not permitted content", "disallowed content", "content policy", "objectionable content",
-		"url blocked", "blocked url", "prohibited url", "shortened url", "content restriction", "banned:", "dangerous"),
+		"url blocked", "blocked url", "prohibited url", "shortened url", "content restriction", "banned:", "dangerous",
+		// archives the filter cannot open, and filters' symbols for
+		// attachments (rspamd's FORBIDDEN_FILE_EXTENSION, MIME_BAD_EXTENSION)
+		"password-protected", "password protected", "encrypted archive", "encrypted attachment", "encrypted zip",
+		"_extension", "mime_bad", "bad_attachment"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
 		"score too high", "spam score", "bayes", "content denied", "quarantined"),
@@ -183,7 +208,7 @@ var phraseRules = []textRule{
 	// "Temporary DMARC DNS lookup failure"): the check could not be made
 	// for now, whatever it checks (PTR, HELO, the sender's domain, SPF,
 	// DKIM or DMARC records).
-	only(transient, c(DNSFailure, dnsTrouble...)),
+	only(transient, c(DNSFailure, append([]string{"does not resolve", "did not resolve", "not resolvable"}, dnsTrouble...)...)),
 
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
 	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
@@ -191,7 +216,11 @@ var phraseRules = []textRule{
 		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
 		"fake sender", "faked sender", "authentication is required", "must authenticate", "authentication", "credentials", "password", "authenticate first",
 		"please authenticate", "auth failures", "logon attempts", "login attempts", "auth error", "auth mode", "auth method",
-		"auth mechanism", "smtp auth"),
+		"auth mechanism", "smtp auth",
+		// SPF's explanations, quoted without the word SPF ("domain owner
+		// discourages use of this host", "does not designate ... as
+		// permitted sender")
+		"discourages use of this host", "permitted sender"),
 
 	// The message's format in the words of header checks ("Malformed
 	// message", "Missing required header field", "Invalid Message-ID
@@ -252,7 +281,8 @@ var phraseRules = []textRule{
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
 		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked",
 		"account is expired", "recipient suspended", "recipient is suspended", "account temporarily suspended",
-		"has been temporarily suspended", "is temporarily suspended", "user is locked"),
+		"has been temporarily suspended", "is temporarily suspended", "user is locked", "suspended user", "suspended account",
+		"suspended mailbox"),
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
@@ -276,7 +306,7 @@ var phraseRules = []textRule{
 	c(DNSFailure, dnsTrouble...),
 
 	// Recipients that do not exist
-	c(InvalidRecipient, "user unknown", "unknown user", "no such user", "user not found", "does not exist", "doesn't exist",
+	c(InvalidRecipient, "user unknown", "unknown user", "no such user", "user not found", "does not exist", "doesn't exist", "don't exist",
 		"invalid recipient", "recipient unknown", "unknown recipient", "no such recipient", "recipient not found",
 		"no mailbox", "mailbox not found", "no such mailbox", "mailbox unavailable", "mailbox does not", "mailbox doesn't",
 		"address unknown", "unknown address", "invalid address", "address invalid", "bad destination mailbox",
@@ -321,7 +351,7 @@ var phraseRules = []textRule{
 		"failed to save"),
 	// "Service (is currently) unavailable" on a 4xx; on a 5xx it wraps a
 	// refusal (Postfix's "554 Service unavailable; Client host blocked").
-	only(transient, c(TransientFailure, "service unavailable", "service is unavailable", "service is currently unavailable",
+	only(transient, c(TransientFailure, "not ready", "service unavailable", "service is unavailable", "service is currently unavailable",
 		"service not available", "service temporarily unavailable")),
 }
 
@@ -330,7 +360,8 @@ var phraseRules = []textRule{
 var dnsTrouble = []string{":53: ", "host lookup did not complete", "name service error", "servfail", "dns error", "dns failure",
 	"dns lookup", "dns query", "name server", "nameserver", "temporary failure in name resolution", "server misbehaving",
 	"dns timeout", "dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
-	"cannot resolve", "can't resolve", "resolution failed", "lookup error", "lookup timeout", "resolver error"}
+	"cannot resolve", "can't resolve", "resolution failed", "resolution failure", "dns resolving", "resolving error",
+	"lookup error", "lookup timeout", "resolver error", "temperror"}
 
 // wordRules are generic words (tier 5): they decide only when no code and
 // no phrase did.
