@@ -139,3 +139,14 @@ func (w *timedPolicy) Classify(ctx context.Context, in *policy.ClassifyInput) (p
 	w.done(iClassify, t0, err)
 	return r, err
 }
+
+// Declares passes on the module's answer (policy.Declarer), so that the
+// Guard still skips preparing the inputs of a hook the module lacks (the
+// reputation counts of on_message, computed for every message otherwise).
+// A policy that does not say has every hook.
+func (w *timedPolicy) Declares(hook string) bool {
+	if d, ok := w.Policy.(policy.Declarer); ok {
+		return d.Declares(hook)
+	}
+	return true
+}

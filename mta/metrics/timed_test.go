@@ -51,6 +51,33 @@ func TestWrapRegistryTimesCalls(t *testing.T) {
 	}
 }
 
+// poolOnly declares select_pool alone, as a wasm module does.
+type poolOnly struct{ routeOnly }
+
+func (*poolOnly) Declares(hook string) bool { return hook == policy.HookSelectPool }
+
+// TestWrappedPolicyDeclares: the wrapper passes on which hooks the module
+// has, so the Guard prepares no input for the others; a policy that does
+// not say has them all.
+func TestWrappedPolicyDeclares(t *testing.T) {
+	m := New()
+	for _, tt := range []struct {
+		p             policy.Policy
+		message, pool bool
+	}{{&poolOnly{}, false, true}, {&routeOnly{}, true, true}} {
+		d, ok := m.WrapRegistry(oneRegistry{tt.p}).For("acme").(policy.Declarer)
+		if !ok {
+			t.Fatalf("%T wrapped is not a policy.Declarer", tt.p)
+		}
+		if got := d.Declares(policy.HookMessage); got != tt.message {
+			t.Errorf("%T: Declares(on_message) = %v, want %v", tt.p, got, tt.message)
+		}
+		if got := d.Declares(policy.HookSelectPool); got != tt.pool {
+			t.Errorf("%T: Declares(select_pool) = %v, want %v", tt.p, got, tt.pool)
+		}
+	}
+}
+
 func sampleCount(t *testing.T, m *Metrics, tenant, hook string) int {
 	t.Helper()
 	fams, err := m.reg.Gather()
