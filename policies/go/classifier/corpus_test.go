@@ -355,6 +355,22 @@ const publicPath8 = "testdata/corpora/public-replies-8.tsv"
 // whole batch is held out (MAPPING.md).
 const publicPath9 = "testdata/corpora/public-replies-9.tsv"
 
+// publicPath10 is its tenth batch (qpsmtpd's, Apache James's and
+// aiosmtpd's replies, help pages quoting real bounces, three providers'
+// documented replies), committed labelled before the classifier ran on
+// it; its first part (about 40 %) was scored and studied in issue 15's
+// sixth round, its held-out part (about 60 %) sealed until the round's
+// last rule change and scored once (MAPPING.md).
+const publicPath10 = "testdata/corpora/public-replies-10.tsv"
+
+// batch10HeldOut is batch 10's split: the FNV-1a hash of the reply text
+// modulo 5 is 2, 3 or 4 for the held-out part.
+func batch10HeldOut(text string) bool {
+	h := fnv.New32a()
+	h.Write([]byte(text))
+	return h.Sum32()%5 >= 2
+}
+
 // TestPublicSetAgreement: the reference policy and the built-in default
 // on the development and the held-out part of each batch of the public
 // set.
@@ -369,11 +385,19 @@ func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set, batch 6", readPublic(t, publicPath6, 100), 70)
 	checkAgreement(t, "public set, batch 7", readPublic(t, publicPath7, 30), 75)
 	checkAgreement(t, "public set, batch 8", readPublic(t, publicPath8, 130), 88)
-	checkAgreement(t, "public set, batch 9", readPublic(t, publicPath9, 60), 75)
+	checkAgreement(t, "public set, batch 9", readPublic(t, publicPath9, 60), 90)
+	checkAgreement(t, "public set, batch 10", readPublicSplit(t, publicPath10, 120, batch10HeldOut), 63)
 }
 
 // readPublic reads a public set file, checking its labels and its split.
 func readPublic(t *testing.T, publicPath string, atLeast int) []labelled {
+	t.Helper()
+	return readPublicSplit(t, publicPath, atLeast, publicHeldOut)
+}
+
+// readPublicSplit reads a public set file whose split column follows
+// heldOut.
+func readPublicSplit(t *testing.T, publicPath string, atLeast int, heldOut func(string) bool) []labelled {
 	t.Helper()
 	var set []labelled
 	for line, f := range readTSV(t, publicPath) {
@@ -387,7 +411,7 @@ func readPublic(t *testing.T, publicPath string, atLeast int) []labelled {
 			t.Fatalf("%s line %d: label %q is not a category", publicPath, line+1, f[5])
 		}
 		part := "development"
-		if publicHeldOut(f[4]) {
+		if heldOut(f[4]) {
 			part = "held-out"
 		}
 		if want := map[string]string{"development": "dev", "held-out": "held"}[part]; f[6] != want {
