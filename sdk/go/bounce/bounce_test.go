@@ -57,6 +57,8 @@ func TestRanking(t *testing.T) {
 		{"the recipient's own refusal before the sender wrapper", 554, "5.7.1", "a@example.com: Sender address rejected: Blocked by this recipient", PolicyRelated, `text "blocked by this recipient"`},
 		{"a terse refusal naming the sender", 554, "", "sender not welcome.", InvalidSender, `word "sender"`},
 		{"a transient failed lookup before the HELO check", 450, "", "DNS timeout resolving your HELO hostname", DNSFailure, `text "dns timeout"`},
+		{"a negative answer about our own reverse name is the identity check", 421, "", "Refused. Your reverse DNS entry does not resolve to an IP", PolicyRelated, `text "reverse dns"`},
+		{"a negative answer about another name on a 4xx is DNS", 450, "", "Recipient domain example.test does not resolve", DNSFailure, `text "does not resolve"`},
 		{"Exchange's submission quota on x.2.2", 554, "5.2.2", "Submission quota exceeded", RateLimited, "override microsoft x.2.2 submission quota"},
 		{"a greylist served by a DNS list is a pause", 421, "4.7.1", "Service unavailable; Client host [192.0.2.1] blocked using grey.rbl - Greylisting in action, please try again later", TransientFailure, `text "greylist"`},
 		{"a list that refused the receiver's query", 554, "5.7.1", "Service unavailable; Client host [a.example] blocked using multi.uribl.com; 127.0.0.1 -> Query Refused", BadConfiguration, `text "query refused"`},

@@ -208,7 +208,7 @@ var phraseRules = []textRule{
 	// "Temporary DMARC DNS lookup failure"): the check could not be made
 	// for now, whatever it checks (PTR, HELO, the sender's domain, SPF,
 	// DKIM or DMARC records).
-	only(transient, c(DNSFailure, append([]string{"does not resolve", "did not resolve", "not resolvable"}, dnsTrouble...)...)),
+	only(transient, c(DNSFailure, dnsTrouble...)),
 
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
 	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
@@ -234,6 +234,12 @@ var phraseRules = []textRule{
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
 		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
 		"generic hostname", "fcrdns", "forward-confirmed"),
+	// A negative answer on a 4xx ("450 Recipient domain does not
+	// resolve") is the DNS failing for now, unless it is about the
+	// sending host's own names: "Your reverse DNS entry does not resolve
+	// to an IP" is the identity check's verdict, decided just above. A
+	// lookup that could not be made (dnsTrouble) is DNS whatever it served.
+	only(transient, c(DNSFailure, "does not resolve", "did not resolve", "not resolvable")),
 	// The recipient (or its domain) refused this sender by its own rule
 	// ("Mail is rejected by recipients", "Sender address rejected:
 	// Blocked by this recipient", "Mail rejected by destination domain"):
