@@ -37,6 +37,7 @@ type runFlags struct {
 	profile   string
 	seed      uint64
 	base      string
+	postfix   bool
 }
 
 func parseRun(args []string) (*runFlags, error) {
@@ -55,6 +56,7 @@ func parseRun(args []string) (*runFlags, error) {
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the blind provider mix's random limits (default: a random one, printed)")
 	fs.StringVar(&f.base, "base", "", "results file whose scenarios this run's are added to (the page then shows both, each scenario with its own commit and date)")
 	fs.BoolVar(&f.keep, "keep", false, "keep the temporary directory (logs, spools) for inspection")
+	fs.BoolVar(&f.postfix, "postfix", true, "run Postfix beside wasmta where a scenario compares them (false: wasmta's half only, for a quick look; no goal can be read from such a run)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -199,7 +201,7 @@ func newEnv(ctx context.Context, f *runFlags, root string, log *slog.Logger) (*s
 		return nil, fmt.Errorf("smtp-source is missing (Debian package postfix): %w", errSrc)
 	}
 	return &scenario.Env{Quick: f.quick, Repeats: f.repeats, Root: root, Repo: repo, Wasmta: bin,
-		Policies: pols, Postfix: errPf == nil && postfix.Version(ctx) != "", Log: log, BacklogN: f.backlog, Seed: f.seed,
+		Policies: pols, Postfix: f.postfix && errPf == nil && postfix.Version(ctx) != "", Log: log, BacklogN: f.backlog, Seed: f.seed,
 		MaxRate: map[string]float64{}, AcceptRate: map[string]float64{}, ProfileDir: prof}, nil
 }
 

@@ -174,6 +174,7 @@ func (e *Env) blindOnce(ctx context.Context, sc *result.Scenario, sys string, dr
 	recordBlind(sc, sys, draws, stats, ds, inj0.sub, window{start, deadline}, sim)
 	if sys == SysWasmta {
 		recordLearned(sc, draws, stats, samples, sim)
+		e.writeSamples(samples, start)
 	}
 	return nil
 }

@@ -3,9 +3,12 @@ package scenario
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -170,4 +173,17 @@ func convergence(series []limitSample, change time.Time, target, tol float64) (t
 		}
 	}
 	return 0, false
+}
+
+// writeSamples keeps the learned-limit readings in the run's directory
+// (limits.tsv: seconds from the burst, gauge, limit, site, value), for a
+// timeline of what the paths learned; --keep keeps it.
+func (e *Env) writeSamples(samples []limitSample, start time.Time) {
+	var b strings.Builder
+	for _, s := range samples {
+		fmt.Fprintf(&b, "%.1f\t%s\t%s\t%s\t%g\n", s.at.Sub(start).Seconds(), s.gauge, s.labels["limit"], s.labels["site"], s.value)
+	}
+	if err := os.WriteFile(filepath.Join(e.Root, "limits.tsv"), []byte(b.String()), 0o644); err != nil {
+		e.Log.Warn("blind provider mix: learned limits not kept", "err", err)
+	}
 }
