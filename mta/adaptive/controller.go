@@ -18,6 +18,18 @@ const Holdoff = time.Second
 // step.
 const SlowStart = 1.5
 
+// InitialConns is the connection limit a new path opens with (Cold), below its
+// preset: the preset is a guess, and every session opened above what the
+// destination takes is refused at its greeting. From there slow start
+// raises the limit by half as soon as every allowed session has greeted
+// with mail waiting (Filled), so a preset the destination takes is
+// reached within a few greetings (2, 3, 5, 8, 12), a fraction of a
+// second, and a destination that takes fewer refuses at most half of the
+// limit in force instead of the preset's excess. TCP opens with a small
+// initial window for the same reason (RFC 6928), and Postfix with an
+// initial destination concurrency below its limit.
+const InitialConns = 2
+
 // MaxProbeWait bounds the growing wait before the connection limit is
 // raised again after raises that the destination refused: at most this
 // many quiet periods.
@@ -45,11 +57,13 @@ type Controller struct {
 	// a few periods, not one per step. After a cut it grows by steps.
 	connsFound bool
 	rateFound  bool
+	rateUsed   bool // a round saw the path send at least half its rate (Paced)
 	cutConns   time.Time
 	cutRate    time.Time
 	sent       meter
 	throttled  meter // throttling replies, over the same window as sent
 	sentN      int64 // transactions attempted, ever
+	roundSent  int64 // sentN when the rate's round began
 	// The rate's recovery after a cut (rate.go): the level the last cut
 	// started from, the time spent recovering since (rounds in which the
 	// rate held the path back), and when a message last waited for a rate
@@ -61,6 +75,11 @@ type Controller struct {
 	// how many came (up to 3): what confirms a throttle (rate.go).
 	throttledN [2]int64
 	throttles  int
+	// The transactions attempted when each of the last throttles came (a
+	// ring): the share refused of the last ConfirmSpan transactions, when
+	// two seconds held fewer (rate.go).
+	throttleRing [ConfirmSpan]int64
+	throttleHead int
 	// A connection limit found by a refusal is a count the destination
 	// keeps, not a congestion window: raising it again is a probe. Each
 	// probe the destination refuses doubles the wait before the next one
@@ -79,6 +98,13 @@ func New(preset Limits, p Params, now time.Time) *Controller {
 	c.setParams(p)
 	c.cur = c.p.clamp(preset)
 	return c
+}
+
+// Cold opens the connection limit of a path that has learned nothing yet
+// at InitialConns (or the floor, if higher), below the preset; slow start
+// takes it up from there. Limits restored later replace it.
+func (c *Controller) Cold() {
+	c.cur.Conns = min(c.cur.Conns, max(InitialConns, c.p.MinConns))
 }
 
 func (c *Controller) setParams(p Params) {
@@ -150,7 +176,7 @@ func (c *Controller) Success(now time.Time) bool {
 	if c.p.Off {
 		return false
 	}
-	old := c.cur
+	old, paced := c.cur, c.Paced()
 	if !c.probedAt.IsZero() && now.Sub(c.probedAt) >= c.p.Quiet {
 		c.probedAt, c.probeWait = time.Time{}, 1 // the last probe held
 	}
@@ -161,7 +187,9 @@ func (c *Controller) Success(now time.Time) bool {
 		c.startConnPeriod(now)
 	}
 	if d := now.Sub(c.ratePeriod); d >= c.round(false) {
-		if c.pressRate && c.cur.Rate > 0 {
+		used := c.usedRate(d)
+		c.rateUsed = c.rateUsed || used
+		if c.pressRate && c.cur.Rate > 0 && used {
 			if c.rateFound {
 				c.recoverRate(d)
 			} else {
@@ -171,7 +199,19 @@ func (c *Controller) Success(now time.Time) bool {
 		c.startRatePeriod(now)
 	}
 	c.cur = c.p.clamp(c.cur)
-	return c.cur != old
+	return c.cur != old || c.Paced() != paced
+}
+
+// Paced reports whether the path's rate is not yet validated: no round
+// has seen it send at least half its rate, and no throttle has cut it.
+// Until then the path sends strictly paced (a bucket one token deep): its
+// connections are still opening, tokens it cannot use pile up, and the
+// sessions a raised connection limit opens would send them at once, a
+// burst at a destination whose own bucket its first messages emptied.
+// TCP likewise does not send an unvalidated window in one burst (RFC
+// 7661) and paces it (RFC 9002, 7.7).
+func (c *Controller) Paced() bool {
+	return !c.p.Off && c.cur.Rate > 0 && !c.rateUsed && !c.rateFound
 }
 
 // Filled notes that every connection the limit allows has opened and mail
@@ -220,7 +260,21 @@ func (c *Controller) startPeriod(now time.Time) {
 }
 
 func (c *Controller) startConnPeriod(now time.Time) { c.connPeriod, c.pressConns = now, false }
-func (c *Controller) startRatePeriod(now time.Time) { c.ratePeriod, c.pressRate = now, false }
+func (c *Controller) startRatePeriod(now time.Time) {
+	c.ratePeriod, c.pressRate, c.roundSent = now, false, c.sentN
+}
+
+// usedRate reports whether the path sent at least half its rate over the
+// round of d that ends: only then did the rate hold it back, whatever
+// waited for a token. A path whose connections are still opening (a cold
+// path's first second, its bucket paced) has its first messages wait for
+// tokens while it sends a fraction of its rate, and raising the rate then
+// only fills the bucket for a burst once the connections are open. TCP
+// raises its window only while the window is validated, the sender using
+// at least half of it (RFC 7661).
+func (c *Controller) usedRate(d time.Duration) bool {
+	return float64(c.sentN-c.roundSent) >= 0.5*c.cur.Rate*d.Seconds()
+}
 
 // Signal cuts the limit the signal is about, unless the policy does not
 // count that signal or the limit was cut less than Holdoff ago; either
@@ -240,6 +294,11 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 	case RateLimited:
 		c.startRatePeriod(now)
 		c.throttled.add(now)
+		c.throttleRing[c.throttleHead%ConfirmSpan] = c.sentN
+		c.throttleHead++
+		if c.recovering(now) {
+			break // the overshoot the last cut answered (rate.go)
+		}
 		if c.confirmThrottle() {
 			c.cutRateAt(now)
 		}

@@ -89,11 +89,21 @@ func TestIncrease(t *testing.T) {
 		{"a pressed limit never cut grows by half once per round (a hold-off)", Params{}, []step{
 			{at: 100 * ms, event: "press-rate", want: Limits{5, 20}},
 			{at: 500 * ms, event: "ok", want: Limits{5, 20}},
+			{at: 900 * ms, event: "sent", n: 10, want: Limits{5, 20}}, // half the rate: it held the path back
 			{at: 1000 * ms, event: "ok", want: Limits{5, 30}, change: true},
 			{at: 1100 * ms, event: "press-rate", want: Limits{5, 30}},
 			{at: 1200 * ms, event: "press-conns", want: Limits{5, 30}},
+			{at: 1900 * ms, event: "sent", n: 15, want: Limits{5, 30}},
 			{at: 1900 * ms, event: "ok", want: Limits{5, 30}},
 			{at: 2000 * ms, event: "ok", want: Limits{8, 45}, change: true},
+		}},
+		{"waits for a token while the path sends under half its rate raise nothing", Params{}, []step{
+			{at: 100 * ms, event: "press-rate", want: Limits{5, 20}},
+			{at: 900 * ms, event: "sent", n: 9, want: Limits{5, 20}}, // 9 of 20 in the second
+			{at: 1000 * ms, event: "ok", want: Limits{5, 20}},
+			{at: 1100 * ms, event: "press-rate", want: Limits{5, 20}},
+			{at: 1900 * ms, event: "sent", n: 10, want: Limits{5, 20}},
+			{at: 2000 * ms, event: "ok", want: Limits{5, 30}, change: true},
 		}},
 		{"a round is never longer than the quiet period", Params{Quiet: 300 * ms}, []step{
 			{at: 100 * ms, event: "press-conns", want: Limits{5, 20}},
@@ -106,6 +116,7 @@ func TestIncrease(t *testing.T) {
 			{at: 4 * sec, event: "rate-limited", want: Limits{5, 14}, change: true}, // confirmed; nothing sent: cut from the limit
 			{at: 4500 * ms, event: "ok", want: Limits{8, 14}, change: true},         // the connections' round went on
 			{at: 4600 * ms, event: "press-rate", want: Limits{8, 14}},
+			{at: 4600 * ms, event: "sent", n: 7, want: Limits{8, 14}},
 			{at: 4900 * ms, event: "ok", want: Limits{8, 14}}, // the rate's round restarted at 4 s
 			// A round later the rate recovers toward 17, halfway between the
 			// cut and the level it started from: 17 × (1 - 0.3 × 0.8³).
@@ -115,6 +126,7 @@ func TestIncrease(t *testing.T) {
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
 			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
 			{at: 4 * sec, event: "refused", open: 4, want: Limits{4, 20}, change: true},
+			{at: 4500 * ms, event: "sent", n: 50, want: Limits{4, 20}},
 			{at: 5 * sec, event: "ok", want: Limits{4, 30}, change: true},
 			{at: 6 * sec, event: "press-conns", want: Limits{4, 30}},
 			{at: 8 * sec, event: "ok", want: Limits{4, 30}},
@@ -123,6 +135,7 @@ func TestIncrease(t *testing.T) {
 		{"ceilings hold", Params{MaxConns: 6, MaxRate: 21}, []step{
 			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
 			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
+			{at: 4 * sec, event: "sent", n: 50, want: Limits{5, 20}},
 			{at: 5 * sec, event: "ok", want: Limits{6, 21}, change: true},
 			{at: 6 * sec, event: "press-conns", want: Limits{6, 21}},
 			{at: 6 * sec, event: "press-rate", want: Limits{6, 21}},
@@ -149,14 +162,16 @@ func TestCut(t *testing.T) {
 		steps  []step
 	}{
 		{"a rate cut starts from what was sent", Limits{5, 20}, Params{}, []step{
-			// Sent in the first second: too long ago for a refused share
-			// (the last two seconds) at the cuts.
+			// Sent in the first second: the last two seconds at the cuts hold
+			// none, so the refused share is read from the last ConfirmSpan
+			// transactions (2 of 10 refused, then 4, at most 0.3).
 			{at: 0, event: "sent", n: 10, want: Limits{5, 20}},
 			{at: 500 * ms, event: "sent", n: 10, want: Limits{5, 20}},
 			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 20}},
-			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 7}, change: true},              // 20 sent in 2 s: 10/s × 0.7
-			{at: 2500 * ms, event: "rate-limited", want: Limits{5, 7}},                            // hold-off
-			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 20.0 / 3 * 0.7}, change: true}, // 20 in 3 s
+			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 10 * 0.8 * 0.7}, change: true},  // 20 sent in 2 s: 10/s
+			{at: 2500 * ms, event: "rate-limited", want: Limits{5, 5.6}},                           // hold-off: the same overshoot
+			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 5.6}},                           // after it: needs confirming
+			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 5.6 * 0.7 * 0.7}, change: true}, // 20 in 3 s is above 5.6: from 5.6
 		}},
 		{"the rate floor holds", Limits{5, 20}, Params{MinRate: 5}, []step{
 			{at: 0, event: "sent", n: 4, want: Limits{5, 20}},

@@ -15,9 +15,16 @@
 // space the next probes out. Limits stay within
 // the policy's floor and ceiling.
 //
+// A new path (Cold) opens InitialConns connections and slow-starts from
+// there; its rate is Paced (sent from a bucket one token deep) until a
+// round saw the path send at least half of it, and only such rounds
+// raise it (RFC 7661's validated window).
+//
 // The rate (rate.go) is cut only on a throttle that others confirm (one
 // within ConfirmSpan transactions, two within ten times that), so that a
-// lone temporary failure read as a throttle cuts nothing. A cut starts
+// lone temporary failure read as a throttle cuts nothing; throttles in the
+// hold-off after a cut are the overshoot it answered, and neither cut nor
+// confirm (one cut per overshoot, as TCP NewReno). A cut starts
 // from the limit in force when that limit held the path back, else from
 // what the path really sent (not from a nominal rate it never reached).
 // After a cut the rate returns along a cubic curve, as TCP CUBIC's window

@@ -24,9 +24,6 @@ func (m *meter) add(now time.Time) {
 	m.count[i]++
 }
 
-// total returns the events within the window.
-func (m *meter) total(now time.Time) int { return m.last(now, meterSlots) }
-
 // last returns the events of the current second and the secs-1 before.
 func (m *meter) last(now time.Time, secs int64) int {
 	s, n := now.Unix(), 0
@@ -40,14 +37,17 @@ func (m *meter) last(now time.Time, secs int64) int {
 
 // rate returns the events per second over the window (or over the time
 // since the first event, when that is shorter, and at least a second).
-func (m *meter) rate(now time.Time) float64 {
+func (m *meter) rate(now time.Time) float64 { return m.rateOver(now, meterSlots) }
+
+// rateOver is rate over the last secs seconds (at most the window).
+func (m *meter) rateOver(now time.Time, secs int64) float64 {
 	if m.first.IsZero() {
 		return 0
 	}
-	n := m.total(now)
-	// The current second is partly over: the window is the meterSlots-1
-	// whole seconds before it and the part of it gone by.
-	span := (meterSlots-1)*time.Second + now.Sub(now.Truncate(time.Second))
+	n := m.last(now, secs)
+	// The current second is partly over: the span is the secs-1 whole
+	// seconds before it and the part of it gone by.
+	span := time.Duration(secs-1)*time.Second + now.Sub(now.Truncate(time.Second))
 	span = min(span, now.Sub(m.first))
 	return float64(n) / max(span, time.Second).Seconds()
 }

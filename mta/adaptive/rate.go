@@ -29,6 +29,23 @@ const ConfirmSpan = 10
 // comes: the throttle is then about the limit in force.
 const rateBoundSpan = 2 * Holdoff
 
+// recovering reports whether a throttle at now comes within the hold-off
+// after the last rate cut. Such a throttle is about the overshoot that cut
+// answered, not news: the destination's own bucket was emptied by it and
+// refills only at its rate less ours, so for a moment after a cut it still
+// refuses now and then, although the cut rate is below its limit. TCP
+// NewReno cuts once per window of data in flight at a loss (RFC 6582) for
+// the same reason. Such a throttle is counted in the share a later cut
+// takes off, but neither cuts nor confirms one: the throttles that confirm
+// the next cut come after the hold-off, among themselves.
+func (c *Controller) recovering(now time.Time) bool {
+	if c.cutRate.IsZero() || now.Sub(c.cutRate) >= Holdoff {
+		return false
+	}
+	c.throttles = 0
+	return true
+}
+
 // confirmThrottle notes a throttling reply and reports whether earlier
 // ones confirm it: one within ConfirmSpan transactions, or two within ten
 // times that.
@@ -43,8 +60,9 @@ func (c *Controller) confirmThrottle() bool {
 // cutRateAt cuts the rate by the factor and remembers the level it was cut
 // from, for the recovery (recoverRate). The level is the limit in force
 // when the path was sending at it (a message waited for a rate token a
-// moment ago); otherwise the path sent less than its limit (its
-// connections or its mail held it back), and the level is the rate it
+// moment ago, and it sent at least half the limit); otherwise the path
+// sent less than its limit (its connections or its mail held it back),
+// and the level is the rate it
 // really sent, counted over at least a second: cutting a nominal rate it
 // never reached would not slow it down. A path with no rate gets one.
 func (c *Controller) cutRateAt(now time.Time) {
@@ -52,7 +70,13 @@ func (c *Controller) cutRateAt(now time.Time) {
 		return
 	}
 	from := c.cur.Rate
-	if bound := !c.rateBoundAt.IsZero() && now.Sub(c.rateBoundAt) <= rateBoundSpan; !bound || from == 0 {
+	// Held back means a message waited for a token a moment ago while the
+	// path sent at least half the limit (over the last two seconds):
+	// behind a paced bucket (Paced) a message waits for its token whatever
+	// the path sends, as in the rounds of usedRate.
+	bound := !c.rateBoundAt.IsZero() && now.Sub(c.rateBoundAt) <= rateBoundSpan &&
+		c.sent.rateOver(now, 2) >= from/2
+	if !bound || from == 0 {
 		if obs := c.sent.rate(now); obs > 0 && (from == 0 || obs < from) {
 			from = obs
 		}
@@ -71,17 +95,30 @@ func (c *Controller) cutRateAt(now time.Time) {
 	// hold-off), but what was sent before that change, at the older rate,
 	// is in the share too, and the climb back after an over-cut is slow
 	// (steps above the level).
-	if sent := c.sent.last(now, 2); sent >= ConfirmSpan {
-		refused := min(float64(c.throttled.last(now, 2))/float64(sent), 1-c.p.Factor)
-		from *= 1 - refused
+	measured := false
+	if sent, refused := c.recentShare(now); sent >= ConfirmSpan {
+		share := float64(refused) / float64(sent)
+		measured = share < 1-c.p.Factor
+		from *= 1 - min(share, 1-c.p.Factor)
 	}
 	// The throttle came back once the destination's own bucket had
 	// absorbed the overshoot: its limit lies below the level the cut
 	// started from, and above where the cut lands as far as anything
 	// says. The recovery aims halfway between (bisection); it is also
-	// CUBIC's fast convergence (RFC 9438, 4.7), here for every cut.
+	// CUBIC's fast convergence (RFC 9438, 4.7), here for every cut but
+	// the first when the refused share was read (and not capped). CUBIC
+	// converges fast only from below an earlier level; the first cut has
+	// none, and ends slow start (or a preset above the limit), whose
+	// overshoot emptied the destination's bucket for most of the seconds
+	// read: what it accepted then, the level less the refused share, is
+	// about its limit. Halfway below it, the path spent the next quarter
+	// of a minute climbing back by steps.
 	level := from * (1 + c.p.Factor) / 2
+	if !c.rateFound && measured {
+		level = from
+	}
 	c.cutRate, c.rateFound, c.rateMax, c.rateEpoch = now, true, level, 0
+	c.throttles = 0 // those that confirmed this cut confirm no other
 	c.cur.Rate = max(c.p.MinRate, from*c.p.Factor)
 	if c.p.MaxRate > 0 {
 		c.cur.Rate = min(c.cur.Rate, c.p.MaxRate)
@@ -93,6 +130,25 @@ func (c *Controller) cutRateAt(now time.Time) {
 		// cut that read the rate low does not leave the path crawling.
 		c.rateStep = DefaultStepShare * max(c.cur.Rate, c.preset.Rate/DefaultCeiling)
 	}
+}
+
+// recentShare returns the transactions of the last two seconds and the
+// throttles among them; when two seconds held fewer than ConfirmSpan (a
+// slow path: at 2 msg/s, four), the last ConfirmSpan transactions and the
+// throttles that came since they began, as the confirmation counts
+// transactions rather than seconds.
+func (c *Controller) recentShare(now time.Time) (sent, refused int) {
+	sent, refused = c.sent.last(now, 2), c.throttled.last(now, 2)
+	if sent >= ConfirmSpan || c.sentN < ConfirmSpan {
+		return sent, refused
+	}
+	refused = 0
+	for i := range min(c.throttleHead, ConfirmSpan) {
+		if c.throttleRing[i] > c.sentN-ConfirmSpan {
+			refused++
+		}
+	}
+	return ConfirmSpan, refused
 }
 
 // recoverRate raises the rate after a cut, for a round of d in which the

@@ -23,22 +23,55 @@ func paramsOf(s policy.Shape) adaptive.Params {
 
 // learned puts the learned limits into the policy's shape. A learned rate
 // keeps the burst in proportion to the preset's, so that a cut rate is not
-// undone by a bucket as deep as before.
+// undone by a bucket as deep as before. Limits learned above the preset
+// raise the connection rate in proportion (reconnections).
 func learned(base policy.Shape, l adaptive.Limits) policy.Shape {
 	s := base
 	s.MaxConnections = l.Conns
+	s.ConnectionsPerSec = reconnections(base, l)
 	if l.Rate <= 0 || l.Rate == base.MessagesPerSecond {
 		return s
 	}
-	burst := base.MessageBurst
-	if burst <= 0 || base.MessagesPerSecond <= 0 {
-		burst = int(math.Ceil(max(base.MessagesPerSecond, l.Rate)))
-	}
-	if base.MessagesPerSecond > 0 {
-		burst = int(math.Round(float64(burst) * l.Rate / base.MessagesPerSecond))
-	}
-	s.MessagesPerSecond, s.MessageBurst = l.Rate, max(1, burst)
+	s.MessagesPerSecond, s.MessageBurst = l.Rate, learnedBurst(base, l.Rate)
 	return s
+}
+
+// learnedBurst is the depth of the bucket at a learned rate: the preset's
+// depth in proportion, or one second's worth of the learned rate when the
+// preset gave none (as for any rate without a burst). (It was the
+// preset's rate or the learned one, whichever was higher, in proportion:
+// at four times the preset rate, four seconds' worth, which a path that
+// paused a moment then sent at once to a destination that takes one.)
+func learnedBurst(base policy.Shape, rate float64) int {
+	if base.MessagesPerSecond <= 0 || base.MessageBurst <= 0 {
+		return max(1, int(math.Ceil(rate)))
+	}
+	return max(1, int(math.Round(float64(base.MessageBurst)*rate/base.MessagesPerSecond)))
+}
+
+// reconnections is the connection rate for learned limits l. The preset's
+// connection rate paces the sessions that replace those that end (every
+// messages_per_connection messages) at the preset's pace of mail: a path
+// that learned the destination takes k times the preset's messages (or
+// connections) replaces k times as many sessions per second. Left at the
+// preset it would cap the path at connections_per_second ×
+// messages_per_connection whatever it learned (1.67 × 5 = 8.3 msg/s for a
+// preset of 100 connections a minute and 5 messages per connection). It
+// never goes below the preset's: a cut limit needs no fewer reconnections
+// than the preset allows. A destination that counts new connections
+// refuses the excess at the greeting, which cuts the connection limit.
+func reconnections(base policy.Shape, l adaptive.Limits) float64 {
+	if base.ConnectionsPerSec <= 0 {
+		return base.ConnectionsPerSec
+	}
+	k := 1.0
+	if base.MessagesPerSecond > 0 && l.Rate > 0 {
+		k = max(k, l.Rate/base.MessagesPerSecond)
+	}
+	if base.MaxConnections > 0 {
+		k = max(k, float64(l.Conns)/float64(base.MaxConnections))
+	}
+	return base.ConnectionsPerSec * k
 }
 
 // Limits reports a path's configured limits (the shape hook's) and the
@@ -130,7 +163,23 @@ func (p *Path) rateWaited(d time.Duration) {
 // allowed connection busy while a rate token is ready: the learned
 // connection limit (when it is the one in force) holds the path back.
 func (p *Path) connsPressedLocked(now time.Time) {
-	if p.shape.MaxConnections >= p.adapt.Limits().Conns && p.msgs.delay(now) == 0 {
+	if p.shape.MaxConnections >= p.adapt.Limits().Conns && p.tokenReadyLocked(now) {
 		p.adapt.Pressed(true, false, now)
 	}
+}
+
+// tokenReadyLocked reports whether the message rate is not what holds the
+// path back: no message waits at the bucket, so the next token (at most
+// one interval away) is free for a new session. A bucket one token deep
+// (a paced path) is empty whenever a session has just taken its token,
+// so "a token in the bucket now" would say the rate binds on a path
+// sending a fraction of it; messages queued at the bucket (tokens
+// reserved ahead) say it does.
+func (p *Path) tokenReadyLocked(now time.Time) bool {
+	d := p.msgs.delay(now)
+	if d == 0 {
+		return true
+	}
+	r := p.shape.MessagesPerSecond
+	return r > 0 && d <= time.Duration(float64(time.Second)/r)
 }

@@ -47,7 +47,7 @@ func (p *Path) sessionUp(now time.Time) {
 	p.lastAlive = now
 	raised := false
 	if limit := p.adapt.Limits().Conns; p.sessions >= limit && p.shape.MaxConnections >= limit &&
-		len(p.fifo) > p.idle && p.msgs.delay(now) == 0 && p.adapt.Filled(now) {
+		len(p.fifo) > p.idle && p.tokenReadyLocked(now) && p.adapt.Filled(now) {
 		p.applyLocked()
 		raised = true
 	}

@@ -47,7 +47,7 @@ func TestRefusedConnectionPutsTheJobBack(t *testing.T) {
 	out := newOutcomes()
 	s := newTestSet(t, out, Options{})
 	// Few messages per connection: reconnections race the provider's count.
-	p := testPath(s, host, policy.Shape{MaxConnections: 8, MessagesPerConn: 10})
+	p := atPreset(testPath(s, host, policy.Shape{MaxConnections: 8, MessagesPerConn: 10}))
 	enqueue(p, n)
 	out.waitDone(t, n, 60*time.Second)
 	ok, failed := out.count()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/internal/providersim"
+	"github.com/wasmta/wasmta/mta/adaptive"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/policy"
@@ -133,6 +134,17 @@ func testPath(s *Set, host mx.Host, shape policy.Shape) *Path {
 	}
 	p, _ := s.Path(PathSpec{Source: testSource, Site: "mx.sink.test", Hosts: []mx.Host{host}},
 		func() (policy.Shape, string) { return shape, "v1" })
+	return p
+}
+
+// atPreset puts a path's learned limits back at its preset, as on a path
+// that has run a while without a signal: tests of what a refusal does to a
+// working path start there rather than from a cold path's initial window.
+func atPreset(p *Path) *Path {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.adapt = adaptive.New(presetOf(p.base), paramsOf(p.base), time.Now())
+	p.applyLocked()
 	return p
 }
 

@@ -22,13 +22,34 @@ type buckets struct {
 
 // set changes the limits in place, so that tokens already spent stay
 // spent: a live override lowers the rate at once instead of granting a
-// fresh bucket. A bucket that had no limit starts full, as a new path does.
+// fresh bucket. A per-minute or per-hour bucket that had no limit starts
+// full ("1000 per hour" allows them at once). The per-second bucket starts
+// with one token: the path's first second is paced at its rate rather than
+// sent as a burst of a second's worth at once (see paced).
 func (b *buckets) set(s policy.Shape) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	fresh := b.lim[0] == nil
 	b.lim[0] = setLimit(b.lim[0], s.MessagesPerSecond, s.MessageBurst)
+	if fresh && b.lim[0] != nil {
+		paced(b.lim[0], time.Now())
+	}
 	b.lim[1] = setLimit(b.lim[1], s.MessagesPerMinute/60, int(math.Ceil(s.MessagesPerMinute)))
 	b.lim[2] = setLimit(b.lim[2], s.MessagesPerHour/3600, int(math.Ceil(s.MessagesPerHour)))
+}
+
+// paced takes every token but one out of a bucket that starts full. A
+// path's limits are a guess until the destination answers, and so is the
+// depth of the destination's own bucket: a second's worth of mail sent at
+// once to a destination that allows a third of the rate is refused for
+// two thirds before the first reply can say so, where paced sends are
+// refused one at a time and the second refusal cuts the rate (TCP paces
+// its first window for the same reason, RFC 7661's pacing and Linux's).
+// It costs the first second's messages half a second on average.
+func paced(l *rate.Limiter, now time.Time) {
+	if n := l.Burst() - 1; n > 0 {
+		l.ReserveN(now, n)
+	}
 }
 
 func setLimit(l *rate.Limiter, perSec float64, burst int) *rate.Limiter {

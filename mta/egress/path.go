@@ -79,6 +79,7 @@ func newPath(set *Set, spec PathSpec, shape policy.Shape, version string) *Path 
 	}
 	p.base, p.version = shape, version
 	p.adapt = adaptive.New(presetOf(shape), paramsOf(shape), time.Now())
+	p.adapt.Cold()
 	p.applyLocked()
 	return p
 }
@@ -89,6 +90,9 @@ func newPath(set *Set, spec PathSpec, shape policy.Shape, version string) *Path 
 // learned), and sets the limiters; callers hold p.mu or own p.
 func (p *Path) applyLocked() {
 	s := learned(p.base, p.adapt.Limits())
+	if p.adapt.Paced() {
+		s.MessageBurst = 1
+	}
 	if adj := p.set.opts.Adjust; adj != nil {
 		s = adj(p, s)
 	}

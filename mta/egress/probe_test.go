@@ -122,7 +122,7 @@ func TestDialFailureVerdicts(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTestSet(t, newOutcomes(), Options{})
-			p := testPath(s, host, policy.Shape{MaxConnections: cmp.Or(tc.limit, 5)})
+			p := atPreset(testPath(s, host, policy.Shape{MaxConnections: cmp.Or(tc.limit, 5)}))
 			tc.run(p, time.Now())
 			_, learned := p.Limits()
 			p.mu.Lock()
