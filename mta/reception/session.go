@@ -65,6 +65,7 @@ type transaction struct {
 var _ smtp.AuthSession = (*session)(nil)
 
 func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
+	growStack(0)
 	nc := c.Conn()
 	ss := &session{srv: s, conn: c, peer: addrPortOf(nc.RemoteAddr())}
 	ss.peerStr = ss.peer.String()
