@@ -68,12 +68,17 @@ func OpenSpool(cfg *config.Config, log *slog.Logger) (*spool.Store, error) {
 	if minFree == 0 {
 		minFree = -1 // min_free_disk = 0 turns the check off
 	}
+	t0 := time.Now()
 	st, err := spool.Open(filepath.Join(cfg.SpoolDir, "spool"), spool.Options{
 		MinFreeBytes: minFree, Logger: log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	if log == nil {
+		log = slog.Default()
+	}
+	log.Info("spool open", "took", time.Since(t0))
 	return st, nil
 }
 
