@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -110,15 +111,31 @@ func serve(args []string) error {
 		return err
 	}
 	log.Info("wasmta ready", "version", buildVersion(), "spool", cfg.SpoolDir)
-	s := <-sig
-	for ; s == syscall.SIGHUP; s = <-sig {
-		// SIGHUP reads the configuration again (DKIM key files included);
-		// a bad file changes nothing.
-		rl.onSignal()
+	// The queues are rebuilt from the spool while the listeners serve; a
+	// rebuild that fails (the messages it did not queue stay in the spool)
+	// ends the process as a failed start did.
+	rebuilt := eng.Rebuilt()
+	for {
+		select {
+		case <-rebuilt:
+			rebuilt = nil
+			if err := eng.RebuildErr(); err != nil {
+				log.Info("shutting down", "reason", "the queue rebuild failed")
+				obs.stop()
+				return errors.Join(err, eng.Close())
+			}
+		case s := <-sig:
+			if s == syscall.SIGHUP {
+				// SIGHUP reads the configuration again (DKIM key files
+				// included); a bad file changes nothing.
+				rl.onSignal()
+				continue
+			}
+			log.Info("shutting down", "signal", s.String())
+			obs.stop()
+			return eng.Close()
+		}
 	}
-	log.Info("shutting down", "signal", s.String())
-	obs.stop()
-	return eng.Close()
 }
 
 // startCPUProfile profiles the process until the returned func is called

@@ -103,7 +103,9 @@ type Engine struct {
 	pendMu sync.Mutex
 	pend   map[message.ID]int // items not yet final, per message
 
-	rebuilt int // messages queued again from the spool at start
+	rebuilt     int           // messages queued again from the spool at start (once rebuildDone is closed)
+	rebuildErr  error         // what ended the rebuild early (once rebuildDone is closed)
+	rebuildDone chan struct{} // closed when the rebuild at start has ended
 
 	dispatchQ chan dispatchReq
 	ctx       context.Context
@@ -141,7 +143,7 @@ func New(cfg *config.Config, opts Options) (*Engine, error) {
 		}
 		opts.Fleet = f
 	}
-	e := &Engine{opts: opts, log: opts.Logger, pend: make(map[message.ID]int)}
+	e := &Engine{opts: opts, log: opts.Logger, pend: make(map[message.ID]int), rebuildDone: make(chan struct{})}
 	e.cfgp.Store(cfg)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if err := e.initSubmission(); err != nil {
@@ -318,23 +320,31 @@ func (e *Engine) Guard() *policy.Guard { return e.guard }
 // Spool returns the engine's spool (the admin API and policy store use it).
 func (e *Engine) Spool() *spool.Store { return e.spool }
 
-// Start rebuilds the queues from the spool, then starts the scheduler, the
-// dispatchers and the SMTP listeners.
+// Start starts the scheduler, the dispatchers and the SMTP listeners, and
+// rebuilds the queues from the spool beside them: the rebuild reads a
+// snapshot of the spool taken before the listeners accept anything, so a
+// message received meanwhile is queued by its reception and never also by
+// the rebuild, and every message of the snapshot is queued once, when the
+// rebuild reaches it. Rebuilt() is closed when the rebuild has ended.
 func (e *Engine) Start() error {
 	if err := e.startControl(); err != nil {
+		close(e.rebuildDone)
 		return err
 	}
-	t0 := time.Now()
-	n, err := e.rebuild(e.ctx)
+	scan, err := e.spool.BeginQueueScan()
 	if err != nil {
+		close(e.rebuildDone)
 		return fmt.Errorf("engine: rebuild queues: %w", err)
 	}
-	e.rebuilt = n
+	e.pendMu.Lock()
+	if len(e.pend) == 0 { // sized for the rebuild: a million entries grow the map twenty times
+		e.pend = make(map[message.ID]int, min(e.spool.Stored(), maxPendHint))
+	}
+	e.pendMu.Unlock()
 	if e.con.hist != nil {
 		e.con.hist.Start()
 	}
-	e.reportLoss()
-	e.log.Info("queues rebuilt", "messages", n, "items", e.sched.Len(), "took", time.Since(t0))
+	e.wg.Go(func() { e.rebuildFrom(scan) })
 	for range dispatchers {
 		e.wg.Go(func() { e.dispatchLoop(e.ctx) })
 	}
@@ -350,6 +360,35 @@ func (e *Engine) Start() error {
 	}
 	return e.startInbound()
 }
+
+// maxPendHint bounds the size the pending map is made with at start.
+const maxPendHint = 1 << 24
+
+// rebuildFrom queues again what scan finds and reports what the spool's
+// first scan found lost or damaged.
+func (e *Engine) rebuildFrom(scan *spool.QueueScan) {
+	defer close(e.rebuildDone)
+	t0 := time.Now()
+	n, err := e.rebuild(e.ctx, scan)
+	e.rebuilt = n
+	if err != nil {
+		if e.ctx.Err() == nil {
+			e.rebuildErr = fmt.Errorf("engine: rebuild queues: %w", err)
+			e.log.Error("rebuilding the queues failed; the messages not queued stay in the spool for the next start", "queued", n, "err", err)
+		}
+		return
+	}
+	e.reportLoss()
+	e.log.Info("queues rebuilt", "messages", n, "items", e.sched.Len(), "took", time.Since(t0))
+}
+
+// Rebuilt is closed once the rebuild that Start began has ended; then
+// RebuildErr says whether it failed.
+func (e *Engine) Rebuilt() <-chan struct{} { return e.rebuildDone }
+
+// RebuildErr is the error the rebuild ended with, nil when it queued
+// everything (or was stopped by Close). Valid once Rebuilt is closed.
+func (e *Engine) RebuildErr() error { return e.rebuildErr }
 
 const dispatchers = 8
 

@@ -55,6 +55,7 @@ func startAtWith(t testing.TB, dir, toml string, opts Options, minFree func(*int
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
+	<-e.Rebuilt() // the tests read the queues as the start left them
 	return e, rec, e.SMTPAddrs()[0].String()
 }
 

@@ -14,10 +14,10 @@ import (
 // is not final is queued again, grouped by domain, due when its state says
 // (a recipient never attempted is due now). Messages with nothing left are
 // deleted (a crash between the last result and the delete).
-func (e *Engine) rebuild(ctx context.Context) (int, error) {
+func (e *Engine) rebuild(ctx context.Context, scan *spool.QueueScan) (int, error) {
 	n := 0
 	var items []domainItem // reused: one message's items, by domain
-	err := e.spool.ScanQueued(ctx, func(m *spool.Queued) error {
+	err := scan.Run(ctx, func(m *spool.Queued) error {
 		items = groupByDomain(items[:0], m)
 		if len(items) == 0 {
 			return e.spool.Delete(m.ID)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/events"
 )
 
@@ -86,4 +89,99 @@ func TestSpoolFullRefusesWith452(t *testing.T) {
 	if e2.sched.Len() != 0 || sink.Count() != 1 {
 		t.Fatalf("full spool changed the queue (%d) or delivered (%d)", e2.sched.Len(), sink.Count())
 	}
+}
+
+// TestReceivesWhileRebuilding restarts on a spool with a queue to rebuild
+// and sends new mail at once, without waiting for the rebuild: the
+// listener accepts while the rebuild runs, the rebuild queues exactly the
+// messages that were stored before the start, and every message, old or
+// new, is delivered exactly once.
+func TestReceivesWhileRebuilding(t *testing.T) {
+	const old, fresh = 2000, 100
+	var refuse sync.Mutex
+	refusing := true
+	sink := testsink.Start(t, testsink.Options{CountOnly: true, Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		refuse.Lock()
+		defer refuse.Unlock()
+		if refusing && stage == testsink.StageRcpt {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "not now"}
+		}
+		return nil
+	}})
+	dir := t.TempDir()
+	cfg := routeTo(sink) + "[queue]\nretry_initial = \"1s\"\nretry_jitter = 0.0\n"
+	e, rec, addr := startAt(t, dir, cfg, Options{})
+	sendMany(t, addr, 0, old)
+	rec.WaitFor(t, events.TransientFailure, old, 30*time.Second)
+	e.Close()
+
+	refuse.Lock()
+	refusing = false
+	refuse.Unlock()
+	e2, rec2 := startNoWait(t, dir, cfg)
+	sendMany(t, e2.SMTPAddrs()[0].String(), old, old+fresh)
+	<-e2.Rebuilt()
+	if e2.RebuildErr() != nil || e2.rebuilt != old {
+		t.Fatalf("the rebuild queued %d messages (%v), want the %d stored before the start", e2.rebuilt, e2.RebuildErr(), old)
+	}
+	rec2.WaitFor(t, events.Delivery, old+fresh, 30*time.Second)
+	waitSpoolEmpty(t, e2)
+	seen := map[string]int{}
+	for _, r := range rec2.All(events.Delivery) {
+		seen[r.Recipient]++
+	}
+	for r, n := range seen {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", r, n)
+		}
+	}
+	if len(seen) != old+fresh {
+		t.Errorf("%d recipients delivered, want %d", len(seen), old+fresh)
+	}
+}
+
+// sendMany sends messages to r<from>..r<to-1>@example.test over 10
+// sessions.
+func sendMany(t *testing.T, addr string, from, to int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for c := range 10 {
+		wg.Go(func() {
+			cl, err := smtp.Dial(addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer cl.Close()
+			for i := from + c; i < to; i += 10 {
+				if err := cl.SendMail("s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, strings.NewReader(testBody(i))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// startNoWait is startAt without waiting for the queue rebuild.
+func startNoWait(t *testing.T, dir, toml string) (*Engine, *testrec.Recorder) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", dir) + toml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.SMTP.Listen = []netip.AddrPort{mustAddrPort("127.0.0.1:0")}
+	cfg.SMTP.MinFreeDisk = 0
+	rec := testrec.New()
+	e, err := New(cfg, Options{Records: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(); err != nil {
+		e.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e, rec
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cockroachdb/pebble/v2"
+
 	"github.com/wasmta/wasmta/mta/message"
 )
 
@@ -22,26 +24,76 @@ type Queued struct {
 	States           []message.RcptState
 }
 
-// ScanQueued is Scan for the queue rebuild: the same walk, checks and
-// reports (an envelope that does not decode is quarantined, the first full
-// scan reconciles the ledger), but each envelope is decoded only as far as
-// Queued needs, into one reused value, and the strings it holds are shared
-// between messages with equal values. With a million messages queued it
-// allocates per distinct tenant, campaign and domain, not per message.
-func (s *Store) ScanQueued(ctx context.Context, fn func(q *Queued) error) error {
-	var q Queued
+// QueueScan is Scan for the queue rebuild, of the spool as it was when
+// BeginQueueScan returned: the same walk, checks and reports (an envelope
+// that does not decode is quarantined, the first full scan reconciles the
+// ledger), but each envelope is decoded only as far as Queued needs, into
+// one reused value, and the strings it holds are shared between messages
+// with equal values: with a million messages queued it allocates per
+// distinct tenant, campaign and domain, not per message.
+//
+// Because it reads a snapshot taken with the ledger's counts, Puts and
+// Deletes may run while it does: a message Put after BeginQueueScan is
+// not in the scan (its caller queues it), and the reconciliation compares
+// the snapshot with the counts of the same moment.
+type QueueScan struct {
+	s    *Store
+	snap *pebble.Snapshot
+	v    view
+}
+
+// BeginQueueScan takes the snapshot a QueueScan reads. Run or Close must
+// follow.
+func (s *Store) BeginQueueScan() (*QueueScan, error) {
+	if err := s.gate.enter(); err != nil {
+		return nil, err
+	}
+	// Under the ledger's mutex, no Put or Delete is between its count and
+	// its commit (see ledger.go): the snapshot holds exactly what the
+	// counts count.
+	s.ledger.mu.Lock()
+	snap := s.db.NewSnapshot()
+	acked, gone := s.ledger.acked, s.ledger.gone
+	s.ledger.mu.Unlock()
+	return &QueueScan{s: s, snap: snap, v: view{r: snap, acked: acked, gone: gone}}, nil
+}
+
+// Run calls fn for every message of the snapshot in ID order, then closes
+// the scan.
+func (q *QueueScan) Run(ctx context.Context, fn func(m *Queued) error) error {
+	defer q.Close()
+	var m Queued
 	in := newInterner()
-	return s.scan(ctx, func(id message.ID, v []byte) ([]message.RcptState, error) {
-		q.ID = id
-		if err := decodeQueued(&q, in, v); err != nil {
+	return q.s.scan(ctx, q.v, func(id message.ID, v []byte) ([]message.RcptState, error) {
+		m.ID = id
+		if err := decodeQueued(&m, in, v); err != nil {
 			return nil, fmt.Errorf("spool: message %s: %w", id, err)
 		}
-		q.States = q.States[:0]
-		for range q.Domains {
-			q.States = append(q.States, message.RcptState{Status: message.Pending, Due: q.ReceivedAt})
+		m.States = m.States[:0]
+		for range m.Domains {
+			m.States = append(m.States, message.RcptState{Status: message.Pending, Due: m.ReceivedAt})
 		}
-		return q.States, nil
-	}, func() error { return fn(&q) })
+		return m.States, nil
+	}, func() error { return fn(&m) })
+}
+
+// Close releases the snapshot; a second Close does nothing.
+func (q *QueueScan) Close() {
+	if q.snap == nil {
+		return
+	}
+	_ = q.snap.Close()
+	q.snap = nil
+	q.s.gate.leave()
+}
+
+// ScanQueued runs a QueueScan of the spool as it is now.
+func (s *Store) ScanQueued(ctx context.Context, fn func(m *Queued) error) error {
+	q, err := s.BeginQueueScan()
+	if err != nil {
+		return err
+	}
+	return q.Run(ctx, fn)
 }
 
 // decodeQueued reads the fields of Queued from an envelope value and

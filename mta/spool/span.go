@@ -16,7 +16,7 @@ import (
 // up rather than failing the whole read: a spool with one damaged table
 // must still start and deliver the rest.
 type span struct {
-	db      *pebble.DB
+	db      pebble.Reader // the store, or a snapshot of it
 	lo, hi  []byte
 	cur     []byte // the lower bound of it
 	it      *pebble.Iterator
@@ -24,7 +24,7 @@ type span struct {
 	err     error    // a failure other than corruption
 }
 
-func newSpan(db *pebble.DB, lo, hi []byte) *span {
+func newSpan(db pebble.Reader, lo, hi []byte) *span {
 	return &span{db: db, lo: lo, hi: hi}
 }
 

@@ -115,13 +115,19 @@ func (s *Store) SetStates(id message.ID, idx []int, st []message.RcptState, sync
 // of a damaged table is stepped over (see span), and both are reported.
 // States left behind by a SetStates that raced a Delete are removed.
 //
-// The first Scan (or ScanQueued) that reads the whole spool after Open also
+// The first Scan (or QueueScan) that reads the whole spool after Open also
 // compares what it found with the ledger and reports any loss (see Loss);
-// it must run before the first Put or Delete, as the engine's start does.
+// it must run before the first Put or Delete (a QueueScan: be begun
+// before them), as the engine's start does.
 func (s *Store) Scan(ctx context.Context, fn func(m *message.Message, st []message.RcptState) error) error {
 	var m *message.Message
 	var st []message.RcptState
-	return s.scan(ctx, func(id message.ID, v []byte) ([]message.RcptState, error) {
+	if err := s.gate.enter(); err != nil {
+		return err
+	}
+	defer s.gate.leave()
+	acked0, gone0 := s.ledger.counts()
+	return s.scan(ctx, view{r: s.db, acked: acked0, gone: gone0}, func(id message.ID, v []byte) ([]message.RcptState, error) {
 		var err error
 		if m, err = decodeMessage(id, v); err != nil {
 			return nil, err
@@ -131,17 +137,20 @@ func (s *Store) Scan(ctx context.Context, fn func(m *message.Message, st []messa
 	}, func() error { return fn(m, st) })
 }
 
-// scan walks every envelope with its states: decode reads an envelope and
-// returns its recipients' states, all Pending and due at reception (the
-// states stored are read into them); visit is called after, unless decode
-// failed (the envelope is then quarantined).
-func (s *Store) scan(ctx context.Context, decode func(message.ID, []byte) ([]message.RcptState, error), visit func() error) error {
-	if err := s.gate.enter(); err != nil {
-		return err
-	}
-	defer s.gate.leave()
-	acked0, gone0 := s.ledger.counts()
-	sc := s.newScanner(decode)
+// view is what a scan reads: the store or a snapshot of it, with the
+// ledger's counts at that moment.
+type view struct {
+	r           pebble.Reader
+	acked, gone uint64
+}
+
+// scan walks every envelope of v with its states: decode reads an envelope
+// and returns its recipients' states, all Pending and due at reception
+// (the states stored are read into them); visit is called after, unless
+// decode failed (the envelope is then quarantined). The caller holds the
+// gate.
+func (s *Store) scan(ctx context.Context, v view, decode func(message.ID, []byte) ([]message.RcptState, error), visit func() error) error {
+	sc := s.newScanner(v.r, decode)
 	for n := 0; sc.next(); n++ {
 		if n%256 == 0 && ctx.Err() != nil {
 			sc.err = ctx.Err()
@@ -163,7 +172,7 @@ func (s *Store) scan(ctx context.Context, decode func(message.ID, []byte) ([]mes
 		return err
 	}
 	if complete && !s.scanned.Swap(true) {
-		if err := s.reconcile(acked0, gone0, sc.present, slices.Concat(s.repairs, sc.mit.skipped, sc.rit.skipped), len(sc.bad)); err != nil {
+		if err := s.reconcile(v.acked, v.gone, sc.present, slices.Concat(s.repairs, sc.mit.skipped, sc.rit.skipped), len(sc.bad)); err != nil {
 			return err
 		}
 	}
@@ -208,9 +217,9 @@ type scanner struct {
 	started bool
 }
 
-func (s *Store) newScanner(decode func(message.ID, []byte) ([]message.RcptState, error)) *scanner {
-	sc := &scanner{s: s, decode: decode, mit: newSpan(s.db, prefixMessage, upperBound(prefixMessage)),
-		rit: newSpan(s.db, prefixState, upperBound(prefixState))}
+func (s *Store) newScanner(r pebble.Reader, decode func(message.ID, []byte) ([]message.RcptState, error)) *scanner {
+	sc := &scanner{s: s, decode: decode, mit: newSpan(r, prefixMessage, upperBound(prefixMessage)),
+		rit: newSpan(r, prefixState, upperBound(prefixState))}
 	sc.rit.first()
 	return sc
 }

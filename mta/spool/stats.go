@@ -93,3 +93,14 @@ func (s *Store) pebbleStats() Stats {
 	c.pebbleAt, c.pebbleVal = time.Now(), p
 	return p
 }
+
+// Stored is the number of messages the ledger counts as stored
+// (acknowledged and not gone): a size hint for the queue rebuild, exact
+// unless the first full scan finds a loss.
+func (s *Store) Stored() uint64 {
+	acked, gone := s.ledger.counts()
+	if gone > acked {
+		return 0
+	}
+	return acked - gone
+}
