@@ -54,9 +54,19 @@ type ledger struct {
 	// before their sync would report them as a lost WAL tail.
 	synced uint64
 
+	// deficit is how far the store's count fell short of ACKNOWLEDGED at
+	// Open (a lost WAL tail), until the first full scan reports it
+	// (reconcile): the file keeps counting it meanwhile, while messages are
+	// acknowledged beside that scan (the engine's rebuild), so that a
+	// process that dies before the scan ends leaves it to the next start.
+	deficit uint64
+
 	fileMu    sync.Mutex // one ACKNOWLEDGED write at a time
 	fileAcked uint64     // the value in ACKNOWLEDGED at Open (0: none), then the last written
 	hadFile   bool
+	// The file at Open, which the first full scan compares with.
+	openFile    uint64
+	openHadFile bool
 }
 
 func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
@@ -73,6 +83,10 @@ func (l *ledger) load(db *pebble.DB, fs vfs.FS, dir string) error {
 	}
 	l.acked, l.gone, l.started, l.synced = acked, gone, okA, acked
 	l.fileAcked, l.hadFile, err = readAckFile(fs, fs.PathJoin(dir, ackFileName))
+	l.openFile, l.openHadFile = l.fileAcked, l.hadFile
+	if l.hadFile && l.fileAcked > acked {
+		l.deficit = l.fileAcked - acked
+	}
 	return err
 }
 
@@ -112,12 +126,14 @@ func readAckFile(fs vfs.FS, path string) (uint64, bool, error) {
 	return n, true, nil
 }
 
-// writeAckFile replaces ACKNOWLEDGED with n, synced, when n differs from
-// what it holds: write a temporary file, sync it, rename it over, sync the
-// directory.
-func (l *ledger) writeAckFile(fs vfs.FS, dir string, n uint64) error {
+// writeAckFile replaces ACKNOWLEDGED with the count, synced, when it
+// differs from what the file holds: write a temporary file, sync it,
+// rename it over, sync the directory. The count is read under the file's
+// mutex, so that the last write holds the latest count.
+func (l *ledger) writeAckFile(fs vfs.FS, dir string, count func() uint64) error {
 	l.fileMu.Lock()
 	defer l.fileMu.Unlock()
+	n := count()
 	if l.hadFile && n == l.fileAcked {
 		return nil
 	}
@@ -190,11 +206,12 @@ func (l *ledger) applyGone(db *pebble.DB, b *pebble.Batch, n uint64, opt *pebble
 	return nil
 }
 
-// syncedAcked returns the acknowledged count whose Puts are all synced.
-func (l *ledger) syncedAcked() uint64 {
+// fileCount is what ACKNOWLEDGED holds: the acknowledged count whose
+// Puts are all synced, plus a WAL tail lost at Open and not yet reported.
+func (l *ledger) fileCount() uint64 {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.synced
+	return l.synced + l.deficit
 }
 
 // counts returns the acknowledged and gone counts.

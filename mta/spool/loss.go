@@ -80,8 +80,8 @@ func (s *Store) reconcile(acked0, gone0, present uint64, damaged []string, quara
 	var diff int64 // envelopes expected minus found
 	// ACKNOWLEDGED is written by the ledger only: a spool from before it
 	// has none, and a spool that has one and no counters lost them.
-	if s.ledger.hadFile && s.ledger.fileAcked > acked0 {
-		loss.WALTail = int64(s.ledger.fileAcked - acked0)
+	if s.ledger.openHadFile && s.ledger.openFile > acked0 {
+		loss.WALTail = int64(s.ledger.openFile - acked0)
 	}
 	if s.ledger.started {
 		diff = int64(acked0-gone0) - int64(present)
@@ -110,13 +110,13 @@ func (s *Store) reconcile(acked0, gone0, present uint64, damaged []string, quara
 	err := s.db.Apply(b, pebble.Sync)
 	if err == nil {
 		l.synced += acked - l.acked // a spool from before the ledger: its messages are synced
-		l.acked, l.gone, l.started = acked, gone, true
+		l.acked, l.gone, l.started, l.deficit = acked, gone, true, 0
 	}
 	l.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("spool: record the count: %w", err)
 	}
-	return l.writeAckFile(s.space.fs, s.dir, acked)
+	return l.writeAckFile(s.space.fs, s.dir, l.fileCount)
 }
 
 func (s *Store) report(loss Loss) {

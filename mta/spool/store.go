@@ -130,14 +130,11 @@ func (s *Store) Close() error {
 	return err
 }
 
-// saveAcked writes the acknowledged count to ACKNOWLEDGED. Only after the
-// first full Scan: until the start has been reconciled, the file holds
-// the count to compare with.
+// saveAcked writes the acknowledged count to ACKNOWLEDGED (see
+// ledger.fileCount: until the first full Scan has reported a lost WAL
+// tail, the file goes on counting it).
 func (s *Store) saveAcked() error {
-	if !s.scanned.Load() {
-		return nil
-	}
-	if err := s.ledger.writeAckFile(s.space.fs, s.dir, s.ledger.syncedAcked()); err != nil {
+	if err := s.ledger.writeAckFile(s.space.fs, s.dir, s.ledger.fileCount); err != nil {
 		return fmt.Errorf("spool: write %s: %w", ackFileName, err)
 	}
 	return nil
