@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/sstable"
@@ -39,13 +42,15 @@ import (
 const corruptDir = "corrupt"
 
 // verifyAndRepair checks every table of db and repairs the damaged ones.
-// It returns a description of each repair.
+// It returns a description of each repair. The checks run on every core
+// (each table is read and checksummed on its own); the repairs, which
+// change the store, one after the other, in level order as listed.
 func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) ([]string, error) {
 	levels, err := db.SSTables()
 	if err != nil {
 		return nil, err
 	}
-	var repairs []string
+	var checks []tableCheck
 	checked := map[uint64]bool{}
 	for level, tables := range levels {
 		for _, t := range tables {
@@ -54,19 +59,44 @@ func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) (
 				continue
 			}
 			checked[num] = true
-			path := fs.PathJoin(dir, fmt.Sprintf("%06d.sst", num))
-			verr := validateTable(fs, path, po)
-			if verr == nil {
-				continue
-			}
-			note, err := repairTable(db, fs, dir, path, po, level, t, verr)
-			if err != nil {
-				return repairs, fmt.Errorf("repair %s: %w (after: %v)", path, err, verr)
-			}
-			repairs = append(repairs, note)
+			checks = append(checks, tableCheck{level: level, t: t, path: fs.PathJoin(dir, fmt.Sprintf("%06d.sst", num))})
 		}
 	}
+	validateAll(fs, po, checks)
+	var repairs []string
+	for _, c := range checks {
+		if c.err == nil {
+			continue
+		}
+		note, err := repairTable(db, fs, dir, c.path, po, c.level, c.t, c.err)
+		if err != nil {
+			return repairs, fmt.Errorf("repair %s: %w (after: %v)", c.path, err, c.err)
+		}
+		repairs = append(repairs, note)
+	}
 	return repairs, nil
+}
+
+// tableCheck is one table to check, and what its check found.
+type tableCheck struct {
+	level int
+	t     pebble.SSTableInfo
+	path  string
+	err   error
+}
+
+// validateAll runs validateTable on every check, GOMAXPROCS at a time.
+func validateAll(fs vfs.FS, po *pebble.Options, checks []tableCheck) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(checks)) {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(checks)); i = next.Add(1) - 1 {
+				checks[i].err = validateTable(fs, checks[i].path, po)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // openTable opens the table file at path directly, outside the store.
