@@ -106,6 +106,7 @@ type Engine struct {
 	rebuilt     int           // messages queued again from the spool at start (once rebuildDone is closed)
 	rebuildErr  error         // what ended the rebuild early (once rebuildDone is closed)
 	rebuildDone chan struct{} // closed when the rebuild at start has ended
+	rebuiltAll  atomic.Bool   // the rebuild queued every stored message: pend names them all
 
 	dispatchQ chan dispatchReq
 	ctx       context.Context
@@ -378,6 +379,7 @@ func (e *Engine) rebuildFrom(scan *spool.QueueScan) {
 		}
 		return
 	}
+	e.rebuiltAll.Store(true)
 	e.reportLoss()
 	e.log.Info("queues rebuilt", "messages", n, "items", e.sched.Len(), "took", time.Since(t0))
 }

@@ -213,7 +213,12 @@ func (e *Engine) startRebindSweep() {
 }
 
 // sweepRebinds forgets the rebinds of messages that are no longer pending.
+// Not before the rebuild has queued every stored message: until then the
+// pending map lacks those it has not reached.
 func (e *Engine) sweepRebinds() {
+	if !e.rebuiltAll.Load() {
+		return
+	}
 	rb := &e.rebinds
 	rb.mu.Lock()
 	var gone []rebindKey
