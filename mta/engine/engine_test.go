@@ -35,6 +35,25 @@ func startAt(t testing.TB, dir, toml string, opts Options) (*Engine, *testrec.Re
 // startAtWith is startAt with a hook to set the spool's free-space floor.
 func startAtWith(t testing.TB, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
+	e, rec := startNoWait(t, dir, toml, opts, minFree)
+	<-e.Rebuilt() // the tests read the queues as the start left them
+	return e, rec, e.SMTPAddrs()[0].String()
+}
+
+// startNoWait is startAtWith without waiting for the queue rebuild.
+func startNoWait(t testing.TB, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *testrec.Recorder) {
+	t.Helper()
+	e, rec := newAt(t, dir, toml, opts, minFree)
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return e, rec
+}
+
+// newAt makes an engine on the spool in dir, listening on a free port of
+// loopback once started; the test's cleanup closes it.
+func newAt(t testing.TB, dir, toml string, opts Options, minFree func(*int64)) (*Engine, *testrec.Recorder) {
+	t.Helper()
 	head := fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", dir)
 	cfg, err := config.Parse([]byte(head + toml))
 	if err != nil {
@@ -50,13 +69,8 @@ func startAtWith(t testing.TB, dir, toml string, opts Options, minFree func(*int
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Start(); err != nil {
-		e.Close()
-		t.Fatal(err)
-	}
 	t.Cleanup(func() { e.Close() })
-	<-e.Rebuilt() // the tests read the queues as the start left them
-	return e, rec, e.SMTPAddrs()[0].String()
+	return e, rec
 }
 
 // send submits one message over SMTP and fails the test unless it gets 250.

@@ -1,12 +1,9 @@
 package engine
 
 import (
-	"fmt"
-	"net/netip"
 	"testing"
 	"time"
 
-	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/message"
 )
 
@@ -18,17 +15,7 @@ import (
 // stored message's rebind survives a sweep during the rebuild, and is
 // swept once its message has left the spool after the rebuild.
 func TestRebindSweepWaitsForTheRebuild(t *testing.T) {
-	cfg, err := config.Parse([]byte(fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", t.TempDir())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.SMTP.Listen = []netip.AddrPort{mustAddrPort("127.0.0.1:0")}
-	cfg.SMTP.MinFreeDisk = 0
-	e, err := New(cfg, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
+	e, _ := newAt(t, t.TempDir(), "", Options{}, func(*int64) {})
 	id := message.NewID(time.Now())
 	k := rebindKey{id, "example.test"}
 	if err := e.spool.PutAux(rebindNS, k.bytes(), []byte("bulk"), true); err != nil {

@@ -2,17 +2,15 @@ package engine
 
 import (
 	"fmt"
-	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/internal/testsink"
-	"github.com/wasmta/wasmta/mta/config"
 	"github.com/wasmta/wasmta/mta/events"
 )
 
@@ -21,44 +19,15 @@ import (
 // and then delivered.
 func TestRestartWithThousandsQueued(t *testing.T) {
 	const n = 3000
-	var refuse sync.Mutex
-	refusing := true
-	sink := testsink.Start(t, testsink.Options{CountOnly: true, Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-		refuse.Lock()
-		defer refuse.Unlock()
-		if refusing && stage == testsink.StageRcpt {
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "not now"}
-		}
-		return nil
-	}})
+	sink, accept := deferringSink(t)
 	dir := t.TempDir()
 	cfg := routeTo(sink) + "[queue]\nretry_initial = \"1s\"\nretry_jitter = 0.0\n"
 	e, rec, addr := startAt(t, dir, cfg, Options{})
-	var wg sync.WaitGroup
-	for c := 0; c < 10; c++ {
-		wg.Go(func() {
-			cl, err := smtp.Dial(addr)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			defer cl.Close()
-			for i := c; i < n; i += 10 {
-				body := testBody(i)
-				if err := cl.SendMail("s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, strings.NewReader(body)); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	sendMany(t, addr, 0, n)
 	rec.WaitFor(t, events.TransientFailure, n, 30*time.Second)
 	e.Close()
 
-	refuse.Lock()
-	refusing = false
-	refuse.Unlock()
+	accept()
 	t0 := time.Now()
 	e2, rec2, _ := startAt(t, dir, cfg, Options{})
 	// Counted at rebuild: by now the dispatchers may have taken some.
@@ -98,16 +67,7 @@ func TestSpoolFullRefusesWith452(t *testing.T) {
 // new, is delivered exactly once.
 func TestReceivesWhileRebuilding(t *testing.T) {
 	const old, fresh = 2000, 100
-	var refuse sync.Mutex
-	refusing := true
-	sink := testsink.Start(t, testsink.Options{CountOnly: true, Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-		refuse.Lock()
-		defer refuse.Unlock()
-		if refusing && stage == testsink.StageRcpt {
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "not now"}
-		}
-		return nil
-	}})
+	sink, accept := deferringSink(t)
 	dir := t.TempDir()
 	cfg := routeTo(sink) + "[queue]\nretry_initial = \"1s\"\nretry_jitter = 0.0\n"
 	e, rec, addr := startAt(t, dir, cfg, Options{})
@@ -115,10 +75,8 @@ func TestReceivesWhileRebuilding(t *testing.T) {
 	rec.WaitFor(t, events.TransientFailure, old, 30*time.Second)
 	e.Close()
 
-	refuse.Lock()
-	refusing = false
-	refuse.Unlock()
-	e2, rec2 := startNoWait(t, dir, cfg)
+	accept()
+	e2, rec2 := startNoWait(t, dir, cfg, Options{}, func(*int64) {})
 	sendMany(t, e2.SMTPAddrs()[0].String(), old, old+fresh)
 	<-e2.Rebuilt()
 	if e2.RebuildErr() != nil || e2.rebuilt != old {
@@ -138,6 +96,20 @@ func TestReceivesWhileRebuilding(t *testing.T) {
 	if len(seen) != old+fresh {
 		t.Errorf("%d recipients delivered, want %d", len(seen), old+fresh)
 	}
+}
+
+// deferringSink starts a sink that answers every recipient 451 until
+// accept is called.
+func deferringSink(t *testing.T) (sink *testsink.Sink, accept func()) {
+	var refusing atomic.Bool
+	refusing.Store(true)
+	sink = testsink.Start(t, testsink.Options{CountOnly: true, Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if refusing.Load() && stage == testsink.StageRcpt {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "not now"}
+		}
+		return nil
+	}})
+	return sink, func() { refusing.Store(false) }
 }
 
 // sendMany sends messages to r<from>..r<to-1>@example.test over 10
@@ -162,26 +134,4 @@ func sendMany(t *testing.T, addr string, from, to int) {
 		})
 	}
 	wg.Wait()
-}
-
-// startNoWait is startAt without waiting for the queue rebuild.
-func startNoWait(t *testing.T, dir, toml string) (*Engine, *testrec.Recorder) {
-	t.Helper()
-	cfg, err := config.Parse([]byte(fmt.Sprintf("spool_dir = %q\nhostname = \"mta.test\"\n", dir) + toml))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.SMTP.Listen = []netip.AddrPort{mustAddrPort("127.0.0.1:0")}
-	cfg.SMTP.MinFreeDisk = 0
-	rec := testrec.New()
-	e, err := New(cfg, Options{Records: rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		e.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e, rec
 }

@@ -148,15 +148,7 @@ func reopenQuiet(t *testing.T, dir string, want int) {
 func TestTruncatedWALReported(t *testing.T) {
 	dir := t.TempDir()
 	msgs := fillSpool(t, dir, 300)
-	wals := files(t, dir, ".log")
-	last := wals[len(wals)-1]
-	fi, err := os.Stat(last)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Truncate(last, fi.Size()*6/10); err != nil {
-		t.Fatal(err)
-	}
+	truncateLastWAL(t, dir)
 	var logs logBuffer
 	s := openTest(t, dir, loggedOptions(&logs))
 	found := scanAll(t, s)
@@ -171,6 +163,21 @@ func TestTruncatedWALReported(t *testing.T) {
 	t.Logf("truncated WAL: %d of %d messages back, %d reported lost", n, len(msgs), s.Loss().Lost())
 	s.Close()
 	reopenQuiet(t, dir, n)
+}
+
+// truncateLastWAL cuts the last WAL of dir to 60 % of its size, as a
+// torn end or a disk that lied about fsync leaves it.
+func truncateLastWAL(t *testing.T, dir string) {
+	t.Helper()
+	wals := files(t, dir, ".log")
+	last := wals[len(wals)-1]
+	fi, err := os.Stat(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(last, fi.Size()*6/10); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // walsLive writes 30 messages with flushes failing, so that several
@@ -425,15 +432,7 @@ func TestWALTailLostDuringRebuildReported(t *testing.T) {
 			t.Fatal(err)
 		}
 		if truncate {
-			wals := files(t, dir, ".log")
-			last := wals[len(wals)-1]
-			fi, err := os.Stat(last)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.Truncate(last, fi.Size()*6/10); err != nil {
-				t.Fatal(err)
-			}
+			truncateLastWAL(t, dir)
 		}
 		var logs logBuffer
 		s = openTest(t, dir, loggedOptions(&logs))
