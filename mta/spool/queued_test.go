@@ -1,6 +1,7 @@
 package spool
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -130,4 +131,64 @@ func FuzzDecodeQueued(f *testing.F) {
 			t.Fatalf("decodeQueued %+v, decodeMessage %+v", q, m)
 		}
 	})
+}
+
+// TestQueueScanReadsItsSnapshot: a QueueScan begun before reception
+// reads the spool as it was then, while Puts, SetStates and Deletes go
+// on (the engine's rebuild beside its listeners): it visits exactly the
+// messages stored before it began, leaves the states of newer messages
+// alone (they are not orphans), and its reconciliation reports no loss;
+// the next start finds every message still stored.
+func TestQueueScanReadsItsSnapshot(t *testing.T) {
+	dir := t.TempDir()
+	old := fillSpool(t, dir, 50)
+	s := openTest(t, dir, testOptions())
+	q, err := s.BeginQueueScan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := putMany(t, s, 30)
+	deferred := message.RcptState{Status: message.Deferred, Attempts: 1, Due: time.Now().Add(time.Hour),
+		Last: message.Response{Code: 451, Text: "later"}}
+	if err := s.SetStates(fresh[0].ID, []int{0}, []message.RcptState{deferred}, true); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range fresh[25:] { // delivered and deleted during the scan
+		if err := s.Delete(m.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []message.ID
+	if err := q.Run(context.Background(), func(m *Queued) error {
+		seen = append(seen, m.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := make([]message.ID, 0, len(old))
+	for _, m := range old {
+		want = append(want, m.ID)
+	}
+	slices.SortFunc(want, func(a, b message.ID) int { return bytes.Compare(a[:], b[:]) })
+	if !slices.Equal(seen, want) {
+		t.Errorf("the scan visited %d messages, want the %d stored before it began", len(seen), len(want))
+	}
+	if l := s.Loss(); l.Any() {
+		t.Errorf("Loss = %+v during reception, want none", l)
+	}
+	st, err := s.States(fresh[0].ID, 1)
+	if err != nil || !sameState(st[0], deferred) {
+		t.Errorf("state of a message received during the scan: %+v, %v; want %+v", st, err, deferred)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir, testOptions())
+	defer s.Close()
+	if found := scanAll(t, s); len(found) != len(old)+25 {
+		t.Errorf("next start found %d messages, want %d", len(found), len(old)+25)
+	}
+	if l := s.Loss(); l.Any() {
+		t.Errorf("next start: Loss = %+v, want none", l)
+	}
 }
