@@ -51,7 +51,7 @@ type XferRequest struct {
 
 // registerXfer adds POST /v1/xfer (`wasmta xfer`).
 func registerXfer(s *Server) {
-	s.Handle("POST /v1/xfer", s.xfer)
+	s.Handle("POST /v1/xfer", s.afterRebuild(s.xfer))
 }
 
 func (s *Server) xfer(r *http.Request) (any, error) {

@@ -18,8 +18,8 @@ import (
 //	DELETE /v1/messages/{id}    ?recipient=ADDR&reason=TEXT -> Affected
 func registerQueueCommands(s *Server) {
 	s.Handle("GET /v1/queue/items", s.queueItems)
-	s.Handle("POST /v1/flush", s.flush)
-	s.Handle("DELETE /v1/messages/{id}", s.deleteMessage)
+	s.Handle("POST /v1/flush", s.afterRebuild(s.flush))
+	s.Handle("DELETE /v1/messages/{id}", s.afterRebuild(s.deleteMessage))
 }
 
 // QueueItem is one item of a scheduled queue: a message's recipients of

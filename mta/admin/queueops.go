@@ -7,8 +7,36 @@ import (
 )
 
 func registerQueueOps(s *Server) {
-	s.Handle("POST /v1/bounce", s.bounce)
-	s.Handle("POST /v1/rebind", s.rebind)
+	s.Handle("POST /v1/bounce", s.afterRebuild(s.bounce))
+	s.Handle("POST /v1/rebind", s.afterRebuild(s.rebind))
+}
+
+// afterRebuild answers 503 while the queues are still being rebuilt from
+// the spool at start. The listeners accept mail before the rebuild ends,
+// so a command over the queues would act on the messages rebuilt so far
+// only: a bounce by tenant would report fewer and leave the rest to be
+// delivered, a delete could miss a message the rebuild then queues.
+func (s *Server) afterRebuild(h HandlerFunc) HandlerFunc {
+	return func(r *http.Request) (any, error) {
+		if s.rebuilding() {
+			return nil, Errorf(http.StatusServiceUnavailable,
+				"the queues are still being rebuilt from the spool after the start; retry in a few seconds")
+		}
+		return h(r)
+	}
+}
+
+// rebuilding reports whether the start's queue rebuild is still running.
+func (s *Server) rebuilding() bool {
+	if h := s.rebuildingHook.Load(); h != nil {
+		return (*h)()
+	}
+	select {
+	case <-s.eng.Rebuilt():
+		return false
+	default:
+		return true
+	}
 }
 
 // BounceRequest is the body of POST /v1/bounce.

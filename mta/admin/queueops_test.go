@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -123,5 +124,43 @@ func TestReadiness(t *testing.T) {
 	}
 	if got := s.call(t, "GET", "/healthz", nil, false, nil); got != http.StatusOK {
 		t.Fatalf("healthz after Close = %d, want 200 (the process is alive)", got)
+	}
+}
+
+// TestQueueCommandsWaitForRebuild: while the start's rebuild runs (the
+// listeners already accept mail), the commands over the queues answer 503
+// instead of acting on the messages rebuilt so far; reads go on.
+func TestQueueCommandsWaitForRebuild(t *testing.T) {
+	s := queuedStack(t)
+	var rebuilding atomic.Bool
+	rebuilding.Store(true)
+	hook := rebuilding.Load
+	s.srv.rebuildingHook.Store(&hook)
+	commands := []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/v1/bounce", BounceRequest{Selector: message.Selector{Tenant: "beta"}, Reason: "test"}},
+		{"POST", "/v1/rebind", RebindRequest{Selector: message.Selector{Tenant: "beta"}, Pool: "default"}},
+		{"POST", "/v1/flush", message.Selector{Tenant: "beta"}},
+		{"DELETE", "/v1/messages/" + strings.Repeat("A", 26), nil},
+		{"POST", "/v1/xfer", map[string]any{"to": "b"}},
+	}
+	for _, c := range commands {
+		if got := s.call(t, c.method, c.path, c.body, true, nil); got != http.StatusServiceUnavailable {
+			t.Errorf("%s %s while rebuilding = %d, want 503", c.method, c.path, got)
+		}
+	}
+	var sum QueueSummary
+	if got := s.call(t, "GET", "/v1/queues", nil, true, &sum); got != http.StatusOK || sum.Scheduled != 6 {
+		t.Errorf("GET /v1/queues while rebuilding = %d, %d scheduled; want 200 and 6", got, sum.Scheduled)
+	}
+	rebuilding.Store(false)
+	var aff Affected
+	if got := s.call(t, "POST", "/v1/bounce", BounceRequest{Selector: message.Selector{Tenant: "beta"}, Reason: "test"}, true, &aff); got != http.StatusOK {
+		t.Fatalf("POST /v1/bounce after the rebuild = %d, want 200", got)
+	}
+	if aff.Recipients != 3 {
+		t.Errorf("bounce after the rebuild: %+v, want beta's 3 recipients", aff)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/engine"
@@ -56,6 +57,8 @@ type Server struct {
 	done      chan struct{} // closed at Shutdown: ends the dashboard's streams
 	doneOnce  sync.Once
 	snapshots snapshotCache // the dashboard stream's latest snapshot (dashboard.go)
+
+	rebuildingHook atomic.Pointer[func() bool] // tests: stands for the engine's rebuild state
 }
 
 // New returns the admin API with every endpoint registered: probes,

@@ -26,6 +26,7 @@ var (
 )
 
 type stack struct {
+	srv  *Server
 	eng  *engine.Engine
 	rec  *testrec.Recorder
 	out  *webhook.Outbox
@@ -55,7 +56,7 @@ func startStackWith(t testing.TB, toml string, o teststack.Options) *stack {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	return &stack{eng: ts.Eng, rec: ts.Rec, out: ts.Out, api: "http://" + ln.Addr().String(), smtp: ts.SMTP}
+	return &stack{srv: srv, eng: ts.Eng, rec: ts.Rec, out: ts.Out, api: "http://" + ln.Addr().String(), smtp: ts.SMTP}
 }
 
 // nativeFor gives one tenant a native Go policy and the others the
