@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -72,6 +73,10 @@ func startDaemon(t *testing.T, dir, smtpAddr, cfg string) *daemon {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var before int64 // this run's lines start here: a restart appends to the same log
+	if fi, err := logf.Stat(); err == nil {
+		before = fi.Size()
+	}
 	cmd := exec.Command(binPath, "serve", "--config", path)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -92,6 +97,18 @@ func startDaemon(t *testing.T, dir, smtpAddr, cfg string) *daemon {
 				t.Fatalf("wasmta did not listen on %s: %v\nlog:\n%s", addr, err, log)
 			}
 			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	// The listeners accept before the queues are rebuilt, and the queue
+	// commands answer 503 until the rebuild ends: wait for its log line,
+	// so that a test's first bounce or xfer does not race it.
+	for rebuilt := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		log, _ := os.ReadFile(logf.Name())
+		if int64(len(log)) > before && bytes.Contains(log[before:], []byte("queues rebuilt")) {
+			break
+		}
+		if time.Now().After(rebuilt) {
+			t.Fatalf("wasmta did not rebuild its queues within a minute\nlog:\n%s", log)
 		}
 	}
 	return d

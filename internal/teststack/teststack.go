@@ -137,6 +137,16 @@ func Start(t testing.TB, toml string, o Options) *Stack {
 		gen.Close()
 		s.Eng.Close()
 	})
+	// The listeners accept before the queues are rebuilt, and the admin
+	// API's queue commands answer 503 until then: a test that bounces
+	// right after its first message would race the rebuild of its own
+	// (often empty) spool. Tests of reception during a rebuild start an
+	// engine of their own.
+	select {
+	case <-s.Eng.Rebuilt():
+	case <-time.After(time.Minute):
+		t.Fatal("teststack: the queue rebuild did not end within a minute")
+	}
 	return s
 }
 
