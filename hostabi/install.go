@@ -51,6 +51,14 @@ func (r *Registry) RemoveAt(ctx context.Context, tenant string, number int) (Ver
 	if last >= number {
 		return Version{}, nil
 	}
+	return r.retire(tenant, s, cur, number)
+}
+
+// retire stores the removal of tenant's module as version number (a
+// version with no bytes, so a restart does not bring the module back) and
+// takes cur, the module in force (nil: none), out of service; the removed
+// version stays the Rollback target. The caller holds r.change.
+func (r *Registry) retire(tenant string, s *slot, cur *Module, number int) (Version, error) {
 	if r.store != nil {
 		if err := r.store.SaveModule(tenant, number, []byte{}); err != nil {
 			return Version{}, fmt.Errorf("hostabi: save the removal of %s version %d: %w", policy.TenantName(tenant), number, err)

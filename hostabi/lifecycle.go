@@ -29,27 +29,15 @@ func (r *Registry) Remove(ctx context.Context, tenant string) (Version, error) {
 	r.mu.Lock()
 	s := (*r.slots.Load())[tenant]
 	var cur *Module
+	var next int
 	if s != nil {
-		cur = s.cur.Load()
+		cur, next = s.cur.Load(), s.lastUsed+1
 	}
 	r.mu.Unlock()
 	if cur == nil {
 		return Version{}, fmt.Errorf("%w: tenant %q", ErrNoModule, policy.TenantName(tenant))
 	}
-	if r.store != nil {
-		if err := r.store.SaveModule(tenant, s.lastUsed+1, []byte{}); err != nil {
-			return Version{}, fmt.Errorf("hostabi: save the removal of %s: %w", cur.version, err)
-		}
-	}
-	r.mu.Lock()
-	s.cur.Store(nil)
-	s.prev, s.prevNum = s.curWasm, cur.number
-	s.curWasm = nil
-	s.lastUsed++
-	r.mu.Unlock()
-	cur.Close()
-	r.host.cfg.Logger.Info("policy removed", "tenant", policy.TenantName(tenant), "policy", cur.version)
-	return cur.versionInfo(), nil
+	return r.retire(tenant, s, cur, next)
 }
 
 // RollbackTo makes kept version number of tenant current again, as a new
