@@ -41,3 +41,62 @@ func TestBlindGoals(t *testing.T) {
 		}
 	}
 }
+
+// An every-message p99 whose rank falls among the undelivered messages is
+// censored: only known to be greater than its bound. wasmta's p99 is lower
+// only when its upper bound is below Postfix's lower bound; two p99s both
+// greater than the window cannot be ranked, and the goal is not resolved
+// unless another provider settles it.
+func TestBlindGoalsCensoredP99(t *testing.T) {
+	type p99 struct{ lo, max float64 } // max -1: greater than lo
+	for _, tc := range []struct {
+		name        string
+		wasmta, pf  map[string]p99
+		measured    string
+		verdictWant string
+	}{
+		{"known and lower", map[string]p99{"gmail": {50, 50}}, map[string]p99{"gmail": {60, 60}},
+			"gmail 50.0 vs 60.0 s", "met"},
+		{"wasmta known, Postfix beyond the window", map[string]p99{"gmail": {85, 85}}, map[string]p99{"gmail": {90, -1}},
+			"gmail 85.0 vs > 90.0 s", "met"},
+		{"both beyond the window", map[string]p99{"gmail": {90, -1}}, map[string]p99{"gmail": {90, -1}},
+			"gmail > 90.0 vs > 90.0 s ?", "not resolved"},
+		{"wasmta beyond the window, Postfix known", map[string]p99{"gmail": {90, -1}}, map[string]p99{"gmail": {80, 80}},
+			"gmail > 90.0 vs 80.0 s ✗", "**not met**"},
+		{"bounds that overlap", map[string]p99{"gmail": {70, 80}}, map[string]p99{"gmail": {75, 75}},
+			"gmail 70.0 to 80.0 vs 75.0 s ?", "not resolved"},
+		{"one unresolved, one not lower", map[string]p99{"gmail": {90, -1}, "exim": {50, 50}}, map[string]p99{"gmail": {90, -1}, "exim": {40, 40}},
+			"gmail > 90.0 vs > 90.0 s ?; exim 50.0 vs 40.0 s ✗", "**not met**"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &result.Scenario{Name: "blind"}
+			provs := []string{"gmail"}
+			if len(tc.wasmta) > 1 {
+				provs = append(provs, "exim")
+			}
+			for _, c := range provs {
+				for sys, v := range map[string]p99{sysWasmta: tc.wasmta[c], sysPostfix: tc.pf[c]} {
+					r := s.Row(sys, c)
+					r.Add("burst_p99_s", "s", result.Lower, v.lo)
+					r.Add("burst_p99_max_s", "s", "", v.max)
+				}
+			}
+			g := perProviderCensored(s, provs, "p99", "burst_p99_s")
+			if g.measured != tc.measured || verdict(g) != tc.verdictWant {
+				t.Fatalf("got %q, %s; want %q, %s", g.measured, verdict(g), tc.measured, tc.verdictWant)
+			}
+		})
+	}
+}
+
+// A results file recorded before the upper bound existed reads as known
+// (each undelivered message counted at its bound, as it was then).
+func TestBlindGoalsP99WithoutBound(t *testing.T) {
+	s := &result.Scenario{Name: "blind"}
+	s.Row(sysWasmta, "gmail").Add("queue_p99_all_s", "s", result.Lower, 88.4)
+	s.Row(sysPostfix, "gmail").Add("queue_p99_all_s", "s", result.Lower, 85.9)
+	g := perProviderCensored(s, []string{"gmail"}, "p99", "queue_p99_all_s")
+	if want := "gmail 88.4 vs 85.9 s ✗"; g.measured != want || verdict(g) != "**not met**" {
+		t.Fatalf("got %q, %s; want %q, not met", g.measured, verdict(g), want)
+	}
+}

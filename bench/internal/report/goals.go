@@ -16,8 +16,15 @@ type goal struct {
 	met                    *bool
 }
 
+// unresolved is the met of a goal the run measured but cannot decide (a
+// censored percentile greater than the window for both systems): read as
+// not met wherever a goal is counted, written "not resolved".
+var unresolved = ptr(false)
+
 func verdict(g goal) string {
 	switch {
+	case g.met == unresolved:
+		return "not resolved"
 	case g.met == nil:
 		return "not measured"
 	case *g.met:

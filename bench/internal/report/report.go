@@ -141,7 +141,12 @@ func table(b *strings.Builder, s *result.Scenario) {
 
 // rowsTable writes rows that share their metrics as one table.
 func rowsTable(b *strings.Builder, rows []*result.Row) {
-	cols := rows[0].Metrics
+	var cols []*result.Metric
+	for _, m := range rows[0].Metrics {
+		if !strings.HasSuffix(m.Name, maxSuffix) { // shown in its percentile's cell
+			cols = append(cols, m)
+		}
+	}
 	if len(cols) == 0 {
 		return
 	}
@@ -157,7 +162,7 @@ func rowsTable(b *strings.Builder, rows []*result.Row) {
 			}
 			fmt.Fprintf(b, "| %s | %s |", cas, r.System)
 			for _, c := range cols {
-				fmt.Fprintf(b, " %s |", cell(r.Metric(c.Name)))
+				fmt.Fprintf(b, " %s |", rowCell(r, c.Name))
 			}
 			b.WriteString("\n")
 		}
@@ -238,6 +243,34 @@ func label(m *result.Metric) string {
 		return l
 	}
 	return strings.ReplaceAll(m.Name, "_", " ") + " (" + m.Unit + ")"
+}
+
+// maxSuffix ends the name of a censored percentile's upper bound: the
+// percentile name_s is a lower bound, name_max_s the most it can be (-1:
+// none, the percentile is only known to be greater than name_s).
+const maxSuffix = "_max_s"
+
+// rowCell is the cell of metric name in r: a censored percentile with its
+// bounds (censored), anything else as cell.
+func rowCell(r *result.Row, name string) string {
+	m := r.Metric(name)
+	hi := r.Metric(strings.TrimSuffix(name, "_s") + maxSuffix)
+	if m == nil || hi == nil || len(m.Runs) != 1 {
+		return cell(m)
+	}
+	return censored(m.Median, hi.Median)
+}
+
+// censored formats a censored percentile: known (lo), between two
+// bounds, or only greater than lo.
+func censored(lo, hi float64) string {
+	switch {
+	case hi < 0:
+		return "> " + num(lo)
+	case hi > lo:
+		return num(lo) + " to " + num(hi)
+	}
+	return num(lo)
 }
 
 func cell(m *result.Metric) string {

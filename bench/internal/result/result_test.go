@@ -55,6 +55,47 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
+// A censored value is known only to exceed its bound: a percentile whose
+// rank falls among the censored values is open (greater than lo), and one
+// with a censored bound below the exact value of its rank lies between
+// the two.
+func TestCensoredPercentile(t *testing.T) {
+	s := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Second
+		}
+		return out
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	for _, tc := range []struct {
+		name            string
+		exact, censored []time.Duration
+		p               float64
+		lo, hi          time.Duration
+		open            bool
+	}{
+		{"nothing censored", s(hundred...), nil, 99, 99 * time.Second, 99 * time.Second, false},
+		{"a censored bound above the rank's value: known", s(hundred[:99]...), s(150), 99, 99 * time.Second, 99 * time.Second, false},
+		{"a censored bound below the rank's value: between", s(hundred[:99]...), s(90), 99, 98 * time.Second, 99 * time.Second, false},
+		{"the rank among the censored: window bounds", s(hundred[:98]...), s(100, 100), 99, 100 * time.Second, 0, true},
+		{"the rank among the censored: lower bounds", s(hundred[:90]...), s(50, 60, 70, 80, 95, 96, 97, 98, 99, 100), 99, 99 * time.Second, 0, true},
+		{"every value censored", nil, s(5, 3), 50, 3 * time.Second, 0, true},
+		{"bounds at the window, the rank exact", s(hundred[:99]...), s(100), 99, 99 * time.Second, 99 * time.Second, false},
+		{"empty", nil, nil, 99, 0, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			lo, hi, open := CensoredPercentile(tc.exact, tc.censored, tc.p)
+			if lo != tc.lo || hi != tc.hi || open != tc.open {
+				t.Fatalf("got lo %v hi %v open %v, want %v %v %v", lo, hi, open, tc.lo, tc.hi, tc.open)
+			}
+		})
+	}
+}
+
 func TestRowAddKeepsMedianAndRange(t *testing.T) {
 	s := &Scenario{Name: "relay"}
 	r := s.Row("wasmta", "4KiB")

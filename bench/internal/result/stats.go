@@ -53,9 +53,45 @@ func Percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
+	return sorted[rank(len(sorted), p)-1]
+}
+
+// rank is the nearest rank (1-based) of the p-th percentile of n values.
+func rank(n int, p float64) int {
 	// The epsilon keeps 99.9% of 1000 at rank 999 despite rounding.
-	rank := int(math.Ceil(p/100*float64(len(sorted)) - 1e-9))
-	return sorted[min(max(rank, 1), len(sorted))-1]
+	r := int(math.Ceil(p/100*float64(n) - 1e-9))
+	return min(max(r, 1), n)
+}
+
+// CensoredPercentile returns what is known of the p-th percentile
+// (nearest rank, as Percentile) of a sample some of whose values are
+// right-censored: known only to be greater than a bound, as the queue time
+// of a message still queued when the measurement ended is greater than
+// the time it had waited then. exact holds the values known, censored the
+// bounds of the others; neither needs to be sorted.
+//
+// lo is the percentile with every censored value at its bound (what
+// Percentile of both together gives, a lower bound). hi is the percentile
+// with every censored value above every exact one (an upper bound): the
+// exact value of that rank, or, when the rank falls among the censored
+// values, none (open: the percentile is only known to be greater than lo).
+// When no censored bound lies below the exact value of the rank, lo == hi
+// and the percentile is known.
+func CensoredPercentile(exact, censored []time.Duration, p float64) (lo, hi time.Duration, open bool) {
+	n := len(exact) + len(censored)
+	if n == 0 {
+		return 0, 0, false
+	}
+	k := rank(n, p)
+	all := slices.Concat(exact, censored)
+	slices.Sort(all)
+	lo = all[k-1]
+	if k > len(exact) {
+		return lo, 0, true
+	}
+	known := slices.Clone(exact)
+	slices.Sort(known)
+	return lo, known[k-1], false
 }
 
 // Mean returns the average of ds, or 0 for none.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wasmta/wasmta/bench/internal/result"
 )
 
 const exposition = `# HELP wasmta_path_rate_limit Messages per second of an egress path.
@@ -46,13 +48,47 @@ func TestConvergence(t *testing.T) {
 	}
 }
 
-func TestWithUndelivered(t *testing.T) {
+func TestUndelivered(t *testing.T) {
 	t0 := time.Unix(0, 0)
 	accepted := []time.Time{t0.Add(2 * time.Second), t0, t0.Add(time.Second)}
-	// Two delivered after 4 s each; the last submitted waited 10-2 = 8 s at the deadline.
-	got := withUndelivered([]time.Duration{4 * time.Second, 4 * time.Second}, accepted, t0.Add(10*time.Second))
-	if want := []time.Duration{4 * time.Second, 4 * time.Second, 8 * time.Second}; !slices.Equal(got, want) {
+	// Two delivered; the last submitted waited 10-2 = 8 s at the deadline.
+	got := undelivered(2, accepted, t0.Add(10*time.Second))
+	if want := []time.Duration{8 * time.Second}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
+	}
+}
+
+// The p99 of every message counts an undelivered one as censored: when
+// the rank falls among them it is open (-1 as its upper bound), not the
+// window.
+func TestAddCensoredP99(t *testing.T) {
+	s := time.Second
+	for _, tc := range []struct {
+		name      string
+		delivered int
+		wantLo    float64
+		wantHi    float64
+	}{
+		{"all delivered", 100, 79.2, 79.2},
+		{"one undelivered, the rank delivered", 99, 79.2, 79.2},
+		{"two undelivered, the rank among them", 98, 90, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var exact, waiting []time.Duration
+			for i := range tc.delivered {
+				exact = append(exact, time.Duration(i+1)*800*time.Millisecond) // within the window
+			}
+			for range 100 - tc.delivered {
+				waiting = append(waiting, 90*s)
+			}
+			sc := &result.Scenario{}
+			row := sc.Row("wasmta", "gmail")
+			addCensoredP99(row, "burst_p99", exact, waiting)
+			lo, hi := row.Metric("burst_p99_s").Median, row.Metric("burst_p99_max_s").Median
+			if lo != tc.wantLo || hi != tc.wantHi {
+				t.Fatalf("p99 %v, at most %v; want %v, %v", lo, hi, tc.wantLo, tc.wantHi)
+			}
+		})
 	}
 }
 
@@ -65,9 +101,11 @@ func TestFromBurst(t *testing.T) {
 	w := window{t0, t0.Add(90 * s)}
 	accepted := map[string]time.Time{"a@x.test": t0.Add(1 * s), "b@x.test": t0.Add(5 * s), "c@x.test": t0.Add(6 * s)}
 	dl := []delivery{{"b@x.test", 10 * s}, {"a@x.test", 20 * s}}
-	got := fromBurst(dl, accepted, 4, w)
-	want := []time.Duration{15 * s, 21 * s, 90 * s, 90 * s}
-	if !slices.Equal(got, want) {
+	got, waiting := fromBurst(dl, accepted, 4, w)
+	if want := []time.Duration{15 * s, 21 * s}; !slices.Equal(got, want) {
 		t.Fatalf("from the burst: %v, want %v", got, want)
+	}
+	if want := []time.Duration{90 * s, 90 * s}; !slices.Equal(waiting, want) {
+		t.Fatalf("from the burst, undelivered: %v, want %v", waiting, want)
 	}
 }

@@ -35,18 +35,17 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 		for i, x := range dl {
 			times[i] = x.qt
 		}
-		all := withUndelivered(times, sub.at[name], w.end)
-		burst := fromBurst(dl, sub.rcpt, d.load, w)
+		waiting := undelivered(len(times), sub.at[name], w.end)
+		burst, burstWaiting := fromBurst(dl, sub.rcpt, d.load, w)
 		slices.Sort(times)
-		slices.Sort(all)
 		row := sc.Row(sys, name)
 		row.Add("delivered", "msg", result.Higher, float64(st.Messages))
 		row.Add("queue_avg_s", "s", result.Lower, result.Mean(times).Seconds())
 		row.Add("queue_p99_s", "s", result.Lower, result.Percentile(times, 99).Seconds())
-		row.Add("queue_avg_all_s", "s", result.Lower, result.Mean(all).Seconds())
-		row.Add("queue_p99_all_s", "s", result.Lower, result.Percentile(all, 99).Seconds())
-		row.Add("burst_avg_s", "s", result.Lower, result.Mean(burst).Seconds())
-		row.Add("burst_p99_s", "s", result.Lower, result.Percentile(burst, 99).Seconds())
+		row.Add("queue_avg_all_s", "s", result.Lower, result.Mean(slices.Concat(times, waiting)).Seconds())
+		addCensoredP99(row, "queue_p99_all", times, waiting)
+		row.Add("burst_avg_s", "s", result.Lower, result.Mean(slices.Concat(burst, burstWaiting)).Seconds())
+		addCensoredP99(row, "burst_p99", burst, burstWaiting)
 		if at := sub.at[name]; len(at) > 0 {
 			row.Add("submitted_s", "s", "", slices.MaxFunc(at, time.Time.Compare).Sub(w.start).Seconds())
 		}
@@ -58,37 +57,54 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 	}
 }
 
-// withUndelivered is the queue time of every message submitted: the
-// delivered ones with theirs, the others with the time they had waited at
-// the deadline (a lower bound of theirs), taken as the last submitted.
-func withUndelivered(delivered []time.Duration, accepted []time.Time, deadline time.Time) []time.Duration {
-	out := slices.Clone(delivered)
+// undelivered is the time each message submitted but not delivered had
+// waited at the deadline, taken as the last submitted: a lower bound of its
+// queue time (it is right-censored), not the queue time.
+func undelivered(delivered int, accepted []time.Time, deadline time.Time) []time.Duration {
 	acc := slices.Clone(accepted)
 	slices.SortFunc(acc, func(a, b time.Time) int { return a.Compare(b) })
-	for _, at := range acc[min(len(delivered), len(acc)):] {
+	var out []time.Duration
+	for _, at := range acc[min(delivered, len(acc)):] {
 		out = append(out, deadline.Sub(at))
 	}
 	return out
 }
 
+// addCensoredP99 adds the p99 of a sample of exact values and censored
+// ones (undelivered messages: known only to have waited longer than their
+// bound) as two metrics: name_s, the lower bound (every censored value at
+// its bound, as the p99 was computed before 2026-12-07), and name_max_s,
+// the upper bound (every censored value above every exact one): equal to
+// name_s when the p99 is known, -1 when its rank falls among the
+// undelivered messages and it is only known to be greater than name_s.
+func addCensoredP99(row *result.Row, name string, exact, censored []time.Duration) {
+	lo, hi, open := result.CensoredPercentile(exact, censored, 99)
+	row.Add(name+"_s", "s", result.Lower, lo.Seconds())
+	if open {
+		row.Add(name+"_max_s", "s", "", -1)
+		return
+	}
+	row.Add(name+"_max_s", "s", "", hi.Seconds())
+}
+
 // fromBurst is the time every message of the burst (load of them) took
 // from the burst's start to its delivery, on one clock for both MTAs: the
 // time it waited to be submitted (the MTA accepted it then) plus its queue
-// time in the MTA's log. A message not delivered by the deadline counts
-// the whole window (a lower bound). Unlike the queue time, it does not
-// leave out the time a message waited for an MTA that accepts slowly.
-func fromBurst(dl []delivery, accepted map[string]time.Time, load int, w window) []time.Duration {
-	var out []time.Duration
+// time in the MTA's log; and, for each message not delivered by the
+// deadline, the whole window, a lower bound of its time (it is
+// right-censored). Unlike the queue time, it does not leave out the time a
+// message waited for an MTA that accepts slowly.
+func fromBurst(dl []delivery, accepted map[string]time.Time, load int, w window) (delivered, waiting []time.Duration) {
 	for _, x := range dl {
 		if at, ok := accepted[x.rcpt]; ok {
-			out = append(out, at.Sub(w.start)+x.qt)
+			delivered = append(delivered, at.Sub(w.start)+x.qt)
 		}
 	}
-	for len(out) < load {
-		out = append(out, w.end.Sub(w.start))
+	for range load - len(delivered) {
+		waiting = append(waiting, w.end.Sub(w.start))
 	}
-	slices.Sort(out)
-	return out
+	slices.Sort(delivered)
+	return delivered, waiting
 }
 
 // recordLearned adds, per provider, wasmta's configured and learned limits
@@ -161,7 +177,7 @@ func blindNotes(bp blindParams) []string {
 		"Refusals: every provider refuses a connection over its limit with its 421 as the greeting, at once (strict). Throttling: gmail 421 4.7.28 at the end of DATA (closes); yahoo [TSS04] 421 4.7.0 at MAIL (closes), 20 messages per connection; microsoft 451 4.7.500 at every RCPT; apple 421 4.7.1 at RCPT (closes); the Exim MX 451 \"Sender rate exceeds N messages per 1s\" at the end of DATA with no enhanced code. 0.5% random temporary failures; latencies of the simulator's presets (about 0.4-0.5 s per message on an open connection; the Exim MX 35 ms).",
 		fmt.Sprintf("Load: sized from the draw so that a sender always exactly at the limits would deliver %.0f%% of it within the window (all of it for the halving provider, which stays backlogged), at most %d per provider; all submitted at once.", 100*bp.fill, bp.maxPer),
 		"wasmta: the shipped policies/go/shaping (no build tag) as the global policy and the shipped policies/go/classifier as the policy of the tenant the load logs in as (SMTP AUTH); delivery.tls opportunistic; MX delivery through the loopback DNS; nothing of the draw is given to it. Postfix: one transport per provider with destination_concurrency_limit = initial_destination_concurrency = the drawn connection limit, failed_cohort_limit 10, Yahoo's 20 messages per connection, smtp_tls_security_level may.",
-		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages. 'All' figures count every message submitted, each undelivered one with the time it had waited at the window's end (a lower bound of its queue time): they do not reward an MTA for the messages it left queued. 'From the burst' figures count every message of the burst from the burst's first submission to its delivery (the time it waited to be accepted by the MTA, from the load's clock, plus its queue time), the undelivered ones with the whole window: an MTA that accepts the burst slowly has the mail wait in the sending application instead of its queue, which the queue time leaves out; 'submitted' is when the MTA had accepted the last message for that provider. Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
+		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages. 'All' figures count every message submitted, each undelivered one with the time it had waited at the window's end (a lower bound of its queue time: it is right-censored): they do not reward an MTA for the messages it left queued. 'From the burst' figures count every message of the burst from the burst's first submission to its delivery (the time it waited to be accepted by the MTA, from the load's clock, plus its queue time), the undelivered ones with the whole window (a lower bound too). The p99s over every message treat the undelivered as censored: '> X' when the p99's rank falls among them (it is only known to be greater than X, the window on the burst's clock), 'X to Y' when an undelivered message's bound lies below the delivered value of that rank; the averages count each at its bound and are lower bounds: an MTA that accepts the burst slowly has the mail wait in the sending application instead of its queue, which the queue time leaves out; 'submitted' is when the MTA had accepted the last message for that provider. Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
 		fmt.Sprintf("Learned limits: wasmta's admin /metrics read every second (%s and %s, limit=\"configured\"|\"learned\"); 'halving → within 20%%' is the time from the halving until the learned rate is first within 20%% of the new rate (-1: not within the window).", gaugeConns, gaugeRate),
 	}
 }
