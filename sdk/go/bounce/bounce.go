@@ -83,11 +83,16 @@ func (r Result) Rule() string {
 
 // actionOf is each category's default action where the reply code's class
 // would be wrong: a 5xx "too many recipients" is retried (RFC 5321
-// 4.5.3.1.10), and the receiver's suppression list never lets a retry
-// through.
+// 4.5.3.1.10), and so is a throttle sent with a 5xx (Gmail's "550 5.2.1
+// ... receiving mail at a rate", Exchange Online's 5.2.121/5.2.122
+// hourly limits, QQ's "550 frequency limited"): a pace or a quota per
+// period lifts with time, so bouncing it loses mail a later attempt
+// delivers, while retrying a throttle that never lifts costs only the
+// attempts until the message expires; and the receiver's suppression
+// list never lets a retry through.
 func actionOf(category string) Action {
 	switch category {
-	case TooManyRecipients:
+	case TooManyRecipients, RateLimited:
 		return Retry
 	case Suppressed:
 		return Bounce
@@ -98,7 +103,9 @@ func actionOf(category string) Action {
 // Classify classifies a reply: code is the SMTP reply code (0 when there
 // was no reply: a connection or DNS failure, or a bounce that quoted
 // none), enhanced the enhanced status code ("" when absent: then the
-// first one in text is used), text the reply text or the error.
+// first one in text is used), text the reply text or the error. Without
+// a reply code, a permanent enhanced code (5.X.X) makes the default
+// action a bounce.
 func Classify(code int, enhanced, text string) Result {
 	if code == 0 {
 		code = replyCodeIn(text)
@@ -115,6 +122,20 @@ func Classify(code int, enhanced, text string) Result {
 			code = quoted
 		}
 	}
+	r := decide(code, enhanced, text)
+	if code == 0 && r.Action == Default && len(enhanced) > 0 && enhanced[0] == '5' {
+		// No reply code to go by (a bounce that quotes only "5.1.1 ...", a
+		// relay's diagnostic): the enhanced code's class says what the
+		// failure is (RFC 3463 section 3.1: 5.X.X a permanent failure, a
+		// retry will not succeed; 4.X.X persistent transient, retried as a
+		// failure without a reply is).
+		r.Action = Bounce
+	}
+	return r
+}
+
+// decide ranks the evidence (doc.go) once the codes are known.
+func decide(code int, enhanced, text string) Result {
 	t, needle := textMatcher.best(text, code)
 	if t >= 0 && textRules[t].tier == tierOverride {
 		return textRules[t].result(needle)

@@ -76,6 +76,15 @@ func TestRanking(t *testing.T) {
 		{"the recipient's blocked senders", 550, "", "Rejected by header based manually Blocked Senders", PolicyRelated, `text "manually blocked"`},
 		{"the receiver's rules for bounces", 550, "", "this bounce message has too many recipients", PolicyRelated, `text "bounce message"`},
 		{"a sender banned by the receiver", 550, "", "REJECTED - Sender a@example.com is banned", SpamBlock, `text "is banned"`},
+		{"RFC 5321's too much mail data is a size, not a rate", 552, "", "Too much mail data", MessageTooLarge, `text "too much mail data"`},
+		{"a sender's SPF record at fault before the protocol words", 550, "5.5.2", "SPF record syntax error", AuthenticationFailed, `text "spf record"`},
+		{"a failed check before a filter's spam words", 554, "", "spam filter: SPF check failed for example.com", AuthenticationFailed, `text "spf check failed"`},
+		{"a filter's score in SpamAssassin's idiom", 550, "", "Message refused: hits=9.1 required=5.0", SpamContent, `text "required="`},
+		{"a postfix malformed reply is DNS on a 4xx", 450, "4.1.8", "<a@example.net>: Sender address rejected: Malformed DNS server reply", DNSFailure, `text "malformed dns"`},
+		{"the sender domain's mail exchangers", 501, "5.4.0", "your mail exchangers are unreachable from here", InvalidSender, `text "your mail exchanger"`},
+		{"a location refused by tcprules", 553, "5.7.1", "mail from your location [192.0.2.1] is denied", SpamBlock, `text "from your location"`},
+		{"an inbox that is full", 452, "", "Inbox full", QuotaIssues, `text "inbox full"`},
+		{"Gmail's try again later whatever command it answered", 421, "4.7.0", "Try again later, closing connection. (HELO)", TransientFailure, "provider gmail try again"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)
@@ -83,6 +92,32 @@ func TestRanking(t *testing.T) {
 				t.Fatalf("Classify(%d, %q, %q) = %s by %q, want %s by %q", tc.code, tc.enhanced, tc.text, got.Category, got.Rule(), tc.want, tc.rule)
 			}
 		})
+	}
+}
+
+// TestActionWithoutReplyCode: with no reply code, the enhanced code's
+// class decides the default action (RFC 3463 section 3.1): a 5.X.X is
+// bounced, a 4.X.X and a failure with neither are left to the engine's
+// rule for failures without a reply (retried), and a category with an
+// action of its own keeps it.
+func TestActionWithoutReplyCode(t *testing.T) {
+	for _, tc := range []struct {
+		code           int
+		enhanced, text string
+		want           Action
+	}{
+		{0, "", "5.1.1 Recipient unknown <a@example.com>", Bounce},
+		{0, "5.2.2", "mailbox full", Bounce},
+		{0, "", "5.7.1", Bounce},
+		{0, "", "4.2.2 mailbox over quota", Default},
+		{0, "", "dial tcp 192.0.2.1:25: connect: connection refused", Default},
+		{0, "", "5.5.3 too many recipients", Retry},
+		{550, "", "5.1.1 user unknown", Default},
+		{451, "", "5.7.1 odd but the reply code decides", Default},
+	} {
+		if got := Classify(tc.code, tc.enhanced, tc.text); got.Action != tc.want {
+			t.Errorf("Classify(%d, %q, %q).Action = %s (%s by %s), want %s", tc.code, tc.enhanced, tc.text, got.Action, got.Category, got.Rule(), tc.want)
+		}
 	}
 }
 

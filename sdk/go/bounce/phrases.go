@@ -27,6 +27,17 @@ var phraseRules = []textRule{
 	c(PolicyRelated, "invalid bounce", "bounce message", "bounce with", "accept bounces", "legitimate bounces",
 		"bounces are not", "bounces are never"),
 
+	// The sender's published authentication records or a check of them
+	// named as the fault ("550 5.5.2 syntax error in SPF record"): on
+	// a 5xx the check failed for good (RFC 7208's permerror), before the
+	// protocol and spam words such a reply also uses.
+	only(permanent, c(AuthenticationFailed, "spf record", "dkim record", "dmarc record", "spf permerror",
+		"spf policy", "dkim key", "dkim signature",
+		// a check named as failed outranks the filter's other words ("Reject
+		// by behaviour spam ...: spf check failed")
+		"spf check failed", "spf check failure", "failed spf check", "dkim check failed", "failed dkim check",
+		"dmarc check failed", "failed dmarc check")),
+
 	// The SMTP dialogue itself (before TLS: "no commands allowed to
 	// pipeline after STARTTLS" is about the protocol), in the words of
 	// the commands' order and arguments ("EHLO/HELO first", "STARTTLS may
@@ -98,6 +109,10 @@ var phraseRules = []textRule{
 	// the rate only its measure; on a 4xx the same words defer (below).
 	c(ReputationBlock, "ip reputation", "reputation ratelimit", "reputation rate limit"),
 	only(permanent, c(ReputationBlock, "unusual rate", "rate of unsolicited", "spam rate")),
+
+	// RFC 5321's own words for a message over the size limit ("552 Too
+	// much mail data", section 4.5.3.1.10), before "too much mail", a rate.
+	c(MessageTooLarge, "too much mail data", "too much data"),
 
 	// Rate, connections, recipients per message
 	// A count per sending client ("too many recipients from <client>",
@@ -201,7 +216,10 @@ var phraseRules = []textRule{
 		"_extension", "mime_bad", "bad_attachment"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
-		"score too high", "spam score", "bayes", "content denied", "quarantined"),
+		"score too high", "spam score", "bayes",
+		// a content filter's score in SpamAssassin's idiom ("Rejected:
+		// hits=7.5 required=5.0")
+		"hits=", "required=", "content denied", "quarantined"),
 
 	// A transient reply that names a failed lookup ("450 DNS timeout
 	// resolving your HELO hostname", "rDNS lookup error (SERVFAIL)",
@@ -250,7 +268,10 @@ var phraseRules = []textRule{
 	// Postfix's client restrictions and banner refusals: the sending host
 	// is refused as such.
 	c(SpamBlock, "client host rejected", "refused to talk to me", "not allowed to connect", "bad ip", "ip is rejected",
-		"you are not welcome"),
+		"you are not welcome",
+		// qmail's and vpopmail's tcprules refusal ("sorry, mail from your
+		// location [ip] is administratively denied")
+		"from your location", "your location is"),
 
 	// The sender (before the recipient and the domain)
 	c(InvalidSender, "null sender", "empty sender", "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
@@ -260,7 +281,10 @@ var phraseRules = []textRule{
 		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
 		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account",
 		"reverse-path", "reverse path", "return address", "bounce address", "mail from invalid", "invalid mail from",
-		"mail from rejected", "sender is invalid", "sender is unvalidated", "unvalidated sender"),
+		"mail from rejected", "sender is invalid", "sender is unvalidated", "unvalidated sender",
+		// checks of the sender domain's mail exchangers ("none of your mail
+		// exchangers has a routable address")
+		"your mail exchanger", "your mx "),
 
 	// An address that cannot be routed (after the sender: Exim's "Sender
 	// verify failed" quotes "Unrouteable address"): the words of X.4.4
@@ -281,7 +305,8 @@ var phraseRules = []textRule{
 		"overquota", "quota exceeded", "exceeds quota", "exceeded quota", "quota exceed", "disk quota", "storage quota",
 		"exceeded storage", "out of storage", "not enough storage", "insufficient storage for", "mailbox size limit",
 		"mailbox is over", "full mailbox", "mailfolder is full", "user is over", "has exceeded his", "has exceeded her",
-		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "storage limit", "quota"),
+		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "storage limit", "quota",
+		"full inbox", "inbox full", "inbox is over"),
 	c(InactiveMailbox, "disabled", "inactive", "not activated", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
@@ -314,7 +339,7 @@ var phraseRules = []textRule{
 	// Recipients that do not exist
 	c(InvalidRecipient, "user unknown", "unknown user", "no such user", "user not found", "does not exist", "doesn't exist", "don't exist",
 		"invalid recipient", "recipient unknown", "unknown recipient", "no such recipient", "recipient not found",
-		"no mailbox", "mailbox not found", "no such mailbox", "mailbox unavailable", "mailbox does not", "mailbox doesn't",
+		"no mailbox", "mailbox not found", "no such mailbox", "mailbox unavailable", "mailbox is unavailable", "mailbox does not", "mailbox doesn't",
 		"address unknown", "unknown address", "invalid address", "address invalid", "bad destination mailbox",
 		"undeliverable address", "no longer on server", "mailbox has moved", "not our customer", "unknown local part",
 		"not a valid mailbox", "account does not", "address does not", "address not found", "no account", "not a valid user",
@@ -367,12 +392,12 @@ var dnsTrouble = []string{":53: ", "host lookup did not complete", "name service
 	"dns lookup", "dns query", "name server", "nameserver", "temporary failure in name resolution", "server misbehaving",
 	"dns timeout", "dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
 	"cannot resolve", "can't resolve", "resolution failed", "resolution failure", "dns resolving", "resolving error",
-	"lookup error", "lookup timeout", "resolver error", "temperror"}
+	"lookup error", "lookup timeout", "resolver error", "temperror", "malformed dns"}
 
 // wordRules are generic words (tier 5): they decide only when no code and
 // no phrase did.
 var wordRules = []textRule{
-	w(InvalidRecipient, "address rejected", "recipient rejected", "rcpt rejected", "recipient", "mailbox", "unknown"),
+	w(InvalidRecipient, "address rejected", "recipient rejected", "rcpt rejected", "recipient", "mailbox", "unknown", "exist"),
 	w(RelayDenied, "relay"),
 	// The object a terse refusal names, when nothing says more: the
 	// sender, SMTP AUTH, a loop, the format, a lookup on a 4xx.

@@ -43,6 +43,9 @@ var providerRules = []textRule{
 	p("gmail over quota", QuotaIssues, "inbox is out of storage space", "p=overquotatemp", "p=overquotaperm", "out of storage space"),
 	p("gmail security issue", ProhibitedContent, "content presents a potential security issue", "blocked because its content presents", "p=blockedmessage"),
 	p("gmail ptr", PolicyRelated, "does not have a ptr record", "ptr record setup"),
+	// Gmail's documented 421 4.7.0 deferral ("Try again later, closing
+	// connection."), whatever command it answered ("(EHLO)").
+	p("gmail try again", TransientFailure, "try again later, closing connection"),
 	p("gmail unauthenticated", AuthenticationFailed, "does not have authentication information", "does not pass spf", "spf record with a hard fail", "not accepted due to domain's dmarc policy"),
 	p("gmail tls required", TLSFailure, "requires a secure connection", "must issue a starttls command first"),
 	p("gmail too many recipients", TooManyRecipients, "your message has too many recipients"),
@@ -121,6 +124,9 @@ var providerRules = []textRule{
 	p("mimecast envelope blocked", PolicyRelated, "envelope blocked", "blocked by customer policy"),
 	p("mimecast security policies", PolicyRelated, "rejected due to security policies"),
 	p("sophos block", SpamBlock, "sophos.com/en-us/threat-center"),
-	p("symantec messagelabs", SpamBlock, "messagelabs.com", "symanteccloud.com"),
+	// Symantec Email Security.cloud refuses a listed sending IP in
+	// numbered policy codes ("Connection rejected by policy [7.3] 38206,
+	// please visit support.symantec.com ...").
+	p("symantec messagelabs", SpamBlock, "messagelabs.com", "symanteccloud.com", "connection rejected by policy [7."),
 	p("spamcop", SpamBlock, "spamcop.net"),
 }
