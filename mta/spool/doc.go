@@ -45,7 +45,10 @@
 // sync is running and covers them all with the next one (group commit;
 // measured by BenchmarkPut). SetStates syncs only when asked: losing a
 // deferral or a delivery in a crash can only make the MTA try a recipient
-// again, never lose it. Delete is not synced for the same reason.
+// again, never lose it. Delete is not synced for the same reason. A new
+// WAL is written ahead with zeros (walfill.go), so that each of those
+// syncs rewrites blocks already allocated instead of also changing the
+// file's extent map.
 //
 // # Full disk
 //

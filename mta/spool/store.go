@@ -70,7 +70,8 @@ func Open(dir string, opts Options) (*Store, error) {
 	// OnDiskFull calls sp.onDiskFull the first time a write meets ENOSPC,
 	// then retries that write once: the ballast it frees is what lets the
 	// retry, and Pebble's WAL, succeed instead of crashing the process.
-	fs := vfs.OnDiskFull(opts.FS, sp.onDiskFull)
+	// Under it, walFillFS writes new WALs ahead of Pebble (walfill.go).
+	fs := vfs.OnDiskFull(walFillFS{opts.FS}, sp.onDiskFull)
 	dmg := &damage{log: opts.Logger}
 	repairs, err := checkTables(dir, opts, fs, dmg)
 	if err != nil {
