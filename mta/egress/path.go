@@ -204,6 +204,13 @@ func (p *Path) Full() bool {
 	return len(p.fifo) >= p.set.opts.MaxQueuedPerPath
 }
 
+// Room returns how many more jobs the path may hold before it is Full.
+func (p *Path) Room() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.set.opts.MaxQueuedPerPath - len(p.fifo)
+}
+
 // Drain estimates how long the waiting jobs take to leave: at the path's
 // message rate, or at the pace its connections have been sending,
 // whichever is slower.

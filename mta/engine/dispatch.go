@@ -48,6 +48,7 @@ func (e *Engine) dispatchLoop(ctx context.Context) {
 func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 	m := d.msg
 	if m == nil {
+		e.loads.Add(1)
 		var err error
 		if m, err = e.spool.Message(d.item.ID); err != nil {
 			if errors.Is(err, spool.ErrCorrupt) {

@@ -100,6 +100,9 @@ type Engine struct {
 
 	ctl control // traffic control: live actions, held items, admission (control.go)
 
+	roomw roomWait     // items parked for room on a full path (roomwait.go)
+	loads atomic.Int64 // envelopes the dispatchers read back from the spool
+
 	pendMu sync.Mutex
 	pend   map[message.ID]int // items not yet final, per message
 
@@ -350,6 +353,7 @@ func (e *Engine) Start() error {
 		e.wg.Go(func() { e.dispatchLoop(e.ctx) })
 	}
 	e.wg.Go(func() { e.sched.Run(e.ctx) })
+	e.wg.Go(func() { e.every(roomCheck, e.refillPaths) })
 	if e.tlsp.sts != nil {
 		e.wg.Go(func() { e.tlsp.sts.Run(e.ctx, stsRefreshInterval) })
 	}

@@ -117,9 +117,10 @@ func (e *Engine) holdBack(key message.QueueKey, it *queue.Item, m *message.Messa
 	}
 	if p.Full() {
 		// Not an attempt: the item waits its turn in the scheduled queue,
-		// where it costs no memory beyond its index entry.
-		it.SetDue(time.Now().Add(min(max(p.Drain(), 100*time.Millisecond), 30*time.Second)))
-		e.sched.Add(key, it)
+		// where it costs no memory beyond its index entry, until a job
+		// leaves the path (roomwait.go).
+		shape, _ := p.Shape()
+		e.parkForRoom(p, key, it, m.ReceivedAt.Add(shape.MaxAge))
 		return true
 	}
 	return false

@@ -78,15 +78,18 @@ func (e *Engine) saveLearned() {
 
 // runLearnedSaver writes the learned limits every learnedSaveEvery until
 // the engine stops.
-func (e *Engine) runLearnedSaver() {
-	t := time.NewTicker(learnedSaveEvery)
+func (e *Engine) runLearnedSaver() { e.every(learnedSaveEvery, e.saveLearned) }
+
+// every calls fn every d until the engine stops.
+func (e *Engine) every(d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-e.ctx.Done():
 			return
 		case <-t.C:
-			e.saveLearned()
+			fn()
 		}
 	}
 }

@@ -38,6 +38,7 @@ func (h *handler) Load(j *egress.Job) error {
 // Done turns one attempt's outcome into recipient states and records.
 func (h *handler) Done(p *egress.Path, j *egress.Job, o egress.Outcome) {
 	h.finish(h.ctx, p, j, o)
+	(*Engine)(h).jobLeft(p)
 }
 
 // attempt is what finish knows about the path of an attempt.

@@ -197,18 +197,7 @@ func (e *Engine) loadRebinds() {
 
 func (e *Engine) startRebindSweep() {
 	e.rebinds.sweep.Do(func() {
-		e.wg.Go(func() {
-			t := time.NewTicker(time.Minute)
-			defer t.Stop()
-			for {
-				select {
-				case <-e.ctx.Done():
-					return
-				case <-t.C:
-					e.sweepRebinds()
-				}
-			}
-		})
+		e.wg.Go(func() { e.every(time.Minute, e.sweepRebinds) })
 	})
 }
 

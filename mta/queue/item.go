@@ -13,6 +13,7 @@ type Item struct {
 	ID       message.ID
 	Rcpts    []uint16 // indices into the message's recipients, all of one domain
 	Attempts uint16
+	parked   bool  // waiting for room on its path (AddParked), not for its due time
 	due      int64 // Unix nanoseconds
 	q        *Queue
 	idx      int // position in q.items, -1 when not queued

@@ -12,6 +12,7 @@ type Queue struct {
 	Key    message.QueueKey
 	items  itemHeap
 	paused int64 // Unix nanoseconds; items are not handed out before this
+	parked int   // items added with AddParked and not released since
 	tidx   int   // position in the scheduler's timer heap, -1 when absent
 }
 
@@ -63,13 +64,26 @@ type Info struct {
 
 func (q *Queue) push(it *Item) {
 	it.q = q
+	if it.parked {
+		q.parked++
+	}
 	heap.Push(&q.items, it)
 }
 
+// popHead and remove take an item out; it is no longer parked.
 func (q *Queue) popHead() *Item {
-	return heap.Pop(&q.items).(*Item)
+	return q.unpark(heap.Pop(&q.items).(*Item))
 }
 
 func (q *Queue) remove(it *Item) {
 	heap.Remove(&q.items, it.idx)
+	q.unpark(it)
+}
+
+func (q *Queue) unpark(it *Item) *Item {
+	if it.parked {
+		it.parked = false
+		q.parked--
+	}
+	return it
 }

@@ -38,6 +38,20 @@ func New(dispatch DispatchFunc) *Scheduler {
 
 // Add queues it under key.
 func (s *Scheduler) Add(key message.QueueKey, it *Item) {
+	s.add(key, it, false)
+}
+
+// AddParked queues it under key, due at due, as waiting for room on the
+// ready queue it goes to rather than for a time: Release makes it due at
+// once, and due is only a fallback (the item's position among the parked
+// ones and when it is looked at again if no release comes).
+func (s *Scheduler) AddParked(key message.QueueKey, it *Item, due time.Time) {
+	it.SetDue(due)
+	s.add(key, it, true)
+}
+
+func (s *Scheduler) add(key message.QueueKey, it *Item, parked bool) {
+	it.parked = parked
 	s.mu.Lock()
 	q := s.queues[key]
 	if q == nil {
@@ -137,6 +151,50 @@ func (s *Scheduler) takeDue(batch []*Item) ([]*Item, time.Duration) {
 		return batch, time.Hour
 	}
 	return batch, 0
+}
+
+// releaseScan bounds how many items that are not parked Release passes
+// over in one queue, so that a release stays cheap in a queue whose head
+// holds many items due later for their own reasons (retries).
+const releaseScan = 256
+
+// Release makes up to n parked items of key's queue due now, the earliest
+// parked first. It returns how many it released and how many parked items
+// the queue still holds. Items of the queue that are not parked keep their
+// due time.
+func (s *Scheduler) Release(key message.QueueKey, n int) (released, left int) {
+	s.mu.Lock()
+	q := s.queues[key]
+	if q == nil {
+		s.mu.Unlock()
+		return 0, 0
+	}
+	now := s.now().UnixNano()
+	var popped, skipped []*Item
+	for q.parked > 0 && len(popped) < n && len(skipped) < releaseScan {
+		it := q.items[0]
+		parked := it.parked
+		q.popHead()
+		if parked {
+			it.due = now
+			popped = append(popped, it)
+		} else {
+			skipped = append(skipped, it)
+		}
+	}
+	for _, it := range skipped {
+		q.push(it)
+	}
+	for _, it := range popped {
+		q.push(it)
+	}
+	left = q.parked
+	s.fixTimer(q)
+	s.mu.Unlock()
+	if len(popped) > 0 {
+		s.poke()
+	}
+	return len(popped), left
 }
 
 // Pause holds back every queue whose key matches until the given time (a

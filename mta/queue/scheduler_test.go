@@ -146,3 +146,64 @@ func BenchmarkAddDispatch(b *testing.B) {
 	}
 	<-done
 }
+
+// TestSchedulerRelease: Release hands out parked items in the order of
+// their fallback due times, only as many as asked, leaves the items that
+// wait for their own due time alone, and counts what stays parked; an
+// item taken or added again is no longer parked; a parked item nobody
+// releases comes out at its fallback due time.
+func TestSchedulerRelease(t *testing.T) {
+	c := &collector{ch: make(chan struct{}, 100)}
+	s := New(c.dispatch)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k := message.QueueKey{Tenant: "t", Domain: "full.example"}
+	now := time.Now()
+	retry := NewItem(idAt(1), []uint16{0}, 1, now.Add(30*time.Minute)) // a deferred retry, not parked
+	first := NewItem(idAt(2), []uint16{0}, 0, now)
+	second := NewItem(idAt(3), []uint16{0}, 0, now)
+	third := NewItem(idAt(4), []uint16{0}, 0, now)
+	s.Add(k, retry)
+	s.AddParked(k, second, now.Add(2*time.Hour))
+	s.AddParked(k, first, now.Add(time.Hour))
+	s.AddParked(k, third, now.Add(3*time.Hour))
+	go s.Run(ctx)
+	select {
+	case <-c.ch:
+		t.Fatal("an item came out before any release")
+	case <-time.After(50 * time.Millisecond):
+	}
+	if r, left := s.Release(k, 1); r != 1 || left != 2 {
+		t.Fatalf("Release(1) = %d, %d left; want 1, 2", r, left)
+	}
+	c.wait(t, 1, time.Second)
+	if c.got[0] != first.ID {
+		t.Fatalf("released %v, want the earliest parked %v", c.got[0], first.ID)
+	}
+	// third is taken (an admin bounce) and second added again unparked.
+	taken := s.Take(func(_ message.QueueKey, it *Item) bool { return it == third || it == second })
+	if len(taken) != 2 {
+		t.Fatalf("Take = %d items, want 2", len(taken))
+	}
+	if r, left := s.Release(k, 5); r != 0 || left != 0 {
+		t.Fatalf("Release after Take = %d, %d left; want 0, 0", r, left)
+	}
+	second.SetDue(time.Now().Add(time.Hour))
+	s.Add(k, second)
+	if r, left := s.Release(k, 5); r != 0 || left != 0 {
+		t.Fatalf("Release of an item added again with Add = %d, %d left; want 0, 0", r, left)
+	}
+	// A parked item without a release comes out at its fallback due time;
+	// the retry still waits for its own.
+	s.AddParked(k, third, time.Now().Add(30*time.Millisecond))
+	c.wait(t, 1, time.Second)
+	if c.got[1] != third.ID {
+		t.Fatalf("handed out %v, want %v at its fallback due time", c.got[1], third.ID)
+	}
+	if r, left := s.Release(k, 5); r != 0 || left != 0 {
+		t.Fatalf("Release after the fallback = %d, %d left; want 0, 0", r, left)
+	}
+	if s.Len() != 2 {
+		t.Fatalf("Len = %d, want 2 (the retry and second)", s.Len())
+	}
+}

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/egress"
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/queue"
+)
+
+// An item whose path already holds all the jobs it may is parked in its
+// scheduled queue: it waits for room on that path, not for a time. A job
+// leaving the path releases one parked item, so a backlog behind a slow
+// or stalled destination costs its index entries and no read of the
+// spool; before, every held item came due again 0.1-30 s later and was
+// read back from the spool each time, and the dispatchers, never idle,
+// sent fresh mail round the express lane.
+//
+// A parked item still has a due time, a fallback for a release that never
+// comes (the message's route changed, a job left the path by an admin
+// command): the items parked for one path get due times parkStep apart
+// and at least parkMin ahead, so that the fallbacks of a long backlog
+// cost at most one read per parkStep per path; an item never waits past
+// the end of its message's max age, so that it expires on time.
+const (
+	parkMin  = time.Minute
+	parkStep = 20 * time.Millisecond
+	// roomCheck is how often paths with parked items and room to spare
+	// are refilled (a release lost to a race, a job taken by an admin).
+	roomCheck = time.Second
+)
+
+// roomWait remembers, per path, the scheduled queues that hold items
+// parked for room on it.
+type roomWait struct {
+	mu    sync.Mutex
+	paths map[*egress.Path]*pathWait
+	n     atomic.Int32 // len(paths): Done looks at it without the lock
+}
+
+type pathWait struct {
+	keys  map[message.QueueKey]struct{}
+	clock int64 // the fallback due time given to the last item parked, Unix ns
+}
+
+// parkForRoom parks it in its scheduled queue until p has room for it;
+// expires is when its message reaches its max age.
+func (e *Engine) parkForRoom(p *egress.Path, key message.QueueKey, it *queue.Item, expires time.Time) {
+	rw := &e.roomw
+	now := time.Now()
+	rw.mu.Lock()
+	if rw.paths == nil {
+		rw.paths = make(map[*egress.Path]*pathWait)
+	}
+	pw := rw.paths[p]
+	if pw == nil {
+		pw = &pathWait{keys: make(map[message.QueueKey]struct{})}
+		rw.paths[p] = pw
+		rw.n.Store(int32(len(rw.paths)))
+	}
+	due := max(now.Add(parkMin).UnixNano(), pw.clock+int64(parkStep))
+	pw.clock = due
+	pw.keys[key] = struct{}{}
+	// Under rw.mu, so that a release looking for this queue's parked items
+	// finds this one once it finds the queue.
+	e.sched.AddParked(key, it, time.Unix(0, min(due, expires.UnixNano())))
+	rw.mu.Unlock()
+	if p.Room() > 0 {
+		// A job left between the dispatcher's look at the path and now,
+		// and its release found nothing parked.
+		e.releaseRoom(p, 1)
+	}
+}
+
+// releaseRoom makes up to n items parked for p due now, and returns how
+// many it released.
+func (e *Engine) releaseRoom(p *egress.Path, n int) int {
+	rw := &e.roomw
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	pw := rw.paths[p]
+	if pw == nil {
+		return 0
+	}
+	done := 0
+	for key := range pw.keys {
+		if done >= n {
+			break
+		}
+		r, left := e.sched.Release(key, n-done)
+		done += r
+		if left == 0 {
+			delete(pw.keys, key)
+		}
+	}
+	if len(pw.keys) == 0 {
+		delete(rw.paths, p)
+		rw.n.Store(int32(len(rw.paths)))
+	}
+	return done
+}
+
+// jobLeft is told that a job left p (an attempt ended): the room it made
+// goes to an item parked for p, if any.
+func (e *Engine) jobLeft(p *egress.Path) {
+	if p == nil || e.roomw.n.Load() == 0 {
+		return
+	}
+	if p.Room() > 0 {
+		e.releaseRoom(p, 1)
+	}
+}
+
+// refillPaths runs every roomCheck: a path with parked items that is less
+// than half full gets its room's worth released. Releases one for one as
+// jobs leave keep a full path full; this catches the releases that went
+// elsewhere (an item parked for p whose message now goes to another
+// path) or never came.
+func (e *Engine) refillPaths() {
+	if e.roomw.n.Load() == 0 {
+		return
+	}
+	e.roomw.mu.Lock()
+	paths := make([]*egress.Path, 0, len(e.roomw.paths))
+	for p := range e.roomw.paths {
+		paths = append(paths, p)
+	}
+	e.roomw.mu.Unlock()
+	for _, p := range paths {
+		if room := p.Room(); room > p.Len() {
+			e.releaseRoom(p, room)
+		}
+	}
+}

@@ -1,0 +1,62 @@
+package engine
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/mta/events"
+)
+
+// TestBacklogIsNotReadAgain queues 200 messages behind a destination that
+// holds MAIL, through one connection with room for 5 ready jobs: the rest
+// wait parked in the scheduled queues without their envelopes being read
+// back from the spool again and again (they were, every 100 ms, while the
+// path stayed full), and once the destination answers every message is
+// delivered, each read at most about once.
+func TestBacklogIsNotReadAgain(t *testing.T) {
+	open := make(chan struct{})
+	var once sync.Once
+	unstall := func() { once.Do(func() { close(open) }) }
+	sink := testsink.Start(t, testsink.Options{CountOnly: true, Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageMail {
+			<-open
+		}
+		return nil
+	}})
+	e, rec, addr := testEngine(t, routeTo(sink)+"[delivery]\nmax_connections_per_path = 1\n", Options{MaxReadyJobs: 20})
+	t.Cleanup(unstall) // before the engine's and the sink's Close
+	const n = 200
+	sendMany(t, addr, 0, n)
+	// 5 jobs in the ready queue, 1 on the stalled connection, the rest
+	// scheduled.
+	deadline := time.Now().Add(10 * time.Second)
+	for e.sched.Len() < n-6 || e.ready.Queued() < 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d scheduled, %d ready: want %d and 5", e.sched.Len(), e.ready.Queued(), n-6)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := e.loads.Load()
+	time.Sleep(1500 * time.Millisecond)
+	if again := e.loads.Load() - before; again != 0 {
+		t.Fatalf("the dispatchers read %d envelopes in 1.5 s while the destination was stalled: want none", again)
+	}
+	if q := e.ready.Queued(); q > 5 {
+		t.Fatalf("%d ready jobs, bound 5", q)
+	}
+	unstall()
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	if d, f := rec.Count(events.Delivery), rec.Count(events.TransientFailure); d != n || f != 0 {
+		t.Fatalf("%d delivered, %d deferred", d, f)
+	}
+	waitSpoolEmpty(t, e)
+	loads := e.loads.Load()
+	t.Logf("envelopes read by the dispatchers: %d for %d messages (%d while stalled)", loads, n, before)
+	if loads > n+n/10 {
+		t.Fatalf("the dispatchers read %d envelopes for %d messages: a parked item was read more than once", loads, n)
+	}
+}
