@@ -61,6 +61,7 @@ func (e *Engine) Reload(next *config.Config) (ReloadReport, error) {
 	e.auth.forget()
 	e.guard.SetDefault(defaultPolicy(&merged))
 	e.swapSMTP(servers, merged.SMTP)
+	e.releaseAllParked() // routes and pools may have changed
 	rep.Applied = changedSections(cur, &merged)
 	e.log.Info("configuration reloaded", "applied", rep.Applied, "needs_restart", rep.NeedsRestart)
 	return rep, nil

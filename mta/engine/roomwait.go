@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -129,8 +130,31 @@ func (e *Engine) refillPaths() {
 	}
 	e.roomw.mu.Unlock()
 	for _, p := range paths {
+		if !p.Suspended().IsZero() || !p.BackedOff().IsZero() {
+			continue // its items would only be held again, for a time
+		}
 		if room := p.Room(); room > p.Len() {
 			e.releaseRoom(p, room)
 		}
+	}
+}
+
+// releaseAllParked makes every parked item due now: after a reload its
+// route may lead elsewhere (before, a held item came due again within
+// 30 s and was routed again). `wasmta queue flush` does the same for the
+// items it selects, after a policy push that changed routes.
+func (e *Engine) releaseAllParked() {
+	e.roomw.mu.Lock()
+	paths := make([]*egress.Path, 0, len(e.roomw.paths))
+	for p := range e.roomw.paths {
+		paths = append(paths, p)
+	}
+	e.roomw.mu.Unlock()
+	n := 0
+	for _, p := range paths {
+		n += e.releaseRoom(p, math.MaxInt)
+	}
+	if n > 0 {
+		e.log.Info("items waiting for room on a full path made due again", "items", n)
 	}
 }

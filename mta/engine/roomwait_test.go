@@ -18,15 +18,7 @@ import (
 // path stayed full), and once the destination answers every message is
 // delivered, each read at most about once.
 func TestBacklogIsNotReadAgain(t *testing.T) {
-	open := make(chan struct{})
-	var once sync.Once
-	unstall := func() { once.Do(func() { close(open) }) }
-	sink := testsink.Start(t, testsink.Options{CountOnly: true, Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-		if stage == testsink.StageMail {
-			<-open
-		}
-		return nil
-	}})
+	sink, unstall := stallingSink(t)
 	e, rec, addr := testEngine(t, routeTo(sink)+"[delivery]\nmax_connections_per_path = 1\n", Options{MaxReadyJobs: 20})
 	t.Cleanup(unstall) // before the engine's and the sink's Close
 	const n = 200
@@ -59,4 +51,51 @@ func TestBacklogIsNotReadAgain(t *testing.T) {
 	if loads > n+n/10 {
 		t.Fatalf("the dispatchers read %d envelopes for %d messages: a parked item was read more than once", loads, n)
 	}
+}
+
+// TestReloadReroutesParkedItems: items parked for room on a stalled path
+// are routed again when a reload points their domain at another
+// destination, not left to wait for the stalled one.
+func TestReloadReroutesParkedItems(t *testing.T) {
+	stalled, unstall := stallingSink(t)
+	live := testsink.Start(t, testsink.Options{CountOnly: true})
+	const delivery = "[delivery]\nmax_connections_per_path = 1\n"
+	e, rec, addr := testEngine(t, routeTo(stalled)+delivery, Options{MaxReadyJobs: 20})
+	t.Cleanup(unstall)
+	const n = 100
+	sendMany(t, addr, 0, n)
+	deadline := time.Now().Add(10 * time.Second)
+	for e.sched.Len() < n-6 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d scheduled, want %d", e.sched.Len(), n-6)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := reloadWith(t, e, routeTo(live)+delivery); err != nil {
+		t.Fatal(err)
+	}
+	// The 6 on the stalled path (5 waiting, 1 on the connection) stay
+	// there; the rest go to the live sink.
+	rec.WaitFor(t, events.Delivery, n-6, 10*time.Second)
+	if live.Count() != n-6 {
+		t.Fatalf("the live sink got %d messages, want %d", live.Count(), n-6)
+	}
+	unstall()
+	rec.WaitFor(t, events.Delivery, n, 10*time.Second)
+}
+
+// stallingSink returns a sink that holds every MAIL until unstall is
+// called; the caller registers unstall with t.Cleanup after the engine,
+// so that it runs before the engine's and the sink's Close.
+func stallingSink(t *testing.T) (*testsink.Sink, func()) {
+	open := make(chan struct{})
+	var once sync.Once
+	unstall := func() { once.Do(func() { close(open) }) }
+	sink := testsink.Start(t, testsink.Options{CountOnly: true, Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageMail {
+			<-open
+		}
+		return nil
+	}})
+	return sink, unstall
 }
