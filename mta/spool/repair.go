@@ -44,7 +44,16 @@ const corruptDir = "corrupt"
 // verifyAndRepair checks every table of db and repairs the damaged ones.
 // It returns a description of each repair. The checks run on every core
 // (each table is read and checksummed on its own); the repairs, which
-// change the store, one after the other, in level order as listed.
+// change the store, one after the other, in level order as listed. When
+// fs is the store's unreadFS, the damaged blocks are marked in it before
+// the repairs read the store.
+//
+// Every damaged file is copied to corrupt/ before the first repair: a
+// repair cuts its range out of every table, and may take another damaged
+// table whole with it (its file then goes). Each repair works from the
+// tables as they are when it starts, not as they were when checked: the
+// tables the damaged file still backs (a repair before may have cut it
+// into pieces, or cut it out).
 func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) ([]string, error) {
 	levels, err := db.SSTables()
 	if err != nil {
@@ -63,12 +72,35 @@ func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) (
 		}
 	}
 	validateAll(fs, po, checks)
-	var repairs []string
-	for _, c := range checks {
+	var damaged []*tableCheck
+	for i := range checks {
+		c := &checks[i]
 		if c.err == nil {
 			continue
 		}
-		note, err := repairTable(db, fs, dir, c.path, po, c.level, c.t, c.err)
+		var d *tableDamage
+		if u, ok := fs.(*unreadFS); ok && errors.As(c.err, &d) {
+			u.markDamaged(c.path, d)
+		}
+		saved, err := preserve(fs, dir, c.path, fmt.Sprintf("level %d, keys %s to %s: %v\n",
+			c.level, keyString(c.t.Smallest.UserKey), keyString(c.t.Largest.UserKey), firstLine(c.err)))
+		if err != nil {
+			return nil, fmt.Errorf("keep %s: %w (after: %v)", c.path, err, c.err)
+		}
+		c.saved = saved
+		damaged = append(damaged, c)
+	}
+	if len(damaged) > 0 {
+		// The repairs read the tables directly (repairgap.go), and the
+		// excise would flush what the memtables hold in the range and
+		// cut it: first everything goes into tables.
+		if err := db.Flush(); err != nil {
+			return nil, fmt.Errorf("flush before the repairs: %w", err)
+		}
+	}
+	var repairs []string
+	for _, c := range damaged {
+		note, err := repairFile(db, fs, dir, po, c)
 		if err != nil {
 			return repairs, fmt.Errorf("repair %s: %w (after: %v)", c.path, err, c.err)
 		}
@@ -77,12 +109,43 @@ func verifyAndRepair(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options) (
 	return repairs, nil
 }
 
+// repairFile repairs the tables the damaged file of c backs now.
+func repairFile(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options, c *tableCheck) (string, error) {
+	num := c.t.BackingSSTNum
+	levels, err := db.SSTables()
+	if err != nil {
+		return "", err
+	}
+	what := fmt.Sprintf("table %s (level %d, keys %s to %s) failed its checksums (%s)",
+		fs.PathBase(c.path), c.level, keyString(c.t.Smallest.UserKey), keyString(c.t.Largest.UserKey), firstLine(c.err))
+	kept, pieces := 0, 0
+	for level, tables := range levels {
+		for _, t := range tables {
+			if t.BackingSSTNum != num {
+				continue
+			}
+			n, err := repairTable(db, fs, dir, po, t)
+			if err != nil {
+				return "", fmt.Errorf("level %d, keys %s to %s: %w", level, keyString(t.Smallest.UserKey), keyString(t.Largest.UserKey), err)
+			}
+			kept += n
+			pieces++
+		}
+	}
+	if pieces == 0 {
+		return fmt.Sprintf("%s: cut out whole by the repair before, which kept the keys of its range that read; the file copied to %s",
+			what, c.saved), nil
+	}
+	return fmt.Sprintf("%s: %d keys of its range kept, the file copied to %s", what, kept, c.saved), nil
+}
+
 // tableCheck is one table to check, and what its check found.
 type tableCheck struct {
 	level int
 	t     pebble.SSTableInfo
 	path  string
 	err   error
+	saved string // where the damaged file was copied
 }
 
 // validateAll runs validateTable on every check, GOMAXPROCS at a time.
@@ -118,27 +181,24 @@ func openTable(fs vfs.FS, path string, po *pebble.Options) (*sstable.Reader, err
 	return r, nil
 }
 
-func repairTable(db *pebble.DB, fs vfs.FS, dir, path string, po *pebble.Options, level int, t pebble.SSTableInfo, verr error) (string, error) {
+// repairTable cuts the key range of table t out of the store, keeping
+// the keys that read (see the top of this file); it returns how many.
+func repairTable(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options, t pebble.SSTableInfo) (int, error) {
 	lo := append([]byte(nil), t.Smallest.UserKey...)
 	end := append(append([]byte(nil), t.Largest.UserKey...), 0) // exclusive
 	kept, gapLo, gapEnd, err := readableKeys(db, lo, end)
 	if err != nil {
-		return "", err
+		return 0, err
 	}
 	if bytes.Compare(gapLo, gapEnd) < 0 {
-		healthy, err := healthyKeys(db, fs, dir, po, uint64(t.BackingSSTNum), gapLo, gapEnd)
+		healthy, err := healthyKeys(db, fs, dir, po, gapLo, gapEnd)
 		if err != nil {
-			return "", fmt.Errorf("read the other tables: %w", err)
+			return 0, fmt.Errorf("read the other tables: %w", err)
 		}
 		kept = append(kept, healthy...)
 	}
-	saved, err := preserve(fs, dir, path, fmt.Sprintf("level %d, keys %s to %s: %v\n",
-		level, keyString(lo), keyString(t.Largest.UserKey), firstLine(verr)))
-	if err != nil {
-		return "", err
-	}
 	if err := db.Excise(context.Background(), pebble.KeyRange{Start: lo, End: end}); err != nil {
-		return "", fmt.Errorf("excise: %w", err)
+		return 0, fmt.Errorf("excise: %w", err)
 	}
 	b := db.NewBatch()
 	defer b.Close()
@@ -146,10 +206,9 @@ func repairTable(db *pebble.DB, fs vfs.FS, dir, path string, po *pebble.Options,
 		_ = b.Set(kv[0], kv[1], nil)
 	}
 	if err := db.Apply(b, pebble.Sync); err != nil {
-		return "", fmt.Errorf("write back: %w", err)
+		return 0, fmt.Errorf("write back: %w", err)
 	}
-	return fmt.Sprintf("table %s (level %d, keys %s to %s) failed its checksums (%s): %d keys of its range kept, the file copied to %s",
-		fs.PathBase(path), level, keyString(lo), keyString(t.Largest.UserKey), firstLine(verr), len(kept), saved), nil
+	return len(kept), nil
 }
 
 // readableKeys returns the keys of [lo, end) that the store can still

@@ -116,13 +116,7 @@ func putFlushed(t *testing.T, dir string, msgs []*message.Message) string {
 // the older table holds comes back, and no deleted one.
 func TestRepairKeepsDeletions(t *testing.T) {
 	dir := t.TempDir()
-	opts := func() *pebble.Options {
-		return &pebble.Options{
-			DisableAutomaticCompactions: true, FormatMajorVersion: pebble.FormatNewest,
-			// Pebble's default ends the process on a damaged block.
-			EventListener: &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}},
-		}
-	}
+	opts := repairTestOptions
 	db, err := pebble.Open(dir, opts())
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +191,16 @@ func TestRepairKeepsDeletions(t *testing.T) {
 	t.Logf("%d of 100 keys of the damaged table lost", lostOdd)
 }
 
+// repairTestOptions are the options of a store that the repair tests
+// open by hand.
+func repairTestOptions() *pebble.Options {
+	return &pebble.Options{
+		DisableAutomaticCompactions: true, FormatMajorVersion: pebble.FormatNewest,
+		// Pebble's default ends the process on a damaged block.
+		EventListener: &pebble.EventListener{DataCorruption: func(pebble.DataCorruptionInfo) {}},
+	}
+}
+
 func bodyValue(i int) []byte {
 	var seed [32]byte
 	seed[0], seed[1] = byte(i), byte(i>>8)
@@ -241,4 +245,95 @@ func largestL0(t *testing.T, db *pebble.DB) (pebble.SSTableInfo, [][]pebble.SSTa
 
 func tablePath(dir string, tb pebble.SSTableInfo) string {
 	return filepath.Join(dir, tb.BackingSSTNum.String()+".sst")
+}
+
+// TestRepairOverlappingDamagedTables damages two tables of level 0, the
+// second's keys inside the first's range: the first repair cuts its whole
+// range out of every table, the second table with it, so the second
+// repair must work from the tables as they are then, not from the bounds
+// read before the first. Every key outside the two damaged blocks comes
+// back, both files are kept in corrupt/, and the start does not fail.
+func TestRepairOverlappingDamagedTables(t *testing.T) {
+	dir := t.TempDir()
+	opts := repairTestOptions
+	db, err := pebble.Open(dir, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(i int) []byte { return fmt.Appendf(nil, "b/%04d", i) }
+	inner := func(i int) bool { return i%2 == 1 && i > 80 && i < 120 }
+	writeFlushed(t, db, func(b *pebble.Batch) { // wide: the even keys
+		for i := 0; i < 200; i += 2 {
+			_ = b.Set(key(i), bodyValue(i), nil)
+		}
+	})
+	writeFlushed(t, db, func(b *pebble.Batch) { // narrow, inside the wide one's range: odd keys
+		for i := 81; i < 120; i += 2 {
+			_ = b.Set(key(i), bodyValue(i), nil)
+		}
+	})
+	levels, err := db.SSTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(levels[0]) != 2 {
+		t.Fatalf("level 0 holds %d tables, want 2", len(levels[0]))
+	}
+	wide, narrow := levels[0][0], levels[0][1]
+	if wide.Size < narrow.Size {
+		wide, narrow = narrow, wide
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	damageBlock(t, tablePath(dir, wide), 10)  // key 20 or so, outside the narrow table
+	damageBlock(t, tablePath(dir, narrow), 5) // key 91 or so
+
+	po := opts()
+	db, err = pebble.Open(dir, po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	repairs, err := verifyAndRepair(db, vfs.Default, dir, po)
+	for _, r := range repairs {
+		t.Log(r)
+	}
+	if err != nil {
+		t.Fatalf("verifyAndRepair: %v", err)
+	}
+	if len(repairs) != 2 {
+		t.Fatalf("%d repairs, want one per damaged table", len(repairs))
+	}
+	for _, tb := range []pebble.SSTableInfo{wide, narrow} {
+		kept := filepath.Join(dir, corruptDir, tb.BackingSSTNum.String()+".sst")
+		if _, err := vfs.Default.Stat(kept); err != nil {
+			t.Errorf("damaged table %s not kept in corrupt/: %v", tb.BackingSSTNum, err)
+		}
+	}
+	var lostWide, lostNarrow []int
+	for i := range 200 {
+		if i%2 == 1 && !inner(i) {
+			continue
+		}
+		v, closer, err := db.Get(key(i))
+		switch {
+		case err == nil:
+			if !bytes.Equal(v, bodyValue(i)) {
+				t.Errorf("key %s read back wrong", key(i))
+			}
+			_ = closer.Close()
+		case !errors.Is(err, pebble.ErrNotFound):
+			t.Fatalf("Get %s: %v", key(i), err)
+		case inner(i):
+			lostNarrow = append(lostNarrow, i)
+		default:
+			lostWide = append(lostWide, i)
+		}
+	}
+	t.Logf("lost: %v of the wide table, %v of the narrow one", lostWide, lostNarrow)
+	// One block each: a 4 KiB value is a block of its own.
+	if len(lostWide) != 1 || len(lostNarrow) != 1 {
+		t.Fatalf("lost %v of the wide table and %v of the narrow one: want the one key of each damaged block", lostWide, lostNarrow)
+	}
 }

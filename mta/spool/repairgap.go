@@ -12,18 +12,20 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// The store's iterator stops at the damaged block, so the keys of the
+// The store's iterator stops at a damaged block, so the keys of the
 // damaged table's range that lie between the damage seen forward and the
-// damage seen backward cannot be read through it, though other, healthy
-// tables (other levels, overlapping tables of level 0) may hold keys
+// damage seen backward cannot be read through it, though the tables
+// (other levels, overlapping tables of level 0, and the damaged table
+// itself, when the damage met first was another table's) may hold keys
 // there: acknowledged messages the excise would delete. healthyKeys reads
-// that gap from each other table directly and merges them as the store
-// would: the version with the highest sequence number wins (a newer level
-// always holds higher ones; a table compacted to the last level holds 0),
-// and a delete, a SingleDelete or a range deletion newer than a Set keeps
-// the key deleted. What the damaged table itself held there is unknown: a
-// delete it held that shadowed an older Set is lost with it, and that
-// Set comes back — a message delivered twice, never one lost.
+// that gap from each table directly, forward until a damaged block, then
+// backward until one, and merges them as the store would: the version
+// with the highest sequence number wins (a newer level always holds
+// higher ones; a table compacted to the last level holds 0), and a
+// delete, a SingleDelete or a range deletion newer than a Set keeps the
+// key deleted. What a damaged block held is unknown: a delete it held
+// that shadowed an older Set is lost with it, and that Set comes back — a
+// message delivered twice, never one lost.
 
 // gapVersion is the newest version of a key read so far.
 type gapVersion struct {
@@ -45,9 +47,9 @@ type gapMerge struct {
 	dels   []gapTombstone
 }
 
-// healthyKeys returns the live keys of [lo, end) held by the tables of db
-// other than those backed by the damaged file, with their values.
-func healthyKeys(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options, damaged uint64, lo, end []byte) ([][2][]byte, error) {
+// healthyKeys returns the live keys of [lo, end) that the tables of db
+// hold outside their damaged blocks, with their values.
+func healthyKeys(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options, lo, end []byte) ([][2][]byte, error) {
 	levels, err := db.SSTables()
 	if err != nil {
 		return nil, err
@@ -60,10 +62,9 @@ func healthyKeys(db *pebble.DB, fs vfs.FS, dir string, po *pebble.Options, damag
 				continue
 			}
 			path := fs.PathJoin(dir, fmt.Sprintf("%06d.sst", uint64(t.BackingSSTNum)))
-			// A read error keeps what was read before it: a table damaged
-			// too gives what it can, and is repaired in its turn. The
-			// damaged table gives its range deletions, if they read.
-			_ = m.readTable(fs, path, po, lower, upper, uint64(t.BackingSSTNum) != damaged)
+			// A read error keeps what was read: a damaged table gives
+			// what it can (another is repaired in its turn).
+			_ = m.readTable(fs, path, po, lower, upper)
 		}
 	}
 	return m.live(), nil
@@ -86,18 +87,15 @@ func clipToTable(t pebble.SSTableInfo, lo, end []byte) ([]byte, []byte, bool) {
 	return lower, upper, bytes.Compare(lower, upper) < 0
 }
 
-// readTable adds the range deletions of [lower, upper) of the table at
-// path and, if points, its point keys.
-func (m *gapMerge) readTable(fs vfs.FS, path string, po *pebble.Options, lower, upper []byte, points bool) error {
+// readTable adds the range deletions and the point keys of [lower,
+// upper) of the table at path.
+func (m *gapMerge) readTable(fs vfs.FS, path string, po *pebble.Options, lower, upper []byte) error {
 	r, err := openTable(fs, path, po)
 	if err != nil {
 		return err
 	}
 	err = m.readRangeDels(r, lower, upper)
-	if points {
-		err = errors.Join(err, m.readPoints(r, lower, upper))
-	}
-	return errors.Join(err, r.Close())
+	return errors.Join(err, m.readPoints(r, lower, upper), r.Close())
 }
 
 func (m *gapMerge) readRangeDels(r *sstable.Reader, lower, upper []byte) error {
@@ -122,12 +120,34 @@ func (m *gapMerge) readRangeDels(r *sstable.Reader, lower, upper []byte) error {
 	return err
 }
 
+// readPoints reads the point keys of [lower, upper) forward until a read
+// fails, then backward from upper down to the last key read forward.
 func (m *gapMerge) readPoints(r *sstable.Reader, lower, upper []byte) error {
+	last, err := m.readPointsDir(r, lower, upper, true)
+	if err == nil {
+		return nil
+	}
+	if last != nil {
+		lower = append(last, 0)
+	}
+	_, berr := m.readPointsDir(r, lower, upper, false)
+	return errors.Join(err, berr)
+}
+
+// readPointsDir reads the point keys of [lower, upper) in one direction
+// until the end or an error, and returns the last user key it read.
+func (m *gapMerge) readPointsDir(r *sstable.Reader, lower, upper []byte, forward bool) ([]byte, error) {
 	it, err := r.NewIter(sstable.NoTransforms, lower, upper, sstable.AssertNoBlobHandles)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for kv := it.First(); kv != nil; kv = it.Next() {
+	var last []byte
+	kv, next := it.First(), it.Next
+	if !forward {
+		kv, next = it.SeekLT(upper, 0), it.Prev // an sstable iterator with an upper bound has no Last
+	}
+	for ; kv != nil; kv = next() {
+		last = append(last[:0], kv.K.UserKey...)
 		seq := uint64(kv.K.SeqNum())
 		if old, ok := m.newest[string(kv.K.UserKey)]; ok && old.seq >= seq {
 			continue
@@ -143,7 +163,7 @@ func (m *gapMerge) readPoints(r *sstable.Reader, lower, upper []byte) error {
 		}
 		m.newest[string(kv.K.UserKey)] = v
 	}
-	return errors.Join(it.Error(), it.Close())
+	return last, errors.Join(it.Error(), it.Close())
 }
 
 // live returns the keys whose newest version is a Set that no newer range

@@ -101,6 +101,9 @@ func Open(dir string, opts Options) (*Store, error) {
 // (see repair.go).
 func checkTables(dir string, opts Options, fs vfs.FS, dmg *damage) ([]string, error) {
 	logger := newPebbleLogger(opts.Logger)
+	// The damaged blocks the check finds are not read again; each refused
+	// read counts as one that met damaged data, as Pebble's would have.
+	fs = &unreadFS{FS: fs, refused: func() { dmg.count.Add(1) }}
 	po := opts.pebbleOptions(fs, logger, dmg)
 	po.DisableAutomaticCompactions = true
 	db, moved, err := openMovingDamagedWALs(dir, fs, po, opts.Logger)
