@@ -61,8 +61,16 @@ func (e *Engine) parkForRoom(p *egress.Path, key message.QueueKey, it *queue.Ite
 		rw.paths[p] = pw
 		rw.n.Store(int32(len(rw.paths)))
 	}
-	due := max(now.Add(parkMin).UnixNano(), pw.clock+int64(parkStep))
-	pw.clock = due
+	var due int64
+	if at, ok := it.ParkedDue(); ok && at.After(now.Add(parkStep)) {
+		// Released, it found the path full again (fresh mail took the
+		// room first): it keeps its place in the line. (A place whose
+		// fallback time has come goes to the end, as a fallback does.)
+		due = at.UnixNano()
+	} else {
+		due = max(now.Add(parkMin).UnixNano(), pw.clock+int64(parkStep))
+		pw.clock = due
+	}
 	pw.keys[key] = struct{}{}
 	// Under rw.mu, so that a release looking for this queue's parked items
 	// finds this one once it finds the queue.

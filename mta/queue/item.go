@@ -15,8 +15,11 @@ type Item struct {
 	Attempts uint16
 	parked   bool  // waiting for room on its path (AddParked), not for its due time
 	due      int64 // Unix nanoseconds
-	q        *Queue
-	idx      int // position in q.items, -1 when not queued
+	// wasDue is the due time it was parked with, once Release made it due
+	// (0 otherwise): parked again, it keeps its place among the parked.
+	wasDue int64
+	q      *Queue
+	idx    int // position in q.items, -1 when not queued
 }
 
 // NewItem returns an item due at due.
@@ -29,6 +32,13 @@ func (it *Item) Due() time.Time { return time.Unix(0, it.due) }
 
 // SetDue changes the due time of an item that is not queued.
 func (it *Item) SetDue(t time.Time) { it.due = t.UnixNano() }
+
+// ParkedDue returns the due time the item was parked with, when it comes
+// from a Release (and has not been queued since), so that parked again it
+// keeps its place.
+func (it *Item) ParkedDue() (time.Time, bool) {
+	return time.Unix(0, it.wasDue), it.wasDue != 0
+}
 
 // Received returns the reception time of the message (encoded in its ID).
 func (it *Item) Received() time.Time { return it.ID.Time() }

@@ -51,7 +51,7 @@ func (s *Scheduler) AddParked(key message.QueueKey, it *Item, due time.Time) {
 }
 
 func (s *Scheduler) add(key message.QueueKey, it *Item, parked bool) {
-	it.parked = parked
+	it.parked, it.wasDue = parked, 0
 	s.mu.Lock()
 	q := s.queues[key]
 	if q == nil {
@@ -176,7 +176,7 @@ func (s *Scheduler) Release(key message.QueueKey, n int) (released, left int) {
 		parked := it.parked
 		q.popHead()
 		if parked {
-			it.due = now
+			it.wasDue, it.due = it.due, now
 			popped = append(popped, it)
 		} else {
 			skipped = append(skipped, it)

@@ -207,3 +207,30 @@ func TestSchedulerRelease(t *testing.T) {
 		t.Fatalf("Len = %d, want 2 (the retry and second)", s.Len())
 	}
 }
+
+// TestReleasedItemKeepsItsPlace: an item Release made due remembers the
+// due time it was parked with, until it is queued again.
+func TestReleasedItemKeepsItsPlace(t *testing.T) {
+	s := New(func(message.QueueKey, *Item) {})
+	k := message.QueueKey{Domain: "full.example"}
+	it := NewItem(idAt(1), []uint16{0}, 0, time.Now())
+	if _, ok := it.ParkedDue(); ok {
+		t.Fatal("a new item has a parked due time")
+	}
+	at := time.Now().Add(time.Hour).Truncate(time.Microsecond)
+	s.AddParked(k, it, at)
+	if _, ok := it.ParkedDue(); ok {
+		t.Fatal("a parked item not released has a parked due time")
+	}
+	if r, _ := s.Release(k, 1); r != 1 {
+		t.Fatalf("released %d", r)
+	}
+	if got, ok := it.ParkedDue(); !ok || !got.Equal(at) {
+		t.Fatalf("ParkedDue = %v, %v; want %v", got, ok, at)
+	}
+	s.Take(func(message.QueueKey, *Item) bool { return true })
+	s.Add(k, it)
+	if _, ok := it.ParkedDue(); ok {
+		t.Fatal("an item queued again with Add still has its parked due time")
+	}
+}
