@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/cockroachdb/pebble/v2/vfs/errorfs"
@@ -461,5 +462,62 @@ func TestWALTailLostDuringRebuildReported(t *testing.T) {
 		}
 		s.Close()
 		reopenQuiet(t, dir, n)
+	}
+}
+
+// TestOfflineToolsStepOverALargeDamagedBody: `wasmta spool check` and
+// `salvage` on a stopped spool whose 4 MiB body block is damaged find it
+// with their table check and step over it at once, instead of Pebble
+// searching it for a flipped bit at their read (about a minute of CPU for
+// 4 MiB); the salvage writes that message without its body.
+func TestOfflineToolsStepOverALargeDamagedBody(t *testing.T) {
+	dir := t.TempDir()
+	s := openTest(t, dir, testOptions())
+	scanAll(t, s)
+	big := newMessage(0, 1)
+	big.Size = 4 << 20
+	mustPut(t, s, big) // the first ID: its body is the first data block
+	putMany(t, s, 10)
+	if err := s.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var table string
+	for _, tb := range files(t, dir, ".sst") {
+		if fi, err := os.Stat(tb); err == nil && fi.Size() > big.Size {
+			table = tb
+		}
+	}
+	b, err := spooldamage.Damage(table, 0)
+	if err != nil || b.Length < uint64(big.Size) {
+		t.Fatalf("Damage = %+v, %v: want the large body's block", b, err)
+	}
+	off, err := OpenOffline(dir, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	t0 := time.Now()
+	r, err := off.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(t0)
+	if len(r.DamagedTables) != 1 || r.Clean() {
+		t.Fatalf("Check = %+v: want the damaged table", r)
+	}
+	t0 = time.Now()
+	res, err := off.Salvage(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("check %v, salvage %v: %+v", took, time.Since(t0), res)
+	if took > 30*time.Second || time.Since(t0) > 30*time.Second {
+		t.Fatalf("check took %v, salvage %v, with a damaged 4 MiB block: not bounded", took, time.Since(t0))
+	}
+	if res.Messages != 11 || res.WithoutBody != 1 {
+		t.Fatalf("Salvage = %+v: want 11 messages, 1 without its body", res)
 	}
 }

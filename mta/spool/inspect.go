@@ -31,7 +31,8 @@ func OpenOffline(dir string, o Options) (*Offline, error) {
 		return nil, fmt.Errorf("spool: %s: %w", dir, err)
 	}
 	dmg := &damage{log: o.Logger}
-	po := o.pebbleOptions(o.FS, newPebbleLogger(o.Logger), dmg)
+	ufs := &unreadFS{FS: o.FS} // checkTables marks the damaged blocks: reads step over them at once
+	po := o.pebbleOptions(ufs, newPebbleLogger(o.Logger), dmg)
 	po.ReadOnly, po.ErrorIfNotExists = true, true
 	db, err := pebble.Open(dir, po)
 	if err != nil && walReplayCorruption(err) {
@@ -42,7 +43,7 @@ func OpenOffline(dir string, o Options) (*Offline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spool: open %s read-only (is wasmta serve still running on it?): %w", dir, err)
 	}
-	off := &Offline{db: db, dir: dir, fs: o.FS, po: po}
+	off := &Offline{db: db, dir: dir, fs: ufs, po: po}
 	if err := off.ledger.load(db, o.FS, dir); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("spool: %s: %w", dir, err)
@@ -93,17 +94,9 @@ func (off *Offline) Check() (*Report, error) {
 	if off.ledger.hadFile {
 		r.AckFile = off.ledger.fileAcked
 	}
-	levels, err := off.db.SSTables()
-	if err != nil {
+	var err error
+	if r.DamagedTables, err = off.checkTables(); err != nil {
 		return nil, err
-	}
-	for _, tables := range levels {
-		for _, t := range tables {
-			path := off.fs.PathJoin(off.dir, fmt.Sprintf("%06d.sst", uint64(t.BackingSSTNum)))
-			if verr := validateTable(off.fs, path, off.po); verr != nil {
-				r.DamagedTables = append(r.DamagedTables, fmt.Sprintf("%s: %s", off.fs.PathBase(path), firstLine(verr)))
-			}
-		}
 	}
 	if err := off.walk(r); err != nil {
 		return nil, err
@@ -117,6 +110,32 @@ func (off *Offline) Check() (*Report, error) {
 	}
 	r.Past, err = off.losses()
 	return r, err
+}
+
+// checkTables verifies every table and returns a line per damaged one.
+// The damaged blocks are not read again (see unreadFS): Pebble would
+// search each for a flipped bit at every read, minutes for a large body.
+func (off *Offline) checkTables() ([]string, error) {
+	levels, err := off.db.SSTables()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, tables := range levels {
+		for _, t := range tables {
+			path := off.fs.PathJoin(off.dir, fmt.Sprintf("%06d.sst", uint64(t.BackingSSTNum)))
+			verr := validateTable(off.fs, path, off.po)
+			if verr == nil {
+				continue
+			}
+			var d *tableDamage
+			if u, ok := off.fs.(*unreadFS); ok && errors.As(verr, &d) {
+				u.markDamaged(path, d)
+			}
+			out = append(out, fmt.Sprintf("%s: %s", off.fs.PathBase(path), firstLine(verr)))
+		}
+	}
+	return out, nil
 }
 
 // walk counts envelopes, bodies and quarantined messages.

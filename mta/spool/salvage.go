@@ -54,6 +54,9 @@ func (off *Offline) Salvage(dir string) (*SalvageResult, error) {
 		return nil, fmt.Errorf("spool: salvage: %s is not empty", dir)
 	}
 	res := &SalvageResult{}
+	if _, err := off.checkTables(); err != nil { // the damaged blocks are then stepped over at once
+		return nil, fmt.Errorf("spool: salvage: %w", err)
+	}
 	mdir, qdir := filepath.Join(dir, "messages"), filepath.Join(dir, "quarantine")
 	for _, d := range []string{mdir, qdir} {
 		if err := os.MkdirAll(d, 0o750); err != nil {

@@ -101,9 +101,7 @@ func Open(dir string, opts Options) (*Store, error) {
 // (see repair.go).
 func checkTables(dir string, opts Options, fs vfs.FS, dmg *damage) ([]string, error) {
 	logger := newPebbleLogger(opts.Logger)
-	// The damaged blocks the check finds are not read again; each refused
-	// read counts as one that met damaged data, as Pebble's would have.
-	fs = &unreadFS{FS: fs, refused: func() { dmg.count.Add(1) }}
+	fs = &unreadFS{FS: fs} // the damaged blocks the check finds are not read again
 	po := opts.pebbleOptions(fs, logger, dmg)
 	po.DisableAutomaticCompactions = true
 	db, moved, err := openMovingDamagedWALs(dir, fs, po, opts.Logger)

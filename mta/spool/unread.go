@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -22,9 +23,8 @@ import (
 // that block.
 type unreadFS struct {
 	vfs.FS
-	refused func() // called for each read refused (Stats' Corruptions counts them)
-	mu      sync.RWMutex
-	bad     map[string][]blockSpan // by path
+	mu  sync.RWMutex
+	bad map[string][]blockSpan // by path
 }
 
 // markDamaged makes reads of the blocks d names in the file at path fail.
@@ -69,11 +69,11 @@ type unreadFile struct {
 
 func (f *unreadFile) ReadAt(p []byte, off int64) (int, error) {
 	if s, ok := f.fs.damaged(f.path, uint64(off), uint64(off)+uint64(len(p))); ok {
-		if f.fs.refused != nil {
-			f.fs.refused()
-		}
-		return 0, fmt.Errorf("spool: %s: the block at %d failed its checksum at the start's check: not read again",
-			f.fs.PathBase(f.path), s.off)
+		// A corruption error, as Pebble's own would be: the store reports
+		// it to its DataCorruption listener (Stats' Corruptions), the
+		// offline walk steps over the range.
+		return 0, fmt.Errorf("%w: %s: the block at %d failed its checksum when the tables were checked: not read again",
+			pebble.ErrCorruption, f.fs.PathBase(f.path), s.off)
 	}
 	return f.File.ReadAt(p, off)
 }
