@@ -48,23 +48,19 @@ func decodeReputation(p string) Reputation {
 	if len(p) != 160 {
 		return rep
 	}
-	for w, c := range [4]*ReputationCounts{&rep.Tenant1h, &rep.Tenant24h, &rep.Campaign1h, &rep.Campaign24h} {
-		*c = decodeCounts(p[40*w:])
-	}
+	decodeCounts(&rep.Tenant1h, p[0:40])
+	decodeCounts(&rep.Tenant24h, p[40:80])
+	decodeCounts(&rep.Campaign1h, p[80:120])
+	decodeCounts(&rep.Campaign24h, p[120:160])
 	return rep
 }
 
-// decodeCounts decodes five packed counts: Deliveries, Bounces,
-// HardBounces, OOBBounces, Complaints.
-func decodeCounts(p string) ReputationCounts {
-	n := func(i int) int64 {
-		var v uint64
-		for k := 7; k >= 0; k-- {
-			v = v<<8 | uint64(p[8*i+k])
-		}
-		return int64(v)
-	}
-	return ReputationCounts{Deliveries: n(0), Bounces: n(1), HardBounces: n(2), OOBBounces: n(3), Complaints: n(4)}
+// decodeCounts decodes five packed counts (40 bytes): Deliveries,
+// Bounces, HardBounces, OOBBounces, Complaints.
+func decodeCounts(c *ReputationCounts, p string) {
+	p = p[:40]
+	c.Deliveries, c.Bounces, c.HardBounces = le64(p), le64(p[8:]), le64(p[16:])
+	c.OOBBounces, c.Complaints = le64(p[24:]), le64(p[32:])
 }
 
 // decodePools pairs the "pools" input with the packed "reputation.pools"
@@ -76,7 +72,9 @@ func decodePools(names []string, p string) []PoolReputation {
 	}
 	out := make([]PoolReputation, len(names))
 	for i, name := range names {
-		out[i] = PoolReputation{Pool: name, H1: decodeCounts(p[80*i:]), H24: decodeCounts(p[80*i+40:])}
+		out[i].Pool = name
+		decodeCounts(&out[i].H1, p[80*i:])
+		decodeCounts(&out[i].H24, p[80*i+40:])
 	}
 	return out
 }

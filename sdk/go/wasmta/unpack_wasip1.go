@@ -2,6 +2,8 @@
 
 package wasmta
 
+import "unsafe"
+
 // A hook's inputs come in one host call: the "inputs" key packs them all
 // (ABI v1.8, ABI.md section 3.7). Each host call costs a Go guest about a
 // microsecond when its code and memory are out of the caches, as they are
@@ -28,7 +30,7 @@ func (u *unpacker) u32() int {
 		u.bad, u.p = true, ""
 		return 0
 	}
-	n := int(u.p[0]) | int(u.p[1])<<8 | int(u.p[2])<<16 | int(u.p[3])<<24
+	n := int(le32(u.p))
 	u.p = u.p[4:]
 	return n
 }
@@ -49,12 +51,9 @@ func (u *unpacker) int() int64 {
 		u.bad, u.p = true, ""
 		return 0
 	}
-	var v uint64
-	for k := 7; k >= 0; k-- {
-		v = v<<8 | uint64(u.p[k])
-	}
+	v := le64(u.p)
 	u.p = u.p[8:]
-	return int64(v)
+	return v
 }
 
 // list reads a count and that many strs; nil when empty.
@@ -148,3 +147,11 @@ func (u *unpacker) classify(r *reader) {
 	classifyIn.Enhanced, classifyIn.Text = u.str(), u.str()
 	u.done(r)
 }
+
+// le32 and le64 read the little-endian number at the start of p, which
+// holds at least 4 or 8 bytes (the callers check): one load each, where a
+// loop over the bytes cost a Go guest a bounds check and a deadline check
+// per byte (wasm is little-endian and allows unaligned loads).
+func le32(p string) uint32 { return *(*uint32)(unsafe.Pointer(unsafe.StringData(p))) }
+
+func le64(p string) int64 { return *(*int64)(unsafe.Pointer(unsafe.StringData(p))) }
