@@ -62,6 +62,7 @@ func runHook(registered bool, call func(r *reader, w *writer) bool) int32 {
 	in.reset()
 	out.reset()
 	ok := call(&in, &out)
+	finishMarking()
 	switch {
 	case in.err != "":
 		Log(LevelError, in.err)
