@@ -40,19 +40,20 @@ func (r *reader) peerValue(spans [6]int, tls bool) Peer {
 // read as empty: all zero). Call decodeReputation on the span after text.
 func (r *reader) reputation() int { return r.str("reputation") }
 
-// decodeReputation decodes the packed counts: little-endian int64s, per
-// scope and window in the order of Reputation's fields, each Deliveries,
-// Bounces, HardBounces, OOBBounces, Complaints.
-func decodeReputation(p string) Reputation {
-	var rep Reputation
+// decodeReputation decodes the packed counts into rep (all zero when p is
+// not 160 bytes: a host older than v1.3): little-endian int64s, per scope
+// and window in the order of Reputation's fields, each Deliveries,
+// Bounces, HardBounces, OOBBounces, Complaints. rep.Pools is left as it is.
+func decodeReputation(rep *Reputation, p string) {
 	if len(p) != 160 {
-		return rep
+		rep.Tenant1h, rep.Tenant24h = ReputationCounts{}, ReputationCounts{}
+		rep.Campaign1h, rep.Campaign24h = ReputationCounts{}, ReputationCounts{}
+		return
 	}
 	decodeCounts(&rep.Tenant1h, p[0:40])
 	decodeCounts(&rep.Tenant24h, p[40:80])
 	decodeCounts(&rep.Campaign1h, p[80:120])
 	decodeCounts(&rep.Campaign24h, p[120:160])
-	return rep
 }
 
 // decodeCounts decodes five packed counts (40 bytes): Deliveries,
@@ -132,8 +133,9 @@ func readMessage(r *reader) {
 	messageIn = MessageInput{
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipients: r.strings(rfirst, rn), Size: size,
-		Header: r.s(header), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
+		Header: r.s(header), Meta: r.metaMap(mfirst, mn),
 	}
+	decodeReputation(&messageIn.Reputation, r.s(rep))
 }
 
 func callMessage(r *reader, w *writer) bool {
@@ -181,8 +183,9 @@ func readSelectPool(r *reader) {
 	packed := r.str("reputation.pools")
 	poolIn = PoolInput{
 		Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain),
-		Site: r.s(site), Meta: r.metaMap(mfirst, mn), Reputation: decodeReputation(r.s(rep)),
+		Site: r.s(site), Meta: r.metaMap(mfirst, mn),
 	}
+	decodeReputation(&poolIn.Reputation, r.s(rep))
 	poolIn.Reputation.Pools = decodePools(r.strings(pfirst, pn), r.s(packed))
 }
 

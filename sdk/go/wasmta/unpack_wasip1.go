@@ -10,13 +10,16 @@ import "unsafe"
 // between two messages of a busy relay, and a reception hook read ten to
 // twenty keys one by one. An older host answers NOT_FOUND (read as empty),
 // and the call* functions then read the keys one by one.
+//
+// The fields are read by plain functions of the value and an offset,
+// which Go's wasm code generation keeps in wasm locals, and stored
+// straight into the hook's input struct. A reader struct updated through
+// a pointer, and inputs built in a temporary and then copied, kept every
+// step in linear memory and cost the guest more than the host call did.
 
-// unpacker reads the packed inputs in order. The strings it returns alias
-// the reader's arena, like every input value (read_wasip1.go).
-type unpacker struct {
-	p   string
-	bad bool // the value was shorter than its fields: a host bug
-}
+// unpacker is the packed inputs of one call. The strings read from it
+// alias the reader's arena, like every input value (read_wasip1.go).
+type unpacker struct{ p string }
 
 // inputs reads the packed inputs of the call; ok is false when the host
 // has none (older than v1.8).
@@ -25,127 +28,171 @@ func (r *reader) inputs() (u unpacker, ok bool) {
 	return unpacker{p: p}, p != ""
 }
 
-func (u *unpacker) u32() int {
-	if len(u.p) < 4 {
-		u.bad, u.p = true, ""
-		return 0
+// Each read takes the offset of its field in p and returns the offset
+// after it. A value shorter than its fields (a host bug) makes the offset
+// -1, which every later read keeps and done reports.
+
+func u32(p string, off int) (int, int) {
+	if off < 0 || len(p)-off < 4 {
+		return 0, -1
 	}
-	n := int(le32(u.p))
-	u.p = u.p[4:]
-	return n
+	return int(le32(p[off:])), off + 4
 }
 
-func (u *unpacker) str() string {
-	n := u.u32()
-	if n > len(u.p) {
-		u.bad, u.p = true, ""
-		return ""
+func str(p string, off int) (string, int) {
+	n, off := u32(p, off)
+	if off < 0 || n > len(p)-off {
+		return "", -1
 	}
-	s := u.p[:n]
-	u.p = u.p[n:]
-	return s
+	return p[off : off+n], off + n
 }
 
-func (u *unpacker) int() int64 {
-	if len(u.p) < 8 {
-		u.bad, u.p = true, ""
-		return 0
+func i64(p string, off int) (int64, int) {
+	if off < 0 || len(p)-off < 8 {
+		return 0, -1
 	}
-	v := le64(u.p)
-	u.p = u.p[8:]
-	return v
+	return le64(p[off:]), off + 8
 }
 
 // list reads a count and that many strs; nil when empty.
-func (u *unpacker) list() []string {
-	n := u.u32()
-	if n == 0 || n > len(u.p)/4 {
-		u.bad = u.bad || n != 0
-		return nil
+func list(p string, off int) ([]string, int) {
+	n, off := u32(p, off)
+	if n == 0 || off < 0 {
+		return nil, off
+	}
+	if n > (len(p)-off)/4 {
+		return nil, -1
 	}
 	out := make([]string, n)
 	for i := range out {
-		out[i] = u.str()
+		out[i], off = str(p, off)
 	}
-	return out
+	return out, off
 }
 
 // meta reads the metadata names and values; nil when there is none.
-func (u *unpacker) meta() map[string]string {
-	names := u.list()
-	if n := u.u32(); n != len(names) {
-		u.bad = true
-		return nil
+func meta(p string, off int) (map[string]string, int) {
+	names, off := list(p, off)
+	n, off := u32(p, off)
+	if n != len(names) {
+		return nil, -1
 	}
-	if len(names) == 0 {
-		return nil
+	if n == 0 {
+		return nil, off
 	}
-	m := make(map[string]string, len(names))
+	m := make(map[string]string, n)
 	for _, k := range names {
-		m[k] = u.str()
+		m[k], off = str(p, off)
 	}
-	return m
+	return m, off
 }
 
 // peer reads the inputs common to the reception hooks.
-func (u *unpacker) peer() (p Peer, tenant, sender string) {
-	p = Peer{Addr: u.str(), IP: u.str(), Helo: u.str(), AuthUser: u.str()}
-	p.TLS = u.int() == 1
-	return p, u.str(), u.str()
+func peer(p string, off int, pr *Peer, tenant, sender *string) int {
+	pr.Addr, off = str(p, off)
+	pr.IP, off = str(p, off)
+	pr.Helo, off = str(p, off)
+	pr.AuthUser, off = str(p, off)
+	var tls int64
+	tls, off = i64(p, off)
+	pr.TLS = tls == 1
+	*tenant, off = str(p, off)
+	*sender, off = str(p, off)
+	return off
 }
 
 // done faults the call when the packed value was shorter than the fields
 // of the hook. Bytes after them are fields of a later host: ignored.
-func (u *unpacker) done(r *reader) {
-	if u.bad && r.err == "" {
+func done(r *reader, off int) {
+	if off < 0 && r.err == "" {
 		r.err = "wasmta sdk: packed inputs do not match the hook (host bug)"
 	}
 }
 
-func (u *unpacker) mailFrom(r *reader) {
-	p, tenant, sender := u.peer()
-	mailFromIn = MailFromInput{Peer: p, Tenant: tenant, Sender: sender}
-	u.done(r)
+// Each hook's reader sets every field of its input struct: the struct is
+// reused by every call (calls_wasip1.go).
+
+func (u unpacker) mailFrom(r *reader) {
+	in := &mailFromIn
+	done(r, peer(u.p, 0, &in.Peer, &in.Tenant, &in.Sender))
 }
 
-func (u *unpacker) rcpt(r *reader) {
-	p, tenant, sender := u.peer()
-	rcptIn = RcptInput{Peer: p, Tenant: tenant, Sender: sender, Campaign: u.str(), Recipient: u.str()}
-	u.done(r)
+func (u unpacker) rcpt(r *reader) {
+	p, in := u.p, &rcptIn
+	off := peer(p, 0, &in.Peer, &in.Tenant, &in.Sender)
+	in.Campaign, off = str(p, off)
+	in.Recipient, off = str(p, off)
+	done(r, off)
 }
 
-func (u *unpacker) message(r *reader) {
-	p, tenant, sender := u.peer()
-	messageIn = MessageInput{Peer: p, Tenant: tenant, Sender: sender, Campaign: u.str(),
-		Recipients: u.list(), Size: u.int(), Header: u.str(), Meta: u.meta()}
-	messageIn.Reputation = decodeReputation(u.str())
-	u.done(r)
+func (u unpacker) message(r *reader) {
+	p, in := u.p, &messageIn
+	off := peer(p, 0, &in.Peer, &in.Tenant, &in.Sender)
+	in.Campaign, off = str(p, off)
+	in.Recipients, off = list(p, off)
+	in.Size, off = i64(p, off)
+	in.Header, off = str(p, off)
+	in.Meta, off = meta(p, off)
+	var rep string
+	rep, off = str(p, off)
+	decodeReputation(&in.Reputation, rep)
+	in.Reputation.Pools = nil // select_pool's only
+	done(r, off)
 }
 
-func (u *unpacker) route(r *reader) {
-	routeIn = RouteInput{Tenant: u.str(), Campaign: u.str(), Domain: u.str()}
-	u.done(r)
+func (u unpacker) route(r *reader) {
+	p, in := u.p, &routeIn
+	var off int
+	in.Tenant, off = str(p, 0)
+	in.Campaign, off = str(p, off)
+	in.Domain, off = str(p, off)
+	done(r, off)
 }
 
-func (u *unpacker) pool(r *reader) {
-	poolIn = PoolInput{Tenant: u.str(), Campaign: u.str(), Domain: u.str(), Site: u.str(), Meta: u.meta()}
-	poolIn.Reputation = decodeReputation(u.str())
-	names := u.list()
-	poolIn.Reputation.Pools = decodePools(names, u.str())
-	u.done(r)
+func (u unpacker) pool(r *reader) {
+	p, in := u.p, &poolIn
+	var off int
+	in.Tenant, off = str(p, 0)
+	in.Campaign, off = str(p, off)
+	in.Domain, off = str(p, off)
+	in.Site, off = str(p, off)
+	in.Meta, off = meta(p, off)
+	var rep, packed string
+	rep, off = str(p, off)
+	decodeReputation(&in.Reputation, rep)
+	var names []string
+	names, off = list(p, off)
+	packed, off = str(p, off)
+	in.Reputation.Pools = decodePools(names, packed)
+	done(r, off)
 }
 
-func (u *unpacker) shape(r *reader) {
-	shapeIn = ShapeInput{Source: u.str(), Pool: u.str(), Site: u.str(), Domain: u.str(),
-		MXHosts: u.list(), Provider: u.str()}
-	u.done(r)
+func (u unpacker) shape(r *reader) {
+	p, in := u.p, &shapeIn
+	var off int
+	in.Source, off = str(p, 0)
+	in.Pool, off = str(p, off)
+	in.Site, off = str(p, off)
+	in.Domain, off = str(p, off)
+	in.MXHosts, off = list(p, off)
+	in.Provider, off = str(p, off)
+	done(r, off)
 }
 
-func (u *unpacker) classify(r *reader) {
-	classifyIn = ClassifyInput{Tenant: u.str(), Site: u.str(), Domain: u.str(), Source: u.str(), Stage: u.str()}
-	classifyIn.Code = int(u.int())
-	classifyIn.Enhanced, classifyIn.Text = u.str(), u.str()
-	u.done(r)
+func (u unpacker) classify(r *reader) {
+	p, in := u.p, &classifyIn
+	var off int
+	in.Tenant, off = str(p, 0)
+	in.Site, off = str(p, off)
+	in.Domain, off = str(p, off)
+	in.Source, off = str(p, off)
+	in.Stage, off = str(p, off)
+	var code int64
+	code, off = i64(p, off)
+	in.Code = int(code)
+	in.Enhanced, off = str(p, off)
+	in.Text, off = str(p, off)
+	done(r, off)
 }
 
 // le32 and le64 read the little-endian number at the start of p, which
