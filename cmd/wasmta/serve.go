@@ -39,6 +39,12 @@ func serve(args []string) error {
 	path := fs.String("config", "", "configuration file (TOML); none = embedded defaults")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile (go tool pprof) to this file until shutdown")
 	fs.Parse(args)
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	// First, before anything is opened: it may execute the program again.
+	slackErr := timerSlack(cfg.TimerSlack)
 	// Catch signals before anything listens: a SIGTERM that arrives while
 	// the spool opens or the admin listener starts must still mean a clean
 	// shutdown, not the default abrupt exit.
@@ -51,13 +57,12 @@ func serve(args []string) error {
 		}
 		defer stop()
 	}
-	cfg, err := loadConfig(*path)
-	if err != nil {
-		return err
-	}
 	level := new(slog.LevelVar)
 	log := newLogger(cfg, level)
 	slog.SetDefault(log)
+	if slackErr != nil {
+		log.Warn("timer slack left as it was", "err", slackErr)
+	}
 	ctx := context.Background()
 	st, err := engine.OpenSpool(cfg, log)
 	if err != nil {

@@ -15,6 +15,9 @@ type Config struct {
 	SpoolDir  string     // spool_dir
 	LogLevel  slog.Level // log_level
 	LogFormat string     // log_format: "text" or "json"
+	// TimerSlack is timer_slack: the timer slack serve gives its process
+	// (Linux); 0 leaves the one it was started with.
+	TimerSlack time.Duration
 
 	SMTP     SMTP
 	Admin    Admin

@@ -25,6 +25,7 @@ func TestDefault(t *testing.T) {
 		{"spool_dir", c.SpoolDir, "./data"},
 		{"log_level", c.LogLevel, slog.LevelInfo},
 		{"log_format", c.LogFormat, "text"},
+		{"timer_slack", c.TimerSlack, time.Millisecond},
 		{"smtp.listen", c.SMTP.Listen, []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:2525")}},
 		{"smtp.max_message_size", c.SMTP.MaxMessageSize, int64(50 << 20)},
 		{"smtp.max_recipients", c.SMTP.MaxRecipients, 1000},
@@ -138,7 +139,7 @@ func fullConfig(t *testing.T) *Config {
 	ap, pfx := netip.MustParseAddrPort, netip.MustParsePrefix
 	return &Config{
 		Hostname: "mta1.example.net", SpoolDir: "/var/spool/wasmta",
-		LogLevel: slog.LevelDebug, LogFormat: "json",
+		LogLevel: slog.LevelDebug, LogFormat: "json", TimerSlack: 250 * time.Microsecond,
 		SMTP: SMTP{
 			Listen:         []netip.AddrPort{ap("0.0.0.0:25"), ap("[::]:587")},
 			MaxMessageSize: 20 << 20, MaxRecipients: 500, MaxConnections: 2000, MaxLineLength: 1000,

@@ -34,10 +34,11 @@ func Default() *Config {
 // but no derived values (those depend on keys the file may set).
 func base() *Config {
 	return &Config{
-		Hostname:  defaultHostname(),
-		SpoolDir:  "./data",
-		LogLevel:  slog.LevelInfo,
-		LogFormat: "text",
+		Hostname:   defaultHostname(),
+		SpoolDir:   "./data",
+		LogLevel:   slog.LevelInfo,
+		LogFormat:  "text",
+		TimerSlack: time.Millisecond,
 		SMTP: SMTP{
 			Listen:         []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:2525")},
 			MaxMessageSize: 50 * MiB,

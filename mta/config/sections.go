@@ -31,7 +31,15 @@ func readTop(t *table, c *Config) {
 	if t.str("log_format", &c.LogFormat) && c.LogFormat != "text" && c.LogFormat != "json" {
 		t.p.add("log_format", "%q is not one of text, json", c.LogFormat)
 	}
+	t.duration("timer_slack", &c.TimerSlack, 0)
+	if c.TimerSlack > maxTimerSlack {
+		t.p.add("timer_slack", "%v is too long (at most %v)", c.TimerSlack, maxTimerSlack)
+	}
 }
+
+// maxTimerSlack bounds timer_slack: the runtime's sleeps and every timer
+// may end this much late.
+const maxTimerSlack = 100 * time.Millisecond
 
 var logLevels = map[string]slog.Level{
 	"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError,

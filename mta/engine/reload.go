@@ -100,6 +100,7 @@ var restartKeys = []struct {
 	{"spool_dir", func(c *config.Config) any { return &c.SpoolDir }},
 	{"hostname", func(c *config.Config) any { return &c.Hostname }},
 	{"log_format", func(c *config.Config) any { return &c.LogFormat }},
+	{"timer_slack", func(c *config.Config) any { return &c.TimerSlack }},
 	{"smtp.listen", func(c *config.Config) any { return &c.SMTP.Listen }},
 	{"smtp.max_data_in_flight", func(c *config.Config) any { return &c.SMTP.MaxDataInFlight }},
 	{"smtp.min_free_disk", func(c *config.Config) any { return &c.SMTP.MinFreeDisk }},
