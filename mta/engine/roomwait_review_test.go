@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/internal/testsink"
+	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// parkedBehindStall sends n messages behind a destination that holds
+// MAIL, through one connection with room for 5 ready jobs, and waits
+// until all but the 6 on the path are parked in the scheduled queues.
+func parkedBehindStall(t *testing.T, e *Engine, addr string, n int) {
+	t.Helper()
+	sendMany(t, addr, 0, n)
+	deadline := time.Now().Add(10 * time.Second)
+	for e.sched.Len() < n-6 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d scheduled, want %d", e.sched.Len(), n-6)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const onePathOfFive = "[delivery]\nmax_connections_per_path = 1\n"
+
+// TestParkedItemsExpireOnTime: an item parked for room on a path that
+// stays full expires at the end of its max age with an Expiration record,
+// not at its fallback due time a minute or more later.
+func TestParkedItemsExpireOnTime(t *testing.T) {
+	sink, unstall := stallingSink(t)
+	e, rec, addr := testEngine(t, routeTo(sink)+onePathOfFive+"[queue]\nmax_age = \"2s\"\n", Options{MaxReadyJobs: 20})
+	t.Cleanup(unstall)
+	const n = 60
+	t0 := time.Now()
+	parkedBehindStall(t, e, addr, n)
+	rec.WaitFor(t, events.Expiration, n-6, 10*time.Second)
+	t.Logf("%d parked items expired %v after the first was sent (max age 2 s)", rec.Count(events.Expiration), time.Since(t0))
+	if d := rec.Count(events.Delivery); d != 0 {
+		t.Fatalf("%d delivered through a stalled destination", d)
+	}
+}
+
+// TestParkedItemsAdminDeleteAndBounce: an admin delete of one parked
+// message and a bounce of the rest end each with an AdminBounce record;
+// what was on the path is delivered once the destination answers, the
+// spool ends empty and nothing is left waiting for room.
+func TestParkedItemsAdminDeleteAndBounce(t *testing.T) {
+	sink, unstall := stallingSink(t)
+	e, rec, addr := testEngine(t, routeTo(sink)+onePathOfFive, Options{MaxReadyJobs: 20})
+	t.Cleanup(unstall)
+	const n = 40
+	parkedBehindStall(t, e, addr, n)
+	items, _ := e.ListScheduled(message.Selector{}, "", 1)
+	if len(items) != 1 {
+		t.Fatalf("listed %v", items)
+	}
+	id, err := message.ParseID(items[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Delete(id, "", "review"); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor(t, events.AdminBounce, 1, 5*time.Second)
+	res := e.Bounce(message.Selector{Domain: "example.test"}, "review")
+	t.Logf("bounced %+v", res)
+	rec.WaitFor(t, events.AdminBounce, 1+res.Recipients, 5*time.Second)
+	unstall()
+	rec.WaitFor(t, events.Delivery, n-1-res.Recipients, 10*time.Second)
+	waitSpoolEmpty(t, e)
+	if got := rec.Count(events.AdminBounce) + rec.Count(events.Delivery); got != n {
+		t.Fatalf("%d AdminBounce + Delivery records, want %d", got, n)
+	}
+	deadline := time.Now().Add(3 * roomCheck)
+	for e.roomw.n.Load() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d paths still remembered as having parked items", e.roomw.n.Load())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestParkedItemsSurviveRestart: the engine stops while items are parked
+// for room behind a stalled destination; started again on the same spool
+// with a route to a destination that answers, every message is delivered.
+func TestParkedItemsSurviveRestart(t *testing.T) {
+	stalled, unstall := stallingSink(t)
+	live := testsink.Start(t, testsink.Options{CountOnly: true})
+	dir := t.TempDir()
+	e, _, addr := startAt(t, dir, routeTo(stalled)+onePathOfFive, Options{MaxReadyJobs: 20})
+	t.Cleanup(unstall)
+	const n = 60
+	parkedBehindStall(t, e, addr, n)
+	closed := make(chan error, 1)
+	go func() { closed <- e.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Logf("close: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the engine did not stop with items parked behind a stalled destination")
+	}
+	e2, rec2, _ := startAt(t, dir, routeTo(live)+onePathOfFive, Options{MaxReadyJobs: 20})
+	rec2.WaitFor(t, events.Delivery, n, 20*time.Second)
+	waitSpoolEmpty(t, e2)
+	if live.Count() != n {
+		t.Fatalf("the live sink got %d messages, want %d", live.Count(), n)
+	}
+}
