@@ -246,3 +246,64 @@ func TestFullDiskRecoversWhenDrained(t *testing.T) {
 		})
 	}
 }
+
+// TestDiskFullDuringWALFill: the disk fills up where walFillFS writes its
+// zeros ahead of a WAL, so the fill is the first write to meet ENOSPC and
+// the WAL write that needed it the second (the writes into blocks already
+// filled need no room). The fill stops without a word, the WAL write's
+// ENOSPC releases the ballast as before and its retry succeeds: the
+// message is acknowledged, the store turns full, and after a restart both
+// messages are there with their bodies.
+func TestDiskFullDuringWALFill(t *testing.T) {
+	dir := t.TempDir()
+	ballast := vfs.Default.PathJoin(dir, ballastName)
+	var full atomic.Bool     // the disk has no room until the ballast goes
+	var refused atomic.Int32 // fills refused; the WAL write after one needs room too
+	o := testOptions()
+	o.MinFreeBytes = -1
+	o.FS = errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op) error {
+		if !full.Load() || !strings.HasSuffix(op.Path, ".log") {
+			return nil
+		}
+		if _, err := vfs.Default.Stat(ballast); err != nil {
+			full.Store(false) // the ballast was removed: room again
+			return nil
+		}
+		switch {
+		case op.Kind == errorfs.OpFileWriteAt:
+			refused.Add(1)
+			return syscall.ENOSPC
+		case op.Kind == errorfs.OpFileWrite && refused.Load() > 0:
+			return syscall.ENOSPC
+		}
+		return nil
+	}))
+	s := openTest(t, dir, o)
+	first := newMessage(1, 1)
+	mustPut(t, s, first)
+	// A body past what the first fill reached: its WAL write needs a fill.
+	hit := newMessage(2, 1)
+	hit.Size = 2 * walFillAhead
+	full.Store(true)
+	mustPut(t, s, hit)
+	if refused.Load() == 0 {
+		t.Fatal("no fill met the full disk")
+	}
+	if full.Load() {
+		t.Fatal("the ballast is still there: the WAL write after the fill never met ENOSPC")
+	}
+	if st := s.Stats(); !st.Full || !st.BallastSpent {
+		t.Errorf("Stats() = %+v after the disk filled, want Full and BallastSpent", st)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = openTest(t, dir, testOptions())
+	defer s.Close()
+	for _, m := range []*message.Message{first, hit} {
+		b, err := s.Body(m.ID)
+		if err != nil || string(b) != string(bodyFor(m.ID, int(m.Size))) {
+			t.Fatalf("after restart, %s: %d bytes, %v; want its %d-byte body", m.ID, len(b), err, m.Size)
+		}
+	}
+}
