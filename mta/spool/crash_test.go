@@ -350,3 +350,55 @@ func checkClone(t *testing.T, clone *vfs.MemFS, o Options, acked []ack) {
 		}
 	}
 }
+
+// TestOfflineToolsReadAKilledSpool kills a writing child: its last WAL
+// ends with walFillFS's zeros after the last record it wrote. The offline
+// check (wasmta spool check) and salvage read the spool as the next start
+// would: no damage, every acknowledged message found.
+func TestOfflineToolsReadAKilledSpool(t *testing.T) {
+	dir := t.TempDir()
+	c := startChild(t, "put", dir)
+	var acks []string
+	timeout := time.After(20 * time.Second)
+	for len(acks) < 300 {
+		select {
+		case a, ok := <-c.acks:
+			if !ok {
+				t.Fatalf("child ended after %d acks: %s", len(acks), c.stderr.String())
+			}
+			acks = append(acks, a)
+		case <-timeout:
+			t.Fatalf("only %d acks in 20 s", len(acks))
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	acks, _ = c.collect(t, acks)
+	wals := files(t, dir, ".log")
+	last := wals[len(wals)-1]
+	fi, err := os.Stat(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := walWritten(t, last); fi.Size() <= w {
+		t.Fatalf("the last WAL holds %d bytes, %d written: no zeros ahead", fi.Size(), w)
+	}
+	off, err := OpenOffline(dir, Options{Logger: testOptions().Logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := off.Check()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.DamagedTables) != 0 || r.Undecodable != 0 || r.Envelopes < int64(len(acks)) {
+		t.Fatalf("check of a killed spool: %+v; want no damage and the %d acknowledged", r, len(acks))
+	}
+	res, err := off.Salvage(t.TempDir())
+	if err = errors.Join(err, off.Close()); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("check: %d envelopes, %d acknowledged; salvage: %+v", r.Envelopes, len(acks), res)
+	checkAcked(t, dir, acks)
+}
