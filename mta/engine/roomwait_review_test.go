@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
@@ -109,5 +111,28 @@ func TestParkedItemsSurviveRestart(t *testing.T) {
 	waitSpoolEmpty(t, e2)
 	if live.Count() != n {
 		t.Fatalf("the live sink got %d messages, want %d", live.Count(), n)
+	}
+}
+
+// TestFivexxThrottleExpires: a destination that answers every attempt
+// with Gmail's 550 5.2.1 rate refusal (RateLimited, retried although it
+// is a 5xx since 1c844a6) is retried, not bounced, and the message ends
+// with an Expiration record at its max age instead of retrying for ever.
+func TestFivexxThrottleExpires(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageRcpt {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 1},
+				Message: "The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered."}
+		}
+		return nil
+	}})
+	_, rec, addr := testEngine(t, routeTo(sink)+"[queue]\nmax_age = \"8s\"\n", Options{})
+	send(t, addr, "s@sender.test", []string{"r@example.test"}, testBody(1))
+	rec.WaitFor(t, events.Expiration, 1, 30*time.Second)
+	if b, f := rec.Count(events.Bounce), rec.Count(events.TransientFailure); b != 0 || f == 0 {
+		t.Fatalf("%d bounced, %d deferred: want the throttle retried", b, f)
+	}
+	if c := rec.All(events.TransientFailure)[0].Category; c != "RateLimited" {
+		t.Fatalf("deferred as %q, want RateLimited", c)
 	}
 }
