@@ -14,6 +14,7 @@ type Item struct {
 	Rcpts    []uint16 // indices into the message's recipients, all of one domain
 	Attempts uint16
 	parked   bool  // waiting for room on its path (AddParked), not for its due time
+	pidx     int32 // position in q.parked while parked (in the padding after parked)
 	due      int64 // Unix nanoseconds
 	// wasDue is the due time it was parked with, once Release made it due
 	// (0 otherwise): parked again, it keeps its place among the parked.
@@ -69,6 +70,33 @@ func (h *itemHeap) Pop() any {
 	it := old[n-1]
 	old[n-1] = nil
 	it.idx = -1
+	*h = old[:n-1]
+	return it
+}
+
+// parkHeap holds a queue's parked items, in the same order as itemHeap,
+// so that Release finds the earliest parked item without passing over
+// the items that wait for their own due time.
+type parkHeap []*Item
+
+func (h parkHeap) Len() int           { return len(h) }
+func (h parkHeap) Less(i, j int) bool { return itemHeap(h).Less(i, j) }
+func (h parkHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].pidx = int32(i)
+	h[j].pidx = int32(j)
+}
+func (h *parkHeap) Push(x any) {
+	it := x.(*Item)
+	it.pidx = int32(len(*h))
+	*h = append(*h, it)
+}
+func (h *parkHeap) Pop() any {
+	old := *h
+	n := len(old)
+	it := old[n-1]
+	old[n-1] = nil
+	it.pidx = -1
 	*h = old[:n-1]
 	return it
 }

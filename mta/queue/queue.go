@@ -11,9 +11,9 @@ import (
 type Queue struct {
 	Key    message.QueueKey
 	items  itemHeap
-	paused int64 // Unix nanoseconds; items are not handed out before this
-	parked int   // items added with AddParked and not released since
-	tidx   int   // position in the scheduler's timer heap, -1 when absent
+	paused int64    // Unix nanoseconds; items are not handed out before this
+	parked parkHeap // the items added with AddParked and not released since
+	tidx   int      // position in the scheduler's timer heap, -1 when absent
 }
 
 // next returns when the queue's head can be handed out, or false when the
@@ -65,7 +65,7 @@ type Info struct {
 func (q *Queue) push(it *Item) {
 	it.q = q
 	if it.parked {
-		q.parked++
+		heap.Push(&q.parked, it)
 	}
 	heap.Push(&q.items, it)
 }
@@ -83,7 +83,7 @@ func (q *Queue) remove(it *Item) {
 func (q *Queue) unpark(it *Item) *Item {
 	if it.parked {
 		it.parked = false
-		q.parked--
+		heap.Remove(&q.parked, int(it.pidx))
 	}
 	return it
 }

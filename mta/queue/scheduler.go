@@ -153,11 +153,6 @@ func (s *Scheduler) takeDue(batch []*Item) ([]*Item, time.Duration) {
 	return batch, 0
 }
 
-// releaseScan bounds how many items that are not parked Release passes
-// over in one queue, so that a release stays cheap in a queue whose head
-// holds many items due later for their own reasons (retries).
-const releaseScan = 256
-
 // Release makes up to n parked items of key's queue due now, the earliest
 // parked first. It returns how many it released and how many parked items
 // the queue still holds. Items of the queue that are not parked keep their
@@ -170,25 +165,17 @@ func (s *Scheduler) Release(key message.QueueKey, n int) (released, left int) {
 		return 0, 0
 	}
 	now := s.now().UnixNano()
-	var popped, skipped []*Item
-	for q.parked > 0 && len(popped) < n && len(skipped) < releaseScan {
-		it := q.items[0]
-		parked := it.parked
-		q.popHead()
-		if parked {
-			it.wasDue, it.due = it.due, now
-			popped = append(popped, it)
-		} else {
-			skipped = append(skipped, it)
-		}
-	}
-	for _, it := range skipped {
-		q.push(it)
+	var popped []*Item
+	for len(q.parked) > 0 && len(popped) < n {
+		it := q.parked[0]
+		q.remove(it) // out of both heaps: no longer parked
+		it.wasDue, it.due = it.due, now
+		popped = append(popped, it)
 	}
 	for _, it := range popped {
 		q.push(it)
 	}
-	left = q.parked
+	left = len(q.parked)
 	s.fixTimer(q)
 	s.mu.Unlock()
 	if len(popped) > 0 {

@@ -234,3 +234,33 @@ func TestReleasedItemKeepsItsPlace(t *testing.T) {
 		t.Fatal("an item queued again with Add still has its parked due time")
 	}
 }
+
+// TestReleasePastManyRetries: a queue whose head holds more items waiting
+// for their own due time (deferred retries behind a throttle) than a
+// release used to pass over (256) still gives up its parked items at
+// once; before, Release gave up, and the parked items waited for their
+// fallback due time, which behind a long backlog can be their expiry.
+func TestReleasePastManyRetries(t *testing.T) {
+	c := &collector{ch: make(chan struct{}, 1000)}
+	s := New(c.dispatch)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	k := message.QueueKey{Tenant: "t", Domain: "throttled.example"}
+	now := time.Now()
+	for i := range 1000 {
+		s.Add(k, NewItem(idAt(i), []uint16{0}, 1, now.Add(10*time.Minute+time.Duration(i)*time.Millisecond)))
+	}
+	parked := NewItem(idAt(5000), []uint16{0}, 0, now)
+	s.AddParked(k, parked, now.Add(24*time.Hour))
+	go s.Run(ctx)
+	if r, left := s.Release(k, 1); r != 1 || left != 0 {
+		t.Fatalf("Release(1) behind 1000 retries = %d, %d left; want 1, 0", r, left)
+	}
+	c.wait(t, 1, time.Second)
+	if c.got[0] != parked.ID {
+		t.Fatalf("handed out %v, want the parked %v", c.got[0], parked.ID)
+	}
+	if s.Len() != 1000 {
+		t.Fatalf("Len = %d, want the 1000 retries", s.Len())
+	}
+}
