@@ -176,6 +176,7 @@ type scriptedPolicy struct {
 	version  string
 	shape    policy.Shape
 	classify policy.Classification
+	route    *policy.Route // nil: not implemented
 }
 
 func (p *scriptedPolicy) Version() string { return p.version }
@@ -189,7 +190,10 @@ func (p *scriptedPolicy) OnMessage(context.Context, *policy.MessageInput) (polic
 	return policy.MessageResult{}, policy.ErrNotImplemented
 }
 func (p *scriptedPolicy) Route(context.Context, *policy.RouteInput) (policy.Route, error) {
-	return policy.Route{}, policy.ErrNotImplemented
+	if p.route == nil {
+		return policy.Route{}, policy.ErrNotImplemented
+	}
+	return *p.route, nil
 }
 func (p *scriptedPolicy) SelectPool(context.Context, *policy.PoolInput) (string, error) {
 	return "", policy.ErrNotImplemented

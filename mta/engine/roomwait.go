@@ -8,6 +8,7 @@ import (
 
 	"github.com/wasmta/wasmta/mta/egress"
 	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/queue"
 )
 
@@ -42,7 +43,9 @@ type roomWait struct {
 }
 
 type pathWait struct {
-	keys  map[message.QueueKey]struct{}
+	// keys are the queues with items parked for the path, each with the
+	// route in force when its first item still parked was parked.
+	keys  map[message.QueueKey]policy.RouteStamp
 	clock int64 // the fallback due time given to the last item parked, Unix ns
 }
 
@@ -57,7 +60,7 @@ func (e *Engine) parkForRoom(p *egress.Path, key message.QueueKey, it *queue.Ite
 	}
 	pw := rw.paths[p]
 	if pw == nil {
-		pw = &pathWait{keys: make(map[message.QueueKey]struct{})}
+		pw = &pathWait{keys: make(map[message.QueueKey]policy.RouteStamp)}
 		rw.paths[p] = pw
 		rw.n.Store(int32(len(rw.paths)))
 	}
@@ -71,7 +74,11 @@ func (e *Engine) parkForRoom(p *egress.Path, key message.QueueKey, it *queue.Ite
 		due = max(now.Add(parkMin).UnixNano(), pw.clock+int64(parkStep))
 		pw.clock = due
 	}
-	pw.keys[key] = struct{}{}
+	if _, ok := pw.keys[key]; !ok {
+		// The oldest stamp stays: a change since then concerns the items
+		// parked first.
+		pw.keys[key] = e.guard.RouteStampFor(key.Tenant, key.Campaign, key.Domain)
+	}
 	// Under rw.mu, so that a release looking for this queue's parked items
 	// finds this one once it finds the queue.
 	e.sched.AddParked(key, it, time.Unix(0, min(due, expires.UnixNano())))
@@ -126,11 +133,13 @@ func (e *Engine) jobLeft(p *egress.Path) {
 // than half full gets its room's worth released. Releases one for one as
 // jobs leave keep a full path full; this catches the releases that went
 // elsewhere (an item parked for p whose message now goes to another
-// path) or never came.
+// path) or never came. First, the queues whose route may have changed
+// since their items were parked are released whole (rerouteParked).
 func (e *Engine) refillPaths() {
 	if e.roomw.n.Load() == 0 {
 		return
 	}
+	e.rerouteParked()
 	e.roomw.mu.Lock()
 	paths := make([]*egress.Path, 0, len(e.roomw.paths))
 	for p := range e.roomw.paths {
@@ -150,7 +159,8 @@ func (e *Engine) refillPaths() {
 // releaseAllParked makes every parked item due now: after a reload its
 // route may lead elsewhere (before, a held item came due again within
 // 30 s and was routed again). `wasmta queue flush` does the same for the
-// items it selects, after a policy push that changed routes.
+// items it selects; a policy or table push reaches the queues whose route
+// it may change (rerouteParked).
 func (e *Engine) releaseAllParked() {
 	e.roomw.mu.Lock()
 	paths := make([]*egress.Path, 0, len(e.roomw.paths))
@@ -164,5 +174,41 @@ func (e *Engine) releaseAllParked() {
 	}
 	if n > 0 {
 		e.log.Info("items waiting for room on a full path made due again", "items", n)
+	}
+}
+
+// rerouteParked makes due now every parked item of a queue whose route
+// may have changed since it was parked (a policy push, rollback or
+// removal for its tenant or the global policy, a new version of a table
+// its route read): the operator who moves a provider's mail to another
+// pool in the middle of an incident expects the backlog behind the old,
+// full path to move too, within seconds, as it did when a held item came
+// due again every 0.1-30 s. Each released item is routed once more (one
+// read of its envelope); a queue whose route did not change costs a few
+// map reads per check.
+func (e *Engine) rerouteParked() {
+	rw := &e.roomw
+	var changed []message.QueueKey
+	rw.mu.Lock()
+	for p, pw := range rw.paths {
+		for key, st := range pw.keys {
+			if e.guard.RouteChanged(st, key.Tenant, key.Campaign, key.Domain) {
+				changed = append(changed, key)
+				delete(pw.keys, key)
+			}
+		}
+		if len(pw.keys) == 0 {
+			delete(rw.paths, p)
+		}
+	}
+	rw.n.Store(int32(len(rw.paths)))
+	rw.mu.Unlock()
+	n := 0
+	for _, key := range changed {
+		r, _ := e.sched.Release(key, math.MaxInt)
+		n += r
+	}
+	if n > 0 {
+		e.log.Info("items waiting for room made due again: their route changed", "items", n, "queues", len(changed))
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // TestBacklogIsNotReadAgain queues 200 messages behind a destination that
@@ -64,13 +65,7 @@ func TestReloadReroutesParkedItems(t *testing.T) {
 	t.Cleanup(unstall)
 	const n = 100
 	sendMany(t, addr, 0, n)
-	deadline := time.Now().Add(10 * time.Second)
-	for e.sched.Len() < n-6 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d scheduled, want %d", e.sched.Len(), n-6)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitScheduled(t, e, n-6)
 	if _, err := reloadWith(t, e, routeTo(live)+delivery); err != nil {
 		t.Fatal(err)
 	}
@@ -82,6 +77,66 @@ func TestReloadReroutesParkedItems(t *testing.T) {
 	}
 	unstall()
 	rec.WaitFor(t, events.Delivery, n, 10*time.Second)
+}
+
+// TestPolicyPushReroutesParkedItems: items parked for room on a stalled
+// path are routed again within seconds when a new policy version routes
+// their domain to another destination, without a reload: they do not wait
+// for their fallback due time (at least a minute away).
+func TestPolicyPushReroutesParkedItems(t *testing.T) {
+	stalled, unstall := stallingSink(t)
+	live := testsink.Start(t, testsink.Options{CountOnly: true})
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", route: &policy.Route{Kind: policy.RouteHosts, Hosts: []string{stalled.Addr()}}})
+	e, rec, addr := testEngine(t, "[delivery]\nmax_connections_per_path = 1\n", Options{MaxReadyJobs: 20, Registry: reg})
+	t.Cleanup(unstall)
+	const n = 100
+	sendMany(t, addr, 0, n)
+	// Those not parked are on the stalled path's connections and in its
+	// ready queue: how many depends on the path's cold start.
+	parked := waitSettled(t, e, n/2)
+	// A check before the push finds nothing to move.
+	before := e.loads.Load()
+	e.rerouteParked()
+	if again := e.loads.Load() - before; again != 0 {
+		t.Fatalf("%d envelopes read with the route unchanged", again)
+	}
+	reg.p.Store(&scriptedPolicy{version: "v2", route: &policy.Route{Kind: policy.RouteHosts, Hosts: []string{live.Addr()}}})
+	// The parked items go to the live sink at the next room check; those
+	// on the stalled path stay there.
+	rec.WaitFor(t, events.Delivery, parked, 10*time.Second)
+	if live.Count() != parked {
+		t.Fatalf("the live sink got %d messages, want the %d parked", live.Count(), parked)
+	}
+	unstall()
+	rec.WaitFor(t, events.Delivery, n, 10*time.Second)
+}
+
+// waitScheduled waits until the scheduled queues hold want items.
+func waitScheduled(t *testing.T, e *Engine, want int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for e.sched.Len() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d scheduled, want %d", e.sched.Len(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// waitSettled waits until the scheduled queues hold at least atLeast items
+// and stop growing, and returns how many they hold.
+func waitSettled(t *testing.T, e *Engine, atLeast int) int {
+	t.Helper()
+	waitScheduled(t, e, atLeast)
+	for last := -1; ; {
+		n := e.sched.Len()
+		if n == last {
+			return n
+		}
+		last = n
+		time.Sleep(300 * time.Millisecond)
+	}
 }
 
 // stallingSink returns a sink that holds every MAIL until unstall is

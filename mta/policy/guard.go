@@ -38,11 +38,16 @@ type Guard struct {
 // version. Call it before the guard is in use.
 func (g *Guard) SetTables(t Tables) { g.tables = t }
 
-// cached is a cached decision and the tables it read.
+// cached is a cached decision and the tables it read; serial (routes
+// only) tells a decision from the one it replaced (RouteChanged).
 type cached[V any] struct {
-	v     V
-	reads []TableRead
+	v      V
+	reads  []TableRead
+	serial uint64
 }
+
+// routeSerial numbers cached route decisions.
+var routeSerial atomic.Uint64
 
 // fresh reports whether a cached decision may be used: every table it
 // read still has the version it read.
@@ -218,7 +223,7 @@ func (g *Guard) Route(ctx context.Context, in *RouteInput) (Route, string) {
 		}
 	}
 	if !log.Volatile() {
-		g.routes.put(k, cached[Route]{r, log.Reads()})
+		g.routes.put(k, cached[Route]{v: r, reads: log.Reads(), serial: routeSerial.Add(1)})
 	}
 	return r, ver
 }
@@ -296,7 +301,7 @@ func (g *Guard) Classify(ctx context.Context, in *ClassifyInput) (Classification
 		c.Category = ClassifyResponse(in)
 	}
 	if !log.Volatile() {
-		g.classFree.put(k, cached[Classification]{c, log.Reads()})
+		g.classFree.put(k, cached[Classification]{v: c, reads: log.Reads()})
 	}
 	return c, p.Version()
 }
@@ -330,4 +335,47 @@ func (c *boundedCache[K, V]) reset() {
 	c.mu.Lock()
 	c.m = nil
 	c.mu.Unlock()
+}
+
+// RouteStamp is what a route decision for one queue was made under: the
+// reload count, the version of the tenant's policy in force and the
+// cached decision (its serial; 0: none cached).
+type RouteStamp struct {
+	gen     uint64
+	version string
+	serial  uint64
+}
+
+// RouteStampFor returns the stamp of the route in force now for the queue
+// (tenant, campaign, domain).
+func (g *Guard) RouteStampFor(tenant, campaign, domain string) RouteStamp {
+	st := RouteStamp{gen: g.gen.Load(), version: g.Version(tenant)}
+	if c, ok := g.routes.get(routeKey{st.gen, st.version, tenant, campaign, domain}); ok {
+		st.serial = c.serial
+	}
+	return st
+}
+
+// RouteChanged reports whether the route of the queue (tenant, campaign,
+// domain) may differ from the one decided under since: a reload or a
+// policy push, rollback or removal for the tenant (or the global policy it
+// falls back to), or a new version of a table the decision read (the
+// cached decision is stale, or was made again). It costs a few atomic
+// loads and map reads and never asks the policy, so that mail waiting
+// behind a full path can be checked every second. A decision made again
+// with the same answer (the cache was full and forgot it) reads as a
+// change: the caller only routes its mail once more.
+func (g *Guard) RouteChanged(since RouteStamp, tenant, campaign, domain string) bool {
+	now := g.RouteStampFor(tenant, campaign, domain)
+	if now.gen != since.gen || now.version != since.version {
+		return true
+	}
+	if now.serial == 0 {
+		return false // nothing cached to compare: the fallback due time decides
+	}
+	if now.serial != since.serial {
+		return true
+	}
+	c, _ := g.routes.get(routeKey{now.gen, now.version, tenant, campaign, domain})
+	return !g.fresh(c.reads)
 }

@@ -88,3 +88,40 @@ func TestGuardNeverCachesVolatileReads(t *testing.T) {
 		t.Errorf("route called %d times for 3 messages, want 3: a read of a volatile table is not cached", n)
 	}
 }
+
+// TestRouteChanged: a stamp taken after a route was decided reads as
+// changed after a new version of a table the route read (before and after
+// the route is decided again), after a reload, and not after another
+// tenant's table or nothing.
+func TestRouteChanged(t *testing.T) {
+	tabs := &MemTables{}
+	tabs.Put("", "hosts", map[string][]byte{"example.com": []byte("a.example.net")})
+	p := &tablePolicy{tabs: tabs, table: "hosts"}
+	g := NewGuard(onePolicy{p}, nil, nil)
+	g.SetTables(tabs)
+	ctx := context.Background()
+	route := func() { g.Route(ctx, &RouteInput{Tenant: "acme", Domain: "example.com"}) }
+	stamp := func() RouteStamp { route(); return g.RouteStampFor("acme", "", "example.com") }
+	steps := []struct {
+		name   string
+		change func()
+		want   bool
+	}{
+		{"nothing", func() {}, false},
+		{"decided again from the cache", route, false},
+		{"another tenant's table", func() { tabs.Put("other", "hosts", map[string][]byte{}) }, false},
+		{"a table the route read", func() { tabs.Put("", "hosts", map[string][]byte{"example.com": []byte("b.example.net")}) }, true},
+		{"a table the route read, decided again", func() {
+			tabs.Put("acme", "hosts", map[string][]byte{"example.com": []byte("c.example.net")})
+			route()
+		}, true},
+		{"a reload", func() { g.SetDefault(&Default{}) }, true},
+	}
+	for _, s := range steps {
+		st := stamp()
+		s.change()
+		if got := g.RouteChanged(st, "acme", "", "example.com"); got != s.want {
+			t.Errorf("%s: RouteChanged = %v, want %v", s.name, got, s.want)
+		}
+	}
+}
