@@ -35,7 +35,7 @@ func AppendJSON(dst []byte, r *Record) []byte {
 var knownFields = []string{"Type", "Time", "ID", "Tenant", "Campaign", "Sender", "Recipient", "Recipients",
 	"Size", "Queue", "Site", "Pool", "Source", "Peer", "PeerName", "Protocol", "TLS", "Response", "Category",
 	"Attempts", "QueueTime", "NextAttempt", "Hook", "PolicyVersion", "Reason", "Scope", "Target", "Expires", "Meta",
-	"OriginalHeader", "RequireTLS"} // the last two never encoded (json:"-")
+	"OriginalHeader", "RequireTLS", "RecipientAddrs"} // the last three never encoded (json:"-")
 
 var fastJSON = func() bool {
 	t := reflect.TypeFor[Record]()

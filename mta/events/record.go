@@ -107,6 +107,11 @@ type Record struct {
 	// RequireTLS: the message was sent with REQUIRETLS (RFC 8689), so its
 	// delivery status notification must be too (mta/dsn). Never encoded.
 	RequireTLS bool `json:"-"`
+	// RecipientAddrs: on a Reception record, the message's recipient
+	// addresses when the producer has them at hand (SMTP reception), for
+	// the history index, which would otherwise read the envelope back from
+	// the spool. Never encoded.
+	RecipientAddrs []string `json:"-"`
 }
 
 // TLS describes the TLS state of a connection and, on delivery records,

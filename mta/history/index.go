@@ -202,8 +202,12 @@ func (x *Index) keysOf(r *events.Record) []entry {
 		if r.Campaign != "" {
 			out = append(out, entry{kindCampaign, campaignValue(r.Tenant, r.Campaign)})
 		}
-		if r.Recipient == "" && x.opts.Recipients != nil {
-			for _, a := range x.opts.Recipients(r.ID) {
+		if r.Recipient == "" {
+			addrs := r.RecipientAddrs
+			if addrs == nil && x.opts.Recipients != nil {
+				addrs = x.opts.Recipients(r.ID)
+			}
+			for _, a := range addrs {
 				out = append(out, entry{kindRecipient, recipientValue(a)})
 			}
 		}

@@ -102,3 +102,38 @@ func TestRecipientLimitNewestFirst(t *testing.T) {
 		t.Fatalf("got %+v %v, want m3, m2", got, err)
 	}
 }
+
+// TestReceptionCarriesItsRecipients: a Reception record that carries its
+// recipient addresses (SMTP reception's) is found by each of them without
+// reading the envelope back (Options.Recipients is not called); one
+// without them still is, through Options.Recipients.
+func TestReceptionCarriesItsRecipients(t *testing.T) {
+	st := openSpool(t, t.TempDir())
+	defer st.Close()
+	clk := &clock{t: time.Date(2026, 3, 1, 10, 30, 0, 0, time.UTC)}
+	looked := 0
+	x := Open(st, Options{Now: clk.now, Recipients: func(id string) []string {
+		looked++
+		return []string{"c@x.test"}
+	}})
+	r := rec(events.Reception, clk.now(), "m1", "")
+	r.RecipientAddrs = []string{"a@x.test", "B@x.test"}
+	x.Record(r)
+	x.Record(rec(events.Reception, clk.now(), "m2", ""))
+	if err := x.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if looked != 1 {
+		t.Errorf("Options.Recipients called %d times, want once (for m2 only)", looked)
+	}
+	ctx := context.Background()
+	for _, tc := range []struct{ rcpt, id string }{{"a@x.test", "m1"}, {"b@X.test", "m1"}, {"c@x.test", "m2"}} {
+		got, err := x.Recipient(ctx, tc.rcpt, 10)
+		if err != nil || len(got) != 1 || len(got[0].Records) != 1 || got[0].Records[0].ID != tc.id {
+			t.Errorf("by recipient %s: %+v %v, want the Reception of %s", tc.rcpt, got, err, tc.id)
+		}
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

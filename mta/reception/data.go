@@ -232,7 +232,7 @@ func (s *session) submit(tx *transaction, m *message.Message, body []byte) error
 		s.srv.records.Record(&events.Record{
 			Type: events.Reception, Time: m.ReceivedAt, ID: id, Tenant: m.Tenant,
 			Campaign: m.Campaign, Sender: m.Sender, Recipients: len(m.Recipients), Size: m.Size,
-			Peer: m.Peer, Protocol: m.Protocol, TLS: s.tls, Meta: m.Meta,
+			Peer: m.Peer, Protocol: m.Protocol, TLS: s.tls, Meta: m.Meta, RecipientAddrs: addrsOf(m),
 		})
 	}
 	if err := s.srv.opts.Submitter.Submit(s.srv.ctx, m, body, spooled); err != nil {
@@ -255,4 +255,13 @@ func (s *session) newMessage(tx *transaction, res *policy.MessageResult) *messag
 	m := intake.NewMessage(&env, res, message.NewID(now), now)
 	m.RequireTLS = tx.requireTLS
 	return m
+}
+
+// addrsOf returns the recipient addresses of m, for its Reception record.
+func addrsOf(m *message.Message) []string {
+	out := make([]string, len(m.Recipients))
+	for i, r := range m.Recipients {
+		out[i] = r.Addr
+	}
+	return out
 }
