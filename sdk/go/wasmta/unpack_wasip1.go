@@ -63,7 +63,7 @@ func list(p string, off int) ([]string, int) {
 	if n > (len(p)-off)/4 {
 		return nil, -1
 	}
-	out := make([]string, n)
+	out := strSlab(n)
 	for i := range out {
 		out[i], off = str(p, off)
 	}
@@ -202,3 +202,23 @@ func (u unpacker) classify(r *reader) {
 func le32(p string) uint32 { return *(*uint32)(unsafe.Pointer(unsafe.StringData(p))) }
 
 func le64(p string) int64 { return *(*int64)(unsafe.Pointer(unsafe.StringData(p))) }
+
+// slab is where lists get their items: like the arena, it is only ever
+// handed out, never written again, so a handler may keep a list forever
+// (its capacity ends with it: an append copies). One allocation per
+// slabLen items instead of one per list.
+var slab []string
+
+const slabLen = 256
+
+func strSlab(n int) []string {
+	if n > slabLen {
+		return make([]string, n)
+	}
+	if len(slab) < n {
+		slab = make([]string, slabLen)
+	}
+	out := slab[:n:n]
+	slab = slab[n:]
+	return out
+}
