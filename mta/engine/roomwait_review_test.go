@@ -9,6 +9,7 @@ import (
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/shaping"
 )
 
 // parkedBehindStall sends n messages behind a destination that holds
@@ -134,5 +135,35 @@ func TestFivexxThrottleExpires(t *testing.T) {
 	}
 	if c := rec.All(events.TransientFailure)[0].Category; c != "RateLimited" {
 		t.Fatalf("deferred as %q, want RateLimited", c)
+	}
+}
+
+// TestParkedItemsSuspendAndResume: an admin suspension of the site of a
+// full path holds what waited on it; items parked for room there stay in
+// the scheduled queues; once the suspension is cancelled and the
+// destination answers, every message is delivered exactly once.
+func TestParkedItemsSuspendAndResume(t *testing.T) {
+	sink, unstall := stallingSink(t)
+	e, rec, addr := testEngine(t, routeTo(sink)+onePathOfFive, Options{MaxReadyJobs: 20})
+	t.Cleanup(unstall)
+	const n = 60
+	parkedBehindStall(t, e, addr, n)
+	a, _, err := e.Shaping().Add(shaping.Action{Kind: shaping.Suspend, Select: shaping.Selector{Site: "route:" + sink.Addr()},
+		Origin: shaping.OriginAdmin, Reason: "review", Expires: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * roomCheck / 2) // a refill passes over the suspended path
+	if got := e.sched.Len(); got < n-1 {
+		t.Fatalf("%d scheduled during the suspension, want at least %d", got, n-1)
+	}
+	if _, err := e.Shaping().Cancel(a.ID, "review over"); err != nil {
+		t.Fatal(err)
+	}
+	unstall()
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	waitSpoolEmpty(t, e)
+	if d := rec.Count(events.Delivery); d != n || sink.Count() != n {
+		t.Fatalf("%d Delivery records, the sink got %d: want %d", d, sink.Count(), n)
 	}
 }
