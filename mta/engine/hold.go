@@ -115,10 +115,15 @@ func (e *Engine) holdBack(key message.QueueKey, it *queue.Item, m *message.Messa
 		e.sched.Add(key, it)
 		return true
 	}
-	if p.Full() {
+	if _, released := it.ParkedDue(); p.Full() || (!released && e.roomw.waiting(p)) {
 		// Not an attempt: the item waits its turn in the scheduled queue,
 		// where it costs no memory beyond its index entry, until a job
-		// leaves the path (roomwait.go).
+		// leaves the path (roomwait.go). An item that was not parked
+		// before (fresh mail, a retry) also queues behind those already
+		// waiting for the path, rather than taking the room a job just
+		// made ahead of them: the express lane would otherwise win every
+		// such race, and under a steady stream of fresh mail a backlog
+		// parked behind a slow destination would wait until it expired.
 		shape, _ := p.Shape()
 		e.parkForRoom(p, key, it, m.ReceivedAt.Add(shape.MaxAge))
 		return true

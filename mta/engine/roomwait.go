@@ -90,6 +90,16 @@ func (e *Engine) parkForRoom(p *egress.Path, key message.QueueKey, it *queue.Ite
 	}
 }
 
+// waiting reports whether items are parked for room on p.
+func (rw *roomWait) waiting(p *egress.Path) bool {
+	if rw.n.Load() == 0 {
+		return false
+	}
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	return rw.paths[p] != nil
+}
+
 // releaseRoom makes up to n items parked for p due now, and returns how
 // many it released.
 func (e *Engine) releaseRoom(p *egress.Path, n int) int {

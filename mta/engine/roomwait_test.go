@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,6 +113,65 @@ func TestPolicyPushReroutesParkedItems(t *testing.T) {
 	}
 	unstall()
 	rec.WaitFor(t, events.Delivery, n, 10*time.Second)
+}
+
+// TestFreshMailQueuesBehindParked: while a backlog waits for room on a
+// slow path, fresh mail for it arriving faster than the path sends queues
+// behind the backlog instead of taking each slot a job frees: before, the
+// express lane won every such race and the backlog waited for the stream
+// to end.
+func TestFreshMailQueuesBehindParked(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{CountOnly: true, Delay: map[string]time.Duration{testsink.StageData: 20 * time.Millisecond}})
+	e, rec, addr := testEngine(t, routeTo(sink)+"[delivery]\nmax_connections_per_path = 1\n", Options{MaxReadyJobs: 20})
+	const old = 60
+	sendMany(t, addr, 0, old)
+	waitScheduled(t, e, old/2)
+	parked := e.sched.Len()
+	// Streams of fresh mail for 3 s (at most 300 messages), three times
+	// faster than the path's 50 a second.
+	var fresh atomic.Int32
+	var wg sync.WaitGroup
+	end := time.Now().Add(3 * time.Second)
+	for range 5 {
+		wg.Go(func() {
+			cl, err := smtp.Dial(addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer cl.Close()
+			for time.Now().Before(end) {
+				i := fresh.Add(1)
+				if i > 300 {
+					return
+				}
+				if err := cl.SendMail("s@sender.test", []string{fmt.Sprintf("fresh%d@example.test", i)}, strings.NewReader(testBody(int(i)))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	nfresh := min(int(fresh.Load()), 300)
+	rec.WaitFor(t, events.Delivery, old+nfresh, 60*time.Second)
+	// Fresh deliveries before the backlog's last one.
+	ahead, lastOld := 0, -1
+	all := rec.All(events.Delivery)
+	for i, r := range all {
+		if !strings.HasPrefix(r.Recipient, "fresh") {
+			lastOld = i
+		}
+	}
+	for _, r := range all[:lastOld] {
+		if strings.HasPrefix(r.Recipient, "fresh") {
+			ahead++
+		}
+	}
+	t.Logf("%d parked of %d, then %d fresh: %d fresh delivered before the backlog's last", parked, old, nfresh, ahead)
+	if ahead > 2 {
+		t.Fatalf("%d fresh messages delivered before the backlog's last: want the backlog first", ahead)
+	}
 }
 
 // waitScheduled waits until the scheduled queues hold want items.
