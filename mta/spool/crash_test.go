@@ -113,6 +113,29 @@ type child struct {
 	done   chan struct{}
 }
 
+// killAfter waits for n acknowledgements of the child (at most 20 s),
+// kills it and returns them.
+func (c *child) killAfter(t *testing.T, n int) []string {
+	t.Helper()
+	var acks []string
+	timeout := time.After(20 * time.Second)
+	for len(acks) < n {
+		select {
+		case a, ok := <-c.acks:
+			if !ok {
+				t.Fatalf("child ended after %d acks: %s", len(acks), c.stderr.String())
+			}
+			acks = append(acks, a)
+		case <-timeout:
+			t.Fatalf("only %d acks in 20 s", len(acks))
+		}
+	}
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	return acks
+}
+
 func startChild(t *testing.T, mode, dir string) *child {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childModeEnv+"="+mode, childDirEnv+"="+dir)
@@ -189,22 +212,7 @@ func TestCrashKeepsAcknowledgedPuts(t *testing.T) {
 		t.Run(fmt.Sprintf("after %d acks", killAt), func(t *testing.T) {
 			dir := t.TempDir()
 			c := startChild(t, "put", dir)
-			var acks []string
-			timeout := time.After(20 * time.Second)
-			for len(acks) < killAt {
-				select {
-				case a, ok := <-c.acks:
-					if !ok {
-						t.Fatalf("child ended after %d acks: %s", len(acks), c.stderr.String())
-					}
-					acks = append(acks, a)
-				case <-timeout:
-					t.Fatalf("only %d acks in 20 s", len(acks))
-				}
-			}
-			if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
+			acks := c.killAfter(t, killAt)
 			acks, err := c.collect(t, acks)
 			var ee *exec.ExitError
 			if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
@@ -358,22 +366,7 @@ func checkClone(t *testing.T, clone *vfs.MemFS, o Options, acked []ack) {
 func TestOfflineToolsReadAKilledSpool(t *testing.T) {
 	dir := t.TempDir()
 	c := startChild(t, "put", dir)
-	var acks []string
-	timeout := time.After(20 * time.Second)
-	for len(acks) < 300 {
-		select {
-		case a, ok := <-c.acks:
-			if !ok {
-				t.Fatalf("child ended after %d acks: %s", len(acks), c.stderr.String())
-			}
-			acks = append(acks, a)
-		case <-timeout:
-			t.Fatalf("only %d acks in 20 s", len(acks))
-		}
-	}
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	acks := c.killAfter(t, 300)
 	acks, _ = c.collect(t, acks)
 	wals := files(t, dir, ".log")
 	last := wals[len(wals)-1]
