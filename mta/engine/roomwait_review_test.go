@@ -18,13 +18,7 @@ import (
 func parkedBehindStall(t *testing.T, e *Engine, addr string, n int) {
 	t.Helper()
 	sendMany(t, addr, 0, n)
-	deadline := time.Now().Add(10 * time.Second)
-	for e.sched.Len() < n-6 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d scheduled, want %d", e.sched.Len(), n-6)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitScheduled(t, e, n-6)
 }
 
 const onePathOfFive = "[delivery]\nmax_connections_per_path = 1\n"

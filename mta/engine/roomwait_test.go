@@ -67,8 +67,7 @@ func TestReloadReroutesParkedItems(t *testing.T) {
 	e, rec, addr := testEngine(t, routeTo(stalled)+delivery, Options{MaxReadyJobs: 20})
 	t.Cleanup(unstall)
 	const n = 100
-	sendMany(t, addr, 0, n)
-	waitScheduled(t, e, n-6)
+	parkedBehindStall(t, e, addr, n)
 	if _, err := reloadWith(t, e, routeTo(live)+delivery); err != nil {
 		t.Fatal(err)
 	}
