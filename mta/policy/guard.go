@@ -349,11 +349,19 @@ type RouteStamp struct {
 // RouteStampFor returns the stamp of the route in force now for the queue
 // (tenant, campaign, domain).
 func (g *Guard) RouteStampFor(tenant, campaign, domain string) RouteStamp {
+	st, _ := g.routeNow(tenant, campaign, domain)
+	return st
+}
+
+// routeNow returns the stamp of the route in force now for the queue and
+// its cached decision, if any.
+func (g *Guard) routeNow(tenant, campaign, domain string) (RouteStamp, cached[Route]) {
 	st := RouteStamp{gen: g.gen.Load(), version: g.Version(tenant)}
-	if c, ok := g.routes.get(routeKey{st.gen, st.version, tenant, campaign, domain}); ok {
+	c, ok := g.routes.get(routeKey{st.gen, st.version, tenant, campaign, domain})
+	if ok {
 		st.serial = c.serial
 	}
-	return st
+	return st, c
 }
 
 // RouteChanged reports whether the route of the queue (tenant, campaign,
@@ -361,21 +369,19 @@ func (g *Guard) RouteStampFor(tenant, campaign, domain string) RouteStamp {
 // policy push, rollback or removal for the tenant (or the global policy it
 // falls back to), or a new version of a table the decision read (the
 // cached decision is stale, or was made again). It costs a few atomic
-// loads and map reads and never asks the policy, so that mail waiting
+// loads and a map read and never asks the policy, so that mail waiting
 // behind a full path can be checked every second. A decision made again
 // with the same answer (the cache was full and forgot it) reads as a
 // change: the caller only routes its mail once more.
 func (g *Guard) RouteChanged(since RouteStamp, tenant, campaign, domain string) bool {
-	now := g.RouteStampFor(tenant, campaign, domain)
-	if now.gen != since.gen || now.version != since.version {
+	now, c := g.routeNow(tenant, campaign, domain)
+	switch {
+	case now.gen != since.gen || now.version != since.version:
 		return true
-	}
-	if now.serial == 0 {
+	case now.serial == 0:
 		return false // nothing cached to compare: the fallback due time decides
-	}
-	if now.serial != since.serial {
+	case now.serial != since.serial:
 		return true
 	}
-	c, _ := g.routes.get(routeKey{now.gen, now.version, tenant, campaign, domain})
 	return !g.fresh(c.reads)
 }
