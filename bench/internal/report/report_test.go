@@ -101,3 +101,40 @@ func TestBacklogGoalsExtrapolateOnlyLargeBacklogs(t *testing.T) {
 		}
 	}
 }
+
+// TestSignedGoalReadsPairedRounds: the key-op goal reads the median of the
+// per-round ratios when the file has them (a round taken under load
+// inflates both sides alike), and the ratio of the two medians in older
+// files.
+func TestSignedGoalReadsPairedRounds(t *testing.T) {
+	tests := []struct {
+		name   string
+		ossl   []float64
+		ours   []float64
+		paired bool
+		want   string
+	}{
+		// Medians 690 and 700 (1.01×) taken in different rounds hide that
+		// the second round was loaded: paired, the rounds read 1.60, 1.05
+		// and 1.04.
+		{"paired", []float64{250, 690, 700}, []float64{400, 725, 728}, true, "| 1.05× (median of 3 rounds"},
+		{"older file", []float64{250}, []float64{400, 420, 410}, false, "| 1.64× (410 vs 250 µs"},
+	}
+	for _, tt := range tests {
+		s := &result.Scenario{Name: "signed"}
+		for i, v := range tt.ossl {
+			s.Row(sysOpenSSLSpeed, keyOpCase).Add("cpu_us_per_sig", "µs", result.Lower, v)
+			if tt.paired {
+				s.Row(sysKeyOpenSSL, keyOpCase).Add("paired_ratio", "×", result.Lower, tt.ours[i]/v)
+			}
+		}
+		for _, v := range tt.ours {
+			s.Row(sysKeyOpenSSL, keyOpCase).Add("cpu_us_per_sig", "µs", result.Lower, v)
+		}
+		var b strings.Builder
+		signedGoals(&b, &result.File{Scenarios: []*result.Scenario{s}})
+		if !strings.Contains(b.String(), tt.want) {
+			t.Errorf("%s: want %q in\n%s", tt.name, tt.want, b.String())
+		}
+	}
+}

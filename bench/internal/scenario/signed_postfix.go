@@ -159,11 +159,7 @@ var speedLine = regexp.MustCompile(`(?m)^rsa 2048 bits\s+([0-9.]+)s\s`)
 
 // opensslSpeedRSA returns `openssl speed rsa2048`'s CPU microseconds per
 // signature (openssl speed divides by user CPU time unless -elapsed).
-func opensslSpeedRSA(ctx context.Context, quick bool) (float64, error) {
-	secs := "3"
-	if quick {
-		secs = "1"
-	}
+func opensslSpeedRSA(ctx context.Context, secs string) (float64, error) {
 	ctx, cancel := within(ctx, time.Minute)
 	defer cancel()
 	out, err := proc.Run(ctx, "openssl", "speed", "-seconds", secs, "rsa2048")
