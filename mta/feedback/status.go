@@ -19,10 +19,11 @@ func findStatus(s string) string {
 }
 
 // codeRE matches a reply code where servers and bounce texts put one: at
-// the start of a line (after "<<<", "#", "-", ">" or space), or after
-// "said:", "error:", "reply:", "response:", "returned:", "smtp;".
+// the start of a line (after "<<<", "#", "-", ">" or space), after
+// "said:", "error:", "reply:", "response:", "returned:", "smtp;", or
+// after a host's address ("host mx.example.org [192.0.2.7]: 550 ...").
 var (
-	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?)([45]\d\d)(?:[\s:\-\])>]|$)`)
+	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?|\]:\s*)([45]\d\d)(?:[\s:,\-\])>]|$)`)
 	codeOKRE   = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?)(2[0-5]\d)(?:[\s:\-\])>]|$)`)
 	numericRE3 = regexp.MustCompile(`^\d{3}$`)
 )
@@ -42,10 +43,12 @@ func findCode(s string) int {
 	return n
 }
 
-// betterStatus picks the status to report: the field's, unless it is the
-// unspecific X.0.0 and the diagnostic carries a specific code of the same
-// class (RFC 3463 calls X.0.0 "other or undefined"); with no status at
-// all, the reply code's class.
+// betterStatus picks the status to report: the field's, unless the
+// diagnostic carries a more telling code of the same class — when the
+// field is the unspecific X.0.0 (RFC 3463: "other or undefined"), or
+// X.4.7, "delivery time expired", which says only when the reporting MTA
+// gave up, while the last attempt's reply it quotes says why every
+// attempt failed; with no status at all, the reply code's class.
 func betterStatus(field, inText string, code int) string {
 	switch {
 	case field == "":
@@ -57,6 +60,9 @@ func betterStatus(field, inText string, code int) string {
 		}
 		return ""
 	case strings.HasSuffix(field, ".0.0") && inText != "" && inText[0] == field[0] && !strings.HasSuffix(inText, ".0.0"):
+		return inText
+	case strings.HasSuffix(field, ".4.7") && inText != "" && inText[0] == field[0] && !strings.HasSuffix(inText, ".0.0") &&
+		!strings.HasSuffix(inText, ".4.7"):
 		return inText
 	}
 	return field

@@ -50,10 +50,7 @@ func parseText(r *Report, m *msg) {
 }
 
 func textRecipient(b textBlock, lines []string, action string) Recipient {
-	diag := blockDiagnostic(b.lines)
-	if diag == "" {
-		diag = bestParagraph(lines)
-	}
+	diag := reasonFor(b.lines, lines)
 	rc := Recipient{Kind: KindBounce, Address: b.addr, Action: action, Diagnostic: diag}
 	rc.Code = findCode(diag)
 	rc.Status = betterStatus("", firstNonEmpty(findStatus(diag), findStatus(strings.Join(b.lines, "\n"))), rc.Code)
@@ -108,6 +105,18 @@ func ownAddresses(m *msg, o *Original) map[string]bool {
 // space, quotes, a display name, "<", "mailto:", a reply code and status.
 var leadRE = regexp.MustCompile(`^[\s"'<(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s<"]*)?(?:mailto:)?$`)
 
+// labelLeadRE matches a lead that labels the address as the recipient
+// ("Address: <a@b>", "[Status: Error, Recipient: a@b"); failureLeadRE one
+// that says the delivery to it failed ("There was an error delivering
+// your mail to <a@b>", "Delivery failed 20 attempts: a@b").
+var (
+	labelLeadRE = regexp.MustCompile(`(?i)\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?$`)
+	// commandLeadRE matches an SMTP command's echo ("after RCPT TO:<a@b>",
+	// ">>> RCPT To:<a@b>"): the address is in a transcript, not reported.
+	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<?$`)
+	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|fail\w*|error|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|:)\s*[<"']?$`)
+)
+
 // lineAddress returns the address a line reports, or "".
 func lineAddress(l string, skip map[string]bool) string {
 	loc := addrRE.FindStringIndex(l)
@@ -115,7 +124,8 @@ func lineAddress(l string, skip map[string]bool) string {
 		return ""
 	}
 	lead := l[:loc[0]]
-	if !leadRE.MatchString(lead) || leadWord(lead) {
+	if !(leadRE.MatchString(lead) || len(lead) <= 120 && !commandLeadRE.MatchString(lead) &&
+		(labelLeadRE.MatchString(lead) || failureLeadRE.MatchString(lead))) || leadWord(lead) {
 		return ""
 	}
 	a := cleanAddress(l[loc[0]:loc[1]])
@@ -153,10 +163,13 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 		body := followingLines(lines, i, skip)
 		if len(substantive(body)) == 0 {
 			body = precedingParagraph(lines, i)
+		} else if isSummaryLine(lines[i]) {
+			body = withSession(sessionLines(lines, i, skip), body)
 		}
 		key := strings.ToLower(a)
 		if k, ok := index[key]; ok {
-			if !hasCodeOrStatus(blocks[k].lines) && hasCodeOrStatus(body) {
+			old := blocks[k].lines
+			if !hasCodeOrStatus(old) && (hasCodeOrStatus(body) || len(substantive(old)) == 0) {
 				blocks[k].lines = body
 			}
 			continue
@@ -177,6 +190,11 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 		first = strings.TrimSpace(lines[i]) // a server reply that names the address: keep it whole
 	}
 	out := []string{first}
+	// A reason on the address's own line ("<a@b>: mailbox full", "a@b...
+	// User unknown") is the recipient's: its paragraph ends it, and what
+	// follows a blank line is the notice's commentary ("this is only a
+	// temporary failure report").
+	ownLine := len(substantive(out)) > 0
 	paras := 0
 	for j := i + 1; j < len(lines); j++ {
 		l := lines[j]
@@ -184,7 +202,7 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 			break
 		}
 		if strings.TrimSpace(l) == "" {
-			if len(substantive(out)) > 0 && (hasCodeOrStatus(out) || paras >= 2) {
+			if len(substantive(out)) > 0 && (hasCodeOrStatus(out) || paras >= 2 || ownLine) {
 				break
 			}
 			paras++
@@ -194,6 +212,70 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 	}
 	return out
 }
+
+// A session transcript (Sendmail's "----- Transcript of session follows
+// -----", and the MTAs that copy it) ends each recipient's part with a
+// summary line, "[CODE [X.Y.Z]] <a@b>... text", written by the reporting
+// MTA; the remote's own reply ("<<< 550 ...") or the delivery agent's
+// message ("mail.local: unknown user") comes on the lines before it,
+// after the command that drew it (">>> RCPT To:<a@b>", "... while talking
+// to HOST:").
+
+// summaryRE matches the text after the address on a summary line.
+var summaryRE = regexp.MustCompile(`^>?\.\.\.`)
+
+// isSummaryLine reports whether line names its address the way a
+// transcript's summary line does.
+func isSummaryLine(l string) bool {
+	loc := addrRE.FindStringIndex(l)
+	return loc != nil && summaryRE.MatchString(l[loc[1]:])
+}
+
+// sessionLines returns the transcript lines that lead to the summary line
+// i: back to a blank line, a separator, a line naming another address or
+// the previous summary (a line that starts with a reply code of its own);
+// the commands (">>>") and host headings are left out.
+func sessionLines(lines []string, i int, skip map[string]bool) []string {
+	j := i
+	for j > 0 {
+		l := strings.TrimSpace(lines[j-1])
+		if l == "" || framedRE.MatchString(l) || strings.Trim(l, "-=_*") == "" || lineAddress(lines[j-1], skip) != "" ||
+			(!strings.HasPrefix(l, "<<<") && findCode(l) != 0) {
+			break
+		}
+		j--
+	}
+	var out []string
+	for _, l := range lines[j:i] {
+		t := strings.ToLower(strings.TrimSpace(l))
+		if strings.HasPrefix(t, ">>>") || strings.HasSuffix(t, ":") && strings.Contains(t, "while talking to") {
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// withSession puts a summary line's session in front of its block when
+// it holds the remote's reply ("<<<"), and the delivery agent's message
+// after the summary otherwise: the diagnostic then starts with a reply
+// code either way.
+func withSession(session, body []string) []string {
+	if len(session) == 0 {
+		return body
+	}
+	for _, l := range session {
+		if strings.HasPrefix(strings.TrimSpace(l), "<<<") {
+			return append(append([]string{}, session...), body...)
+		}
+	}
+	out := append([]string{body[0]}, session...)
+	return append(out, body[1:]...)
+}
+
+// framedRE matches a section heading framed by separators ("----- The
+// following addresses had permanent fatal errors -----").
+var framedRE = regexp.MustCompile(`^\s*[-=_*]{3,}.*[-=_*]{3,}\s*$`)
 
 // precedingParagraph returns the lines before line i back to the last
 // blank line, or the paragraph before that one when line i starts one.
@@ -215,7 +297,7 @@ func substantive(lines []string) []string {
 	var out []string
 	for _, l := range lines {
 		t := strings.TrimSpace(l)
-		if len(t) < 3 || strings.Trim(t, "-=_*") == "" || (strings.HasSuffix(t, ":") && !hasCodeOrStatus([]string{t})) {
+		if len(t) < 3 || strings.Trim(t, "-=_*") == "" || framedRE.MatchString(t) || (strings.HasSuffix(t, ":") && !hasCodeOrStatus([]string{t})) {
 			continue
 		}
 		out = append(out, l)
@@ -233,12 +315,27 @@ func hasCodeOrStatus(lines []string) bool {
 // block's text.
 func blockDiagnostic(lines []string) string {
 	if d := replyFrom(lines, func(l string) bool { return findCode(l) != 0 }); d != "" {
-		return d
+		return endAtQmailStatus(d)
 	}
 	if d := replyFrom(lines, func(l string) bool { return findStatus(l) != "" }); d != "" {
-		return d
+		return endAtQmailStatus(d)
 	}
 	return oneLine(strings.Join(substantive(lines), " "))
+}
+
+// qmailStatusRE matches the status with which qmail ends a delivery's
+// reason: "Sorry, no mailbox here by that name. (#5.1.1)".
+var qmailStatusRE = regexp.MustCompile(`\(#[245]\.\d{1,3}\.\d{1,3}\)`)
+
+// endAtQmailStatus cuts a reason after qmail's closing status: what
+// follows is qmail's own remark on the queue ("I'm not going to try
+// again; this message has been in the queue too long."), not why the
+// attempts failed.
+func endAtQmailStatus(d string) string {
+	if loc := qmailStatusRE.FindStringIndex(d); loc != nil {
+		return d[:loc[1]]
+	}
+	return d
 }
 
 // replyFrom returns the lines from the first that starts a reply to the
@@ -249,12 +346,28 @@ func replyFrom(lines []string, starts func(string) bool) string {
 			continue
 		}
 		end := i + 1
-		for end < len(lines) && strings.TrimSpace(lines[end]) != "" && !starts(lines[end]) {
+		for end < len(lines) && strings.TrimSpace(lines[end]) != "" && (!starts(lines[end]) || continues(lines[end-1], lines[end])) {
 			end++
 		}
 		return oneLine(strings.Join(lines[i:end], " "))
 	}
 	return ""
+}
+
+// continuedRE matches a line of a multi-line reply that more lines
+// follow: "550-5.7.1 ...", "<<< 552-...".
+var continuedRE = regexp.MustCompile(`^[\s<>#]*([245]\d\d)-`)
+
+// continues reports whether next is the next line of the multi-line
+// reply prev belongs to (RFC 5321 4.2.1: "CODE-" on every line but the
+// last, "CODE " on the last).
+func continues(prev, next string) bool {
+	p := continuedRE.FindStringSubmatch(prev)
+	if p == nil {
+		return false
+	}
+	t := strings.TrimLeft(next, " \t<>#")
+	return strings.HasPrefix(t, p[1]+"-") || strings.HasPrefix(t, p[1]+" ")
 }
 
 // bestParagraph is the notice's paragraph that most likely states the
@@ -273,7 +386,7 @@ func bestParagraph(lines []string) string {
 	}
 	for _, re := range []*regexp.Regexp{causeWordRE, failureWordRE} {
 		for _, p := range paras {
-			if re.MatchString(strings.Join(p, " ")) {
+			if re.MatchString(withoutAddresses(strings.Join(p, " "))) {
 				return oneLine(strings.Join(p, " "))
 			}
 		}
@@ -327,10 +440,28 @@ func noticeDiagnostic(m *msg, addr string) string {
 	n := noticeOf(m)
 	for _, b := range addressBlocks(n.lines, ownAddresses(m, nil)) {
 		if strings.EqualFold(b.addr, addr) {
-			if d := blockDiagnostic(b.lines); d != "" {
-				return d
-			}
+			return reasonFor(b.lines, n.lines)
 		}
 	}
 	return bestParagraph(n.lines)
 }
+
+// reasonFor is the diagnostic of an address's block, or the notice's
+// best paragraph when the block says nothing of a cause (no reply code,
+// no status, no word naming a cause): notices that state one reason for
+// every recipient put it before the list ("Could not be delivered because
+// of / 550 5.1.1 User unknown / The following recipients were affected:").
+func reasonFor(block, notice []string) string {
+	d := blockDiagnostic(block)
+	if d != "" && (hasCodeOrStatus([]string{d}) || causeWordRE.MatchString(withoutAddresses(d))) {
+		return d
+	}
+	if p := bestParagraph(notice); p != "" && (d == "" || hasCodeOrStatus([]string{p}) || causeWordRE.MatchString(withoutAddresses(p))) {
+		return p
+	}
+	return d
+}
+
+// withoutAddresses blanks the addresses in s: "expired@example.org" names
+// no cause.
+func withoutAddresses(s string) string { return addrRE.ReplaceAllString(s, " ") }
