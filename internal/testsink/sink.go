@@ -223,6 +223,13 @@ func (s *Sink) Conns() int {
 	return s.conns
 }
 
+// Open is how many connections are open now.
+func (s *Sink) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
 // PeakOpen is the most connections that were open at once (a connection
 // counts until the sink has seen its client close it).
 func (s *Sink) PeakOpen() int {

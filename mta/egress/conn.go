@@ -159,7 +159,12 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 	now := time.Now()
 	c.path.observe(now.Sub(t0))
 	c.path.lastUse.Store(now.UnixNano())
+	reused := c.sent > 0
 	c.sent++
+	if err != nil && reused && endedBeforeMail(err) {
+		c.path.pushFront(j) // never offered: the next session takes it
+		return false
+	}
 	if err != nil {
 		o := failure(j, stageOf(err), err)
 		var de *delivery.Error

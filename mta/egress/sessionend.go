@@ -1,0 +1,57 @@
+package egress
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/wasmta/wasmta/mta/delivery"
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// endedBeforeMail reports whether err, from a transaction on a session
+// that has already carried mail, says the session ended before the
+// transaction began rather than anything about the message or the pace:
+// the connection was found closed at MAIL FROM without a reply (the
+// destination closed it idle, or after the messages it takes per
+// connection, as some close without a word), or the server answered MAIL
+// FROM with a 421 that says it closed the session for idleness (Postfix's
+// "421 4.4.2 ... Error: timeout exceeded", sent when it closed the idle
+// connection and read by the next MAIL) or names the session or
+// connection as what is used up (Yahoo's "Max message per connection
+// reached, closing transmission channel", Exim's "too many messages in
+// this connection"). The message was never offered: it goes out on the
+// next session, without an attempt, a record or a throttling signal. A
+// timeout of ours is not such an end (the server is slow, not gone), and
+// a 421 that says anything else (a throttle, a shutdown) keeps its
+// meaning. A fresh session's MAIL is its first, so a job put back never
+// comes back here for the same reason.
+func endedBeforeMail(err error) bool {
+	var de *delivery.Error
+	if !errors.As(err, &de) || de.Stage != delivery.StageMail || isTimeout(err) {
+		return false
+	}
+	switch de.Response.Code {
+	case 0:
+		return true
+	case 421:
+		return sessionUsedUp(de.Response)
+	}
+	return false
+}
+
+// sessionUsedUp reports whether a 421 closes the session for its own
+// sake: idle too long (X.4.2, or the words), or its allowance of messages
+// used up.
+func sessionUsedUp(r message.Response) bool {
+	if r.Enhanced == "4.4.2" {
+		return true
+	}
+	t := strings.ToLower(r.Text)
+	for _, w := range []string{"per connection", "per session", "this connection", "this session",
+		"idle", "timeout", "timed out"} {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
+}
