@@ -138,6 +138,12 @@ func finishDSNRecipient(rc *Recipient, m *msg) {
 	if rc.Diagnostic == "" {
 		rc.Diagnostic = noticeDiagnostic(m, rc.Address)
 	}
+	finishRecipient(rc)
+}
+
+// finishRecipient fills the code and a more specific status from the
+// diagnostic, a status from the action when there is none, and the kind.
+func finishRecipient(rc *Recipient) {
 	rc.Code = findCode(rc.Diagnostic)
 	rc.Status = betterStatus(rc.Status, findStatus(rc.Diagnostic), rc.Code)
 	rc.Action = normalAction(rc.Action)

@@ -172,17 +172,25 @@ func TestParse(t *testing.T) {
 			if len(r.Recipients) != len(tt.want) {
 				t.Fatalf("%d recipients, want %d: %+v", len(r.Recipients), len(tt.want), r.Recipients)
 			}
-			for i, w := range tt.want {
-				g := r.Recipients[i]
-				if g.Kind != w.Kind || g.Address != w.Address || g.Action != w.Action || g.Status != w.Status ||
-					g.Code != w.Code || g.RemoteMTA != w.RemoteMTA || !strings.Contains(g.Diagnostic, w.Diagnostic) {
-					t.Errorf("recipient %d:\n got %+v\nwant %+v", i, g, w)
-				}
-			}
-			if tt.msgID != "" && (r.Original == nil || r.Original.MessageID != tt.msgID) {
-				t.Errorf("original %+v, want message id %s", r.Original, tt.msgID)
-			}
+			checkReport(t, r, tt.want, tt.msgID)
 		})
+	}
+}
+
+// checkReport compares a report's recipients (Address, Action, Status,
+// Code, Kind, RemoteMTA, and a diagnostic substring) and the quoted
+// original's message id ("" for no check) with what a test wants.
+func checkReport(t *testing.T, r *Report, want []Recipient, msgID string) {
+	t.Helper()
+	for i, w := range want {
+		g := r.Recipients[i]
+		if g.Kind != w.Kind || g.Address != w.Address || g.Action != w.Action || g.Status != w.Status ||
+			g.Code != w.Code || g.RemoteMTA != w.RemoteMTA || !strings.Contains(g.Diagnostic, w.Diagnostic) {
+			t.Errorf("recipient %d:\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+	if msgID != "" && (r.Original == nil || r.Original.MessageID != msgID) {
+		t.Errorf("original %+v, want message id %s", r.Original, msgID)
 	}
 }
 

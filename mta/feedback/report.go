@@ -85,6 +85,8 @@ func Parse(raw []byte) *Report {
 		parseARF(r, m)
 	case m.find("message/delivery-status", "message/global-delivery-status") != nil:
 		parseDSN(r, m, m.find("message/delivery-status", "message/global-delivery-status").body)
+	case m.sesOf() != nil:
+		parseSES(r, m.sesOf())
 	case isAutoreply(m):
 		parseAutoreply(r, m)
 	default:

@@ -165,3 +165,23 @@ recipients. The following address(es) failed:
 `, "who@example.org", "5.1.1", 550, "550 5.1.1 <who@example.org>... User unknown", "Mailbox full"},
 	})
 }
+
+// TestFindCode: where a reply code is read, and where it is not.
+func TestFindCode(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		want int
+	}{
+		{"550 5.1.1 user unknown", 550},
+		{"host mx.example.org [192.0.2.7]: 452 4.2.2 over quota", 452},
+		{"Status: failed, ResponseCode 421, , host not reachable", 421},
+		{"220-mx.example.org greeting 421 4.2.1 Service refused, try later", 421},
+		{"220-mx.example.org greeting 421 5.2.1 mismatched classes", 220},
+		{"queued as 550 messages since 4.4.1970", 0},
+		{"250 2.0.0 Ok", 250},
+	} {
+		if got := findCode(tt.s); got != tt.want {
+			t.Errorf("findCode(%q) = %d, want %d", tt.s, got, tt.want)
+		}
+	}
+}

@@ -26,6 +26,10 @@ var (
 	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?|\]:\s*)([45]\d\d)(?:[\s:,\-\])>]|$)`)
 	codeOKRE   = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?)(2[0-5]\d)(?:[\s:\-\])>]|$)`)
 	numericRE3 = regexp.MustCompile(`^\d{3}$`)
+	// pairRE matches a reply code anywhere in a text when an enhanced
+	// code of its class follows it ("220-greeting 421 4.2.1 refused"):
+	// the pair is a reply however the text around it was pasted.
+	pairRE = regexp.MustCompile(`(?:^|[^\d.])([45]\d\d)[ -]([45])\.\d{1,3}\.\d{1,3}(?:[^\d.]|$)`)
 )
 
 // findCode returns the first failure reply code (4xx, 5xx) in s, else the
@@ -33,6 +37,14 @@ var (
 // the failure must not hide it.
 func findCode(s string) int {
 	m := codeRE.FindStringSubmatch(s)
+	if m == nil {
+		for _, p := range pairRE.FindAllStringSubmatch(s, 4) {
+			if p[1][0] == p[2][0] {
+				m = p
+				break
+			}
+		}
+	}
 	if m == nil {
 		m = codeOKRE.FindStringSubmatch(s)
 	}
