@@ -3,7 +3,9 @@ package feedback
 import (
 	"bytes"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // originalTypes are the media types of a quoted original message or its
@@ -82,12 +84,39 @@ func cleanAddress(a string) string {
 
 // dsnAddress reads an address-type field ("rfc822; a@b", "<a@b>").
 func dsnAddress(v string) string {
-	if _, after, ok := strings.Cut(v, ";"); ok {
+	typ, after, ok := strings.Cut(v, ";")
+	if ok {
 		v = after
 	}
 	v = strings.TrimSpace(strings.Trim(strings.TrimSpace(v), "<>"))
+	if ok && strings.EqualFold(strings.TrimSpace(typ), "utf-8") {
+		// RFC 6533's internationalized address: UTF-8, with "\x{HHHH}"
+		// for what the field could not carry as it is.
+		if f := strings.Fields(unescapeUTF8Addr(v)); len(f) > 0 {
+			return strings.Trim(f[0], "<>")
+		}
+		return ""
+	}
 	if a := firstAddress(v); a != "" {
 		return a
 	}
 	return v
+}
+
+// utf8EscapeRE matches RFC 6533's escape of one code point.
+var utf8EscapeRE = regexp.MustCompile(`\\x\{([0-9A-Fa-f]{1,6})\}`)
+
+// unescapeUTF8Addr decodes the "\x{HHHH}" escapes of an RFC 6533
+// utf-8-addr-xtext or utf-8-addr-unitext address.
+func unescapeUTF8Addr(s string) string {
+	if !strings.Contains(s, `\x{`) {
+		return s
+	}
+	return utf8EscapeRE.ReplaceAllStringFunc(s, func(e string) string {
+		n, err := strconv.ParseUint(utf8EscapeRE.FindStringSubmatch(e)[1], 16, 32)
+		if err != nil || !utf8.ValidRune(rune(n)) || n < 0x20 {
+			return e
+		}
+		return string(rune(n))
+	})
 }

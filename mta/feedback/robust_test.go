@@ -1,0 +1,93 @@
+package feedback
+
+import (
+	"strings"
+	"testing"
+)
+
+// globalDSN is an RFC 6533 report: 8-bit UTF-8 parts, internationalized
+// addresses (one with "\x{HHHH}" escapes), the original's header as
+// message/global-headers.
+const globalDSN = `From: MAILER-DAEMON@mx.example.net
+To: app@example.com
+Subject: Undelivered Mail
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=global-delivery-status; boundary="G"
+
+--G
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Die Nachricht an ñandú@exämple.org konnte nicht zugestellt werden.
+
+--G
+Content-Type: message/global-delivery-status
+Content-Transfer-Encoding: 8bit
+
+Reporting-MTA: dns; mx.example.net
+
+Original-Recipient: utf-8; ñandú@exämple.org
+Final-Recipient: utf-8; ñandú@exämple.org
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <ñandú@exämple.org> unknown
+Final-Recipient: rfc822; b@example.org
+Action: failed
+Status: 5.2.2
+Diagnostic-Code: smtp; 552 5.2.2 full
+
+Final-Recipient: utf-8; x\x{E9}t\x{E9}@example.org
+Action: delayed
+Status: 4.4.1 (no answer from host)
+
+--G
+Content-Type: message/global-headers
+Content-Transfer-Encoding: 8bit
+
+Message-ID: <g1@example.com>
+From: app@example.com
+To: ñandú@exämple.org
+Subject: héllo
+
+--G--
+`
+
+// TestRobustShapes: reports whose parts are encoded, internationalized or
+// crowded still give every recipient.
+func TestRobustShapes(t *testing.T) {
+	base64DSN := strings.Replace(dsnTwoRecipients, "Content-Type: message/delivery-status\n\n", "Content-Type: message/delivery-status\nContent-Transfer-Encoding: base64\n\n", 1)
+	start := strings.Index(base64DSN, "Reporting-MTA:")
+	end := strings.Index(base64DSN, "--B\nContent-Type: text/rfc822-headers")
+	base64DSN = base64DSN[:start] + b64(base64DSN[start:end]) + "\n" + base64DSN[end:]
+	latin1 := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Unzustellbar\n" +
+		"Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: 8bit\n\n" +
+		"Die Nachricht konnte nicht zugestellt werden:\n\n<who@example.org>: host mx.example.org said:\n    550 5.1.1 Empf\xe4nger unbekannt\n"
+	for _, tt := range []struct {
+		name  string
+		raw   string
+		want  []Recipient
+		msgID string
+	}{
+		{"global DSN", globalDSN, []Recipient{
+			{Kind: KindBounce, Address: "ñandú@exämple.org", Action: "failed", Status: "5.1.1", Code: 550, Diagnostic: "<ñandú@exämple.org> unknown"},
+			{Kind: KindBounce, Address: "b@example.org", Action: "failed", Status: "5.2.2", Code: 552, Diagnostic: "full"},
+			{Kind: KindBounce, Address: "xété@example.org", Action: "delayed", Status: "4.4.1", Diagnostic: "no answer from host"},
+		}, "g1@example.com"},
+		{"base64 delivery-status", base64DSN, []Recipient{
+			{Kind: KindBounce, Address: "a@example.org", Action: "failed", Status: "5.1.1", Code: 550, Diagnostic: "User unknown", RemoteMTA: "mx.example.org"},
+			{Kind: KindDelivered, Address: "b@example.org", Action: "delivered", Status: "2.0.0", Code: 250, Diagnostic: "Ok"},
+			{Kind: KindBounce, Address: "c@example.org", Action: "delayed", Status: "4.4.1", Diagnostic: "connection refused"},
+		}, "m1@example.com"},
+		{"latin-1 8-bit notice", latin1, []Recipient{
+			{Kind: KindBounce, Address: "who@example.org", Action: "failed", Status: "5.1.1", Code: 550, Diagnostic: "550 5.1.1 Empfänger unbekannt"},
+		}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Parse(crlf(tt.raw))
+			if len(r.Recipients) != len(tt.want) {
+				t.Fatalf("%d recipients, want %d: %+v", len(r.Recipients), len(tt.want), r.Recipients)
+			}
+			checkReport(t, r, tt.want, tt.msgID)
+		})
+	}
+}
