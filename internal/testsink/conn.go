@@ -62,6 +62,15 @@ func (c *conn) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// reset drops the connection with a TCP RST (no FIN, no reply).
+func (c *conn) reset() {
+	if tc, ok := c.Conn.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	c.refused = true // nothing more is written
+	c.Conn.Close()
+}
+
 func (c *conn) Close() error {
 	c.sink.mu.Lock()
 	delete(c.sink.open, c)

@@ -59,6 +59,10 @@ func (ss *session) reply(rerr *smtp.SMTPError) error {
 	if rerr == nil {
 		return nil
 	}
+	if rerr == ResetConn && ss.conn != nil {
+		ss.conn.reset()
+		return rerr
+	}
 	if rerr.Code == 421 && ss.conn != nil {
 		ss.conn.closeAfter.Store(true)
 	}

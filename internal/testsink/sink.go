@@ -26,6 +26,12 @@ const (
 	StageData    = "data"    // arg: the message body, after the final dot (or last BDAT)
 )
 
+// ResetConn, returned by Options.Respond, resets the connection instead of
+// replying: a server that crashed or a middlebox that dropped the session
+// (at "data", after the whole message was received and before the final
+// reply).
+var ResetConn = &smtp.SMTPError{Code: 0, Message: "testsink: connection reset"}
+
 // Options configures a sink. The zero value is a plain ESMTP server on
 // 127.0.0.1 with a random port that accepts everything.
 type Options struct {
@@ -35,7 +41,8 @@ type Options struct {
 	// Respond decides the reply to a stage: nil accepts. n counts how many
 	// times this stage has been reached on this sink (1 for the first), which
 	// makes "451 then 250" one line. A 421 reply closes the connection after
-	// it is written, as real servers do.
+	// it is written, as real servers do; ResetConn resets it (TCP RST)
+	// without a reply.
 	Respond func(stage, arg string, n int) *smtp.SMTPError
 
 	// Delay holds each reply of a stage (see the Stage constants; "*" is

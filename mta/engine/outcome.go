@@ -139,7 +139,12 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	if c.Category == policy.CategoryRateLimited && at.path != nil {
 		at.path.Signal(adaptive.RateLimited)
 	}
-	if pathCause(c, o, resp) {
+	switch {
+	case c.Category == policy.CategoryTooManyRecipients:
+		// Refused for the transaction's size, not for itself: RFC 5321
+		// 4.5.3.1.10 has the client send the rest in another transaction.
+		next = pacedRetryAfter(at.path, 0, o, next)
+	case pathCause(c, o, resp):
 		next = pacedRetry(at.path, attempts, o, next)
 	}
 	permanent := c.Action == policy.ActionBounce || (c.Action == policy.ActionDefault && resp.Code >= 500)
@@ -263,12 +268,17 @@ func pathCause(c policy.Classification, o egress.Outcome, resp message.Response)
 // at the path's pace, so that the mail a throttle deferred comes back
 // spread over time instead of as one herd.
 func pacedRetry(p *egress.Path, attempts int, o egress.Outcome, next time.Time) time.Time {
-	if p == nil {
-		return next
-	}
 	d := throttleRetryBase
 	for i := 1; i < attempts && d < time.Hour; i++ {
 		d *= 2
+	}
+	return pacedRetryAfter(p, d, o, next)
+}
+
+// pacedRetryAfter is pacedRetry after d.
+func pacedRetryAfter(p *egress.Path, d time.Duration, o egress.Outcome, next time.Time) time.Time {
+	if p == nil {
+		return next
 	}
 	earliest := time.Now().Add(d)
 	if o.RetryAt.After(earliest) {

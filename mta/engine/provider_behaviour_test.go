@@ -3,8 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/emersion/go-smtp"
 
 	"github.com/wasmta/wasmta/internal/providersim"
 	"github.com/wasmta/wasmta/internal/testrec"
@@ -96,5 +99,162 @@ func TestSessionClosedIdleByTheServerIsNotADeferral(t *testing.T) {
 	}
 	if got := sink.Conns(); got != 3 {
 		t.Fatalf("%d connections for 3 messages, want 3", got)
+	}
+}
+
+// sinkEngine starts an engine routing every domain to sink, shaped by shape.
+func sinkEngine(t *testing.T, sink *testsink.Sink, shape policy.Shape) (*Engine, *testrec.Recorder, string) {
+	t.Helper()
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
+	return testEngine(t, routeTo(sink)+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+}
+
+// hourSchedule is a shape whose retry schedule is far beyond any test:
+// what a test delivers in seconds was retried for a cause, not by it.
+func hourSchedule(conns int, rate float64) policy.Shape {
+	return policy.Shape{MaxConnections: conns, MessagesPerSecond: rate,
+		RetryInitial: time.Hour, RetryMax: 4 * time.Hour, MaxAge: 24 * time.Hour}
+}
+
+// deliveredOnce counts the recipients a sink accepted, each at most once.
+func deliveredOnce(t *testing.T, sink *testsink.Sink) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for _, m := range sink.Messages() {
+		for _, r := range m.To {
+			got[r]++
+		}
+	}
+	for r, n := range got {
+		if n > 1 {
+			t.Errorf("%s delivered %d times", r, n)
+		}
+	}
+	return got
+}
+
+// sendAndDeliverEach sends msgs messages of per recipients each and waits
+// until every recipient is delivered, each once.
+func sendAndDeliverEach(t *testing.T, addr string, rec *testrec.Recorder, sink *testsink.Sink, msgs, per int) {
+	t.Helper()
+	for i := range msgs {
+		var to []string
+		for k := range per {
+			to = append(to, fmt.Sprintf("r%d-%d@example.test", i, k))
+		}
+		send(t, addr, "s@sender.test", to, testBody(i))
+	}
+	rec.WaitFor(t, events.Delivery, msgs*per, 30*time.Second)
+	if got := deliveredOnce(t, sink); len(got) != msgs*per {
+		t.Fatalf("%d recipients delivered, want %d", len(got), msgs*per)
+	}
+}
+
+// A destination that takes 2 recipients per transaction and answers the
+// third RCPT with "452 4.5.3 too many recipients" (RFC 5321 4.5.3.1.10):
+// the accepted recipients are delivered once, the others go out soon in
+// another transaction, not after the retry schedule; not a throttle.
+func TestTooManyRecipientsSendsTheRestSoon(t *testing.T) {
+	const msgs, per = 6, 5
+	sink := testsink.Start(t, testsink.Options{MaxRcpts: 2})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	sendAndDeliverEach(t, addr, rec, sink, msgs, per)
+	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f: a recipient limit was read as a throttle", l.LearnedRate, l.ConfiguredRate)
+	}
+}
+
+// A destination that throttles at RCPT (451 4.7.1, a rate per client),
+// refusing some recipients of a transaction and taking the others: the
+// accepted ones are delivered once, the refused ones retried soon and
+// delivered, and the path's rate is cut (a throttle is a rate signal).
+func TestThrottleAtRcptKeepsTheAcceptedRecipients(t *testing.T) {
+	const msgs, per = 10, 3
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
+		if stage == testsink.StageRcpt && n <= 2*msgs*per/3 && n%3 == 0 {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+				Message: "Too many recipients from this client, rate limit exceeded, try again later"}
+		}
+		return nil
+	}})
+	_, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	sendAndDeliverEach(t, addr, rec, sink, msgs, per)
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.Category != policy.CategoryRateLimited {
+			t.Errorf("deferral %s of category %s, want RateLimited", r.Recipient, r.Category)
+		}
+	}
+}
+
+// A destination that resets the TCP connection after receiving a whole
+// message, before its final reply, now and then: the message is retried
+// soon and delivered (RFC 5321 6.1: a duplicate is better than a loss), the
+// rate is not cut for it, and nothing is lost.
+func TestConnectionResetMidDataRetriesTheMessage(t *testing.T) {
+	const n = 24
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, k int) *smtp.SMTPError {
+		if stage == testsink.StageData && k <= n && k%8 == 3 {
+			return testsink.ResetConn
+		}
+		return nil
+	}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 20))
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	got := map[string]bool{}
+	for _, m := range sink.Messages() {
+		got[m.To[0]] = true
+	}
+	if len(got) != n {
+		t.Fatalf("%d of %d recipients reached the sink", len(got), n)
+	}
+	resets := rec.Count(events.TransientFailure)
+	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate || l.LearnedConnections < 2 {
+		t.Errorf("learned %+v after %d resets: a few resets cut the path", l, resets)
+	}
+	if resets == 0 {
+		t.Fatal("no deferral: the sink never reset a transaction")
+	}
+}
+
+// A throttle answered with a 5xx (Gmail's "550 5.2.1 ... receiving mail at
+// a rate", Exchange Online's "550 5.2.122 ... exceeded ... limit"): the
+// path's rate is cut as for a 4xx throttle and the mail is retried, not
+// bounced.
+func TestFiveHundredThrottleCutsTheRateAndRetries(t *testing.T) {
+	const n, limit = 30, 8.0
+	var mu sync.Mutex
+	tokens, last := 2.0, time.Now()
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage != testsink.StageMail {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		tokens = min(2, tokens+now.Sub(last).Seconds()*limit)
+		last = now
+		if tokens < 1 {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 122},
+				Message: "The recipient has exceeded their limit for the number of messages they can receive per hour"}
+		}
+		tokens--
+		return nil
+	}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 4*limit))
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	rec.WaitFor(t, events.Delivery, n, 40*time.Second)
+	if b := rec.Count(events.Bounce); b > 0 {
+		t.Fatalf("%d bounced: a 5xx throttle was taken for a verdict", b)
+	}
+	l := learnedOf(t, e)
+	t.Logf("%d throttled; learned %+v", rec.Count(events.TransientFailure), l)
+	if l.LearnedRate > 2*limit {
+		t.Errorf("learned rate %.1f msg/s against a limit of %.0f: the 5xx throttles did not cut it", l.LearnedRate, limit)
 	}
 }
