@@ -1,5 +1,7 @@
 package reputation
 
+import "time"
+
 // In a fleet (mta/fleet) every node publishes its own windows and reads
 // the other nodes'; what select_pool reads (Input) is the sum, so a
 // complaint counted on node B weighs on node A's decisions. The
@@ -37,13 +39,13 @@ func (t *Tracker) SetOthers(ws []Window) {
 	t.mu.Unlock()
 }
 
-// fleetWindows is Windows plus the other nodes' counts.
-func (t *Tracker) fleetWindows(k Key) (hour, day Counts) {
-	hour, day = t.Windows(k)
-	t.mu.Lock()
-	o, ok := t.others[k]
-	t.mu.Unlock()
-	if ok {
+// fleetWindowsLocked is Windows at now plus the other nodes' counts;
+// callers hold t.mu.
+func (t *Tracker) fleetWindowsLocked(k Key, now time.Time) (hour, day Counts) {
+	if s := t.m[k]; s != nil {
+		hour, day = s.windows(now)
+	}
+	if o, ok := t.others[k]; ok {
 		sum(&hour, o[0])
 		sum(&day, o[1])
 	}

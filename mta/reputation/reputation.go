@@ -35,6 +35,13 @@ type series struct {
 	minutes [60]bucket
 	hours   [24]bucket
 	last    int64 // minute of the last event
+
+	// The windows as of minute sumAt (0: not computed): select_pool's
+	// input reads them for every message, and summing 84 buckets each
+	// time was most of its cost. add keeps them current within the
+	// minute; the first read of a new minute sums the buckets again.
+	sumAt     int64
+	hour, day Counts
 }
 
 // Tracker holds every series. It is safe for concurrent use.
@@ -104,6 +111,12 @@ func (t *Tracker) add(k Key, now time.Time, f func(*Counts)) {
 	}
 	f(&mb.c)
 	f(&hb.c)
+	if s.sumAt == min {
+		f(&s.hour)
+		f(&s.day)
+	} else {
+		s.sumAt = 0
+	}
 	s.last = min
 }
 
@@ -120,6 +133,10 @@ func (t *Tracker) Windows(k Key) (hour, day Counts) {
 
 func (s *series) windows(now time.Time) (hour, day Counts) {
 	min, h := now.Unix()/60, now.Unix()/3600
+	if min == s.sumAt && min != 0 {
+		return s.hour, s.day
+	}
+	defer func() { s.sumAt, s.hour, s.day = min, hour, day }()
 	for _, b := range s.minutes {
 		if b.at > min-60 && b.at <= min {
 			sum(&hour, b.c)
@@ -143,21 +160,31 @@ func sum(dst *Counts, c Counts) {
 
 // Input is select_pool's reputation input for a tenant and campaign.
 func (t *Tracker) Input(tenant, campaign string) *policy.Reputation {
-	r := &policy.Reputation{}
-	r.Tenant1h, r.Tenant24h = t.fleetWindows(Key{Scope: ScopeTenant, Tenant: tenant})
-	if campaign != "" {
-		r.Campaign1h, r.Campaign24h = t.fleetWindows(Key{Scope: ScopeCampaign, Tenant: tenant, Campaign: campaign})
-	}
-	return r
+	return t.input(tenant, campaign, nil)
 }
 
 // PoolInput is select_pool's reputation input: Input's, plus the
 // tenant's counts through each of pools (the configured ones, sorted).
 func (t *Tracker) PoolInput(tenant, campaign string, pools []string) *policy.Reputation {
-	r := t.Input(tenant, campaign)
-	r.Pools = make([]policy.PoolReputation, len(pools))
+	return t.input(tenant, campaign, pools)
+}
+
+// input reads every window of one input under one lock and one clock
+// read: it runs for every message a module's select_pool decides.
+func (t *Tracker) input(tenant, campaign string, pools []string) *policy.Reputation {
+	r := &policy.Reputation{}
+	if pools != nil {
+		r.Pools = make([]policy.PoolReputation, len(pools))
+	}
+	now := t.now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r.Tenant1h, r.Tenant24h = t.fleetWindowsLocked(Key{Scope: ScopeTenant, Tenant: tenant}, now)
+	if campaign != "" {
+		r.Campaign1h, r.Campaign24h = t.fleetWindowsLocked(Key{Scope: ScopeCampaign, Tenant: tenant, Campaign: campaign}, now)
+	}
 	for i, p := range pools {
-		h, d := t.fleetWindows(Key{Scope: ScopePool, Tenant: tenant, Pool: p})
+		h, d := t.fleetWindowsLocked(Key{Scope: ScopePool, Tenant: tenant, Pool: p}, now)
 		r.Pools[i] = policy.PoolReputation{Pool: p, H1: h, H24: d}
 	}
 	return r

@@ -92,3 +92,68 @@ func TestCollect(t *testing.T) {
 		t.Errorf("gathered %v, want 10 series with %q", got, want)
 	}
 }
+
+// TestWindowsKeptWithinMinute reads the windows between events, as
+// select_pool does for every message: the sums kept from one read to the
+// next (series.sumAt) must equal the buckets summed afresh, within the
+// minute, at the next minute and once the first events leave the hour.
+func TestWindowsKeptWithinMinute(t *testing.T) {
+	now := time.Date(2026, 12, 6, 12, 0, 30, 0, time.UTC)
+	tr := New()
+	tr.now = func() time.Time { return now }
+	k := Key{Scope: ScopeTenant, Tenant: "acme"}
+	fresh := func() (Counts, Counts) { // the buckets summed without the kept sums
+		s := *tr.m[k]
+		s.sumAt = 0
+		return s.windows(now)
+	}
+	check := func(when string, wantHour, wantDay int64) {
+		t.Helper()
+		h, d := tr.Windows(k)
+		fh, fd := fresh()
+		if h != fh || d != fd || h.Deliveries != wantHour || d.Deliveries != wantDay {
+			t.Errorf("%s: kept hour %+v day %+v, summed hour %+v day %+v, want %d and %d deliveries",
+				when, h, d, fh, fd, wantHour, wantDay)
+		}
+	}
+	deliver := func(n int) {
+		for range n {
+			tr.Record(&events.Record{Type: events.Delivery, Tenant: "acme"})
+		}
+	}
+	deliver(3)
+	check("first read", 3, 3)
+	deliver(2)
+	check("same minute", 5, 5)
+	tr.Record(&events.Record{Type: events.Bounce, Tenant: "acme", Category: policy.CategoryInvalidRecipient})
+	if h, _ := tr.Windows(k); h.Bounces != 1 || h.HardBounces != 1 {
+		t.Errorf("a bounce read in the same minute: %+v", h)
+	}
+	now = now.Add(time.Minute)
+	deliver(1) // an event before the minute's first read
+	check("next minute", 6, 6)
+	now = now.Add(59 * time.Minute) // the first minute's events leave the hour
+	check("an hour after the first", 1, 6)
+	deliver(4)
+	check("then more", 5, 10)
+}
+
+// BenchmarkPoolInput is select_pool's reputation input as the Guard
+// makes it for every message of a module with select_pool: a tenant with
+// a day of traffic, a delivery recorded between two reads, two pools.
+func BenchmarkPoolInput(b *testing.B) {
+	now := time.Date(2026, 12, 6, 12, 0, 30, 0, time.UTC)
+	tr := New()
+	tr.now = func() time.Time { return now }
+	for i := range 24 * 60 {
+		now = now.Add(time.Minute)
+		tr.Record(&events.Record{Type: events.Delivery, Tenant: "acme", Campaign: "c1", Pool: "p" + strconv.Itoa(i%2)})
+	}
+	pools := []string{"p0", "p1"}
+	for b.Loop() {
+		tr.Record(&events.Record{Type: events.Delivery, Tenant: "acme", Campaign: "c1", Pool: "p0"})
+		if in := tr.PoolInput("acme", "c1", pools); in.Tenant1h.Deliveries == 0 {
+			b.Fatal("no deliveries")
+		}
+	}
+}
