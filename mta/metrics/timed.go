@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +27,11 @@ type timedRegistry struct {
 	cache sync.Map // wrapKey -> *timedPolicy
 	size  int      // entries stored, under mu
 	mu    sync.Mutex
+	// last is the wrapper For returned last: the Guard asks for every
+	// hook of every message, mostly for the same tenant and module, and
+	// comparing the tenant and the version (the same string, so equal at
+	// its pointer) costs less than the cache's hash of both.
+	last atomic.Pointer[timedPolicy]
 }
 
 // wrapKey names a policy version as seen by a tenant (the global module
@@ -38,12 +44,17 @@ func (t *timedRegistry) For(tenant string) policy.Policy {
 	if p == nil {
 		return nil
 	}
-	k := wrapKey{tenant, p.Version()}
+	ver := p.Version()
+	if w := t.last.Load(); w != nil && w.version == ver && w.tenant == tenant {
+		return w
+	}
+	k := wrapKey{tenant, ver}
 	if w, ok := t.cache.Load(k); ok {
+		t.last.Store(w.(*timedPolicy))
 		return w.(*timedPolicy)
 	}
 	exported, known := p.(interface{ Hooks() []string })
-	w := &timedPolicy{Policy: p, listed: known}
+	w := &timedPolicy{Policy: p, tenant: tenant, version: ver, listed: known}
 	for i, h := range hooks {
 		w.obs[i] = t.m.hookCalls.WithLabelValues(tenant, h)
 		w.call[i] = !known || slices.Contains(exported.Hooks(), h)
@@ -56,6 +67,7 @@ func (t *timedRegistry) For(tenant string) policy.Policy {
 	t.cache.Store(k, w)
 	t.size++
 	t.mu.Unlock()
+	t.last.Store(w)
 	return w
 }
 
@@ -76,9 +88,11 @@ const (
 // guard's caches see the same versions.
 type timedPolicy struct {
 	policy.Policy
-	obs    [len(hooks)]prometheus.Observer
-	call   [len(hooks)]bool // the module exports the hook (false: never a call)
-	listed bool             // the module lists its hooks
+	tenant  string // whose label obs carries
+	version string // p.Version()
+	obs     [len(hooks)]prometheus.Observer
+	call    [len(hooks)]bool // the module exports the hook (false: never a call)
+	listed  bool             // the module lists its hooks
 }
 
 // done observes a call. A module that lists its hooks (hostabi's does) is

@@ -38,10 +38,11 @@ func TestWrapRegistryTimesCalls(t *testing.T) {
 		p.Classify(ctx, &policy.ClassifyInput{})
 	}
 	reg.For("beta").Route(ctx, &policy.RouteInput{})
+	reg.For("acme").Route(ctx, &policy.RouteInput{}) // back from the last tenant asked for
 	for _, tt := range []struct {
 		tenant, hook string
 		want         int
-	}{{"acme", "route", 3}, {"acme", "classify", 0}, {"beta", "route", 1}} {
+	}{{"acme", "route", 4}, {"acme", "classify", 0}, {"beta", "route", 1}} {
 		if got := sampleCount(t, m, tt.tenant, tt.hook); got != tt.want {
 			t.Errorf("calls{%s,%s} = %d, want %d", tt.tenant, tt.hook, got, tt.want)
 		}
