@@ -165,12 +165,15 @@ func decide(code int, enhanced, text string) Result {
 //     overquota");
 //   - an address status (X.1.1 bad mailbox, X.1.2 bad system, X.1.3 bad
 //     syntax) and a phrase that names a mailbox that exists but is full
-//     or disabled, a rate, or a server that does not relay for the
-//     domain: many servers send X.1.1 for any refused recipient ("550
-//     5.1.2 Relay not allowed", "550 5.1.1 Suspended user"); X.1.2 (the
-//     system) also to a phrase that names the mailbox ("550 5.1.2 No such
-//     mailbox");
-//   - X.5.3 (too many recipients) and a phrase that names a rate.
+//     or disabled, a rate, a server that does not relay for the domain,
+//     or the envelope sender (its own words, or the receiver's list of
+//     senders): many servers send X.1.1 for any refused address ("550
+//     5.1.2 Relay not allowed", "550 5.1.1 Suspended user", "550 5.1.1
+//     <a@example.com> sender is blacklisted"); X.1.2 (the system) also to
+//     a phrase that names the mailbox ("550 5.1.2 No such mailbox");
+//   - X.5.3 (too many recipients) and a phrase that names a rate or the
+//     receiver's rule for bounces ("550 5.5.3 bounce messages must not
+//     have more than one recipient").
 func yields(enhanced string, code int, r *textRule) bool {
 	if r.tier != tierPhrase {
 		return false
@@ -181,18 +184,29 @@ func yields(enhanced string, code int, r *textRule) bool {
 	switch sd := enhanced[2:]; sd {
 	case "1.1", "1.3":
 		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied ||
-			r.category == InactiveMailbox
+			r.category == InactiveMailbox || namesSender(r)
 	case "1.2":
 		// the code names the system, the phrase the mailbox ("550 5.1.2 No
 		// such mailbox")
 		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied ||
-			r.category == InactiveMailbox || r.category == InvalidRecipient
+			r.category == InactiveMailbox || r.category == InvalidRecipient || namesSender(r)
 	case "5.3":
 		// "452 4.5.3 rate limit exceeded": a count per period, not per
-		// transaction
-		return r.category == RateLimited
+		// transaction; "550 5.5.3 bounce messages must not have more than
+		// one recipient": the receiver's rule for bounces, whose count is
+		// not the transaction's limit
+		return r.category == RateLimited || r.name == bounceRule
 	}
 	return false
+}
+
+// namesSender reports whether phrase rule r is about the envelope sender
+// (the sender's own words, or the receiver's list of senders): an
+// address status (X.1.1-X.1.3, the destination's mailbox or system) sent
+// with it is the server's default code for any refused address ("550
+// 5.1.1 <a@example.com> sender is blacklisted").
+func namesSender(r *textRule) bool {
+	return r.category == InvalidSender || r.name == senderListedRule
 }
 
 // byReplyCode decides on the reply code alone (tiers 6 and 7).

@@ -22,8 +22,9 @@
 //     tier-3 phrase where it is likely a default: the phrase names what
 //     the reply code means (552 storage, 535 credentials ...), or the code
 //     is X.1.1/X.1.2/X.1.3 and the phrase names a full or disabled
-//     mailbox, a rate or a refusal to relay (X.1.2, the system, also a
-//     missing mailbox), or X.5.3 and the phrase names a rate;
+//     mailbox, a rate, a refusal to relay or the envelope sender (X.1.2,
+//     the system, also a missing mailbox), or X.5.3 and the phrase names
+//     a rate or the receiver's rule for bounces;
 //  2. documented provider and security-gateway texts (Gmail, Yahoo,
 //     Microsoft, Apple, Proofpoint, Mimecast, Barracuda, Cisco ...);
 //  3. phrases that name a cause ("user unknown", "relay access denied");

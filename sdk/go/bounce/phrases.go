@@ -24,8 +24,11 @@ var phraseRules = []textRule{
 	// sent to more than one recipient"): a policy about the message as a
 	// bounce, before the sender, authentication and recipient words it
 	// uses.
-	c(PolicyRelated, "invalid bounce", "bounce message", "bounce with", "accept bounces", "legitimate bounces",
-		"bounces are not", "bounces are never"),
+	named(bounceRule, c(PolicyRelated, "invalid bounce", "bounce message", "bounce with", "accept bounces", "legitimate bounces",
+		"bounces are not", "bounces are never", "multi-recipient bounce", "bounce return path",
+		// bounce address tag validation and backscatter filters: a bounce
+		// to an address that did not send the message
+		"batv", "backscatter", "unsigned dsn", "third-party dsn")),
 
 	// The sender's published authentication records or a check of them
 	// named as the fault ("550 5.5.2 syntax error in SPF record"): on
@@ -58,7 +61,23 @@ var phraseRules = []textRule{
 		"too many errors", "unauthenticated commands", "too many unrecognized", "too many invalid commands",
 		"too many bad commands", "http request", "http command", "non-smtp",
 		// the greeting missing
-		"no helo", "no ehlo", "without helo", "without ehlo"),
+		"no helo", "no ehlo", "without helo", "without ehlo",
+		// a command needed before another ("503 5.5.0 Need HELO or EHLO
+		// before MAIL"), STARTTLS repeated ("500 TLS already negotiated"), a
+		// command or parameter the server does not implement (RFC 5321's
+		// 502/504: "502 Error: AUTH not implemented"), a command's
+		// parameters refused ("No parameters allowed in MAIL")
+		"need helo", "need ehlo", "helo or ehlo before", "ehlo or helo before", "already negotiated", "already started",
+		"not implemented", "parameters allowed",
+		// a client that talks before the greeting or floods the dialogue
+		// with no-ops ("Connecting host started transmitting before SMTP
+		// greeting", Exim's "SMTP protocol synchronization error", "too
+		// many consecutive NOOPs")
+		"before smtp greeting", "before greeting", "before the greeting", "synchronization error", "too many noop",
+		"consecutive noop",
+		// the form of the AUTH exchange (RFC 4954: an initial response a
+		// mechanism does not take, a response that is not base64)
+		"initial response", "base64"),
 	// The message's format against RFC 5322 (2822, 822): "Message is not
 	// RFC 2822 compliant", "Headers are not RFC compliant", "must be RFC
 	// 5322 section 3.6.2 compliant", "missing a valid address in From:
@@ -67,7 +86,7 @@ var phraseRules = []textRule{
 		"rfc5322 compliant", "rfc 5322 section", "rfc 822 compliant", "not compliant with rfc", "compliant with rfc",
 		"conform to rfc", "conforms to rfc",
 		"valid address in from: header", "no from: header", "no from header", "mime parts", "mime part",
-		"mime structure", "mime nesting"),
+		"mime structure", "mime nesting", "mime complexity"),
 
 	// TLS: a reply that names TLS, STARTTLS, the server's certificate or
 	// the policies that demand them (DANE, MTA-STS, REQUIRETLS) is about
@@ -82,7 +101,12 @@ var phraseRules = []textRule{
 		"tls ", "tls.", "tls,", "(tls)", "/tls", "tls-connection", "tls-encrypted", "tls session", "tls connection", "tls conversation", "tls support",
 		"tls not available", "tls unavailable", "tls currently unavailable", "tls is not available", "ssl routines",
 		"certificate", "(dane", "dane validation", "mta-sts", "sts policy", "encrypted connection", "encryption is required",
-		"ssl ", "ssl/tls"),
+		"ssl ", "ssl/tls",
+		// encryption required in words that do not name TLS ("501 5.7.1
+		// recipient requires encrypted message transmission", "Command
+		// refused due to lack of security")
+		"encrypted message transmission", "encrypted transmission", "encrypted channel", "encrypted session",
+		"unencrypted connection", "unencrypted session", "unencrypted channel", "lack of security", "insecure connection"),
 
 	// Relaying
 	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
@@ -90,14 +114,15 @@ var phraseRules = []textRule{
 		"relaying not allowed", "relay not allowed", "not allowed to relay", "relaying prohibited", "relay prohibited",
 		"relaying disallowed", "cannot relay", "can't relay", "list of allowed rcpthosts", "rcpthosts", "open relay not allowed",
 		"not a gateway", "relaying to", "relay attempt", "as a relay", "user not local", "not local", "local user only",
-		"local users only"),
+		"local users only", "relay disabled", "relaying disabled", "relay is disabled", "relaying is disabled",
+		"don't handle mail for", "do not handle mail for"),
 
 	// Loops and receiving-side configuration
 	c(BadConfiguration, "loops back to myself", "greeted me with my own hostname", "transport unavailable", "misconfigur", "configuration error", "config error", "incorrectly configured",
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local", "best-preference mx", "license expired", "licence expired",
 		"license has expired", "licence has expired", "is the local host", "points to local host", "points to the local host",
-		"unknown mail transport", "home directory", "permission failure", "world writable", "group writable"),
+		"unknown mail transport", "protocols are disabled", "home directory", "permission failure", "world writable", "group writable"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
@@ -114,6 +139,12 @@ var phraseRules = []textRule{
 	// much mail data", section 4.5.3.1.10), before "too much mail", a rate.
 	c(MessageTooLarge, "too much mail data", "too much data"),
 
+	// A mailbox that holds too many messages ("550 User has too many
+	// messages on the server"): its storage, counted in messages, before
+	// the rate words that share "too many messages".
+	c(QuotaIssues, "messages on the server", "messages on server", "messages in the mailbox", "messages in mailbox",
+		"messages in his mailbox", "messages in her mailbox", "messages in your mailbox"),
+
 	// Rate, connections, recipients per message
 	// A count per sending client ("too many recipients from <client>",
 	// Postfix's anvil limits) is a pace, not one transaction's size.
@@ -124,12 +155,12 @@ var phraseRules = []textRule{
 	c(RateLimited, "rate limit", "rate-limit", "ratelimit", "too many connections", "too many messages", "too many concurrent",
 		"too many sessions", "too many smtp sessions", "frequency limited", "unusual rate", "excessive volume", "throttl",
 		"too fast", "sending rate", "slow down", "connection limit", "connections limit", "concurrent connections", "too many mails",
-		"too many emails", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
+		"too many emails", "too many e-mails", "too many e-mail", "too much mail", "temporarily limited", "limit exceeded for", "message rate", "mail rate",
 		"exceeded the rate", "rate exceeded", "hourly limit", "daily limit", "sending limit", "send limit", "try again in a few minutes",
 		"sending quota", "daily quota", "relay limit", "hourly quota", "too many open connections", "too many simultaneous",
 		"simultaneous connections", "too many smtp connections", "frequency limit", "receive limit", "submission quota",
 		"messages per session", "messages per connection", "queue quota", "too much email", "too many recent",
-		"short period of time", "in a short time"),
+		"short period of time", "in a short time", "again slower", "send slower"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
 	// code (Exim's ratelimit condition reports "sender rate" and "N per
 	// period", other MTAs "rate exceeds", "N messages per hour"): on a
@@ -156,6 +187,7 @@ var phraseRules = []textRule{
 	// failed"); a list of file types is about the attachment
 	// ("Blacklisted file extension detected").
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list"),
+	senderListed,
 	c(BadConfiguration, "query refused", "your dns ip", "public resolver", "open resolver"),
 	c(InvalidSender, "sender verify failed", "sender verification failed"),
 	c(ProhibitedContent, "file extension", "file type", "attachment type", "type of attachment"),
@@ -170,7 +202,11 @@ var phraseRules = []textRule{
 	// the sending host's identity (like the PTR and HELO checks below),
 	// before the "your IP" words of the blocklists ("HELO IP literal does
 	// not match your IP address", "Forged IPs not accepted here").
-	c(PolicyRelated, "ip literal", "address literal", "forged ip"),
+	c(PolicyRelated, "ip literal", "address literal", "forged ip",
+		// the sending host's PTR named as its own ("Refused. Your reverse
+		// DNS entry contains your IP address"): the identity check, before
+		// "your IP"
+		"your reverse dns", "reverse dns entry"),
 
 	// Reputation of the sending IP or domain, then public blocklists
 	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
@@ -186,7 +222,7 @@ var phraseRules = []textRule{
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
 		"spam sender", "spammer", "source of spam", "black ip", "black address", "black mail address", "black domain",
-		"black sender", "badmailfrom", "from this range", "from your range", "ip range", "is banned", "banned sender", "banned ip", "ip banned", "banned domain", "domain banned"),
+		"black sender", "badmailfrom", "ips blocked", "smtp server of your isp", "relay via your isp", "from this range", "from your range", "ip range", "is banned", "banned sender", "banned ip", "ip banned", "banned domain", "domain banned"),
 
 	// Size, a header's first (its size is its format's limit)
 	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
@@ -219,7 +255,7 @@ var phraseRules = []textRule{
 		"score too high", "spam score", "bayes",
 		// a content filter's score in SpamAssassin's idiom ("Rejected:
 		// hits=7.5 required=5.0")
-		"hits=", "required=", "content denied", "quarantined"),
+		"hits=", "required=", "content denied", "quarantined", "unacceptable content", "recurrent pattern"),
 
 	// A transient reply that names a failed lookup ("450 DNS timeout
 	// resolving your HELO hostname", "rDNS lookup error (SERVFAIL)",
@@ -246,7 +282,10 @@ var phraseRules = []textRule{
 	c(ProtocolErrors, "malformed message", "malformed header", "invalid header", "header syntax", "headers fail",
 		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
 		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
-		"date header", "return-path header"),
+		"date header", "return-path header",
+		// characters a header may not carry ("550 Subject contains invalid
+		// characters", "5.6.11 Invalid characters")
+		"invalid characters", "invalid character", "subject contains"),
 
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
@@ -306,14 +345,24 @@ var phraseRules = []textRule{
 		"exceeded storage", "out of storage", "not enough storage", "insufficient storage for", "mailbox size limit",
 		"mailbox is over", "full mailbox", "mailfolder is full", "user is over", "has exceeded his", "has exceeded her",
 		"has exceeded the", "exceeded the storage", "no space left for", "mailbox exceeds", "storage limit", "quota",
-		"full inbox", "inbox full", "inbox is over"),
+		"full inbox", "inbox full", "inbox is over",
+		// the mailbox's space in other words ("User has exhausted allowed
+		// storage space", "does not have enough space", procmail's
+		// "Mailbox limit exceeded")
+		"storage space", "allowed storage", "enough space", "mailbox limit", "space has been used up"),
 	c(InactiveMailbox, "disabled", "inactive", "not activated", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
 		"account closed", "account has been closed", "discontinued", "dormant", "blocked account", "account blocked",
 		"account is expired", "recipient suspended", "recipient is suspended", "account temporarily suspended",
 		"has been temporarily suspended", "is temporarily suspended", "user is locked", "suspended user", "suspended account",
-		"suspended mailbox"),
+		"suspended mailbox",
+		// an account switched off in other words ("This address no longer
+		// accepts mail", "mailbox currently suspended", "user is
+		// terminated", "archived recipient")
+		"no longer accepts mail", "no longer accepting mail", "no longer accepts e-mail", "no longer accepts email",
+		"currently suspended", "has been suspended", "is suspended", "been terminated", "is terminated",
+		"account terminated", "user terminated", "archived"),
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
@@ -333,7 +382,10 @@ var phraseRules = []textRule{
 		"no mail exchanger", "no mail servers", "no smtp servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
 		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
 		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
-		"answer with no data", "name or service not known", "point to non-existent hosts", "no smtp service"),
+		"answer with no data", "name or service not known", "point to non-existent hosts", "no smtp service",
+		// an address check's verdict on the domain part ("recipient domain
+		// must exist", "mail domain ... is unknown")
+		"domain must exist", "domain is unknown"),
 	c(DNSFailure, dnsTrouble...),
 
 	// Recipients that do not exist
@@ -350,14 +402,19 @@ var phraseRules = []textRule{
 		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
 		"moved", "no longer", "mailbox unknown", "no mail box", "mail box not found", "mail-box not found",
 		"mail box unavailable", "no mail-box", "mailbox name not allowed", "invalid-recipient", "not user of", "user not known",
-		"address syntax", "invalid rcpt"),
+		"address syntax", "invalid rcpt",
+		// not found, in the words of directories and address checks
+		"address could not be found", "recipient could not be found", "user could not be found",
+		"mailbox could not be found", "no one at this address", "not present in directory", "address not present"),
 
 	// Policy named as the cause, in its generic words ("restricted by
 	// policy error", "Reject due to policy restrictions", "MailPolicy
 	// violation"): after every phrase that names a more precise cause.
 	c(PolicyRelated, "rejected by policy", "restricted by policy", "denied by policy", "blocked by policy", "policy error",
 		"policy violation", "policy restriction",
-		"policy reasons", "local policy", "mailpolicy"),
+		"policy reasons", "local policy", "mailpolicy",
+		// a list's or an organization's rule about who may send to it
+		"members-only", "members only", "non-member", "closed mailing list", "organizational settings"),
 
 	// Connection failures reported as text
 	// A timeout without a reply is a host that did not answer; a server
@@ -370,7 +427,7 @@ var phraseRules = []textRule{
 		"host is unreachable", "lost connection", "connection closed", "connection lost", "broken pipe",
 		"connection dropped", "unexpected eof", "connection was closed", "connection aborted", "dial tcp",
 		"could not connect", "couldn't connect", "unable to connect", "failed to connect", "cannot connect",
-		"lost input channel", "timed out", "timeout"),
+		"lost input channel", "host unreachable", "timed out", "timeout"),
 
 	// Transient conditions said in so many words
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
@@ -379,12 +436,29 @@ var phraseRules = []textRule{
 		"system storage", "service currently unavailable", "server is busy", "too busy", "resources temporarily",
 		"local error in processing", "please retry", "retry later", "temporary server error", "internal server error",
 		"come back later", "verification in progress", "backend not running", "could not save", "unable to save",
-		"failed to save"),
+		"failed to save", "temporarily denied",
+		// the receiving system's own failure ("internal error reading
+		// data", "queue file write error", "interrupted system call")
+		"internal error", "write error", "system call"),
 	// "Service (is currently) unavailable" on a 4xx; on a 5xx it wraps a
 	// refusal (Postfix's "554 Service unavailable; Client host blocked").
 	only(transient, c(TransientFailure, "not ready", "service unavailable", "service is unavailable", "service is currently unavailable",
 		"service not available", "service temporarily unavailable")),
 }
+
+// senderListed: the envelope sender refused by the receiver's or the
+// recipient's own list ("550 5.1.1 <a@example.com> sender is
+// blacklisted", "You are registered as spammer (by user's reject list)",
+// "The recipient definitively does not want your mail"): the receiver's
+// policy about this sender, not a DNS blocklist's listing of the host,
+// so it comes before the lists' words ("blacklist", "spammer") that such
+// replies also use.
+var senderListed = named(senderListedRule, c(PolicyRelated, "sender is blacklisted", "sender blacklisted",
+	"sender address is blacklisted", "sender address has been blacklisted", "address has been blacklisted",
+	"sender is in my black list", "user's reject list", "personal reject list", "recipient's reject list", "does not want your mail", "doesn't want your mail",
+	// an organization's own list (Exchange Online's "blocked by your
+	// organization using Tenant Allow Block List")
+	"tenant allow", "allow/block list"))
 
 // dnsTrouble: a resolver's failure in the words of resolvers and MTAs
 // (Go's net package, Postfix, Exim, Sendmail, Exchange).

@@ -118,7 +118,7 @@ var providerRules = []textRule{
 	p("barracuda reputation", SpamBlock, "barracuda reputation", "barracudanetworks.com/reputation", "barracudacentral.org"),
 	p("cisco talos reputation", ReputationBlock, "senderbase.org", "talosintelligence.com", "sending mta's poor reputation",
 		"your access to this mail system has been rejected", "to submit messages to this e-mail system has been rejected"),
-	p("trend micro ers", SpamBlock, "ers.trendmicro.com", "ers-rbl", "trendmicro.com/ers"),
+	p("trend micro ers", SpamBlock, "ers.trendmicro.com", "ers-rbl", "trendmicro.com/ers", "trend micro email reputation service"),
 	p("mimecast rbl", SpamBlock, "ip found in rbl", "mimecast.com/docs/doc-1369#550 [ip"),
 	p("mimecast spoofing", AuthenticationFailed, "anti-spoofing policy", "rejected by header based anti-spoofing"),
 	p("mimecast envelope blocked", PolicyRelated, "envelope blocked", "blocked by customer policy"),
@@ -129,4 +129,13 @@ var providerRules = []textRule{
 	// please visit support.symantec.com ...").
 	p("symantec messagelabs", SpamBlock, "messagelabs.com", "symanteccloud.com", "connection rejected by policy [7."),
 	p("spamcop", SpamBlock, "spamcop.net"),
+	// T-Online names the cause in parentheses at the end of its refusals
+	// ("554 IP=192.0.2.3 - A problem occurred. (Ask your postmaster ...)
+	// (BL)"): BL, the sending IP on its blocklist (postmaster.t-online.de).
+	p("t-online blocklist", SpamBlock, "(bl)"),
+	// Strato's content filter names what it found in parentheses ("554
+	// Refused by local policy. No SPAM please! (B-ATTACH)"): B-ATTACH is an
+	// attachment that may not be sent (its help page on e-mail errors);
+	// B-URL, B-TEXT, B-SCORE and B-EX are spam content, decided by "spam".
+	p("strato attachment", ProhibitedContent, "(b-attach)"),
 }

@@ -93,6 +93,18 @@ func trim(s string) string {
 	return s
 }
 
+// Names of the phrase rules that a specific code yields to (yields).
+const (
+	senderListedRule = "sender listed"
+	bounceRule       = "bounce rule"
+)
+
+// named gives a phrase rule a name, for yields to recognise it.
+func named(name string, r textRule) textRule {
+	r.name = name
+	return r
+}
+
 // only restricts a rule to some replies.
 func only(when int8, r textRule) textRule {
 	r.when = when

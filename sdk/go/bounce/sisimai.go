@@ -8,9 +8,12 @@ import "github.com/wasmta/wasmta/sdk/go/wasmta"
 // for it (MAPPING.md says why each alternate is there). The corpus tests
 // of the classifier and of out-of-band report parsing (mta/feedback) score
 // agreement with it, so both measure against one documented table.
+// Issue 15's eighth round added two alternates from Sisimai's own status
+// table: it reads X.5.3 "too many recipients" as toomanyconn and 5.2.1
+// "mailbox disabled" as filtered.
 var SisimaiEquivalents = map[string][]string{
 	"userunknown":     {wasmta.InvalidRecipient},
-	"filtered":        {wasmta.InvalidRecipient, wasmta.PolicyRelated},
+	"filtered":        {wasmta.InvalidRecipient, wasmta.PolicyRelated, wasmta.InactiveMailbox},
 	"mailboxfull":     {wasmta.QuotaIssues},
 	"rejected":        {wasmta.InvalidSender, wasmta.PolicyRelated, wasmta.InvalidRecipient, wasmta.BadDomain},
 	"policyviolation": {wasmta.PolicyRelated, wasmta.ProhibitedContent},
@@ -23,7 +26,7 @@ var SisimaiEquivalents = map[string][]string{
 	"expired":         {wasmta.MessageExpired, wasmta.NoAnswerFromHost, wasmta.BadConnection},
 	"suspend":         {wasmta.InactiveMailbox},
 	"norelaying":      {wasmta.RelayDenied},
-	"toomanyconn":     {wasmta.RateLimited},
+	"toomanyconn":     {wasmta.RateLimited, wasmta.TooManyRecipients},
 	"systemerror":     {wasmta.TransientFailure, wasmta.BadConfiguration},
 	"securityerror":   {wasmta.AuthenticationFailed, wasmta.PolicyRelated, wasmta.TLSFailure},
 	"notaccept":       {wasmta.BadDomain},
