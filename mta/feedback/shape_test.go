@@ -62,6 +62,15 @@ func TestTranscriptShapes(t *testing.T) {
 		{"delivery agent's message before the summary", transcriptHead + `procmail: quota exceeded for who
 554 <who@example.org>... Service unavailable
 `, "who@example.org", "5.0.0", 554, "Service unavailable procmail: quota exceeded", ""},
+		{"the next session ends a reason", transcriptHead + `554 <who@example.org>... 550 Host unknown (Authoritative answer from name server)
+While talking to mx.example.edu:
+>>> RCPT To:<other@example.edu>
+<<< 550 <other@example.edu>... User unknown
+550 <other@example.edu>... User unknown
+`, "who@example.org", "5.0.0", 554, "550 Host unknown (Authoritative answer from name server)", "talking"},
+		{"prose before a reply is no session", strings.Replace(transcriptHead, "   ----- Transcript of session follows -----\n", "", 1) +
+			"The error that the other server returned was:\n550 5.1.1 <who@example.org>... User unknown\n",
+			"who@example.org", "5.1.1", 550, "User unknown", "returned was"},
 		{"a section heading is no reason", strings.Replace(transcriptHead, "Returned mail: see transcript for details", "Warning: could not send message for past 4 hours", 1) +
 			"<who@example.org>... Deferred: Connection refused by mx.example.org.\n",
 			"who@example.org", "5.0.0", 0, "Deferred: Connection refused", "Transcript"},

@@ -103,18 +103,19 @@ func ownAddresses(m *msg, o *Original) map[string]bool {
 
 // leadRE is what may stand before a reported address on its line: white
 // space, quotes, a display name, "<", "mailto:", a reply code and status.
-var leadRE = regexp.MustCompile(`^[\s"'<(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s<"]*)?(?:mailto:)?$`)
+var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s<"]*)?(?:mailto:)?$`)
 
 // labelLeadRE matches a lead that labels the address as the recipient
-// ("Address: <a@b>", "[Status: Error, Recipient: a@b"); failureLeadRE one
-// that says the delivery to it failed ("There was an error delivering
-// your mail to <a@b>", "Delivery failed 20 attempts: a@b").
+// ("Address: <a@b>", "[Status: Error, Recipient: a@b", an envelope's
+// "RCPT TO: a@b" in a list of details); failureLeadRE one that says the
+// delivery to it failed ("There was an error delivering your mail to
+// <a@b>", "Delivery failed 20 attempts: a@b", "rejected recipient <a@b>");
+// commandLeadRE an SMTP command's echo ("after RCPT TO:<a@b>", ">>> RCPT
+// To:<a@b>"): that address is in a transcript, not reported.
 var (
-	labelLeadRE = regexp.MustCompile(`(?i)\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?$`)
-	// commandLeadRE matches an SMTP command's echo ("after RCPT TO:<a@b>",
-	// ">>> RCPT To:<a@b>"): the address is in a transcript, not reported.
-	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<?$`)
-	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|fail\w*|error|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|:)\s*[<"']?$`)
+	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+)$`)
+	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$`)
+	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
 )
 
 // lineAddress returns the address a line reports, or "".
@@ -163,6 +164,9 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 		body := followingLines(lines, i, skip)
 		if len(substantive(body)) == 0 {
 			body = precedingParagraph(lines, i)
+			if len(substantive(body)) == 0 && wordRE.MatchString(withoutAddresses(lines[i])) {
+				body = []string{lines[i]} // "Delivery to the following recipients failed: a@b"
+			}
 		} else if isSummaryLine(lines[i]) {
 			body = withSession(sessionLines(lines, i, skip), body)
 		}
@@ -198,7 +202,7 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 	paras := 0
 	for j := i + 1; j < len(lines); j++ {
 		l := lines[j]
-		if lineAddress(l, skip) != "" {
+		if lineAddress(l, skip) != "" || sessionStartRE.MatchString(l) && len(substantive(out)) > 0 {
 			break
 		}
 		if strings.TrimSpace(l) == "" {
@@ -234,7 +238,9 @@ func isSummaryLine(l string) bool {
 // sessionLines returns the transcript lines that lead to the summary line
 // i: back to a blank line, a separator, a line naming another address or
 // the previous summary (a line that starts with a reply code of its own);
-// the commands (">>>") and host headings are left out.
+// the commands (">>>") and host headings are left out. Lines that are not
+// in a transcript (no command, reply or host heading among them, no
+// "Transcript" heading above them) are none: they are the notice's prose.
 func sessionLines(lines []string, i int, skip map[string]bool) []string {
 	j := i
 	for j > 0 {
@@ -245,13 +251,19 @@ func sessionLines(lines []string, i int, skip map[string]bool) []string {
 		}
 		j--
 	}
+	inTranscript := j > 0 && framedRE.MatchString(lines[j-1]) && strings.Contains(strings.ToLower(lines[j-1]), "transcript")
 	var out []string
 	for _, l := range lines[j:i] {
 		t := strings.ToLower(strings.TrimSpace(l))
 		if strings.HasPrefix(t, ">>>") || strings.HasSuffix(t, ":") && strings.Contains(t, "while talking to") {
+			inTranscript = true
 			continue
 		}
+		inTranscript = inTranscript || strings.HasPrefix(t, "<<<")
 		out = append(out, l)
+	}
+	if !inTranscript {
+		return nil
 	}
 	return out
 }
@@ -272,6 +284,10 @@ func withSession(session, body []string) []string {
 	out := append([]string{body[0]}, session...)
 	return append(out, body[1:]...)
 }
+
+// sessionStartRE matches the start of a transcript's next session (a
+// host heading, a command): it ends the reason read so far.
+var sessionStartRE = regexp.MustCompile(`(?i)^\s*(?:>>> |(?:\.\.\. )?while talking to )`)
 
 // framedRE matches a section heading framed by separators ("----- The
 // following addresses had permanent fatal errors -----").
@@ -324,8 +340,9 @@ func blockDiagnostic(lines []string) string {
 }
 
 // qmailStatusRE matches the status with which qmail ends a delivery's
-// reason: "Sorry, no mailbox here by that name. (#5.1.1)".
-var qmailStatusRE = regexp.MustCompile(`\(#[245]\.\d{1,3}\.\d{1,3}\)`)
+// reason: "Sorry, no mailbox here by that name. (#5.1.1)", or with the
+// name of the patch that decided, "(#5.1.1 - chkusr)".
+var qmailStatusRE = regexp.MustCompile(`\(#[245]\.\d{1,3}\.\d{1,3}(?: - [^()]{1,40})?\)`)
 
 // endAtQmailStatus cuts a reason after qmail's closing status: what
 // follows is qmail's own remark on the queue ("I'm not going to try
@@ -461,6 +478,9 @@ func reasonFor(block, notice []string) string {
 	}
 	return d
 }
+
+// wordRE matches a word: a line that has one says more than an address.
+var wordRE = regexp.MustCompile(`\pL\pL`)
 
 // withoutAddresses blanks the addresses in s: "expired@example.org" names
 // no cause.
