@@ -186,3 +186,21 @@ func TestWriteReadRoundTrip(t *testing.T) {
 		t.Error("Read accepted a file of another schema")
 	}
 }
+
+func TestMedianCI(t *testing.T) {
+	for _, tt := range []struct {
+		vs         []float64
+		lo, hi     float64
+		minC, maxC float64
+	}{
+		{[]float64{5, 1, 3}, 1, 5, 0.74, 0.76},                         // 1 − 2/8
+		{[]float64{6, 2, 4, 1, 3, 5}, 1, 6, 0.968, 0.969},              // 1 − 2/64
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, 2, 9, 0.978, 0.979}, // 1 − 2·11/1024
+		{[]float64{3}, 3, 3, 0, 0},
+	} {
+		lo, hi, c := MedianCI(tt.vs)
+		if lo != tt.lo || hi != tt.hi || c < tt.minC || c > tt.maxC {
+			t.Errorf("MedianCI(%v) = %v, %v, %v; want %v, %v, confidence in [%v, %v]", tt.vs, lo, hi, c, tt.lo, tt.hi, tt.minC, tt.maxC)
+		}
+	}
+}

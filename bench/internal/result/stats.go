@@ -105,3 +105,34 @@ func Mean(ds []time.Duration) time.Duration {
 	}
 	return sum / time.Duration(len(ds))
 }
+
+// MedianCI returns a distribution-free confidence interval for the median
+// of the population vs was drawn from: the k-th smallest and k-th largest
+// values, with k the largest rank whose interval still covers the median
+// with probability at least 0.95 (the sign test's binomial bound), and
+// that probability. With fewer than 6 values no interval reaches 0.95 and
+// it returns the smallest and largest value with the lower confidence
+// they have. NaN values are ignored; none at all gives zeros.
+func MedianCI(vs []float64) (lo, hi, conf float64) {
+	s := clean(vs)
+	n := len(s)
+	if n == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(s)
+	// tail(k) = P(Binomial(n, 1/2) < k): the chance the median lies below
+	// the k-th smallest value; the interval's confidence is 1 − 2·tail(k).
+	tail := func(k int) float64 {
+		p, c := 0.0, 1.0 // c = C(n, i)
+		for i := range k {
+			p += c
+			c = c * float64(n-i) / float64(i+1)
+		}
+		return p / math.Pow(2, float64(n))
+	}
+	k := 1
+	for k+1 <= (n+1)/2 && 1-2*tail(k+1) >= 0.95 {
+		k++
+	}
+	return s[k-1], s[n-k], 1 - 2*tail(k)
+}
