@@ -258,3 +258,103 @@ func TestFiveHundredThrottleCutsTheRateAndRetries(t *testing.T) {
 		t.Errorf("learned rate %.1f msg/s against a limit of %.0f: the 5xx throttles did not cut it", l.LearnedRate, limit)
 	}
 }
+
+// A provider that tarpits: it takes 2 connections and leaves any further
+// one ungreeted (instead of refusing it with 421), and delays every reply.
+// The ungreeted dials time out; each is a signal about one connection:
+// the path's connection limit comes down to what works, the mail waiting
+// for those dials goes back to the queue (no deferral), the rate is not
+// cut, and the queue drains.
+func TestTarpitTimeoutsAreSignalsPerConnection(t *testing.T) {
+	const n, allowed = 40, 2
+	done := make(chan struct{})
+	var sink *testsink.Sink
+	sink = testsink.Start(t, testsink.Options{
+		Delay: map[string]time.Duration{testsink.StageBanner: 100 * time.Millisecond, "*": 20 * time.Millisecond},
+		Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+			if stage == testsink.StageConnect && sink.Open() > allowed {
+				select { // never greets; the client gives up first
+				case <-done:
+				case <-time.After(10 * time.Second):
+				}
+				return &smtp.SMTPError{Code: 421, Message: "too late"}
+			}
+			return nil
+		}})
+	t.Cleanup(func() { close(done) })
+	shape := hourSchedule(6, 100)
+	shape.CommandTimeout = time.Second
+	e, rec, addr := sinkEngine(t, sink, shape)
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	l := learnedOf(t, e)
+	t.Logf("%d connections for %d messages, %d open at most; learned %+v", sink.Conns(), n, sink.PeakOpen(), l)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals: a dial that timed out deferred mail while the path delivered", d)
+	}
+	if l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f: timeouts of dials cut the rate", l.LearnedRate, l.ConfiguredRate)
+	}
+	if l.LearnedConnections < allowed || l.LearnedConnections > allowed+2 {
+		t.Errorf("learned %d connections, want about the %d the provider greets", l.LearnedConnections, allowed)
+	}
+}
+
+// A provider with a quota per period across all connections (an hourly
+// quota, here a few seconds): once the quota is used up it throttles every
+// message ("451 4.7.0 Hourly message quota exceeded") until the period
+// ends, then takes mail again. The path's rate falls while the quota is
+// used up and climbs back once it is renewed, by probing upward, rather
+// than staying at its floor; every message is delivered. (The quiet
+// period is shortened so that the test's seconds stand for the minutes
+// of a real quota.)
+func TestRateRecoversAfterAQuotaIsRenewed(t *testing.T) {
+	const quota, rate, n = 30, 20.0, 120
+	var mu sync.Mutex
+	used, renewAt := 0, time.Time{}
+	renewed := make(chan struct{})
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage != testsink.StageMail {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if !renewAt.IsZero() && time.Now().After(renewAt) {
+			used, renewAt = -1<<30, time.Time{} // renewed: no quota for the rest of the test
+			close(renewed)
+		}
+		if used >= quota {
+			if renewAt.IsZero() {
+				renewAt = time.Now().Add(3 * time.Second)
+			}
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+				Message: "Hourly message quota exceeded, try again later"}
+		}
+		used++
+		return nil
+	}})
+	shape := hourSchedule(3, rate)
+	shape.Adapt.Quiet = 100 * time.Millisecond
+	e, rec, addr := sinkEngine(t, sink, shape)
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	select {
+	case <-renewed:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the quota was never renewed: %d delivered", rec.Count(events.Delivery))
+	}
+	atRenewal := learnedOf(t, e).LearnedRate
+	if atRenewal > rate/2 {
+		t.Fatalf("learned rate %.1f when the quota was renewed: the quota's throttles did not cut it", atRenewal)
+	}
+	t0 := time.Now()
+	waitFor(t, 20*time.Second, "the learned rate back at 80% of the preset", func() bool {
+		return learnedOf(t, e).LearnedRate >= 0.8*rate
+	})
+	t.Logf("learned rate %.1f msg/s when the quota was renewed, %.0f%% of the preset again %v later",
+		atRenewal, 80.0, time.Since(t0).Round(100*time.Millisecond))
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+}

@@ -170,7 +170,12 @@ var phraseRules = []textRule{
 		"mails per", "emails per", "messages/", "msgs per", "can only send", "sending too", "sent too many",
 		"exceeded the maximum number of messages", "max messages", "maximum number of messages",
 		"per hour", "per day", "per minute", "per second", "max number of messages", "past 24h", "24 hours",
-		"past hour", "last hour")),
+		"past hour", "last hour",
+		// A quota of messages, or one per period, is a sending quota on a
+		// 4xx ("451 4.7.0 Hourly message quota exceeded"), before the
+		// mailbox's "quota exceeded" below; a mailbox's count of stored
+		// messages comes with X.2.2, which decides first.
+		"message quota", "messages quota", "hourly message", "daily message", "hour quota", "day quota")),
 
 	// A DNS blocklist lookup, in the idioms of the MTAs that query them
 	// ("Client host [ip] blocked using <list>", "listed at <list>"): a
