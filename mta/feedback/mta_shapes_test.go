@@ -57,5 +57,54 @@ Message details:
   From: App <app@example.com>
   To: who@example.org
 `, "who@example.org", "5.1.1", 550, "550 5.1.1 mailbox unavailable", ""},
+		{"reason label before the address", head + `Unknown user: who@example.org
+
+Original message follows.
+
+Received: from app.example.com by gw.example.net; 1 Jun 2026 10:00:00 -0000
+Message-ID: <m9@example.com>
+`, "who@example.org", "5.0.0", 0, "Unknown user", ""},
+		{"indented could-not-be-delivered", head + `Your mail sent on: Mon, 1 Jun 2026 10:00:00 +0900
+    Could not be delivered to: <who@example.org>
+    As their mailbox is full.
+`, "who@example.org", "5.0.0", 0, "mailbox is full", ""},
+		{"error line and the envelope in the details", head + `Error: 550 - Requested action not taken: no such user here
+
+Message details:
+  Subject: hello
+  MAIL FROM: app@example.com
+  RCPT TO: who@example.org
+`, "who@example.org", "5.0.0", 550, "no such user here", ""},
+		{"technical details under a ruled heading", head + `==========================================================
+      This is an automatically generated Delivery Status Notification.
+
+Delivery to the following recipients failed permanently:
+
+  * who@example.org
+
+
+==========================================================
+                    Technical details:
+
+SMTP:RCPT host 192.0.2.8: 553 5.3.0 <who@example.org>... No such user here
+
+
+==========================================================
+`, "who@example.org", "5.3.0", 553, "No such user here", ""},
+		{"reason after 'For the following reason:'", head + `This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of
+its recipients. This is a permanent error. The following address
+failed:
+
+who@example.org
+
+For the following reason:
+
+Mail size limit exceeded. For explanation visit
+https://postmaster.example.net/errors
+
+--- The header of the original message is following. ---
+`, "who@example.org", "5.0.0", 0, "Mail size limit exceeded", ""},
 	})
 }

@@ -109,12 +109,13 @@ var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s
 // ("Address: <a@b>", "[Status: Error, Recipient: a@b", an envelope's
 // "RCPT TO: a@b" in a list of details); failureLeadRE one that says the
 // delivery to it failed ("There was an error delivering your mail to
-// <a@b>", "Delivery failed 20 attempts: a@b", "rejected recipient <a@b>");
+// <a@b>", "Delivery failed 20 attempts: a@b", "rejected recipient <a@b>",
+// "Unknown user: a@b");
 // commandLeadRE an SMTP command's echo ("after RCPT TO:<a@b>", ">>> RCPT
 // To:<a@b>"): that address is in a transcript, not reported.
 var (
 	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+)$`)
-	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$`)
+	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
 )
 
