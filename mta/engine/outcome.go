@@ -139,13 +139,19 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	if c.Category == policy.CategoryRateLimited && at.path != nil {
 		at.path.Signal(adaptive.RateLimited)
 	}
+	sched, paced := next, false
 	switch {
 	case c.Category == policy.CategoryTooManyRecipients:
 		// Refused for the transaction's size, not for itself: RFC 5321
 		// 4.5.3.1.10 has the client send the rest in another transaction.
-		next = pacedRetryAfter(at.path, 0, o, next)
+		next, paced = pacedRetryAfter(at.path, 0, o, next), true
 	case pathCause(c, o, resp):
-		next = pacedRetry(at.path, attempts, o, next)
+		next, paced = pacedRetry(at.path, attempts, o, next), true
+	}
+	// A reply that says when to come back (a greylist's delay) is taken at
+	// its word, unless the schedule is sooner; a paced retry is not sooner.
+	if t, ok := statedRetry(resp, time.Now()); ok && t.Before(sched) && (!paced || t.After(next)) {
+		next = t
 	}
 	permanent := c.Action == policy.ActionBounce || (c.Action == policy.ActionDefault && resp.Code >= 500)
 	switch {

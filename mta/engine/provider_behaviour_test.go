@@ -358,3 +358,42 @@ func TestRateRecoversAfterAQuotaIsRenewed(t *testing.T) {
 		atRenewal, 80.0, time.Since(t0).Round(100*time.Millisecond))
 	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
 }
+
+// Greylisting: the first attempt per (sender, recipient) gets "451 4.7.1
+// Greylisted, please try again in N seconds" and any attempt before N
+// seconds the same; later ones are accepted. A temporary failure of each
+// message, not a rate signal: the rate is not cut, each message is
+// retried once, after the delay the reply states (not before, which
+// would be greylisted again, and not after the hour of the schedule).
+func TestGreylistedMailIsRetriedAfterTheStatedDelay(t *testing.T) {
+	const n, delay = 10, 2 * time.Second
+	var mu sync.Mutex
+	first := map[string]time.Time{}
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, _ int) *smtp.SMTPError {
+		if stage != testsink.StageRcpt {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t0, seen := first[arg]
+		if !seen {
+			first[arg] = time.Now()
+		}
+		if !seen || time.Since(t0) < delay {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+				Message: fmt.Sprintf("Greylisted, please try again in %d seconds", int(delay.Seconds()))}
+		}
+		return nil
+	}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	if d := rec.Count(events.TransientFailure); d != n {
+		t.Errorf("%d deferrals for %d greylisted messages, want one each", d, n)
+	}
+	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f: greylisting was read as a throttle", l.LearnedRate, l.ConfiguredRate)
+	}
+}

@@ -1,0 +1,51 @@
+package engine
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/message"
+)
+
+// A temporary refusal that says when to come back: greylisting above all
+// ("451 4.7.1 Greylisted, please try again in 300 seconds", postgrey's
+// "come back in 00:05:00"), also some throttles ("try again in 60 s").
+var (
+	statedIn = regexp.MustCompile(`(?:try again|try later|retry|come back|resend|wait|greylisted for|graylisted for)` +
+		`[^0-9]{0,20}?(\d{1,6})\s*(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b`)
+	statedClock = regexp.MustCompile(`(?:try again|try later|retry|come back|resend|wait)[^0-9]{0,20}?` +
+		`\b(\d{1,2}):(\d{2}):(\d{2})\b`)
+)
+
+// statedRetry is the time a 4xx reply asks to be retried at, with a
+// margin (a tenth, and a second: a greylist lets through what comes back
+// after its delay, not at it), between a second and a day from now.
+func statedRetry(resp message.Response, now time.Time) (time.Time, bool) {
+	if resp.Code/100 != 4 || resp.Text == "" {
+		return time.Time{}, false
+	}
+	text := strings.ToLower(resp.Text)
+	var d time.Duration
+	if m := statedClock.FindStringSubmatch(text); m != nil {
+		h, _ := strconv.Atoi(m[1])
+		mi, _ := strconv.Atoi(m[2])
+		s, _ := strconv.Atoi(m[3])
+		d = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute + time.Duration(s)*time.Second
+	} else if m := statedIn.FindStringSubmatch(text); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		unit := time.Second
+		switch m[2][0] {
+		case 'm':
+			unit = time.Minute
+		case 'h':
+			unit = time.Hour
+		}
+		d = time.Duration(n) * unit
+	}
+	if d < time.Second || d > 24*time.Hour {
+		return time.Time{}, false
+	}
+	return now.Add(d + d/10 + time.Second), true
+}
