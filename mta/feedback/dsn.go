@@ -137,8 +137,39 @@ func finishDSNRecipient(rc *Recipient, m *msg) {
 	}
 	if rc.Diagnostic == "" {
 		rc.Diagnostic = noticeDiagnostic(m, rc.Address)
+	} else {
+		rc.Diagnostic = wholeReply(rc.Diagnostic, m)
 	}
 	finishRecipient(rc)
+}
+
+// wholeReply returns the multi-line reply whose first line is diag when
+// the notice quotes it whole: Sendmail's Diagnostic-Code keeps the first
+// line of "550-5.7.1 ... / 550-5.7.1 ... / 550 5.7.1 ..." only, and the
+// words that say why often come on the later ones.
+func wholeReply(diag string, m *msg) string {
+	if !continuedRE.MatchString(diag) {
+		return diag
+	}
+	lines := noticeOf(m).lines
+	for i, l := range lines {
+		if oneLine(strings.TrimLeft(l, " \t<>")) != diag {
+			continue
+		}
+		end := i + 1
+		for end < len(lines) && continues(lines[end-1], lines[end]) {
+			end++
+		}
+		if end == i+1 {
+			return diag
+		}
+		parts := make([]string, 0, end-i)
+		for _, l := range lines[i:end] {
+			parts = append(parts, strings.TrimLeft(l, " \t<>"))
+		}
+		return oneLine(strings.Join(parts, " "))
+	}
+	return diag
 }
 
 // finishRecipient fills the code and a more specific status from the

@@ -106,5 +106,16 @@ https://postmaster.example.net/errors
 
 --- The header of the original message is following. ---
 `, "who@example.org", "5.0.0", 0, "Mail size limit exceeded", ""},
+		{"a reply wrapped onto a line naming the address again", head + `<who@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1
+    <who@example.org>: Recipient address rejected: User unknown in local
+    recipient table (in reply to RCPT TO command)
+`, "who@example.org", "5.1.1", 550, "said: 550 5.1.1 <who@example.org>: Recipient address rejected: User unknown in local recipient table", ""},
+		{"host heading and command before the reply", head + `Your message to the following recipients cannot be delivered:
+
+<who@example.org>:
+    mx.example.org [192.0.2.7]:
+>>> RCPT TO:<who@example.org>
+<<< 550 5.1.1 <who@example.org>... mailbox unknown
+`, "who@example.org", "5.1.1", 550, "550 5.1.1 <who@example.org>... mailbox unknown", "192.0.2.7"},
 	})
 }

@@ -91,3 +91,23 @@ func TestRobustShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestWholeMultilineReply: a Diagnostic-Code that keeps only the first
+// line of a multi-line reply is completed from the transcript quoting it
+// whole; one the notice does not quote stays as it is.
+func TestWholeMultilineReply(t *testing.T) {
+	notice := "   ----- Transcript of session follows -----\n... while talking to mx.example.org.:\n>>> DATA\n" +
+		"<<< 550-5.7.1 [192.0.2.3] Our system has detected that this message is\n<<< 550-5.7.1 likely unsolicited mail. To reduce the amount of spam,\n" +
+		"<<< 550 5.7.1 this message has been blocked.\n554 5.0.0 Service unavailable\n"
+	first := "smtp; 550-5.7.1 [192.0.2.3] Our system has detected that this message is"
+	for _, tt := range []struct{ notice, want string }{
+		{notice, "550-5.7.1 [192.0.2.3] Our system has detected that this message is 550-5.7.1 likely unsolicited mail. To reduce the amount of spam, 550 5.7.1 this message has been blocked."},
+		{"Some recipients failed.\n", "550-5.7.1 [192.0.2.3] Our system has detected that this message is"},
+	} {
+		raw := strings.Replace(strings.Replace(dsnTwoRecipients, "Some recipients failed.\n", tt.notice, 1),
+			"smtp; 550 5.1.1 <a@example.org>: Recipient address\n rejected: User unknown", first, 1)
+		if g := Parse(crlf(raw)).Recipients[0]; g.Diagnostic != tt.want || g.Status != "5.7.1" || g.Code != 550 {
+			t.Errorf("got %+v\nwant diagnostic %q", g, tt.want)
+		}
+	}
+}

@@ -201,9 +201,10 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 	// temporary failure report").
 	ownLine := len(substantive(out)) > 0
 	paras := 0
+	self := strings.ToLower(cleanAddress(lines[i][loc[0]:loc[1]]))
 	for j := i + 1; j < len(lines); j++ {
 		l := lines[j]
-		if lineAddress(l, skip) != "" || sessionStartRE.MatchString(l) && len(substantive(out)) > 0 {
+		if a := lineAddress(l, skip); a != "" && !wrapped(lines[j-1], l, a, self) || sessionStartRE.MatchString(l) && len(substantive(out)) > 0 {
 			break
 		}
 		if strings.TrimSpace(l) == "" {
@@ -260,6 +261,9 @@ func sessionLines(lines []string, i int, skip map[string]bool) []string {
 			inTranscript = true
 			continue
 		}
+		if strings.HasSuffix(t, ":") && findCode(t) == 0 {
+			continue // a heading: "mx.example.org [192.0.2.7]:"
+		}
 		inTranscript = inTranscript || strings.HasPrefix(t, "<<<")
 		out = append(out, l)
 	}
@@ -293,6 +297,14 @@ var sessionStartRE = regexp.MustCompile(`(?i)^\s*(?:>>> |(?:\.\.\. )?while talki
 // framedRE matches a section heading framed by separators ("----- The
 // following addresses had permanent fatal errors -----").
 var framedRE = regexp.MustCompile(`^\s*[-=_*]{3,}.*[-=_*]{3,}\s*$`)
+
+// wrapped reports whether line l, naming address a, is the wrapped
+// continuation of prev in a block about self: indented, right under a
+// line that is not blank ("<a@b>: host mx said: 550 5.1.1\n    <a@b>:
+// Recipient address rejected: ..."), and about the same address.
+func wrapped(prev, l, a, self string) bool {
+	return strings.ToLower(a) == self && strings.TrimSpace(prev) != "" && l != "" && (l[0] == ' ' || l[0] == '\t')
+}
 
 // precedingParagraph returns the lines before line i back to the last
 // blank line, or the paragraph before that one when line i starts one.
