@@ -397,3 +397,48 @@ func TestGreylistedMailIsRetriedAfterTheStatedDelay(t *testing.T) {
 		t.Errorf("learned rate %.1f below the preset %.1f: greylisting was read as a throttle", l.LearnedRate, l.ConfiguredRate)
 	}
 }
+
+// A throttle at RCPT worded without any code hint ("450 Try again later"):
+// nothing says it is about the pace, so it is a temporary failure of the
+// recipients it refused, retried on the schedule (here a second). The
+// recipients the same transactions accepted are delivered once, and only
+// the refused ones are retried.
+func TestUnworded4xxAtRcptRetriesOnlyTheRefused(t *testing.T) {
+	const msgs, per = 8, 3
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
+		if stage == testsink.StageRcpt && n <= msgs*per && n%2 == 0 {
+			return &smtp.SMTPError{Code: 450, Message: "Try again later"}
+		}
+		return nil
+	}})
+	shape := hourSchedule(2, 20)
+	shape.RetryInitial = time.Second
+	_, rec, addr := sinkEngine(t, sink, shape)
+	sendAndDeliverEach(t, addr, rec, sink, msgs, per)
+	if d := rec.Count(events.TransientFailure); d != msgs*per/2 {
+		t.Errorf("%d deferrals, want the %d recipients refused", d, msgs*per/2)
+	}
+}
+
+// A provider that answers slowly under load (a second at the end of each
+// message, the greeting half a second): the path is held back by its
+// connections, not refused, so it opens more of them and the queue
+// drains; nothing is deferred and no limit is cut.
+func TestSlowRepliesOpenMoreConnections(t *testing.T) {
+	const n = 30
+	sink := testsink.Start(t, testsink.Options{Delay: map[string]time.Duration{
+		testsink.StageBanner: 500 * time.Millisecond, testsink.StageData: time.Second}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 50))
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	l := learnedOf(t, e)
+	t.Logf("%d connections, %d open at most; learned %+v", sink.Conns(), sink.PeakOpen(), l)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals from a slow provider", d)
+	}
+	if l.LearnedConnections <= l.ConfiguredConnections || l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned %+v: a path held back by slow replies did not open more connections", l)
+	}
+}
