@@ -57,3 +57,11 @@ func TestParseRunDefaults(t *testing.T) {
 		t.Errorf("default: %+v, %v", f, err)
 	}
 }
+
+func TestABNeedsTwoBinaries(t *testing.T) {
+	for _, args := range [][]string{nil, {"bin/wasmta"}, {"--pairs", "0", "a", "b"}} {
+		if err := abCmd(args); err == nil {
+			t.Errorf("ab %q: no error", args)
+		}
+	}
+}

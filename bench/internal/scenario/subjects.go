@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -63,6 +64,7 @@ type wasmtaOpts struct {
 	DKIM           []wasmta.DKIMKey
 	Conns          int // delivery.max_connections_per_path (0: the harness's 20)
 	Args           []string
+	Bin            string // the wasmta binary ("": Env.Wasmta)
 }
 
 // startWasmta starts wasmta in a new run directory.
@@ -81,7 +83,7 @@ func (e *Env) startWasmta(ctx context.Context, o wasmtaOpts) (wasmtaSubject, err
 	}
 	ctx, cancel := within(ctx, 60*time.Second)
 	defer cancel()
-	inst, err := wasmta.Start(ctx, wasmta.Config{Bin: e.Wasmta, Dir: dir, Spool: o.Spool, SMTPPort: port,
+	inst, err := wasmta.Start(ctx, wasmta.Config{Bin: cmp.Or(o.Bin, e.Wasmta), Dir: dir, Spool: o.Spool, SMTPPort: port,
 		Routes: o.Routes, DNS: o.DNS, MXPort: o.MXPort, Policy: o.Policy,
 		ConnectTimeout: o.ConnectTimeout, CommandTimeout: o.CommandTimeout, RetryInitial: o.RetryInitial, RetryMax: o.RetryMax,
 		Admin: o.Admin, TLS: o.TLS, Tenants: o.Tenants, DKIM: o.DKIM, Conns: o.Conns}, args...)
