@@ -1,14 +1,18 @@
 package feedback
 
-import "strings"
+import (
+	"bytes"
+	"regexp"
+	"strings"
+)
 
 // parseARF reads an RFC 5965 feedback report: the machine-readable part's
 // fields, one recipient per Original-Rcpt-To, else per address in the
 // quoted original's To (a report that hides the recipient, as many
 // feedback loops do, has one recipient with no address).
-func parseARF(r *Report, m *msg) {
+func parseARF(r *Report, body []byte) {
 	r.Kind = KindFeedback
-	h, _ := parseHeader(m.find("message/feedback-report").body)
+	h, _ := parseHeader(bytes.TrimLeft(body, "\r\n"))
 	r.FeedbackType = strings.ToLower(strings.TrimSpace(h.get("feedback-type")))
 	r.SourceIP = strings.Trim(strings.TrimSpace(h.get("source-ip")), "[]")
 	r.OriginalMailFrom = dsnAddress(h.get("original-mail-from"))
@@ -29,4 +33,78 @@ func parseARF(r *Report, m *msg) {
 	for _, a := range rcpts {
 		r.Recipients = append(r.Recipients, Recipient{Kind: KindFeedback, Address: a})
 	}
+}
+
+// inlineARF returns the body of a text part that carries RFC 5965's
+// report fields without the message/feedback-report type (a feedback loop
+// that pastes them into its text), or nil: Feedback-Type and one of the
+// other required fields, each at the start of a line.
+func (m *msg) inlineARF() []byte {
+	for _, e := range m.parts {
+		if !strings.HasPrefix(e.ctype, "text/plain") {
+			continue
+		}
+		body := bytes.ReplaceAll(e.body, []byte("\r\n"), []byte("\n"))
+		lower := asciiLower(body)
+		i := strings.Index(lower, "\nfeedback-type:")
+		if !strings.HasPrefix(lower, "feedback-type:") && i < 0 {
+			continue
+		}
+		if !strings.Contains(lower, "\nuser-agent:") && !strings.Contains(lower, "\nversion:") {
+			continue
+		}
+		// From the start of the paragraph holding Feedback-Type.
+		start := strings.LastIndex(lower[:max(i+1, 0)], "\n\n")
+		return body[start+1:]
+	}
+	return nil
+}
+
+// complaintSubjectRE matches the subjects of the complaint reports that
+// some feedback loops send without RFC 5965's report part (Microsoft's
+// JMRP, "complaint about message from 192.0.2.1"; abuse-desk "spam
+// report"s).
+var complaintSubjectRE = regexp.MustCompile(`(?i)\bcomplaint about message\b|\b(?:abuse|spam) (?:complaint|report)\b`)
+
+// isComplaint reports whether a message without a feedback-report part is
+// still a complaint: a complaint subject over a quoted original, from a
+// sender that is not a mailer daemon.
+func (m *msg) isComplaint(o *Original) bool {
+	return o != nil && complaintSubjectRE.MatchString(decodeWords(m.top.get("subject"))) &&
+		!bounceSenderRE.MatchString(m.top.get("from")) && m.top.get("x-failed-recipients") == ""
+}
+
+// parseComplaint reads a complaint without a report part: type abuse, one
+// recipient, the address the feedback loop names in the quoted original
+// (Microsoft's X-HmXmrOriginalRecipient), else the original's To.
+func parseComplaint(r *Report, m *msg) {
+	r.Kind = KindFeedback
+	r.FeedbackType = "abuse"
+	o := r.Original
+	rcpts := addresses(o.Get("X-HmXmrOriginalRecipient"))
+	if len(rcpts) == 0 {
+		rcpts = o.To
+	}
+	if len(rcpts) == 0 {
+		rcpts = []string{""}
+	}
+	for _, a := range rcpts[:1] {
+		r.Recipients = append(r.Recipients, Recipient{Kind: KindFeedback, Address: a})
+	}
+	r.OriginalMailFrom = firstAddress(o.Get("Return-Path"))
+}
+
+// isUnsubscribe reports whether the message is a one-click unsubscribe
+// request a mail client sends to a list's unsubscribe address in the
+// user's name (Apple Mail marks it "X-Apple-Unsubscribe: true").
+func (m *msg) isUnsubscribe() bool {
+	return strings.EqualFold(strings.TrimSpace(m.top.get("x-apple-unsubscribe")), "true")
+}
+
+// parseUnsubscribe records the request as feedback of type opt-out from
+// its sender.
+func parseUnsubscribe(r *Report, m *msg) {
+	r.Kind = KindFeedback
+	r.FeedbackType = "opt-out"
+	r.Recipients = []Recipient{{Kind: KindFeedback, Address: firstAddress(m.top.get("from"))}}
 }

@@ -12,7 +12,7 @@ func (m *msg) inlineDSN() []byte {
 		if !strings.HasPrefix(e.ctype, "text/plain") {
 			continue
 		}
-		lower := strings.ToLower(string(e.body))
+		lower := asciiLower(e.body)
 		if i := strings.Index(lower, "\nfinal-recipient:"); i >= 0 && strings.Contains(lower, "\nstatus:") {
 			// From the start of the paragraph holding the first field.
 			start := strings.LastIndex(lower[:i], "\n\n")

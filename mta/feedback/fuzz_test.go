@@ -22,7 +22,7 @@ func b64(s string) string {
 // FuzzParse: any input parses without a panic, into valid UTF-8 text and
 // recipients of a known kind.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{dsnTwoRecipients, arfReport, qmailBounce, vacation, eximBounce + b64(eximText), sesHead + sesBounce, transcriptHead + "<<< 550-5.7.1 a\n<<< 550 5.7.1 b\n554 <who@example.org>... Service unavailable\n"} {
+	for _, s := range []string{dsnTwoRecipients, arfReport, qmailBounce, vacation, eximBounce + b64(eximText), sesHead + sesBounce, "From: a@b.example\nSubject: s\n\nFeedback-Type: abuse\nVersion: 1\n", transcriptHead + "<<< 550-5.7.1 a\n<<< 550 5.7.1 b\n554 <who@example.org>... Service unavailable\n"} {
 		f.Add([]byte(s))
 	}
 	names, _ := filepath.Glob(filepath.Join(corpusDir, "emails", "*rfc3464-0*.eml"))

@@ -138,7 +138,7 @@ func contentType(h header) (string, map[string]string, bool) {
 		// A sloppy field: take the type before ';' and a boundary by hand.
 		ct = strings.ToLower(strings.TrimSpace(strings.SplitN(v, ";", 2)[0]))
 		params = map[string]string{}
-		if i := strings.Index(strings.ToLower(v), "boundary="); i >= 0 {
+		if i := strings.Index(asciiLower([]byte(v)), "boundary="); i >= 0 {
 			b := strings.TrimSpace(v[i+len("boundary="):])
 			b = strings.SplitN(b, ";", 2)[0]
 			params["boundary"] = strings.Trim(strings.TrimSpace(b), `"`)
@@ -269,4 +269,18 @@ func decodeWords(v string) string {
 		return d
 	}
 	return v
+}
+
+// asciiLower lowercases the ASCII letters of b only, so that an index
+// into the result is one into b (strings.ToLower can change the length of
+// some non-ASCII text).
+func asciiLower(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return string(out)
 }

@@ -82,11 +82,17 @@ func Parse(raw []byte) *Report {
 	r.Original = m.original()
 	switch {
 	case m.find("message/feedback-report") != nil:
-		parseARF(r, m)
+		parseARF(r, m.find("message/feedback-report").body)
 	case m.find("message/delivery-status", "message/global-delivery-status") != nil:
 		parseDSN(r, m, m.find("message/delivery-status", "message/global-delivery-status").body)
 	case m.sesOf() != nil:
 		parseSES(r, m.sesOf())
+	case m.inlineARF() != nil:
+		parseARF(r, m.inlineARF())
+	case m.isComplaint(r.Original):
+		parseComplaint(r, m)
+	case m.isUnsubscribe():
+		parseUnsubscribe(r, m)
 	case isAutoreply(m):
 		parseAutoreply(r, m)
 	default:
