@@ -258,14 +258,25 @@ const throttleRetryBase = 5 * time.Second
 // pathCause reports whether a deferral says something about the path
 // rather than the message: a throttle (classified RateLimited, or a
 // classification that asks for traffic control), a connection that broke
-// without a reply, or a path where no connection works. Such mail goes
-// back soon at the path's pace; parking it for the retry schedule (tens
-// of minutes) would only make it wait behind the mail that came after it.
-// A 4xx about the message itself (a full mailbox, greylisting) keeps the
-// schedule.
+// without a reply or with a 421 that names no cause (the server closing
+// the channel, RFC 5321 3.8: about the session), or a path where no
+// connection works. Such mail goes back soon at the path's pace; parking
+// it for the retry schedule (tens of minutes) would only make it wait
+// behind the mail that came after it. A 4xx about the message itself (a
+// full mailbox, greylisting) keeps the schedule.
 func pathCause(c policy.Classification, o egress.Outcome, resp message.Response) bool {
 	return c.Category == policy.CategoryRateLimited || trafficControl(c) || !o.RetryAt.IsZero() ||
-		resp.Code == 0 && o.Err != nil
+		resp.Code == 0 && o.Err != nil || resp.Code == 421 && sessionCategory(c.Category)
+}
+
+// sessionCategory reports whether a category names no cause about the
+// message: a 421 in it is the session's end.
+func sessionCategory(c string) bool {
+	switch c {
+	case policy.CategoryTransientFailure, policy.CategoryBadConnection, policy.CategoryOther, policy.CategoryNoAnswerFromHost:
+		return true
+	}
+	return false
 }
 
 // pacedRetry shortens next, computed from the path's retry schedule, for

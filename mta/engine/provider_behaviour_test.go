@@ -442,3 +442,27 @@ func TestSlowRepliesOpenMoreConnections(t *testing.T) {
 		t.Errorf("learned %+v: a path held back by slow replies did not open more connections", l)
 	}
 }
+
+// A 421 that says nothing but that the server closes the channel ("421
+// 4.3.2 Service not available, closing transmission channel"), now and
+// then, on fresh sessions too: about the session, not the message, so
+// the message is retried soon at the path's pace, not after the retry
+// schedule, and the rate is not cut.
+func TestBare421IsRetriedSoon(t *testing.T) {
+	const n = 20
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, k int) *smtp.SMTPError {
+		if stage == testsink.StageMail && k <= n && k%5 == 2 {
+			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2},
+				Message: "Service not available, closing transmission channel"}
+		}
+		return nil
+	}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
+	}
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f", l.LearnedRate, l.ConfiguredRate)
+	}
+}
