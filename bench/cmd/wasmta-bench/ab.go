@@ -26,6 +26,7 @@ func abCmd(args []string) error {
 	count := fs.Int("count", 6000, "messages per run (smtp-source -m)")
 	size := fs.Int("size", 4096, "body bytes (smtp-source -l)")
 	sessions := fs.Int("sessions", 20, "parallel smtp-source sessions (-s)")
+	chunking := fs.Bool("sink-chunking", false, "the harness's sink offers CHUNKING, so wasmta delivers each message as BDAT with its envelope (the relay scenario's sink does not)")
 	out := fs.String("json", "", "also write every run to this JSON file")
 	tmp := fs.String("tmp", os.TempDir(), "parent of the temporary directory")
 	if err := fs.Parse(args); err != nil {
@@ -61,14 +62,14 @@ func abCmd(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	env := &scenario.Env{Root: root, Log: log}
 	l := scenario.Load{Size: *size, Rcpts: 1, Count: *count, Sessions: *sessions}
-	fmt.Printf("# %s, %d rounds\n", l.Command("MTA:PORT"), *pairs)
-	runs, err := env.RelayAB(ctx, bins, *pairs, l, func(r scenario.ABRun) {
+	fmt.Printf("# %s, %d rounds, sink CHUNKING %v\n", l.Command("MTA:PORT"), *pairs, *chunking)
+	runs, err := env.RelayAB(ctx, bins, *pairs, l, *chunking, func(r scenario.ABRun) {
 		fmt.Printf("round %d  %-40s  CPU %.3f s/1000 msg  accepted %5.0f msg/s  delivered %5.0f msg/s  load %.1f %.1f %.1f\n",
 			r.Pair+1, r.Binary, r.CPUPer1k, r.Accepted, r.Delivered, r.Load[0], r.Load[1], r.Load[2])
 	})
 	printABSummary(bins, runs)
 	if *out != "" && len(runs) > 0 {
-		b, _ := json.MarshalIndent(map[string]any{"command": l.Command("MTA:PORT"), "binaries": bins, "runs": runs}, "", "  ")
+		b, _ := json.MarshalIndent(map[string]any{"command": l.Command("MTA:PORT"), "sink_chunking": *chunking, "binaries": bins, "runs": runs}, "", "  ")
 		if werr := os.WriteFile(*out, append(b, '\n'), 0o644); werr != nil {
 			return errors.Join(err, werr)
 		}

@@ -97,6 +97,7 @@ func (e *Env) relayWasmta(ctx context.Context, l Load, o wasmtaOpts) (Outcome, e
 		return Outcome{}, err
 	}
 	defer s.Close()
+	s.SetChunking(o.SinkChunking)
 	if o.Routes == nil && o.DNS == "" {
 		o.Routes = relayTo(s)
 	}

@@ -24,8 +24,9 @@ type ABRun struct {
 // the same one: the way to compare two builds' CPU per message on a
 // machine whose load moves (a change's commit gives these figures). Each
 // run is the relay scenario's (a fresh wasmta and spool, the harness's
-// Go sink, smtp-source); done is called after each.
-func (e *Env) RelayAB(ctx context.Context, bins []string, pairs int, l Load, done func(ABRun)) ([]ABRun, error) {
+// Go sink, smtp-source), the sink offering CHUNKING when chunking is set;
+// done is called after each.
+func (e *Env) RelayAB(ctx context.Context, bins []string, pairs int, l Load, chunking bool, done func(ABRun)) ([]ABRun, error) {
 	var runs []ABRun
 	root := e.Root
 	defer func() { e.Root = root }()
@@ -34,7 +35,7 @@ func (e *Env) RelayAB(ctx context.Context, bins []string, pairs int, l Load, don
 			bin := bins[(i+p)%len(bins)]
 			e.Root = filepath.Join(root, fmt.Sprintf("ab-%d-%d", p, i))
 			r := ABRun{Pair: p, Binary: bin, Load: proc.LoadAvg()}
-			o, err := e.relayWasmta(ctx, l, wasmtaOpts{Bin: bin})
+			o, err := e.relayWasmta(ctx, l, wasmtaOpts{Bin: bin, SinkChunking: chunking})
 			os.RemoveAll(e.Root)
 			if err != nil {
 				return runs, fmt.Errorf("scenario: %s: %w", bin, err)

@@ -65,6 +65,7 @@ type wasmtaOpts struct {
 	Conns          int // delivery.max_connections_per_path (0: the harness's 20)
 	Args           []string
 	Bin            string // the wasmta binary ("": Env.Wasmta)
+	SinkChunking   bool   // the Go sink offers CHUNKING (sink.SetChunking)
 }
 
 // startWasmta starts wasmta in a new run directory.

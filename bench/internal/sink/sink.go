@@ -24,9 +24,10 @@ const BucketWidth = 100 * time.Millisecond
 
 // Sink is a running SMTP sink.
 type Sink struct {
-	ln    net.Listener
-	mode  atomic.Int32
-	start time.Time
+	ln       net.Listener
+	mode     atomic.Int32
+	chunking atomic.Bool // offer CHUNKING (SetChunking)
+	start    time.Time
 
 	messages, rcpts, conns, rejected atomic.Int64
 	first, last                      atomic.Int64 // unix ns of the first and latest arrival
@@ -64,6 +65,12 @@ func (s *Sink) Addr() string { return s.ln.Addr().String() }
 
 // SetMode changes how new commands are answered.
 func (s *Sink) SetMode(m Mode) { s.mode.Store(int32(m)) }
+
+// SetChunking makes EHLO replies from now on offer CHUNKING (RFC 3030), so
+// that a client may send each message as "BDAT n LAST" and its bytes
+// together with the envelope, as the large mailbox providers allow; off,
+// the default, the sink speaks DATA only.
+func (s *Sink) SetChunking(on bool) { s.chunking.Store(on) }
 
 func (s *Sink) acceptLoop() {
 	for {

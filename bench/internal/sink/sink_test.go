@@ -228,3 +228,66 @@ func TestSinkDelaysEveryReply(t *testing.T) {
 		t.Errorf("a session of six replies took %v, want at least 300 ms", took)
 	}
 }
+
+// TestSinkChunking: with SetChunking, EHLO offers CHUNKING and a message
+// sent as BDAT chunks, pipelined with its envelope, is counted and
+// tracked like one sent with DATA; without it the sink offers none.
+func TestSinkChunking(t *testing.T) {
+	s := startSink(t, Accept)
+	s.Track(10)
+	c, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(c)
+	reply := func() string {
+		t.Helper()
+		var last string
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("reading: %v", err)
+			}
+			last += line
+			if len(line) < 4 || line[3] != '-' {
+				return last
+			}
+		}
+	}
+	reply() // greeting
+	fmt.Fprint(c, "EHLO x\r\n")
+	if got := reply(); strings.Contains(got, "CHUNKING") {
+		t.Fatalf("CHUNKING offered before SetChunking: %q", got)
+	}
+	s.SetChunking(true)
+	fmt.Fprint(c, "EHLO x\r\n")
+	if got := reply(); !strings.Contains(got, "250-CHUNKING\r\n") {
+		t.Fatalf("EHLO reply %q does not offer CHUNKING", got)
+	}
+	head := "X-Bench-ID: 7\r\nSubject: a\r\n\r\n"
+	body := strings.Repeat("line\r\n", 20000) // longer than the read buffer
+	fmt.Fprintf(c, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nRCPT TO:<e@f>\r\nBDAT %d\r\n%s", len(head), head)
+	fmt.Fprintf(c, "BDAT %d LAST\r\n%s", len(body), body)
+	var codes []string
+	for range 5 {
+		codes = append(codes, reply()[:3])
+	}
+	if got := strings.Join(codes, " "); got != "250 250 250 250 250" {
+		t.Fatalf("replies %s", got)
+	}
+	if cn := s.Counts(); cn.Messages != 1 || cn.Rcpts != 2 {
+		t.Errorf("counts = %+v, want 1 message, 2 recipients", cn)
+	}
+	if at := s.Arrival(7); at.IsZero() {
+		t.Error("message 7 not tracked")
+	}
+	fmt.Fprint(c, "MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nBDAT 3 LAST\r\nx\r\n")
+	for range 3 {
+		reply()
+	}
+	if cn := s.Counts(); cn.Messages != 2 {
+		t.Errorf("counts = %+v after a second message, want 2", cn)
+	}
+}
