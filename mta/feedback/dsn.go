@@ -139,8 +139,30 @@ func finishDSNRecipient(rc *Recipient, m *msg) {
 		rc.Diagnostic = noticeDiagnostic(m, rc.Address)
 	} else {
 		rc.Diagnostic = wholeReply(rc.Diagnostic, m)
+		if d := noticeDiagnostic(m, rc.Address); betterInNotice(rc.Diagnostic, d) {
+			rc.Diagnostic = d
+		}
 	}
 	finishRecipient(rc)
+}
+
+// betterInNotice reports whether the notice's reason for a recipient
+// says more than its Diagnostic-Code: the field is a bare number (a
+// delivery agent's exit status, "X-Unix; 67") while the notice names a
+// cause or quotes a reply,
+// or the field is a generic reply (no enhanced code, or X.0.0 — Sendmail's
+// "554 5.0.0 Service unavailable") while the notice quotes a reply with a
+// specific enhanced code of the same class.
+func betterInNotice(field, notice string) bool {
+	if notice == "" || notice == field {
+		return false
+	}
+	if !wordRE.MatchString(field) {
+		return hasCodeOrStatus([]string{notice}) || causeWordRE.MatchString(withoutAddresses(notice))
+	}
+	fs, ns := findStatus(field), findStatus(notice)
+	return (fs == "" || strings.HasSuffix(fs, ".0.0")) && ns != "" && !strings.HasSuffix(ns, ".0.0") &&
+		findCode(notice) != 0 && (fs == "" || fs[0] == ns[0]) && (findCode(field) == 0 || findCode(field)/100 == findCode(notice)/100)
 }
 
 // wholeReply returns the multi-line reply whose first line is diag when

@@ -111,3 +111,24 @@ func TestWholeMultilineReply(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeBeatsGenericDiagnostic: a Diagnostic-Code that is a bare exit
+// status, or a generic reply while the transcript quotes the remote's
+// specific one, gives way to the notice; a specific one does not.
+func TestNoticeBeatsGenericDiagnostic(t *testing.T) {
+	transcript := "   ----- The following addresses had permanent fatal errors -----\n<a@example.org>\n\n" +
+		"   ----- Transcript of session follows -----\n... while talking to mx.example.org.:\n>>> DATA\n" +
+		"<<< 550 5.7.1 message content rejected\n554 5.0.0 Service unavailable\n"
+	for _, tt := range []struct{ notice, field, want string }{
+		{transcript, "smtp; 554 5.0.0 Service unavailable", "550 5.7.1 message content rejected"},
+		{transcript, "smtp; 554 5.7.0 policy: rejected", "554 5.7.0 policy: rejected"},
+		{"<a@example.org>: mailbox is full\n", "X-Unix; 73", "mailbox is full"},
+		{"Some recipients failed.\n", "X-Unix; 73", "73"},
+	} {
+		raw := strings.Replace(strings.Replace(dsnTwoRecipients, "Some recipients failed.\n", tt.notice, 1),
+			"smtp; 550 5.1.1 <a@example.org>: Recipient address\n rejected: User unknown", tt.field, 1)
+		if g := Parse(crlf(raw)).Recipients[0]; g.Diagnostic != tt.want {
+			t.Errorf("Diagnostic-Code %q: got %q, want %q", tt.field, g.Diagnostic, tt.want)
+		}
+	}
+}

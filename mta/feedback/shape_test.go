@@ -58,7 +58,7 @@ func TestTranscriptShapes(t *testing.T) {
 <<< 553-5.7.1 Mail from 192.0.2.3 refused,
 <<< 553 5.7.1 see the block list's page
 554 5.0.0 <who@example.org>... Service unavailable
-`, "who@example.org", "5.7.1", 553, "553-5.7.1 Mail from 192.0.2.3 refused, <<< 553 5.7.1 see the block list's page", ""},
+`, "who@example.org", "5.7.1", 553, "553-5.7.1 Mail from 192.0.2.3 refused, 553 5.7.1 see the block list's page", "<<<"},
 		{"delivery agent's message before the summary", transcriptHead + `procmail: quota exceeded for who
 554 <who@example.org>... Service unavailable
 `, "who@example.org", "5.0.0", 554, "Service unavailable procmail: quota exceeded", ""},

@@ -24,7 +24,7 @@ func findStatus(s string) string {
 // "failed with:", or
 // after a host's address ("host mx.example.org [192.0.2.7]: 550 ...").
 var (
-	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code|with)\s*[:;=]?\s*[<(\[]?|\]:\s*)([45]\d\d)(?:[\s:,\-\])>]|$)`)
+	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code|with)\s*[:;=]?\s*[<(\['"]?|\]:\s*)([45]\d\d)(?:[\s:,\-\])>]|$)`)
 	codeOKRE   = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?)(2[0-5]\d)(?:[\s:\-\])>]|$)`)
 	numericRE3 = regexp.MustCompile(`^\d{3}$`)
 	// pairRE matches a reply code anywhere in a text when an enhanced

@@ -379,9 +379,22 @@ func replyFrom(lines []string, starts func(string) bool) string {
 		for end < len(lines) && strings.TrimSpace(lines[end]) != "" && (!starts(lines[end]) || continues(lines[end-1], lines[end])) {
 			end++
 		}
-		return oneLine(strings.Join(lines[i:end], " "))
+		parts := make([]string, 0, end-i)
+		for _, l := range lines[i:end] {
+			parts = append(parts, withoutReplyMarker(l))
+		}
+		return oneLine(strings.Join(parts, " "))
 	}
 	return ""
+}
+
+// withoutReplyMarker drops the "<<<" with which a transcript marks what
+// the remote said: the diagnostic is the reply itself.
+func withoutReplyMarker(l string) string {
+	if t := strings.TrimLeft(l, " \t"); strings.HasPrefix(t, "<<<") {
+		return strings.TrimLeft(t, "< \t")
+	}
+	return l
 }
 
 // continuedRE matches a line of a multi-line reply that more lines
