@@ -71,10 +71,25 @@ type Controller struct {
 	rateMax     float64
 	rateEpoch   time.Duration
 	rateBoundAt time.Time
+	// rateWait is how many quiet periods of recovery pass before the rate
+	// probes above the level: one, doubled (up to MaxProbeWait) by each
+	// cut that only probes above the level provoked (rate.go).
+	rateWait    int
+	rateRefused float64 // the rate the last cut started from
+	// Transactions the destination accepted, ever, and when the last rate
+	// cut came, how many it had accepted and the path had sent then: the
+	// rate it accepted since (rate.go, goodput).
+	acceptedN   int64
+	cutAccepted int64
+	cutSent     int64
+	recoverAt   int64 // replies (rate.go) once those in flight at the last cut are back
 	// The transactions attempted when the last two throttles came, and
 	// how many came (up to 3): what confirms a throttle (rate.go).
 	throttledN [2]int64
 	throttles  int
+	// Whether each of the last two throttles came while the rate in force
+	// was above the level: a probe (rate.go).
+	throttledAbove [2]bool
 	// The transactions attempted when each of the last throttles came (a
 	// ring): the share refused of the last ConfirmSpan transactions, when
 	// two seconds held fewer (rate.go).
@@ -94,7 +109,7 @@ type Controller struct {
 // through WithDefaults).
 func New(preset Limits, p Params, now time.Time) *Controller {
 	preset.Conns = max(1, preset.Conns)
-	c := &Controller{preset: preset, connPeriod: now, ratePeriod: now, probeWait: 1}
+	c := &Controller{preset: preset, connPeriod: now, ratePeriod: now, probeWait: 1, rateWait: 1}
 	c.setParams(p)
 	c.cur = c.p.clamp(preset)
 	return c
@@ -173,6 +188,7 @@ func (c *Controller) Pressed(conns, rate bool, now time.Time) {
 // once a quiet period has passed without a signal. It reports whether
 // the limits changed.
 func (c *Controller) Success(now time.Time) bool {
+	c.acceptedN++
 	if c.p.Off {
 		return false
 	}
@@ -299,8 +315,8 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 		if c.recovering(now) {
 			break // the overshoot the last cut answered (rate.go)
 		}
-		if c.confirmThrottle() {
-			c.cutRateAt(now)
+		if ok, probe := c.confirmThrottle(c.probing()); ok {
+			c.cutRateAt(now, probe)
 		}
 	case Refused:
 		c.startConnPeriod(now)

@@ -30,31 +30,103 @@ const ConfirmSpan = 10
 const rateBoundSpan = 2 * Holdoff
 
 // recovering reports whether a throttle at now comes within the hold-off
-// after the last rate cut. Such a throttle is about the overshoot that cut
-// answered, not news: the destination's own bucket was emptied by it and
-// refills only at its rate less ours, so for a moment after a cut it still
-// refuses now and then, although the cut rate is below its limit. TCP
-// NewReno cuts once per window of data in flight at a loss (RFC 6582) for
-// the same reason. Such a throttle is counted in the share a later cut
-// takes off, but neither cuts nor confirms one: the throttles that confirm
-// the next cut come after the hold-off, among themselves.
+// after the last rate cut, or before the replies to the transactions in
+// flight at that cut have come back (at most a quiet period). Such a
+// throttle is about the overshoot that cut answered, not news: the
+// destination's own bucket was emptied by it and refills only at its rate
+// less ours, so for a moment after a cut it still refuses now and then,
+// although the cut rate is below its limit; and a transaction sent before
+// the cut may be refused seconds later, on a destination that takes a
+// while per transaction or closes the session at a throttle. TCP NewReno
+// cuts once per window of data in flight at a loss (RFC 6582) for the
+// same reason; the window here is a count of replies, as NewReno's is of
+// the data sent before the cut. Such a throttle is counted in the share a
+// later cut takes off, but neither cuts nor confirms one: the throttles
+// that confirm the next cut come after, among themselves.
 func (c *Controller) recovering(now time.Time) bool {
-	if c.cutRate.IsZero() || now.Sub(c.cutRate) >= Holdoff {
+	if c.cutRate.IsZero() || now.Sub(c.cutRate) >= c.p.Quiet ||
+		now.Sub(c.cutRate) >= Holdoff && c.replies() >= c.recoverAt {
 		return false
 	}
 	c.throttles = 0
 	return true
 }
 
-// confirmThrottle notes a throttling reply and reports whether earlier
+// replies counts the transactions that came back, accepted or throttled.
+func (c *Controller) replies() int64 { return c.acceptedN + int64(c.throttleHead) }
+
+// confirmThrottle notes a throttling reply, which came while the rate in
+// force was above the level (above) or not, and reports whether earlier
 // ones confirm it: one within ConfirmSpan transactions, or two within ten
-// times that.
-func (c *Controller) confirmThrottle() bool {
-	prev := c.throttledN
-	c.throttledN = [2]int64{c.sentN, prev[0]}
+// times that; and whether every throttle that confirms the cut came above
+// the level (probe: see probing).
+func (c *Controller) confirmThrottle(above bool) (confirmed, probe bool) {
+	prev, prevAbove := c.throttledN, c.throttledAbove
+	c.throttledN, c.throttledAbove = [2]int64{c.sentN, prev[0]}, [2]bool{above, prevAbove[0]}
 	c.throttles = min(c.throttles+1, 3)
-	return (c.throttles >= 2 && c.sentN-prev[0] <= ConfirmSpan) ||
-		(c.throttles >= 3 && c.sentN-prev[1] <= 10*ConfirmSpan)
+	switch {
+	case c.throttles >= 2 && c.sentN-prev[0] <= ConfirmSpan:
+		return true, above && prevAbove[0]
+	case c.throttles >= 3 && c.sentN-prev[1] <= 10*ConfirmSpan:
+		return true, above && prevAbove[0] && prevAbove[1]
+	}
+	return false, false
+}
+
+// probing reports whether the rate in force is above the level the last
+// cut found: the path sent at the level for rateWait quiet periods
+// without a throttle that cut, and now probes above it. A rate limiter,
+// whatever its kind (a token bucket, a sliding window), refuses a sender
+// only above its limit; so throttles that come only while the path probes
+// say the limit lies between the level and the probe (a refused probe),
+// while a throttle at or below a level the path ran at says the limit is
+// now below it: it fell, or the level was read too high.
+func (c *Controller) probing() bool {
+	return c.rateFound && c.cur.Rate > c.rateMax
+}
+
+// nextRateWait sets the quiet periods the path stays at the level of the
+// cut that starts now before it probes above it again, from raw, the rate
+// the cut starts from. A probe refused not far above where the last cut
+// started (at most the factor's share above) says the limit did not move,
+// and a path whose limit stays put would pay the throttles that confirm a
+// cut (two or three) for every probe, every few quiet periods, for
+// nothing: the next probe waits twice as long (up to MaxProbeWait quiet
+// periods), as path MTU discovery waits longer before probing above a
+// size that was refused (RFC 1191), here for the rate as probeWait is for
+// the connections. Any other cut (the first; throttles at or below the
+// level: the limit fell; a probe refused far above the last cut: it rose)
+// finds a new level, and probing starts again after one quiet period.
+func (c *Controller) nextRateWait(probe bool, raw float64) {
+	if probe && raw <= c.rateRefused*(2-c.p.Factor) {
+		c.rateWait = min(max(4, 2*c.rateWait), MaxProbeWait)
+	} else {
+		c.rateWait = 1
+	}
+	c.rateRefused = raw
+}
+
+// goodput returns the rate at which the destination accepted the path's
+// transactions since the last rate cut, when that span is long enough to
+// read it (a hold-off and half of ConfirmSpan transactions). Its limiter
+// was empty at that cut (it was refusing), and whatever it accepted since
+// came from what it let through in the meantime: the rate is a measured
+// lower bound of its limit, unless the limit fell since. It is what TCP
+// BBR estimates the bottleneck's bandwidth from: the rate the receiver
+// acknowledged, not the rate at which the sender sent. The count is at
+// most the transactions sent since the cut: the replies to those in
+// flight at the cut, sent at the older rate, come back after it, and
+// would read a moment after a cut as the older rate.
+func (c *Controller) goodput(now time.Time) (float64, bool) {
+	if c.cutRate.IsZero() {
+		return 0, false
+	}
+	span := now.Sub(c.cutRate)
+	n := min(c.acceptedN-c.cutAccepted, c.sentN-c.cutSent)
+	if span < Holdoff || n < ConfirmSpan/2 {
+		return 0, false
+	}
+	return float64(n) / span.Seconds(), true
 }
 
 // cutRateAt cuts the rate by the factor and remembers the level it was cut
@@ -65,7 +137,7 @@ func (c *Controller) confirmThrottle() bool {
 // and the level is the rate it
 // really sent, counted over at least a second: cutting a nominal rate it
 // never reached would not slow it down. A path with no rate gets one.
-func (c *Controller) cutRateAt(now time.Time) {
+func (c *Controller) cutRateAt(now time.Time, probe bool) {
 	if now.Sub(c.cutRate) < Holdoff {
 		return
 	}
@@ -83,6 +155,13 @@ func (c *Controller) cutRateAt(now time.Time) {
 	}
 	if from <= 0 {
 		return // nothing sent, no rate: nothing to cut from
+	}
+	c.nextRateWait(probe, from)
+	if c.rateFound {
+		if g, ok := c.goodput(now); ok {
+			c.cutToGoodput(now, from, g, probe)
+			return
+		}
 	}
 	// A destination over its limit takes its limit and refuses the rest:
 	// the share it refused of what was sent in the last seconds says how
@@ -117,9 +196,62 @@ func (c *Controller) cutRateAt(now time.Time) {
 	if !c.rateFound && measured {
 		level = from
 	}
+	c.cur.Rate = from * c.p.Factor
+	c.landCut(now, level)
+}
+
+// cutToGoodput cuts a rate found earlier, from raw (the rate the cut
+// starts from), to what the destination accepted since the last cut
+// (goodput): the limit lies about there, and a path that stays there
+// sends close to it instead of climbing back for a quarter of a minute
+// from 0.7 of the rate refused. A refused probe (probe) says the limit
+// did not move since the last cut, and the cut is never deeper than the
+// factor. Throttles at the level say it fell, or that the last cut read it
+// a little high: the goodput may then count an older, higher limit, and
+// the cut lands no higher than what the destination accepted of the last
+// seconds' transactions either (raw less the share refused, read without
+// the bias of the throttles that confirm the cut: refusedShare), and no
+// deeper than two factors, as a cut by the refused share and the factor.
+// The cut lands at the level; the path probes above it after rateWait
+// quiet periods.
+func (c *Controller) cutToGoodput(now time.Time, raw, goodput float64, probe bool) {
+	limit, floor := min(goodput, raw), raw*c.p.Factor
+	if !probe {
+		floor *= c.p.Factor
+		if sent, refused := c.recentShare(now); sent >= ConfirmSpan {
+			limit = min(limit, raw*(1-refusedShare(sent, refused)))
+		}
+	}
+	c.cur.Rate = max(floor, limit)
+	c.landCut(now, c.cur.Rate)
+}
+
+// refusedShare is the share of transactions the destination refused,
+// read from sent transactions of which refused were throttled, when a
+// throttle has just confirmed a cut. The window read ends at that throttle
+// because the cut comes at it: the count of throttles in it is never
+// below the two that confirm, however rarely the destination refuses (2 of
+// the last 10 on a slow path, for a rate a few percent over the limit).
+// It is the bias of inverse sampling, which stops at the r-th event: the
+// unbiased estimate of the share is (r-1)/(n-1) (Haldane, 1945).
+func refusedShare(sent, refused int) float64 {
+	if sent <= 1 || refused <= 1 {
+		return 0
+	}
+	return float64(refused-1) / float64(sent-1)
+}
+
+// landCut completes a rate cut to c.cur.Rate, recovering toward level.
+func (c *Controller) landCut(now time.Time, level float64) {
 	c.cutRate, c.rateFound, c.rateMax, c.rateEpoch = now, true, level, 0
+	c.cutAccepted, c.cutSent = c.acceptedN, c.sentN
+	// In flight: sent and not yet back, accepted or throttled; a
+	// transaction that failed otherwise never comes back as either, so at
+	// most those sent in the last two seconds.
+	inFlight := min(max(0, c.sentN-c.replies()), int64(c.sent.last(now, 2)))
+	c.recoverAt = c.replies() + inFlight
 	c.throttles = 0 // those that confirmed this cut confirm no other
-	c.cur.Rate = max(c.p.MinRate, from*c.p.Factor)
+	c.cur.Rate = max(c.p.MinRate, c.cur.Rate)
 	if c.p.MaxRate > 0 {
 		c.cur.Rate = min(c.cur.Rate, c.p.MaxRate)
 	}
@@ -168,7 +300,8 @@ func (c *Controller) recentShare(now time.Time) (sent, refused int) {
 func (c *Controller) recoverRate(d time.Duration) {
 	c.rateEpoch += min(d, c.p.Quiet) // a long gap between deliveries counts as one period
 	t := c.rateEpoch.Seconds() / c.p.Quiet.Seconds()
-	target := c.rateMax + c.rateStep*(t-1) // probing above the level
+	// At the level for rateWait quiet periods, then probing above it.
+	target := c.rateMax + c.rateStep*max(0, t-float64(c.rateWait))
 	if t < 1 {
 		target = c.rateMax * (1 - (1-c.p.Factor)*math.Pow(1-t, 3))
 	}

@@ -31,9 +31,10 @@ func TestThrottlesConfirmEachOther(t *testing.T) {
 			now := t0
 			var cuts []int
 			for i, gap := range tc.gaps {
-				for range gap {
+				for range gap { // accepted at once: nothing in flight
 					now = now.Add(50 * time.Millisecond)
 					c.Sent(now)
+					c.Success(now)
 				}
 				now = now.Add(10 * time.Millisecond)
 				if c.Signal(RateLimited, 0, now) {
@@ -249,5 +250,190 @@ func TestSlowPathReadsTheShareFromTheLastTransactions(t *testing.T) {
 	}
 	if got, want := c.Limits().Rate, 2*(1-2.0/10)*0.7; math.Abs(got-want) > 1e-9 {
 		t.Fatalf("cut to %.3f, want %.3f (2 of the last 10 refused)", got, want)
+	}
+}
+
+// rounds feeds secs seconds of a path its rate holds back: each second it
+// sends perSec transactions, evenly, the last at the second's end, each
+// waiting for a token, and the destination accepts the last ok of them.
+// It returns the time after the last round.
+func rounds(c *Controller, from time.Duration, secs, perSec, ok int) time.Duration {
+	return roundsHeld(c, from, secs, perSec, ok, true)
+}
+
+// roundsHeld is rounds in which the rate held the path back (held) or not
+// (no message waited for a token).
+func roundsHeld(c *Controller, from time.Duration, secs, perSec, ok int, held bool) time.Duration {
+	for s := range secs {
+		for i := range perSec {
+			now := at(from + time.Duration(s)*time.Second + time.Duration(i+1)*time.Second/time.Duration(perSec))
+			c.Sent(now)
+			if held {
+				c.Pressed(false, true, now)
+			}
+			if i >= perSec-ok {
+				c.Success(now)
+			}
+		}
+	}
+	return from + time.Duration(secs)*time.Second
+}
+
+// A probe the destination refuses cuts the rate to what the destination
+// accepted since the last cut (its goodput, a measured lower bound of its
+// limit), and the path stays there: not to 0.7 of the rate refused less
+// the share refused, from where it climbed back for a quarter of a
+// minute. The cut is never deeper than the factor. Throttles at the level
+// (the limit fell, or the last cut read it a little high) cut to the
+// goodput too, but no higher than what the destination accepted of the
+// last transactions (the share refused read without the bias of the two
+// that confirm: 1 of the 9 before the last, not 2 of 10), and no deeper
+// than two factors.
+func TestRefusedProbeCutsToTheGoodput(t *testing.T) {
+	// A first cut from 10 (nothing sent, the share not read): 7, level 8.5.
+	first := func() *Controller {
+		c := New(Limits{Conns: 5, Rate: 10}, Params{}, t0)
+		c.Signal(RateLimited, 0, t0)
+		c.Signal(RateLimited, 0, t0)
+		if c.Limits().Rate != 7 || c.rateMax != 8.5 {
+			t.Fatalf("first cut to %.2f, level %.2f, want 7 and 8.5", c.Limits().Rate, c.rateMax)
+		}
+		return c
+	}
+	throttle := func(c *Controller, d time.Duration) {
+		c.Signal(RateLimited, 0, at(d))
+		c.Signal(RateLimited, 0, at(d))
+	}
+	// Ten seconds of rounds: the rate reaches the level at 5 s and probes
+	// above it, 9.2 at 10 s (a step of 0.7 per quiet period). Two seconds
+	// into its recovery it is at 8.5 * (1 - 0.3 * 0.6^3).
+	const probe = 8.5 + 0.7
+	const recovering2s = 8.5 * (1 - 0.3*0.6*0.6*0.6)
+	for _, tc := range []struct {
+		name string
+		run  func(c *Controller) // from the first cut
+		want float64
+	}{
+		{"a refused probe lands on the goodput", func(c *Controller) {
+			end := rounds(c, 0, 10, 8, 8)
+			throttle(c, end+100*time.Millisecond) // 80 accepted in 10.1 s
+		}, 80 / 10.1},
+		{"never below the factor", func(c *Controller) {
+			end := rounds(c, 0, 10, 8, 4)
+			throttle(c, end+100*time.Millisecond) // 40 accepted in 10.1 s, under 0.7 of the probe
+		}, probe * 0.7},
+		{"throttles go on a moment after the first cut", func(c *Controller) {
+			end := rounds(c, 0, 2, 8, 8)          // the rate 7.95 on its way back to the level
+			throttle(c, end+100*time.Millisecond) // 16 accepted in 2.1 s, 8 of the last 9
+		}, recovering2s * 8 / 9},
+		{"throttles at the level long after the last cut", func(c *Controller) {
+			end := rounds(c, 0, 5, 8, 8)             // at the level
+			end = roundsHeld(c, end, 5, 8, 8, false) // and it stays there: the rate holds nothing back
+			throttle(c, end+100*time.Millisecond)    // cut from what it sent, 8 of the last 9 accepted
+		}, 33 / 4.1 * 8 / 9}, // the send meter: 33 in its last 4.1 s
+		{"throttles at the level: never below two factors", func(c *Controller) {
+			end := rounds(c, 0, 5, 8, 3)          // the destination accepted 3 of 8
+			throttle(c, end+100*time.Millisecond) // 15 in 5.1 s
+		}, 8.5 * 0.7 * 0.7},
+		{"the cut a moment after a fall's reads the goodput since the fall's", func(c *Controller) {
+			end := rounds(c, 0, 5, 8, 8)
+			end = roundsHeld(c, end, 5, 8, 8, false)
+			throttle(c, end+100*time.Millisecond) // to 7.15
+			end = rounds(c, end+100*time.Millisecond, 3, 5, 5)
+			throttle(c, end+200*time.Millisecond) // 15 accepted in 3.2 s
+		}, 15 / 3.2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := first()
+			tc.run(c)
+			if got := c.Limits().Rate; math.Abs(got-tc.want) > 0.001 {
+				t.Fatalf("cut to %.3f, want %.3f", got, tc.want)
+			}
+		})
+	}
+}
+
+// After a refused probe the path stays at the level for 4 quiet periods
+// before it probes again, twice as long after each further refused probe
+// (up to MaxProbeWait); a cut that was not a refused probe (the limit
+// fell) starts probing again after one quiet period. The quiet periods
+// count seconds in which the rate held the path back.
+func TestRefusedProbesWaitLonger(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cuts  []string // each cut: "probe" (throttles while above the level) or "fall" (at the level)
+		waits []int    // quiet periods at the level after each cut before the rate rises above it
+	}{
+		{"refused probes", []string{"probe", "probe", "probe", "probe"}, []int{4, 8, 16, 16}},
+		{"a fall resets the wait", []string{"probe", "probe", "fall"}, []int{4, 8, 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(Limits{Conns: 5, Rate: 10}, Params{}, t0)
+			c.Signal(RateLimited, 0, t0)
+			c.Signal(RateLimited, 0, t0)
+			now := time.Duration(0)
+			above := func() int { // seconds of rounds until the rate is above the level
+				for s := 1; s <= 200; s++ {
+					now = rounds(c, now, 1, 8, 8)
+					if c.Limits().Rate > c.rateMax {
+						return s
+					}
+				}
+				t.Fatal("never above the level")
+				return 0
+			}
+			above()
+			for i, cut := range tc.cuts {
+				if cut == "fall" { // back at the level: a probe, throttled once it is at the level again
+					c.cur.Rate = c.rateMax
+				}
+				now += 100 * time.Millisecond
+				c.Signal(RateLimited, 0, at(now))
+				c.Signal(RateLimited, 0, at(now))
+				secs := above()
+				// The rate rises above the level in the first round after the wait.
+				if want := tc.waits[i] * int(DefaultQuiet/time.Second); secs != want+1 {
+					t.Fatalf("cut %d (%s): above the level after %d s, want %d quiet periods (%d s) and a round",
+						i+1, cut, secs, tc.waits[i], want)
+				}
+			}
+		})
+	}
+}
+
+// Throttles after a cut are about the overshoot it answered until the
+// replies to the transactions in flight at the cut are back (as TCP
+// NewReno's recovery point), however long past the hold-off, up to a
+// quiet period: they neither cut nor confirm a cut.
+func TestThrottlesAboutTransactionsInFlightAtTheCut(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name    string
+		replies int           // accepted after the cut, before the throttles
+		at      time.Duration // when two more throttles come
+		cut     bool
+	}{
+		{"in flight at the cut, after the hold-off", 0, 1500 * ms, false},
+		{"once the replies are back", 8, 1500 * ms, true},
+		{"within the hold-off, replies back", 8, 900 * ms, false},
+		{"after a quiet period, replies or not", 0, 5600 * ms, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(Limits{Conns: 5, Rate: 20}, Params{}, t0)
+			for i := range 10 { // 10 in flight, two of them throttled at 0.5 s: a cut
+				c.Sent(at(time.Duration(i) * 50 * ms))
+			}
+			c.Signal(RateLimited, 0, at(500*ms))
+			if !c.Signal(RateLimited, 0, at(500*ms)) {
+				t.Fatal("the first two throttles did not cut")
+			}
+			for range tc.replies {
+				c.Success(at(tc.at - 100*ms))
+			}
+			c.Signal(RateLimited, 0, at(tc.at))
+			if got := c.Signal(RateLimited, 0, at(tc.at)); got != tc.cut {
+				t.Fatalf("cut %v, want %v", got, tc.cut)
+			}
+		})
 	}
 }
