@@ -38,13 +38,16 @@ func learned(base policy.Shape, l adaptive.Limits) policy.Shape {
 
 // learnedBurst is the depth of the bucket at a learned rate: the preset's
 // depth in proportion, or one second's worth of the learned rate when the
-// preset gave none (as for any rate without a burst). (It was the
-// preset's rate or the learned one, whichever was higher, in proportion:
-// at four times the preset rate, four seconds' worth, which a path that
-// paused a moment then sent at once to a destination that takes one.)
+// preset gave none, in whole messages and never more (at least one). (It
+// was the preset's rate or the learned one, whichever was higher, in
+// proportion: at four times the preset rate, four seconds' worth, which a
+// path that paused a moment then sent at once to a destination that takes
+// one. Rounded up, a learned rate of 1.2/s sent two at once after a pause,
+// and a destination that takes 1.5/s with a second's worth of credit, one
+// message, refused the second: throttles at a rate below its limit.)
 func learnedBurst(base policy.Shape, rate float64) int {
 	if base.MessagesPerSecond <= 0 || base.MessageBurst <= 0 {
-		return max(1, int(math.Ceil(rate)))
+		return max(1, int(rate))
 	}
 	return max(1, int(math.Round(float64(base.MessageBurst)*rate/base.MessagesPerSecond)))
 }

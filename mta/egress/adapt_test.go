@@ -29,12 +29,12 @@ func TestLearnedShape(t *testing.T) {
 		{"four times the rate: four times the reconnections, one second deep", apple,
 			adaptive.Limits{Conns: 7, Rate: 20}, 20, 20, 4 * 100.0 / 60},
 		{"twice the connections", apple, adaptive.Limits{Conns: 20, Rate: 5}, 5, 0, 2 * 100.0 / 60},
-		{"cut below the preset: the preset's reconnections", apple,
-			adaptive.Limits{Conns: 3, Rate: 1.2}, 1.2, 2, 100.0 / 60},
+		{"cut below the preset: the preset's reconnections, at most a second deep", apple,
+			adaptive.Limits{Conns: 3, Rate: 1.2}, 1.2, 1, 100.0 / 60},
 		{"a preset burst in proportion", policy.Shape{MaxConnections: 5, MessagesPerSecond: 10, MessageBurst: 5},
 			adaptive.Limits{Conns: 5, Rate: 30}, 30, 15, 0},
-		{"no preset rate: one second of the learned one", policy.Shape{MaxConnections: 5},
-			adaptive.Limits{Conns: 5, Rate: 7.5}, 7.5, 8, 0},
+		{"no preset rate: one second of the learned one, whole messages", policy.Shape{MaxConnections: 5},
+			adaptive.Limits{Conns: 5, Rate: 7.5}, 7.5, 7, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := learned(tc.base, tc.l)
