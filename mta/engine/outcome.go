@@ -153,7 +153,11 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	if t, ok := statedRetry(resp, time.Now()); ok && t.Before(sched) && (!paced || t.After(next)) {
 		next = t
 	}
-	permanent := c.Action == policy.ActionBounce || (c.Action == policy.ActionDefault && resp.Code >= 500)
+	// A dead path's refusal (a 5xx greeting or EHLO from every host) is
+	// the destination refusing this source, not the message: a deferral,
+	// as Postfix's "refused to talk to me", unless the policy bounces it.
+	permanent := c.Action == policy.ActionBounce ||
+		(c.Action == policy.ActionDefault && resp.Code >= 500 && o.RetryAt.IsZero())
 	switch {
 	case permanent:
 		r.Type = events.Bounce

@@ -61,9 +61,7 @@ func TestMessagesPerConnectionLimitIsNotAThrottle(t *testing.T) {
 		Latency: providersim.Latency{DataEnd: providersim.Delay{Fixed: 5 * time.Millisecond}}}
 	e, rec, addr, sim := simEngine(t, prov, policy.Shape{MaxConnections: 3, MessagesPerSecond: rate,
 		RetryInitial: time.Hour, RetryMax: 4 * time.Hour, MaxAge: 24 * time.Hour})
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 60*time.Second)
 	st := sim.Stats()["prov"].Total
 	l := learnedOf(t, e)
@@ -99,6 +97,14 @@ func TestSessionClosedIdleByTheServerIsNotADeferral(t *testing.T) {
 	}
 	if got := sink.Conns(); got != 3 {
 		t.Fatalf("%d connections for 3 messages, want 3", got)
+	}
+}
+
+// sendN sends n messages of one recipient each, r0@example.test up.
+func sendN(t *testing.T, addr string, n int) {
+	t.Helper()
+	for i := range n {
+		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
 	}
 }
 
@@ -200,9 +206,7 @@ func TestConnectionResetMidDataRetriesTheMessage(t *testing.T) {
 		return nil
 	}})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 20))
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
 	got := map[string]bool{}
 	for _, m := range sink.Messages() {
@@ -245,9 +249,7 @@ func TestFiveHundredThrottleCutsTheRateAndRetries(t *testing.T) {
 		return nil
 	}})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 4*limit))
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 40*time.Second)
 	if b := rec.Count(events.Bounce); b > 0 {
 		t.Fatalf("%d bounced: a 5xx throttle was taken for a verdict", b)
@@ -285,9 +287,7 @@ func TestTarpitTimeoutsAreSignalsPerConnection(t *testing.T) {
 	shape := hourSchedule(6, 100)
 	shape.CommandTimeout = time.Second
 	e, rec, addr := sinkEngine(t, sink, shape)
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
 	l := learnedOf(t, e)
 	t.Logf("%d connections for %d messages, %d open at most; learned %+v", sink.Conns(), n, sink.PeakOpen(), l)
@@ -338,9 +338,7 @@ func TestRateRecoversAfterAQuotaIsRenewed(t *testing.T) {
 	shape := hourSchedule(3, rate)
 	shape.Adapt.Quiet = 100 * time.Millisecond
 	e, rec, addr := sinkEngine(t, sink, shape)
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	select {
 	case <-renewed:
 	case <-time.After(30 * time.Second):
@@ -386,9 +384,7 @@ func TestGreylistedMailIsRetriedAfterTheStatedDelay(t *testing.T) {
 		return nil
 	}})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
 	if d := rec.Count(events.TransientFailure); d != n {
 		t.Errorf("%d deferrals for %d greylisted messages, want one each", d, n)
@@ -429,9 +425,7 @@ func TestSlowRepliesOpenMoreConnections(t *testing.T) {
 	sink := testsink.Start(t, testsink.Options{Delay: map[string]time.Duration{
 		testsink.StageBanner: 500 * time.Millisecond, testsink.StageData: time.Second}})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 50))
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
 	l := learnedOf(t, e)
 	t.Logf("%d connections, %d open at most; learned %+v", sink.Conns(), sink.PeakOpen(), l)
@@ -458,11 +452,36 @@ func TestBare421IsRetriedSoon(t *testing.T) {
 		return nil
 	}})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
-	for i := range n {
-		send(t, addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i))
-	}
+	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
 	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
 		t.Errorf("learned rate %.1f below the preset %.1f", l.LearnedRate, l.ConfiguredRate)
+	}
+}
+
+// A destination that refuses this source at the greeting with a 5xx
+// ("554 5.7.1 ... blocked using zen.spamhaus.org"): a refusal of the
+// connection, not a verdict on the messages. The path is dead, its mail
+// deferred to the end of its back-off, none bounced (as Postfix's "host
+// ... refused to talk to me" defers).
+func TestFiveHundredGreetingDefersTheMail(t *testing.T) {
+	const n = 5
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageConnect {
+			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+				Message: "5.7.1 Service unavailable; client host [127.0.0.1] blocked using zen.spamhaus.org"}
+		}
+		return nil
+	}})
+	_, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.TransientFailure, n, 20*time.Second)
+	if b := rec.Count(events.Bounce); b > 0 {
+		t.Fatalf("%d bounced: a refused greeting was taken for a verdict on the messages", b)
+	}
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.NextAttempt == nil || r.NextAttempt.Sub(r.Time) < 29*time.Second {
+			t.Fatalf("deferral %+v: want the next attempt at the end of the path's back-off", r)
+		}
 	}
 }
