@@ -7,7 +7,7 @@ import (
 
 // autoreplySubjectRE matches the subject prefixes of automatic replies in
 // the languages mailbox providers send them in.
-var autoreplySubjectRE = regexp.MustCompile(`(?i)^\s*(?:re:\s*)?(?:auto(?:matic)?[ _-]?(?:reply|response|respond|antwort|answer|réponse|risposta|respuesta)|autoreply|autoresponder|out of (?:the )?office|abwesenheit|abwesend|absence|vacation|on vacation|away from)`)
+var autoreplySubjectRE = regexp.MustCompile(`(?i)^\s*(?:re:\s*)?(?:auto(?:matic)?[ _-]?(?:reply|response|respond|antwort|answer|réponse|risposta|respuesta)|autoreply|autoresponder|out of (?:the )?office|abwesenheit|abwesend|absence|vacation|on vacation|away from|automatische antwort|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|autosvar|自動応答|自動返信|自动回复|不在)`)
 
 // bounceSubjectRE matches the subjects of delivery failure notices.
 var bounceSubjectRE = regexp.MustCompile(`(?i)undeliver|not (?:be )?delivered|delivery (?:status|fail|notif|problem|report|error)|failure notice|failed delivery|returned mail|return(?:ed)? to sender|mail delivery fail|non[- ]?delivery|delivery has failed|could not (?:be )?deliver|unable to deliver|rejected|mail system error|bounce`)

@@ -39,3 +39,15 @@ func TestComplaintShapes(t *testing.T) {
 		})
 	}
 }
+
+// TestAutoreplySubjects: automatic replies in other languages, by subject
+// alone.
+func TestAutoreplySubjects(t *testing.T) {
+	for _, subj := range []string{"Automatische Antwort: hello", "Réponse automatique : hello", "Respuesta automática: hola",
+		"=?UTF-8?B?6Ieq5YuV5b+c562U?= hello", "Autosvar: hej"} {
+		r := Parse(crlf("From: Someone <someone@example.org>\nTo: app@example.com\nSubject: " + subj + "\n\nAway.\n"))
+		if r.Kind != KindAutoreply {
+			t.Errorf("%q: kind %q", subj, r.Kind)
+		}
+	}
+}

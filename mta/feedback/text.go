@@ -117,6 +117,9 @@ var (
 	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+)$`)
 	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
+	// senderLeadRE matches a label naming the sender ("Sender Address:
+	// a@b", "Original Sender: <a@b>").
+	senderLeadRE = regexp.MustCompile(`(?i)\b(?:sender|from|originator|reply-to|return-path)(?:\s+address)?\s*[:=]\s*[<"']?$`)
 )
 
 // lineAddress returns the address a line reports, or "".
@@ -126,7 +129,7 @@ func lineAddress(l string, skip map[string]bool) string {
 		return ""
 	}
 	lead := l[:loc[0]]
-	if !(leadRE.MatchString(lead) || len(lead) <= 120 && !commandLeadRE.MatchString(lead) &&
+	if !(leadRE.MatchString(lead) || len(lead) <= 120 && !commandLeadRE.MatchString(lead) && !senderLeadRE.MatchString(lead) &&
 		(labelLeadRE.MatchString(lead) || failureLeadRE.MatchString(lead))) || leadWord(lead) {
 		return ""
 	}
