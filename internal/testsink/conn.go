@@ -91,6 +91,10 @@ func hostOf(a net.Addr) string {
 // client.
 func (c *conn) greet() {
 	if rerr := c.sink.respond(StageConnect, c.ip); rerr != nil {
+		if rerr == ResetConn {
+			c.reset()
+			return
+		}
 		fmt.Fprintf(c.Conn, "%d %s\r\n", rerr.Code, rerr.Message)
 		c.Conn.Close()
 		c.refused = true

@@ -485,3 +485,53 @@ func TestFiveHundredGreetingDefersTheMail(t *testing.T) {
 		}
 	}
 }
+
+// A provider that resets the connection (TCP RST, no reply) at MAIL FROM
+// of a session's fourth message: it takes three per connection and says
+// nothing. The message goes out on the next session: no deferral, no cut.
+func TestSessionResetAtMailIsNotADeferral(t *testing.T) {
+	const n = 16
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, k int) *smtp.SMTPError {
+		if stage == testsink.StageMail && k%4 == 0 {
+			return testsink.ResetConn
+		}
+		return nil
+	}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(1, 20))
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals for sessions reset before their next message", d)
+	}
+	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f", l.LearnedRate, l.ConfiguredRate)
+	}
+}
+
+// A provider that takes 2 connections from a source and resets the TCP
+// connection of any further one at once (no greeting): each reset is a
+// refused connection, a signal about that connection. The connection
+// limit comes down to 2, nothing is deferred, the rate is not cut.
+func TestConnectionsResetOverTheLimit(t *testing.T) {
+	const n, allowed = 40, 2
+	var sink *testsink.Sink
+	sink = testsink.Start(t, testsink.Options{
+		Delay: map[string]time.Duration{testsink.StageData: 20 * time.Millisecond},
+		Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+			if stage == testsink.StageConnect && sink.Open() > allowed {
+				return testsink.ResetConn
+			}
+			return nil
+		}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(8, 100))
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	l := learnedOf(t, e)
+	t.Logf("%d connections, learned %+v", sink.Conns(), l)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals: a reset connection deferred mail while the path delivered", d)
+	}
+	if l.LearnedConnections > allowed+1 || l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned %+v, want about %d connections and the rate uncut", l, allowed)
+	}
+}
