@@ -71,12 +71,33 @@ func decodePools(names []string, p string) []PoolReputation {
 	if len(names) == 0 || len(p) != 80*len(names) {
 		return nil
 	}
-	out := make([]PoolReputation, len(names))
+	out := poolSlab(len(names))
 	for i, name := range names {
 		out[i].Pool = name
 		decodeCounts(&out[i].H1, p[80*i:])
 		decodeCounts(&out[i].H24, p[80*i+40:])
 	}
+	return out
+}
+
+// pools is where decodePools gets its items, as lists get theirs from
+// slab (unpack_wasip1.go): handed out once, never written again, so a
+// handler may keep Reputation.Pools; one allocation per poolsLen items
+// instead of one per select_pool call, whose items hold strings and so
+// cost the collector's scan bookkeeping too.
+var pools []PoolReputation
+
+const poolsLen = 64
+
+func poolSlab(n int) []PoolReputation {
+	if n > poolsLen {
+		return make([]PoolReputation, n)
+	}
+	if len(pools) < n {
+		pools = make([]PoolReputation, poolsLen)
+	}
+	out := pools[:n:n]
+	pools = pools[n:]
 	return out
 }
 
