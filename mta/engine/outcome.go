@@ -141,9 +141,11 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	}
 	sched, paced := next, false
 	switch {
-	case c.Category == policy.CategoryTooManyRecipients:
+	case c.Category == policy.CategoryTooManyRecipients && acceptedAny(o):
 		// Refused for the transaction's size, not for itself: RFC 5321
 		// 4.5.3.1.10 has the client send the rest in another transaction.
+		// Refused with nothing accepted, another transaction at once
+		// would meet the same refusal: the schedule.
 		next, paced = pacedRetryAfter(at.path, 0, o, next), true
 	case pathCause(c, o, resp):
 		next, paced = pacedRetry(at.path, attempts, o, next), true
@@ -279,6 +281,16 @@ func sessionCategory(c string) bool {
 	switch c {
 	case policy.CategoryTransientFailure, policy.CategoryBadConnection, policy.CategoryOther, policy.CategoryNoAnswerFromHost:
 		return true
+	}
+	return false
+}
+
+// acceptedAny reports whether the transaction of o took a recipient.
+func acceptedAny(o egress.Outcome) bool {
+	for _, r := range o.Rcpt {
+		if r.Code/100 == 2 {
+			return true
+		}
 	}
 	return false
 }
