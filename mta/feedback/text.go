@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -41,7 +42,7 @@ func parseText(r *Report, m *msg) {
 	}
 	action := noticeAction(n.lines)
 	for _, b := range blocks {
-		rc := textRecipient(b, n.lines, action)
+		rc := textRecipient(b, notAbout(n.lines, b.addr, blocks), action)
 		if !bounce && rc.Code == 0 && findStatus(strings.Join(b.lines, "\n")) == "" {
 			continue // an address in a message that says nothing of a failure
 		}
@@ -484,9 +485,10 @@ func noticeAction(lines []string) string {
 // recipient has no Diagnostic-Code.
 func noticeDiagnostic(m *msg, addr string) string {
 	n := noticeOf(m)
-	for _, b := range addressBlocks(n.lines, ownAddresses(m, nil)) {
+	blocks := addressBlocks(n.lines, ownAddresses(m, nil))
+	for _, b := range blocks {
 		if strings.EqualFold(b.addr, addr) {
-			return reasonFor(b.lines, n.lines)
+			return reasonFor(b.lines, notAbout(n.lines, addr, blocks))
 		}
 	}
 	return bestParagraph(n.lines)
@@ -514,3 +516,47 @@ var wordRE = regexp.MustCompile(`\pL\pL`)
 // withoutAddresses blanks the addresses in s: "expired@example.org" names
 // no cause.
 func withoutAddresses(s string) string { return addrRE.ReplaceAllString(s, " ") }
+
+// notAbout blanks the paragraphs of a notice that name another failed
+// address and not self: what they state is that recipient's reason, which
+// reasonFor must not take for self's.
+func notAbout(notice []string, self string, blocks []textBlock) []string {
+	if len(blocks) < 2 {
+		return notice
+	}
+	var out []string // a copy, once a paragraph is blanked
+	start := 0
+	for i := 0; i <= len(notice); i++ {
+		if i < len(notice) && strings.TrimSpace(notice[i]) != "" {
+			continue
+		}
+		if i > start && namesOnlyOthers(notice[start:i], self, blocks) {
+			if out == nil {
+				out = slices.Clone(notice)
+			}
+			clear(out[start:i])
+		}
+		start = i + 1
+	}
+	if out == nil {
+		return notice
+	}
+	return out
+}
+
+// namesOnlyOthers reports whether para names a failed address other than
+// self, and not self.
+func namesOnlyOthers(para []string, self string, blocks []textBlock) bool {
+	other := false
+	for _, l := range para {
+		for _, a := range addresses(l) {
+			switch {
+			case strings.EqualFold(a, self):
+				return false
+			case hasBlock(blocks, a):
+				other = true
+			}
+		}
+	}
+	return other
+}
