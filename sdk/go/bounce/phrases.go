@@ -76,8 +76,9 @@ var phraseRules = []textRule{
 		"before smtp greeting", "before greeting", "before the greeting", "synchronization error", "too many noop",
 		"consecutive noop",
 		// the form of the AUTH exchange (RFC 4954: an initial response a
-		// mechanism does not take, a response that is not base64)
-		"initial response", "base64"),
+		// mechanism does not take, a response that is not base64: the
+		// word alone also names an attachment's encoding)
+		"initial response", "base64 decod", "not base64", "invalid base64", "bad base64", "malformed base64"),
 	// The message's format against RFC 5322 (2822, 822): "Message is not
 	// RFC 2822 compliant", "Headers are not RFC compliant", "must be RFC
 	// 5322 section 3.6.2 compliant", "missing a valid address in From:
@@ -290,7 +291,7 @@ var phraseRules = []textRule{
 		"date header", "return-path header",
 		// characters a header may not carry ("550 Subject contains invalid
 		// characters", "5.6.11 Invalid characters")
-		"invalid characters", "invalid character", "subject contains"),
+		"invalid characters", "invalid character"),
 
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
@@ -354,7 +355,7 @@ var phraseRules = []textRule{
 		// the mailbox's space in other words ("User has exhausted allowed
 		// storage space", "does not have enough space", procmail's
 		// "Mailbox limit exceeded")
-		"storage space", "allowed storage", "enough space", "mailbox limit", "space has been used up"),
+		"storage space", "allowed storage", "not have enough space", "has not enough space", "mailbox limit", "space has been used up"),
 	c(InactiveMailbox, "disabled", "inactive", "not activated", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
@@ -364,10 +365,20 @@ var phraseRules = []textRule{
 		"suspended mailbox",
 		// an account switched off in other words ("This address no longer
 		// accepts mail", "mailbox currently suspended", "user is
-		// terminated", "archived recipient")
+		// terminated", "archived recipient"): the words name the account,
+		// as alone they also end sessions ("session has been terminated"),
+		// switch off a sender or a service ("sending domain has been
+		// suspended", "service is suspended") or keep a message ("message
+		// archived")
 		"no longer accepts mail", "no longer accepting mail", "no longer accepts e-mail", "no longer accepts email",
-		"currently suspended", "has been suspended", "is suspended", "been terminated", "is terminated",
-		"account terminated", "user terminated", "archived"),
+		"mailbox currently suspended", "account currently suspended", "user currently suspended", "address currently suspended",
+		"mailbox has been suspended", "user has been suspended", "address has been suspended", "recipient has been suspended",
+		"user is suspended", "address is suspended",
+		"account terminated", "user terminated", "mailbox terminated", "user is terminated", "account is terminated",
+		"mailbox is terminated", "user has been terminated", "account has been terminated", "mailbox has been terminated",
+		"recipient has been terminated", "address has been terminated",
+		"archived recipient", "archived mailbox", "archived account", "archived user", "mailbox is archived",
+		"mailbox has been archived", "account is archived", "account has been archived", "user is archived", "user has been archived"),
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
