@@ -535,3 +535,33 @@ func TestConnectionsResetOverTheLimit(t *testing.T) {
 		t.Errorf("learned %+v, want about %d connections and the rate uncut", l, allowed)
 	}
 }
+
+// A provider that stalls now and then at the end of DATA past the path's
+// data timeout (a tarpit under load): each timeout is a signal about one
+// connection, which may cut the connection limit by a step, never the
+// path to one connection nor its rate; the stalled message is retried
+// soon and delivered (perhaps twice: RFC 5321 6.1 prefers it to a loss).
+func TestDataTimeoutsDoNotCollapseThePath(t *testing.T) {
+	const n = 30
+	done := make(chan struct{})
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, k int) *smtp.SMTPError {
+		if stage == testsink.StageData && (k == 6 || k == 17) {
+			select {
+			case <-done:
+			case <-time.After(2 * time.Second):
+			}
+		}
+		return nil
+	}})
+	t.Cleanup(func() { close(done) })
+	shape := hourSchedule(4, 50)
+	shape.DataTimeout = 500 * time.Millisecond
+	e, rec, addr := sinkEngine(t, sink, shape)
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	l := learnedOf(t, e)
+	t.Logf("%d timed out; learned %+v", rec.Count(events.TransientFailure), l)
+	if l.LearnedConnections < 2 || l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned %+v after two timeouts: the path collapsed", l)
+	}
+}
