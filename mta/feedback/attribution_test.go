@@ -36,3 +36,56 @@ func TestReasonIsNotAnotherRecipients(t *testing.T) {
 		})
 	}
 }
+
+// TestDSNReasonIsNotAnotherRecipients: a DSN recipient whose
+// Diagnostic-Code says little (a delivery agent's exit status) and whom
+// the notice does not name does not take the reason the notice gives for
+// another recipient of the same DSN.
+func TestDSNReasonIsNotAnotherRecipients(t *testing.T) {
+	raw := `From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>
+To: app@example.com
+Subject: Returned mail: see transcript for details
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b"
+
+--b
+Content-Type: text/plain
+
+   ----- The following addresses had permanent fatal errors -----
+<who@example.org>
+    (reason: 550 5.1.1 <who@example.org>... User unknown)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+>>> RCPT To:<who@example.org>
+<<< 550 5.1.1 <who@example.org>... User unknown
+550 5.1.1 <who@example.org>... User unknown
+
+--b
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.example.net
+
+Final-Recipient: RFC822; local@example.net
+Action: failed
+Status: 5.0.0
+Diagnostic-Code: X-Unix; 67
+
+Final-Recipient: RFC822; who@example.org
+Action: failed
+Status: 5.1.1
+Remote-MTA: DNS; mx.example.org
+Diagnostic-Code: SMTP; 550 5.1.1 <who@example.org>... User unknown
+
+--b--
+`
+	r := Parse(crlf(raw))
+	for _, g := range r.Recipients {
+		if g.Address == "local@example.net" && (g.Code != 0 || g.Status != "5.0.0") {
+			t.Errorf("%s: status %s code %d diagnostic %q: the other recipient's reason", g.Address, g.Status, g.Code, g.Diagnostic)
+		}
+	}
+	if len(r.Recipients) != 2 {
+		t.Fatalf("%d recipients, want 2: %+v", len(r.Recipients), r.Recipients)
+	}
+}

@@ -66,7 +66,7 @@ func parseDSN(r *Report, m *msg, body []byte) {
 		rcpts = rcpts[:maxRecipients]
 	}
 	for _, rc := range rcpts {
-		finishDSNRecipient(rc, m)
+		finishDSNRecipient(rc, m, rcpts)
 		r.Recipients = append(r.Recipients, *rc)
 	}
 	r.Kind = KindBounce
@@ -131,15 +131,22 @@ func setRecipientField(rc *Recipient, f field) {
 // finishDSNRecipient fills what the fields left out: the address from the
 // original recipient, the code and a more specific status from the
 // diagnostic, a diagnostic from the notice text, and the kind.
-func finishDSNRecipient(rc *Recipient, m *msg) {
+func finishDSNRecipient(rc *Recipient, m *msg, all []*Recipient) {
 	if rc.Address == "" {
 		rc.Address = rc.Original
 	}
+	self := []string{rc.Address, rc.Original}
+	var others []string
+	for _, o := range all {
+		if o != rc {
+			others = append(others, o.Address, o.Original)
+		}
+	}
 	if rc.Diagnostic == "" {
-		rc.Diagnostic = noticeDiagnostic(m, rc.Address)
+		rc.Diagnostic = noticeDiagnostic(m, self, others)
 	} else {
 		rc.Diagnostic = wholeReply(rc.Diagnostic, m)
-		if d := noticeDiagnostic(m, rc.Address); betterInNotice(rc.Diagnostic, d) {
+		if d := noticeDiagnostic(m, self, others); betterInNotice(rc.Diagnostic, d) {
 			rc.Diagnostic = d
 		}
 	}

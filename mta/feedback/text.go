@@ -42,7 +42,7 @@ func parseText(r *Report, m *msg) {
 	}
 	action := noticeAction(n.lines)
 	for _, b := range blocks {
-		rc := textRecipient(b, notAbout(n.lines, b.addr, blocks), action)
+		rc := textRecipient(b, notAbout(n.lines, []string{b.addr}, inBlocks(blocks)), action)
 		if !bounce && rc.Code == 0 && findStatus(strings.Join(b.lines, "\n")) == "" {
 			continue // an address in a message that says nothing of a failure
 		}
@@ -481,17 +481,20 @@ func noticeAction(lines []string) string {
 	return "failed"
 }
 
-// noticeDiagnostic is the notice's reason for addr: for a DSN whose
-// recipient has no Diagnostic-Code.
-func noticeDiagnostic(m *msg, addr string) string {
+// noticeDiagnostic is the notice's reason for a DSN's recipient (self:
+// its address, and its original address if given), whose Diagnostic-Code
+// is missing or says little; others are the addresses of the DSN's other
+// recipients, whose reasons the notice may state too.
+func noticeDiagnostic(m *msg, self, others []string) string {
 	n := noticeOf(m)
 	blocks := addressBlocks(n.lines, ownAddresses(m, nil))
+	other := func(a string) bool { return containsFold(others, a) }
 	for _, b := range blocks {
-		if strings.EqualFold(b.addr, addr) {
-			return reasonFor(b.lines, notAbout(n.lines, addr, blocks))
+		if strings.EqualFold(b.addr, self[0]) {
+			return reasonFor(b.lines, notAbout(n.lines, self, func(a string) bool { return other(a) || hasBlock(blocks, a) }))
 		}
 	}
-	return bestParagraph(n.lines)
+	return bestParagraph(notAbout(n.lines, self, other))
 }
 
 // reasonFor is the diagnostic of an address's block, or the notice's
@@ -517,20 +520,17 @@ var wordRE = regexp.MustCompile(`\pL\pL`)
 // no cause.
 func withoutAddresses(s string) string { return addrRE.ReplaceAllString(s, " ") }
 
-// notAbout blanks the paragraphs of a notice that name another failed
-// address and not self: what they state is that recipient's reason, which
-// reasonFor must not take for self's.
-func notAbout(notice []string, self string, blocks []textBlock) []string {
-	if len(blocks) < 2 {
-		return notice
-	}
+// notAbout blanks the paragraphs of a notice that name another
+// recipient's address (other reports which) and none of self's: what they
+// state is that recipient's reason, which must not be taken for self's.
+func notAbout(notice, self []string, other func(string) bool) []string {
 	var out []string // a copy, once a paragraph is blanked
 	start := 0
 	for i := 0; i <= len(notice); i++ {
 		if i < len(notice) && strings.TrimSpace(notice[i]) != "" {
 			continue
 		}
-		if i > start && namesOnlyOthers(notice[start:i], self, blocks) {
+		if i > start && namesOnlyOthers(notice[start:i], self, other) {
 			if out == nil {
 				out = slices.Clone(notice)
 			}
@@ -544,19 +544,28 @@ func notAbout(notice []string, self string, blocks []textBlock) []string {
 	return out
 }
 
-// namesOnlyOthers reports whether para names a failed address other than
-// self, and not self.
-func namesOnlyOthers(para []string, self string, blocks []textBlock) bool {
-	other := false
+// namesOnlyOthers reports whether para names another recipient's
+// address, and none of self's.
+func namesOnlyOthers(para, self []string, other func(string) bool) bool {
+	named := false
 	for _, l := range para {
 		for _, a := range addresses(l) {
 			switch {
-			case strings.EqualFold(a, self):
+			case containsFold(self, a):
 				return false
-			case hasBlock(blocks, a):
-				other = true
+			case other(a):
+				named = true
 			}
 		}
 	}
-	return other
+	return named
+}
+
+// inBlocks reports whether an address has a block among blocks.
+func inBlocks(blocks []textBlock) func(string) bool {
+	return func(a string) bool { return hasBlock(blocks, a) }
+}
+
+func containsFold(list []string, a string) bool {
+	return slices.ContainsFunc(list, func(s string) bool { return s != "" && strings.EqualFold(s, a) })
 }
