@@ -18,6 +18,8 @@ func TestReasonIsNotAnotherRecipients(t *testing.T) {
 			"b@example.org: host mx.example.org said: 550 5.1.1 user unknown\n", "a@example.com", "5.0.0", 0},
 		{"the other's reply after a blank line", head + "Could not deliver to a@example.com\n\nThe server for b@example.org said: 552 5.2.2 mailbox full\n",
 			"a@example.com", "5.0.0", 0},
+		{"the other's reason before it", head + "b@example.org: 550 5.1.1 user unknown\n\n   a@example.com\n",
+			"a@example.com", "5.0.0", 0},
 		{"one reason for all", head + "Could not be delivered because of\n550 5.1.1 User unknown\n\nThe following recipients were affected:\n   a@example.com\n   b@example.org\n",
 			"a@example.com", "5.1.1", 550},
 	} {
@@ -87,5 +89,24 @@ Diagnostic-Code: SMTP; 550 5.1.1 <who@example.org>... User unknown
 	}
 	if len(r.Recipients) != 2 {
 		t.Fatalf("%d recipients, want 2: %+v", len(r.Recipients), r.Recipients)
+	}
+}
+
+// TestContactAddressIsNoRecipient: an address a notice gives for help
+// after words of failure ("If you think this error is wrong, contact:
+// postmaster@...") is no failed recipient.
+func TestContactAddressIsNoRecipient(t *testing.T) {
+	head := "From: MAILER-DAEMON@gw.example.net\nTo: app@example.com\nSubject: Undelivered Mail Returned to Sender\n\n"
+	for _, raw := range []string{
+		head + "Your message could not be delivered to who@example.org.\n\n550 5.1.1 user unknown\n\nIf you think this error is wrong, contact: postmaster@gw.example.net\n",
+		head + "Delivery to the following recipient failed permanently:\n\n     who@example.org\n\nTechnical details of permanent failure:\n550 5.1.1 user unknown\n\nFor help with this error please write to: helpdesk@example.net\n",
+		head + "Delivery failed. For questions about the failure, send an e-mail to <support@example.net>\n\nwho@example.org: 550 5.1.1 user unknown\n",
+		head + "who@example.org: 550 5.1.1 user unknown\n\nPlease contact postmaster@gw.example.net\n",
+		head + "who@example.org: 550 5.1.1 user unknown\n\nFor assistance contact helpdesk@example.net.\n",
+	} {
+		r := Parse(crlf(raw))
+		if len(r.Recipients) != 1 || r.Recipients[0].Address != "who@example.org" {
+			t.Errorf("recipients %+v, want who@example.org alone", r.Recipients)
+		}
 	}
 }

@@ -121,6 +121,11 @@ var (
 	// senderLeadRE matches a label naming the sender ("Sender Address:
 	// a@b", "Original Sender: <a@b>").
 	senderLeadRE = regexp.MustCompile(`(?i)\b(?:sender|from|originator|reply-to|return-path)(?:\s+address)?\s*[:=]\s*[<"']?$`)
+	// contactLeadRE matches a lead that gives the address for help ("If
+	// you think this error is wrong, contact: postmaster@...", "For help
+	// with this error please write to: ...", "send an e-mail to <...>"):
+	// failure words come before it, but it names no failed recipient.
+	contactLeadRE = regexp.MustCompile(`(?i)\b(?:contact\w*|write to|e-?mail to|questions?|help|assistance|support)\b`)
 )
 
 // lineAddress returns the address a line reports, or "".
@@ -130,7 +135,7 @@ func lineAddress(l string, skip map[string]bool) string {
 		return ""
 	}
 	lead := l[:loc[0]]
-	if !(leadRE.MatchString(lead) || len(lead) <= 120 && !commandLeadRE.MatchString(lead) && !senderLeadRE.MatchString(lead) &&
+	if !(leadRE.MatchString(lead) || len(lead) <= 120 && !commandLeadRE.MatchString(lead) && !senderLeadRE.MatchString(lead) && !contactLeadRE.MatchString(lead) &&
 		(labelLeadRE.MatchString(lead) || failureLeadRE.MatchString(lead))) || leadWord(lead) {
 		return ""
 	}
@@ -141,15 +146,16 @@ func lineAddress(l string, skip map[string]bool) string {
 	return a
 }
 
-// leadWord reports whether the words before an address make it a sender
-// or a host, not a recipient ("from a@b", "by a@b").
+// leadWord reports whether the words before an address make it a sender,
+// a host or an address to write to for help, not a recipient ("from a@b",
+// "by a@b", "please contact a@b").
 func leadWord(lead string) bool {
 	f := strings.Fields(strings.ToLower(strings.Trim(lead, " <\"'(")))
 	if len(f) == 0 {
 		return false
 	}
 	switch f[len(f)-1] {
-	case "from", "by", "sender", "envelope-from", "sent", "return-path":
+	case "from", "by", "sender", "envelope-from", "sent", "return-path", "contact":
 		return true
 	}
 	return false
@@ -169,6 +175,9 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 		body := followingLines(lines, i, skip)
 		if len(substantive(body)) == 0 {
 			body = precedingParagraph(lines, i)
+			if namesAnother(body, a, skip) {
+				body = nil // that address's reason, not this one's
+			}
 			if len(substantive(body)) == 0 && wordRE.MatchString(withoutAddresses(lines[i])) {
 				body = []string{lines[i]} // "Delivery to the following recipients failed: a@b"
 			}
@@ -308,6 +317,16 @@ var framedRE = regexp.MustCompile(`^\s*[-=_*]{3,}.*[-=_*]{3,}\s*$`)
 // Recipient address rejected: ..."), and about the same address.
 func wrapped(prev, l, a, self string) bool {
 	return strings.ToLower(a) == self && strings.TrimSpace(prev) != "" && l != "" && (l[0] == ' ' || l[0] == '\t')
+}
+
+// namesAnother reports whether lines report an address other than a.
+func namesAnother(lines []string, a string, skip map[string]bool) bool {
+	for _, l := range lines {
+		if o := lineAddress(l, skip); o != "" && !strings.EqualFold(o, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // precedingParagraph returns the lines before line i back to the last
