@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -65,8 +66,16 @@ func parseDSN(r *Report, m *msg, body []byte) {
 	if len(rcpts) > maxRecipients {
 		rcpts = rcpts[:maxRecipients]
 	}
+	// How many recipients name each address (final or original): the
+	// others of a recipient are the addresses another one names.
+	named := map[string]int{}
 	for _, rc := range rcpts {
-		finishDSNRecipient(rc, m, rcpts)
+		for _, a := range distinctFold(rc.Address, rc.Original) {
+			named[strings.ToLower(a)]++
+		}
+	}
+	for _, rc := range rcpts {
+		finishDSNRecipient(rc, m, named)
 		r.Recipients = append(r.Recipients, *rc)
 	}
 	r.Kind = KindBounce
@@ -80,9 +89,9 @@ const maxRecipients = 1000
 func dsnBlocks(body []byte) []header {
 	var blocks []header
 	rest := body
-	for len(strings.TrimSpace(string(rest))) > 0 {
-		trimmed := strings.TrimLeft(string(rest), "\r\n")
-		h, next := parseHeader([]byte(trimmed))
+	for len(bytes.TrimSpace(rest)) > 0 { // bytes, not a copy of the rest per block
+		trimmed := bytes.TrimLeft(rest, "\r\n")
+		h, next := parseHeader(trimmed)
 		if len(h) > 0 {
 			blocks = append(blocks, h)
 		}
@@ -131,22 +140,26 @@ func setRecipientField(rc *Recipient, f field) {
 // finishDSNRecipient fills what the fields left out: the address from the
 // original recipient, the code and a more specific status from the
 // diagnostic, a diagnostic from the notice text, and the kind.
-func finishDSNRecipient(rc *Recipient, m *msg, all []*Recipient) {
+func finishDSNRecipient(rc *Recipient, m *msg, named map[string]int) {
+	self := []string{rc.Address, rc.Original}
+	// An address another recipient names: named by more recipients than
+	// this one (which names it at most once).
+	other := func(a string) bool {
+		n := named[strings.ToLower(a)]
+		if containsFold(self, a) {
+			n--
+		}
+		return n > 0
+	}
 	if rc.Address == "" {
 		rc.Address = rc.Original
 	}
-	self := []string{rc.Address, rc.Original}
-	var others []string
-	for _, o := range all {
-		if o != rc {
-			others = append(others, o.Address, o.Original)
-		}
-	}
+	self[0] = rc.Address
 	if rc.Diagnostic == "" {
-		rc.Diagnostic = noticeDiagnostic(m, self, others)
+		rc.Diagnostic = noticeDiagnostic(m, self, other)
 	} else {
 		rc.Diagnostic = wholeReply(rc.Diagnostic, m)
-		if d := noticeDiagnostic(m, self, others); betterInNotice(rc.Diagnostic, d) {
+		if d := noticeDiagnostic(m, self, other); betterInNotice(rc.Diagnostic, d) {
 			rc.Diagnostic = d
 		}
 	}
@@ -265,4 +278,15 @@ func oneLine(s string) string {
 		}
 	}
 	return s
+}
+
+// distinctFold returns the non-empty values, each once (case-insensitively).
+func distinctFold(vs ...string) []string {
+	var out []string
+	for _, v := range vs {
+		if v != "" && !containsFold(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }

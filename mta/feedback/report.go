@@ -128,6 +128,12 @@ type msg struct {
 	top    header
 	parts  []entity
 	notice *notice // noticeOf's result, computed once
+	// Computed once per report for noticeDiagnostic, which a report of
+	// many recipients calls for each.
+	blocks    []textBlock
+	inBlocks  func(string) bool
+	lineAddrs [][]string
+	best      *string
 }
 
 // find returns the first leaf of one of the types, or nil.

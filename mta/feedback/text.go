@@ -42,7 +42,8 @@ func parseText(r *Report, m *msg) {
 	}
 	action := noticeAction(n.lines)
 	for _, b := range blocks {
-		rc := textRecipient(b, notAbout(n.lines, []string{b.addr}, inBlocks(blocks)), action)
+		inB := inBlocks(blocks)
+		rc := textRecipient(b, func() string { return m.bestParagraphOf(m.notAbout([]string{b.addr}, inB)) }, action)
 		if !bounce && rc.Code == 0 && findStatus(strings.Join(b.lines, "\n")) == "" {
 			continue // an address in a message that says nothing of a failure
 		}
@@ -50,8 +51,8 @@ func parseText(r *Report, m *msg) {
 	}
 }
 
-func textRecipient(b textBlock, lines []string, action string) Recipient {
-	diag := reasonFor(b.lines, lines)
+func textRecipient(b textBlock, best func() string, action string) Recipient {
+	diag := reasonFor(b.lines, best)
 	rc := Recipient{Kind: KindBounce, Address: b.addr, Action: action, Diagnostic: diag}
 	rc.Code = findCode(diag)
 	rc.Status = betterStatus("", firstNonEmpty(findStatus(diag), findStatus(strings.Join(b.lines, "\n"))), rc.Code)
@@ -504,16 +505,45 @@ func noticeAction(lines []string) string {
 // its address, and its original address if given), whose Diagnostic-Code
 // is missing or says little; others are the addresses of the DSN's other
 // recipients, whose reasons the notice may state too.
-func noticeDiagnostic(m *msg, self, others []string) string {
-	n := noticeOf(m)
-	blocks := addressBlocks(n.lines, ownAddresses(m, nil))
-	other := func(a string) bool { return containsFold(others, a) }
-	for _, b := range blocks {
+func noticeDiagnostic(m *msg, self []string, other func(string) bool) string {
+	if m.inBlocks == nil { // once per report, not once per recipient
+		m.blocks = addressBlocks(noticeOf(m).lines, ownAddresses(m, nil))
+		m.inBlocks = inBlocks(m.blocks)
+	}
+	for _, b := range m.blocks {
 		if strings.EqualFold(b.addr, self[0]) {
-			return reasonFor(b.lines, notAbout(n.lines, self, func(a string) bool { return other(a) || hasBlock(blocks, a) }))
+			return reasonFor(b.lines, func() string {
+				return m.bestParagraphOf(m.notAbout(self, func(a string) bool { return other(a) || m.inBlocks(a) }))
+			})
 		}
 	}
-	return bestParagraph(notAbout(n.lines, self, other))
+	return m.bestParagraphOf(m.notAbout(self, other))
+}
+
+// bestParagraphOf is bestParagraph(lines), computed once for the
+// notice's own lines: a report of many recipients asks for it for each.
+func (m *msg) bestParagraphOf(lines []string) string {
+	n := noticeOf(m).lines
+	if len(lines) != len(n) || len(n) == 0 || &lines[0] != &n[0] {
+		return bestParagraph(lines)
+	}
+	if m.best == nil {
+		p := bestParagraph(n)
+		m.best = &p
+	}
+	return *m.best
+}
+
+// notAbout is notAbout over the notice, its addresses read once.
+func (m *msg) notAbout(self []string, other func(string) bool) []string {
+	n := noticeOf(m).lines
+	if m.lineAddrs == nil {
+		m.lineAddrs = make([][]string, len(n))
+		for i, l := range n {
+			m.lineAddrs[i] = addresses(l)
+		}
+	}
+	return notAbout(n, m.lineAddrs, self, other)
 }
 
 // reasonFor is the diagnostic of an address's block, or the notice's
@@ -521,12 +551,13 @@ func noticeDiagnostic(m *msg, self, others []string) string {
 // no status, no word naming a cause): notices that state one reason for
 // every recipient put it before the list ("Could not be delivered because
 // of / 550 5.1.1 User unknown / The following recipients were affected:").
-func reasonFor(block, notice []string) string {
+// best gives that paragraph, asked for only when the block says nothing.
+func reasonFor(block []string, best func() string) string {
 	d := blockDiagnostic(block)
 	if d != "" && (hasCodeOrStatus([]string{d}) || causeWordRE.MatchString(withoutAddresses(d))) {
 		return d
 	}
-	if p := bestParagraph(notice); p != "" && (d == "" || hasCodeOrStatus([]string{p}) || causeWordRE.MatchString(withoutAddresses(p))) {
+	if p := best(); p != "" && (d == "" || hasCodeOrStatus([]string{p}) || causeWordRE.MatchString(withoutAddresses(p))) {
 		return p
 	}
 	return d
@@ -542,14 +573,14 @@ func withoutAddresses(s string) string { return addrRE.ReplaceAllString(s, " ") 
 // notAbout blanks the paragraphs of a notice that name another
 // recipient's address (other reports which) and none of self's: what they
 // state is that recipient's reason, which must not be taken for self's.
-func notAbout(notice, self []string, other func(string) bool) []string {
+func notAbout(notice []string, addrs [][]string, self []string, other func(string) bool) []string {
 	var out []string // a copy, once a paragraph is blanked
 	start := 0
 	for i := 0; i <= len(notice); i++ {
 		if i < len(notice) && strings.TrimSpace(notice[i]) != "" {
 			continue
 		}
-		if i > start && namesOnlyOthers(notice[start:i], self, other) {
+		if i > start && namesOnlyOthers(addrs[start:i], self, other) {
 			if out == nil {
 				out = slices.Clone(notice)
 			}
@@ -565,10 +596,10 @@ func notAbout(notice, self []string, other func(string) bool) []string {
 
 // namesOnlyOthers reports whether para names another recipient's
 // address, and none of self's.
-func namesOnlyOthers(para, self []string, other func(string) bool) bool {
+func namesOnlyOthers(para [][]string, self []string, other func(string) bool) bool {
 	named := false
-	for _, l := range para {
-		for _, a := range addresses(l) {
+	for _, as := range para {
+		for _, a := range as {
 			switch {
 			case containsFold(self, a):
 				return false
@@ -582,7 +613,11 @@ func namesOnlyOthers(para, self []string, other func(string) bool) bool {
 
 // inBlocks reports whether an address has a block among blocks.
 func inBlocks(blocks []textBlock) func(string) bool {
-	return func(a string) bool { return hasBlock(blocks, a) }
+	set := make(map[string]bool, len(blocks))
+	for _, b := range blocks {
+		set[strings.ToLower(b.addr)] = true
+	}
+	return func(a string) bool { return set[strings.ToLower(a)] }
 }
 
 func containsFold(list []string, a string) bool {
