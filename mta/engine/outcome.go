@@ -141,7 +141,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	}
 	sched, paced := next, false
 	switch {
-	case c.Category == policy.CategoryTooManyRecipients && acceptedAny(o):
+	case c.Category == policy.CategoryTooManyRecipients && tookAny(o):
 		// Refused for the transaction's size, not for itself: RFC 5321
 		// 4.5.3.1.10 has the client send the rest in another transaction.
 		// Refused with nothing accepted, another transaction at once
@@ -285,10 +285,14 @@ func sessionCategory(c string) bool {
 	return false
 }
 
-// acceptedAny reports whether the transaction of o took a recipient.
-func acceptedAny(o egress.Outcome) bool {
-	for _, r := range o.Rcpt {
-		if r.Code/100 == 2 {
+// tookAny reports whether the transaction of o took a recipient: its
+// RCPT accepted, whatever the reply to the data.
+func tookAny(o egress.Outcome) bool {
+	if o.Err != nil || o.Stage == "mail" {
+		return false
+	}
+	for i := range o.Rcpt {
+		if i < len(o.OwnReply) && !o.OwnReply[i] {
 			return true
 		}
 	}

@@ -31,3 +31,29 @@ func TestTooManyRecipientsOnTheFirstKeepsTheSchedule(t *testing.T) {
 		}
 	}
 }
+
+// A destination that takes the first recipient, refuses the second with
+// "452 4.5.3 too many recipients" and then refuses the data with a 4xx:
+// the transaction took a recipient, so the refused one goes out again
+// soon in another transaction, whatever became of the data.
+func TestTooManyRecipientsAfterARefusedDataGoesSoon(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, n int) *smtp.SMTPError {
+		switch {
+		case stage == testsink.StageRcpt && n == 2:
+			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Too many recipients"}
+		case stage == testsink.StageData && n == 1:
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Temporary local problem"}
+		}
+		return nil
+	}})
+	_, rec, addr := sinkEngine(t, sink, hourSchedule(1, 20))
+	send(t, addr, "s@sender.test", []string{"r0@example.test", "r1@example.test"}, testBody(0))
+	waitFor(t, 20*time.Second, "r1 delivered (with the hour-long schedule it would wait an hour)", func() bool {
+		for _, r := range rec.All(events.Delivery) {
+			if r.Recipient == "r1@example.test" {
+				return true
+			}
+		}
+		return false
+	})
+}
