@@ -109,4 +109,15 @@ func TestContactAddressIsNoRecipient(t *testing.T) {
 			t.Errorf("recipients %+v, want who@example.org alone", r.Recipients)
 		}
 	}
+	// Words of writing or support before the failed address are no
+	// contact's.
+	for _, raw := range []string{
+		head + "Sorry, we were unable to deliver your e-mail to <who@example.org>.\n\n550 5.1.1 user unknown\n",
+		head + "Delivery failed: the server does not support SMTPUTF8 for: who@example.org\n",
+	} {
+		r := Parse(crlf(raw))
+		if len(r.Recipients) != 1 || r.Recipients[0].Address != "who@example.org" {
+			t.Errorf("recipients %+v, want who@example.org", r.Recipients)
+		}
+	}
 }

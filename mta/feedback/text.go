@@ -124,9 +124,11 @@ var (
 	senderLeadRE = regexp.MustCompile(`(?i)\b(?:sender|from|originator|reply-to|return-path)(?:\s+address)?\s*[:=]\s*[<"']?$`)
 	// contactLeadRE matches a lead that gives the address for help ("If
 	// you think this error is wrong, contact: postmaster@...", "For help
-	// with this error please write to: ...", "send an e-mail to <...>"):
-	// failure words come before it, but it names no failed recipient.
-	contactLeadRE = regexp.MustCompile(`(?i)\b(?:contact\w*|write to|e-?mail to|questions?|help|assistance|support)\b`)
+	// with this error please write to: ...", "For questions ..., send an
+	// e-mail to <...>"): failure words come before it, but it names no
+	// failed recipient. Not the words of writing alone: "unable to
+	// deliver your e-mail to <a@b>" does.
+	contactLeadRE = regexp.MustCompile(`(?i)\b(?:contact\w*|questions?|help|assistance)\b`)
 )
 
 // lineAddress returns the address a line reports, or "".
