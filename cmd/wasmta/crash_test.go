@@ -40,15 +40,35 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// freeAddr returns a loopback address that was free a moment ago and
+// that no earlier call in this process returned: the port is closed
+// before the daemon binds it, so the kernel may hand the same one to the
+// next listener, and two in one configuration fail it ("admin.listen:
+// ... is already used by smtp.listen[0]", seen once in CI).
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	freeAddrs.Lock()
+	defer freeAddrs.Unlock()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := l.Addr().String()
+		l.Close()
+		if !freeAddrs.given[a] {
+			freeAddrs.given[a] = true
+			return a
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no loopback port that was not handed out before")
+	return ""
 }
+
+var freeAddrs = struct {
+	sync.Mutex
+	given map[string]bool
+}{given: map[string]bool{}}
 
 // daemon is a wasmta process.
 type daemon struct {
