@@ -81,7 +81,9 @@ func TestMessagesPerConnectionLimitIsNotAThrottle(t *testing.T) {
 // session gone at MAIL FROM and goes out on a new one, at once, with no
 // deferral.
 func TestSessionClosedIdleByTheServerIsNotADeferral(t *testing.T) {
-	sink := testsink.Start(t, testsink.Options{ReadTimeout: 200 * time.Millisecond})
+	// A second: long enough that a pause inside a transaction on a loaded
+	// machine does not close it mid-way, short enough to wait for.
+	sink := testsink.Start(t, testsink.Options{ReadTimeout: time.Second})
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: policy.Shape{MaxConnections: 1, IdleTimeout: time.Minute,
 		RetryInitial: time.Hour, RetryMax: 4 * time.Hour, MaxAge: 24 * time.Hour}})
