@@ -155,6 +155,9 @@ func finishDSNRecipient(rc *Recipient, m *msg, named map[string]int) {
 		rc.Address = rc.Original
 	}
 	self[0] = rc.Address
+	// An "expired" action (some MTAs write it for a failure after the
+	// queue lifetime), or the notice saying so, is evidence of why.
+	expired := rc.Action == "expired"
 	if rc.Diagnostic == "" {
 		rc.Diagnostic = noticeDiagnostic(m, self, other)
 	} else {
@@ -164,6 +167,10 @@ func finishDSNRecipient(rc *Recipient, m *msg, named map[string]int) {
 		}
 	}
 	finishRecipient(rc)
+	if rc.Kind == KindBounce {
+		expired = expired || expiredRE.MatchString(rc.Diagnostic) || m.noticeExpired()
+		rc.Status = expiredStatus(rc.Status, rc.Code, expired)
+	}
 }
 
 // betterInNotice reports whether the notice's reason for a recipient

@@ -13,6 +13,21 @@ type notice struct {
 	rest  []string // the lines after the cut: the quoted original, if pasted inline
 }
 
+// noticeExpired reports whether the notice says the reporting MTA gave
+// the message up for time (expiredRE), computed once per report.
+func (m *msg) noticeExpired() bool {
+	if m.expiry == 0 {
+		m.expiry = 2
+		for _, l := range noticeOf(m).lines {
+			if expiredRE.MatchString(l) {
+				m.expiry = 1
+				break
+			}
+		}
+	}
+	return m.expiry == 1
+}
+
 // noticeOf collects the text parts before the first quoted original
 // (text/plain preferred; text/html, stripped of tags, only when a message
 // has no plain text) and cuts them at the original's start.

@@ -134,6 +134,7 @@ type msg struct {
 	inBlocks  func(string) bool
 	lineAddrs [][]string
 	best      *string
+	expiry    int8 // noticeExpired's answer: 0 not asked yet, 1 yes, 2 no
 }
 
 // find returns the first leaf of one of the types, or nil.

@@ -114,7 +114,7 @@ who@example.org: Connection refused by all MXs
 		{"an address is no cause", head + `There was an error delivering your mail to <unknown-user@example.org>.
 
 Could not deliver for the last 432000 seconds. Giving up.
-`, "unknown-user@example.org", "5.0.0", 0, "432000 seconds", "error delivering"},
+`, "unknown-user@example.org", "5.4.7", 0, "432000 seconds", "error delivering"},
 	})
 }
 
@@ -161,7 +161,7 @@ Original message follows.
 Received: from app.example.com by mx.example.net; 1 Jun 2026 10:00:00 -0000
 Message-ID: <m9@example.com>
 From: app@example.com
-`, "who@example.org", "5.0.0", 0, "Delivery failed 5 attempts", "Original message"},
+`, "who@example.org", "5.4.7", 0, "Delivery failed 5 attempts", "Original message"},
 		{"a command's echo names no recipient", head + `A message that you sent could not be delivered to one or more of its
 recipients. The following address(es) failed:
 

@@ -80,3 +80,31 @@ func betterStatus(field, inText string, code int) string {
 	}
 	return field
 }
+
+// expiredRE matches the words with which a reporting MTA says it gave
+// the message up because its time in the queue, or its attempts, ran out
+// ("Could not deliver for the last 432000 seconds. Giving up.", "retry
+// timeout exceeded", "Delivery failed 20 attempts", "aborted after 5.0
+// hour(s)", "this message has been in the queue too long").
+var expiredRE = regexp.MustCompile(`(?i)\bgiv(?:ing|en) up\b|\bgave up\b|\bretry time(?:out)? (?:exceeded|not reached)|` +
+	`\b(?:too long|timed? ?out|expired) (?:in|on) (?:the )?queue|\bin (?:the )?queue (?:for )?too long|` +
+	`\bcould ?n[o']t (?:be )?deliver(?:ed)? (?:\w+ ){0,3}?(?:for|within) (?:the last |more than )?[\d.]+ ?(?:second|minute|hour|day)|` +
+	`\b(?:aborted|abandoned|expired|failed) after (?:[\d.]+ ?(?:second|minute|hour|day)|\d+ attempts)|` +
+	`\bfailed \d+ (?:delivery )?attempts|\bafter (?:multiple|repeated|several|many|\d+) (?:delivery )?(?:attempts|retries)|` +
+	`\b(?:message|delivery)(?: time)? (?:has )?expired\b|\bqueue (?:lifetime|time) (?:exceeded|expired)`)
+
+// expiredStatus is RFC 3463's X.4.7, "delivery time expired", for a
+// recipient whose report quotes no reply (code 0) and whose status says
+// only its class (X.0.0, or none: then 5) when the report says the
+// reporting MTA gave up for time (expired): that, not "other or
+// undefined", is what the report states. A reply, or a status that says
+// more, is kept: it says why every attempt failed.
+func expiredStatus(status string, code int, expired bool) string {
+	if !expired || code != 0 || status != "" && !strings.HasSuffix(status, ".0.0") || strings.HasPrefix(status, "2.") {
+		return status
+	}
+	if status == "" {
+		return "5.4.7"
+	}
+	return status[:1] + ".4.7"
+}

@@ -41,9 +41,11 @@ func parseText(r *Report, m *msg) {
 		}
 	}
 	action := noticeAction(n.lines)
+	expired := m.noticeExpired()
 	for _, b := range blocks {
 		inB := inBlocks(blocks)
 		rc := textRecipient(b, func() string { return m.bestParagraphOf(m.notAbout([]string{b.addr}, inB)) }, action)
+		rc.Status = expiredStatus(rc.Status, rc.Code, expired || expiredRE.MatchString(rc.Diagnostic))
 		if !bounce && rc.Code == 0 && findStatus(strings.Join(b.lines, "\n")) == "" {
 			continue // an address in a message that says nothing of a failure
 		}

@@ -1,0 +1,43 @@
+package feedback
+
+import "testing"
+
+// TestExpiryIsTheStatus: a report that quotes no reply and whose status
+// says only its class, but whose words say the reporting MTA gave the
+// message up for time or attempts, has RFC 3463's X.4.7 (delivery time
+// expired); a quoted reply or a status that says more is kept.
+func TestExpiryIsTheStatus(t *testing.T) {
+	head := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Undeliverable mail\n\n"
+	dsn := func(action, status, diag string) string {
+		s := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: failure\n" +
+			"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n" +
+			"--b\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n" +
+			"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n" +
+			"Final-Recipient: rfc822; who@example.org\nAction: " + action + "\nStatus: " + status + "\n"
+		if diag != "" {
+			s += "Diagnostic-Code: smtp; " + diag + "\n"
+		}
+		return s + "\n--b--\n"
+	}
+	runShapeCases(t, []shapeCase{
+		{"seconds in the queue, then giving up", head + `who@example.org:
+Could not deliver for the last 259200 seconds. Giving up.
+`, "who@example.org", "5.4.7", 0, "Giving up", ""},
+		{"attempts counted", head + `Delivery failed 12 attempts: who@example.org
+`, "who@example.org", "5.4.7", 0, "12 attempts", ""},
+		{"hours in the notice, the route in the details", head + `Delivery to the following recipients was aborted after 6.0 hour(s):
+
+  * who@example.org
+
+Technical details:
+
+Routing: no route towards the destination
+`, "who@example.org", "5.4.7", 0, "Routing", ""},
+		{"an expired action", dsn("expired", "5.0.0", ""), "who@example.org", "5.4.7", 0, "", ""},
+		{"a reply says why: kept", head + `<who@example.org>:
+Remote host said: 550 no such user. Giving up on 192.0.2.7.
+`, "who@example.org", "5.0.0", 550, "no such user", ""},
+		{"a specific status: kept", dsn("failed", "5.2.2", "mailbox is full: retry timeout exceeded"), "who@example.org", "5.2.2", 0, "mailbox is full", ""},
+		{"no expiry words: kept", dsn("failed", "5.0.0", "unrouteable address"), "who@example.org", "5.0.0", 0, "unrouteable", ""},
+	})
+}
