@@ -140,6 +140,9 @@ func decide(code int, enhanced, text string) Result {
 	if t >= 0 && textRules[t].tier == tierOverride {
 		return textRules[t].result(needle)
 	}
+	if r, ok := providerCode(text); ok {
+		return r
+	}
 	meaning, known := codeFor(enhanced, code)
 	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category && yields(enhanced, code, &textRules[t])) {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}

@@ -7,8 +7,17 @@ package bounce
 // sender's problems before the recipient's (Postfix's "Sender address
 // rejected: Domain not found" is about the sender).
 var phraseRules = []textRule{
+	// A full mailbox named in an expiry notice ("mailbox is full: retry
+	// timeout exceeded", Exim's retry rule for quota errors): the cause
+	// outranks the queue's giving up, as Sisimai's reason order puts a
+	// full mailbox first; only the words that cannot mean another
+	// quota (a sending quota is a rate, below).
+	c(QuotaIssues, "mailbox is full", "mailbox full", "mailbox is over quota", "mailbox over quota", "mailbox quota",
+		"mailbox exceeded", "mailbox has exceeded", "destinataire pleine", "boite pleine"),
+
 	// The queue gave up (the engine's own expiry, Exchange, Postfix).
-	c(MessageExpired, "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
+	c(MessageExpired, "could not deliver for the last", "delivery expired", "after multiple retries",
+		"allowed queue period", "not been collected", "retry period expired", "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
 		"queued longer than", "could not be delivered within", "could not be delivered for", "cannot send message for",
 		"will be deleted from queue", "retry time not reached for any host", "maximum time in queue",
 		"maximum number of delivery attempts", "delivery attempts exceeded", "too many delivery attempts",
@@ -109,8 +118,17 @@ var phraseRules = []textRule{
 		"encrypted message transmission", "encrypted transmission", "encrypted channel", "encrypted session",
 		"unencrypted connection", "unencrypted session", "unencrypted channel", "lack of security", "insecure connection"),
 
-	// Relaying
-	c(RelayDenied, "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
+	// The sending host named as an open relay or proxy ("no access from
+	// mail server [ip] which is an open relay", Sendmail's "Rejecting open
+	// proxy"): a verdict on the host, like a listing, not a refusal to
+	// relay for it (which "Open relay not allowed" is).
+	c(SpamBlock, "is an open relay", "be an open relay", "open proxy", "open proxies"),
+
+	// Relaying, also when the relay asks for authentication first ("mail
+	// server requires authentication when attempting to send to a
+	// non-local e-mail address", "not permitted to relay through this
+	// server without authentication"): before the authentication words.
+	c(RelayDenied, "non-local", "relay through", "relaying through", "to relay without", "for relaying", "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
 		"not permitted to relay", "unable to relay", "we do not relay", "no relaying", "not configured to relay",
 		"relaying not allowed", "relay not allowed", "not allowed to relay", "relaying prohibited", "relay prohibited",
 		"relaying disallowed", "cannot relay", "can't relay", "list of allowed rcpthosts", "rcpthosts", "open relay not allowed",
@@ -123,7 +141,7 @@ var phraseRules = []textRule{
 		"local configuration", "mail server is not configured", "mailbox is not configured", "no valid transport", "mailer error",
 		"local delivery failed", "unable to deliver to local", "best-preference mx", "license expired", "licence expired",
 		"license has expired", "licence has expired", "is the local host", "points to local host", "points to the local host",
-		"unknown mail transport", "protocols are disabled", "home directory", "permission failure", "world writable", "group writable"),
+		"unknown mail transport", "protocols are disabled", "found in the mail exchanger", "home directory", "permission failure", "world writable", "group writable"),
 	c(RoutingErrors, "too many hops", "mail loop", "loop detected", "routing loop", "hop count exceeded",
 		"message is looping", "forwarding loop", "aliasing loop", "alias loop"),
 
@@ -161,7 +179,13 @@ var phraseRules = []textRule{
 		"sending quota", "daily quota", "relay limit", "hourly quota", "too many open connections", "too many simultaneous",
 		"simultaneous connections", "too many smtp connections", "frequency limit", "receive limit", "submission quota",
 		"messages per session", "messages per connection", "queue quota", "too much email", "too many recent",
-		"short period of time", "in a short time", "again slower", "send slower"),
+		"short period of time", "in a short time", "again slower", "send slower",
+		// a hosting panel's limit per domain and hour (cPanel's "Domain
+		// example.com has exceeded the max emails per hour (100/100
+		// (100%)) allowed"), whatever the reply code; French "trop de
+		// connexions"
+		"max emails per", "maximum emails per", "emails per hour", "defers and failures", "trop de connexions",
+		"message threshold"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
 	// code (Exim's ratelimit condition reports "sender rate" and "N per
 	// period", other MTAs "rate exceeds", "N messages per hour"): on a
@@ -197,6 +221,12 @@ var phraseRules = []textRule{
 	c(BadConfiguration, "query refused", "your dns ip", "public resolver", "open resolver"),
 	c(InvalidSender, "sender verify failed", "sender verification failed"),
 	c(ProhibitedContent, "file extension", "file type", "attachment type", "type of attachment"),
+	// A URL or domain in the content found on a list (URIBL, SURBL,
+	// Spamhaus DBL as content checks: "message contains domain x listed by
+	// multi.surbl.org", "blacklisted URL in message"): the content is the
+	// cause, not the sending host.
+	c(SpamContent, "uribl policy", "message contains domain", "blacklisted url", "url in message", "urls in message",
+		"url in the message", "link in message"),
 	c(SpamBlock, "blocked using", "listed at", "listed by", "is listed in", "are listed in", "been listed in", "was listed in",
 		"listed on", "in a black list at", "in a blacklist at", "dnsbl", "dnsrbl", "rbl "),
 	// Cloudmark's Sender Intelligence scores reputation; a lookup of it in
@@ -212,10 +242,20 @@ var phraseRules = []textRule{
 		// the sending host's PTR named as its own ("Refused. Your reverse
 		// DNS entry contains your IP address"): the identity check, before
 		// "your IP"
-		"your reverse dns", "reverse dns entry"),
+		"your reverse dns", "reverse dns entry",
+		// the PTR named in a refusal of dynamic or generic hosts ("we do
+		// not accept mail from hosts with dynamic ip or generic dns
+		// ptr-records"), and lookups of the client's own address
+		"ptr-record", "ptr records", "generic dns", "resolve your address", "resolve your hostname", "ip name lookup",
+		"forward dns", "unverifyable sending", "unverifiable sending"),
 
 	// Reputation of the sending IP or domain, then public blocklists
-	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history"),
+	c(ReputationBlock, "reputation", "sender score", "senderscore", "poor sending history", "bad sending history",
+		// the host's traffic judged ("temporarily deferred due to
+		// unexpected volume or user complaints", "you are sending spam",
+		// "too many unwanted messages have been sent from the following
+		// ip"): a verdict on what the IP sends, before the spam words
+		"user complaints", "unexpected volume", "unwanted messages"),
 	// The sending IP blocked for what it did, not listed: invalid
 	// recipients tried (dictionary or directory-harvest attacks), failed
 	// logins, a flood of requests.
@@ -223,7 +263,8 @@ var phraseRules = []textRule{
 		"excessive rejected recipients", "excessive invalid recipients", "excessive unknown recipients",
 		"excessive authentication failures", "dictionary attack", "directory harvest", "harvest attack", "flooding"),
 	c(SpamBlock, "spamhaus", "blocklist", "block list", "blacklist", "black list", "denylist", "deny list", "blocked using",
-		" rbl", "spam source", "spamcop", "sorbs",
+		" rbl", "spam source", "spamcop", "sorbs", "listed as abusive", "sender ip address",
+		"no access from", "suspected spam ip", "bounce attack", "sending spam", "sent spam",
 		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
@@ -258,6 +299,7 @@ var phraseRules = []textRule{
 		"_extension", "mime_bad", "bad_attachment"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
+		"by our filter", "mail content",
 		"score too high", "spam score", "bayes",
 		// a content filter's score in SpamAssassin's idiom ("Rejected:
 		// hits=7.5 required=5.0")
@@ -274,7 +316,7 @@ var phraseRules = []textRule{
 	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
 		"not authenticated", "authentication required", "authentication failed", "authentication failure",
 		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
-		"fake sender", "faked sender", "authentication is required", "must authenticate", "authentication", "credentials", "password", "authenticate first",
+		"fake sender", "faked sender", "authentication is required", "must authenticate", "authentication", "authentification", "credentials", "password", "authenticate first",
 		"please authenticate", "auth failures", "logon attempts", "login attempts", "auth error", "auth mode", "auth method",
 		"auth mechanism", "smtp auth",
 		// SPF's explanations, quoted without the word SPF ("domain owner
@@ -309,7 +351,8 @@ var phraseRules = []textRule{
 	// before the sender wrappers that carry it.
 	c(PolicyRelated, "rejected by recipient", "refused by recipient", "blocked by recipient", "blocked by this recipient",
 		"blocked by the recipient", "rejected by the recipient", "rejected by destination", "recipient's preferences",
-		"blocked senders", "manually blocked"),
+		"blocked senders", "manually blocked", "refuses to receive", "refuse to receive", "not accepting mail with",
+		"due to user rules", "not subscribed to"),
 	// Postfix's client restrictions and banner refusals: the sending host
 	// is refused as such.
 	c(SpamBlock, "client host rejected", "refused to talk to me", "not allowed to connect", "bad ip", "ip is rejected",
@@ -329,7 +372,12 @@ var phraseRules = []textRule{
 		"mail from rejected", "sender is invalid", "sender is unvalidated", "unvalidated sender",
 		// checks of the sender domain's mail exchangers ("none of your mail
 		// exchangers has a routable address")
-		"your mail exchanger", "your mx "),
+		"your mail exchanger", "your mx ",
+		// the sender's identity refused in other words ("not a registered
+		// gateway user", Sender ID's "purported responsible address",
+		// "Emetteur invalide", Gmail's "send mail as" alias)
+		"registered gateway user", "purported responsible address", "emetteur invalide", "provide a valid from",
+		"different address or alias"),
 
 	// An address that cannot be routed (after the sender: Exim's "Sender
 	// verify failed" quotes "Unrouteable address"): the words of X.4.4
@@ -342,7 +390,11 @@ var phraseRules = []textRule{
 	// The receiving system's own storage (RFC 5321's 452 "insufficient
 	// system storage"), before the mailbox words that share "full".
 	c(TransientFailure, "mail system full", "system is full", "system storage", "disk is full", "queue is full",
-		"i/o error", "input/output error"),
+		"i/o error", "input/output error", "insufficient disk space",
+		// a helper of the receiving system down or failing (a scanner's
+		// daemon, Exchange's missing mailbox database, Sendmail's output
+		// file), before the connection words it quotes
+		" daemon", "no mdb", "can't create user output", "could not load drd", "error while being processed"),
 	// A mailbox that cannot take more: "... is full", "storage full", and
 	// a mailbox file at its size limit ("error writing message: File too
 	// large", EFBIG from the local delivery agent).
@@ -355,7 +407,12 @@ var phraseRules = []textRule{
 		// the mailbox's space in other words ("User has exhausted allowed
 		// storage space", "does not have enough space", procmail's
 		// "Mailbox limit exceeded")
-		"storage space", "allowed storage", "not have enough space", "has not enough space", "mailbox limit", "space has been used up"),
+		"storage space", "allowed storage", "not have enough space", "has not enough space", "mailbox limit", "space has been used up",
+		// disk space named without the system ("not enough disk space",
+		// "no space left on device" from a local delivery agent): the
+		// recipient's storage, as Sisimai reads it; the system's own
+		// storage is decided above
+		"disk space", "space left on device", "diskspace", "disc quota", "mail file size"),
 	c(InactiveMailbox, "disabled", "inactive", "not activated", "deactivated", "account suspended", "account has been suspended",
 		"mailbox suspended", "user suspended", "account is suspended", "mailbox is suspended", "frozen", "account expired", "account has expired",
 		"no longer active", "not active", "mailbox is locked", "account is locked", "locked out", "closed account",
@@ -382,7 +439,7 @@ var phraseRules = []textRule{
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
-		"exceeds maximum", "message is larger", "message exceeds"),
+		"exceeds maximum", "message is larger", "message exceeds", "taille limite"),
 
 	// A lookup that failed for now, in the resolver's own words (Postfix
 	// reports h_errno TRY_AGAIN as "Host not found, try again", libc as
@@ -401,7 +458,7 @@ var phraseRules = []textRule{
 		"answer with no data", "name or service not known", "point to non-existent hosts", "no smtp service",
 		// an address check's verdict on the domain part ("recipient domain
 		// must exist", "mail domain ... is unknown")
-		"domain must exist", "domain is unknown"),
+		"domain must exist", "domain is unknown", "mail domain mentioned", "had no relevant answers", "dns records for the destination"),
 	c(DNSFailure, dnsTrouble...),
 
 	// Recipients that do not exist
@@ -421,7 +478,9 @@ var phraseRules = []textRule{
 		"address syntax", "invalid rcpt",
 		// not found, in the words of directories and address checks
 		"address could not be found", "recipient could not be found", "user could not be found",
-		"mailbox could not be found", "no one at this address", "not present in directory", "address not present"),
+		"mailbox could not be found", "no one at this address", "not present in directory", "address not present",
+		"address couldn't be found", "not an active address", "badrcptto", "can't accept user", "cannot accept user",
+		"email name is not found", "has been replaced by", "in name directory", "utilisateur inconnu", "nessun utente"),
 
 	// Policy named as the cause, in its generic words ("restricted by
 	// policy error", "Reject due to policy restrictions", "MailPolicy
@@ -443,7 +502,7 @@ var phraseRules = []textRule{
 		"host is unreachable", "lost connection", "connection closed", "connection lost", "broken pipe",
 		"connection dropped", "unexpected eof", "connection was closed", "connection aborted", "dial tcp",
 		"could not connect", "couldn't connect", "unable to connect", "failed to connect", "cannot connect",
-		"lost input channel", "host unreachable", "timed out", "timeout"),
+		"lost input channel", "host unreachable", "not reachable", "timed out", "timeout"),
 
 	// Transient conditions said in so many words
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
@@ -460,6 +519,13 @@ var phraseRules = []textRule{
 	// refusal (Postfix's "554 Service unavailable; Client host blocked").
 	only(transient, c(TransientFailure, "not ready", "service unavailable", "service is unavailable", "service is currently unavailable",
 		"service not available", "service temporarily unavailable")),
+	// Last, when no cause is named: a delay notice and a count of
+	// attempts ("has been delayed", "delivery attempts will continue",
+	// "Delivery failed 20 attempts") are the queue's report; a refusal
+	// at the greeting in Exim's words ("SMTP error from remote mail
+	// server after initial connection") is the host's block.
+	c(MessageExpired, "has been delayed", "attempts will continue", " attempts", "retries exceeded", "giving up on"),
+	c(SpamBlock, "after initial connection"),
 }
 
 // senderListed: the envelope sender refused by the receiver's or the

@@ -27,6 +27,58 @@ var overrideRules = []textRule{
 	// exceeded", "the sender's submission quota was exceeded").
 	{tier: tierOverride, category: RateLimited, name: "microsoft x.2.2 submission quota",
 		needles: []string{"submission quota exceeded", "submission quota was exceeded"}},
+	// Gmail's sender requirements reuse registered codes for other
+	// causes (support.google.com/a/answer/81126 and 3726730): X.7.27
+	// (sender's null MX) and X.7.30 (REQUIRETLS) for "senders to
+	// authenticate with SPF/DKIM", X.7.29 (ARC) for "senders to use
+	// TLS/SSL", X.7.23 (SPF) for a missing or mismatched PTR record.
+	{tier: tierOverride, category: AuthenticationFailed, name: "gmail x.7.27/x.7.30 authenticate",
+		needles: []string{"senders to authenticate with", "senders to authenticate their email with"}},
+	{tier: tierOverride, category: TLSFailure, name: "gmail x.7.29 tls required",
+		needles: []string{"senders to use tls/ssl"}},
+	{tier: tierOverride, category: PolicyRelated, name: "gmail x.7.23 ptr",
+		needles: []string{"have a ptr record, or the ptr record", "sending guidelines regarding ptr records"}},
+
+	// Providers' own codes, documented with their meaning (provcodes.go
+	// has the numbered ones): the code says more than the enhanced code
+	// sent with it.
+	// Facebook (facebook.com/postmaster/response_codes): a group, P
+	// (permanent) or T (temporary) and a number.
+	{tier: tierOverride, category: SpamBlock, name: "facebook POL-P1 listed", needles: []string{" pol-p1"}},
+	{tier: tierOverride, category: ReputationBlock, name: "facebook POL not accepting from your server",
+		needles: []string{" pol-p2", " pol-p3", " pol-p4", " pol-t1", " pol-t2", " pol-t3"}},
+	{tier: tierOverride, category: Virus, name: "facebook POL-P5 virus", needles: []string{" pol-p5"}},
+	{tier: tierOverride, category: SpamContent, name: "facebook POL-P6 blocked url", needles: []string{" pol-p6"}},
+	{tier: tierOverride, category: AuthenticationFailed, name: "facebook POL-P7 domain authentication", needles: []string{" pol-p7"}},
+	{tier: tierOverride, category: InvalidRecipient, name: "facebook RCP-P1 INT-P1 no such recipient",
+		needles: []string{" rcp-p1", " int-p1", " int-p3", " int-p4"}},
+	{tier: tierOverride, category: PolicyRelated, name: "facebook RCP-P2 RCP-P3 recipient preferences", needles: []string{" rcp-p2", " rcp-p3"}},
+	{tier: tierOverride, category: TransientFailure, name: "facebook RCP-T1 internal issue", needles: []string{" rcp-t1"}},
+	{tier: tierOverride, category: InactiveMailbox, name: "facebook RCP-T4 deactivated", needles: []string{" rcp-t4"}},
+	{tier: tierOverride, category: MessageTooLarge, name: "facebook MSG-P1 INT-P2 size", needles: []string{" msg-p1", " int-p2"}},
+	{tier: tierOverride, category: ProhibitedContent, name: "facebook MSG-P2 attachment type", needles: []string{" msg-p2"}},
+	{tier: tierOverride, category: ProtocolErrors, name: "facebook MSG-P3 repeated header", needles: []string{" msg-p3"}},
+	{tier: tierOverride, category: TooManyRecipients, name: "facebook MSG-T1 CON-T4 recipients", needles: []string{" msg-t1", " con-t4"}},
+	{tier: tierOverride, category: RateLimited, name: "facebook CON-T1-T3 connections", needles: []string{" con-t1", " con-t2", " con-t3"}},
+	{tier: tierOverride, category: InvalidSender, name: "facebook DNS-P1 DNS-P2 DNS-T1 sender domain",
+		needles: []string{" dns-p1", " dns-p2", " dns-t1"}},
+	{tier: tierOverride, category: PolicyRelated, name: "facebook DNS-P3 DNS-T2 reverse dns", needles: []string{" dns-p3", " dns-t2"}},
+	// GoDaddy (secureserver.net, "Fix rejected email with a bounce
+	// error"): IBnnn at the end of the reply.
+	{tier: tierOverride, category: AuthenticationFailed, name: "godaddy IB401 IB508 authentication", needles: []string{"ib401", "ib508"}},
+	{tier: tierOverride, category: ProtocolErrors, name: "godaddy IB501 IB502 From: header", needles: []string{"ib501", "ib502"}},
+	{tier: tierOverride, category: InvalidSender, name: "godaddy IB506 From: domain", needles: []string{"ib506"}},
+	{tier: tierOverride, category: PolicyRelated, name: "godaddy IB108 reverse dns", needles: []string{"ib108"}},
+	{tier: tierOverride, category: SpamContent, name: "godaddy IB212 spam content", needles: []string{"ib212"}},
+	{tier: tierOverride, category: Virus, name: "godaddy IB705 virus", needles: []string{"ib705"}},
+	{tier: tierOverride, category: TooManyRecipients, name: "godaddy IB605 recipients", needles: []string{"ib605"}},
+	// (IB101, "Server temporarily unavailable. Try again later", is left
+	// to its words: a deferral, not documented as a rate.)
+	{tier: tierOverride, category: RateLimited, name: "godaddy IB007 IB504 IB510 IB607 rate",
+		needles: []string{"ib007", "ib504", "ib510", "ib607"}},
+	{tier: tierOverride, category: ReputationBlock, name: "godaddy IB103 IB110-IB113 behaviour block",
+		needles: []string{"ib103", "ib110", "ib111", "ib112", "ib113"}},
+	{tier: tierOverride, category: SpamBlock, name: "godaddy IB104-IB106 listed", needles: []string{"ib104", "ib105", "ib106"}},
 }
 
 // providerRules: texts that large mailbox providers and security gateways
@@ -36,8 +88,9 @@ var overrideRules = []textRule{
 // gateways' lookup and delisting pages named in their replies.
 var providerRules = []textRule{
 	// Gmail
-	p("gmail low reputation", ReputationBlock, "very low reputation of the sending", "low reputation of the sending domain", "low reputation of the sending ip"),
-	p("gmail unsolicited", SpamContent, "this message is likely unsolicited", "likely suspicious due to the very low reputation"),
+	p("gmail low reputation", ReputationBlock, "very low reputation of the sending", "low reputation of the sending domain", "low reputation of the sending ip",
+		"likely suspicious due to the very low reputation"),
+	p("gmail unsolicited", SpamContent, "this message is likely unsolicited", "nature of the content or the links"),
 	p("gmail no such user", InvalidRecipient, "account that you tried to reach does not exist", "p=nosuchuser"),
 	p("gmail disabled", InactiveMailbox, "account that you tried to reach is disabled", "account that you tried to reach is inactive", "p=disabledaccount"),
 	p("gmail over quota", QuotaIssues, "inbox is out of storage space", "p=overquotatemp", "p=overquotaperm", "out of storage space"),
@@ -73,6 +126,9 @@ var providerRules = []textRule{
 	p("microsoft auth", AuthenticationFailed, "resolver.rst.authrequired", "not authenticated to send anonymous mail", "required authentication level"),
 	p("microsoft group restriction", PolicyRelated, "resolver.rst.notauthorized", "sendernotauthenticatedforgroup", "not authorized to send to this group", "does not allow external forwarding"),
 	p("microsoft unregistered domain", PolicyRelated, "client blocked from sending from unregistered domains"),
+	// Exchange Online's 4.7.500-699 and 4.7.850-899 "Access denied,
+	// please try again later": the sending IP held back for its traffic.
+	p("microsoft access denied try later", ReputationBlock, "access denied, please try again later"),
 	p("microsoft server busy", RateLimited, "server busy. please try again later", "exceeded the maximum number of connections", "exceed max concurrent connections"),
 	p("microsoft dns", DNSFailure, "smtpsend.dns.mxlookupfailed", "dns query failed"),
 	p("microsoft nonexistent domain", BadDomain, "smtpsend.dns.nonexistentdomain", "nonexistent domain"),
@@ -95,14 +151,17 @@ var providerRules = []textRule{
 	p("cox CDRBL temporary block", ReputationBlock, "aup#cdrbl"),
 	p("cox connections and volume", RateLimited, "aup#cxcnct", "aup#cxmxrt"),
 	p("cox rDNS", PolicyRelated, "aup#cxdns"),
-	p("cox sender domain", InvalidSender, "aup#cxsndr"),
-	p("cox unverified sender", AuthenticationFailed, "aup#cxsmtp"),
+	// CXSNDR: the mail failed the sending domain's SPF or DKIM checks;
+	// CXSMTP: Cox could not verify the sender as legitimate.
+	p("cox sender authentication", AuthenticationFailed, "aup#cxsndr"),
+	p("cox unverified sender", InvalidSender, "aup#cxsmtp"),
+	p("cox bad commands block", SpamBlock, "cox too many bad commands"),
+	p("cox rdns check", PolicyRelated, "dns check failure - try again later"),
 	p("cox suspicious account", PolicyRelated, "aup#cxthrt", "aup#cxmj"),
 	p("cox URL block list", SpamContent, "aup#urlbl", "urlbl"),
 
 	// Other mailbox providers with documented codes
 	// GoDaddy (secureserver.net "bounce error" page: IBnnn codes)
-	p("godaddy IB110-IB113 behaviour block", ReputationBlock, "ib110", "ib111", "ib112", "ib113"),
 	p("comcast block", SpamBlock, "comcast block for spam", "#bl000"),
 	p("comcast rate", RateLimited, "#rl000"),
 	p("att dnsbl", SpamBlock, "dnsbl:attrbl", "abuse_rbl@abuse-att.net"),
@@ -133,6 +192,11 @@ var providerRules = []textRule{
 	// ("554 IP=192.0.2.3 - A problem occurred. (Ask your postmaster ...)
 	// (BL)"): BL, the sending IP on its blocklist (postmaster.t-online.de).
 	p("t-online blocklist", SpamBlock, "(bl)"),
+	// Orange and La Poste refuse a sending IP with "Service refuse.
+	// Veuillez essayer plus tard. Service refused, please try later."
+	// under several numbers (103, 999 and others whose list entry names
+	// no cause): the IP's block, not a deferral, despite "try later".
+	p("orange service refused", SpamBlock, "service refuse. veuillez", "service refused, please try later"),
 	// Strato's content filter names what it found in parentheses ("554
 	// Refused by local policy. No SPAM please! (B-ATTACH)"): B-ATTACH is an
 	// attachment that may not be sent (its help page on e-mail errors);
