@@ -12,6 +12,7 @@ import (
 	"github.com/wasmta/wasmta/mta/adaptive"
 	"github.com/wasmta/wasmta/mta/delivery"
 	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/mx"
 	"github.com/wasmta/wasmta/mta/policy"
 	"github.com/wasmta/wasmta/mta/tlspolicy"
 )
@@ -245,38 +246,44 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Poli
 	var errs []error
 	var self []string
 	pe := &policyError{pol: pol}
+	admitted := make([]mx.Host, 0, len(hosts))
 	for _, h := range hosts {
-		if !c.admit(pol, h.Name, pe) {
+		if c.admit(pol, h.Name, pe) {
+			admitted = append(admitted, h)
+		}
+	}
+	for _, t := range c.path.dialOrder(admitted, time.Now()) {
+		h, a := t.host, t.addr
+		opts.TLS = tlsMode(shape, pol, h.Name)
+		ap := netip.AddrPortFrom(a, h.Port)
+		if c.set.opts.Self != nil && c.set.opts.Self(ap) {
+			self = append(self, ap.String())
 			continue
 		}
-		opts.TLS = tlsMode(shape, pol, h.Name)
-		for _, a := range h.Addrs {
-			ap := netip.AddrPortFrom(a, h.Port)
-			if c.set.opts.Self != nil && c.set.opts.Self(ap) {
-				self = append(self, ap.String())
-				continue
-			}
-			if c.set.opts.Trace != nil {
-				opts.Trace = c.set.opts.Trace(c.path.Key.Source, c.path.Key.Site, h.Name, ap)
-			}
-			s, err := delivery.Dial(ctx, ap, h.Name, opts)
-			if err != nil {
-				if !c.dialRefused(pol, h.Name, a, opts.TLS, err, pe) {
-					errs = append(errs, err)
-				}
-				continue
-			}
-			if !c.established(pol, s, h.Name, pe) {
-				continue
-			}
-			c.sess = s
-			c.path.sessionUp(time.Now())
-			c.info = Conn{Peer: ap, Hostname: h.Name}
-			if st, ok := s.TLSState(); ok {
-				c.info.TLS = &st
-			}
-			return nil
+		if c.set.opts.Trace != nil {
+			opts.Trace = c.set.opts.Trace(c.path.Key.Source, c.path.Key.Site, h.Name, ap)
 		}
+		s, err := delivery.Dial(ctx, ap, h.Name, opts)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.path.hostFailed(ap, err, time.Now())
+			}
+			if !c.dialRefused(pol, h.Name, a, opts.TLS, err, pe) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		c.path.hostAnswered(ap)
+		if !c.established(pol, s, h.Name, pe) {
+			continue
+		}
+		c.sess = s
+		c.path.sessionUp(time.Now())
+		c.info = Conn{Peer: ap, Hostname: h.Name}
+		if st, ok := s.TLSState(); ok {
+			c.info.TLS = &st
+		}
+		return nil
 	}
 	if len(pe.failures) > 0 {
 		return pe // no host satisfies the policy: that is the cause, not the network

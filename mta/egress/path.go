@@ -2,6 +2,7 @@ package egress
 
 import (
 	"math"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,23 +45,24 @@ type Path struct {
 	suspended time.Time
 	spawnWait bool
 
-	adapt          *adaptive.Controller // the learned limits
-	sessions       int                  // open sessions (that passed their greeting)
-	dialing        int                  // dials under way
-	pending        adaptive.Signal      // a failed dial's signal, judged when the dials under way end
-	pendingAt      time.Time            // when it came back
-	pendingStarted time.Time            // when that dial began
-	pendingLeft    int                  // dials under way then, not ended yet
-	closed         []time.Time          // sessions closed within settleWindow
-	lastAlive      time.Time            // a session opened or closed
-	dialFails      int                  // failed dials in a row
-	lastFail       time.Time            // the last failed dial ended
-	deadRounds     int                  // back-offs in a row of a dead path
-	cool           time.Time            // no new connection before (after a failed dial)
-	sharedHold     time.Time            // no new connection before (the fleet's slots are taken)
-	backoff        time.Time            // a dead path's back-off: no connection, no job
-	deadErr        error                // the failure that made the path dead
-	retryNext      time.Time            // the next free slot of RetrySlot
+	adapt          *adaptive.Controller        // the learned limits
+	sessions       int                         // open sessions (that passed their greeting)
+	dialing        int                         // dials under way
+	pending        adaptive.Signal             // a failed dial's signal, judged when the dials under way end
+	pendingAt      time.Time                   // when it came back
+	pendingStarted time.Time                   // when that dial began
+	pendingLeft    int                         // dials under way then, not ended yet
+	closed         []time.Time                 // sessions closed within settleWindow
+	lastAlive      time.Time                   // a session opened or closed
+	dialFails      int                         // failed dials in a row
+	lastFail       time.Time                   // the last failed dial ended
+	deadRounds     int                         // back-offs in a row of a dead path
+	cool           time.Time                   // no new connection before (after a failed dial)
+	sharedHold     time.Time                   // no new connection before (the fleet's slots are taken)
+	backoff        time.Time                   // a dead path's back-off: no connection, no job
+	deadErr        error                       // the failure that made the path dead
+	retryNext      time.Time                   // the next free slot of RetrySlot
+	down           map[netip.AddrPort]downAddr // addresses that did not answer, tried last
 
 	msgs    buckets
 	avail   chan struct{}

@@ -1,0 +1,94 @@
+package egress
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/delivery"
+	"github.com/wasmta/wasmta/mta/mx"
+)
+
+// A host of the site that does not answer (its address drops every SYN,
+// or takes the connection and never greets) costs each session that dials
+// it first a whole timeout before the next host is tried: with one
+// blackholed MX ahead of a working one, every new session of the path
+// waited the connect timeout (60 s by default). So an address whose dial
+// got no answer is tried after the others for a while, as Exim keeps a
+// retry record per host: the path's sessions go to the hosts that work,
+// and one dial now and then probes the address again.
+const (
+	// downBase is how long an address that did not answer is tried last,
+	// doubling per failure in a row up to downMax.
+	downBase = 30 * time.Second
+	downMax  = 10 * time.Minute
+)
+
+// downAddr is an address whose last dial got no answer.
+type downAddr struct {
+	until time.Time // tried after the others before this
+	fails int       // failures in a row
+}
+
+// target is one address of a host of the path.
+type target struct {
+	host *mx.Host
+	addr netip.Addr
+}
+
+// dialOrder returns the addresses of hosts in the order to dial them: in
+// order, but those that did not answer a moment ago after the others.
+// When an address's time is over, the first dial to see it probes it
+// (first, as its preference says) and the others still try it last until
+// that dial tells.
+func (p *Path) dialOrder(hosts []mx.Host, now time.Time) []target {
+	var first, last []target
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range hosts {
+		h := &hosts[i]
+		for _, a := range h.Addrs {
+			t := target{host: h, addr: a}
+			d, ok := p.down[netip.AddrPortFrom(a, h.Port)]
+			switch {
+			case !ok:
+				first = append(first, t)
+			case now.Before(d.until):
+				last = append(last, t)
+			default:
+				d.until = now.Add(doubling(downBase, d.fails, downMax)) // this dial probes it
+				p.down[netip.AddrPortFrom(a, h.Port)] = d
+				first = append(first, t)
+			}
+		}
+	}
+	return append(first, last...)
+}
+
+// hostAnswered forgets that ap did not answer.
+func (p *Path) hostAnswered(ap netip.AddrPort) {
+	p.mu.Lock()
+	delete(p.down, ap)
+	p.mu.Unlock()
+}
+
+// hostFailed notes a failed dial to ap; only a dial that got no answer
+// (no connection, or no greeting) puts the address last. A host that
+// answers, even to refuse, is up.
+func (p *Path) hostFailed(ap netip.AddrPort, err error, now time.Time) {
+	var de *delivery.Error
+	if !errors.As(err, &de) || de.Response.Code != 0 ||
+		de.Stage != delivery.StageConnect && de.Stage != delivery.StageBanner {
+		p.hostAnswered(ap)
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.down == nil {
+		p.down = make(map[netip.AddrPort]downAddr)
+	}
+	d := p.down[ap]
+	d.fails++
+	d.until = now.Add(doubling(downBase, d.fails, downMax))
+	p.down[ap] = d
+}

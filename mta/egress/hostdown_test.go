@@ -1,0 +1,53 @@
+package egress
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/wasmta/wasmta/mta/delivery"
+	"github.com/wasmta/wasmta/mta/message"
+	"github.com/wasmta/wasmta/mta/mx"
+)
+
+// An address that did not answer is dialled after the others until its
+// time is over; then one dial probes it first, the others still try it
+// last; a host that answered, even with a refusal, keeps its place.
+func TestDialOrderPutsSilentAddressesLast(t *testing.T) {
+	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
+	hosts := []mx.Host{{Name: "mx1", Addrs: []netip.Addr{a}, Port: 25}, {Name: "mx2", Addrs: []netip.Addr{b}, Port: 25}}
+	p := &Path{}
+	order := func(now time.Time) string {
+		s := ""
+		for _, t := range p.dialOrder(hosts, now) {
+			s += t.host.Name + " "
+		}
+		return s
+	}
+	now := time.Now()
+	if got := order(now); got != "mx1 mx2 " {
+		t.Fatalf("order %q before any failure", got)
+	}
+	timeout := &delivery.Error{Stage: delivery.StageConnect, Err: errors.New("i/o timeout"), Temporary: true}
+	p.hostFailed(netip.AddrPortFrom(a, 25), timeout, now)
+	if got := order(now.Add(time.Second)); got != "mx2 mx1 " {
+		t.Fatalf("order %q after mx1 did not answer", got)
+	}
+	later := now.Add(downBase + time.Second)
+	if got := order(later); got != "mx1 mx2 " {
+		t.Fatalf("order %q for the dial that probes mx1", got)
+	}
+	if got := order(later); got != "mx2 mx1 " {
+		t.Fatalf("order %q for a dial while the probe is under way", got)
+	}
+	p.hostFailed(netip.AddrPortFrom(a, 25), timeout, later)
+	if d := p.down[netip.AddrPortFrom(a, 25)]; d.until.Sub(later) != 2*downBase {
+		t.Fatalf("second failure in a row: tried last for %v, want %v", d.until.Sub(later), 2*downBase)
+	}
+	refused := &delivery.Error{Stage: delivery.StageBanner, Response: message.Response{Code: 421, Text: "too many connections"}}
+	p.hostFailed(netip.AddrPortFrom(a, 25), refused, later)
+	if got := order(later); got != "mx1 mx2 " {
+		t.Fatalf("order %q after mx1 answered with a refusal", got)
+	}
+}
