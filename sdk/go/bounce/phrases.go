@@ -76,7 +76,7 @@ var phraseRules = []textRule{
 		// command or parameter the server does not implement (RFC 5321's
 		// 502/504: "502 Error: AUTH not implemented"), a command's
 		// parameters refused ("No parameters allowed in MAIL")
-		"need helo", "need ehlo", "helo or ehlo before", "ehlo or helo before", "already negotiated", "already started",
+		"must not start with", "need helo", "need ehlo", "helo or ehlo before", "ehlo or helo before", "already negotiated", "already started",
 		"not implemented", "parameters allowed",
 		// a client that talks before the greeting or floods the dialogue
 		// with no-ops ("Connecting host started transmitting before SMTP
@@ -128,7 +128,8 @@ var phraseRules = []textRule{
 	// server requires authentication when attempting to send to a
 	// non-local e-mail address", "not permitted to relay through this
 	// server without authentication"): before the authentication words.
-	c(RelayDenied, "non-local", "relay through", "relaying through", "to relay without", "for relaying", "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
+	c(RelayDenied, "non-local", "relay through", "relaying through", "to relay without", "for relaying", "relay rejected",
+		"relaying rejected", "relay refused", "relaying refused", "relay access denied", "relaying denied", "relay denied", "relay not permitted", "relaying not permitted",
 		"not permitted to relay", "unable to relay", "we do not relay", "no relaying", "not configured to relay",
 		"relaying not allowed", "relay not allowed", "not allowed to relay", "relaying prohibited", "relay prohibited",
 		"relaying disallowed", "cannot relay", "can't relay", "list of allowed rcpthosts", "rcpthosts", "open relay not allowed",
@@ -169,7 +170,7 @@ var phraseRules = []textRule{
 	// Postfix's anvil limits) is a pace, not one transaction's size.
 	c(RateLimited, "too many recipients from", "too many messages from", "too many auth commands from",
 		"too many new tls sessions from"),
-	c(TooManyRecipients, "too many recipients", "too many rcpt", "recipient limit", "number of recipients", "recipients per message",
+	c(TooManyRecipients, "too many recipients", "too many rcpt", "number of rcpt", "recipient limit", "number of recipients", "recipients per message",
 		"maximum recipients", "max recipients", "too many addresses", "exceeded the maximum number of recipients"),
 	c(RateLimited, "rate limit", "rate-limit", "ratelimit", "too many connections", "too many messages", "too many concurrent",
 		"too many sessions", "too many smtp sessions", "frequency limited", "unusual rate", "excessive volume", "throttl",
@@ -238,7 +239,7 @@ var phraseRules = []textRule{
 	// the sending host's identity (like the PTR and HELO checks below),
 	// before the "your IP" words of the blocklists ("HELO IP literal does
 	// not match your IP address", "Forged IPs not accepted here").
-	c(PolicyRelated, "ip literal", "address literal", "forged ip",
+	c(PolicyRelated, "ip literal", "address literal", "forged ip", "impersonating another",
 		// the sending host's PTR named as its own ("Refused. Your reverse
 		// DNS entry contains your IP address"): the identity check, before
 		// "your IP"
@@ -264,7 +265,8 @@ var phraseRules = []textRule{
 		"excessive authentication failures", "dictionary attack", "directory harvest", "harvest attack", "flooding"),
 	c(SpamBlock, "spamhaus", "blocklist", "block list", "blacklist", "black list", "denylist", "deny list", "blocked using",
 		" rbl", "spam source", "spamcop", "sorbs", "listed as abusive", "sender ip address",
-		"no access from", "suspected spam ip", "bounce attack", "sending spam", "sent spam",
+		"no access from", "suspected spam ip", "bounce attack", "sending spam", "sent spam", "spamming mail server",
+		"known spamming", "spamming server",
 		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
@@ -327,7 +329,7 @@ var phraseRules = []textRule{
 	// The message's format in the words of header checks ("Malformed
 	// message", "Missing required header field", "Invalid Message-ID
 	// header"): after authentication, whose words name header fields too.
-	c(ProtocolErrors, "malformed message", "malformed header", "invalid header", "header syntax", "headers fail",
+	c(ProtocolErrors, "malformed message", "malformed header", "invalid mime", "malformed mime", "bad mime", "mime structure", "invalid header", "header syntax", "headers fail",
 		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
 		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
 		"date header", "return-path header",
@@ -377,6 +379,7 @@ var phraseRules = []textRule{
 		// gateway user", Sender ID's "purported responsible address",
 		// "Emetteur invalide", Gmail's "send mail as" alias)
 		"registered gateway user", "purported responsible address", "emetteur invalide", "provide a valid from",
+		"sender doesn't match", "sender does not match", "sender don't match",
 		"different address or alias"),
 
 	// An address that cannot be routed (after the sender: Exim's "Sender
@@ -439,7 +442,8 @@ var phraseRules = []textRule{
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
-		"exceeds maximum", "message is larger", "message exceeds", "taille limite"),
+		"exceeds maximum", "message is larger", "message exceeds", "taille limite", "long message", "length of data",
+		"character length"),
 
 	// A lookup that failed for now, in the resolver's own words (Postfix
 	// reports h_errno TRY_AGAIN as "Host not found, try again", libc as
@@ -458,7 +462,8 @@ var phraseRules = []textRule{
 		"answer with no data", "name or service not known", "point to non-existent hosts", "no smtp service",
 		// an address check's verdict on the domain part ("recipient domain
 		// must exist", "mail domain ... is unknown")
-		"domain must exist", "domain is unknown", "mail domain mentioned", "had no relevant answers", "dns records for the destination"),
+		"domain must exist", "domain is unknown", "mail domain mentioned", "had no relevant answers", "dns records for the destination",
+		"no data by dns"),
 	c(DNSFailure, dnsTrouble...),
 
 	// Recipients that do not exist
@@ -502,7 +507,7 @@ var phraseRules = []textRule{
 		"host is unreachable", "lost connection", "connection closed", "connection lost", "broken pipe",
 		"connection dropped", "unexpected eof", "connection was closed", "connection aborted", "dial tcp",
 		"could not connect", "couldn't connect", "unable to connect", "failed to connect", "cannot connect",
-		"lost input channel", "host unreachable", "not reachable", "timed out", "timeout"),
+		"lost input channel", "host unreachable", "unreachable host", "not reachable", "timed out", "timeout"),
 
 	// Transient conditions said in so many words
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
