@@ -266,7 +266,7 @@ var phraseRules = []textRule{
 	c(SpamBlock, "spamhaus", "blocklist", "block list", "blacklist", "black list", "denylist", "deny list", "blocked using",
 		" rbl", "spam source", "spamcop", "sorbs", "listed as abusive", "sender ip address",
 		"no access from", "suspected spam ip", "bounce attack", "sending spam", "sent spam", "spamming mail server",
-		"known spamming", "spamming server",
+		"known spamming", "spamming server", "requires confirmation", "confirm this mail server",
 		"uceprotect", "mailspike", "psbl", "abuseat", "abusix", "barracuda", "dynamic ip", "dynamic address", "dial-up",
 		"dialup", "residential ip", "blocked ip", "ip blocked", "ip address is blocked", "ip has been blocked",
 		"your ip", "your address has been blocked", "host blocked", "client host blocked", "spam-like traffic", "botnet",
@@ -306,6 +306,11 @@ var phraseRules = []textRule{
 		// a content filter's score in SpamAssassin's idiom ("Rejected:
 		// hits=7.5 required=5.0")
 		"hits=", "required=", "content denied", "quarantined", "unacceptable content", "recurrent pattern"),
+	// A filter named without its verdict ("550 5.2.0 Message Filtered"):
+	// the recipient's filter refused it, Sisimai's "filtered"; after the
+	// spam words, which name the verdict when the reply gives one
+	// ("Message filtered. Please see the FAQs section on spam").
+	c(PolicyRelated, "message filtered"),
 
 	// A transient reply that names a failed lookup ("450 DNS timeout
 	// resolving your HELO hostname", "rDNS lookup error (SERVFAIL)",
@@ -329,7 +334,7 @@ var phraseRules = []textRule{
 	// The message's format in the words of header checks ("Malformed
 	// message", "Missing required header field", "Invalid Message-ID
 	// header"): after authentication, whose words name header fields too.
-	c(ProtocolErrors, "malformed message", "malformed header", "invalid mime", "malformed mime", "bad mime", "mime structure", "invalid header", "header syntax", "headers fail",
+	c(ProtocolErrors, "improperly-formatted", "unnecessary base64", "malformed message", "malformed header", "invalid mime", "malformed mime", "bad mime", "mime structure", "invalid header", "header syntax", "headers fail",
 		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
 		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
 		"date header", "return-path header",
@@ -437,7 +442,7 @@ var phraseRules = []textRule{
 		"account terminated", "user terminated", "mailbox terminated", "user is terminated", "account is terminated",
 		"mailbox is terminated", "user has been terminated", "account has been terminated", "mailbox has been terminated",
 		"recipient has been terminated", "address has been terminated",
-		"archived recipient", "archived mailbox", "archived account", "archived user", "mailbox is archived",
+		"destinataire archiv", "archived recipient", "archived mailbox", "archived account", "archived user", "mailbox is archived",
 		"mailbox has been archived", "account is archived", "account has been archived", "user is archived", "user has been archived"),
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
@@ -558,7 +563,8 @@ var dnsTrouble = []string{":53: ", "host lookup did not complete", "name service
 // wordRules are generic words (tier 5): they decide only when no code and
 // no phrase did.
 var wordRules = []textRule{
-	w(InvalidRecipient, "address rejected", "recipient rejected", "rcpt rejected", "recipient", "mailbox", "unknown", "exist"),
+	w(InvalidRecipient, "address rejected", "recipient rejected", "rcpt rejected", "recipient", "mailbox", "unknown", "exist",
+		"not found"),
 	w(RelayDenied, "relay"),
 	// The object a terse refusal names, when nothing says more: the
 	// sender, SMTP AUTH, a loop, the format, a lookup on a 4xx.
