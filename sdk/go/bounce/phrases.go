@@ -76,7 +76,7 @@ var phraseRules = []textRule{
 		// command or parameter the server does not implement (RFC 5321's
 		// 502/504: "502 Error: AUTH not implemented"), a command's
 		// parameters refused ("No parameters allowed in MAIL")
-		"must not start with", "need helo", "need ehlo", "helo or ehlo before", "ehlo or helo before", "already negotiated", "already started",
+		"must not start with", "no longer supported", "need helo", "need ehlo", "helo or ehlo before", "ehlo or helo before", "already negotiated", "already started",
 		"not implemented", "parameters allowed",
 		// a client that talks before the greeting or floods the dialogue
 		// with no-ops ("Connecting host started transmitting before SMTP
@@ -517,7 +517,7 @@ var phraseRules = []textRule{
 	// Transient conditions said in so many words
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
 		"please try again", "try later", "temporarily deferred", "temporary failure", "temporarily unavailable",
-		"temporarily rejected", "temporary error", "temporary problem", "insufficient system storage",
+		"temporarily rejected", "temporary error", "temporary problem", "temporary system problem", "insufficient system storage",
 		"system storage", "service currently unavailable", "server is busy", "too busy", "resources temporarily",
 		"local error in processing", "please retry", "retry later", "temporary server error", "internal server error",
 		"come back later", "verification in progress", "backend not running", "could not save", "unable to save",

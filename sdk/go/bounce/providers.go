@@ -9,7 +9,8 @@ var overrideRules = []textRule{
 	// Gmail sends 4.2.1/5.2.1 (mailbox disabled) for a recipient receiving
 	// mail faster than it can take (support.google.com/a/answer/3726730).
 	{tier: tierOverride, category: RateLimited, name: "gmail x.2.1 receiving too fast",
-		needles: []string{"receiving mail at a rate that", "receiving mail too quickly", "receiving mail at too high a rate"}},
+		needles: []string{"receiving mail at a rate that", "receiving mail too quickly", "receiving mail at too high a rate",
+			"rate that prevents additional messages"}},
 	// Gmail's bulk-sender requirements reuse X.7.27 (null MX sender) and
 	// unregistered details for mail "rate limited because" it fails SPF,
 	// DKIM or DMARC alignment (support.google.com/a/answer/3726730).
@@ -36,6 +37,10 @@ var overrideRules = []textRule{
 		needles: []string{"senders to authenticate with", "senders to authenticate their email with"}},
 	{tier: tierOverride, category: TLSFailure, name: "gmail x.7.29 tls required",
 		needles: []string{"senders to use tls/ssl"}},
+	// ... and X.7.10/X.7.11 (encryption) for "SMTP protocol violation"
+	// (its SMTP error list: 525 5.7.10, 451/454 4.5.0).
+	{tier: tierOverride, category: ProtocolErrors, name: "gmail smtp protocol violation",
+		needles: []string{"smtp protocol violation"}},
 	{tier: tierOverride, category: PolicyRelated, name: "gmail x.7.23 ptr",
 		needles: []string{"have a ptr record, or the ptr record", "sending guidelines regarding ptr records"}},
 
@@ -159,6 +164,12 @@ var providerRules = []textRule{
 	p("cox rdns check", PolicyRelated, "dns check failure - try again later"),
 	p("cox suspicious account", PolicyRelated, "aup#cxthrt", "aup#cxmj"),
 	p("cox URL block list", SpamContent, "aup#urlbl", "urlbl"),
+
+	// QQ (Tencent) answers a sender over its frequency limits with "550
+	// Mailbox unavailable or access denied" (its help page on bounce
+	// codes, as the SMTP Field Manual quotes it): a pace, not a mailbox,
+	// before "mailbox unavailable".
+	p("qq frequency limited", RateLimited, "unavailable or access denied", "unavailable or access denined"),
 
 	// Other mailbox providers with documented codes
 	// GoDaddy (secureserver.net "bounce error" page: IBnnn codes)
