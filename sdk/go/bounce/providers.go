@@ -178,7 +178,10 @@ var providerRules = []textRule{
 	p("att dnsbl", SpamBlock, "dnsbl:attrbl", "abuse_rbl@abuse-att.net"),
 	p("gmx bad ptr", PolicyRelated, "bad dns ptr resource record"),
 	p("amazon ses suppressed", Suppressed, "has suppressed sending to this address", "account-level suppression list", "on the suppression list"),
-	p("amazon ses sender not verified", InvalidSender, "email address is not verified", "identities failed the check"),
+	// SES refuses to send for a From identity not verified with it: the
+	// relay refusing to relay for this sender, as Sisimai's reason order
+	// reads it (norelaying before rejected).
+	p("amazon ses sender not verified", RelayDenied, "email address is not verified", "identities failed the check"),
 	p("mailgun suppressed", Suppressed, "not delivering to previously bounced address", "previously bounced address", "not delivering to a user who marked your messages as spam", "unsubscribed address"),
 	p("sparkpost suppressed", Suppressed, "suppressed due to system policy", "recipient address was suppressed"),
 	p("postmark inactive", Suppressed, "recipient that has been marked as inactive"),
