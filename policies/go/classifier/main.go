@@ -30,7 +30,7 @@ func init() {
 
 // classify always decides: every reply gets a category.
 func classify(in *wasmta.ClassifyInput) wasmta.Classification {
-	r := bounce.Classify(in.Code, in.Enhanced, in.Text)
+	r := bounce.ClassifyAt(in.Stage, in.Code, in.Enhanced, in.Text)
 	c := wasmta.Classification{Category: r.Category}
 	if r.Action != bounce.Default {
 		c.Action = r.Action.String()

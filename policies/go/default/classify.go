@@ -8,7 +8,7 @@ import (
 // classify is the built-in bounce classifier (sdk/go/bounce, which
 // mta/policy compiles in too): a category and its default action.
 func classify(in *wasmta.ClassifyInput) wasmta.Classification {
-	r := bounce.Classify(in.Code, in.Enhanced, in.Text)
+	r := bounce.ClassifyAt(in.Stage, in.Code, in.Enhanced, in.Text)
 	return wasmta.Classification{Category: r.Category, Action: action(r.Action)}
 }
 

@@ -385,3 +385,27 @@ func TestThrottleWordings(t *testing.T) {
 		}
 	}
 }
+
+// TestClassifyAt: a 5xx at the greeting or EHLO with only generic words
+// is a host block; at another stage, or with a cause, the reply decides.
+func TestClassifyAt(t *testing.T) {
+	for _, tc := range []struct {
+		stage string
+		code  int
+		text  string
+		want  string
+	}{
+		{"banner", 550, "550 Access denied", SpamBlock},
+		{"ehlo", 550, "550 Rejected", SpamBlock},
+		{"connect", 554, "554 go away", SpamBlock},
+		{"rcpt", 550, "550 Rejected", Classify(550, "", "550 Rejected").Category},
+		{"", 550, "550 Access denied", Classify(550, "", "550 Access denied").Category},
+		{"banner", 421, "421 Rejected, try later", Classify(421, "", "421 Rejected, try later").Category},
+		{"banner", 550, "550 5.7.1 No PTR record found, reverse DNS required", Classify(550, "", "550 5.7.1 No PTR record found, reverse DNS required").Category},
+		{"ehlo", 501, "501 Syntax error in parameters", ProtocolErrors},
+	} {
+		if got := ClassifyAt(tc.stage, tc.code, "", tc.text); got.Category != tc.want {
+			t.Errorf("ClassifyAt(%q, %d, %q) = %s by %s, want %s", tc.stage, tc.code, tc.text, got.Category, got.Rule(), tc.want)
+		}
+	}
+}

@@ -35,6 +35,12 @@
 //     its class: 4xx transient, 5xx other;
 //  7. no reply at all: a connection failure when nothing else matched.
 //
+// ClassifyAt adds the session's stage when it is known (in band, or as a
+// bounce states it): a 5xx at the greeting or EHLO/HELO that tiers 5 or
+// 6's class decided ("550 Rejected", "554 go away") refuses the sending
+// host before any sender, recipient or message was named, so it is
+// SpamBlock (rule "stage banner").
+//
 // A failure text that quotes a remote reply ("host x said: 550 ...", a
 // transcript's "<<< 550", "550-'5.7.1") is read with that reply's code,
 // and the enhanced code that follows a reply code wins over a relay's own
