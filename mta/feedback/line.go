@@ -20,6 +20,8 @@ type Line struct {
 	FeedbackType string `json:"feedback_type,omitempty"`
 	SourceIP     string `json:"source_ip,omitempty"`
 	RemoteMTA    string `json:"remote_mta,omitempty"`
+	// Stage is the SMTP stage the reply answered, when the report says.
+	Stage        string `json:"stage,omitempty"`
 	ReportingMTA string `json:"reporting_mta,omitempty"`
 	// OriginalMessageID is the Message-ID of the quoted original.
 	OriginalMessageID string `json:"original_message_id,omitempty"`
@@ -44,7 +46,7 @@ func (r *Report) Lines(file string, classify Classifier) []Line {
 		rc := &r.Recipients[i]
 		l := base
 		l.Kind, l.Recipient, l.Action, l.Status, l.Code = rc.Kind, rc.Address, rc.Action, rc.Status, rc.Code
-		l.Diagnostic, l.RemoteMTA = rc.Diagnostic, rc.RemoteMTA
+		l.Diagnostic, l.RemoteMTA, l.Stage = rc.Diagnostic, rc.RemoteMTA, rc.Stage
 		if rc.Kind == KindBounce && classify != nil {
 			l.Category = classify(rc.ClassifyInput(""))
 		}
@@ -70,6 +72,6 @@ func (rc *Recipient) ClassifyInput(tenant string) *policy.ClassifyInput {
 		}
 	}
 	_, domain, _ := strings.Cut(rc.Address, "@")
-	return &policy.ClassifyInput{Tenant: tenant, Domain: strings.ToLower(domain), Code: code,
+	return &policy.ClassifyInput{Tenant: tenant, Domain: strings.ToLower(domain), Stage: rc.Stage, Code: code,
 		Enhanced: rc.Status, Text: rc.Diagnostic, OutOfBand: true}
 }

@@ -33,6 +33,11 @@ type Recipient struct {
 	Diagnostic     string // the remote server's reply or the notice's reason, one line
 	DiagnosticType string // "smtp", "x-unix", ... from Diagnostic-Code
 	RemoteMTA      string
+	// Stage is the SMTP stage the quoted reply answered, as the report
+	// states it (stage.go), in ClassifyInput.Stage's names: "banner",
+	// "ehlo", "starttls", "auth", "mail", "rcpt", "data"; "" when it does
+	// not say.
+	Stage string
 }
 
 // Original is the header of the message a report quotes (ARF's
@@ -130,11 +135,14 @@ type msg struct {
 	notice *notice // noticeOf's result, computed once
 	// Computed once per report for noticeDiagnostic, which a report of
 	// many recipients calls for each.
-	blocks    []textBlock
-	inBlocks  func(string) bool
-	lineAddrs [][]string
-	best      *string
-	expiry    int8 // noticeExpired's answer: 0 not asked yet, 1 yes, 2 no
+	blocks     []textBlock
+	inBlocks   func(string) bool
+	lineAddrs  [][]string
+	best       *string
+	expiry     int8              // noticeExpired's answer: 0 not asked yet, 1 yes, 2 no
+	tstage     *string           // noticeTranscriptStage's answer
+	firstLine  map[string]int    // noticeStage: each address's first notice line
+	blockStage map[string]string // noticeStage: each block's stage
 }
 
 // find returns the first leaf of one of the types, or nil.

@@ -17,6 +17,7 @@ import (
 type textBlock struct {
 	addr  string
 	lines []string
+	stage string // the SMTP stage the notice says its reply answered (stageNear)
 }
 
 // parseText reads a bounce that has no machine-readable part.
@@ -46,6 +47,9 @@ func parseText(r *Report, m *msg) {
 		inB := inBlocks(blocks)
 		rc := textRecipient(b, func() string { return m.bestParagraphOf(m.notAbout([]string{b.addr}, inB)) }, action)
 		rc.Status = expiredStatus(rc.Status, rc.Code, expired || expiredRE.MatchString(rc.Diagnostic))
+		if rc.Stage == "" {
+			rc.Stage = m.noticeTranscriptStage()
+		}
 		if !bounce && rc.Code == 0 && findStatus(strings.Join(b.lines, "\n")) == "" {
 			continue // an address in a message that says nothing of a failure
 		}
@@ -55,7 +59,7 @@ func parseText(r *Report, m *msg) {
 
 func textRecipient(b textBlock, best func() string, action string) Recipient {
 	diag := reasonFor(b.lines, best)
-	rc := Recipient{Kind: KindBounce, Address: b.addr, Action: action, Diagnostic: diag}
+	rc := Recipient{Kind: KindBounce, Address: b.addr, Action: action, Diagnostic: diag, Stage: firstNonEmpty(stageIn(diag), b.stage)}
 	rc.Code = findCode(diag)
 	rc.Status = betterStatus("", firstNonEmpty(findStatus(diag), findStatus(strings.Join(b.lines, "\n"))), rc.Code)
 	if rc.Status == "" {
@@ -178,6 +182,7 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 			continue
 		}
 		body := followingLines(lines, i, skip)
+		stage := stageNear(lines, i, body)
 		if len(substantive(body)) == 0 {
 			body = precedingParagraph(lines, i)
 			if namesAnother(body, a, skip) {
@@ -195,10 +200,13 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 			if !hasCodeOrStatus(old) && (hasCodeOrStatus(body) || len(substantive(old)) == 0) {
 				blocks[k].lines = body
 			}
+			if blocks[k].stage == "" {
+				blocks[k].stage = stage
+			}
 			continue
 		}
 		index[key] = len(blocks)
-		blocks = append(blocks, textBlock{addr: a, lines: body})
+		blocks = append(blocks, textBlock{addr: a, lines: body, stage: stage})
 	}
 	return blocks
 }
@@ -510,10 +518,7 @@ func noticeAction(lines []string) string {
 // is missing or says little; others are the addresses of the DSN's other
 // recipients, whose reasons the notice may state too.
 func noticeDiagnostic(m *msg, self []string, other func(string) bool) string {
-	if m.inBlocks == nil { // once per report, not once per recipient
-		m.blocks = addressBlocks(noticeOf(m).lines, ownAddresses(m, nil))
-		m.inBlocks = inBlocks(m.blocks)
-	}
+	m.noticeBlocks()
 	for _, b := range m.blocks {
 		if strings.EqualFold(b.addr, self[0]) {
 			return reasonFor(b.lines, func() string {
@@ -522,6 +527,51 @@ func noticeDiagnostic(m *msg, self []string, other func(string) bool) string {
 		}
 	}
 	return m.bestParagraphOf(m.notAbout(self, other))
+}
+
+// noticeBlocks computes the notice's address blocks, once per report,
+// not once per recipient.
+func (m *msg) noticeBlocks() {
+	if m.inBlocks == nil {
+		m.blocks = addressBlocks(noticeOf(m).lines, ownAddresses(m, nil))
+		m.inBlocks = inBlocks(m.blocks)
+	}
+}
+
+// noticeStage is the stage the notice states for a DSN recipient's
+// reply (self: its addresses), or "": from its block, else from around
+// the first line naming it (a notice addressed to the failed recipient
+// itself names it without a block).
+func (m *msg) noticeStage(self []string) string {
+	m.noticeBlocks()
+	if m.blockStage == nil { // once per report
+		m.blockStage = make(map[string]string, len(m.blocks))
+		for _, b := range m.blocks {
+			m.blockStage[strings.ToLower(b.addr)] = b.stage
+		}
+	}
+	for _, a := range self {
+		if st, ok := m.blockStage[strings.ToLower(a)]; ok && a != "" {
+			return st
+		}
+	}
+	if m.firstLine == nil { // once per report: each address's first line
+		m.firstLine = map[string]int{}
+		for i, l := range noticeOf(m).lines {
+			for _, a := range addresses(l) {
+				if _, ok := m.firstLine[strings.ToLower(a)]; !ok {
+					m.firstLine[strings.ToLower(a)] = i
+				}
+			}
+		}
+	}
+	for _, a := range self {
+		if i, ok := m.firstLine[strings.ToLower(a)]; ok && a != "" {
+			lines := noticeOf(m).lines
+			return stageNear(lines, i, followingLines(lines, i, nil))
+		}
+	}
+	return ""
 }
 
 // bestParagraphOf is bestParagraph(lines), computed once for the

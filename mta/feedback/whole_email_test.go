@@ -41,3 +41,62 @@ Remote host said: 550 no such user. Giving up on 192.0.2.7.
 		{"no expiry words: kept", dsn("failed", "5.0.0", "unrouteable address"), "who@example.org", "5.0.0", 0, "unrouteable", ""},
 	})
 }
+
+// TestStageOfTheReply: the SMTP stage a quoted reply answered, read in
+// each MTA family's words, reaches the classify hook as Stage.
+func TestStageOfTheReply(t *testing.T) {
+	head := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Undelivered Mail Returned to Sender\n\n"
+	for _, tc := range []struct {
+		name, raw, want string
+	}{
+		{"Postfix, wrapped", head + `<who@example.org>: host mx.example.org[192.0.2.7] said: 554 Message
+    refused (in reply to end of
+    DATA command)
+`, "data"},
+		{"Postfix, the greeting", head + `<who@example.org>: host mx.example.org[192.0.2.7] refused to talk
+    to me: 554 go away
+`, "banner"},
+		{"Exim, after RCPT", head + `  who@example.org
+    host mx.example.org [192.0.2.7]
+    SMTP error from remote mail server after RCPT TO:<who@example.org>:
+    550 unknown user
+`, "rcpt"},
+		{"Exim, initial connection", head + `  who@example.org
+    host mx.example.org [192.0.2.7]
+    SMTP error from remote mail server after initial connection:
+    550 Access denied
+`, "banner"},
+		{"a label, after RCPT command", head + `"who@example.org":
+SMTP error from remote server after RCPT command:
+host: mx.example.org
+5.2.2 <who@example.org>... Mailbox Full
+`, "rcpt"},
+		{"qmail, greeting failed", head + `<who@example.org>:
+Connected to 192.0.2.7 but greeting failed.
+Remote host said: 554 no thanks
+`, "banner"},
+		{"Sendmail, the session in its own section", head + `   ----- The following addresses had permanent fatal errors -----
+<who@example.org>
+    (reason: 550 5.7.1 message content rejected)
+
+   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+>>> DATA
+<<< 550 5.7.1 message content rejected
+554 5.0.0 Service unavailable
+`, "data"},
+		{"no stage said", head + `<who@example.org>: 550 5.1.1 unknown user
+`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Parse(crlf(tc.raw))
+			if len(r.Recipients) == 0 {
+				t.Fatalf("no recipients")
+			}
+			rc := r.Recipients[0]
+			if rc.Stage != tc.want || rc.ClassifyInput("").Stage != tc.want {
+				t.Errorf("stage %q (classify input %q), want %q; diagnostic %q", rc.Stage, rc.ClassifyInput("").Stage, tc.want, rc.Diagnostic)
+			}
+		})
+	}
+}
