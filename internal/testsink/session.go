@@ -70,7 +70,7 @@ func (ss *session) reply(rerr *smtp.SMTPError) error {
 }
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
-	if err := ss.reply(ss.sink.respond(StageMail, from)); err != nil {
+	if err := ss.reply(ss.sink.respondTo(hostOf(ss.remote), StageMail, from)); err != nil {
 		return err
 	}
 	ss.from = from
@@ -81,7 +81,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if err := ss.reply(ss.sink.respond(StageRcpt, to)); err != nil {
+	if err := ss.reply(ss.sink.respondTo(hostOf(ss.remote), StageRcpt, to)); err != nil {
 		return err
 	}
 	ss.to = append(ss.to, to)
@@ -94,10 +94,10 @@ func (ss *session) Data(r io.Reader) error {
 		return err // go-smtp maps its own errors (552 too large) to replies
 	}
 	arg := ""
-	if ss.sink.opts.Respond != nil {
+	if ss.sink.opts.Respond != nil || ss.sink.opts.RespondClient != nil {
 		arg = ss.buf.String()
 	}
-	if err := ss.reply(ss.sink.respond(StageData, arg)); err != nil {
+	if err := ss.reply(ss.sink.respondTo(hostOf(ss.remote), StageData, arg)); err != nil {
 		return err
 	}
 	ss.sink.record(ss.received(), hostOf(ss.remote))

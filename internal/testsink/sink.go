@@ -44,6 +44,9 @@ type Options struct {
 	// it is written, as real servers do; ResetConn resets it (TCP RST)
 	// without a reply.
 	Respond func(stage, arg string, n int) *smtp.SMTPError
+	// RespondClient is Respond for MAIL, RCPT and DATA with the client's
+	// IP (a greylist keys on it), asked when Respond accepts.
+	RespondClient func(client, stage, arg string) *smtp.SMTPError
 
 	// Delay holds each reply of a stage (see the Stage constants; "*" is
 	// every stage without its own entry). A delay is cut short when the sink
@@ -299,6 +302,14 @@ func (s *Sink) respond(stage, arg string) *smtp.SMTPError {
 		return nil
 	}
 	return s.opts.Respond(stage, arg, n)
+}
+
+// respondTo is respond, then RespondClient, for a session of client.
+func (s *Sink) respondTo(client, stage, arg string) *smtp.SMTPError {
+	if r := s.respond(stage, arg); r != nil || s.opts.RespondClient == nil {
+		return r
+	}
+	return s.opts.RespondClient(client, stage, arg)
 }
 
 func (s *Sink) wait(stage string) {

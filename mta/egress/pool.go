@@ -65,6 +65,24 @@ func (p *Pool) Pick() *Source {
 	return p.members[best].Source
 }
 
+// Index returns the position in the pool of the source named name, or -1.
+func (p *Pool) Index(name string) int {
+	for i, m := range p.members {
+		if m.Source.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// At returns the source at position i, or nil.
+func (p *Pool) At(i int) *Source {
+	if i < 0 || i >= len(p.members) {
+		return nil
+	}
+	return p.members[i].Source
+}
+
 // Members returns the pool's sources and weights.
 func (p *Pool) Members() []Member { return append([]Member(nil), p.members...) }
 

@@ -81,7 +81,7 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 			pool = "default"
 		}
 	}
-	p := e.pathFor(ctx, pool, site, d.key.Domain, hosts)
+	p := e.pathFor(ctx, pool, site, d.key.Domain, hosts, d.item.Source)
 	shape, _ := p.Shape()
 	if time.Since(m.ReceivedAt) > shape.MaxAge {
 		e.expire(d.key, m, d.item, "", site, pool, p.Source.Name)
@@ -98,14 +98,18 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 		PolicyVersion: ver})
 }
 
-// pathFor picks a source of the pool and returns the path to site.
-func (e *Engine) pathFor(ctx context.Context, pool, site, domain string, hosts []mx.Host) *egress.Path {
+// pathFor picks a source of the pool, or the one an item asks for again
+// (sticky, 1 + its index in the pool; 0: any), and returns the path to site.
+func (e *Engine) pathFor(ctx context.Context, pool, site, domain string, hosts []mx.Host, sticky uint8) *egress.Path {
 	pl := e.pool(pool)
 	if pl == nil {
 		e.log.Warn("select_pool named an unknown pool; using default", "pool", pool)
 		pl = e.pool("default")
 	}
-	src := pl.Pick()
+	src := pl.At(int(sticky) - 1)
+	if src == nil {
+		src = pl.Pick()
+	}
 	spec := egress.PathSpec{Source: src, Site: site, Provider: e.ctl.provider(site, hosts), Hosts: hosts}
 	ask := func() (policy.Shape, string) { return e.askShape(ctx, spec, pool, domain) }
 	p, created := e.ready.Path(spec, ask)

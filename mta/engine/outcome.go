@@ -75,13 +75,15 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 	for _, it := range j.Items {
 		var retry []uint16
 		var due time.Time
+		var sticky bool
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
 		for _, ri := range it.Rcpts {
-			st := e.rcptResult(ctx, j, o, at, ri, k, attempts, next, &header)
+			st, same := e.rcptResult(ctx, j, o, at, ri, k, attempts, next, &header)
 			k++
 			if st.Status == message.Deferred {
 				retry = append(retry, ri)
+				sticky = sticky || same
 				if due.IsZero() || st.Due.Before(due) {
 					due = st.Due
 				}
@@ -90,7 +92,11 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 			states = append(states, st)
 		}
 		if len(retry) > 0 {
-			retries = append(retries, queue.NewItem(it.ID, retry, attempts, due))
+			r := queue.NewItem(it.ID, retry, attempts, due)
+			if sticky {
+				r.Source = e.stickySource(j.Pool, at.source)
+			}
+			retries = append(retries, r)
 		}
 	}
 	done := len(j.Items) - len(retries)
@@ -113,21 +119,42 @@ func (e *Engine) pendingItems(id message.ID) int {
 	return e.pend[id]
 }
 
+// stickySource is what an item retried from the source named source of
+// pool asks for: 1 + the source's index in the pool, or 0 (any source)
+// when the pool has no such source or too many to say.
+func (e *Engine) stickySource(pool, source string) uint8 {
+	pl := e.pool(pool)
+	if pl == nil {
+		return 0
+	}
+	if i := pl.Index(source); i >= 0 && i < 255 {
+		return uint8(i + 1)
+	}
+	return 0
+}
+
 // rcptResult decides the new state of one recipient, the k-th of the
-// outcome, and writes its record.
+// outcome, and writes its record. same reports a deferral that is to be
+// retried from the same source: the destination refused the recipient or
+// the message for itself (a 4xx that is no throttle, no refused
+// connection, no session's end), and such a refusal may key on the
+// client's address as well. Greylisting does (the triplet of client IP,
+// sender and recipient): retried from another source of the pool, the
+// message is greylisted again, as Postfix (one address) and PowerMTA (a
+// message stays in its virtual MTA's queue) never are.
 func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome, at attempt, ri uint16,
-	k int, attempts int, next time.Time, header *reportHeader) message.RcptState {
+	k int, attempts int, next time.Time, header *reportHeader) (st message.RcptState, same bool) {
 	m := j.Msg
 	resp := o.Rcpt[k]
 	r := e.baseRecord(j, at, o, ri, attempts)
 	r.Response = &resp
-	st := message.RcptState{Attempts: attempts, Last: resp}
+	st = message.RcptState{Attempts: attempts, Last: resp}
 	if resp.Code >= 200 && resp.Code < 300 {
 		r.Type = events.Delivery
 		st.Status = message.Delivered
 		e.fb.deadSites.delivered(at.site, time.Now())
 		e.record(r)
-		return st
+		return st, false
 	}
 	stage := o.StageOf(k)
 	c, ver := e.guard.Classify(ctx, &policy.ClassifyInput{Tenant: m.Tenant, Site: at.site,
@@ -174,12 +201,13 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		st.Status = message.Deferred
 		st.Due = next
 		r.NextAttempt = &next
+		same = !paced && resp.Code/100 == 4
 	}
 	if st.Status == message.Bounced {
 		r.OriginalHeader = header.of(e, j)
 	}
 	e.record(r)
-	return st
+	return st, same
 }
 
 // maxReportHeader bounds the original header given to a delivery status

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -112,5 +113,53 @@ func TestDeadFirstHostIsNotWaitedForPerSession(t *testing.T) {
 				t.Errorf("%d dials to the dead host for %d sessions", tried, sink.Conns())
 			}
 		})
+	}
+}
+
+// Greylisting keys on the client's IP with the sender and the recipient
+// (postgrey, Microsoft, many others): a message greylisted from one source
+// of a pool and retried from another is greylisted again, as a new
+// triplet. A pool of three sources against a greylist of a second: each
+// message is deferred once and delivered on its retry, from the source it
+// was greylisted from (Postfix sends from one address; PowerMTA keeps a
+// message in its virtual MTA's queue).
+func TestGreylistedMailIsRetriedFromTheSameSource(t *testing.T) {
+	const n, delay = 12, time.Second
+	var mu sync.Mutex
+	first := map[string]time.Time{}
+	sink := testsink.Start(t, testsink.Options{RespondClient: func(client, stage, arg string) *smtp.SMTPError {
+		if stage != testsink.StageRcpt {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		key := client + " " + arg
+		t0, seen := first[key]
+		if !seen {
+			first[key] = time.Now()
+		}
+		if !seen || time.Since(t0) < delay {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+				Message: fmt.Sprintf("Greylisted, please try again in %d seconds", int(delay.Seconds()))}
+		}
+		return nil
+	}})
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 50)})
+	pool := "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
+		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
+		"[[source]]\nname = \"lo3\"\naddress = \"127.0.0.3\"\n" +
+		"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }, { name = \"lo3\" }]\n"
+	_, rec, addr := testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	d := rec.Count(events.TransientFailure)
+	mu.Lock()
+	triplets := len(first)
+	mu.Unlock()
+	t.Logf("%d messages: %d deferrals, greylisted from %d (source, recipient) pairs", n, d, triplets)
+	if d != n || triplets != n {
+		t.Errorf("%d deferrals and %d greylist entries for %d messages, want one each: retries came from other sources",
+			d, triplets, n)
 	}
 }

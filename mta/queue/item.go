@@ -13,9 +13,13 @@ type Item struct {
 	ID       message.ID
 	Rcpts    []uint16 // indices into the message's recipients, all of one domain
 	Attempts uint16
-	parked   bool  // waiting for room on its path (AddParked), not for its due time
-	pidx     int32 // position in q.parked while parked (in the padding after parked)
-	due      int64 // Unix nanoseconds
+	// Source asks for the source of the last attempt again: 1 + its index
+	// in the message's pool, 0 for any (see engine.stickySource). In the
+	// padding before pidx: an item stays 80 bytes.
+	Source uint8
+	parked bool  // waiting for room on its path (AddParked), not for its due time
+	pidx   int32 // position in q.parked while parked (in the padding after parked)
+	due    int64 // Unix nanoseconds
 	// wasDue is the due time it was parked with, once Release made it due
 	// (0 otherwise): parked again, it keeps its place among the parked.
 	wasDue int64
