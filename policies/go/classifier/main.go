@@ -43,7 +43,9 @@ func classify(in *wasmta.ClassifyInput) wasmta.Classification {
 	for i := range trafficRules {
 		if trafficRules[i].matches(in.Code, enhanced, text) {
 			t := trafficRules[i].result
-			t.Category = c.Category
+			if t.Category == "" {
+				t.Category = c.Category
+			}
 			return t
 		}
 	}
