@@ -56,22 +56,15 @@ func (r *Report) Lines(file string, classify Classifier) []Line {
 }
 
 // ClassifyInput is the classify hook's input for a bounced recipient:
-// the same fields as an in-band reply, marked out of band.
+// the same fields as an in-band reply, marked out of band. Code is the
+// reply code the report quotes, 0 when it quotes none, as in band for a
+// failure without a reply: the classifier then reads the status and the
+// text as such (X.4.1 "no answer from host" is specific only without a
+// reply, "Network error", "connection timed out" are what happened), where
+// a code made up from the status's class (550, 450) would have claimed a
+// reply that said nothing more.
 func (rc *Recipient) ClassifyInput(tenant string) *policy.ClassifyInput {
-	code := rc.Code
-	if code == 0 {
-		// The report quotes no reply: the conventional code of the
-		// status's class (RFC 3463: X.Y.Z with X the class).
-		switch {
-		case strings.HasPrefix(rc.Status, "4."):
-			code = 450
-		case strings.HasPrefix(rc.Status, "2."):
-			code = 250
-		default:
-			code = 550
-		}
-	}
 	_, domain, _ := strings.Cut(rc.Address, "@")
-	return &policy.ClassifyInput{Tenant: tenant, Domain: strings.ToLower(domain), Stage: rc.Stage, Code: code,
+	return &policy.ClassifyInput{Tenant: tenant, Domain: strings.ToLower(domain), Stage: rc.Stage, Code: rc.Code,
 		Enhanced: rc.Status, Text: rc.Diagnostic, OutOfBand: true}
 }

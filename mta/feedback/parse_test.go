@@ -219,9 +219,11 @@ func TestClassifyInput(t *testing.T) {
 	if !in.OutOfBand || in.Tenant != "acme" || in.Code != 550 || in.Enhanced != "5.1.1" || in.Domain != "example.org" {
 		t.Errorf("classify input %+v", in)
 	}
-	rc := Recipient{Address: "x@y.example", Status: "4.2.2"}
-	if c := rc.ClassifyInput("").Code; c != 450 {
-		t.Errorf("code from a 4.x.x status: %d", c)
+	// A report that quotes no reply: code 0, as in band for a failure
+	// without one; the status and text say the rest.
+	rc := Recipient{Address: "x@y.example", Status: "4.4.1", Diagnostic: "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)"}
+	if in := rc.ClassifyInput(""); in.Code != 0 || in.Enhanced != "4.4.1" {
+		t.Errorf("no reply quoted: code %d, enhanced %q", in.Code, in.Enhanced)
 	}
 }
 

@@ -271,9 +271,10 @@ type ClassifyInput struct {
 	Text     string
 	// OutOfBand marks a failure reported after delivery, by a bounce
 	// message that came back (mta/feedback), rather than a reply on one of
-	// our own connections: Site and Source are then empty, and Code is the
-	// reply code the report quotes (or 550/450 from its status class when
-	// it quotes none).
+	// our own connections: Site and Source are then empty, Code is the
+	// reply code the report quotes (0 when it quotes none, as for a
+	// failure without a reply in band), and Stage the SMTP stage the
+	// report says the reply answered ("" when it does not say).
 	OutOfBand bool
 }
 
