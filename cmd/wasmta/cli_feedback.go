@@ -27,7 +27,7 @@ func feedbackCommand(args []string) error {
 			"Parses bounces, complaint reports (ARF) and auto-replies offline, as the inbound listener would,\n"+
 			"and prints one JSON object per reported recipient: file, kind (bounce, feedback, autoreply,\n"+
 			"delivered, unknown), recipient, status, diagnostic, category (the built-in classifier's),\n"+
-			"feedback_type. \"-\" reads standard input.\n\n")
+			"feedback_type. \"-\" reads standard input; an mbox file is read message by message.\n\n")
 		fs.PrintDefaults()
 	}
 	files := parseArgs(fs, args[1:])
@@ -44,9 +44,11 @@ func feedbackCommand(args []string) error {
 		if err != nil {
 			return err
 		}
-		for _, l := range feedback.Parse(raw).Lines(f, policy.ClassifyResponse) {
-			if err := enc.Encode(l); err != nil {
-				return fmt.Errorf("feedback parse: %w", err)
+		for _, m := range feedback.SplitMbox(raw) { // an mbox file: each of its messages
+			for _, l := range feedback.Parse(m).Lines(f, policy.ClassifyResponse) {
+				if err := enc.Encode(l); err != nil {
+					return fmt.Errorf("feedback parse: %w", err)
+				}
 			}
 		}
 	}

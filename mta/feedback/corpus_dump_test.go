@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // TestCorpusDevDump prints, for the development part only, each labelled
@@ -27,7 +25,7 @@ func TestCorpusDevDump(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lines = Parse(raw).Lines(l.file, policy.ClassifyResponse)
+			lines = corpusLines(raw, l.file)
 			cache[l.file] = lines
 		}
 		if l.index > len(lines) {

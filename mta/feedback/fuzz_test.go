@@ -20,7 +20,8 @@ func b64(s string) string {
 }
 
 // FuzzParse: any input parses without a panic, into valid UTF-8 text and
-// recipients of a known kind.
+// recipients of a known kind; SplitMbox cuts it without a panic or
+// overlap.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{dsnTwoRecipients, arfReport, qmailBounce, vacation, eximBounce + b64(eximText), sesHead + sesBounce, "From: a@b.example\nSubject: s\n\nFeedback-Type: abuse\nVersion: 1\n", transcriptHead + "<<< 550-5.7.1 a\n<<< 550 5.7.1 b\n554 <who@example.org>... Service unavailable\n"} {
 		f.Add([]byte(s))
@@ -32,6 +33,13 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		total := 0
+		for _, m := range SplitMbox(raw) {
+			total += len(m)
+		}
+		if total > len(raw) {
+			t.Fatalf("SplitMbox returned %d bytes of %d", total, len(raw))
+		}
 		r := Parse(raw)
 		for _, l := range r.Lines("f", nil) {
 			switch l.Kind {

@@ -100,3 +100,24 @@ Remote host said: 554 no thanks
 		})
 	}
 }
+
+// TestSplitMbox: an mbox file's messages are read one by one; a file of
+// one message, or a body line that begins with "From ", is one message.
+func TestSplitMbox(t *testing.T) {
+	msg := func(rcpt string) string {
+		return "From MAILER-DAEMON  Thu Apr 29 23:34:45 2015\nFrom: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Undelivered Mail\n\n<" +
+			rcpt + ">: 550 5.1.1 unknown user\n\nFrom here on, nothing.\n\n"
+	}
+	parts := SplitMbox([]byte(msg("a@example.org") + msg("b@example.org")))
+	if len(parts) != 2 {
+		t.Fatalf("%d messages, want 2", len(parts))
+	}
+	for i, want := range []string{"a@example.org", "b@example.org"} {
+		if r := Parse(parts[i]); len(r.Recipients) != 1 || r.Recipients[0].Address != want {
+			t.Errorf("message %d: %+v", i, r.Recipients)
+		}
+	}
+	if n := len(SplitMbox([]byte(msg("a@example.org")))); n != 1 {
+		t.Errorf("one message read as %d", n)
+	}
+}
