@@ -19,9 +19,26 @@ var bounceSenderRE = regexp.MustCompile(`(?i)mailer[-_ ]?daemon|mail[-_ ]?daemon
 // looksLikeBounce reports whether the message's own header says it is a
 // delivery failure notice.
 func (m *msg) looksLikeBounce() bool {
-	return m.top.get("x-failed-recipients") != "" ||
+	return m.top.get("x-failed-recipients") != "" || m.isListNotice() ||
 		bounceSenderRE.MatchString(m.top.get("from")) ||
 		bounceSubjectRE.MatchString(decodeWords(m.top.get("subject")))
+}
+
+// isListNotice reports whether the message is a mailing-list server's
+// notice of a post it refused: fml's administrative address ("list-admin@")
+// writing with its X-MLServer field (fml puts the field on every post too,
+// so the sender decides).
+func (m *msg) isListNotice() bool {
+	if m.top.get("x-mlserver") == "" && m.top.get("x-ml-server") == "" {
+		return false
+	}
+	for _, a := range addresses(m.top.get("from")) {
+		local, _, _ := strings.Cut(strings.ToLower(a), "@")
+		if strings.HasSuffix(local, "-admin") || strings.HasSuffix(local, "-owner") || strings.HasPrefix(local, "owner-") {
+			return true
+		}
+	}
+	return false
 }
 
 // isAutoreply reports whether the message is an automatic reply (RFC 3834

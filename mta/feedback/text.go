@@ -35,6 +35,12 @@ func parseText(r *Report, m *msg) {
 			}
 		}
 	}
+	if m.isListNotice() && len(blocks) > 1 {
+		// a list server refuses one post: the first address it names;
+		// the others are where to write for help ("send mail with the
+		// body 'help' to the address <list-ctl@...>")
+		blocks = blocks[:1]
+	}
 	bounce := m.looksLikeBounce()
 	if len(blocks) == 0 && bounce && r.Original != nil {
 		for _, a := range r.Original.To {
@@ -123,7 +129,7 @@ var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s
 // To:<a@b>"): that address is in a transcript, not reported.
 var (
 	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+)$`)
-	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$`)
+	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$|\bnot (?:a )?member of (?:this |the )?(?:mailing )?list\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
 	// senderLeadRE matches a label naming the sender ("Sender Address:
 	// a@b", "Original Sender: <a@b>").
@@ -155,6 +161,28 @@ func lineAddress(l string, skip map[string]bool) string {
 	return a
 }
 
+// leadStatesFailure reports whether the words before line l's address
+// say the delivery to it failed (failureLeadRE), rather than merely lead
+// to it (leadRE): then they are its reason.
+func leadStatesFailure(l string) bool {
+	loc := addrRE.FindStringIndex(l)
+	if loc == nil {
+		return false
+	}
+	lead := l[:loc[0]]
+	return !leadRE.MatchString(lead) && failureLeadRE.MatchString(lead)
+}
+
+// statesFailure reports whether lines give a reply, a status, a cause or
+// at least a failure's words.
+func statesFailure(lines []string) bool {
+	if hasCodeOrStatus(lines) {
+		return true
+	}
+	t := withoutAddresses(strings.Join(lines, " "))
+	return causeWordRE.MatchString(t) || failureWordRE.MatchString(t)
+}
+
 // leadWord reports whether the words before an address make it a sender,
 // a host or an address to write to for help, not a recipient ("from a@b",
 // "by a@b", "please contact a@b").
@@ -183,6 +211,11 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 		}
 		body := followingLines(lines, i, skip)
 		stage := stageNear(lines, i, body)
+		if len(substantive(body[:1])) == 0 && len(substantive(body)) > 0 && leadStatesFailure(lines[i]) && !statesFailure(body) {
+			// "You are not a member of this mailing list <a@b>." and a
+			// paragraph of help: the reason is the words before the address
+			body = append([]string{lines[i]}, body[1:]...)
+		}
 		if len(substantive(body)) == 0 {
 			body = precedingParagraph(lines, i)
 			if namesAnother(body, a, skip) {

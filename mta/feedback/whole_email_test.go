@@ -121,3 +121,38 @@ func TestSplitMbox(t *testing.T) {
 		t.Errorf("one message read as %d", n)
 	}
 }
+
+// TestListAndAgentShapes: layouts of a mailing-list server's refusal
+// (fml), a provider's notice with framed sections (BIGLOBE), a Sieve
+// rejection by the delivery agent (Dovecot's disposition notification)
+// and Google Groups' refusal of a post, written after each one's general
+// shape.
+func TestListAndAgentShapes(t *testing.T) {
+	runShapeCases(t, []shapeCase{
+		{"list server: not a member", "From: list-admin@example.org\nTo: app@example.com\nSubject: NOT MEMBER article from app@example.com\n" +
+			"X-MLServer: fml [fml 8.0]\nMessage-ID: <200001010000.FML12345.list@example.org>\n\n" +
+			"You are not a member of this mailing list <list@example.org>.\n\n" +
+			"If you know the general guide of this list, please send mail with the mail body\n\n\thelp\n\nto the address\n\n\t<list-ctl@example.org>\n\n" +
+			"Original mail as follows:\n\nFrom: app@example.com\nTo: list@example.org\nSubject: hi\n\nbody\n",
+			"list@example.org", "5.0.0", 0, "not a member of this mailing list", "Subject: hi"},
+		{"framed sections", "From: postmaster@mail.example.net\nTo: app@example.com\nSubject: Returned mail: Delivery failed\n" +
+			"Content-Type: multipart/mixed; boundary=\"B\"\n\n--B\nContent-Type: text/plain; charset=us-ascii\n\n" +
+			"   ----- The following addresses had delivery problems -----\nwho@example.org\n\n" +
+			"   ----- Non-delivered information -----\nThe number of messages in recipient's mailbox exceeded the local limit.\n\n" +
+			"--B\nContent-Type: message/rfc822\n\nFrom: app@example.com\nTo: who@example.org\nSubject: hi\n\nbody\n--B--\n",
+			"who@example.org", "5.0.0", 0, "exceeded the local limit", ""},
+		{"Sieve rejection", "From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.org>\nTo: app@example.com\nSubject: Automatically rejected mail\n" +
+			"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=disposition-notification; boundary=\"B\"\n\n" +
+			"--B\nContent-Type: text/plain; charset=utf-8\n\nYour message to <who@example.org> was automatically rejected:\n" +
+			"Quota exceeded (mailbox for user is full)\n\n--B\nContent-Type: message/disposition-notification\n\n" +
+			"Reporting-UA: mx.example.org; Dovecot Mail Delivery Agent\nFinal-Recipient: rfc822; who@example.org\n" +
+			"Disposition: automatic-action/MDN-sent-automatically; deleted\n\n--B--\n",
+			"who@example.org", "5.0.0", 0, "Quota exceeded", ""},
+		{"group refuses the post", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: app@example.com\n" +
+			"Subject: Delivery Status Notification (Failure)\nX-Failed-Recipients: group@groups.example.com\n\n" +
+			"Hello app@example.com,\n\nWe're writing to let you know that the group you tried to contact (group) may not exist, " +
+			"or you may not have permission to post messages to the group.\n\n * The owner of the group may have removed this group.\n\n" +
+			"----- Original message -----\n\nFrom: app@example.com\nTo: group@groups.example.com\nSubject: hi\n\nbody\n",
+			"group@groups.example.com", "5.0.0", 0, "may not exist", ""},
+	})
+}
