@@ -102,6 +102,9 @@ func (p *Path) signalLocked(s adaptive.Signal, open int, now time.Time) bool {
 	}
 	old := p.shape
 	p.applyLocked()
+	if p.shape.MessagesPerSecond < old.MessagesPerSecond {
+		p.msgs.drain(now)
+	}
 	return p.shape.MaxConnections < old.MaxConnections || p.shape.MessagesPerSecond < old.MessagesPerSecond
 }
 

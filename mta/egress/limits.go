@@ -52,6 +52,21 @@ func paced(l *rate.Limiter, now time.Time) {
 	}
 }
 
+// drain takes the tokens the per-second bucket holds, after a cut of the
+// rate: the destination refused, so its own bucket is empty, and tokens
+// saved up here while the path sent less than its limit (its connections
+// held it back, or the rate had just risen) would go out at once into
+// it, each refused. From the cut on the path sends at the cut rate.
+func (b *buckets) drain(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if l := b.lim[0]; l != nil {
+		if n := int(l.TokensAt(now)); n > 0 {
+			l.ReserveN(now, n)
+		}
+	}
+}
+
 func setLimit(l *rate.Limiter, perSec float64, burst int) *rate.Limiter {
 	if perSec <= 0 {
 		return nil
