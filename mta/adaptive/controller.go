@@ -76,6 +76,11 @@ type Controller struct {
 	// cut that only probes above the level provoked (rate.go).
 	rateWait    int
 	rateRefused float64 // the rate the last cut started from
+	// A probe that met a throttle went back to the level at retreatAt;
+	// throttles until the replies then in flight are back (retreatEnd
+	// replies) are about the probe (rate.go, retreat).
+	retreatAt  time.Time
+	retreatEnd int64
 	// Transactions the destination accepted, ever, and when the last rate
 	// cut came, how many it had accepted and the path had sent then: the
 	// rate it accepted since (rate.go, goodput).
@@ -313,10 +318,17 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 		c.throttleRing[c.throttleHead%ConfirmSpan] = c.sentN
 		c.throttleHead++
 		if c.recovering(now) {
+			c.recut(now)
 			break // the overshoot the last cut answered (rate.go)
 		}
-		if ok, probe := c.confirmThrottle(c.probing()); ok {
+		if c.retreating(now) {
+			break // the overshoot of the probe the path retreated from (rate.go)
+		}
+		above := c.probing()
+		if ok, probe := c.confirmThrottle(above); ok {
 			c.cutRateAt(now, probe)
+		} else if above {
+			c.retreat(now)
 		}
 	case Refused:
 		c.startConnPeriod(now)

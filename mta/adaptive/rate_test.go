@@ -279,17 +279,18 @@ func roundsHeld(c *Controller, from time.Duration, secs, perSec, ok int, held bo
 	return from + time.Duration(secs)*time.Second
 }
 
-// A probe the destination refuses cuts the rate to what the destination
-// accepted since the last cut (its goodput, a measured lower bound of its
-// limit), and the path stays there: not to 0.7 of the rate refused less
-// the share refused, from where it climbed back for a quarter of a
-// minute. The cut is never deeper than the factor. Throttles at the level
+// A probe the destination refuses goes back, at its first throttle, to
+// the level, or to what the destination accepted since the last cut (its
+// goodput, a measured lower bound of its limit) when that is higher, never
+// above the probe; the throttles in flight meanwhile neither cut nor
+// confirm (before, a second throttle confirmed the first and the cut
+// landed on the goodput, never deeper than the factor). Throttles at the level
 // (the limit fell, or the last cut read it a little high) cut to the
 // goodput too, but no higher than what the destination accepted of the
 // last transactions (the share refused read without the bias of the two
 // that confirm: 1 of the 9 before the last, not 2 of 10), and no deeper
 // than two factors.
-func TestRefusedProbeCutsToTheGoodput(t *testing.T) {
+func TestRefusedProbeRetreatsAndCutsLandOnTheGoodput(t *testing.T) {
 	// A first cut from 10 (nothing sent, the share not read): 7, level 8.5.
 	first := func() *Controller {
 		c := New(Limits{Conns: 5, Rate: 10}, Params{}, t0)
@@ -314,14 +315,18 @@ func TestRefusedProbeCutsToTheGoodput(t *testing.T) {
 		run  func(c *Controller) // from the first cut
 		want float64
 	}{
-		{"a refused probe lands on the goodput", func(c *Controller) {
+		{"a refused probe goes back to the level at its first throttle", func(c *Controller) {
 			end := rounds(c, 0, 10, 8, 8)
-			throttle(c, end+100*time.Millisecond) // 80 accepted in 10.1 s
-		}, 80 / 10.1},
-		{"never below the factor", func(c *Controller) {
-			end := rounds(c, 0, 10, 8, 4)
-			throttle(c, end+100*time.Millisecond) // 40 accepted in 10.1 s, under 0.7 of the probe
-		}, probe * 0.7},
+			throttle(c, end+100*time.Millisecond) // 80 accepted in 10.1 s: below the level
+		}, 8.5},
+		{"or to the goodput, when that is above the level", func(c *Controller) {
+			end := rounds(c, 0, 10, 9, 9)
+			throttle(c, end+100*time.Millisecond) // 90 accepted in 10.1 s
+		}, 90 / 10.1},
+		{"never above the probe", func(c *Controller) {
+			end := rounds(c, 0, 10, 10, 10)
+			throttle(c, end+100*time.Millisecond) // 100 accepted in 10.1 s
+		}, probe},
 		{"throttles go on a moment after the first cut", func(c *Controller) {
 			end := rounds(c, 0, 2, 8, 8)          // the rate 7.95 on its way back to the level
 			throttle(c, end+100*time.Millisecond) // 16 accepted in 2.1 s, 8 of the last 9
@@ -433,6 +438,52 @@ func TestThrottlesAboutTransactionsInFlightAtTheCut(t *testing.T) {
 			c.Signal(RateLimited, 0, at(tc.at))
 			if got := c.Signal(RateLimited, 0, at(tc.at)); got != tc.cut {
 				t.Fatalf("cut %v, want %v", got, tc.cut)
+			}
+		})
+	}
+}
+
+// A throttle while the path recovers from a cut, which the recovery
+// otherwise ignores, cuts again to what the destination accepted since
+// the cut when that is under 0.9 of what the path sent meanwhile (over
+// half a hold-off at least): the first cut, read from seconds the
+// destination mostly accepted, left the path above a limit that fell.
+// Never deeper than the factor; a destination that accepts what is sent
+// (the throttle was a reply in flight at the cut) cuts nothing.
+func TestThrottleWhileRecoveringCutsAgainToTheGoodput(t *testing.T) {
+	ms := time.Millisecond
+	for _, tc := range []struct {
+		name     string
+		accepted int           // of 10 sent after the cut, one per 60 ms
+		at       time.Duration // the throttle
+		want     float64
+	}{
+		{"it takes less than the path sends: cut to what it took", 8, 700 * ms, 8 / 0.7},
+		{"never deeper than the factor", 6, 700 * ms, 14 * 0.7},
+		{"it takes what the path sends: nothing", 10, 700 * ms, 14},
+		{"too soon to read", 5, 400 * ms, 14}, // 5 of 6
+		{"too few accepted to read", 4, 700 * ms, 14},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(Limits{Conns: 5, Rate: 20}, Params{}, t0)
+			c.Signal(RateLimited, 0, t0)
+			c.Signal(RateLimited, 0, t0) // a first cut, to 14
+			if c.Limits().Rate != 14 {
+				t.Fatalf("first cut to %.2f, want 14", c.Limits().Rate)
+			}
+			for i := range 10 {
+				d := time.Duration(i+1) * 60 * ms
+				if d > tc.at {
+					break
+				}
+				c.Sent(at(d))
+				if i < tc.accepted {
+					c.Success(at(d))
+				}
+			}
+			c.Signal(RateLimited, 0, at(tc.at))
+			if got := c.Limits().Rate; math.Abs(got-tc.want) > 0.001 {
+				t.Fatalf("rate %.3f after the throttle, want %.3f", got, tc.want)
 			}
 		})
 	}
