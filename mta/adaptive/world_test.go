@@ -177,8 +177,8 @@ func TestDrawnWorlds(t *testing.T) {
 			phase[i] += r.phase[i]
 		}
 		if testing.Verbose() {
-			t.Logf("world %2d preset %5.1f limit %6.2f halve %2.0f: %5d of %5d delivered, %4d throttled, avg queue %.1f s (ideal %.1f)",
-				i, w.preset, w.limit, w.halveAt, r.delivered, r.load, r.throttled, r.avgQueue, r.ideal)
+			t.Logf("world %2d preset %5.1f limit %6.2f halve %2.0f: %5d of %5d delivered, %4d throttled %v, avg queue %.1f s (ideal %.1f)",
+				i, w.preset, w.limit, w.halveAt, r.delivered, r.load, r.throttled, r.phase, r.avgQueue, r.ideal)
 		}
 	}
 	t.Logf("40 worlds: %d of %d delivered, %d sent, %d throttled (%d before the first cut, %d probing, %d within 2 s of the first cut, %d of a later one, %d other); avg queue %.2f s above the ideal",
