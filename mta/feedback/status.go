@@ -58,10 +58,13 @@ func findCode(s string) int {
 
 // betterStatus picks the status to report: the field's, unless the
 // diagnostic carries a more telling code of the same class — when the
-// field is the unspecific X.0.0 (RFC 3463: "other or undefined"), or
-// X.4.7, "delivery time expired", which says only when the reporting MTA
-// gave up, while the last attempt's reply it quotes says why every
-// attempt failed; with no status at all, the reply code's class.
+// field is the unspecific X.0.0 (RFC 3463: "other or undefined") or only
+// names its subject (X.Y.0: "other address status", "other security or
+// policy status"), or is X.4.7, "delivery time expired", which says only
+// when the reporting MTA gave up, while the last attempt's reply it
+// quotes says why every attempt failed. A code of the other class does
+// not change whether the failure is final. With no status at all, the
+// reply code's class.
 func betterStatus(field, inText string, code int) string {
 	switch {
 	case field == "":
@@ -72,10 +75,14 @@ func betterStatus(field, inText string, code int) string {
 			return strconv.Itoa(code/100) + ".0.0"
 		}
 		return ""
-	case strings.HasSuffix(field, ".0.0") && inText != "" && inText[0] == field[0] && !strings.HasSuffix(inText, ".0.0"):
+	case inText == "" || inText == field:
+		return field
+	case inText[0] != field[0], strings.HasSuffix(inText, ".0.0"):
+	case strings.HasSuffix(field, ".0.0"):
 		return inText
-	case strings.HasSuffix(field, ".4.7") && inText != "" && inText[0] == field[0] && !strings.HasSuffix(inText, ".0.0") &&
-		!strings.HasSuffix(inText, ".4.7"):
+	case strings.HasSuffix(field, ".0") && !strings.HasSuffix(inText, ".0"):
+		return inText
+	case strings.HasSuffix(field, ".4.7") && !strings.HasSuffix(inText, ".4.7"):
 		return inText
 	}
 	return field

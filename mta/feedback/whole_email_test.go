@@ -156,3 +156,25 @@ func TestListAndAgentShapes(t *testing.T) {
 			"group@groups.example.com", "5.0.0", 0, "may not exist", ""},
 	})
 }
+
+// TestSubjectStatusGivesWay: a Status that names only its subject (X.Y.0)
+// gives way to the reply's more specific code of the same class, as X.0.0
+// does; a code of the other class, or another X.Y.0, does not.
+func TestSubjectStatusGivesWay(t *testing.T) {
+	for _, tt := range []struct {
+		field, inText string
+		code          int
+		want          string
+	}{
+		{"5.7.0", "5.7.1", 550, "5.7.1"},
+		{"5.1.0", "5.1.1", 550, "5.1.1"},
+		{"5.7.0", "5.2.0", 550, "5.7.0"},
+		{"5.7.0", "4.7.1", 450, "5.7.0"},
+		{"5.1.1", "5.2.2", 550, "5.1.1"},
+		{"5.0.0", "5.1.10", 550, "5.1.10"},
+	} {
+		if got := betterStatus(tt.field, tt.inText, tt.code); got != tt.want {
+			t.Errorf("betterStatus(%s, %s, %d) = %s, want %s", tt.field, tt.inText, tt.code, got, tt.want)
+		}
+	}
+}
