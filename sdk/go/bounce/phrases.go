@@ -402,7 +402,7 @@ var phraseRules = []textRule{
 		// a helper of the receiving system down or failing (a scanner's
 		// daemon, Exchange's missing mailbox database, Sendmail's output
 		// file), before the connection words it quotes
-		" daemon", "no mdb", "can't create user output", "could not load drd", "error while being processed"),
+		"daemon:", "daemon is not running", "daemon not running", "daemon unavailable", "no mdb", "can't create user output", "could not load drd", "error while being processed"),
 	// A mailbox that cannot take more: "... is full", "storage full", and
 	// a mailbox file at its size limit ("error writing message: File too
 	// large", EFBIG from the local delivery agent).
@@ -534,7 +534,7 @@ var phraseRules = []textRule{
 	// "Delivery failed 20 attempts") are the queue's report; a refusal
 	// at the greeting in Exim's words ("SMTP error from remote mail
 	// server after initial connection") is the host's block.
-	c(MessageExpired, "has been delayed", "attempts will continue", " attempts", "retries exceeded", "giving up on"),
+	c(MessageExpired, "has been delayed", "attempts will continue", "attempts", "retries exceeded", "giving up on"),
 	c(SpamBlock, "after initial connection"),
 }
 

@@ -79,14 +79,23 @@ func providerCode(text string) (Result, bool) {
 	if c := orangeCode(text); c != "" {
 		return Result{c, actionOf(c), "override", "orange/la poste code"}, true
 	}
-	if i := strings.Index(text, "AUP#"); i >= 0 {
-		if c := spectrumCode(text[i+4:]); c != "" {
-			return Result{c, actionOf(c), "override", "spectrum AUP# code"}, true
+	// Found by rare bytes ('#', '/'), which strings.IndexByte skips to
+	// fast, then the label before them: most replies hold neither.
+	for i := strings.IndexByte(text, '#'); i >= 0; {
+		if i >= 3 && text[i-3:i] == "AUP" {
+			if c := spectrumCode(text[i+1:]); c != "" {
+				return Result{c, actionOf(c), "override", "spectrum AUP# code"}, true
+			}
 		}
+		j := strings.IndexByte(text[i+1:], '#')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
 	}
-	if i := strings.Index(text, ".i.ua/err/"); i >= 0 {
-		if end, n := digits(text, i+10); n > 0 && n <= 2 {
-			if c := iuaCodes[atoiN(text[i+10:end])]; c != "" {
+	if i := strings.Index(text, "/err/"); i >= 4 && text[i-4:i] == "i.ua" {
+		if end, n := digits(text, i+5); n > 0 && n <= 2 {
+			if c := iuaCodes[atoiN(text[i+5:end])]; c != "" {
 				return Result{c, actionOf(c), "override", "i.ua code"}, true
 			}
 		}
