@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"time"
 
@@ -27,13 +28,25 @@ func abCmd(args []string) error {
 	size := fs.Int("size", 4096, "body bytes (smtp-source -l)")
 	sessions := fs.Int("sessions", 20, "parallel smtp-source sessions (-s)")
 	chunking := fs.Bool("sink-chunking", false, "the harness's sink offers CHUNKING, so wasmta delivers each message as BDAT with its envelope (the relay scenario's sink does not)")
+	policy := fs.String("policy", "", "a wasm module every run loads as the global policy, delivering by MX through the harness's DNS as the policy scenario does (\"\": the built-in policy)")
+	warm := fs.Int("warm", 0, "messages relayed unmeasured first in each run, in the same wasmta (the policy scenario relays 1000)")
 	out := fs.String("json", "", "also write every run to this JSON file")
 	tmp := fs.String("tmp", os.TempDir(), "parent of the temporary directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() < 2 || *pairs < 1 || *count < 1 {
-		return errors.New("usage: wasmta-bench ab [--pairs N] [--count M] [--size B] [--json FILE] BINARY BINARY [BINARY]")
+	if fs.NArg() < 2 || *pairs < 1 || *count < 1 || *warm < 0 {
+		return errors.New("usage: wasmta-bench ab [--pairs N] [--count M] [--size B] [--policy WASM] [--warm W] [--json FILE] BINARY BINARY [BINARY]")
+	}
+	if *policy != "" {
+		abs, err := filepath.Abs(*policy)
+		if err != nil {
+			return err
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return err
+		}
+		*policy = abs
 	}
 	var bins []string
 	for _, b := range fs.Args() {
@@ -62,14 +75,17 @@ func abCmd(args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	env := &scenario.Env{Root: root, Log: log}
 	l := scenario.Load{Size: *size, Rcpts: 1, Count: *count, Sessions: *sessions}
-	fmt.Printf("# %s, %d rounds, sink CHUNKING %v\n", l.Command("MTA:PORT"), *pairs, *chunking)
-	runs, err := env.RelayAB(ctx, bins, *pairs, l, *chunking, func(r scenario.ABRun) {
-		fmt.Printf("round %d  %-40s  CPU %.3f s/1000 msg  accepted %5.0f msg/s  delivered %5.0f msg/s  load %.1f %.1f %.1f\n",
-			r.Pair+1, r.Binary, r.CPUPer1k, r.Accepted, r.Delivered, r.Load[0], r.Load[1], r.Load[2])
+	fmt.Printf("# %s, %d rounds, sink CHUNKING %v, policy %q, %d messages unmeasured first\n",
+		l.Command("MTA:PORT"), *pairs, *chunking, *policy, *warm)
+	opts := scenario.ABOptions{Chunking: *chunking, Policy: *policy, Warm: *warm}
+	runs, err := env.RelayAB(ctx, bins, *pairs, l, opts, func(r scenario.ABRun) {
+		fmt.Printf("round %d  %-40s  CPU %.3f s/1000 msg  accepted %5.0f msg/s  delivered %5.0f msg/s  peak %4.0f MiB  load %.1f %.1f %.1f\n",
+			r.Pair+1, r.Binary, r.CPUPer1k, r.Accepted, r.Delivered, r.PeakMem, r.Load[0], r.Load[1], r.Load[2])
 	})
 	printABSummary(bins, runs)
 	if *out != "" && len(runs) > 0 {
-		b, _ := json.MarshalIndent(map[string]any{"command": l.Command("MTA:PORT"), "sink_chunking": *chunking, "binaries": bins, "runs": runs}, "", "  ")
+		b, _ := json.MarshalIndent(map[string]any{"command": l.Command("MTA:PORT"), "sink_chunking": *chunking,
+			"policy": *policy, "warm": *warm, "binaries": bins, "runs": runs}, "", "  ")
 		if werr := os.WriteFile(*out, append(b, '\n'), 0o644); werr != nil {
 			return errors.Join(err, werr)
 		}
@@ -78,11 +94,14 @@ func abCmd(args []string) error {
 }
 
 // printABSummary prints each binary's mean, lowest and highest CPU per
-// 1000 messages and mean accepted rate.
+// 1000 messages, mean accepted rate and peak memory, then each later binary's paired
+// differences from the first, round by round (the runs of one round are
+// seconds apart, so a change of the machine's load between rounds stays
+// out of them), with their median.
 func printABSummary(bins []string, runs []scenario.ABRun) {
 	for _, b := range bins {
 		var n int
-		var sum, acc, lo, hi float64
+		var sum, acc, mem, lo, hi float64
 		for _, r := range runs {
 			if r.Binary != b {
 				continue
@@ -93,11 +112,57 @@ func printABSummary(bins []string, runs []scenario.ABRun) {
 			hi = max(hi, r.CPUPer1k)
 			sum += r.CPUPer1k
 			acc += r.Accepted
+			mem += r.PeakMem
 			n++
 		}
 		if n > 0 {
-			fmt.Printf("%-40s  runs %d  CPU mean %.3f (%.3f-%.3f) s/1000 msg  accepted mean %.0f msg/s\n",
-				b, n, sum/float64(n), lo, hi, acc/float64(n))
+			fmt.Printf("%-40s  runs %d  CPU mean %.3f (%.3f-%.3f) s/1000 msg  accepted mean %.0f msg/s  peak memory mean %.0f MiB\n",
+				b, n, sum/float64(n), lo, hi, acc/float64(n), mem/float64(n))
 		}
 	}
+	for _, b := range bins[1:] {
+		diffs := pairedDiffs(runs, bins[0], b)
+		if len(diffs) == 0 {
+			continue
+		}
+		fmt.Printf("%s − %s, per round (s/1000 msg):", filepath.Base(b), filepath.Base(bins[0]))
+		lower := 0
+		for _, d := range diffs {
+			fmt.Printf(" %+.3f", d)
+			if d < 0 {
+				lower++
+			}
+		}
+		slices.Sort(diffs)
+		med := diffs[len(diffs)/2]
+		if len(diffs)%2 == 0 {
+			med = (diffs[len(diffs)/2-1] + med) / 2
+		}
+		fmt.Printf("; median %+.3f, lower in %d of %d\n", med, lower, len(diffs))
+	}
+}
+
+// pairedDiffs is b's CPU less a's in each round that ran both.
+func pairedDiffs(runs []scenario.ABRun, a, b string) []float64 {
+	byRound := map[int][2]float64{}
+	seen := map[int]int{}
+	for _, r := range runs {
+		v := byRound[r.Pair]
+		switch r.Binary {
+		case a:
+			v[0] = r.CPUPer1k
+			seen[r.Pair] |= 1
+		case b:
+			v[1] = r.CPUPer1k
+			seen[r.Pair] |= 2
+		}
+		byRound[r.Pair] = v
+	}
+	var out []float64
+	for p := 0; p < len(byRound); p++ {
+		if seen[p] == 3 {
+			out = append(out, byRound[p][1]-byRound[p][0])
+		}
+	}
+	return out
 }

@@ -151,7 +151,13 @@ func (e *Env) relayWarm(ctx context.Context, warm, l Load, o wasmtaOpts) (Outcom
 		return Outcome{}, err
 	}
 	defer s.Close()
-	o.MXPort = portOf(s.Addr())
+	s.SetChunking(o.SinkChunking)
+	if o.Routes == nil && o.DNS == "" {
+		o.Routes = relayTo(s)
+	}
+	if o.DNS != "" {
+		o.MXPort = portOf(s.Addr())
+	}
 	w, err := e.startWasmta(ctx, o)
 	if err != nil {
 		return Outcome{}, err
