@@ -49,7 +49,8 @@ func (m *Module) newInstance() (*instance, error) {
 		WithStdout(lineWriter{inst, slog.LevelInfo}).
 		WithStderr(lineWriter{inst, slog.LevelWarn}).
 		WithNanosleep(inst.sleep)
-	mod, err := m.host.rt.InstantiateModule(inst.ctx, m.compiled, mc)
+	// The linear memory is inst's own mapping (memory_unix.go).
+	mod, err := m.host.rt.InstantiateModule(withMemory(inst.ctx, inst), m.compiled, mc)
 	if err != nil {
 		return nil, fmt.Errorf("instantiate: %w", inst.callError(err))
 	}
