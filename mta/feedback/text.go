@@ -496,6 +496,20 @@ func bestParagraph(lines []string) string {
 			return blockDiagnostic(p)
 		}
 	}
+	// the remote's words under a label ("The response was:", Google
+	// Workspace's "The response from the remote server was:") when they
+	// carry no code
+	for i, p := range paras {
+		if !responseLabelRE.MatchString(strings.TrimSpace(p[0])) {
+			continue
+		}
+		if len(p) > 1 {
+			return oneLine(strings.Join(p[1:], " "))
+		}
+		if i+1 < len(paras) {
+			return oneLine(strings.Join(paras[i+1], " "))
+		}
+	}
 	for _, re := range []*regexp.Regexp{causeWordRE, failureWordRE} {
 		for _, p := range paras {
 			if re.MatchString(withoutAddresses(strings.Join(p, " "))) {
@@ -507,6 +521,11 @@ func bestParagraph(lines []string) string {
 }
 
 var (
+	// responseLabelRE matches a line that introduces the remote server's
+	// own words: "The response was:", "The response from the remote
+	// server was:", "The error that the other server returned was:",
+	// "Remote server replied:".
+	responseLabelRE = regexp.MustCompile(`(?i)^(?:the )?(?:(?:smtp |server |remote )?(?:response|reply|answer|error)\b.{0,40}\b(?:was|is)|(?:the )?(?:remote |other |receiving )?(?:server|host|system) (?:replied|responded|said|returned))\s*:$`)
 	// causeWordRE names why delivery failed.
 	causeWordRE = regexp.MustCompile(`(?i)unknown|not exist|no such|invalid|rejected|refused|denied|blocked|full|quota|disabled|suspended|not found|expired|too long|timed? ?out|not listed|unavailable|lookup|unreachable|loop|too (?:large|big)|exceed`)
 	// failureWordRE only says that it failed.

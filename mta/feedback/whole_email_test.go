@@ -154,6 +154,13 @@ func TestListAndAgentShapes(t *testing.T) {
 			"or you may not have permission to post messages to the group.\n\n * The owner of the group may have removed this group.\n\n" +
 			"----- Original message -----\n\nFrom: app@example.com\nTo: group@groups.example.com\nSubject: hi\n\nbody\n",
 			"group@groups.example.com", "5.0.0", 0, "may not exist", ""},
+		{"the remote's words under a label", "From: Mail Delivery Subsystem <mailer-daemon@mail.example.net>\nTo: app@example.com\n" +
+			"Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n" +
+			"--B\nContent-Type: text/plain\n\n** Message not delivered **\n\nYour message couldn't be delivered: the settings of your " +
+			"account are out of date. Check those settings and try resending.\n\nThe response was:\nUnspecified Error (SENT_SECOND_EHLO): " +
+			"Smtp server does not advertise AUTH capability\n\n--B\nContent-Type: message/rfc822\n\nFrom: app@example.com\n" +
+			"To: who@example.org\nSubject: hi\n\nbody\n--B--\n",
+			"who@example.org", "5.0.0", 0, "does not advertise AUTH", "settings"},
 	})
 }
 
