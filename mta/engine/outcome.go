@@ -76,10 +76,11 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 		var retry []uint16
 		var due time.Time
 		var sticky bool
+		var slot time.Time // the item's paced retry: one slot of the path's pace per item
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
 		for _, ri := range it.Rcpts {
-			st, same := e.rcptResult(ctx, j, o, at, ri, k, attempts, next, &header)
+			st, same := e.rcptResult(ctx, j, o, at, ri, k, attempts, next, &header, &slot)
 			k++
 			if st.Status == message.Deferred {
 				retry = append(retry, ri)
@@ -142,8 +143,14 @@ func (e *Engine) stickySource(pool, source string) uint8 {
 // sender and recipient): retried from another source of the pool, the
 // message is greylisted again, as Postfix (one address) and PowerMTA (a
 // message stays in its virtual MTA's queue) never are.
+//
+// slot is the paced retry (pacedRetry) of the recipients of one item
+// deferred for a path cause, taken by the first of them: the item comes
+// back as one transaction, in one slot of the path's pace (a slot per
+// recipient left all but one of them empty, and spaced the next
+// message's retry as many slots later).
 func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome, at attempt, ri uint16,
-	k int, attempts int, next time.Time, header *reportHeader) (st message.RcptState, same bool) {
+	k int, attempts int, next time.Time, header *reportHeader, slot *time.Time) (st message.RcptState, same bool) {
 	m := j.Msg
 	resp := o.Rcpt[k]
 	r := e.baseRecord(j, at, o, ri, attempts)
@@ -175,7 +182,10 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		// would meet the same refusal: the schedule.
 		next, paced = pacedRetryAfter(at.path, 0, o, next), true
 	case pathCause(c, o, resp):
-		next, paced = pacedRetry(at.path, attempts, o, next), true
+		if slot.IsZero() {
+			*slot = pacedRetry(at.path, attempts, o, next)
+		}
+		next, paced = *slot, true
 	}
 	// A reply that says when to come back (a greylist's delay) is taken at
 	// its word, unless the schedule is sooner; a paced retry is not sooner.

@@ -163,3 +163,38 @@ func TestGreylistedMailIsRetriedFromTheSameSource(t *testing.T) {
 			d, triplets, n)
 	}
 }
+
+// Yahoo throttles at RCPT with "421 4.7.0 [TSS04] Messages from ...
+// temporarily deferred due to unexpected volume or user complaints" and
+// closes the connection: the recipients the transaction had accepted are
+// not delivered either (no DATA follows), so every recipient of the
+// message is retried, soon (a throttle), and delivered once; none is lost
+// and none delivered twice.
+func TestThrottle421AtRcptRetriesTheWholeTransaction(t *testing.T) {
+	const msgs, per = 6, 4
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
+		if stage == testsink.StageRcpt && n < 20 && n%7 == 3 { // three transactions of the first pass
+			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+				Message: "[TSS04] Messages from 127.0.0.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes"}
+		}
+		return nil
+	}})
+	_, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	sendAndDeliverEach(t, addr, rec, sink, msgs, per)
+	// One transaction comes back in one retry slot of the path's pace:
+	// a slot per recipient spaced the message's retry from the next
+	// message's by as many slots as it had recipients, all but one empty.
+	slot := map[string]time.Time{}
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.NextAttempt == nil || r.NextAttempt.Sub(r.Time) > time.Minute {
+			t.Fatalf("deferral of %s until %v: a throttle waited for the schedule", r.Recipient, r.NextAttempt)
+		}
+		msg := r.ID + fmt.Sprint(r.Attempts)
+		if s, ok := slot[msg]; ok && !s.Equal(*r.NextAttempt) {
+			t.Errorf("recipient %s of a deferred transaction due %v after another: a retry slot per recipient",
+				r.Recipient, r.NextAttempt.Sub(s))
+		}
+		slot[msg] = *r.NextAttempt
+	}
+	t.Logf("%d deferrals", rec.Count(events.TransientFailure))
+}
