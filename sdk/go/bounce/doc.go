@@ -13,7 +13,10 @@
 // first tier that has an answer decides:
 //
 //  0. a provider text documented as reusing a code for something else
-//     (Gmail's 5.2.1 for a recipient receiving mail too fast);
+//     (Gmail's 5.2.1 for a recipient receiving mail too fast), and a
+//     provider's own numbered error code documented with its meaning
+//     (Facebook's RCP-P2, GoDaddy's IB504, Spectrum's AUP#In-1310,
+//     Orange's OFR_420: provcodes.go);
 //  1. a specific enhanced status code (RFC 3463 and the IANA registry:
 //     X.1.1 bad mailbox, X.2.2 mailbox full, X.7.26 authentication ...;
 //     not X.5.1/X.5.2/X.5.4, which say a command was refused but not
