@@ -49,10 +49,20 @@ func parseText(r *Report, m *msg) {
 	}
 	action := noticeAction(n.lines)
 	expired := m.noticeExpired()
+	refusal := groupRefusal(m, n.lines)
+	inB := inBlocks(blocks)
 	for _, b := range blocks {
-		inB := inBlocks(blocks)
 		rc := textRecipient(b, func() string { return m.bestParagraphOf(m.notAbout([]string{b.addr}, inB)) }, action)
 		rc.Status = expiredStatus(rc.Status, rc.Code, expired || expiredRE.MatchString(rc.Diagnostic))
+		if refusal != "" && rc.Code == 0 && (strings.HasSuffix(rc.Status, ".0.0") || rc.Status == "") {
+			// the group refused the post: RFC 3463's X.7.1, delivery not
+			// authorized; its reasons as the diagnostic when the notice's
+			// words were none we read
+			rc.Status = "5.7.1"
+			if rc.Diagnostic == "" {
+				rc.Diagnostic = refusal
+			}
+		}
 		if rc.Stage == "" {
 			rc.Stage = m.noticeTranscriptStage()
 		}
@@ -61,6 +71,30 @@ func parseText(r *Report, m *msg) {
 		}
 		r.Recipients = append(r.Recipients, rc)
 	}
+}
+
+// groupRefusal returns the list of reasons of a Google Groups notice
+// refusing a post (Google's mailer daemon, X-Failed-Recipients naming the
+// group, "Google Groups" in its signature, and a bulleted list of why a
+// post may be refused: the group may not exist, or the sender may not be
+// allowed to post), in whatever language the notice is written, or "".
+func groupRefusal(m *msg, lines []string) string {
+	if m.top.get("x-failed-recipients") == "" || !strings.Contains(strings.ToLower(m.top.get("from")), "@googlemail.com") {
+		return ""
+	}
+	var bullets []string
+	signed := false
+	for _, l := range lines {
+		t := strings.TrimSpace(l)
+		signed = signed || strings.Contains(t, "Google Groups")
+		if strings.HasPrefix(t, "* ") || strings.HasPrefix(t, "• ") {
+			bullets = append(bullets, strings.TrimSpace(t[strings.IndexByte(t, ' '):]))
+		}
+	}
+	if !signed || len(bullets) < 3 {
+		return ""
+	}
+	return oneLine(strings.Join(bullets, " "))
 }
 
 func textRecipient(b textBlock, best func() string, action string) Recipient {

@@ -154,6 +154,13 @@ func TestListAndAgentShapes(t *testing.T) {
 			"or you may not have permission to post messages to the group.\n\n * The owner of the group may have removed this group.\n\n" +
 			"----- Original message -----\n\nFrom: app@example.com\nTo: group@groups.example.com\nSubject: hi\n\nbody\n",
 			"group@groups.example.com", "5.0.0", 0, "may not exist", ""},
+		{"group refuses the post, in another language", "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>\nTo: app@example.com\n" +
+			"Subject: Delivery Status Notification (Failure)\nX-Failed-Recipients: group@googlegroups.com\n\n" +
+			"Bonjour app@example.com,\n\nNous vous informons que votre message n'a pas pu être publié :\n\n" +
+			" * Vous avez peut-être mal saisi le nom du groupe.\n * Le propriétaire a peut-être supprimé ce groupe.\n" +
+			" * Vous devez peut-être rejoindre le groupe avant de publier.\n * Ce groupe n'accepte peut-être pas les publications.\n\n" +
+			"Merci,\n\nGoogle Groups\n\n----- Original message -----\n\nFrom: app@example.com\nTo: group@googlegroups.com\nSubject: hi\n\nbody\n",
+			"group@googlegroups.com", "5.7.1", 0, "", ""},
 		{"the remote's words under a label", "From: Mail Delivery Subsystem <mailer-daemon@mail.example.net>\nTo: app@example.com\n" +
 			"Subject: Delivery Status Notification (Failure)\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"B\"\n\n" +
 			"--B\nContent-Type: text/plain\n\n** Message not delivered **\n\nYour message couldn't be delivered: the settings of your " +
