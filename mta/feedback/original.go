@@ -30,6 +30,31 @@ func (m *msg) original() *Original {
 	return nil
 }
 
+// forwardedBounce returns the attached message when the message
+// forwards a bounce and says nothing of its own: no address in its text
+// (a relay's "see attached", a user's forward), while the attachment
+// comes from a mailer daemon or is a delivery report; nil otherwise. A
+// bounce that quotes the message it returns names its recipient (or has
+// its own report part) and is read as itself.
+func (m *msg) forwardedBounce() []byte {
+	e := m.find("message/rfc822", "message/global")
+	if e == nil || m.top.get("x-failed-recipients") != "" {
+		return nil
+	}
+	for _, l := range noticeOf(m).lines {
+		if strings.IndexByte(l, '@') >= 0 {
+			return nil
+		}
+	}
+	inner := bytes.TrimLeft(e.body, "\r\n")
+	h, _ := parseHeader(inner)
+	ct := strings.ToLower(h.get("content-type"))
+	if !bounceSenderRE.MatchString(h.get("from")) && !strings.Contains(ct, "report-type=delivery-status") {
+		return nil
+	}
+	return inner
+}
+
 func newOriginal(h header) *Original {
 	if len(h) == 0 {
 		return nil

@@ -78,7 +78,12 @@ type Report struct {
 
 // Parse reads one message. It never fails: what it cannot understand is a
 // report of KindUnknown with no recipients.
-func Parse(raw []byte) *Report {
+func Parse(raw []byte) *Report { return parse(raw, 0) }
+
+// maxForwardDepth bounds how deep a forwarded bounce is looked for.
+const maxForwardDepth = 2
+
+func parse(raw []byte, depth int) *Report {
 	h, body := parseHeader(raw)
 	var parts []entity
 	walk(h, body, 0, &parts)
@@ -100,6 +105,10 @@ func Parse(raw []byte) *Report {
 		parseUnsubscribe(r, m)
 	case isAutoreply(m):
 		parseAutoreply(r, m)
+	case depth < maxForwardDepth && m.forwardedBounce() != nil:
+		// a bounce forwarded as an attachment by a message that says
+		// nothing itself: the bounce's report
+		return parse(m.forwardedBounce(), depth+1)
 	default:
 		if b := m.inlineDSN(); b != nil {
 			parseDSN(r, m, b)
