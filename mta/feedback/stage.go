@@ -142,23 +142,30 @@ func containsFoldASCII(s, sub string) bool {
 
 // transcriptStage is the command a notice's transcript shows before its
 // failure replies ("<<< 550 ..."), when every one follows the same
-// command: Sendmail lists the failed addresses in one section and the
+// command (a reply right after a session's heading, "... while talking to
+// mx:", before any command, answers the greeting): Sendmail lists the failed addresses in one section and the
 // session in another ("... while talking to mx: / >>> DATA / <<< 550
 // 5.7.1 ..."), so the stage of a reply at DATA is not next to the
 // address. "" when there is no transcript or its replies follow
 // different commands.
 func transcriptStage(lines []string) string {
-	last, stage := "", ""
+	last, stage, session := "", "", false
 	for _, l := range lines {
 		if m := commandEcho(l); m != "" {
 			last = stageName(m)
 			continue
 		}
 		t := strings.TrimSpace(l)
+		if strings.Contains(strings.ToLower(t), "while talking to") {
+			// a new session: a reply before any command answers the
+			// connection (the greeting)
+			last, session = "banner", true
+			continue
+		}
 		if !strings.HasPrefix(t, "<<<") {
 			continue
 		}
-		if c := findCode(strings.TrimLeft(t, "< ")); c < 400 || last == "" {
+		if c := findCode(strings.TrimLeft(t, "< ")); c < 400 || last == "" || !session && last == "banner" {
 			continue
 		}
 		if stage != "" && stage != last {

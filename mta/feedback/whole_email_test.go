@@ -88,6 +88,12 @@ Remote host said: 554 no thanks
 <<< 550 5.7.1 message content rejected
 554 5.0.0 Service unavailable
 `, "data"},
+		{"Sendmail, refused at the greeting", head + `   ----- Transcript of session follows -----
+... while talking to mx.example.org.:
+<<< 554 5.7.1 go away
+554 5.0.0 Service unavailable
+<who@example.org>... Deferred
+`, "banner"},
 		{"no stage said", head + `<who@example.org>: 550 5.1.1 unknown user
 `, ""},
 	} {
