@@ -7,7 +7,7 @@ import (
 )
 
 // parseARF reads an RFC 5965 feedback report: the machine-readable part's
-// fields, one recipient per Original-Rcpt-To, else per address in the
+// fields, one recipient per Original-Rcpt-To (or Removal-Recipient) address, else per address in the
 // quoted original's To (a report that hides the recipient, as many
 // feedback loops do, has one recipient with no address).
 func parseARF(r *Report, body []byte) {
@@ -19,8 +19,16 @@ func parseARF(r *Report, body []byte) {
 	r.UserAgent = h.get("user-agent")
 	r.ReportingMTA = dsnText(h.get("reporting-mta"))
 	var rcpts []string
-	for _, v := range h.all("original-rcpt-to") {
-		if a := dsnAddress(v); a != "" {
+	seen := map[string]bool{}
+	for _, f := range h {
+		// Original-Rcpt-To, and the Removal-Recipient of ARF's drafts
+		// (an opt-out's address); an address given twice is one
+		// recipient
+		if f.name != "original-rcpt-to" && f.name != "removal-recipient" {
+			continue
+		}
+		if a := dsnAddress(f.value); a != "" && !seen[strings.ToLower(a)] && len(rcpts) < maxRecipients {
+			seen[strings.ToLower(a)] = true
 			rcpts = append(rcpts, a)
 		}
 	}

@@ -239,3 +239,16 @@ func TestForwardedBounce(t *testing.T) {
 		t.Errorf("a bounce quoting its original: %+v", r.Recipients)
 	}
 }
+
+// TestComplaintRecipients: a complaint's recipients are its
+// Original-Rcpt-To and Removal-Recipient addresses, each once.
+func TestComplaintRecipients(t *testing.T) {
+	raw := "From: fbl@isp.example\nTo: app@example.com\nSubject: complaint\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\nContent-Type: text/plain\n\nA complaint.\n\n" +
+		"--b\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: fbl/1.0\nVersion: 1\n" +
+		"Original-Rcpt-To: <who@example.org>\nOriginal-Rcpt-To: <WHO@example.org>\nRemoval-Recipient: other@example.org\n\n--b--\n"
+	r := Parse(crlf(raw))
+	if r.Kind != KindFeedback || len(r.Recipients) != 2 || r.Recipients[0].Address != "who@example.org" || r.Recipients[1].Address != "other@example.org" {
+		t.Errorf("kind %s, recipients %+v", r.Kind, r.Recipients)
+	}
+}
