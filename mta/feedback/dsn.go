@@ -63,6 +63,7 @@ func parseDSN(r *Report, m *msg, body []byte) {
 			setRecipientField(cur, f)
 		}
 	}
+	rcpts = mergeRepeated(rcpts)
 	if len(rcpts) > maxRecipients {
 		rcpts = rcpts[:maxRecipients]
 	}
@@ -79,6 +80,29 @@ func parseDSN(r *Report, m *msg, body []byte) {
 		r.Recipients = append(r.Recipients, *rc)
 	}
 	r.Kind = KindBounce
+}
+
+// mergeRepeated merges a recipient into the one before it when both name
+// the same final address: some MTAs report one address in two blocks in a
+// row (one per attempt, or its original and final forms); it is one
+// recipient, the second block filling what the first left empty.
+func mergeRepeated(rcpts []*Recipient) []*Recipient {
+	out := rcpts[:0]
+	for _, rc := range rcpts {
+		if n := len(out); n > 0 && rc.Address != "" && strings.EqualFold(out[n-1].Address, rc.Address) {
+			p := out[n-1]
+			p.Original = firstNonEmpty(p.Original, rc.Original)
+			p.Action = firstNonEmpty(p.Action, rc.Action)
+			p.Status = firstNonEmpty(p.Status, rc.Status)
+			if p.DiagnosticType == "" && rc.DiagnosticType != "" || p.Diagnostic == "" {
+				p.Diagnostic, p.DiagnosticType = firstNonEmpty(rc.Diagnostic, p.Diagnostic), firstNonEmpty(rc.DiagnosticType, p.DiagnosticType)
+			}
+			p.RemoteMTA = firstNonEmpty(p.RemoteMTA, rc.RemoteMTA)
+			continue
+		}
+		out = append(out, rc)
+	}
+	return out
 }
 
 // maxRecipients bounds the recipients read from one report.

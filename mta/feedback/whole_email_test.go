@@ -252,3 +252,26 @@ func TestComplaintRecipients(t *testing.T) {
 		t.Errorf("kind %s, recipients %+v", r.Kind, r.Recipients)
 	}
 }
+
+// TestRepeatedRecipientIsOne: a DSN that reports one address in two
+// blocks in a row has one recipient, the second block filling what the
+// first left empty; the same address after another one is another report.
+func TestRepeatedRecipientIsOne(t *testing.T) {
+	raw := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: failure\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/plain\n\nfailed.\n\n" +
+		"--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n" +
+		"Final-Recipient: rfc822; who@example.org\nAction: failed\nStatus: 5.0.0\n\n" +
+		"Original-Recipient: rfc822; alias@example.org\nFinal-Recipient: rfc822; WHO@example.org\nAction: failed\nStatus: 5.1.1\n" +
+		"Diagnostic-Code: smtp; 550 5.1.1 unknown user\n\n" +
+		"Final-Recipient: rfc822; other@example.org\nAction: failed\nStatus: 5.2.2\nDiagnostic-Code: smtp; 552 5.2.2 full\n\n--b--\n"
+	r := Parse(crlf(raw))
+	if len(r.Recipients) != 2 {
+		t.Fatalf("%d recipients: %+v", len(r.Recipients), r.Recipients)
+	}
+	if g := r.Recipients[0]; g.Address != "who@example.org" || g.Original != "alias@example.org" || g.Status != "5.1.1" || g.Code != 550 {
+		t.Errorf("first: %+v", g)
+	}
+	if g := r.Recipients[1]; g.Address != "other@example.org" || g.Status != "5.2.2" {
+		t.Errorf("second: %+v", g)
+	}
+}
