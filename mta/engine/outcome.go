@@ -170,7 +170,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	r.Category = c.Category
 	r.PolicyVersion = ver
 	e.control(j, at, c, resp)
-	if c.Category == policy.CategoryRateLimited && at.path != nil {
+	if throttleSignal(c, resp) && at.path != nil {
 		at.path.Signal(adaptive.RateLimited)
 	}
 	sched, paced := next, false
@@ -309,8 +309,20 @@ const throttleRetryBase = 5 * time.Second
 // behind the mail that came after it. A 4xx about the message itself (a
 // full mailbox, greylisting) keeps the schedule.
 func pathCause(c policy.Classification, o egress.Outcome, resp message.Response) bool {
-	return c.Category == policy.CategoryRateLimited || trafficControl(c) || !o.RetryAt.IsZero() ||
+	return throttleSignal(c, resp) || trafficControl(c) || !o.RetryAt.IsZero() ||
 		resp.Code == 0 && o.Err != nil || resp.Code == 421 && sessionCategory(c.Category)
+}
+
+// throttleSignal reports whether a reply tells the path to send slower: a
+// throttle (RateLimited), or a temporary refusal for the sending IP's or
+// domain's reputation. Providers meter by reputation with 4xx replies
+// ("451 4.7.650 ... temporarily rate limited due to IP reputation",
+// Gmail's 421 4.7.0 about an unusual rate of unsolicited mail): the
+// category names the cause an operator reads in reports, the cut is what
+// delivers the rest; a 5xx reputation block is a verdict, not a pace.
+func throttleSignal(c policy.Classification, resp message.Response) bool {
+	return c.Category == policy.CategoryRateLimited ||
+		c.Category == policy.CategoryReputationBlock && resp.Code >= 400 && resp.Code < 500
 }
 
 // sessionCategory reports whether a category names no cause about the

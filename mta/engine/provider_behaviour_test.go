@@ -263,6 +263,51 @@ func TestFiveHundredThrottleCutsTheRateAndRetries(t *testing.T) {
 	}
 }
 
+// A provider that meters by reputation with a 4xx the classifiers read as
+// ReputationBlock (Outlook.com's "451 4.7.650 ... temporarily rate
+// limited due to IP reputation"): the category stays the cause, but the
+// path's rate is cut as for a throttle and the deferred mail comes back at
+// the path's pace, not after the retry schedule.
+func TestTemporaryReputationReplyCutsTheRate(t *testing.T) {
+	const n, limit = 30, 8.0
+	var mu sync.Mutex
+	tokens, last := 2.0, time.Now()
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage != testsink.StageMail {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		tokens = min(2, tokens+now.Sub(last).Seconds()*limit)
+		last = now
+		if tokens < 1 {
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 650},
+				Message: "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation."}
+		}
+		tokens--
+		return nil
+	}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 4*limit))
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 40*time.Second)
+	deferred := rec.Count(events.TransientFailure)
+	if deferred == 0 {
+		t.Fatal("no reply deferred: the test's limit was never reached")
+	}
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.Category != policy.CategoryReputationBlock {
+			t.Errorf("deferred as %q, want %q (the category names the cause)", r.Category, policy.CategoryReputationBlock)
+			break
+		}
+	}
+	l := learnedOf(t, e)
+	t.Logf("%d deferred; learned %+v", deferred, l)
+	if l.LearnedRate > 2*limit {
+		t.Errorf("learned rate %.1f msg/s against a limit of %.0f: the reputation deferrals did not cut it", l.LearnedRate, limit)
+	}
+}
+
 // A provider that tarpits: it takes 2 connections and leaves any further
 // one ungreeted (instead of refusing it with 421), and delays every reply.
 // The ungreeted dials time out; each is a signal about one connection:

@@ -48,7 +48,7 @@ func TestProviderTexts(t *testing.T) {
 		{"microsoft 550 5.7.620, no text", 550, "5.7.620", "",
 			want(wasmta.SpamBlock, suspend(wasmta.ScopePath, 4*time.Hour, 0, 0))},
 		{"microsoft 5.7.650 is not in the banned range", 451, "4.7.650", "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation.",
-			want(wasmta.RateLimited, suspend(wasmta.ScopePath, 30*time.Minute, 20, time.Minute))},
+			want(wasmta.ReputationBlock, suspend(wasmta.ScopePath, 30*time.Minute, 20, time.Minute))},
 		{"microsoft 451 4.7.500", 451, "4.7.500", "Server busy. Please try again later from [192.0.2.1]. (S77719) [BN8NAM12FT058.eop-nam12.prod.protection.outlook.com]",
 			want(wasmta.RateLimited, throttled())},
 		{"yahoo 421 4.7.0 [TS01]", 421, "4.7.0", "[TS01] Messages from 192.0.2.1 temporarily deferred due to excessive volume. See https://postmaster.yahooinc.com/error-codes",

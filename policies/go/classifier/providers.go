@@ -93,13 +93,6 @@ func throttled() wasmta.Classification {
 	return suspend(wasmta.ScopePath, 5*time.Minute, 20, time.Minute)
 }
 
-// rateLimited makes c's reply a throttle (category RateLimited) whatever
-// the category's rules read in it.
-func rateLimited(c wasmta.Classification) wasmta.Classification {
-	c.Category = wasmta.RateLimited
-	return c
-}
-
 // trafficRules: the replies of Gmail, Yahoo, Microsoft and Apple that ask
 // for more than the category's default action, most specific first.
 // Sources: Google's "SMTP errors and reply codes" page, Yahoo's
@@ -144,15 +137,15 @@ var trafficRules = []rule{
 		result: suspend(wasmta.ScopePath, 4*time.Hour, 0, 0)},
 	// "451 4.7.650 The mail server [IP] has been temporarily rate limited
 	// due to IP reputation": a rate limit, set low by the IP's reputation,
-	// and Outlook.com's most common throttle. RateLimited, so the engine's
-	// loop cuts the path's rate; the category's default (ReputationBlock)
-	// cut nothing, and a suspension after 3 in an hour stopped the path for
-	// 30 minutes after the three seconds of one overshoot. Paused for 30
-	// minutes only when the replies keep coming after the cuts, as a
-	// throttle's (KumoMTA's shipped rule slows the path to a trickle for
-	// 90 minutes at once).
+	// and Outlook.com's most common throttle. The category stays the
+	// cause (ReputationBlock, as Sisimai and the reports read it); the
+	// engine cuts the path's rate on any 4xx reputation reply. A
+	// suspension after 3 in an hour stopped the path for 30 minutes after
+	// the three seconds of one overshoot: paused for 30 minutes only when
+	// the replies keep coming after the cuts, as a throttle's (KumoMTA's
+	// shipped rule slows the path to a trickle for 90 minutes at once).
 	{name: "microsoft 4.7.650/651 rate limited, ip reputation", needles: []string{"rate limited due to ip reputation"},
-		result: rateLimited(suspend(wasmta.ScopePath, 30*time.Minute, 20, time.Minute))},
+		result: suspend(wasmta.ScopePath, 30*time.Minute, 20, time.Minute)},
 	{name: "microsoft 4.7.500 server busy", needles: []string{"server busy. please try again later"}, result: throttled()},
 	{name: "microsoft connection limit", needles: []string{"exceeded the maximum number of connections", "exceed max concurrent connections"},
 		result: throttled()},
