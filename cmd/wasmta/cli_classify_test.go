@@ -54,6 +54,17 @@ func TestClassifyBuiltin(t *testing.T) {
 	}
 }
 
+// TestClassifyStage: --stage reaches the classifier: a generic 5xx at the
+// greeting is a host block, the same reply at RCPT is not.
+func TestClassifyStage(t *testing.T) {
+	for _, tc := range []struct{ stage, want string }{{"banner", "SpamBlock"}, {"rcpt", "PolicyRelated"}} {
+		got := runClassify(t, classifier{stage: tc.stage}, "550 Rejected\n", false)
+		if len(got) != 1 || got[0].Category != tc.want {
+			t.Errorf("stage %s: %+v, want %s", tc.stage, got, tc.want)
+		}
+	}
+}
+
 // TestClassifyTSV: the three columns, a header skipped, an empty code
 // for a failure without a reply, and a clear error for a bad row.
 func TestClassifyTSV(t *testing.T) {
