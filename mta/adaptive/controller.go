@@ -35,6 +35,15 @@ const InitialConns = 2
 // many quiet periods.
 const MaxProbeWait = 16
 
+// ProbeWaitFirst is the wait, in quiet periods, before the connection
+// limit is raised again after the first raise the destination refused:
+// the limit it found did not move, and each refused raise is a refused
+// greeting the destination counts (as for the rate's probes: rate.go,
+// nextRateWait). Then twice as long after each further one, up to
+// MaxProbeWait. (It was 2: a provider that takes one connection refused
+// four or five raises in a 90 s run.)
+const ProbeWaitFirst = 4
+
 // Controller learns the limits of one path. It is not safe for concurrent
 // use: the path calls it under its own lock.
 type Controller struct {
@@ -340,7 +349,7 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 		}
 		c.cutConns, c.connsFound = now, true
 		if !c.probedAt.IsZero() {
-			c.probeWait = min(2*c.probeWait, MaxProbeWait)
+			c.probeWait = min(max(ProbeWaitFirst, 2*c.probeWait), MaxProbeWait)
 			c.probedAt = time.Time{}
 		}
 		// The destination took open connections and refused one more: its

@@ -251,26 +251,26 @@ func TestResetKeepsWhatWasLearned(t *testing.T) {
 }
 
 // A connection limit found by a refusal is probed again ever more rarely
-// while the destination keeps refusing one more, and at the quiet pace
-// again once a probe holds.
+// while the destination keeps refusing one more (after 4, then 8 quiet
+// periods), and at the quiet pace again once a probe holds.
 func TestRefusedProbesBackOff(t *testing.T) {
 	sec, ms := time.Second, time.Millisecond
 	run(t, New(Limits{5, 0}, Params{}, t0), []step{
 		{at: 0, event: "refused", open: 2, want: Limits{2, 0}, change: true},
 		{at: 1 * sec, event: "press-conns", want: Limits{2, 0}},
 		{at: 5 * sec, event: "ok", want: Limits{3, 0}, change: true},                      // a probe
-		{at: 5*sec + 200*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // refused: wait twice as long
+		{at: 5*sec + 200*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // refused: wait four times as long
 		{at: 6 * sec, event: "press-conns", want: Limits{2, 0}},
-		{at: 10*sec + 500*ms, event: "ok", want: Limits{2, 0}},
-		{at: 11 * sec, event: "press-conns", want: Limits{2, 0}},
-		{at: 15*sec + 300*ms, event: "ok", want: Limits{3, 0}, change: true},
-		{at: 15*sec + 400*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // four times
-		{at: 16 * sec, event: "press-conns", want: Limits{2, 0}},
-		{at: 30 * sec, event: "ok", want: Limits{2, 0}},
-		{at: 31 * sec, event: "press-conns", want: Limits{2, 0}},
-		{at: 35*sec + 500*ms, event: "ok", want: Limits{3, 0}, change: true},
-		{at: 36 * sec, event: "press-conns", want: Limits{3, 0}},
-		{at: 40*sec + 500*ms, event: "ok", want: Limits{4, 0}, change: true}, // the probe held: the quiet pace again
+		{at: 25 * sec, event: "ok", want: Limits{2, 0}},
+		{at: 25*sec + 100*ms, event: "press-conns", want: Limits{2, 0}},
+		{at: 25*sec + 300*ms, event: "ok", want: Limits{3, 0}, change: true},
+		{at: 25*sec + 400*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // eight times
+		{at: 26 * sec, event: "press-conns", want: Limits{2, 0}},
+		{at: 65 * sec, event: "ok", want: Limits{2, 0}},
+		{at: 65*sec + 100*ms, event: "press-conns", want: Limits{2, 0}},
+		{at: 65*sec + 500*ms, event: "ok", want: Limits{3, 0}, change: true},
+		{at: 66 * sec, event: "press-conns", want: Limits{3, 0}},
+		{at: 70*sec + 500*ms, event: "ok", want: Limits{4, 0}, change: true}, // the probe held: the quiet pace again
 	})
 }
 
