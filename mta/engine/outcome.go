@@ -138,8 +138,8 @@ func (e *Engine) stickySource(pool, source string) uint8 {
 // outcome, and writes its record. same reports a deferral that is to be
 // retried from the same source: the destination refused the recipient or
 // the message for itself (a 4xx that is no throttle, no refused
-// connection, no session's end), and such a refusal may key on the
-// client's address as well. Greylisting does (the triplet of client IP,
+// connection, no session's end, and names no cause: namesNoCause), and
+// such a refusal may key on the client's address as well. Greylisting does (the triplet of client IP,
 // sender and recipient): retried from another source of the pool, the
 // message is greylisted again, as Postfix (one address) and PowerMTA (a
 // message stays in its virtual MTA's queue) never are.
@@ -211,13 +211,24 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		st.Status = message.Deferred
 		st.Due = next
 		r.NextAttempt = &next
-		same = !paced && resp.Code/100 == 4
+		same = !paced && resp.Code/100 == 4 && namesNoCause(c.Category)
 	}
 	if st.Status == message.Bounced {
 		r.OriginalHeader = header.of(e, j)
 	}
 	e.record(r)
 	return st, same
+}
+
+// namesNoCause reports whether a deferral's category names no cause, as a
+// greylist's "try again later" is read (TransientFailure, or Other): only
+// such a deferral is retried from the same source. A named cause may be
+// the source itself (a DNS list naming its address, SpamBlock; its
+// missing PTR, PolicyRelated; its reputation or SPF), which another source
+// of the pool does not have: kept on the source, the message was deferred
+// there until it expired.
+func namesNoCause(category string) bool {
+	return category == policy.CategoryTransientFailure || category == policy.CategoryOther
 }
 
 // maxReportHeader bounds the original header given to a delivery status
