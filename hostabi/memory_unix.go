@@ -29,8 +29,8 @@ import (
 //
 // Closing the module (wazero calls Free) gives the pages back at once
 // (MADV_DONTNEED), but keeps the range mapped: a call still running on
-// the instance when its runtime is closed reads zeros rather than faulting
-// the process. The range is unmapped when the instance itself is
+// the instance when its runtime is closed reads zeros from its memory,
+// never an unmapped page. The range is unmapped when the instance itself is
 // unreachable (a cleanup on it), and so after every call on it has
 // returned.
 //
