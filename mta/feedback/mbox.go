@@ -16,7 +16,8 @@ const maxMboxMessages = 1000
 
 // SplitMbox returns the messages of an mbox file (RFC 4155: each starts
 // with a "From " postmark line at the start of the file or after a blank
-// line), or raw itself when it holds one message or none.
+// line), or raw itself when it holds one message or none, or does not
+// begin with a postmark.
 func SplitMbox(raw []byte) [][]byte {
 	var starts []int
 	for i := 0; i < len(raw); {
@@ -39,7 +40,10 @@ func SplitMbox(raw []byte) [][]byte {
 		}
 		i += j + 1
 	}
-	if len(starts) < 2 {
+	if len(starts) < 2 || starts[0] != 0 {
+		// One message, or none; or a message that is no mbox file (it
+		// does not begin with a postmark) quoting postmark lines in its
+		// body: cut there, its own header and report would be dropped.
 		return [][]byte{raw}
 	}
 	out := make([][]byte, 0, len(starts))
