@@ -299,7 +299,9 @@ func dsnText(v string) string {
 // oneLine collapses runs of white space into one space, and caps the
 // length: a diagnostic goes into records and JSON lines.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	// A header's raw 8-bit text (an auto-reply's subject in Latin-1) is
+	// no UTF-8: the text given to classify and printed must be.
+	s = strings.ToValidUTF8(strings.Join(strings.Fields(s), " "), "\uFFFD")
 	if len(s) > 600 {
 		s = s[:600]
 		for len(s) > 0 && s[len(s)-1]&0xC0 == 0x80 { // do not cut a rune
