@@ -247,7 +247,7 @@ type Adaptation struct {
 
 // Throttling signals of Adaptation.Signals.
 const (
-	SignalRateLimited = 1 // a reply classified RateLimited
+	SignalRateLimited = 1 // a reply classified RateLimited, or a 4xx ReputationBlock
 	SignalRefused     = 2 // a refused connection: at connect, greeting, EHLO or TLS
 	SignalTimeout     = 4 // a connect, command or data timeout
 )
