@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/adaptive"
+	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -129,7 +130,39 @@ func (p *Path) Restore(s adaptive.Saved, halfLife time.Duration) {
 func (p *Path) sent(now time.Time) {
 	p.mu.Lock()
 	p.adapt.Sent(now)
+	p.sentN++
 	p.mu.Unlock()
+}
+
+// unexplainedRun is how close (in transactions of the path) two
+// unexplained refusals of different messages must come to be a throttle:
+// the window in which the adaptive loop confirms a throttle too.
+const unexplainedRun = 10
+
+// Unexplained notes a 4xx reply to a transaction of message id that names
+// no cause ("451 Try again later": no enhanced code, no word the
+// classifier knows) and reports whether it is a throttle: another such
+// reply, to another message, came within the path's last unexplainedRun
+// transactions, and one of the last 2 × unexplainedRun transactions was
+// accepted. A temporary failure about one message (a filter's hiccup)
+// comes alone; a limiter refuses the excess of what it is sent and takes
+// the rest, so its refusals come in runs among acceptances while the
+// path overshoots. A destination that refuses everything is no limiter
+// (it is down, or refuses this sender): slowing down would not get a
+// message through. A throttle is fed to the path's learning as a
+// RateLimited reply.
+func (p *Path) Unexplained(id message.ID) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	run := p.unexplainedN > 0 && p.unexplainedMsg != id && p.sentN-p.unexplainedN <= unexplainedRun &&
+		p.acceptedN > 0 && p.sentN-p.acceptedN <= 2*unexplainedRun
+	if p.unexplainedMsg != id || p.unexplainedN == 0 {
+		p.unexplainedN, p.unexplainedMsg = p.sentN, id
+	}
+	if run {
+		p.signalLocked(adaptive.RateLimited, p.sessions, time.Now())
+	}
+	return run
 }
 
 // delivered notes a successful transaction; a limit that held the path
@@ -142,6 +175,7 @@ func (p *Path) delivered(now time.Time) {
 	if len(p.fifo) > p.idle && p.conns >= max(1, p.shape.MaxConnections) {
 		p.connsPressedLocked(now)
 	}
+	p.acceptedN = p.sentN
 	up := p.adapt.Success(now)
 	if up {
 		p.applyLocked()

@@ -9,6 +9,7 @@ import (
 	"github.com/wasmta/wasmta/mta/delivery"
 	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/mx"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // An address that did not answer is dialled after the others until its
@@ -49,5 +50,47 @@ func TestDialOrderPutsSilentAddressesLast(t *testing.T) {
 	p.hostFailed(netip.AddrPortFrom(a, 25), refused, later)
 	if got := order(later); got != "mx1 mx2 " {
 		t.Fatalf("order %q after mx1 answered with a refusal", got)
+	}
+}
+
+// Unexplained refusals are a throttle only in a run among acceptances:
+// another message's within the last unexplainedRun transactions, and an
+// accepted one within twice as many; the recipients of one message
+// refused together are one refusal.
+func TestUnexplainedRefusalsInARun(t *testing.T) {
+	s := newTestSet(t, newOutcomes(), Options{})
+	p := testPath(s, mx.Host{Name: "mx.test", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.1")}, Port: 25},
+		policy.Shape{MaxConnections: 2, MessagesPerSecond: 10})
+	id := func(b byte) message.ID { return message.ID{b} }
+	send := func(n int) {
+		for range n {
+			p.sent(time.Now())
+		}
+	}
+	send(1)
+	if p.Unexplained(id(1)) {
+		t.Fatal("the first refusal is a throttle")
+	}
+	if p.Unexplained(id(1)) {
+		t.Fatal("a second recipient of the same message is a throttle")
+	}
+	send(unexplainedRun + 1)
+	if p.Unexplained(id(2)) {
+		t.Fatalf("a refusal %d transactions after the last is a throttle", unexplainedRun+1)
+	}
+	send(unexplainedRun)
+	if p.Unexplained(id(3)) {
+		t.Fatal("refusals of a path that had no transaction accepted are a throttle")
+	}
+	p.delivered(time.Now())
+	send(unexplainedRun)
+	if !p.Unexplained(id(4)) {
+		t.Fatalf("a refusal %d transactions after another message's is no throttle", unexplainedRun)
+	}
+	send(2*unexplainedRun - 1)
+	p.Unexplained(id(5))
+	send(1)
+	if p.Unexplained(id(6)) {
+		t.Fatalf("refusals %d transactions after the last accepted are a throttle", 2*unexplainedRun+1)
 	}
 }

@@ -63,6 +63,10 @@ type Path struct {
 	deadErr        error                       // the failure that made the path dead
 	retryNext      time.Time                   // the next free slot of RetrySlot
 	down           map[netip.AddrPort]downAddr // addresses that did not answer, tried last
+	sentN          uint64                      // transactions attempted
+	unexplainedN   uint64                      // sentN at the last unexplained refusal (Unexplained)
+	unexplainedMsg message.ID                  // the message it refused
+	acceptedN      uint64                      // sentN at the last transaction accepted
 
 	msgs    buckets
 	avail   chan struct{}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/adaptive"
@@ -174,6 +175,8 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		at.path.Signal(adaptive.RateLimited)
 	}
 	sched, paced := next, false
+	unexpl := at.path != nil && unexplained(c, resp, stage)
+	lone := false
 	switch {
 	case c.Category == policy.CategoryTooManyRecipients && tookAny(o):
 		// Refused for the transaction's size, not for itself: RFC 5321
@@ -181,11 +184,20 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		// Refused with nothing accepted, another transaction at once
 		// would meet the same refusal: the schedule.
 		next, paced = pacedRetryAfter(at.path, 0, o, next), true
-	case pathCause(c, o, resp):
+	case pathCause(c, o, resp) || unexpl && at.path.Unexplained(m.ID):
 		if slot.IsZero() {
 			*slot = pacedRetry(at.path, attempts, o, next)
 		}
 		next, paced = *slot, true
+	case unexpl:
+		// Alone so far, but perhaps the first of a run: it names nothing
+		// that would make it wait for the schedule (tens of minutes). Not
+		// at a slot of the path's pace: those are handed out in order,
+		// and one a minute ahead would push every throttled message
+		// after it.
+		if t := time.Now().Add(doublingDelay(loneRetryBase, attempts)); t.Before(next) {
+			next, paced, lone = t, true, true
+		}
 	}
 	// A reply that says when to come back (a greylist's delay) is taken at
 	// its word, unless the schedule is sooner; a paced retry is not sooner.
@@ -211,7 +223,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		st.Status = message.Deferred
 		st.Due = next
 		r.NextAttempt = &next
-		same = !paced && resp.Code/100 == 4 && namesNoCause(c.Category)
+		same = (!paced || lone) && resp.Code/100 == 4 && namesNoCause(c.Category)
 	}
 	if st.Status == message.Bounced {
 		r.OriginalHeader = header.of(e, j)
@@ -336,6 +348,24 @@ func throttleSignal(c policy.Classification, resp message.Response) bool {
 		c.Category == policy.CategoryReputationBlock && resp.Code >= 400 && resp.Code < 500
 }
 
+// unexplained reports whether a reply is a 4xx that names no cause: no
+// category but TransientFailure, no action asked, no stated delay, not a
+// 421 (the session's end: pathCause) and no greylist. Alone it is a
+// temporary failure of its message; in a run on the path it is a throttle
+// (egress.Path.Unexplained): "451 Try again later" from a limiter that
+// refuses the excess without saying so.
+func unexplained(c policy.Classification, resp message.Response, stage string) bool {
+	if c.Category != policy.CategoryTransientFailure || c.Action != policy.ActionDefault ||
+		resp.Code/100 != 4 || resp.Code == 421 || stage != "mail" && stage != "rcpt" && stage != "data" {
+		return false
+	}
+	if _, ok := statedRetry(resp, time.Now()); ok {
+		return false
+	}
+	t := strings.ToLower(resp.Text)
+	return !strings.Contains(t, "greylist") && !strings.Contains(t, "graylist")
+}
+
 // sessionCategory reports whether a category names no cause about the
 // message: a 421 in it is the session's end.
 func sessionCategory(c string) bool {
@@ -360,17 +390,28 @@ func tookAny(o egress.Outcome) bool {
 	return false
 }
 
+// loneRetryBase is the first retry delay of a 4xx that names no cause
+// and came alone (unexplained), doubling per attempt: as Postfix's
+// minimal back-off is minutes, not the tens of minutes of a provider's
+// schedule.
+const loneRetryBase = time.Minute
+
+// doublingDelay is base doubled per attempt after the first, at most an hour.
+func doublingDelay(base time.Duration, attempts int) time.Duration {
+	d := base
+	for i := 1; i < attempts && d < time.Hour; i++ {
+		d *= 2
+	}
+	return d
+}
+
 // pacedRetry shortens next, computed from the path's retry schedule, for
 // a deferral with a path cause: not before throttleRetryBase (doubling per
 // attempt) nor the end of a dead path's back-off, and at a slot of its own
 // at the path's pace, so that the mail a throttle deferred comes back
 // spread over time instead of as one herd.
 func pacedRetry(p *egress.Path, attempts int, o egress.Outcome, next time.Time) time.Time {
-	d := throttleRetryBase
-	for i := 1; i < attempts && d < time.Hour; i++ {
-		d *= 2
-	}
-	return pacedRetryAfter(p, d, o, next)
+	return pacedRetryAfter(p, doublingDelay(throttleRetryBase, attempts), o, next)
 }
 
 // pacedRetryAfter is pacedRetry after d.

@@ -232,24 +232,9 @@ func TestConnectionResetMidDataRetriesTheMessage(t *testing.T) {
 // bounced.
 func TestFiveHundredThrottleCutsTheRateAndRetries(t *testing.T) {
 	const n, limit = 30, 8.0
-	var mu sync.Mutex
-	tokens, last := 2.0, time.Now()
-	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-		if stage != testsink.StageMail {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		now := time.Now()
-		tokens = min(2, tokens+now.Sub(last).Seconds()*limit)
-		last = now
-		if tokens < 1 {
-			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 122},
-				Message: "The recipient has exceeded their limit for the number of messages they can receive per hour"}
-		}
-		tokens--
-		return nil
-	}})
+	sink := testsink.Start(t, testsink.Options{Respond: limiter(limit, testsink.StageMail,
+		&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 122},
+			Message: "The recipient has exceeded their limit for the number of messages they can receive per hour"})})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 4*limit))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 40*time.Second)

@@ -198,3 +198,64 @@ func TestThrottle421AtRcptRetriesTheWholeTransaction(t *testing.T) {
 	}
 	t.Logf("%d deferrals", rec.Count(events.TransientFailure))
 }
+
+// A provider that throttles with a reply that names no cause at all
+// ("451 Try again later" at the end of DATA, no enhanced code, as a
+// rate-limit ACL may be written): one such reply is a temporary failure
+// of its message, but several to different messages within a few
+// transactions are a limiter refusing the excess. The path's rate comes
+// down toward the limit and the refused mail is retried soon at the
+// path's pace, not after the retry schedule (an hour here).
+func TestUncodedTryAgainLaterInRunsIsAThrottle(t *testing.T) {
+	const n, limit = 40, 8.0
+	sink := testsink.Start(t, testsink.Options{Respond: limiter(limit, testsink.StageData,
+		&smtp.SMTPError{Code: 451, Message: "Try again later"})})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 4*limit))
+	sendN(t, addr, n)
+	// The first of a run came alone when it came: it is retried within
+	// a minute (loneRetryBase), the others within seconds.
+	first := 0
+	waitFor(t, 30*time.Second, "every message delivered but the first of each run", func() bool {
+		first = 0
+		for _, r := range rec.All(events.TransientFailure) {
+			if r.NextAttempt.Sub(r.Time) > 30*time.Second {
+				if r.NextAttempt.Sub(r.Time) > 70*time.Second {
+					t.Fatalf("%s deferred until %v: the retry schedule", r.Recipient, r.NextAttempt.Sub(r.Time))
+				}
+				first++
+			}
+		}
+		return rec.Count(events.Delivery)+first >= n
+	})
+	l := learnedOf(t, e)
+	t.Logf("%d deferred, %d of them a run's first (retried within a minute); learned %+v",
+		rec.Count(events.TransientFailure), first, l)
+	if first > 3 {
+		t.Errorf("%d refusals taken for lone ones: runs were not seen", first)
+	}
+	if l.LearnedRate > 2*limit {
+		t.Errorf("learned rate %.1f msg/s against a limit of %.0f: the runs of refusals did not cut it", l.LearnedRate, limit)
+	}
+}
+
+// limiter is a sink's Respond that takes rate transactions a second at
+// stage (a bucket two deep) and refuses the excess with refusal.
+func limiter(rate float64, stage string, refusal *smtp.SMTPError) func(string, string, int) *smtp.SMTPError {
+	var mu sync.Mutex
+	tokens, last := 2.0, time.Now()
+	return func(st, _ string, _ int) *smtp.SMTPError {
+		if st != stage {
+			return nil
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		now := time.Now()
+		tokens = min(2, tokens+now.Sub(last).Seconds()*rate)
+		last = now
+		if tokens < 1 {
+			return refusal
+		}
+		tokens--
+		return nil
+	}
+}
