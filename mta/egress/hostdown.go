@@ -72,9 +72,10 @@ func (p *Path) hostAnswered(ap netip.AddrPort) {
 	p.mu.Unlock()
 }
 
-// hostFailed notes a failed dial to ap; only a dial that got no answer
-// (no connection, or no greeting) puts the address last. A host that
-// answers, even to refuse, is up.
+// hostFailed notes a failed dial to ap; only a dial that got no SMTP
+// answer (no connection: a timeout, a refused or unreachable address; or
+// no greeting) puts the address last. A host that answers, even with a
+// 4xx or 5xx, is up.
 func (p *Path) hostFailed(ap netip.AddrPort, err error, now time.Time) {
 	var de *delivery.Error
 	if !errors.As(err, &de) || de.Response.Code != 0 ||
