@@ -144,7 +144,7 @@ func decide(code int, enhanced, text string) Result {
 		return r
 	}
 	meaning, known := codeFor(enhanced, code)
-	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category && yields(enhanced, code, &textRules[t])) {
+	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category && yields(enhanced, code, t)) {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
 	}
 	if t >= 0 && textRules[t].tier <= tierPhrase {
@@ -160,7 +160,7 @@ func decide(code int, enhanced, text string) Result {
 }
 
 // yields reports whether a specific enhanced code gives way to the
-// phrase rule r, in the two cases where the code is more likely a
+// phrase rule r, in the cases where the code is more likely a
 // default than the server's verdict:
 //   - the phrase names the cause the reply code itself means (RFC 5321's
 //     552 storage, 535 credentials, 521/556 no mail, 538 encryption):
@@ -177,7 +177,19 @@ func decide(code int, enhanced, text string) Result {
 //   - X.5.3 (too many recipients) and a phrase that names a rate or the
 //     receiver's rule for bounces ("550 5.5.3 bounce messages must not
 //     have more than one recipient").
-func yields(enhanced string, code int, r *textRule) bool {
+//
+// X.4.7 (delivery time expired) yields to any provider text or phrase
+// ranked before the phrase rule of an expired queue: it says the queue
+// gave up, the text why.
+func yields(enhanced string, code int, t int32) bool {
+	r := &textRules[t]
+	if enhanced[2:] == "4.7" {
+		// X.4.7 (delivery time expired) is the queue's verdict, not its
+		// cause: a provider text or a phrase ranked before the queue's
+		// own words decides ("5.4.7 ... mailbox is full: retry timeout
+		// exceeded"), as the phrase rules rank them (phrases.go).
+		return t < expiryRule
+	}
 	if r.tier != tierPhrase {
 		return false
 	}
@@ -202,6 +214,18 @@ func yields(enhanced string, code int, r *textRule) bool {
 	}
 	return false
 }
+
+// expiryRule is the index in textRules of the phrase rule of an expired
+// queue ("retry timeout exceeded"): the causes ranked before it decide
+// over X.4.7.
+var expiryRule = func() int32 {
+	for i, r := range textRules {
+		if r.tier == tierPhrase && r.category == MessageExpired {
+			return int32(i)
+		}
+	}
+	panic("bounce: no expiry rule")
+}()
 
 // namesSender reports whether phrase rule r is about the envelope sender
 // (the sender's own words, or the receiver's list of senders): an

@@ -27,10 +27,14 @@
 //     is X.1.1/X.1.2/X.1.3 and the phrase names a full or disabled
 //     mailbox, a rate, a refusal to relay or the envelope sender (X.1.2,
 //     the system, also a missing mailbox), or X.5.3 and the phrase names
-//     a rate or the receiver's rule for bounces;
+//     a rate or the receiver's rule for bounces; X.4.7 (delivery time
+//     expired) yields to any provider text or phrase ranked before the
+//     expiry phrase, the cause an expiry notice quotes;
 //  2. documented provider and security-gateway texts (Gmail, Yahoo,
 //     Microsoft, Apple, Proofpoint, Mimecast, Barracuda, Cisco ...);
-//  3. phrases that name a cause ("user unknown", "relay access denied");
+//  3. phrases that name a cause ("user unknown", "relay access denied"),
+//     then the queue's giving up ("retry timeout exceeded"), then the
+//     connection failures and transient words an expiry usually quotes;
 //  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol;
 //     a detail the registry does not know is read as its X.Y.0);
 //  5. generic words ("rejected", "denied", "try again later");

@@ -7,22 +7,10 @@ package bounce
 // sender's problems before the recipient's (Postfix's "Sender address
 // rejected: Domain not found" is about the sender).
 var phraseRules = []textRule{
-	// A full mailbox named in an expiry notice ("mailbox is full: retry
-	// timeout exceeded", Exim's retry rule for quota errors): the cause
-	// outranks the queue's giving up, as Sisimai's reason order puts a
-	// full mailbox first; only the words that cannot mean another
-	// quota (a sending quota is a rate, below).
+	// A full mailbox, in the words that cannot mean another quota (a
+	// sending quota is a rate, below), before everything else.
 	c(QuotaIssues, "mailbox is full", "mailbox full", "mailbox is over quota", "mailbox over quota", "mailbox quota",
 		"mailbox exceeded", "mailbox has exceeded", "destinataire pleine", "boite pleine"),
-
-	// The queue gave up (the engine's own expiry, Exchange, Postfix).
-	c(MessageExpired, "could not deliver for the last", "delivery expired", "after multiple retries",
-		"allowed queue period", "not been collected", "retry period expired", "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
-		"queued longer than", "could not be delivered within", "could not be delivered for", "cannot send message for",
-		"will be deleted from queue", "retry time not reached for any host", "maximum time in queue",
-		"maximum number of delivery attempts", "delivery attempts exceeded", "too many delivery attempts",
-		"maximum-time-expired", "time-expired", "failing for a long time", "envelope expired", "in the queue too long",
-		"in queue too long", "in queue for too long", "in the queue for too long", "too long in the queue", "too long in queue"),
 
 	// The receiver's suppression list.
 	c(Suppressed, "suppression list", "suppressed recipient", "recipient is suppressed", "address is suppressed", "on our do not send list"),
@@ -447,7 +435,7 @@ var phraseRules = []textRule{
 
 	c(MessageTooLarge, "too large", "too big", "size limit", "exceeds the maximum size", "message size", "exceeds size",
 		"length exceeds", "maximum message size", "message length", "size exceeds", "exceeds the size", "maximum size",
-		"exceeds maximum", "message is larger", "message exceeds", "taille limite", "long message", "length of data",
+		"exceeds maximum", "message is larger", "message exceeds", "taille limite", "length of data",
 		"character length"),
 
 	// A lookup that failed for now, in the resolver's own words (Postfix
@@ -500,6 +488,33 @@ var phraseRules = []textRule{
 		"policy reasons", "local policy", "mailpolicy",
 		// a list's or an organization's rule about who may send to it
 		"members-only", "members only", "non-member", "closed mailing list", "organizational settings"),
+
+	// The queue gave up (the engine's own expiry, Exim's "retry timeout
+	// exceeded", Sendmail's "could not be delivered for 5 days",
+	// Exchange, Postfix), after every phrase that names a cause: an
+	// expiry notice that quotes its last error ("mailbox is full: retry
+	// timeout exceeded", "Deferred: Name server: host name lookup failure
+	// ... could not be delivered for 8 hours", "retry timeout exceeded;
+	// last reply: 550 user unknown") is read by that cause, which says
+	// whether the address is dead (a hard bounce, the suppression list)
+	// or the domain cannot be reached, and "expired" says neither;
+	// Sisimai re-examines an expired status the same way and ranks those
+	// causes before "expired". Connection failures and transient words
+	// are what an expiry usually quotes ("Deferred: Connection refused by
+	// mx ... could not be delivered for 5 days", "retry timeout
+	// exceeded"): the queue's verdict says more, so the expiry comes
+	// before them.
+	c(MessageExpired, "could not deliver for the last", "delivery expired", "after multiple retries",
+		"allowed queue period", "not been collected", "retry period expired", "queue.expired", "message expired", "delivery time expired", "retry timeout exceeded",
+		"queued longer than", "could not be delivered within", "could not be delivered for", "cannot send message for",
+		"will be deleted from queue", "retry time not reached for any host", "maximum time in queue",
+		"maximum number of delivery attempts", "delivery attempts exceeded", "too many delivery attempts",
+		"maximum-time-expired", "time-expired", "failing for a long time", "envelope expired", "in the queue too long",
+		"in queue too long", "in queue for too long", "in the queue for too long", "too long in the queue", "too long in queue"),
+	// "Long message" after the queue's words, which join lines
+	// ("Message could not be delivered for too long\nMessage will be
+	// deleted from queue").
+	c(MessageTooLarge, "long message"),
 
 	// Connection failures reported as text
 	// A timeout without a reply is a host that did not answer; a server
