@@ -10,8 +10,10 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/policy"
 )
 
 // synDropper listens on loopback with an accept queue of one and fills
@@ -144,13 +146,7 @@ func TestGreylistedMailIsRetriedFromTheSameSource(t *testing.T) {
 		}
 		return nil
 	}})
-	reg := &swapRegistry{}
-	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 50)})
-	pool := "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
-		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
-		"[[source]]\nname = \"lo3\"\naddress = \"127.0.0.3\"\n" +
-		"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }, { name = \"lo3\" }]\n"
-	_, rec, addr := testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	_, rec, addr := threeSourceEngine(t, sink, hourSchedule(2, 50))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
 	d := rec.Count(events.TransientFailure)
@@ -258,4 +254,124 @@ func limiter(rate float64, stage string, refusal *smtp.SMTPError) func(string, s
 		tokens--
 		return nil
 	}
+}
+
+// A provider that limits the rate of new connections from a client, not
+// their number: over 4 connections in any second it answers the greeting
+// with "421 4.7.0 Too many connections per second from your IP, try again
+// later" and closes. With 2 messages per connection the path reconnects
+// all the time: the refused connections put their mail back (no
+// deferral), and the mail keeps flowing on the connections that were
+// taken.
+func TestConnectionRateLimitAtGreeting(t *testing.T) {
+	const n, perSec = 60, 4
+	var mu sync.Mutex
+	var opened []time.Time
+	sink := testsink.Start(t, testsink.Options{
+		Delay: map[string]time.Duration{testsink.StageData: 20 * time.Millisecond},
+		Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+			if stage != testsink.StageConnect {
+				return nil
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			now := time.Now()
+			for len(opened) > 0 && now.Sub(opened[0]) > time.Second {
+				opened = opened[1:]
+			}
+			if len(opened) >= perSec {
+				return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+					Message: "Too many connections per second from your IP, try again later"}
+			}
+			opened = append(opened, now)
+			return nil
+		}})
+	shape := hourSchedule(4, 50)
+	shape.MessagesPerConn = 2
+	e, rec, addr := sinkEngine(t, sink, shape)
+	took := sendAllDelivered(t, addr, rec, n)
+	l := learnedOf(t, e)
+	// The provider's bound: perSec connections of 2 messages a second.
+	t.Logf("%d messages in %v (the provider's bound: %v) over %d connections, about %d refused at the greeting; learned %+v",
+		n, took.Round(10*time.Millisecond), time.Duration(n/2/perSec)*time.Second, sink.Conns(), sink.Conns()-n/2, l)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals: a connection refused for the connection rate deferred mail", d)
+	}
+	if l.LearnedConnections < 2 || l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned %+v: refusals of the connection rate collapsed the path", l)
+	}
+}
+
+// A provider that limits a recipient domain's intake across every client
+// (a rate per domain, not per IP): a pool of three sources, each path
+// preset at 20 msg/s, against 8 msg/s in all, throttled with "451 4.7.1
+// rate limit exceeded, try again later". Each path is throttled for its
+// share of the excess and learns a share of the limit: every message is
+// delivered, soon, and the paths' learned rates add up to about the limit,
+// not three times it.
+func TestDomainRateLimitAcrossSources(t *testing.T) {
+	const n, limit = 40, 8.0
+	sink := testsink.Start(t, testsink.Options{Respond: limiter(limit, testsink.StageMail,
+		&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+			Message: "Rate limit exceeded for this domain, try again later"})})
+	e, rec, addr := threeSourceEngine(t, sink, hourSchedule(3, 20))
+	took := sendAllDelivered(t, addr, rec, n)
+	sum := 0.0
+	for _, p := range e.ready.Paths() {
+		sum += limitsOf(p).LearnedRate
+	}
+	t.Logf("%d messages in %v, %d throttled; learned rates add up to %.1f msg/s against %.0f",
+		n, took.Round(10*time.Millisecond), rec.Count(events.TransientFailure), sum, limit)
+	if sum > 3*limit {
+		t.Errorf("learned rates add up to %.1f msg/s against a limit of %.0f for all sources", sum, limit)
+	}
+}
+
+// A destination that takes its time to answer the end of DATA, near the
+// path's data timeout (1.2 s of 1.5 s, a content filter under load), for
+// every message: each is delivered once (no timeout, no duplicate), and
+// the path opens more connections to carry the load rather than cutting
+// anything.
+func TestDataReplyNearTheTimeoutIsNoFailure(t *testing.T) {
+	const n = 24
+	sink := testsink.Start(t, testsink.Options{Delay: map[string]time.Duration{testsink.StageData: 1200 * time.Millisecond}})
+	shape := hourSchedule(2, 50)
+	shape.DataTimeout = 1500 * time.Millisecond
+	e, rec, addr := sinkEngine(t, sink, shape)
+	took := sendAllDelivered(t, addr, rec, n)
+	l := learnedOf(t, e)
+	t.Logf("%d messages in %v, %d connections open at most; learned %+v",
+		n, took.Round(10*time.Millisecond), sink.PeakOpen(), l)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals from replies within the timeout", d)
+	}
+	if got := deliveredOnce(t, sink); len(got) != n {
+		t.Errorf("%d recipients delivered, want %d", len(got), n)
+	}
+	if sink.PeakOpen() <= l.ConfiguredConnections {
+		t.Errorf("at most %d connections open: the path did not open more to carry the slow replies", sink.PeakOpen())
+	}
+}
+
+// sendAllDelivered sends n messages and waits until they are delivered;
+// it returns how long that took.
+func sendAllDelivered(t *testing.T, addr string, rec *testrec.Recorder, n int) time.Duration {
+	t.Helper()
+	t0 := time.Now()
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	return time.Since(t0)
+}
+
+// threeSourceEngine is sinkEngine with a default pool of three sources,
+// 127.0.0.1 to 127.0.0.3.
+func threeSourceEngine(t *testing.T, sink *testsink.Sink, shape policy.Shape) (*Engine, *testrec.Recorder, string) {
+	t.Helper()
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
+	pool := "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
+		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
+		"[[source]]\nname = \"lo3\"\naddress = \"127.0.0.3\"\n" +
+		"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }, { name = \"lo3\" }]\n"
+	return testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
 }
