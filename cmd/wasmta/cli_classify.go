@@ -55,7 +55,7 @@ func classifyCommand(args []string) error {
 	fs := flag.NewFlagSet("classify", flag.ExitOnError)
 	tsv := fs.Bool("tsv", false, "read reply_code, enhanced_code, text columns separated by tabs")
 	wasmFile := fs.String("policy", "", "classify with this policy module's classify hook (falls back to the built-in classifier as the engine does)")
-	stage := fs.String("stage", "rcpt", "the SMTP stage the replies answered (connect, banner, ehlo, starttls, mail, rcpt, data; a generic 5xx at banner or ehlo is SpamBlock)")
+	stage := fs.String("stage", "", "the SMTP stage the replies answered (connect, banner, ehlo, starttls, mail, rcpt, data; empty: unknown); a generic 5xx at banner or ehlo, and a spam verdict in words before data, are SpamBlock")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), classifyUsage)
 		fs.PrintDefaults()

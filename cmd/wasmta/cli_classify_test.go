@@ -55,12 +55,20 @@ func TestClassifyBuiltin(t *testing.T) {
 }
 
 // TestClassifyStage: --stage reaches the classifier: a generic 5xx at the
-// greeting is a host block, the same reply at RCPT is not.
+// greeting is a host block, the same reply at RCPT is not; a spam verdict
+// before DATA is a block, after it (or at a stage not given) the content.
 func TestClassifyStage(t *testing.T) {
-	for _, tc := range []struct{ stage, want string }{{"banner", "SpamBlock"}, {"rcpt", "PolicyRelated"}} {
-		got := runClassify(t, classifier{stage: tc.stage}, "550 Rejected\n", false)
+	for _, tc := range []struct{ stage, reply, want string }{
+		{"banner", "550 Rejected", "SpamBlock"},
+		{"rcpt", "550 Rejected", "PolicyRelated"},
+		{"", "550 Rejected", "PolicyRelated"},
+		{"rcpt", "554 5.7.1 Rejected as spam", "SpamBlock"},
+		{"data", "554 5.7.1 Rejected as spam", "SpamContent"},
+		{"", "554 5.7.1 Rejected as spam", "SpamContent"},
+	} {
+		got := runClassify(t, classifier{stage: tc.stage}, tc.reply+"\n", false)
 		if len(got) != 1 || got[0].Category != tc.want {
-			t.Errorf("stage %s: %+v, want %s", tc.stage, got, tc.want)
+			t.Errorf("stage %q, %q: %+v, want %s", tc.stage, tc.reply, got, tc.want)
 		}
 	}
 }

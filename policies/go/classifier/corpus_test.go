@@ -77,12 +77,15 @@ func checkAgreement(t *testing.T, name string, set []labelled, floor float64) {
 			if l.part != part {
 				continue
 			}
-			in := wasmta.ClassifyInput{Stage: "rcpt", Code: l.code, Enhanced: l.enhanced, Text: l.text}
+			// The stage a corpus reply answered is not recorded: unknown
+			// (""), as a bounce that does not say it, so the stage's rules
+			// (bounce.ClassifyAt) do not guess one.
+			in := wasmta.ClassifyInput{Code: l.code, Enhanced: l.enhanced, Text: l.text}
 			got, _, err := wasmta.CallClassify(&in)
 			if err != nil {
 				t.Fatalf("%s: classify result breaks the ABI: %v", l.file, err)
 			}
-			b, _ := (&policy.Default{}).Classify(context.Background(), &policy.ClassifyInput{Stage: "rcpt", Code: l.code, Enhanced: l.enhanced, Text: l.text})
+			b, _ := (&policy.Default{}).Classify(context.Background(), &policy.ClassifyInput{Code: l.code, Enhanced: l.enhanced, Text: l.text})
 			ref.add(l, got.Category)
 			def.add(l, b.Category)
 		}

@@ -393,6 +393,9 @@ func TestThrottleWordings(t *testing.T) {
 
 // TestClassifyAt: a 5xx at the greeting or EHLO with only generic words
 // is a host block; at another stage, or with a cause, the reply decides.
+// A spam verdict in words before DATA is a block of the host or sender
+// (no content was sent); at DATA, at an unknown stage, or from a
+// provider's documented text, it keeps its category.
 func TestClassifyAt(t *testing.T) {
 	for _, tc := range []struct {
 		stage string
@@ -408,6 +411,13 @@ func TestClassifyAt(t *testing.T) {
 		{"banner", 421, "421 Rejected, try later", Classify(421, "", "421 Rejected, try later").Category},
 		{"banner", 550, "550 5.7.1 No PTR record found, reverse DNS required", Classify(550, "", "550 5.7.1 No PTR record found, reverse DNS required").Category},
 		{"ehlo", 501, "501 Syntax error in parameters", ProtocolErrors},
+		{"rcpt", 554, "554 5.7.1 Rejected as spam", SpamBlock},
+		{"mail", 553, "553 sorry, your envelope sender domain has been flagged as spam", SpamBlock},
+		{"ehlo", 550, "550 High probability of spam", SpamBlock},
+		{"data", 554, "554 5.7.1 Rejected as spam", SpamContent},
+		{"", 554, "554 5.7.1 Rejected as spam", SpamContent},
+		{"rcpt", 550, "550 5.7.1 Message contains a virus", Virus},
+		{"rcpt", 550, "550-5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail", Classify(550, "", "550-5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail").Category},
 	} {
 		if got := ClassifyAt(tc.stage, tc.code, "", tc.text); got.Category != tc.want {
 			t.Errorf("ClassifyAt(%q, %d, %q) = %s by %s, want %s", tc.stage, tc.code, tc.text, got.Category, got.Rule(), tc.want)

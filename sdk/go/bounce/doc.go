@@ -46,7 +46,10 @@
 // bounce states it): a 5xx at the greeting or EHLO/HELO that tiers 5 or
 // 6's class decided ("550 Rejected", "554 go away") refuses the sending
 // host before any sender, recipient or message was named, so it is
-// SpamBlock (rule "stage banner").
+// SpamBlock (rule "stage banner"); a spam verdict in words (tier 3)
+// before DATA ("554 5.7.1 Rejected as spam" at RCPT) judged no content,
+// none having been sent, so it is SpamBlock too (rule "stage rcpt"). An
+// unknown stage ("") changes nothing.
 //
 // A failure text that quotes a remote reply ("host x said: 550 ...", a
 // transcript's "<<< 550", "550-'5.7.1") is read with that reply's code,
