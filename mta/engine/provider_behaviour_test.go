@@ -255,24 +255,9 @@ func TestFiveHundredThrottleCutsTheRateAndRetries(t *testing.T) {
 // the path's pace, not after the retry schedule.
 func TestTemporaryReputationReplyCutsTheRate(t *testing.T) {
 	const n, limit = 30, 8.0
-	var mu sync.Mutex
-	tokens, last := 2.0, time.Now()
-	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-		if stage != testsink.StageMail {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		now := time.Now()
-		tokens = min(2, tokens+now.Sub(last).Seconds()*limit)
-		last = now
-		if tokens < 1 {
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 650},
-				Message: "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation."}
-		}
-		tokens--
-		return nil
-	}})
+	sink := testsink.Start(t, testsink.Options{Respond: limiter(limit, testsink.StageMail,
+		&smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 650},
+			Message: "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation."})})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 4*limit))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 40*time.Second)

@@ -237,23 +237,44 @@ func TestUncodedTryAgainLaterInRunsIsAThrottle(t *testing.T) {
 // limiter is a sink's Respond that takes rate transactions a second at
 // stage (a bucket two deep) and refuses the excess with refusal.
 func limiter(rate float64, stage string, refusal *smtp.SMTPError) func(string, string, int) *smtp.SMTPError {
-	var mu sync.Mutex
-	tokens, last := 2.0, time.Now()
-	return func(st, _ string, _ int) *smtp.SMTPError {
-		if st != stage {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		now := time.Now()
-		tokens = min(2, tokens+now.Sub(last).Seconds()*rate)
-		last = now
-		if tokens < 1 {
-			return refusal
-		}
-		tokens--
+	return newBucket(rate, stage, refusal).respond
+}
+
+// bucket is a destination's limiter whose rate can change (limiter).
+type bucket struct {
+	stage   string
+	refusal *smtp.SMTPError
+	mu      sync.Mutex
+	rate    float64
+	tokens  float64
+	last    time.Time
+}
+
+func newBucket(rate float64, stage string, refusal *smtp.SMTPError) *bucket {
+	return &bucket{stage: stage, refusal: refusal, rate: rate, tokens: 2, last: time.Now()}
+}
+
+func (b *bucket) respond(st, _ string, _ int) *smtp.SMTPError {
+	if st != b.stage {
 		return nil
 	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := time.Now()
+	b.tokens = min(2, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return b.refusal
+	}
+	b.tokens--
+	return nil
+}
+
+// setRate changes the rate from now on.
+func (b *bucket) setRate(r float64) {
+	b.mu.Lock()
+	b.rate = r
+	b.mu.Unlock()
 }
 
 // A provider that limits the rate of new connections from a client, not
@@ -374,4 +395,58 @@ func threeSourceEngine(t *testing.T, sink *testsink.Sink, shape policy.Shape) (*
 		"[[source]]\nname = \"lo3\"\naddress = \"127.0.0.3\"\n" +
 		"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }, { name = \"lo3\" }]\n"
 	return testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+}
+
+// A provider that raises its limit mid-run (twice the rate once the
+// sender has been found good): the path, cut to the first limit, learns
+// the new one upward by probing. The quiet period is shortened so that
+// the test's seconds stand for a real path's minutes: the climb is
+// counted in quiet periods (5 s each by default).
+func TestLearnsARaisedLimitUpward(t *testing.T) {
+	const quiet = 200 * time.Millisecond
+	const low, high = 5.0, 10.0
+	lim := newBucket(low, testsink.StageMail, &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+		Message: "Rate limit exceeded, try again later"})
+	sink := testsink.Start(t, testsink.Options{Respond: lim.respond})
+	shape := hourSchedule(3, 4*low)
+	shape.Adapt.Quiet = quiet
+	e, rec, addr := sinkEngine(t, sink, shape)
+	done := make(chan struct{})
+	defer close(done)
+	go func() { // a backlog that outlasts the test: the limit binds throughout
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if rec.Count(events.Delivery)+200 > i {
+				if trySend(addr, "s@sender.test", []string{fmt.Sprintf("r%d@example.test", i)}, testBody(i)) != nil {
+					return // the engine stopped
+				}
+			} else {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	}()
+	waitFor(t, 20*time.Second, "the rate learned near the first limit", func() bool {
+		if len(e.ready.Paths()) == 0 {
+			return false
+		}
+		r := learnedOf(t, e).LearnedRate
+		return r <= 1.2*low && r >= 0.6*low
+	})
+	time.Sleep(20 * quiet)
+	lim.setRate(high)
+	raised := time.Now()
+	waitFor(t, 25*time.Second, "the rate learned at 80% of the raised limit", func() bool {
+		return learnedOf(t, e).LearnedRate >= 0.8*high
+	})
+	took := time.Since(raised)
+	if periods := float64(took) / float64(quiet); periods > 24 {
+		t.Errorf("%.0f quiet periods to learn a doubled limit upward: more than two minutes at the default", periods)
+	}
+	t.Logf("learned %.1f msg/s %v after the limit went from %.0f to %.0f: %.0f quiet periods (%v at the default 5 s)",
+		learnedOf(t, e).LearnedRate, took.Round(10*time.Millisecond), low, high, float64(took)/float64(quiet),
+		time.Duration(float64(took)/float64(quiet)*float64(5*time.Second)).Round(time.Second))
 }
