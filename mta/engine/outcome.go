@@ -201,7 +201,10 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	}
 	// A reply that says when to come back (a greylist's delay) is taken at
 	// its word, unless the schedule is sooner; a paced retry is not sooner.
-	if t, ok := statedRetry(resp, time.Now()); ok && t.Before(sched) && (!paced || t.After(next)) {
+	// Only for the first attempts: a reply that keeps asking for a second
+	// would have the message retried every two seconds until it expired.
+	if t, ok := statedRetry(resp, time.Now()); ok && attempts < statedRetryAttempts &&
+		t.Before(sched) && (!paced || t.After(next)) {
 		next = t
 	}
 	// A dead path's refusal (a 5xx greeting or EHLO from every host) is

@@ -19,6 +19,14 @@ var (
 		`\b(\d{1,2}):(\d{2}):(\d{2})\b`)
 )
 
+// statedRetryAttempts bounds the attempts whose deferral is retried at
+// the time its reply states: a greylist lets the second attempt through
+// (or the third, when it counts from its own first sight), and a reply
+// that asks for the same short delay every time is no greylist; its
+// message goes back to the retry schedule instead of coming back every
+// few seconds until it expires.
+const statedRetryAttempts = 3
+
 // statedRetry is the time a 4xx reply asks to be retried at, with a
 // margin (a tenth, and a second: a greylist lets through what comes back
 // after its delay, not at it), between a second and a day from now.
