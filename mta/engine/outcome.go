@@ -145,8 +145,9 @@ func (e *Engine) stickySource(pool, source string) uint8 {
 // message is greylisted again, as Postfix (one address) and PowerMTA (a
 // message stays in its virtual MTA's queue) never are.
 //
-// slot is the paced retry (pacedRetry) of the recipients of one item
-// deferred for a path cause, taken by the first of them: the item comes
+// slot is the paced retry (pacedRetry, or pacedRetryAfter for the
+// recipients a transaction refused for its size) of the recipients of one
+// item deferred for a path cause, taken by the first of them: the item comes
 // back as one transaction, in one slot of the path's pace (a slot per
 // recipient left all but one of them empty, and spaced the next
 // message's retry as many slots later).
@@ -182,8 +183,12 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		// Refused for the transaction's size, not for itself: RFC 5321
 		// 4.5.3.1.10 has the client send the rest in another transaction.
 		// Refused with nothing accepted, another transaction at once
-		// would meet the same refusal: the schedule.
-		next, paced = pacedRetryAfter(at.path, 0, o, next), true
+		// would meet the same refusal: the schedule. The refused
+		// recipients go out together, in one slot.
+		if slot.IsZero() {
+			*slot = pacedRetryAfter(at.path, 0, o, next)
+		}
+		next, paced = *slot, true
 	case pathCause(c, o, resp) || unexpl && at.path.Unexplained(m.ID):
 		if slot.IsZero() {
 			*slot = pacedRetry(at.path, attempts, o, next)
