@@ -176,6 +176,7 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 		}
 		o.Conn = c.info
 		o.TLSCheck = c.tlsCheck(pol)
+		o.Reused = reused
 		if isTimeout(err) {
 			c.path.Signal(adaptive.Timeout)
 		}

@@ -58,6 +58,8 @@ type Outcome struct {
 	// TLSCheck is what the recipient domain's TLS policy said of the
 	// session (nil without a policy, or a handler without TLSPolicies).
 	TLSCheck *TLSCheck
+	// Reused: the session had carried mail before this transaction.
+	Reused bool
 }
 
 // StageOf is where recipient i's reply came from: "rcpt" for its own

@@ -189,6 +189,10 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 			*slot = pacedRetryAfter(at.path, 0, o, next)
 		}
 		next, paced = *slot, true
+	case sessionEnd(c, o, resp, stage):
+		// The session ended at its next MAIL, worded as a generic
+		// deferral: the message was not offered. Another session at once.
+		next, paced = pacedRetryAfter(at.path, 0, o, next), true
 	case pathCause(c, o, resp) || unexpl && at.path.Unexplained(m.ID):
 		if slot.IsZero() {
 			*slot = pacedRetry(at.path, attempts, o, next)
@@ -372,6 +376,17 @@ func unexplained(c policy.Classification, resp message.Response, stage string) b
 	}
 	t := strings.ToLower(resp.Text)
 	return !strings.Contains(t, "greylist") && !strings.Contains(t, "graylist")
+}
+
+// sessionEnd reports whether a reply is a 421 that names no cause (the
+// server closing the channel) to the MAIL FROM of a session that had
+// carried mail: a limit of messages per session worded as a generic
+// deferral ("421 4.7.0 Try again later, closing connection"). The
+// message was never offered; a new session takes it at once. (The words
+// egress knows for such a limit, "per connection", put the job back
+// without an attempt; a fresh session's 421 keeps pathCause's pace.)
+func sessionEnd(c policy.Classification, o egress.Outcome, resp message.Response, stage string) bool {
+	return o.Reused && stage == "mail" && resp.Code == 421 && sessionCategory(c.Category) && !trafficControl(c)
 }
 
 // sessionCategory reports whether a category names no cause about the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/wasmta/wasmta/internal/providersim"
 	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
@@ -449,4 +450,31 @@ func TestLearnsARaisedLimitUpward(t *testing.T) {
 	t.Logf("learned %.1f msg/s %v after the limit went from %.0f to %.0f: %.0f quiet periods (%v at the default 5 s)",
 		learnedOf(t, e).LearnedRate, took.Round(10*time.Millisecond), low, high, float64(took)/float64(quiet),
 		time.Duration(float64(took)/float64(quiet)*float64(5*time.Second)).Round(time.Second))
+}
+
+// A provider that takes 3 messages per connection and answers the next
+// MAIL FROM with "421 4.7.0 Try again later, closing connection" (a
+// per-session limit worded as a generic deferral): the message was never
+// offered on a session that had carried mail, so it goes out on the next
+// session at once (a deferral, since the words say nothing of a
+// session's limit), and the path's rate is not cut for it.
+func TestTryAgainLaterAtMailOfAUsedSession(t *testing.T) {
+	const n, perConn, rate = 30, 3, 30.0
+	prov := providersim.Provider{MaxMsgsPerConn: perConn,
+		MsgsPerConnReply: providersim.Reply{Code: 421, Enhanced: "4.7.0", Close: true,
+			Text: "Try again later, closing connection"},
+		Latency: providersim.Latency{DataEnd: providersim.Delay{Fixed: 5 * time.Millisecond}}}
+	e, rec, addr, _ := simEngine(t, prov, hourSchedule(3, rate))
+	took := sendAllDelivered(t, addr, rec, n)
+	l := learnedOf(t, e)
+	t.Logf("%d delivered in %v, %d deferrals; learned %+v", n, took.Round(10*time.Millisecond),
+		rec.Count(events.TransientFailure), l)
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.NextAttempt.Sub(r.Time) > 2*time.Second {
+			t.Errorf("%s deferred for %v: a session's end waited for a throttle's pace", r.Recipient, r.NextAttempt.Sub(r.Time))
+		}
+	}
+	if l.LearnedRate < rate {
+		t.Errorf("learned rate %.1f below the preset %.0f", l.LearnedRate, rate)
+	}
 }
