@@ -146,7 +146,8 @@ func (e *Engine) stickySource(pool, source string) uint8 {
 // message stays in its virtual MTA's queue) never are.
 //
 // slot is the paced retry (pacedRetry, or pacedRetryAfter for the
-// recipients a transaction refused for its size) of the recipients of one
+// recipients a transaction refused for its size or a used session's end
+// refused at MAIL) of the recipients of one
 // item deferred for a path cause, taken by the first of them: the item comes
 // back as one transaction, in one slot of the path's pace (a slot per
 // recipient left all but one of them empty, and spaced the next
@@ -191,8 +192,12 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		next, paced = *slot, true
 	case sessionEnd(c, o, resp, stage):
 		// The session ended at its next MAIL, worded as a generic
-		// deferral: the message was not offered. Another session at once.
-		next, paced = pacedRetryAfter(at.path, 0, o, next), true
+		// deferral: the message was not offered. Another session at once,
+		// its recipients together in one slot.
+		if slot.IsZero() {
+			*slot = pacedRetryAfter(at.path, 0, o, next)
+		}
+		next, paced = *slot, true
 	case pathCause(c, o, resp) || unexpl && at.path.Unexplained(m.ID):
 		if slot.IsZero() {
 			*slot = pacedRetry(at.path, attempts, o, next)
