@@ -71,7 +71,7 @@ func kindOf(r *events.Record) int {
 	case events.Delivery:
 		return 0
 	case events.TransientFailure:
-		if r.Category == "RateLimited" {
+		if throttle(r) {
 			return 3
 		}
 		return 1
@@ -79,6 +79,20 @@ func kindOf(r *events.Record) int {
 		return 2
 	}
 	return -1
+}
+
+// throttle reports whether a deferral is one the engine's adaptive loop
+// reads as "send slower" (the engine's throttleSignal): a reply classified
+// RateLimited, or a 4xx classified ReputationBlock (a provider metering
+// the sending IP by its reputation, Outlook.com's 451 4.7.650).
+func throttle(r *events.Record) bool {
+	switch r.Category {
+	case "RateLimited":
+		return true
+	case "ReputationBlock":
+		return r.Response != nil && r.Response.Code >= 400 && r.Response.Code < 500
+	}
+	return false
 }
 
 // Record implements events.Sink.

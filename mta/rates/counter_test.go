@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
 )
 
 func TestCounterWindow(t *testing.T) {
@@ -15,17 +16,26 @@ func TestCounterWindow(t *testing.T) {
 		category string
 		site     string
 		ago      time.Duration
+		code     int
 	}{
-		{events.Delivery, "", "gmail-smtp-in.l.google.com", 0},
-		{events.Delivery, "", "aspmx.l.google.com", time.Minute},
-		{events.TransientFailure, "RateLimited", "mta5.am0.yahoodns.net", 0},
-		{events.TransientFailure, "Other", "mta5.am0.yahoodns.net", 0},
-		{events.Bounce, "", "mx.example.test", 2 * time.Minute},
-		{events.Delivery, "", "mx.example.test", 61 * time.Minute}, // out of the window
-		{events.Reception, "", "", 0},                              // not an outcome
+		{events.Delivery, "", "gmail-smtp-in.l.google.com", 0, 0},
+		{events.Delivery, "", "aspmx.l.google.com", time.Minute, 0},
+		{events.TransientFailure, "RateLimited", "mta5.am0.yahoodns.net", 0, 421},
+		{events.TransientFailure, "Other", "mta5.am0.yahoodns.net", 0, 451},
+		// A provider metering by reputation (451 4.7.650) is a throttle;
+		// a 5xx reputation block deferred (a dead path's) is not.
+		{events.TransientFailure, "ReputationBlock", "mta5.am0.yahoodns.net", 0, 451},
+		{events.TransientFailure, "ReputationBlock", "mta5.am0.yahoodns.net", 0, 554},
+		{events.Bounce, "", "mx.example.test", 2 * time.Minute, 550},
+		{events.Delivery, "", "mx.example.test", 61 * time.Minute, 0}, // out of the window
+		{events.Reception, "", "", 0, 0},                              // not an outcome
 	}
 	for _, r := range records {
-		c.Record(&events.Record{Type: r.typ, Category: r.category, Site: r.site, Source: "ip1", Time: now.Add(-r.ago)})
+		rec := &events.Record{Type: r.typ, Category: r.category, Site: r.site, Source: "ip1", Time: now.Add(-r.ago)}
+		if r.code != 0 {
+			rec.Response = &message.Response{Code: r.code}
+		}
+		c.Record(rec)
 	}
 	w := c.Snapshot(ByProvider)
 	byKey := map[string]Series{}
@@ -38,8 +48,8 @@ func TestCounterWindow(t *testing.T) {
 		last      int64 // in the current minute
 	}{
 		{"google", Delivered, 2, 1},
-		{"yahoo", Throttled, 1, 1},
-		{"yahoo", Deferred, 1, 1},
+		{"yahoo", Throttled, 2, 2},
+		{"yahoo", Deferred, 2, 2},
 		{"mx.example.test", Bounced, 1, 0},
 		{"mx.example.test", Delivered, 0, 0},
 	}
