@@ -158,8 +158,15 @@ func pairedDiffs(runs []scenario.ABRun, a, b string) []float64 {
 		}
 		byRound[r.Pair] = v
 	}
+	// Rounds in order by number, not 0..len-1: a round with no run at all
+	// (runs read back from a file, or filtered) would have hidden the last.
+	rounds := make([]int, 0, len(byRound))
+	for p := range byRound {
+		rounds = append(rounds, p)
+	}
+	slices.Sort(rounds)
 	var out []float64
-	for p := 0; p < len(byRound); p++ {
+	for _, p := range rounds {
 		if seen[p] == 3 {
 			out = append(out, byRound[p][1]-byRound[p][0])
 		}

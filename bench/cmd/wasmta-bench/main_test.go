@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/wasmta/wasmta/bench/internal/result"
+	"github.com/wasmta/wasmta/bench/internal/scenario"
 )
 
 func write(t *testing.T, name string, delivered float64) string {
@@ -62,6 +63,29 @@ func TestABNeedsTwoBinaries(t *testing.T) {
 	for _, args := range [][]string{nil, {"bin/wasmta"}, {"--pairs", "0", "a", "b"}} {
 		if err := abCmd(args); err == nil {
 			t.Errorf("ab %q: no error", args)
+		}
+	}
+}
+
+// A round with no run at all (read back from a file, or filtered) must not
+// hide the rounds after it: each round that ran both builds gives one
+// difference, in round order.
+func TestPairedDiffsSkipOnlyIncompleteRounds(t *testing.T) {
+	runs := []scenario.ABRun{
+		{Pair: 0, Binary: "a", CPUPer1k: 0.30}, {Pair: 0, Binary: "b", CPUPer1k: 0.35},
+		// round 1 missing entirely
+		{Pair: 2, Binary: "b", CPUPer1k: 0.40}, {Pair: 2, Binary: "a", CPUPer1k: 0.30},
+		{Pair: 3, Binary: "a", CPUPer1k: 0.30}, // b missing: no difference
+		{Pair: 4, Binary: "a", CPUPer1k: 0.20}, {Pair: 4, Binary: "b", CPUPer1k: 0.25},
+	}
+	got := pairedDiffs(runs, "a", "b")
+	want := []float64{0.05, 0.10, 0.05}
+	if len(got) != len(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	for i := range want {
+		if d := got[i] - want[i]; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("got %v, want %v", got, want)
 		}
 	}
 }
