@@ -382,24 +382,7 @@ func TestRateRecoversAfterAQuotaIsRenewed(t *testing.T) {
 // would be greylisted again, and not after the hour of the schedule).
 func TestGreylistedMailIsRetriedAfterTheStatedDelay(t *testing.T) {
 	const n, delay = 10, 2 * time.Second
-	var mu sync.Mutex
-	first := map[string]time.Time{}
-	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, _ int) *smtp.SMTPError {
-		if stage != testsink.StageRcpt {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		t0, seen := first[arg]
-		if !seen {
-			first[arg] = time.Now()
-		}
-		if !seen || time.Since(t0) < delay {
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
-				Message: fmt.Sprintf("Greylisted, please try again in %d seconds", int(delay.Seconds()))}
-		}
-		return nil
-	}})
+	sink := testsink.Start(t, testsink.Options{RespondClient: newGreylist(delay, false).respond})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 20*time.Second)

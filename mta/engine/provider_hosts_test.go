@@ -128,32 +128,13 @@ func TestDeadFirstHostIsNotWaitedForPerSession(t *testing.T) {
 // message in its virtual MTA's queue).
 func TestGreylistedMailIsRetriedFromTheSameSource(t *testing.T) {
 	const n, delay = 12, time.Second
-	var mu sync.Mutex
-	first := map[string]time.Time{}
-	sink := testsink.Start(t, testsink.Options{RespondClient: func(client, stage, arg string) *smtp.SMTPError {
-		if stage != testsink.StageRcpt {
-			return nil
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		key := client + " " + arg
-		t0, seen := first[key]
-		if !seen {
-			first[key] = time.Now()
-		}
-		if !seen || time.Since(t0) < delay {
-			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
-				Message: fmt.Sprintf("Greylisted, please try again in %d seconds", int(delay.Seconds()))}
-		}
-		return nil
-	}})
+	grey := newGreylist(delay, true)
+	sink := testsink.Start(t, testsink.Options{RespondClient: grey.respond})
 	_, rec, addr := threeSourceEngine(t, sink, hourSchedule(2, 50))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
 	d := rec.Count(events.TransientFailure)
-	mu.Lock()
-	triplets := len(first)
-	mu.Unlock()
+	triplets := grey.entries()
 	t.Logf("%d messages: %d deferrals, greylisted from %d (source, recipient) pairs", n, d, triplets)
 	if d != n || triplets != n {
 		t.Errorf("%d deferrals and %d greylist entries for %d messages, want one each: retries came from other sources",
@@ -239,6 +220,49 @@ func TestUncodedTryAgainLaterInRunsIsAThrottle(t *testing.T) {
 // stage (a bucket two deep) and refuses the excess with refusal.
 func limiter(rate float64, stage string, refusal *smtp.SMTPError) func(string, string, int) *smtp.SMTPError {
 	return newBucket(rate, stage, refusal).respond
+}
+
+// greylist answers a recipient's first attempt, and any before delay has
+// passed since, with a greylisting 451 that states the delay; keyed on the
+// recipient, and on the client's address too when perClient (the triplet
+// of postgrey and most greylists, with the sender fixed in these tests).
+type greylist struct {
+	delay     time.Duration
+	perClient bool
+	mu        sync.Mutex
+	first     map[string]time.Time
+}
+
+func newGreylist(delay time.Duration, perClient bool) *greylist {
+	return &greylist{delay: delay, perClient: perClient, first: map[string]time.Time{}}
+}
+
+func (g *greylist) respond(client, stage, arg string) *smtp.SMTPError {
+	if stage != testsink.StageRcpt {
+		return nil
+	}
+	key := arg
+	if g.perClient {
+		key = client + " " + arg
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t0, seen := g.first[key]
+	if !seen {
+		g.first[key] = time.Now()
+	}
+	if !seen || time.Since(t0) < g.delay {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1},
+			Message: fmt.Sprintf("Greylisted, please try again in %d seconds", int(g.delay.Seconds()))}
+	}
+	return nil
+}
+
+// entries is the number of keys greylisted so far.
+func (g *greylist) entries() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.first)
 }
 
 // bucket is a destination's limiter whose rate can change (limiter).
