@@ -43,9 +43,7 @@ func classify(in *wasmta.ClassifyInput) wasmta.Classification {
 	for i := range trafficRules {
 		if trafficRules[i].matches(in.Code, enhanced, text) {
 			t := trafficRules[i].result
-			if t.Category == "" {
-				t.Category = c.Category
-			}
+			t.Category = c.Category
 			return t
 		}
 	}
