@@ -398,6 +398,15 @@ const publicPath13 = "testdata/corpora/public-replies-13.tsv"
 // the round's last rule change and scored once (MAPPING.md).
 const publicPath14 = "testdata/corpora/public-replies-14.tsv"
 
+// publicPath15 is its fifteenth batch (replies quoted in GitHub issues of
+// projects no batch quoted before), committed labelled in issue 15's ninth
+// round after that round's last rule change, and scored first in its tenth
+// round, before any rule change, as that round's unseen figure (both
+// parts). Its floor is 0: the test reports the agreement and checks that
+// the built-in default stays within 5 points of the reference, nothing
+// more (MAPPING.md).
+const publicPath15 = "testdata/corpora/public-replies-15.tsv"
+
 // batch10HeldOut is batch 10's split: the FNV-1a hash of the reply text
 // modulo 5 is 2, 3 or 4 for the held-out part.
 func batch10HeldOut(text string) bool {
@@ -426,6 +435,7 @@ func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set, batch 12", readPublic(t, publicPath12, 70), 65)
 	checkAgreement(t, "public set, batch 13", readPublic(t, publicPath13, 40), 60)
 	checkAgreement(t, "public set, batch 14", readPublic(t, publicPath14, 70), 50)
+	checkAgreement(t, "public set, batch 15", readPublic(t, publicPath15, 20), 0)
 }
 
 // readPublic reads a public set file, checking its labels and its split.
