@@ -1,0 +1,173 @@
+package feedback
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// The fresh set: testdata/corpora/bounce-emails-fresh, whole emails from
+// other projects' test data (not Sisimai's), labelled by hand per
+// recipient and committed before the parser first ran on them. It is a
+// held-out set: no rule is written from it, and its misses are logged
+// only with WASMTA_FRESH_DUMP=1, to say what kinds of failure they are.
+const freshDir = "../../testdata/corpora/bounce-emails-fresh"
+
+// freshLabel is a row of the set's labels.tsv; status, stage and category
+// may hold alternatives separated by "|".
+type freshLabel struct {
+	file, recipient, kind, action, status, stage, category, feedbackType string
+}
+
+func readFreshLabels(t testing.TB) []freshLabel {
+	f, err := os.Open(filepath.Join(freshDir, "labels.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []freshLabel
+	sc := bufio.NewScanner(f)
+	sc.Scan() // the header row
+	for sc.Scan() {
+		c := strings.Split(sc.Text(), "\t")
+		if len(c) != 8 {
+			t.Fatalf("labels.tsv: %q: want 8 columns", sc.Text())
+		}
+		out = append(out, freshLabel{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]})
+	}
+	return out
+}
+
+// oneOf reports whether got is one of the "|"-separated alternatives.
+func oneOf(alts, got string) bool {
+	return slices.Contains(strings.Split(alts, "|"), got)
+}
+
+// freshScore counts a part of the fresh set: recipients read as the right
+// kind, and of the bounces, those whose category, status and stage agree
+// with the label; all counts every field of the row.
+type freshScore struct {
+	rows, kind, all           int
+	bounces, category, status int
+	staged, stage             int
+}
+
+func (s freshScore) String() string {
+	pct := func(a, b int) string {
+		return strconv.Itoa(a) + "/" + strconv.Itoa(b) + " (" + strconv.FormatFloat(100*float64(a)/float64(max(b, 1)), 'f', 1, 64) + "%)"
+	}
+	return "recipients read as the right kind " + pct(s.kind, s.rows) +
+		", bounce category agrees " + pct(s.category, s.bounces) +
+		", status agrees " + pct(s.status, s.bounces) +
+		", stage agrees " + pct(s.stage, s.staged) +
+		", every field agrees " + pct(s.all, s.rows)
+}
+
+// findLine returns the line a label is about: the one for its recipient,
+// else (a report that names none, an auto-reply) the first of its kind.
+func findLine(l freshLabel, lines []Line) (Line, bool) {
+	if l.recipient != "" && l.kind != string(KindAutoreply) {
+		for _, g := range lines {
+			if strings.EqualFold(g.Recipient, l.recipient) {
+				return g, true
+			}
+		}
+		return Line{}, false
+	}
+	for _, g := range lines {
+		if string(g.Kind) == l.kind {
+			return g, true
+		}
+	}
+	if len(lines) > 0 {
+		return lines[0], true
+	}
+	return Line{}, false
+}
+
+// scoreFresh scores every label against the parser's lines; miss is
+// called for each row where some field disagrees.
+func scoreFresh(t testing.TB, labels []freshLabel, miss func(freshLabel, Line, bool)) freshScore {
+	var s freshScore
+	cache := map[string][]Line{}
+	for _, l := range labels {
+		lines, ok := cache[l.file]
+		if !ok {
+			raw, err := os.ReadFile(filepath.Join(freshDir, "emails", l.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines = corpusLines(raw, l.file)
+			cache[l.file] = lines
+		}
+		s.rows++
+		bounce := l.kind == string(KindBounce)
+		if bounce {
+			s.bounces++
+		}
+		if l.stage != "" {
+			s.staged++
+		}
+		g, found := findLine(l, lines)
+		ok = found && string(g.Kind) == l.kind
+		if ok {
+			s.kind++
+		}
+		if ok && bounce && oneOf(l.category, g.Category) {
+			s.category++
+		} else if bounce {
+			ok = false
+		}
+		if l.status != "" {
+			if found && oneOf(l.status, g.Status) {
+				if bounce {
+					s.status++
+				}
+			} else {
+				ok = false
+			}
+		}
+		if l.stage != "" {
+			if found && oneOf(l.stage, g.Stage) {
+				s.stage++
+			} else {
+				ok = false
+			}
+		}
+		if l.action != "" && g.Action != l.action || l.feedbackType != "" && g.FeedbackType != l.feedbackType {
+			ok = false
+		}
+		if ok {
+			s.all++
+		} else if miss != nil {
+			miss(l, g, found)
+		}
+	}
+	return s
+}
+
+// TestFreshCorpus reports the fresh held-out set's score. The floors are
+// far below any measured number: they catch a parser that broke, not one
+// that got a little worse.
+func TestFreshCorpus(t *testing.T) {
+	var miss func(freshLabel, Line, bool)
+	if os.Getenv("WASMTA_FRESH_DUMP") != "" {
+		miss = func(l freshLabel, g Line, found bool) {
+			t.Logf("%s %s: want %s/%s %s %s %s, got found=%v %s/%s %s %s %s diag=%.160q",
+				l.file, l.recipient, l.kind, l.category, l.action, l.status, l.stage,
+				found, g.Kind, g.Category, g.Action, g.Status, g.Stage, g.Diagnostic)
+		}
+	}
+	s := scoreFresh(t, readFreshLabels(t), miss)
+	t.Logf("fresh held-out set: %v", s)
+	if s.kind*100 < s.rows*50 {
+		t.Errorf("fresh set: %v: under the 50%% floor", s)
+	}
+	if s.category*100 < s.bounces*25 {
+		t.Errorf("fresh set: %v: category agreement under the 25%% floor", s)
+	}
+}
