@@ -2,6 +2,7 @@ package bounce
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/wasmta/wasmta/sdk/go/wasmta"
 )
@@ -144,11 +145,42 @@ func decide(code int, enhanced, text string) Result {
 		return r
 	}
 	meaning, known := codeFor(enhanced, code)
-	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category && yields(enhanced, code, t)) {
+	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category && yields(enhanced, code, t, text)) {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
 	}
 	if t >= 0 && textRules[t].tier <= tierPhrase {
+		if textRules[t].name == authCheckRule && code/100 == 4 && (len(enhanced) < 3 || enhanced[2] != '7') {
+			// An SPF, DKIM or DMARC check named on a transient reply
+			// without a security status (X.7.x): the transient outcome
+			// those standards define is the verifier's failure to fetch
+			// the records, "temperror" (RFC 7208 sections 2.6.6 and 8.6,
+			// "a transient (generally DNS) error", answered 451 4.4.3; RFC
+			// 6376 section 6.1.2's TEMPFAIL; RFC 7489 section 6.6.3),
+			// not the sender's failure: "451 4.4.3 temporary error when
+			// checking the SPF policy". A verdict deferred with its
+			// policy status ("451 4.7.1 Email temporarily rejected per
+			// DMARC policy") stays an authentication failure.
+			return Result{DNSFailure, actionOf(DNSFailure), "text", needles[needle].quoted}
+		}
+		if textRules[t].category == QuotaIssues && len(enhanced) >= 3 && enhanced[2] == '7' && code != 552 && bareQuota(needles[needle].text) {
+			// A quota named without the mailbox's storage under a
+			// security or policy status (X.7.x): RFC 3463 files the
+			// mailbox's quota under X.2.2 (mailbox full) and its storage
+			// under 552 (RFC 5321); a quota the receiver's policy counts
+			// is one of messages sent per period ("550 5.7.0 Message
+			// quota temporarily exceeded", "450 4.7.1 ... Policy
+			// Rejection- Quota Exceeded").
+			return Result{RateLimited, actionOf(RateLimited), "text", needles[needle].quoted}
+		}
 		return textRules[t].result(needle)
+	}
+	if code >= 500 && code <= 504 {
+		// RFC 5321's syntax, sequence and not-implemented codes (4.2.2,
+		// 4.2.3) name what failed, the command's form, where a generic
+		// enhanced code names only a subject ("503 5.7.0 Already
+		// authenticated": X.7.0 is "other or undefined security status",
+		// RFC 3463 section 3.8), so the reply code decides before it.
+		return byReplyCode(code, text)
 	}
 	if known && meaning.category != "" {
 		return Result{meaning.category, actionOf(meaning.category), "subject", enhanced}
@@ -181,7 +213,7 @@ func decide(code int, enhanced, text string) Result {
 // X.4.7 (delivery time expired) yields to any provider text or phrase
 // ranked before the phrase rule of an expired queue: it says the queue
 // gave up, the text why.
-func yields(enhanced string, code int, t int32) bool {
+func yields(enhanced string, code int, t int32, text string) bool {
 	r := &textRules[t]
 	if enhanced[2:] == "4.7" {
 		// X.4.7 (delivery time expired) is the queue's verdict, not its
@@ -193,8 +225,14 @@ func yields(enhanced string, code int, t int32) bool {
 	if r.tier != tierPhrase {
 		return false
 	}
-	if c, ok := replyCodes[code]; ok && c == r.category && c != ProtocolErrors {
-		return true
+	if c, ok := replyCodes[code]; ok && c == r.category {
+		// A protocol phrase on RFC 5321's syntax and sequence codes (500
+		// 501 502 503 504: "501 5.1.7 Syntax error in RCPT command") says
+		// the command's form failed, which is what the reply code means;
+		// an address status (RFC 3463 X.1.x: the address's syntax) stands
+		// when the text names the address ("501 5.1.7 Syntax error in
+		// sender address").
+		return c != ProtocolErrors || enhanced[2] != '1' || !containsFold(text, "address")
 	}
 	switch sd := enhanced[2:]; sd {
 	case "1.1", "1.3":
@@ -271,3 +309,26 @@ var replyNames = func() map[int]string {
 	}
 	return m
 }()
+
+// containsFold reports whether text contains needle (lowercase ASCII),
+// ignoring ASCII case, without allocating.
+func containsFold(text, needle string) bool {
+	for i := 0; i+len(needle) <= len(text); i++ {
+		j := 0
+		for j < len(needle) && fold[text[i+j]] == needle[j] {
+			j++
+		}
+		if j == len(needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// bareQuota reports whether a phrase rule's needle names a quota without
+// the mailbox's storage ("quota exceeded", not "mailbox quota", "disk
+// quota").
+func bareQuota(needle string) bool {
+	return strings.Contains(needle, "quota") && !strings.Contains(needle, "mailbox") &&
+		!strings.Contains(needle, "disk") && !strings.Contains(needle, "disc") && !strings.Contains(needle, "storage")
+}

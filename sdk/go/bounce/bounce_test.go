@@ -99,6 +99,19 @@ func TestRanking(t *testing.T) {
 		{"a location refused by tcprules", 553, "5.7.1", "mail from your location [192.0.2.1] is denied", SpamBlock, `text "from your location"`},
 		{"an inbox that is full", 452, "", "Inbox full", QuotaIssues, `text "inbox full"`},
 		{"Gmail's try again later whatever command it answered", 421, "4.7.0", "Try again later, closing connection. (HELO)", TransientFailure, "provider gmail try again"},
+		// round 10: RFC 5321's syntax and sequence codes against a default enhanced code
+		{"a command's syntax on 501 beats a sender-address default", 501, "5.1.7", "Syntax error in RCPT TO parameters", ProtocolErrors, `text "syntax error"`},
+		{"an address's syntax keeps its address code", 501, "5.1.7", "Syntax error in sender address", InvalidSender, "code 5.1.7"},
+		{"a sequence code beats an undefined security status", 503, "5.7.0", "Identity already set for this session", ProtocolErrors, "reply 503"},
+		{"a generic code still beats words on other codes", 550, "5.7.0", "Not allowed here", PolicyRelated, "subject 5.7.0"},
+		// round 10: RFC 7208's temperror
+		{"an SPF check on a transient reply is a lookup failure", 451, "4.4.3", "Cannot complete the SPF check now", DNSFailure, `text "spf"`},
+		{"a DMARC verdict deferred with its policy status", 451, "4.7.1", "Deferred by DMARC policy", AuthenticationFailed, `text "dmarc"`},
+		{"an SPF failure on a permanent reply", 550, "", "Message failed the SPF check", AuthenticationFailed, `text "spf"`},
+		// round 10: a quota under a policy status is a sending quota
+		{"a bare quota under X.7 is a sending quota", 550, "5.7.1", "Account quota exceeded for today", RateLimited, `text "quota exceeded"`},
+		{"a mailbox quota under X.7 stays the mailbox's", 550, "5.7.1", "Mailbox quota exceeded", QuotaIssues, `text "mailbox quota"`},
+		{"a quota under X.2.2 is the mailbox's", 552, "5.2.2", "Quota exceeded", QuotaIssues, "code 5.2.2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)

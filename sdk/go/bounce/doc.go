@@ -29,14 +29,21 @@
 //     the system, also a missing mailbox), or X.5.3 and the phrase names
 //     a rate or the receiver's rule for bounces; X.4.7 (delivery time
 //     expired) yields to any provider text or phrase ranked before the
-//     expiry phrase, the cause an expiry notice quotes;
+//     expiry phrase, the cause an expiry notice quotes; on RFC 5321's
+//     500-504 a phrase naming a protocol fault decides, unless an
+//     address status's text names the address;
 //  2. documented provider and security-gateway texts (Gmail, Yahoo,
 //     Microsoft, Apple, Proofpoint, Mimecast, Barracuda, Cisco ...);
 //  3. phrases that name a cause ("user unknown", "relay access denied"),
 //     then the queue's giving up ("retry timeout exceeded"), then the
 //     connection failures and transient words an expiry usually quotes;
+//     a bare quota under X.7.x is a sending quota (RateLimited), and an
+//     SPF/DKIM/DMARC check on a 4xx without X.7.x the lookup failure
+//     RFC 7208's temperror is (DNSFailure);
 //  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol;
-//     a detail the registry does not know is read as its X.Y.0);
+//     a detail the registry does not know is read as its X.Y.0), except
+//     on a 500-504 reply, whose code (the command's syntax or sequence)
+//     decides before it;
 //  5. generic words ("rejected", "denied", "try again later");
 //  6. the reply code (RFC 5321, 4954, 7504: 535, 538, 552, 556 ...) and
 //     its class: 4xx transient, 5xx other;

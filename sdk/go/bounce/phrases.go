@@ -308,7 +308,8 @@ var phraseRules = []textRule{
 	only(transient, c(DNSFailure, dnsTrouble...)),
 
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
-	c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys", "unauthenticated",
+	named(authCheckRule, c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys")),
+	c(AuthenticationFailed, "unauthenticated",
 		"not authenticated", "authentication required", "authentication failed", "authentication failure",
 		"auth failed", "arc validation", "sender authentication", "spoof", "impersonat", "forged", "forgery",
 		"fake sender", "faked sender", "authentication is required", "must authenticate", "authentication", "authentification", "credentials", "password", "authenticate first",

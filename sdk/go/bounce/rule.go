@@ -97,6 +97,7 @@ func trim(s string) string {
 const (
 	senderListedRule = "sender listed"
 	bounceRule       = "bounce rule"
+	authCheckRule    = "auth check"
 )
 
 // named gives a phrase rule a name, for yields to recognise it.
