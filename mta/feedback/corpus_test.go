@@ -123,9 +123,10 @@ func (s *score) add(l label, lines []Line) {
 // TestCorpus parses every labelled email and reports both parts' scores.
 // The floors are far below the measured numbers (docs/feedback.md): they
 // catch a parser that broke, not one that got a little worse. With
-// WASMTA_CORPUS_DUMP=1 it also logs each development recipient the parser
-// misreads or classifies against its label: the view the parser's rules
-// are written from (never the held-out part's).
+// WASMTA_CORPUS_DUMP=1 it also logs each recipient the parser misreads or
+// classifies against its label, in both parts: the held-out part was
+// scored in earlier rounds and counts as development data since issue 15's
+// tenth round (the round's held-out figure is TestFreshCorpus's).
 func TestCorpus(t *testing.T) {
 	var dev, held score
 	dump := os.Getenv("WASMTA_CORPUS_DUMP") != ""
@@ -142,9 +143,9 @@ func TestCorpus(t *testing.T) {
 		}
 		if heldOut(l.file) {
 			held.add(l, lines)
-			continue
+		} else {
+			dev.add(l, lines)
 		}
-		dev.add(l, lines)
 		if dump {
 			logMiss(t, l, lines)
 		}

@@ -95,6 +95,11 @@ func parse(raw []byte, depth int) *Report {
 		parseARF(r, m.find("message/feedback-report").body)
 	case m.find("message/delivery-status", "message/global-delivery-status") != nil:
 		parseDSN(r, m, m.find("message/delivery-status", "message/global-delivery-status").body)
+		if len(r.Recipients) == 0 {
+			// an empty or unreadable delivery-status part: the notice
+			// beside it still says who and why
+			parseText(r, m)
+		}
 	case m.sesOf() != nil:
 		parseSES(r, m.sesOf())
 	case m.inlineARF() != nil:

@@ -28,6 +28,17 @@ func parseText(r *Report, m *msg) {
 	}
 	skip := ownAddresses(m, r.Original)
 	blocks := addressBlocks(n.lines, skip)
+	bounce := m.looksLikeBounce()
+	if len(blocks) == 0 && bounce {
+		// a bounce of a message its sender sent to itself, or one whose
+		// trace fields name the failed address: read again with only the
+		// senders skipped, keeping the blocks that state a failure
+		for _, b := range addressBlocks(n.lines, senderAddresses(m, r.Original)) {
+			if statesFailure(b.lines) {
+				blocks = append(blocks, b)
+			}
+		}
+	}
 	for _, v := range m.top.all("x-failed-recipients") {
 		for _, a := range addresses(v) {
 			if !hasBlock(blocks, a) {
@@ -41,7 +52,6 @@ func parseText(r *Report, m *msg) {
 		// body 'help' to the address <list-ctl@...>")
 		blocks = blocks[:1]
 	}
-	bounce := m.looksLikeBounce()
 	if len(blocks) == 0 && bounce && r.Original != nil {
 		for _, a := range r.Original.To {
 			blocks = append(blocks, textBlock{addr: a})
@@ -66,7 +76,7 @@ func parseText(r *Report, m *msg) {
 		if rc.Stage == "" {
 			rc.Stage = m.noticeTranscriptStage()
 		}
-		if !bounce && rc.Code == 0 && findStatus(strings.Join(b.lines, "\n")) == "" {
+		if !bounce && rc.Code == 0 && findStatus(strings.Join(b.lines, "\n")) == "" && !returnedTo(n.lines, b.addr, r.Original) {
 			continue // an address in a message that says nothing of a failure
 		}
 		r.Recipients = append(r.Recipients, rc)
@@ -127,6 +137,38 @@ func hasBlock(blocks []textBlock, a string) bool {
 		}
 	}
 	return false
+}
+
+// returnedTo reports whether the notice says the delivery to addr failed
+// ("Could not be delivered to: <a@b>") and the original it returns was
+// addressed to addr: a failure notice, whoever sends it.
+func returnedTo(lines []string, addr string, o *Original) bool {
+	if o == nil || !slices.ContainsFunc(o.To, func(a string) bool { return strings.EqualFold(a, addr) }) {
+		return false
+	}
+	for _, l := range lines {
+		if leadStatesFailure(l) && strings.Contains(strings.ToLower(l), strings.ToLower(addr)) {
+			return true
+		}
+	}
+	return false
+}
+
+// senderAddresses are the addresses of a bounce's own sender and of the
+// original's: never a failed recipient, even of a message sent to itself.
+func senderAddresses(m *msg, o *Original) map[string]bool {
+	skip := map[string]bool{}
+	for _, f := range []string{"from", "return-path", "sender", "reply-to"} {
+		for _, a := range addresses(m.top.get(f)) {
+			skip[strings.ToLower(a)] = true
+		}
+		if o != nil {
+			for _, a := range addresses(o.Get(f)) {
+				skip[strings.ToLower(a)] = true
+			}
+		}
+	}
+	return skip
 }
 
 // ownAddresses are the addresses a bounce names that are not failed

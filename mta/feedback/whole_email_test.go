@@ -275,3 +275,97 @@ func TestRepeatedRecipientIsOne(t *testing.T) {
 		t.Errorf("second: %+v", g)
 	}
 }
+
+// TestRecipientsBeyondTheUsualPlaces: a notice still names its failed
+// recipient when the delivery-status part beside it is empty, when the
+// failed address is the bounce's own recipient (a message its sender sent
+// to itself) or stands in its trace fields, and when a sender that is no
+// mailer daemon says the delivery to an address failed and returns the
+// original addressed to it.
+func TestRecipientsBeyondTheUsualPlaces(t *testing.T) {
+	const (
+		emptyDSN = `From: Mail Delivery Subsystem <mailer-daemon@mx.example.net>
+To: app@example.com
+Subject: Delivery Status Notification (Failure)
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary=b
+
+--b
+Content-Type: text/plain
+
+** Message not delivered **
+
+The response was:
+
+550 relaying denied
+
+--b
+Content-Type: message/delivery-status
+
+
+--b
+Content-Type: message/rfc822
+
+From: app@example.com
+To: who@example.org
+Subject: hi
+
+hello
+--b--
+`
+		toItself = `From: MAILER-DAEMON@mx.example.net
+To: self@example.net
+Subject: failure notice
+
+I'm afraid I wasn't able to deliver your message to the following addresses.
+
+<self@example.net>:
+Remote host said: 552 Error: disk quota exceeded
+`
+		inTrace = `From: MAILER-DAEMON <>
+To: app@example.net
+X-Original-To: <who@example.org>
+Subject: Mail delivery failed
+
+There was an error delivering your mail to <who@example.org>.
+
+mx.example.org [192.0.2.25] did not like our RCPT TO:
+550 5.1.1 <who@example.org>: Recipient address rejected: User unknown
+`
+		noDaemon = `From: no-reply@isp.example.net
+To: app@example.com
+Subject: Mail
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain
+
+Your mail sent on: Thu, 29 Apr 2013 00:00:00 +0900
+     Could not be delivered to: <who@isp.example.net>
+     As their mailbox is full.
+
+--b
+Content-Type: message/rfc822
+
+From: app@example.com
+To: <who@isp.example.net>
+Subject: hi
+
+hello
+--b--
+`
+	)
+	runShapeCases(t, []shapeCase{
+		{"an empty delivery-status part", emptyDSN, "who@example.org", "5.0.0", 550, "relaying denied", ""},
+		{"sent to itself", toItself, "self@example.net", "5.0.0", 552, "quota", ""},
+		{"the failed address in the trace fields", inTrace, "who@example.org", "5.1.1", 550, "User unknown", ""},
+		{"a notice from no mailer daemon", noDaemon, "who@isp.example.net", "5.0.0", 0, "mailbox is full", ""},
+	})
+	// an address a message names without saying a delivery to it failed
+	// is still none
+	r := Parse(crlf("From: friend@example.net\nTo: app@example.com\nSubject: hello\n\nPlease write to <who@example.org> instead.\n"))
+	if len(r.Recipients) != 0 {
+		t.Errorf("a plain message: %d recipients, want none", len(r.Recipients))
+	}
+}
