@@ -208,7 +208,9 @@ func decide(code int, enhanced, text string) Result {
 //     a phrase that names the mailbox ("550 5.1.2 No such mailbox");
 //   - X.5.3 (too many recipients) and a phrase that names a rate or the
 //     receiver's rule for bounces ("550 5.5.3 bounce messages must not
-//     have more than one recipient").
+//     have more than one recipient");
+//   - X.2.3/X.3.4 (the message's size) and a phrase that names a line's
+//     or the header's length.
 //
 // X.4.7 (delivery time expired) yields to any provider text or phrase
 // ranked before the phrase rule of an expired queue: it says the queue
@@ -249,6 +251,12 @@ func yields(enhanced string, code int, t int32, text string) bool {
 		// one recipient": the receiver's rule for bounces, whose count is
 		// not the transaction's limit
 		return r.category == RateLimited || r.name == bounceRule
+	case "2.3", "3.4":
+		// the message's size (RFC 3463 X.2.3, X.3.4) and a phrase that
+		// names a line's or the header's length, a limit of the format
+		// (RFC 5321 section 4.5.3.1.6, RFC 5322 section 2.1.1), for which
+		// servers reuse their size code ("554 5.3.4 Line is too long")
+		return r.name == lineRule
 	}
 	return false
 }

@@ -112,6 +112,13 @@ func TestRanking(t *testing.T) {
 		{"a bare quota under X.7 is a sending quota", 550, "5.7.1", "Account quota exceeded for today", RateLimited, `text "quota exceeded"`},
 		{"a mailbox quota under X.7 stays the mailbox's", 550, "5.7.1", "Mailbox quota exceeded", QuotaIssues, `text "mailbox quota"`},
 		{"a quota under X.2.2 is the mailbox's", 552, "5.2.2", "Quota exceeded", QuotaIssues, "code 5.2.2"},
+		// round 10: a line's length is the format's limit, not the size
+		{"a size code yields to a line's length", 552, "5.3.4", "Text line too long", ProtocolErrors, `text "line too long"`},
+		{"a size code stays a size", 552, "5.3.4", "Message too big for system", MessageTooLarge, "code 5.3.4"},
+		// round 10: RFC 6409's submission rights
+		{"an authenticated client refused the sender", 553, "5.7.1", "Authenticated user may not send as this address; login mismatch", InvalidSender, `text "login mismatch"`},
+		{"Exchange Online's 5.7.60", 550, "5.7.60", "SMTP; Client does not have permissions", InvalidSender, "code 5.7.60"},
+		{"an address on the receiver's own list", 550, "5.7.1", "That address is blacklisted here", PolicyRelated, `text "address is blacklisted"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)

@@ -14,6 +14,7 @@ var microsoftDetails = map[string]codeMeaning{
 	"4.14":  {RoutingErrors, true},    // routing loop detected (Exchange Online)
 	"4.300": {MessageExpired, true},   // message expired
 	"4.316": {BadConnection, true},    // connection refused
+	"7.60":  {InvalidSender, true},    // client does not have permissions to send as this sender
 	"7.124": {PolicyRelated, true},    // sender not in the group's allowed senders
 	"7.133": {PolicyRelated, true},    // sender not authenticated for group
 	"7.134": {PolicyRelated, true},    // ... for mailbox

@@ -262,8 +262,8 @@ var phraseRules = []textRule{
 		"black sender", "badmailfrom", "ips blocked", "smtp server of your isp", "relay via your isp", "from this range", "from your range", "ip range", "is banned", "banned sender", "banned ip", "ip banned", "banned domain", "domain banned"),
 
 	// Size, a header's first (its size is its format's limit)
-	c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
-		"line too long", "line is too long", "lines too long", "line length", "header line", "header size"),
+	named(lineRule, c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
+		"line too long", "line is too long", "lines too long", "line length", "header line", "header size")),
 	// The message's size named as such ("Message size exceed (maybe
 	// caused by big attachment file)"): the size, not the attachment, is
 	// the cause.
@@ -306,6 +306,20 @@ var phraseRules = []textRule{
 	// for now, whatever it checks (PTR, HELO, the sender's domain, SPF,
 	// DKIM or DMARC records).
 	only(transient, c(DNSFailure, dnsTrouble...)),
+
+	// The envelope or header sender refused for the authenticated client:
+	// RFC 6409 section 6.1 ("Enforce Submission Rights") lets a
+	// submission server refuse a MAIL FROM that the session's
+	// authentication does not entitle it to use; the client did
+	// authenticate, the address is the fault ("not authorized to send
+	// email using this identity", "Sender is not same as SMTP
+	// authenticate username", Exchange's SendAsDenied, Postfix's
+	// reject_sender_login_mismatch "not owned by user"). Before the
+	// authentication words these replies use.
+	c(InvalidSender, "using this identity", "send as this", "sendas", "send mail as", "send email as",
+		"send from this address", "send from this header", "send from this email", "to send from this",
+		"same as smtp auth", "match the authenticated", "match authenticated", "not owned by user", "login mismatch",
+		"submission rights"),
 
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
 	named(authCheckRule, c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys")),
@@ -563,6 +577,9 @@ var phraseRules = []textRule{
 // replies also use.
 var senderListed = named(senderListedRule, c(PolicyRelated, "sender is blacklisted", "sender blacklisted",
 	"sender address is blacklisted", "sender address has been blacklisted", "address has been blacklisted",
+	// an address, not a host, on the list: DNS lists name IPs and
+	// domains (RFC 5782), the receiver's own list names addresses
+	"address is blacklisted", "address is blocklisted", "address is blocked by",
 	"sender is in my black list", "user's reject list", "personal reject list", "recipient's reject list", "does not want your mail", "doesn't want your mail",
 	// an organization's own list (Exchange Online's "blocked by your
 	// organization using Tenant Allow Block List")

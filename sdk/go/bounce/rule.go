@@ -98,6 +98,7 @@ const (
 	senderListedRule = "sender listed"
 	bounceRule       = "bounce rule"
 	authCheckRule    = "auth check"
+	lineRule         = "line length"
 )
 
 // named gives a phrase rule a name, for yields to recognise it.
