@@ -27,7 +27,7 @@ func blindGoals(b *strings.Builder, f *result.File) {
 	}
 	b.WriteString("## Goals (issue 11): blind provider mix, side by side in one run\n\n")
 	b.WriteString("The providers' limits are drawn at random per run, between a quarter and four times the shipped presets; wasmta runs the shipped presets, Postfix gets the drawn connection limits. Each table is one run (one seed, one world).\n\n")
-	b.WriteString("The p99 rows over every message treat a message still undelivered at the window's end as *censored*: its queue time is longer than the time it had waited then, not equal to it. Since 2026-12-07 (section 18) such a p99 is reported as \"> X\" when its rank falls among the undelivered messages (X: the p99 with each of them counted at its bound; on the burst's clock, the window), as \"X to Y\" when an undelivered message's bound lies below the delivered value of its rank, and is compared only where the bounds decide: wasmta's is lower when its upper bound is below Postfix's lower bound, not lower when its lower bound is at or above Postfix's upper bound, and \"not resolved\" otherwise (both beyond the window: neither is known to be lower). The tables before section 18 counted an undelivered message as having waited exactly its bound, which made two MTAs that both left messages queued \"tie\" at the window. The averages over every message still count each undelivered message at its bound: they are lower bounds.\n\n")
+	b.WriteString("The p99 rows over every message treat a message still undelivered at the window's end as *censored*: its queue time is longer than the time it had waited then, not equal to it. Since 2026-12-07 (section 18) such a p99 is reported as \"> X\" when its rank falls among the undelivered messages (X: the p99 with each of them counted at its bound; on the burst's clock, the window), as \"X to Y\" when an undelivered message's bound lies below the delivered value of its rank, and is compared only where the bounds decide: wasmta's is lower when its upper bound is below Postfix's lower bound, not lower when its lower bound is at or above Postfix's upper bound, and \"not resolved\" otherwise (both beyond the window: neither is known to be lower). The tables before section 18 counted an undelivered message as having waited exactly its bound, which made two MTAs that both left messages queued \"tie\" at the window. The averages over every message still count each undelivered message at its bound: they are lower bounds. Since section 21 each run goes on after the window until every accepted message is delivered or three windows from the burst's start (270 s); the rows \"observed until ...\" count every message on that longer clock, with the same censored reading; delivered and throttling replies stay the window's.\n\n")
 	for _, s := range runs {
 		commit := s.Commit
 		if commit == "" {
@@ -75,6 +75,14 @@ func blindRunGoals(s *result.Scenario) []goal {
 			perProvider(s, provs, "average time from the burst's start to delivery per provider, every message (one clock for both; undelivered: the whole window)", "burst_avg_s"),
 			perProviderCensored(s, provs, "p99 time from the burst's start to delivery per provider, every message (one clock for both; undelivered: censored, longer than the window)", "burst_p99_s"))
 	}
+	if hasMetric(s, provs, "tail_queue_p99_s") {
+		until := fmt.Sprintf("observed until every message was delivered or %.0f s from the burst's start", tailCap(s, provs))
+		gs = append(gs,
+			perProvider(s, provs, "average queue time per provider, every message, "+until+" (undelivered then: waited until the end)", "tail_queue_avg_s"),
+			perProviderCensored(s, provs, "p99 queue time per provider, every message, "+until+" (undelivered then: censored)", "tail_queue_p99_s"),
+			perProvider(s, provs, "average time from the burst's start to delivery per provider, every message, "+until+" (undelivered then: the whole span)", "tail_burst_avg_s"),
+			perProviderCensored(s, provs, "p99 time from the burst's start to delivery per provider, every message, "+until+" (undelivered then: censored)", "tail_burst_p99_s"))
+	}
 	var wt, pt, wd, pd float64
 	var thr, del []string
 	for _, c := range provs {
@@ -90,6 +98,12 @@ func blindRunGoals(s *result.Scenario) []goal {
 		goal{"messages delivered within the window", "≥ Postfix's", fmt.Sprintf("%.0f vs %.0f (%s)", wd, pd, strings.Join(del, "; ")), ptr(wd >= pd)},
 		halvingGoal(s))
 	return gs
+}
+
+// tailCap is the observation tail's cap the run recorded (the same on
+// every row).
+func tailCap(s *result.Scenario, provs []string) float64 {
+	return median(s, sysWasmta, provs[0], "tail_cap_s")
 }
 
 // hasMetric reports whether both systems have metric for every provider

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +108,54 @@ func TestFromBurst(t *testing.T) {
 	}
 	if want := []time.Duration{90 * s, 90 * s}; !slices.Equal(waiting, want) {
 		t.Fatalf("from the burst, undelivered: %v, want %v", waiting, want)
+	}
+}
+
+// The observation tail reads the same log at a later end: a message the
+// provider accepted after the window is censored at the window in the
+// window's figures and exact in the tail's, and a p99 whose rank fell
+// among the undelivered at the window is known at the tail's end.
+func TestTimesOfTail(t *testing.T) {
+	s := time.Second
+	t0 := time.Unix(1000, 0)
+	const load = 100
+	sub := submitted{at: map[string][]time.Time{}, rcpt: map[string]time.Time{}}
+	var dl []delivery
+	for i := range load {
+		rcpt := "u" + strconv.Itoa(i) + "@x.test"
+		at := t0.Add(time.Duration(i) * 10 * time.Millisecond) // accepted within the first second
+		sub.at["gmail"] = append(sub.at["gmail"], at)
+		sub.rcpt[rcpt] = at
+		// 95 delivered within the window, the last five at 100-140 s.
+		qt := time.Duration(i+1) * 800 * time.Millisecond
+		if i >= 95 {
+			qt = time.Duration(100+10*(i-95))*s - at.Sub(t0)
+		}
+		dl = append(dl, delivery{rcpt, qt})
+	}
+	win := timesOf(dl, 95, sub, "gmail", load, window{t0, t0.Add(90 * s)})
+	if len(win.queue) != 95 || len(win.queueWaiting) != 5 || len(win.burstWaiting) != 5 {
+		t.Fatalf("window: %d delivered, %d and %d censored; want 95, 5, 5", len(win.queue), len(win.queueWaiting), len(win.burstWaiting))
+	}
+	if _, _, open := result.CensoredPercentile(win.queue, win.queueWaiting, 99); !open {
+		t.Fatal("window: the p99's rank is among the undelivered, yet it reads as known")
+	}
+	// The tail ended at 135 s with one message still queued.
+	tail := timesOf(dl, 99, sub, "gmail", load, window{t0, t0.Add(135 * s)})
+	if len(tail.queue) != 99 || len(tail.queueWaiting) != 1 {
+		t.Fatalf("tail: %d delivered, %d censored; want 99, 1", len(tail.queue), len(tail.queueWaiting))
+	}
+	if got, want := tail.queueWaiting[0], 135*s-990*time.Millisecond; got != want {
+		t.Fatalf("tail: the undelivered message waited %v at the tail's end, want %v", got, want)
+	}
+	lo, hi, open := result.CensoredPercentile(tail.queue, tail.queueWaiting, 99)
+	if want := 130*s - 980*time.Millisecond; open || lo != want || hi != want {
+		t.Fatalf("tail: p99 %v to %v (open %v), want %v known", lo, hi, open, want)
+	}
+	if got, want := tail.burst[len(tail.burst)-1], 130*s; got != want {
+		t.Fatalf("tail: the last delivered from the burst %v, want %v", got, want)
+	}
+	if want := []time.Duration{135 * s}; !slices.Equal(tail.burstWaiting, want) {
+		t.Fatalf("tail: undelivered from the burst %v, want %v", tail.burstWaiting, want)
 	}
 }

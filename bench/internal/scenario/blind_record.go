@@ -24,20 +24,9 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 	for _, d := range draws {
 		name := d.spec.name
 		st := stats[name].Total
-		var dl []delivery
-		for _, r := range sim.Domains() {
-			if r.Provider == name {
-				dl = append(dl, ds[r.Domain]...)
-			}
-		}
-		dl = dl[:min(len(dl), int(st.Messages))]
-		times := make([]time.Duration, len(dl))
-		for i, x := range dl {
-			times[i] = x.qt
-		}
-		waiting := undelivered(len(times), sub.at[name], w.end)
-		burst, burstWaiting := fromBurst(dl, sub.rcpt, d.load, w)
-		slices.Sort(times)
+		dl := providerDeliveries(ds, sim, name)
+		mt := timesOf(dl, int(st.Messages), sub, name, d.load, w)
+		times, waiting, burst, burstWaiting := mt.queue, mt.queueWaiting, mt.burst, mt.burstWaiting
 		row := sc.Row(sys, name)
 		row.Add("delivered", "msg", result.Higher, float64(st.Messages))
 		row.Add("queue_avg_s", "s", result.Lower, result.Mean(times).Seconds())
@@ -54,6 +43,66 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 		row.Add("temp_failures", "replies", "", float64(st.TempFailures))
 		row.Add("conns_peak", "connections", "", float64(st.ConnsPeak))
 		row.Add("not_delivered", "msg", result.Lower, float64(max(int64(d.load)-st.Messages, 0)))
+	}
+}
+
+// providerDeliveries lists the deliveries to the provider's domains.
+func providerDeliveries(ds map[string][]delivery, sim *providersim.Sim, name string) []delivery {
+	var dl []delivery
+	for _, r := range sim.Domains() {
+		if r.Provider == name {
+			dl = append(dl, ds[r.Domain]...)
+		}
+	}
+	return dl
+}
+
+// messageTimes are one provider's messages on both clocks: the queue
+// times of those delivered (sorted) and the bounds of those not delivered
+// (censored), and the same from the burst's start.
+type messageTimes struct {
+	queue, queueWaiting, burst, burstWaiting []time.Duration
+}
+
+// timesOf reads one provider's messages at the end of w: the first n of
+// its deliveries in the MTA's log order (the provider had accepted n by
+// then), the rest of what the MTA accepted as undelivered, censored at
+// w.end, and on the burst's clock every message of its load.
+func timesOf(dl []delivery, n int, sub submitted, name string, load int, w window) messageTimes {
+	dl = dl[:min(len(dl), n)]
+	var mt messageTimes
+	mt.queue = make([]time.Duration, len(dl))
+	for i, x := range dl {
+		mt.queue[i] = x.qt
+	}
+	slices.Sort(mt.queue)
+	mt.queueWaiting = undelivered(len(dl), sub.at[name], w.end)
+	mt.burst, mt.burstWaiting = fromBurst(dl, sub.rcpt, load, w)
+	return mt
+}
+
+// recordTail adds, per provider, the figures over every message at the
+// end of the observation tail (w.end: when every accepted message was
+// delivered, or the cap): queue times on the longer clock, the undelivered
+// censored at the tail's end; the window's figures stay as recordBlind
+// wrote them. tail_end_s is when observation ended, tail_cap_s the cap,
+// both from the burst's start.
+func recordTail(sc *result.Scenario, sys string, draws []blindDraw, stats map[string]providersim.ProviderStats,
+	ds map[string][]delivery, sub submitted, w window, tailCap time.Duration, sim *providersim.Sim) {
+	for _, d := range draws {
+		name := d.spec.name
+		st := stats[name].Total
+		dl := providerDeliveries(ds, sim, name)
+		mt := timesOf(dl, int(st.Messages), sub, name, d.load, w)
+		row := sc.Row(sys, name)
+		row.Add("tail_end_s", "s", "", w.end.Sub(w.start).Seconds())
+		row.Add("tail_cap_s", "s", "", tailCap.Seconds())
+		row.Add("tail_delivered", "msg", result.Higher, float64(st.Messages))
+		row.Add("tail_queue_avg_s", "s", result.Lower, result.Mean(slices.Concat(mt.queue, mt.queueWaiting)).Seconds())
+		addCensoredP99(row, "tail_queue_p99", mt.queue, mt.queueWaiting)
+		row.Add("tail_burst_avg_s", "s", result.Lower, result.Mean(slices.Concat(mt.burst, mt.burstWaiting)).Seconds())
+		addCensoredP99(row, "tail_burst_p99", mt.burst, mt.burstWaiting)
+		row.Add("tail_throttled", "replies", "", float64(st.Throttled+st.ConnsRefused+st.MsgsPerConn))
 	}
 }
 
@@ -178,6 +227,7 @@ func blindNotes(bp blindParams) []string {
 		fmt.Sprintf("Load: sized from the draw so that a sender always exactly at the limits would deliver %.0f%% of it within the window (all of it for the halving provider, which stays backlogged), at most %d per provider; all submitted at once.", 100*bp.fill, bp.maxPer),
 		"wasmta: the shipped policies/go/shaping (no build tag) as the global policy and the shipped policies/go/classifier as the policy of the tenant the load logs in as (SMTP AUTH); delivery.tls opportunistic; MX delivery through the loopback DNS; nothing of the draw is given to it. Postfix: one transport per provider with destination_concurrency_limit = initial_destination_concurrency = the drawn connection limit, failed_cohort_limit 10, Yahoo's 20 messages per connection, smtp_tls_security_level may.",
 		"Delivered: messages the provider accepted within the window. Queue time: reception → delivery from each MTA's own log, over those messages. 'All' figures count every message submitted, each undelivered one with the time it had waited at the window's end (a lower bound of its queue time: it is right-censored): they do not reward an MTA for the messages it left queued. 'From the burst' figures count every message of the burst from the burst's first submission to its delivery (the time it waited to be accepted by the MTA, from the load's clock, plus its queue time), the undelivered ones with the whole window (a lower bound too). The p99s over every message treat the undelivered as censored: '> X' when the p99's rank falls among them (it is only known to be greater than X, the window on the burst's clock), 'X to Y' when an undelivered message's bound lies below the delivered value of that rank; the averages count each at its bound and are lower bounds: an MTA that accepts the burst slowly has the mail wait in the sending application instead of its queue, which the queue time leaves out; 'submitted' is when the MTA had accepted the last message for that provider. Throttling replies: rate-limit replies + connections refused at greeting + messages-per-connection refusals, counted by the simulator.",
+		fmt.Sprintf("Observed: after the window the MTA and the providers (at the limits they had then, the halving's included) go on until every message the MTA accepted is delivered or %v from the burst's start (%d windows: a sender at the drawn limits delivers the load within one; beyond the cap a message stays censored, so the cap decides whether a comparison is resolved, not which way). The 'observed' figures count every message on that longer clock, each one undelivered at the end censored there; the window's figures, the delivered-within-the-window count and the throttling goal stay the window's ('throttling replies, observed' counts them up to the end). Postfix retries what it deferred by its defaults, which the bench keeps (minimal_backoff_time and queue_run_delay 300 s, maximal_backoff_time 4000 s): a message it deferred in the window comes back after the cap.", bp.tailCap, tailFactor),
 		fmt.Sprintf("Learned limits: wasmta's admin /metrics read every second (%s and %s, limit=\"configured\"|\"learned\"); 'halving → within 20%%' is the time from the halving until the learned rate is first within 20%% of the new rate (-1: not within the window).", gaugeConns, gaugeRate),
 	}
 }
