@@ -93,3 +93,57 @@ func (p *Path) hostFailed(ap netip.AddrPort, err error, now time.Time) {
 	d.until = now.Add(doubling(downBase, d.fails, downMax))
 	p.down[ap] = d
 }
+
+// DownHost is an address that did not answer, as remembered across a
+// restart: without it the first sessions after a start each dialled a
+// blackholed first MX and waited the whole connect timeout again.
+type DownHost struct {
+	Addr  netip.AddrPort `json:"addr"`
+	Until time.Time      `json:"until"` // tried after the others before this
+	Fails int            `json:"fails"` // failures in a row
+}
+
+// DownHosts returns the addresses of the path that did not answer.
+func (p *Path) DownHosts() []DownHost {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]DownHost, 0, len(p.down))
+	for ap, d := range p.down {
+		out = append(out, DownHost{Addr: ap, Until: d.until, Fails: d.fails})
+	}
+	return out
+}
+
+// RestoreDownHosts takes the addresses that did not answer before a
+// restart, saved at saved: each keeps its time to be tried last (once it
+// is over, one dial probes the address, as before the restart), and its
+// count of failures halves per hour gone since, as the learned limits
+// decay (adaptive.DefaultHalfLife): an address whose count falls to none
+// is forgotten. A host blackholed an hour ago is likely still so, and
+// costs one probe to find out; one that failed once a day ago is not
+// held against its preference.
+func (p *Path) RestoreDownHosts(hosts []DownHost, saved, now time.Time) {
+	halvings := int(max(0, now.Sub(saved)) / downHalfLife)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, h := range hosts {
+		fails := h.Fails
+		if halvings < 31 {
+			fails >>= halvings
+		} else {
+			fails = 0
+		}
+		if fails <= 0 || !h.Addr.IsValid() {
+			continue
+		}
+		if p.down == nil {
+			p.down = make(map[netip.AddrPort]downAddr)
+		}
+		if _, ok := p.down[h.Addr]; !ok { // what the path saw since the start wins
+			p.down[h.Addr] = downAddr{until: h.Until, fails: fails}
+		}
+	}
+}
+
+// downHalfLife is how fast a remembered failure count decays.
+const downHalfLife = time.Hour

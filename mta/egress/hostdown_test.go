@@ -94,3 +94,42 @@ func TestUnexplainedRefusalsInARun(t *testing.T) {
 		t.Fatalf("refusals %d transactions after the last accepted are a throttle", 2*unexplainedRun+1)
 	}
 }
+
+// Addresses remembered across a restart keep their time to be tried last;
+// their count of failures halves per hour gone since they were saved, and
+// one whose count falls to none is forgotten.
+func TestRestoreDownHostsDecays(t *testing.T) {
+	ap := netip.MustParseAddrPort("192.0.2.1:25")
+	saved := time.Now()
+	until := saved.Add(5 * time.Minute)
+	tests := []struct {
+		gone      time.Duration
+		fails     int
+		wantFails int // 0: forgotten
+	}{
+		{time.Minute, 1, 1},
+		{time.Minute, 5, 5},
+		{time.Hour + time.Minute, 5, 2},
+		{time.Hour + time.Minute, 1, 0},
+		{3 * time.Hour, 5, 0},
+		{-time.Hour, 2, 2}, // a clock that went back: nothing gone
+	}
+	for _, tt := range tests {
+		p := &Path{}
+		p.RestoreDownHosts([]DownHost{{Addr: ap, Until: until, Fails: tt.fails}}, saved, saved.Add(tt.gone))
+		d, ok := p.down[ap]
+		switch {
+		case tt.wantFails == 0 && ok:
+			t.Errorf("%d failures %v ago: kept as %+v, want forgotten", tt.fails, tt.gone, d)
+		case tt.wantFails > 0 && (!ok || d.fails != tt.wantFails || !d.until.Equal(until)):
+			t.Errorf("%d failures %v ago: restored %+v (kept %v), want %d failures until %v",
+				tt.fails, tt.gone, d, ok, tt.wantFails, until)
+		}
+	}
+	p := &Path{}
+	p.hostFailed(ap, &delivery.Error{Stage: delivery.StageConnect, Err: errors.New("i/o timeout")}, saved)
+	p.RestoreDownHosts([]DownHost{{Addr: ap, Until: until, Fails: 7}}, saved, saved)
+	if got := p.DownHosts(); len(got) != 1 || got[0].Fails != 1 {
+		t.Errorf("restored over what the path saw since the start: %+v", got)
+	}
+}

@@ -11,8 +11,8 @@ import (
 	"github.com/wasmta/wasmta/mta/egress"
 )
 
-// learnedNamespace is the spool aux namespace of the limits the paths
-// learned, keyed by "source\x00site": a few dozen bytes per path.
+// learnedNamespace is the spool aux namespace of what the paths learned
+// (savedPath), keyed by "source\x00site": a few dozen bytes per path.
 const learnedNamespace = "adaptive"
 
 // learnedSaveEvery is how often the learned limits are written (and once
@@ -20,10 +20,18 @@ const learnedNamespace = "adaptive"
 // little, a write per change would cost a write per throttle.
 const learnedSaveEvery = 30 * time.Second
 
-// learnedStore remembers the paths' learned limits across restarts.
+// learnedStore remembers what the paths learned across restarts.
 type learnedStore struct {
 	mu    sync.Mutex
-	saved map[egress.PathKey]adaptive.Saved // loaded at start, taken by the paths
+	saved map[egress.PathKey]savedPath // loaded at start, taken by the paths
+}
+
+// savedPath is what a path remembers across restarts: its learned limits,
+// and the addresses of its site that did not answer (tried last). A
+// record written before the addresses were kept has none.
+type savedPath struct {
+	adaptive.Saved
+	Down []egress.DownHost `json:"down,omitempty"`
 }
 
 func learnedKey(k egress.PathKey) []byte { return []byte(k.Source + "\x00" + k.Site) }
@@ -31,10 +39,10 @@ func learnedKey(k egress.PathKey) []byte { return []byte(k.Source + "\x00" + k.S
 // loadLearned reads the stored limits; an unreadable record is dropped.
 func (e *Engine) loadLearned() error {
 	ls := &e.ctl.learned
-	ls.saved = make(map[egress.PathKey]adaptive.Saved)
+	ls.saved = make(map[egress.PathKey]savedPath)
 	err := e.spool.ScanAux(learnedNamespace, nil, func(k, v []byte) error {
 		src, site, ok := strings.Cut(string(k), "\x00")
-		var s adaptive.Saved
+		var s savedPath
 		if err := json.Unmarshal(v, &s); !ok || err != nil {
 			e.log.Warn("learned limits unreadable; dropped", "key", string(k), "err", err)
 			return nil
@@ -49,7 +57,7 @@ func (e *Engine) loadLearned() error {
 }
 
 // restoreLearned gives a new path what it learned before the restart,
-// decayed toward its preset.
+// decayed toward its preset, and the addresses that did not answer.
 func (e *Engine) restoreLearned(p *egress.Path) {
 	ls := &e.ctl.learned
 	ls.mu.Lock()
@@ -57,15 +65,16 @@ func (e *Engine) restoreLearned(p *egress.Path) {
 	delete(ls.saved, p.Key)
 	ls.mu.Unlock()
 	if ok {
-		p.Restore(s, adaptive.DefaultHalfLife)
+		p.Restore(s.Saved, adaptive.DefaultHalfLife)
+		p.RestoreDownHosts(s.Down, s.At, time.Now())
 	}
 }
 
-// saveLearned writes every path's learned limits, unsynced: they are a
-// hint, not a message.
+// saveLearned writes what every path learned, unsynced: it is a hint,
+// not a message.
 func (e *Engine) saveLearned() {
 	for _, p := range e.ready.Paths() {
-		b, err := json.Marshal(p.Snapshot())
+		b, err := json.Marshal(savedPath{Saved: p.Snapshot(), Down: p.DownHosts()})
 		if err == nil {
 			err = e.spool.PutAux(learnedNamespace, learnedKey(p.Key), b, false)
 		}

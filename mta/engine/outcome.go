@@ -241,6 +241,9 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		st.Due = next
 		r.NextAttempt = &next
 		same = (!paced || lone) && resp.Code/100 == 4 && namesNoCause(c.Category)
+		if same {
+			st.RetryPool, st.RetrySource = j.Pool, at.source // for a restart (rebuild)
+		}
 	}
 	if st.Status == message.Bounced {
 		r.OriginalHeader = header.of(e, j)

@@ -18,7 +18,7 @@ func (e *Engine) rebuild(ctx context.Context, scan *spool.QueueScan) (int, error
 	n := 0
 	var items []domainItem // reused: one message's items, by domain
 	err := scan.Run(ctx, func(m *spool.Queued) error {
-		items = groupByDomain(items[:0], m)
+		items = groupByDomain(items[:0], m, e.stickySource)
 		if len(items) == 0 {
 			return e.spool.Delete(m.ID)
 		}
@@ -42,8 +42,10 @@ type domainItem struct {
 
 // groupByDomain appends to items one item per domain of m's recipients
 // that are not final: the latest due time and the most attempts of its
-// recipients. A message has few domains, so a linear search beats a map.
-func groupByDomain(items []domainItem, m *spool.Queued) []domainItem {
+// recipients, and the source a deferral asked to be retried from, as
+// sticky (engine.stickySource) gives it. A message has few domains, so a
+// linear search beats a map.
+func groupByDomain(items []domainItem, m *spool.Queued, sticky func(pool, source string) uint8) []domainItem {
 	for i, s := range m.States {
 		if s.Status.Final() {
 			continue
@@ -66,6 +68,9 @@ func groupByDomain(items []domainItem, m *spool.Queued) []domainItem {
 		}
 		if s.Attempts > int(it.Attempts) {
 			it.Attempts = uint16(min(s.Attempts, 65535))
+		}
+		if s.RetrySource != "" && it.Source == 0 {
+			it.Source = sticky(s.RetryPool, s.RetrySource)
 		}
 	}
 	return items

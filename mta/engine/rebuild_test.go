@@ -43,7 +43,7 @@ func TestGroupByDomain(t *testing.T) {
 			}
 		}
 	}
-	items := groupByDomain(nil, q)
+	items := groupByDomain(nil, q, noSticky)
 	check(items, []want{
 		{"a.test", []uint16{0, 2}, t0.Add(time.Hour), 5},
 		{"b.test", []uint16{4}, t0.Add(time.Minute), 1},
@@ -51,11 +51,14 @@ func TestGroupByDomain(t *testing.T) {
 	})
 
 	q.Domains, q.States = q.Domains[:2], []message.RcptState{{Status: message.Delivered}, pending(0, 2)}
-	items = groupByDomain(items[:0], q)
+	items = groupByDomain(items[:0], q, noSticky)
 	check(items, []want{{"b.test", []uint16{1}, t0, 2}})
 
 	q.States[1].Status = message.Bounced
-	if items = groupByDomain(items[:0], q); len(items) != 0 {
+	if items = groupByDomain(items[:0], q, noSticky); len(items) != 0 {
 		t.Fatalf("a message whose recipients are all final got %d items", len(items))
 	}
 }
+
+// noSticky is a pool where no source is known.
+func noSticky(string, string) uint8 { return 0 }

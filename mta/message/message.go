@@ -97,6 +97,13 @@ type RcptState struct {
 	Attempts int
 	Due      time.Time // next attempt, for Pending/Deferred
 	Last     Response  // last response seen for this recipient
+
+	// RetryPool and RetrySource name the pool and the source of the last
+	// attempt when the retry is to come from that source again (a
+	// greylist keys on the client's address); empty: any source. Kept in
+	// the spool so that a restart does not send the retry from another
+	// address, to be greylisted again.
+	RetryPool, RetrySource string
 }
 
 // QueueKey names a scheduled queue: messages of one tenant and campaign for

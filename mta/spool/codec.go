@@ -20,6 +20,7 @@ const (
 	messageV1 = 1
 	messageV2 = 2 // v1 and a uvarint of flags (flagRequireTLS)
 	stateV1   = 1
+	stateV2   = 2 // v1 and the pool and source to retry from (RetryPool, RetrySource)
 )
 
 // Flags of a v2 envelope. A message without any is written as v1, so a
@@ -112,19 +113,32 @@ func decodeReceivedAt(data []byte) (time.Time, error) {
 	return t, d.err
 }
 
+// encodeState writes a state as v1, or as v2 when it names a source to
+// retry from: a spool stays readable by a release that knows only v1
+// unless a deferral asked for its source again.
 func encodeState(dst []byte, st message.RcptState) []byte {
-	dst = append(dst, stateV1, byte(st.Status))
+	v := byte(stateV1)
+	if st.RetrySource != "" {
+		v = stateV2
+	}
+	dst = append(dst, v, byte(st.Status))
 	dst = appendTime(dst, st.Due)
 	dst = binary.AppendVarint(dst, int64(st.Attempts))
 	dst = binary.AppendVarint(dst, int64(st.Last.Code))
 	dst = appendString(dst, st.Last.Enhanced)
-	return appendString(dst, st.Last.Text)
+	dst = appendString(dst, st.Last.Text)
+	if v == stateV2 {
+		dst = appendString(dst, st.RetryPool)
+		dst = appendString(dst, st.RetrySource)
+	}
+	return dst
 }
 
 func decodeState(data []byte) (message.RcptState, error) {
 	d := decoder{buf: data}
 	var st message.RcptState
-	if v := d.byte(); v != stateV1 {
+	v := d.byte()
+	if v != stateV1 && v != stateV2 {
 		return st, fmt.Errorf("spool: state: unknown encoding version %d", v)
 	}
 	st.Status = message.Status(d.byte())
@@ -136,6 +150,10 @@ func decodeState(data []byte) (message.RcptState, error) {
 	st.Last.Code = d.int()
 	st.Last.Enhanced = d.string()
 	st.Last.Text = d.string()
+	if v == stateV2 {
+		st.RetryPool = d.string()
+		st.RetrySource = d.string()
+	}
 	if err := d.finish(); err != nil {
 		return message.RcptState{}, fmt.Errorf("spool: state: %w", err)
 	}

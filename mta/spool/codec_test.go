@@ -24,7 +24,8 @@ func sameMessage(a, b *message.Message) bool {
 }
 
 func sameState(a, b message.RcptState) bool {
-	return a.Due.Equal(b.Due) && a.Status == b.Status && a.Attempts == b.Attempts && a.Last == b.Last
+	return a.Due.Equal(b.Due) && a.Status == b.Status && a.Attempts == b.Attempts && a.Last == b.Last &&
+		a.RetryPool == b.RetryPool && a.RetrySource == b.RetrySource
 }
 
 func TestMessageRoundTrip(t *testing.T) {
@@ -78,6 +79,8 @@ func TestStateRoundTrip(t *testing.T) {
 			Last: message.Response{Code: 451, Enhanced: "4.7.1", Text: "greylisted, try again"}},
 		{Status: message.Delivered, Attempts: 1, Last: message.Response{Code: 250, Text: "2.0.0 ok queued as X"}},
 		{Status: message.Bounced, Last: message.Response{Text: "connection refused"}},
+		{Status: message.Deferred, Attempts: 1, Due: time.Unix(1700001200, 0), RetryPool: "default", RetrySource: "ip2",
+			Last: message.Response{Code: 451, Enhanced: "4.7.1", Text: "Greylisted, try again in 300 seconds"}},
 	}
 	for _, st := range tests {
 		got, err := decodeState(encodeState(nil, st))
@@ -107,7 +110,8 @@ func TestDecodeRejects(t *testing.T) {
 	}
 	states := map[string][]byte{
 		"empty":             {},
-		"future version":    append([]byte{stateV1 + 1}, validState[1:]...),
+		"future version":    append([]byte{stateV2 + 1}, validState[1:]...),
+		"v2 without source": append([]byte{stateV2}, validState[1:]...),
 		"bad status":        {stateV1, byte(message.Bounced) + 1, 0, 0, 0, 0, 0},
 		"truncated":         validState[:len(validState)-1],
 		"trailing":          append(slices.Clone(validState), 1),
