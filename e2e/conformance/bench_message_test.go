@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/internal/callgrind"
 	"github.com/wasmta/wasmta/mta/policy"
 	"golang.org/x/sys/unix"
 )
@@ -90,4 +91,41 @@ func threadCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ts.Nano())
+}
+
+// BenchmarkMessageCount is BenchmarkMessageCold for an instruction
+// counter: callgrind collects each message's two calls alone (run with
+// --collect-atstart=no; the calls toggle the collection on and off), and
+// the 16 MiB flush runs outside them, so a run counts a message's
+// instructions and, with --cache-sim=yes, its cache misses from cold
+// caches, whatever the machine's load. The
+// command and the cache model are in docs/benchmarks.md ("Policy cost,
+// session 9"): divide the collected totals by the message count.
+func BenchmarkMessageCount(b *testing.B) {
+	rcpt, pool := messageInputs()
+	flush := make([]byte, 16<<20)
+	for _, name := range append([]string{"native"}, Languages...) {
+		b.Run(name, func(b *testing.B) {
+			var m policy.Policy = native{}
+			if name != "native" {
+				m = guarded.modules(b, false)[name]
+			}
+			// Warm-up outside the count: the instance's memory grows and
+			// its first calls fault in pages that a relay has long touched.
+			for range 2000 {
+				messageCalls(b, m, rcpt, pool)
+			}
+			// Callgrind's collection state is its thread's.
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			for b.Loop() {
+				for i := 0; i < len(flush); i += 64 {
+					flush[i]++
+				}
+				callgrind.ToggleCollect()
+				messageCalls(b, m, rcpt, pool)
+				callgrind.ToggleCollect()
+			}
+		})
+	}
 }

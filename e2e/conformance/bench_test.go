@@ -67,7 +67,7 @@ func (s *benchSet) modules(b *testing.B, noGuard bool) map[string]*hostabi.Modul
 		for _, lang := range Languages {
 			wasm[lang] = wasmOf(b, lang, PolicyConformance)
 		}
-		if wasm["floor"], s.err = Build(ctx, root, "wat", "floor"); s.err != nil {
+		if wasm["floor"], s.err = buildSaved(ctx, "wat", "floor"); s.err != nil {
 			return
 		}
 		for name, w := range wasm {
