@@ -2,6 +2,7 @@ package feedback
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 )
 
@@ -251,6 +252,13 @@ func wholeReply(diag string, m *msg) string {
 func finishRecipient(rc *Recipient) {
 	rc.Code = findCode(rc.Diagnostic)
 	rc.Status = betterStatus(rc.Status, findStatus(rc.Diagnostic), rc.Code)
+	if own := replyStatus(rc.Diagnostic, rc.Code); own != "" && rc.Status != "" && own[0] == rc.Status[0] && !strings.HasSuffix(own, ".0") {
+		// the remote server's own enhanced code, in the reply the
+		// diagnostic quotes, says why it refused; a Status field that
+		// disagrees is the reporting MTA's reading of that reply
+		// ("Status: 5.1.1" over "550 5.7.1 IP address blacklisted")
+		rc.Status = own
+	}
 	rc.Action = normalAction(rc.Action)
 	if rc.Status == "" {
 		rc.Status = actionStatus[rc.Action]
@@ -269,6 +277,23 @@ func finishRecipient(rc *Recipient) {
 	if rc.Kind == KindDelivered && rc.Diagnostic == "" && rc.Status != "" {
 		rc.Diagnostic = rc.Status
 	}
+}
+
+// replyStatus returns the enhanced code that follows the reply code in a
+// quoted reply ("550 5.7.1 ...", "550-5.7.1 ..."), or "".
+func replyStatus(diag string, code int) string {
+	if code == 0 {
+		return ""
+	}
+	c := strconv.Itoa(code)
+	for _, sep := range []string{" ", "-"} {
+		if i := strings.Index(diag, c+sep); i >= 0 {
+			if st := findStatus(diag[i+4:]); st != "" && strings.HasPrefix(diag[i+4:], st) {
+				return st
+			}
+		}
+	}
+	return ""
 }
 
 // normalAction maps the actions some MTAs write outside RFC 3464 to its

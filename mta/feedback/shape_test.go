@@ -120,14 +120,22 @@ Could not deliver for the last 432000 seconds. Giving up.
 
 // TestExpiredStatusGivesWay: a DSN's X.4.7 (delivery time expired) gives
 // way to the last reply's own code of the same class; a code of the other
-// class does not change whether the failure is final.
+// class does not change whether the failure is final. So does a specific
+// Status that disagrees with the remote's own specific code in the reply
+// (RFC 3464 2.3.6: the Diagnostic-Code is the remote MTA's; the Status
+// the reporting MTA's reading of it), but not one the reply only names
+// by subject (X.Y.0), nor a code that does not follow the reply code.
 func TestExpiredStatusGivesWay(t *testing.T) {
 	for _, tt := range []struct{ field, diag, want string }{
 		{"4.4.7", "smtp; 450 4.7.1 Client host rejected: listed", "4.7.1"},
 		{"5.4.7", "smtp; 550 5.7.1 Client host rejected: listed", "5.7.1"},
 		{"5.4.7", "smtp; 450 4.2.2 mailbox full", "5.4.7"},
 		{"4.4.7", "smtp; 421 timed out", "4.4.7"},
-		{"4.2.2", "smtp; 452 4.2.1 mailbox disabled", "4.2.2"},
+		{"4.2.2", "smtp; 452 4.2.1 mailbox disabled", "4.2.1"},
+		{"5.1.1", "smtp; 550 5.7.1 IP address blacklisted by recipient", "5.7.1"},
+		{"5.1.1", "smtp; 550-5.7.1 IP address blacklisted", "5.7.1"},
+		{"5.1.1", "smtp; 550 5.7.0 refused", "5.1.1"},
+		{"5.1.1", "smtp; 550 unknown user (see RFC 5.7.1 of our policy)", "5.1.1"},
 	} {
 		raw := strings.Replace(strings.Replace(dsnTwoRecipients, "Status: 5.0.0", "Status: "+tt.field, 1),
 			"smtp; 550 5.1.1 <a@example.org>: Recipient address\n rejected: User unknown", tt.diag, 1)
