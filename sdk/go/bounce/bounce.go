@@ -210,7 +210,12 @@ func decide(code int, enhanced, text string) Result {
 //     receiver's rule for bounces ("550 5.5.3 bounce messages must not
 //     have more than one recipient");
 //   - X.2.3/X.3.4 (the message's size) and a phrase that names a line's
-//     or the header's length.
+//     or the header's length;
+//   - X.1.1/X.1.3 and a phrase that names a policy verdict ("550 5.1.1
+//     User rejected by local policy").
+//
+// An address status never yields while the text also names its own cause
+// (a missing mailbox: "550 5.1.1 User unknown, not local address").
 //
 // X.4.7 (delivery time expired) yields to any provider text or phrase
 // ranked before the phrase rule of an expired queue: it says the queue
@@ -238,8 +243,17 @@ func yields(enhanced string, code int, t int32, text string) bool {
 	}
 	switch sd := enhanced[2:]; sd {
 	case "1.1", "1.3":
+		if namesMissingMailbox(text) {
+			// the text names the code's own cause too ("550 5.1.1 ...
+			// User unknown, not local address"): the code is the server's
+			// verdict, not its default
+			return false
+		}
+	}
+	switch sd := enhanced[2:]; sd {
+	case "1.1", "1.3":
 		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied ||
-			r.category == InactiveMailbox || namesSender(r)
+			r.category == InactiveMailbox || r.category == PolicyRelated || namesSender(r)
 	case "1.2":
 		// the code names the system, the phrase the mailbox ("550 5.1.2 No
 		// such mailbox")
@@ -339,4 +353,20 @@ func containsFold(text, needle string) bool {
 func bareQuota(needle string) bool {
 	return strings.Contains(needle, "quota") && !strings.Contains(needle, "mailbox") &&
 		!strings.Contains(needle, "disk") && !strings.Contains(needle, "disc") && !strings.Contains(needle, "storage")
+}
+
+// missingMailbox are the words of X.1.1 itself (RFC 3463: "the mailbox
+// specified in the address does not exist"), in MTAs' stock forms.
+var missingMailbox = []string{"user unknown", "unknown user", "no such user", "no such mailbox", "user not found",
+	"mailbox not found", "does not exist", "doesn't exist", "unknown recipient", "recipient unknown"}
+
+// namesMissingMailbox reports whether text names a mailbox that does not
+// exist, in the words of X.1.1.
+func namesMissingMailbox(text string) bool {
+	for _, w := range missingMailbox {
+		if containsFold(text, w) {
+			return true
+		}
+	}
+	return false
 }

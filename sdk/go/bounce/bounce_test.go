@@ -119,6 +119,10 @@ func TestRanking(t *testing.T) {
 		{"an authenticated client refused the sender", 553, "5.7.1", "Authenticated user may not send as this address; login mismatch", InvalidSender, `text "login mismatch"`},
 		{"Exchange Online's 5.7.60", 550, "5.7.60", "SMTP; Client does not have permissions", InvalidSender, "code 5.7.60"},
 		{"an address on the receiver's own list", 550, "5.7.1", "That address is blacklisted here", PolicyRelated, `text "address is blacklisted"`},
+		// round 10: X.1.1 as a default for a policy verdict, unless the text names X.1.1's own cause
+		{"an address code yields to a policy verdict", 550, "5.1.1", "Delivery refused by local policy", PolicyRelated, `text "local policy"`},
+		{"an address code stays when the text names a missing mailbox", 550, "5.1.1", "User unknown, not local address", InvalidRecipient, "code 5.1.1"},
+		{"Microsoft's NDR summary for an unknown recipient", 0, "", "Your message to a@example.com couldn't be delivered. a wasn't found at example.com.", InvalidRecipient, "provider microsoft recipient not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)

@@ -124,7 +124,12 @@ var providerRules = []textRule{
 	// Microsoft (Outlook.com, Hotmail, Exchange Online)
 	p("microsoft block list", SpamBlock, "part of their network is on our block list", "(s3150)", "(s3140)", "banned sending ip", "access denied, banned sender"),
 	p("microsoft ip reputation", ReputationBlock, "due to ip reputation", "traffic not accepted from this ip", "(s775)"),
-	p("microsoft recipient not found", InvalidRecipient, "resolver.adr.recipnotfound", "resolver.adr.recipientnotfound", "recipient not found by smtp address lookup", "resolver.adr.exrecipnotfound"),
+	p("microsoft recipient not found", InvalidRecipient, "resolver.adr.recipnotfound", "resolver.adr.recipientnotfound", "recipient not found by smtp address lookup", "resolver.adr.exrecipnotfound",
+		// the NDR's own summary for 5.1.1 ("Your message to a@example.com
+		// couldn't be delivered. a wasn't found at example.com.", Microsoft's
+		// "Fix email delivery issues for error code 5.1.1 ... in Exchange
+		// Online")
+		"wasn't found at", "was not found at"),
 	p("microsoft relay", RelayDenied, "unable to relay recipient in non-accepted domain", "tenantattribution; relay access denied", "relay access denied attr"),
 	p("microsoft size", MessageTooLarge, "resolver.rst.recipsizelimit", "message too large for this recipient"),
 	p("microsoft quota", QuotaIssues, "quotaexceededexception", "storedrv.deliver.exception:quotaexceeded"),
