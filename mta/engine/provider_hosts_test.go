@@ -71,17 +71,7 @@ func TestDeadFirstHostIsNotWaitedForPerSession(t *testing.T) {
 			if kind == "syn-dropped" {
 				dead = synDropper(t)
 			} else {
-				done := make(chan struct{})
-				ungreeted = testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-					if stage == testsink.StageConnect {
-						select {
-						case <-done:
-						case <-time.After(20 * time.Second):
-						}
-					}
-					return nil
-				}})
-				t.Cleanup(func() { close(done) }) // before the sink closes
+				ungreeted = neverGreets(t)
 				dead = ungreeted.Addr()
 			}
 			shape := hourSchedule(2, 100)
@@ -415,11 +405,7 @@ func threeSourceEngine(t *testing.T, sink *testsink.Sink, shape policy.Shape) (*
 	t.Helper()
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
-	pool := "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
-		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
-		"[[source]]\nname = \"lo3\"\naddress = \"127.0.0.3\"\n" +
-		"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }, { name = \"lo3\" }]\n"
-	return testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	return testEngine(t, routeTo(sink)+threeSources+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
 }
 
 // A provider that raises its limit mid-run (twice the rate once the

@@ -17,6 +17,23 @@ const threeSources = "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
 	"[[source]]\nname = \"lo3\"\naddress = \"127.0.0.3\"\n" +
 	"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }, { name = \"lo3\" }]\n"
 
+// neverGreets is a host that takes connections and never greets, until
+// the test ends.
+func neverGreets(t *testing.T) *testsink.Sink {
+	done := make(chan struct{})
+	s := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageConnect {
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+			}
+		}
+		return nil
+	}})
+	t.Cleanup(func() { close(done) }) // before the sink closes
+	return s
+}
+
 // A greylist keys on the client's address (postgrey's triplet): mail
 // greylisted from one source of a pool must come back from that source,
 // and a restart of wasmta between the deferral and the retry does not
@@ -58,17 +75,7 @@ func TestGreylistSourceSurvivesARestart(t *testing.T) {
 func TestDeadHostMemorySurvivesARestart(t *testing.T) {
 	const timeout = time.Second
 	sink := testsink.Start(t, testsink.Options{})
-	done := make(chan struct{})
-	dead := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-		if stage == testsink.StageConnect {
-			select {
-			case <-done:
-			case <-time.After(20 * time.Second):
-			}
-		}
-		return nil
-	}})
-	t.Cleanup(func() { close(done) }) // before the sinks close
+	dead := neverGreets(t)
 	shape := hourSchedule(2, 100)
 	shape.ConnectTimeout, shape.CommandTimeout = timeout, timeout
 	shape.Adapt.Off = true
