@@ -122,6 +122,8 @@ func TestRanking(t *testing.T) {
 		// round 10: X.1.1 as a default for a policy verdict, unless the text names X.1.1's own cause
 		{"an address code yields to a policy verdict", 550, "5.1.1", "Delivery refused by local policy", PolicyRelated, `text "local policy"`},
 		{"an address code stays when the text names a missing mailbox", 550, "5.1.1", "User unknown, not local address", InvalidRecipient, "code 5.1.1"},
+		{"RFC 5321's 551 with a forward-path is a moved mailbox", 551, "", "User not local; please try <b@example.org>", InvalidRecipient, `text "please try <"`},
+		{"551 without one stays a relay refusal", 551, "", "User not local", RelayDenied, `text "user not local"`},
 		{"Microsoft's NDR summary for an unknown recipient", 0, "", "Your message to a@example.com couldn't be delivered. a wasn't found at example.com.", InvalidRecipient, "provider microsoft recipient not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -112,6 +112,12 @@ var phraseRules = []textRule{
 	// relay for it (which "Open relay not allowed" is).
 	c(SpamBlock, "is an open relay", "be an open relay", "open proxy", "open proxies"),
 
+	// A mailbox that has moved, with its new address: RFC 5321 section
+	// 3.4's "551 User not local; please try <forward-path>" (RFC 3463's
+	// X.1.6, "destination mailbox has moved"), the server naming where the
+	// recipient now is, before the relay words "user not local" shares.
+	only(permanent, c(InvalidRecipient, "please try <")),
+
 	// Relaying, also when the relay asks for authentication first ("mail
 	// server requires authentication when attempting to send to a
 	// non-local e-mail address", "not permitted to relay through this
