@@ -204,7 +204,7 @@ var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s
 // commandLeadRE an SMTP command's echo ("after RCPT TO:<a@b>", ">>> RCPT
 // To:<a@b>"): that address is in a transcript, not reported.
 var (
-	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+)$`)
+	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+|` + otherLabels + `)$`)
 	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$|\bnot (?:a )?member of (?:this |the )?(?:mailing )?list\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
 	// senderLeadRE matches a label naming the sender ("Sender Address:
@@ -218,6 +218,15 @@ var (
 	// deliver your e-mail to <a@b>" does.
 	contactLeadRE = regexp.MustCompile(`(?i)\b(?:contact\w*|questions?|help|assistance)\b`)
 )
+
+// otherLabels are the recipient's and the address's label in the
+// languages bounces are written in beside English (German, French,
+// Spanish, Portuguese, Italian, Dutch, the Nordic languages, Polish,
+// Czech, Hungarian, Turkish, Russian, Japanese, Chinese, Korean), as a
+// notice puts it before a failed address ("Empfänger: a@b", "宛先：a@b").
+// Go's \b knows only ASCII word characters, hence the line start or a
+// space before the word.
+const otherLabels = `(?:^|[\s*•·-])(?:empfänger|adresse|destinataire|destinatario|destinatário|dirección|direccion|endereço|indirizzo|ontvanger|adres|mottagare|modtager|mottaker|vastaanottaja|odbiorca|adresat|příjemce|adresa|címzett|alıcı|получатель|адресат|адрес|宛先|受信者|送信先|收件人|收件者|收信人|수신자|받는 사람)\s*[:：=]\s*[<"'「]?`
 
 // lineAddress returns the address a line reports, or "".
 func lineAddress(l string, skip map[string]bool) string {

@@ -3,6 +3,8 @@ package feedback
 import (
 	"strings"
 	"testing"
+
+	"golang.org/x/text/encoding/japanese"
 )
 
 // TestExpiryIsTheStatus: a report that quotes no reply and whose status
@@ -368,4 +370,23 @@ hello
 	if len(r.Recipients) != 0 {
 		t.Errorf("a plain message: %d recipients, want none", len(r.Recipients))
 	}
+}
+
+// TestRecipientLabelsInOtherLanguages: a notice in another language names
+// the failed address after its word for the recipient or the address,
+// with a colon (a full-width one in Japanese and Chinese), in whatever
+// charset the notice is written.
+func TestRecipientLabelsInOtherLanguages(t *testing.T) {
+	jp, err := japanese.ISO2022JP.NewEncoder().String("以下の宛先にメールをお届けできませんでした。\n\n宛先：who@example.jp\n理由：550 5.1.1 User unknown\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "From: postmaster@mx.example.net\nTo: app@example.com\nSubject: Undeliverable mail\nMIME-Version: 1.0\n"
+	runShapeCases(t, []shapeCase{
+		{"German", head + "Content-Type: text/plain; charset=utf-8\n\nIhre Nachricht konnte nicht zugestellt werden.\n\n" +
+			"Empfänger: wer@example.de\nGrund: 552 5.2.2 Postfach voll\n", "wer@example.de", "5.2.2", 552, "Postfach voll", ""},
+		{"French", head + "Content-Type: text/plain; charset=utf-8\n\nVotre message n'a pas pu être remis.\n\n" +
+			"Destinataire : qui@example.fr\nRaison : 550 5.1.1 utilisateur inconnu\n", "qui@example.fr", "5.1.1", 550, "utilisateur inconnu", ""},
+		{"Japanese, ISO-2022-JP", head + "Content-Type: text/plain; charset=ISO-2022-JP\n\n" + jp, "who@example.jp", "5.1.1", 550, "User unknown", ""},
+	})
 }
