@@ -243,10 +243,12 @@ func yields(enhanced string, code int, t int32, text string) bool {
 	}
 	switch sd := enhanced[2:]; sd {
 	case "1.1", "1.3":
-		if namesMissingMailbox(text) {
+		if namesMissingMailbox(text) && !namesSender(r) {
 			// the text names the code's own cause too ("550 5.1.1 ...
 			// User unknown, not local address"): the code is the server's
-			// verdict, not its default
+			// verdict, not its default. A phrase about the sender still
+			// decides: Exim's "Sender verify failed" quotes the callout's
+			// "550 5.1.1 User unknown", the sender's mailbox.
 			return false
 		}
 	}

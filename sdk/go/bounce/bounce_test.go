@@ -124,6 +124,8 @@ func TestRanking(t *testing.T) {
 		{"an address code stays when the text names a missing mailbox", 550, "5.1.1", "User unknown, not local address", InvalidRecipient, "code 5.1.1"},
 		{"RFC 5321's 551 with a forward-path is a moved mailbox", 551, "", "User not local; please try <b@example.org>", InvalidRecipient, `text "please try <"`},
 		{"551 without one stays a relay refusal", 551, "", "User not local", RelayDenied, `text "user not local"`},
+		{"a sender callout's quoted 5.1.1 is the sender's", 550, "", "Verification failed for <b@example.org>\n550-Called: 192.0.2.1\n550-Response: 550 5.1.1 User unknown\n550 Sender verify failed", InvalidSender, `text "sender verify failed"`},
+		{"a sender on the recipient's own list", 550, "5.7.1", "Not accepted from this sender: it is on the recipient's block list", PolicyRelated, `text "recipient's block list"`},
 		{"Microsoft's NDR summary for an unknown recipient", 0, "", "Your message to a@example.com couldn't be delivered. a wasn't found at example.com.", InvalidRecipient, "provider microsoft recipient not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

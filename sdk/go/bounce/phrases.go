@@ -586,7 +586,8 @@ var senderListed = named(senderListedRule, c(PolicyRelated, "sender is blacklist
 	// an address, not a host, on the list: DNS lists name IPs and
 	// domains (RFC 5782), the receiver's own list names addresses
 	"address is blacklisted", "address is blocklisted", "address is blocked by",
-	"sender is in my black list", "user's reject list", "personal reject list", "recipient's reject list", "does not want your mail", "doesn't want your mail",
+	"sender is in my black list", "user's reject list", "personal reject list", "recipient's reject list",
+	"recipient's block list", "recipient's blocklist", "recipient's blacklist", "recipient's blocked senders", "does not want your mail", "doesn't want your mail",
 	// an organization's own list (Exchange Online's "blocked by your
 	// organization using Tenant Allow Block List")
 	"tenant allow", "allow/block list"))
