@@ -9,8 +9,11 @@ import (
 // the languages mailbox providers send them in.
 var autoreplySubjectRE = regexp.MustCompile(`(?i)^\s*(?:re:\s*)?(?:auto(?:matic)?[ _-]?(?:reply|response|respond|antwort|answer|réponse|risposta|respuesta)|autoreply|autoresponder|out of (?:the )?office|abwesenheit|abwesend|absence|vacation|on vacation|away from|automatische antwort|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|autosvar|自動応答|自動返信|自动回复|不在)`)
 
-// bounceSubjectRE matches the subjects of delivery failure notices.
-var bounceSubjectRE = regexp.MustCompile(`(?i)undeliver|not (?:be )?delivered|delivery (?:status|fail|notif|problem|report|error)|failure notice|failed delivery|returned mail|return(?:ed)? to sender|mail delivery fail|non[- ]?delivery|delivery has failed|could not (?:be )?deliver|unable to deliver|rejected|mail system error|bounce`)
+// bounceSubjectRE matches the subjects of delivery failure notices, in
+// English and in the other languages mail systems write them in (Exchange's
+// localized "Undeliverable:", localized MTA templates).
+var bounceSubjectRE = regexp.MustCompile(`(?i)undeliver|not (?:be )?delivered|delivery (?:status|fail|notif|problem|report|error)|failure notice|failed delivery|returned mail|return(?:ed)? to sender|mail delivery fail|non[- ]?delivery|delivery has failed|could not (?:be )?deliver|unable to deliver|rejected|mail system error|bounce|` +
+	`unzustellbar|nicht zustellbar|zustellung (?:fehlgeschlagen|nicht möglich)|non remis|non distribuable|impossible de (?:remettre|distribuer)|mail revenu en erreur|non délivré|onbestelbaar|no se puede entregar|no entregado|imposible entregar|impossibile recapitare|non recapitabile|não é possível entregar|não entregue|olevererbar|ej levererat|kan ikke leveres|ikke leveret|nie można dostarczyć|niedostarczon|nedoručiteln|kézbesíthetetlen|teslim edilemedi|не доставлен|недоставлен|не удается доставить|не удалось доставить|配信不能|配送不能|送信できませんでした|無法傳遞|无法传递|退信|投递失败|전달되지 않음|배달되지 않음`)
 
 // bounceSenderRE matches the local parts and display names that bounce
 // senders use.

@@ -390,3 +390,29 @@ func TestRecipientLabelsInOtherLanguages(t *testing.T) {
 		{"Japanese, ISO-2022-JP", head + "Content-Type: text/plain; charset=ISO-2022-JP\n\n" + jp, "who@example.jp", "5.1.1", 550, "User unknown", ""},
 	})
 }
+
+// TestLocalizedFailureSubject: a notice whose sender is no mailer daemon
+// and whose subject says "undeliverable" in another language is a bounce,
+// not the auto-reply its Auto-Submitted field would otherwise make it.
+func TestLocalizedFailureSubject(t *testing.T) {
+	const ndr = `From: Systemadministrator <admin@corp.example.de>
+To: app@example.com
+Subject: Unzustellbar: Angebot
+Auto-Submitted: auto-replied
+Content-Type: text/plain; charset=utf-8
+
+Ihre Nachricht hat einige oder alle Empfänger nicht erreicht.
+
+      Betreff:	Angebot
+
+Folgende(r) Empfänger konnte(n) nicht erreicht werden:
+
+      wer@example.de am 01.01.2010 10:00
+            Die E-Mail-Adresse ist unbekannt.
+            <mx.example.de #5.1.1>
+`
+	r := Parse(crlf(ndr))
+	if r.Kind != KindBounce || len(r.Recipients) != 1 || r.Recipients[0].Address != "wer@example.de" || r.Recipients[0].Status != "5.1.1" {
+		t.Fatalf("got kind %s, recipients %+v; want a bounce of wer@example.de, 5.1.1", r.Kind, r.Recipients)
+	}
+}
