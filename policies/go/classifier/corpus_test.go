@@ -400,8 +400,8 @@ const publicPath14 = "testdata/corpora/public-replies-14.tsv"
 
 // publicPath15 is its fifteenth batch (replies quoted in GitHub issues of
 // projects no batch quoted before), committed labelled in issue 15's ninth
-// round after that round's last rule change, and scored first in its tenth
-// round, before any rule change, as that round's unseen figure (both
+// round after that round's last rule change, and scored first in its
+// eleventh round, before any rule change, as that round's unseen figure (both
 // parts). Its floor is 0: the test reports the agreement and checks that
 // the built-in default stays within 5 points of the reference, nothing
 // more (MAPPING.md).
@@ -409,7 +409,7 @@ const publicPath15 = "testdata/corpora/public-replies-15.tsv"
 
 // publicPath16 is its sixteenth batch (IceWarp's documented replies,
 // Twisted's SMTP server, milter-greylist, the Exim wiki's ACL recipes,
-// issue quotes), committed labelled in issue 15's tenth round before any
+// issue quotes), committed labelled in issue 15's eleventh round before any
 // classifier ran on it and scored once after that round's last rule
 // change, as its held-out figure (both parts). Floor 0, as batch 15's.
 const publicPath16 = "testdata/corpora/public-replies-16.tsv"
