@@ -180,6 +180,11 @@ func decide(code int, enhanced, text string) Result {
 		// enhanced code names only a subject ("503 5.7.0 Already
 		// authenticated": X.7.0 is "other or undefined security status",
 		// RFC 3463 section 3.8), so the reply code decides before it.
+		// As placed it also decides before the generic words (tier 5),
+		// which the reasoning does not need ("500 Unauthorized relay msg
+		// rejected" read as a protocol error): measured and left for the
+		// next round (MAPPING.md, round 11), no rule being changed after
+		// that round's sealed score.
 		return byReplyCode(code, text)
 	}
 	if known && meaning.category != "" {
