@@ -641,10 +641,17 @@ var (
 	permanentRE = regexp.MustCompile(`(?i)permanent|given up|giving up|not going to try again|will not (?:try|be retried)|fatal|could not be delivered|failed`)
 )
 
+// warningOnlyRE matches the words with which a delay warning says it is
+// one ("THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE",
+// "It will be retried until it is 5 day(s) old", "Delayed Mail (still
+// being retried)"): then its "could not be delivered for 4 hours" is no
+// failure.
+var warningOnlyRE = regexp.MustCompile(`(?i)warning (?:message )?only|(?:do not|don't|no) need to resend|still being retried|will be retried until|will keep trying until`)
+
 // noticeAction reads whether the notice reports a failure or a delay.
 func noticeAction(lines []string) string {
 	s := strings.Join(lines, "\n")
-	if temporaryRE.MatchString(s) && !permanentRE.MatchString(s) {
+	if warningOnlyRE.MatchString(s) || temporaryRE.MatchString(s) && !permanentRE.MatchString(s) {
 		return "delayed"
 	}
 	return "failed"

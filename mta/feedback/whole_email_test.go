@@ -416,3 +416,38 @@ Folgende(r) Empfänger konnte(n) nicht erreicht werden:
 		t.Fatalf("got kind %s, recipients %+v; want a bounce of wer@example.de, 5.1.1", r.Kind, r.Recipients)
 	}
 }
+
+// TestDelayWarningAction: a notice that says it is a warning only is a
+// delay, even where it also says the message "could not be delivered for
+// 4 hours" or heads its list "fatal errors"; a notice without those words
+// that says it gave up is a failure.
+func TestDelayWarningAction(t *testing.T) {
+	head := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Mail delivery notice\n\n"
+	for _, tc := range []struct{ name, body, want string }{
+		{"Postfix's delay template", `# THIS IS A WARNING ONLY.  YOU DO NOT NEED TO RESEND YOUR MESSAGE. #
+
+Your message could not be delivered for more than 4 hour(s).
+It will be retried until it is 5 day(s) old.
+
+<who@example.org>: host mx.example.org[192.0.2.7] said: 451 4.7.1 Please try
+    again later (in reply to RCPT TO command)
+`, "delayed"},
+		{"a warning with a list of fatal errors", `THIS IS A WARNING MESSAGE ONLY.
+YOU DO NOT NEED TO RESEND YOUR MESSAGE.
+
+----- The following addresses had fatal errors -----
+[Status: Error, Address: <who@example.org>, ResponseCode 421, , Host not reachable.]
+Message will be retried for 4 more day(s)
+`, "delayed"},
+		{"a failure", `I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+<who@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1 unknown user
+`, "failed"},
+	} {
+		r := Parse(crlf(head + tc.body))
+		if len(r.Recipients) != 1 || r.Recipients[0].Action != tc.want {
+			t.Errorf("%s: got %+v, want one recipient, action %s", tc.name, r.Recipients, tc.want)
+		}
+	}
+}
