@@ -48,22 +48,45 @@ func u32(p string, off int) (int, int) {
 	if off < 0 || len(p)-off < 4 {
 		return 0, -1
 	}
-	return int(le32(p[off:])), off + 4
+	return int(le32at(p, off)), off + 4
 }
 
+// str is the one read of most fields. Its checks are the only ones: the
+// slice expressions they make safe would each add a bounds check and a
+// panic call, and in Go's wasm code generation a call is also a resume
+// point, a case of the function's entry dispatch (more code per field).
 func str(p string, off int) (string, int) {
-	n, off := u32(p, off)
-	if off < 0 || n > len(p)-off {
+	if off < 0 || len(p)-off < 4 {
 		return "", -1
 	}
-	return p[off : off+n], off + n
+	n := int(le32at(p, off))
+	off += 4
+	if n > len(p)-off {
+		return "", -1
+	}
+	if n == 0 {
+		return "", off // never a pointer past the value's end
+	}
+	return unsafe.String((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(p)), off)), n), off + n
 }
 
 func i64(p string, off int) (int64, int) {
 	if off < 0 || len(p)-off < 8 {
 		return 0, -1
 	}
-	return le64(p[off:]), off + 8
+	return le64at(p, off), off + 8
+}
+
+// le32at and le64at read the little-endian number at offset off of p,
+// which the caller checked is inside p: one load each, where a loop over
+// the bytes cost a Go guest a bounds check and a deadline check per byte
+// (wasm is little-endian and allows unaligned loads).
+func le32at(p string, off int) uint32 {
+	return *(*uint32)(unsafe.Add(unsafe.Pointer(unsafe.StringData(p)), off))
+}
+
+func le64at(p string, off int) int64 {
+	return *(*int64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(p)), off))
 }
 
 // list reads a count and that many strs; nil when empty.
@@ -189,8 +212,8 @@ func (u unpacker) unpack(r *reader, base unsafe.Pointer, fs []field) {
 // zero: an empty list, metadata or pool set, read without calling list,
 // meta and decodePools (each Go call is an entry dispatch and a stack
 // check of its own, a few cache lines apiece).
-func zero32(p string, off int) bool { return off >= 0 && len(p)-off >= 4 && le32(p[off:]) == 0 }
-func zero64(p string, off int) bool { return off >= 0 && len(p)-off >= 8 && le64(p[off:]) == 0 }
+func zero32(p string, off int) bool { return off >= 0 && len(p)-off >= 4 && le32at(p, off) == 0 }
+func zero64(p string, off int) bool { return off >= 0 && len(p)-off >= 8 && le64at(p, off) == 0 }
 
 // peerFields are the fields common to the reception hooks, of a Peer at
 // offset peer and the Tenant and Sender fields at tenant and sender.
@@ -237,14 +260,6 @@ func (u unpacker) route(r *reader)    { u.unpack(r, unsafe.Pointer(&routeIn), ro
 func (u unpacker) pool(r *reader)     { u.unpack(r, unsafe.Pointer(&poolIn), poolFields) }
 func (u unpacker) shape(r *reader)    { u.unpack(r, unsafe.Pointer(&shapeIn), shapeFields) }
 func (u unpacker) classify(r *reader) { u.unpack(r, unsafe.Pointer(&classifyIn), classifyFields) }
-
-// le32 and le64 read the little-endian number at the start of p, which
-// holds at least 4 or 8 bytes (the callers check): one load each, where a
-// loop over the bytes cost a Go guest a bounds check and a deadline check
-// per byte (wasm is little-endian and allows unaligned loads).
-func le32(p string) uint32 { return *(*uint32)(unsafe.Pointer(unsafe.StringData(p))) }
-
-func le64(p string) int64 { return *(*int64)(unsafe.Pointer(unsafe.StringData(p))) }
 
 // slab is where lists get their items: like the arena, it is only ever
 // handed out, never written again, so a handler may keep a list forever
