@@ -204,7 +204,7 @@ var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s
 // commandLeadRE an SMTP command's echo ("after RCPT TO:<a@b>", ">>> RCPT
 // To:<a@b>"): that address is in a transcript, not reported.
 var (
-	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+|` + otherLabels + `)$`)
+	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+|\byour (?:e-?mail |mail )?(?:message )?(?:sent )?to:?\s*[<"']?|` + otherLabels + `)$`)
 	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$|\bnot (?:a )?member of (?:this |the )?(?:mailing )?list\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
 	// senderLeadRE matches a label naming the sender ("Sender Address:
@@ -752,10 +752,20 @@ func (m *msg) notAbout(self []string, other func(string) bool) []string {
 // best gives that paragraph, asked for only when the block says nothing.
 func reasonFor(block []string, best func() string) string {
 	d := blockDiagnostic(block)
-	if d != "" && (hasCodeOrStatus([]string{d}) || causeWordRE.MatchString(withoutAddresses(d))) {
+	if d != "" && hasCodeOrStatus([]string{d}) {
 		return d
 	}
-	if p := best(); p != "" && (d == "" || hasCodeOrStatus([]string{p}) || causeWordRE.MatchString(withoutAddresses(p))) {
+	p := best()
+	if p != "" && hasCodeOrStatus([]string{p}) {
+		// the remote's reply, stated apart from the address ("Your
+		// message to a@b has been blocked." and, under "The response
+		// was:", "550 5.7.26 ..."), says more than the notice's words
+		return p
+	}
+	if d != "" && causeWordRE.MatchString(withoutAddresses(d)) {
+		return d
+	}
+	if p != "" && (d == "" || causeWordRE.MatchString(withoutAddresses(p))) {
 		return p
 	}
 	return d

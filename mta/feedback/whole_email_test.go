@@ -451,3 +451,36 @@ be delivered to one or more recipients.
 		}
 	}
 }
+
+// TestReplyStatedApart: a notice that names the address in a sentence of
+// its own ("Your message to a@b has been blocked.") and quotes the
+// remote's reply under a label further down gives that reply as the
+// reason; "Your message to: a@b" names the failed recipient.
+func TestReplyStatedApart(t *testing.T) {
+	const (
+		blocked = `From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: app@example.com
+Subject: Delivery Status Notification (Failure)
+
+** Message blocked **
+
+Your message to who@example.org has been blocked. See technical details below for more information.
+
+The response was:
+
+550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy.
+`
+		messageTo = `From: Email Security Service <postmaster@ess.example.net>
+To: app@example.com
+Subject: Message Not Delivered
+
+Your message to: who@example.org
+was not delivered because:
+550 permanent failure for one or more recipients (who@example.org:blocked)
+`
+	)
+	runShapeCases(t, []shapeCase{
+		{"the reply under a label", blocked, "who@example.org", "5.7.26", 550, "DMARC policy", "has been blocked"},
+		{"your message to:", messageTo, "who@example.org", "5.0.0", 550, "permanent failure", ""},
+	})
+}
