@@ -174,26 +174,53 @@ func decide(code int, enhanced, text string) Result {
 		}
 		return textRules[t].result(needle)
 	}
-	if code >= 500 && code <= 504 {
+	if code >= 500 && code <= 504 && known && meaning.category != "" && subjectOnly(enhanced) {
 		// RFC 5321's syntax, sequence and not-implemented codes (4.2.2,
-		// 4.2.3) name what failed, the command's form, where a generic
-		// enhanced code names only a subject ("503 5.7.0 Already
+		// 4.2.3) name what failed, the command's form, where an enhanced
+		// code that gives only its subject names less ("503 5.7.0 Already
 		// authenticated": X.7.0 is "other or undefined security status",
-		// RFC 3463 section 3.8), so the reply code decides before it.
-		// As placed it also decides before the generic words (tier 5),
-		// which the reasoning does not need ("500 Unauthorized relay msg
-		// rejected" read as a protocol error): measured and left for the
-		// next round (MAPPING.md, round 11), no rule being changed after
-		// that round's sealed score.
+		// RFC 3463 section 3.8), so the reply code decides before it. It
+		// decides before nothing else: a registered detail names a cause
+		// of its own ("501 5.7.1 Permission denied": X.7.1, delivery not
+		// authorized), and the generic words (tier 5) come before the
+		// reply code (tier 6) as for any reply ("500 Unauthorized relay
+		// msg rejected" is a relay refusal).
 		return byReplyCode(code, text)
 	}
 	if known && meaning.category != "" {
 		return Result{meaning.category, actionOf(meaning.category), "subject", enhanced}
 	}
 	if t >= 0 {
+		if code >= 500 && code <= 504 && verdictWord(&textRules[t]) {
+			// A word that says only that something was refused ("not
+			// allowed", "denied", "blocked") names no cause, where the
+			// syntax and sequence codes name one: "500 Error: Invoking
+			// shell is not allowed" is a command refused for its form. A
+			// word that names the object ("relay", "sender") still
+			// decides first.
+			return byReplyCode(code, text)
+		}
 		return textRules[t].result(needle)
 	}
 	return byReplyCode(code, text)
+}
+
+// verdictWord reports whether word rule r names only a verdict (refused,
+// blocked, try later), not what was refused.
+func verdictWord(r *textRule) bool {
+	return r.tier == tierWord && (r.category == SpamBlock || r.category == PolicyRelated || r.category == TransientFailure)
+}
+
+// subjectOnly reports whether an enhanced code says no more than its
+// subject: the detail 0 ("other or undefined ... status", RFC 3463
+// section 2) or a detail the registry does not know, which RFC 3463 reads
+// as its subject alone.
+func subjectOnly(enhanced string) bool {
+	sd := enhanced[2:]
+	if _, ok := enhancedCodes[sd]; !ok {
+		return true
+	}
+	return strings.HasSuffix(sd, ".0")
 }
 
 // yields reports whether a specific enhanced code gives way to the

@@ -104,6 +104,10 @@ func TestRanking(t *testing.T) {
 		{"an address's syntax keeps its address code", 501, "5.1.7", "Syntax error in sender address", InvalidSender, "code 5.1.7"},
 		{"a sequence code beats an undefined security status", 503, "5.7.0", "Identity already set for this session", ProtocolErrors, "reply 503"},
 		{"a generic code still beats words on other codes", 550, "5.7.0", "Not allowed here", PolicyRelated, "subject 5.7.0"},
+		// round 12: the 500-504 rule as MAPPING.md states it, no broader
+		{"a registered policy detail on a 501 is the policy's", 501, "5.7.1", "Permission denied", PolicyRelated, "subject 5.7.1"},
+		{"a word naming the object decides before a 500", 500, "", "Unauthorized relay msg rejected", RelayDenied, `word "relay"`},
+		{"a sequence code beats a word that names only a verdict", 500, "", "Error: Invoking shell is not allowed", ProtocolErrors, "reply 500"},
 		// round 10: RFC 7208's temperror
 		{"an SPF check on a transient reply is a lookup failure", 451, "4.4.3", "Cannot complete the SPF check now", DNSFailure, `text "spf"`},
 		{"a DMARC verdict deferred with its policy status", 451, "4.7.1", "Deferred by DMARC policy", AuthenticationFailed, `text "dmarc"`},

@@ -43,8 +43,13 @@
 //  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol;
 //     a detail the registry does not know is read as its X.Y.0), except
 //     on a 500-504 reply, whose code (the command's syntax or sequence)
-//     decides before it;
-//  5. generic words ("rejected", "denied", "try again later");
+//     decides before a code that gives only its subject (X.Y.0, an
+//     unregistered detail), not before a registered detail ("501 5.7.1
+//     Permission denied" is X.7.1's policy);
+//  5. generic words ("rejected", "denied", "try again later"); on a
+//     500-504 reply only those that name what was refused ("relay",
+//     "sender"), the reply code deciding before a bare verdict ("not
+//     allowed", "denied");
 //  6. the reply code (RFC 5321, 4954, 7504: 535, 538, 552, 556 ...) and
 //     its class: 4xx transient, 5xx other;
 //  7. no reply at all: a connection failure when nothing else matched.
