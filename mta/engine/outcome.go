@@ -224,8 +224,9 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	// A dead path's refusal (a 5xx greeting or EHLO from every host) is
 	// the destination refusing this source, not the message: a deferral,
 	// as Postfix's "refused to talk to me", unless the policy bounces it.
+	// So is a server's demand for TLS on a session without it.
 	permanent := c.Action == policy.ActionBounce ||
-		(c.Action == policy.ActionDefault && resp.Code >= 500 && o.RetryAt.IsZero())
+		(c.Action == policy.ActionDefault && resp.Code >= 500 && o.RetryAt.IsZero() && !tlsDemandedInClear(c, o))
 	switch {
 	case permanent:
 		r.Type = events.Bounce
@@ -250,6 +251,18 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	}
 	e.record(r)
 	return st, same
+}
+
+// tlsDemandedInClear reports whether a reply classified TLSFailure came
+// on a session without TLS: "530 5.7.0 Must issue a STARTTLS command
+// first" (RFC 3207 4), which a server that requires TLS gives to every
+// command of such a session. It refuses the session, not the message:
+// the session is in clear because the server offered no STARTTLS (a
+// middlebox may strip it) or because its handshake failed and
+// opportunistic TLS went on in clear, as Postfix does at level "may".
+// Either may be mended by the next attempt; a bounce loses the mail.
+func tlsDemandedInClear(c policy.Classification, o egress.Outcome) bool {
+	return c.Category == policy.CategoryTLSFailure && o.Conn.TLS == nil
 }
 
 // namesNoCause reports whether a deferral's category names no cause, as a

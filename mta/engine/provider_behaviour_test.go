@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"net"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -563,5 +567,170 @@ func TestDataTimeoutsDoNotCollapseThePath(t *testing.T) {
 	t.Logf("%d timed out; learned %+v", rec.Count(events.TransientFailure), l)
 	if l.LearnedConnections < 2 || l.LearnedRate < l.ConfiguredRate {
 		t.Errorf("learned %+v after two timeouts: the path collapsed", l)
+	}
+}
+
+// brokenTLSServer is an SMTP server that offers STARTTLS and breaks every
+// handshake (it closes the connection after its 220 to STARTTLS: a TLS
+// terminator that fails, a protocol version neither side shares) and,
+// while requireTLS holds, answers MAIL FROM on a session without TLS
+// with Gmail's "530 5.7.0 Must issue a STARTTLS command first" (RFC 3207
+// 4: the reply a server that requires TLS gives to every command but
+// NOOP, EHLO, STARTTLS and QUIT). Once requireTLS is cleared it takes
+// mail in clear. It counts the messages it accepted.
+func brokenTLSServer(t *testing.T, requireTLS *atomic.Bool) (string, *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var accepted atomic.Int64
+	serve := func(c net.Conn) {
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		r := bufio.NewReader(c)
+		say := func(s string) { c.Write([]byte(s + "\r\n")) }
+		say("220 mx.broken.test ESMTP")
+		inData, mail, rcpts := false, false, 0
+		for {
+			l, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if inData {
+				if l == ".\r\n" {
+					inData = false
+					accepted.Add(1)
+					say("250 2.0.0 OK queued")
+				}
+				continue
+			}
+			switch verb := strings.ToUpper(strings.TrimSpace(l)); {
+			case strings.HasPrefix(verb, "EHLO"):
+				say("250-mx.broken.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME")
+			case verb == "STARTTLS":
+				say("220 2.0.0 Ready to start TLS")
+				return // the handshake fails
+			case strings.HasPrefix(verb, "MAIL") && requireTLS.Load():
+				say("530 5.7.0 Must issue a STARTTLS command first")
+			case strings.HasPrefix(verb, "MAIL"):
+				mail, rcpts = true, 0
+				say("250 2.1.0 OK")
+			case strings.HasPrefix(verb, "RCPT") && !mail:
+				say("503 5.5.1 MAIL first")
+			case strings.HasPrefix(verb, "RCPT"):
+				rcpts++
+				say("250 2.1.5 OK")
+			case verb == "DATA" && rcpts == 0:
+				say("503 5.5.1 RCPT first")
+			case verb == "DATA":
+				inData, mail, rcpts = true, false, 0
+				say("354 Go ahead")
+			case verb == "RSET":
+				mail, rcpts = false, 0
+				say("250 2.0.0 OK")
+			case verb == "QUIT":
+				say("221 2.0.0 closing connection")
+				return
+			default:
+				say("250 2.0.0 OK")
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String(), &accepted
+}
+
+// A destination that requires TLS and whose TLS handshake fails: with
+// opportunistic TLS wasmta tries again in clear (as Postfix does at
+// security level "may"), and the server answers MAIL FROM with "530 5.7.0
+// Must issue a STARTTLS command first". The reply is about the session
+// (RFC 3207 4: it comes to every command of a session without TLS), not
+// the message: the mail is deferred on the path's schedule, not bounced,
+// and delivered once the destination takes it.
+func TestStartTLSRequiredOnAClearSessionDefers(t *testing.T) {
+	const n = 3
+	var requireTLS atomic.Bool
+	requireTLS.Store(true)
+	srv, accepted := brokenTLSServer(t, &requireTLS)
+	shape := hourSchedule(2, 20)
+	shape.RetryInitial, shape.RetryMax = time.Second, 2*time.Second
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
+	_, rec, addr := testEngine(t, "[[route]]\ndomain = \"*\"\nhosts = [\""+srv+"\"]\n[queue]\nretry_jitter = 0.0\n",
+		Options{Registry: reg})
+	sendN(t, addr, n)
+	waitFor(t, 10*time.Second, "every message attempted", func() bool {
+		return rec.Count(events.TransientFailure)+rec.Count(events.Bounce) >= n
+	})
+	if b := rec.Count(events.Bounce); b > 0 {
+		r := rec.All(events.Bounce)[0]
+		t.Fatalf("%d of %d bounced (%s: %d %s %s): a session without TLS was taken for a verdict on the messages",
+			b, n, r.Category, r.Response.Code, r.Response.Enhanced, r.Response.Text)
+	}
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.Category != policy.CategoryTLSFailure {
+			t.Errorf("deferred as %q, want %q", r.Category, policy.CategoryTLSFailure)
+		}
+	}
+	requireTLS.Store(false)
+	rec.WaitFor(t, events.Delivery, n, 10*time.Second)
+	if got := accepted.Load(); got != n {
+		t.Errorf("the server accepted %d messages, want %d", got, n)
+	}
+}
+
+// A destination that advertises SIZE below the message's size (RFC 1870):
+// the message is refused before MAIL FROM with "552 5.3.4" and bounced, as
+// Postfix does, without sending it to be refused at the end of DATA.
+func TestAdvertisedSizeBelowTheMessageBouncesWithoutSending(t *testing.T) {
+	sink := testsink.Start(t, testsink.Options{MaxSize: 2000})
+	_, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	send(t, addr, "s@sender.test", []string{"big@example.test"}, testBody(1)+strings.Repeat(strings.Repeat("x", 70)+"\r\n", 80))
+	rec.WaitFor(t, events.Bounce, 1, 10*time.Second)
+	if r := rec.All(events.Bounce)[0]; r.Response.Code != 552 || r.Response.Enhanced != "5.3.4" {
+		t.Errorf("bounced with %d %s %q, want 552 5.3.4", r.Response.Code, r.Response.Enhanced, r.Response.Text)
+	}
+	if m := sink.Stage(testsink.StageMail); m > 0 {
+		t.Errorf("%d MAIL FROM sent for a message the server's SIZE refuses", m)
+	}
+}
+
+// A first MX that answers EHLO with "421 4.7.0 Too many connections,
+// closing": a refused connection, not a verdict; no HELO after it (a 421
+// closes the channel, RFC 5321 3.8), the next host of the set takes the
+// mail, nothing is deferred.
+func TestFourTwentyOneToEHLOTriesTheNextHost(t *testing.T) {
+	const n = 5
+	bad := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageHelo {
+			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0}, Message: "Too many connections, closing"}
+		}
+		return nil
+	}})
+	good := testsink.Start(t, testsink.Options{})
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 20)})
+	_, rec, addr := testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q, %q]\n", bad.Addr(), good.Addr()),
+		Options{Registry: reg})
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 10*time.Second)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals while the second host took mail", d)
+	}
+	if got := good.Count(); got != n {
+		t.Errorf("the second host got %d messages, want %d", got, n)
+	}
+	if m := bad.Stage(testsink.StageMail); m > 0 {
+		t.Errorf("%d MAIL FROM on sessions whose EHLO got a 421", m)
 	}
 }
