@@ -43,19 +43,25 @@ func appendInputs(b []byte, in any) []byte {
 		b = binary.LittleEndian.AppendUint64(b, uint64(max(in.Size, 0)))
 		b = appendBytes(b, in.Header)
 		b = appendMeta(b, in.Meta)
-		b = appendBytes(b, packReputation(in.Reputation))
+		b = appendReputation(b, in.Reputation)
 	case *policy.RouteInput:
 		b = appendStrs(b, in.Tenant, in.Campaign, in.Domain)
 	case *policy.PoolInput:
 		b = appendStrs(b, in.Tenant, in.Campaign, in.Domain, in.Site)
 		b = appendMeta(b, in.Meta)
-		b = appendBytes(b, packReputation(in.Reputation))
-		b = appendList(b, poolNames(in.Reputation))
+		b = appendReputation(b, in.Reputation)
 		var pools []policy.PoolReputation
 		if in.Reputation != nil {
 			pools = in.Reputation.Pools
 		}
-		b = appendBytes(b, packPools(pools))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(pools)))
+		for i := range pools {
+			b = appendStrs(b, pools[i].Pool)
+		}
+		b = binary.LittleEndian.AppendUint32(b, uint32(80*len(pools)))
+		for i := range pools {
+			b = appendCounts(appendCounts(b, &pools[i].H1), &pools[i].H24)
+		}
 	case *policy.ShapeInput:
 		b = appendStrs(b, in.Source, in.Pool, in.Site, in.Domain)
 		b = appendList(b, in.MXHosts)
@@ -83,6 +89,9 @@ func appendPeer(b []byte, p *policy.Peer, tenant, sender string) []byte {
 // appendMeta appends the metadata as two lists of the same length: the
 // names, sorted, then their values.
 func appendMeta(b []byte, m map[string]string) []byte {
+	if len(m) == 0 {
+		return binary.LittleEndian.AppendUint64(b, 0) // no names, no values
+	}
 	names := make([]string, 0, len(m))
 	for k := range m {
 		names = append(names, k)
@@ -100,6 +109,19 @@ func appendStrs(b []byte, ss ...string) []byte {
 	for _, s := range ss {
 		b = binary.LittleEndian.AppendUint32(b, uint32(len(s)))
 		b = append(b, s...)
+	}
+	return b
+}
+
+// appendReputation appends the "reputation" input (packReputation) in
+// place: a str of the twenty counts.
+func appendReputation(b []byte, r *policy.Reputation) []byte {
+	if r == nil {
+		r = &policy.Reputation{}
+	}
+	b = binary.LittleEndian.AppendUint32(b, 160)
+	for _, c := range [4]*policy.ReputationCounts{&r.Tenant1h, &r.Tenant24h, &r.Campaign1h, &r.Campaign24h} {
+		b = appendCounts(b, c)
 	}
 	return b
 }
