@@ -108,6 +108,17 @@ func TestRanking(t *testing.T) {
 		{"a registered policy detail on a 501 is the policy's", 501, "5.7.1", "Permission denied", PolicyRelated, "subject 5.7.1"},
 		{"a word naming the object decides before a 500", 500, "", "Unauthorized relay msg rejected", RelayDenied, `word "relay"`},
 		{"a sequence code beats a word that names only a verdict", 500, "", "Error: Invoking shell is not allowed", ProtocolErrors, "reply 500"},
+		// round 12: families from the development sets' misses
+		{"the greeting's order is the protocol, not the HELO check", 550, "", "HELO required before MAIL", ProtocolErrors, `text "helo required"`},
+		{"an empty greeting argument is the protocol", 501, "5.5.4", "Empty HELO/EHLO argument not allowed", ProtocolErrors, `text "empty helo"`},
+		{"LMTP's LHLO in place of HELO is the protocol", 500, "", "Error: LMTP should replace HELO and EHLO with LHLO", ProtocolErrors, `text "lhlo"`},
+		{"a HELO that claims the receiver's identity", 550, "", "You are not localhost", PolicyRelated, `text "not localhost"`},
+		{"a HELO that claims the receiver's address", 550, "", "192.0.2.25 is _my_ address", PolicyRelated, `text "_my_ address"`},
+		{"a MIME boundary is the message's format", 550, "", "Boundary length too long: 1100 characters (max 1024)", ProtocolErrors, `text "boundary"`},
+		{"a file name's length is the format's limit, not the attachment rule", 550, "", "Proposed filename too long: 600 characters (max 512 )", ProtocolErrors, `text "filename too long"`},
+		{"a filter's score is the content's", 550, "", "This message scored 8.4 points", SpamContent, `text "message score"`},
+		{"an IP address on a list is the host's listing", 550, "", "Sorry! Your IP address is blocked by RBL", SpamBlock, `text "ip address is blocked"`},
+		{"an undeliverable recipient named in no other words", 550, "", "not deliverable", InvalidRecipient, `word "not deliverable"`},
 		// round 10: RFC 7208's temperror
 		{"an SPF check on a transient reply is a lookup failure", 451, "4.4.3", "Cannot complete the SPF check now", DNSFailure, `text "spf"`},
 		{"a DMARC verdict deferred with its policy status", 451, "4.7.1", "Deferred by DMARC policy", AuthenticationFailed, `text "dmarc"`},

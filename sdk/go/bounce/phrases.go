@@ -65,6 +65,13 @@ var phraseRules = []textRule{
 		// 502/504: "502 Error: AUTH not implemented"), a command's
 		// parameters refused ("No parameters allowed in MAIL")
 		"must not start with", "no longer supported", "need helo", "need ehlo", "helo or ehlo before", "ehlo or helo before", "already negotiated", "already started",
+		// RFC 5321 4.1.4 (EHLO/HELO before MAIL) and 4.1.1.1 (its domain
+		// argument), RFC 2033 4.1 (LMTP's LHLO in their place): the
+		// greeting's order and form, before the HELO identity check that
+		// shares the word ("550 HELO required before MAIL", "Empty
+		// HELO/EHLO argument not allowed", "LMTP should replace HELO and
+		// EHLO with LHLO")
+		"helo required", "ehlo required", "empty helo", "empty ehlo", "lhlo",
 		"not implemented", "parameters allowed",
 		// a client that talks before the greeting or floods the dialogue
 		// with no-ops ("Connecting host started transmitting before SMTP
@@ -117,6 +124,14 @@ var phraseRules = []textRule{
 	// X.1.6, "destination mailbox has moved"), the server naming where the
 	// recipient now is, before the relay words "user not local" shares.
 	only(permanent, c(InvalidRecipient, "please try <")),
+
+	// A client that claims an identity it does not have: the HELO names
+	// the receiver itself or the local host ("You are not localhost",
+	// "550 192.0.2.25 is _my_ address", "I do not believe you are
+	// mail.example.com", "You are not who you say you are"): the sending
+	// host's identity (RFC 5321 4.1.4 lets a receiver check the HELO
+	// against the connection), before the relay words ("not local").
+	c(PolicyRelated, "not localhost", "_my_ address", "is my address", "believe you are", "who you say you are"),
 
 	// Relaying, also when the relay asks for authentication first ("mail
 	// server requires authentication when attempting to send to a
@@ -212,6 +227,12 @@ var phraseRules = []textRule{
 	// failed"); a list of file types is about the attachment
 	// ("Blacklisted file extension detected").
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list"),
+	// An IP address on a list is the host's listing (RFC 5782: DNS lists
+	// and the receivers' own lists of hosts name IPs), not an address on
+	// the receiver's list of senders, whose words it shares ("Your IP
+	// address is blocked by RBL", "IP address has been blacklisted").
+	c(SpamBlock, "ip address is blocked", "ip address is blacklisted", "ip address is blocklisted",
+		"ip address has been blocked", "ip address has been blacklisted"),
 	senderListed,
 	c(BadConfiguration, "query refused", "your dns ip", "public resolver", "open resolver"),
 	c(InvalidSender, "sender verify failed", "sender verification failed"),
@@ -269,7 +290,8 @@ var phraseRules = []textRule{
 
 	// Size, a header's first (its size is its format's limit)
 	named(lineRule, c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
-		"line too long", "line is too long", "lines too long", "line length", "header line", "header size")),
+		"line too long", "line is too long", "lines too long", "line length", "header line", "header size",
+		"filename too long", "file name too long")),
 	// The message's size named as such ("Message size exceed (maybe
 	// caused by big attachment file)"): the size, not the attachment, is
 	// the cause.
@@ -296,7 +318,7 @@ var phraseRules = []textRule{
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
 		"by our filter", "mail content",
-		"score too high", "spam score", "bayes",
+		"score too high", "spam score", "bayes", "scored ", "mail score", "message score",
 		// a content filter's score in SpamAssassin's idiom ("Rejected:
 		// hits=7.5 required=5.0")
 		"hits=", "required=", "content denied", "quarantined", "unacceptable content", "recurrent pattern"),
@@ -343,7 +365,8 @@ var phraseRules = []textRule{
 	// The message's format in the words of header checks ("Malformed
 	// message", "Missing required header field", "Invalid Message-ID
 	// header"): after authentication, whose words name header fields too.
-	c(ProtocolErrors, "improperly-formatted", "unnecessary base64", "malformed message", "malformed header", "invalid mime", "malformed mime", "bad mime", "mime structure", "invalid header", "header syntax", "headers fail",
+	c(ProtocolErrors, "improperly-formatted", "unnecessary base64", "malformed message", "malformed header", "invalid mime", "malformed mime", "bad mime", "mime structure",
+		"boundary", "mime container", "broken mime", "invalid header", "header syntax", "headers fail",
 		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
 		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
 		"date header", "return-path header",
@@ -604,7 +627,7 @@ var dnsTrouble = []string{":53: ", "host lookup did not complete", "name service
 // no phrase did.
 var wordRules = []textRule{
 	w(InvalidRecipient, "address rejected", "recipient rejected", "rcpt rejected", "recipient", "mailbox", "unknown", "exist",
-		"not found"),
+		"not found", "not deliverable", "undeliverable"),
 	w(RelayDenied, "relay"),
 	// The object a terse refusal names, when nothing says more: the
 	// sender, SMTP AUTH, a loop, the format, a lookup on a 4xx.
