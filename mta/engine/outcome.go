@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/adaptive"
@@ -221,6 +220,11 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		t.Before(sched) && (!paced || t.After(next)) {
 		next = t
 	}
+	// A greylist that states no delay waits the greylists' usual one,
+	// not the schedule's tens of minutes.
+	if t, ok := greylistRetry(resp, attempts, time.Now()); ok && t.Before(sched) && (!paced || t.After(next)) {
+		next = t
+	}
 	// A dead path's refusal (a 5xx greeting or EHLO from every host) is
 	// the destination refusing this source, not the message: a deferral,
 	// as Postfix's "refused to talk to me", unless the policy bounces it.
@@ -395,8 +399,7 @@ func unexplained(c policy.Classification, resp message.Response, stage string) b
 	if _, ok := statedRetry(resp, time.Now()); ok {
 		return false
 	}
-	t := strings.ToLower(resp.Text)
-	return !strings.Contains(t, "greylist") && !strings.Contains(t, "graylist")
+	return !namesGreylist(resp.Text)
 }
 
 // sessionEnd reports whether a reply is a 421 that names no cause (the

@@ -734,3 +734,33 @@ func TestFourTwentyOneToEHLOTriesTheNextHost(t *testing.T) {
 		t.Errorf("%d MAIL FROM on sessions whose EHLO got a 421", m)
 	}
 }
+
+// postgrey's greylisting as Postfix gives it: "450 4.2.0 <rcpt>: Recipient
+// address rejected: Greylisted, see http://postgrey.schweikert.ch/help/
+// example.test.html", which names the greylist but states no delay. The
+// message is retried after postgrey's default delay (300 s) and a margin,
+// as a Postfix sender comes back after its minimal_backoff_time (300 s),
+// not after the path's retry schedule (20 minutes by default, an hour
+// here); not a throttle.
+func TestGreylistWithoutAStatedDelayIsRetriedAfterFiveMinutes(t *testing.T) {
+	const n = 4
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, _ int) *smtp.SMTPError {
+		if stage != testsink.StageRcpt {
+			return nil
+		}
+		return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 2, 0},
+			Message: arg + ": Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.test.html"}
+	}})
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.TransientFailure, n, 10*time.Second)
+	for _, r := range rec.All(events.TransientFailure) {
+		if wait := r.NextAttempt.Sub(r.Time); wait < 5*time.Minute || wait > 6*time.Minute {
+			t.Errorf("%s greylisted, retried %v later, want about 5.5 minutes (postgrey's 300 s and a margin)",
+				r.Recipient, wait.Round(time.Second))
+		}
+	}
+	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f: greylisting was read as a throttle", l.LearnedRate, l.ConfiguredRate)
+	}
+}

@@ -57,3 +57,32 @@ func statedRetry(resp message.Response, now time.Time) (time.Time, bool) {
 	}
 	return now.Add(d + d/10 + time.Second), true
 }
+
+// greylistDelay is the delay of a greylist that names itself but states
+// none (postgrey's "450 4.2.0 <rcpt>: Recipient address rejected:
+// Greylisted, see http://postgrey.schweikert.ch/help/example.com.html"):
+// postgrey's default (--delay 300) and sqlgrey's (reconnect_delay, 5
+// minutes), which Postfix's minimal_backoff_time (300 s) meets on its
+// first retry.
+const greylistDelay = 5 * time.Minute
+
+// namesGreylist reports whether a reply's text says it is greylisting.
+func namesGreylist(text string) bool {
+	t := strings.ToLower(text)
+	return strings.Contains(t, "greylist") || strings.Contains(t, "graylist")
+}
+
+// greylistRetry is the retry of a 4xx that names a greylist and states no
+// delay: after greylistDelay, doubling per attempt for a greylist that
+// waits longer (milter-greylist's sample configuration waits 30 minutes),
+// with the margin of a stated delay.
+func greylistRetry(resp message.Response, attempts int, now time.Time) (time.Time, bool) {
+	if resp.Code/100 != 4 || !namesGreylist(resp.Text) {
+		return time.Time{}, false
+	}
+	if _, ok := statedRetry(resp, now); ok {
+		return time.Time{}, false
+	}
+	d := doublingDelay(greylistDelay, attempts)
+	return now.Add(d + d/10 + time.Second), true
+}
