@@ -244,7 +244,10 @@ func subjectOnly(enhanced string) bool {
 //   - X.2.3/X.3.4 (the message's size) and a phrase that names a line's
 //     or the header's length;
 //   - X.1.1/X.1.3 and a phrase that names a policy verdict ("550 5.1.1
-//     User rejected by local policy").
+//     User rejected by local policy");
+//   - X.4.6 (routing loop) and any phrase, when the text names no loop,
+//     hop count or Received: header (RFC 5321 section 6.3's evidence of
+//     a loop): the server's fixed code for another refusal.
 //
 // An address status never yields while the text also names its own cause
 // (a missing mailbox: "550 5.1.1 User unknown, not local address").
@@ -285,6 +288,12 @@ func yields(enhanced string, code int, t int32, text string) bool {
 		}
 	}
 	switch sd := enhanced[2:]; sd {
+	case "4.6":
+		// X.4.6 (routing loop detected) on a reply whose words name no
+		// loop, hop count or trace header but another cause: a server's
+		// fixed code for the refusal ("... it isn't in my control/locals
+		// file (#5.4.6)", qmail's best-preference MX), not a loop
+		return !namesLoop(text)
 	case "1.1", "1.3":
 		return r.category == QuotaIssues || r.category == RateLimited || r.category == RelayDenied ||
 			r.category == InactiveMailbox || r.category == PolicyRelated || namesSender(r)
@@ -387,6 +396,13 @@ func containsFold(text, needle string) bool {
 func bareQuota(needle string) bool {
 	return strings.Contains(needle, "quota") && !strings.Contains(needle, "mailbox") &&
 		!strings.Contains(needle, "disk") && !strings.Contains(needle, "disc") && !strings.Contains(needle, "storage")
+}
+
+// namesLoop reports whether text names a mail loop in the words of
+// RFC 5321 section 6.3 (a loop, a count of hops or of Received: trace
+// header fields), the cause X.4.6 reports.
+func namesLoop(text string) bool {
+	return containsFold(text, "loop") || containsFold(text, "hop") || containsFold(text, "received")
 }
 
 // missingMailbox are the words of X.1.1 itself (RFC 3463: "the mailbox

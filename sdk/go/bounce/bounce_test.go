@@ -119,6 +119,11 @@ func TestRanking(t *testing.T) {
 		{"a filter's score is the content's", 550, "", "This message scored 8.4 points", SpamContent, `text "message score"`},
 		{"an IP address on a list is the host's listing", 550, "", "Sorry! Your IP address is blocked by RBL", SpamBlock, `text "ip address is blocked"`},
 		{"an undeliverable recipient named in no other words", 550, "", "not deliverable", InvalidRecipient, `word "not deliverable"`},
+		{"x.4.6 on a reply that names no loop yields to its cause", 0, "", "Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file (#5.4.6)", BadConfiguration, `text "best-preference mx"`},
+		{"x.4.6 on a reply that names a quota per period", 550, "5.4.6", "Recipient address rejected: Domains Daily Quota Exceeded", RateLimited, `text "daily quota"`},
+		{"x.4.6 with a hop count stays a loop", 554, "5.4.6", "Too many hops 26 (25 max); recipient unknown", RoutingErrors, "code 5.4.6"},
+		{"a host named as an unsecured proxy", 550, "", "Rejected - appears to be an unsecured proxy", SpamBlock, `text "unsecured proxy"`},
+		{"a mailbox file at its size limit is the mailbox's storage", 552, "", "mail file size exceeds the maximum size allowed for mail delivery", QuotaIssues, `text "mail file size"`},
 		// round 10: RFC 7208's temperror
 		{"an SPF check on a transient reply is a lookup failure", 451, "4.4.3", "Cannot complete the SPF check now", DNSFailure, `text "spf"`},
 		{"a DMARC verdict deferred with its policy status", 451, "4.7.1", "Deferred by DMARC policy", AuthenticationFailed, `text "dmarc"`},

@@ -29,7 +29,9 @@
 //     the system, also a missing mailbox), or X.5.3 and the phrase names
 //     a rate or the receiver's rule for bounces; X.4.7 (delivery time
 //     expired) yields to any provider text or phrase ranked before the
-//     expiry phrase, the cause an expiry notice quotes; on RFC 5321's
+//     expiry phrase, the cause an expiry notice quotes; X.4.6 (routing
+//     loop) to any phrase when the text names no loop, hop count or
+//     Received: header; on RFC 5321's
 //     500-504 a phrase naming a protocol fault decides, unless an
 //     address status's text names the address;
 //  2. documented provider and security-gateway texts (Gmail, Yahoo,

@@ -117,7 +117,8 @@ var phraseRules = []textRule{
 	// mail server [ip] which is an open relay", Sendmail's "Rejecting open
 	// proxy"): a verdict on the host, like a listing, not a refusal to
 	// relay for it (which "Open relay not allowed" is).
-	c(SpamBlock, "is an open relay", "be an open relay", "open proxy", "open proxies"),
+	c(SpamBlock, "is an open relay", "be an open relay", "open proxy", "open proxies", "unsecured proxy", "insecure proxy",
+		"anonymous proxy"),
 
 	// A mailbox that has moved, with its new address: RFC 5321 section
 	// 3.4's "551 User not local; please try <forward-path>" (RFC 3463's
@@ -289,6 +290,11 @@ var phraseRules = []textRule{
 		"black sender", "badmailfrom", "ips blocked", "smtp server of your isp", "relay via your isp", "from this range", "from your range", "ip range", "is banned", "banned sender", "banned ip", "ip banned", "banned domain", "domain banned"),
 
 	// Size, a header's first (its size is its format's limit)
+	// The recipient's mailbox file at its size limit ("mail file size
+	// exceeds the maximum size allowed for mail delivery"): the mailbox's
+	// storage (round 3's "File too large"), before the message-size words
+	// it shares.
+	c(QuotaIssues, "mail file size", "mailbox file size"),
 	named(lineRule, c(ProtocolErrors, "headers too large", "header too large", "header too long", "headers too long", "too many headers",
 		"line too long", "line is too long", "lines too long", "line length", "header line", "header size",
 		"filename too long", "file name too long")),
