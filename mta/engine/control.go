@@ -23,6 +23,7 @@ type control struct {
 	parked  parking
 	heap    heapWatch
 	learned learnedStore // the paths' learned limits across restarts (learned.go)
+	lone    sync.Map     // *egress.Path -> *queue.Item: its last lone unexplained deferral (outcome.go)
 
 	provMu sync.Mutex
 	prov   map[string]string // site -> provider

@@ -75,16 +75,17 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 	for _, it := range j.Items {
 		var retry []uint16
 		var due time.Time
-		var sticky bool
+		var sticky, lone bool
 		var slot time.Time // the item's paced retry: one slot of the path's pace per item
 		attempts := int(it.Attempts) + 1
 		next := e.nextAttempt(attempts, at.shape, now)
 		for _, ri := range it.Rcpts {
-			st, same := e.rcptResult(ctx, j, o, at, ri, k, attempts, next, &header, &slot)
+			st, same, alone := e.rcptResult(ctx, j, o, at, ri, k, attempts, next, &header, &slot)
 			k++
 			if st.Status == message.Deferred {
 				retry = append(retry, ri)
 				sticky = sticky || same
+				lone = lone || alone
 				if due.IsZero() || st.Due.Before(due) {
 					due = st.Due
 				}
@@ -96,6 +97,9 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 			r := queue.NewItem(it.ID, retry, attempts, due)
 			if sticky {
 				r.Source = e.stickySource(j.Pool, at.source)
+			}
+			if lone {
+				e.ctl.lone.Store(at.path, r)
 			}
 			retries = append(retries, r)
 		}
@@ -152,7 +156,7 @@ func (e *Engine) stickySource(pool, source string) uint8 {
 // recipient left all but one of them empty, and spaced the next
 // message's retry as many slots later).
 func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome, at attempt, ri uint16,
-	k int, attempts int, next time.Time, header *reportHeader, slot *time.Time) (st message.RcptState, same bool) {
+	k int, attempts int, next time.Time, header *reportHeader, slot *time.Time) (st message.RcptState, same, lone bool) {
 	m := j.Msg
 	resp := o.Rcpt[k]
 	r := e.baseRecord(j, at, o, ri, attempts)
@@ -163,7 +167,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		st.Status = message.Delivered
 		e.fb.deadSites.delivered(at.site, time.Now())
 		e.record(r)
-		return st, false
+		return st, false, false
 	}
 	stage := o.StageOf(k)
 	c, ver := e.guard.Classify(ctx, &policy.ClassifyInput{Tenant: m.Tenant, Site: at.site,
@@ -177,7 +181,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	}
 	sched, paced := next, false
 	unexpl := at.path != nil && unexplained(c, resp, stage)
-	lone := false
+	run := unexpl && !pathCause(c, o, resp) && at.path.Unexplained(m.ID)
 	switch {
 	case c.Category == policy.CategoryTooManyRecipients && tookAny(o):
 		// Refused for the transaction's size, not for itself: RFC 5321
@@ -197,11 +201,14 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 			*slot = pacedRetryAfter(at.path, 0, o, next)
 		}
 		next, paced = *slot, true
-	case pathCause(c, o, resp) || unexpl && at.path.Unexplained(m.ID):
+	case pathCause(c, o, resp) || run:
 		if slot.IsZero() {
 			*slot = pacedRetry(at.path, attempts, o, next)
 		}
 		next, paced = *slot, true
+		if run {
+			e.runFound(at.path, m.ID)
+		}
 	case unexpl:
 		// Alone so far, but perhaps the first of a run: it names nothing
 		// that would make it wait for the schedule (tens of minutes). Not
@@ -254,7 +261,23 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		r.OriginalHeader = header.of(e, j)
 	}
 	e.record(r)
-	return st, same
+	return st, same, lone && st.Status == message.Deferred
+}
+
+// runFound brings back at the path's pace the message deferred alone
+// before a run of unexplained refusals on p (another message's, id's
+// own), now that the run shows it was a throttle's first refusal: it was
+// given a minute (loneRetryBase), the others of the run seconds.
+func (e *Engine) runFound(p *egress.Path, id message.ID) {
+	v, ok := e.ctl.lone.Load(p)
+	if !ok {
+		return
+	}
+	it := v.(*queue.Item)
+	if it.ID == id || !e.ctl.lone.CompareAndDelete(p, v) {
+		return
+	}
+	e.sched.Advance(it, p.RetrySlot(time.Now().Add(doublingDelay(throttleRetryBase, int(it.Attempts)))))
 }
 
 // tlsDemandedInClear reports whether a reply classified TLSFailure came

@@ -184,6 +184,26 @@ func (s *Scheduler) Release(key message.QueueKey, n int) (released, left int) {
 	return len(popped), left
 }
 
+// Advance moves the due time of an item still waiting in its queue to
+// due, when that is sooner; it reports whether it did. An item handed out
+// since (or parked for room) is left alone.
+func (s *Scheduler) Advance(it *Item, due time.Time) bool {
+	s.mu.Lock()
+	q := it.q
+	ok := q != nil && it.idx >= 0 && it.idx < len(q.items) && q.items[it.idx] == it &&
+		!it.parked && due.UnixNano() < it.due
+	if ok {
+		it.due = due.UnixNano()
+		heap.Fix(&q.items, it.idx)
+		s.fixTimer(q)
+	}
+	s.mu.Unlock()
+	if ok {
+		s.poke()
+	}
+	return ok
+}
+
 // Pause holds back every queue whose key matches until the given time (a
 // zero time resumes them). It returns how many queues it changed; a
 // queue that does not exist yet is created so that items added later wait

@@ -264,3 +264,33 @@ func TestReleasePastManyRetries(t *testing.T) {
 		t.Fatalf("Len = %d, want the 1000 retries", s.Len())
 	}
 }
+
+// Advance brings a waiting item's due time forward, and leaves alone an
+// item handed out since or a later due time.
+func TestSchedulerAdvance(t *testing.T) {
+	c := &collector{ch: make(chan struct{}, 10)}
+	s := New(c.dispatch)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	now := time.Now()
+	later, soon := NewItem(idAt(1), []uint16{0}, 1, now.Add(time.Hour)), NewItem(idAt(2), []uint16{0}, 1, now.Add(time.Hour))
+	s.Add(message.QueueKey{Domain: "example.com"}, later)
+	s.Add(message.QueueKey{Domain: "example.com"}, soon)
+	go s.Run(ctx)
+	if s.Advance(soon, now.Add(2*time.Hour)) {
+		t.Fatal("Advance moved an item later")
+	}
+	if !s.Advance(soon, now.Add(20*time.Millisecond)) {
+		t.Fatal("Advance did not move a waiting item sooner")
+	}
+	c.wait(t, 1, 2*time.Second)
+	if c.got[0] != soon.ID {
+		t.Fatalf("handed out %v, want the advanced item", c.got[0])
+	}
+	if s.Advance(soon, now) {
+		t.Fatal("Advance moved an item handed out already")
+	}
+	if s.Len() != 1 {
+		t.Fatalf("Len = %d, want the other item still waiting", s.Len())
+	}
+}
