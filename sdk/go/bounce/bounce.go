@@ -202,6 +202,15 @@ func decide(code int, enhanced, text string) Result {
 		}
 		return textRules[t].result(needle)
 	}
+	if known && meaning.category == "" && code/100 == 5 && len(enhanced) >= 3 && enhanced[0] == '5' && enhanced[2] == '2' {
+		// X.2.0 (or a mailbox detail the registry does not know) says no
+		// more than its subject, "something having to do with the mailbox
+		// has caused this DSN" (RFC 3463 section 3.3), and servers reuse it
+		// for DMARC, spam and size refusals, so any words decide first;
+		// when none do, a permanent reply's mailbox status is the subject's
+		// own reading, as X.2.1 is: the mailbox does not take the mail.
+		return Result{InactiveMailbox, actionOf(InactiveMailbox), "subject", enhanced}
+	}
 	return byReplyCode(code, text)
 }
 
