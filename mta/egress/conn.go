@@ -337,9 +337,31 @@ func (c *conn) deferJobs(jobs []*Job, err error, until time.Time) {
 			continue
 		}
 		o := failure(j, "connect", err)
-		o.RetryAt = until
+		if !refusesMail(err) {
+			o.RetryAt = until
+		}
 		h.Done(c.path, j, o)
 	}
+}
+
+// refusesMail reports whether every host of a failed dial said that it
+// does not accept mail: "521 Host does not accept mail" or "556 Domain
+// does not accept mail" (RFC 7504), which its client SHOULD NOT retry. A
+// dead path's failure is otherwise a deferral (a refused connection, a
+// 554 greeting: the destination refusing this source for now); this one
+// is the verdict the reply gives, a bounce unless the policy says retry.
+func refusesMail(err error) bool {
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		var de *delivery.Error
+		if !errors.As(e, &de) || de.Response.Code != 521 && de.Response.Code != 556 {
+			return false
+		}
+	}
+	return len(errs) > 0
 }
 
 func failure(j *Job, stage string, err error) Outcome {

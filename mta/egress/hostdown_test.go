@@ -133,3 +133,29 @@ func TestRestoreDownHostsDecays(t *testing.T) {
 		t.Errorf("restored over what the path saw since the start: %+v", got)
 	}
 }
+
+// A dead path's failure is a verdict only when every host said it does
+// not accept mail (RFC 7504's 521 and 556); any other failure of any host
+// keeps it a deferral.
+func TestRefusesMail(t *testing.T) {
+	refused := func(code int) error {
+		return &delivery.Error{Stage: delivery.StageBanner, Response: message.Response{Code: code, Text: "no"}}
+	}
+	timeout := &delivery.Error{Stage: delivery.StageConnect, Err: errors.New("i/o timeout")}
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"one host 521", refused(521), true},
+		{"every host 521 or 556", errors.Join(refused(521), refused(556)), true},
+		{"one host 521, one 554", errors.Join(refused(521), refused(554)), false},
+		{"one host 521, one silent", errors.Join(refused(521), timeout), false},
+		{"554", refused(554), false},
+		{"no host", errors.New("egress: no host to connect to"), false},
+	} {
+		if got := refusesMail(tc.err); got != tc.want {
+			t.Errorf("%s: refusesMail = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

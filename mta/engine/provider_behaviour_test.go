@@ -463,6 +463,25 @@ func TestBare421IsRetriedSoon(t *testing.T) {
 	}
 }
 
+// failedEach waits until n failures (deferrals or bounces) are recorded.
+func failedEach(t *testing.T, rec *testrec.Recorder, n int, within time.Duration) {
+	t.Helper()
+	waitFor(t, within, "every message attempted", func() bool {
+		return rec.Count(events.TransientFailure)+rec.Count(events.Bounce) >= n
+	})
+}
+
+// greetsWith is a destination that answers every connection with refusal
+// and closes it.
+func greetsWith(t *testing.T, refusal *smtp.SMTPError) *testsink.Sink {
+	return testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageConnect {
+			return refusal
+		}
+		return nil
+	}})
+}
+
 // A destination that refuses this source at the greeting with a 5xx
 // ("554 5.7.1 ... blocked using zen.spamhaus.org"): a refusal of the
 // connection, not a verdict on the messages. The path is dead, its mail
@@ -470,14 +489,8 @@ func TestBare421IsRetriedSoon(t *testing.T) {
 // ... refused to talk to me" defers).
 func TestFiveHundredGreetingDefersTheMail(t *testing.T) {
 	const n = 5
-	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
-		if stage == testsink.StageConnect {
-			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
-				Message: "5.7.1 Service unavailable; client host [127.0.0.1] blocked using zen.spamhaus.org"}
-		}
-		return nil
-	}})
-	_, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
+	_, rec, addr := sinkEngine(t, greetsWith(t, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "5.7.1 Service unavailable; client host [127.0.0.1] blocked using zen.spamhaus.org"}), hourSchedule(2, 20))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.TransientFailure, n, 20*time.Second)
 	if b := rec.Count(events.Bounce); b > 0 {
@@ -486,6 +499,29 @@ func TestFiveHundredGreetingDefersTheMail(t *testing.T) {
 	for _, r := range rec.All(events.TransientFailure) {
 		if r.NextAttempt == nil || r.NextAttempt.Sub(r.Time) < 29*time.Second {
 			t.Fatalf("deferral %+v: want the next attempt at the end of the path's back-off", r)
+		}
+	}
+}
+
+// A host that does not accept mail says so at the greeting with "521"
+// (RFC 7504 3: "Host does not accept mail", the greeting a domain with a
+// null MX may still run; its client SHOULD NOT retry that host). When
+// every host of the destination answers so, the mail is bounced at once,
+// not deferred for days as a refused connection is (the 554 above).
+func TestFiveTwentyOneGreetingBounces(t *testing.T) {
+	const n = 3
+	_, rec, addr := sinkEngine(t, greetsWith(t, &smtp.SMTPError{Code: 521, EnhancedCode: smtp.EnhancedCode{5, 3, 2},
+		Message: "mx.nomail.test does not accept mail"}), hourSchedule(2, 20))
+	sendN(t, addr, n)
+	failedEach(t, rec, n, 20*time.Second)
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		r := rec.All(events.TransientFailure)[0]
+		t.Fatalf("%d deferred (%d %s, next in %v): a host that does not accept mail was retried",
+			d, r.Response.Code, r.Response.Text, r.NextAttempt.Sub(r.Time).Round(time.Second))
+	}
+	for _, r := range rec.All(events.Bounce) {
+		if r.Response.Code != 521 {
+			t.Errorf("bounced with %d %s, want the host's 521", r.Response.Code, r.Response.Text)
 		}
 	}
 }
@@ -669,9 +705,7 @@ func TestStartTLSRequiredOnAClearSessionDefers(t *testing.T) {
 	_, rec, addr := testEngine(t, "[[route]]\ndomain = \"*\"\nhosts = [\""+srv+"\"]\n[queue]\nretry_jitter = 0.0\n",
 		Options{Registry: reg})
 	sendN(t, addr, n)
-	waitFor(t, 10*time.Second, "every message attempted", func() bool {
-		return rec.Count(events.TransientFailure)+rec.Count(events.Bounce) >= n
-	})
+	failedEach(t, rec, n, 10*time.Second)
 	if b := rec.Count(events.Bounce); b > 0 {
 		r := rec.All(events.Bounce)[0]
 		t.Fatalf("%d of %d bounced (%s: %d %s %s): a session without TLS was taken for a verdict on the messages",
