@@ -194,7 +194,7 @@ func finishDSNRecipient(rc *Recipient, m *msg, named map[string]int) {
 	finishRecipient(rc)
 	if rc.Kind == KindBounce {
 		rc.Stage = firstNonEmpty(stageIn(rc.Diagnostic), m.noticeStage(self), m.noticeTranscriptStage())
-		expired = expired || expiredRE.MatchString(rc.Diagnostic) || m.noticeExpired()
+		expired = expired || saysExpired(rc.Diagnostic) || m.noticeExpired()
 		rc.Status = expiredStatus(rc.Status, rc.Code, expired)
 	}
 }

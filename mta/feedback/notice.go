@@ -19,7 +19,7 @@ func (m *msg) noticeExpired() bool {
 	if m.expiry == 0 {
 		m.expiry = 2
 		for _, l := range noticeOf(m).lines {
-			if expiredRE.MatchString(l) {
+			if saysExpired(l) {
 				m.expiry = 1
 				break
 			}

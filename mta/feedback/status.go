@@ -100,6 +100,24 @@ var expiredRE = regexp.MustCompile(`(?i)\bgiv(?:ing|en) up\b|\bgave up\b|\bretry
 	`\bfailed \d+ (?:delivery )?attempts|\bafter (?:multiple|repeated|several|many|\d+) (?:delivery )?(?:attempts|retries)|` +
 	`\b(?:message|delivery)(?: time)? (?:has )?expired\b|\bqueue (?:lifetime|time) (?:exceeded|expired)`)
 
+// giveUpRE matches the give-up words that are not about time: a notice
+// that calls its failure permanent gives up because the reply was
+// permanent (qmail's and Haraka's preamble on every failure, "This is a
+// permanent error; I've given up."), and "Giving up on 192.0.2.1." is
+// qmail-remote naming the host whose permanent reply ended delivery.
+var giveUpRE = regexp.MustCompile(`(?i)\bpermanent\b[^.]{0,40}?\b(?:giv(?:ing|en) up|gave up)\b|\bgiving up on \S+`)
+
+// saysExpired reports whether s says the message was given up for time
+// (expiredRE), once the give-up words that are not about time (giveUpRE)
+// are set aside: RFC 3463's X.4.7 is for a message whose time in the
+// queue ran out, not for the preamble of a permanent failure.
+func saysExpired(s string) bool {
+	if !expiredRE.MatchString(s) {
+		return false
+	}
+	return expiredRE.MatchString(giveUpRE.ReplaceAllString(s, " "))
+}
+
 // expiredStatus is RFC 3463's X.4.7, "delivery time expired", for a
 // recipient whose report quotes no reply (code 0) and whose status says
 // only its class (X.0.0, or none: then 5) when the report says the

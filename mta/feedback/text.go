@@ -63,7 +63,7 @@ func parseText(r *Report, m *msg) {
 	inB := inBlocks(blocks)
 	for _, b := range blocks {
 		rc := textRecipient(b, func() string { return m.bestParagraphOf(m.notAbout([]string{b.addr}, inB)) }, action)
-		rc.Status = expiredStatus(rc.Status, rc.Code, expired || expiredRE.MatchString(rc.Diagnostic))
+		rc.Status = expiredStatus(rc.Status, rc.Code, expired || saysExpired(rc.Diagnostic))
 		if refusal != "" && rc.Code == 0 && (strings.HasSuffix(rc.Status, ".0.0") || rc.Status == "") {
 			// the group refused the post: RFC 3463's X.7.1, delivery not
 			// authorized; its reasons as the diagnostic when the notice's

@@ -44,6 +44,15 @@ Remote host said: 550 no such user. Giving up on 192.0.2.7.
 `, "who@example.org", "5.0.0", 550, "no such user", ""},
 		{"a specific status: kept", dsn("failed", "5.2.2", "mailbox is full: retry timeout exceeded"), "who@example.org", "5.2.2", 0, "mailbox is full", ""},
 		{"no expiry words: kept", dsn("failed", "5.0.0", "unrouteable address"), "who@example.org", "5.0.0", 0, "unrouteable", ""},
+		// qmail's and Haraka's preamble on every permanent failure gives
+		// up because the failure is permanent, not for time
+		{"a permanent error given up: no expiry", head + `I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<who@example.org>:
+Sorry, I couldn't find any host by that name.
+`, "who@example.org", "5.0.0", 0, "find any host", ""},
+		{"giving up on a host: no expiry", dsn("failed", "5.0.0", "Connected to 192.0.2.7 but the message was refused. Giving up on 192.0.2.7."), "who@example.org", "5.0.0", 0, "refused", ""},
 	})
 }
 
