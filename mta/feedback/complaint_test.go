@@ -51,3 +51,25 @@ func TestAutoreplySubjects(t *testing.T) {
 		}
 	}
 }
+
+// TestAutoreplyHeaders: automatic replies known by their header fields
+// under a subject that says nothing: RFC 3834's keyword with a comment or
+// a parameter after it, and Exchange's inbox-rule reply.
+func TestAutoreplyHeaders(t *testing.T) {
+	for _, tc := range []struct {
+		name, fields string
+		want         Kind
+	}{
+		{"keyword with a comment", "Auto-Submitted: auto-replied (vacation responder)\n", KindAutoreply},
+		{"comment before the keyword", "Auto-Submitted: (mailbox rule) auto-replied\n", KindAutoreply},
+		{"keyword with a parameter", "Auto-Submitted: auto-replied; owner-email=\"someone@example.org\"\n", KindAutoreply},
+		{"Exchange inbox rule", "X-Auto-Response-Suppress: All\nX-MS-Exchange-Inbox-Rules-Loop: someone@example.org\n", KindAutoreply},
+		{"suppression alone is no reply", "X-Auto-Response-Suppress: All\n", KindUnknown},
+		{"keyword no", "Auto-Submitted: no (sent by a person)\n", KindUnknown},
+	} {
+		r := Parse(crlf("From: Someone <someone@example.org>\nTo: app@example.com\nSubject: Re: your order\n" + tc.fields + "\nHello.\n"))
+		if r.Kind != tc.want {
+			t.Errorf("%s: kind %q, want %q", tc.name, r.Kind, tc.want)
+		}
+	}
+}
