@@ -253,6 +253,7 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Poli
 			admitted = append(admitted, h)
 		}
 	}
+	tried := 0
 	for _, t := range c.path.dialOrder(admitted, time.Now()) {
 		h, a := t.host, t.addr
 		opts.TLS = tlsMode(shape, pol, h.Name)
@@ -261,6 +262,10 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Poli
 			self = append(self, ap.String())
 			continue
 		}
+		if tried == maxAddrsPerDial {
+			break
+		}
+		tried++
 		if c.set.opts.Trace != nil {
 			opts.Trace = c.set.opts.Trace(c.path.Key.Source, c.path.Key.Site, h.Name, ap)
 		}
@@ -298,6 +303,16 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Poli
 	}
 	return errors.Join(errs...)
 }
+
+// maxAddrsPerDial bounds the addresses one dial tries, as Postfix's
+// smtp_mx_address_limit and Exim's hosts_max_try do (5 by default): when
+// a provider refuses the source at its per-IP limit, every one of its MX
+// addresses refuses it too, and each refused greeting is a connection the
+// provider counts against the source (Gmail's five MX hosts have ten
+// addresses, A and AAAA); RFC 5321 5.1 asks for a configurable limit of
+// at least two. The addresses that did not answer a moment ago come last
+// (dialOrder), so the five are the likeliest to work.
+const maxAddrsPerDial = 5
 
 // errLoopsToSelf: every host of a path is one of this MTA's own listeners.
 var errLoopsToSelf = errors.New("mail loop")

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -492,3 +493,39 @@ func TestTryAgainLaterAtMailOfAUsedSession(t *testing.T) {
 		t.Errorf("learned rate %.1f below the preset %.0f", l.LearnedRate, rate)
 	}
 }
+
+// A destination of many MX addresses that all refuse at the greeting
+// ("421 4.7.0 Too many connections from your IP", a provider over its
+// per-IP limit, whose every MX counts the same IP): each dial tries at
+// most 5 addresses, as Postfix (smtp_mx_address_limit = 5) and Exim
+// (hosts_max_try = 5) do by default, rather than every address of the
+// set, each a refused connection the provider counts against the source.
+func TestDialTriesAtMostFiveAddresses(t *testing.T) {
+	const hosts, limit = 8, 5
+	var sinks []*testsink.Sink
+	var addrs []string
+	for range hosts {
+		s := greetsWith(t, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+			Message: "Too many connections from your IP"})
+		sinks, addrs = append(sinks, s), append(addrs, fmt.Sprintf("%q", s.Addr()))
+	}
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(1, 20)})
+	route := fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%s]\n", strings.Join(addrs, ", "))
+	_, rec, addr := testEngine(t, route+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	send(t, addr, "s@sender.test", []string{"r@example.test"}, testBody(0))
+	rec.WaitFor(t, events.TransientFailure, 1, 20*time.Second)
+	var per []int
+	dials, beyond := sinks[0].Conns(), 0
+	for i, s := range sinks {
+		per = append(per, s.Conns())
+		if i >= limit {
+			beyond += s.Conns()
+		}
+	}
+	t.Logf("%d dials until the path was dead; connections per address %v", dials, per)
+	if beyond > 0 {
+		t.Errorf("%d connections to the addresses past the first %d: each dial tried every address (%v)", beyond, limit, per)
+	}
+}
+
