@@ -528,4 +528,3 @@ func TestDialTriesAtMostFiveAddresses(t *testing.T) {
 		t.Errorf("%d connections to the addresses past the first %d: each dial tried every address (%v)", beyond, limit, per)
 	}
 }
-
