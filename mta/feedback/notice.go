@@ -58,8 +58,23 @@ func readNotice(m *msg) notice {
 	}
 	lines = capLines(lines)
 	cut := originalStart(lines)
-	return notice{lines: lines[:cut], rest: lines[cut:]}
+	return notice{lines: lines[:min(cut, dsnFieldsStart(lines))], rest: lines[cut:]}
 }
+
+// dsnFieldsStart returns the index of the first line of RFC 3464 fields
+// pasted into the notice's text (a paragraph that starts with
+// Reporting-MTA or Final-Recipient), or len(lines): what the notice says
+// ends there, and a Status line is no sentence about a recipient.
+func dsnFieldsStart(lines []string) int {
+	for i, l := range lines {
+		if (i == 0 || strings.TrimSpace(lines[i-1]) == "") && dsnFieldLineRE.MatchString(l) {
+			return i
+		}
+	}
+	return len(lines)
+}
+
+var dsnFieldLineRE = regexp.MustCompile(`(?i)^(?:reporting-mta|final-recipient):\s*\S`)
 
 // A notice is read up to maxNoticeLines lines of at most maxLineLen
 // bytes (RFC 5321's 998, rounded): failures are stated at the top, and

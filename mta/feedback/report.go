@@ -117,6 +117,16 @@ func parse(raw []byte, depth int) *Report {
 	default:
 		if b := m.inlineDSN(); b != nil {
 			parseDSN(r, m, b)
+			// the fields pasted into a notice may cover only some of
+			// the recipients its sentences name (a paste cut short):
+			// the others are read from the sentences
+			var t Report
+			parseText(&t, m)
+			for _, rc := range t.Recipients {
+				if !hasRecipient(r.Recipients, rc.Address) && len(r.Recipients) < maxRecipients {
+					r.Recipients = append(r.Recipients, rc)
+				}
+			}
 		} else {
 			parseText(r, m)
 		}
@@ -172,4 +182,13 @@ func (m *msg) find(types ...string) *entity {
 		}
 	}
 	return nil
+}
+
+func hasRecipient(rcpts []Recipient, a string) bool {
+	for _, rc := range rcpts {
+		if strings.EqualFold(rc.Address, a) {
+			return true
+		}
+	}
+	return false
 }

@@ -493,3 +493,30 @@ was not delivered because:
 		{"your message to:", messageTo, "who@example.org", "5.0.0", 550, "permanent failure", ""},
 	})
 }
+
+// TestPastedFieldsCoverSome: a notice whose sentences name three failed
+// recipients, with RFC 3464 fields pasted into its text for the first
+// only, reports all three, each with the notice's sentence as its reason
+// (never the pasted Status line).
+func TestPastedFieldsCoverSome(t *testing.T) {
+	addrs := []string{"a@example.org", "b@example.org", "c@example.net"}
+	var b strings.Builder
+	b.WriteString("From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: list-owner@example.com\n")
+	b.WriteString("Subject: Undelivered Mail Returned to Sender\n\nYour message could not be delivered.\n\n")
+	for _, a := range addrs {
+		b.WriteString("<" + a + ">: Message refused as spam\n\n")
+	}
+	b.WriteString("Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; " + addrs[0] + "\nAction: failed\nStatus: 5.7.1\n")
+	got := map[string]bool{}
+	for _, rc := range Parse(crlf(b.String())).Recipients {
+		got[rc.Address] = rc.Kind == KindBounce && strings.Contains(rc.Diagnostic, "refused as spam") && rc.Status[0] == '5'
+		if !got[rc.Address] {
+			t.Errorf("%s: kind %s status %s diagnostic %q", rc.Address, rc.Kind, rc.Status, rc.Diagnostic)
+		}
+	}
+	for _, a := range addrs {
+		if _, ok := got[a]; !ok {
+			t.Errorf("%s: not reported", a)
+		}
+	}
+}
