@@ -648,10 +648,33 @@ var (
 // failure.
 var warningOnlyRE = regexp.MustCompile(`(?i)warning (?:message )?only|(?:do not|don't|no) need to resend|still being retried|will be retried until|will keep trying until`)
 
+// errorKindRE matches a notice's own statement of which kind of error it
+// reports ("This is a permanent error", "This is a temporary error. The
+// following address(es) deferred"): that outranks the other words, which a
+// delay notice shares with a failure ("could not be delivered to one or
+// more of its recipients") and a failure with a delay (a reply quoting
+// "delivery temporarily suspended").
+var errorKindRE = regexp.MustCompile(`(?i)\bthis is a (permanent|temporary|transient) (?:error|failure|problem)`)
+
 // noticeAction reads whether the notice reports a failure or a delay.
+// Lines are joined with spaces: a notice wraps its sentences anywhere
+// ("your message could not / be delivered").
 func noticeAction(lines []string) string {
-	s := strings.Join(lines, "\n")
-	if warningOnlyRE.MatchString(s) || temporaryRE.MatchString(s) && !permanentRE.MatchString(s) {
+	s := strings.Join(lines, " ")
+	if warningOnlyRE.MatchString(s) {
+		return "delayed"
+	}
+	kinds := map[bool]bool{} // permanent or not: stated
+	for _, k := range errorKindRE.FindAllStringSubmatch(s, -1) {
+		kinds[strings.ToLower(k[1]) == "permanent"] = true
+	}
+	if len(kinds) == 1 {
+		if kinds[true] {
+			return "failed"
+		}
+		return "delayed"
+	}
+	if temporaryRE.MatchString(s) && !permanentRE.MatchString(s) {
 		return "delayed"
 	}
 	return "failed"

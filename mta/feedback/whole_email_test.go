@@ -429,7 +429,9 @@ Folgende(r) Empfänger konnte(n) nicht erreicht werden:
 // TestDelayWarningAction: a notice that says it is a warning only is a
 // delay, even where it also says the message "could not be delivered for
 // 4 hours" or heads its list "fatal errors"; a notice without those words
-// that says it gave up is a failure.
+// that says it gave up is a failure, even when its sentence is wrapped and
+// the reply says "temporarily"; a notice that states "This is a temporary
+// error" is a delay though it says "could not be delivered".
 func TestDelayWarningAction(t *testing.T) {
 	head := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Mail delivery notice\n\n"
 	for _, tc := range []struct{ name, body, want string }{
@@ -453,6 +455,18 @@ be delivered to one or more recipients.
 
 <who@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1 unknown user
 `, "failed"},
+		{"a failure whose reason says temporarily, its sentence wrapped", `your message could not
+be delivered to one or more recipients.
+
+<who@example.org>: delivery temporarily suspended: connect to
+    mx.example.org[192.0.2.7]:25: Connection refused
+`, "failed"},
+		{"a deferral stated as one", `A message that you sent could not be delivered to one or more of its
+recipients. This is a temporary error. The following address(es) deferred:
+
+  who@example.org
+    Too many messages from your domain this hour. Will try again later.
+`, "delayed"},
 	} {
 		r := Parse(crlf(head + tc.body))
 		if len(r.Recipients) != 1 || r.Recipients[0].Action != tc.want {
