@@ -21,7 +21,9 @@ import (
 //     ...");
 //   - qmail: "Connected to 192.0.2.7 but greeting failed." (the greeting),
 //     "... but my name was rejected." (HELO), "... but sender was
-//     rejected." (MAIL FROM);
+//     rejected." (MAIL FROM), "192.0.2.7 does not like recipient." (RCPT
+//     TO), "... failed on DATA command." and "... failed after I sent the
+//     message." (the data);
 //   - others: "Error following RCPT command", "for TEXT command" (the
 //     message), "during the SMTP DATA phase".
 //
@@ -34,7 +36,7 @@ import (
 var stageRE = regexp.MustCompile(`(?i)` +
 	`\bin reply to (?:the )?(rcpt to|mail from|end of data|data|helo|ehlo|lhlo|starttls|auth|xforward|message body)\b|` +
 	`\bafter (?:the )?(?:pipelined |pipelining )?(initial connection|connection|greeting|rcpt to|mail from|end of data|data|helo|ehlo|lhlo|starttls|auth|rcpt(?: command)|mail(?: command))\b|` +
-	`\b(refused to talk to me|greeting failed|my name was rejected|sender was rejected|sender rejected|recipient was rejected)\b|` +
+	`\b(refused to talk to me|greeting failed|my name was rejected|sender was rejected|sender rejected|recipient was rejected|does not like recipient|failed on data command|failed after i sent the message)\b|` +
 	`\b(?:following|during|to|for|at) (?:the )?(?:smtp )?(rcpt|rcpt to|mail|mail from|data|text|helo|ehlo|starttls|auth)(?: command| phase| stage)\b`)
 
 // commandEchoRE matches a transcript's command line (">>> RCPT To:<a@b>",
@@ -51,9 +53,10 @@ func stageName(w string) string {
 		return "ehlo"
 	case strings.HasPrefix(w, "mail") || w == "sender was rejected" || w == "sender rejected":
 		return "mail"
-	case strings.HasPrefix(w, "rcpt") || w == "recipient was rejected":
+	case strings.HasPrefix(w, "rcpt") || w == "recipient was rejected" || w == "does not like recipient":
 		return "rcpt"
-	case w == "data" || w == "end of data" || w == "message body" || w == "text" || w == ".":
+	case w == "data" || w == "end of data" || w == "message body" || w == "text" || w == "." ||
+		w == "failed on data command" || w == "failed after i sent the message":
 		return "data"
 	case w == "starttls":
 		return "starttls"
@@ -65,7 +68,7 @@ func stageName(w string) string {
 
 // stageWords are words every stageRE match holds, lowercase: a text
 // without any is not matched against it (most lines of a notice).
-var stageWords = []string{"reply to", "after", "talk to", "greeting", "rejected", "command", "phase", "stage"}
+var stageWords = []string{"reply to", "after", "talk to", "greeting", "rejected", "command", "phase", "stage", "like recipient"}
 
 // stageIn returns the stage a text states, or "".
 func stageIn(s string) string {

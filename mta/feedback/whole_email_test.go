@@ -63,6 +63,14 @@ func TestStageOfTheReply(t *testing.T) {
 	for _, tc := range []struct {
 		name, raw, want string
 	}{
+		{"qmail-remote at RCPT", head + `<who@example.org>:
+192.0.2.7 does not like recipient.
+Remote host said: 550 5.1.1 no mailbox here by that name
+`, "rcpt"},
+		{"qmail-remote after the data", head + `<who@example.org>:
+192.0.2.7 failed after I sent the message.
+Remote host said: 554 5.7.1 message content refused
+`, "data"},
 		{"Postfix, wrapped", head + `<who@example.org>: host mx.example.org[192.0.2.7] said: 554 Message
     refused (in reply to end of
     DATA command)
