@@ -46,7 +46,9 @@ func readNotice(m *msg) notice {
 			break
 		}
 		switch {
-		case e.ctype == "text/plain":
+		case e.ctype == "text/plain" || isDSNType(e.ctype) && !hasDSNFields(e.body) && wordRE.Match(e.body):
+			// a part labelled delivery-status that holds no RFC 3464
+			// fields is the notice's text under the wrong type
 			plain = append(plain, splitLines(e.body)...)
 		case e.ctype == "text/html":
 			htmlText = append(htmlText, splitLines([]byte(stripHTML(string(e.body))))...)

@@ -93,8 +93,8 @@ func parse(raw []byte, depth int) *Report {
 	switch {
 	case m.find("message/feedback-report") != nil:
 		parseARF(r, m.find("message/feedback-report").body)
-	case m.find("message/delivery-status", "message/global-delivery-status") != nil:
-		parseDSN(r, m, m.find("message/delivery-status", "message/global-delivery-status").body)
+	case m.deliveryStatus() != nil:
+		parseDSN(r, m, m.deliveryStatus().body)
 		if len(r.Recipients) == 0 {
 			// an empty or unreadable delivery-status part: the notice
 			// beside it still says who and why
@@ -170,6 +170,37 @@ type msg struct {
 	tstage     *string           // noticeTranscriptStage's answer
 	firstLine  map[string]int    // noticeStage: each address's first notice line
 	blockStage map[string]string // noticeStage: each block's stage
+}
+
+// deliveryStatus returns the report's delivery-status part: the first
+// that holds RFC 3464 recipient fields, else the first of the type (some
+// MTAs label their notice's text message/delivery-status too, before the
+// real fields), or nil.
+func (m *msg) deliveryStatus() *entity {
+	var first *entity
+	for i := range m.parts {
+		if e := &m.parts[i]; isDSNType(e.ctype) {
+			if hasDSNFields(e.body) {
+				return e
+			}
+			if first == nil {
+				first = e
+			}
+		}
+	}
+	return first
+}
+
+func isDSNType(ct string) bool {
+	return ct == "message/delivery-status" || ct == "message/global-delivery-status"
+}
+
+// hasDSNFields reports whether a body holds an RFC 3464 recipient field
+// at the start of a line.
+func hasDSNFields(body []byte) bool {
+	lower := asciiLower(body)
+	return strings.HasPrefix(lower, "final-recipient:") || strings.HasPrefix(lower, "original-recipient:") ||
+		strings.Contains(lower, "\nfinal-recipient:") || strings.Contains(lower, "\noriginal-recipient:")
 }
 
 // find returns the first leaf of one of the types, or nil.

@@ -542,3 +542,22 @@ func TestPastedFieldsCoverSome(t *testing.T) {
 		}
 	}
 }
+
+// TestMislabelledStatusPart: a report whose first message/delivery-status
+// part holds the notice's text, not RFC 3464 fields, is read from the
+// part that holds the fields, and the text gives the reason.
+func TestMislabelledStatusPart(t *testing.T) {
+	part := func(ctype, body string) string { return "--b\nContent-Type: " + ctype + "\n\n" + body + "\n" }
+	raw := "From: Mail Administrator <postmaster@example.net>\nTo: app@example.com\nSubject: Returned Mail\nMIME-Version: 1.0\n" +
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n" +
+		part("message/delivery-status", "Your message was not delivered:\n\n<who@example.net> does not accept text messages\n") +
+		part("message/delivery-status", "Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; who@example.net\nAction: failed\nStatus: 5.3.0\n") +
+		"--b--\n"
+	r := Parse(crlf(raw))
+	if len(r.Recipients) != 1 {
+		t.Fatalf("recipients %+v, want one", r.Recipients)
+	}
+	if g := r.Recipients[0]; g.Address != "who@example.net" || g.Status != "5.3.0" || !strings.Contains(g.Diagnostic, "does not accept text") {
+		t.Errorf("got %+v", g)
+	}
+}
