@@ -261,6 +261,9 @@ func subjectOnly(enhanced string) bool {
 // An address status never yields while the text also names its own cause
 // (a missing mailbox: "550 5.1.1 User unknown, not local address").
 //
+// An address status (X.1.x) yields to the sender's suppression list, a
+// provider text or phrase.
+//
 // X.4.7 (delivery time expired) yields to any provider text or phrase
 // ranked before the phrase rule of an expired queue: it says the queue
 // gave up, the text why.
@@ -272,6 +275,13 @@ func yields(enhanced string, code int, t int32, text string) bool {
 		// own words decides ("5.4.7 ... mailbox is full: retry timeout
 		// exceeded"), as the phrase rules rank them (phrases.go).
 		return t < expiryRule
+	}
+	if r.category == Suppressed && enhanced[2] == '1' {
+		// an address status (X.1.x) beside the sender's own provider's
+		// suppression list is why the address went on the list; the list
+		// refused this message ("5.1.1 ... it is on the suppression list
+		// for your account": Amazon SES documents it as a suppression)
+		return true
 	}
 	if r.tier != tierPhrase {
 		return false

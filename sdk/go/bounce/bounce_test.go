@@ -17,6 +17,8 @@ func TestRanking(t *testing.T) {
 		{"specific code beats a generic phrase", 550, "5.1.1", "Recipient address rejected: spam filter", InvalidRecipient, "code 5.1.1"},
 		{"specific code beats a cause phrase", 552, "5.2.2", "user unknown? no: mailbox full", QuotaIssues, "code 5.2.2"},
 		{"code found in the text", 550, "", "550-5.7.26 This mail has been blocked", AuthenticationFailed, "code 5.7.26"},
+		{"a suppression list beats the address status it was built from", 0, "5.1.1", "Amazon SES did not send the message to this address because it is on the suppression list for your account.", Suppressed, "provider amazon ses suppressed"},
+		{"a suppression list beats X.1.x as a phrase too", 550, "5.1.1", "Recipient is on our suppression list", Suppressed, `text "suppression list"`},
 		{"override beats the code", 550, "5.2.1", "The user you are trying to contact is receiving mail at a rate that prevents additional messages", RateLimited, "override gmail x.2.1 receiving too fast"},
 		{"provider text beats a generic code", 550, "5.7.1", "[CS02] Message rejected", SpamBlock, "provider apple [CS02]"},
 		{"phrase beats a generic code", 554, "5.7.1", "<x@example.com>: Relay access denied", RelayDenied, `text "relay access denied"`},
