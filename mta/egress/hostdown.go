@@ -74,12 +74,15 @@ func (p *Path) hostAnswered(ap netip.AddrPort) {
 
 // hostFailed notes a failed dial to ap; only a dial that got no SMTP
 // answer (no connection: a timeout, a refused or unreachable address; or
-// no greeting) puts the address last. A host that answers, even with a
-// 4xx or 5xx, is up.
+// no greeting) or a "521 ... does not accept mail" (RFC 7504 3: its
+// client SHOULD NOT retry that host) puts the address last. A host that
+// answers with any other 4xx or 5xx is up.
 func (p *Path) hostFailed(ap netip.AddrPort, err error, now time.Time) {
 	var de *delivery.Error
-	if !errors.As(err, &de) || de.Response.Code != 0 ||
-		de.Stage != delivery.StageConnect && de.Stage != delivery.StageBanner {
+	silent := errors.As(err, &de) && de.Response.Code == 0 &&
+		(de.Stage == delivery.StageConnect || de.Stage == delivery.StageBanner)
+	noMail := de != nil && de.Response.Code == 521 && (de.Stage == delivery.StageBanner || de.Stage == delivery.StageEHLO)
+	if !silent && !noMail {
 		p.hostAnswered(ap)
 		return
 	}

@@ -51,6 +51,11 @@ func TestDialOrderPutsSilentAddressesLast(t *testing.T) {
 	if got := order(later); got != "mx1 mx2 " {
 		t.Fatalf("order %q after mx1 answered with a refusal", got)
 	}
+	noMail := &delivery.Error{Stage: delivery.StageBanner, Response: message.Response{Code: 521, Text: "does not accept mail"}}
+	p.hostFailed(netip.AddrPortFrom(a, 25), noMail, later)
+	if got := order(later.Add(time.Second)); got != "mx2 mx1 " {
+		t.Fatalf("order %q after mx1 said it does not accept mail (RFC 7504)", got)
+	}
 }
 
 // Unexplained refusals are a throttle only in a run among acceptances:

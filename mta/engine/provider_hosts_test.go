@@ -528,3 +528,29 @@ func TestDialTriesAtMostFiveAddresses(t *testing.T) {
 		t.Errorf("%d connections to the addresses past the first %d: each dial tried every address (%v)", beyond, limit, per)
 	}
 }
+
+// A first MX that greets with "521 ... does not accept mail" (RFC 7504 3:
+// its client SHOULD NOT retry that host) beside one that works: the mail
+// goes through the second, and the first is tried last from then on, as
+// a host that does not answer is, not once per session.
+func TestFiveTwentyOneHostIsTriedLast(t *testing.T) {
+	const n, perConn = 20, 2
+	nomail := greetsWith(t, &smtp.SMTPError{Code: 521, EnhancedCode: smtp.EnhancedCode{5, 3, 2},
+		Message: "mx1.example.test does not accept mail"})
+	sink := testsink.Start(t, testsink.Options{})
+	shape := hourSchedule(2, 100)
+	shape.MessagesPerConn = perConn
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
+	route := fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q, %q]\n", nomail.Addr(), sink.Addr())
+	_, rec, addr := testEngine(t, route+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	t.Logf("%d sessions to the working host, %d dials to the 521 host", sink.Conns(), nomail.Conns())
+	if d := rec.Count(events.TransientFailure) + rec.Count(events.Bounce); d > 0 {
+		t.Errorf("%d deferrals or bounces while a host of the set worked", d)
+	}
+	if got := nomail.Conns(); got > 2 {
+		t.Errorf("%d dials to the host that does not accept mail for %d sessions", got, sink.Conns())
+	}
+}
