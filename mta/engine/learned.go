@@ -36,15 +36,32 @@ type savedPath struct {
 
 func learnedKey(k egress.PathKey) []byte { return []byte(k.Source + "\x00" + k.Site) }
 
-// loadLearned reads the stored limits; an unreadable record is dropped.
+// learnedForget is the age at which a stored record has nothing left to
+// give: its limits have decayed to the preset (a distance halved 24
+// times, adaptive.DefaultHalfLife) and its hosts' failure counts to none
+// (egress.RestoreDownHosts). Every path ever dialled writes a record, and
+// only a path made again takes its record back: without this, the
+// records of sites not seen since piled up in the spool, and in memory
+// at each start, for good.
+const learnedForget = 24 * time.Hour
+
+// loadLearned reads the stored limits; an unreadable record, and one
+// older than learnedForget, is deleted.
 func (e *Engine) loadLearned() error {
 	ls := &e.ctl.learned
 	ls.saved = make(map[egress.PathKey]savedPath)
+	var stale [][]byte
+	now := time.Now()
 	err := e.spool.ScanAux(learnedNamespace, nil, func(k, v []byte) error {
 		src, site, ok := strings.Cut(string(k), "\x00")
 		var s savedPath
 		if err := json.Unmarshal(v, &s); !ok || err != nil {
 			e.log.Warn("learned limits unreadable; dropped", "key", string(k), "err", err)
+			stale = append(stale, k)
+			return nil
+		}
+		if now.Sub(s.At) > learnedForget {
+			stale = append(stale, k)
 			return nil
 		}
 		ls.saved[egress.PathKey{Source: src, Site: site}] = s
@@ -52,6 +69,11 @@ func (e *Engine) loadLearned() error {
 	})
 	if err != nil {
 		return fmt.Errorf("engine: load learned limits: %w", err)
+	}
+	for _, k := range stale {
+		if err := e.spool.DeleteAux(learnedNamespace, k, false); err != nil {
+			return fmt.Errorf("engine: forget old learned limits: %w", err)
+		}
 	}
 	return nil
 }
