@@ -116,6 +116,8 @@ func TestRanking(t *testing.T) {
 		{"LMTP's LHLO in place of HELO is the protocol", 500, "", "Error: LMTP should replace HELO and EHLO with LHLO", ProtocolErrors, `text "lhlo"`},
 		{"a HELO that claims the receiver's identity", 550, "", "You are not localhost", PolicyRelated, `text "not localhost"`},
 		{"a HELO that claims the receiver's address", 550, "", "192.0.2.25 is _my_ address", PolicyRelated, `text "_my_ address"`},
+		{"a HELO the receiver does not believe", 550, "", "I do not believe you are mail.example.com.", PolicyRelated, `text "not believe you are"`},
+		{"a verdict the receiver believes is no identity check", 550, "", "We believe you are sending spam", SpamBlock, `text "sending spam"`},
 		{"a MIME boundary is the message's format", 550, "", "Boundary length too long: 1100 characters (max 1024)", ProtocolErrors, `text "boundary"`},
 		{"a file name's length is the format's limit, not the attachment rule", 550, "", "Proposed filename too long: 600 characters (max 512 )", ProtocolErrors, `text "filename too long"`},
 		{"a filter's score is the content's", 550, "", "This message scored 8.4 points", SpamContent, `text "message score"`},

@@ -131,8 +131,11 @@ var phraseRules = []textRule{
 	// "550 192.0.2.25 is _my_ address", "I do not believe you are
 	// mail.example.com", "You are not who you say you are"): the sending
 	// host's identity (RFC 5321 4.1.4 lets a receiver check the HELO
-	// against the connection), before the relay words ("not local").
-	c(PolicyRelated, "not localhost", "_my_ address", "is my address", "believe you are", "who you say you are"),
+	// against the connection), before the relay words ("not local"). The
+	// disbelief, not "believe you are": "We believe you are sending spam"
+	// is the receiver's verdict on the host, not its identity check.
+	c(PolicyRelated, "not localhost", "_my_ address", "is my address", "not believe you are", "n't believe you are",
+		"who you say you are"),
 
 	// Relaying, also when the relay asks for authentication first ("mail
 	// server requires authentication when attempting to send to a
