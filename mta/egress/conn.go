@@ -207,7 +207,22 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 		c.path.delivered(now)
 	}
 	c.set.opts.Handler.Done(c.path, j, o)
-	return true
+	return ok || !notAccepting(o.Rcpt)
+}
+
+// notAccepting reports whether every reply of a transaction was a 4xx
+// X.3.2, "system not accepting network messages" (RFC 3463): the server
+// refuses this session, not the message. Postfix's postscreen answers so
+// every RCPT of a client's first connection once it passed the tests it
+// runs after the greeting, and lets the next connection through; the
+// session ends, so that the next message takes a new one.
+func notAccepting(rs []message.Response) bool {
+	for _, r := range rs {
+		if r.Code/100 != 4 || r.Enhanced != "4.3.2" {
+			return false
+		}
+	}
+	return len(rs) > 0
 }
 
 func stageOf(err error) string {

@@ -385,15 +385,23 @@ const throttleRetryBase = 5 * time.Second
 // pathCause reports whether a deferral says something about the path
 // rather than the message: a throttle (classified RateLimited, or a
 // classification that asks for traffic control), a connection that broke
-// without a reply or with a 421 that names no cause (the server closing
-// the channel, RFC 5321 3.8: about the session), or a path where no
+// without a reply or with a 421 (or a 4xx X.3.2) that names no cause (the
+// server closing the channel, RFC 5321 3.8: about the session), or a path where no
 // connection works. Such mail goes back soon at the path's pace; parking
 // it for the retry schedule (tens of minutes) would only make it wait
 // behind the mail that came after it. A 4xx about the message itself (a
 // full mailbox, greylisting) keeps the schedule.
 func pathCause(c policy.Classification, o egress.Outcome, resp message.Response) bool {
 	return throttleSignal(c, resp) || trafficControl(c) || !o.RetryAt.IsZero() ||
-		resp.Code == 0 && o.Err != nil || resp.Code == 421 && sessionCategory(c.Category)
+		resp.Code == 0 && o.Err != nil || (resp.Code == 421 || notAccepting(resp)) && sessionCategory(c.Category)
+}
+
+// notAccepting reports whether a reply is a 4xx X.3.2, "system not
+// accepting network messages" (RFC 3463): about the session or the
+// server, as a 421 is (postscreen's "450 4.3.2 Service currently
+// unavailable" to a client's first connection; egress ends the session).
+func notAccepting(resp message.Response) bool {
+	return resp.Code/100 == 4 && resp.Enhanced == "4.3.2"
 }
 
 // throttleSignal reports whether a reply tells the path to send slower: a

@@ -606,15 +606,12 @@ func TestDataTimeoutsDoNotCollapseThePath(t *testing.T) {
 	}
 }
 
-// brokenTLSServer is an SMTP server that offers STARTTLS and breaks every
-// handshake (it closes the connection after its 220 to STARTTLS: a TLS
-// terminator that fails, a protocol version neither side shares) and,
-// while requireTLS holds, answers MAIL FROM on a session without TLS
-// with Gmail's "530 5.7.0 Must issue a STARTTLS command first" (RFC 3207
-// 4: the reply a server that requires TLS gives to every command but
-// NOOP, EHLO, STARTTLS and QUIT). Once requireTLS is cleared it takes
-// mail in clear. It counts the messages it accepted.
-func brokenTLSServer(t *testing.T, requireTLS *atomic.Bool) (string, *atomic.Int64) {
+// scriptedServer is a hand-written SMTP server on loopback for replies
+// testsink cannot give: answer is asked first for every command of the
+// n-th connection (from 1) and may give the reply, and hang up after it;
+// else the server answers as a plain ESMTP server offering ext in EHLO.
+// It counts the messages it accepted.
+func scriptedServer(t *testing.T, ext []string, answer func(conn int, verb string) (reply string, hangUp bool)) (string, *atomic.Int64) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -622,12 +619,13 @@ func brokenTLSServer(t *testing.T, requireTLS *atomic.Bool) (string, *atomic.Int
 	}
 	t.Cleanup(func() { ln.Close() })
 	var accepted atomic.Int64
-	serve := func(c net.Conn) {
+	ehlo := strings.Join(append([]string{"250-mx.script.test", "250-PIPELINING"}, ext...), "\r\n") + "\r\n250 8BITMIME"
+	serve := func(c net.Conn, n int) {
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		r := bufio.NewReader(c)
 		say := func(s string) { c.Write([]byte(s + "\r\n")) }
-		say("220 mx.broken.test ESMTP")
+		say("220 mx.script.test ESMTP")
 		inData, mail, rcpts := false, false, 0
 		for {
 			l, err := r.ReadString('\n')
@@ -642,14 +640,17 @@ func brokenTLSServer(t *testing.T, requireTLS *atomic.Bool) (string, *atomic.Int
 				}
 				continue
 			}
-			switch verb := strings.ToUpper(strings.TrimSpace(l)); {
+			verb := strings.ToUpper(strings.TrimSpace(l))
+			if reply, hangUp := answer(n, verb); reply != "" {
+				say(reply)
+				if hangUp {
+					return
+				}
+				continue
+			}
+			switch {
 			case strings.HasPrefix(verb, "EHLO"):
-				say("250-mx.broken.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME")
-			case verb == "STARTTLS":
-				say("220 2.0.0 Ready to start TLS")
-				return // the handshake fails
-			case strings.HasPrefix(verb, "MAIL") && requireTLS.Load():
-				say("530 5.7.0 Must issue a STARTTLS command first")
+				say(ehlo)
 			case strings.HasPrefix(verb, "MAIL"):
 				mail, rcpts = true, 0
 				say("250 2.1.0 OK")
@@ -675,15 +676,35 @@ func brokenTLSServer(t *testing.T, requireTLS *atomic.Bool) (string, *atomic.Int
 		}
 	}
 	go func() {
-		for {
+		for n := 1; ; n++ {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go serve(c)
+			go serve(c, n)
 		}
 	}()
 	return ln.Addr().String(), &accepted
+}
+
+// brokenTLSServer is an SMTP server that offers STARTTLS and breaks every
+// handshake (it closes the connection after its 220 to STARTTLS: a TLS
+// terminator that fails, a protocol version neither side shares) and,
+// while requireTLS holds, answers MAIL FROM on a session without TLS
+// with Gmail's "530 5.7.0 Must issue a STARTTLS command first" (RFC 3207
+// 4: the reply a server that requires TLS gives to every command but
+// NOOP, EHLO, STARTTLS and QUIT). Once requireTLS is cleared it takes
+// mail in clear.
+func brokenTLSServer(t *testing.T, requireTLS *atomic.Bool) (string, *atomic.Int64) {
+	return scriptedServer(t, []string{"250-STARTTLS"}, func(_ int, verb string) (string, bool) {
+		switch {
+		case verb == "STARTTLS":
+			return "220 2.0.0 Ready to start TLS", true // the handshake fails
+		case strings.HasPrefix(verb, "MAIL") && requireTLS.Load():
+			return "530 5.7.0 Must issue a STARTTLS command first", false
+		}
+		return "", false
+	})
 }
 
 // A destination that requires TLS and whose TLS handshake fails: with
@@ -796,5 +817,42 @@ func TestGreylistWithoutAStatedDelayIsRetriedAfterFiveMinutes(t *testing.T) {
 	}
 	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
 		t.Errorf("learned rate %.1f below the preset %.1f: greylisting was read as a throttle", l.LearnedRate, l.ConfiguredRate)
+	}
+}
+
+// Postfix's postscreen with its after-220 tests on (pipelining,
+// non-SMTP command, bare newline: POSTSCREEN_README) cannot hand a
+// client that passed them to the real smtpd in the middle of the
+// session: it answers every RCPT TO of that first connection with "450
+// 4.3.2 Service currently unavailable" and lets the next connection
+// through. X.3.2 is "system not accepting network messages" (RFC 3463):
+// about the session, not the message. The session ends and the mail goes
+// out on a new one at the path's pace, not a minute later per message
+// (an unexplained 4xx alone), and no rate is cut.
+func TestPostscreenAfter220TestsRetrySoonOnANewConnection(t *testing.T) {
+	const n = 6
+	srv, accepted := scriptedServer(t, nil, func(conn int, verb string) (string, bool) {
+		if conn == 1 && strings.HasPrefix(verb, "RCPT") {
+			return "450 4.3.2 Service currently unavailable", false
+		}
+		return "", false
+	})
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(1, 20)})
+	e, rec, addr := testEngine(t, "[[route]]\ndomain = \"*\"\nhosts = [\""+srv+"\"]\n[queue]\nretry_jitter = 0.0\n",
+		Options{Registry: reg})
+	t0 := time.Now()
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
+	deferred := rec.Count(events.TransientFailure)
+	t.Logf("%d delivered in %v after %d deferrals on the first connection", n, time.Since(t0).Round(100*time.Millisecond), deferred)
+	if deferred == 0 {
+		t.Fatal("no deferral: the server never refused")
+	}
+	if got := accepted.Load(); got != n {
+		t.Errorf("the server accepted %d messages, want %d", got, n)
+	}
+	if l := learnedOf(t, e); l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f: a session refusal was read as a throttle", l.LearnedRate, l.ConfiguredRate)
 	}
 }
