@@ -204,12 +204,15 @@ func decide(code int, enhanced, text string) Result {
 	}
 	if known && meaning.category == "" && code/100 == 5 && len(enhanced) >= 3 && enhanced[0] == '5' && enhanced[2] == '2' {
 		// X.2.0 (or a mailbox detail the registry does not know) says no
-		// more than its subject, "something having to do with the mailbox
-		// has caused this DSN" (RFC 3463 section 3.3), and servers reuse it
-		// for DMARC, spam and size refusals, so any words decide first;
-		// when none do, a permanent reply's mailbox status is the subject's
-		// own reading, as X.2.1 is: the mailbox does not take the mail.
-		return Result{InactiveMailbox, actionOf(InactiveMailbox), "subject", enhanced}
+		// more than its subject, and servers reuse it for DMARC, spam and
+		// size refusals, so any words decide first. When none do, the
+		// mailbox refused the mail: RFC 3463 section 3.3's X.2.0 is "the
+		// mailbox exists, but something about the destination mailbox has
+		// caused the sending of this DSN", the recipient's filter or
+		// preference (Sisimai's "filtered"), not a closed mailbox
+		// (InactiveMailbox, a hard category: the address would go on the
+		// suppression list, by default until removed, on no evidence).
+		return Result{PolicyRelated, actionOf(PolicyRelated), "subject", enhanced}
 	}
 	return byReplyCode(code, text)
 }

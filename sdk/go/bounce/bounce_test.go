@@ -127,7 +127,7 @@ func TestRanking(t *testing.T) {
 		{"x.4.6 on a reply that names a quota per period", 550, "5.4.6", "Recipient address rejected: Domains Daily Quota Exceeded", RateLimited, `text "daily quota"`},
 		{"x.4.6 with a hop count stays a loop", 554, "5.4.6", "Too many hops 26 (25 max); recipient unknown", RoutingErrors, "code 5.4.6"},
 		{"a host named as an unsecured proxy", 550, "", "Rejected - appears to be an unsecured proxy", SpamBlock, `text "unsecured proxy"`},
-		{"a permanent mailbox status with nothing else is the subject's", 550, "5.2.0", "go away", InactiveMailbox, "subject 5.2.0"},
+		{"a permanent mailbox status with nothing else is the mailbox refusing, not a closed one", 550, "5.2.0", "go away", PolicyRelated, "subject 5.2.0"},
 		{"a mailbox status yields to any words", 550, "5.2.0", "Pager is restricted", PolicyRelated, `word "restricted"`},
 		{"a transient mailbox status stays transient", 450, "4.2.0", "go away", TransientFailure, "class 4xx"},
 		{"a mailbox file at its size limit is the mailbox's storage", 552, "", "mail file size exceeds the maximum size allowed for mail delivery", QuotaIssues, `text "mail file size"`},
