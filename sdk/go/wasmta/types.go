@@ -168,6 +168,12 @@ func ppm(n, d int64) int64 {
 		return 0
 	}
 	hi, lo := bits.Mul64(uint64(n), 1_000_000)
+	if hi == 0 {
+		// Any n below 1.8e13: one 64-bit division. bits.Div64 is a long
+		// software routine under wasm, 26 cache lines of compiled code
+		// per call from cold caches.
+		return int64(min(lo/uint64(d), math.MaxInt64))
+	}
 	if hi >= uint64(d) {
 		return math.MaxInt64
 	}
