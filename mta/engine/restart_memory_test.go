@@ -100,8 +100,10 @@ func TestDeadHostMemorySurvivesARestart(t *testing.T) {
 	after := dead.Conns() - before
 	t.Logf("before the restart %d dials to the dead host; after it %d, and 6 messages in %v",
 		before, after, took.Round(10*time.Millisecond))
-	if after > 0 || took >= timeout {
-		t.Errorf("after the restart the dead host was dialled %d times and 6 messages took %v: "+
+	// The dials counted are the evidence; the time is only logged (a
+	// loaded machine may take a second for six messages anyway).
+	if after > 0 {
+		t.Errorf("after the restart the dead host was dialled %d times (6 messages took %v): "+
 			"its memory was lost", after, took.Round(10*time.Millisecond))
 	}
 }
