@@ -52,26 +52,37 @@ type label struct {
 }
 
 func readLabels(t testing.TB) []label {
-	f, err := os.Open(filepath.Join(corpusDir, "labels.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []label
-	sc := bufio.NewScanner(f)
-	sc.Scan() // the header row
-	for sc.Scan() {
-		c := strings.Split(sc.Text(), "\t")
+	for _, c := range readTSV(t, filepath.Join(corpusDir, "labels.tsv")) {
 		if len(c) < 5 {
 			continue
 		}
 		i, err := strconv.Atoi(c[1])
 		if err != nil {
-			t.Fatalf("labels.tsv: %q: %v", sc.Text(), err)
+			t.Fatalf("labels.tsv: %q: %v", strings.Join(c, "\t"), err)
 		}
 		out = append(out, label{file: c[0], index: i, reason: c[4]})
 	}
 	return out
+}
+
+// readTSV returns a labels file's rows after its header, split at tabs.
+func readTSV(t testing.TB, path string) [][]string {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows [][]string
+	sc := bufio.NewScanner(f)
+	sc.Scan() // the header row
+	for sc.Scan() {
+		rows = append(rows, strings.Split(sc.Text(), "\t"))
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return rows
 }
 
 // score counts, over a part of the corpus, the labelled recipients

@@ -1,7 +1,6 @@
 package feedback
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"slices"
@@ -25,18 +24,10 @@ type freshLabel struct {
 }
 
 func readFreshLabels(t testing.TB, dir string) []freshLabel {
-	f, err := os.Open(filepath.Join(dir, "labels.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []freshLabel
-	sc := bufio.NewScanner(f)
-	sc.Scan() // the header row
-	for sc.Scan() {
-		c := strings.Split(sc.Text(), "\t")
+	for _, c := range readTSV(t, filepath.Join(dir, "labels.tsv")) {
 		if len(c) != 8 {
-			t.Fatalf("labels.tsv: %q: want 8 columns", sc.Text())
+			t.Fatalf("labels.tsv: %q: want 8 columns", strings.Join(c, "\t"))
 		}
 		out = append(out, freshLabel{c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]})
 	}
