@@ -187,7 +187,7 @@ func decide(code int, enhanced, text string) Result {
 		// msg rejected" is a relay refusal).
 		return byReplyCode(code, text)
 	}
-	if known && meaning.category != "" {
+	if known && meaning.category != "" && !(meaning.category == TransientFailure && permanentReply(code, enhanced)) {
 		return Result{meaning.category, actionOf(meaning.category), "subject", enhanced}
 	}
 	if t >= 0 {
@@ -215,6 +215,16 @@ func decide(code int, enhanced, text string) Result {
 		return Result{PolicyRelated, actionOf(PolicyRelated), "subject", enhanced}
 	}
 	return byReplyCode(code, text)
+}
+
+// permanentReply reports whether a reply is a permanent failure: a 5xx
+// reply code (RFC 5321 section 4.2.1), or without one a 5.X.X enhanced
+// code (RFC 3463 section 3.1). Its subject alone never makes it a
+// temporary failure: X.3.0-X.3.2, X.4.3 and X.4.5 name the mail system or
+// the network, and a permanent class says the condition will not lift
+// ("553 5.3.0 Unknown E-Mail Address").
+func permanentReply(code int, enhanced string) bool {
+	return code/100 == 5 || (code == 0 && len(enhanced) > 0 && enhanced[0] == '5')
 }
 
 // verdictWord reports whether word rule r names only a verdict (refused,

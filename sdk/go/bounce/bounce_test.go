@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -130,6 +131,9 @@ func TestRanking(t *testing.T) {
 		{"a permanent mailbox status with nothing else is the mailbox refusing, not a closed one", 550, "5.2.0", "go away", PolicyRelated, "subject 5.2.0"},
 		{"a mailbox status yields to any words", 550, "5.2.0", "Pager is restricted", PolicyRelated, `word "restricted"`},
 		{"a transient mailbox status stays transient", 450, "4.2.0", "go away", TransientFailure, "class 4xx"},
+		// round 13: qmail-remote's domain without a host; a gateway's users
+		{"a name with no host is the domain's", 0, "", "Sorry, I couldn't find any host by that name.", BadDomain, `text "find any host"`},
+		{"a gateway's directory names the recipient", 550, "", "'a@example.com' is not a registered gateway user", InvalidRecipient, `text "not a registered gateway user"`},
 		{"a mailbox file at its size limit is the mailbox's storage", 552, "", "mail file size exceeds the maximum size allowed for mail delivery", QuotaIssues, `text "mail file size"`},
 		// round 10: RFC 7208's temperror
 		{"an SPF check on a transient reply is a lookup failure", 451, "4.4.3", "Cannot complete the SPF check now", DNSFailure, `text "spf"`},
@@ -161,6 +165,50 @@ func TestRanking(t *testing.T) {
 				t.Fatalf("Classify(%d, %q, %q) = %s by %q, want %s by %q", tc.code, tc.enhanced, tc.text, got.Category, got.Rule(), tc.want, tc.rule)
 			}
 		})
+	}
+}
+
+// TestPermanentIsNeverTransient: a permanent reply (5xx, or 5.X.X without
+// a reply code) never reads as TransientFailure by its enhanced code's
+// subject alone or by a generic word that only claims the failure is
+// temporary (RFC 5321 section 4.2.1, RFC 3463 section 3.1), while the same
+// evidence on a 4xx stays transient. (A phrase that names the receiving
+// system's own failure keeps TransientFailure: TestRanking.)
+func TestPermanentIsNeverTransient(t *testing.T) {
+	for _, tc := range []struct {
+		enhanced, text string
+		on5xx          string // the category on a 5xx (and 5.X.X alone)
+		on4xx          string
+	}{
+		{"X.3.0", "Unknown E-Mail Address", InvalidRecipient, TransientFailure},
+		{"X.3.0", "<a@example.com> has restricted SMS e-mail", PolicyRelated, TransientFailure},
+		{"X.3.0", "", Other, TransientFailure},
+		{"X.3.1", "", Other, TransientFailure},
+		{"X.3.2", "", Other, TransientFailure},
+		{"X.4.3", "", Other, TransientFailure},
+		{"X.4.5", "", Other, TransientFailure},
+		{"", "Try again", Other, TransientFailure},
+		{"", "Server busy", Other, TransientFailure},
+		{"", "currently unavailable", Other, TransientFailure},
+	} {
+		for _, class := range []int{4, 5} {
+			code, want := 550, tc.on5xx
+			if class == 4 {
+				code, want = 450, tc.on4xx
+			}
+			enhanced := ""
+			if tc.enhanced != "" {
+				enhanced = strconv.Itoa(class) + tc.enhanced[1:]
+			}
+			if got := Classify(code, enhanced, tc.text); got.Category != want {
+				t.Errorf("Classify(%d, %q, %q) = %s by %s, want %s", code, enhanced, tc.text, got.Category, got.Rule(), want)
+			}
+			if class == 5 && enhanced != "" {
+				if got := Classify(0, enhanced, tc.text); got.Category == TransientFailure {
+					t.Errorf("Classify(0, %q, %q) = %s by %s, want a permanent category", enhanced, tc.text, got.Category, got.Rule())
+				}
+			}
+		}
 	}
 }
 
@@ -228,11 +276,16 @@ func TestRegistryCodes(t *testing.T) {
 		if m.category == "" {
 			continue
 		}
-		code := 550
+		code, class := 550, "5."
 		if sd == "4.1" || sd == "4.2" {
 			code = 0 // they decide only when there was no reply
 		}
-		got := Classify(code, "5."+sd, "")
+		if m.category == TransientFailure {
+			// a transient subject decides on a transient reply; a
+			// permanent class reads Other (TestPermanentIsNeverTransient)
+			code, class = 450, "4."
+		}
+		got := Classify(code, class+sd, "")
 		if got.Category != m.category {
 			t.Errorf("5.%s = %s by %q, want %s", sd, got.Category, got.Rule(), m.category)
 		}
@@ -240,7 +293,7 @@ func TestRegistryCodes(t *testing.T) {
 	for _, tc := range []struct{ enhanced, want string }{
 		{"5.7.606", SpamBlock}, {"5.7.649", SpamBlock}, {"4.7.650", ReputationBlock}, {"5.7.999", PolicyRelated},
 		// an unknown detail says what its subject's X.Y.0 says
-		{"5.6.11", ProtocolErrors}, {"5.3.190", TransientFailure}, {"5.4.399", RoutingErrors},
+		{"5.6.11", ProtocolErrors}, {"5.3.190", Other}, {"5.4.399", RoutingErrors},
 	} {
 		if got := Classify(550, tc.enhanced, ""); got.Category != tc.want {
 			t.Errorf("%s = %s, want %s", tc.enhanced, got.Category, tc.want)

@@ -421,10 +421,10 @@ var phraseRules = []textRule{
 		// checks of the sender domain's mail exchangers ("none of your mail
 		// exchangers has a routable address")
 		"your mail exchanger", "your mx ",
-		// the sender's identity refused in other words ("not a registered
-		// gateway user", Sender ID's "purported responsible address",
-		// "Emetteur invalide", Gmail's "send mail as" alias)
-		"registered gateway user", "purported responsible address", "emetteur invalide", "provide a valid from",
+		// the sender's identity refused in other words (Sender ID's
+		// "purported responsible address", "Emetteur invalide", Gmail's
+		// "send mail as" alias)
+		"purported responsible address", "emetteur invalide", "provide a valid from",
 		"sender doesn't match", "sender does not match", "sender don't match",
 		"different address or alias"),
 
@@ -503,7 +503,12 @@ var phraseRules = []textRule{
 		"domain does not exist", "domain name not found", "nxdomain", "null mx", "doesn't receive email",
 		"does not accept mail", "doesn't accept mail", "accepts no mail", "domain is not reachable", "no mx",
 		"no mail exchanger", "no mail servers", "no smtp servers", "no mail hosts", "unresolvable", "invalid domain", "not a valid domain",
-		"domain isn't in my list", "no such host", "domain is not valid", "domain has no", "bad destination system address",
+		"domain isn't in my list", "no such host",
+		// qmail-remote's answer when the domain's name has no address
+		// record ("Sorry, I couldn't find any host by that name"): the
+		// lookup found no such host, RFC 3463's X.1.2 (bad destination
+		// system address), not a lookup that failed (DNSFailure)
+		"find any host", "domain is not valid", "domain has no", "bad destination system address",
 		"domain does not accept", "nonexistent domain", "non-existent domain", "unknown domain name", "domain unknown",
 		"answer with no data", "name or service not known", "point to non-existent hosts", "no smtp service",
 		// an address check's verdict on the domain part ("recipient domain
@@ -521,7 +526,11 @@ var phraseRules = []textRule{
 		"not a valid mailbox", "account does not", "address does not", "address not found", "no account", "not a valid user",
 		"invalid mailbox", "mailbox invalid", "unknown mailbox", "mailbox unknown", "no such account", "no such address", "nonexistent", "non-existent", "not have an account", "not a member of", "user doesn't",
 		"user does not", "addressee unknown", "unknown or illegal alias", "unknown alias", "no such person",
-		"not a known user", "not listed in", "bad recipient", "recipient address rejected: user", "invalid user",
+		"not a known user",
+		// a gateway's directory of the users it delivers to ("'a@example.com'
+		// is not a registered gateway user"): the address it names is not
+		// one of them, as "not a known user"
+		"not a registered gateway user", "not a registered user", "not listed in", "bad recipient", "recipient address rejected: user", "invalid user",
 		"user invalid", "user is unknown", "recipient is not", "unknown email", "mailbox is not", "mailbox not available",
 		"no such email", "not exist", "isn't a valid", "is not a valid", "unrecognized recipient", "rejected recipient",
 		"moved", "no longer", "mailbox unknown", "no mail box", "mail box not found", "mail-box not found",

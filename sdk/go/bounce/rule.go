@@ -29,6 +29,17 @@ type textRule struct {
 }
 
 func (r *textRule) applies(code int) bool {
+	if code/100 == 5 && r.tier == tierWord && r.category == TransientFailure {
+		// A generic word that only claims the failure is temporary
+		// ("later", "try again", "unavailable") does not outweigh a
+		// permanent reply class (RFC 5321 section 4.2.1: 5yz, "the SMTP
+		// client SHOULD NOT repeat the exact request"): a word that names
+		// a cause decides, else the reply code. A phrase that names the
+		// receiving system's own failure ("554 ... backend not running",
+		// "550 5.3.2 insufficient disk space") keeps TransientFailure
+		// even on a 5xx, Sisimai's systemerror (MAPPING.md).
+		return false
+	}
 	switch r.when {
 	case transient:
 		return code/100 == 4
