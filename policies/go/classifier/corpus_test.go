@@ -421,6 +421,13 @@ const publicPath16 = "testdata/corpora/public-replies-16.tsv"
 // parts). Floor 0, as batch 15's.
 const publicPath17 = "testdata/corpora/public-replies-17.tsv"
 
+// publicPath18 is its eighteenth batch (16 replies from sources no batch
+// used), committed labelled after issue 15's twelfth round (0e09e7a)
+// before any classifier ran on it, and scored once after its thirteenth
+// round's last rule change, as its held-out figure (both parts). Floor 0,
+// as batch 15's.
+const publicPath18 = "testdata/corpora/public-replies-18.tsv"
+
 // batch10HeldOut is batch 10's split: the FNV-1a hash of the reply text
 // modulo 5 is 2, 3 or 4 for the held-out part.
 func batch10HeldOut(text string) bool {
@@ -452,6 +459,7 @@ func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set, batch 15", readPublic(t, publicPath15, 20), 0)
 	checkAgreement(t, "public set, batch 16", readPublic(t, publicPath16, 35), 0)
 	checkAgreement(t, "public set, batch 17", readPublic(t, publicPath17, 35), 0)
+	checkAgreement(t, "public set, batch 18", readPublic(t, publicPath18, 16), 0)
 }
 
 // readPublic reads a public set file, checking its labels and its split.
