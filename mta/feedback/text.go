@@ -645,8 +645,10 @@ var (
 // one ("THIS IS A WARNING ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE",
 // "It will be retried until it is 5 day(s) old", "Delayed Mail (still
 // being retried)"): then its "could not be delivered for 4 hours" is no
-// failure.
-var warningOnlyRE = regexp.MustCompile(`(?i)warning (?:message )?only|(?:do not|don't|no) need to resend|still being retried|will be retried until|will keep trying until`)
+// failure. A notice that promises word later, should delivery fail for
+// good ("You'll be notified if the delivery fails permanently"), says in
+// that very promise that it has not failed yet.
+var warningOnlyRE = regexp.MustCompile(`(?i)warning (?:message )?only|(?:do not|don't|no) need to resend|still being retried|will be retried until|will keep trying until|(?:notified|notify you|informed|inform you|let you know) (?:again )?(?:if|when|should|in case)\b[^.]{0,60}\b(?:fails?|undeliverable|cannot be delivered)`)
 
 // errorKindRE matches a notice's own statement of which kind of error it
 // reports ("This is a permanent error", "This is a temporary error. The

@@ -439,7 +439,10 @@ Folgende(r) Empfänger konnte(n) nicht erreicht werden:
 // 4 hours" or heads its list "fatal errors"; a notice without those words
 // that says it gave up is a failure, even when its sentence is wrapped and
 // the reply says "temporarily"; a notice that states "This is a temporary
-// error" is a delay though it says "could not be delivered".
+// error" is a delay though it says "could not be delivered"; a notice
+// that promises word later should delivery fail permanently ("You'll be
+// notified if the delivery fails permanently") has not failed yet: RFC
+// 3464's Action "delayed".
 func TestDelayWarningAction(t *testing.T) {
 	head := "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Mail delivery notice\n\n"
 	for _, tc := range []struct{ name, body, want string }{
@@ -475,6 +478,17 @@ recipients. This is a temporary error. The following address(es) deferred:
   who@example.org
     Too many messages from your domain this hour. Will try again later.
 `, "delayed"},
+		{"a delay that promises word if it fails permanently", `Delivery incomplete
+
+There was a temporary problem delivering your message to who@example.org.
+The mail system will retry for 46 more hours. You'll be notified if the
+delivery fails permanently.
+`, "delayed"},
+		{"a failure that says the sender was notified before", `Your message could not be delivered. You were notified earlier that
+delivery was delayed; the delivery has now failed permanently.
+
+<who@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1 unknown user
+`, "failed"},
 	} {
 		r := Parse(crlf(head + tc.body))
 		if len(r.Recipients) != 1 || r.Recipients[0].Action != tc.want {
