@@ -1,6 +1,11 @@
 package feedback
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/wasmta/wasmta/mta/policy"
+)
 
 // TestMoreMTAShapes: notices in the layouts of more MTAs and gateways,
 // written for this test after each one's general shape: where the failed
@@ -145,4 +150,33 @@ mx.example.org #<mx.example.org #5.0.0 smtp; 554 rejected> #SMTP#
 6/1/2026 10:00:00 AM - Remote Server at mx.example.org (192.0.2.7) returned '554 rejected by policy'
 `, "who@example.org", "5.0.0", 554, "rejected", ""},
 	})
+}
+
+// TestPostfixExpandedFrom: Postfix writes "<final@dom> (expanded from
+// <alias>): reason" for a recipient an alias or .forward expanded; the
+// parenthesis annotates the address and is no part of the reason, which
+// here is a failed DNS lookup of the domain (a host that does not exist:
+// BadDomain).
+func TestPostfixExpandedFrom(t *testing.T) {
+	raw := "From: MAILER-DAEMON@mx.example.net (Mail Delivery System)\nTo: root@mx.example.net\nSubject: Undelivered Mail Returned to Sender\n\n" +
+		`I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+                   The mail system
+
+<root@host.example.org> (expanded from <root>): Host
+    or domain name not found. Name service error for
+    name=host.example.org type=A: Host not found
+`
+	lines := Parse(crlf(raw)).Lines("t", policy.ClassifyResponse)
+	if len(lines) != 1 || lines[0].Recipient != "root@host.example.org" {
+		t.Fatalf("got %+v, want one line for root@host.example.org", lines)
+	}
+	g := lines[0]
+	if strings.Contains(g.Diagnostic, "expanded from") || !strings.HasPrefix(g.Diagnostic, "Host or domain name not found") {
+		t.Errorf("diagnostic %q: want the reason without Postfix's (expanded from <alias>)", g.Diagnostic)
+	}
+	if g.Category != "BadDomain" {
+		t.Errorf("category %s, want BadDomain (diagnostic %q)", g.Category, g.Diagnostic)
+	}
 }

@@ -329,12 +329,19 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 	return blocks
 }
 
+// expandedFromRE matches Postfix's note of the alias an address was
+// expanded from, where it follows the address.
+var expandedFromRE = regexp.MustCompile(`^\(expanded from <[^>]*>\)`)
+
 // followingLines returns the rest of line i after the address and the
 // paragraphs after it: until the next reported address, or the end of the
 // first paragraphs that hold a reason (three at most).
 func followingLines(lines []string, i int, skip map[string]bool) []string {
 	loc := addrRE.FindStringIndex(lines[i])
 	first := strings.TrimLeft(lines[i][loc[1]:], ">]):;,. \t")
+	// Postfix's "<final@dom> (expanded from <alias>): reason" annotates
+	// the address: the reason starts after it.
+	first = strings.TrimLeft(expandedFromRE.ReplaceAllString(first, ""), ":;,. \t")
 	if lead := lines[i][:loc[0]]; findCode(lead) != 0 || findStatus(lead) != "" {
 		first = strings.TrimSpace(lines[i]) // a server reply that names the address: keep it whole
 	}
