@@ -385,7 +385,7 @@ var phraseRules = []textRule{
 
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
-		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", "hostname",
+		"cannot find your reverse hostname", "reverse hostname", "mismatches client ip", "helo", "ehlo", " hostname",
 		"generic hostname", "fcrdns", "forward-confirmed"),
 	// A negative answer on a 4xx ("450 Recipient domain does not
 	// resolve") is the DNS failing for now, unless it is about the
