@@ -214,6 +214,13 @@ func decide(code int, enhanced, text string) Result {
 		// suppression list, by default until removed, on no evidence).
 		return Result{PolicyRelated, actionOf(PolicyRelated), "subject", enhanced}
 	}
+	if code == 0 && text != "" && len(enhanced) > 0 && enhanced[0] == '4' {
+		// No reply code and no words that name a cause, but a transient
+		// status ("4.0.0" of a delay notice: "Gmail will retry for 46
+		// more hours"): RFC 3463 section 3.1's class 4, a persistent
+		// transient failure, as a 4xx reply's class would say.
+		return Result{TransientFailure, actionOf(TransientFailure), "class", "4.X.X"}
+	}
 	return byReplyCode(code, text)
 }
 
