@@ -46,6 +46,7 @@ func TestRanking(t *testing.T) {
 		{"the sending host's name still is", 550, "", "Your hostname is not allowed here", PolicyRelated, `text "hostname"`},
 		{"a transient status without a reply or a cause is its class (RFC 3463 4.X.X)", 0, "4.0.0", "Delivery will be retried for 46 more hours.", TransientFailure, "class 4.X.X"},
 		{"a permanent one without a cause stays undecided", 0, "5.0.0", "Delivery will not be retried.", Other, "no reply unknown text"},
+		{"every mail exchanger tried without a reply (Haraka)", 0, "", "Too many failures (Tried all MXs)", BadConnection, `text "tried all mxs"`},
 		{"a quoted reply's class counts", 0, "", "host mx.example.com[192.0.2.1] said: 554 go away (in reply to RCPT TO command)", Other, "class 5xx"},
 		{"an expiry that quotes a connection failure is an expiry", 0, "", "Deferred: Connection refused by mx.example.com. Message could not be delivered for 5 days", MessageExpired, `text "could not be delivered for"`},
 		{"an expiry that quotes a cause is the cause: a full mailbox", 0, "5.4.7", "mailbox is full: retry timeout exceeded", QuotaIssues, `text "mailbox is full"`},

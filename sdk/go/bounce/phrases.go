@@ -589,7 +589,11 @@ var phraseRules = []textRule{
 		"host is unreachable", "lost connection", "connection closed", "connection lost", "broken pipe",
 		"connection dropped", "unexpected eof", "connection was closed", "connection aborted", "dial tcp",
 		"could not connect", "couldn't connect", "unable to connect", "failed to connect", "cannot connect",
-		"lost input channel", "host unreachable", "unreachable host", "not reachable", "timed out", "timeout"),
+		"lost input channel", "host unreachable", "unreachable host", "not reachable", "timed out", "timeout",
+		// Haraka's outbound gives up on a domain with "Tried all MXs" when
+		// no mail exchanger could be resolved or connected to (a
+		// host's own reply is quoted instead)
+		"tried all mxs", "tried all mx hosts"),
 
 	// Transient conditions said in so many words
 	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
