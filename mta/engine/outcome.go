@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wasmta/wasmta/mta/adaptive"
+	"github.com/wasmta/wasmta/mta/delivery"
 	"github.com/wasmta/wasmta/mta/egress"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/message"
@@ -288,8 +289,20 @@ func (e *Engine) runFound(p *egress.Path, id message.ID) {
 // middlebox may strip it) or because its handshake failed and
 // opportunistic TLS went on in clear, as Postfix does at level "may".
 // Either may be mended by the next attempt; a bounce loses the mail.
+//
+// Only a server's reply to a command of the transaction counts: wasmta's
+// own verdict that no host satisfies the domain's TLS policy or the
+// message's REQUIRETLS (RFC 8689 section 5's 5.7.30, which returns the
+// message) is stage "tls" or "starttls" and keeps its own outcome.
 func tlsDemandedInClear(c policy.Classification, o egress.Outcome) bool {
-	return c.Category == policy.CategoryTLSFailure && o.Conn.TLS == nil
+	if c.Category != policy.CategoryTLSFailure || o.Conn.TLS != nil {
+		return false
+	}
+	switch o.Stage {
+	case delivery.StageMail, delivery.StageRcpt, delivery.StageData:
+		return true
+	}
+	return false
 }
 
 // namesNoCause reports whether a deferral's category names no cause, as a
