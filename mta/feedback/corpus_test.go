@@ -66,6 +66,21 @@ func readLabels(t testing.TB) []label {
 	return out
 }
 
+// parsedOnce returns the lines of dir's email file, parsed the first time
+// a label names it (a file holds several labelled recipients).
+func parsedOnce(t testing.TB, cache map[string][]Line, dir, file string) []Line {
+	if lines, ok := cache[file]; ok {
+		return lines
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "emails", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := corpusLines(raw, file)
+	cache[file] = lines
+	return lines
+}
+
 // readTSV returns a labels file's rows after its header, split at tabs.
 func readTSV(t testing.TB, path string) [][]string {
 	f, err := os.Open(path)
@@ -143,15 +158,7 @@ func TestCorpus(t *testing.T) {
 	dump := os.Getenv("WASMTA_CORPUS_DUMP") != ""
 	cache := map[string][]Line{}
 	for _, l := range readLabels(t) {
-		lines, ok := cache[l.file]
-		if !ok {
-			raw, err := os.ReadFile(filepath.Join(corpusDir, "emails", l.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines = corpusLines(raw, l.file)
-			cache[l.file] = lines
-		}
+		lines := parsedOnce(t, cache, corpusDir, l.file)
 		if heldOut(l.file) {
 			held.add(l, lines)
 		} else {

@@ -87,15 +87,7 @@ func scoreFresh(t testing.TB, dir string, labels []freshLabel, miss func(freshLa
 	var s freshScore
 	cache := map[string][]Line{}
 	for _, l := range labels {
-		lines, ok := cache[l.file]
-		if !ok {
-			raw, err := os.ReadFile(filepath.Join(dir, "emails", l.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			lines = corpusLines(raw, l.file)
-			cache[l.file] = lines
-		}
+		lines := parsedOnce(t, cache, dir, l.file)
 		s.rows++
 		bounce := l.kind == string(KindBounce)
 		if bounce {
@@ -105,7 +97,7 @@ func scoreFresh(t testing.TB, dir string, labels []freshLabel, miss func(freshLa
 			s.staged++
 		}
 		g, found := findLine(l, lines)
-		ok = found && string(g.Kind) == l.kind
+		ok := found && string(g.Kind) == l.kind
 		if ok {
 			s.kind++
 		}
