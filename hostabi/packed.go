@@ -59,9 +59,7 @@ func appendInputs(b []byte, in any) []byte {
 			b = appendStrs(b, pools[i].Pool)
 		}
 		b = binary.LittleEndian.AppendUint32(b, uint32(80*len(pools)))
-		for i := range pools {
-			b = appendCounts(appendCounts(b, &pools[i].H1), &pools[i].H24)
-		}
+		b = appendPoolCounts(b, pools)
 	case *policy.ShapeInput:
 		b = appendStrs(b, in.Source, in.Pool, in.Site, in.Domain)
 		b = appendList(b, in.MXHosts)
@@ -116,14 +114,7 @@ func appendStrs(b []byte, ss ...string) []byte {
 // appendReputation appends the "reputation" input (packReputation) in
 // place: a str of the twenty counts.
 func appendReputation(b []byte, r *policy.Reputation) []byte {
-	if r == nil {
-		r = &policy.Reputation{}
-	}
-	b = binary.LittleEndian.AppendUint32(b, 160)
-	for _, c := range [4]*policy.ReputationCounts{&r.Tenant1h, &r.Tenant24h, &r.Campaign1h, &r.Campaign24h} {
-		b = appendCounts(b, c)
-	}
-	return b
+	return appendReputationCounts(binary.LittleEndian.AppendUint32(b, 160), r)
 }
 
 func appendBytes(b, v []byte) []byte {

@@ -60,10 +60,14 @@ func reputationInput(r *policy.Reputation, key string, pools bool) (v value, st 
 // hard_bounces, oob_bounces, complaints (one get for an SDK that reads
 // them all).
 func packReputation(r *policy.Reputation) []byte {
+	return appendReputationCounts(make([]byte, 0, 160), r)
+}
+
+// appendReputationCounts appends packReputation's 160 bytes to b.
+func appendReputationCounts(b []byte, r *policy.Reputation) []byte {
 	if r == nil {
 		r = &policy.Reputation{}
 	}
-	b := make([]byte, 0, 160)
 	for _, c := range [4]*policy.ReputationCounts{&r.Tenant1h, &r.Tenant24h, &r.Campaign1h, &r.Campaign24h} {
 		b = appendCounts(b, c)
 	}
@@ -132,11 +136,13 @@ func poolReputationInput(r *policy.Reputation, rest string) (value, int32) {
 // bounces, hard_bounces, oob_bounces, complaints, as little-endian int64s
 // (80 bytes a pool).
 func packPools(ps []policy.PoolReputation) []byte {
-	b := make([]byte, 0, 80*len(ps))
+	return appendPoolCounts(make([]byte, 0, 80*len(ps)), ps)
+}
+
+// appendPoolCounts appends packPools's 80 bytes a pool to b.
+func appendPoolCounts(b []byte, ps []policy.PoolReputation) []byte {
 	for i := range ps {
-		for _, c := range [2]*policy.ReputationCounts{&ps[i].H1, &ps[i].H24} {
-			b = appendCounts(b, c)
-		}
+		b = appendCounts(appendCounts(b, &ps[i].H1), &ps[i].H24)
 	}
 	return b
 }
