@@ -207,18 +207,24 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 		c.path.delivered(now)
 	}
 	c.set.opts.Handler.Done(c.path, j, o)
-	return ok || !notAccepting(o.Rcpt)
+	return ok || !noneAccepting(o.Rcpt)
 }
 
-// notAccepting reports whether every reply of a transaction was a 4xx
-// X.3.2, "system not accepting network messages" (RFC 3463): the server
-// refuses this session, not the message. Postfix's postscreen answers so
-// every RCPT of a client's first connection once it passed the tests it
-// runs after the greeting, and lets the next connection through; the
-// session ends, so that the next message takes a new one.
-func notAccepting(rs []message.Response) bool {
+// NotAccepting reports whether a reply is a 4xx X.3.2, "system not
+// accepting network messages" (RFC 3463): the server refuses this
+// session, not the message, as a 421 does. Postfix's postscreen answers
+// so every RCPT of a client's first connection once it passed the tests
+// it runs after the greeting, and lets the next connection through.
+func NotAccepting(r message.Response) bool {
+	return r.Code/100 == 4 && r.Enhanced == "4.3.2"
+}
+
+// noneAccepting reports whether every reply of a transaction was
+// NotAccepting: the session ends, so that the next message takes a new
+// one.
+func noneAccepting(rs []message.Response) bool {
 	for _, r := range rs {
-		if r.Code/100 != 4 || r.Enhanced != "4.3.2" {
+		if !NotAccepting(r) {
 			return false
 		}
 	}

@@ -181,7 +181,9 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		at.path.Signal(adaptive.RateLimited)
 	}
 	sched, paced := next, false
-	unexpl := at.path != nil && unexplained(c, resp, stage)
+	now := time.Now()
+	stated, hasStated := statedRetry(resp, now)
+	unexpl := at.path != nil && !hasStated && unexplained(c, resp, stage)
 	run := unexpl && !pathCause(c, o, resp) && at.path.Unexplained(m.ID)
 	switch {
 	case c.Category == policy.CategoryTooManyRecipients && tookAny(o):
@@ -216,7 +218,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		// at a slot of the path's pace: those are handed out in order,
 		// and one a minute ahead would push every throttled message
 		// after it.
-		if t := time.Now().Add(doublingDelay(loneRetryBase, attempts)); t.Before(next) {
+		if t := now.Add(doublingDelay(loneRetryBase, attempts)); t.Before(next) {
 			next, paced, lone = t, true, true
 		}
 	}
@@ -224,13 +226,12 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	// its word, unless the schedule is sooner; a paced retry is not sooner.
 	// Only for the first attempts: a reply that keeps asking for a second
 	// would have the message retried every two seconds until it expired.
-	if t, ok := statedRetry(resp, time.Now()); ok && attempts < statedRetryAttempts &&
-		t.Before(sched) && (!paced || t.After(next)) {
-		next = t
+	if hasStated && attempts < statedRetryAttempts && stated.Before(sched) && (!paced || stated.After(next)) {
+		next = stated
 	}
 	// A greylist that states no delay waits the greylists' usual one,
 	// not the schedule's tens of minutes.
-	if t, ok := greylistRetry(resp, attempts, time.Now()); ok && t.Before(sched) && (!paced || t.After(next)) {
+	if t, ok := greylistRetry(resp, attempts, now); ok && t.Before(sched) && (!paced || t.After(next)) {
 		next = t
 	}
 	// A dead path's refusal (a 5xx greeting or EHLO from every host) is
@@ -406,15 +407,7 @@ const throttleRetryBase = 5 * time.Second
 // full mailbox, greylisting) keeps the schedule.
 func pathCause(c policy.Classification, o egress.Outcome, resp message.Response) bool {
 	return throttleSignal(c, resp) || trafficControl(c) || !o.RetryAt.IsZero() ||
-		resp.Code == 0 && o.Err != nil || (resp.Code == 421 || notAccepting(resp)) && sessionCategory(c.Category)
-}
-
-// notAccepting reports whether a reply is a 4xx X.3.2, "system not
-// accepting network messages" (RFC 3463): about the session or the
-// server, as a 421 is (postscreen's "450 4.3.2 Service currently
-// unavailable" to a client's first connection; egress ends the session).
-func notAccepting(resp message.Response) bool {
-	return resp.Code/100 == 4 && resp.Enhanced == "4.3.2"
+		resp.Code == 0 && o.Err != nil || (resp.Code == 421 || egress.NotAccepting(resp)) && sessionCategory(c.Category)
 }
 
 // throttleSignal reports whether a reply tells the path to send slower: a
@@ -430,17 +423,15 @@ func throttleSignal(c policy.Classification, resp message.Response) bool {
 }
 
 // unexplained reports whether a reply is a 4xx that names no cause: no
-// category but TransientFailure, no action asked, no stated delay, not a
-// 421 (the session's end: pathCause) and no greylist. Alone it is a
-// temporary failure of its message; in a run on the path it is a throttle
+// category but TransientFailure, no action asked, not a 421 (the
+// session's end: pathCause) and no greylist (the caller has checked that
+// it states no delay: statedRetry). Alone it is a temporary failure of
+// its message; in a run on the path it is a throttle
 // (egress.Path.Unexplained): "451 Try again later" from a limiter that
 // refuses the excess without saying so.
 func unexplained(c policy.Classification, resp message.Response, stage string) bool {
 	if c.Category != policy.CategoryTransientFailure || c.Action != policy.ActionDefault ||
 		resp.Code/100 != 4 || resp.Code == 421 || stage != "mail" && stage != "rcpt" && stage != "data" {
-		return false
-	}
-	if _, ok := statedRetry(resp, time.Now()); ok {
 		return false
 	}
 	return !namesGreylist(resp.Text)
