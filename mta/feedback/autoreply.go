@@ -6,8 +6,11 @@ import (
 )
 
 // autoreplySubjectRE matches the subject prefixes of automatic replies in
-// the languages mailbox providers send them in.
-var autoreplySubjectRE = regexp.MustCompile(`(?i)^\s*(?:re:\s*)?(?:auto(?:matic)?[ _-]?(?:reply|response|respond|antwort|answer|réponse|risposta|respuesta)|autoreply|autoresponder|out of (?:the )?office|abwesenheit|abwesend|absence|vacation|on vacation|away from|automatische antwort|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|autosvar|自動応答|自動返信|自动回复|不在)`)
+// the languages mailbox providers send them in. Not after "Re:": a reply
+// in a thread about an absence ("Re: Out of office policy") is a reply;
+// an automatic one under such a subject is known by its body
+// (isUnmarkedAutoreply).
+var autoreplySubjectRE = regexp.MustCompile(`(?i)^\s*(?:auto(?:matic)?[ _-]?(?:reply|response|respond|antwort|answer|réponse|risposta|respuesta)|autoreply|autoresponder|out of (?:the )?office|abwesenheit|abwesend|absence|vacation|on vacation|away from|automatische antwort|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|autosvar|自動応答|自動返信|自动回复|不在)`)
 
 // bounceSubjectRE matches the subjects of delivery failure notices, in
 // English and in the other languages mail systems write them in (Exchange's
@@ -129,4 +132,96 @@ func autoSubmitted(v string) string {
 		return strings.ToLower(f[0])
 	}
 	return ""
+}
+
+// An automatic reply that carries no marker at all (no Auto-Submitted, no
+// X-Autoreply, no Precedence, no prefix on the subject; RFC 3834 asks for
+// them, and small webmail and groupware vacation features leave them out)
+// is known by its general shape: a short text of its own, quoting nothing,
+// that says its author is away (RFC 3834 section 1's "vacation" and
+// "out of office" responders) or that it is an automatic answer. A human
+// reply quotes or answers the message; a bounce is read before this rule
+// and names a failure.
+
+// awayRE matches the words with which an out-of-office reply says its
+// author is away, in English and the languages such replies are most
+// often written in beside it.
+var awayRE = regexp.MustCompile(`(?i)\bout[ -]of[ -](?:the )?office\b|\bon (?:annual |parental |maternity |paternity |sick |medical |study )?(?:leave|holidays?|vacation)\b|` +
+	`\baway from (?:the |my )?(?:office|desk|e-?mail|computer)\b|\b(?:currently|presently) (?:away|absent|out|on leave|unavailable|travel+ing)\b|` +
+	`\b(?:I|we) (?:am|are|['’]m|['’]re|will be|['’]ll be|shall be) (?:currently |presently |now )?(?:away|absent|off work|on leave|on holiday|on vacation|travel+ing)\b|` +
+	`\blimited (?:access to (?:my )?e-?mail|e-?mail access)\b|\b(?:until|upon|on) my return\b|` +
+	`nicht im (?:büro|hause?)|\babwesen(?:d|heit)|\bim urlaub\b|\babsente? (?:du bureau|jusqu)|\bhors du bureau|\ben (?:congés?|vacances)\b|` +
+	`fuera de la oficina|\bde vacaciones\b|\bausente\b|fuori (?:dall['’])?ufficio|\bin ferie\b|\bassente\b|\bafwezig\b|\bmet vakantie\b|niet op kantoor|` +
+	`fora do escritório|\bde férias\b|poza biurem|\bna urlopie\b|\bnieobecn|\bpå semester\b|\bfrånvarande\b|\bpå ferie\b|不在|休暇|休假|휴가`)
+
+// automaticRE matches a message's statement that it is an automatic answer.
+var automaticRE = regexp.MustCompile(`(?i)\b(?:automated|automatic|auto-generated|automatically generated) (?:reply|response|answer|acknowledge?ment)\b|\bauto-?(?:reply|response|responder)\b|` +
+	`automatische (?:antwort|nachricht)|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|automatisk svar|autosvar|自動返信|自動応答|自动回复`)
+
+// selfStateSubjectRE matches a subject that states its author's absence
+// in so many words ("I'm off", "We are away").
+var selfStateSubjectRE = regexp.MustCompile(`(?i)^\s*(?:i['’]?m|i am|we['’]?re|we are) (?:currently |now )?(?:off|away|out|absent)\b`)
+
+// replySubjectRE matches a reply's subject prefix.
+var replySubjectRE = regexp.MustCompile(`(?i)^\s*(?:re|aw|sv|antw|vs|r|ref)\s*:`)
+
+// whenBackRE matches what an out-of-office reply says beside the absence:
+// when its author is back, that the message will be answered then, or
+// whom to write to meanwhile. A human reply that mentions an absence in
+// passing ("I was on vacation last week") says none of it.
+var whenBackRE = regexp.MustCompile(`(?i)\buntil\b|\btill\b|\breturn(?:ing)? (?:on|to|at|by|in|after)\b|\bback (?:in|at|on|by|after)\b|` +
+	`\b(?:will|shall|i['’]ll|we['’]ll)(?: \w+)? (?:respond|reply|answer|get back|be back|return)\b|\b(?:on|upon|after) my return\b|\bwhen i(?:['’]m| am)? (?:back|return)|` +
+	`\burgent\w*|\bemergenc\w*|\bin my absence\b|\bplease contact\b|\b(?:will be|has been|is being) forwarded\b|` +
+	`zurück|dringend|wieder (?:im|da|erreichbar)|vertret|de retour|urgen[ct]|regres|rientr|terug|retorno|powrot|powrocie|tillbaka|brådskande|戻り|回来`)
+
+// quoteRE matches a line that quotes another message: a reply's
+// attribution line or an Outlook-style separator.
+var quoteRE = regexp.MustCompile(`(?i)\b(?:wrote|schrieb|a écrit|escribió|ha scritto|schreef|skrev|napisał)\s*:\s*$|^\s*-{2,}\s*(?:original message|ursprüngliche nachricht|message d['’]origine|mensaje original|messaggio originale|oorspronkelijk bericht)`)
+
+// maxUnmarkedReply bounds the text of an unmarked auto-reply: they are a
+// few sentences and a signature (a legal disclaimer at most).
+const maxUnmarkedReply = 3000
+
+// isUnmarkedAutoreply reports whether a message that reports no failure
+// and carries no auto-reply marker has an auto-reply's shape.
+func (m *msg) isUnmarkedAutoreply() bool {
+	if m.looksLikeBounce() || m.top.get("list-id") != "" || m.top.get("list-unsubscribe") != "" {
+		return false // a bounce, or list traffic: not an answer to one message
+	}
+	n := noticeOf(m)
+	if len(n.rest) > 0 {
+		return false // quotes a message
+	}
+	size, quoted := 0, 0
+	var opening []string
+	for _, l := range n.lines {
+		size += len(l) + 1
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, ">") {
+			quoted++
+		}
+		if quoteRE.MatchString(t) || quoted >= 2 {
+			return false
+		}
+		if t != "" && len(opening) < 8 {
+			opening = append(opening, t)
+		}
+	}
+	if size > maxUnmarkedReply || len(opening) == 0 {
+		return false
+	}
+	subject := decodeWords(m.top.get("subject"))
+	text := strings.Join(opening, " ")
+	if bounceSubjectRE.MatchString(text) {
+		return false // names a failure: a bounce this parser could not read
+	}
+	if automaticRE.MatchString(subject) || automaticRE.MatchString(text) || selfStateSubjectRE.MatchString(subject) {
+		return true
+	}
+	back := whenBackRE.MatchString(text)
+	if awayRE.MatchString(subject) && (back || !replySubjectRE.MatchString(subject)) {
+		return true // "X is out of the office", not a reply in a thread about one
+	}
+	// the absence stated at the top, and when the author is back
+	return awayRE.MatchString(strings.Join(opening[:min(len(opening), 4)], " ")) && back
 }

@@ -180,3 +180,36 @@ be delivered to one or more recipients. It's attached below.
 		t.Errorf("category %s, want BadDomain (diagnostic %q)", g.Category, g.Diagnostic)
 	}
 }
+
+// TestRecipientListShape: Haraka's stock bounce lists every failed
+// address on one "Intended Recipients:" line and gives one "Failure
+// Reason:" for all of them (config/outbound.bounce_message): each listed
+// address gets the reason, not the list's own line.
+func TestRecipientListShape(t *testing.T) {
+	raw := `From: MAILER-DAEMON@mx.example.net
+To: app@example.com
+Subject: failure notice
+
+Hi. This is the Haraka Mailer program at mx.example.net.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+Intended Recipients: <one@example.org>, <two@example.org>
+Failure Reason: 550 5.1.1 <one@example.org>: Recipient address rejected:
+ User unknown in virtual mailbox table
+`
+	r := Parse(crlf(raw))
+	if len(r.Recipients) != 2 {
+		t.Fatalf("got %d recipients, want 2: %+v", len(r.Recipients), r.Recipients)
+	}
+	for i, want := range []string{"one@example.org", "two@example.org"} {
+		g := r.Recipients[i]
+		if g.Address != want || g.Status != "5.1.1" || g.Code != 550 || !strings.Contains(g.Diagnostic, "User unknown in virtual mailbox table") ||
+			strings.Contains(g.Diagnostic, "Intended") {
+			t.Errorf("recipient %d: got %s status %s code %d diagnostic %q", i, g.Address, g.Status, g.Code, g.Diagnostic)
+		}
+		if c := policy.ClassifyResponse(g.ClassifyInput("")); c != "InvalidRecipient" {
+			t.Errorf("recipient %d: category %s, want InvalidRecipient", i, c)
+		}
+	}
+}

@@ -27,7 +27,12 @@ func parseText(r *Report, m *msg) {
 		r.Original = n.originalFromRest()
 	}
 	skip := ownAddresses(m, r.Original)
-	blocks := addressBlocks(n.lines, skip)
+	blocks := listBlocks(n.lines, skip)
+	for _, b := range addressBlocks(n.lines, skip) {
+		if !hasBlock(blocks, b.addr) {
+			blocks = append(blocks, b)
+		}
+	}
 	bounce := m.looksLikeBounce()
 	if len(blocks) == 0 && bounce {
 		// a bounce of a message its sender sent to itself, or one whose
@@ -862,4 +867,53 @@ func inBlocks(blocks []textBlock) func(string) bool {
 
 func containsFold(list []string, a string) bool {
 	return slices.ContainsFunc(list, func(s string) bool { return s != "" && strings.EqualFold(s, a) })
+}
+
+// Some MTAs list every failed address on one labelled line and state the
+// reason once, on a labelled line of the same paragraph: Haraka's stock
+// bounce template ("Intended Recipients: <a@b>, <c@d>" then "Failure
+// Reason: ..."), the same two fields other small MTAs print. The reason
+// line is each listed address's; read by the general rule, a listed
+// address would get the list's own line, which names no cause.
+var (
+	// rcptListRE matches a line that labels a list of recipients.
+	rcptListRE = regexp.MustCompile(`(?i)^\s*(?:intended|failed|undelivered|undeliverable|rejected|affected)\s+recipients?(?:\(s\))?\s*:\s*\S`)
+	// reasonLabelRE matches a labelled reason and captures its text.
+	reasonLabelRE = regexp.MustCompile(`(?i)^\s*(?:failure|error|bounce|delivery|rejection)\s+(?:reason|cause)\s*:\s*(\S.*)$`)
+)
+
+// listBlocks returns a block per address of a labelled recipient list
+// whose paragraph gives a labelled reason, the reason (with its
+// continuation lines, up to the paragraph's end) as each one's lines.
+func listBlocks(lines []string, skip map[string]bool) []textBlock {
+	var blocks []textBlock
+	for i, l := range lines {
+		if !rcptListRE.MatchString(l) {
+			continue
+		}
+		var reason []string
+		for j := i + 1; j < len(lines) && j <= i+4 && strings.TrimSpace(lines[j]) != ""; j++ {
+			if reason != nil {
+				reason = append(reason, lines[j])
+				continue
+			}
+			if sm := reasonLabelRE.FindStringSubmatch(lines[j]); sm != nil {
+				reason = []string{sm[1]}
+				for k := j + 1; k < len(lines) && strings.TrimSpace(lines[k]) != "" && len(reason) < 6; k++ {
+					reason = append(reason, lines[k])
+				}
+				break
+			}
+		}
+		if reason == nil {
+			continue
+		}
+		_, list, _ := strings.Cut(l, ":")
+		for _, a := range addresses(list) {
+			if a = cleanAddress(a); a != "" && !skip[strings.ToLower(a)] && !hasBlock(blocks, a) {
+				blocks = append(blocks, textBlock{addr: a, lines: reason})
+			}
+		}
+	}
+	return blocks
 }
