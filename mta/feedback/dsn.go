@@ -251,7 +251,7 @@ func wholeReply(diag string, m *msg) string {
 // diagnostic, a status from the action when there is none, and the kind.
 func finishRecipient(rc *Recipient) {
 	rc.Code = findCode(rc.Diagnostic)
-	rc.Status = betterStatus(rc.Status, findStatus(rc.Diagnostic), rc.Code)
+	rc.Status = betterStatus(rc.Status, tellingStatus(rc.Diagnostic), rc.Code)
 	if own := replyStatus(rc.Diagnostic, rc.Code); own != "" && rc.Status != "" && own[0] == rc.Status[0] && !strings.HasSuffix(own, ".0") {
 		// the remote server's own enhanced code, in the reply the
 		// diagnostic quotes, says why it refused; a Status field that

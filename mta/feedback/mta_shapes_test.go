@@ -13,6 +13,27 @@ import (
 func TestMoreMTAShapes(t *testing.T) {
 	head := "From: MAILER-DAEMON@gw.example.net\nTo: app@example.com\nSubject: Mail could not be delivered\n\n"
 	runShapeCases(t, []shapeCase{
+		{"address typed as [SMTP:...] (MailEnable)", head + `The following recipient(s) could not be reached:
+
+	Recipient: [SMTP:who@example.org]
+	Reason: Remote SMTP Server Returned: 550 5.7.1 Message rejected by content filtering.
+`, "who@example.org", "5.7.1", 550, "550 5.7.1 Message rejected", ""},
+		{"reporting MTA's #5.0.0 before the remote's status (Exchange, Kerio)", head + `The following recipient(s) could not be reached:
+
+   who@example.org on 07.12.2026 10:05
+      The e-mail account does not exist at the organization this message was sent to.
+      <mx.example.org #5.0.0 smtp;550 5.1.1 User unknown>
+`, "who@example.org", "5.1.1", 550, "550 5.1.1 User unknown", ""},
+		{"remote's reply under labelled lines (hMailServer)", head + `Your message did not reach some or all of the intended recipients.
+
+The following recipient(s) could not be reached:
+
+who@example.org
+   Error Type: SMTP
+   Remote server (192.0.2.7) issued an error.
+   hMailServer sent: RCPT TO:<who@example.org>
+   Remote server replied: 550 5.1.1 <who@example.org>: Recipient address rejected: User unknown
+`, "who@example.org", "5.1.1", 550, "User unknown", ""},
 		{"gateway log of the session", head + `Unable to deliver message to <who@example.org>.
 
 Sent <<< RCPT TO:<who@example.org>

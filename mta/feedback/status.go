@@ -18,6 +18,27 @@ func findStatus(s string) string {
 	return ""
 }
 
+// tellingStatus returns the status s says most about: the first, unless
+// it is the unspecific X.0.0 and a specific one of its class follows (the
+// reporting MTA's "#5.0.0" before the remote's "550 5.1.1" in Exchange's
+// and Kerio's "<host #5.0.0 smtp;550 5.1.1 User unknown>"; RFC 3463:
+// X.0.0 is "other undefined status").
+func tellingStatus(s string) string {
+	all := statusRE.FindAllStringSubmatch(s, 8)
+	if len(all) == 0 {
+		return ""
+	}
+	first := all[0][1]
+	if strings.HasSuffix(first, ".0.0") {
+		for _, m := range all[1:] {
+			if m[1][0] == first[0] && !strings.HasSuffix(m[1], ".0.0") {
+				return m[1]
+			}
+		}
+	}
+	return first
+}
+
 // codeRE matches a reply code where servers and bounce texts put one: at
 // the start of a line (after "<<<", "#", "-", ">" or space), after
 // "said:", "error:", "reply:", "response:", "returned:", "smtp;",

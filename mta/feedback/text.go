@@ -116,7 +116,7 @@ func textRecipient(b textBlock, best func() string, action string) Recipient {
 	diag := reasonFor(b.lines, best)
 	rc := Recipient{Kind: KindBounce, Address: b.addr, Action: action, Diagnostic: diag, Stage: firstNonEmpty(stageIn(diag), b.stage)}
 	rc.Code = findCode(diag)
-	rc.Status = betterStatus("", firstNonEmpty(findStatus(diag), findStatus(strings.Join(b.lines, "\n"))), rc.Code)
+	rc.Status = betterStatus("", firstNonEmpty(tellingStatus(diag), tellingStatus(strings.Join(b.lines, "\n"))), rc.Code)
 	if rc.Status == "" {
 		rc.Status = "5.0.0"
 		if action == "delayed" {
@@ -197,8 +197,10 @@ func ownAddresses(m *msg, o *Original) map[string]bool {
 }
 
 // leadRE is what may stand before a reported address on its line: white
-// space, quotes, a display name, "<", "mailto:", a reply code and status.
-var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s<"]*)?(?:mailto:)?$`)
+// space, quotes, a display name, "<", "mailto:", an address type (RFC
+// 3464's "rfc822;", Exchange's and MailEnable's "[SMTP:a@b]"), a reply
+// code and status.
+var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s<"]*)?(?i:mailto:|\[?smtp:|rfc822;\s*)?$`)
 
 // labelLeadRE matches a lead that labels the address as the recipient
 // ("Address: <a@b>", "[Status: Error, Recipient: a@b", an envelope's
@@ -209,7 +211,7 @@ var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s
 // commandLeadRE an SMTP command's echo ("after RCPT TO:<a@b>", ">>> RCPT
 // To:<a@b>"): that address is in a transcript, not reported.
 var (
-	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?|^\s*rcpt to:\s+|\byour (?:e-?mail |mail )?(?:message )?(?:sent )?to:?\s*[<"']?|` + otherLabels + `)$`)
+	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?(?:\[?smtp:)?|^\s*rcpt to:\s+|\byour (?:e-?mail |mail )?(?:message )?(?:sent )?to:?\s*[<"']?|` + otherLabels + `)$`)
 	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$|\bnot (?:a )?member of (?:this |the )?(?:mailing )?list\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
 	// senderLeadRE matches a label naming the sender ("Sender Address:
