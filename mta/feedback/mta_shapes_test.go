@@ -234,3 +234,29 @@ Failure Reason: 550 5.1.1 <one@example.org>: Recipient address rejected:
 		}
 	}
 }
+
+// TestAddressListOnOneLine: a notice that names several failed addresses
+// on one line ("a@b, c@d; e@f") reports each, with the reason that
+// follows the list.
+func TestAddressListOnOneLine(t *testing.T) {
+	raw := `From: MAILER-DAEMON@mx.example.net
+To: app@example.com
+Subject: Undelivered Mail
+
+Delivery to the following recipients failed permanently: one@example.org, <two@example.org>; three@example.org
+
+Technical details of permanent failure:
+550 5.1.1 The email account that you tried to reach does not exist.
+`
+	r := Parse(crlf(raw))
+	var got []string
+	for _, rc := range r.Recipients {
+		got = append(got, rc.Address)
+		if rc.Status != "5.1.1" || rc.Code != 550 || !strings.Contains(rc.Diagnostic, "does not exist") {
+			t.Errorf("%s: status %s code %d diagnostic %q", rc.Address, rc.Status, rc.Code, rc.Diagnostic)
+		}
+	}
+	if strings.Join(got, " ") != "one@example.org two@example.org three@example.org" {
+		t.Errorf("recipients %v", got)
+	}
+}

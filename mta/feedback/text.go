@@ -302,6 +302,10 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 			continue
 		}
 		body := followingLines(lines, i, skip)
+		more := listedAfter(lines[i], skip)
+		if len(more) > 0 {
+			body[0] = "" // the rest of the line lists more addresses: no reason
+		}
 		stage := stageNear(lines, i, body)
 		if len(substantive(body[:1])) == 0 && len(substantive(body)) > 0 && leadStatesFailure(lines[i]) && !statesFailure(body) {
 			// "You are not a member of this mailing list <a@b>." and a
@@ -319,21 +323,50 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 		} else if isSummaryLine(lines[i]) {
 			body = withSession(sessionLines(lines, i, skip), body)
 		}
-		key := strings.ToLower(a)
-		if k, ok := index[key]; ok {
-			old := blocks[k].lines
-			if !hasCodeOrStatus(old) && (hasCodeOrStatus(body) || len(substantive(old)) == 0) {
-				blocks[k].lines = body
+		for _, a := range append([]string{a}, more...) {
+			key := strings.ToLower(a)
+			if k, ok := index[key]; ok {
+				old := blocks[k].lines
+				if !hasCodeOrStatus(old) && (hasCodeOrStatus(body) || len(substantive(old)) == 0) {
+					blocks[k].lines = body
+				}
+				if blocks[k].stage == "" {
+					blocks[k].stage = stage
+				}
+				continue
 			}
-			if blocks[k].stage == "" {
-				blocks[k].stage = stage
-			}
-			continue
+			index[key] = len(blocks)
+			blocks = append(blocks, textBlock{addr: a, lines: body, stage: stage})
 		}
-		index[key] = len(blocks)
-		blocks = append(blocks, textBlock{addr: a, lines: body, stage: stage})
 	}
 	return blocks
+}
+
+// listedAfter returns the addresses that follow a line's reported address
+// in a list ("a@b, c@d; e@f"): only separators, brackets and quotes stand
+// between them. The list's addresses share the reason that follows it.
+func listedAfter(l string, skip map[string]bool) []string {
+	loc := addrRE.FindStringIndex(l)
+	if loc == nil {
+		return nil
+	}
+	var out []string
+	rest := l[loc[1]:]
+	for {
+		rest = strings.TrimLeft(rest, ">\"') \t")
+		if rest == "" || (rest[0] != ',' && rest[0] != ';') {
+			return out
+		}
+		rest = strings.TrimLeft(rest[1:], " \t<\"'(")
+		m := addrRE.FindStringIndex(rest)
+		if m == nil || m[0] != 0 {
+			return out
+		}
+		if a := cleanAddress(rest[:m[1]]); a != "" && !skip[strings.ToLower(a)] {
+			out = append(out, a)
+		}
+		rest = rest[m[1]:]
+	}
 }
 
 // expandedFromRE matches Postfix's note of the alias an address was
