@@ -158,6 +158,12 @@ var awayRE = regexp.MustCompile(`(?i)\bout[ -]of[ -](?:the )?office\b|\bon (?:an
 var automaticRE = regexp.MustCompile(`(?i)\b(?:automated|automatic|auto-generated|automatically generated) (?:reply|response|answer|acknowledge?ment)\b|\bauto-?(?:reply|response|responder)\b|` +
 	`automatische (?:antwort|nachricht)|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|automatisk svar|autosvar|自動返信|自動応答|自动回复`)
 
+// receivedRE matches an acknowledgement's statement that the message
+// arrived (RFC 3834's other common responder: a help desk's or a
+// mailbox's "we have received your message").
+var receivedRE = regexp.MustCompile(`(?i)\b(?:we|i) (?:have )?received your (?:e-?mail|message|request|enquiry|inquiry|mail)\b|\byour (?:e-?mail|message|request|enquiry|inquiry|mail) (?:has been|was) received\b|` +
+	`\bihre (?:e-?mail|nachricht|anfrage) (?:ist|wurde) (?:bei uns )?eingegangen|\bnous avons (?:bien )?reçu votre (?:message|courriel|e-?mail|demande)|\bhemos recibido su (?:mensaje|correo|solicitud)`)
+
 // selfStateSubjectRE matches a subject that states its author's absence
 // in so many words ("I'm off", "We are away").
 var selfStateSubjectRE = regexp.MustCompile(`(?i)^\s*(?:i['’]?m|i am|we['’]?re|we are) (?:currently |now )?(?:off|away|out|absent)\b`)
@@ -222,6 +228,8 @@ func (m *msg) isUnmarkedAutoreply() bool {
 	if awayRE.MatchString(subject) && (back || !replySubjectRE.MatchString(subject)) {
 		return true // "X is out of the office", not a reply in a thread about one
 	}
-	// the absence stated at the top, and when the author is back
-	return awayRE.MatchString(strings.Join(opening[:min(len(opening), 4)], " ")) && back
+	// the absence, or the message's arrival, stated at the top, and when
+	// the author is back or the message will be answered
+	top := strings.Join(opening[:min(len(opening), 4)], " ")
+	return (awayRE.MatchString(top) || receivedRE.MatchString(top)) && back
 }

@@ -25,6 +25,10 @@ func TestUnmarkedAutoreply(t *testing.T) {
 			"Guten Tag,\n\nich bin bis zum 14.12. nicht im Büro. In dringenden Fällen wenden Sie sich bitte an\nmeine Kollegin.\n", KindAutoreply},
 		{"states it is automatic", head("Thanks for writing", "") +
 			"This is an automatic reply: we have your message and a person will read it within two days.\n", KindAutoreply},
+		{"acknowledgement", head("Re: my account", "") +
+			"Hello,\n\nwe have received your message and will respond within two working days.\n\nThe Example support team\n", KindAutoreply},
+		{"human reply confirming receipt, quoting", head("Re: my account", "In-Reply-To: <0@example.com>\n") +
+			"We have received your message, thanks. I will answer tomorrow.\n\n> Please check my account.\n> Thanks\n", KindUnknown},
 		{"subject names the absence", head("Dana Example is out of the office", "") + "Back on Monday.\n", KindAutoreply},
 		{"subject states the author away", head("I'm away", "") + "Till the 3rd.\n", KindAutoreply},
 
