@@ -138,6 +138,9 @@ func Classify(code int, enhanced, text string) Result {
 // decide ranks the evidence (doc.go) once the codes are known.
 func decide(code int, enhanced, text string) Result {
 	t, needle := textMatcher.best(text, code)
+	if t >= 0 && needles[needle].text == stockNeedle || t == stockProviderRule {
+		t, needle = beyondStockText(text, code, t, needle)
+	}
 	if t >= 0 && textRules[t].tier == tierOverride {
 		return textRules[t].result(needle)
 	}
@@ -222,6 +225,65 @@ func decide(code int, enhanced, text string) Result {
 		return Result{TransientFailure, actionOf(TransientFailure), "class", "4.X.X"}
 	}
 	return byReplyCode(code, text)
+}
+
+// stockText is RFC 5321's reason text for 450 and 550 (section 4.2.2:
+// "Requested action not taken: mailbox unavailable (e.g., mailbox not
+// found, no access, or command rejected for policy reasons)"), the words
+// "mailbox unavailable" in the mail servers' form of it ("Requested mail
+// action not taken" for 450).
+const (
+	stockText   = "action not taken: mailbox unavailable"
+	stockNeedle = "mailbox unavailable"
+)
+
+// stockProviderRule is the index in textRules of Microsoft's documented
+// reading of that text alone ("550 5.5.0 Requested action not taken:
+// mailbox unavailable": no such recipient).
+var stockProviderRule = func() int32 {
+	for i, r := range textRules {
+		if r.name == "microsoft outlook.com unknown user" {
+			return int32(i)
+		}
+	}
+	panic("bounce: no microsoft stock-text rule")
+}()
+
+// beyondStockText: RFC 5321 makes "Requested action not taken: mailbox
+// unavailable" the label of the reply code, covering a missing mailbox,
+// no access and a policy refusal alike; when the server adds words that
+// name a cause (a provider text or a phrase: "... mailbox unavailable or
+// is not local", "... Reject due to policy restrictions"), those words
+// decide. The label alone keeps its reading (t, needle): a recipient that
+// does not exist, as Microsoft and the MTAs that send it mean it.
+func beyondStockText(text string, code int, t, needle int32) (int32, int32) {
+	i := indexFold(text, stockText)
+	if i < 0 {
+		return t, needle
+	}
+	b := []byte(text)
+	for j := i; j < i+len(stockText); j++ {
+		b[j] = ' '
+	}
+	if t2, n2 := textMatcher.best(string(b), code); t2 >= 0 && textRules[t2].tier <= tierPhrase {
+		return t2, n2
+	}
+	return t, needle
+}
+
+// indexFold is the index of needle (lowercase ASCII) in text, ignoring
+// ASCII case and reading white space as a space; -1 when absent.
+func indexFold(text, needle string) int {
+	for i := 0; i+len(needle) <= len(text); i++ {
+		j := 0
+		for j < len(needle) && fold[text[i+j]] == needle[j] {
+			j++
+		}
+		if j == len(needle) {
+			return i
+		}
+	}
+	return -1
 }
 
 // permanentReply reports whether a reply is a permanent failure: a 5xx
@@ -417,16 +479,7 @@ var replyNames = func() map[int]string {
 // containsFold reports whether text contains needle (lowercase ASCII),
 // ignoring ASCII case, without allocating.
 func containsFold(text, needle string) bool {
-	for i := 0; i+len(needle) <= len(text); i++ {
-		j := 0
-		for j < len(needle) && fold[text[i+j]] == needle[j] {
-			j++
-		}
-		if j == len(needle) {
-			return true
-		}
-	}
-	return false
+	return indexFold(text, needle) >= 0
 }
 
 // bareQuota reports whether a phrase rule's needle names a quota without

@@ -148,7 +148,12 @@ var phraseRules = []textRule{
 		"relaying disallowed", "cannot relay", "can't relay", "list of allowed rcpthosts", "rcpthosts", "open relay not allowed",
 		"not a gateway", "relaying to", "relay attempt", "as a relay", "user not local", "not local", "local user only",
 		"local users only", "relay disabled", "relaying disabled", "relay is disabled", "relaying is disabled",
-		"don't handle mail for", "do not handle mail for"),
+		"don't handle mail for", "do not handle mail for",
+		// a relay refused until the client authenticates ("550
+		// Authentication is required for relay"): the relay is refused,
+		// before the authentication words; credentials that failed ("5.7.1
+		// Invalid credentials for relay") are not this
+		"required for relay", "required to relay", "needed to relay", "needed for relay", "authenticate to relay"),
 
 	// Loops and receiving-side configuration
 	c(BadConfiguration, "loops back to myself", "greeted me with my own hostname", "transport unavailable", "misconfigur", "configuration error", "config error", "incorrectly configured",
@@ -407,13 +412,19 @@ var phraseRules = []textRule{
 		"you are not welcome",
 		// qmail's and vpopmail's tcprules refusal ("sorry, mail from your
 		// location [ip] is administratively denied")
-		"from your location", "your location is"),
+		"from your location", "your location is",
+		// a security gateway's block of the sending party, in its terse
+		// idiom: Mimecast's "421 Sender address blocked" and Cisco ESA's
+		// "550 5.7.1 [ESA] Sender blocked" are documented as the sending
+		// host or IP refused by the gateway's own list, not the envelope
+		// address (the receiver's list of addresses is senderListed's)
+		"sender blocked", "sender address blocked"),
 
 	// The sender (before the recipient and the domain)
 	c(InvalidSender, "null sender", "empty sender", "sender address rejected", "sender rejected", "sender domain", "sender verify failed",
 		"sender verification", "unverified sender", "invalid sender", "sender unknown", "unknown sender",
 		"sender address", "sender's address", "sender not allowed", "sender is not allowed", "bad sender",
-		"sender denied", "sender blocked", "blocked sender", "envelope sender", "return path", "return-path",
+		"sender denied", "blocked sender", "envelope sender", "return path", "return-path",
 		"mail from address", "from address", "sender invalid", "domain of sender", "sender email",
 		"sender mail address", "sender's domain", "originator", "from domain", "sender not permitted", "sender account",
 		"reverse-path", "reverse path", "return address", "bounce address", "mail from invalid", "invalid mail from",
@@ -548,6 +559,11 @@ var phraseRules = []textRule{
 	c(PolicyRelated, "rejected by policy", "restricted by policy", "denied by policy", "blocked by policy", "policy error",
 		"policy violation", "policy restriction",
 		"policy reasons", "local policy", "mailpolicy",
+		// a recipient whose account may not receive such mail ("550 5.1.1
+		// User unauthorized to receive external mail"): RFC 3463's X.7.1,
+		// delivery not authorized, from the recipient's side; before the
+		// address status a server sends with it
+		"unauthorized to receive", "not authorized to receive", "not permitted to receive", "not allowed to receive",
 		// a list's or an organization's rule about who may send to it
 		"members-only", "members only", "non-member", "closed mailing list", "organizational settings"),
 
@@ -583,7 +599,20 @@ var phraseRules = []textRule{
 	// that replies "timeout" (Yandex's "421 4.4.2 Error: timeout
 	// exceeded", "421 Timeout - closing connection") closed a session
 	// that was open: a bad connection.
-	only(noReply, c(NoAnswerFromHost, "connection timed out", "timed out", "i/o timeout", "timeout")),
+	only(noReply, c(NoAnswerFromHost, "connection timed out", "timed out", "i/o timeout", "timeout",
+		// the platforms' own names for a connect that got no answer: the
+		// POSIX errno symbol as Node.js (libuv) prints it ("connect
+		// ETIMEDOUT 192.0.2.1:25"), Java's java.net exception
+		"etimedout", "sockettimeoutexception")),
+	// The same platforms' names for a refused, reset or unreachable
+	// connection ("connect ECONNREFUSED", "read ECONNRESET",
+	// java.net.ConnectException, NoRouteToHostException) and for a name
+	// that does not exist (getaddrinfo's ENOTFOUND in Node.js, Java's
+	// UnknownHostException: NXDOMAIN); a resolver that failed for now
+	// (EAI_AGAIN, c-ares's ETIMEOUT) is in dnsTrouble.
+	only(noReply, c(BadConnection, "econnrefused", "econnreset", "econnaborted", "ehostunreach", "enetunreach",
+		"connectexception", "noroutetohostexception")),
+	only(noReply, c(BadDomain, "enotfound", "unknownhostexception")),
 	c(NoAnswerFromHost, "no answer", "not responding", "did not respond", "no response"),
 	c(BadConnection, "connection refused", "no route to host", "connection reset", "network is unreachable",
 		"host is unreachable", "lost connection", "connection closed", "connection lost", "broken pipe",
@@ -631,6 +660,10 @@ var senderListed = named(senderListedRule, c(PolicyRelated, "sender is blacklist
 	// an address, not a host, on the list: DNS lists name IPs and
 	// domains (RFC 5782), the receiver's own list names addresses
 	"address is blacklisted", "address is blocklisted", "address is blocked by",
+	// a user (an account, an address) on the list, in the same idiom
+	// ("User in blacklist", Postfix's "Client host rejected: Blacklisted
+	// user: a@example.com" from a check_sender_access map)
+	"blacklisted user", "user in blacklist", "user is blacklisted", "user blacklisted", "user in black list",
 	"sender is in my black list", "user's reject list", "personal reject list", "recipient's reject list",
 	"recipient's block list", "recipient's blocklist", "recipient's blacklist", "recipient's blocked senders", "does not want your mail", "doesn't want your mail",
 	// an organization's own list (Exchange Online's "blocked by your
@@ -639,7 +672,7 @@ var senderListed = named(senderListedRule, c(PolicyRelated, "sender is blacklist
 
 // dnsTrouble: a resolver's failure in the words of resolvers and MTAs
 // (Go's net package, Postfix, Exim, Sendmail, Exchange).
-var dnsTrouble = []string{":53: ", "host lookup did not complete", "name service error", "servfail", "dns error", "dns failure",
+var dnsTrouble = []string{":53: ", "resolution error", "eai_again", " etimeout", "host lookup did not complete", "name service error", "servfail", "dns error", "dns failure",
 	"dns lookup", "dns query", "name server", "nameserver", "temporary failure in name resolution", "server misbehaving",
 	"dns timeout", "dns temporary", "lookup failed", "could not resolve", "unable to resolve", "failed to resolve",
 	"cannot resolve", "can't resolve", "resolution failed", "resolution failure", "dns resolving", "resolving error",
