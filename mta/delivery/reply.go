@@ -50,9 +50,13 @@ func (rr *replyReader) read() (message.Response, error) {
 		}
 		resp.Code = code
 		enh, rest := splitEnhanced(body, code)
-		if n == 0 {
+		// RFC 2034 4 has the code on every line of a reply; some servers
+		// give it on the last line only (go-smtp's writer does), or on
+		// some lines: the first line's code, else the first one given.
+		if resp.Enhanced == "" && len(enh) > 0 {
 			resp.Enhanced = rr.intern(enh)
-		} else {
+		}
+		if n > 0 {
 			text = append(text, '\n')
 		}
 		text = append(text, rest...)

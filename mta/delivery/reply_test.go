@@ -22,6 +22,11 @@ func TestReadReply(t *testing.T) {
 		{"550-5.7.1 line one\r\n550-5.7.1 line two\r\n550 5.7.1 line three\r\n",
 			message.Response{Code: 550, Enhanced: "5.7.1", Text: "line one\nline two\nline three"}, nil},
 		{"421-mx.test busy\n421 closing\n", message.Response{Code: 421, Text: "mx.test busy\nclosing"}, nil},
+		// the code on the last line only (go-smtp's layout), or differing
+		{"450-The user is receiving mail\r\n450 4.2.1 too quickly\r\n",
+			message.Response{Code: 450, Enhanced: "4.2.1", Text: "The user is receiving mail\ntoo quickly"}, nil},
+		{"550-5.7.1 first\r\n550 5.1.1 second\r\n", message.Response{Code: 550, Enhanced: "5.7.1", Text: "first\nsecond"}, nil},
+		{"550-first\r\n550-5.1.1 second\r\n550 5.7.1 third\r\n", message.Response{Code: 550, Enhanced: "5.1.1", Text: "first\nsecond\nthird"}, nil},
 		{"452 4.2.2 Mailbox full\r\n", message.Response{Code: 452, Enhanced: "4.2.2", Text: "Mailbox full"}, nil},
 		{"550 4.2.2 class mismatch\r\n", message.Response{Code: 550, Text: "4.2.2 class mismatch"}, nil},
 		{"250 2.0.0\r\n", message.Response{Code: 250, Enhanced: "2.0.0"}, nil},
