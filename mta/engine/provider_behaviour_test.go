@@ -230,15 +230,17 @@ func TestConnectionResetMidDataRetriesTheMessage(t *testing.T) {
 	}
 }
 
-// A throttle answered with a 5xx (Gmail's "550 5.2.1 ... receiving mail at
-// a rate", Exchange Online's "550 5.2.122 ... exceeded ... limit"): the
-// path's rate is cut as for a 4xx throttle and the mail is retried, not
-// bounced.
+// A throttle of the client answered with a 5xx (QQ Mail's "550 Connection
+// frequency limited"): the path's rate is cut as for a 4xx throttle and
+// the mail is retried, not bounced. (Until 2026-12 this test used
+// Exchange Online's "5.2.122 The recipient has exceeded their limit ...
+// per hour": that is one mailbox's limit, which cuts nothing now,
+// TestMailboxReceivingRateDefersOnlyThatRecipient.)
 func TestFiveHundredThrottleCutsTheRateAndRetries(t *testing.T) {
 	const n, limit = 30, 8.0
 	sink := testsink.Start(t, testsink.Options{Respond: limiter(limit, testsink.StageMail,
-		&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 122},
-			Message: "The recipient has exceeded their limit for the number of messages they can receive per hour"})})
+		&smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode,
+			Message: "Connection frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000722"})})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(3, 4*limit))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 40*time.Second)

@@ -110,14 +110,18 @@ func TestParkedItemsSurviveRestart(t *testing.T) {
 }
 
 // TestFivexxThrottleExpires: a destination that answers every attempt
-// with Gmail's 550 5.2.1 rate refusal (RateLimited, retried although it
-// is a 5xx since 1c844a6) is retried, not bounced, and the message ends
-// with an Expiration record at its max age instead of retrying for ever.
+// with a 5xx rate refusal (QQ's "550 Connection frequency limited":
+// RateLimited, retried although it is a 5xx since 1c844a6) is retried,
+// not bounced, and the message ends with an Expiration record at its max
+// age instead of retrying for ever. (Gmail's "550 5.2.1 ... receiving
+// mail at a rate", which this test used until 2026-12, is one mailbox's
+// limit and waits a minute, past this test's max age:
+// TestMailboxReceivingRateDefersOnlyThatRecipient.)
 func TestFivexxThrottleExpires(t *testing.T) {
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt {
-			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 2, 1},
-				Message: "The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered."}
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode,
+				Message: "Connection frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000722"}
 		}
 		return nil
 	}})

@@ -253,7 +253,7 @@ type Signals uint8
 
 // Throttling signals a path may count.
 const (
-	SignalRateLimited Signals = 1 << iota // a reply classified RateLimited, or a 4xx ReputationBlock
+	SignalRateLimited Signals = 1 << iota // a reply classified RateLimited (not one mailbox's rate), or a 4xx ReputationBlock
 	SignalRefused                         // a connection refused: at connect, greeting, EHLO or TLS
 	SignalTimeout                         // a connect, command or data timeout
 )

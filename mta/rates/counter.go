@@ -84,11 +84,12 @@ func kindOf(r *events.Record) int {
 // throttle reports whether a deferral is one the engine's adaptive loop
 // reads as "send slower" (the engine's throttleSignal): a reply classified
 // RateLimited, or a 4xx classified ReputationBlock (a provider metering
-// the sending IP by its reputation, Outlook.com's 451 4.7.650).
+// the sending IP by its reputation, Outlook.com's 451 4.7.650); not the
+// rate of one receiving mailbox (message.Response.MailboxRate).
 func throttle(r *events.Record) bool {
 	switch r.Category {
 	case "RateLimited":
-		return true
+		return r.Response == nil || !r.Response.MailboxRate()
 	case "ReputationBlock":
 		return r.Response != nil && r.Response.Code >= 400 && r.Response.Code < 500
 	}
