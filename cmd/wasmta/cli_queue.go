@@ -70,27 +70,28 @@ var emptyKey = map[string]string{
 
 func printSummary(s *admin.QueueSummary) {
 	paths := s.By == engine.BySite || s.By == engine.BySource || s.By == engine.ByProvider
-	w := table(strings.ToUpper(s.By), "QUEUES", "SCHEDULED", "READY", "CONNS", "CONN LIMIT", "RATE LIMIT", "NEXT DUE", "HELD UNTIL")
+	w := table(strings.ToUpper(s.By), "QUEUES", "SCHEDULED", "READY", "CONNS", "CONN LIMIT", "RATE LIMIT", "MSGS/CONN", "NEXT DUE", "HELD UNTIL")
 	for _, r := range s.Rows {
 		key := r.Key
 		if key == "" {
 			key = emptyKey[s.By]
 		}
-		conns, connLimit, rateLimit := "-", "-", "-"
+		conns, connLimit, rateLimit, perConn := "-", "-", "-", "-"
 		if paths {
 			conns = fmt.Sprint(r.Connections)
 		}
 		if l := r.PathLimits; l != nil {
 			connLimit = fmt.Sprintf("%d (conf %d)", l.LearnedConnections, l.ConfiguredConnections)
 			rateLimit = fmt.Sprintf("%s (conf %s)", perSecond(l.LearnedRate), perSecond(l.ConfiguredRate))
+			perConn = fmt.Sprintf("%s (conf %s)", count(l.LearnedPerConn), count(l.ConfiguredPerConn))
 		}
 		held := when(r.PausedUntil)
 		if r.Suspended != nil {
 			held = when(r.Suspended) + " (suspended)"
 		}
-		row(w, key, r.Queues, r.Scheduled, r.Ready, conns, connLimit, rateLimit, when(r.NextDue), held)
+		row(w, key, r.Queues, r.Scheduled, r.Ready, conns, connLimit, rateLimit, perConn, when(r.NextDue), held)
 	}
-	row(w, "TOTAL", "", s.Scheduled, s.Ready, s.Connections, "", "", "", "")
+	row(w, "TOTAL", "", s.Scheduled, s.Ready, s.Connections, "", "", "", "", "")
 	w.Flush()
 	fmt.Printf("\n%d items in flight (routed, not final: in ready queues or on a connection)\n", s.InFlight)
 }
@@ -101,6 +102,14 @@ func perSecond(r float64) string {
 		return "none"
 	}
 	return strconv.FormatFloat(math.Round(r*100)/100, 'f', -1, 64) + "/s"
+}
+
+// count shows a limit on messages per connection: "20", or "none".
+func count(n int) string {
+	if n <= 0 {
+		return "none"
+	}
+	return strconv.Itoa(n)
 }
 
 func queueInspect(args []string) error {

@@ -117,6 +117,13 @@ type Controller struct {
 	// probe that holds for a quiet period resets it.
 	probeWait int       // quiet periods before the next connection raise
 	probedAt  time.Time // the last raise of a found connection limit, zero once it held
+	// Messages per connection (perconn.go): sessions the destination ended
+	// itself, the count the last one carried, whether two of them set the
+	// limit, and the last raise.
+	perConnEnds   int
+	perConnLast   int
+	perConnFound  bool
+	perConnRaised time.Time
 }
 
 // New returns a controller at the preset, within p's bounds (p is taken
@@ -154,6 +161,13 @@ func (c *Controller) Reset(preset Limits, p Params, now time.Time) {
 		l.Rate *= preset.Rate / c.preset.Rate
 	case preset.Rate > 0 || c.preset.Rate > 0:
 		l.Rate = preset.Rate // a rate appeared, or the policy dropped it
+	}
+	switch {
+	case c.perConnFound: // the destination's own count, whatever the policy's
+	case preset.PerConn > 0 && c.preset.PerConn > 0 && l.PerConn > 0:
+		l.PerConn = int(math.Round(float64(l.PerConn) * float64(preset.PerConn) / float64(c.preset.PerConn)))
+	default:
+		l.PerConn = preset.PerConn
 	}
 	if c.rateMax > 0 && preset.Rate > 0 && c.preset.Rate > 0 {
 		c.rateMax *= preset.Rate / c.preset.Rate

@@ -84,67 +84,67 @@ func TestIncrease(t *testing.T) {
 		steps []step
 	}{
 		{"nothing pressed: nothing raised", Params{}, []step{
-			{at: 6 * sec, event: "ok", want: Limits{5, 20}},
+			{at: 6 * sec, event: "ok", want: Limits{5, 20, 0}},
 		}},
 		{"a pressed limit never cut grows by half once per round (a hold-off)", Params{}, []step{
-			{at: 100 * ms, event: "press-rate", want: Limits{5, 20}},
-			{at: 500 * ms, event: "ok", want: Limits{5, 20}},
-			{at: 900 * ms, event: "sent", n: 10, want: Limits{5, 20}}, // half the rate: it held the path back
-			{at: 1000 * ms, event: "ok", want: Limits{5, 30}, change: true},
-			{at: 1100 * ms, event: "press-rate", want: Limits{5, 30}},
-			{at: 1200 * ms, event: "press-conns", want: Limits{5, 30}},
-			{at: 1900 * ms, event: "sent", n: 15, want: Limits{5, 30}},
-			{at: 1900 * ms, event: "ok", want: Limits{5, 30}},
-			{at: 2000 * ms, event: "ok", want: Limits{8, 45}, change: true},
+			{at: 100 * ms, event: "press-rate", want: Limits{5, 20, 0}},
+			{at: 500 * ms, event: "ok", want: Limits{5, 20, 0}},
+			{at: 900 * ms, event: "sent", n: 10, want: Limits{5, 20, 0}}, // half the rate: it held the path back
+			{at: 1000 * ms, event: "ok", want: Limits{5, 30, 0}, change: true},
+			{at: 1100 * ms, event: "press-rate", want: Limits{5, 30, 0}},
+			{at: 1200 * ms, event: "press-conns", want: Limits{5, 30, 0}},
+			{at: 1900 * ms, event: "sent", n: 15, want: Limits{5, 30, 0}},
+			{at: 1900 * ms, event: "ok", want: Limits{5, 30, 0}},
+			{at: 2000 * ms, event: "ok", want: Limits{8, 45, 0}, change: true},
 		}},
 		{"waits for a token while the path sends under half its rate raise nothing", Params{}, []step{
-			{at: 100 * ms, event: "press-rate", want: Limits{5, 20}},
-			{at: 900 * ms, event: "sent", n: 9, want: Limits{5, 20}}, // 9 of 20 in the second
-			{at: 1000 * ms, event: "ok", want: Limits{5, 20}},
-			{at: 1100 * ms, event: "press-rate", want: Limits{5, 20}},
-			{at: 1900 * ms, event: "sent", n: 10, want: Limits{5, 20}},
-			{at: 2000 * ms, event: "ok", want: Limits{5, 30}, change: true},
+			{at: 100 * ms, event: "press-rate", want: Limits{5, 20, 0}},
+			{at: 900 * ms, event: "sent", n: 9, want: Limits{5, 20, 0}}, // 9 of 20 in the second
+			{at: 1000 * ms, event: "ok", want: Limits{5, 20, 0}},
+			{at: 1100 * ms, event: "press-rate", want: Limits{5, 20, 0}},
+			{at: 1900 * ms, event: "sent", n: 10, want: Limits{5, 20, 0}},
+			{at: 2000 * ms, event: "ok", want: Limits{5, 30, 0}, change: true},
 		}},
 		{"a round is never longer than the quiet period", Params{Quiet: 300 * ms}, []step{
-			{at: 100 * ms, event: "press-conns", want: Limits{5, 20}},
-			{at: 300 * ms, event: "ok", want: Limits{8, 20}, change: true},
+			{at: 100 * ms, event: "press-conns", want: Limits{5, 20, 0}},
+			{at: 300 * ms, event: "ok", want: Limits{8, 20, 0}, change: true},
 		}},
 		{"a throttle restarts the rate's quiet period, not the connections'", Params{}, []step{
-			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
-			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
-			{at: 3500 * ms, event: "rate-limited", want: Limits{5, 20}},             // alone: not a cut (yet)
-			{at: 4 * sec, event: "rate-limited", want: Limits{5, 14}, change: true}, // confirmed; nothing sent: cut from the limit
-			{at: 4500 * ms, event: "ok", want: Limits{8, 14}, change: true},         // the connections' round went on
-			{at: 4600 * ms, event: "press-rate", want: Limits{8, 14}},
-			{at: 4600 * ms, event: "sent", n: 7, want: Limits{8, 14}},
-			{at: 4900 * ms, event: "ok", want: Limits{8, 14}}, // the rate's round restarted at 4 s
+			{at: 1 * sec, event: "press-conns", want: Limits{5, 20, 0}},
+			{at: 1 * sec, event: "press-rate", want: Limits{5, 20, 0}},
+			{at: 3500 * ms, event: "rate-limited", want: Limits{5, 20, 0}},             // alone: not a cut (yet)
+			{at: 4 * sec, event: "rate-limited", want: Limits{5, 14, 0}, change: true}, // confirmed; nothing sent: cut from the limit
+			{at: 4500 * ms, event: "ok", want: Limits{8, 14, 0}, change: true},         // the connections' round went on
+			{at: 4600 * ms, event: "press-rate", want: Limits{8, 14, 0}},
+			{at: 4600 * ms, event: "sent", n: 7, want: Limits{8, 14, 0}},
+			{at: 4900 * ms, event: "ok", want: Limits{8, 14, 0}}, // the rate's round restarted at 4 s
 			// A round later the rate recovers toward 17, halfway between the
 			// cut and the level it started from: 17 × (1 - 0.3 × 0.8³).
-			{at: 5 * sec, event: "ok", want: Limits{8, 17 * (1 - 0.3*0.512)}, change: true},
+			{at: 5 * sec, event: "ok", want: Limits{8, 17 * (1 - 0.3*0.512), 0}, change: true},
 		}},
 		{"a refusal restarts the connections' quiet period, not the rate's", Params{}, []step{
-			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
-			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
-			{at: 4 * sec, event: "refused", open: 4, want: Limits{4, 20}, change: true},
-			{at: 4500 * ms, event: "sent", n: 50, want: Limits{4, 20}},
-			{at: 5 * sec, event: "ok", want: Limits{4, 30}, change: true},
-			{at: 6 * sec, event: "press-conns", want: Limits{4, 30}},
-			{at: 8 * sec, event: "ok", want: Limits{4, 30}},
-			{at: 9 * sec, event: "ok", want: Limits{5, 30}, change: true}, // cut once: one step
+			{at: 1 * sec, event: "press-conns", want: Limits{5, 20, 0}},
+			{at: 1 * sec, event: "press-rate", want: Limits{5, 20, 0}},
+			{at: 4 * sec, event: "refused", open: 4, want: Limits{4, 20, 0}, change: true},
+			{at: 4500 * ms, event: "sent", n: 50, want: Limits{4, 20, 0}},
+			{at: 5 * sec, event: "ok", want: Limits{4, 30, 0}, change: true},
+			{at: 6 * sec, event: "press-conns", want: Limits{4, 30, 0}},
+			{at: 8 * sec, event: "ok", want: Limits{4, 30, 0}},
+			{at: 9 * sec, event: "ok", want: Limits{5, 30, 0}, change: true}, // cut once: one step
 		}},
 		{"ceilings hold", Params{MaxConns: 6, MaxRate: 21}, []step{
-			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
-			{at: 1 * sec, event: "press-rate", want: Limits{5, 20}},
-			{at: 4 * sec, event: "sent", n: 50, want: Limits{5, 20}},
-			{at: 5 * sec, event: "ok", want: Limits{6, 21}, change: true},
-			{at: 6 * sec, event: "press-conns", want: Limits{6, 21}},
-			{at: 6 * sec, event: "press-rate", want: Limits{6, 21}},
-			{at: 10 * sec, event: "ok", want: Limits{6, 21}},
+			{at: 1 * sec, event: "press-conns", want: Limits{5, 20, 0}},
+			{at: 1 * sec, event: "press-rate", want: Limits{5, 20, 0}},
+			{at: 4 * sec, event: "sent", n: 50, want: Limits{5, 20, 0}},
+			{at: 5 * sec, event: "ok", want: Limits{6, 21, 0}, change: true},
+			{at: 6 * sec, event: "press-conns", want: Limits{6, 21, 0}},
+			{at: 6 * sec, event: "press-rate", want: Limits{6, 21, 0}},
+			{at: 10 * sec, event: "ok", want: Limits{6, 21, 0}},
 		}},
 		{"off keeps the preset", Params{Off: true}, []step{
-			{at: 1 * sec, event: "press-conns", want: Limits{5, 20}},
-			{at: 6 * sec, event: "ok", want: Limits{5, 20}},
-			{at: 7 * sec, event: "refused", open: 1, want: Limits{5, 20}},
+			{at: 1 * sec, event: "press-conns", want: Limits{5, 20, 0}},
+			{at: 6 * sec, event: "ok", want: Limits{5, 20, 0}},
+			{at: 7 * sec, event: "refused", open: 1, want: Limits{5, 20, 0}},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,49 +161,49 @@ func TestCut(t *testing.T) {
 		p      Params
 		steps  []step
 	}{
-		{"a rate cut starts from what was sent", Limits{5, 20}, Params{}, []step{
+		{"a rate cut starts from what was sent", Limits{5, 20, 0}, Params{}, []step{
 			// Sent in the first second: the last two seconds at the cuts hold
 			// none, so the refused share is read from the last ConfirmSpan
 			// transactions (2 of 10 refused, then 4, at most 0.3).
-			{at: 0, event: "sent", n: 10, want: Limits{5, 20}},
-			{at: 500 * ms, event: "sent", n: 10, want: Limits{5, 20}},
-			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 20}},
-			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 10 * 0.8 * 0.7}, change: true},  // 20 sent in 2 s: 10/s
-			{at: 2500 * ms, event: "rate-limited", want: Limits{5, 5.6}},                           // hold-off: the same overshoot
-			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 5.6}},                           // after it: needs confirming
-			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 5.6 * 0.7 * 0.7}, change: true}, // 20 in 3 s is above 5.6: from 5.6
+			{at: 0, event: "sent", n: 10, want: Limits{5, 20, 0}},
+			{at: 500 * ms, event: "sent", n: 10, want: Limits{5, 20, 0}},
+			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 20, 0}},
+			{at: 2000 * ms, event: "rate-limited", want: Limits{5, 10 * 0.8 * 0.7, 0}, change: true},  // 20 sent in 2 s: 10/s
+			{at: 2500 * ms, event: "rate-limited", want: Limits{5, 5.6, 0}},                           // hold-off: the same overshoot
+			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 5.6, 0}},                           // after it: needs confirming
+			{at: 3000 * ms, event: "rate-limited", want: Limits{5, 5.6 * 0.7 * 0.7, 0}, change: true}, // 20 in 3 s is above 5.6: from 5.6
 		}},
-		{"the rate floor holds", Limits{5, 20}, Params{MinRate: 5}, []step{
-			{at: 0, event: "sent", n: 4, want: Limits{5, 20}},
-			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 20}},
-			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 5}, change: true},
+		{"the rate floor holds", Limits{5, 20, 0}, Params{MinRate: 5}, []step{
+			{at: 0, event: "sent", n: 4, want: Limits{5, 20, 0}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 20, 0}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 5, 0}, change: true},
 		}},
-		{"a path with no rate gets one from what it sent", Limits{5, 0}, Params{}, []step{
-			{at: 0, event: "sent", n: 30, want: Limits{5, 0}},
-			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 0}},
-			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 30 * (1 - 2.0/30) * 0.7}, change: true}, // 2 of 30 refused
+		{"a path with no rate gets one from what it sent", Limits{5, 0, 0}, Params{}, []step{
+			{at: 0, event: "sent", n: 30, want: Limits{5, 0, 0}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 0, 0}},
+			{at: 1000 * ms, event: "rate-limited", want: Limits{5, 30 * (1 - 2.0/30) * 0.7, 0}, change: true}, // 2 of 30 refused
 		}},
-		{"a refusal cuts to the sessions that work", Limits{10, 0}, Params{}, []step{
-			{at: 0, event: "refused", open: 8, want: Limits{8, 0}, change: true},
-			{at: 500 * ms, event: "refused", open: 2, want: Limits{8, 0}}, // hold-off
-			{at: 1500 * ms, event: "refused", open: 2, want: Limits{2, 0}, change: true},
-			{at: 3000 * ms, event: "refused", open: 2, want: Limits{2, 0}}, // as many open as allowed: a race
-			{at: 4500 * ms, event: "refused", open: 0, want: Limits{1, 0}, change: true},
+		{"a refusal cuts to the sessions that work", Limits{10, 0, 0}, Params{}, []step{
+			{at: 0, event: "refused", open: 8, want: Limits{8, 0, 0}, change: true},
+			{at: 500 * ms, event: "refused", open: 2, want: Limits{8, 0, 0}}, // hold-off
+			{at: 1500 * ms, event: "refused", open: 2, want: Limits{2, 0, 0}, change: true},
+			{at: 3000 * ms, event: "refused", open: 2, want: Limits{2, 0, 0}}, // as many open as allowed: a race
+			{at: 4500 * ms, event: "refused", open: 0, want: Limits{1, 0, 0}, change: true},
 		}},
-		{"a refusal with nothing open cuts by the factor", Limits{10, 0}, Params{}, []step{
-			{at: 0, event: "refused", open: 0, want: Limits{7, 0}, change: true},
+		{"a refusal with nothing open cuts by the factor", Limits{10, 0, 0}, Params{}, []step{
+			{at: 0, event: "refused", open: 0, want: Limits{7, 0, 0}, change: true},
 		}},
-		{"a timeout cuts by the factor, never below the sessions that work", Limits{10, 0}, Params{}, []step{
-			{at: 0, event: "timeout", open: 2, want: Limits{7, 0}, change: true},
-			{at: 1500 * ms, event: "timeout", open: 6, want: Limits{6, 0}, change: true},
-			{at: 3000 * ms, event: "timeout", open: 6, want: Limits{5, 0}, change: true}, // at least one less
+		{"a timeout cuts by the factor, never below the sessions that work", Limits{10, 0, 0}, Params{}, []step{
+			{at: 0, event: "timeout", open: 2, want: Limits{7, 0, 0}, change: true},
+			{at: 1500 * ms, event: "timeout", open: 6, want: Limits{6, 0, 0}, change: true},
+			{at: 3000 * ms, event: "timeout", open: 6, want: Limits{5, 0, 0}, change: true}, // at least one less
 		}},
-		{"the connection floor holds", Limits{2, 0}, Params{MinConns: 2}, []step{
-			{at: 0, event: "refused", open: 0, want: Limits{2, 0}},
+		{"the connection floor holds", Limits{2, 0, 0}, Params{MinConns: 2}, []step{
+			{at: 0, event: "refused", open: 0, want: Limits{2, 0, 0}},
 		}},
-		{"a signal the policy does not count cuts nothing", Limits{5, 20}, Params{Signals: RateLimited}, []step{
-			{at: 0, event: "refused", open: 1, want: Limits{5, 20}},
-			{at: 0, event: "timeout", open: 1, want: Limits{5, 20}},
+		{"a signal the policy does not count cuts nothing", Limits{5, 20, 0}, Params{Signals: RateLimited}, []step{
+			{at: 0, event: "refused", open: 1, want: Limits{5, 20, 0}},
+			{at: 0, event: "timeout", open: 1, want: Limits{5, 20, 0}},
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -220,12 +220,12 @@ func TestRestoreDecaysTowardThePreset(t *testing.T) {
 		now    time.Duration
 		want   Limits
 	}{
-		{"fresh", Limits{10, 20}, Saved{Conns: 4, Rate: 8, At: t0}, 0, Limits{4, 8}},
-		{"one half-life", Limits{10, 20}, Saved{Conns: 4, Rate: 8, At: t0}, time.Hour, Limits{7, 14}},
-		{"learned upward", Limits{10, 20}, Saved{Conns: 30, Rate: 60, At: t0}, 2 * time.Hour, Limits{15, 30}},
-		{"a learned rate on a path without one grows back", Limits{10, 0}, Saved{Conns: 10, Rate: 8, At: t0}, time.Hour, Limits{10, 16}},
-		{"and is dropped after four half-lives", Limits{10, 0}, Saved{Conns: 10, Rate: 8, At: t0}, 5 * time.Hour, Limits{10, 0}},
-		{"clamped into the bounds", Limits{10, 20}, Saved{Conns: 400, Rate: 0.001, At: t0}, 0, Limits{40, 2}},
+		{"fresh", Limits{10, 20, 0}, Saved{Conns: 4, Rate: 8, At: t0}, 0, Limits{4, 8, 0}},
+		{"one half-life", Limits{10, 20, 0}, Saved{Conns: 4, Rate: 8, At: t0}, time.Hour, Limits{7, 14, 0}},
+		{"learned upward", Limits{10, 20, 0}, Saved{Conns: 30, Rate: 60, At: t0}, 2 * time.Hour, Limits{15, 30, 0}},
+		{"a learned rate on a path without one grows back", Limits{10, 0, 0}, Saved{Conns: 10, Rate: 8, At: t0}, time.Hour, Limits{10, 16, 0}},
+		{"and is dropped after four half-lives", Limits{10, 0, 0}, Saved{Conns: 10, Rate: 8, At: t0}, 5 * time.Hour, Limits{10, 0, 0}},
+		{"clamped into the bounds", Limits{10, 20, 0}, Saved{Conns: 400, Rate: 0.001, At: t0}, 0, Limits{40, 2, 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := New(tc.preset, Params{}, t0)
@@ -238,14 +238,14 @@ func TestRestoreDecaysTowardThePreset(t *testing.T) {
 }
 
 func TestResetKeepsWhatWasLearned(t *testing.T) {
-	c := New(Limits{5, 20}, Params{}, t0)
+	c := New(Limits{5, 20, 0}, Params{}, t0)
 	c.Restore(Saved{Conns: 12, Rate: 50, At: t0}, t0, 0)
-	c.Reset(Limits{2, 10}, Params{}, t0) // half the preset: half of what was learned
-	if got := c.Limits(); got != (Limits{5, 25}) {
+	c.Reset(Limits{2, 10, 0}, Params{}, t0) // half the preset: half of what was learned
+	if got := c.Limits(); got != (Limits{5, 25, 0}) {
 		t.Fatalf("after a new preset: %+v, want {5 25}", got)
 	}
-	c.Reset(Limits{2, 0}, Params{}, t0)
-	if got := c.Limits(); got != (Limits{5, 0}) {
+	c.Reset(Limits{2, 0, 0}, Params{}, t0)
+	if got := c.Limits(); got != (Limits{5, 0, 0}) {
 		t.Fatalf("after the policy dropped its rate: %+v, want {5 0}", got)
 	}
 }
@@ -255,22 +255,22 @@ func TestResetKeepsWhatWasLearned(t *testing.T) {
 // periods), and at the quiet pace again once a probe holds.
 func TestRefusedProbesBackOff(t *testing.T) {
 	sec, ms := time.Second, time.Millisecond
-	run(t, New(Limits{5, 0}, Params{}, t0), []step{
-		{at: 0, event: "refused", open: 2, want: Limits{2, 0}, change: true},
-		{at: 1 * sec, event: "press-conns", want: Limits{2, 0}},
-		{at: 5 * sec, event: "ok", want: Limits{3, 0}, change: true},                      // a probe
-		{at: 5*sec + 200*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // refused: wait four times as long
-		{at: 6 * sec, event: "press-conns", want: Limits{2, 0}},
-		{at: 25 * sec, event: "ok", want: Limits{2, 0}},
-		{at: 25*sec + 100*ms, event: "press-conns", want: Limits{2, 0}},
-		{at: 25*sec + 300*ms, event: "ok", want: Limits{3, 0}, change: true},
-		{at: 25*sec + 400*ms, event: "refused", open: 2, want: Limits{2, 0}, change: true}, // eight times
-		{at: 26 * sec, event: "press-conns", want: Limits{2, 0}},
-		{at: 65 * sec, event: "ok", want: Limits{2, 0}},
-		{at: 65*sec + 100*ms, event: "press-conns", want: Limits{2, 0}},
-		{at: 65*sec + 500*ms, event: "ok", want: Limits{3, 0}, change: true},
-		{at: 66 * sec, event: "press-conns", want: Limits{3, 0}},
-		{at: 70*sec + 500*ms, event: "ok", want: Limits{4, 0}, change: true}, // the probe held: the quiet pace again
+	run(t, New(Limits{5, 0, 0}, Params{}, t0), []step{
+		{at: 0, event: "refused", open: 2, want: Limits{2, 0, 0}, change: true},
+		{at: 1 * sec, event: "press-conns", want: Limits{2, 0, 0}},
+		{at: 5 * sec, event: "ok", want: Limits{3, 0, 0}, change: true},                      // a probe
+		{at: 5*sec + 200*ms, event: "refused", open: 2, want: Limits{2, 0, 0}, change: true}, // refused: wait four times as long
+		{at: 6 * sec, event: "press-conns", want: Limits{2, 0, 0}},
+		{at: 25 * sec, event: "ok", want: Limits{2, 0, 0}},
+		{at: 25*sec + 100*ms, event: "press-conns", want: Limits{2, 0, 0}},
+		{at: 25*sec + 300*ms, event: "ok", want: Limits{3, 0, 0}, change: true},
+		{at: 25*sec + 400*ms, event: "refused", open: 2, want: Limits{2, 0, 0}, change: true}, // eight times
+		{at: 26 * sec, event: "press-conns", want: Limits{2, 0, 0}},
+		{at: 65 * sec, event: "ok", want: Limits{2, 0, 0}},
+		{at: 65*sec + 100*ms, event: "press-conns", want: Limits{2, 0, 0}},
+		{at: 65*sec + 500*ms, event: "ok", want: Limits{3, 0, 0}, change: true},
+		{at: 66 * sec, event: "press-conns", want: Limits{3, 0, 0}},
+		{at: 70*sec + 500*ms, event: "ok", want: Limits{4, 0, 0}, change: true}, // the probe held: the quiet pace again
 	})
 }
 
@@ -278,11 +278,11 @@ func TestRefusedProbesBackOff(t *testing.T) {
 // does not make the next probe wait longer.
 func TestRefusalWithoutAProbeKeepsThePace(t *testing.T) {
 	sec := time.Second
-	run(t, New(Limits{5, 0}, Params{}, t0), []step{
-		{at: 0, event: "refused", open: 4, want: Limits{4, 0}, change: true},
-		{at: 3 * sec, event: "refused", open: 3, want: Limits{3, 0}, change: true},
-		{at: 4 * sec, event: "press-conns", want: Limits{3, 0}},
-		{at: 8 * sec, event: "ok", want: Limits{4, 0}, change: true},
+	run(t, New(Limits{5, 0, 0}, Params{}, t0), []step{
+		{at: 0, event: "refused", open: 4, want: Limits{4, 0, 0}, change: true},
+		{at: 3 * sec, event: "refused", open: 3, want: Limits{3, 0, 0}, change: true},
+		{at: 4 * sec, event: "press-conns", want: Limits{3, 0, 0}},
+		{at: 8 * sec, event: "ok", want: Limits{4, 0, 0}, change: true},
 	})
 }
 
@@ -290,7 +290,7 @@ func TestRefusalWithoutAProbeKeepsThePace(t *testing.T) {
 // opened; once a refusal found the limit, that no longer raises it.
 func TestFilledRaisesConnectionsInSlowStart(t *testing.T) {
 	ms := time.Millisecond
-	c := New(Limits{5, 20}, Params{MaxConns: 15}, t0)
+	c := New(Limits{5, 20, 0}, Params{MaxConns: 15}, t0)
 	for i, want := range []int{8, 12, 15, 15} {
 		changed := c.Filled(at(time.Duration(i) * 50 * ms))
 		if got := c.Limits().Conns; got != want || changed != (want != 15 || i == 2) {
@@ -301,7 +301,7 @@ func TestFilledRaisesConnectionsInSlowStart(t *testing.T) {
 	if c.Filled(at(250*ms)) || c.Limits().Conns != 11 {
 		t.Fatalf("after the refusal found 11: %d connections, want 11 and no raise", c.Limits().Conns)
 	}
-	off := New(Limits{5, 20}, Params{Off: true}, t0)
+	off := New(Limits{5, 20, 0}, Params{Off: true}, t0)
 	if off.Filled(t0) || off.Limits().Conns != 5 {
 		t.Fatal("adaptation off: Filled raised the limit")
 	}

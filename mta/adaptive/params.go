@@ -21,11 +21,13 @@ const (
 // AllSignals is every signal; the default set.
 const AllSignals = RateLimited | Refused | Timeout
 
-// Limits are what a controller learns: concurrent connections, and
-// messages per second over all connections (0 = no limit).
+// Limits are what a controller learns: concurrent connections, messages
+// per second over all connections (0 = no limit), and messages per
+// connection (0 = no limit; perconn.go).
 type Limits struct {
-	Conns int
-	Rate  float64
+	Conns   int
+	Rate    float64
+	PerConn int
 }
 
 // Params bound and tune the adaptation of one path. Zero fields take the
@@ -42,6 +44,11 @@ type Params struct {
 	Factor   float64       // a cut multiplies the limit by this, in (0, 1)
 	Quiet    time.Duration // a period without signals that allows one increase; a cut rate recovers within one
 	Signals  Signal        // the signals that cut; 0 = AllSignals
+	// MaxPerConn is the ceiling of the messages per connection when the
+	// preset has a limit (perconn.go); it is not part of the shape hook's
+	// ABI, so a policy bounds it through the preset (the ceiling is
+	// DefaultCeiling times it) or turns learning off.
+	MaxPerConn int
 }
 
 // Defaults of the adaptation, relative to the preset.
@@ -65,7 +72,8 @@ const (
 // preset has no rate); steps are one connection and a tenth of the preset
 // rate per 5 s quiet period (after a cut, a tenth of the rate it left, or
 // of a quarter of the preset if more);
-// a cut keeps 70 %.
+// a cut keeps 70 %; the messages per connection's ceiling is 4 times the
+// preset (none when the preset has no limit).
 func (p Params) WithDefaults(preset Limits) Params {
 	base := max(1, preset.Conns)
 	if p.MinConns <= 0 {
@@ -102,6 +110,9 @@ func (p Params) WithDefaults(preset Limits) Params {
 	if p.Signals == 0 {
 		p.Signals = AllSignals
 	}
+	if p.MaxPerConn <= 0 && preset.PerConn > 0 {
+		p.MaxPerConn = DefaultCeiling * preset.PerConn
+	}
 	return p
 }
 
@@ -113,6 +124,9 @@ func (p Params) clamp(l Limits) Limits {
 		if p.MaxRate > 0 {
 			l.Rate = min(l.Rate, p.MaxRate)
 		}
+	}
+	if l.PerConn > 0 && p.MaxPerConn > 0 {
+		l.PerConn = min(l.PerConn, p.MaxPerConn)
 	}
 	return l
 }

@@ -13,20 +13,26 @@ const DefaultHalfLife = time.Hour
 
 // Saved is what a path remembers of its learned limits across restarts.
 type Saved struct {
-	Conns int       `json:"conns"`
-	Rate  float64   `json:"rate"` // 0 = no limit
-	At    time.Time `json:"at"`
+	Conns int     `json:"conns"`
+	Rate  float64 `json:"rate"` // 0 = no limit
+	// PerConn is the messages per connection (0: none learned, as in
+	// what was saved before it was learned); PerConnFound says the
+	// destination showed it by ending sessions itself.
+	PerConn      int       `json:"per_conn,omitempty"`
+	PerConnFound bool      `json:"per_conn_found,omitempty"`
+	At           time.Time `json:"at"`
 }
 
 // Snapshot returns the learned limits to store.
 func (c *Controller) Snapshot(now time.Time) Saved {
-	return Saved{Conns: c.cur.Conns, Rate: c.cur.Rate, At: now}
+	return Saved{Conns: c.cur.Conns, Rate: c.cur.Rate, PerConn: c.cur.PerConn, PerConnFound: c.perConnFound, At: now}
 }
 
 // Restore takes limits saved earlier, decayed toward the preset by the
 // time gone since: the distance to the preset halves every halfLife. A
 // rate learned on a path whose preset has none grows back the same way,
-// and is dropped after four half-lives.
+// and is dropped after four half-lives, as is a destination's own count
+// of messages per connection.
 func (c *Controller) Restore(s Saved, now time.Time, halfLife time.Duration) {
 	if halfLife <= 0 {
 		halfLife = DefaultHalfLife
@@ -42,6 +48,17 @@ func (c *Controller) Restore(s Saved, now time.Time, halfLife time.Duration) {
 	case gone < 4:
 		l.Rate = s.Rate / keep
 	}
+	// Messages per connection decay the same way; a count the destination
+	// showed where the preset has none is kept for four half-lives.
+	switch {
+	case s.PerConn <= 0:
+		l.PerConn = c.preset.PerConn
+	case c.preset.PerConn > 0:
+		l.PerConn = max(1, int(math.Round(float64(c.preset.PerConn)+float64(s.PerConn-c.preset.PerConn)*keep)))
+	case s.PerConnFound && gone < 4:
+		l.PerConn = s.PerConn
+	}
+	c.perConnFound = s.PerConnFound && gone < 4
 	c.cur = c.p.clamp(l)
 	// What was learned before is a found limit: climb from it by steps.
 	c.connsFound, c.rateFound = true, true

@@ -41,12 +41,15 @@ type QueueRow struct {
 
 // PathLimits are a path's configured limits (the shape hook's) beside the
 // ones it learned, before live overrides; rates are messages per second
-// over all its connections, 0 = no limit.
+// over all its connections, messages per connection a count per session,
+// 0 = no limit.
 type PathLimits struct {
 	ConfiguredConnections int     `json:"configured_connections"`
 	LearnedConnections    int     `json:"learned_connections"`
 	ConfiguredRate        float64 `json:"configured_rate"`
 	LearnedRate           float64 `json:"learned_rate"`
+	ConfiguredPerConn     int     `json:"configured_messages_per_connection"`
+	LearnedPerConn        int     `json:"learned_messages_per_connection"`
 }
 
 // MessageInfo is what the spool knows of a queued message.

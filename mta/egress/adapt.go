@@ -11,7 +11,7 @@ import (
 
 // presetOf is where a path's learning starts: the shape hook's values.
 func presetOf(s policy.Shape) adaptive.Limits {
-	return adaptive.Limits{Conns: s.MaxConnections, Rate: s.MessagesPerSecond}
+	return adaptive.Limits{Conns: s.MaxConnections, Rate: s.MessagesPerSecond, PerConn: s.MessagesPerConn}
 }
 
 // paramsOf maps the policy's adaptation onto the controller's parameters.
@@ -22,13 +22,15 @@ func paramsOf(s policy.Shape) adaptive.Params {
 		Factor: a.Factor, Quiet: a.Quiet, Signals: adaptive.Signal(a.Signals)}
 }
 
-// learned puts the learned limits into the policy's shape. A learned rate
+// learned puts the learned limits into the policy's shape (messages per
+// connection included: perconn.go in mta/adaptive). A learned rate
 // keeps the burst in proportion to the preset's, so that a cut rate is not
 // undone by a bucket as deep as before. Limits learned above the preset
 // raise the connection rate in proportion (reconnections).
 func learned(base policy.Shape, l adaptive.Limits) policy.Shape {
 	s := base
 	s.MaxConnections = l.Conns
+	s.MessagesPerConn = l.PerConn
 	s.ConnectionsPerSec = reconnections(base, l)
 	if l.Rate <= 0 || l.Rate == base.MessagesPerSecond {
 		return s
@@ -222,4 +224,31 @@ func (p *Path) tokenReadyLocked(now time.Time) bool {
 	}
 	r := p.shape.MessagesPerSecond
 	return r > 0 && d <= time.Duration(float64(time.Second)/r)
+}
+
+// sessionCapped notes that a session ended at the messages-per-connection
+// limit; when mail waits with every allowed connection busy and a rate
+// token ready (the connections hold the path back, so each new session's
+// handshake is time the path does not deliver) and the destination has
+// never ended a session itself, the limit rises (mta/adaptive,
+// perconn.go).
+func (p *Path) sessionCapped(now time.Time) {
+	p.mu.Lock()
+	bound := len(p.fifo) > p.idle && p.conns >= max(1, p.shape.MaxConnections) &&
+		p.shape.MessagesPerConn >= p.adapt.Limits().PerConn && p.tokenReadyLocked(now)
+	if p.adapt.SessionCapped(bound, now) {
+		p.applyLocked()
+	}
+	p.mu.Unlock()
+}
+
+// sessionEnded notes that the destination ended a session itself after k
+// transactions (endedBeforeMail, countedEnd): two such ends set the
+// path's messages per connection.
+func (p *Path) sessionEnded(k int, now time.Time) {
+	p.mu.Lock()
+	if p.adapt.SessionEnded(k, now) {
+		p.applyLocked()
+	}
+	p.mu.Unlock()
 }

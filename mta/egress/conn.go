@@ -26,6 +26,8 @@ type conn struct {
 	sess *delivery.Session
 	info Conn
 	sent int
+	// last is when the session's last transaction ended.
+	last time.Time
 	// checks are the TLS policy checks the session passed (or failed
 	// without enforcement), by policy domain.
 	checks map[string]*tlspolicy.Failure
@@ -115,7 +117,8 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 		if !c.deliver(ctx, j, pol) {
 			return false
 		}
-		if shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
+		if shape, _ := c.path.Shape(); shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
+			c.path.sessionCapped(time.Now())
 			return false
 		}
 		if c.slot != nil && c.shared.Over() {
@@ -160,9 +163,13 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 	now := time.Now()
 	c.path.observe(now.Sub(t0))
 	c.path.lastUse.Store(now.UnixNano())
-	reused := c.sent > 0
+	reused, gap := c.sent > 0, t0.Sub(c.last)
 	c.sent++
+	c.last = now
 	if err != nil && reused && endedBeforeMail(err) {
+		if countedEnd(err, gap) {
+			c.path.sessionEnded(c.sent-1, now)
+		}
 		c.path.pushFront(j) // never offered: the next session takes it
 		return false
 	}

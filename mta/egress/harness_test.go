@@ -106,8 +106,13 @@ func (o *outcomes) waitDone(t *testing.T, n int, within time.Duration) {
 // latency at the end of DATA, so that connections stay busy a little.
 func startSim(t *testing.T, dataEnd time.Duration) (*providersim.Sim, mx.Host) {
 	t.Helper()
-	p := providersim.Provider{Name: "sink", Addr: "127.0.0.1:0",
-		Latency: providersim.Latency{DataEnd: providersim.Delay{Fixed: dataEnd}}}
+	return startProvider(t, providersim.Provider{Name: "sink", Addr: "127.0.0.1:0",
+		Latency: providersim.Latency{DataEnd: providersim.Delay{Fixed: dataEnd}}})
+}
+
+// startProvider runs p, named "sink", on loopback.
+func startProvider(t *testing.T, p providersim.Provider) (*providersim.Sim, mx.Host) {
+	t.Helper()
 	sim, err := providersim.Start(context.Background(), []providersim.Provider{p}, providersim.Options{})
 	if err != nil {
 		t.Fatal(err)

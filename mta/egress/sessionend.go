@@ -3,6 +3,7 @@ package egress
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/wasmta/wasmta/mta/delivery"
 	"github.com/wasmta/wasmta/mta/message"
@@ -43,15 +44,43 @@ func endedBeforeMail(err error) bool {
 // sake: idle too long (X.4.2, or the words), or its allowance of messages
 // used up.
 func sessionUsedUp(r message.Response) bool {
-	if r.Enhanced == "4.4.2" {
-		return true
-	}
-	t := strings.ToLower(r.Text)
-	for _, w := range []string{"per connection", "per session", "this connection", "this session",
-		"idle", "timeout", "timed out"} {
+	return idleEnd(r) || hasWord(r.Text, "per connection", "per session", "this connection", "this session")
+}
+
+// idleEnd reports whether a 421 says the session was closed for being
+// idle (X.4.2, or the words).
+func idleEnd(r message.Response) bool {
+	return r.Enhanced == "4.4.2" || hasWord(r.Text, "idle", "timeout", "timed out")
+}
+
+func hasWord(text string, words ...string) bool {
+	t := strings.ToLower(text)
+	for _, w := range words {
 		if strings.Contains(t, w) {
 			return true
 		}
 	}
 	return false
+}
+
+// busyGap is the longest a session may have waited between its last
+// transaction and the MAIL that found it ended for that end to count as
+// the destination's limit on messages per connection rather than its
+// idle timeout: below the shortest idle timeout common servers set
+// (Postfix's smtpd_timeout is 300 s, 10 s under stress; RFC 5321 4.5.3.2.7
+// asks for 5 minutes), and at least maxTokenWait, the longest a session
+// stays open while it waits for a rate token.
+const busyGap = 5 * time.Second
+
+// countedEnd reports whether an end endedBeforeMail found is the
+// destination's count of messages per connection: a 421 that says the
+// session's allowance is used up, or a close without a word, on a
+// session that had not been idle (gap since its last transaction under
+// busyGap). An idle end says nothing about the count.
+func countedEnd(err error, gap time.Duration) bool {
+	var de *delivery.Error
+	if !errors.As(err, &de) || gap >= busyGap {
+		return false
+	}
+	return de.Response.Code == 0 || !idleEnd(de.Response)
 }

@@ -127,22 +127,27 @@ func (e *Engine) every(d time.Duration, fn func()) {
 
 // PathLimits are a path's configured limits (the shape hook's) beside the
 // ones it learned, before live overrides; rates are messages per second
-// over all its connections, 0 = no limit.
+// over all its connections, messages per connection a count per session,
+// 0 = no limit.
 type PathLimits struct {
 	ConfiguredConnections int
 	LearnedConnections    int
 	ConfiguredRate        float64
 	LearnedRate           float64
+	ConfiguredPerConn     int
+	LearnedPerConn        int
 }
 
 func limitsOf(p *egress.Path) PathLimits {
 	c, l := p.Limits()
 	return PathLimits{ConfiguredConnections: c.Conns, LearnedConnections: l.Conns,
-		ConfiguredRate: c.Rate, LearnedRate: l.Rate}
+		ConfiguredRate: c.Rate, LearnedRate: l.Rate, ConfiguredPerConn: c.PerConn, LearnedPerConn: l.PerConn}
 }
 
 // plus adds the limits of another path (a site row over several sources):
-// connections add up, and a rate is unlimited when either is.
+// connections add up, and a rate is unlimited when either is; messages
+// per connection, a count per session, do not add up: the row shows the
+// larger, unlimited when either is.
 func (l PathLimits) plus(o PathLimits) PathLimits {
 	sum := func(a, b float64) float64 {
 		if a == 0 || b == 0 {
@@ -150,7 +155,14 @@ func (l PathLimits) plus(o PathLimits) PathLimits {
 		}
 		return a + b
 	}
+	larger := func(a, b int) int {
+		if a == 0 || b == 0 {
+			return 0
+		}
+		return max(a, b)
+	}
 	return PathLimits{ConfiguredConnections: l.ConfiguredConnections + o.ConfiguredConnections,
 		LearnedConnections: l.LearnedConnections + o.LearnedConnections,
-		ConfiguredRate:     sum(l.ConfiguredRate, o.ConfiguredRate), LearnedRate: sum(l.LearnedRate, o.LearnedRate)}
+		ConfiguredRate:     sum(l.ConfiguredRate, o.ConfiguredRate), LearnedRate: sum(l.LearnedRate, o.LearnedRate),
+		ConfiguredPerConn: larger(l.ConfiguredPerConn, o.ConfiguredPerConn), LearnedPerConn: larger(l.LearnedPerConn, o.LearnedPerConn)}
 }

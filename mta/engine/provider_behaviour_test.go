@@ -531,10 +531,19 @@ func TestFiveTwentyOneGreetingBounces(t *testing.T) {
 // A provider that resets the connection (TCP RST, no reply) at MAIL FROM
 // of a session's fourth message: it takes three per connection and says
 // nothing. The message goes out on the next session: no deferral, no cut.
+// (The path has one connection, so the sink's sessions come one after
+// another and the count restarts at each. It counted every MAIL of the
+// sink until 2026-12, which was the same while the path never ended a
+// session itself; a path that learned the three ends its sessions at
+// three, and a global count then reset a new session's first MAIL.)
 func TestSessionResetAtMailIsNotADeferral(t *testing.T) {
 	const n = 16
-	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, k int) *smtp.SMTPError {
-		if stage == testsink.StageMail && k%4 == 0 {
+	var mails atomic.Int64 // MAILs of the session open now
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		switch {
+		case stage == testsink.StageConnect:
+			mails.Store(0)
+		case stage == testsink.StageMail && mails.Add(1) == 4:
 			return testsink.ResetConn
 		}
 		return nil

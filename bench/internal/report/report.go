@@ -247,6 +247,9 @@ var labels = map[string]string{
 	"learned_conns":       "learned conns",
 	"configured_rate":     "configured msg/s",
 	"learned_rate":        "learned msg/s",
+	"configured_per_conn": "configured msgs/conn",
+	"learned_per_conn":    "learned msgs/conn",
+	"conns_opened":        "sessions opened",
 	"halving_to_20pct_s":  "halving → within 20% s",
 }
 

@@ -20,6 +20,9 @@ import (
 const (
 	gaugeRate  = "wasmta_path_rate_limit"
 	gaugeConns = "wasmta_path_connection_limit"
+	// gaugePerConn is the messages per connection (wasmta since it learns
+	// them; an older engine has none and its rows go without).
+	gaugePerConn = "wasmta_path_messages_per_connection_limit"
 )
 
 // limitSample is one reading of a path-limit gauge.
@@ -94,7 +97,7 @@ func parseLimitGauges(r io.Reader, at time.Time) []limitSample {
 	for sc.Scan() {
 		line := sc.Text()
 		name, rest, ok := strings.Cut(line, "{")
-		if !ok || (name != gaugeRate && name != gaugeConns) {
+		if !ok || (name != gaugeRate && name != gaugeConns && name != gaugePerConn) {
 			continue
 		}
 		labels, rest, ok := parseLabels(rest)

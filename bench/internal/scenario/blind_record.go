@@ -42,6 +42,7 @@ func recordBlind(sc *result.Scenario, sys string, draws []blindDraw, stats map[s
 		row.Add("conns_refused", "replies", "", float64(st.ConnsRefused))
 		row.Add("temp_failures", "replies", "", float64(st.TempFailures))
 		row.Add("conns_peak", "connections", "", float64(st.ConnsPeak))
+		row.Add("conns_opened", "connections", "", float64(st.ConnsOpened))
 		row.Add("not_delivered", "msg", result.Lower, float64(max(int64(d.load)-st.Messages, 0)))
 	}
 }
@@ -179,6 +180,8 @@ func recordLearned(sc *result.Scenario, draws []blindDraw, stats map[string]prov
 			{gaugeConns, "learned", "learned_conns", "connections"},
 			{gaugeRate, "configured", "configured_rate", "msg/s"},
 			{gaugeRate, "learned", "learned_rate", "msg/s"},
+			{gaugePerConn, "configured", "configured_per_conn", "messages"},
+			{gaugePerConn, "learned", "learned_per_conn", "messages"},
 		} {
 			if s := pathSeries(samples, g.gauge, g.limit, site); len(s) > 0 {
 				row.Add(g.metric, g.unit, "", s[len(s)-1].value)

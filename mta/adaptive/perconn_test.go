@@ -1,0 +1,144 @@
+package adaptive
+
+import (
+	"testing"
+	"time"
+)
+
+func TestPerConnCeiling(t *testing.T) {
+	p := Params{}.WithDefaults(Limits{Conns: 10, Rate: 5, PerConn: 5})
+	if p.MaxPerConn != 20 {
+		t.Fatalf("MaxPerConn %d, want 4 times the preset's 5", p.MaxPerConn)
+	}
+	if p := (Params{}).WithDefaults(Limits{Conns: 10}); p.MaxPerConn != 0 {
+		t.Fatalf("MaxPerConn %d for a preset with no limit, want none", p.MaxPerConn)
+	}
+}
+
+// A session capped with the connections binding raises the limit by half
+// per hold-off, up to four times the preset, and only then.
+func TestPerConnRisesOnlyWhileConnectionsBind(t *testing.T) {
+	ms := time.Millisecond
+	c := New(Limits{Conns: 7, Rate: 20, PerConn: 5}, Params{}, at(0))
+	for _, s := range []struct {
+		at     time.Duration
+		bound  bool
+		want   int
+		change bool
+	}{
+		{0, false, 5, false},          // the rate (or an empty queue) holds the path back
+		{1000 * ms, true, 8, true},    // 5 × 1.5, rounded up
+		{1500 * ms, true, 8, false},   // within the hold-off
+		{2000 * ms, true, 12, true},   // 8 × 1.5
+		{3000 * ms, true, 18, true},   // 12 × 1.5
+		{4000 * ms, true, 20, true},   // the ceiling: 4 × 5
+		{5000 * ms, true, 20, false},  // at the ceiling
+		{6000 * ms, false, 20, false}, // not bound: kept
+	} {
+		if got := c.SessionCapped(s.bound, at(s.at)); got != s.change || c.Limits().PerConn != s.want {
+			t.Fatalf("at %v bound %v: per conn %d (changed %v), want %d (%v)", s.at, s.bound, c.Limits().PerConn, got, s.want, s.change)
+		}
+	}
+}
+
+// The destination's own session ends set the limit once two in a row came
+// after the same count (within one), to the larger, and stop every raise;
+// one end alone, or ends after counts that differ, change nothing but stop
+// the raises too.
+func TestPerConnLearnsTheDestinationsCount(t *testing.T) {
+	c := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
+	c.SessionCapped(true, at(time.Second)) // 30
+	c.SessionCapped(true, at(2*time.Second))
+	if got := c.Limits().PerConn; got != 45 {
+		t.Fatalf("per conn %d after two raises, want 45", got)
+	}
+	if c.SessionEnded(20, at(3*time.Second)) || c.Limits().PerConn != 45 {
+		t.Fatalf("one end changed the limit to %d", c.Limits().PerConn)
+	}
+	if c.SessionCapped(true, at(4*time.Second)) {
+		t.Fatal("raised after the destination ended a session itself")
+	}
+	if !c.SessionEnded(19, at(5*time.Second)) || c.Limits().PerConn != 20 {
+		t.Fatalf("per conn %d after ends at 20 and 19, want 20", c.Limits().PerConn)
+	}
+	if !c.PerConnFound() || c.SessionCapped(true, at(10*time.Second)) {
+		t.Fatal("a found count is raised again")
+	}
+	// A smaller count the destination confirms lowers it further; the
+	// floor is one message.
+	c.SessionEnded(3, at(11*time.Second))
+	if !c.SessionEnded(4, at(12*time.Second)) || c.Limits().PerConn != 4 {
+		t.Fatalf("per conn %d after ends at 3 and 4, want 4", c.Limits().PerConn)
+	}
+	// Ends after counts that differ are no count (a destination that
+	// resets sessions at random).
+	r := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
+	for i, k := range []int{7, 2, 11, 5} {
+		if r.SessionEnded(k, at(time.Duration(i)*time.Second)) || r.Limits().PerConn != 20 || r.PerConnFound() {
+			t.Fatalf("ends at differing counts set the limit to %d", r.Limits().PerConn)
+		}
+	}
+}
+
+// A preset with no limit is never raised (nothing to raise) but learns a
+// destination's count; learning off keeps the preset.
+func TestPerConnNoLimitAndOff(t *testing.T) {
+	c := New(Limits{Conns: 5, Rate: 10}, Params{}, at(0))
+	if c.SessionCapped(true, at(time.Second)) {
+		t.Fatal("no limit raised")
+	}
+	c.SessionEnded(100, at(2*time.Second))
+	c.SessionEnded(100, at(3*time.Second))
+	if got := c.Limits().PerConn; got != 100 {
+		t.Fatalf("per conn %d, want the destination's 100", got)
+	}
+	off := New(Limits{Conns: 5, Rate: 10, PerConn: 5}, Params{Off: true}, at(0))
+	off.SessionCapped(true, at(time.Second))
+	off.SessionEnded(3, at(2*time.Second))
+	off.SessionEnded(3, at(3*time.Second))
+	if got := off.Limits().PerConn; got != 5 {
+		t.Fatalf("per conn %d with learning off, want the preset's 5", got)
+	}
+}
+
+// Remembered across a restart: a raise decays toward the preset, a count
+// the destination showed stays found; a policy change scales a raise and
+// keeps a found count.
+func TestPerConnRestoreAndReset(t *testing.T) {
+	c := New(Limits{Conns: 7, Rate: 20, PerConn: 5}, Params{}, at(0))
+	for i := 1; i <= 4; i++ {
+		c.SessionCapped(true, at(time.Duration(i)*time.Second))
+	}
+	s := c.Snapshot(at(5 * time.Second))
+	if s.PerConn != 20 || s.PerConnFound {
+		t.Fatalf("saved %+v, want 20 not found", s)
+	}
+	r := New(Limits{Conns: 7, Rate: 20, PerConn: 5}, Params{}, at(0))
+	r.Restore(s, at(5*time.Second+time.Hour), time.Hour)
+	if got := r.Limits().PerConn; got != 13 { // 5 + 15/2, rounded
+		t.Fatalf("restored per conn %d an hour later, want 13", got)
+	}
+	old := New(Limits{Conns: 7, Rate: 20, PerConn: 5}, Params{}, at(0))
+	old.Restore(Saved{Conns: 7, Rate: 20, At: at(0)}, at(time.Minute), time.Hour) // saved before it was learned
+	if got := old.Limits().PerConn; got != 5 {
+		t.Fatalf("per conn %d from a record without it, want the preset's 5", got)
+	}
+
+	f := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
+	f.SessionEnded(12, at(time.Second))
+	f.SessionEnded(12, at(2*time.Second))
+	fs := f.Snapshot(at(3 * time.Second))
+	g := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
+	g.Restore(fs, at(3*time.Second+time.Minute), time.Hour)
+	if !g.PerConnFound() || g.Limits().PerConn != 12 {
+		t.Fatalf("restored %d (found %v), want the destination's 12, found", g.Limits().PerConn, g.PerConnFound())
+	}
+	g.Reset(Limits{Conns: 10, Rate: 10, PerConn: 40}, Params{}, at(time.Hour))
+	if g.Limits().PerConn != 12 {
+		t.Fatalf("a policy change moved a found count to %d", g.Limits().PerConn)
+	}
+	c.Reset(Limits{Conns: 7, Rate: 20, PerConn: 10}, Params{}, at(time.Hour))
+	if got := c.Limits().PerConn; got != 40 {
+		t.Fatalf("a raise to 20 of a preset of 5 is %d under a preset of 10, want 40", got)
+	}
+}
