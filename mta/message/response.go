@@ -14,10 +14,12 @@ import "strings"
 // mailbox code too (mox's "452 4.2.2 more than 100 messages in past 1h0m0s
 // from your ip/network", Google's relay "450 4.2.1 Peak SMTP relay limit
 // exceeded for customer"). Such a limit is one mailbox's: slowing the
-// path down would delay every other recipient and not this one's.
+// path down would delay every other recipient and not this one's. A 421
+// is not read so: it closes the channel (RFC 5321 3.8), and every
+// recipient of the transaction not yet answered gets it too.
 func (r Response) MailboxRate() bool {
 	e := r.Enhanced
-	if len(e) < 5 || e[1] != '.' || e[2] != '2' || e[3] != '.' {
+	if r.Code == 421 || len(e) < 5 || e[1] != '.' || e[2] != '2' || e[3] != '.' {
 		return false
 	}
 	t := strings.ToLower(r.Text)

@@ -22,6 +22,7 @@ func TestMailboxRate(t *testing.T) {
 		{Response{450, "", "Recipient is receiving too much mail"}, false},
 		{Response{421, "4.7.0", "[TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume"}, false},
 		{Response{450, "4.21.1", "receiving too much"}, false},
+		{Response{421, "4.2.1", "The user you are trying to contact is receiving mail too quickly."}, false},
 	} {
 		if got := c.r.MailboxRate(); got != c.want {
 			t.Errorf("%d %s %q: MailboxRate %v, want %v", c.r.Code, c.r.Enhanced, c.r.Text, got, c.want)
