@@ -2,8 +2,11 @@ package engine
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,4 +72,66 @@ func TestTooManyErrorsEndsTheSessionNotTheMessage(t *testing.T) {
 		}
 	}
 	t.Logf("%d deferrals, %d connections", rec.Count(events.TransientFailure), sink.Conns())
+}
+
+// A server that greets with a multi-line banner and listens before its
+// last line (Postfix's postscreen "pregreet" test, POSTSCREEN_README: it
+// sends the first "220-" line, waits postscreen_greet_wait, and counts a
+// client that talks before the final "220 " line as a spambot, then
+// rejects its mail): wasmta says nothing before the whole greeting, so
+// it passes and its mail is delivered. The test stands a proxy of that
+// kind in front of the sink, which then gives the final line.
+func TestMultiLineGreetingIsWaitedForBeforeEHLO(t *testing.T) {
+	const n = 4
+	sink := testsink.Start(t, testsink.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var pregreets, conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go pregreetProxy(c, sink.Addr(), &pregreets)
+		}
+	}()
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(1, 20)})
+	_, rec, addr := testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n", ln.Addr().String()), Options{Registry: reg})
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	if p := pregreets.Load(); p > 0 {
+		t.Fatalf("wasmta talked before the end of the greeting on %d of %d connections", p, conns.Load())
+	}
+}
+
+// pregreetProxy sends a first greeting line, listens for a while as
+// postscreen does, then relays the connection to the sink, whose own
+// "220 " line ends the greeting. A client that talked early is counted
+// and dropped.
+func pregreetProxy(c net.Conn, to string, pregreets *atomic.Int32) {
+	defer c.Close()
+	if _, err := c.Write([]byte("220-sink.test ESMTP (the rest of the greeting follows)\r\n")); err != nil {
+		return
+	}
+	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if n, _ := c.Read(make([]byte, 1)); n > 0 {
+		pregreets.Add(1)
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	s, err := net.Dial("tcp", to)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(s, c); done <- struct{}{} }()
+	go func() { io.Copy(c, s); done <- struct{}{} }()
+	<-done
 }
