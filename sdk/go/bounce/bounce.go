@@ -114,16 +114,17 @@ func Classify(code int, enhanced, text string) Result {
 	if code == 0 {
 		code = quotedReplyCode(text)
 	}
+	trailing := false
 	if enhanced == "" || code == 0 {
-		e, quoted := codesIn(text)
+		e, quoted, tr := codesIn(text)
 		if enhanced == "" {
-			enhanced = e
+			enhanced, trailing = e, tr
 		}
 		if code == 0 {
 			code = quoted
 		}
 	}
-	r := decide(code, enhanced, text)
+	r := decide(code, enhanced, text, trailing)
 	if code == 0 && r.Action == Default && len(enhanced) > 0 && enhanced[0] == '5' {
 		// No reply code to go by (a bounce that quotes only "5.1.1 ...", a
 		// relay's diagnostic): the enhanced code's class says what the
@@ -135,8 +136,10 @@ func Classify(code int, enhanced, text string) Result {
 	return r
 }
 
-// decide ranks the evidence (doc.go) once the codes are known.
-func decide(code int, enhanced, text string) Result {
+// decide ranks the evidence (doc.go) once the codes are known. trailing:
+// the enhanced code was read from qmail's trailing position ("553 we
+// don't relay (#5.7.1)"), not given after the reply code.
+func decide(code int, enhanced, text string, trailing bool) Result {
 	t, needle := textMatcher.best(text, code)
 	if t >= 0 && needles[needle].text == stockNeedle || t == stockProviderRule {
 		t, needle = beyondStockText(text, code, t, needle)
@@ -148,7 +151,8 @@ func decide(code int, enhanced, text string) Result {
 		return r
 	}
 	meaning, known := codeFor(enhanced, code)
-	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category && yields(enhanced, code, t, text)) {
+	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category &&
+		(yields(enhanced, code, t, text) || trailing && textRules[t].tier <= tierPhrase)) {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
 	}
 	if t >= 0 && textRules[t].tier <= tierPhrase {
@@ -189,6 +193,9 @@ func decide(code int, enhanced, text string) Result {
 		// reply code (tier 6) as for any reply ("500 Unauthorized relay
 		// msg rejected" is a relay refusal).
 		return byReplyCode(code, text)
+	}
+	if trailing && code/100 == 5 && (code < 500 || code > 504) && t >= 0 && !verdictWord(&textRules[t]) {
+		return textRules[t].result(needle)
 	}
 	if known && meaning.category != "" && !(meaning.category == TransientFailure && permanentReply(code, enhanced)) {
 		return Result{meaning.category, actionOf(meaning.category), "subject", enhanced}

@@ -178,6 +178,12 @@ func TestRanking(t *testing.T) {
 		{"551 without one stays a relay refusal", 551, "", "User not local", RelayDenied, `text "user not local"`},
 		{"a sender callout's quoted 5.1.1 is the sender's", 550, "", "Verification failed for <b@example.org>\n550-Called: 192.0.2.1\n550-Response: 550 5.1.1 User unknown\n550 Sender verify failed", InvalidSender, `text "sender verify failed"`},
 		{"a sender on the recipient's own list", 550, "5.7.1", "Not accepted from this sender: it is on the recipient's block list", PolicyRelated, `text "recipient's block list"`},
+		{"qmail's trailing code yields to a cause phrase", 511, "", "511 sorry, can't find a valid MX for rcpt domain (#5.1.1 - chkuser)", BadDomain, `text "valid mx"`},
+		{"the same code after the reply code keeps its rank", 511, "", "511 5.1.1 sorry, can't find a valid MX for rcpt domain", InvalidRecipient, "code 5.1.1"},
+		{"qmail's trailing generic code yields to a word naming the object", 553, "", "553 we don't relay (#5.7.1)", RelayDenied, `word "relay"`},
+		{"but not to a bare verdict", 553, "", "553 sorry, you have been denied (#5.7.1)", PolicyRelated, "subject 5.7.1"},
+		{"nor on a 4xx", 421, "", "421 unable to verify recipient (#4.3.0)", TransientFailure, "subject 4.3.0"},
+		{"a code given apart is never trailing", 553, "5.7.1", "we don't relay (#5.7.1)", PolicyRelated, "subject 5.7.1"},
 		{"Microsoft's NDR summary for an unknown recipient", 0, "", "Your message to a@example.com couldn't be delivered. a wasn't found at example.com.", InvalidRecipient, "provider microsoft recipient not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

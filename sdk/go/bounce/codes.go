@@ -171,28 +171,30 @@ func codeFor(enhanced string, code int) (codeMeaning, bool) {
 // summary first (Amazon SES: "5.1.0 - Unknown address error 550-'5.7.1
 // ... Access denied'"); the quoted server's code is the specific one.
 func EnhancedIn(text string) string {
-	e, _ := codesIn(text)
+	e, _, _ := codesIn(text)
 	return e
 }
 
-// codesIn is EnhancedIn's scan, in one pass: the enhanced code, and the
-// reply code it follows (0 when it follows none).
-func codesIn(text string) (enhanced string, reply int) {
-	first := ""
+// codesIn is EnhancedIn's scan, in one pass: the enhanced code, the
+// reply code it follows (0 when it follows none), and whether the code
+// stands in qmail's trailing position ("... (#5.1.1)", "(#5.1.1 -
+// chkuser)") rather than RFC 3463's, right after a reply code.
+func codesIn(text string) (enhanced string, reply int, trailing bool) {
+	first, at := "", -1
 	for i := 0; i+5 <= len(text); i++ {
 		k := enhancedAt(text, i)
 		if k < 0 {
 			continue
 		}
 		if r := replyCodeBefore(text, i); r != 0 {
-			return text[i:k], r
+			return text[i:k], r, false
 		}
 		if first == "" {
-			first = text[i:k]
+			first, at = text[i:k], i
 		}
 		i = k
 	}
-	return first, 0
+	return first, 0, at > 1 && text[at-1] == '#' && text[at-2] == '('
 }
 
 // enhancedAt returns the end of an enhanced status code that starts at

@@ -33,7 +33,14 @@
 //     loop) to any phrase when the text names no loop, hop count or
 //     Received: header; on RFC 5321's
 //     500-504 a phrase naming a protocol fault decides, unless an
-//     address status's text names the address;
+//     address status's text names the address. A code the text gives
+//     only in qmail's trailing position ("553 we don't relay (#5.7.1)",
+//     "(#5.1.1 - chkuser)"), not after the reply code where RFC 3463
+//     puts it, is a filter's fixed code more often than its verdict: a
+//     specific one yields to any provider text or phrase of another
+//     category, and a generic one (tier 4) on a 5xx other than 500-504
+//     to a word that names what was refused (tier 5's "relay",
+//     "recipient"; not a bare verdict);
 //  2. documented provider and security-gateway texts (Gmail, Yahoo,
 //     Microsoft, Apple, Proofpoint, Mimecast, Barracuda, Cisco ...);
 //  3. phrases that name a cause ("user unknown", "relay access denied"),

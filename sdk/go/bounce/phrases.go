@@ -49,7 +49,7 @@ var phraseRules = []textRule{
 		"out of sequence", "argument is invalid", "invalid argument", "command not implemented",
 		"parameter not implemented", "parameters not recognized", "unknown command", "sender first",
 		"recipient first", "must have sender", "stray newline", "stray line feed", "stray cr", "stray lf", "bare lf", "bare linefeed", "bare line feed", "bare line-feed", "parse error", "bare cr", "bare newline",
-		"line ending", "smtp smuggling",
+		"line ending", "smtp smuggling", "smtp protocol",
 		// a usage line or a parameter's syntax ("501 Syntax: HELO hostname",
 		// "501 syntax: STARTTLS", "Bad command parameter syntax") names the
 		// command's form, whatever object the command is about
@@ -189,6 +189,7 @@ var phraseRules = []textRule{
 	c(RateLimited, "too many recipients from", "too many messages from", "too many auth commands from",
 		"too many new tls sessions from"),
 	c(TooManyRecipients, "too many recipients", "too many rcpt", "number of rcpt", "recipient limit", "number of recipients", "recipients per message",
+		"rcpt limit", "max rcpt", "recipients limit", "rcpt numbers",
 		"maximum recipients", "max recipients", "too many addresses", "exceeded the maximum number of recipients"),
 	c(RateLimited, "rate limit", "rate-limit", "ratelimit", "too many connections", "too many messages", "too many concurrent",
 		"too many sessions", "too many smtp sessions", "frequency limited", "unusual rate", "excessive volume", "throttl",
@@ -204,7 +205,7 @@ var phraseRules = []textRule{
 		// (100%)) allowed"), whatever the reply code; French "trop de
 		// connexions"
 		"max emails per", "maximum emails per", "emails per hour", "defers and failures", "trop de connexions",
-		"message threshold"),
+		"message threshold", "messaging limit"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
 	// code (Exim's ratelimit condition reports "sender rate" and "N per
 	// period", other MTAs "rate exceeds", "N messages per hour"): on a
@@ -245,7 +246,7 @@ var phraseRules = []textRule{
 	senderListed,
 	c(BadConfiguration, "query refused", "your dns ip", "public resolver", "open resolver"),
 	c(InvalidSender, "sender verify failed", "sender verification failed"),
-	c(ProhibitedContent, "file extension", "file type", "attachment type", "type of attachment"),
+	c(ProhibitedContent, "file extension", "file type", "attachment type", "type of attachment", "attach type"),
 	// A URL or domain in the content found on a list (URIBL, SURBL,
 	// Spamhaus DBL as content checks: "message contains domain x listed by
 	// multi.surbl.org", "blacklisted URL in message"): the content is the
@@ -371,6 +372,9 @@ var phraseRules = []textRule{
 		"fake sender", "faked sender", "authentication is required", "must authenticate", "authentication", "authentification", "credentials", "password", "authenticate first",
 		"please authenticate", "auth failures", "logon attempts", "login attempts", "auth error", "auth mode", "auth method",
 		"auth mechanism", "smtp auth",
+		// RFC 4954's "530 5.7.0 Authentication required" in a mail
+		// server's plain words ("You must log in to send mail")
+		"must log in", "must login", "log in to send", "login to send",
 		// SPF's explanations, quoted without the word SPF ("domain owner
 		// discourages use of this host", "does not designate ... as
 		// permitted sender")
@@ -525,7 +529,11 @@ var phraseRules = []textRule{
 		// an address check's verdict on the domain part ("recipient domain
 		// must exist", "mail domain ... is unknown")
 		"domain must exist", "domain is unknown", "mail domain mentioned", "had no relevant answers", "dns records for the destination",
-		"no data by dns"),
+		"no data by dns",
+		// a domain whose MX records name no usable host ("can't find a
+		// valid MX for rcpt domain", "Invalid MX ... for domain"), RFC
+		// 5321 section 5.1's lookup coming back empty
+		"valid mx", "invalid mx"),
 	c(DNSFailure, dnsTrouble...),
 
 	// Recipients that do not exist
@@ -565,7 +573,11 @@ var phraseRules = []textRule{
 		// address status a server sends with it
 		"unauthorized to receive", "not authorized to receive", "not permitted to receive", "not allowed to receive",
 		// a list's or an organization's rule about who may send to it
-		"members-only", "members only", "non-member", "closed mailing list", "organizational settings"),
+		"members-only", "members only", "non-member", "closed mailing list", "organizational settings", "list member",
+		// the sender's account may not send such mail ("you do not have
+		// permission to send Internet mail"), or the receiver's security
+		// policy ("you are violating our security policies")
+		"permission to send", "security policies", "security policy"),
 
 	// The queue gave up (the engine's own expiry, Exim's "retry timeout
 	// exceeded", Sendmail's "could not be delivered for 5 days",
@@ -692,6 +704,9 @@ var wordRules = []textRule{
 	w(ProtocolErrors, "syntax", "header", "parse"),
 	only(transient, w(DNSFailure, "dns ", "resolver")),
 	w(SpamBlock, "blocked", "block"),
+	// On a 4xx, a refusal called temporary ("450 Temporary rejected") is
+	// the deferral RFC 5321's class says it is, before the bare verdict.
+	only(transient, w(TransientFailure, "temporar")),
 	w(PolicyRelated, "access denied", "not allowed", "not permitted", "prohibited", "denied", "refused", "policy",
 		"rejected", "reject", "not accepted", "administrative", "restricted", "forbidden", "unauthorized", "not authorized"),
 	w(TransientFailure, "temporar", "try again", "later", "deferred", "unavailable", "busy"),
