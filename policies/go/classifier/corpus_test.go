@@ -436,6 +436,15 @@ const publicPath18 = "testdata/corpora/public-replies-18.tsv"
 // parts). Floor 0, as batch 15's.
 const publicPath19 = "testdata/corpora/public-replies-19.tsv"
 
+// publicPath20 is its twentieth batch (41 replies of mtpolicyd, Policyd v2,
+// policyd-rate-limit, geoip-policyd, zonemta-wildduck, five Haraka plugin
+// repositories and OpenBSD spamd, sources no batch used), committed
+// labelled after issue 15's fourteenth reply-text round (c232123) before
+// any classifier ran on it, and scored once after its fifteenth round's
+// last rule change (0a1ab60), as its held-out figure (both parts). Floor
+// 0, as batch 15's.
+const publicPath20 = "testdata/corpora/public-replies-20.tsv"
+
 // batch10HeldOut is batch 10's split: the FNV-1a hash of the reply text
 // modulo 5 is 2, 3 or 4 for the held-out part.
 func batch10HeldOut(text string) bool {
@@ -469,6 +478,7 @@ func TestPublicSetAgreement(t *testing.T) {
 	checkAgreement(t, "public set, batch 17", readPublic(t, publicPath17, 35), 0)
 	checkAgreement(t, "public set, batch 18", readPublic(t, publicPath18, 16), 0)
 	checkAgreement(t, "public set, batch 19", readPublic(t, publicPath19, 64), 0)
+	checkAgreement(t, "public set, batch 20", readPublic(t, publicPath20, 41), 0)
 }
 
 // readPublic reads a public set file, checking its labels and its split.
