@@ -4,9 +4,6 @@ package wasmta
 
 import "unsafe"
 
-// Each call* reads the hook's inputs, runs the registered handler and
-// writes its results; it returns the handler's "decided" flag.
-//
 // The input structs live in package variables and are overwritten by the
 // next call, so a call allocates no input struct (a handler's pointer
 // argument would otherwise escape to the heap). Handlers may keep the
@@ -122,19 +119,6 @@ func readMailFrom(r *reader) {
 	mailFromIn = MailFromInput{Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5])}
 }
 
-func callMailFrom(r *reader, w *writer) bool {
-	if u, ok := r.inputs(); ok {
-		u.mailFrom(r)
-	} else {
-		readMailFrom(r)
-	}
-	res, ok := onMailFrom(&mailFromIn)
-	if ok {
-		w.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
-	}
-	return ok
-}
-
 // readRcpt reads the inputs key by key (a host older than v1.8).
 func readRcpt(r *reader) {
 	p, tls := r.peer()
@@ -143,19 +127,6 @@ func readRcpt(r *reader) {
 		Peer: r.peerValue(p, tls), Tenant: r.s(p[4]), Sender: r.s(p[5]),
 		Campaign: r.s(campaign), Recipient: r.s(rcpt),
 	}
-}
-
-func callRcpt(r *reader, w *writer) bool {
-	if u, ok := r.inputs(); ok {
-		u.rcpt(r)
-	} else {
-		readRcpt(r)
-	}
-	res, ok := onRcpt(&rcptIn)
-	if ok {
-		w.reply(res.Reject)
-	}
-	return ok
 }
 
 // readMessage reads the inputs key by key (a host older than v1.8).
@@ -174,40 +145,10 @@ func readMessage(r *reader) {
 	decodeReputation(&messageIn.Reputation, r.s(rep))
 }
 
-func callMessage(r *reader, w *writer) bool {
-	if u, ok := r.inputs(); ok {
-		u.message(r)
-	} else {
-		readMessage(r)
-	}
-	res, ok := onMessage(&messageIn)
-	if ok {
-		w.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
-		for _, h := range res.AddHeaders {
-			w.family("header.", h.Name, h.Value)
-		}
-		w.str("dkim", res.DKIM)
-	}
-	return ok
-}
-
 // readRoute reads the inputs key by key (a host older than v1.8).
 func readRoute(r *reader) {
 	tenant, campaign, domain := r.str("tenant"), r.str("campaign"), r.str("domain")
 	routeIn = RouteInput{Tenant: r.s(tenant), Campaign: r.s(campaign), Domain: r.s(domain)}
-}
-
-func callRoute(r *reader, w *writer) bool {
-	if u, ok := r.inputs(); ok {
-		u.route(r)
-	} else {
-		readRoute(r)
-	}
-	res, ok := onRoute(&routeIn)
-	if ok {
-		w.route(&res)
-	}
-	return ok
 }
 
 // readSelectPool reads the inputs key by key (a host older than v1.8).
@@ -225,19 +166,6 @@ func readSelectPool(r *reader) {
 	poolIn.Reputation.Pools = decodePools(r.strings(pfirst, pn), r.s(packed))
 }
 
-func callSelectPool(r *reader, w *writer) bool {
-	if u, ok := r.inputs(); ok {
-		u.pool(r)
-	} else {
-		readSelectPool(r)
-	}
-	pool, ok := onPool(&poolIn)
-	if ok {
-		w.str("pool", pool)
-	}
-	return ok
-}
-
 // readShape reads the inputs key by key (a host older than v1.8).
 func readShape(r *reader) {
 	source, pool, site, domain := r.str("source"), r.str("pool"), r.str("site"), r.str("domain")
@@ -249,19 +177,6 @@ func readShape(r *reader) {
 	}
 }
 
-func callShape(r *reader, w *writer) bool {
-	if u, ok := r.inputs(); ok {
-		u.shape(r)
-	} else {
-		readShape(r)
-	}
-	res, ok := onShape(&shapeIn)
-	if ok {
-		w.shape(&res)
-	}
-	return ok
-}
-
 // readClassify reads the inputs key by key (a host older than v1.8).
 func readClassify(r *reader) {
 	tenant, site, domain, source := r.str("tenant"), r.str("site"), r.str("domain"), r.str("source")
@@ -271,17 +186,4 @@ func readClassify(r *reader) {
 		Tenant: r.s(tenant), Site: r.s(site), Domain: r.s(domain), Source: r.s(source),
 		Stage: r.s(stage), Code: int(code), Enhanced: r.s(enhanced), Text: r.s(text),
 	}
-}
-
-func callClassify(r *reader, w *writer) bool {
-	if u, ok := r.inputs(); ok {
-		u.classify(r)
-	} else {
-		readClassify(r)
-	}
-	res, ok := onClassify(&classifyIn)
-	if ok {
-		w.classification(&res)
-	}
-	return ok
 }

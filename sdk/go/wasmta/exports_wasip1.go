@@ -29,39 +29,115 @@ func declaredHooks() int32 {
 	return mask
 }
 
+// Each hook's export reads its inputs (begin, shared by every hook), runs
+// its handler and writes its results, and turns the outcome into the
+// hook's return value (end). The handler is called from the export
+// itself: under Go's wasm code generation each Go call is a stack check,
+// an entry dispatch and a resume check, and code that two hooks of one
+// message share (begin, end) is fetched into the caches once per message,
+// where each hook's own code is fetched again (docs/benchmarks.md,
+// "Policy cost, session 10").
+
 //go:wasmexport on_mail_from
-func exportMailFrom() int32 { return runHook(onMailFrom != nil, callMailFrom) }
-
-//go:wasmexport on_rcpt
-func exportRcpt() int32 { return runHook(onRcpt != nil, callRcpt) }
-
-//go:wasmexport on_message
-func exportMessage() int32 { return runHook(onMessage != nil, callMessage) }
-
-//go:wasmexport route
-func exportRoute() int32 { return runHook(onRoute != nil, callRoute) }
-
-//go:wasmexport select_pool
-func exportSelectPool() int32 { return runHook(onPool != nil, callSelectPool) }
-
-//go:wasmexport shape
-func exportShape() int32 { return runHook(onShape != nil, callShape) }
-
-//go:wasmexport classify
-func exportClassify() int32 { return runHook(onClassify != nil, callClassify) }
-
-// runHook answers "no opinion" for a hook without a handler, else runs
-// call with a fresh reader and writer and turns their outcome into the
-// hook's return value. An input the host refused (an SDK/host mismatch,
-// never the author's fault) or a result it refused faults the call, so
-// that no half-made decision is used.
-func runHook(registered bool, call func(r *reader, w *writer) bool) int32 {
-	if !registered {
+func exportMailFrom() int32 {
+	if onMailFrom == nil {
 		return noOpinion
 	}
-	in.reset()
-	out.reset()
-	ok := call(&in, &out)
+	begin(&mailFromHook)
+	res, ok := onMailFrom(&mailFromIn)
+	if ok {
+		out.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
+	}
+	return end(ok)
+}
+
+//go:wasmexport on_rcpt
+func exportRcpt() int32 {
+	if onRcpt == nil {
+		return noOpinion
+	}
+	begin(&rcptHook)
+	res, ok := onRcpt(&rcptIn)
+	if ok {
+		out.reply(res.Reject)
+	}
+	return end(ok)
+}
+
+//go:wasmexport on_message
+func exportMessage() int32 {
+	if onMessage == nil {
+		return noOpinion
+	}
+	begin(&messageHook)
+	res, ok := onMessage(&messageIn)
+	if ok {
+		out.reception(res.Reject, res.Tenant, res.Campaign, res.Meta)
+		for _, h := range res.AddHeaders {
+			out.family("header.", h.Name, h.Value)
+		}
+		out.str("dkim", res.DKIM)
+	}
+	return end(ok)
+}
+
+//go:wasmexport route
+func exportRoute() int32 {
+	if onRoute == nil {
+		return noOpinion
+	}
+	begin(&routeHook)
+	res, ok := onRoute(&routeIn)
+	if ok {
+		out.route(&res)
+	}
+	return end(ok)
+}
+
+//go:wasmexport select_pool
+func exportSelectPool() int32 {
+	if onPool == nil {
+		return noOpinion
+	}
+	begin(&poolHook)
+	pool, ok := onPool(&poolIn)
+	if ok {
+		out.str("pool", pool)
+	}
+	return end(ok)
+}
+
+//go:wasmexport shape
+func exportShape() int32 {
+	if onShape == nil {
+		return noOpinion
+	}
+	begin(&shapeHook)
+	res, ok := onShape(&shapeIn)
+	if ok {
+		out.shape(&res)
+	}
+	return end(ok)
+}
+
+//go:wasmexport classify
+func exportClassify() int32 {
+	if onClassify == nil {
+		return noOpinion
+	}
+	begin(&classifyHook)
+	res, ok := onClassify(&classifyIn)
+	if ok {
+		out.classification(&res)
+	}
+	return end(ok)
+}
+
+// end turns a handler's outcome into the hook's return value. An input
+// the host refused (an SDK/host mismatch, never the author's fault) or a
+// result it refused faults the call, so that no half-made decision is
+// used.
+func end(ok bool) int32 {
 	finishMarking()
 	switch {
 	case in.err != "":

@@ -4,7 +4,7 @@ package wasmta
 
 import (
 	"runtime"
-	_ "unsafe" // go:linkname
+	"unsafe"
 )
 
 // writeBarrier is the runtime's flag that the garbage collector is
@@ -34,4 +34,25 @@ func finishMarking() {
 	if writeBarrier.enabled {
 		runtime.Gosched()
 	}
+}
+
+// notMarking reports whether the collector is not marking, as the
+// compiler's own test before a pointer store does: the flag's word is
+// zero. Written as a comparison, not as !writeBarrier.enabled, which
+// the compiler turns around so that its "marking" branch comes first in
+// the code and the usual case jumps.
+func notMarking() bool { return *(*uint32)(unsafe.Pointer(&writeBarrier)) == 0 }
+
+// storeNoMark stores the string of n bytes at v into the string at dst
+// with a plain store, as the compiler does for a pointer store when
+// writeBarrier.enabled is false; the caller checked that it is, with no
+// call (and so no point where the collector could start marking) between
+// the check and this store. The compiler tests the flag before every
+// pointer store, and under its wasm code generation the test jumps
+// (through the function's entry dispatch) in the usual case, when the
+// collector is not marking: each string field of a hook's input paid that
+// jump, about 65 instructions (docs/benchmarks.md, "Policy cost, session
+// 10").
+func storeNoMark(dst, v unsafe.Pointer, n int) {
+	*(*[2]uintptr)(dst) = [2]uintptr{uintptr(v), uintptr(n)}
 }

@@ -28,8 +28,6 @@ type reader struct {
 // about fifty calls of a typical reception hook.
 const arenaChunk = 32 << 10
 
-func (r *reader) reset() { r.vals, r.err = r.vals[:0], "" }
-
 // str reads string input key and returns the index of its value.
 func (r *reader) str(key string) int {
 	return r.fetch(key, -1)

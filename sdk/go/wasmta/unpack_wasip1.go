@@ -17,33 +17,35 @@ import "unsafe"
 // a pointer, and inputs built in a temporary and then copied, kept every
 // step in linear memory and cost the guest more than the host call did.
 
-// unpacker is the packed inputs of one call. The strings read from it
-// alias the reader's arena, like every input value (read_wasip1.go).
-type unpacker struct{ p string }
-
-// inputs reads the packed inputs of the call; ok is false when the host
-// has none (older than v1.8).
-func (r *reader) inputs() (u unpacker, ok bool) {
-	// The usual case first, in one host call straight into the arena's
-	// free space, without fetch's general path (lists, refusals, a new
-	// chunk) and its bookkeeping: 80 cache lines of compiled code fewer.
-	if spare := r.arena[len(r.arena):cap(r.arena)]; len(spare) > 0 {
-		n := hostGet(inputsKey, unsafe.Pointer(&spare[0]), uint32(len(spare)))
-		if n > 0 && int(n) <= len(spare) {
-			r.arena = r.arena[:len(r.arena)+int(n)]
-			return unpacker{p: unsafe.String(&spare[0], int(n))}, true
-		}
-	}
-	p := r.s(r.str(inputsKey))
-	return unpacker{p: p}, p != ""
-}
-
 const inputsKey = "inputs"
 
-// done faults the call when the packed value was shorter than the fields
-// of the hook. Bytes after them are fields of a later host: ignored.
-func done(r *reader, off int) {
-	if off < 0 && r.err == "" {
+// short faults the call when the packed value was shorter than the
+// fields of the hook (a host bug; bytes after them are fields of a later
+// host, ignored), after setting every field of the table to its zero
+// value, so that no field holds the previous call's input.
+func (r *reader) short(base unsafe.Pointer, fs []field) {
+	for _, f := range fs {
+		dst := unsafe.Add(base, f.off)
+		switch f.kind {
+		case fStr:
+			*(*string)(dst) = ""
+		case fBool:
+			*(*bool)(dst) = false
+		case fInt64:
+			*(*int64)(dst) = 0
+		case fInt:
+			*(*int)(dst) = 0
+		case fList:
+			*(*[]string)(dst) = nil
+		case fMeta:
+			*(*map[string]string)(dst) = nil
+		case fRep:
+			decodeReputation((*Reputation)(dst), "")
+		case fPools:
+			(*Reputation)(dst).Pools = nil
+		}
+	}
+	if r.err == "" {
 		r.err = "wasmta sdk: packed inputs do not match the hook (host bug)"
 	}
 }
@@ -75,16 +77,79 @@ const (
 	fPools                  // pool names and their packed counts, into a Reputation's Pools
 )
 
-// unpack reads the fields of table fs from the packed value into the
-// struct at base; every field of the table is set, as the struct is
-// reused by every call (calls_wasip1.go).
-func (u unpacker) unpack(r *reader, base unsafe.Pointer, fs []field) {
-	p, off := u.p, 0
+// begin starts a hook's call: it resets the reader and the writer and
+// reads the packed inputs of the call (ABI v1.8) into the hook's input
+// struct, every field of its table (the struct is reused by every call:
+// calls_wasip1.go), or key by key from a host older than v1.8.
+//
+// Under Go's wasm code generation every jump taken goes through the
+// function's entry dispatch and the deadline guard's check at the top of
+// its loop, about 65 instructions, and every call costs a stack check, an
+// entry dispatch and a resume check: this one function reads the inputs
+// of every hook, and its usual path takes no jump but its loop's. The
+// compiler lays out a branch to a block that calls a function as the
+// unlikely one, so the unusual cases are calls (clearErrs, newChunk, the
+// fallback) and the usual ones run straight on (docs/benchmarks.md,
+// "Policy cost, session 10").
+func begin(h *hook) {
+	r := &in
+	if len(r.err)+len(out.err) != 0 { // the previous call faulted
+		clearErrs()
+	}
+	r.vals = r.vals[:0]
+	// The usual case, in one host call straight into the arena's free
+	// space, without fetch's general path (lists, refusals, a new chunk)
+	// and its bookkeeping: 80 cache lines of compiled code fewer.
+	spare := r.arena[len(r.arena):cap(r.arena)]
+	if len(spare) == 0 {
+		spare = r.newChunk()
+	}
+	var p string
+	if n := hostGet(inputsKey, unsafe.Pointer(&spare[0]), uint32(len(spare))); n > 0 && int(n) <= len(spare) {
+		r.arena = r.arena[:len(r.arena)+int(n)]
+		p = unsafe.String(&spare[0], int(n))
+	} else if p = r.s(r.str(inputsKey)); p == "" {
+		h.read(r) // a host older than v1.8: key by key
+		return
+	}
+	base, fs := h.in, h.fields
+	off := 0
 	for _, f := range fs {
 		dst := unsafe.Add(base, f.off)
+		if f.kind == fStr {
+			// Most fields, read here rather than by str: the checks
+			// are written so that a field that passes them runs without
+			// a jump, and a failed one leaves the loop. Under Go's wasm
+			// code generation every jump taken goes through the
+			// function's entry dispatch and the deadline guard's check
+			// at the top of its loop; str's -1 convention cost a string
+			// field four of them, this one two (the write barrier's
+			// test and the loop's own).
+			if len(p)-off < 4 {
+				goto short
+			}
+			n := int(le32at(p, off))
+			off += 4
+			if uint(n) > uint(len(p)-off) {
+				goto short
+			}
+			at := off
+			if n == 0 {
+				at = 0 // never a pointer past the value's end
+			}
+			v := unsafe.Add(unsafe.Pointer(unsafe.StringData(p)), at)
+			off += n
+			if notMarking() {
+				// The store the compiler's own barrier test makes
+				// when the collector is not marking, without that
+				// test's jump (gc_wasip1.go, storeNoMark).
+				storeNoMark(dst, v, n)
+				continue
+			}
+			*(*string)(dst) = unsafe.String((*byte)(v), n)
+			continue
+		}
 		switch f.kind {
-		case fStr:
-			*(*string)(dst), off = str(p, off)
 		case fBool:
 			var n int64
 			n, off = i64(p, off)
@@ -122,8 +187,26 @@ func (u unpacker) unpack(r *reader, base unsafe.Pointer, fs []field) {
 			packed, off = str(p, off)
 			(*Reputation)(dst).Pools = decodePools(names, packed)
 		}
+		if off < 0 {
+			goto short
+		}
 	}
-	done(r, off)
+	return
+short:
+	r.short(base, fs)
+}
+
+// clearErrs clears the errors of a faulted call before the next one.
+//
+//go:noinline
+func clearErrs() { in.err, out.err = "", "" }
+
+// newChunk starts a new arena chunk and returns its free space.
+//
+//go:noinline
+func (r *reader) newChunk() []byte {
+	r.arena = make([]byte, 0, arenaChunk)
+	return r.arena[:cap(r.arena)]
 }
 
 // peerFields are the fields common to the reception hooks, of a Peer at
@@ -164,10 +247,21 @@ var (
 		{unsafe.Offsetof(classifyIn.Enhanced), fStr}, {unsafe.Offsetof(classifyIn.Text), fStr}}
 )
 
-func (u unpacker) mailFrom(r *reader) { u.unpack(r, unsafe.Pointer(&mailFromIn), mailFromFields) }
-func (u unpacker) rcpt(r *reader)     { u.unpack(r, unsafe.Pointer(&rcptIn), rcptFields) }
-func (u unpacker) message(r *reader)  { u.unpack(r, unsafe.Pointer(&messageIn), messageFields) }
-func (u unpacker) route(r *reader)    { u.unpack(r, unsafe.Pointer(&routeIn), routeFields) }
-func (u unpacker) pool(r *reader)     { u.unpack(r, unsafe.Pointer(&poolIn), poolFields) }
-func (u unpacker) shape(r *reader)    { u.unpack(r, unsafe.Pointer(&shapeIn), shapeFields) }
-func (u unpacker) classify(r *reader) { u.unpack(r, unsafe.Pointer(&classifyIn), classifyFields) }
+// hook is what begin needs of a hook: its input struct and the table of
+// its packed fields, and the reader of its inputs key by key (a host
+// older than v1.8).
+type hook struct {
+	in     unsafe.Pointer
+	fields []field
+	read   func(r *reader)
+}
+
+var (
+	mailFromHook = hook{unsafe.Pointer(&mailFromIn), mailFromFields, readMailFrom}
+	rcptHook     = hook{unsafe.Pointer(&rcptIn), rcptFields, readRcpt}
+	messageHook  = hook{unsafe.Pointer(&messageIn), messageFields, readMessage}
+	routeHook    = hook{unsafe.Pointer(&routeIn), routeFields, readRoute}
+	poolHook     = hook{unsafe.Pointer(&poolIn), poolFields, readSelectPool}
+	shapeHook    = hook{unsafe.Pointer(&shapeIn), shapeFields, readShape}
+	classifyHook = hook{unsafe.Pointer(&classifyIn), classifyFields, readClassify}
+)

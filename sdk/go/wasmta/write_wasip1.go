@@ -16,8 +16,6 @@ type writer struct {
 	err string // first refused result; faults the call
 }
 
-func (w *writer) reset() { w.err = "" }
-
 func (w *writer) str(key, v string) {
 	if v != "" {
 		w.check(key, hostSet(key, v))
