@@ -6,11 +6,12 @@ import (
 )
 
 // autoreplySubjectRE matches the subject prefixes of automatic replies in
-// the languages mailbox providers send them in. Not after "Re:": a reply
+// the languages mailbox providers send them in, bare or in brackets
+// ("[Automatic reply] ...", as list-style tags are written). Not after "Re:": a reply
 // in a thread about an absence ("Re: Out of office policy") is a reply;
 // an automatic one under such a subject is known by its body
 // (isUnmarkedAutoreply).
-var autoreplySubjectRE = regexp.MustCompile(`(?i)^\s*(?:auto(?:matic)?[ _-]?(?:reply|response|respond|antwort|answer|réponse|risposta|respuesta)|autoreply|autoresponder|out of (?:the )?office|abwesenheit|abwesend|absence|vacation|on vacation|away from|automatische antwort|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|autosvar|自動応答|自動返信|自动回复|不在)`)
+var autoreplySubjectRE = regexp.MustCompile(`(?i)^\s*[\[(]?\s*(?:auto(?:matic)?[ _-]?(?:reply|response|respond|antwort|answer|réponse|risposta|respuesta)|autoreply|autoresponder|out of (?:the )?office|abwesenheit|abwesend|absence|vacation|on vacation|away from|automatische antwort|réponse automatique|respuesta automática|risposta automatica|resposta automática|automatisch antwoord|autosvar|automatyczna odpowied|automatická odpověď|automatikus válasz|otomatik (?:yanıt|cevap)|автоответ|автоматический ответ|自動応答|自動返信|自动回复|不在)`)
 
 // bounceSubjectRE matches the subjects of delivery failure notices, in
 // English and in the other languages mail systems write them in (Exchange's
@@ -191,7 +192,7 @@ const maxUnmarkedReply = 3000
 // isUnmarkedAutoreply reports whether a message that reports no failure
 // and carries no auto-reply marker has an auto-reply's shape.
 func (m *msg) isUnmarkedAutoreply() bool {
-	if m.looksLikeBounce() || m.top.get("list-id") != "" || m.top.get("list-unsubscribe") != "" {
+	if m.looksLikeBounce() || m.isListTraffic() {
 		return false // a bounce, or list traffic: not an answer to one message
 	}
 	n := noticeOf(m)
@@ -224,12 +225,62 @@ func (m *msg) isUnmarkedAutoreply() bool {
 	if automaticRE.MatchString(subject) || automaticRE.MatchString(text) || selfStateSubjectRE.MatchString(subject) {
 		return true
 	}
+	if challengeRE.MatchString(text) && allowListRE.MatchString(text) {
+		return true // a challenge-response request (RFC 3834's responders)
+	}
+	top := strings.Join(opening[:min(len(opening), 4)], " ")
+	if m.bulkPrecedence() && (awayRE.MatchString(top) || receivedRE.MatchString(top) || thanksRE.MatchString(top) || answerLaterRE.MatchString(top) ||
+		awayRE.MatchString(subject) && !replySubjectRE.MatchString(subject)) {
+		// marked "Precedence: bulk" or "junk" as responders mark their
+		// answers (so that no other responder answers them), outside a
+		// list, with a responder's opening: the author's absence, the
+		// message's arrival, thanks for it or a promise to answer it
+		return true
+	}
 	back := whenBackRE.MatchString(text)
 	if awayRE.MatchString(subject) && (back || !replySubjectRE.MatchString(subject)) {
 		return true // "X is out of the office", not a reply in a thread about one
 	}
 	// the absence, or the message's arrival, stated at the top, and when
 	// the author is back or the message will be answered
-	top := strings.Join(opening[:min(len(opening), 4)], " ")
 	return (awayRE.MatchString(top) || receivedRE.MatchString(top)) && back
 }
+
+// isListTraffic reports whether the message carries a mailing list's
+// header fields (RFC 2369, RFC 2919, and the older Mailing-List and
+// X-Mailing-List): list mail answers no one message.
+func (m *msg) isListTraffic() bool {
+	for _, f := range []string{"list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe", "mailing-list", "x-mailing-list"} {
+		if m.top.get(f) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// bulkPrecedence reports whether the message is marked "Precedence: bulk"
+// or "junk", as many responders (vacation(1) and its descendants, webmail
+// responders) mark their answers so that no other responder answers them
+// (RFC 3834 section 3.1.8 lets a responder skip such mail). Lists and
+// bulk senders mark their mail so too: the mark counts only beside a
+// responder's shape.
+func (m *msg) bulkPrecedence() bool {
+	p := strings.ToLower(strings.TrimSpace(m.top.get("precedence")))
+	return p == "bulk" || p == "junk"
+}
+
+// thanksRE matches an acknowledgement's thanks for the message it answers;
+// answerLaterRE its promise that the message will be answered.
+var (
+	thanksRE      = regexp.MustCompile(`(?i)\bthanks?(?: you)? (?:very much )?for (?:your|contacting|writing)\b|\bvielen dank für ihre|\bmerci (?:pour|de) votre|\bgracias por su`)
+	answerLaterRE = regexp.MustCompile(`(?i)\b(?:will|shall|i['’]ll|we['’]ll)(?: \w+){0,2} (?:respond|reply|answer|get back|be in touch)\b`)
+)
+
+// challengeRE and allowListRE match a challenge-response system's request
+// (Bluebottle, Spam Arrest, TMDA, Boxbe...): the sender is asked to verify
+// or confirm itself, by a link or a reply, to be put on the recipient's
+// list of allowed senders before the message is delivered.
+var (
+	challengeRE = regexp.MustCompile(`(?i)\b(?:verify|verification|confirm|confirmation)\b|\bclick (?:on )?(?:the |this )?(?:following )?link\b`)
+	allowListRE = regexp.MustCompile(`(?i)\b(?:allowed|approved|accepted|trusted|authori[sz]ed|safe|white)[ -]?(?:senders?[ -]?)?list(?:ed)?\b|\bprotected (?:by|against|from) (?:\w+ )?spam\b|\bspam protection\b|\bchallenge[- ]response\b`)
+)

@@ -31,6 +31,7 @@ func (m *msg) inlineDSN() []byte {
 func parseDSN(r *Report, m *msg, body []byte) {
 	var cur *Recipient
 	var rcpts []*Recipient
+	internal := map[*Recipient]bool{} // its Final-Recipient is no Internet address
 	start := func() {
 		cur = &Recipient{}
 		rcpts = append(rcpts, cur)
@@ -53,6 +54,7 @@ func parseDSN(r *Report, m *msg, body []byte) {
 					start()
 				}
 				cur.Address = dsnAddress(f.value)
+				internal[cur] = !internetAddress(f.value)
 				continue
 			}
 			if !recipientFields[f.name] {
@@ -65,6 +67,15 @@ func parseDSN(r *Report, m *msg, body []byte) {
 		}
 	}
 	rcpts = mergeRepeated(rcpts)
+	for _, rc := range rcpts {
+		if internal[rc] && rc.Original != "" && internetAddress(rc.Original) {
+			// the final address is the reporting MTA's internal name for
+			// the mailbox ("LOCAL;<f.b>", "f.b@sims-ms-daemon"); the
+			// sender knows the address it specified (RFC 3464 2.3.1:
+			// Original-Recipient)
+			rc.Address = rc.Original
+		}
+	}
 	if len(rcpts) > maxRecipients {
 		rcpts = rcpts[:maxRecipients]
 	}
@@ -348,4 +359,30 @@ func distinctFold(vs ...string) []string {
 		}
 	}
 	return out
+}
+
+// internetAddress reports whether a DSN address field (RFC 3464's
+// "address-type ; address", or a bare address) holds an Internet mail
+// address: of type rfc822 or utf-8 (RFC 6533), a local part and a domain
+// with a dot or an address literal, no source route. An X.400 or LOCAL
+// address, a mailbox at a bare host name ("user@sims-ms-daemon", a
+// message store's name) or "@relay:user@host" is an MTA's internal name.
+func internetAddress(v string) bool {
+	if typ, _, ok := strings.Cut(v, ";"); ok {
+		switch strings.ToLower(strings.TrimSpace(typ)) {
+		case "rfc822", "utf-8":
+		default:
+			return false
+		}
+	}
+	a := dsnAddress(v)
+	at := strings.LastIndexByte(a, '@')
+	if at <= 0 || strings.HasPrefix(a, "@") {
+		return false
+	}
+	dom := a[at+1:]
+	if strings.HasPrefix(dom, "[") && strings.HasSuffix(dom, "]") {
+		return true
+	}
+	return strings.Contains(strings.Trim(dom, "."), ".") && !strings.ContainsAny(dom, ":[]")
 }

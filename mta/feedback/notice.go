@@ -124,7 +124,9 @@ func stripHTML(s string) string {
 // returned message; delimShapeRE the shape of a separator line.
 var (
 	delimPhraseRE = regexp.MustCompile(`(?i)original (?:message|mail)|copy of (?:the|your|this) message|returned message|message headers?\b|headers? of (?:the |your )?(?:original|returned)|below this line|unsent message|undelivered message|message follows|original headers|returned mail follows|message text follows|rfc822|forwarded message|include(?:d|s)? (?:the )?(?:original|header)`)
-	delimShapeRE  = regexp.MustCompile(`(?i)^\s*[-=_*]{2,}|[-=_*]{2,}\s*$|:\s*$|\bfollows?\.?\s*$`)
+	// A separator may be framed in bars or plus signs ("|---- Message
+	// text follows: ----|", Smail's section headings).
+	delimShapeRE = regexp.MustCompile(`(?i)^\s*[|+]?[-=_*]{2,}|[-=_*]{2,}[|+]?\s*$|:\s*$|\bfollows?\.?\s*$`)
 	// headerLineRE matches a header field's first line; some MTAs paste
 	// the original's header without the space after the colon
 	// ("Message-ID:<...>"), a URL ("https://...") is not one.

@@ -116,7 +116,7 @@ func textRecipient(b textBlock, best func() string, action string) Recipient {
 	diag := reasonFor(b.lines, best)
 	rc := Recipient{Kind: KindBounce, Address: b.addr, Action: action, Diagnostic: diag, Stage: firstNonEmpty(stageIn(diag), b.stage)}
 	rc.Code = findCode(diag)
-	rc.Status = betterStatus("", firstNonEmpty(tellingStatus(diag), tellingStatus(strings.Join(b.lines, "\n"))), rc.Code)
+	rc.Status = betterStatus("", firstNonEmpty(tellingStatus(diag), tellingStatus(strings.Join(withoutHeaderFields(b.lines), "\n"))), rc.Code)
 	if rc.Status == "" {
 		rc.Status = "5.0.0"
 		if action == "delayed" {
@@ -544,6 +544,7 @@ func hasCodeOrStatus(lines []string) bool {
 // the line with the reply code to the end of its paragraph), else the
 // block's text.
 func blockDiagnostic(lines []string) string {
+	lines = withoutHeaderFields(lines)
 	if d := replyFrom(lines, func(l string) bool { return findCode(l) != 0 }); d != "" {
 		return endAtQmailStatus(d)
 	}
@@ -551,6 +552,34 @@ func blockDiagnostic(lines []string) string {
 		return endAtQmailStatus(d)
 	}
 	return oneLine(strings.Join(substantive(lines), " "))
+}
+
+// messageFieldRE matches a header field that only a message's header
+// holds (its mail program, identity, threading, MIME structure): a reason
+// that runs into a pasted original holds such lines, and their numbers
+// (a program's "Version 5.0.2") are no status.
+var messageFieldRE = regexp.MustCompile(`(?i)^\s*(?:x-mailer|user-agent|x-newsreader|x-mimeole|message-id|in-reply-to|references|mime-version|content-(?:type|transfer-encoding|disposition)|received|return-path|dkim-signature):`)
+
+// withoutHeaderFields drops a pasted message's header fields from a
+// block's lines (and the lines that continue them).
+func withoutHeaderFields(lines []string) []string {
+	var out []string
+	in := false
+	for _, l := range lines {
+		switch {
+		case messageFieldRE.MatchString(l):
+			in = true
+			continue
+		case in && l != "" && (l[0] == ' ' || l[0] == '\t'):
+			continue
+		}
+		in = false
+		out = append(out, l)
+	}
+	if len(out) == len(lines) {
+		return lines
+	}
+	return out
 }
 
 // qmailStatusRE matches the status with which qmail ends a delivery's
