@@ -167,3 +167,44 @@ func TestChallengeResponse(t *testing.T) {
 		}
 	}
 }
+
+// TestSentenceWrappedOverTheAddress: a sentence about the address that
+// wraps onto a line starting with the address again ("... has reached our
+// local address\na@b, but this address is no longer valid.") is one
+// reason, not a second mention of the address that cuts the first.
+func TestSentenceWrappedOverTheAddress(t *testing.T) {
+	raw := "From: postmaster@campus.example.org\nTo: app@example.com\nSubject: Your message could not be delivered\n\n" +
+		"this is the email server at the campus.\n\nYour message to who@campus.example.org has reached our local address\n" +
+		"who@campus.example.org, but this email address is wrong or no longer valid.\n\nYour message has NOT been delivered.\n"
+	r := Parse(crlf(raw))
+	if len(r.Recipients) != 1 || !strings.Contains(r.Recipients[0].Diagnostic, "no longer valid") {
+		t.Fatalf("got %+v, want who@campus.example.org with the whole sentence", r.Recipients)
+	}
+	if c := r.Recipients[0]; c.Status != "5.0.0" {
+		t.Errorf("status %s", c.Status)
+	}
+}
+
+// TestReasonBeforeTheListNotTheContactLine: a notice that states one
+// reason ("the destination computer was not reachable", "Host ... is not
+// responding") before its lists of recipients gives every recipient that
+// reason, not the heading that announces it nor the closing line that
+// says whom to write to.
+func TestReasonBeforeTheListNotTheContactLine(t *testing.T) {
+	raw := "From: Mail Administrator <Postmaster@mail.example.net>\nTo: app@example.com\nSubject: Mail System Error - Returned Mail\n\n" +
+		"This Message was undeliverable due to the following reason:\n\n" +
+		"Your message was not delivered because the destination computer was\nnot reachable within the allowed queue period.\n\n" +
+		"Your message was not delivered within 2 days.\nHost example.org is not responding.\n\n" +
+		"The following recipients did not receive your message:\n\n     <one@example.org>\n" +
+		"The following recipients did not receive your message:\n\n     <two@example.org>\n\n" +
+		"Please reply to Postmaster@mail.example.net\nif you feel this message to be in error.\n"
+	r := Parse(crlf(raw))
+	if len(r.Recipients) != 2 {
+		t.Fatalf("got %+v, want two recipients", r.Recipients)
+	}
+	for _, g := range r.Recipients {
+		if !strings.Contains(g.Diagnostic, "not reachable") {
+			t.Errorf("%s: diagnostic %q, want the reason stated before the list", g.Address, g.Diagnostic)
+		}
+	}
+}

@@ -490,12 +490,20 @@ var sessionStartRE = regexp.MustCompile(`(?i)^\s*(?:>>> |(?:\.\.\. )?while talki
 var framedRE = regexp.MustCompile(`^\s*[-=_*]{3,}.*[-=_*]{3,}\s*$`)
 
 // wrapped reports whether line l, naming address a, is the wrapped
-// continuation of prev in a block about self: indented, right under a
-// line that is not blank ("<a@b>: host mx said: 550 5.1.1\n    <a@b>:
-// Recipient address rejected: ..."), and about the same address.
+// continuation of prev in a block about self: about the same address,
+// right under a line that is not blank, and indented ("<a@b>: host mx
+// said: 550 5.1.1\n    <a@b>: Recipient address rejected: ...") or
+// continuing a sentence that line left open ("Your message to a@b has
+// reached our local address\na@b, but this address is no longer valid.").
 func wrapped(prev, l, a, self string) bool {
-	return strings.ToLower(a) == self && strings.TrimSpace(prev) != "" && l != "" && (l[0] == ' ' || l[0] == '\t')
+	p := strings.TrimSpace(prev)
+	return strings.ToLower(a) == self && p != "" && l != "" && (l[0] == ' ' || l[0] == '\t' || midSentenceRE.MatchString(p))
 }
+
+// midSentenceRE matches a line that stops inside a sentence: its last word
+// is a preposition, an article or a noun phrase's word, with no
+// punctuation after it.
+var midSentenceRE = regexp.MustCompile(`(?i)\b(?:to|for|at|of|address|mailbox|recipient|user|the|our|your|account)$`)
 
 // namesAnother reports whether lines report an address other than a.
 func namesAnother(lines []string, a string, skip map[string]bool) bool {
@@ -688,7 +696,7 @@ var (
 	// "Remote server replied:".
 	responseLabelRE = regexp.MustCompile(`(?i)^(?:the )?(?:(?:smtp |server |remote )?(?:response|reply|answer|error)\b.{0,40}\b(?:was|is)|(?:the )?(?:remote |other |receiving )?(?:server|host|system) (?:replied|responded|said|returned))\s*:$`)
 	// causeWordRE names why delivery failed.
-	causeWordRE = regexp.MustCompile(`(?i)unknown|not exist|no such|invalid|rejected|refused|denied|blocked|full|quota|disabled|suspended|not found|expired|too long|timed? ?out|not listed|unavailable|lookup|unreachable|loop|too (?:large|big)|exceed`)
+	causeWordRE = regexp.MustCompile(`(?i)unknown|not exist|no such|invalid|rejected|refused|denied|blocked|full|quota|disabled|suspended|not found|expired|too long|timed? ?out|not listed|unavailable|lookup|unreachable|not reachable|not responding|no answer|loop|too (?:large|big)|exceed`)
 	// failureWordRE only says that it failed.
 	failureWordRE = regexp.MustCompile(`(?i)unable|failed|failure|could not|undeliverable|not delivered`)
 )
