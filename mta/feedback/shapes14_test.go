@@ -208,3 +208,19 @@ func TestReasonBeforeTheListNotTheContactLine(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressNamedInASentence: a directory's notice that names the failed
+// address inside its sentence ("The address to which your message was
+// addressed, a@b, did not match ...") reports it, with the rest of the
+// sentence as the reason; the addresses it offers for contact do not.
+func TestAddressNamedInASentence(t *testing.T) {
+	raw := "From: postmaster@example.org (Automated response from the postmaster)\nTo: list-admin@example.com\nSubject: FAILED MAIL to \"who\"\n\n" +
+		"The standard form of email address here is lastnameNumber@example.org.\nThe address to\n" +
+		"which your message was addressed, who@example.org, did not exactly match an\nemail address here.\n\n" +
+		"The following locator information may be of help in finding another means\nof contacting \"who\":\n\n" +
+		"  Who Else            +1 555-0100       whoelse4@example.org\n"
+	r := Parse(crlf(raw))
+	if len(r.Recipients) != 1 || r.Recipients[0].Address != "who@example.org" || !strings.Contains(r.Recipients[0].Diagnostic, "did not exactly match") {
+		t.Errorf("got %+v, want who@example.org and the rest of its sentence", r.Recipients)
+	}
+}

@@ -204,14 +204,15 @@ var leadRE = regexp.MustCompile(`^[\s"'<>(\[*•·-]*(?:[\pL\pN ._'"-]{0,40}?[\s
 
 // labelLeadRE matches a lead that labels the address as the recipient
 // ("Address: <a@b>", "[Status: Error, Recipient: a@b", an envelope's
-// "RCPT TO: a@b" in a list of details); failureLeadRE one that says the
+// "RCPT TO: a@b" in a list of details, "the address to which your message
+// was addressed, a@b,"); failureLeadRE one that says the
 // delivery to it failed ("There was an error delivering your mail to
 // <a@b>", "Delivery failed 20 attempts: a@b", "rejected recipient <a@b>",
 // "Unknown user: a@b");
 // commandLeadRE an SMTP command's echo ("after RCPT TO:<a@b>", ">>> RCPT
 // To:<a@b>"): that address is in a transcript, not reported.
 var (
-	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?(?:\[?smtp:)?|^\s*rcpt to:\s+|\byour (?:e-?mail |mail )?(?:message )?(?:sent )?to:?\s*[<"']?|` + otherLabels + `)$`)
+	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?(?:\[?smtp:)?|^\s*rcpt to:\s+|\byour (?:e-?mail |mail )?(?:message )?(?:sent )?to:?\s*[<"']?|\b(?:message|mail) (?:was )?addressed(?: to)?\s*[,:]?\s*[<"']?|` + otherLabels + `)$`)
 	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$|\bnot (?:a )?member of (?:this |the )?(?:mailing )?list\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
 	// senderLeadRE matches a label naming the sender ("Sender Address:
