@@ -19,7 +19,7 @@ const (
 // Recipient is what a report says about one address.
 type Recipient struct {
 	Kind     Kind
-	Address  string // Final-Recipient, else Original-Recipient, else the address a text names
+	Address  string // Final-Recipient (Original-Recipient when that is no Internet address), else Original-Recipient, else the address a text names
 	Original string // Original-Recipient, when given
 	// Action is the DSN action (failed, delayed, delivered, relayed,
 	// expanded); for a non-standard bounce "failed" or "delayed" from its
