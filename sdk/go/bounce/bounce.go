@@ -156,6 +156,15 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
 	}
 	if t >= 0 && textRules[t].tier <= tierPhrase {
+		if cat := textRules[t].category; (cat == RelayDenied || cat == InvalidRecipient || cat == InvalidSender) && containsFold(text, "client host rejected:") {
+			// Postfix's "Client host rejected:" says the restriction
+			// refused the client (smtpd_client_restrictions, or a
+			// client check at a later stage): words about an address or
+			// the relay in its text ("Client host rejected: Relaying
+			// denied - Your IP identified as spammer") still refuse the
+			// host, not one address.
+			return Result{SpamBlock, actionOf(SpamBlock), "text", `"client host rejected:"`}
+		}
 		if textRules[t].name == authCheckRule && code/100 == 4 && (len(enhanced) < 3 || enhanced[2] != '7') {
 			// An SPF, DKIM or DMARC check named on a transient reply
 			// without a security status (X.7.x): the transient outcome
@@ -179,6 +188,15 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// Rejection- Quota Exceeded").
 			return Result{RateLimited, actionOf(RateLimited), "text", needles[needle].quoted}
 		}
+		if (textRules[t].category == SpamContent || textRules[t].category == RateLimited) && namesClientAddress(text) {
+			// The reply's subject is the client's own IP address ("Your
+			// address 192.0.2.1 has sent mail to a spamtrap within the
+			// last 24 hours", "SPAM. Your address 192.0.2.1 appears to be
+			// from China"): what it did or where it is, said of the
+			// host, refuses the host (Sisimai's "blocked"), not one
+			// message's content or a pace.
+			return Result{SpamBlock, actionOf(SpamBlock), "text", `"your address <ip>"`}
+		}
 		return textRules[t].result(needle)
 	}
 	if code >= 500 && code <= 504 && known && meaning.category != "" && subjectOnly(enhanced) {
@@ -198,6 +216,25 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 		return textRules[t].result(needle)
 	}
 	if known && meaning.category != "" && !(meaning.category == TransientFailure && permanentReply(code, enhanced)) {
+		if code/100 == 4 && meaning.category != TransientFailure && namesDeferral(text) {
+			// A generic code on a 4xx (tier 4: "451 4.7.1 Deferred by
+			// policy", "454 4.5.0 AUTH temporarily not available") whose
+			// words call the refusal a pause: RFC 3463 section 3.1's
+			// class 4 is a persistent transient failure and RFC 5321's
+			// 4yz a transient one, and the code's subject names only
+			// what the pause is about, not a cause that lasts.
+			return Result{TransientFailure, actionOf(TransientFailure), "class", "4xx deferral"}
+		}
+		if meaning.category == PolicyRelated && permanentReply(code, enhanced) && wrappedClientAddress(text) {
+			// Postfix's wrapper names the address the restriction ran at
+			// ("<rcpt>: Recipient address rejected: <text>",
+			// smtpd_recipient_restrictions), not what it judged: an access
+			// map's or a policy service's text that names the client's IP
+			// address ("delivery from 192.0.2.1 rejected", "delivery from
+			// CN (192.0.2.1) rejected") refused the sending host, the
+			// block of a host's address (Sisimai's "blocked").
+			return Result{SpamBlock, actionOf(SpamBlock), "subject", enhanced + " client address"}
+		}
 		return Result{meaning.category, actionOf(meaning.category), "subject", enhanced}
 	}
 	if t >= 0 {
@@ -518,4 +555,87 @@ func namesMissingMailbox(text string) bool {
 		}
 	}
 	return false
+}
+
+// deferralWords call a failure temporary: phrases.go's last
+// TransientFailure word rule, and "not available".
+var deferralWords = []string{"temporar", "try again", "later", "deferred", "unavailable", "not available", "busy"}
+
+// namesDeferral reports whether text calls the failure a pause.
+func namesDeferral(text string) bool {
+	for _, w := range deferralWords {
+		if containsFold(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// postfixWrappers are Postfix's texts naming the envelope address a
+// restriction refused (smtpd_recipient_restrictions,
+// smtpd_sender_restrictions), before the restriction's own text.
+var postfixWrappers = []string{"recipient address rejected:", "sender address rejected:"}
+
+// wrappedClientAddress reports whether the text after a Postfix address
+// wrapper names an IPv4 address: the client's, as a restriction's text
+// quotes it.
+func wrappedClientAddress(text string) bool {
+	for _, w := range postfixWrappers {
+		if i := indexFold(text, w); i >= 0 && hasIPv4(text[i+len(w):]) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasIPv4 reports whether s holds a dotted-quad IPv4 address standing
+// alone (not part of a longer run of digits and dots).
+func hasIPv4(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' || i > 0 && (s[i-1] == '.' || s[i-1] >= '0' && s[i-1] <= '9') {
+			continue
+		}
+		j, parts := i, 0
+		for parts < 4 {
+			k := j
+			for k < len(s) && k-j < 4 && s[k] >= '0' && s[k] <= '9' {
+				k++
+			}
+			if k == j || k-j > 3 {
+				break
+			}
+			parts++
+			j = k
+			if parts < 4 {
+				if j >= len(s) || s[j] != '.' {
+					break
+				}
+				j++
+			}
+		}
+		if parts == 4 && (j >= len(s) || s[j] != '.' && (s[j] < '0' || s[j] > '9')) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesClientAddress reports whether text addresses the client by its IP
+// address ("Your address 192.0.2.1 ...", "your IP 192.0.2.1 ...").
+func namesClientAddress(text string) bool {
+	for _, w := range []string{"your address ", "your ip ", "your ip address "} {
+		if i := indexFold(text, w); i >= 0 && startsIPv4(text[i+len(w):]) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsIPv4 reports whether s begins with a dotted-quad IPv4 address.
+func startsIPv4(s string) bool {
+	n := 0
+	for n < len(s) && (s[n] == '.' || s[n] >= '0' && s[n] <= '9') {
+		n++
+	}
+	return n >= 7 && hasIPv4(s[:n])
 }

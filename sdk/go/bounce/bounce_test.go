@@ -185,6 +185,22 @@ func TestRanking(t *testing.T) {
 		{"nor on a 4xx", 421, "", "421 unable to verify recipient (#4.3.0)", TransientFailure, "subject 4.3.0"},
 		{"a code given apart is never trailing", 553, "5.7.1", "we don't relay (#5.7.1)", PolicyRelated, "subject 5.7.1"},
 		{"Microsoft's NDR summary for an unknown recipient", 0, "", "Your message to a@example.com couldn't be delivered. a wasn't found at example.com.", InvalidRecipient, "provider microsoft recipient not found"},
+		// issue 15's sixteenth round: families keyed on structure
+		{"a generic policy code on a 4xx called a pause", 451, "4.7.0", "Mail held back by local rules for now, deferred", TransientFailure, "class 4xx deferral"},
+		{"a generic protocol code on a 4xx called a pause", 454, "4.5.0", "AUTH temporarily off", TransientFailure, "class 4xx deferral"},
+		{"the same code on a 4xx without a pause keeps its subject", 450, "4.7.1", "Held by the site's rules", PolicyRelated, "subject 4.7.1"},
+		{"Postfix's recipient wrapper around the client's address", 554, "5.7.1", "<a@example.com>: Recipient address rejected: mail from 198.51.100.7 not wanted here", SpamBlock, "subject 5.7.1 client address"},
+		{"the wrapper without an address keeps its subject", 554, "5.7.1", "<a@example.com>: Recipient address rejected: Not wanted here", PolicyRelated, "subject 5.7.1"},
+		{"a version number is no address", 554, "5.7.1", "<a@example.com>: Recipient address rejected: filter 1.2.3.4.5 says no", PolicyRelated, "subject 5.7.1"},
+		{"greylisting is a 4xx by definition", 451, "4.7.1", "Greylisted, come back in 5 minutes", TransientFailure, `text "greylist"`},
+		{"a greylist named on a 5xx leaves the other words to decide", 554, "5.7.1", "Greylist says this host is on our blocklist", SpamBlock, `text "blocklist"`},
+		{"a karma plugin's score is the host's reputation", 550, "", "Your bad karma does not let you in", ReputationBlock, `text "bad karma"`},
+		{"a MIME type refused is prohibited content", 550, "", "We do not take unacceptable content type image/x-icon", ProhibitedContent, `text "content type"`},
+		{"a scanner's timeout on a 4xx defers", 451, "", "Virus scan timeout, try again", TransientFailure, `text "scan timeout"`},
+		{"an originator field named as the header refused", 550, "5.7.1", "Broken From header", ProtocolErrors, `text "from header"`},
+		{"the client addressed by its IP outranks a spam word", 450, "", "Your address 203.0.113.9 is in Asia, we get spam from there", SpamBlock, `text "your address <ip>"`},
+		{"and a period's words", 450, "", "Your address 203.0.113.9 hit a spamtrap in the past 24 hours", SpamBlock, `text "your address <ip>"`},
+		{"Postfix's client wrapper around relay words refuses the host", 553, "5.7.1", "<mx.example.com[203.0.113.9]>: Client host rejected: Relaying denied, your host is known", SpamBlock, `text "client host rejected:"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)

@@ -48,13 +48,21 @@
 //     connection failures and transient words an expiry usually quotes;
 //     a bare quota under X.7.x is a sending quota (RateLimited), and an
 //     SPF/DKIM/DMARC check on a 4xx without X.7.x the lookup failure
-//     RFC 7208's temperror is (DNSFailure);
+//     RFC 7208's temperror is (DNSFailure); greylisting words decide
+//     only off a 5xx (RFC 6647: a greylist answers 4xx); a reply that
+//     addresses the client by its IP ("Your address 192.0.2.1 ...")
+//     refuses the host (SpamBlock) over content or rate words, and so
+//     does Postfix's "Client host rejected:" over address or relay words;
 //  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol;
 //     a detail the registry does not know is read as its X.Y.0), except
 //     on a 500-504 reply, whose code (the command's syntax or sequence)
 //     decides before a code that gives only its subject (X.Y.0, an
 //     unregistered detail), not before a registered detail ("501 5.7.1
-//     Permission denied" is X.7.1's policy);
+//     Permission denied" is X.7.1's policy); on a 4xx whose words call
+//     the failure a pause ("deferred", "temporarily", "not available")
+//     the class decides (TransientFailure); a policy subject on a 5xx
+//     whose text after Postfix's "Recipient/Sender address rejected:"
+//     names an IPv4 address refused the client host (SpamBlock);
 //  5. generic words ("rejected", "denied", "try again later"); on a
 //     500-504 reply only those that name what was refused ("relay",
 //     "sender"), the reply code deciding before a bare verdict ("not

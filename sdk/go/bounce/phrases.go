@@ -236,7 +236,12 @@ var phraseRules = []textRule{
 	// ("Verification failed ... may be blacklisted ... Sender verify
 	// failed"); a list of file types is about the attachment
 	// ("Blacklisted file extension detected").
-	c(TransientFailure, "greylist", "graylist", "grey list", "gray list"),
+	// Greylisting is a temporary rejection by definition (RFC 6647
+	// section 2: the receiver answers an unknown triplet with a 4xx and
+	// accepts the retry): a 5xx that names it ("554 5.7.1 Greylisting in
+	// effect, sending server blacklisted") is a refusal that lasts, and
+	// its other words decide.
+	only(notFinal, c(TransientFailure, "greylist", "graylist", "grey list", "gray list")),
 	// An IP address on a list is the host's listing (RFC 5782: DNS lists
 	// and the receivers' own lists of hosts name IPs), not an address on
 	// the receiver's list of senders, whose words it shares ("Your IP
@@ -281,7 +286,11 @@ var phraseRules = []textRule{
 		// unexpected volume or user complaints", "you are sending spam",
 		// "too many unwanted messages have been sent from the following
 		// ip"): a verdict on what the IP sends, before the spam words
-		"user complaints", "unexpected volume", "unwanted messages"),
+		"user complaints", "unexpected volume", "unwanted messages",
+		// a score the receiver keeps of the client's past connections
+		// (qpsmtpd's and Haraka's karma plugins: "very bad karma: -3"),
+		// the receiver's own reputation data for the host
+		"bad karma"),
 	// The sending IP blocked for what it did, not listed: invalid
 	// recipients tried (dictionary or directory-harvest attacks), failed
 	// logins, a flood of requests.
@@ -319,7 +328,8 @@ var phraseRules = []textRule{
 	// Unable to scan for viruses"), and a filter that does not say which
 	// ("spam or virus content") judged the content as spam.
 	only(transient, c(TransientFailure, "unable to scan", "could not scan", "cannot scan", "can't scan", "scan failed",
-		"scanning failed", "scan error", "scanning error", "scanner error", "scanner failure", "scanner unavailable")),
+		"scanning failed", "scan error", "scanning error", "scanner error", "scanner failure", "scanner unavailable",
+		"scan timeout", "scan timed out", "scanner timeout")),
 	c(SpamContent, "spam or virus", "spam/virus", "spam and virus"),
 	c(Virus, "virus", "viral", "malware", "infected", "trojan", "worm", "ransomware", "malicious"),
 	c(ProhibitedContent, "attachment", "file type", "file extension", "filename", "executable", "prohibited content",
@@ -329,7 +339,14 @@ var phraseRules = []textRule{
 		// archives the filter cannot open, and filters' symbols for
 		// attachments (rspamd's FORBIDDEN_FILE_EXTENSION, MIME_BAD_EXTENSION)
 		"password-protected", "password protected", "encrypted archive", "encrypted attachment", "encrypted zip",
-		"_extension", "mime_bad", "bad_attachment"),
+		"_extension", "mime_bad", "bad_attachment",
+		// a MIME media type refused (RFC 2045's Content-Type, RFC 2046's
+		// types: "unacceptable content type (application/x-msdownload)",
+		// "Unsupported Content-Type", "Only plain text emails
+		// permitted"), and archives nested past the scanner's depth: the
+		// receiver's rule for what a message may carry, not a verdict on
+		// its text
+		"content type", "content-type", "mime type", "media type", "only plain text", "nested archive"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
 		"by our filter", "mail content",
@@ -390,7 +407,10 @@ var phraseRules = []textRule{
 		"date header", "return-path header",
 		// characters a header may not carry ("550 Subject contains invalid
 		// characters", "5.6.11 Invalid characters")
-		"invalid characters", "invalid character"),
+		"invalid characters", "invalid character",
+		// an originator field of RFC 5322 section 3.6.2 named as the header
+		// refused ("550 5.7.1 Malformed From header")
+		"from header", "from: header", "sender header", "reply-to header"),
 
 	// Sending host identity (PTR, HELO)
 	c(PolicyRelated, "reverse dns", "reverse lookup", "rdns", " ptr", "ptr record", "cannot find your hostname",
@@ -637,7 +657,8 @@ var phraseRules = []textRule{
 		"tried all mxs", "tried all mx hosts"),
 
 	// Transient conditions said in so many words
-	c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted", "try again later",
+	only(notFinal, c(TransientFailure, "greylist", "graylist", "grey list", "gray list", "greylisted")),
+	c(TransientFailure, "try again later",
 		"please try again", "try later", "temporarily deferred", "temporary failure", "temporarily unavailable",
 		"temporarily rejected", "temporary error", "temporary problem", "temporary system problem", "insufficient system storage",
 		"system storage", "service currently unavailable", "server is busy", "too busy", "resources temporarily",

@@ -14,6 +14,7 @@ const (
 	transient = 4  // 4xx only
 	permanent = 5  // 5xx only
 	noReply   = -1 // failures without an SMTP reply only
+	notFinal  = 6  // any reply but a 5xx
 )
 
 // textRule: any of needles (lowercase; a leading or trailing space stands
@@ -47,6 +48,8 @@ func (r *textRule) applies(code int) bool {
 		return code/100 == 5
 	case noReply:
 		return code == 0
+	case notFinal:
+		return code/100 != 5
 	}
 	return true
 }
