@@ -449,7 +449,7 @@ const publicPath20 = "testdata/corpora/public-replies-20.tsv"
 // smf-sav, ze-filter, milterfrom and midi-smtp-server, sources no batch
 // used), committed labelled after issue 15's fifteenth reply-text round
 // (9bf3305) before any classifier ran on it, and scored once after its
-// sixteenth round's last rule change (230943d), as its held-out figure
+// sixteenth round's last rule change (5bff96a), as its held-out figure
 // (both parts). Floor 0, as batch 15's.
 const publicPath21 = "testdata/corpora/public-replies-21.tsv"
 
