@@ -136,8 +136,22 @@ func exportClassify() int32 {
 // end turns a handler's outcome into the hook's return value. An input
 // the host refused (an SDK/host mismatch, never the author's fault) or a
 // result it refused faults the call, so that no half-made decision is
-// used.
+// used. It is small enough to be inlined into the exports: the unusual
+// cases are endSlow's.
 func end(ok bool) int32 {
+	if writeBarrier.enabled || len(in.err)|len(out.err) != 0 {
+		return endSlow(ok)
+	}
+	if ok {
+		return decided
+	}
+	return noOpinion
+}
+
+// endSlow is end when the collector is marking or the call faulted.
+//
+//go:noinline
+func endSlow(ok bool) int32 {
 	finishMarking()
 	switch {
 	case in.err != "":
