@@ -118,10 +118,11 @@ type Controller struct {
 	probeWait int       // quiet periods before the next connection raise
 	probedAt  time.Time // the last raise of a found connection limit, zero once it held
 	// Messages per connection (perconn.go): sessions the destination ended
-	// itself, the count the last one carried, whether two of them set the
-	// limit, and the last raise.
+	// itself, the count to confirm (0: none) and when it was seen, whether
+	// two of them set the limit, and the last raise.
 	perConnEnds   int
 	perConnLast   int
+	perConnAt     time.Time
 	perConnFound  bool
 	perConnRaised time.Time
 }

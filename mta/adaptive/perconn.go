@@ -23,8 +23,10 @@ import (
 // as Postfix reuses a connection with no count limit
 // (smtp_connection_reuse_count_limit 0) for up to 300 s. The destination's
 // own session ends set it: two in a row after the same number of
-// transactions (within one, for an end that raced a transaction) are a
-// count it keeps, and the limit lands on the larger, at which the path
+// transactions (within one, for an end that raced a transaction), the
+// second on a session opened after the first was seen (not one burst of
+// ends: SessionEnded), are a count it keeps, and the limit lands on the
+// larger, at which the path
 // then ends its sessions itself; it is never raised again while
 // remembered (Snapshot, Restore: it decays toward the preset as the other
 // limits do). One end may be a restart or a load balancer's, and ends
@@ -35,17 +37,27 @@ import (
 // nothing to raise) but learns a destination's count the same way.
 
 // SessionEnded notes that the destination ended a session itself after it
-// had carried k transactions (k ≥ 1), and reports whether the limits in
-// force changed.
-func (c *Controller) SessionEnded(k int, now time.Time) bool {
+// had carried k transactions (k ≥ 1); opened is when that session began.
+// It reports whether the limits in force changed. An end confirms the
+// count of the one before it only from a session opened after that end
+// was seen: a restart, a load balancer's drain or a network blip ends
+// every open session at once, and sessions that opened together and
+// sent at the same pace carry nearly the same count (a restart of a path
+// at 20 messages per connection ending two of its sessions after 3 and 4
+// transactions would otherwise set 4 for as long as it is remembered).
+// Such an end, within one of the count seen, leaves it as it is.
+func (c *Controller) SessionEnded(k int, opened, now time.Time) bool {
 	if c.p.Off || k < 1 {
 		return false
 	}
 	c.perConnEnds++
 	last := c.perConnLast
-	c.perConnLast = k
-	if c.perConnEnds < 2 || k > last+1 || last > k+1 {
-		return false // not (yet) a count the destination keeps
+	if last == 0 || k > last+1 || last > k+1 {
+		c.perConnLast, c.perConnAt = k, now // not (yet) a count the destination keeps
+		return false
+	}
+	if !opened.After(c.perConnAt) {
+		return false // the same burst of ends as the count seen
 	}
 	c.perConnFound = true
 	n := max(k, last)
@@ -59,12 +71,21 @@ func (c *Controller) SessionEnded(k int, now time.Time) bool {
 }
 
 // SessionCapped notes that a session ended at the messages-per-connection
-// limit with mail waiting; bound says whether the connection limit held
-// the path back then (every allowed session busy, a rate token ready). It
-// raises the limit when the destination has never ended a session itself,
-// and reports whether the limits in force changed.
-func (c *Controller) SessionCapped(bound bool, now time.Time) bool {
-	if c.p.Off || !bound || c.perConnFound || c.perConnEnds > 0 || c.cur.PerConn <= 0 ||
+// limit after k transactions with mail waiting; bound says whether the
+// connection limit held the path back then (every allowed session busy, a
+// rate token ready). A session that carried more than one past the count
+// a destination's end showed (not yet confirmed) says that count was none:
+// it is forgotten, and a later end cannot confirm it. It raises the limit
+// when the destination has never ended a session itself, and reports
+// whether the limits in force changed.
+func (c *Controller) SessionCapped(k int, bound bool, now time.Time) bool {
+	if c.p.Off {
+		return false
+	}
+	if !c.perConnFound && c.perConnLast > 0 && k > c.perConnLast+1 {
+		c.perConnLast, c.perConnAt = 0, time.Time{}
+	}
+	if !bound || c.perConnFound || c.perConnEnds > 0 || c.cur.PerConn <= 0 ||
 		now.Sub(c.perConnRaised) < Holdoff {
 		return false
 	}

@@ -35,48 +35,86 @@ func TestPerConnRisesOnlyWhileConnectionsBind(t *testing.T) {
 		{5000 * ms, true, 20, false},  // at the ceiling
 		{6000 * ms, false, 20, false}, // not bound: kept
 	} {
-		if got := c.SessionCapped(s.bound, at(s.at)); got != s.change || c.Limits().PerConn != s.want {
+		if got := c.SessionCapped(c.Limits().PerConn, s.bound, at(s.at)); got != s.change || c.Limits().PerConn != s.want {
 			t.Fatalf("at %v bound %v: per conn %d (changed %v), want %d (%v)", s.at, s.bound, c.Limits().PerConn, got, s.want, s.change)
 		}
 	}
 }
 
 // The destination's own session ends set the limit once two in a row came
-// after the same count (within one), to the larger, and stop every raise;
-// one end alone, or ends after counts that differ, change nothing but stop
-// the raises too.
+// after the same count (within one), the second on a session opened after
+// the first end, to the larger, and stop every raise; one end alone, or
+// ends after counts that differ, change nothing but stop the raises too.
 func TestPerConnLearnsTheDestinationsCount(t *testing.T) {
+	s := time.Second
 	c := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
-	c.SessionCapped(true, at(time.Second)) // 30
-	c.SessionCapped(true, at(2*time.Second))
+	c.SessionCapped(20, true, at(s)) // 30
+	c.SessionCapped(30, true, at(2*s))
 	if got := c.Limits().PerConn; got != 45 {
 		t.Fatalf("per conn %d after two raises, want 45", got)
 	}
-	if c.SessionEnded(20, at(3*time.Second)) || c.Limits().PerConn != 45 {
+	if c.SessionEnded(20, at(0), at(3*s)) || c.Limits().PerConn != 45 {
 		t.Fatalf("one end changed the limit to %d", c.Limits().PerConn)
 	}
-	if c.SessionCapped(true, at(4*time.Second)) {
+	if c.SessionCapped(45, true, at(4*s)) {
 		t.Fatal("raised after the destination ended a session itself")
 	}
-	if !c.SessionEnded(19, at(5*time.Second)) || c.Limits().PerConn != 20 {
+	c.SessionEnded(20, at(4*s), at(5*s))
+	if !c.SessionEnded(19, at(5*s+s/2), at(6*s)) || c.Limits().PerConn != 20 {
 		t.Fatalf("per conn %d after ends at 20 and 19, want 20", c.Limits().PerConn)
 	}
-	if !c.PerConnFound() || c.SessionCapped(true, at(10*time.Second)) {
+	if !c.PerConnFound() || c.SessionCapped(20, true, at(10*s)) {
 		t.Fatal("a found count is raised again")
 	}
-	// A smaller count the destination confirms lowers it further; the
-	// floor is one message.
-	c.SessionEnded(3, at(11*time.Second))
-	if !c.SessionEnded(4, at(12*time.Second)) || c.Limits().PerConn != 4 {
+	// A smaller count the destination confirms lowers it further.
+	c.SessionEnded(3, at(10*s), at(11*s))
+	if !c.SessionEnded(4, at(11*s+s/2), at(12*s)) || c.Limits().PerConn != 4 {
 		t.Fatalf("per conn %d after ends at 3 and 4, want 4", c.Limits().PerConn)
 	}
 	// Ends after counts that differ are no count (a destination that
 	// resets sessions at random).
 	r := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
 	for i, k := range []int{7, 2, 11, 5} {
-		if r.SessionEnded(k, at(time.Duration(i)*time.Second)) || r.Limits().PerConn != 20 || r.PerConnFound() {
+		if r.SessionEnded(k, at(time.Duration(i)*s), at(time.Duration(i)*s+s/2)) || r.Limits().PerConn != 20 || r.PerConnFound() {
 			t.Fatalf("ends at differing counts set the limit to %d", r.Limits().PerConn)
 		}
+	}
+}
+
+// One burst of ends (a restart, a load balancer's drain: every open
+// session ended at once, after nearly the same count when they opened
+// together) is no count, and a session that then runs past that count
+// forgets it, so that a second burst hours later does not confirm it.
+// Until this test the burst set 3 messages per connection on a path
+// raised to 20 (its first two ends 4, the next two 3), never raised again
+// in the process and kept four half-lives across a restart.
+func TestPerConnOneBurstOfEndsIsNoCount(t *testing.T) {
+	s := time.Second
+	c := New(Limits{Conns: 7, Rate: 20, PerConn: 5}, Params{}, at(0))
+	for i := 1; i <= 4; i++ {
+		c.SessionCapped(c.Limits().PerConn, true, at(time.Duration(i)*s))
+	}
+	if got := c.Limits().PerConn; got != 20 {
+		t.Fatalf("per conn %d after four raises, want 20", got)
+	}
+	for i, k := range []int{3, 4, 3, 2, 4, 3, 4} { // seven sessions opened at 9 s
+		if c.SessionEnded(k, at(9*s), at(10*s+time.Duration(i)*time.Millisecond)) {
+			t.Fatalf("the burst's end %d (after %d) changed the limit to %d", i, k, c.Limits().PerConn)
+		}
+	}
+	if c.Limits().PerConn != 20 || c.PerConnFound() {
+		t.Fatalf("one burst of ends set %d (found %v), want 20 not found", c.Limits().PerConn, c.PerConnFound())
+	}
+	c.SessionCapped(20, false, at(20*s)) // the next sessions ran to the limit
+	c.SessionEnded(4, at(time.Hour), at(2*time.Hour))
+	c.SessionEnded(3, at(time.Hour), at(2*time.Hour+time.Millisecond))
+	if c.Limits().PerConn != 20 || c.PerConnFound() {
+		t.Fatalf("a second burst set %d (found %v), want 20 not found", c.Limits().PerConn, c.PerConnFound())
+	}
+	// A count the destination keeps: the next session ends after it too.
+	c.SessionEnded(6, at(2*time.Hour), at(2*time.Hour+3*s))
+	if !c.SessionEnded(6, at(2*time.Hour+3*s+time.Millisecond), at(2*time.Hour+6*s)) || c.Limits().PerConn != 6 {
+		t.Fatalf("per conn %d after a session opened after an end at 6 ended at 6, want 6", c.Limits().PerConn)
 	}
 }
 
@@ -84,18 +122,18 @@ func TestPerConnLearnsTheDestinationsCount(t *testing.T) {
 // destination's count; learning off keeps the preset.
 func TestPerConnNoLimitAndOff(t *testing.T) {
 	c := New(Limits{Conns: 5, Rate: 10}, Params{}, at(0))
-	if c.SessionCapped(true, at(time.Second)) {
+	if c.SessionCapped(0, true, at(time.Second)) {
 		t.Fatal("no limit raised")
 	}
-	c.SessionEnded(100, at(2*time.Second))
-	c.SessionEnded(100, at(3*time.Second))
+	c.SessionEnded(100, at(0), at(2*time.Second))
+	c.SessionEnded(100, at(2*time.Second+1), at(3*time.Second))
 	if got := c.Limits().PerConn; got != 100 {
 		t.Fatalf("per conn %d, want the destination's 100", got)
 	}
 	off := New(Limits{Conns: 5, Rate: 10, PerConn: 5}, Params{Off: true}, at(0))
-	off.SessionCapped(true, at(time.Second))
-	off.SessionEnded(3, at(2*time.Second))
-	off.SessionEnded(3, at(3*time.Second))
+	off.SessionCapped(5, true, at(time.Second))
+	off.SessionEnded(3, at(0), at(2*time.Second))
+	off.SessionEnded(3, at(2*time.Second+1), at(3*time.Second))
 	if got := off.Limits().PerConn; got != 5 {
 		t.Fatalf("per conn %d with learning off, want the preset's 5", got)
 	}
@@ -107,7 +145,7 @@ func TestPerConnNoLimitAndOff(t *testing.T) {
 func TestPerConnRestoreAndReset(t *testing.T) {
 	c := New(Limits{Conns: 7, Rate: 20, PerConn: 5}, Params{}, at(0))
 	for i := 1; i <= 4; i++ {
-		c.SessionCapped(true, at(time.Duration(i)*time.Second))
+		c.SessionCapped(c.Limits().PerConn, true, at(time.Duration(i)*time.Second))
 	}
 	s := c.Snapshot(at(5 * time.Second))
 	if s.PerConn != 20 || s.PerConnFound {
@@ -125,8 +163,8 @@ func TestPerConnRestoreAndReset(t *testing.T) {
 	}
 
 	f := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
-	f.SessionEnded(12, at(time.Second))
-	f.SessionEnded(12, at(2*time.Second))
+	f.SessionEnded(12, at(0), at(time.Second))
+	f.SessionEnded(12, at(time.Second+1), at(2*time.Second))
 	fs := f.Snapshot(at(3 * time.Second))
 	g := New(Limits{Conns: 10, Rate: 10, PerConn: 20}, Params{}, at(0))
 	g.Restore(fs, at(3*time.Second+time.Minute), time.Hour)

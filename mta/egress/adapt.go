@@ -227,27 +227,28 @@ func (p *Path) tokenReadyLocked(now time.Time) bool {
 }
 
 // sessionCapped notes that a session ended at the messages-per-connection
-// limit; when mail waits with every allowed connection busy and a rate
-// token ready (the connections hold the path back, so each new session's
-// handshake is time the path does not deliver) and the destination has
-// never ended a session itself, the limit rises (mta/adaptive,
-// perconn.go).
-func (p *Path) sessionCapped(now time.Time) {
+// limit after k transactions; when mail waits with every allowed
+// connection busy and a rate token ready (the connections hold the path
+// back, so each new session's handshake is time the path does not
+// deliver) and the destination has never ended a session itself, the
+// limit rises (mta/adaptive, perconn.go).
+func (p *Path) sessionCapped(k int, now time.Time) {
 	p.mu.Lock()
 	bound := len(p.fifo) > p.idle && p.conns >= max(1, p.shape.MaxConnections) &&
 		p.shape.MessagesPerConn >= p.adapt.Limits().PerConn && p.tokenReadyLocked(now)
-	if p.adapt.SessionCapped(bound, now) {
+	if p.adapt.SessionCapped(k, bound, now) {
 		p.applyLocked()
 	}
 	p.mu.Unlock()
 }
 
-// sessionEnded notes that the destination ended a session itself after k
-// transactions (endedBeforeMail, countedEnd): two such ends set the
+// sessionEnded notes that the destination ended a session opened at
+// opened itself after k transactions (endedBeforeMail, countedEnd): two
+// such ends, the second on a session opened after the first, set the
 // path's messages per connection.
-func (p *Path) sessionEnded(k int, now time.Time) {
+func (p *Path) sessionEnded(k int, opened, now time.Time) {
 	p.mu.Lock()
-	if p.adapt.SessionEnded(k, now) {
+	if p.adapt.SessionEnded(k, opened, now) {
 		p.applyLocked()
 	}
 	p.mu.Unlock()

@@ -26,8 +26,9 @@ type conn struct {
 	sess *delivery.Session
 	info Conn
 	sent int
-	// last is when the session's last transaction ended.
-	last time.Time
+	// opened is when the session began; last is when its last
+	// transaction ended.
+	opened, last time.Time
 	// checks are the TLS policy checks the session passed (or failed
 	// without enforcement), by policy domain.
 	checks map[string]*tlspolicy.Failure
@@ -118,7 +119,7 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			return false
 		}
 		if shape, _ := c.path.Shape(); shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
-			c.path.sessionCapped(time.Now())
+			c.path.sessionCapped(c.sent, time.Now())
 			return false
 		}
 		if c.slot != nil && c.shared.Over() {
@@ -168,7 +169,7 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 	c.last = now
 	if err != nil && reused && endedBeforeMail(err) {
 		if countedEnd(err, gap) {
-			c.path.sessionEnded(c.sent-1, now)
+			c.path.sessionEnded(c.sent-1, c.opened, now)
 		}
 		c.path.pushFront(j) // never offered: the next session takes it
 		return false
@@ -312,7 +313,10 @@ func (c *conn) dial(ctx context.Context, shape policy.Shape, pol *tlspolicy.Poli
 			continue
 		}
 		c.sess = s
-		c.path.sessionUp(time.Now())
+		// A worker may dial again after closing a session that did not
+		// satisfy a domain's TLS policy: the count is the new session's.
+		c.sent, c.opened = 0, time.Now()
+		c.path.sessionUp(c.opened)
 		c.info = Conn{Peer: ap, Hostname: h.Name}
 		if st, ok := s.TLSState(); ok {
 			c.info.TLS = &st
