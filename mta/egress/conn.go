@@ -191,6 +191,13 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 		c.set.opts.Handler.Done(c.path, j, o)
 		return false
 	}
+	if reused && res.Whole && res.Response.Code >= 400 && countUsedUp(res.Response) {
+		if gap < busyGap {
+			c.path.sessionEnded(c.sent-1, c.opened, now)
+		}
+		c.path.pushFront(j) // never offered: the next session takes it
+		return false
+	}
 	// A recipient is delivered when its RCPT and the final reply are both
 	// 2xx; Deliver has already reset the session after a refusal.
 	o := Outcome{Rcpt: make([]message.Response, len(rcpts)), OwnReply: make([]bool, len(rcpts)),

@@ -90,6 +90,30 @@ func TestPerConnLearnsWhereTheDestinationEndsSessions(t *testing.T) {
 	}
 }
 
+// A destination that refuses the MAIL after its count of messages per
+// session with a reply that names the count and keeps the session open
+// (Stalwart's "452 4.4.5 Maximum number of messages per session
+// exceeded."; GoDaddy's and Bluehost's say so with a 550): the same as a
+// 421 that ends it. The raise from 5 meets it, two of them land the limit
+// on 8, and no message fails for it. Until this test each such refusal
+// was a failure of its message (RateLimited: a throttle that cut the
+// path's rate), and the raises went on to the ceiling.
+func TestPerConnLearnsACountRefusedWithoutAClose(t *testing.T) {
+	sim, host := startProvider(t, providersim.Provider{Name: "sink", Addr: "127.0.0.1:0",
+		Latency:        providersim.Latency{DataEnd: providersim.Delay{Fixed: 15 * time.Millisecond}},
+		MaxMsgsPerConn: 8,
+		MsgsPerConnReply: providersim.Reply{Code: 452,
+			Text: "4.4.5 Maximum number of messages per session exceeded."}})
+	const n = 200
+	p := sendAll(t, host, capShape, n)
+	_, learned := p.Limits()
+	st := ipStats(sim)
+	t.Logf("learned %+v, %d sessions, %d refused at the count, for %d messages", learned, st.ConnsOpened, st.MsgsPerConn, n)
+	if learned.PerConn != 8 {
+		t.Fatalf("learned %d messages per connection, want the destination's 8", learned.PerConn)
+	}
+}
+
 // The shape hook's messages per connection is what a path with learning
 // off keeps.
 func TestPerConnOffKeepsThePreset(t *testing.T) {

@@ -40,6 +40,21 @@ func endedBeforeMail(err error) bool {
 	return false
 }
 
+// countUsedUp reports whether a refusal of a used session's MAIL FROM
+// (a Result, not an error: the server keeps the session open) names the
+// session's allowance of messages as what is used up, whatever its code:
+// Stalwart's "452 4.4.5 Maximum number of messages per session
+// exceeded.", GoDaddy's
+// "550 ... exceeded the max number of messages per session. Please open
+// a new session and try again", Bluehost's "550 ... max messages per
+// session". As for endedBeforeMail's ends, the message was not at fault:
+// the session ends and the next one takes it, without an attempt
+// (TestPerConnLearnsACountRefusedWithoutAClose). Only the count's words
+// are read, not "this session", which other refusals use.
+func countUsedUp(r message.Response) bool {
+	return hasWord(r.Text, "per connection", "per session")
+}
+
 // sessionUsedUp reports whether a 421 closes the session for its own
 // sake: idle too long (X.4.2, or the words), or its allowance of messages
 // used up.
