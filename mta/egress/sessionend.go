@@ -57,9 +57,13 @@ func countUsedUp(r message.Response) bool {
 
 // sessionUsedUp reports whether a 421 closes the session for its own
 // sake: idle too long (X.4.2, or the words), or its allowance of messages
-// used up.
+// used up ("per connection", or "this connection" with "message": a 421
+// that only says it closes this connection, as Naver's "Your IP ... is
+// filtered and this connection will be closed", keeps its meaning:
+// TestSessionEndWords).
 func sessionUsedUp(r message.Response) bool {
-	return idleEnd(r) || hasWord(r.Text, "per connection", "per session", "this connection", "this session")
+	return idleEnd(r) || countUsedUp(r) ||
+		hasWord(r.Text, "this connection", "this session") && hasWord(r.Text, "message")
 }
 
 // idleEnd reports whether a 421 says the session was closed for being
