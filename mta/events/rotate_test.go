@@ -97,7 +97,10 @@ func writeN(fw *FileWriter, from, n int) {
 
 func waitFiles(t *testing.T, dir string, ok func(names []string) bool) []string {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	// Generous: the writer's 100 ms tick and the janitor are goroutines
+	// that a loaded 2-CPU machine can starve for seconds; a wait that
+	// succeeds returns at once.
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		_, names := readAll(t, dir)
 		if ok(names) {
