@@ -118,7 +118,7 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 		if !c.deliver(ctx, j, pol) {
 			return false
 		}
-		if shape, _ := c.path.Shape(); shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
+		if shape.MessagesPerConn > 0 && c.sent >= shape.MessagesPerConn {
 			c.path.sessionCapped(c.sent, time.Now())
 			return false
 		}
