@@ -88,10 +88,34 @@ func dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Option
 	err = s.setup()
 	stop()
 	if err != nil {
+		if ctx.Err() == nil {
+			s.quitAfterRefusal(err)
+		}
 		s.breakWith(err)
 		return nil, s.withContext(ctx, err)
 	}
 	return s, nil
+}
+
+// quitAfterRefusal says QUIT on a connection whose setup the server
+// refused with a reply that keeps it open: a greeting other than 220
+// ("554 No SMTP service here", RFC 5321 3.1: the server then waits for
+// QUIT and answers anything else with 503), a refused EHLO and HELO,
+// STARTTLS or AUTH. RFC 5321 4.1.1.10: the client MUST NOT close the
+// channel until it has sent QUIT, and SHOULD wait for its reply. Until
+// 2026-12 such a connection was closed without a word, which a server
+// logs as a lost connection. A 421 closes the channel from the server's
+// side (RFC 5321 3.8), and a failure without a reply leaves nothing to
+// say QUIT on.
+func (s *Session) quitAfterRefusal(err error) {
+	var de *Error
+	if !errors.As(err, &de) || de.Err != nil || de.Response.Code == 0 || de.Response.Code == 421 {
+		return
+	}
+	s.w.WriteString("QUIT\r\n")
+	if s.flush("quit", min(s.opts.CommandTimeout, 5*time.Second)) == nil {
+		s.rr.read()
+	}
 }
 
 func (s *Session) setup() error {
