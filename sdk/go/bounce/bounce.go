@@ -155,6 +155,15 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 		(yields(enhanced, code, t, text) || trailing && textRules[t].tier <= tierPhrase)) {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
 	}
+	if t >= 0 && textRules[t].tier <= tierPhrase && commandWords(code, t, needle) {
+		// RFC 5321's 503 ("bad sequence of commands") says the command
+		// came out of order, and 500-504 that its form or support failed:
+		// the words name the command's object ("503 Sender already
+		// specified", "503 Duplicate HELO", "503 AUTH command used when not
+		// advertised", "502 VRFY command is disabled"), not a verdict on
+		// the sender, the recipient or an account.
+		return byReplyCode(code, text)
+	}
 	if t >= 0 && textRules[t].tier <= tierPhrase {
 		if cat := textRules[t].category; (cat == RelayDenied || cat == InvalidRecipient || cat == InvalidSender) && containsFold(text, "client host rejected:") {
 			// Postfix's "Client host rejected:" says the restriction
@@ -177,6 +186,33 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// policy status ("451 4.7.1 Email temporarily rejected per
 			// DMARC policy") stays an authentication failure.
 			return Result{DNSFailure, actionOf(DNSFailure), "text", needles[needle].quoted}
+		}
+		if code/100 == 4 && checkVerdict(textRules[t].category) && namesCheckFailure(text) {
+			// A check that could not run, on a transient reply: RFC 4954's
+			// "454 4.7.0 Temporary authentication failure" is the server's
+			// failure ("the authentication failed due to a temporary server
+			// failure"), not the credentials', and a sender or recipient
+			// verification's "temporary failure" ("451 4.1.8 Temporary
+			// failure in sender address verification") gave no verdict on
+			// the address: RFC 5321's 4yz, a transient failure. A verdict
+			// only deferred ("451 4.7.1 Email temporarily rejected per
+			// DMARC policy") names its check's outcome and stays.
+			return Result{TransientFailure, actionOf(TransientFailure), "class", "4xx check failure"}
+		}
+		if code/100 == 4 && textRules[t].category == InvalidRecipient && isStockNeedle(needles[needle].text) {
+			// RFC 5321's reason text on a 4xx: section 4.2.2 gives 450
+			// "Requested mail action not taken: mailbox unavailable (e.g.,
+			// mailbox busy or temporarily blocked for policy reasons)", a
+			// mailbox that may take mail later, not one that does not
+			// exist (550's reading, stockText).
+			return Result{TransientFailure, actionOf(TransientFailure), "class", "4xx mailbox unavailable"}
+		}
+		if t == lastExpiryRule && code != 0 && containsFold(text, "too many") {
+			// The last-resort expiry words ("attempts") are the sending
+			// queue's count of its tries; a server that answers "too many
+			// ... attempts" counts the client's tries in its session or
+			// period ("450 Too many recipient attempts"): a pace.
+			return Result{RateLimited, actionOf(RateLimited), "text", `"too many ... attempts"`}
 		}
 		if textRules[t].category == QuotaIssues && len(enhanced) >= 3 && enhanced[2] == '7' && code != 552 && bareQuota(needles[needle].text) {
 			// A quota named without the mailbox's storage under a
@@ -238,7 +274,7 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 		return Result{meaning.category, actionOf(meaning.category), "subject", enhanced}
 	}
 	if t >= 0 {
-		if code >= 500 && code <= 504 && verdictWord(&textRules[t]) {
+		if code == 503 || code >= 500 && code <= 504 && verdictWord(&textRules[t]) {
 			// A word that says only that something was refused ("not
 			// allowed", "denied", "blocked") names no cause, where the
 			// syntax and sequence codes name one: "500 Error: Invoking
@@ -246,6 +282,13 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// word that names the object ("relay", "sender") still
 			// decides first.
 			return byReplyCode(code, text)
+		}
+		if code/100 == 4 && textRules[t].category != TransientFailure && namesDeferral(text) {
+			// A generic word names what a 4xx is about ("421 From/Recipient
+			// set not seen before, resubmit if intentional"), the words
+			// that call it a pause say what it is, as for a generic code
+			// (tier 4, above): RFC 5321's 4yz, a transient failure.
+			return Result{TransientFailure, actionOf(TransientFailure), "class", "4xx deferral"}
 		}
 		return textRules[t].result(needle)
 	}
@@ -463,6 +506,67 @@ func yields(enhanced string, code int, t int32, text string) bool {
 	return false
 }
 
+// commandWords reports whether phrase rule t, on a reply of RFC 5321's
+// command codes, names only what the command was about: on 503 (a
+// command out of sequence) the sender's, the recipient's and the sending
+// host's identity words and the bare word "authentication" (which
+// "You must authenticate first" or "authentication required" name more
+// precisely); on any of 500-504 a mailbox or account state ("disabled"),
+// which there is the command's.
+func commandWords(code int, t, needle int32) bool {
+	if code < 500 || code > 504 {
+		return false
+	}
+	switch cat := textRules[t].category; {
+	case cat == InactiveMailbox:
+		return true
+	case code != 503 || textRules[t].tier != tierPhrase:
+		return false
+	case cat == InvalidSender || cat == InvalidRecipient || cat == PolicyRelated:
+		return true
+	case cat == AuthenticationFailed:
+		return needles[needle].text == "authentication"
+	}
+	return false
+}
+
+// lastExpiryRule is the index in textRules of the last-resort expiry
+// words ("has been delayed", "attempts"), read when no cause is named.
+var lastExpiryRule = func() int32 {
+	for i := len(textRules) - 1; i >= 0; i-- {
+		if textRules[i].tier == tierPhrase && textRules[i].category == MessageExpired {
+			return int32(i)
+		}
+	}
+	panic("bounce: no last expiry rule")
+}()
+
+// checkVerdict reports whether a category is a check's verdict on the
+// client or an address (SMTP AUTH, a sender or recipient verification),
+// which a check that failed to run does not give.
+func checkVerdict(category string) bool {
+	return category == AuthenticationFailed || category == InvalidSender || category == InvalidRecipient
+}
+
+// namesCheckFailure reports whether text calls the failure a temporary
+// failure, error or problem of the server's own ("Temporary
+// authentication failure", "temporary failure in sender address
+// verification"), not a verdict deferred ("temporarily rejected").
+func namesCheckFailure(text string) bool {
+	i := indexFold(text, "temporary ")
+	if i < 0 {
+		return false
+	}
+	rest := text[i:]
+	return containsFold(rest, "failure") || containsFold(rest, "error") || containsFold(rest, "problem")
+}
+
+// isStockNeedle reports whether a phrase needle is RFC 5321's "mailbox
+// unavailable" in one of its forms.
+func isStockNeedle(n string) bool {
+	return n == stockNeedle || n == "mailbox is unavailable"
+}
+
 // expiryRule is the index in textRules of the phrase rule of an expired
 // queue ("retry timeout exceeded"): the causes ranked before it decide
 // over X.4.7.
@@ -559,7 +663,7 @@ func namesMissingMailbox(text string) bool {
 
 // deferralWords call a failure temporary: phrases.go's last
 // TransientFailure word rule, and "not available".
-var deferralWords = []string{"temporar", "try again", "later", "deferred", "unavailable", "not available", "busy"}
+var deferralWords = []string{"temporar", "try again", "later", "deferred", "unavailable", "not available", "busy", "resubmit"}
 
 // namesDeferral reports whether text calls the failure a pause.
 func namesDeferral(text string) bool {

@@ -53,6 +53,16 @@
 //     addresses the client by its IP ("Your address 192.0.2.1 ...")
 //     refuses the host (SpamBlock) over content or rate words, and so
 //     does Postfix's "Client host rejected:" over address or relay words;
+//     on a 4xx, a check that could not run ("454 4.7.0 Temporary
+//     authentication failure", RFC 4954; "temporary failure in sender
+//     address verification") is TransientFailure, not the check's
+//     verdict, RFC 5321's 450 "mailbox unavailable" a mailbox that may
+//     take mail later, and a server's "too many ... attempts" a pace; on
+//     RFC 5321's 503 (bad sequence of commands) the sender's, the
+//     recipient's and the sending host's words and the bare
+//     "authentication" name the command out of order, and on any of
+//     500-504 a mailbox state ("VRFY command is disabled") the command's:
+//     the reply code decides;
 //  4. a generic enhanced code's subject (X.7.1 policy, X.5.x protocol;
 //     a detail the registry does not know is read as its X.Y.0), except
 //     on a 500-504 reply, whose code (the command's syntax or sequence)
@@ -66,7 +76,8 @@
 //  5. generic words ("rejected", "denied", "try again later"); on a
 //     500-504 reply only those that name what was refused ("relay",
 //     "sender"), the reply code deciding before a bare verdict ("not
-//     allowed", "denied");
+//     allowed", "denied"), and on 503 before any word; on a 4xx whose
+//     words call the failure a pause, the class (TransientFailure);
 //  6. the reply code (RFC 5321, 4954, 7504: 535, 538, 552, 556 ...) and
 //     its class: 4xx transient, 5xx other;
 //  7. no reply at all: a connection failure when nothing else matched.

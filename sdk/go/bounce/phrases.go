@@ -205,7 +205,10 @@ var phraseRules = []textRule{
 		// (100%)) allowed"), whatever the reply code; French "trop de
 		// connexions"
 		"max emails per", "maximum emails per", "emails per hour", "defers and failures", "trop de connexions",
-		"message threshold", "messaging limit"),
+		"message threshold", "messaging limit",
+		// a rate named by what it counts ("421 4.5.1 Connection Rate",
+		// "451 4.3.2 Recipient Rate"), before the status's subject
+		"connection rate", "connections rate", "recipient rate", "recipients rate", "rcpt rate"),
 	// Throttles in the words of rate-limiting ACLs without an enhanced
 	// code (Exim's ratelimit condition reports "sender rate" and "N per
 	// period", other MTAs "rate exceeds", "N messages per hour"): on a
@@ -347,6 +350,11 @@ var phraseRules = []textRule{
 		// receiver's rule for what a message may carry, not a verdict on
 		// its text
 		"content type", "content-type", "mime type", "media type", "only plain text", "nested archive"),
+	// A spam trap hit: the sending host mailed an address that exists only
+	// to catch senders of unsolicited mail, a verdict on the host, not on
+	// one message's content ("550 5.7.1 Message to spamtrap"), before the
+	// spam words.
+	c(SpamBlock, "spamtrap", "spam trap", "spam-trap", "honeypot"),
 	c(SpamContent, "spam", "unsolicited", "junk mail", "bulk mail", "bulk email", "mass mail", " ube ", "ube,", "phish", "scam", "fraud",
 		"looks like spam", "suspicious content", "content filter", "content reject", "message content", "high probability",
 		"by our filter", "mail content",
@@ -379,7 +387,11 @@ var phraseRules = []textRule{
 	c(InvalidSender, "using this identity", "send as this", "sendas", "send mail as", "send email as",
 		"send from this address", "send from this header", "send from this email", "to send from this",
 		"same as smtp auth", "match the authenticated", "match authenticated", "not owned by user", "login mismatch",
-		"submission rights"),
+		"submission rights",
+		// the envelope sender and the header's From compared and found
+		// different ("Rejected due to unmatching envelope and header
+		// sender"): the sender's identity refused, before a policy status
+		"envelope and header", "header and envelope"),
 
 	// Authentication of the sender (SPF, DKIM, DMARC, ARC, SMTP AUTH)
 	named(authCheckRule, c(AuthenticationFailed, "dmarc", "spf", "dkim", "sender policy framework", "domainkeys")),
@@ -397,6 +409,17 @@ var phraseRules = []textRule{
 		// permitted sender")
 		"discourages use of this host", "permitted sender"),
 
+	// An address refused for its characters (RFC 5321's 553 "mailbox name
+	// not allowed (e.g., mailbox syntax incorrect)", RFC 3463's X.1.3 bad
+	// destination mailbox address syntax): "550 Restricted characters in
+	// address", "invalid character in mailbox name: not using smtputf8";
+	// before the header checks' "invalid character", which is about a
+	// header's characters.
+	c(InvalidRecipient, "characters in address", "character in address", "characters in the address",
+		"character in the address", "characters in email address", "character in email address",
+		"characters in mailbox", "character in mailbox", "in mailbox name", "mailbox name not allowed",
+		"characters in local part", "character in local part", "characters in the local part"),
+
 	// The message's format in the words of header checks ("Malformed
 	// message", "Missing required header field", "Invalid Message-ID
 	// header"): after authentication, whose words name header fields too.
@@ -404,6 +427,12 @@ var phraseRules = []textRule{
 		"boundary", "mime container", "broken mime", "invalid header", "header syntax", "headers fail",
 		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
 		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
+		// the SMTP extensions a message needs and the other side lacks
+		// (RFC 6152's 8BITMIME, RFC 3030's CHUNKING and BINARYMIME): a
+		// client's own failure without a reply ("cannot send 8-bit message
+		// to 7-bit server", "cannot send binarymime message to a
+		// non-chunking server") or a server's refusal
+		"binarymime", "chunking", "7-bit server", "7bit server", "8-bit message", "8bit message",
 		"date header", "return-path header",
 		// characters a header may not carry ("550 Subject contains invalid
 		// characters", "5.6.11 Invalid characters")
