@@ -55,19 +55,24 @@ const val = new Bytes();
 // Literal strings (keys, categories, pool names...) live in static memory
 // below __heap_base and never change, so their UTF-8 is kept in a small
 // direct-mapped cache: a hook's keys are encoded once per instance, not
-// once per call (encoding loops over every character).
+// once per call (encoding loops over every character). A call that
+// encodes two strings (a key and its value, a table and its key) passes
+// the first one's bytes as busy: a second string in the same slot would
+// overwrite them (in 2026-12 "category" and "InvalidRecipient" came to
+// share a slot when strings were added, and the host read the key
+// "InvalidR"), so it goes to its buffer instead.
 const CACHE_SLOTS: usize = 64;
 const CACHE_BYTES: usize = 64; // a cached string is at most 21 UTF-16 units
 const cacheOwner: usize = memory.data(<i32>(CACHE_SLOTS * sizeof<usize>()));
 const cacheLen: usize = memory.data(<i32>(CACHE_SLOTS * 4));
 const cacheBytes: usize = memory.data(<i32>(CACHE_SLOTS * CACHE_BYTES));
 
-function encode(s: string, out: Bytes, buf: usize, cap: i32): void {
+function encode(s: string, out: Bytes, buf: usize, cap: i32, busy: usize = 0): void {
   const p = changetype<usize>(s);
   out.heap = null;
-  if (p < __heap_base && <usize>s.length * 3 <= CACHE_BYTES) {
-    const slot = (p >> 4) & (CACHE_SLOTS - 1);
-    const at = cacheBytes + slot * CACHE_BYTES;
+  const slot = (p >> 4) & (CACHE_SLOTS - 1);
+  const at = cacheBytes + slot * CACHE_BYTES;
+  if (p < __heap_base && <usize>s.length * 3 <= CACHE_BYTES && at != busy) {
     if (load<usize>(cacheOwner + slot * sizeof<usize>()) != p) {
       store<u32>(cacheLen + (slot << 2), <u32>String.UTF8.encodeUnsafe(p, s.length, at));
       store<usize>(cacheOwner + slot * sizeof<usize>(), p);
@@ -245,7 +250,7 @@ export function readString(k: string): string | null {
  */
 export function lookup(table: string, k: string): string | null {
   encode(table, key, keyBuf, KEY_CAP);
-  encode(k, val, valBuf, VAL_CAP);
+  encode(k, val, valBuf, VAL_CAP, key.ptr);
   const n = host_lookup(key.ptr, key.len, val.ptr, val.len, scratch, SCRATCH);
   if (n < 0) {
     lastStatus = n;
@@ -301,7 +306,7 @@ export function readList(k: string): string[] {
 /** Sets a string result, or appends an item to a list result. */
 export function writeString(k: string, v: string): i32 {
   encode(k, key, keyBuf, KEY_CAP);
-  encode(v, val, valBuf, VAL_CAP);
+  encode(v, val, valBuf, VAL_CAP, key.ptr);
   return host_set(key.ptr, key.len, val.ptr, val.len);
 }
 
