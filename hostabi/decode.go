@@ -156,6 +156,9 @@ func decodeShape(rs []result) (policy.Shape, error) {
 	if a := s.Adapt; a.MaxConnections > 0 && a.MaxConnections < a.MinConnections || a.MaxRate > 0 && a.MaxRate < a.MinRate {
 		return policy.Shape{}, errors.New("shape: adapt_max_connections or adapt_max_rate smaller than its minimum")
 	}
+	if a := s.Adapt; a.MaxMessagesPerConn > 0 && a.MaxMessagesPerConn < a.MinMessagesPerConn {
+		return policy.Shape{}, errors.New("shape: adapt_max_messages_per_connection smaller than its minimum")
+	}
 	return s, nil
 }
 
@@ -183,6 +186,10 @@ func shapeAdapt(a *policy.Adaptation, e result) bool {
 		a.Quiet = ms(e.n)
 	case "adapt_signals":
 		a.Signals = policy.Signals(e.n)
+	case "adapt_min_messages_per_connection":
+		a.MinMessagesPerConn = int(e.n)
+	case "adapt_max_messages_per_connection":
+		a.MaxMessagesPerConn = int(e.n)
 	default:
 		return false
 	}

@@ -7,7 +7,8 @@ import (
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
-// decodeShape reads the adapt_* results (ABI v1.2) and refuses bounds
+// decodeShape reads the adapt_* results (ABI v1.2; the messages per
+// connection's bounds v1.9) and refuses bounds
 // that cross; a module that sets none of them gets the zero Adaptation,
 // which the engine fills with its defaults.
 func TestDecodeShapeAdaptation(t *testing.T) {
@@ -26,6 +27,12 @@ func TestDecodeShapeAdaptation(t *testing.T) {
 		{"connection ceiling below its floor", []result{i("adapt_min_connections", 9), i("adapt_max_connections", 8)}, policy.Adaptation{}, "smaller than its minimum"},
 		{"rate ceiling below its floor", []result{f("adapt_min_rate", 9), f("adapt_max_rate", 8)}, policy.Adaptation{}, "smaller than its minimum"},
 		{"a floor alone", []result{f("adapt_min_rate", 9)}, policy.Adaptation{MinRate: 9}, ""},
+		{"messages per connection (v1.9)", []result{i("adapt_min_messages_per_connection", 10), i("adapt_max_messages_per_connection", 100)},
+			policy.Adaptation{MinMessagesPerConn: 10, MaxMessagesPerConn: 100}, ""},
+		{"messages per connection, a ceiling alone", []result{i("adapt_max_messages_per_connection", 7)},
+			policy.Adaptation{MaxMessagesPerConn: 7}, ""},
+		{"messages per connection, ceiling below its floor", []result{i("adapt_min_messages_per_connection", 9), i("adapt_max_messages_per_connection", 8)},
+			policy.Adaptation{}, "adapt_max_messages_per_connection smaller than its minimum"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := decodeShape(tc.rs)

@@ -121,7 +121,7 @@ func echoCases() []echoCase {
 				CommandTimeout: 5 * time.Minute, DataTimeout: 10 * time.Minute,
 				Adapt: policy.Adaptation{MinConnections: 2, MaxConnections: 40, MinRate: 0.5, MaxRate: 90,
 					ConnectionStep: 2, RateStep: 1.5, Factor: 0.6, Quiet: 10 * time.Second,
-					Signals: policy.SignalRateLimited | policy.SignalTimeout}},
+					Signals: policy.SignalRateLimited | policy.SignalTimeout, MinMessagesPerConn: 20, MaxMessagesPerConn: 300}},
 		},
 		{
 			name: "classify",

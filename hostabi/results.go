@@ -85,6 +85,8 @@ func init() {
 		floatDef("adapt_factor", shapeIn, checkRateFactor),
 		intDef("adapt_quiet_ms", shapeIn, 0, hour),
 		intDef("adapt_signals", shapeIn, 0, 7),
+		intDef("adapt_min_messages_per_connection", shapeIn, 0, 1e6), // v1.9
+		intDef("adapt_max_messages_per_connection", shapeIn, 0, 1e6), // v1.9
 		strDef("category", classifyIn, checkCategory),
 		strDef("action", classifyIn, checkEnum(actions)),
 		strDef("scope", classifyIn, checkEnum(scopes)),

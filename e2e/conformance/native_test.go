@@ -72,7 +72,8 @@ func (native) Shape(_ context.Context, in *policy.ShapeInput) (policy.Shape, err
 			return policy.Shape{MaxConnections: 5, MessagesPerSecond: 2.5, MessagesPerConn: 50,
 				TLS: policy.TLSRequired, TLSPolicy: policy.TLSPolicyEnforce, RetryInitial: 10 * time.Minute,
 				Adapt: policy.Adaptation{MaxConnections: 20, Factor: 0.5,
-					Signals: policy.SignalRateLimited | policy.SignalRefused}}, nil
+					Signals:            policy.SignalRateLimited | policy.SignalRefused,
+					MinMessagesPerConn: 10, MaxMessagesPerConn: 100}}, nil
 		}
 	}
 	return policy.Shape{}, policy.ErrNotImplemented

@@ -80,7 +80,8 @@ var hookSpecs = map[string]hookSpec{
 			"max_age_ms", "connect_timeout_ms", "command_timeout_ms", "data_timeout_ms",
 			"adapt_off", "adapt_min_connections", "adapt_max_connections", "adapt_min_rate",
 			"adapt_max_rate", "adapt_connection_step", "adapt_rate_step", "adapt_factor",
-			"adapt_quiet_ms", "adapt_signals",
+			"adapt_quiet_ms", "adapt_signals", "adapt_min_messages_per_connection",
+			"adapt_max_messages_per_connection",
 		},
 	},
 	policy.HookClassify: {

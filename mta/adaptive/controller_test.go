@@ -19,13 +19,15 @@ func TestWithDefaults(t *testing.T) {
 	}{
 		{"from the preset", Limits{Conns: 5, Rate: 20}, Params{},
 			Params{MinConns: 1, MaxConns: 20, MinRate: 2, MaxRate: 80, ConnStep: 1, RateStep: 2,
-				Factor: 0.7, Quiet: 5 * time.Second, Signals: AllSignals}},
+				Factor: 0.7, Quiet: 5 * time.Second, Signals: AllSignals, MinPerConn: 1}},
 		{"no rate in the preset", Limits{Conns: 0}, Params{},
-			Params{MinConns: 1, MaxConns: 4, MinRate: 0.1, ConnStep: 1, Factor: 0.7, Quiet: 5 * time.Second, Signals: AllSignals}},
+			Params{MinConns: 1, MaxConns: 4, MinRate: 0.1, ConnStep: 1, Factor: 0.7, Quiet: 5 * time.Second, Signals: AllSignals,
+				MinPerConn: 1}},
 		{"policy values kept, bounds made consistent", Limits{Conns: 5, Rate: 20},
-			Params{MinConns: 8, MaxConns: 3, MinRate: 50, MaxRate: 10, ConnStep: 2, RateStep: 1, Factor: 1.5, Quiet: time.Minute, Signals: Refused},
+			Params{MinConns: 8, MaxConns: 3, MinRate: 50, MaxRate: 10, ConnStep: 2, RateStep: 1, Factor: 1.5, Quiet: time.Minute, Signals: Refused,
+				MinPerConn: 30, MaxPerConn: 10},
 			Params{MinConns: 8, MaxConns: 8, MinRate: 50, MaxRate: 50, ConnStep: 2, RateStep: 1,
-				Factor: 0.7, Quiet: time.Minute, Signals: Refused}},
+				Factor: 0.7, Quiet: time.Minute, Signals: Refused, MinPerConn: 30, MaxPerConn: 30}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.in.WithDefaults(tc.preset); got != tc.want {

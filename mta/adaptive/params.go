@@ -44,10 +44,11 @@ type Params struct {
 	Factor   float64       // a cut multiplies the limit by this, in (0, 1)
 	Quiet    time.Duration // a period without signals that allows one increase; a cut rate recovers within one
 	Signals  Signal        // the signals that cut; 0 = AllSignals
-	// MaxPerConn is the ceiling of the messages per connection when the
-	// preset has a limit (perconn.go); it is not part of the shape hook's
-	// ABI, so a policy bounds it through the preset (the ceiling is
-	// DefaultCeiling times it) or turns learning off.
+	// MinPerConn and MaxPerConn are the floor and ceiling of the messages
+	// per connection (perconn.go), the shape hook's
+	// adapt_min/max_messages_per_connection (ABI v1.9). They bound a count
+	// in force, never turn "no limit" into one.
+	MinPerConn int
 	MaxPerConn int
 }
 
@@ -72,8 +73,9 @@ const (
 // preset has no rate); steps are one connection and a tenth of the preset
 // rate per 5 s quiet period (after a cut, a tenth of the rate it left, or
 // of a quarter of the preset if more);
-// a cut keeps 70 %; the messages per connection's ceiling is 4 times the
-// preset (none when the preset has no limit).
+// a cut keeps 70 %; the messages per connection's floor is 1, its
+// ceiling 4 times the preset (none when the preset has no limit), and
+// never below the floor.
 func (p Params) WithDefaults(preset Limits) Params {
 	base := max(1, preset.Conns)
 	if p.MinConns <= 0 {
@@ -110,8 +112,14 @@ func (p Params) WithDefaults(preset Limits) Params {
 	if p.Signals == 0 {
 		p.Signals = AllSignals
 	}
+	if p.MinPerConn <= 0 {
+		p.MinPerConn = 1
+	}
 	if p.MaxPerConn <= 0 && preset.PerConn > 0 {
 		p.MaxPerConn = DefaultCeiling * preset.PerConn
+	}
+	if p.MaxPerConn > 0 {
+		p.MaxPerConn = max(p.MaxPerConn, p.MinPerConn)
 	}
 	return p
 }
@@ -125,8 +133,11 @@ func (p Params) clamp(l Limits) Limits {
 			l.Rate = min(l.Rate, p.MaxRate)
 		}
 	}
-	if l.PerConn > 0 && p.MaxPerConn > 0 {
-		l.PerConn = min(l.PerConn, p.MaxPerConn)
+	if l.PerConn > 0 {
+		l.PerConn = max(l.PerConn, p.MinPerConn)
+		if p.MaxPerConn > 0 {
+			l.PerConn = min(l.PerConn, p.MaxPerConn)
+		}
 	}
 	return l
 }

@@ -19,7 +19,9 @@ import (
 // So the loop is: while the destination has never ended a session itself,
 // a session that ends at the limit with mail waiting and the connection
 // limit holding the path back raises it by half (at most once per
-// Holdoff, up to the ceiling, Params.MaxPerConn: four times the preset),
+// Holdoff, up to the ceiling, Params.MaxPerConn: four times the preset
+// unless the policy gives one; never below Params.MinPerConn, the
+// policy's floor, 1 by default),
 // as Postfix reuses a connection with no count limit
 // (smtp_connection_reuse_count_limit 0) for up to 300 s. The destination's
 // own session ends set it: two in a row after the same number of
@@ -34,7 +36,12 @@ import (
 // at random): each still costs only a MAIL that goes out again on the
 // next session, and a limit learned from them would only open more
 // sessions. A preset of no limit is never raised (there is
-// nothing to raise) but learns a destination's count the same way.
+// nothing to raise) but learns a destination's count the same way. A
+// destination's count below the policy's floor leaves the limit at the
+// floor: the path does not end its sessions sooner, and the destination
+// still ends them at its count, each end costing one MAIL that goes out
+// again on the next session (as a connection floor above what the
+// destination takes keeps dialing connections it refuses).
 
 // SessionEnded notes that the destination ended a session itself after it
 // had carried k transactions (k ≥ 1); opened is when that session began.

@@ -180,3 +180,64 @@ func TestPerConnRestoreAndReset(t *testing.T) {
 		t.Fatalf("a raise to 20 of a preset of 5 is %d under a preset of 10, want 40", got)
 	}
 }
+
+// The policy's floor and ceiling (ABI v1.9, adapt_min/max_messages_per_
+// connection) bound the count in force: a preset outside them starts at
+// the bound, raises stop at the ceiling, a destination's count below the
+// floor leaves the floor (and stops the raises), a restored or reset count
+// is clamped, and none stays none until the destination shows a count.
+// Without them the defaults are those before v1.9: 1 and 4 times the
+// preset.
+func TestPerConnPolicyBounds(t *testing.T) {
+	s := time.Second
+	if p := (Params{}).WithDefaults(Limits{Conns: 5, PerConn: 5}); p.MinPerConn != 1 || p.MaxPerConn != 20 {
+		t.Fatalf("defaults %d to %d, want 1 to 20", p.MinPerConn, p.MaxPerConn)
+	}
+	if p := (Params{MinPerConn: 30}).WithDefaults(Limits{Conns: 5, PerConn: 5}); p.MaxPerConn != 30 {
+		t.Fatalf("a floor of 30 above the default ceiling 20 left the ceiling at %d, want 30", p.MaxPerConn)
+	}
+	bounds := Params{MinPerConn: 4, MaxPerConn: 12}
+	c := New(Limits{Conns: 7, Rate: 20, PerConn: 5}, bounds, at(0))
+	for i := 1; i <= 4; i++ {
+		c.SessionCapped(c.Limits().PerConn, true, at(time.Duration(i)*s))
+	}
+	if got := c.Limits().PerConn; got != 12 {
+		t.Fatalf("per conn %d after four raises under a ceiling of 12, want 12", got)
+	}
+	c.SessionEnded(2, at(0), at(5*s))
+	c.SessionEnded(2, at(5*s+1), at(6*s))
+	if got := c.Limits().PerConn; got != 4 || !c.PerConnFound() {
+		t.Fatalf("per conn %d (found %v) after the destination ended two sessions at 2, want the floor 4, found", got, c.PerConnFound())
+	}
+	if c.SessionCapped(4, true, at(10*s)) {
+		t.Fatal("raised from the floor after the destination showed its count")
+	}
+	if got := New(Limits{Conns: 7, PerConn: 50}, bounds, at(0)).Limits().PerConn; got != 12 {
+		t.Fatalf("a preset of 50 starts at %d under a ceiling of 12, want 12", got)
+	}
+	if got := New(Limits{Conns: 7, PerConn: 2}, bounds, at(0)).Limits().PerConn; got != 4 {
+		t.Fatalf("a preset of 2 starts at %d above a floor of 4, want 4", got)
+	}
+	none := New(Limits{Conns: 7}, bounds, at(0))
+	if got := none.Limits().PerConn; got != 0 {
+		t.Fatalf("a preset of none starts at %d under bounds, want none", got)
+	}
+	none.SessionEnded(100, at(0), at(s))
+	none.SessionEnded(100, at(s+1), at(2*s))
+	if got := none.Limits().PerConn; got != 12 {
+		t.Fatalf("a preset of none learned %d from a count of 100 under a ceiling of 12, want 12", got)
+	}
+	r := New(Limits{Conns: 7, PerConn: 5}, bounds, at(0))
+	r.Restore(Saved{Conns: 7, PerConn: 20, At: at(0)}, at(time.Minute), time.Hour)
+	if got := r.Limits().PerConn; got != 12 {
+		t.Fatalf("a saved 20 restored as %d under a ceiling of 12, want 12", got)
+	}
+	r.Reset(Limits{Conns: 7, PerConn: 5}, Params{MinPerConn: 15, MaxPerConn: 30}, at(time.Hour))
+	if got := r.Limits().PerConn; got != 15 {
+		t.Fatalf("per conn %d after the policy's floor rose to 15, want 15", got)
+	}
+	off := New(Limits{Conns: 7, PerConn: 5}, Params{Off: true, MinPerConn: 10}, at(0))
+	if got := off.Limits().PerConn; got != 5 {
+		t.Fatalf("learning off keeps %d, want the preset's 5 whatever the bounds", got)
+	}
+}

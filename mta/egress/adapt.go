@@ -19,7 +19,8 @@ func paramsOf(s policy.Shape) adaptive.Params {
 	a := s.Adapt
 	return adaptive.Params{Off: a.Off, MinConns: a.MinConnections, MaxConns: a.MaxConnections,
 		MinRate: a.MinRate, MaxRate: a.MaxRate, ConnStep: a.ConnectionStep, RateStep: a.RateStep,
-		Factor: a.Factor, Quiet: a.Quiet, Signals: adaptive.Signal(a.Signals)}
+		Factor: a.Factor, Quiet: a.Quiet, Signals: adaptive.Signal(a.Signals),
+		MinPerConn: a.MinMessagesPerConn, MaxPerConn: a.MaxMessagesPerConn}
 }
 
 // learned puts the learned limits into the policy's shape (messages per

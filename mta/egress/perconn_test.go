@@ -53,19 +53,31 @@ var capShape = policy.Shape{MaxConnections: 1, MessagesPerConn: 5, ConnectionsPe
 // (four times the preset: 5, 8, 12, 18, 20, a raise per second) and the
 // path opens far fewer sessions than one per five messages.
 func TestPerConnRisesWhereTheDestinationNeverEndsASession(t *testing.T) {
-	sim, host := startCapSim(t, 0)
 	const n = 400
-	p := sendAll(t, host, capShape, n)
+	if st := sendNeverEnding(t, capShape, n, 20); st.ConnsOpened >= n/5 {
+		t.Fatalf("%d sessions for %d messages, want fewer than %d", st.ConnsOpened, n, n/5)
+	}
+}
+
+// sendNeverEnding sends n messages through a path of shape to a
+// destination that never ends a session itself, checks that the path
+// learned wantPerConn messages per connection from the shape's, and
+// returns the destination's counts.
+func sendNeverEnding(t *testing.T, shape policy.Shape, n, wantPerConn int) providersim.IPStats {
+	t.Helper()
+	sim, host := startCapSim(t, 0)
+	p := sendAll(t, host, shape, n)
 	configured, learned := p.Limits()
 	st := ipStats(sim)
 	t.Logf("configured %+v, learned %+v, %d sessions for %d messages", configured, learned, st.ConnsOpened, n)
-	if configured.PerConn != 5 || learned.PerConn != 20 {
-		t.Fatalf("messages per connection: configured %d, learned %d, want 5 and the ceiling 20", configured.PerConn, learned.PerConn)
+	if configured.PerConn != shape.MessagesPerConn || learned.PerConn != wantPerConn {
+		t.Fatalf("messages per connection: configured %d, learned %d, want %d and %d",
+			configured.PerConn, learned.PerConn, shape.MessagesPerConn, wantPerConn)
 	}
-	if st.ConnsOpened >= n/5 || st.MsgsPerConn != 0 {
-		t.Fatalf("%d sessions and %d session ends by the destination for %d messages, want fewer than %d and none",
-			st.ConnsOpened, st.MsgsPerConn, n, n/5)
+	if st.MsgsPerConn != 0 {
+		t.Fatalf("the destination ended %d sessions itself, want none", st.MsgsPerConn)
 	}
+	return st
 }
 
 // A destination that ends every session after 8 messages: the path's
@@ -126,6 +138,63 @@ func TestPerConnOffKeepsThePreset(t *testing.T) {
 	if st := ipStats(sim); learned.PerConn != 5 || st.ConnsOpened < n/5 {
 		t.Fatalf("learning off: learned %d messages per connection, %d sessions for %d messages, want 5 and at least %d",
 			learned.PerConn, st.ConnsOpened, n, n/5)
+	}
+}
+
+// The policy's ceiling (ABI v1.9, adapt_max_messages_per_connection)
+// stops the raise: against a destination that never ends a session, the
+// count that rose to the default ceiling of 20 above stops at the
+// policy's 12 (5, 8, 12), and the path keeps ending its sessions there.
+func TestPerConnStopsAtThePolicysCeiling(t *testing.T) {
+	shape := capShape
+	shape.Adapt.MaxMessagesPerConn = 12
+	const n = 400
+	// 13 messages at 5 and 8, then at most 12 per session: at least
+	// (400 - 13) / 12 + 2 = 35 sessions; a count past 12 would open fewer.
+	if st := sendNeverEnding(t, shape, n, 12); st.ConnsOpened < (n-13)/12+2 {
+		t.Fatalf("%d sessions for %d messages, want at least %d", st.ConnsOpened, n, (n-13)/12+2)
+	}
+}
+
+// The policy's floor (ABI v1.9, adapt_min_messages_per_connection) is the
+// least count the path ends its own sessions at; it does not keep a
+// session open that the destination ends. A destination that ends every
+// session after 3 messages, on a path whose preset is 8: without a floor
+// the path learns 3 and ends its sessions itself, before the destination
+// refuses a MAIL; with a floor of 6 the count stays 6, the destination
+// ends every session at 3, and each end costs one MAIL that goes out
+// again on the next session: no message fails or counts an attempt for
+// it, and the count is not raised.
+func TestPerConnKeepsThePolicysFloor(t *testing.T) {
+	shape := capShape
+	shape.MessagesPerConn = 8
+	const n = 60
+	for _, tc := range []struct {
+		floor, want int
+	}{{0, 3}, {6, 6}} {
+		t.Run(fmt.Sprintf("floor %d", tc.floor), func(t *testing.T) {
+			sim, host := startCapSim(t, 3)
+			shape.Adapt.MinMessagesPerConn = tc.floor
+			p := sendAll(t, host, shape, n)
+			_, learned := p.Limits()
+			st := ipStats(sim)
+			t.Logf("learned %+v, %d sessions, %d ended by the destination, for %d messages", learned, st.ConnsOpened, st.MsgsPerConn, n)
+			if learned.PerConn != tc.want {
+				t.Fatalf("learned %d messages per connection, want %d", learned.PerConn, tc.want)
+			}
+			if shape, _ := p.Shape(); shape.MessagesPerConn != tc.want {
+				t.Fatalf("shape in force has %d messages per connection, want %d", shape.MessagesPerConn, tc.want)
+			}
+			ended := int64(st.MsgsPerConn)
+			if tc.floor == 0 && ended > 3 {
+				t.Fatalf("the destination ended %d sessions, want the two that set the count (three if one was in flight)", ended)
+			}
+			// With the floor every session but the last runs into the
+			// destination's end: n/3 sessions, all but one ended by it.
+			if tc.floor > 0 && (st.ConnsOpened < n/3 || ended < int64(n/3-1)) {
+				t.Fatalf("%d sessions, %d ended by the destination, want at least %d and %d", st.ConnsOpened, ended, n/3, n/3-1)
+			}
+		})
 	}
 }
 

@@ -231,10 +231,10 @@ type Shape struct {
 }
 
 // Adaptation is the policy's control of a path's learned limits. Zero
-// fields take the defaults of mta/adaptive: floors of one connection and
-// a tenth of the preset rate, ceilings of four times the preset, steps of
-// one connection and a tenth of the preset rate per 5 s quiet period, a
-// factor of 0.7, every signal.
+// fields take the defaults of mta/adaptive: floors of one connection, a
+// tenth of the preset rate and one message per connection, ceilings of
+// four times the preset, steps of one connection and a tenth of the
+// preset rate per 5 s quiet period, a factor of 0.7, every signal.
 type Adaptation struct {
 	Off            bool          // keep the preset: learn nothing
 	MinConnections int           // floor of the connection limit
@@ -246,6 +246,14 @@ type Adaptation struct {
 	Factor         float64       // a cut multiplies a limit by this, in (0, 1)
 	Quiet          time.Duration // a period without signals that allows one increase
 	Signals        Signals       // the signals that cut; 0 = all of them
+	// MinMessagesPerConn and MaxMessagesPerConn bound the messages per
+	// connection the path learns (ABI v1.9): the count it ends its own
+	// sessions at never goes below the floor (a destination that ends
+	// sessions sooner still ends them) nor above the ceiling. A limit of
+	// none (MessagesPerConn 0) stays none until the destination shows a
+	// count; the bounds then apply to that count.
+	MinMessagesPerConn int
+	MaxMessagesPerConn int
 }
 
 // Signals is a set of throttling signals (a bit set, as in the ABI).

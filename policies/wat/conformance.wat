@@ -84,6 +84,9 @@
   (data (i32.const 4160) "enforce")                 ;; 4160    7
   (data (i32.const 4224) "reputation.pool.acme-pool.1h.complaint_rate_ppm") ;; 4224 47
   (data (i32.const 4288) "acme-backup")             ;; 4288   11
+  ;; ABI v1.9
+  (data (i32.const 4352) "adapt_min_messages_per_connection") ;; 4352 33
+  (data (i32.const 4416) "adapt_max_messages_per_connection") ;; 4416 33
 
   (global $BUF i32 (i32.const 65536))
 
@@ -182,6 +185,8 @@
             (drop (call $set_i64 (i32.const 2880) (i32.const 21) (i64.const 20)))
             (drop (call $set_f64 (i32.const 2944) (i32.const 12) (f64.const 0.5)))
             (drop (call $set_i64 (i32.const 3008) (i32.const 13) (i64.const 3)))
+            (drop (call $set_i64 (i32.const 4352) (i32.const 33) (i64.const 10)))
+            (drop (call $set_i64 (i32.const 4416) (i32.const 33) (i64.const 100)))
             (return (i32.const 0))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $next)))

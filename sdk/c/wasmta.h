@@ -451,9 +451,9 @@ struct wasmta_shape {
 	int64_t connect_timeout_ms;
 	int64_t command_timeout_ms;
 	int64_t data_timeout_ms;
-	/* How the path learns its limits from max_connections and
-	 * messages_per_second (ABI v1.2: an older host refuses a shape that
-	 * sets any of these). 0 takes the host's default: floors of 1
+	/* How the path learns its limits from max_connections,
+	 * messages_per_second and messages_per_connection (ABI v1.2: an older
+	 * host refuses a shape that sets any of these). 0 takes the host's default: floors of 1
 	 * connection and a tenth of the rate, ceilings of 4 times the preset,
 	 * steps of 1 connection and a tenth of the rate per 5 s quiet period,
 	 * a factor of 0.7, every signal. */
@@ -467,6 +467,13 @@ struct wasmta_shape {
 	double adapt_factor;           /* a cut multiplies a limit by this, in (0, 1) */
 	int64_t adapt_quiet_ms;
 	int32_t adapt_signals;         /* WASMTA_SIGNAL_* bits that cut; 0 = all */
+	/* ABI v1.9 (an older host refuses a shape that sets either): the floor
+	 * and ceiling of the messages per connection the path learns from
+	 * messages_per_connection. 0 takes the host's default: 1 and 4 times
+	 * messages_per_connection. The path never ends its own sessions below
+	 * the floor; a destination that ends them sooner still does. */
+	int32_t adapt_min_messages_per_connection;
+	int32_t adapt_max_messages_per_connection;
 };
 
 /* Throttling signals of wasmta_shape.adapt_signals. */
@@ -533,7 +540,9 @@ __attribute__((always_inline)) static inline int32_t wasmta_shape_set(const stru
 	r = wasmta_worst(r, wasmta_set_nonzero_float("adapt_rate_step", s->adapt_rate_step));
 	r = wasmta_worst(r, wasmta_set_nonzero_float("adapt_factor", s->adapt_factor));
 	r = wasmta_worst(r, wasmta_set_nonzero("adapt_quiet_ms", s->adapt_quiet_ms));
-	return wasmta_worst(r, wasmta_set_nonzero("adapt_signals", s->adapt_signals));
+	r = wasmta_worst(r, wasmta_set_nonzero("adapt_signals", s->adapt_signals));
+	r = wasmta_worst(r, wasmta_set_nonzero("adapt_min_messages_per_connection", s->adapt_min_messages_per_connection));
+	return wasmta_worst(r, wasmta_set_nonzero("adapt_max_messages_per_connection", s->adapt_max_messages_per_connection));
 }
 
 __attribute__((always_inline)) static inline int32_t wasmta_classification_set(const struct wasmta_classification *c)

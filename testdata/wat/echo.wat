@@ -39,9 +39,9 @@
   ;; select_pool: 0x2000 / 0x2200
   (data (i32.const 0x2000) "shook\00stenant\00scampaign\00sdomain\00ssite\00lmeta\00smeta.k1\00\00")
   (data (i32.const 0x2200) "spool\00pool-echo\00\00")
-  ;; shape: 0x2400 / 0x2600
-  (data (i32.const 0x2400) "shook\00ssource\00spool\00ssite\00sdomain\00lmx_hosts\00sprovider\00\00")
-  (data (i32.const 0x2600) "imax_connections\0010\00fmessages_per_second\002.5\00imessage_burst\005\00fconnections_per_second\000.25\00imessages_per_connection\00100\00iidle_timeout_ms\005000\00stls\00required_verify\00iretry_initial_ms\0060000\00iretry_max_ms\003600000\00imax_age_ms\00259200000\00iconnect_timeout_ms\0030000\00icommand_timeout_ms\00300000\00idata_timeout_ms\00600000\00iadapt_min_connections\002\00iadapt_max_connections\0040\00fadapt_min_rate\000.5\00fadapt_max_rate\0090.0\00iadapt_connection_step\002\00fadapt_rate_step\001.5\00fadapt_factor\000.6\00iadapt_quiet_ms\0010000\00iadapt_signals\005\00\00")
+  ;; shape: 0x2C00 / 0x2E00 (after classify: its results outgrew 0x200 bytes in ABI v1.9)
+  (data (i32.const 0x2C00) "shook\00ssource\00spool\00ssite\00sdomain\00lmx_hosts\00sprovider\00\00")
+  (data (i32.const 0x2E00) "imax_connections\0010\00fmessages_per_second\002.5\00imessage_burst\005\00fconnections_per_second\000.25\00imessages_per_connection\00100\00iidle_timeout_ms\005000\00stls\00required_verify\00iretry_initial_ms\0060000\00iretry_max_ms\003600000\00imax_age_ms\00259200000\00iconnect_timeout_ms\0030000\00icommand_timeout_ms\00300000\00idata_timeout_ms\00600000\00iadapt_min_connections\002\00iadapt_max_connections\0040\00fadapt_min_rate\000.5\00fadapt_max_rate\0090.0\00iadapt_connection_step\002\00fadapt_rate_step\001.5\00fadapt_factor\000.6\00iadapt_quiet_ms\0010000\00iadapt_signals\005\00iadapt_min_messages_per_connection\0020\00iadapt_max_messages_per_connection\00300\00\00")
   ;; classify: 0x2800 / 0x2A00
   (data (i32.const 0x2800) "shook\00stenant\00ssite\00sdomain\00ssource\00sstage\00icode\00senhanced\00stext\00lcode\00\00")
   (data (i32.const 0x2A00) "scategory\00RateLimited\00saction\00retry\00sscope\00site\00isuspend\001\00frate_factor\000.5\00imax_connections\002\00iduration_ms\0060000\00ithreshold\003\00iwindow_ms\0030000\00\00")
@@ -53,7 +53,7 @@
   (func (export "on_message") (result i32) (call $run (i32.const 0x1800)))
   (func (export "route") (result i32) (call $run (i32.const 0x1C00)))
   (func (export "select_pool") (result i32) (call $run (i32.const 0x2000)))
-  (func (export "shape") (result i32) (call $run (i32.const 0x2400)))
+  (func (export "shape") (result i32) (call $run (i32.const 0x2C00)))
   (func (export "classify") (result i32) (call $run (i32.const 0x2800)))
 
   ;; $run echoes the inputs at $t and applies the results at $t + 0x200.

@@ -76,6 +76,8 @@ WASMTA_HOOK(shape)
 				.adapt_max_connections = 20,
 				.adapt_factor = 0.5,
 				.adapt_signals = WASMTA_SIGNAL_RATE_LIMITED | WASMTA_SIGNAL_REFUSED,
+				.adapt_min_messages_per_connection = 10,
+				.adapt_max_messages_per_connection = 100,
 			};
 			wasmta_shape_set(&s);
 			return WASMTA_DECIDED;

@@ -74,7 +74,8 @@ func shape(in *wasmta.ShapeInput) (wasmta.Shape, bool) {
 				TLSPolicy:             wasmta.TLSPolicyEnforce,
 				RetryInitial:          10 * time.Minute,
 				Adapt: wasmta.Adaptation{MaxConnections: 20, Factor: 0.5,
-					Signals: wasmta.SignalRateLimited | wasmta.SignalRefused},
+					Signals:                  wasmta.SignalRateLimited | wasmta.SignalRefused,
+					MinMessagesPerConnection: 10, MaxMessagesPerConnection: 100},
 			}, true
 		}
 	}

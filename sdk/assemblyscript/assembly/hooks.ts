@@ -145,6 +145,8 @@ export function runShape(decide: (input: ShapeInput) => Shape | null): i32 {
   float("adapt_factor", a.factor);
   int("adapt_quiet_ms", a.quietMs);
   int("adapt_signals", a.signals);
+  int("adapt_min_messages_per_connection", a.minMessagesPerConnection);
+  int("adapt_max_messages_per_connection", a.maxMessagesPerConnection);
   return finish();
 }
 

@@ -110,8 +110,8 @@ export class Shape {
   connectTimeoutMs: i64 = 0;
   commandTimeoutMs: i64 = 0;
   dataTimeoutMs: i64 = 0;
-  /** How the path learns its limits from maxConnections and
-   * messagesPerSecond (ABI v1.2: an older host refuses a shape that sets
+  /** How the path learns its limits from maxConnections,
+   * messagesPerSecond and messagesPerConnection (ABI v1.2: an older host refuses a shape that sets
    * any of it). The default learns with the host's defaults. */
   adapt: Adaptation = new Adaptation();
 }
@@ -137,6 +137,13 @@ export class Adaptation {
   quietMs: i64 = 0;
   /** The Signal bits that cut; 0 = all. */
   signals: i32 = 0;
+  /** ABI v1.9 (an older host refuses a shape that sets either): the floor
+   * and ceiling of the messages per connection the path learns from
+   * messagesPerConnection; 0 = 1 and 4 times it. The path never ends its
+   * own sessions below the floor; a destination that ends them sooner
+   * still does. */
+  minMessagesPerConnection: i32 = 0;
+  maxMessagesPerConnection: i32 = 0;
 }
 
 /** Throttling signals of Adaptation.signals. */

@@ -228,16 +228,17 @@ type Shape struct {
 	CommandTimeout time.Duration
 	DataTimeout    time.Duration
 	// Adapt bounds and tunes how the path learns its limits, starting from
-	// MaxConnections and MessagesPerSecond; the zero value learns with the
-	// host's defaults. Added in ABI v1.2: a host older than v1.2 refuses a
+	// MaxConnections, MessagesPerSecond and MessagesPerConnection; the zero
+	// value learns with the host's defaults. Added in ABI v1.2: a host older than v1.2 refuses a
 	// shape that sets any of it.
 	Adapt Adaptation
 }
 
 // Adaptation is the adapt_* results of shape (hostabi/ABI.md 3.4). A zero
-// field takes the host's default: floors of 1 connection and a tenth of
-// the rate, ceilings of 4 times the preset, steps of 1 connection and a
-// tenth of the rate per 5 s quiet period, a factor of 0.7, every signal.
+// field takes the host's default: floors of 1 connection, a tenth of the
+// rate and 1 message per connection, ceilings of 4 times the preset,
+// steps of 1 connection and a tenth of the rate per 5 s quiet period, a
+// factor of 0.7, every signal.
 type Adaptation struct {
 	Off            bool    // keep MaxConnections and MessagesPerSecond: no learning
 	MinConnections int     // floor of the connection limit
@@ -249,6 +250,14 @@ type Adaptation struct {
 	Factor         float64 // a cut multiplies a limit by this, strictly between 0 and 1
 	Quiet          time.Duration
 	Signals        int // the Signal* bits that cut; 0 = all
+	// MinMessagesPerConnection and MaxMessagesPerConnection bound the
+	// messages per connection the path learns, starting from
+	// Shape.MessagesPerConnection (ABI v1.9: a host older than v1.9
+	// refuses a shape that sets either). The path never ends its own
+	// sessions below the floor, nor runs them past the ceiling; a
+	// destination that ends sessions sooner than the floor still does.
+	MinMessagesPerConnection int
+	MaxMessagesPerConnection int
 }
 
 // Throttling signals of Adaptation.Signals.

@@ -138,6 +138,8 @@ func (s *Shape) Validate() error {
 		{"adapt_connection_step", int64(s.Adapt.ConnectionStep), 10000},
 		{"adapt_quiet_ms", s.Adapt.Quiet.Milliseconds(), 3600000},
 		{"adapt_signals", int64(s.Adapt.Signals), 7},
+		{"adapt_min_messages_per_connection", int64(s.Adapt.MinMessagesPerConnection), 1000000},
+		{"adapt_max_messages_per_connection", int64(s.Adapt.MaxMessagesPerConnection), 1000000},
 	}
 	for _, f := range ints {
 		if f.v < 0 || f.v > f.limit {
@@ -172,6 +174,9 @@ func (a *Adaptation) validate() error {
 	}
 	if a.MaxConnections > 0 && a.MaxConnections < a.MinConnections || a.MaxRate > 0 && a.MaxRate < a.MinRate {
 		return errors.New("adapt_max_connections or adapt_max_rate smaller than its minimum")
+	}
+	if a.MaxMessagesPerConnection > 0 && a.MaxMessagesPerConnection < a.MinMessagesPerConnection {
+		return errors.New("adapt_max_messages_per_connection smaller than its minimum")
 	}
 	return nil
 }

@@ -67,6 +67,9 @@ func TestShapeValidate(t *testing.T) {
 		{"adapt factor of 1", Shape{Adapt: Adaptation{Factor: 1}}, "adapt_factor"},
 		{"adapt ceiling below floor", Shape{Adapt: Adaptation{MinRate: 5, MaxRate: 2}}, "adapt_max"},
 		{"adapt signals", Shape{Adapt: Adaptation{Signals: 8}}, "adapt_signals"},
+		{"messages per connection bounds", Shape{MessagesPerConnection: 50, Adapt: Adaptation{MinMessagesPerConnection: 10, MaxMessagesPerConnection: 100}}, ""},
+		{"messages per connection ceiling below floor", Shape{Adapt: Adaptation{MinMessagesPerConnection: 10, MaxMessagesPerConnection: 9}}, "adapt_max_messages_per_connection"},
+		{"messages per connection floor out of range", Shape{Adapt: Adaptation{MinMessagesPerConnection: -1}}, "adapt_min_messages_per_connection"},
 	} {
 		t.Run(tc.name, func(t *testing.T) { checkErr(t, tc.s.Validate(), tc.bad) })
 	}

@@ -106,6 +106,8 @@ func (w *writer) shape(s *Shape) {
 	w.float("adapt_factor", a.Factor)
 	w.ms("adapt_quiet_ms", a.Quiet)
 	w.int("adapt_signals", int64(a.Signals))
+	w.int("adapt_min_messages_per_connection", int64(a.MinMessagesPerConnection))
+	w.int("adapt_max_messages_per_connection", int64(a.MaxMessagesPerConnection))
 }
 
 func (w *writer) classification(c *Classification) {

@@ -136,6 +136,8 @@ impl Writer {
         self.float("adapt_factor", a.factor);
         self.ms("adapt_quiet_ms", a.quiet);
         self.int("adapt_signals", a.signals as i64);
+        self.int("adapt_min_messages_per_connection", a.min_messages_per_connection as i64);
+        self.int("adapt_max_messages_per_connection", a.max_messages_per_connection as i64);
     }
 
     pub(crate) fn classification(&mut self, c: &Classification) {

@@ -148,8 +148,8 @@ pub struct Shape {
     pub connect_timeout: Duration,
     pub command_timeout: Duration,
     pub data_timeout: Duration,
-    /// How the path learns its limits from max_connections and
-    /// messages_per_second (ABI v1.2: an older host refuses a shape that
+    /// How the path learns its limits from max_connections,
+    /// messages_per_second and messages_per_connection (ABI v1.2: an older host refuses a shape that
     /// sets any of it). The default learns with the host's defaults.
     pub adapt: Adaptation,
 }
@@ -176,6 +176,13 @@ pub struct Adaptation {
     pub quiet: Duration,
     /// The SIGNAL_* bits that cut; 0 = all.
     pub signals: u32,
+    /// ABI v1.9 (an older host refuses a shape that sets either): the
+    /// floor and ceiling of the messages per connection the path learns
+    /// from messages_per_connection; 0 = 1 and 4 times it. The path never
+    /// ends its own sessions below the floor; a destination that ends
+    /// them sooner still does.
+    pub min_messages_per_connection: u32,
+    pub max_messages_per_connection: u32,
 }
 
 /// A reply classified RateLimited (Adaptation::signals).

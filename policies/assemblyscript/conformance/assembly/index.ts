@@ -65,6 +65,8 @@ function shapeFor(input: ShapeInput): Shape | null {
       s.adapt.maxConnections = 20;
       s.adapt.factor = 0.5;
       s.adapt.signals = Signal.RateLimited | Signal.Refused;
+      s.adapt.minMessagesPerConnection = 10;
+      s.adapt.maxMessagesPerConnection = 100;
       return s;
     }
   }

@@ -66,6 +66,8 @@ fn shape(input: &ShapeInput) -> Option<Shape> {
             max_connections: 20,
             factor: 0.5,
             signals: SIGNAL_RATE_LIMITED | SIGNAL_REFUSED,
+            min_messages_per_connection: 10,
+            max_messages_per_connection: 100,
             ..Adaptation::default()
         },
         ..Shape::default()
