@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/wasmta/wasmta/mta/policy"
@@ -63,8 +64,48 @@ func (r *Report) Lines(file string, classify Classifier) []Line {
 // reply, "Network error", "connection timed out" are what happened), where
 // a code made up from the status's class (550, 450) would have claimed a
 // reply that said nothing more.
+//
+// The classifier is given the evidence as the remote server gave it:
+//
+//   - When the report quotes a reply that carries no enhanced code of its
+//     own ("553 Sender Policy Framework (SPF) fail"), the recipient's
+//     status is the reporting MTA's translation of the bare reply code
+//     (Sendmail's 5.1.1 or 5.1.3 for any 553, RFC 5321's stock meaning of
+//     the code), which says no more than the code does; Enhanced is then
+//     empty, and the code and the reply's words decide (RFC 3464 2.3.4
+//     and 2.3.6: the Status field is the reporting MTA's, the
+//     Diagnostic-Code the remote's own). The Line keeps the status.
+//   - When the diagnostic is the notice's own words (no reply code), the
+//     words with which it points at its list of recipients ("Delivery to
+//     the following recipient failed permanently:", "has not yet been
+//     delivered to all its recipients") say whom, as the addresses do,
+//     not why: they are left out of Text, so that a notice that states no
+//     cause is read as one (RFC 3463's class of its status), not as a
+//     refused recipient.
 func (rc *Recipient) ClassifyInput(tenant string) *policy.ClassifyInput {
 	_, domain, _ := strings.Cut(rc.Address, "@")
+	enhanced, text := rc.Status, rc.Diagnostic
+	if rc.Code != 0 && findStatus(rc.Diagnostic) == "" {
+		enhanced = ""
+	}
+	if rc.Code == 0 {
+		text = withoutListRefs(text)
+	}
 	return &policy.ClassifyInput{Tenant: tenant, Domain: strings.ToLower(domain), Stage: rc.Stage, Code: rc.Code,
-		Enhanced: rc.Status, Text: rc.Diagnostic, OutOfBand: true}
+		Enhanced: enhanced, Text: text, OutOfBand: true}
+}
+
+// listRefRE matches the words with which a notice points at the list of
+// recipients it reports: "(to) the following recipient(s)", "the listed
+// addresses", "(to) all its recipients", "one or more of the
+// recipients", Haraka's "Some recipients failed".
+var listRefRE = regexp.MustCompile(`(?i)(?:\b(?:to|for)\s+)?\b(?:(?:the|these|those)\s+)?(?:following|listed|above|below)\s+(?:e-?mail\s+)?(?:recipients?|addresse?s?|destinations?)(?:\(e?s\))?|(?:\b(?:to|for)\s+)?\b(?:all|some|several|one or more)\s+(?:of\s+)?(?:(?:its|the|your)\s+)?recipients(?:\(s\))?`)
+
+// withoutListRefs returns s without the words that point at a notice's
+// list of recipients (listRefRE).
+func withoutListRefs(s string) string {
+	if !listRefRE.MatchString(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(listRefRE.ReplaceAllString(s, " ")), " ")
 }

@@ -41,11 +41,13 @@ func tellingStatus(s string) string {
 
 // codeRE matches a reply code where servers and bounce texts put one: at
 // the start of a line (after "<<<", "#", "-", ">" or space), after
-// "said:", "error:", "reply:", "response:", "returned:", "smtp;",
+// "said:", "error:", "reply:", "response:", "returned:", "smtp;", or
+// such a label stated as a clause ("The response was: 550 ...", Gmail's
+// "The error that the other server returned was: 550 ..."), after
 // "failed with:" (with its colon: "a message with 500 recipients" says
 // no code), or after a host's address ("host mx.example.org [192.0.2.7]: 550 ...").
 var (
-	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\['"]?|\bwith:\s*[<(\['"]?|\]:\s*)([45]\d\d)(?:[\s:,\-\])>]|$)`)
+	codeRE     = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|error|reply|response|returned|answer|smtp|code)(?:\s+(?:was|is))?\s*[:;=]?\s*[<(\['"]?|\bwith:\s*[<(\['"]?|\]:\s*)([45]\d\d)(?:[\s:,\-\])>]|$)`)
 	codeOKRE   = regexp.MustCompile(`(?im)(?:^[\s<>#(\[-]*|(?:said|reply|response|returned|answer|smtp|code)\s*[:;=]?\s*[<(\[]?)(2[0-5]\d)(?:[\s:\-\])>]|$)`)
 	numericRE3 = regexp.MustCompile(`^\d{3}$`)
 	// pairRE matches a reply code anywhere in a text when an enhanced

@@ -18,6 +18,10 @@ type textBlock struct {
 	addr  string
 	lines []string
 	stage string // the SMTP stage the notice says its reply answered (stageNear)
+	// commentary is the notice's commentary on what happens next that
+	// followed the address (followingLines): the diagnostic only when the
+	// notice states nothing else.
+	commentary []string
 }
 
 // parseText reads a bounce that has no machine-readable part.
@@ -114,6 +118,10 @@ func groupRefusal(m *msg, lines []string) string {
 
 func textRecipient(b textBlock, best func() string, action string) Recipient {
 	diag := reasonFor(b.lines, best)
+	if diag == "" {
+		// the notice states no reason: its commentary is all it says
+		diag = blockDiagnostic(b.commentary)
+	}
 	rc := Recipient{Kind: KindBounce, Address: b.addr, Action: action, Diagnostic: diag, Stage: firstNonEmpty(stageIn(diag), b.stage)}
 	rc.Code = findCode(diag)
 	rc.Status = betterStatus("", firstNonEmpty(tellingStatus(diag), tellingStatus(strings.Join(withoutHeaderFields(b.lines), "\n"))), rc.Code)
@@ -302,7 +310,7 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 		if a == "" {
 			continue
 		}
-		body := followingLines(lines, i, skip)
+		body, commentary := followingLines(lines, i, skip)
 		more := listedAfter(lines[i], skip)
 		if len(more) > 0 {
 			body[0] = "" // the rest of the line lists more addresses: no reason
@@ -334,10 +342,13 @@ func addressBlocks(lines []string, skip map[string]bool) []textBlock {
 				if blocks[k].stage == "" {
 					blocks[k].stage = stage
 				}
+				if blocks[k].commentary == nil {
+					blocks[k].commentary = commentary
+				}
 				continue
 			}
 			index[key] = len(blocks)
-			blocks = append(blocks, textBlock{addr: a, lines: body, stage: stage})
+			blocks = append(blocks, textBlock{addr: a, lines: body, stage: stage, commentary: commentary})
 		}
 	}
 	return blocks
@@ -376,8 +387,10 @@ var expandedFromRE = regexp.MustCompile(`^\(expanded from <[^>]*>\)`)
 
 // followingLines returns the rest of line i after the address and the
 // paragraphs after it: until the next reported address, or the end of the
-// first paragraphs that hold a reason (three at most).
-func followingLines(lines []string, i int, skip map[string]bool) []string {
+// first paragraphs that hold a reason (three at most); and apart, the
+// paragraphs among them that are the notice's commentary on what happens
+// next (isCommentary).
+func followingLines(lines []string, i int, skip map[string]bool) (out, commentary []string) {
 	loc := addrRE.FindStringIndex(lines[i])
 	first := strings.TrimLeft(lines[i][loc[1]:], ">]):;,. \t")
 	// Postfix's "<final@dom> (expanded from <alias>): reason" annotates
@@ -386,7 +399,7 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 	if lead := lines[i][:loc[0]]; findCode(lead) != 0 || findStatus(lead) != "" {
 		first = strings.TrimSpace(lines[i]) // a server reply that names the address: keep it whole
 	}
-	out := []string{first}
+	out = []string{first}
 	// A reason on the address's own line ("<a@b>: mailbox full", "a@b...
 	// User unknown") is the recipient's: its paragraph ends it, and what
 	// follows a blank line is the notice's commentary ("this is only a
@@ -394,12 +407,25 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 	ownLine := len(substantive(out)) > 0
 	paras := 0
 	self := strings.ToLower(cleanAddress(lines[i][loc[0]:loc[1]]))
+	// A paragraph of the notice's commentary on what happens next (Exim's
+	// "No action is required on your part. Delivery attempts will
+	// continue ...") is left out: it follows the address but states no
+	// reason. pstart is where the current paragraph starts in out.
+	pstart := len(out)
+	dropCommentary := func() {
+		if pstart < len(out) && isCommentary(out[pstart:]) {
+			commentary = append(commentary, out[pstart:]...)
+			out = out[:pstart]
+		}
+		pstart = len(out)
+	}
 	for j := i + 1; j < len(lines); j++ {
 		l := lines[j]
 		if a := lineAddress(l, skip); a != "" && !wrapped(lines[j-1], l, a, self) || sessionStartRE.MatchString(l) && len(substantive(out)) > 0 {
 			break
 		}
 		if strings.TrimSpace(l) == "" {
+			dropCommentary()
 			if len(substantive(out)) > 0 && (hasCodeOrStatus(out) || paras >= 2 || ownLine) {
 				break
 			}
@@ -408,7 +434,8 @@ func followingLines(lines []string, i int, skip map[string]bool) []string {
 		}
 		out = append(out, l)
 	}
-	return out
+	dropCommentary()
+	return out, commentary
 }
 
 // A session transcript (Sendmail's "----- Transcript of session follows
@@ -615,17 +642,43 @@ func replyFrom(lines []string, starts func(string) bool) string {
 			continue
 		}
 		end := i + 1
-		for end < len(lines) && strings.TrimSpace(lines[end]) != "" && (!starts(lines[end]) || continues(lines[end-1], lines[end])) {
+		for end < len(lines) && strings.TrimSpace(lines[end]) != "" && (!starts(lines[end]) || continues(lines[end-1], lines[end])) && !giveUpOnRE.MatchString(lines[end]) {
 			end++
 		}
 		parts := make([]string, 0, end-i)
 		for _, l := range lines[i:end] {
 			parts = append(parts, withoutReplyMarker(l))
 		}
+		parts[0] = fromInlineReply(parts[0])
 		return oneLine(strings.Join(parts, " "))
 	}
 	return ""
 }
+
+// inlineReplyRE matches a label stated as a clause that introduces the
+// remote server's reply on the same line as the notice's own sentences
+// (Gmail's "... We recommend contacting the other email provider. The
+// error that the other server returned was: 550 ...", "The response
+// was: 550 ..."), up to the reply code.
+var inlineReplyRE = regexp.MustCompile(`(?i)\b(?:response|reply|answer|error|returned)\s+(?:was|is)\s*:\s*[<(\['"]?([45]\d\d)(?:[\s:,\-\])>]|$)`)
+
+// fromInlineReply returns a line from the reply an inline label
+// introduces: the notice's sentences before it say that the message was
+// refused, the reply says why, and the reply is the diagnostic. A line
+// with no such label is returned as it is.
+func fromInlineReply(l string) string {
+	if m := inlineReplyRE.FindStringSubmatchIndex(l); m != nil && strings.TrimSpace(l[:m[0]]) != "" {
+		return l[m[2]:]
+	}
+	return l
+}
+
+// giveUpOnRE matches qmail-remote's own line after a remote host's
+// reply, "Giving up on 192.0.2.1.": the host it stops trying, once that
+// host's reply was permanent (or its connection failed for good). It is
+// the reporting MTA's remark, no part of the reply and no statement that
+// the message's time ran out, so the reply ends before it.
+var giveUpOnRE = regexp.MustCompile(`(?i)^\s*giving up on \S+\s*$`)
 
 // withoutReplyMarker drops the "<<<" with which a transcript marks what
 // the remote said: the diagnostic is the reply itself.
@@ -682,7 +735,7 @@ func bestParagraph(lines []string) string {
 	}
 	for _, re := range []*regexp.Regexp{causeWordRE, failureWordRE} {
 		for _, p := range paras {
-			if re.MatchString(withoutAddresses(strings.Join(p, " "))) {
+			if re.MatchString(withoutAddresses(strings.Join(p, " "))) && !isCommentary(p) {
 				return oneLine(strings.Join(p, " "))
 			}
 		}
@@ -698,9 +751,25 @@ var (
 	responseLabelRE = regexp.MustCompile(`(?i)^(?:the )?(?:(?:smtp |server |remote )?(?:response|reply|answer|error)\b.{0,40}\b(?:was|is)|(?:the )?(?:remote |other |receiving )?(?:server|host|system) (?:replied|responded|said|returned))\s*:$`)
 	// causeWordRE names why delivery failed.
 	causeWordRE = regexp.MustCompile(`(?i)unknown|not exist|no such|invalid|rejected|refused|denied|blocked|full|quota|disabled|suspended|not found|expired|too long|timed? ?out|not listed|unavailable|lookup|unreachable|not reachable|not responding|no answer|loop|too (?:large|big)|exceed`)
-	// failureWordRE only says that it failed.
-	failureWordRE = regexp.MustCompile(`(?i)unable|failed|failure|could not|undeliverable|not delivered`)
+	// failureWordRE only says that it failed (or has not succeeded yet:
+	// a delay notice's "has not yet been delivered").
+	failureWordRE = regexp.MustCompile(`(?i)unable|failed|failure|could not|undeliverable|not (?:yet )?(?:been )?delivered`)
+	// commentaryRE matches the opening of a notice's commentary on what
+	// happens next, addressed to its reader: no action needed, attempts
+	// continue, the message will be retried or returned (Exim's "No action
+	// is required on your part. Delivery attempts will continue for some
+	// time", Gmail's "Message will be retried for 2 more day(s)",
+	// Sendmail's "YOU DO NOT NEED TO RESEND YOUR MESSAGE").
+	commentaryRE = regexp.MustCompile(`(?i)^[\s*•·-]*(?:no action is (?:required|needed)|(?:you )?(?:do not|don't|no) need to resend|(?:this is )?(?:a |only a )?warning (?:message )?only|delivery attempts will continue|(?:the |this |your )?(?:message|mail|e-?mail|delivery) will be (?:retried|re-?attempted)|(?:the server|we|it) will (?:continue|keep) trying)`)
 )
+
+// isCommentary reports whether a paragraph is the notice's commentary on
+// what happens next (commentaryRE) and quotes no reply or status and
+// names no cause: the schedule of retries is no reason for the failure.
+func isCommentary(p []string) bool {
+	t := strings.TrimSpace(strings.Join(p, " "))
+	return commentaryRE.MatchString(t) && !hasCodeOrStatus(p) && !causeWordRE.MatchString(withoutAddresses(t))
+}
 
 func paragraphs(lines []string) [][]string {
 	var out [][]string
@@ -775,9 +844,13 @@ func noticeDiagnostic(m *msg, self []string, other func(string) bool) string {
 	m.noticeBlocks()
 	for _, b := range m.blocks {
 		if strings.EqualFold(b.addr, self[0]) {
-			return reasonFor(b.lines, func() string {
+			d := reasonFor(b.lines, func() string {
 				return m.bestParagraphOf(m.notAbout(self, func(a string) bool { return other(a) || m.inBlocks(a) }))
 			})
+			if d == "" {
+				d = blockDiagnostic(b.commentary)
+			}
+			return d
 		}
 	}
 	return m.bestParagraphOf(m.notAbout(self, other))
@@ -822,7 +895,8 @@ func (m *msg) noticeStage(self []string) string {
 	for _, a := range self {
 		if i, ok := m.firstLine[strings.ToLower(a)]; ok && a != "" {
 			lines := noticeOf(m).lines
-			return stageNear(lines, i, followingLines(lines, i, nil))
+			body, _ := followingLines(lines, i, nil)
+			return stageNear(lines, i, body)
 		}
 	}
 	return ""
