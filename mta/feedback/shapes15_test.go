@@ -204,3 +204,38 @@ func TestTranslatedStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveredToIsNoRecipient: a notice that pastes another message's
+// header (a bounce forwarded inline) names that message's own recipient on
+// its "Delivered-To:" line; "Delivered" there is no failure, and the
+// address is no failed recipient.
+func TestDeliveredToIsNoRecipient(t *testing.T) {
+	raw := `From: MAILER-DAEMON@mail.example.net
+To: app@example.com
+Subject: Undelivered Mail Returned to Sender
+
+I'm sorry to have to inform you that the message returned
+below could not be delivered to one or more destinations.
+
+---------------------------------
+From MAILER-DAEMON  Thu Apr 29 23:34:45 2015
+Return-Path: <>
+Delivered-To: postmaster+x@relay.example.net
+Date: Thu, 29 Apr 2015 23:34:45 +0900
+From: MAILER-DAEMON@relay.example.net (Mail Delivery System)
+Subject: Undelivered Mail Returned to Sender
+
+<who@example.org>: host mx.example.org[192.0.2.7] said: 550 5.1.1
+    <who@example.org>: Recipient address rejected: User unknown (in reply to
+    RCPT TO command)
+`
+	r := Parse(crlf(raw))
+	for _, rc := range r.Recipients {
+		if strings.HasPrefix(rc.Address, "postmaster+x@") {
+			t.Errorf("recipient %s (diagnostic %q): the pasted message's Delivered-To is no failed recipient", rc.Address, rc.Diagnostic)
+		}
+	}
+	if !hasRecipient(r.Recipients, "who@example.org") {
+		t.Errorf("got %+v, want who@example.org", r.Recipients)
+	}
+}

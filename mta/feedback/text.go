@@ -223,6 +223,13 @@ var (
 	labelLeadRE   = regexp.MustCompile(`(?i)(?:\b(?:recipient|address|addressee|mailbox)(?:\s+address)?\s*[:=]\s*[<"']?(?:\[?smtp:)?|^\s*rcpt to:\s+|\byour (?:e-?mail |mail )?(?:message )?(?:sent )?to:?\s*[<"']?|\b(?:message|mail) (?:was )?addressed(?: to)?\s*[,:]?\s*[<"']?|` + otherLabels + `)$`)
 	failureLeadRE = regexp.MustCompile(`(?i)\b(?:deliver\w*|undeliverable|unknown|fail\w*|errors?|reject\w*|bounced|unable|could ?n[o']t|refused)\b.*(?:\bto|\bfor|\brecipients?|:)\s*[<"']?$|\bnot (?:a )?member of (?:this |the )?(?:mailing )?list\s*[<"']?$`)
 	commandLeadRE = regexp.MustCompile(`(?i)(?:rcpt to|mail from)\s*:\s*<$`)
+	// deliveredToLeadRE matches a header field of a pasted message that
+	// says where that copy was delivered ("Delivered-To: a@b",
+	// "X-Original-To:", "Envelope-To:"): the address of whoever received
+	// the pasted message (a bounce forwarded inline, the returned
+	// original), never a failed recipient; its "Delivered" is no failure
+	// word.
+	deliveredToLeadRE = regexp.MustCompile(`(?i)^\s*(?:x-)?(?:delivered|original|envelope|apparently)-to\s*:\s*[<"']?$`)
 	// senderLeadRE matches a label naming the sender ("Sender Address:
 	// a@b", "Original Sender: <a@b>").
 	senderLeadRE = regexp.MustCompile(`(?i)\b(?:sender|from|originator|reply-to|return-path)(?:\s+address)?\s*[:=]\s*[<"']?$`)
@@ -251,7 +258,7 @@ func lineAddress(l string, skip map[string]bool) string {
 		return ""
 	}
 	lead := l[:loc[0]]
-	if !(leadRE.MatchString(lead) || len(lead) <= 120 && !commandLeadRE.MatchString(lead) && !senderLeadRE.MatchString(lead) && !contactLeadRE.MatchString(lead) &&
+	if !(leadRE.MatchString(lead) || len(lead) <= 120 && !commandLeadRE.MatchString(lead) && !senderLeadRE.MatchString(lead) && !contactLeadRE.MatchString(lead) && !deliveredToLeadRE.MatchString(lead) &&
 		(labelLeadRE.MatchString(lead) || failureLeadRE.MatchString(lead))) || leadWord(lead) {
 		return ""
 	}
