@@ -224,7 +224,7 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// Rejection- Quota Exceeded").
 			return Result{RateLimited, actionOf(RateLimited), "text", needles[needle].quoted}
 		}
-		if (textRules[t].category == SpamContent || textRules[t].category == RateLimited) && namesClientAddress(text) {
+		if textRules[t].category == SpamContent && namesClientHostAsObject(text) || textRules[t].category == RateLimited && namesClientAddress(text) {
 			// The reply's subject is the client's own IP address ("Your
 			// address 192.0.2.1 has sent mail to a spamtrap within the
 			// last 24 hours", "SPAM. Your address 192.0.2.1 appears to be
@@ -232,6 +232,14 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// host, refuses the host (Sisimai's "blocked"), not one
 			// message's content or a pace.
 			return Result{SpamBlock, actionOf(SpamBlock), "text", `"your address <ip>"`}
+		}
+		if cat := textRules[t].category; (cat == InactiveMailbox || cat == InvalidRecipient) && aboutSenderOnly(text) {
+			// A mailbox's state or existence said of the envelope sender
+			// ("451 4.3.0 domain of smtp mail from is temporarily
+			// disabled"): the words name the sender as their object and
+			// no recipient, so the sender was refused (RFC 3463's X.1.7,
+			// X.1.8), not a recipient's mailbox.
+			return Result{InvalidSender, actionOf(InvalidSender), "text", "mailbox words of the sender"}
 		}
 		return textRules[t].result(needle)
 	}
@@ -735,6 +743,40 @@ func namesClientAddress(text string) bool {
 	return false
 }
 
+// namesClientHostAsObject reports whether a content verdict's text is
+// about the client host rather than the message: the client's address
+// is what the words name ("your address 192.0.2.1", a lookup page's
+// "?IP=192.0.2.1", a verdict that starts with the address and a colon,
+// "DAS51 192.0.2.1: Your mail is blocked by anti-spam system"). An
+// address in brackets or after "from" only says where the message came
+// from (Gmail's "[192.0.2.1] Our system has detected that this message
+// ...") and does not count.
+func namesClientHostAsObject(text string) bool {
+	if namesClientAddress(text) {
+		return true
+	}
+	if i := indexFold(text, "ip="); i >= 0 && startsIPv4(text[i+3:]) {
+		return true
+	}
+	return leadingIPv4Subject(text)
+}
+
+// leadingIPv4Subject reports whether the reply's words start with an IPv4
+// address and a colon ("554 5.7.1 DAS51 192.0.2.1: Your mail is blocked"):
+// the host the verdict is about.
+func leadingIPv4Subject(text string) bool {
+	for i := 0; i < len(text) && i < 24; i++ {
+		if (i == 0 || text[i-1] == ' ') && startsIPv4(text[i:]) {
+			n := i
+			for n < len(text) && (text[n] == '.' || text[n] >= '0' && text[n] <= '9') {
+				n++
+			}
+			return n < len(text) && text[n] == ':'
+		}
+	}
+	return false
+}
+
 // startsIPv4 reports whether s begins with a dotted-quad IPv4 address.
 func startsIPv4(s string) bool {
 	n := 0
@@ -742,4 +784,34 @@ func startsIPv4(s string) bool {
 		n++
 	}
 	return n >= 7 && hasIPv4(s[:n])
+}
+
+// senderObject and recipientObject are the words that name a reply's
+// object as the envelope sender or a recipient (SMTP's MAIL and RCPT
+// commands and the MTAs' names for their addresses).
+var (
+	senderObject    = []string{"mail from", "mailfrom", "sender", "envelope from", "return-path", "return path"}
+	recipientObject = []string{"rcpt", "recipient", "user", "mailbox", "account", "to:", "destinat", "address"}
+)
+
+// aboutSenderOnly reports whether text names the envelope sender as its
+// object and names no recipient, mailbox or bare address (which could be
+// the recipient's).
+func aboutSenderOnly(text string) bool {
+	found := false
+	for _, w := range senderObject {
+		if containsFold(text, w) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	for _, w := range recipientObject {
+		if containsFold(text, w) {
+			return false
+		}
+	}
+	return true
 }

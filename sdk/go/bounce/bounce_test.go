@@ -217,6 +217,14 @@ func TestRanking(t *testing.T) {
 		{"the client addressed by its IP outranks a spam word", 450, "", "Your address 203.0.113.9 is in Asia, we get spam from there", SpamBlock, `text "your address <ip>"`},
 		{"and a period's words", 450, "", "Your address 203.0.113.9 hit a spamtrap in the past 24 hours", SpamBlock, `text "your address <ip>"`},
 		{"Postfix's client wrapper around relay words refuses the host", 553, "5.7.1", "<mx.example.com[203.0.113.9]>: Client host rejected: Relaying denied, your host is known", SpamBlock, `text "client host rejected:"`},
+		{"a transcript's later 503 is not the reply's own code", 0, "", "----- Transcript of session follows ----- >>> RCPT To:<a@example.com> <<< 550 5.1.1 <a@example.com>... User unknown >>> DATA <<< 503 5.0.0 Need RCPT (recipient)", InvalidRecipient, "code 5.1.1"},
+		{"a transcript's 503 to DATA does not decide", 0, "", ">>> DATA <<< 503 No valid recipients 554 5.0.0 Service unavailable", InvalidRecipient, `word "recipient"`},
+		{"one quoted reply keeps its code", 0, "", "host mx.example.com[192.0.2.1] said: 503 5.5.1 Error: need RCPT command (in reply to DATA command)", ProtocolErrors, "subject 5.5.1"},
+		{"a mailbox state said of the sender", 451, "", "4.3.0 domain of MAIL FROM is temporarily disabled", InvalidSender, "text mailbox words of the sender"},
+		{"a mailbox state said of the recipient stays", 550, "", "5.2.1 mailbox disabled", InactiveMailbox, `text "disabled"`},
+		{"a content verdict about the client's address", 554, "", "Rejected as spam, see http://lists.example.net/lookup?ip=192.0.2.1", SpamBlock, `text "your address <ip>"`},
+		{"a content verdict that starts with the client's address", 554, "5.7.1", "X12 192.0.2.1: your mail was refused as spam", SpamBlock, `text "your address <ip>"`},
+		{"an address in brackets only says where the message came from", 550, "5.7.1", "[192.0.2.1] This message looks like spam", SpamContent, `text "looks like spam"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Classify(tc.code, tc.enhanced, tc.text)

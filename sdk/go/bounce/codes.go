@@ -263,7 +263,18 @@ func isBoundary(c byte) bool {
 // mx.example.com[192.0.2.1] said: 550 ...") or "<<< " (a transcript), or
 // 0: such a failure had a reply, and its class counts. (A code before an
 // enhanced one, "550-5.1.1", is found with the enhanced code.)
+//
+// A text that quotes a whole transcript (several replies with different
+// failure codes: ">>> DATA <<< 503 All recipients are invalid 554 5.0.0
+// Service unavailable") has no one quoted reply to take as its own: the
+// later replies are often the consequence of an earlier one (RFC 5321's
+// 503 to DATA after every RCPT failed), so none is taken (0), and the
+// first failure code that stands before an enhanced code, or the words,
+// decide (codesIn).
 func quotedReplyCode(text string) int {
+	if quotesTranscript(text) {
+		return 0
+	}
 	for _, marker := range []string{"said: ", "<<< "} {
 		if i := strings.Index(text, marker); i >= 0 {
 			if c := replyCodeIn(text[i+len(marker):]); c != 0 {
@@ -285,4 +296,37 @@ func replyCodeIn(text string) int {
 		return 0
 	}
 	return int(c0-'0')*100 + int(c1-'0')*10 + int(c2-'0')
+}
+
+// quotesTranscript reports whether text quotes two or more SMTP failure
+// replies with different reply codes: a code of class 4 or 5 at a word's
+// start that a space or a hyphen follows and that either follows a
+// transcript's or a relay's quote marker ("<<< ", "said: ") or comes
+// before an enhanced status code ("554 5.0.0"), so that a number in the
+// prose ("more than 450 messages") does not count. A reply's continuation
+// lines ("550-5.1.1 ... 550 5.1.1") repeat one code and are one reply.
+func quotesTranscript(text string) bool {
+	first := 0
+	for i := 0; i+4 <= len(text); i++ {
+		c := text[i]
+		if c != '4' && c != '5' || i > 0 && !isBoundary(text[i-1]) {
+			continue
+		}
+		n := atoi3(text[i:])
+		if n < 0 || text[i+3] != ' ' && text[i+3] != '-' {
+			continue
+		}
+		quoted := strings.HasSuffix(text[:i], "<<< ") || strings.HasSuffix(text[:i], "said: ")
+		if !quoted && !(i+9 <= len(text) && enhancedAt(text, i+4) > 0) {
+			continue
+		}
+		switch {
+		case first == 0:
+			first = n
+		case n != first:
+			return true
+		}
+		i += 3
+	}
+	return false
 }
