@@ -557,16 +557,22 @@ func checkVerdict(category string) bool {
 }
 
 // namesCheckFailure reports whether text calls the failure a temporary
-// failure, error or problem of the server's own ("Temporary
+// or internal failure, error or problem of the server's own ("Temporary
 // authentication failure", "temporary failure in sender address
-// verification"), not a verdict deferred ("temporarily rejected").
+// verification", "internal DKIM error": the service that runs the check
+// could not run), not a verdict deferred ("temporarily rejected").
 func namesCheckFailure(text string) bool {
-	i := indexFold(text, "temporary ")
-	if i < 0 {
-		return false
+	for _, w := range [...]string{"temporary ", "internal "} {
+		i := indexFold(text, w)
+		if i < 0 {
+			continue
+		}
+		rest := text[i:]
+		if containsFold(rest, "failure") || containsFold(rest, "error") || containsFold(rest, "problem") {
+			return true
+		}
 	}
-	rest := text[i:]
-	return containsFold(rest, "failure") || containsFold(rest, "error") || containsFold(rest, "problem")
+	return false
 }
 
 // isStockNeedle reports whether a phrase needle is RFC 5321's "mailbox
