@@ -483,6 +483,14 @@ func yields(enhanced string, code int, t int32, text string) bool {
 			return false
 		}
 	}
+	if sessionObject(r.category) && (enhanced[2] == '1' || enhanced[2] == '2') && (enhanced[2:] != "2.3") {
+		// An address or mailbox status (RFC 3463 X.1.x, X.2.x: the
+		// destination's address or mailbox) beside a phrase whose object is
+		// the session or the client, which no mailbox has ("451 4.2.2
+		// Server accepts messages only on TLS connection"): the code is
+		// the server's default for any refusal at that command.
+		return true
+	}
 	switch sd := enhanced[2:]; sd {
 	case "4.6":
 		// X.4.6 (routing loop detected) on a reply whose words name no
@@ -820,4 +828,11 @@ func aboutSenderOnly(text string) bool {
 		}
 	}
 	return true
+}
+
+// sessionObject reports whether a category is about the SMTP session or
+// the client (its channel's security, its AUTH credentials), an object
+// no mailbox or address status describes.
+func sessionObject(category string) bool {
+	return category == TLSFailure || category == AuthenticationFailed
 }
