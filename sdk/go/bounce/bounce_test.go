@@ -224,6 +224,10 @@ func TestRanking(t *testing.T) {
 		{"a mailbox state said of the recipient stays", 550, "", "5.2.1 mailbox disabled", InactiveMailbox, `text "disabled"`},
 		{"a content verdict about the client's address", 554, "", "Rejected as spam, see http://lists.example.net/lookup?ip=192.0.2.1", SpamBlock, `text "your address <ip>"`},
 		{"a content verdict that starts with the client's address", 554, "5.7.1", "X12 192.0.2.1: your mail was refused as spam", SpamBlock, `text "your address <ip>"`},
+		{"a word inside an email address is its name", 554, "5.7.1", "<spam@example.net>: Recipient address rejected: Access denied", PolicyRelated, "subject 5.7.1"},
+		{"a generic word inside a host name is its name", 554, "", "rejected by relay.example.com", PolicyRelated, `word "rejected"`},
+		{"an address or mailbox status yields to a phrase about the session", 451, "4.2.2", "Server accepts mail only over a TLS connection", TLSFailure, `text "tls connection"`},
+		{"a check named with an internal error on a 4xx", 451, "4.7.0", "internal SPF checker error", TransientFailure, "class 4xx check failure"},
 		{"an address in brackets only says where the message came from", 550, "5.7.1", "[192.0.2.1] This message looks like spam", SpamContent, `text "looks like spam"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

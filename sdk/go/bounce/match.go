@@ -126,7 +126,7 @@ func (m *matcher) best(text string, code int) (rule, needle int32) {
 			if best >= 0 && (nd.rule > best || (nd.rule == best && len(nd.text) <= len(needles[bestNeedle].text))) {
 				continue
 			}
-			if matchesAt(text, i, nd.text) && textRules[nd.rule].applies(code) && !(textRules[nd.rule].tier >= tierPhrase && inAddress(text, i, nd.text)) {
+			if matchesAt(text, i, nd.text) && textRules[nd.rule].applies(code) && !(textRules[nd.rule].tier >= tierPhrase && inAddress(text, i, nd.text, textRules[nd.rule].tier == tierWord)) {
 				best, bestNeedle = nd.rule, n
 			}
 		}
@@ -180,8 +180,12 @@ func buildMatcher() ([]needle, *matcher) {
 // "bounces+1@em.example.io"), not words about a cause. A URL is not
 // skipped: a blocklist's lookup page names the list that refused the
 // host ("see http://www.spamhaus.org/query/bl?ip=192.0.2.1"; skipping
-// URLs too lost 14 development rows).
-func inAddress(text string, i int, needle string) bool {
+// URLs too lost 14 development rows). With word set (tier 5's generic
+// words), a dotted host name counts as well ("host relay.example.com",
+// "mailbox.example.org"): a generic word there is a host's name; a
+// phrase still matches in one, as a blocklist's zone names the list
+// ("listed in zen.spamhaus.org": skipping phrases there lost 4).
+func inAddress(text string, i int, needle string, word bool) bool {
 	for len(needle) > 0 && needle[0] == ' ' {
 		needle, i = needle[1:], i+1
 	}
@@ -199,7 +203,28 @@ func inAddress(text string, i int, needle string) bool {
 		return false // the needle spans a space: words, not one token
 	}
 	tok := text[lo:hi]
-	return strings.IndexByte(tok, '@') >= 0
+	return strings.IndexByte(tok, '@') >= 0 || word && hostName(tok)
+}
+
+// hostName reports whether tok is a dotted host name ("relay.example.com"):
+// letters, digits, hyphens and at least one dot between labels, no slash.
+func hostName(tok string) bool {
+	tok = strings.TrimRight(tok, ".:")
+	dots := 0
+	for i := 0; i < len(tok); i++ {
+		c := fold[tok[i]]
+		switch {
+		case c == '.':
+			if i == 0 || i == len(tok)-1 || tok[i-1] == '.' {
+				return false
+			}
+			dots++
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+		default:
+			return false
+		}
+	}
+	return dots > 0
 }
 
 func addrStop(c byte) bool {
