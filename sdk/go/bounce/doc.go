@@ -94,7 +94,22 @@
 // A failure text that quotes a remote reply ("host x said: 550 ...", a
 // transcript's "<<< 550", "550-'5.7.1") is read with that reply's code,
 // and the enhanced code that follows a reply code wins over a relay's own
-// summary code placed before it.
+// summary code placed before it. A text that quotes a whole transcript
+// (two or more failure replies with different codes) takes none of them
+// as its own: the first failure code before an enhanced code, or the
+// words, decide.
+//
+// A phrase counts for its category only when it is about that
+// category's object (MAPPING.md, round 18): a word inside an email
+// address (and, for tier 5's generic words, inside a dotted host name)
+// is a name, not a word; a mailbox's state or existence said only of the
+// envelope sender is the sender's (InvalidSender); a content verdict
+// whose text names the client's address as its object ("?ip=<ip>",
+// "<ip>: your mail ...") refuses the host (SpamBlock); an address or
+// mailbox status (X.1.x, X.2.x but X.2.3) yields to a phrase about the
+// session or client (TLS, AUTH), which no mailbox has; and on a 4xx a
+// check named with a temporary or internal error ("internal DKIM
+// error") is the service that could not run (TransientFailure).
 //
 // policies/go/classifier/MAPPING.md documents the categories, their
 // KumoMTA and Sisimai names, and the agreement measured on held-out data.
