@@ -233,7 +233,7 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// message's content or a pace.
 			return Result{SpamBlock, actionOf(SpamBlock), "text", `"your address <ip>"`}
 		}
-		if cat := textRules[t].category; (cat == InactiveMailbox || cat == InvalidRecipient) && aboutSenderOnly(text) {
+		if cat := textRules[t].category; (cat == InactiveMailbox || cat == InvalidRecipient) && aboutSenderOnly(text, needles[needle].text) {
 			// A mailbox's state or existence said of the envelope sender
 			// ("451 4.3.0 domain of smtp mail from is temporarily
 			// disabled"): the words name the sender as their object and
@@ -810,8 +810,15 @@ var (
 
 // aboutSenderOnly reports whether text names the envelope sender as its
 // object and names no recipient, mailbox or bare address (which could be
-// the recipient's).
-func aboutSenderOnly(text string) bool {
+// the recipient's). matched is the phrase's needle: one that itself names
+// a recipient ("user unknown", "recipient address rejected") answers at
+// once, without reading the text.
+func aboutSenderOnly(text, matched string) bool {
+	for _, w := range recipientObject {
+		if strings.Contains(matched, w) {
+			return false
+		}
+	}
 	found := false
 	for _, w := range senderObject {
 		if containsFold(text, w) {
