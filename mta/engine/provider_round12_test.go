@@ -174,3 +174,167 @@ func TestProviderThrottlesCutThePathAndRetrySoon(t *testing.T) {
 		})
 	}
 }
+
+// gmailDomainRate is Gmail's 421 4.7.28 when the unusual rate of
+// unsolicited mail is counted for the sender's authenticated domain, not
+// the client's IP (Gmail words it for the SPF domain, the DKIM domain and
+// the domains of the URLs in the mail too).
+const gmailDomainRate = "Gmail has detected an unusual rate of unsolicited mail originating from your DKIM domain [acme.test 30]. " +
+	"To protect our users from spam, mail sent from your domain has been temporarily rate limited. Please visit " +
+	"https://support.google.com/mail/?p=UnsolicitedRateLimitError to review our Bulk Email Senders Guidelines. - gsmtp"
+
+// Two tenants share one path (one source IP to one site); the site limits
+// one tenant's domain (Gmail's 421 4.7.28 "... originating from your DKIM
+// domain ... mail sent from your domain has been temporarily rate
+// limited") and takes the other's mail. A policy that reads the reply as
+// the tenant's and asks for traffic control scoped to the tenant
+// (classify scope "tenant": its mail to this site is suspended a moment)
+// has said whose limit it is: the path's rate, which the other tenant
+// shares, is not cut. The refused mail is still retried soon, and the
+// other tenant's mail is never deferred.
+func TestTenantScopedThrottleDoesNotCutThePath(t *testing.T) {
+	const n = 20
+	sink := testsink.Start(t, testsink.Options{Respond: func() func(string, string, int) *smtp.SMTPError {
+		acme := newBucket(4, testsink.StageData, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 28}, Message: gmailDomainRate})
+		return func(stage, arg string, k int) *smtp.SMTPError {
+			if stage == testsink.StageData && strings.Contains(arg, "@acme.test") {
+				return acme.respond(stage, arg, k)
+			}
+			return nil
+		}
+	}()})
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 20), classify: policy.Classification{
+		Category: policy.CategoryRateLimited, Action: policy.ActionRetry,
+		Scope: policy.ScopeTenant, Suspend: true, Duration: time.Second}})
+	tenants := "[[tenant]]\nname = \"acme\"\n" + smtpUser(t, "acme", "pw") + "[[tenant]]\nname = \"beta\"\n" + smtpUser(t, "beta", "pw")
+	e, rec, addr := testEngine(t, routeTo(sink)+"[queue]\nretry_jitter = 0.0\n"+tenants, Options{Registry: reg})
+	for i := range n {
+		for _, tn := range []string{"acme", "beta"} {
+			body := fmt.Sprintf("From: a@%s.test\r\nTo: b@example.test\r\nSubject: %d\r\n\r\nhello %d\r\n", tn, i, i)
+			if err := sendAs(t, addr, tn, []string{fmt.Sprintf("%s%d@example.test", tn, i)}, body); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rec.WaitFor(t, events.Delivery, 2*n, 40*time.Second)
+	if got := deliveredOnce(t, sink); len(got) != 2*n {
+		t.Fatalf("%d recipients delivered, want %d", len(got), 2*n)
+	}
+	deferred := rec.All(events.TransientFailure)
+	if len(deferred) == 0 {
+		t.Fatal("nothing deferred: the tenant's limit never refused")
+	}
+	for _, r := range deferred {
+		if r.Tenant != "acme" {
+			t.Errorf("%s's mail deferred: %+v", r.Tenant, r.Response)
+		}
+		if wait := r.NextAttempt.Sub(r.Time); wait > time.Minute {
+			t.Errorf("retried in %v, want soon", wait.Round(time.Second))
+		}
+	}
+	if len(rec.All(events.Suspension)) == 0 {
+		t.Error("no suspension recorded: the policy's tenant-scoped action was not taken")
+	}
+	l := learnedOf(t, e)
+	t.Logf("%d deferred; learned %+v", len(deferred), l)
+	if l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned rate %.1f below the preset %.1f: one tenant's limit cut the path both tenants share", l.LearnedRate, l.ConfiguredRate)
+	}
+}
+
+// bannedIP is Exchange Online's refusal of a source on its own block list
+// (5.7.606-5.7.649, "Access denied, banned sending IP"), and block is
+// Outlook.com's S3150 ("part of their network is on our block list").
+var (
+	bannedIP = smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 606},
+		Message: "Access denied, banned sending IP [127.0.0.1]. To request removal from this list please visit https://sender.office.com/ and follow the directions."}
+	blockList = smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+		Message: "Unfortunately, messages from [127.0.0.1] weren't sent. Please contact your Internet service provider since part of their " +
+			"network is on our block list (S3150). You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors."}
+)
+
+// A provider that refuses the source's IP for good at RCPT (Exchange
+// Online's 550 5.7.606 banned sending IP, Outlook.com's 550 5.7.1 S3150
+// block list), read by the built-in classifier alone (no policy): each
+// message is bounced once with the provider's own reply (a 5xx is
+// permanent, RFC 5321 4.2.1, as Postfix reads it), not retried, and the
+// recipient is not suppressed: the block is the sender's IP's, not the
+// address's.
+func TestBannedSourceBouncesWithoutSuppressingTheAddress(t *testing.T) {
+	for _, refusal := range []smtp.SMTPError{bannedIP, blockList} {
+		enh := fmt.Sprintf("%d.%d.%d", refusal.EnhancedCode[0], refusal.EnhancedCode[1], refusal.EnhancedCode[2])
+		t.Run(enh, func(t *testing.T) {
+			const n = 4
+			sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+				if stage == testsink.StageRcpt {
+					return &refusal
+				}
+				return nil
+			}})
+			_, rec, addr := sinkEngine(t, sink, hourSchedule(1, 20))
+			sendN(t, addr, n)
+			failedEach(t, rec, n, 20*time.Second)
+			if d := rec.Count(events.TransientFailure); d > 0 {
+				t.Errorf("%d deferred: a 5xx block of the source was retried", d)
+			}
+			for _, r := range rec.All(events.Bounce) {
+				if r.Response.Code != refusal.Code || r.Response.Enhanced != enh || r.Category != policy.CategorySpamBlock {
+					t.Errorf("bounced as %s with %+v, want SpamBlock with the provider's own %d %s", r.Category, r.Response, refusal.Code, enh)
+				}
+			}
+			if s := rec.Count(events.SuppressionAdded); s > 0 {
+				t.Errorf("%d recipients suppressed for a block of the source's IP", s)
+			}
+		})
+	}
+}
+
+// The same ban of one source of a pool of two, classified as the shipped
+// classifier does (policies/go/classifier: retry, and suspend the path for
+// 4 hours at the first such reply): the banned source's path stops at its
+// first refusal, and its share of the mail waits for the suspension's end
+// (egress.Pool.Pick keeps a suspended source's share rather than move it
+// to another source behind the provider's back), held, not bounced and
+// not retried at the banned IP; the other source delivers its own share.
+func TestBannedSourceOfAPoolStopsAtTheFirstRefusal(t *testing.T) {
+	const n = 12
+	var refused atomic.Int32
+	sink := testsink.Start(t, testsink.Options{RespondClient: func(client, stage, _ string) *smtp.SMTPError {
+		if stage != testsink.StageRcpt || client != "127.0.0.1" {
+			return nil
+		}
+		refused.Add(1)
+		return &bannedIP
+	}})
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 20), classify: policy.Classification{
+		Category: policy.CategorySpamBlock, Action: policy.ActionRetry,
+		Scope: policy.ScopePath, Suspend: true, Duration: 4 * time.Hour}})
+	pool := "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
+		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
+		"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }]\n"
+	_, rec, addr := testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n/2, 30*time.Second)
+	time.Sleep(6 * time.Second) // past the banned source's paced retry (5 s): the suspension holds it
+	for _, r := range rec.All(events.Delivery) {
+		if r.Source != "lo2" {
+			t.Errorf("delivered from %s", r.Source)
+		}
+	}
+	if b := rec.Count(events.Bounce) + rec.Count(events.Expiration); b > 0 {
+		t.Errorf("%d bounced: a suspended source's mail is held", b)
+	}
+	if r := refused.Load(); r > 2 {
+		t.Errorf("%d refusals of the banned source: its path was not stopped at the first", r)
+	}
+	var suspended bool
+	for _, r := range rec.All(events.Suspension) {
+		suspended = suspended || strings.Contains(r.Target, "source=lo1")
+	}
+	if !suspended {
+		t.Error("no suspension of the banned source's path recorded")
+	}
+	t.Logf("%d refusals of the banned source, %d deferrals, %d delivered", refused.Load(), rec.Count(events.TransientFailure), rec.Count(events.Delivery))
+}
