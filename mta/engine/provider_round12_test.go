@@ -3,6 +3,7 @@ package engine
 import (
 	"bufio"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -337,4 +338,104 @@ func TestBannedSourceOfAPoolStopsAtTheFirstRefusal(t *testing.T) {
 		t.Error("no suspension of the banned source's path recorded")
 	}
 	t.Logf("%d refusals of the banned source, %d deferrals, %d delivered", refused.Load(), rec.Count(events.TransientFailure), rec.Count(events.Delivery))
+}
+
+// A server that waits before its greeting (a tarpit at the banner, as
+// Postfix's postscreen and many filters do; RFC 5321 4.5.3.2.1 gives the
+// client 5 minutes for the 220): wasmta says nothing until the greeting
+// comes (a client that talks first is taken for a spambot), waits for
+// it under its command timeout (5 minutes by default), delivers, and
+// reads no signal into the wait: no deferral, no connection cut. The
+// test's proxy listens 2 s in silence, counting any byte the client
+// sends, then relays to the sink, whose greeting follows; the 10-30 s of
+// real tarpits are the same wait, longer than a test should take.
+func TestSlowGreetingIsWaitedForInSilence(t *testing.T) {
+	const n = 6
+	sink := testsink.Start(t, testsink.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var early, conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			go silentProxy(c, sink.Addr(), 2*time.Second, &early)
+		}
+	}()
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 20)})
+	e, rec, addr := testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n", ln.Addr().String()), Options{Registry: reg})
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	if p := early.Load(); p > 0 {
+		t.Errorf("wasmta talked before the greeting on %d of %d connections", p, conns.Load())
+	}
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferrals: a slow greeting was given up on", d)
+	}
+	if l := learnedOf(t, e); l.LearnedConnections < l.ConfiguredConnections || l.LearnedRate < l.ConfiguredRate {
+		t.Errorf("learned %+v: a slow greeting was read as a signal", l)
+	}
+}
+
+// silentProxy says nothing for wait, counting a client that writes
+// meanwhile (and dropping it), then relays the connection to the server
+// at to, whose greeting comes then.
+func silentProxy(c net.Conn, to string, wait time.Duration, early *atomic.Int32) {
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(wait))
+	if n, _ := c.Read(make([]byte, 1)); n > 0 {
+		early.Add(1)
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	s, err := net.Dial("tcp", to)
+	if err != nil {
+		return
+	}
+	defer s.Close()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(s, c); done <- struct{}{} }()
+	go func() { io.Copy(c, s); done <- struct{}{} }()
+	<-done
+}
+
+// Yahoo's "554 5.7.9 Message not accepted for policy reasons" to the
+// data of a message to three recipients (the provider's content or
+// policy verdict, senders.yahooinc.com's error codes): one reply for the
+// transaction, so every recipient is bounced with it, once, category
+// PolicyRelated; none retried, none suppressed (it says nothing against
+// the addresses).
+func TestPolicyRefusalOfTheDataBouncesEveryRecipientOnce(t *testing.T) {
+	const n = 3
+	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
+		if stage == testsink.StageData {
+			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 9},
+				Message: "Message not accepted for policy reasons.  See https://postmaster.yahooinc.com/error-codes"}
+		}
+		return nil
+	}})
+	_, rec, addr := sinkEngine(t, sink, hourSchedule(1, 20))
+	send(t, addr, "s@sender.test", []string{"a@example.test", "b@example.test", "c@example.test"}, testBody(0))
+	rec.WaitFor(t, events.Bounce, n, 20*time.Second)
+	for _, r := range rec.All(events.Bounce) {
+		if r.Response.Code != 554 || r.Response.Enhanced != "5.7.9" || r.Category != policy.CategoryPolicyRelated {
+			t.Errorf("%s bounced as %s with %+v, want PolicyRelated with the 554 5.7.9", r.Recipient, r.Category, r.Response)
+		}
+	}
+	if d := rec.Count(events.TransientFailure); d > 0 {
+		t.Errorf("%d deferred", d)
+	}
+	if s := rec.Count(events.SuppressionAdded); s > 0 {
+		t.Errorf("%d recipients suppressed for a policy refusal of the message", s)
+	}
+	if c := sink.Conns(); c != 1 {
+		t.Errorf("%d connections, want 1 (one transaction)", c)
+	}
 }
