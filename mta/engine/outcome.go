@@ -375,6 +375,10 @@ func (e *Engine) baseRecord(j *egress.Job, at attempt, o egress.Outcome, ri uint
 	if o.Conn.Peer.IsValid() {
 		r.Peer = o.Conn.Peer.String()
 	}
+	var de *delivery.Error
+	if o.Err != nil && errors.As(o.Err, &de) && de.MaybeDelivered {
+		r.MaybeDelivered = true // its retry may deliver a duplicate (RFC 1047)
+	}
 	if t := o.Conn.TLS; t != nil {
 		r.TLS = tlsInfo(t)
 	}

@@ -78,6 +78,12 @@ func TestConnectionLostAfterTheDotIsRecordedAsPerhapsDelivered(t *testing.T) {
 			if r := d[0]; r.Response == nil || !strings.Contains(r.Response.Text, "may have been delivered") {
 				t.Errorf("deferral recorded as %+v: it does not say the message may have been delivered", r.Response)
 			}
+			if !d[0].MaybeDelivered {
+				t.Error("the deferral's record is not marked maybe_delivered (until 2026-12 its text was the only mark)")
+			}
+			if n := len(rec.All(events.Delivery)); n != 1 || rec.All(events.Delivery)[0].MaybeDelivered {
+				t.Errorf("%d deliveries, or the delivery marked maybe_delivered: only the failed attempt is", n)
+			}
 			if wait := d[0].NextAttempt.Sub(d[0].Time); wait > time.Minute {
 				t.Errorf("retried in %v, want soon (the connection's failure is the path's)", wait.Round(time.Second))
 			}

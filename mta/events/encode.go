@@ -34,7 +34,7 @@ func AppendJSON(dst []byte, r *Record) []byte {
 // when the type has changed, until appendRecord learns the new field.
 var knownFields = []string{"Type", "Time", "ID", "Tenant", "Campaign", "Sender", "Recipient", "Recipients",
 	"Size", "Queue", "Site", "Pool", "Source", "Peer", "PeerName", "Protocol", "TLS", "Response", "Category",
-	"Attempts", "QueueTime", "NextAttempt", "Hook", "PolicyVersion", "Reason", "Scope", "Target", "Expires", "Meta",
+	"Attempts", "QueueTime", "NextAttempt", "MaybeDelivered", "Hook", "PolicyVersion", "Reason", "Scope", "Target", "Expires", "Meta",
 	"OriginalHeader", "RequireTLS", "RecipientAddrs"} // the last three never encoded (json:"-")
 
 var fastJSON = func() bool {
@@ -88,6 +88,9 @@ func appendRecord(b []byte, r *Record) []byte {
 		b = appendFloat(b, r.QueueTime)
 	}
 	b = appendTimeField(b, "next_attempt", r.NextAttempt)
+	if r.MaybeDelivered {
+		b = append(b, `,"maybe_delivered":true`...)
+	}
 	b = appendStringField(b, "hook", r.Hook)
 	b = appendStringField(b, "policy_version", r.PolicyVersion)
 	b = appendStringField(b, "reason", r.Reason)

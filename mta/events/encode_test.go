@@ -34,6 +34,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 			Meta: map[string]string{"z": "1", "a": "<&>", "m": ""}},
 		{Type: TransientFailure, Time: at, Recipient: "r\"q\\@x.test", Response: &message.Response{Code: 451, Enhanced: "4.7.0", Text: "tab\there\nnl \x01 \x7f é \u2028 \u2029 \xff end"},
 			Category: "RateLimited", Attempts: 2, QueueTime: 0.000000123, NextAttempt: &later, PolicyVersion: "acme/v2/sha256:abc"},
+		{Type: TransientFailure, Time: at, Response: &message.Response{Text: "lost"}, NextAttempt: &later, MaybeDelivered: true, Hook: "h"},
 		{Type: Suspension, Time: at, Scope: "path", Target: "site=x", Expires: &later, Reason: "r", QueueTime: 1e21},
 		{Type: Delivery, Time: at, QueueTime: 12.5, Response: &message.Response{Code: 0, Text: ""}},
 		{Type: TransientFailure, Time: at, TLS: &TLS{Policy: "mta-sts enforce", Failure: "certificate-expired", Detail: "x509: \"expired\""}},

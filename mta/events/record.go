@@ -87,6 +87,12 @@ type Record struct {
 	QueueTime float64 `json:"queue_time,omitempty"`
 	// NextAttempt is when a deferred recipient will be tried again.
 	NextAttempt *time.Time `json:"next_attempt,omitempty"`
+	// MaybeDelivered: the attempt failed after the whole message was sent
+	// and before the server's reply to it (the connection lost, or no
+	// reply within the data timeout): the server may have taken it, and
+	// the retry may deliver it twice (RFC 1047; RFC 5321 6.1 prefers a
+	// duplicate to a loss).
+	MaybeDelivered bool `json:"maybe_delivered,omitempty"`
 
 	Hook          string `json:"hook,omitempty"`
 	PolicyVersion string `json:"policy_version,omitempty"`

@@ -19,6 +19,7 @@ type Metrics struct {
 
 	recipients    *prometheus.CounterVec
 	deliveryTLS   *prometheus.CounterVec
+	maybeDup      *prometheus.CounterVec
 	received      *prometheus.CounterVec
 	receivedRcpts *prometheus.CounterVec
 	rejections    *prometheus.CounterVec
@@ -52,6 +53,10 @@ func New() *Metrics {
 		"Recipient outcomes by transport security: policy = none, dane, mta-sts enforce, mta-sts testing; "+
 			"tls = plaintext, encrypted, verified (a policy's check passed) or the RFC 8460 result type of a failed check.",
 		"event", "policy", "tls")
+	m.maybeDup = m.counter("wasmta_maybe_delivered_total",
+		"Recipients of failed attempts that may have delivered the message all the same (the connection lost after the whole "+
+			"message was sent, before the server's reply; RFC 1047): their retry may deliver a duplicate.",
+		"tenant", "provider")
 	m.received = m.counter("wasmta_messages_received_total", "Messages accepted (Reception records).", "tenant")
 	m.receivedRcpts = m.counter("wasmta_received_recipients_total", "Recipients of the messages accepted.", "tenant")
 	m.rejections = m.counter("wasmta_rejections_total", "Refusals at reception (Rejection records), by reason.", "tenant", "reason")
@@ -95,6 +100,9 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) Record(r *events.Record) {
 	if ev, ok := outcomes[r.Type]; ok {
 		m.recipients.WithLabelValues(ev, r.Tenant, r.Pool, r.Source, m.provider(r.Site)).Inc()
+		if r.MaybeDelivered {
+			m.maybeDup.WithLabelValues(r.Tenant, m.provider(r.Site)).Inc()
+		}
 		if r.Type != events.AdminBounce && r.Type != events.Expiration {
 			pol, tls := tlsOutcome(r.TLS)
 			m.deliveryTLS.WithLabelValues(ev, pol, tls).Inc()

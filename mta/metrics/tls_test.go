@@ -37,3 +37,24 @@ func TestDeliveryTLSOutcomes(t *testing.T) {
 		}
 	}
 }
+
+// wasmta_maybe_delivered_total counts the failed attempts whose records
+// say the message may have been delivered all the same, and nothing else.
+func TestMaybeDeliveredCounted(t *testing.T) {
+	m := New()
+	for _, r := range []*events.Record{
+		{Type: events.TransientFailure, Tenant: "acme", MaybeDelivered: true},
+		{Type: events.TransientFailure, Tenant: "acme", MaybeDelivered: true},
+		{Type: events.TransientFailure, Tenant: "acme"},
+		{Type: events.Delivery, Tenant: "acme"},
+		{Type: events.Expiration, Tenant: "beta", MaybeDelivered: true},
+	} {
+		m.Record(r)
+	}
+	if got := testutil.ToFloat64(m.maybeDup.WithLabelValues("acme", "")); got != 2 {
+		t.Errorf("acme: %v, want 2", got)
+	}
+	if got := testutil.ToFloat64(m.maybeDup.WithLabelValues("beta", "")); got != 1 {
+		t.Errorf("beta: %v, want 1", got)
+	}
+}
