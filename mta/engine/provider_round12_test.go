@@ -439,3 +439,45 @@ func TestPolicyRefusalOfTheDataBouncesEveryRecipientOnce(t *testing.T) {
 		t.Errorf("%d connections, want 1 (one transaction)", c)
 	}
 }
+
+// Gmail's "421 4.7.0 TLS required for RCPT domain, closing connection"
+// (Google's SMTP error reference: a recipient domain whose admin requires
+// TLS) to a RCPT of a session in clear, here because the server's TLS
+// handshake fails and opportunistic TLS went on in clear: the session's
+// end, classified TLSFailure, a deferral on the path's schedule (as the
+// 530 of TestStartTLSRequiredOnAClearSessionDefers), never a bounce; the
+// mail is delivered once the destination takes it.
+func TestTLSRequired421OnAClearSessionDefers(t *testing.T) {
+	const n = 3
+	var requireTLS atomic.Bool
+	requireTLS.Store(true)
+	srv, accepted := scriptedServer(t, []string{"250-STARTTLS"}, func(_ int, verb string) (string, bool) {
+		switch {
+		case verb == "STARTTLS":
+			return "220 2.0.0 Ready to start TLS", true // the handshake fails
+		case strings.HasPrefix(verb, "RCPT") && requireTLS.Load():
+			return "421-4.7.0 TLS required for RCPT domain, closing connection.\r\n421 4.7.0 For more information, go to https://support.google.com/a/answer/2520500 - gsmtp", true
+		}
+		return "", false
+	})
+	shape := hourSchedule(2, 20)
+	shape.RetryInitial, shape.RetryMax = time.Second, 2*time.Second
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
+	_, rec, addr := testEngine(t, "[[route]]\ndomain = \"*\"\nhosts = [\""+srv+"\"]\n[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	sendN(t, addr, n)
+	failedEach(t, rec, n, 10*time.Second)
+	if b := rec.Count(events.Bounce); b > 0 {
+		t.Fatalf("%d of %d bounced: a session without TLS was taken for a verdict on the messages", b, n)
+	}
+	for _, r := range rec.All(events.TransientFailure) {
+		if r.Category != policy.CategoryTLSFailure || r.Response.Code != 421 || r.Response.Enhanced != "4.7.0" {
+			t.Errorf("deferred as %s with %+v, want TLSFailure with the 421 4.7.0", r.Category, r.Response)
+		}
+	}
+	requireTLS.Store(false)
+	rec.WaitFor(t, events.Delivery, n, 10*time.Second)
+	if got := accepted.Load(); got != n {
+		t.Errorf("the server accepted %d messages, want %d", got, n)
+	}
+}
