@@ -293,24 +293,40 @@ func TestBannedSourceBouncesWithoutSuppressingTheAddress(t *testing.T) {
 
 // The same ban of one source of a pool of two, classified as the shipped
 // classifier does (policies/go/classifier: retry, and suspend the path for
-// 4 hours at the first such reply): the banned source's path stops at its
-// first refusal, and its share of the mail waits for the suspension's end
-// (egress.Pool.Pick keeps a suspended source's share rather than move it
-// to another source behind the provider's back), held, not bounced and
-// not retried at the banned IP; the other source delivers its own share.
+// 4 hours at the first such reply), for Exchange Online's 550 5.7.606 at
+// RCPT and for Yahoo's "421 4.7.0 [TSS09] All messages from [IP] will be
+// permanently deferred; Retrying will NOT succeed" at MAIL: the banned
+// source's path stops at its first refusal, and its share of the mail
+// waits for the suspension's end (egress.Pool.Pick keeps a suspended
+// source's share rather than move it to another source behind the
+// provider's back), held, not bounced and not retried at the banned IP;
+// the other source delivers its own share.
 func TestBannedSourceOfAPoolStopsAtTheFirstRefusal(t *testing.T) {
+	for _, c := range []struct {
+		name, stage, category string
+		refusal               *smtp.SMTPError
+	}{
+		{"microsoft 550 5.7.606", testsink.StageRcpt, policy.CategorySpamBlock, &bannedIP},
+		{"yahoo 421 [TSS09]", testsink.StageMail, policy.CategoryReputationBlock, &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 0},
+			Message: "[TSS09] All messages from 127.0.0.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes"}},
+	} {
+		t.Run(c.name, func(t *testing.T) { bannedSourceOfAPool(t, c.stage, c.category, c.refusal) })
+	}
+}
+
+func bannedSourceOfAPool(t *testing.T, stage, category string, refusal *smtp.SMTPError) {
 	const n = 12
 	var refused atomic.Int32
-	sink := testsink.Start(t, testsink.Options{RespondClient: func(client, stage, _ string) *smtp.SMTPError {
-		if stage != testsink.StageRcpt || client != "127.0.0.1" {
+	sink := testsink.Start(t, testsink.Options{RespondClient: func(client, st, _ string) *smtp.SMTPError {
+		if st != stage || client != "127.0.0.1" {
 			return nil
 		}
 		refused.Add(1)
-		return &bannedIP
+		return refusal
 	}})
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 20), classify: policy.Classification{
-		Category: policy.CategorySpamBlock, Action: policy.ActionRetry,
+		Category: category, Action: policy.ActionRetry,
 		Scope: policy.ScopePath, Suspend: true, Duration: 4 * time.Hour}})
 	pool := "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
 		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
