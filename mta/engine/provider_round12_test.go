@@ -3,7 +3,6 @@ package engine
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/wasmta/wasmta/internal/testrec"
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
 	"github.com/wasmta/wasmta/mta/policy"
@@ -20,6 +20,15 @@ import (
 // Provider behaviours, round 12 of issue 11's audit, against real SMTP
 // servers on loopback: the providers' throttles and blocks as their
 // postmaster pages word them, a refused greeting, a slow greeting.
+
+// hostEngine starts an engine routing every domain to the SMTP server at
+// host (ip:port), shaped by shape, with no jitter in its retries.
+func hostEngine(t *testing.T, host string, shape policy.Shape) (*Engine, *testrec.Recorder, string) {
+	t.Helper()
+	reg := &swapRegistry{}
+	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
+	return testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n[queue]\nretry_jitter = 0.0\n", host), Options{Registry: reg})
+}
 
 // refusingServer is a hand-written SMTP server for refusals testsink
 // cannot give (it closes a refused connection at once): greeting is its
@@ -97,10 +106,7 @@ func TestRefusedGreetingIsAnsweredWithQuit(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			srv := startRefusingServer(t, c.greeting, c.helo)
-			reg := &swapRegistry{}
-			reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(1, 20)})
-			_, rec, addr := testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n[queue]\nretry_jitter = 0.0\n", srv.addr),
-				Options{Registry: reg})
+			_, rec, addr := hostEngine(t, srv.addr, hourSchedule(1, 20))
 			sendN(t, addr, 2)
 			failedEach(t, rec, 2, 20*time.Second)
 			if b := rec.Count(events.Bounce); b > 0 {
@@ -368,29 +374,12 @@ func bannedSourceOfAPool(t *testing.T, stage, category string, refusal *smtp.SMT
 func TestSlowGreetingIsWaitedForInSilence(t *testing.T) {
 	const n = 6
 	sink := testsink.Start(t, testsink.Options{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var early, conns atomic.Int32
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go silentProxy(c, sink.Addr(), 2*time.Second, &early)
-		}
-	}()
-	reg := &swapRegistry{}
-	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(2, 20)})
-	e, rec, addr := testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n", ln.Addr().String()), Options{Registry: reg})
+	proxy := startGreetingProxy(t, sink.Addr(), "", 2*time.Second)
+	e, rec, addr := hostEngine(t, proxy.addr, hourSchedule(2, 20))
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
-	if p := early.Load(); p > 0 {
-		t.Errorf("wasmta talked before the greeting on %d of %d connections", p, conns.Load())
+	if p := proxy.early.Load(); p > 0 {
+		t.Errorf("wasmta talked before the greeting on %d of %d connections", p, proxy.conns.Load())
 	}
 	if d := rec.Count(events.TransientFailure); d > 0 {
 		t.Errorf("%d deferrals: a slow greeting was given up on", d)
@@ -398,28 +387,6 @@ func TestSlowGreetingIsWaitedForInSilence(t *testing.T) {
 	if l := learnedOf(t, e); l.LearnedConnections < l.ConfiguredConnections || l.LearnedRate < l.ConfiguredRate {
 		t.Errorf("learned %+v: a slow greeting was read as a signal", l)
 	}
-}
-
-// silentProxy says nothing for wait, counting a client that writes
-// meanwhile (and dropping it), then relays the connection to the server
-// at to, whose greeting comes then.
-func silentProxy(c net.Conn, to string, wait time.Duration, early *atomic.Int32) {
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(wait))
-	if n, _ := c.Read(make([]byte, 1)); n > 0 {
-		early.Add(1)
-		return
-	}
-	c.SetReadDeadline(time.Time{})
-	s, err := net.Dial("tcp", to)
-	if err != nil {
-		return
-	}
-	defer s.Close()
-	done := make(chan struct{}, 2)
-	go func() { io.Copy(s, c); done <- struct{}{} }()
-	go func() { io.Copy(c, s); done <- struct{}{} }()
-	<-done
 }
 
 // Yahoo's "554 5.7.9 Message not accepted for policy reasons" to the
@@ -478,9 +445,7 @@ func TestTLSRequired421OnAClearSessionDefers(t *testing.T) {
 	})
 	shape := hourSchedule(2, 20)
 	shape.RetryInitial, shape.RetryMax = time.Second, 2*time.Second
-	reg := &swapRegistry{}
-	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
-	_, rec, addr := testEngine(t, "[[route]]\ndomain = \"*\"\nhosts = [\""+srv+"\"]\n[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	_, rec, addr := hostEngine(t, srv, shape)
 	sendN(t, addr, n)
 	failedEach(t, rec, n, 10*time.Second)
 	if b := rec.Count(events.Bounce); b > 0 {

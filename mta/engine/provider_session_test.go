@@ -84,44 +84,55 @@ func TestTooManyErrorsEndsTheSessionNotTheMessage(t *testing.T) {
 func TestMultiLineGreetingIsWaitedForBeforeEHLO(t *testing.T) {
 	const n = 4
 	sink := testsink.Start(t, testsink.Options{})
+	proxy := startGreetingProxy(t, sink.Addr(), "220-sink.test ESMTP (the rest of the greeting follows)", 300*time.Millisecond)
+	_, rec, addr := hostEngine(t, proxy.addr, hourSchedule(1, 20))
+	sendN(t, addr, n)
+	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
+	if p := proxy.early.Load(); p > 0 {
+		t.Fatalf("wasmta talked before the end of the greeting on %d of %d connections", p, proxy.conns.Load())
+	}
+}
+
+// greetingProxy stands in front of an SMTP server: on each connection it
+// sends first (a line, or nothing), listens for wait as postscreen does,
+// then relays the connection to the server, whose own greeting follows.
+// A client that talked during the wait is counted in early and dropped.
+type greetingProxy struct {
+	addr         string
+	conns, early atomic.Int32
+}
+
+func startGreetingProxy(t *testing.T, to, first string, wait time.Duration) *greetingProxy {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	var pregreets, conns atomic.Int32
+	p := &greetingProxy{addr: ln.Addr().String()}
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			conns.Add(1)
-			go pregreetProxy(c, sink.Addr(), &pregreets)
+			p.conns.Add(1)
+			go p.serve(c, to, first, wait)
 		}
 	}()
-	reg := &swapRegistry{}
-	reg.p.Store(&scriptedPolicy{version: "v1", shape: hourSchedule(1, 20)})
-	_, rec, addr := testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n", ln.Addr().String()), Options{Registry: reg})
-	sendN(t, addr, n)
-	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
-	if p := pregreets.Load(); p > 0 {
-		t.Fatalf("wasmta talked before the end of the greeting on %d of %d connections", p, conns.Load())
-	}
+	return p
 }
 
-// pregreetProxy sends a first greeting line, listens for a while as
-// postscreen does, then relays the connection to the sink, whose own
-// "220 " line ends the greeting. A client that talked early is counted
-// and dropped.
-func pregreetProxy(c net.Conn, to string, pregreets *atomic.Int32) {
+func (p *greetingProxy) serve(c net.Conn, to, first string, wait time.Duration) {
 	defer c.Close()
-	if _, err := c.Write([]byte("220-sink.test ESMTP (the rest of the greeting follows)\r\n")); err != nil {
-		return
+	if first != "" {
+		if _, err := c.Write([]byte(first + "\r\n")); err != nil {
+			return
+		}
 	}
-	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	c.SetReadDeadline(time.Now().Add(wait))
 	if n, _ := c.Read(make([]byte, 1)); n > 0 {
-		pregreets.Add(1)
+		p.early.Add(1)
 		return
 	}
 	c.SetReadDeadline(time.Time{})
