@@ -86,11 +86,11 @@ func dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Option
 	}
 	stop := s.watch(ctx)
 	err = s.setup()
+	if err != nil && ctx.Err() == nil {
+		s.quitAfterRefusal(ctx, err)
+	}
 	stop()
 	if err != nil {
-		if ctx.Err() == nil {
-			s.quitAfterRefusal(err)
-		}
 		s.breakWith(err)
 		return nil, s.withContext(ctx, err)
 	}
@@ -106,14 +106,17 @@ func dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Option
 // 2026-12 such a connection was closed without a word, which a server
 // logs as a lost connection. A 421 closes the channel from the server's
 // side (RFC 5321 3.8), and a failure without a reply leaves nothing to
-// say QUIT on.
-func (s *Session) quitAfterRefusal(err error) {
+// say QUIT on. It runs under dial's watch of ctx, so a cancellation ends
+// the wait for the reply; flush moves the deadline forward, so ctx is
+// checked again after it (a cancellation in between would otherwise leave
+// the wait to its cap).
+func (s *Session) quitAfterRefusal(ctx context.Context, err error) {
 	var de *Error
 	if !errors.As(err, &de) || de.Err != nil || de.Response.Code == 0 || de.Response.Code == 421 {
 		return
 	}
 	s.w.WriteString("QUIT\r\n")
-	if s.flush("quit", min(s.opts.CommandTimeout, 5*time.Second)) == nil {
+	if s.flush("quit", min(s.opts.CommandTimeout, 5*time.Second)) == nil && ctx.Err() == nil {
 		s.rr.read()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"strings"
@@ -222,5 +223,46 @@ func TestBindSourceAddress(t *testing.T) {
 		!strings.HasPrefix(sink.Messages()[0].RemoteAddr, "127.0.0.2:") {
 		t.Errorf("sink saw %d connections and %d messages from 127.0.0.2 (%s)",
 			sink.ConnsFrom("127.0.0.2"), sink.MessagesFrom("127.0.0.2"), sink.Messages()[0].RemoteAddr)
+	}
+}
+
+// A server that refuses the session at its greeting and keeps the
+// connection open (RFC 5321 3.1) gets QUIT and nothing else (4.1.1.10).
+// When the caller cancels while the client waits for QUIT's reply, the
+// client closes the connection then, as dial's watch of the context does
+// for every other wait, not when the wait's 5 s cap runs out: the server
+// sees the close within 4 s of reading QUIT (a wait the cancellation did
+// not end would hold the connection 5 s). Until 2026-12 the wait ran
+// outside the watch.
+func TestRefusedGreetingQuitEndsOnCancel(t *testing.T) {
+	quit, closed := make(chan string, 1), make(chan error, 1)
+	rs := startRaw(t, func(_ int, c *rawConn) {
+		c.send("554 5.3.2 mx.nosmtp.test No SMTP service here\r\n")
+		l, err := c.line()
+		quit <- l
+		if err != nil {
+			closed <- err
+			return
+		}
+		c.SetReadDeadline(time.Now().Add(4 * time.Second)) // no reply to QUIT
+		_, err = c.line()
+		closed <- err
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := Dial(ctx, rs.addr(), "mx.nosmtp.test", Options{CommandTimeout: time.Minute})
+		done <- err
+	}()
+	if l := <-quit; l != "QUIT" {
+		t.Fatalf("after a 554 greeting the client sent %q, want QUIT", l)
+	}
+	cancel()
+	if err := <-closed; !errors.Is(err, io.EOF) {
+		t.Errorf("the server's read after QUIT ended with %v, want the client's close (EOF) on cancel", err)
+	}
+	if de := asError(t, <-done); de.Stage != StageBanner || de.Response.Code != 554 {
+		t.Errorf("Dial: %v, want the 554 greeting's refusal", de)
 	}
 }
