@@ -259,6 +259,20 @@ func (p *Path) PeakConns() int {
 // Enqueue adds j, merging it into a waiting job of the same message so
 // that recipients sharing a site share one transaction.
 func (p *Path) Enqueue(j *Job) {
+	p.enqueue(j, false)
+}
+
+// EnqueueIfRoom is Enqueue unless the path already holds as many waiting
+// jobs as it may (Full), checked under the same lock: it reports whether
+// j was taken. A job merged into a waiting one of its message takes no
+// room and always is. Callers that checked Full first and enqueued later
+// could each pass the check at once (one per dispatcher) and overfill the
+// path.
+func (p *Path) EnqueueIfRoom(j *Job) bool {
+	return p.enqueue(j, true)
+}
+
+func (p *Path) enqueue(j *Job, bounded bool) bool {
 	p.mu.Lock()
 	if w, ok := p.byMsg[j.Msg.ID]; ok {
 		w.Items = append(w.Items, j.Items...)
@@ -266,7 +280,11 @@ func (p *Path) Enqueue(j *Job) {
 			w.Body = j.Body
 		}
 		p.mu.Unlock()
-		return
+		return true
+	}
+	if bounded && len(p.fifo) >= p.set.opts.MaxQueuedPerPath {
+		p.mu.Unlock()
+		return false
 	}
 	j.Enqueued = time.Now()
 	p.fifo = append(p.fifo, j)
@@ -275,6 +293,7 @@ func (p *Path) Enqueue(j *Job) {
 	p.set.queued.Add(1)
 	p.signal()
 	p.maybeSpawn()
+	return true
 }
 
 func (p *Path) signal() {

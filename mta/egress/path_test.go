@@ -1,10 +1,14 @@
 package egress
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
+	"github.com/wasmta/wasmta/mta/queue"
 )
 
 func TestPathRateConnectionsAndMessagesPerConnection(t *testing.T) {
@@ -159,6 +163,44 @@ func TestRoomAndFullness(t *testing.T) {
 	}()
 	if err := s.WaitRoom(ctx2); err != nil {
 		t.Fatalf("WaitRoom after the queue emptied: %v", err)
+	}
+}
+
+// TestEnqueueIfRoomIsBounded: dispatchers enqueueing at once never leave
+// more than MaxQueuedPerPath jobs waiting; a Full check followed by a
+// plain Enqueue let each of them through (8 dispatchers, a bound of 5: up
+// to 12 waiting).
+func TestEnqueueIfRoomIsBounded(t *testing.T) {
+	_, host := startSim(t, 0)
+	s := newTestSet(t, newOutcomes(), Options{MaxQueued: 100, MaxQueuedPerPath: 5})
+	p := testPath(s, host, policy.Shape{MaxConnections: 1})
+	p.Suspend(time.Now().Add(time.Hour)) // nothing leaves: the count stays put
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var taken atomic.Int32
+	for i := range 8 {
+		wg.Go(func() {
+			<-start
+			for k := range 10 {
+				if p.EnqueueIfRoom(testJob(i*10 + k)) {
+					taken.Add(1)
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if n := p.Len(); n != 5 || taken.Load() != 5 {
+		t.Fatalf("%d jobs waiting, %d taken: want 5 and 5", n, taken.Load())
+	}
+	// Another recipient of a waiting message merges into its job: no room
+	// taken, never refused.
+	p.mu.Lock()
+	m := p.fifo[0].Msg
+	p.mu.Unlock()
+	more := &Job{Msg: m, Items: []*queue.Item{queue.NewItem(m.ID, []uint16{1}, 0, time.Now())}, Queue: message.QueueKey{Domain: "sink.test"}}
+	if !p.EnqueueIfRoom(more) || p.Len() != 5 {
+		t.Fatalf("a merge into a waiting job was refused, or took room (%d waiting)", p.Len())
 	}
 }
 

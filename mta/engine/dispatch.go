@@ -94,8 +94,11 @@ func (e *Engine) dispatch(ctx context.Context, d dispatchReq) {
 		e.sched.Add(d.key, d.item) // shutting down: it stays in the spool anyway
 		return
 	}
-	p.Enqueue(&egress.Job{Msg: m, Body: d.body, Items: []*queue.Item{d.item}, Queue: d.key, Pool: pool,
-		PolicyVersion: ver})
+	j := &egress.Job{Msg: m, Body: d.body, Items: []*queue.Item{d.item}, Queue: d.key, Pool: pool, PolicyVersion: ver}
+	if !p.EnqueueIfRoom(j) {
+		// Another dispatcher filled the path since holdBack looked.
+		e.parkForRoom(p, d.key, d.item, m.ReceivedAt.Add(shape.MaxAge))
+	}
 }
 
 // pathFor picks a source of the pool, or the one an item asks for again
