@@ -71,6 +71,7 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 	var idx []int
 	var states []message.RcptState
 	var retries []*queue.Item
+	var loneItem *queue.Item // deferred alone: perhaps the first of a run (runFound)
 	k := 0
 	var header reportHeader // taken once for all the job's failed recipients
 	for _, it := range j.Items {
@@ -100,7 +101,7 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 				r.Source = e.stickySource(j.Pool, at.source)
 			}
 			if lone {
-				e.ctl.lone.Store(at.path, r)
+				loneItem = r
 			}
 			retries = append(retries, r)
 		}
@@ -113,6 +114,13 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 	}
 	for _, it := range retries {
 		e.sched.Add(j.Queue.WithDomain(j.Msg.Recipients[it.Rcpts[0]].Domain()), it)
+	}
+	if loneItem != nil {
+		// Once it is in its queue: a run found by another session's
+		// refusal takes it from here and advances it, which fails for an
+		// item not queued yet (it then waited its minute; under load the
+		// spool write above left time for that).
+		e.ctl.lone.Store(at.path, loneItem)
 	}
 	if done > 0 {
 		e.itemDone(j.Msg.ID, done)
