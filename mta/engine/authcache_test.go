@@ -11,6 +11,7 @@ import (
 // configuration of before a reload is not remembered past that reload,
 // so a user the reload removed cannot log in from the cache.
 func TestAuthCacheReloadDuringLogin(t *testing.T) {
+	t.Parallel()
 	hash, err := config.HashPassword("secret")
 	if err != nil {
 		t.Fatal(err)

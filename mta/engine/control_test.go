@@ -19,6 +19,7 @@ import (
 )
 
 func TestSourceThatCannotBindIsNamed(t *testing.T) {
+	t.Parallel()
 	cfg, err := config.Parse([]byte("spool_dir = \"" + t.TempDir() + "\"\n" +
 		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
 		"[[source]]\nname = \"ip-doc\"\naddress = \"192.0.2.1\"\n"))
@@ -79,6 +80,7 @@ func TestReadyQueuesStayBounded(t *testing.T) {
 // TestHeapOverLimitAnswers452 sets a heap limit below any live heap:
 // reception answers 452 4.3.1 and keeps nothing half-accepted.
 func TestHeapOverLimitAnswers452(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, _, addr := testEngine(t, routeTo(sink), Options{MaxHeapBytes: 1})
 	deadline := time.Now().Add(2 * time.Second)
@@ -102,6 +104,7 @@ func TestHeapOverLimitAnswers452(t *testing.T) {
 // same spool: the suspension is still in force (the message waits), and
 // the message goes out when it expires.
 func TestActionsSurviveARestart(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	dir := t.TempDir()
 	e, _, addr := startAt(t, dir, routeTo(sink), Options{})
@@ -131,6 +134,7 @@ func TestActionsSurviveARestart(t *testing.T) {
 // TestClassifyActionBecomesALiveAction: a classification with a scope
 // starts an action with its reason, listed with origin policy.
 func TestClassifyActionBecomesALiveAction(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageMail {
 			return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 7, 28}, Message: "unusual rate"}
@@ -153,6 +157,7 @@ func TestClassifyActionBecomesALiveAction(t *testing.T) {
 // TestShapeAskedAgainWhenThePolicyChanges swaps the global policy: the
 // next message on an existing path brings the new version's shape.
 func TestShapeAskedAgainWhenThePolicyChanges(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: policy.Shape{MaxConnections: 1}})

@@ -72,6 +72,7 @@ func putDirect(t *testing.T, dir string, n int, body func(i int) []byte) []messa
 // Quarantine record per message), delivers every other message, and the
 // second start finds a clean, empty spool: no crash, no crash loop.
 func TestDamagedSpoolDeliversTheRest(t *testing.T) {
+	t.Parallel()
 	const n = 80
 	tests := []struct {
 		name  string

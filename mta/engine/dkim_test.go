@@ -133,6 +133,7 @@ func requireSigned(t *testing.T, msg []byte, recs map[string]string, domain stri
 }
 
 func TestDKIMSignsSMTPAndHTTP(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	installKeys(t, dir)
 	sink := testsink.Start(t, testsink.Options{})
@@ -185,6 +186,7 @@ func (r onePolicy) For(string) policy.Policy { return r.p }
 // domain or one selector; a key that does not exist refuses the message
 // temporarily (SMTP 451, HTTP 503) rather than sending it unsigned.
 func TestDKIMPolicyChoice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	installKeys(t, dir)
 	sink := testsink.Start(t, testsink.Options{})
@@ -225,6 +227,7 @@ func TestDKIMPolicyChoice(t *testing.T) {
 // TestDKIMReload: ReloadDKIM (what SIGHUP calls) signs with a key file
 // replaced on disk; a broken file is refused and the key in use stays.
 func TestDKIMReload(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	installKeys(t, dir)
 	sink := testsink.Start(t, testsink.Options{})
@@ -261,6 +264,7 @@ func TestDKIMReload(t *testing.T) {
 }
 
 func TestDKIMBadKeyAtStart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	installKeys(t, dir)
 	os.Remove(filepath.Join(dir, "ed.pem"))

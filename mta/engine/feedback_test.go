@@ -53,6 +53,7 @@ func sendAs(t *testing.T, addr, user string, to []string, body string) error {
 // TestVERPReturnPath: acme's mail leaves with a signed VERP sender that
 // names the message, the recipient and the tenant; beta's keeps its own.
 func TestVERPReturnPath(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	_, rec, addr := testEngine(t, feedbackConfig(t, routeTo(sink)), Options{})
 	if err := sendAs(t, addr, "acme", []string{"r@x.example"}, testBody(1)); err != nil {
@@ -95,6 +96,7 @@ func TestVERPReturnPath(t *testing.T) {
 // 550 5.7.1; the same address is accepted for beta and other recipients
 // of the same transaction go on.
 func TestSuppressedAtRcpt(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, rec, addr := testEngine(t, feedbackConfig(t, routeTo(sink)), Options{})
 	if _, err := e.Suppressions().Add(suppress.Entry{Tenant: "acme", Recipient: "gone@x.example",
@@ -127,6 +129,7 @@ func TestSuppressedAtRcpt(t *testing.T) {
 // TestSuppressedInHTTPAPI: the injection API refuses a suppressed
 // recipient in its per-recipient results and sends to the others.
 func TestSuppressedInHTTPAPI(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, rec, _ := testEngine(t, httpConfig("", routeTo(sink)), Options{})
 	e.Suppressions().Add(suppress.Entry{Tenant: "acme", Recipient: "gone@x.example", Reason: suppress.ReasonComplaint}, time.Now())

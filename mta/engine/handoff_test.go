@@ -24,6 +24,7 @@ func serveGen(ln net.Listener, name string) {
 // every connection is answered by one of them, none is dropped, and once
 // the old generation is retired only the new one answers.
 func TestHandoffLosesNoConnection(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

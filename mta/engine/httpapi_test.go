@@ -147,6 +147,7 @@ func randomBytes(t *testing.T, n int) []byte {
 // TestHTTPContentForms: each form of content is delivered with the right
 // MIME structure; attachments and inline images come back byte for byte.
 func TestHTTPContentForms(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, rec, _ := testEngine(t, httpConfig("", routeTo(sink)), Options{})
 	pdf, png := randomBytes(t, 150_000), randomBytes(t, 3000)
@@ -212,6 +213,7 @@ func TestHTTPContentForms(t *testing.T) {
 // its own message, HTML-escaped, and per-recipient metadata reaches that
 // recipient's Delivery record.
 func TestHTTPPersonalised(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, rec, _ := testEngine(t, httpConfig("", routeTo(sink)), Options{})
 	resp := mustAccept(t, apiURL(e), jsonObj{
@@ -247,6 +249,7 @@ func TestHTTPPersonalised(t *testing.T) {
 // TestHTTPS: with [http] tls_cert and tls_key the API speaks HTTPS, and
 // the records say so.
 func TestHTTPS(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	certPEM, keyPEM := selfSignedPEM(t)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")

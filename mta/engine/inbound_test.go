@@ -49,6 +49,7 @@ func arfFor(mailFrom, rcpt string) string {
 // feedback-loop domain is a Feedback record and suppresses too; the
 // inbound listener refuses other domains.
 func TestBounceLoop(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, rec, addr := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\ndomains = [\"fbl.esp.test\"]\n", routeTo(sink)), Options{})
 	in := e.InboundAddr().String()
@@ -132,6 +133,7 @@ func TestBounceLoop(t *testing.T) {
 // TestInboundUnknownKept: a report that cannot be understood is recorded
 // and its raw message kept; nothing is suppressed.
 func TestInboundUnknownKept(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\n", ""), Options{})
 	if err := trySend(e.InboundAddr().String(), "x@y.test", []string{"b@bounce.acme.test"}, "Subject: hello\r\n\r\njust a note\r\n"); err != nil {
 		t.Fatal(err)
@@ -185,6 +187,7 @@ func (quarantinePolicy) Classify(context.Context, *policy.ClassifyInput) (policy
 // TestQuarantineOnComplaints: after a complaint against one of its five
 // deliveries, acme's next message leaves from the quarantine pool.
 func TestQuarantineOnComplaints(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	pools := "[[source]]\nname = \"s1\"\nehlo = \"main.test\"\n[[source]]\nname = \"s2\"\nehlo = \"quarantine.test\"\n" +
 		"[[pool]]\nname = \"default\"\nsources = [{ name = \"s1\" }]\n[[pool]]\nname = \"quarantine\"\nsources = [{ name = \"s2\" }]\n"
@@ -220,6 +223,7 @@ func TestQuarantineOnComplaints(t *testing.T) {
 // the return path's token (the signature's tenant part verifies without
 // the address), and suppresses nobody.
 func TestRedactedComplaintAttributed(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := testEngine(t, feedbackConfig(t, ""), Options{})
 	id := message.NewID(time.Now())
 	rp := e.fb.signer.Address("b", "bounce.acme.test", verp.Token{ID: id, Rcpt: 0, Tenant: "acme", Addr: "angry@x.example"})
@@ -245,6 +249,7 @@ func TestRedactedComplaintAttributed(t *testing.T) {
 // 64 such reports held back every report behind them): all are processed,
 // the damaged entry is replaced, and the report behind them is processed.
 func TestReportsPastOneBatch(t *testing.T) {
+	t.Parallel()
 	e, rec, _ := testEngine(t, inboundConfig(t, "listen = \"127.0.0.1:0\"\n", ""), Options{})
 	const victim = "victim@x.example"
 	if _, err := e.Suppressions().Add(suppress.Entry{Tenant: "acme", Recipient: victim,
@@ -301,6 +306,7 @@ func (p *poolWatch) SelectPool(_ context.Context, in *policy.PoolInput) (string,
 // with the tenant's counts through it, and a complaint is counted for the
 // pool that delivered the message it is about (found in the history).
 func TestPoolCountsReachSelectPool(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	pools := "[[source]]\nname = \"s1\"\nehlo = \"main.test\"\n" +
 		"[[pool]]\nname = \"default\"\nsources = [{ name = \"s1\" }]\n[[pool]]\nname = \"quarantine\"\nsources = [{ name = \"s1\" }]\n"

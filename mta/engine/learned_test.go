@@ -18,6 +18,7 @@ import (
 // to give (decayed to the preset) and is deleted at the start, not kept in
 // the spool and in memory for good.
 func TestLoadLearnedForgetsOldRecords(t *testing.T) {
+	t.Parallel()
 	st, err := spool.Open(filepath.Join(t.TempDir(), "spool"), spool.Options{BallastBytes: -1, MinFreeBytes: -1})
 	if err != nil {
 		t.Fatal(err)

@@ -58,6 +58,7 @@ func learnedOf(t *testing.T, e *Engine) PathLimits {
 // the session ends, the message goes out on the next one. Not a throttle:
 // the rate is not cut, and no message is deferred for it.
 func TestMessagesPerConnectionLimitIsNotAThrottle(t *testing.T) {
+	t.Parallel()
 	const n, perConn, rate = 90, 5, 30.0
 	prov := providersim.Provider{MaxMsgsPerConn: perConn,
 		MsgsPerConnReply: providersim.Reply{Code: 421, Close: true,
@@ -168,6 +169,7 @@ func sendAndDeliverEach(t *testing.T, addr string, rec *testrec.Recorder, sink *
 // the accepted recipients are delivered once, the others go out soon in
 // another transaction, not after the retry schedule; not a throttle.
 func TestTooManyRecipientsSendsTheRestSoon(t *testing.T) {
+	t.Parallel()
 	const msgs, per = 6, 5
 	sink := testsink.Start(t, testsink.Options{MaxRcpts: 2})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
@@ -182,6 +184,7 @@ func TestTooManyRecipientsSendsTheRestSoon(t *testing.T) {
 // accepted ones are delivered once, the refused ones retried soon and
 // delivered, and the path's rate is cut (a throttle is a rate signal).
 func TestThrottleAtRcptKeepsTheAcceptedRecipients(t *testing.T) {
+	t.Parallel()
 	const msgs, per = 10, 3
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt && n <= 2*msgs*per/3 && n%3 == 0 {
@@ -204,6 +207,7 @@ func TestThrottleAtRcptKeepsTheAcceptedRecipients(t *testing.T) {
 // soon and delivered (RFC 5321 6.1: a duplicate is better than a loss), the
 // rate is not cut for it, and nothing is lost.
 func TestConnectionResetMidDataRetriesTheMessage(t *testing.T) {
+	t.Parallel()
 	const n = 24
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, k int) *smtp.SMTPError {
 		if stage == testsink.StageData && k <= n && k%8 == 3 {
@@ -387,6 +391,7 @@ func TestRateRecoversAfterAQuotaIsRenewed(t *testing.T) {
 // retried once, after the delay the reply states (not before, which
 // would be greylisted again, and not after the hour of the schedule).
 func TestGreylistedMailIsRetriedAfterTheStatedDelay(t *testing.T) {
+	t.Parallel()
 	const n, delay = 10, 2 * time.Second
 	sink := testsink.Start(t, testsink.Options{RespondClient: newGreylist(delay, false).respond})
 	e, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
@@ -406,6 +411,7 @@ func TestGreylistedMailIsRetriedAfterTheStatedDelay(t *testing.T) {
 // recipients the same transactions accepted are delivered once, and only
 // the refused ones are retried.
 func TestUnworded4xxAtRcptRetriesOnlyTheRefused(t *testing.T) {
+	t.Parallel()
 	const msgs, per = 8, 3
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt && n <= msgs*per && n%2 == 0 {
@@ -449,6 +455,7 @@ func TestSlowRepliesOpenMoreConnections(t *testing.T) {
 // the message is retried soon at the path's pace, not after the retry
 // schedule, and the rate is not cut.
 func TestBare421IsRetriedSoon(t *testing.T) {
+	t.Parallel()
 	const n = 20
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, k int) *smtp.SMTPError {
 		if stage == testsink.StageMail && k <= n && k%5 == 2 {
@@ -490,6 +497,7 @@ func greetsWith(t *testing.T, refusal *smtp.SMTPError) *testsink.Sink {
 // deferred to the end of its back-off, none bounced (as Postfix's "host
 // ... refused to talk to me" defers).
 func TestFiveHundredGreetingDefersTheMail(t *testing.T) {
+	t.Parallel()
 	const n = 5
 	_, rec, addr := sinkEngine(t, greetsWith(t, &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
 		Message: "5.7.1 Service unavailable; client host [127.0.0.1] blocked using zen.spamhaus.org"}), hourSchedule(2, 20))
@@ -511,6 +519,7 @@ func TestFiveHundredGreetingDefersTheMail(t *testing.T) {
 // every host of the destination answers so, the mail is bounced at once,
 // not deferred for days as a refused connection is (the 554 above).
 func TestFiveTwentyOneGreetingBounces(t *testing.T) {
+	t.Parallel()
 	const n = 3
 	_, rec, addr := sinkEngine(t, greetsWith(t, &smtp.SMTPError{Code: 521, EnhancedCode: smtp.EnhancedCode{5, 3, 2},
 		Message: "mx.nomail.test does not accept mail"}), hourSchedule(2, 20))
@@ -537,6 +546,7 @@ func TestFiveTwentyOneGreetingBounces(t *testing.T) {
 // session itself; a path that learned the three ends its sessions at
 // three, and a global count then reset a new session's first MAIL.)
 func TestSessionResetAtMailIsNotADeferral(t *testing.T) {
+	t.Parallel()
 	const n = 16
 	var mails atomic.Int64 // MAILs of the session open now
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
@@ -564,6 +574,7 @@ func TestSessionResetAtMailIsNotADeferral(t *testing.T) {
 // refused connection, a signal about that connection. The connection
 // limit comes down to 2, nothing is deferred, the rate is not cut.
 func TestConnectionsResetOverTheLimit(t *testing.T) {
+	t.Parallel()
 	const n, allowed = 40, 2
 	var sink *testsink.Sink
 	sink = testsink.Start(t, testsink.Options{
@@ -726,6 +737,7 @@ func brokenTLSServer(t *testing.T, requireTLS *atomic.Bool) (string, *atomic.Int
 // the message: the mail is deferred on the path's schedule, not bounced,
 // and delivered once the destination takes it.
 func TestStartTLSRequiredOnAClearSessionDefers(t *testing.T) {
+	t.Parallel()
 	const n = 3
 	var requireTLS atomic.Bool
 	requireTLS.Store(true)
@@ -759,6 +771,7 @@ func TestStartTLSRequiredOnAClearSessionDefers(t *testing.T) {
 // the message is refused before MAIL FROM with "552 5.3.4" and bounced, as
 // Postfix does, without sending it to be refused at the end of DATA.
 func TestAdvertisedSizeBelowTheMessageBouncesWithoutSending(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{MaxSize: 2000})
 	_, rec, addr := sinkEngine(t, sink, hourSchedule(2, 20))
 	send(t, addr, "s@sender.test", []string{"big@example.test"}, testBody(1)+strings.Repeat(strings.Repeat("x", 70)+"\r\n", 80))
@@ -776,6 +789,7 @@ func TestAdvertisedSizeBelowTheMessageBouncesWithoutSending(t *testing.T) {
 // closes the channel, RFC 5321 3.8), the next host of the set takes the
 // mail, nothing is deferred.
 func TestFourTwentyOneToEHLOTriesTheNextHost(t *testing.T) {
+	t.Parallel()
 	const n = 5
 	bad := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageHelo {
@@ -809,6 +823,7 @@ func TestFourTwentyOneToEHLOTriesTheNextHost(t *testing.T) {
 // not after the path's retry schedule (20 minutes by default, an hour
 // here); not a throttle.
 func TestGreylistWithoutAStatedDelayIsRetriedAfterFiveMinutes(t *testing.T) {
+	t.Parallel()
 	const n = 4
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, _ int) *smtp.SMTPError {
 		if stage != testsink.StageRcpt {
@@ -841,6 +856,7 @@ func TestGreylistWithoutAStatedDelayIsRetriedAfterFiveMinutes(t *testing.T) {
 // out on a new one at the path's pace, not a minute later per message
 // (an unexplained 4xx alone), and no rate is cut.
 func TestPostscreenAfter220TestsRetrySoonOnANewConnection(t *testing.T) {
+	t.Parallel()
 	const n = 6
 	srv, accepted := scriptedServer(t, nil, func(conn int, verb string) (string, bool) {
 		if conn == 1 && strings.HasPrefix(verb, "RCPT") {

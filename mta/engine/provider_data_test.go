@@ -65,6 +65,7 @@ func TestConnectionLostAfterTheDotIsRecordedAsPerhapsDelivered(t *testing.T) {
 		}}, func(s *policy.Shape) { s.DataTimeout = 500 * time.Millisecond }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel() // with each other only: the test is not parallel
 			sink := testsink.Start(t, c.opts)
 			shape := hourSchedule(1, 20)
 			c.shape(&shape)

@@ -118,6 +118,7 @@ func TestDeadFirstHostIsNotWaitedForPerSession(t *testing.T) {
 // was greylisted from (Postfix sends from one address; PowerMTA keeps a
 // message in its virtual MTA's queue).
 func TestGreylistedMailIsRetriedFromTheSameSource(t *testing.T) {
+	t.Parallel()
 	const n, delay = 12, time.Second
 	grey := newGreylist(delay, true)
 	sink := testsink.Start(t, testsink.Options{RespondClient: grey.respond})
@@ -140,6 +141,7 @@ func TestGreylistedMailIsRetriedFromTheSameSource(t *testing.T) {
 // message is retried, soon (a throttle), and delivered once; none is lost
 // and none delivered twice.
 func TestThrottle421AtRcptRetriesTheWholeTransaction(t *testing.T) {
+	t.Parallel()
 	const msgs, per = 6, 4
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt && n < 20 && n%7 == 3 { // three transactions of the first pass
@@ -474,6 +476,7 @@ func TestLearnsARaisedLimitUpward(t *testing.T) {
 // session at once (a deferral, since the words say nothing of a
 // session's limit), and the path's rate is not cut for it.
 func TestTryAgainLaterAtMailOfAUsedSession(t *testing.T) {
+	t.Parallel()
 	const n, perConn, rate = 30, 3, 30.0
 	prov := providersim.Provider{MaxMsgsPerConn: perConn,
 		MsgsPerConnReply: providersim.Reply{Code: 421, Enhanced: "4.7.0", Close: true,
@@ -501,6 +504,7 @@ func TestTryAgainLaterAtMailOfAUsedSession(t *testing.T) {
 // (hosts_max_try = 5) do by default, rather than every address of the
 // set, each a refused connection the provider counts against the source.
 func TestDialTriesAtMostFiveAddresses(t *testing.T) {
+	t.Parallel()
 	const hosts, limit = 8, 5
 	var sinks []*testsink.Sink
 	var addrs []string
@@ -534,6 +538,7 @@ func TestDialTriesAtMostFiveAddresses(t *testing.T) {
 // goes through the second, and the first is tried last from then on, as
 // a host that does not answer is, not once per session.
 func TestFiveTwentyOneHostIsTriedLast(t *testing.T) {
+	t.Parallel()
 	const n, perConn = 20, 2
 	nomail := greetsWith(t, &smtp.SMTPError{Code: 521, EnhancedCode: smtp.EnhancedCode{5, 3, 2},
 		Message: "mx1.example.test does not accept mail"})

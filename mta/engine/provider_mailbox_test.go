@@ -37,6 +37,7 @@ const gmailReceivingRate = "The user you are trying to contact is receiving mail
 // must be read too (until 2026-12 the code was taken from the first line
 // alone, and the reply read as the path's throttle).
 func TestMailboxReceivingRateDefersOnlyThatRecipient(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name string
 		err  smtp.SMTPError
@@ -115,6 +116,7 @@ func throttledCount(e *Engine) int64 {
 // storage allocation") bounces that recipient at once with its own reply;
 // the other recipients of the same transactions are delivered once.
 func TestMailboxFullKeepsTheScheduleAndItsPermanentFormBounces(t *testing.T) {
+	t.Parallel()
 	const n = 12
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, _ int) *smtp.SMTPError {
 		switch {
@@ -173,6 +175,7 @@ func TestMailboxFullKeepsTheScheduleAndItsPermanentFormBounces(t *testing.T) {
 // the accepted ones). The others are delivered once, in that transaction;
 // the refused one bounces with its own reply, no retry of anybody.
 func TestOneRecipientRefusedAtRcptTheOthersDeliveredOnce(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt && strings.Contains(arg, "nobody") {

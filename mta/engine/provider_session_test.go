@@ -25,6 +25,7 @@ import (
 // answered: that message goes out at once on a new session, not after
 // the retry schedule.
 func TestTooManyErrorsEndsTheSessionNotTheMessage(t *testing.T) {
+	t.Parallel()
 	const n, limit = 12, 3
 	var mu sync.Mutex
 	errs := 0 // the one session's errors since it last delivered (one connection at a time)
@@ -82,6 +83,7 @@ func TestTooManyErrorsEndsTheSessionNotTheMessage(t *testing.T) {
 // it passes and its mail is delivered. The test stands a proxy of that
 // kind in front of the sink, which then gives the final line.
 func TestMultiLineGreetingIsWaitedForBeforeEHLO(t *testing.T) {
+	t.Parallel()
 	const n = 4
 	sink := testsink.Start(t, testsink.Options{})
 	proxy := startGreetingProxy(t, sink.Addr(), "220-sink.test ESMTP (the rest of the greeting follows)", 300*time.Millisecond)

@@ -15,6 +15,7 @@ import (
 // stored message's rebind survives a sweep during the rebuild, and is
 // swept once its message has left the spool after the rebuild.
 func TestRebindSweepWaitsForTheRebuild(t *testing.T) {
+	t.Parallel()
 	e, _ := newAt(t, t.TempDir(), "", Options{}, func(*int64) {})
 	id := message.NewID(time.Now())
 	k := rebindKey{id, "example.test"}

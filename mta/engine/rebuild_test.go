@@ -16,6 +16,7 @@ import (
 // whose recipients are all final gets none (it is deleted); the reused
 // slice carries nothing from one message to the next.
 func TestGroupByDomain(t *testing.T) {
+	t.Parallel()
 	t0 := time.Unix(1_800_000_000, 0)
 	pending := func(due time.Duration, attempts int) message.RcptState {
 		return message.RcptState{Status: message.Deferred, Due: t0.Add(due), Attempts: attempts}

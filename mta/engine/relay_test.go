@@ -20,6 +20,7 @@ func routeTo(sink *testsink.Sink) string {
 }
 
 func TestRelayThroughStaticRoute(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	dir := t.TempDir()
 	e, rec, addr := startAt(t, dir, routeTo(sink), Options{})
@@ -79,6 +80,7 @@ func TestRelayThroughStaticRoute(t *testing.T) {
 // transaction depends on timing here; egress's TestEnqueueMergesOneMessage
 // checks the merge itself.)
 func TestMultiDomainMessage(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	_, rec, addr := testEngine(t, routeTo(sink), Options{})
 	to := []string{"a@one.test", "b@two.test", "c@one.test"}
@@ -94,6 +96,7 @@ func TestMultiDomainMessage(t *testing.T) {
 }
 
 func TestRetryAfterTemporaryFailure(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, n int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt && n == 1 {
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}
@@ -113,6 +116,7 @@ func TestRetryAfterTemporaryFailure(t *testing.T) {
 }
 
 func TestPermanentFailureBounces(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt && strings.HasPrefix(arg, "bad") {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
@@ -151,6 +155,7 @@ func waitSpoolEmpty(t *testing.T, e *Engine) {
 }
 
 func TestExpiry(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt {
 			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "later"}
@@ -188,6 +193,7 @@ func TestNullMXBounces(t *testing.T) {
 }
 
 func TestMXFallbackToSecondHost(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	dns := testdns.Start(t)
 	dns.SetMX("two.test", 300, testdns.MX{Pref: 10, Host: "dead.two.test"}, testdns.MX{Pref: 20, Host: "live.two.test"})
@@ -202,6 +208,7 @@ func TestMXFallbackToSecondHost(t *testing.T) {
 }
 
 func TestNoMXUsesAddressRecord(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	dns := testdns.Start(t)
 	dns.SetA("plain.test", 300, "127.0.0.1")

@@ -31,6 +31,7 @@ func reloadWith(t *testing.T, e *Engine, toml string) (ReloadReport, error) {
 // a session opened before the reload finishes its message on the old
 // generation, and nothing is lost.
 func TestReloadSwapsRouteAndLimits(t *testing.T) {
+	t.Parallel()
 	a, b := testsink.Start(t, testsink.Options{}), testsink.Start(t, testsink.Options{})
 	e, rec, addr := testEngine(t, routeTo(a)+"[delivery]\nmax_connections_per_path = 4\n", Options{})
 	send(t, addr, "s@sender.test", []string{"r@example.test"}, testBody(1))
@@ -106,6 +107,7 @@ func TestReloadSwapsRouteAndLimits(t *testing.T) {
 // TestReloadRefusesAndKeeps: a key that needs a restart keeps its running
 // value and is named; a file whose DKIM key does not load changes nothing.
 func TestReloadRefusesAndKeeps(t *testing.T) {
+	t.Parallel()
 	a, b := testsink.Start(t, testsink.Options{}), testsink.Start(t, testsink.Options{})
 	e, rec, addr := testEngine(t, routeTo(a), Options{})
 	rep, err := reloadWith(t, e, routeTo(a)+"[admin]\nlisten = \"127.0.0.1:1\"\n[[source]]\nname = \"default\"\nehlo = \"other.test\"\n")

@@ -41,6 +41,7 @@ func neverGreets(t *testing.T) *testsink.Sink {
 // again as a new triplet and waits a second delay (postgrey's default is
 // 300 s), every restart.
 func TestGreylistSourceSurvivesARestart(t *testing.T) {
+	t.Parallel()
 	const n, delay = 12, 2 * time.Second
 	grey := newGreylist(delay, true)
 	sink := testsink.Start(t, testsink.Options{RespondClient: grey.respond})

@@ -42,6 +42,7 @@ func TestRestartWithThousandsQueued(t *testing.T) {
 // TestSpoolFullRefusesWith452 makes the spool demand more free space than
 // the disk has: reception must answer 452 4.3.1 and keep what it accepted.
 func TestSpoolFullRefusesWith452(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	dir := t.TempDir()
 	e, rec, addr := startAt(t, dir, routeTo(sink), Options{})

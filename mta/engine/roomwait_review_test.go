@@ -27,6 +27,7 @@ const onePathOfFive = "[delivery]\nmax_connections_per_path = 1\n"
 // stays full expires at the end of its max age with an Expiration record,
 // not at its fallback due time a minute or more later.
 func TestParkedItemsExpireOnTime(t *testing.T) {
+	t.Parallel()
 	sink, unstall := stallingSink(t)
 	e, rec, addr := testEngine(t, routeTo(sink)+onePathOfFive+"[queue]\nmax_age = \"2s\"\n", Options{MaxReadyJobs: 20})
 	t.Cleanup(unstall)
@@ -45,6 +46,7 @@ func TestParkedItemsExpireOnTime(t *testing.T) {
 // what was on the path is delivered once the destination answers, the
 // spool ends empty and nothing is left waiting for room.
 func TestParkedItemsAdminDeleteAndBounce(t *testing.T) {
+	t.Parallel()
 	sink, unstall := stallingSink(t)
 	e, rec, addr := testEngine(t, routeTo(sink)+onePathOfFive, Options{MaxReadyJobs: 20})
 	t.Cleanup(unstall)
@@ -84,6 +86,7 @@ func TestParkedItemsAdminDeleteAndBounce(t *testing.T) {
 // for room behind a stalled destination; started again on the same spool
 // with a route to a destination that answers, every message is delivered.
 func TestParkedItemsSurviveRestart(t *testing.T) {
+	t.Parallel()
 	stalled, unstall := stallingSink(t)
 	live := testsink.Start(t, testsink.Options{CountOnly: true})
 	dir := t.TempDir()
@@ -118,6 +121,7 @@ func TestParkedItemsSurviveRestart(t *testing.T) {
 // limit and waits a minute, past this test's max age:
 // TestMailboxReceivingRateDefersOnlyThatRecipient.)
 func TestFivexxThrottleExpires(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.NoEnhancedCode,
@@ -141,6 +145,7 @@ func TestFivexxThrottleExpires(t *testing.T) {
 // the scheduled queues; once the suspension is cancelled and the
 // destination answers, every message is delivered exactly once.
 func TestParkedItemsSuspendAndResume(t *testing.T) {
+	t.Parallel()
 	sink, unstall := stallingSink(t)
 	e, rec, addr := testEngine(t, routeTo(sink)+onePathOfFive, Options{MaxReadyJobs: 20})
 	t.Cleanup(unstall)

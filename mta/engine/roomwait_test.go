@@ -22,6 +22,7 @@ import (
 // path stayed full), and once the destination answers every message is
 // delivered, each read at most about once.
 func TestBacklogIsNotReadAgain(t *testing.T) {
+	t.Parallel()
 	sink, unstall := stallingSink(t)
 	e, rec, addr := testEngine(t, routeTo(sink)+"[delivery]\nmax_connections_per_path = 1\n", Options{MaxReadyJobs: 20})
 	t.Cleanup(unstall) // before the engine's and the sink's Close
@@ -61,6 +62,7 @@ func TestBacklogIsNotReadAgain(t *testing.T) {
 // are routed again when a reload points their domain at another
 // destination, not left to wait for the stalled one.
 func TestReloadReroutesParkedItems(t *testing.T) {
+	t.Parallel()
 	stalled, unstall := stallingSink(t)
 	live := testsink.Start(t, testsink.Options{CountOnly: true})
 	const delivery = "[delivery]\nmax_connections_per_path = 1\n"
@@ -86,6 +88,7 @@ func TestReloadReroutesParkedItems(t *testing.T) {
 // their domain to another destination, without a reload: they do not wait
 // for their fallback due time (at least a minute away).
 func TestPolicyPushReroutesParkedItems(t *testing.T) {
+	t.Parallel()
 	stalled, unstall := stallingSink(t)
 	live := testsink.Start(t, testsink.Options{CountOnly: true})
 	reg := &swapRegistry{}

@@ -15,6 +15,7 @@ import (
 // a slot per recipient left all but one empty and pushed the next
 // message's retry as many slots later.
 func TestSessionEndAtMailTakesOneRetrySlot(t *testing.T) {
+	t.Parallel()
 	const msgs, per = 8, 4
 	prov := providersim.Provider{MaxMsgsPerConn: 2,
 		MsgsPerConnReply: providersim.Reply{Code: 421, Enhanced: "4.7.0", Close: true,

@@ -16,6 +16,7 @@ import (
 // failed attempt, so after a restart the message goes out at once rather
 // than after retry_initial.
 func TestShutdownDuringDialDefersNothing(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

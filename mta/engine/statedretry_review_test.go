@@ -14,6 +14,7 @@ import (
 // waits for the retry schedule, not two seconds, again and again until
 // it expires.
 func TestStatedDelayIsNotARetryLoop(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage != testsink.StageRcpt {
 			return nil

@@ -8,6 +8,7 @@ import (
 )
 
 func TestStatedRetry(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_000_000, 0)
 	for _, tc := range []struct {
 		code int
@@ -39,6 +40,7 @@ func TestStatedRetry(t *testing.T) {
 // greylistDelay, doubling per attempt; one that states its delay, or a
 // reply that names no greylist, is not read this way.
 func TestGreylistRetry(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1_000_000, 0)
 	const postgrey = "Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.com.html"
 	for _, tc := range []struct {

@@ -17,6 +17,7 @@ import (
 // it expired, while the pool's other source delivered everything it was
 // given.
 func TestHostRefusalIsNotRetriedFromTheSameSource(t *testing.T) {
+	t.Parallel()
 	const n = 8
 	sink := testsink.Start(t, testsink.Options{RespondClient: func(client, stage, _ string) *smtp.SMTPError {
 		if stage != testsink.StageRcpt || client != "127.0.0.1" {

@@ -65,6 +65,7 @@ func smtpTx(c *smtp.Client, rcpts []string, body string) (rcptErr, err error) {
 }
 
 func TestTenantLimitsSMTPAndHTTP(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	limits := smtpUser(t, "acme", "pw") + "max_message_size = \"8KiB\"\nmax_recipients = 2\nmessages_per_minute = 3\n"
 	e, rec, addr := testEngine(t, httpConfig(limits, routeTo(sink)), Options{})
@@ -133,6 +134,7 @@ func TestTenantLimitsSMTPAndHTTP(t *testing.T) {
 }
 
 func TestTenantDefaultPool(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	pools := "[[source]]\nname = \"s1\"\nehlo = \"one.test\"\n[[source]]\nname = \"s2\"\nehlo = \"two.test\"\n" +
 		"[[pool]]\nname = \"default\"\nsources = [{ name = \"s1\" }]\n[[pool]]\nname = \"p2\"\nsources = [{ name = \"s2\" }]\n"
@@ -156,6 +158,7 @@ func TestTenantDefaultPool(t *testing.T) {
 }
 
 func TestSmartHostAuth(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Auth: map[string]string{"relay-user": "s3cret"}})
 	route := func(pass string) string {
 		return fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\nauth_user = \"relay-user\"\nauth_password = %q\n", sink.Addr(), pass)
@@ -186,6 +189,7 @@ func TestSmartHostAuth(t *testing.T) {
 // campaign and is removed before delivery; over HTTP the campaign field
 // does the same.
 func TestCampaignFromHeader(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, rec, addr := testEngine(t, httpConfig("", routeTo(sink)), Options{})
 	send(t, addr, "b@sender.example", []string{"smtp@x.example"},

@@ -35,6 +35,7 @@ func inBandReplies(stage, arg string, _ int) *smtp.SMTPError {
 // RCPT; a block of the sender and a DATA reply for the whole transaction
 // suppress nobody.
 func TestInBandHardBounceSuppressesByDefault(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: inBandReplies})
 	e, rec, addr := testEngine(t, feedbackConfig(t, "hard_bounce_suppress_for = \"30d\"\n"+routeTo(sink)), Options{})
 	if err := sendAs(t, addr, "beta", []string{"gone@x.example", "blocked@x.example", "ok@x.example"}, testBody(1)); err != nil {
@@ -77,6 +78,7 @@ func TestInBandHardBounceSuppressesByDefault(t *testing.T) {
 // to every RCPT suppresses no more than the guard's floor by default;
 // the other bounces say why they were not suppressed.
 func TestProviderCallingEveryoneUnknown(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "user unknown"}
@@ -111,6 +113,7 @@ func TestProviderCallingEveryoneUnknown(t *testing.T) {
 
 // TestDeadAddress: which failures say the address is dead.
 func TestDeadAddress(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		category string
 		code     int
@@ -142,6 +145,7 @@ func TestDeadAddress(t *testing.T) {
 // default, in band and out of band; the default adds an entry only for a
 // failure about the recipient itself.
 func TestBounceSuppressionChoices(t *testing.T) {
+	t.Parallel()
 	hard := policy.Classification{Category: policy.CategoryInvalidRecipient}
 	for _, c := range []struct {
 		name      string
@@ -168,6 +172,7 @@ func TestBounceSuppressionChoices(t *testing.T) {
 // only while its deliveries keep up with them; another site is not
 // affected, and the counts age out of the window.
 func TestDeadSitesGuard(t *testing.T) {
+	t.Parallel()
 	var d deadSites
 	now := time.Unix(1_800_000_000, 0)
 	for i := range deadFloor {

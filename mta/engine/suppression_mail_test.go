@@ -16,6 +16,7 @@ import (
 // recipient's ("user unknown"): the recipients bounce (or not) but none
 // is suppressed in band, and classify is not told it was their RCPT.
 func TestRefusedMailFromSuppressesNobody(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageMail {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "user unknown"}

@@ -49,6 +49,7 @@ func badUser(stage, arg string, _ int) *smtp.SMTPError {
 // another tenant at RCPT; a complaint the policy keeps off the list
 // suppresses nobody, and its record says why.
 func TestSuppressionByPolicy(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: badUser})
 	e, rec, addr := testEngine(t, feedbackConfig(t, routeTo(sink)), Options{Registry: onePolicy{suppressPolicy{}}})
 	if err := sendAs(t, addr, "acme", []string{"bad@x.example"}, testBody(1)); err != nil {
@@ -91,6 +92,7 @@ func TestSuppressionByPolicy(t *testing.T) {
 // Suppressed record each; the others are delivered; a message of
 // suppressed recipients only is accepted and delivers nothing.
 func TestAcceptAndDrop(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	e, rec, addr := testEngine(t, feedbackConfig(t, "suppressed_recipients = \"drop\"\n"+routeTo(sink)), Options{})
 	now := time.Now()

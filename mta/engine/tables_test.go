@@ -61,6 +61,7 @@ func openTables(t *testing.T, dir string) (*spool.Store, *tables.Store) {
 // TestBuiltinTables: @pools and @sources answer from the configuration,
 // @suppressed from the tenant's suppression list, without versions.
 func TestBuiltinTables(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st, tabs := openTables(t, dir)
 	e, _, _ := startAt(t, dir, `
@@ -106,6 +107,7 @@ sources = [{ name = "ip1" }]
 // that is not configured is a PolicyFault naming it, and the message is
 // delivered through the default pool.
 func TestTablePoolNotConfigured(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	dir := t.TempDir()
 	st, tabs := openTables(t, dir)
@@ -151,6 +153,7 @@ func (p *tableShapePolicy) Shape(ctx context.Context, in *policy.ShapeInput) (po
 // shape hook read keeps its version, and asked again at the first message
 // after a push of that table.
 func TestShapeFollowsItsTable(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{})
 	dir := t.TempDir()
 	st, tabs := openTables(t, dir)

@@ -14,6 +14,7 @@ import (
 // action (a suspension after 5 in an hour) closer. The replies come a
 // second apart: replies closer together are one event (shaping.Coalesce).
 func TestThresholdCountsRepliesAskingForTheSameAction(t *testing.T) {
+	t.Parallel()
 	sel := shaping.Selector{Source: "default", Site: "mx01.mail.icloud.com"}
 	throttle := policy.Classification{Category: policy.CategoryRateLimited, Scope: policy.ScopePath,
 		Suspend: true, Duration: 5 * time.Minute, Threshold: 20, Window: time.Minute}

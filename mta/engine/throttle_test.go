@@ -16,6 +16,7 @@ import (
 // pace, not after the path's retry_initial. A 4xx about the message keeps
 // the retry schedule.
 func TestThrottledMessageIsNotParkedForTheRetrySchedule(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name     string
 		classify policy.Classification

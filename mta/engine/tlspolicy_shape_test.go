@@ -32,6 +32,7 @@ func (p *tlsShapePolicy) Shape(_ context.Context, in *policy.ShapeInput) (policy
 // testing policy's report-only behaviour. Records name the policy as
 // applied.
 func TestShapeTLSPolicyThroughTheEngine(t *testing.T) {
+	t.Parallel()
 	ca, err := selfsigned.NewCA("test CA")
 	if err != nil {
 		t.Fatal(err)

@@ -55,6 +55,7 @@ func sinksOnOnePort(t *testing.T, certs []*tls.Certificate) ([]*testsink.Sink, i
 // does): each ends in delivery or deferral as RFC 8461 and RFC 7672 say,
 // and its record names the policy and the failure.
 func TestTLSPoliciesEndToEnd(t *testing.T) {
+	t.Parallel()
 	ca, err := selfsigned.NewCA("test CA")
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 // slot per recipient left all but one empty, and pushed the paced retries
 // of the messages after it as many slots later.
 func TestTooManyRecipientsTakeOneRetrySlot(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	inTxn := 0 // recipients of the transaction under way (one connection)
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {

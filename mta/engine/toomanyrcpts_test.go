@@ -16,6 +16,7 @@ import (
 // refusal, so the recipients keep the retry schedule instead of coming
 // back at the path's pace until they expire.
 func TestTooManyRecipientsOnTheFirstKeepsTheSchedule(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, _ string, _ int) *smtp.SMTPError {
 		if stage == testsink.StageRcpt {
 			return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "Too many recipients"}
@@ -37,6 +38,7 @@ func TestTooManyRecipientsOnTheFirstKeepsTheSchedule(t *testing.T) {
 // the transaction took a recipient, so the refused one goes out again
 // soon in another transaction, whatever became of the data.
 func TestTooManyRecipientsAfterARefusedDataGoesSoon(t *testing.T) {
+	t.Parallel()
 	sink := testsink.Start(t, testsink.Options{Respond: func(stage, arg string, n int) *smtp.SMTPError {
 		switch {
 		case stage == testsink.StageRcpt && n == 2:

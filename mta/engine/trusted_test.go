@@ -14,6 +14,7 @@ import (
 // docs/configuration.md says, while the limit still applies to a listener
 // whose relay_networks leave loopback out.
 func TestRelayNetworksAreExemptFromPerClientLimits(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, toml string
 		refused    bool

@@ -20,6 +20,7 @@ import (
 // tenants and campaigns, without the transfer header. A transfer header
 // not signed by the fleet is refused.
 func TestXfer(t *testing.T) {
+	t.Parallel()
 	r := fleettest.Start(t)
 	sink := testsink.Start(t, testsink.Options{})
 	dead, _ := net.Listen("tcp", "127.0.0.1:0")
