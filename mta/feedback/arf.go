@@ -82,6 +82,23 @@ func (m *msg) isComplaint(o *Original) bool {
 		!bounceSenderRE.MatchString(m.top.get("from")) && m.top.get("x-failed-recipients") == ""
 }
 
+// isReturnedComplaint reports whether the message is itself the reported
+// message, returned by a feedback loop that sends the complained-of mail
+// back whole instead of attaching it (Microsoft's JMRP without its
+// wrapper, or a wrapper a mail fetcher flattened): the loop's own field
+// naming the complaining recipient (X-HmXmrOriginalRecipient) sits in the
+// top header, and the envelope sender is not the author, so the message
+// was sent on by someone other than who wrote it.
+func (m *msg) isReturnedComplaint() bool {
+	if addresses(m.top.get("x-hmxmroriginalrecipient")) == nil || bounceSenderRE.MatchString(m.top.get("from")) {
+		return false
+	}
+	rp, from := firstAddress(m.top.get("return-path")), firstAddress(m.top.get("from"))
+	return rp != "" && from != "" && !strings.EqualFold(domainOf(rp), domainOf(from))
+}
+
+func domainOf(a string) string { return a[strings.LastIndexByte(a, '@')+1:] }
+
 // parseComplaint reads a complaint without a report part: type abuse, one
 // recipient, the address the feedback loop names in the quoted original
 // (Microsoft's X-HmXmrOriginalRecipient), else the original's To.

@@ -3,6 +3,7 @@ package feedback
 import (
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -60,8 +61,31 @@ func readNotice(m *msg) notice {
 	}
 	lines = capLines(lines)
 	cut := originalStart(lines)
-	return notice{lines: lines[:min(cut, dsnFieldsStart(lines))], rest: lines[cut:]}
+	return notice{lines: lines[:min(cut, dsnFieldsStart(lines), footerStart(lines[:cut]))], rest: lines[cut:]}
 }
+
+// footerStart returns the index of the line that opens a footer the
+// notice ends with, or len(lines): a signature delimiter ("-- ", RFC 3676
+// section 4.3) or a rule of underscores, bare or framing a title (an
+// antivirus scanner's or a disclaimer's "_____ Scanned by ... _____"),
+// after which no line names an address or quotes a reply code or status.
+// A footer is no reason: it is what a relay or a scanner stamps on every
+// message it passes, the bounce among them.
+func footerStart(lines []string) int {
+	for i, l := range lines {
+		if l != "-- " && !footerRuleRE.MatchString(l) {
+			continue
+		}
+		rest := lines[i+1:]
+		if !hasCodeOrStatus(rest) && !slices.ContainsFunc(rest, func(s string) bool { return addrRE.MatchString(s) }) {
+			return i
+		}
+	}
+	return len(lines)
+}
+
+// footerRuleRE matches a rule of underscores, alone or around a title.
+var footerRuleRE = regexp.MustCompile(`^\s*_{5,}(?:[^_].*[^_]_{5,})?\s*$`)
 
 // dsnFieldsStart returns the index of the first line of RFC 3464 fields
 // pasted into the notice's text (a paragraph that starts with
@@ -149,8 +173,30 @@ func originalStart(lines []string) int {
 		if (i == 0 || strings.TrimSpace(lines[i-1]) == "" || delimShapeRE.MatchString(lines[i-1])) && headerBlockAt(lines, i) {
 			return i
 		}
+		if qmailSepRE.MatchString(l) && originalOrNothingAfter(lines, i+1) {
+			return i
+		}
 	}
 	return len(lines)
+}
+
+// qmailSepRE matches the shape of qmail's separator before the returned
+// message, in whatever language the notice is written: three dashes, a
+// space, one sentence ending in a full stop, alone on its line ("---
+// Below this line is a copy of the message.", "--- Enclosed are the
+// original headers of the message.", a translation of either).
+var qmailSepRE = regexp.MustCompile(`^--- [^-\s][^\n]{0,120}\.\s*$`)
+
+// originalOrNothingAfter reports whether the lines from i on are blank up
+// to a quoted header block or the end of the text (the original in a
+// MIME part of its own): a separator line stands before the original.
+func originalOrNothingAfter(lines []string, i int) bool {
+	for ; i < len(lines); i++ {
+		if strings.TrimSpace(lines[i]) != "" {
+			return headerBlockAt(lines, i)
+		}
+	}
+	return true
 }
 
 // headerBlockAt reports whether three or more header fields start at line

@@ -106,6 +106,10 @@ func parse(raw []byte, depth int) *Report {
 		parseARF(r, m.inlineARF())
 	case m.isComplaint(r.Original):
 		parseComplaint(r, m)
+	case m.isReturnedComplaint():
+		r.Original = newOriginal(m.top)
+		parseComplaint(r, m)
+		r.OriginalMailFrom = "" // the top Return-Path is the loop's, not the author's
 	case m.isUnsubscribe():
 		parseUnsubscribe(r, m)
 	case isAutoreply(m):
