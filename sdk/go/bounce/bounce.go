@@ -151,6 +151,23 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 		return r
 	}
 	meaning, known := codeFor(enhanced, code)
+	if !(t >= 0 && textRules[t].tier < tierPhrase) {
+		if !(t >= 0 && textRules[t].category == RateLimited && !(known && meaning.specific)) && (!known || !meaning.specific || countYields(meaning.category)) && namesCountPerPeriod(text) {
+			// A count per period of time ("Limit reached (100 mails in
+			// 600 seconds)", "more than 100 messages in past 1h0m0s") is
+			// a pace the receiver allows (a rate limit), whatever code
+			// or words wrap it: a generic status (X.7.1) names only its
+			// subject, and a mailbox's or a transaction's count (X.2.2,
+			// X.5.3) has no period.
+			return Result{RateLimited, actionOf(RateLimited), "text", "count per period"}
+		}
+		if code/100 == 4 && !(t >= 0 && textRules[t].category == TransientFailure) && (!known || !meaning.specific) && namesCheckerFailure(text) {
+			// The checking program is the failure's subject ("451 4.7.1
+			// Virus filter failed", "milter unavailable"): the check
+			// did not run, no verdict was given (RFC 5321's 4yz).
+			return Result{TransientFailure, actionOf(TransientFailure), "class", "4xx check failure"}
+		}
+	}
 	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category &&
 		(yields(enhanced, code, t, text) || trailing && textRules[t].tier <= tierPhrase)) {
 		return Result{meaning.category, actionOf(meaning.category), "code", enhanced}
@@ -186,6 +203,15 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// policy status ("451 4.7.1 Email temporarily rejected per
 			// DMARC policy") stays an authentication failure.
 			return Result{DNSFailure, actionOf(DNSFailure), "text", needles[needle].quoted}
+		}
+		if code/100 == 4 && textRules[t].category == SpamBlock && namesLookupFailure(text) {
+			// A DNS blocklist (RFC 5782) is read by DNS queries: a
+			// resolver's failure named beside the list on a transient
+			// reply ("421 DNS error on <list zone>", "451 lookup timeout
+			// at <list>") says the query did not answer, not that the
+			// client is listed (a listing is an answer, RFC 5782 section
+			// 2.1): the check could not run, for a DNS reason.
+			return Result{DNSFailure, actionOf(DNSFailure), "text", "4xx list lookup failure"}
 		}
 		if code/100 == 4 && checkVerdict(textRules[t].category) && namesCheckFailure(text) {
 			// A check that could not run, on a transient reply: RFC 4954's
@@ -556,6 +582,27 @@ var lastExpiryRule = func() int32 {
 	}
 	panic("bounce: no last expiry rule")
 }()
+
+// namesLookupFailure reports whether text names a resolver's failure in
+// the words that say a query got no answer (dnsTrouble's failure words,
+// not the bare "dns lookup" or "name server", which a listing's text
+// names as well: "listed by DNS lookup").
+func namesLookupFailure(text string) bool {
+	for _, w := range [...]string{"dns error", "dns failure", "servfail", "dns timeout", "dns temporary", "lookup failed",
+		"lookup error", "lookup timeout", "resolver error", "temperror"} {
+		if containsFold(text, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// countYields reports whether a specific code's category is one a count
+// per period overrides: a mailbox's storage (X.2.2) or a transaction's
+// count of recipients (X.5.3), whose limits have no period.
+func countYields(category string) bool {
+	return category == QuotaIssues || category == TooManyRecipients
+}
 
 // checkVerdict reports whether a category is a check's verdict on the
 // client or an address (SMTP AUTH, a sender or recipient verification),

@@ -111,6 +111,15 @@
 // check named with a temporary or internal error ("internal DKIM
 // error") is the service that could not run (TransientFailure).
 //
+// Round 19 reads three shapes whatever words wrap them (MAPPING.md): a
+// count per period of time ("N mails in N seconds", "N msgs per 15m")
+// is a rate (RateLimited) before a generic code, a mailbox's (X.2.2) or
+// a transaction's (X.5.3) count; on a 4xx a checking program named as
+// the failure's subject ("filter failed", "scanner error", "milter
+// unavailable") is a check that did not run (TransientFailure), and a
+// blocklist named beside a resolver's failure ("DNS error", "lookup
+// timeout") a list query that got no answer (DNSFailure, RFC 5782).
+//
 // policies/go/classifier/MAPPING.md documents the categories, their
 // KumoMTA and Sisimai names, and the agreement measured on held-out data.
 package bounce

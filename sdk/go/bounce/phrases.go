@@ -91,7 +91,12 @@ var phraseRules = []textRule{
 		"rfc5322 compliant", "rfc 5322 section", "rfc 822 compliant", "not compliant with rfc", "compliant with rfc",
 		"conform to rfc", "conforms to rfc",
 		"valid address in from: header", "no from: header", "no from header", "mime parts", "mime part",
-		"mime structure", "mime nesting", "mime complexity"),
+		"mime structure", "mime nesting", "mime complexity",
+		// the depth of a message's multipart nesting (RFC 2046 section
+		// 5.1: body parts that are themselves multipart), a limit of the
+		// format's structure, not of what the attachments carry
+		"nested attachment", "nested part", "nested multipart", "nested mime", "nesting level", "nesting depth",
+		"too deeply nested"),
 
 	// TLS: a reply that names TLS, STARTTLS, the server's certificate or
 	// the policies that demand them (DANE, MTA-STS, REQUIRETLS) is about
@@ -423,7 +428,7 @@ var phraseRules = []textRule{
 	// The message's format in the words of header checks ("Malformed
 	// message", "Missing required header field", "Invalid Message-ID
 	// header"): after authentication, whose words name header fields too.
-	c(ProtocolErrors, "improperly-formatted", "unnecessary base64", "malformed message", "malformed header", "invalid mime", "malformed mime", "bad mime", "mime structure",
+	c(ProtocolErrors, "improperly-formatted", "unnecessary base64", "malformed message", "malformed header", "malformed mail", "malformed e-mail", "malformed email", "invalid mime", "malformed mime", "bad mime", "mime structure",
 		"boundary", "mime container", "broken mime", "invalid header", "header syntax", "headers fail",
 		"missing required header", "required header", "missing date header", "missing message-id", "message-id header",
 		"duplicate header", "nul character", "null character", "8bitmime", "smtputf8", "8bit data", "8-bit data",
