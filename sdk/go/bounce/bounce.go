@@ -588,13 +588,16 @@ var lastExpiryRule = func() int32 {
 // not the bare "dns lookup" or "name server", which a listing's text
 // names as well: "listed by DNS lookup").
 func namesLookupFailure(text string) bool {
-	for _, w := range [...]string{"dns error", "dns failure", "servfail", "dns timeout", "dns temporary", "lookup failed",
-		"lookup error", "lookup timeout", "resolver error", "temperror"} {
-		if containsFold(text, w) {
-			return true
+	for _, stem := range [...]string{"dns ", "lookup "} {
+		if i := indexFold(text, stem); i >= 0 {
+			w, _ := wordAt(text, skipSpaces(text, i+len(stem)))
+			switch w {
+			case "error", "failure", "failed", "timeout", "temporary":
+				return true
+			}
 		}
 	}
-	return false
+	return containsFold(text, "servfail") || containsFold(text, "resolver error") || containsFold(text, "temperror")
 }
 
 // countYields reports whether a specific code's category is one a count

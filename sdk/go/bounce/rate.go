@@ -9,12 +9,16 @@ package bounce
 // messages in queue") is not a rate.
 func namesCountPerPeriod(text string) bool {
 	for i := 0; i < len(text); i++ {
-		if !isDigit(text[i]) || i > 0 && isDigit(text[i-1]) {
+		if !isDigit(text[i]) {
 			continue
 		}
-		j := i
+		j := i + 1
 		for j < len(text) && (isDigit(text[j]) || text[j] == ',') {
 			j++
+		}
+		i = j - 1 // the loop's next position is the byte after the count
+		if j >= len(text) || text[j] != ' ' && !isLetter(text[j]) {
+			continue
 		}
 		j = skipSpaces(text, j)
 		w, k := wordAt(text, j)
