@@ -104,15 +104,23 @@ func dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Option
 // STARTTLS or AUTH. RFC 5321 4.1.1.10: the client MUST NOT close the
 // channel until it has sent QUIT, and SHOULD wait for its reply. Until
 // 2026-12 such a connection was closed without a word, which a server
-// logs as a lost connection. A 421 closes the channel from the server's
-// side (RFC 5321 3.8), and a failure without a reply leaves nothing to
-// say QUIT on. It runs under dial's watch of ctx, so a cancellation ends
-// the wait for the reply; flush moves the deadline forward, so ctx is
-// checked again after it (a cancellation in between would otherwise leave
-// the wait to its cap).
+// logs as a lost connection. The same holds when the client itself stops
+// after a greeting the server completed: STARTTLS required but not
+// offered, AUTH PLAIN not offered, credentials refused in clear. A 421
+// closes the channel from the server's side (RFC 5321 3.8), and a
+// failure without a reply (a reset, a timeout, a failed TLS handshake,
+// data injected after STARTTLS's 220) leaves nothing sound to say QUIT
+// on. It runs under dial's watch of ctx, so a cancellation ends the wait
+// for the reply; flush moves the deadline forward, so ctx is checked
+// again after it (a cancellation in between would otherwise leave the
+// wait to its cap).
 func (s *Session) quitAfterRefusal(ctx context.Context, err error) {
 	var de *Error
-	if !errors.As(err, &de) || de.Err != nil || de.Response.Code == 0 || de.Response.Code == 421 {
+	if !errors.As(err, &de) {
+		return
+	}
+	local := errors.Is(de.Err, ErrTLSRequired) || errors.Is(de.Err, ErrAuthNoPlain) || errors.Is(de.Err, ErrAuthNoTLS)
+	if !local && (de.Err != nil || de.Response.Code == 0 || de.Response.Code == 421) {
 		return
 	}
 	s.w.WriteString("QUIT\r\n")

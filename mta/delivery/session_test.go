@@ -266,3 +266,47 @@ func TestRefusedGreetingQuitEndsOnCancel(t *testing.T) {
 		t.Errorf("Dial: %v, want the 554 greeting's refusal", de)
 	}
 }
+
+// When the client itself stops after a greeting the server completed
+// (STARTTLS required but not offered, AUTH PLAIN not offered), the
+// server waits for its next command: the client says QUIT (RFC 5321
+// 4.1.1.10) and nothing else, and Dial reports its own reason. Until
+// 2026-12 it closed such a connection without a word.
+func TestClientsOwnRefusalOfTheSessionSaysQuit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want error
+	}{
+		{"STARTTLS required, not offered", Options{TLS: policy.TLSRequired}, ErrTLSRequired},
+		{"AUTH PLAIN not offered", Options{Auth: &Auth{Username: "u", Password: "p"}}, ErrAuthNoPlain},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			after := make(chan string, 1)
+			rs := startRaw(t, func(_ int, c *rawConn) {
+				c.send("220 mx.raw.test ESMTP\r\n")
+				if l, err := c.line(); err != nil || !strings.HasPrefix(l, "EHLO ") {
+					after <- "greeting: " + l
+					return
+				}
+				c.send("250-mx.raw.test\r\n250-PIPELINING\r\n250 AUTH LOGIN\r\n")
+				l, err := c.line()
+				if err != nil {
+					l = "closed: " + err.Error()
+				}
+				after <- l
+				if l == "QUIT" {
+					c.send("221 2.0.0 Bye\r\n")
+				}
+			})
+			tc.opts.CommandTimeout = 5 * time.Second
+			_, err := Dial(context.Background(), rs.addr(), "mx.raw.test", tc.opts)
+			if de := asError(t, err); !errors.Is(de.Err, tc.want) {
+				t.Errorf("Dial: %v, want %v", err, tc.want)
+			}
+			if l := <-after; l != "QUIT" {
+				t.Errorf("after the EHLO reply the client sent %q, want QUIT", l)
+			}
+		})
+	}
+}
