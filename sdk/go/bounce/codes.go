@@ -82,7 +82,7 @@ var enhancedCodes = map[string]codeMeaning{
 	"7.0":  {PolicyRelated, false},
 	"7.1":  {PolicyRelated, false},        // delivery not authorized, message refused
 	"7.2":  {PolicyRelated, false},        // mailing list expansion prohibited
-	"7.3":  {TLSFailure, false},           // security conversion required but not possible (a key or secure mode missing, as X.7.5)
+	"7.3":  {TLSFailure, false},           // security conversion required but not possible (RFC 3463: between secure messaging protocols; read with X.7.5 and X.7.6 as the channel's security)
 	"7.4":  {TLSFailure, false},           // security features not supported
 	"7.5":  {TLSFailure, false},           // cryptographic failure
 	"7.6":  {TLSFailure, false},           // cryptographic algorithm not supported
