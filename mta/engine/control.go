@@ -23,7 +23,7 @@ type control struct {
 	parked  parking
 	heap    heapWatch
 	learned learnedStore // the paths' learned limits across restarts (learned.go)
-	lone    sync.Map     // *egress.Path -> *queue.Item: its last lone unexplained deferral (outcome.go)
+	lone    loneRefusals // per path, its last lone unexplained deferral (lone.go)
 
 	provMu sync.Mutex
 	prov   map[string]string // site -> provider

@@ -115,12 +115,8 @@ func (h *handler) finish(ctx context.Context, p *egress.Path, j *egress.Job, o e
 	for _, it := range retries {
 		e.sched.Add(j.Queue.WithDomain(j.Msg.Recipients[it.Rcpts[0]].Domain()), it)
 	}
-	if loneItem != nil {
-		// Once it is in its queue: a run found by another session's
-		// refusal takes it from here and advances it, which fails for an
-		// item not queued yet (it then waited its minute; under load the
-		// spool write above left time for that).
-		e.ctl.lone.Store(at.path, loneItem)
+	if loneItem != nil && e.ctl.lone.queued(at.path, loneItem) {
+		e.bringBack(at.path, loneItem) // a run was found during the spool write
 	}
 	if done > 0 {
 		e.itemDone(j.Msg.ID, done)
@@ -276,7 +272,11 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		r.OriginalHeader = header.of(e, j)
 	}
 	e.record(r)
-	return st, same, lone && st.Status == message.Deferred
+	lone = lone && st.Status == message.Deferred
+	if lone {
+		e.ctl.lone.deferred(at.path, m.ID)
+	}
+	return st, same, lone
 }
 
 // runFound brings back at the path's pace the message deferred alone
@@ -284,14 +284,14 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 // own), now that the run shows it was a throttle's first refusal: it was
 // given a minute (loneRetryBase), the others of the run seconds.
 func (e *Engine) runFound(p *egress.Path, id message.ID) {
-	v, ok := e.ctl.lone.Load(p)
-	if !ok {
-		return
+	if it := e.ctl.lone.run(p, id); it != nil {
+		e.bringBack(p, it)
 	}
-	it := v.(*queue.Item)
-	if it.ID == id || !e.ctl.lone.CompareAndDelete(p, v) {
-		return
-	}
+}
+
+// bringBack makes a lone deferral due at the path's pace, as a throttled
+// message is.
+func (e *Engine) bringBack(p *egress.Path, it *queue.Item) {
 	e.sched.Advance(it, p.RetrySlot(time.Now().Add(doublingDelay(throttleRetryBase, int(it.Attempts)))))
 }
 
