@@ -20,7 +20,7 @@ import (
 // line, to the file WASMTA_DEV_DUMP names; two dumps' diff gives a rule
 // change's gained and lost rows. The held-out parts that no rule was
 // written from (shared corpus, own set) are written as "held" rows, apart.
-// The sealed batch (24) is never read. Without WASMTA_DEV_DUMP it
+// Batch 24 (scored once in round 19) is not read yet. Without WASMTA_DEV_DUMP it
 // does nothing.
 func TestDevelopmentDump(t *testing.T) {
 	out := os.Getenv("WASMTA_DEV_DUMP")
