@@ -404,13 +404,19 @@ func TestPolicyRefusalOfTheDataBouncesEveryRecipientOnce(t *testing.T) {
 		}
 		return nil
 	}})
-	_, rec, addr := sinkEngine(t, sink, hourSchedule(1, 20))
+	e, rec, addr := sinkEngine(t, sink, hourSchedule(1, 20))
 	send(t, addr, "s@sender.test", []string{"a@example.test", "b@example.test", "c@example.test"}, testBody(0))
 	rec.WaitFor(t, events.Bounce, n, 20*time.Second)
+	waitSpoolEmpty(t, e)
+	seen := map[string]int{}
 	for _, r := range rec.All(events.Bounce) {
+		seen[r.Recipient]++
 		if r.Response.Code != 554 || r.Response.Enhanced != "5.7.9" || r.Category != policy.CategoryPolicyRelated {
 			t.Errorf("%s bounced as %s with %+v, want PolicyRelated with the 554 5.7.9", r.Recipient, r.Category, r.Response)
 		}
+	}
+	if len(seen) != n || rec.Count(events.Bounce) != n {
+		t.Errorf("bounce records by recipient %v, want each of the %d recipients once", seen, n)
 	}
 	if d := rec.Count(events.TransientFailure); d > 0 {
 		t.Errorf("%d deferred", d)
