@@ -139,6 +139,15 @@ func codeFor(enhanced string, code int) (codeMeaning, bool) {
 		}
 	}
 	m, ok := enhancedCodes[sd]
+	if ok && sd == "7.28" && enhanced[0] == '5' {
+		// A mail flood refused for good: the source is blocked for its
+		// volume (Gmail's 550 5.7.28 "mail sent from your IP address has
+		// been blocked"), a reputation verdict to act on, not a rate to
+		// retry at; MAPPING.md's table has said so for the 5xx since the
+		// category was added, and the phrase tier reads "unusual rate" on
+		// a 5xx the same way.
+		return codeMeaning{ReputationBlock, true}, true
+	}
 	if ok && enhanced[0] == '4' && sd[0] == '1' {
 		// An address status on a transient reply ("450 4.1.1 unverified
 		// address", "452 4.1.1 user over quota"): an address that does

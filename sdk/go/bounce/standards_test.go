@@ -36,6 +36,9 @@ func TestStandardReplies(t *testing.T) {
 		{554, "Transaction failed", Other},
 		{555, "MAIL FROM/RCPT TO parameters not recognized or not implemented", ProtocolErrors},
 		{452, "Too many recipients", TooManyRecipients},
+		// RFC 3463 registry X.7.28, mail flood: a throttle on a 4xx, a block on a 5xx
+		{421, "4.7.28 mail flood detected", RateLimited},
+		{550, "5.7.28 mail flood detected", ReputationBlock},
 		{552, "Too many recipients", TooManyRecipients},
 		{554, "No SMTP service here", BadDomain},
 		{500, "Line too long", ProtocolErrors},
