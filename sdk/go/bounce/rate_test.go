@@ -10,11 +10,7 @@ import "testing"
 // 4xx is a DNS failure (a listing is not); a message's malformed form
 // and its multipart nesting are the format's.
 func TestRound19Shapes(t *testing.T) {
-	for _, tc := range []struct {
-		code                 int
-		enhanced, text, want string
-		not                  bool // want names the category it must not be
-	}{
+	checkShapes(t, []shapeCase{
 		{450, "4.7.1", "Policy rejection: at most 20 messages per 5 minutes", RateLimited, false},
 		{451, "", "Too busy: 300 connections in the last hour from your network", RateLimited, false},
 		{452, "4.2.2", "Over limit, 1,000 emails in past 24h from this sender", RateLimited, false},
@@ -33,14 +29,5 @@ func TestRound19Shapes(t *testing.T) {
 		{550, "", "Malformed e-mail header", ProtocolErrors, false},
 		{554, "", "Message has too deeply nested MIME parts", ProtocolErrors, false},
 		{554, "5.7.1", "Nested attachments of type .exe are not allowed", ProhibitedContent, true},
-	} {
-		got := Classify(tc.code, tc.enhanced, tc.text)
-		if (got.Category == tc.want) == tc.not {
-			verb := "want"
-			if tc.not {
-				verb = "want other than"
-			}
-			t.Errorf("Classify(%d, %q, %q) = %s by %s, %s %s", tc.code, tc.enhanced, tc.text, got.Category, got.Rule(), verb, tc.want)
-		}
-	}
+	})
 }

@@ -8,11 +8,7 @@ import "testing"
 // characters — and not where the same words are about a session, a
 // sender, a service, a server's disk or an attachment.
 func TestStateWordsNameTheirSubject(t *testing.T) {
-	for _, tc := range []struct {
-		code                 int
-		enhanced, text, want string
-		not                  bool // want names the category it must not be
-	}{
+	checkShapes(t, []shapeCase{
 		{550, "", "[SUSPEND] Mailbox currently suspended - Please contact correspondent directly", InactiveMailbox, false},
 		{550, "", "User is terminated", InactiveMailbox, false},
 		{550, "", "Archived recipient", InactiveMailbox, false},
@@ -30,7 +26,20 @@ func TestStateWordsNameTheirSubject(t *testing.T) {
 		{554, "5.7.1", "Message rejected: base64 encoded executable attachment", ProhibitedContent, false},
 		{550, "", "Subject contains invalid characters", ProtocolErrors, false},
 		{550, "5.7.1", "Subject contains prohibited words", ProtocolErrors, true},
-	} {
+	})
+}
+
+// shapeCase is a reply and the category it must have, or with not the
+// one it must not have.
+type shapeCase struct {
+	code                 int
+	enhanced, text, want string
+	not                  bool // want names the category it must not be
+}
+
+func checkShapes(t *testing.T, cases []shapeCase) {
+	t.Helper()
+	for _, tc := range cases {
 		got := Classify(tc.code, tc.enhanced, tc.text)
 		if (got.Category == tc.want) == tc.not {
 			verb := "want"
