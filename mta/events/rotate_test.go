@@ -102,9 +102,15 @@ func waitFiles(t *testing.T, dir string, ok func(names []string) bool) []string 
 	// succeeds returns at once.
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		// A condition may also stat a file after the listing was taken,
+		// so one listing can pair old names with a new file (a rotation
+		// in between). The state counts only when a listing taken after
+		// the condition held agrees with it.
 		_, names := readAll(t, dir)
 		if ok(names) {
-			return names
+			if _, again := readAll(t, dir); ok(again) {
+				return again
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("files %v never reached the expected state", names)
