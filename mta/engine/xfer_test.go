@@ -32,8 +32,10 @@ func TestXfer(t *testing.T) {
 	for i := range n {
 		send(t, addrA, "a@sender.test", []string{fmt.Sprintf("r%d@example.test", i), fmt.Sprintf("s%d@example.test", i)}, testBody(i))
 	}
-	recA.WaitFor(t, events.TransientFailure, 2*n, 10*time.Second)
-	waitFor(t, 5*time.Second, "b in a's view of the fleet", func() bool {
+	// Generous: a wait that succeeds returns at once, and on 2 CPUs with the
+	// other parallel tests a refused dial per recipient took over 10 s.
+	recA.WaitFor(t, events.TransientFailure, 2*n, 45*time.Second)
+	waitFor(t, 30*time.Second, "b in a's view of the fleet", func() bool {
 		nodes, _ := a.Fleet().Nodes(t.Context())
 		for _, nd := range nodes {
 			if nd.Node == "b" && nd.SMTP == addrB {
@@ -46,8 +48,8 @@ func TestXfer(t *testing.T) {
 	if err != nil || res.Messages != n || res.Rcpts != 2*n || res.Failed != 0 {
 		t.Fatalf("Xfer: %+v, %v", res, err)
 	}
-	recA.WaitFor(t, events.Transfer, 2*n, 5*time.Second)
-	waitSink(t, sink, n, 10*time.Second)
+	recA.WaitFor(t, events.Transfer, 2*n, 30*time.Second)
+	waitSink(t, sink, n, 30*time.Second)
 	ids := map[string]bool{}
 	for _, rec := range recA.All(events.Reception) {
 		ids[rec.ID] = true
