@@ -4,6 +4,6 @@ package main
 
 import "time"
 
-// timerSlack is Linux's (timerslack_linux.go): elsewhere timer_slack is
+// tuneProcess is Linux's (timerslack_linux.go): elsewhere timer_slack is
 // not applied.
-func timerSlack(time.Duration) error { return nil }
+func tuneProcess(time.Duration) error { return nil }
