@@ -79,8 +79,8 @@ func abCmd(args []string) error {
 		l.Command("MTA:PORT"), *pairs, *chunking, *policy, *warm)
 	opts := scenario.ABOptions{Chunking: *chunking, Policy: *policy, Warm: *warm}
 	runs, err := env.RelayAB(ctx, bins, *pairs, l, opts, func(r scenario.ABRun) {
-		fmt.Printf("round %d  %-40s  CPU %.3f s/1000 msg  accepted %5.0f msg/s  delivered %5.0f msg/s  peak %4.0f MiB  load %.1f %.1f %.1f\n",
-			r.Pair+1, r.Binary, r.CPUPer1k, r.Accepted, r.Delivered, r.PeakMem, r.Load[0], r.Load[1], r.Load[2])
+		fmt.Printf("round %d  %-40s  CPU %.3f s/1000 msg  page faults %.2f/msg  accepted %5.0f msg/s  delivered %5.0f msg/s  peak %4.0f MiB  load %.1f %.1f %.1f\n",
+			r.Pair+1, r.Binary, r.CPUPer1k, r.Faults, r.Accepted, r.Delivered, r.PeakMem, r.Load[0], r.Load[1], r.Load[2])
 	})
 	printABSummary(bins, runs)
 	if *out != "" && len(runs) > 0 {
@@ -101,7 +101,7 @@ func abCmd(args []string) error {
 func printABSummary(bins []string, runs []scenario.ABRun) {
 	for _, b := range bins {
 		var n int
-		var sum, acc, mem, lo, hi float64
+		var sum, acc, mem, flt, lo, hi float64
 		for _, r := range runs {
 			if r.Binary != b {
 				continue
@@ -113,11 +113,12 @@ func printABSummary(bins []string, runs []scenario.ABRun) {
 			sum += r.CPUPer1k
 			acc += r.Accepted
 			mem += r.PeakMem
+			flt += r.Faults
 			n++
 		}
 		if n > 0 {
-			fmt.Printf("%-40s  runs %d  CPU mean %.3f (%.3f-%.3f) s/1000 msg  accepted mean %.0f msg/s  peak memory mean %.0f MiB\n",
-				b, n, sum/float64(n), lo, hi, acc/float64(n), mem/float64(n))
+			fmt.Printf("%-40s  runs %d  CPU mean %.3f (%.3f-%.3f) s/1000 msg  page faults mean %.2f/msg  accepted mean %.0f msg/s  peak memory mean %.0f MiB\n",
+				b, n, sum/float64(n), lo, hi, flt/float64(n), acc/float64(n), mem/float64(n))
 		}
 	}
 	for _, b := range bins[1:] {

@@ -17,7 +17,7 @@ func TestParseStat(t *testing.T) {
 	}{
 		{name: "plain",
 			in:   "42 (wasmta) S 1 42 42 0 -1 4194560 100 0 0 0 250 75 3 4 20 0 8 0 100 0 0",
-			want: Stat{PID: 42, PPID: 1, Comm: "wasmta", User: 2500 * time.Millisecond, System: 750 * time.Millisecond, ChildUser: 30 * time.Millisecond, ChildSystem: 40 * time.Millisecond}},
+			want: Stat{PID: 42, PPID: 1, Comm: "wasmta", User: 2500 * time.Millisecond, System: 750 * time.Millisecond, ChildUser: 30 * time.Millisecond, ChildSystem: 40 * time.Millisecond, MinFlt: 100}},
 		{name: "comm with spaces and parens",
 			in:   "7 (a) b (c)) R 3 7 7 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 1 0 0",
 			want: Stat{PID: 7, PPID: 3, Comm: "a) b (c)", User: 10 * time.Millisecond, System: 20 * time.Millisecond}},

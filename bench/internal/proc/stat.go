@@ -21,6 +21,7 @@ type Stat struct {
 	User, System time.Duration // this process (all its threads)
 	ChildUser    time.Duration // children it has waited for
 	ChildSystem  time.Duration
+	MinFlt       int64 // minor page faults of this process (all its threads)
 }
 
 // CPU is the process's own CPU time, user plus system.
@@ -50,20 +51,20 @@ func ParseStat(b []byte) (Stat, error) {
 	if err != nil {
 		return Stat{}, fmt.Errorf("proc: stat: pid: %w", err)
 	}
-	// After ")": state(3) ppid(4) ... utime(14) stime(15) cutime(16) cstime(17).
+	// After ")": state(3) ppid(4) ... minflt(10) ... utime(14) stime(15) cutime(16) cstime(17).
 	f := strings.Fields(string(b[end+1:]))
 	if len(f) < 15 {
 		return Stat{}, fmt.Errorf("proc: stat: %d fields after comm, want at least 15", len(f))
 	}
-	var v [5]int64
-	for i, idx := range []int{1, 11, 12, 13, 14} {
+	var v [6]int64
+	for i, idx := range []int{1, 11, 12, 13, 14, 7} {
 		if v[i], err = strconv.ParseInt(f[idx], 10, 64); err != nil {
 			return Stat{}, fmt.Errorf("proc: stat: field %d: %w", idx+3, err)
 		}
 	}
 	tick := func(n int64) time.Duration { return time.Duration(n) * time.Second / clockTick }
 	return Stat{PID: pid, PPID: int(v[0]), Comm: string(b[open+1 : end]),
-		User: tick(v[1]), System: tick(v[2]), ChildUser: tick(v[3]), ChildSystem: tick(v[4])}, nil
+		User: tick(v[1]), System: tick(v[2]), ChildUser: tick(v[3]), ChildSystem: tick(v[4]), MinFlt: v[5]}, nil
 }
 
 // Memory is what /proc/PID/status says about resident memory, in bytes.

@@ -90,16 +90,26 @@ type Outcome struct {
 	Deliver   time.Duration // from the start of the load to the last arrival at the sink
 	Delivered int64         // messages at the sink
 	CPU       time.Duration // the MTA's CPU time over the run
+	Faults    int64         // the MTA's minor page faults over the run (0: not counted)
 	PeakMem   int64         // bytes
 	// SigsPerMsg is DKIM-Signature fields per message at the sink (signed
 	// scenario only).
 	SigsPerMsg float64
 }
 
+// faults is m's minor page faults so far, if it counts them (one process:
+// wasmta), else 0.
+func faults(m subject) int64 {
+	if f, ok := m.(interface{ Faults() int64 }); ok {
+		return f.Faults()
+	}
+	return 0
+}
+
 // measure runs l through m into s and measures it.
 func measure(ctx context.Context, m subject, s *sink.Sink, l Load) (Outcome, error) {
 	s.Reset()
-	cpu0 := m.CPU()
+	cpu0, flt0 := m.CPU(), faults(m)
 	samp := proc.Sample(250*time.Millisecond, m.Mem)
 	t0 := time.Now()
 	wall, err := runSource(ctx, l, m.Addr())
@@ -114,7 +124,7 @@ func measure(ctx context.Context, m subject, s *sink.Sink, l Load) (Outcome, err
 	// Let the MTA finish the bookkeeping of the last delivery.
 	time.Sleep(100 * time.Millisecond)
 	o := Outcome{Load: l, Accept: wall, Deliver: c.Last.Sub(t0), Delivered: c.Messages,
-		CPU: m.CPU() - cpu0, PeakMem: max(samp.Stop(), m.PeakMem())}
+		CPU: m.CPU() - cpu0, Faults: faults(m) - flt0, PeakMem: max(samp.Stop(), m.PeakMem())}
 	if err != nil {
 		return o, fmt.Errorf("scenario: delivery incomplete: %w", err)
 	}

@@ -28,6 +28,7 @@ type ABRun struct {
 	Pair      int        `json:"pair"`
 	Binary    string     `json:"binary"`
 	CPUPer1k  float64    `json:"cpu_s_per_1000"` // wasmta's utime+stime from /proc, per 1000 messages
+	Faults    float64    `json:"minflt_per_msg"` // wasmta's minor page faults from /proc, per message
 	Accepted  float64    `json:"accepted_per_s"`
 	Delivered float64    `json:"delivered_per_s"`
 	PeakMem   float64    `json:"peak_mem_mib"` // wasmta's peak resident memory in the measured part
@@ -75,6 +76,7 @@ func (e *Env) RelayAB(ctx context.Context, bins []string, pairs int, l Load, opt
 				return runs, fmt.Errorf("scenario: %s: %w", bin, err)
 			}
 			r.CPUPer1k = o.CPU.Seconds() / float64(l.Count) * 1000
+			r.Faults = float64(o.Faults) / float64(l.Count)
 			r.Accepted = float64(l.Count) / o.Accept.Seconds()
 			r.Delivered = float64(o.Delivered) / o.Deliver.Seconds()
 			r.PeakMem = float64(o.PeakMem) / mib

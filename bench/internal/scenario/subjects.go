@@ -26,6 +26,15 @@ func (w wasmtaSubject) CPU() time.Duration {
 	return s.CPU()
 }
 
+// Faults is the process's minor page faults so far.
+func (w wasmtaSubject) Faults() int64 {
+	s, err := proc.ReadStat(w.PID())
+	if err != nil {
+		return 0
+	}
+	return s.MinFlt
+}
+
 func (w wasmtaSubject) Mem() int64 {
 	m, _ := proc.ReadMemory(w.PID())
 	return m.RSS
