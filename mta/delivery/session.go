@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/message"
@@ -32,6 +33,15 @@ type Session struct {
 	tls      *tls.ConnectionState
 	broken   error // set once the connection is unusable; it is closed then
 	num      [24]byte
+
+	// dl orders the deadline a cancellation sets (watch) against the ones
+	// each I/O sets (deadline): the watch's callback runs on its own
+	// goroutine, whenever the context ends.
+	dl struct {
+		sync.Mutex
+		watch     uint64 // the current watch; a callback of an older one does nothing
+		cancelled bool   // the current watch's context ended: the deadline stays in the past
+	}
 }
 
 // caps are the EHLO keywords the client acts on, parsed once.
@@ -111,9 +121,8 @@ func dial(ctx context.Context, addr netip.AddrPort, hostname string, opts Option
 // failure without a reply (a reset, a timeout, a failed TLS handshake,
 // data injected after STARTTLS's 220) leaves nothing sound to say QUIT
 // on. It runs under dial's watch of ctx, so a cancellation ends the wait
-// for the reply; flush moves the deadline forward, so ctx is checked
-// again after it (a cancellation in between would otherwise leave the
-// wait to its cap).
+// for the reply (the watch keeps the deadline in the past against
+// flush's); ctx is checked after flush only to skip a read bound to fail.
 func (s *Session) quitAfterRefusal(ctx context.Context, err error) {
 	var de *Error
 	if !errors.As(err, &de) {
@@ -151,12 +160,37 @@ func (s *Session) setup() error {
 }
 
 // watch makes a cancelled ctx end whatever the session is blocked on, by
-// moving the connection's deadline to the past.
+// moving the connection's deadline to the past, and keeps it there: a
+// deadline set after the cancellation (the next command's) is not set, so
+// a cancellation that lands between two reads or writes is not undone by
+// the next one (until 2026-12 it was, and the session then waited the
+// full command or data timeout for a silent server). stop ends the watch;
+// a later watch (the next transaction's, under its own ctx) starts clean.
 func (s *Session) watch(ctx context.Context) (stop func() bool) {
+	s.dl.Lock()
+	s.dl.watch++
+	w := s.dl.watch
+	s.dl.cancelled = false
+	s.dl.Unlock()
 	if ctx.Done() == nil {
 		return func() bool { return true }
 	}
-	return context.AfterFunc(ctx, func() { s.raw.SetDeadline(time.Unix(1, 0)) })
+	stopped := context.AfterFunc(ctx, func() {
+		s.dl.Lock()
+		defer s.dl.Unlock()
+		if s.dl.watch == w {
+			s.dl.cancelled = true
+			s.raw.SetDeadline(time.Unix(1, 0))
+		}
+	})
+	return func() bool {
+		ok := stopped()
+		s.dl.Lock()
+		s.dl.watch++ // a callback that started anyway finds a newer watch
+		s.dl.cancelled = false
+		s.dl.Unlock()
+		return ok
+	}
 }
 
 // withContext reports the caller's cancellation rather than the timeout it
@@ -169,7 +203,15 @@ func (s *Session) withContext(ctx context.Context, err error) error {
 	return err
 }
 
-func (s *Session) deadline(d time.Duration) { s.raw.SetDeadline(time.Now().Add(d)) }
+// deadline gives the next read or write d, unless the watched context
+// has ended.
+func (s *Session) deadline(d time.Duration) {
+	s.dl.Lock()
+	if !s.dl.cancelled {
+		s.raw.SetDeadline(time.Now().Add(d))
+	}
+	s.dl.Unlock()
+}
 
 // breakWith marks the session unusable and closes the connection.
 func (s *Session) breakWith(err error) {

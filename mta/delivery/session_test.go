@@ -7,7 +7,9 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -308,5 +310,111 @@ func TestClientsOwnRefusalOfTheSessionSaysQuit(t *testing.T) {
 				t.Errorf("after the EHLO reply the client sent %q, want QUIT", l)
 			}
 		})
+	}
+}
+
+// pastDeadline waits until the session's connection has a deadline in the
+// past, as the watch of a cancelled context sets it: a write of nothing
+// fails then, before any system call, with os.ErrDeadlineExceeded.
+func pastDeadline(t *testing.T, s *Session) {
+	t.Helper()
+	for range 10000 { // 10 s at most
+		if _, err := s.raw.Write(nil); errors.Is(err, os.ErrDeadlineExceeded) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the watch of the cancelled context never moved the deadline")
+}
+
+// dialCancelling dials addr with a trace that, at the first chunk when
+// says so, cancels the returned context and waits for the watch's past
+// deadline: the cancellation lands exactly between two of the session's
+// steps. The session closes with the test.
+func dialCancelling(t *testing.T, addr netip.AddrPort, opts Options, when func(sent bool, data []byte) bool) (*Session, context.Context) {
+	t.Helper()
+	c, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var s *Session
+	opts.EHLO = "client.test"
+	opts.Trace = func(sent bool, data []byte) {
+		if c.Err() == nil && when(sent, data) {
+			cancel()
+			pastDeadline(t, s)
+		}
+	}
+	s, err := Dial(context.Background(), addr, "mx.raw.test", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, c
+}
+
+// A cancellation that lands between two steps of a transaction (here
+// after MAIL's reply was read, before RCPT is sent) ends the transaction
+// at its next step with the context's error: RCPT is never sent, so the
+// client does not wait on a silent server. The watch's deadline in the
+// past is set before the next step sets its own (pastDeadline waits for
+// it); until 2026-12 that next deadline replaced it, RCPT went out and the
+// client waited for its reply the full command timeout. The server here
+// never answers RCPT until Deliver has returned.
+func TestCancelBetweenStepsIsNotUndone(t *testing.T) {
+	returned := make(chan struct{})
+	var seen []string
+	var mu sync.Mutex
+	sc := &smtpScript{
+		check: func(cmd string, _ int) { mu.Lock(); seen = append(seen, strings.Fields(cmd)[0]); mu.Unlock() },
+		reply: func(cmd string) string {
+			switch {
+			case strings.HasPrefix(cmd, "MAIL"):
+				return "250 2.1.0 sender ok\r\n"
+			case strings.HasPrefix(cmd, "RCPT"):
+				<-returned // silent while the client could wait
+			}
+			return ""
+		},
+	}
+	rs := startRaw(t, func(_ int, c *rawConn) { sc.serve(c) })
+	s, c := dialCancelling(t, rs.addr(), Options{CommandTimeout: 5 * time.Second}, func(sent bool, data []byte) bool {
+		return !sent && strings.Contains(string(data), "sender ok")
+	})
+	_, err := s.Deliver(c, "a@src.test", []string{"b@dst.test"}, []byte("x\r\n"))
+	close(returned)
+	de := asError(t, err)
+	if !errors.Is(err, context.Canceled) || de.Stage != StageRcpt || de.MaybeDelivered {
+		t.Errorf("Deliver: %+v, want the cancellation at the RCPT step, not delivered", de)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := strings.Join(seen, " "); got != "EHLO MAIL" {
+		t.Errorf("the server read %q, want EHLO MAIL: a command left after the cancellation", got)
+	}
+}
+
+// A cancellation that lands after a transaction's last reply leaves the
+// transaction's outcome as read, and the next transaction, under its own
+// context, runs with fresh deadlines: the watch's past deadline ends with
+// the watch.
+func TestCancelAfterLastReplyLeavesSessionUsable(t *testing.T) {
+	sc := &smtpScript{data: make(chan string, 2)}
+	rs := startRaw(t, func(_ int, c *rawConn) { sc.serve(c) })
+	bodySent, cancelled := false, false
+	s, c := dialCancelling(t, rs.addr(), Options{NoChunking: true}, func(sent bool, data []byte) bool {
+		if sent {
+			bodySent = strings.HasSuffix(string(data), "\r\n.\r\n")
+			return false
+		}
+		cancelled = bodySent // the reply to the body, the transaction's last
+		return cancelled
+	})
+	if res, err := s.Deliver(c, "a@src.test", []string{"b@dst.test"}, []byte("one\r\n")); err != nil || res.Response.Code != 250 || !cancelled {
+		t.Fatalf("first Deliver: %+v %v (cancelled after its last reply: %v)", res, err, cancelled)
+	}
+	if res, err := s.Deliver(context.Background(), "a@src.test", []string{"b@dst.test"}, []byte("two\r\n")); err != nil || res.Response.Code != 250 {
+		t.Fatalf("second Deliver after the first one's context ended: %+v %v", res, err)
+	}
+	if one, two := <-sc.data, <-sc.data; one != "one\r\n" || two != "two\r\n" {
+		t.Errorf("server received %q and %q", one, two)
 	}
 }
