@@ -85,16 +85,31 @@ func (m *msg) isComplaint(o *Original) bool {
 // isReturnedComplaint reports whether the message is itself the reported
 // message, returned by a feedback loop that sends the complained-of mail
 // back whole instead of attaching it (Microsoft's JMRP without its
-// wrapper, or a wrapper a mail fetcher flattened): the loop's own field
-// naming the complaining recipient (X-HmXmrOriginalRecipient) sits in the
-// top header, and the envelope sender is not the author, so the message
-// was sent on by someone other than who wrote it.
+// wrapper, or a wrapper a mail fetcher flattened). A complaint suppresses
+// its recipient, so it takes two independent signs, as RFC 5965's shape
+// has two (a report part's Feedback-Type, and a recipient named by
+// Original-Rcpt-To or the returned message's headers):
+//   - the recipient's side: the loop's own field naming the complaining
+//     recipient (X-HmXmrOriginalRecipient), which the recipient's
+//     provider adds when it delivers a message, sits in the top header;
+//   - the sender's side: the envelope sender (the first Return-Path) is
+//     at that recipient's domain and not at the author's, so the message
+//     was sent on by the recipient's provider, not by whoever wrote it.
+//
+// The first alone is any message delivered there and then sent on (a
+// forward, a copy that reached the return path some other way); an
+// envelope sender that is merely not the author's is any message sent
+// through a service provider. Until 2026-12 those two were taken as
+// enough, and such a message suppressed the recipient it named; now it
+// stays a report of unknown kind (recorded, nothing suppressed).
 func (m *msg) isReturnedComplaint() bool {
-	if addresses(m.top.get("x-hmxmroriginalrecipient")) == nil || bounceSenderRE.MatchString(m.top.get("from")) {
+	rcpt := firstAddress(m.top.get("x-hmxmroriginalrecipient"))
+	if rcpt == "" || bounceSenderRE.MatchString(m.top.get("from")) {
 		return false
 	}
 	rp, from := firstAddress(m.top.get("return-path")), firstAddress(m.top.get("from"))
-	return rp != "" && from != "" && !strings.EqualFold(domainOf(rp), domainOf(from))
+	return rp != "" && from != "" && strings.EqualFold(domainOf(rp), domainOf(rcpt)) &&
+		!strings.EqualFold(domainOf(rp), domainOf(from))
 }
 
 func domainOf(a string) string { return a[strings.LastIndexByte(a, '@')+1:] }

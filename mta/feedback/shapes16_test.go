@@ -65,24 +65,73 @@ func TestQmailSeparatorShape(t *testing.T) {
 	}
 }
 
-// TestReturnedComplaint: a feedback loop that sends the reported message
-// back whole, without RFC 5965's report part or a wrapper (Microsoft's
-// JMRP as a mail fetcher flattened it), is a complaint: the loop's field
-// naming the complaining recipient sits in the top header and the
-// envelope sender is not the author. The same field on a message its
-// author sent (envelope sender at the author's domain) is no report.
+// TestReturnedComplaint: a message that may be a feedback loop's report
+// without RFC 5965's report part is a complaint (which suppresses its
+// recipient) only on two independent signs: the loop's field naming the
+// complaining recipient (X-HmXmrOriginalRecipient) in the top header, and
+// an envelope sender at that recipient's provider that is not the
+// author's. One sign alone leaves the message a report of unknown kind.
+// The RFC 5965 rows are the standard's shape for reference: a report part
+// with Feedback-Type and the recipient from Original-Rcpt-To or the
+// returned message's headers. The messages are written here from the
+// formats' shapes (RFC 5965 section 2 and 3; a delivered message's
+// header as a mailbox provider stores it).
 func TestReturnedComplaint(t *testing.T) {
-	msg := func(returnPath string) string {
-		return "Return-Path: " + returnPath + "\nReceived: from mx.example.com by mx.isp.example; Mon, 1 Jun 2026 10:00:00 +0000\n" +
-			"X-HmXmrOriginalRecipient: user@isp.example\nX-Reporter-IP: 192.0.2.7\n" +
-			"Message-ID: <c2@example.com>\nFrom: News <news@example.com>\nTo: user@isp.example\nSubject: offer\n\nbody\n"
+	// the header of a newsletter as the recipient's provider delivered it
+	delivered := func(top string) string {
+		return top + "Received: from out.esp.example (out.esp.example [192.0.2.7]) by mx.isp.example; Mon, 1 Jun 2026 10:00:00 +0000\n" +
+			"X-HmXmrOriginalRecipient: <user@isp.example>\nX-SID-PRA: news@example.com\n" +
+			"Message-ID: <c2@example.com>\nDate: Mon, 1 Jun 2026 09:59:58 +0000\nFrom: News <news@example.com>\n" +
+			"To: user@isp.example\nSubject: June offers\nMIME-Version: 1.0\nContent-Type: text/plain\n\nThis month's offers.\n"
 	}
-	r := Parse(crlf(msg("staff@isp.example")))
-	if r.Kind != KindFeedback || r.FeedbackType != "abuse" || len(r.Recipients) != 1 || r.Recipients[0].Address != "user@isp.example" ||
-		r.Original == nil || r.Original.MessageID == "" {
-		t.Errorf("returned message: kind %q type %q recipients %+v original %+v", r.Kind, r.FeedbackType, r.Recipients, r.Original)
+	arf := func(fields, original string) string {
+		return "Return-Path: <fbl@isp.example>\nFrom: Feedback Loop <fbl@isp.example>\nTo: fbl@bounce.example.com\n" +
+			"Subject: abuse report\nMIME-Version: 1.0\n" +
+			"Content-Type: multipart/report; report-type=feedback-report; boundary=\"R\"\n\n" +
+			"--R\nContent-Type: text/plain\n\nA recipient marked this message as spam.\n\n" +
+			"--R\nContent-Type: message/feedback-report\n\n" + fields + "\n" +
+			"--R\nContent-Type: message/rfc822\n\n" + original + "--R--\n"
 	}
-	if r := Parse(crlf(msg("<bounces@example.com>"))); r.Kind != KindUnknown {
-		t.Errorf("the author's own message: kind %q, want unknown", r.Kind)
+	original := "Return-Path: <bounces+tok@bounce.example.com>\nMessage-ID: <c3@example.com>\nFrom: news@example.com\n" +
+		"To: other.user@isp.example\nSubject: offers\n\nbody\n"
+	for _, tt := range []struct {
+		name, raw string
+		kind      Kind
+		rcpt      string // the one recipient of a complaint
+	}{
+		{"flattened report: the loop's field and the provider's envelope sender",
+			delivered("Return-Path: <staff@isp.example>\n"), KindFeedback, "user@isp.example"},
+		{"the loop's field, envelope sender at an email service provider (a copy as delivered, sent on)",
+			delivered("Return-Path: <bounces+x1@esp.example>\n"), KindUnknown, ""},
+		{"the loop's field, envelope sender at the author's domain",
+			delivered("Return-Path: <bounces@example.com>\n"), KindUnknown, ""},
+		{"the loop's field, a forwarder's rewritten envelope sender (SRS)",
+			delivered("Return-Path: <SRS0=Hq2b=NK=example.com=news@forward.example>\n"), KindUnknown, ""},
+		{"the loop's field without an envelope sender",
+			delivered(""), KindUnknown, ""},
+		{"the provider's envelope sender without the loop's field",
+			"Return-Path: <staff@isp.example>\nFrom: News <news@example.com>\nTo: user@isp.example\nSubject: June offers\n\nbody\n",
+			KindUnknown, ""},
+		{"the loop's field on a mailer daemon's message",
+			"Return-Path: <>\nX-HmXmrOriginalRecipient: <user@isp.example>\nFrom: MAILER-DAEMON@mx.isp.example\n" +
+				"To: news@example.com\nSubject: notice\n\nnothing here\n", KindUnknown, ""},
+		{"RFC 5965: Feedback-Type and Original-Rcpt-To",
+			arf("Feedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\nOriginal-Rcpt-To: <user@isp.example>\n", original),
+			KindFeedback, "user@isp.example"},
+		{"RFC 5965: Feedback-Type, the recipient from the returned message's To",
+			arf("Feedback-Type: abuse\nUser-Agent: FBL/1.0\nVersion: 1\n", original), KindFeedback, "other.user@isp.example"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Parse(crlf(tt.raw))
+			if r.Kind != tt.kind {
+				t.Fatalf("kind %q type %q recipients %+v, want %q", r.Kind, r.FeedbackType, r.Recipients, tt.kind)
+			}
+			if tt.kind != KindFeedback {
+				return
+			}
+			if r.FeedbackType != "abuse" || len(r.Recipients) != 1 || r.Recipients[0].Address != tt.rcpt || r.Original == nil || r.Original.MessageID == "" {
+				t.Errorf("type %q recipients %+v original %+v, want abuse from %s", r.FeedbackType, r.Recipients, r.Original, tt.rcpt)
+			}
+		})
 	}
 }
