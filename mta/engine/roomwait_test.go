@@ -176,13 +176,18 @@ func TestFreshMailQueuesBehindParked(t *testing.T) {
 	}
 }
 
-// waitScheduled waits until the scheduled queues hold want items.
+// waitScheduled waits until the scheduled queues hold want items: the
+// dispatches of mail already accepted, which will come, so its bound is
+// generous (it returns as soon as they are there). A failure says where
+// the other items are (TestParkedItemsAdminDeleteAndBounce once found 33
+// of 34 after 10 s, at load ~15, and nothing to tell a slow dispatch from
+// an item held elsewhere).
 func waitScheduled(t *testing.T, e *Engine, want int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for e.sched.Len() < want {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d scheduled, want %d", e.sched.Len(), want)
+			t.Fatalf("%d scheduled, want %d; %s", e.sched.Len(), want, whereItemsAre(e))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -217,4 +222,19 @@ func stallingSink(t *testing.T) (*testsink.Sink, func()) {
 		return nil
 	}})
 	return sink, unstall
+}
+
+// whereItemsAre says, for a failure, where the engine's items are besides
+// the scheduled queues: each path's waiting jobs and connections, the
+// messages pending and the dispatchers' queue.
+func whereItemsAre(e *Engine) string {
+	var b strings.Builder
+	for _, p := range e.ready.Paths() {
+		fmt.Fprintf(&b, "path %s: %d waiting, %d connections; ", p.Key.Site, p.Len(), p.Conns())
+	}
+	e.pendMu.Lock()
+	pending := len(e.pend)
+	e.pendMu.Unlock()
+	fmt.Fprintf(&b, "%d messages pending, %d items before the dispatchers, %d parked-for-room paths", pending, len(e.dispatchQ), e.roomw.n.Load())
+	return b.String()
 }
