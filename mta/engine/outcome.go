@@ -440,9 +440,16 @@ func pathCause(c policy.Classification, o egress.Outcome, resp message.Response)
 // trying to contact is receiving mail at a rate ..."): until 2026-12 six
 // refusals of one busy mailbox cut a path's rate from 20 msg/s to 3.8
 // for every other recipient (TestMailboxReceivingRateDefersOnlyThatRecipient).
+//
+// A 4xx reputation reply the classifier bounces is a verdict too: Yahoo's
+// "421 4.7.0 [TSS09] All messages from [IP] will be permanently deferred;
+// Retrying will NOT succeed" is a block, which a lower rate does not
+// lift (sdk/go/bounce bounces a deferral that says a retry will not
+// succeed; the shipped classifier also suspends the path). Until 2026-12
+// it cut the path's rate as Outlook.com's meter does.
 func throttleSignal(c policy.Classification, resp message.Response) bool {
 	return c.Category == policy.CategoryRateLimited && !resp.MailboxRate() ||
-		c.Category == policy.CategoryReputationBlock && resp.Code >= 400 && resp.Code < 500
+		c.Category == policy.CategoryReputationBlock && resp.Code >= 400 && resp.Code < 500 && c.Action != policy.ActionBounce
 }
 
 // tenantScoped reports whether the policy scoped a reply's traffic

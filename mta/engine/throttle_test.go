@@ -8,6 +8,7 @@ import (
 
 	"github.com/wasmta/wasmta/internal/testsink"
 	"github.com/wasmta/wasmta/mta/events"
+	"github.com/wasmta/wasmta/mta/message"
 	"github.com/wasmta/wasmta/mta/policy"
 )
 
@@ -49,6 +50,34 @@ func TestThrottledMessageIsNotParkedForTheRetrySchedule(t *testing.T) {
 			// computed: the gap is the delay, less a moment.
 			if d := tf.NextAttempt.Sub(tf.Time); d > tc.want || d < tc.want-time.Second {
 				t.Fatalf("next attempt %v after the deferral, want %v", d, tc.want)
+			}
+		})
+	}
+}
+
+// A 4xx reputation reply is the path's throttle signal when it meters
+// (Outlook.com's 451 4.7.650), not when the classifier bounces it:
+// Yahoo's [TSS09] says a retry will not succeed, and the built-in
+// classifier bounces it (sdk/go/bounce); a lower rate lifts no block.
+func TestBouncedReputationDeferralIsNoThrottle(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		code     int
+		enhanced string
+		text     string
+		throttle bool
+	}{
+		{"outlook 451 4.7.650 meter", 451, "4.7.650", "The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation.", true},
+		{"yahoo 421 [TSS09] block", 421, "4.7.0", "[TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, rule := policy.ClassifyRule(&policy.ClassifyInput{Code: tc.code, Enhanced: tc.enhanced, Text: tc.text})
+			if c.Category != policy.CategoryReputationBlock {
+				t.Fatalf("built-in category %s (%s), want ReputationBlock", c.Category, rule)
+			}
+			resp := message.Response{Code: tc.code, Enhanced: tc.enhanced, Text: tc.text}
+			if got := throttleSignal(c, resp); got != tc.throttle {
+				t.Fatalf("throttleSignal = %v (action %v), want %v", got, c.Action, tc.throttle)
 			}
 		})
 	}

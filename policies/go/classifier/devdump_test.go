@@ -20,8 +20,7 @@ import (
 // line, to the file WASMTA_DEV_DUMP names; two dumps' diff gives a rule
 // change's gained and lost rows. The held-out parts that no rule was
 // written from (shared corpus, own set) are written as "held" rows, apart.
-// Batch 24 (scored once in round 19) is not read yet. Without WASMTA_DEV_DUMP it
-// does nothing.
+// Without WASMTA_DEV_DUMP it does nothing.
 func TestDevelopmentDump(t *testing.T) {
 	out := os.Getenv("WASMTA_DEV_DUMP")
 	if out == "" {
@@ -51,7 +50,7 @@ func TestDevelopmentDump(t *testing.T) {
 	}
 	paths := []string{publicPath, publicPath2, publicPath3, publicPath4, publicPath5, publicPath6, publicPath7, publicPath8,
 		publicPath9, publicPath10, publicPath11, publicPath12, publicPath13, publicPath14, publicPath15, publicPath16,
-		publicPath17, publicPath18, publicPath19, publicPath20, publicPath21, publicPath22, publicPath23}
+		publicPath17, publicPath18, publicPath19, publicPath20, publicPath21, publicPath22, publicPath23, publicPath24}
 	for i, p := range paths {
 		for line, f := range readTSV(t, p) {
 			if line == 0 || len(f) != 7 {

@@ -133,6 +133,17 @@ func Classify(code int, enhanced, text string) Result {
 		// failure without a reply is).
 		r.Action = Bounce
 	}
+	if r.Action != Bounce && (code/100 == 4 || code == 0 && len(enhanced) > 0 && enhanced[0] == '4') && namesFutileRetry(text) {
+		// A transient reply whose words say a retry will not succeed
+		// (Yahoo's "421 4.7.0 [TSS09] All messages from 192.0.2.1 will
+		// be permanently deferred; Retrying will NOT succeed"): RFC 3463
+		// section 3.1's permanent failure in so many words, whatever the
+		// code's class. The category stays what the evidence says (a
+		// reputation block there); the message is not retried into the
+		// same refusal, and a bounced deferral is no pace for the engine
+		// to meter.
+		r.Action = Bounce
+	}
 	return r
 }
 
@@ -167,6 +178,27 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// did not run, no verdict was given (RFC 5321's 4yz).
 			return Result{TransientFailure, actionOf(TransientFailure), "class", "4xx check failure"}
 		}
+		if (!known || !meaning.specific) && (t < 0 || serviceVerdict(textRules[t].category) && !(code == 0 && textRules[t].category == BadConnection)) {
+			// The receiving server is the subject of a failure at its own
+			// work ("could not open mailbox", "451 4.3.0 could not connect
+			// to backend", "Could not complete recipient callout"): no
+			// verdict on the mailbox, the sender or the message was given,
+			// a server-side failure (RFC 3463's X.3.0, Sisimai's
+			// systemerror). A failure without a reply ("could not connect"
+			// of the client's own dial) stays the connection's.
+			if cat, ok := serviceFailure(text); ok {
+				return Result{cat, actionOf(cat), "text", "server's own failure"}
+			}
+		}
+	}
+	if known && len(enhanced) == 5 && enhanced[0] == '4' && enhanced[2:] == "4.7" && !containsFold(text, "expir") &&
+		(t < 0 || textRules[t].tier == tierWord || t == lastExpiryRule && delayNeedle(needles[needle].text)) {
+		// X.4.7 in class 4 with no words of an expiry: a delay notice
+		// ("Action: delayed", "Status: 4.4.7", "Message delayed"). RFC
+		// 3463 section 3.1's class 4 is a persistent transient failure,
+		// and RFC 3464's delayed action carries it while the queue still
+		// tries: the message has been waiting, it was not given up.
+		return Result{TransientFailure, actionOf(TransientFailure), "class", "4.4.7 delay"}
 	}
 	if known && meaning.specific && !(t >= 0 && textRules[t].category != meaning.category &&
 		(yields(enhanced, code, t, text) || trailing && textRules[t].tier <= tierPhrase)) {
@@ -259,7 +291,7 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// message's content or a pace.
 			return Result{SpamBlock, actionOf(SpamBlock), "text", `"your address <ip>"`}
 		}
-		if cat := textRules[t].category; (cat == InactiveMailbox || cat == InvalidRecipient) && aboutSenderOnly(text, needles[needle].text) {
+		if cat := textRules[t].category; (cat == InactiveMailbox || cat == InvalidRecipient) && (aboutSenderOnly(text, needles[needle].text) || senderIsSubject(text, needles[needle].text)) {
 			// A mailbox's state or existence said of the envelope sender
 			// ("451 4.3.0 domain of smtp mail from is temporarily
 			// disabled"): the words name the sender as their object and
@@ -268,6 +300,16 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			return Result{InvalidSender, actionOf(InvalidSender), "text", "mailbox words of the sender"}
 		}
 		return textRules[t].result(needle)
+	}
+	if !(known && meaning.specific) && (t < 0 || textRules[t].tier == tierWord) {
+		if cat, ok := expiredSubject(text); ok {
+			// "has expired" said of an account or a message, in any of
+			// the common languages: what expired decides (expiredSubject).
+			if cat == InactiveMailbox {
+				return Result{cat, actionOf(cat), "text", "expired account"}
+			}
+			return Result{cat, actionOf(cat), "text", "expired message"}
+		}
 	}
 	if code >= 500 && code <= 504 && known && meaning.category != "" && subjectOnly(enhanced) {
 		// RFC 5321's syntax, sequence and not-implemented codes (4.2.2,
@@ -317,6 +359,11 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// decides first.
 			return byReplyCode(code, text)
 		}
+		if textRules[t].category == InvalidRecipient && senderIsSubject(text, needles[needle].text) {
+			// the generic words of a missing address said of the sender
+			// ("Sender unknown: a@example.com"): the sender was refused
+			return Result{InvalidSender, actionOf(InvalidSender), "word", "sender as subject"}
+		}
 		if code/100 == 4 && textRules[t].category != TransientFailure && namesDeferral(text) {
 			// A generic word names what a 4xx is about ("421 From/Recipient
 			// set not seen before, resubmit if intentional"), the words
@@ -338,7 +385,14 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 		// suppression list, by default until removed, on no evidence).
 		return Result{PolicyRelated, actionOf(PolicyRelated), "subject", enhanced}
 	}
-	if code == 0 && text != "" && len(enhanced) > 0 && enhanced[0] == '4' {
+	if code == 0 && text == "" && len(enhanced) > 0 && enhanced[0] == '5' {
+		// A report that gives a permanent status and no words (a notice
+		// that states no cause: "This is a permanent error; I've given
+		// up", Status: 5.0.0): a failure reported, its cause unknown. A
+		// failed connection is what no reply and no status at all means.
+		return Result{Other, actionOf(Other), "class", "5.X.X"}
+	}
+	if code == 0 && len(enhanced) > 0 && enhanced[0] == '4' {
 		// No reply code and no words that name a cause, but a transient
 		// status ("4.0.0" of a delay notice: "Gmail will retry for 46
 		// more hours"): RFC 3463 section 3.1's class 4, a persistent

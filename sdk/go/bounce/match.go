@@ -126,7 +126,7 @@ func (m *matcher) best(text string, code int) (rule, needle int32) {
 			if best >= 0 && (nd.rule > best || (nd.rule == best && len(nd.text) <= len(needles[bestNeedle].text))) {
 				continue
 			}
-			if matchesAt(text, i, nd.text) && textRules[nd.rule].applies(code) && !(textRules[nd.rule].tier >= tierPhrase && inAddress(text, i, nd.text, textRules[nd.rule].tier == tierWord)) {
+			if matchesAt(text, i, nd.text) && textRules[nd.rule].applies(code) && !(textRules[nd.rule].tier >= tierPhrase && (inAddress(text, i, nd.text, textRules[nd.rule].tier == tierWord) || inIdentifier(text, i, nd.text))) {
 				best, bestNeedle = nd.rule, n
 			}
 		}
@@ -233,4 +233,24 @@ func addrStop(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// inIdentifier reports whether a needle that is an SMTP command's name
+// ("helo", "ehlo", "rcpt") matched at text[i] as part of an identifier
+// joined by underscores ("SENT_HELO", a client's state after the
+// command; "ACL_SMTP_RCPT"): the name of a point in the dialogue, not
+// the words about the command's argument the needle means.
+func inIdentifier(text string, i int, needle string) bool {
+	for len(needle) > 0 && needle[0] == ' ' {
+		needle, i = needle[1:], i+1
+	}
+	for len(needle) > 0 && needle[len(needle)-1] == ' ' {
+		needle = needle[:len(needle)-1]
+	}
+	switch needle {
+	case "helo", "ehlo", "lhlo", "rcpt", "mail from", "data":
+	default:
+		return false
+	}
+	return i > 0 && i <= len(text) && text[i-1] == '_' || i+len(needle) < len(text) && text[i+len(needle)] == '_'
 }
