@@ -368,7 +368,10 @@ func expiredSubject(text string) (category string, ok bool) {
 			// "buzón", "dirección" end where the first letter outside ASCII starts
 			"buz", "direcci":
 			return InactiveMailbox, true
-		case "message", "mensaje", "mensagem", "nachricht", "messaggio", "mail", "correo", "email", "e-mail", "courriel":
+		case "message", "mensaje", "mensagem", "nachricht", "messaggio", "mail", "correo", "email", "e-mail", "courriel",
+			// the delivery or the queue whose time ran out ("el plazo de
+			// entrega ha expirado", "Zustellung abgelaufen")
+			"delivery", "entrega", "zustellung", "consegna", "remise", "queue", "cola":
 			return MessageExpired, true
 		}
 	}

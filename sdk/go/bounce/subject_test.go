@@ -30,6 +30,9 @@ func TestRound20Shapes(t *testing.T) {
 		{0, "", "Die Nachricht ist abgelaufen", MessageExpired, false},
 		{0, "", "Le message a expiré dans la file d'attente", MessageExpired, false},
 		{535, "", "Password expired", InactiveMailbox, true},
+		{0, "", "El plazo de entrega ha expirado", MessageExpired, false},
+		{0, "", "A mensagem expirou na fila", MessageExpired, false},
+		{0, "", "TLS certificate has expired", MessageExpired, true},
 		// X.4.7 in class 4 without the words of an expiry is a delay
 		{0, "4.4.7", "", TransientFailure, false},
 		{0, "4.4.7", "Message delivery has been delayed", TransientFailure, false},
