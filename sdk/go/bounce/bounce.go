@@ -291,7 +291,7 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// message's content or a pace.
 			return Result{SpamBlock, actionOf(SpamBlock), "text", `"your address <ip>"`}
 		}
-		if cat := textRules[t].category; (cat == InactiveMailbox || cat == InvalidRecipient) && (aboutSenderOnly(text, needles[needle].text) || senderIsSubject(text, needles[needle].text)) {
+		if cat := textRules[t].category; (cat == InactiveMailbox || cat == InvalidRecipient) && aboutSender(text, needles[needle].text) {
 			// A mailbox's state or existence said of the envelope sender
 			// ("451 4.3.0 domain of smtp mail from is temporarily
 			// disabled"): the words name the sender as their object and
@@ -359,7 +359,7 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// decides first.
 			return byReplyCode(code, text)
 		}
-		if textRules[t].category == InvalidRecipient && senderIsSubject(text, needles[needle].text) {
+		if textRules[t].category == InvalidRecipient && aboutSender(text, needles[needle].text) {
 			// the generic words of a missing address said of the sender
 			// ("Sender unknown: a@example.com"): the sender was refused
 			return Result{InvalidSender, actionOf(InvalidSender), "word", "sender as subject"}
@@ -923,14 +923,7 @@ func aboutSenderOnly(text, matched string) bool {
 			return false
 		}
 	}
-	found := false
-	for _, w := range senderObject {
-		if containsFold(text, w) {
-			found = true
-			break
-		}
-	}
-	if !found {
+	if senderWordEnd(text) < 0 {
 		return false
 	}
 	for _, w := range recipientObject {

@@ -8,17 +8,22 @@ package bounce
 // class the reply code gives it. A deferral that says so is a refusal
 // that lasts, not a pace to meter.
 func namesFutileRetry(text string) bool {
-	for off := 0; off < len(text); {
-		i := indexFold(text[off:], "retr")
-		if i < 0 {
-			break
-		}
-		i += off
-		w, k := wordAt(text, i)
-		off = k
-		if i > 0 && isLetter(text[i-1]) {
+	// one pass, stopping only at an 'r' or a 'p' that starts a word
+	for i := 0; i+4 <= len(text); i++ {
+		c := text[i] | 0x20
+		if c != 'r' && c != 'p' || i > 0 && isLetter(text[i-1]) {
 			continue
 		}
+		if c == 'p' {
+			if hasFoldAt(text, i, "permanently defer") {
+				return true
+			}
+			continue
+		}
+		if !hasFoldAt(text, i, "retr") {
+			continue
+		}
+		w, k := wordAt(text, i)
 		switch w {
 		case "retry", "retrying", "retries", "retried":
 		default:
@@ -50,8 +55,9 @@ func namesFutileRetry(text string) bool {
 				}
 			}
 		}
+		i = k - 1
 	}
-	return containsFold(text, "permanently deferred") || containsFold(text, "deferred permanently")
+	return false
 }
 
 // negatedBefore reports whether the word before text[i] negates it ("not
@@ -107,6 +113,9 @@ func serviceVerdict(category string) bool {
 // client ("You cannot connect"). ok is false when the words are not there.
 func serviceFailure(text string) (category string, ok bool) {
 	for i := 0; i < len(text); i++ {
+		if !stemStart[text[i]] {
+			continue
+		}
 		var n int
 		switch fold[text[i]] {
 		case 'c':
@@ -189,6 +198,15 @@ func serviceObject(text string, i int) string {
 	return TransientFailure
 }
 
+// stemStart marks the bytes that start serviceFailure's stems (c, u, f in
+// either case), so its scan passes over the others at one load each.
+var stemStart = func() (t [256]bool) {
+	for _, c := range "cufCUF" {
+		t[c] = true
+	}
+	return t
+}()
+
 // hasFoldAt reports whether text holds needle (lowercase) at i, ignoring
 // ASCII case.
 func hasFoldAt(text string, i int, needle string) bool {
@@ -235,45 +253,104 @@ func systemVerb(w string) bool {
 // recipient. matched is the phrase's needle; one that itself names a
 // recipient or a mailbox ("recipient unknown") answers at once ("user"
 // is any address's local part: "MAIL FROM <a@example.com> rejected: user
-// unknown").
-func senderIsSubject(text, matched string) bool {
+// unknown"). end is the index after the text's first sender word.
+func senderIsSubject(text, matched string, end int) bool {
 	for _, w := range [...]string{"rcpt", "recipient", "mailbox", "destinat"} {
 		if containsString(matched, w) {
 			return false
 		}
 	}
-	at := indexFold(text, matched)
-	if at <= 0 {
+	at := indexFold(text[end:], matched)
+	if at < 0 {
 		return false
 	}
-	from := at - 80
-	if from < 0 {
-		from = 0
-	}
-	prefix := text[from:at]
-	best := -1 // the end of the last sender word before the phrase
-	for _, w := range senderObject {
-		if i := lastIndexFold(prefix, w); i >= 0 && i+len(w) > best {
-			best = i + len(w)
+	// the last sender word before the phrase, within 80 bytes of it
+	for {
+		next := senderWordEnd(text[end : end+at])
+		if next < 0 {
+			break
 		}
+		end, at = end+next, at-next
 	}
-	if best < 0 {
+	if at > 80 {
 		return false
 	}
-	between := prefix[best:]
-	for i := 0; i < len(between); i++ {
-		if between[i] == '.' && i+1 < len(between) && between[i+1] == ' ' || between[i] == ';' {
-			return false // another clause
-		}
+	return !namesRecipientBetween(text[end : end+at])
+}
+
+// aboutSender reports whether a recipient's or a mailbox's words (the
+// phrase matched) are said of the envelope sender: the text names the
+// sender and no recipient (aboutSenderOnly), or the sender is the words'
+// subject (senderIsSubject). Without a sender word, found in one pass
+// (most replies), neither holds.
+func aboutSender(text, matched string) bool {
+	end := senderWordEnd(text)
+	if end < 0 {
+		return false
 	}
-	for _, tok := range fieldsNoAddress(between) {
-		for _, w := range recipientObject {
-			if w != "address" && containsFold(tok, w) {
-				return false
+	return aboutSenderOnly(text, matched) || senderIsSubject(text, matched, end)
+}
+
+// senderWordEnd is the index just after the first of senderObject's
+// words in text ("sender", "mail from", "mailfrom", "envelope from",
+// "return-path", "return path"), -1 when there is none; one pass that
+// stops only at an s, m, e or r.
+func senderWordEnd(text string) int {
+	for i := 0; i < len(text); i++ {
+		switch text[i] | 0x20 {
+		case 's':
+			if hasFoldAt(text, i, "sender") {
+				return i + len("sender")
+			}
+		case 'm':
+			if hasFoldAt(text, i, "mail from") {
+				return i + len("mail from")
+			}
+			if hasFoldAt(text, i, "mailfrom") {
+				return i + len("mailfrom")
+			}
+		case 'e':
+			if hasFoldAt(text, i, "envelope from") {
+				return i + len("envelope from")
+			}
+		case 'r':
+			if hasFoldAt(text, i, "return-path") || hasFoldAt(text, i, "return path") {
+				return i + len("return-path")
 			}
 		}
 	}
-	return true
+	return -1
+}
+
+// namesRecipientBetween reports whether the words between a sender word
+// and a phrase end the clause or name a recipient, mailbox or account
+// (recipientObject's words but "address"), skipping mail addresses (a
+// token with '@': "user@example.com" names no recipient).
+func namesRecipientBetween(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ';' || s[i] == '.' && i+1 < len(s) && s[i+1] == ' ' {
+			return true // another clause
+		}
+	}
+	for i := 0; i < len(s); {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		j, at := i, false
+		for j < len(s) && s[j] != ' ' {
+			at = at || s[j] == '@'
+			j++
+		}
+		if !at {
+			for _, w := range recipientObject {
+				if w != "address" && indexFold(s[i:j], w) >= 0 {
+					return true
+				}
+			}
+		}
+		i = j
+	}
+	return false
 }
 
 // containsString is strings.Contains for lowercase needles.
@@ -284,41 +361,6 @@ func containsString(s, sub string) bool {
 		}
 	}
 	return false
-}
-
-// lastIndexFold is the index of the last needle (lowercase ASCII) in
-// text, ignoring case; -1 when absent.
-func lastIndexFold(text, needle string) int {
-	for i := len(text) - len(needle); i >= 0; i-- {
-		if hasFoldAt(text, i, needle) {
-			return i
-		}
-	}
-	return -1
-}
-
-// fieldsNoAddress splits s at spaces and drops the tokens that are mail
-// addresses (they hold '@'): "user@example.com" names no recipient.
-func fieldsNoAddress(s string) []string {
-	var out []string
-	for i := 0; i < len(s); {
-		for i < len(s) && s[i] == ' ' {
-			i++
-		}
-		j := i
-		at := false
-		for j < len(s) && s[j] != ' ' {
-			if s[j] == '@' {
-				at = true
-			}
-			j++
-		}
-		if j > i && !at {
-			out = append(out, s[i:j])
-		}
-		i = j
-	}
-	return out
 }
 
 // expiredSubject reads a reply that says something expired by what it
@@ -332,9 +374,24 @@ func fieldsNoAddress(s string) []string {
 // and ok is false.
 func expiredSubject(text string) (category string, ok bool) {
 	at := -1
-	for _, stem := range [...]string{"expir", "caduc", "abgelaufen", "scadut"} {
-		if i := indexFold(text, stem); i >= 0 && (at < 0 || i < at) {
-			at = i
+	for i := 0; i+5 <= len(text) && at < 0; i++ {
+		switch text[i] | 0x20 {
+		case 'e':
+			if hasFoldAt(text, i, "expir") {
+				at = i
+			}
+		case 'c':
+			if hasFoldAt(text, i, "caduc") {
+				at = i
+			}
+		case 'a':
+			if hasFoldAt(text, i, "abgelaufen") {
+				at = i
+			}
+		case 's':
+			if hasFoldAt(text, i, "scadut") {
+				at = i
+			}
 		}
 	}
 	if at < 0 {
