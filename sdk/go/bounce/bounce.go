@@ -904,13 +904,11 @@ func startsIPv4(s string) bool {
 	return n >= 7 && hasIPv4(s[:n])
 }
 
-// senderObject and recipientObject are the words that name a reply's
-// object as the envelope sender or a recipient (SMTP's MAIL and RCPT
-// commands and the MTAs' names for their addresses).
-var (
-	senderObject    = []string{"mail from", "mailfrom", "sender", "envelope from", "return-path", "return path"}
-	recipientObject = []string{"rcpt", "recipient", "user", "mailbox", "account", "to:", "destinat", "address"}
-)
+// recipientObject are the words that name a reply's object as a
+// recipient (SMTP's RCPT command and the MTAs' names for its address);
+// senderWordEnd (subject.go) reads the envelope sender's ("mail from",
+// "mailfrom", "sender", "envelope from", "return-path", "return path").
+var recipientObject = []string{"rcpt", "recipient", "user", "mailbox", "account", "to:", "destinat", "address"}
 
 // aboutSenderOnly reports whether text names the envelope sender as its
 // object and names no recipient, mailbox or bare address (which could be

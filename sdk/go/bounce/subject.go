@@ -291,7 +291,7 @@ func aboutSender(text, matched string) bool {
 	return aboutSenderOnly(text, matched) || senderIsSubject(text, matched, end)
 }
 
-// senderWordEnd is the index just after the first of senderObject's
+// senderWordEnd is the index just after the first of the sender's
 // words in text ("sender", "mail from", "mailfrom", "envelope from",
 // "return-path", "return path"), -1 when there is none; one pass that
 // stops only at an s, m, e or r.
