@@ -289,11 +289,7 @@ func TestPermanentIsNeverTransient(t *testing.T) {
 // rule for failures without a reply (retried), and a category with an
 // action of its own keeps it.
 func TestActionWithoutReplyCode(t *testing.T) {
-	for _, tc := range []struct {
-		code           int
-		enhanced, text string
-		want           Action
-	}{
+	checkActions(t, []actionCase{
 		{0, "", "5.1.1 Recipient unknown <a@example.com>", Bounce},
 		{0, "5.2.2", "mailbox full", Bounce},
 		{0, "", "5.7.1", Bounce},
@@ -302,7 +298,19 @@ func TestActionWithoutReplyCode(t *testing.T) {
 		{0, "", "5.5.3 too many recipients", Retry},
 		{550, "", "5.1.1 user unknown", Default},
 		{451, "", "5.7.1 odd but the reply code decides", Default},
-	} {
+	})
+}
+
+// actionCase is a reply and the action Classify must advise for it.
+type actionCase struct {
+	code           int
+	enhanced, text string
+	want           Action
+}
+
+func checkActions(t *testing.T, cases []actionCase) {
+	t.Helper()
+	for _, tc := range cases {
 		if got := Classify(tc.code, tc.enhanced, tc.text); got.Action != tc.want {
 			t.Errorf("Classify(%d, %q, %q).Action = %s (%s by %s), want %s", tc.code, tc.enhanced, tc.text, got.Action, got.Category, got.Rule(), tc.want)
 		}

@@ -363,6 +363,11 @@ func containsString(s, sub string) bool {
 	return false
 }
 
+// expiryStems are the stems of "expired" in English, Spanish, French,
+// Portuguese, German and Italian (expired, expirado, expiré, expirou;
+// caducado; abgelaufen; scaduto).
+var expiryStems = [...]string{"expir", "caduc", "abgelaufen", "scadut"}
+
 // expiredSubject reads a reply that says something expired by what it
 // names as the subject, in English and the common languages of mail
 // servers ("Virtual user 'jane' has expired", "Esta casilla ha expirado
@@ -375,22 +380,10 @@ func containsString(s, sub string) bool {
 func expiredSubject(text string) (category string, ok bool) {
 	at := -1
 	for i := 0; i+5 <= len(text) && at < 0; i++ {
-		switch text[i] | 0x20 {
-		case 'e':
-			if hasFoldAt(text, i, "expir") {
+		for _, stem := range expiryStems {
+			if text[i]|0x20 == stem[0] && hasFoldAt(text, i, stem) {
 				at = i
-			}
-		case 'c':
-			if hasFoldAt(text, i, "caduc") {
-				at = i
-			}
-		case 'a':
-			if hasFoldAt(text, i, "abgelaufen") {
-				at = i
-			}
-		case 's':
-			if hasFoldAt(text, i, "scadut") {
-				at = i
+				break
 			}
 		}
 	}

@@ -51,22 +51,12 @@ func TestRound20Shapes(t *testing.T) {
 // not succeed is bounced (RFC 3463 section 3.1's permanent failure), its
 // category kept; other deferrals keep the class's action.
 func TestFutileRetryBounces(t *testing.T) {
-	for _, tc := range []struct {
-		code     int
-		enhanced string
-		text     string
-		want     Action
-	}{
+	checkActions(t, []actionCase{
 		{421, "4.7.0", "[TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed.", Bounce},
 		{451, "", "Your IP is blocked. Retries won't help; contact the postmaster", Bounce},
 		{450, "", "Do not retry: this host does not accept your mail", Bounce},
 		{451, "", "Temporary failure, please retry later", Default},
 		{421, "", "Too many connections, retry in a minute", Retry},
 		{550, "", "Retrying will not succeed", Default},
-	} {
-		got := Classify(tc.code, tc.enhanced, tc.text)
-		if got.Action != tc.want {
-			t.Errorf("Classify(%d, %q, %q) action %v (%s by %s), want %v", tc.code, tc.enhanced, tc.text, got.Action, got.Category, got.Rule(), tc.want)
-		}
-	}
+	})
 }
