@@ -51,19 +51,27 @@ func TestLearnedShape(t *testing.T) {
 
 // The rate is what holds a path back only when messages wait at its
 // bucket: a paced bucket (one token deep) that a session just emptied
-// still has the next token free for a new session.
+// still has the next token free for a new session. A worker that dials
+// before it takes its token (conn.tokenAfterDial) owes one: a paced
+// bucket a session just emptied, with a session being dialled, has no
+// token free for another, as when that worker took its token before the
+// dial.
 func TestTokenReady(t *testing.T) {
 	host := hostAt(t, "127.0.0.1:9")
 	for _, tc := range []struct {
 		name    string
 		burst   int
 		reserve int // tokens taken at once
+		owed    int // workers dialling that take their token once up
 		want    bool
 	}{
-		{"a token in the bucket", 5, 0, true},
-		{"a paced bucket a session just emptied", 1, 1, true},
-		{"a message waiting for the next token", 1, 2, false},
-		{"a deep bucket with messages queued", 5, 6, false},
+		{"a token in the bucket", 5, 0, 0, true},
+		{"a paced bucket a session just emptied", 1, 1, 0, true},
+		{"a message waiting for the next token", 1, 2, 0, false},
+		{"a deep bucket with messages queued", 5, 6, 0, false},
+		{"a paced bucket a session just emptied, a session being dialled", 1, 1, 1, false},
+		{"a paced bucket's token owed by a session being dialled", 1, 0, 1, true},
+		{"a paced bucket's token and the next owed by two sessions being dialled", 1, 0, 2, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newTestSet(t, newOutcomes(), Options{})
@@ -75,6 +83,7 @@ func TestTokenReady(t *testing.T) {
 			for range tc.reserve {
 				l.ReserveN(now, 1)
 			}
+			p.owed = tc.owed
 			got := p.tokenReadyLocked(now)
 			p.mu.Unlock()
 			if got != tc.want {
@@ -113,6 +122,44 @@ func TestRateCutEmptiesTheBucket(t *testing.T) {
 			p.mu.Unlock()
 			if tc.empty && got >= 1 || !tc.empty && got < tc.want {
 				t.Fatalf("%.2f tokens left after the signals", got)
+			}
+		})
+	}
+}
+
+// A worker dials before it takes its message token only where the path's
+// bucket holds one message (it promises transactions 1/rate apart, which
+// a token taken before a dial breaks by the dial's time), not where it
+// holds more (it sends that many at once after a pause anyway), nor while
+// a new path's rate is paced (its connections open all at once then).
+func TestTokenAfterDialOnlyOneDeep(t *testing.T) {
+	host := hostAt(t, "127.0.0.1:9")
+	for _, tc := range []struct {
+		name  string
+		shape policy.Shape
+		cut   bool // throttles cut the rate first: it is no longer paced
+		want  bool
+	}{
+		{"a learned rate under two a second", policy.Shape{MaxConnections: 2, MessagesPerSecond: 1.5}, true, true},
+		{"a learned rate of seven a second", policy.Shape{MaxConnections: 2, MessagesPerSecond: 10}, true, false},
+		{"a bucket the policy makes one deep", policy.Shape{MaxConnections: 2, MessagesPerSecond: 10, MessageBurst: 1, Adapt: policy.Adaptation{Off: true}}, false, true},
+		{"a bucket a second deep", policy.Shape{MaxConnections: 2, MessagesPerSecond: 10, Adapt: policy.Adaptation{Off: true}}, false, false},
+		{"no rate", policy.Shape{MaxConnections: 2, Adapt: policy.Adaptation{Off: true}}, false, false},
+		{"a new path's paced rate", policy.Shape{MaxConnections: 2, MessagesPerSecond: 1.5}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newTestSet(t, newOutcomes(), Options{})
+			p := atPreset(testPath(s, host, tc.shape))
+			if tc.cut {
+				now := time.Now()
+				p.mu.Lock()
+				p.signalLocked(adaptive.RateLimited, 1, now)
+				p.signalLocked(adaptive.RateLimited, 1, now)
+				p.mu.Unlock()
+			}
+			if got := p.tokenAfterDial(time.Now(), time.Minute); got != tc.want {
+				_, l := p.Limits()
+				t.Fatalf("token after the dial %v, want %v (learned rate %.2f)", got, tc.want, l.Rate)
 			}
 		})
 	}

@@ -90,13 +90,18 @@ func (b *buckets) all() [3]*rate.Limiter {
 }
 
 // delay returns how long until every bucket has a token, without taking one.
-func (b *buckets) delay(now time.Time) time.Duration {
+func (b *buckets) delay(now time.Time) time.Duration { return b.delayAfter(now, 0) }
+
+// delayAfter returns how long until every bucket has a token once owed
+// more have been taken (by workers that take theirs after they dial),
+// without taking any.
+func (b *buckets) delayAfter(now time.Time, owed int) time.Duration {
 	var d time.Duration
 	for _, l := range b.all() {
 		if l == nil {
 			continue
 		}
-		if t := l.TokensAt(now); t < 1 {
+		if t := l.TokensAt(now) - float64(owed); t < 1 {
 			d = max(d, time.Duration((1-t)/float64(l.Limit())*float64(time.Second)))
 		}
 	}

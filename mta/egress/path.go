@@ -48,6 +48,7 @@ type Path struct {
 	adapt          *adaptive.Controller        // the learned limits
 	sessions       int                         // open sessions (that passed their greeting)
 	dialing        int                         // dials under way
+	owed           int                         // workers dialling that take their message token once up (conn.tokenAfterDial)
 	pending        adaptive.Signal             // a failed dial's signal, judged when the dials under way end
 	pendingAt      time.Time                   // when it came back
 	pendingStarted time.Time                   // when that dial began
