@@ -135,6 +135,11 @@ type Queue struct {
 	RetryMax     time.Duration // retry_max: cap of the delay
 	MaxAge       time.Duration // max_age: expiry
 	RetryJitter  float64       // retry_jitter: fraction in [0, 1)
+	// RetryThrottled (retry_throttled) is the first retry delay of a
+	// recipient deferred for a cause that lies with the path (a throttle,
+	// a connection that broke without a reply), doubling per attempt, at
+	// the path's pace, never later than the schedule.
+	RetryThrottled time.Duration
 }
 
 // Policy is the [policy] section: the WebAssembly policy host.

@@ -94,6 +94,9 @@ func base() *Config {
 			RetryMax:     4 * time.Hour,
 			MaxAge:       7 * Day,
 			RetryJitter:  0.2,
+			// a throttle's refusal is about the pace: seconds, not the
+			// schedule's minutes
+			RetryThrottled: 5 * time.Second,
 		},
 		Policy: Policy{
 			CallTimeout: 50 * time.Millisecond,

@@ -243,13 +243,26 @@ func parseDNSServer(t *table, s string, dst *netip.AddrPort) {
 	*dst = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 }
 
+// The bounds of retry_throttled: a throttle's refusal asked the path to
+// slow down, so not the next instant; and it is the short retry, the
+// schedule being retry_initial's.
+const (
+	minRetryThrottled = 10 * time.Millisecond
+	maxRetryThrottled = time.Hour
+)
+
 func readQueue(t *table, q *Queue) {
 	t.duration("retry_initial", &q.RetryInitial, time.Millisecond)
 	t.duration("retry_max", &q.RetryMax, time.Millisecond)
 	t.duration("max_age", &q.MaxAge, time.Millisecond)
 	t.fraction("retry_jitter", &q.RetryJitter)
+	t.duration("retry_throttled", &q.RetryThrottled, minRetryThrottled)
 	if q.RetryMax < q.RetryInitial {
 		t.p.add(t.key("retry_max"), "%v is shorter than retry_initial (%v)", q.RetryMax, q.RetryInitial)
+	}
+	if q.RetryThrottled > maxRetryThrottled {
+		t.p.add(t.key("retry_throttled"), "%v is longer than %v, the most for the short retry after a throttle (the retry schedule is retry_initial's)",
+			q.RetryThrottled, maxRetryThrottled)
 	}
 }
 

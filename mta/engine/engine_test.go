@@ -19,6 +19,16 @@ import (
 	"github.com/wasmta/wasmta/mta/events"
 )
 
+// fastThrottleRetry is a [queue] key for the tests that wait for mail
+// deferred for a path cause (a throttle, a broken connection) to come
+// back: its first retry after fastThrottleRetryAfter, doubling, where the
+// default retry_throttled is 5 s (which most of the package's slow tests
+// spent waiting).
+const (
+	fastThrottleRetry      = "retry_throttled = \"500ms\"\n"
+	fastThrottleRetryAfter = 500 * time.Millisecond
+)
+
 // testEngine starts an engine from a TOML configuration; %SPOOL% in it is
 // replaced by a temporary directory. The engine listens on a free port.
 func testEngine(t testing.TB, toml string, opts Options) (*Engine, *testrec.Recorder, string) {

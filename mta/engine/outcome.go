@@ -210,7 +210,7 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 		next, paced = *slot, true
 	case pathCause(c, o, resp) || run:
 		if slot.IsZero() {
-			*slot = pacedRetry(at.path, attempts, o, next)
+			*slot = pacedRetry(at.path, e.conf().Queue.RetryThrottled, attempts, o, next)
 		}
 		next, paced = *slot, true
 		if run {
@@ -292,7 +292,7 @@ func (e *Engine) runFound(p *egress.Path, id message.ID) {
 // bringBack makes a lone deferral due at the path's pace, as a throttled
 // message is.
 func (e *Engine) bringBack(p *egress.Path, it *queue.Item) {
-	e.sched.Advance(it, p.RetrySlot(time.Now().Add(doublingDelay(throttleRetryBase, int(it.Attempts)))))
+	e.sched.Advance(it, p.RetrySlot(time.Now().Add(doublingDelay(e.conf().Queue.RetryThrottled, int(it.Attempts)))))
 }
 
 // tlsDemandedInClear reports whether a reply classified TLSFailure came
@@ -409,10 +409,6 @@ func (e *Engine) nextAttempt(attempts int, s policy.Shape, now time.Time) time.T
 	return now.Add(d)
 }
 
-// throttleRetryBase is the first retry delay of a recipient deferred for
-// a cause that lies with the path (pathCause), doubling per attempt.
-const throttleRetryBase = 5 * time.Second
-
 // pathCause reports whether a deferral says something about the path
 // rather than the message: a throttle (classified RateLimited, or a
 // classification that asks for traffic control), a connection that broke
@@ -479,7 +475,7 @@ func tenantScoped(c policy.Classification, tenant string) bool {
 // 86,400: Google Workspace's "Email receiving limits"), Exchange Online's
 // per hour (5.2.121, 5.2.122): a minute's wait clears the first, and
 // doubling reaches an hour's limit in 6 attempts of one recipient, where a
-// throttle's 5 s would come back to the same refusal a dozen times a
+// throttle's retry_throttled (5 s by default) would come back to the same refusal a dozen times a
 // minute and the schedule's tens of minutes would hold the first kind
 // for nothing.
 const mailboxRetryBase = time.Minute
@@ -565,12 +561,12 @@ func doublingDelay(base time.Duration, attempts int) time.Duration {
 }
 
 // pacedRetry shortens next, computed from the path's retry schedule, for
-// a deferral with a path cause: not before throttleRetryBase (doubling per
-// attempt) nor the end of a dead path's back-off, and at a slot of its own
+// a deferral with a path cause (pathCause): not before base, the queue's
+// retry_throttled (doubling per attempt) nor the end of a dead path's back-off, and at a slot of its own
 // at the path's pace, so that the mail a throttle deferred comes back
 // spread over time instead of as one herd.
-func pacedRetry(p *egress.Path, attempts int, o egress.Outcome, next time.Time) time.Time {
-	return pacedRetryAfter(p, doublingDelay(throttleRetryBase, attempts), o, next)
+func pacedRetry(p *egress.Path, base time.Duration, attempts int, o egress.Outcome, next time.Time) time.Time {
+	return pacedRetryAfter(p, doublingDelay(base, attempts), o, next)
 }
 
 // pacedRetryAfter is pacedRetry after d.

@@ -37,7 +37,7 @@ func simEngine(t *testing.T, prov providersim.Provider, shape policy.Shape) (*En
 	t.Cleanup(func() { sim.Close() })
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
-	toml := fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n", sim.Addr("prov"))
+	toml := fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n[queue]\n", sim.Addr("prov")) + fastThrottleRetry
 	e, rec, addr := testEngine(t, toml, Options{Registry: reg})
 	return e, rec, addr, sim
 }
@@ -115,12 +115,23 @@ func sendN(t *testing.T, addr string, n int) {
 	}
 }
 
-// sinkEngine starts an engine routing every domain to sink, shaped by shape.
+// sinkEngine starts an engine routing every domain to sink, shaped by
+// shape, its mail deferred for a path cause retried after
+// fastThrottleRetryAfter.
 func sinkEngine(t *testing.T, sink *testsink.Sink, shape policy.Shape) (*Engine, *testrec.Recorder, string) {
+	t.Helper()
+	return sinkEngineQueue(t, sink, shape, fastThrottleRetry)
+}
+
+// sinkEngineQueue is sinkEngine with queue's keys (retry_throttled at its
+// default when queue is ""): for the tests that read what the path learned
+// once the mail is delivered, whose reading depends on how long the
+// deferred mail took to come back.
+func sinkEngineQueue(t *testing.T, sink *testsink.Sink, shape policy.Shape, queue string) (*Engine, *testrec.Recorder, string) {
 	t.Helper()
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
-	return testEngine(t, routeTo(sink)+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	return testEngine(t, routeTo(sink)+"[queue]\nretry_jitter = 0.0\n"+queue, Options{Registry: reg})
 }
 
 // hourSchedule is a shape whose retry schedule is far beyond any test:
@@ -313,7 +324,7 @@ func TestTarpitTimeoutsAreSignalsPerConnection(t *testing.T) {
 	t.Cleanup(func() { close(done) })
 	shape := hourSchedule(6, 100)
 	shape.CommandTimeout = time.Second
-	e, rec, addr := sinkEngine(t, sink, shape)
+	e, rec, addr := sinkEngineQueue(t, sink, shape, "") // the default retry_throttled: the reading is taken once all is delivered
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 30*time.Second)
 	l := learnedOf(t, e)
@@ -618,7 +629,7 @@ func TestDataTimeoutsDoNotCollapseThePath(t *testing.T) {
 	t.Cleanup(func() { close(done) })
 	shape := hourSchedule(4, 50)
 	shape.DataTimeout = 500 * time.Millisecond
-	e, rec, addr := sinkEngine(t, sink, shape)
+	e, rec, addr := sinkEngineQueue(t, sink, shape, "") // the default retry_throttled: the reading is taken once all is delivered
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n, 20*time.Second)
 	l := learnedOf(t, e)

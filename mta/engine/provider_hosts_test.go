@@ -412,7 +412,7 @@ func threeSourceEngine(t *testing.T, sink *testsink.Sink, shape policy.Shape) (*
 	t.Helper()
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
-	return testEngine(t, routeTo(sink)+threeSources+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	return testEngine(t, routeTo(sink)+threeSources+"[queue]\nretry_jitter = 0.0\n"+fastThrottleRetry, Options{Registry: reg})
 }
 
 // A provider that raises its limit mid-run (twice the rate once the

@@ -27,7 +27,7 @@ func hostEngine(t *testing.T, host string, shape policy.Shape) (*Engine, *testre
 	t.Helper()
 	reg := &swapRegistry{}
 	reg.p.Store(&scriptedPolicy{version: "v1", shape: shape})
-	return testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n[queue]\nretry_jitter = 0.0\n", host), Options{Registry: reg})
+	return testEngine(t, fmt.Sprintf("[[route]]\ndomain = \"*\"\nhosts = [%q]\n[queue]\nretry_jitter = 0.0\n", host)+fastThrottleRetry, Options{Registry: reg})
 }
 
 // refusingServer is a hand-written SMTP server for refusals testsink
@@ -215,7 +215,7 @@ func TestTenantScopedThrottleDoesNotCutThePath(t *testing.T) {
 		Category: policy.CategoryRateLimited, Action: policy.ActionRetry,
 		Scope: policy.ScopeTenant, Suspend: true, Duration: time.Second}})
 	tenants := "[[tenant]]\nname = \"acme\"\n" + smtpUser(t, "acme", "pw") + "[[tenant]]\nname = \"beta\"\n" + smtpUser(t, "beta", "pw")
-	e, rec, addr := testEngine(t, routeTo(sink)+"[queue]\nretry_jitter = 0.0\n"+tenants, Options{Registry: reg})
+	e, rec, addr := testEngine(t, routeTo(sink)+"[queue]\nretry_jitter = 0.0\n"+fastThrottleRetry+tenants, Options{Registry: reg})
 	for i := range n {
 		for _, tn := range []string{"acme", "beta"} {
 			body := fmt.Sprintf("From: a@%s.test\r\nTo: b@example.test\r\nSubject: %d\r\n\r\nhello %d\r\n", tn, i, i)
@@ -337,10 +337,10 @@ func bannedSourceOfAPool(t *testing.T, stage, category string, refusal *smtp.SMT
 	pool := "[[source]]\nname = \"lo1\"\naddress = \"127.0.0.1\"\n" +
 		"[[source]]\nname = \"lo2\"\naddress = \"127.0.0.2\"\n" +
 		"[[pool]]\nname = \"default\"\nsources = [{ name = \"lo1\" }, { name = \"lo2\" }]\n"
-	_, rec, addr := testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n", Options{Registry: reg})
+	_, rec, addr := testEngine(t, routeTo(sink)+pool+"[queue]\nretry_jitter = 0.0\n"+fastThrottleRetry, Options{Registry: reg})
 	sendN(t, addr, n)
 	rec.WaitFor(t, events.Delivery, n/2, 30*time.Second)
-	time.Sleep(6 * time.Second) // past the banned source's paced retry (5 s): the suspension holds it
+	time.Sleep(4 * fastThrottleRetryAfter) // past the banned source's paced retries (fastThrottleRetry, doubling): the suspension holds it
 	for _, r := range rec.All(events.Delivery) {
 		if r.Source != "lo2" {
 			t.Errorf("delivered from %s", r.Source)

@@ -13,21 +13,23 @@ import (
 )
 
 // A deferral with a path cause (a throttle, a classification that asks
-// for traffic control) is retried after throttleRetryBase at the path's
+// for traffic control) is retried after the queue's retry_throttled (here
+// 3 s, not its default 5 s: the setting is the one read) at the path's
 // pace, not after the path's retry_initial. A 4xx about the message keeps
 // the retry schedule.
 func TestThrottledMessageIsNotParkedForTheRetrySchedule(t *testing.T) {
 	t.Parallel()
+	const retryThrottled = 3 * time.Second
 	for _, tc := range []struct {
 		name     string
 		classify policy.Classification
 		want     time.Duration
 	}{
 		{"rate halved on the path", policy.Classification{Category: policy.CategoryRateLimited,
-			Scope: policy.ScopePath, RateFactor: 0.5, Duration: time.Hour, Threshold: 5, Window: time.Minute}, throttleRetryBase},
+			Scope: policy.ScopePath, RateFactor: 0.5, Duration: time.Hour, Threshold: 5, Window: time.Minute}, retryThrottled},
 		{"path suspended", policy.Classification{Category: policy.CategoryRateLimited,
-			Scope: policy.ScopePath, Suspend: true, Duration: time.Hour}, throttleRetryBase},
-		{"throttle without an action", policy.Classification{Category: policy.CategoryRateLimited}, throttleRetryBase},
+			Scope: policy.ScopePath, Suspend: true, Duration: time.Hour}, retryThrottled},
+		{"throttle without an action", policy.Classification{Category: policy.CategoryRateLimited}, retryThrottled},
 		{"a 4xx about the message", policy.Classification{Category: policy.CategoryQuotaIssues}, time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,7 +41,7 @@ func TestThrottledMessageIsNotParkedForTheRetrySchedule(t *testing.T) {
 			}})
 			reg := &swapRegistry{}
 			reg.p.Store(&scriptedPolicy{version: "v1", classify: tc.classify})
-			_, rec, addr := testEngine(t, routeTo(sink)+"[queue]\nretry_initial = \"1h\"\nretry_jitter = 0.0\n", Options{Registry: reg})
+			_, rec, addr := testEngine(t, routeTo(sink)+"[queue]\nretry_initial = \"1h\"\nretry_jitter = 0.0\nretry_throttled = \"3s\"\n", Options{Registry: reg})
 			send(t, addr, "s@sender.test", []string{"r@example.test"}, testBody(1))
 			rec.WaitFor(t, events.TransientFailure, 1, 5*time.Second)
 			tf := rec.All(events.TransientFailure)[0]
