@@ -94,6 +94,7 @@ func printSummary(s *admin.QueueSummary) {
 	row(w, "TOTAL", "", s.Scheduled, s.Ready, s.Connections, "", "", "", "", "")
 	w.Flush()
 	fmt.Printf("\n%d items in flight (routed, not final: in ready queues or on a connection)\n", s.InFlight)
+	printPathLimits(s.Rows)
 }
 
 // perSecond shows a rate limit: "12.5/s", or "none".

@@ -125,6 +125,8 @@ type Controller struct {
 	perConnAt     time.Time
 	perConnFound  bool
 	perConnRaised time.Time
+	// hist is each limit's last change and last cut, for Status.
+	hist history
 }
 
 // New returns a controller at the preset, within p's bounds (p is taken
@@ -140,8 +142,10 @@ func New(preset Limits, p Params, now time.Time) *Controller {
 // Cold opens the connection limit of a path that has learned nothing yet
 // at InitialConns (or the floor, if higher), below the preset; slow start
 // takes it up from there. Limits restored later replace it.
-func (c *Controller) Cold() {
+func (c *Controller) Cold(now time.Time) {
+	old := c.cur
 	c.cur.Conns = min(c.cur.Conns, max(InitialConns, c.p.MinConns))
+	c.note(old, now, CauseCold, 0, "")
 }
 
 func (c *Controller) setParams(p Params) {
@@ -155,6 +159,7 @@ func (c *Controller) setParams(p Params) {
 // its old preset starts at twice the new one, within the new bounds.
 func (c *Controller) Reset(preset Limits, p Params, now time.Time) {
 	preset.Conns = max(1, preset.Conns)
+	old := c.cur
 	l := c.cur
 	l.Conns = int(math.Round(float64(l.Conns) * float64(preset.Conns) / float64(c.preset.Conns)))
 	switch {
@@ -177,6 +182,7 @@ func (c *Controller) Reset(preset Limits, p Params, now time.Time) {
 	c.setParams(p)
 	c.cur = c.p.clamp(l)
 	c.startPeriod(now)
+	c.note(old, now, CausePolicy, 0, "")
 }
 
 // Limits returns the limits in force: the learned ones, or the preset
@@ -244,6 +250,7 @@ func (c *Controller) Success(now time.Time) bool {
 		c.startRatePeriod(now)
 	}
 	c.cur = c.p.clamp(c.cur)
+	c.note(old, now, CauseRaise, 0, "")
 	return c.cur != old || c.Paced() != paced
 }
 
@@ -272,6 +279,7 @@ func (c *Controller) Filled(now time.Time) bool {
 	c.raiseConns(now)
 	c.cur = c.p.clamp(c.cur)
 	c.startConnPeriod(now)
+	c.note(old, now, CauseRaise, 0, "")
 	return c.cur != old
 }
 
@@ -331,6 +339,12 @@ func (c *Controller) usedRate(d time.Duration) bool {
 // count); a timeout cuts by the factor, never below open. It reports
 // whether the limits changed.
 func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
+	return c.SignalWhy(s, open, now, "")
+}
+
+// SignalWhy is Signal with the reply or error behind the signal, which
+// Status shows with a cut it caused.
+func (c *Controller) SignalWhy(s Signal, open int, now time.Time, why string) bool {
 	if c.p.Off || c.p.Signals&s == 0 {
 		return false
 	}
@@ -384,5 +398,6 @@ func (c *Controller) Signal(s Signal, open int, now time.Time) bool {
 		n := max(open, int(math.Floor(float64(c.cur.Conns)*c.p.Factor)))
 		c.cur.Conns = max(c.p.MinConns, min(n, c.cur.Conns-1))
 	}
+	c.note(old, now, CauseCut, s, why)
 	return c.cur != old
 }

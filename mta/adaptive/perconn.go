@@ -74,6 +74,7 @@ func (c *Controller) SessionEnded(k int, opened, now time.Time) bool {
 	old := c.cur
 	c.cur.PerConn = n
 	c.cur = c.p.clamp(c.cur)
+	c.note(old, now, CauseDestination, 0, "")
 	return c.cur != old
 }
 
@@ -100,6 +101,7 @@ func (c *Controller) SessionCapped(k int, bound bool, now time.Time) bool {
 	c.cur.PerConn = max(c.cur.PerConn+1, int(math.Ceil(float64(c.cur.PerConn)*SlowStart)))
 	c.cur = c.p.clamp(c.cur)
 	c.perConnRaised = now
+	c.note(old, now, CauseRaise, 0, "")
 	return c.cur != old
 }
 

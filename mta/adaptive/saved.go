@@ -59,7 +59,11 @@ func (c *Controller) Restore(s Saved, now time.Time, halfLife time.Duration) {
 		l.PerConn = s.PerConn
 	}
 	c.perConnFound = s.PerConnFound && gone < 4
+	old := c.cur
 	c.cur = c.p.clamp(l)
+	for i := range numLimits { // restored, whether or not it moved
+		c.hist.last[i] = Change{At: now, From: old.get(i), To: c.cur.get(i), Cause: CauseRestored}
+	}
 	// What was learned before is a found limit: climb from it by steps.
 	c.connsFound, c.rateFound = true, true
 	if c.rateStep <= 0 && c.cur.Rate > 0 {

@@ -84,6 +84,9 @@ type DashboardPath struct {
 	Connections int         `json:"connections"`
 	Suspended   *time.Time  `json:"suspended_until,omitempty"`
 	Limits      *PathLimits `json:"limits,omitempty"`
+	// Learning is each learned limit against the policy's bounds, with its
+	// state (as in the queue summary's paths).
+	Learning *PathView `json:"learning,omitempty"`
 }
 
 func (s *Server) dashboard(r *http.Request) *Dashboard {
@@ -102,6 +105,8 @@ func (s *Server) dashboard(r *http.Request) *Dashboard {
 			Ready: p.Ready, Connections: p.Connections, Suspended: later(p.Suspended)}
 		lim := PathLimits(p.PathLimits)
 		dp.Limits = &lim
+		pv := pathViewOf(p.Source, p.Site, p.Status)
+		dp.Learning = &pv
 		d.Paths = append(d.Paths, dp)
 	}
 	for _, by := range []string{rates.ByProvider, rates.BySource} {

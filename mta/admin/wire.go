@@ -37,6 +37,84 @@ type QueueRow struct {
 	PausedUntil *time.Time `json:"paused_until,omitempty"`    // a scheduled queue of the row is paused
 	Suspended   *time.Time `json:"suspended_until,omitempty"` // a path of the row is suspended
 	*PathLimits            // of the row's paths together (site and source rows)
+	// Paths are the row's paths one by one (site, source and provider
+	// rows): each limit against the policy's bounds, with its state.
+	Paths []PathView `json:"paths,omitempty"`
+}
+
+// PathView is one egress path's learned limits against the policy's
+// bounds (engine.PathStatus).
+type PathView struct {
+	Source      string       `json:"source"`
+	Site        string       `json:"site"`
+	Limits      PathLimitsOf `json:"limits"`
+	Adaptation  Adaptation   `json:"adaptation"`
+	SuspendedBy *ActionRef   `json:"suspended_by,omitempty"`
+}
+
+// PathLimitsOf are the three limits a path learns.
+type PathLimitsOf struct {
+	Connections LimitView `json:"connections"`
+	Rate        LimitView `json:"rate"` // messages per second over all the path's connections
+	PerConn     LimitView `json:"messages_per_connection"`
+}
+
+// LimitView is one learned limit: the shape hook's preset, the policy's
+// floor and ceiling (0: none), the learned value, the value in force after
+// live overrides, and why it sits where it does (engine.LimitView).
+type LimitView struct {
+	Preset   float64    `json:"preset"`
+	Floor    float64    `json:"floor"`
+	Ceiling  float64    `json:"ceiling"`
+	Learned  float64    `json:"learned"`
+	InForce  float64    `json:"in_force"`
+	State    string     `json:"state"`
+	Since    *time.Time `json:"since,omitempty"`
+	LastCut  *CutView   `json:"last_cut,omitempty"`
+	Override *ActionRef `json:"overridden_by,omitempty"`
+}
+
+// CutView is the last cut of a learned limit: the signal, when, from and
+// to what, and the reply or error behind it.
+type CutView struct {
+	Signal string    `json:"signal"`
+	At     time.Time `json:"at"`
+	From   float64   `json:"from"`
+	To     float64   `json:"to"`
+	Why    string    `json:"reply,omitempty"`
+}
+
+// ActionRef names a live action (GET /v1/actions/{id} has the rest).
+type ActionRef struct {
+	ID       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	Origin   string    `json:"origin"`
+	Category string    `json:"category,omitempty"`
+	Reason   string    `json:"reason"`
+	Until    time.Time `json:"until"`
+}
+
+// Adaptation is the learning loop's parameters in force on a path.
+type Adaptation struct {
+	Off            bool     `json:"off"`
+	ConnectionStep int      `json:"connection_step"`
+	RateStep       float64  `json:"rate_step"`
+	Factor         float64  `json:"factor"`
+	QuietMS        int64    `json:"quiet_ms"`
+	Signals        []string `json:"signals"`
+}
+
+func pathViewOf(source, site string, st engine.PathStatus) PathView {
+	v := PathView{Source: source, Site: site, SuspendedBy: (*ActionRef)(st.SuspendedBy),
+		Adaptation: Adaptation{Off: st.Adaptation.Off, ConnectionStep: st.Adaptation.ConnectionStep,
+			RateStep: st.Adaptation.RateStep, Factor: st.Adaptation.Factor,
+			QuietMS: st.Adaptation.Quiet.Milliseconds(), Signals: st.Adaptation.Signals}}
+	for i, l := range st.Limits {
+		lv := LimitView{Preset: l.Preset, Floor: l.Floor, Ceiling: l.Ceiling, Learned: l.Learned, InForce: l.InForce,
+			State: l.State, Since: l.Since, LastCut: (*CutView)(l.LastCut), Override: (*ActionRef)(l.Override)}
+		*[]*LimitView{&v.Limits.Connections, &v.Limits.Rate, &v.Limits.PerConn}[i] = lv
+	}
+	return v
 }
 
 // PathLimits are a path's configured limits (the shape hook's) beside the
@@ -134,6 +212,9 @@ func summaryOf(s *engine.QueueSummary) *QueueSummary {
 		if r.PathLimits != nil {
 			l := PathLimits(*r.PathLimits)
 			out.Rows[i].PathLimits = &l
+		}
+		for _, p := range r.Paths {
+			out.Rows[i].Paths = append(out.Rows[i].Paths, pathViewOf(p.Source, p.Site, p.PathStatus))
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package egress
 import (
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wasmta/wasmta/mta/adaptive"
 	"github.com/wasmta/wasmta/mta/message"
@@ -81,6 +82,38 @@ func reconnections(base policy.Shape, l adaptive.Limits) float64 {
 	return base.ConnectionsPerSec * k
 }
 
+// maxWhy bounds the reply or error text kept with a cut.
+const maxWhy = 200
+
+// whyOf is the text of a dial's error kept with the cut it causes.
+func whyOf(err error) string {
+	if err == nil {
+		return ""
+	}
+	return clip(err.Error())
+}
+
+// clip shortens a reply or error text to maxWhy bytes, on a rune boundary.
+func clip(s string) string {
+	if len(s) <= maxWhy {
+		return s
+	}
+	s = s[:maxWhy]
+	for len(s) > 0 && !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + "…"
+}
+
+// Status reports the path's learned limits against the policy's bounds,
+// with each one's state and last cut (mta/adaptive, Status), the shape
+// they make before live overrides, and the shape in force after them.
+func (p *Path) Status() (st adaptive.Status, beforeOverrides, inForce policy.Shape) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.adapt.Status(), learned(p.base, p.adapt.Limits()), p.shape
+}
+
 // Limits reports a path's configured limits (the shape hook's) and the
 // learned ones in force before live overrides.
 func (p *Path) Limits() (configured, learned adaptive.Limits) {
@@ -90,10 +123,11 @@ func (p *Path) Limits() (configured, learned adaptive.Limits) {
 }
 
 // Signal feeds a throttling signal the path cannot see itself (a reply
-// classify put in category RateLimited) to its learning.
-func (p *Path) Signal(s adaptive.Signal) {
+// classify put in category RateLimited) to its learning; why is the reply
+// or error behind it, shown with the cut it causes (Status).
+func (p *Path) Signal(s adaptive.Signal, why string) {
 	p.mu.Lock()
-	p.signalLocked(s, p.sessions, time.Now())
+	p.signalWhyLocked(s, p.sessions, time.Now(), why)
 	p.mu.Unlock()
 }
 
@@ -101,7 +135,13 @@ func (p *Path) Signal(s adaptive.Signal) {
 // sessions the destination takes at the moment; it reports whether the
 // limits in force went down.
 func (p *Path) signalLocked(s adaptive.Signal, open int, now time.Time) bool {
-	if !p.adapt.Signal(s, open, now) {
+	return p.signalWhyLocked(s, open, now, "")
+}
+
+// signalWhyLocked is signalLocked with the reply or error behind the
+// signal.
+func (p *Path) signalWhyLocked(s adaptive.Signal, open int, now time.Time, why string) bool {
+	if !p.adapt.SignalWhy(s, open, now, why) {
 		return false
 	}
 	old := p.shape
@@ -154,7 +194,7 @@ const unexplainedRun = 10
 // (it is down, or refuses this sender): slowing down would not get a
 // message through. A throttle is fed to the path's learning as a
 // RateLimited reply.
-func (p *Path) Unexplained(id message.ID) bool {
+func (p *Path) Unexplained(id message.ID, why string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	run := p.unexplainedN > 0 && p.unexplainedMsg != id && p.sentN-p.unexplainedN <= unexplainedRun &&
@@ -163,7 +203,7 @@ func (p *Path) Unexplained(id message.ID) bool {
 		p.unexplainedN, p.unexplainedMsg = p.sentN, id
 	}
 	if run {
-		p.signalLocked(adaptive.RateLimited, p.sessions, time.Now())
+		p.signalWhyLocked(adaptive.RateLimited, p.sessions, time.Now(), why)
 	}
 	return run
 }

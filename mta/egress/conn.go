@@ -239,7 +239,7 @@ func (c *conn) deliver(ctx context.Context, j *Job, pol *tlspolicy.Policy) bool 
 		o.TLSCheck = c.tlsCheck(pol)
 		o.Reused = reused
 		if isTimeout(err) {
-			c.path.Signal(adaptive.Timeout)
+			c.path.Signal(adaptive.Timeout, whyOf(err))
 		}
 		c.set.opts.Handler.Done(c.path, j, o)
 		return false

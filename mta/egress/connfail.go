@@ -87,11 +87,11 @@ func (p *Path) racingLocked(started time.Time) int {
 // learning while the path works (or worked a moment ago), with the
 // number of connections the destination counted: the sessions that work
 // and those racing it. It reports whether that lowered the limits.
-func (p *Path) judgeLocked(s adaptive.Signal, started, now time.Time) bool {
+func (p *Path) judgeLocked(s adaptive.Signal, started, now time.Time, why string) bool {
 	if p.sessions == 0 && now.Sub(p.lastAlive) >= aliveWindow {
 		return false
 	}
-	return p.signalLocked(s, p.sessions+p.racingLocked(started), now)
+	return p.signalWhyLocked(s, p.sessions+p.racingLocked(started), now, why)
 }
 
 // dialBegin and dialEnd bracket a dial: a failed dial is not the verdict
@@ -114,8 +114,8 @@ func (p *Path) dialEnd(started time.Time) {
 	if p.pending != 0 && !started.After(p.pendingAt) {
 		p.pendingLeft--
 		if p.pendingLeft <= 0 {
-			p.judgeLocked(p.pending, p.pendingStarted, time.Now())
-			p.pending = 0
+			p.judgeLocked(p.pending, p.pendingStarted, time.Now(), p.pendingWhy)
+			p.pending, p.pendingWhy = 0, ""
 		}
 	}
 	p.mu.Unlock()
@@ -153,9 +153,10 @@ func (p *Path) dialFailed(err error, started, now time.Time) (dead bool, until t
 		case p.dialing > 0:
 			if p.pending == 0 { // judged when the dials under way end (dialEnd)
 				p.pending, p.pendingAt, p.pendingLeft, p.pendingStarted = dialSignal(err), now, p.dialing, started
+				p.pendingWhy = whyOf(err)
 			}
 		default:
-			lowered = p.judgeLocked(dialSignal(err), started, now)
+			lowered = p.judgeLocked(dialSignal(err), started, now, whyOf(err))
 		}
 		if !lowered || p.sessions == 0 {
 			p.cool = now.Add(doubling(coolBase, max(1, p.dialFails), coolMax))

@@ -73,29 +73,29 @@ func TestUnexplainedRefusalsInARun(t *testing.T) {
 		}
 	}
 	send(1)
-	if p.Unexplained(id(1)) {
+	if p.Unexplained(id(1), "") {
 		t.Fatal("the first refusal is a throttle")
 	}
-	if p.Unexplained(id(1)) {
+	if p.Unexplained(id(1), "") {
 		t.Fatal("a second recipient of the same message is a throttle")
 	}
 	send(unexplainedRun + 1)
-	if p.Unexplained(id(2)) {
+	if p.Unexplained(id(2), "") {
 		t.Fatalf("a refusal %d transactions after the last is a throttle", unexplainedRun+1)
 	}
 	send(unexplainedRun)
-	if p.Unexplained(id(3)) {
+	if p.Unexplained(id(3), "") {
 		t.Fatal("refusals of a path that had no transaction accepted are a throttle")
 	}
 	p.delivered(time.Now())
 	send(unexplainedRun)
-	if !p.Unexplained(id(4)) {
+	if !p.Unexplained(id(4), "") {
 		t.Fatalf("a refusal %d transactions after another message's is no throttle", unexplainedRun)
 	}
 	send(2*unexplainedRun - 1)
-	p.Unexplained(id(5))
+	p.Unexplained(id(5), "")
 	send(1)
-	if p.Unexplained(id(6)) {
+	if p.Unexplained(id(6), "") {
 		t.Fatalf("refusals %d transactions after the last accepted are a throttle", 2*unexplainedRun+1)
 	}
 }

@@ -52,6 +52,7 @@ type Path struct {
 	pending        adaptive.Signal             // a failed dial's signal, judged when the dials under way end
 	pendingAt      time.Time                   // when it came back
 	pendingStarted time.Time                   // when that dial began
+	pendingWhy     string                      // its error (whyOf), shown with the cut it causes
 	pendingLeft    int                         // dials under way then, not ended yet
 	closed         []time.Time                 // sessions closed within settleWindow
 	lastAlive      time.Time                   // a session opened or closed
@@ -86,7 +87,7 @@ func newPath(set *Set, spec PathSpec, shape policy.Shape, version string) *Path 
 	}
 	p.base, p.version = shape, version
 	p.adapt = adaptive.New(presetOf(shape), paramsOf(shape), time.Now())
-	p.adapt.Cold()
+	p.adapt.Cold(time.Now())
 	p.applyLocked()
 	return p
 }

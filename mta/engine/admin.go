@@ -66,6 +66,16 @@ type QueueRow struct {
 	PausedUntil *time.Time // a scheduled queue of the row is paused
 	Suspended   *time.Time // a path of the row is suspended
 	*PathLimits            // of the row's paths together (site and source rows)
+	// Paths are the row's paths one by one (site, source and provider
+	// rows), each limit against the policy's bounds with its state.
+	Paths []PathRow
+}
+
+// PathRow is one path of a queue summary row.
+type PathRow struct {
+	Source string
+	Site   string
+	PathStatus
 }
 
 // QueueSummary is the state of the queues, grouped by one dimension.
@@ -126,6 +136,7 @@ func (e *Engine) QueueSummary(ctx context.Context, by string, sel message.Select
 		r.Ready += p.Ready
 		r.Connections += p.Connections
 		r.Suspended = later(r.Suspended, p.Suspended)
+		r.Paths = append(r.Paths, PathRow{Source: p.Source, Site: p.Site, PathStatus: p.Status})
 		if r.PathLimits == nil {
 			r.PathLimits = &PathLimits{}
 			*r.PathLimits = p.PathLimits
@@ -208,6 +219,9 @@ type PathInfo struct {
 	ShapeVersion string
 	BackedOff    time.Time // no connection works: the path waits
 	PathLimits
+	// Status is each limit against the policy's bounds, with its state,
+	// last cut and overriding action (limitview.go).
+	Status PathStatus
 }
 
 // PathsInfo describes every egress path, sorted by source and site.
@@ -218,7 +232,7 @@ func (e *Engine) PathsInfo() []PathInfo {
 		s, ver := p.Shape()
 		out = append(out, PathInfo{Source: p.Key.Source, Site: p.Key.Site, Provider: mx.Provider([]string{p.Key.Site}),
 			Ready: p.Len(), Connections: p.Conns(), Suspended: p.Suspended(), Shape: s, ShapeVersion: ver,
-			BackedOff: p.BackedOff(), PathLimits: limitsOf(p)})
+			BackedOff: p.BackedOff(), PathLimits: limitsOf(p), Status: e.pathStatus(p)})
 	}
 	slices.SortFunc(out, func(a, b PathInfo) int { return cmp.Or(cmp.Compare(a.Source, b.Source), cmp.Compare(a.Site, b.Site)) })
 	return out

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/wasmta/wasmta/mta/adaptive"
@@ -182,13 +184,13 @@ func (e *Engine) rcptResult(ctx context.Context, j *egress.Job, o egress.Outcome
 	r.PolicyVersion = ver
 	e.control(j, at, c, resp)
 	if throttleSignal(c, resp) && at.path != nil && !tenantScoped(c, m.Tenant) {
-		at.path.Signal(adaptive.RateLimited)
+		at.path.Signal(adaptive.RateLimited, replyText(resp))
 	}
 	sched, paced := next, false
 	now := time.Now()
 	stated, hasStated := statedRetry(resp, now)
 	unexpl := at.path != nil && !hasStated && unexplained(c, resp, stage)
-	run := unexpl && !pathCause(c, o, resp) && at.path.Unexplained(m.ID)
+	run := unexpl && !pathCause(c, o, resp) && at.path.Unexplained(m.ID, replyText(resp))
 	switch {
 	case c.Category == policy.CategoryTooManyRecipients && tookAny(o):
 		// Refused for the transaction's size, not for itself: RFC 5321
@@ -610,4 +612,10 @@ func (e *Engine) expire(key message.QueueKey, m *message.Message, it *queue.Item
 		}
 	}
 	e.itemDone(it.ID, 1)
+}
+
+// replyText is a reply as one line ("421 4.7.28 ... rate limited"), shown
+// with the cut of a learned limit it caused.
+func replyText(r message.Response) string {
+	return strings.Join(strings.Fields(fmt.Sprintf("%d %s %s", r.Code, r.Enhanced, r.Text)), " ")
 }

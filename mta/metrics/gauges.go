@@ -31,9 +31,11 @@ var (
 	descReady        = prometheus.NewDesc("wasmta_queue_ready", "Transactions waiting in the ready queue of an egress path.", []string{"source", "site", "provider"}, nil)
 	descConns        = prometheus.NewDesc("wasmta_connections", "Open delivery connections of an egress path.", []string{"source", "site", "provider"}, nil)
 	descSuspended    = prometheus.NewDesc("wasmta_path_suspended", "1 while an egress path is suspended.", []string{"source", "site", "provider"}, nil)
-	descConnLimit    = prometheus.NewDesc("wasmta_path_connection_limit", "Connection limit of an egress path: configured (the shape hook's) or learned (in force before live overrides).", []string{"source", "site", "provider", "limit"}, nil)
-	descPerConnLimit = prometheus.NewDesc("wasmta_path_messages_per_connection_limit", "Messages per connection of an egress path (0 = no limit): configured (the shape hook's) or learned (in force before live overrides).", []string{"source", "site", "provider", "limit"}, nil)
-	descRateLimit    = prometheus.NewDesc("wasmta_path_rate_limit", "Message rate limit of an egress path in messages per second (0 = no limit): configured (the shape hook's) or learned (in force before live overrides).", []string{"source", "site", "provider", "limit"}, nil)
+	descConnLimit    = prometheus.NewDesc("wasmta_path_connection_limit", "Connection limit of an egress path: configured (the shape hook's), floor and ceiling (the policy's bounds), learned (before live overrides) or in_force (after them).", []string{"source", "site", "provider", "limit"}, nil)
+	descPerConnLimit = prometheus.NewDesc("wasmta_path_messages_per_connection_limit", "Messages per connection of an egress path (0 = no limit): configured (the shape hook's), floor and ceiling (the policy's bounds; ceiling 0 = none), learned (before live overrides) or in_force (after them).", []string{"source", "site", "provider", "limit"}, nil)
+	descRateLimit    = prometheus.NewDesc("wasmta_path_rate_limit", "Message rate limit of an egress path in messages per second (0 = no limit): configured (the shape hook's), floor and ceiling (the policy's bounds; ceiling 0 = none), learned (before live overrides) or in_force (after them).", []string{"source", "site", "provider", "limit"}, nil)
+	descLimitState   = prometheus.NewDesc("wasmta_path_limit_state", "1 for the state a learned limit of an egress path is in (growing, slow_start, recovering, cut, at_ceiling, at_floor, overridden, ...; docs/shaping.md); one series per path and limit.", []string{"source", "site", "provider", "limit", "state"}, nil)
+	descLastCut      = prometheus.NewDesc("wasmta_path_limit_last_cut_timestamp_seconds", "When a throttling signal last cut a learned limit of an egress path (Unix time), labelled with the signal; absent until the first cut.", []string{"source", "site", "provider", "limit", "signal"}, nil)
 	descDisk         = prometheus.NewDesc("wasmta_spool_disk_bytes", "Bytes of the spool's files.", nil, nil)
 	descFree         = prometheus.NewDesc("wasmta_spool_free_bytes", "Free bytes on the spool's filesystem at the last check.", nil, nil)
 	descFull         = prometheus.NewDesc("wasmta_spool_full", "1 while reception refuses mail because the disk is full.", nil, nil)
@@ -80,6 +82,17 @@ func (s *scrape) Collect(ch chan<- prometheus.Metric) {
 			gauge(descRateLimit, p.LearnedRate, p.Source, p.Site, p.Provider, "learned")
 			gauge(descPerConnLimit, float64(p.ConfiguredPerConn), p.Source, p.Site, p.Provider, "configured")
 			gauge(descPerConnLimit, float64(p.LearnedPerConn), p.Source, p.Site, p.Provider, "learned")
+			for _, l := range p.Status.Limits {
+				d := map[string]*prometheus.Desc{"connections": descConnLimit, "rate": descRateLimit,
+					"messages_per_connection": descPerConnLimit}[l.Limit]
+				gauge(d, l.Floor, p.Source, p.Site, p.Provider, "floor")
+				gauge(d, l.Ceiling, p.Source, p.Site, p.Provider, "ceiling")
+				gauge(d, l.InForce, p.Source, p.Site, p.Provider, "in_force")
+				gauge(descLimitState, 1, p.Source, p.Site, p.Provider, l.Limit, l.State)
+				if c := l.LastCut; c != nil {
+					gauge(descLastCut, float64(c.At.UnixMilli())/1e3, p.Source, p.Site, p.Provider, l.Limit, c.Signal)
+				}
+			}
 		}
 	}
 	if s.sp != nil {

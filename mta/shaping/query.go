@@ -33,11 +33,31 @@ func (r *Registry) Active(id string) bool {
 func (r *Registry) Adjust(sub Subject, base policy.Shape) policy.Shape {
 	now := time.Now()
 	for _, e := range r.snap.Load().actions {
-		if e.a.Kind == Shape && e.a.Select.PathLevel() && e.a.Expires.After(now) && e.a.Select.Matches(sub) {
+		if e.shapesPath(sub, now) {
 			base = e.a.Shape.Apply(base)
 		}
 	}
 	return base
+}
+
+// shapesPath reports whether e is a path-level shape action in force at
+// now on the path of sub.
+func (e *entry) shapesPath(sub Subject, now time.Time) bool {
+	return e.a.Kind == Shape && e.a.Select.PathLevel() && e.a.Expires.After(now) && e.a.Select.Matches(sub)
+}
+
+// PathActions returns the path-level shape actions in force on the path
+// of sub, in the order Adjust applies them (oldest first): an operator
+// view of what overrides the path's own limits.
+func (r *Registry) PathActions(sub Subject) []Action {
+	var out []Action
+	now := time.Now()
+	for _, e := range r.snap.Load().actions {
+		if e.shapesPath(sub, now) {
+			out = append(out, e.a)
+		}
+	}
+	return out
 }
 
 // Pace takes a token for one message of sub from every matching
