@@ -29,6 +29,14 @@ func namesFutileRetry(text string) bool {
 		default:
 			continue
 		}
+		if timedRetry(text, i, k) {
+			// "do not retry for 5 minutes", "retrying now will not
+			// help", "retries within the next hour will not succeed":
+			// the words set a wait before the next try, a pace, not a
+			// refusal that lasts
+			i = k - 1
+			continue
+		}
 		if negatedBefore(text, i) {
 			// "do not retry", "don't retry", "never retry"
 			return true
@@ -56,6 +64,54 @@ func namesFutileRetry(text string) bool {
 			}
 		}
 		i = k - 1
+	}
+	return false
+}
+
+// timedRetry reports whether the clause around the retry word at
+// text[i:k] bounds the retry in time: a word of time ("before", "until",
+// "within", "immediately", "sooner", "now", "yet", "minutes", "hours"...)
+// anywhere in the clause, or a number after the retry word ("do not retry
+// for 300s"). A clause ends at a comma, a semicolon, a colon, a bracket or
+// a full stop followed by a space, so the number of an address or a
+// status in another clause ("All messages from 192.0.2.1 will be
+// permanently deferred; Retrying will NOT succeed") does not count.
+func timedRetry(text string, i, k int) bool {
+	start := i
+	for start > 0 && !clauseEnd(text, start-1) {
+		start--
+	}
+	end := k
+	for end < len(text) && !clauseEnd(text, end) {
+		if text[end] >= '0' && text[end] <= '9' {
+			return true
+		}
+		end++
+	}
+	for j := start; j < end; j++ {
+		if !isLetter(text[j]) || j > 0 && isLetter(text[j-1]) {
+			continue
+		}
+		w, n := wordAt(text, j)
+		switch w {
+		case "before", "until", "till", "within", "immediately", "sooner", "soon", "now", "yet", "earlier",
+			"second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins", "hour", "hours", "while":
+			return true
+		}
+		j = n - 1
+	}
+	return false
+}
+
+// clauseEnd reports whether text[j] ends a clause: a comma, a semicolon,
+// a colon, an exclamation mark, a bracket, or a full stop at the end or
+// before a space (not the dots of an address, a status or a host name).
+func clauseEnd(text string, j int) bool {
+	switch text[j] {
+	case ',', ';', ':', '!', '(', ')', '[', ']':
+		return true
+	case '.':
+		return j+1 == len(text) || text[j+1] == ' '
 	}
 	return false
 }

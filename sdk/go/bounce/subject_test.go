@@ -58,5 +58,14 @@ func TestFutileRetryBounces(t *testing.T) {
 		{451, "", "Temporary failure, please retry later", Default},
 		{421, "", "Too many connections, retry in a minute", Retry},
 		{550, "", "Retrying will not succeed", Default},
+		// a retry bounded in time is a pace: the deferral keeps the
+		// class's action (none of these said a retry would fail)
+		{451, "4.7.1", "Greylisted. Please do not retry for at least 5 minutes", Default},
+		{421, "4.7.0", "Too many connections from your IP. Do not retry before 60 seconds have passed", Retry},
+		{450, "4.2.1", "Mailbox busy, do not retry immediately", Default},
+		{451, "4.7.1", "Please don't retry sooner than 300s", Default},
+		{421, "4.7.0", "Rate limited; do not retry until the top of the hour", Retry},
+		{450, "4.7.1", "Try again later; retrying now will not help", Default},
+		{451, "4.3.0", "Temporary failure, retrying within 10 minutes will not succeed", Default},
 	})
 }
