@@ -186,7 +186,7 @@ func decide(code int, enhanced, text string, trailing bool) Result {
 			// a server-side failure (RFC 3463's X.3.0, Sisimai's
 			// systemerror). A failure without a reply ("could not connect"
 			// of the client's own dial) stays the connection's.
-			if cat, ok := serviceFailure(text); ok {
+			if cat, from, to, ok := serviceFailure(text); ok && !verdictElsewhere(text, t, needle, from, to) {
 				return Result{cat, actionOf(cat), "text", "server's own failure"}
 			}
 		}
@@ -902,6 +902,38 @@ func startsIPv4(s string) bool {
 		n++
 	}
 	return n >= 7 && hasIPv4(s[:n])
+}
+
+// verdictElsewhere reports whether the text rule t (matched by needle)
+// says the mailbox does not exist or is closed (InvalidRecipient,
+// InactiveMailbox) outside the clause text[from:to] of a server's failure
+// at its own work: "Cannot open mailbox for u: no such user", "User
+// unknown; could not write to mailbox". The failure is then how the
+// server found out, and the verdict on the address stands: read as the
+// server's own failure, the dead address would never be suppressed.
+func verdictElsewhere(text string, t, needle int32, from, to int) bool {
+	if t < 0 {
+		return false
+	}
+	if c := textRules[t].category; c != InvalidRecipient && c != InactiveMailbox {
+		return false
+	}
+	// the words as words ("moved" in "removed" says nothing), read
+	// before or after the failure's clause
+	nd := strings.TrimSpace(needles[needle].text)
+	for i := 0; i < len(text); {
+		at := indexFold(text[i:], nd)
+		if at < 0 {
+			return false
+		}
+		at += i
+		end := at + len(nd)
+		if (at == 0 || !isLetter(text[at-1])) && (end == len(text) || !isLetter(text[end])) && (end <= from || at >= to) {
+			return true
+		}
+		i = at + 1
+	}
+	return false
 }
 
 // recipientObject are the words that name a reply's object as a

@@ -167,7 +167,11 @@ func serviceVerdict(category string) bool {
 // The passive ("could not be delivered", "cannot be found") is a verdict
 // on the object and is not this shape; nor is a refusal said to the
 // client ("You cannot connect"). ok is false when the words are not there.
-func serviceFailure(text string) (category string, ok bool) {
+//
+// from and to bound the failure's clause (from the stem to the next comma,
+// semicolon, colon or full stop), for decide to tell a verdict said in a
+// clause of its own ("Cannot open mailbox for u: no such user").
+func serviceFailure(text string) (category string, from, to int, ok bool) {
 	for i := 0; i < len(text); i++ {
 		if !stemStart[text[i]] {
 			continue
@@ -209,13 +213,17 @@ func serviceFailure(text string) (category string, ok bool) {
 		for words := 0; words < 2; words++ {
 			w, k := wordAt(text, j)
 			if systemVerb(w) {
-				return serviceObject(text, k), true
+				to = k
+				for to < len(text) && !clauseEnd(text, to) {
+					to++
+				}
+				return serviceObject(text, k), i, to, true
 			}
 			j = skipSpaces(text, k)
 		}
 		i += n - 1
 	}
-	return "", false
+	return "", 0, 0, false
 }
 
 // serviceObject reads the few words after a failed operation's verb (to

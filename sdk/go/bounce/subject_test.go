@@ -18,6 +18,13 @@ func TestRound20Shapes(t *testing.T) {
 		{550, "", "Unable to relay for a@example.com", RelayDenied, false},
 		{0, "", "dial tcp 192.0.2.1:25: could not connect", BadConnection, false},
 		{550, "", "You cannot connect for 3 more hours", TransientFailure, true},
+		// a verdict on the mailbox in a clause of its own stands: the
+		// failure is how the server found out
+		{550, "", "Cannot open mailbox for user: no such user", InvalidRecipient, false},
+		{550, "", "Failed to open mailbox: user unknown", InvalidRecipient, false},
+		{550, "", "User unknown; could not write to mailbox", InvalidRecipient, false},
+		{550, "", "unable to open mailbox for u@c.example: account is disabled", InactiveMailbox, false},
+		{550, "", "Removed x, but the configured file y could not be read", InvalidRecipient, true},
 		// the sender as the subject of a recipient's words
 		{550, "", "Sender does not exist: a@example.com", InvalidSender, false},
 		{550, "", "MAIL FROM <a@example.com> rejected: user unknown", InvalidSender, false},
