@@ -1,5 +1,7 @@
 package bounce
 
+import "strings"
+
 // namesFutileRetry reports whether a reply says that sending the message
 // again will not succeed ("Retrying will NOT succeed", "retry will never
 // help", "do not retry", "will be permanently deferred"): RFC 3463
@@ -396,22 +398,38 @@ func namesRecipientBetween(s string) bool {
 			return true // another clause
 		}
 	}
+	prev := ""
 	for i := 0; i < len(s); {
 		for i < len(s) && s[i] == ' ' {
 			i++
 		}
-		j, at := i, false
+		j, at := i, -1
 		for j < len(s) && s[j] != ' ' {
-			at = at || s[j] == '@'
+			if at < 0 && s[j] == '@' {
+				at = j
+			}
 			j++
 		}
-		if !at {
-			for _, w := range recipientObject {
-				if w != "address" && indexFold(s[i:j], w) >= 0 {
-					return true
-				}
+		word := s[i:j]
+		if at >= 0 {
+			// an address names no recipient by itself, but the key it
+			// is the value of may ("rcpt=u@example.com",
+			// "TO:<u@example.com>"), and so does "to" or "for" before it
+			// ("from sender a@example.com to u@example.com")
+			if strings.EqualFold(prev, "to") || strings.EqualFold(prev, "for") {
+				return true
+			}
+			word = ""
+			if k := strings.IndexAny(s[i:at], "<=:"); k >= 0 {
+				word = s[i : i+k+1]
 			}
 		}
+		for _, w := range recipientObject {
+			if w != "address" && indexFold(word, w) >= 0 {
+				return true
+			}
+		}
+		prev = s[i:j]
 		i = j
 	}
 	return false

@@ -31,6 +31,11 @@ func TestRound20Shapes(t *testing.T) {
 		{553, "", "Sender address not found", InvalidSender, false},
 		{550, "", "Sender verified, but recipient b@example.com does not exist", InvalidRecipient, false},
 		{550, "", "User unknown", InvalidRecipient, false},
+		// an address keyed or led as the recipient's names a recipient
+		{550, "", "sender=a@b.example rcpt=u@c.example: No such user here", InvalidSender, true},
+		{550, "", "Message from sender a@b.example to u@c.example rejected: user unknown", InvalidSender, true},
+		{550, "", "MAIL FROM:<a@b.example> RCPT TO:<u@c.example>: user unknown", InvalidSender, true},
+		{550, "", "Sender <a@b.example> rejected: user unknown", InvalidSender, false},
 		// what expired, in several languages
 		{550, "", "This account has expired", InactiveMailbox, false},
 		{0, "", "El buzón ha expirado", InactiveMailbox, false},
