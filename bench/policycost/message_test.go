@@ -44,7 +44,7 @@ func defaultModules(b *testing.B) map[bool]*hostabi.Module {
 				CallTimeout:      time.Second,
 				InitTimeout:      20 * time.Second,
 				UnsafeNoDeadline: !guard,
-				CacheDir:         filepath.Join(os.TempDir(), "wasmta-wazero-cache"),
+				CacheDir:         cacheDir(),
 				Logger:           slog.New(slog.NewTextHandler(io.Discard, nil)),
 			})
 			if err != nil {
@@ -125,6 +125,10 @@ func BenchmarkMessage(b *testing.B) {
 		})
 	}
 }
+
+// cacheDir is wazero's compilation cache for the benchmarks' hosts: a
+// count under valgrind reads the code a native run compiled.
+func cacheDir() string { return filepath.Join(os.TempDir(), "wasmta-wazero-cache") }
 
 // cpuTime is the process's CPU time so far: on a shared machine, wall
 // time per op includes other processes' turns, CPU time much less so.
