@@ -222,3 +222,28 @@ func TestGuardRefusesReservedExport(t *testing.T) {
 		t.Errorf("load: %v, want %s", err, want)
 	}
 }
+
+// TestGuardStopsLoopAfterWatchdogSlept: the watchdog's goroutine sleeps
+// after watchdogIdleTicks ticks without a call, and the first call after
+// that must wake it, or a loop in that call would never be stopped.
+func TestGuardStopsLoopAfterWatchdogSlept(t *testing.T) {
+	th := newTestHost(t, func(c *Config) { c.CallTimeout = 5 * time.Millisecond })
+	m, err := th.Load(context.Background(), "acme", guardFixture(t, "manyops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	w := th.watch
+	for range 3 {
+		deadline := time.Now().Add(20 * time.Second)
+		for !w.sleeping.Load() {
+			if time.Now().After(deadline) {
+				t.Fatal("the watchdog never went to sleep")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		withTimeout(t, 20*time.Second, func() {
+			assertFault(t, callHook(m, "route", "evil", ""), m, "route", "deadline exceeded")
+		})
+	}
+}

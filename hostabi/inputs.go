@@ -37,7 +37,7 @@ func peerInput(p *policy.Peer, key string) (value, int32) {
 	case "peer.addr":
 		return found(strValue(p.Addr))
 	case "peer.ip":
-		return found(strValue(hostOf(p.Addr)))
+		return found(strValue(peerIP(p)))
 	case "peer.helo":
 		return found(strValue(p.Helo))
 	case "peer.auth_user":
@@ -49,6 +49,14 @@ func peerInput(p *policy.Peer, key string) (value, int32) {
 		return found(intValue(0))
 	}
 	return missingInput(key)
+}
+
+// peerIP is the peer.ip input: p.IP when the caller gave it, else Addr's host.
+func peerIP(p *policy.Peer) string {
+	if p.IP != "" {
+		return p.IP
+	}
+	return hostOf(p.Addr)
 }
 
 // hostOf strips the port of an ip:port address, leaving anything else as is.

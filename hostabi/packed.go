@@ -75,7 +75,7 @@ func appendInputs(b []byte, in any) []byte {
 // appendPeer appends the inputs common to the reception hooks: peer.addr,
 // peer.ip, peer.helo, peer.auth_user, peer.tls, tenant, sender.
 func appendPeer(b []byte, p *policy.Peer, tenant, sender string) []byte {
-	b = appendStrs(b, p.Addr, hostOf(p.Addr), p.Helo, p.AuthUser)
+	b = appendStrs(b, p.Addr, peerIP(p), p.Helo, p.AuthUser)
 	var tls uint64
 	if p.TLS {
 		tls = 1

@@ -149,3 +149,27 @@ func takeList(t *testing.T, p []byte) ([]string, []byte) {
 	}
 	return out, p
 }
+
+// TestPeerIPGiven: peer.ip is Peer.IP when the caller gives it (reception
+// splits a session's address once), Addr's host otherwise; one key at a
+// time and packed, the same value.
+func TestPeerIPGiven(t *testing.T) {
+	for _, tc := range []struct {
+		p    policy.Peer
+		want string
+	}{
+		{policy.Peer{Addr: "192.0.2.7:2525"}, "192.0.2.7"},
+		{policy.Peer{Addr: "192.0.2.7:2525", IP: "192.0.2.7"}, "192.0.2.7"},
+		{policy.Peer{Addr: "[2001:db8::5]:4242"}, "2001:db8::5"},
+		{policy.Peer{Addr: "[2001:db8::5]:4242", IP: "2001:db8::5"}, "2001:db8::5"},
+	} {
+		if v, st := peerInput(&tc.p, "peer.ip"); st != 0 || v.s != tc.want {
+			t.Errorf("%+v: peer.ip %q (%d), want %q", tc.p, v.s, st, tc.want)
+		}
+		b := appendPeer(nil, &tc.p, "", "")
+		b = b[4+binary.LittleEndian.Uint32(b):] // past peer.addr
+		if got := string(b[4 : 4+binary.LittleEndian.Uint32(b)]); got != tc.want {
+			t.Errorf("%+v: packed peer.ip %q, want %q", tc.p, got, tc.want)
+		}
+	}
+}

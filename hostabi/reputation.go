@@ -2,6 +2,7 @@ package hostabi
 
 import (
 	"encoding/binary"
+	"slices"
 	"strings"
 
 	"github.com/wasmta/wasmta/mta/policy"
@@ -147,10 +148,17 @@ func appendPoolCounts(b []byte, ps []policy.PoolReputation) []byte {
 	return b
 }
 
+// appendCounts appends c's five counts: one capacity check, then five
+// stores, where five appends each checked the capacity and grew the length.
 func appendCounts(b []byte, c *policy.ReputationCounts) []byte {
-	for _, n := range [5]int64{c.Deliveries, c.Bounces, c.HardBounces, c.OOBBounces, c.Complaints} {
-		b = binary.LittleEndian.AppendUint64(b, uint64(max(n, 0)))
-	}
+	n := len(b)
+	b = slices.Grow(b, 40)[:n+40]
+	o := b[n : n+40]
+	binary.LittleEndian.PutUint64(o[0:], uint64(max(c.Deliveries, 0)))
+	binary.LittleEndian.PutUint64(o[8:], uint64(max(c.Bounces, 0)))
+	binary.LittleEndian.PutUint64(o[16:], uint64(max(c.HardBounces, 0)))
+	binary.LittleEndian.PutUint64(o[24:], uint64(max(c.OOBBounces, 0)))
+	binary.LittleEndian.PutUint64(o[32:], uint64(max(c.Complaints, 0)))
 	return b
 }
 

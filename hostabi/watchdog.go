@@ -25,8 +25,13 @@ type watchdog struct {
 	mu     sync.Mutex
 	insts  map[*instance]struct{}
 	active atomic.Int64 // calls running
-	wake   chan struct{}
-	done   chan struct{}
+	// sleeping is set while the goroutine waits on wake: a call wakes
+	// it only then, and otherwise does not touch the channel (a send
+	// with a default case, about 70 instructions and a lock, was made by
+	// every call that found no other running).
+	sleeping atomic.Bool
+	wake     chan struct{}
+	done     chan struct{}
 }
 
 const watchdogIdleTicks = 100
@@ -65,7 +70,10 @@ func (w *watchdog) remove(inst *instance) {
 // begin arms the deadline of a call on inst that may run for d.
 func (w *watchdog) begin(inst *instance, d time.Duration) {
 	inst.deadline.Store(w.now() + int64(max(d, 1)))
-	if w.active.Add(1) == 1 {
+	// The goroutine sets sleeping before it looks at active a last time,
+	// and a call adds to active before it looks at sleeping: of the two,
+	// at least one sees the other's store.
+	if w.active.Add(1) == 1 && w.sleeping.Load() {
 		select {
 		case w.wake <- struct{}{}:
 		default:
@@ -90,12 +98,16 @@ func (w *watchdog) run() {
 			idle = 0
 		}
 		if idle > watchdogIdleTicks {
-			select {
-			case <-w.wake:
-				idle = 0
-			case <-w.done:
-				return
+			w.sleeping.Store(true)
+			if w.active.Load() == 0 {
+				select {
+				case <-w.wake:
+				case <-w.done:
+					return
+				}
 			}
+			w.sleeping.Store(false)
+			idle = 0
 		}
 		t.Reset(w.tick)
 		select {

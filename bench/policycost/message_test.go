@@ -64,7 +64,7 @@ func defaultModules(b *testing.B) map[bool]*hostabi.Module {
 }
 
 var (
-	msgPeer   = policy.Peer{Addr: "127.0.0.1:40312", Helo: "source.bench.example"}
+	msgPeer   = policy.Peer{Addr: "127.0.0.1:40312", IP: "127.0.0.1", Helo: "source.bench.example"} // IP as reception gives it
 	msgHeader = []byte("From: <sender@source.bench.example>\r\nTo: <rcpt@bench.example>\r\n" +
 		"Date: Thu, 26 Nov 2026 21:00:00 +0000\r\nMessage-Id: <20261126210000.1234@source.bench.example>\r\n" +
 		"Subject: test message 1234\r\nReceived: from source.bench.example (localhost [127.0.0.1])\r\n" +

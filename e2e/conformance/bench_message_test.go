@@ -56,7 +56,7 @@ func messageCalls(b *testing.B, m policy.Policy, rcpt *policy.RcptInput, pool *p
 func messageInputs() (*policy.RcptInput, *policy.PoolInput) {
 	rep := &policy.Reputation{Tenant1h: policy.ReputationCounts{Deliveries: 1200, Complaints: 1},
 		Tenant24h: policy.ReputationCounts{Deliveries: 25000, Bounces: 300, Complaints: 9}}
-	peer := policy.Peer{Addr: "127.0.0.1:40312", Helo: "source.bench.example"}
+	peer := policy.Peer{Addr: "127.0.0.1:40312", IP: "127.0.0.1", Helo: "source.bench.example"} // IP as reception gives it
 	return &policy.RcptInput{Peer: peer, Sender: "sender@source.bench.example", Recipient: "rcpt@bench.example"},
 		&policy.PoolInput{Domain: "bench.example", Site: "mx.bench.example", Reputation: rep}
 }

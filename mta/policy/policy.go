@@ -57,7 +57,11 @@ type Reply struct {
 
 // Peer describes the SMTP client (or HTTP injector) of a message.
 type Peer struct {
-	Addr     string // ip:port
+	Addr string // ip:port
+	// IP is Addr's host (the ABI's peer.ip), when the caller has it
+	// already: reception splits a session's address once, not for each
+	// of its messages' calls. "" leaves it to the policy host.
+	IP       string
 	Helo     string
 	AuthUser string // "" when not authenticated
 	TLS      bool

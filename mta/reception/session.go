@@ -2,6 +2,7 @@ package reception
 
 import (
 	"crypto/tls"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ type session struct {
 	tc       *trackedConn // nil only for connections not accepted by Serve
 	peer     netip.AddrPort
 	peerStr  string
+	peerIP   string // peerStr's host: the policy input peer.ip, split once per session
 	tls      *events.TLS
 	relayNet bool
 	trusted  bool // in TrustedNets
@@ -69,6 +71,7 @@ func (s *Server) newSession(c *smtp.Conn) (smtp.Session, error) {
 	nc := c.Conn()
 	ss := &session{srv: s, conn: c, peer: addrPortOf(nc.RemoteAddr())}
 	ss.peerStr = ss.peer.String()
+	ss.peerIP = hostOf(ss.peerStr)
 	if st, ok := c.TLSConnectionState(); ok {
 		ss.tls = &events.TLS{Version: tls.VersionName(st.Version), Cipher: tls.CipherSuiteName(st.CipherSuite)}
 		nc = c.Conn().(*tls.Conn).NetConn()
@@ -96,7 +99,7 @@ func (s *session) protocol() string {
 }
 
 func (s *session) policyPeer(helo string) policy.Peer {
-	return policy.Peer{Addr: s.peerStr, Helo: helo, AuthUser: s.authUser, TLS: s.tls != nil}
+	return policy.Peer{Addr: s.peerStr, IP: s.peerIP, Helo: helo, AuthUser: s.authUser, TLS: s.tls != nil}
 }
 
 // Mail starts a transaction: address check, on_mail_from, tenant limits.
@@ -279,4 +282,13 @@ func (s *session) record(rec *events.Record) {
 
 func response(e *smtp.SMTPError) *message.Response {
 	return &message.Response{Code: e.Code, Enhanced: enhancedString(e.EnhancedCode), Text: e.Message}
+}
+
+// hostOf is peerStr's host, as net.SplitHostPort gives it (the policy
+// host's peer.ip), else the whole string.
+func hostOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		return h
+	}
+	return addr
 }
