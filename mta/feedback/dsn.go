@@ -67,12 +67,30 @@ func parseDSN(r *Report, m *msg, body []byte) {
 		}
 	}
 	rcpts = mergeRepeated(rcpts)
+	// How many recipients each Original-Recipient stands for: more than
+	// one when an alias or list expanded into several final addresses.
+	expanded := map[string]int{}
 	for _, rc := range rcpts {
-		if internal[rc] && rc.Original != "" && internetAddress(rc.Original) {
-			// the final address is the reporting MTA's internal name for
-			// the mailbox ("LOCAL;<f.b>", "f.b@sims-ms-daemon"); the
-			// sender knows the address it specified (RFC 3464 2.3.1:
-			// Original-Recipient)
+		if rc.Original != "" {
+			expanded[strings.ToLower(rc.Original)]++
+		}
+	}
+	for _, rc := range rcpts {
+		if rc.Original == "" || strings.EqualFold(rc.Original, rc.Address) || !internetAddress(rc.Original) {
+			continue
+		}
+		// RFC 3464 2.3.1: the Original-Recipient is "the original
+		// recipient address as specified by the sender", the address on
+		// the sender's list; the Final-Recipient is where the reporting
+		// MTA took it (an internal name for the mailbox, "LOCAL;<f.b>",
+		// "f.b@sims-ms-daemon"; a forwarding or an alias's target). The
+		// report names the sender's address, the final one beside it;
+		// when one original expanded into several final addresses, each
+		// final address is a recipient of its own.
+		if internal[rc] || expanded[strings.ToLower(rc.Original)] == 1 {
+			if !internal[rc] {
+				rc.Final = rc.Address
+			}
 			rc.Address = rc.Original
 		}
 	}
@@ -83,7 +101,7 @@ func parseDSN(r *Report, m *msg, body []byte) {
 	// others of a recipient are the addresses another one names.
 	named := map[string]int{}
 	for _, rc := range rcpts {
-		for _, a := range distinctFold(rc.Address, rc.Original) {
+		for _, a := range distinctFold(rc.Address, rc.Original, rc.Final) {
 			named[strings.ToLower(a)]++
 		}
 	}
@@ -177,7 +195,7 @@ func setRecipientField(rc *Recipient, f field) {
 // original recipient, the code and a more specific status from the
 // diagnostic, a diagnostic from the notice text, and the kind.
 func finishDSNRecipient(rc *Recipient, m *msg, named map[string]int) {
-	self := []string{rc.Address, rc.Original}
+	self := []string{rc.Address, rc.Original, rc.Final}
 	// An address another recipient names: named by more recipients than
 	// this one (which names it at most once).
 	other := func(a string) bool {

@@ -10,17 +10,21 @@ import (
 // Line is what `wasmta feedback parse` prints for one reported recipient:
 // one JSON object per line.
 type Line struct {
-	File         string `json:"file,omitempty"`
-	Kind         Kind   `json:"kind"`
-	Recipient    string `json:"recipient,omitempty"`
-	Action       string `json:"action,omitempty"`
-	Status       string `json:"status,omitempty"`
-	Code         int    `json:"code,omitempty"`
-	Diagnostic   string `json:"diagnostic,omitempty"`
-	Category     string `json:"category,omitempty"`
-	FeedbackType string `json:"feedback_type,omitempty"`
-	SourceIP     string `json:"source_ip,omitempty"`
-	RemoteMTA    string `json:"remote_mta,omitempty"`
+	File      string `json:"file,omitempty"`
+	Kind      Kind   `json:"kind"`
+	Recipient string `json:"recipient,omitempty"`
+	// FinalRecipient is a DSN's Final-Recipient when it differs from
+	// the recipient the sender specified (an alias's or forwarding's
+	// target).
+	FinalRecipient string `json:"final_recipient,omitempty"`
+	Action         string `json:"action,omitempty"`
+	Status         string `json:"status,omitempty"`
+	Code           int    `json:"code,omitempty"`
+	Diagnostic     string `json:"diagnostic,omitempty"`
+	Category       string `json:"category,omitempty"`
+	FeedbackType   string `json:"feedback_type,omitempty"`
+	SourceIP       string `json:"source_ip,omitempty"`
+	RemoteMTA      string `json:"remote_mta,omitempty"`
 	// Stage is the SMTP stage the reply answered, when the report says.
 	Stage        string `json:"stage,omitempty"`
 	ReportingMTA string `json:"reporting_mta,omitempty"`
@@ -46,7 +50,7 @@ func (r *Report) Lines(file string, classify Classifier) []Line {
 	for i := range r.Recipients {
 		rc := &r.Recipients[i]
 		l := base
-		l.Kind, l.Recipient, l.Action, l.Status, l.Code = rc.Kind, rc.Address, rc.Action, rc.Status, rc.Code
+		l.Kind, l.Recipient, l.FinalRecipient, l.Action, l.Status, l.Code = rc.Kind, rc.Address, rc.Final, rc.Action, rc.Status, rc.Code
 		l.Diagnostic, l.RemoteMTA, l.Stage = rc.Diagnostic, rc.RemoteMTA, rc.Stage
 		if rc.Kind == KindBounce && classify != nil {
 			l.Category = classify(rc.ClassifyInput(""))

@@ -18,9 +18,14 @@ const (
 
 // Recipient is what a report says about one address.
 type Recipient struct {
-	Kind     Kind
-	Address  string // Final-Recipient (Original-Recipient when that is no Internet address), else Original-Recipient, else the address a text names
+	Kind Kind
+	// Address is the address the sender specified: the DSN's
+	// Original-Recipient when it is an Internet address that stands for
+	// this recipient alone, else its Final-Recipient; else the address a
+	// text names.
+	Address  string
 	Original string // Original-Recipient, when given
+	Final    string // Final-Recipient, when it is an Internet address other than Address
 	// Action is the DSN action (failed, delayed, delivered, relayed,
 	// expanded); for a non-standard bounce "failed" or "delayed" from its
 	// wording.
@@ -219,9 +224,11 @@ func (m *msg) find(types ...string) *entity {
 	return nil
 }
 
+// hasRecipient reports whether a recipient names a, as the address
+// reported or as its original or final form.
 func hasRecipient(rcpts []Recipient, a string) bool {
 	for _, rc := range rcpts {
-		if strings.EqualFold(rc.Address, a) {
+		if strings.EqualFold(rc.Address, a) || a != "" && (strings.EqualFold(rc.Original, a) || strings.EqualFold(rc.Final, a)) {
 			return true
 		}
 	}

@@ -72,8 +72,9 @@ User-Agent: Another/4.4.2
 // non-Internet address type ("LOCAL;<f.b>"), a host name with no domain
 // ("user@sims-ms-daemon", a message store), a source route. The sender
 // knows the Original-Recipient ("the original recipient address as
-// specified by the sender"): the report names that one when the final
-// one is no Internet address, and the final one otherwise.
+// specified by the sender"): the report names that one. (Since
+// bounce17's round it does so for an Internet final address too:
+// TestOriginalRecipientNamed.)
 func TestInternalFinalRecipient(t *testing.T) {
 	dsn := func(final, orig string) string {
 		return "From: MAILER-DAEMON@mx.example.net\nTo: app@example.com\nSubject: Delivery Status Notification\n" +
@@ -87,8 +88,8 @@ func TestInternalFinalRecipient(t *testing.T) {
 		{"rfc822;who@sims-ms-daemon", "Original-Recipient: rfc822;who@example.org\n", "who@example.org"},
 		{"rfc822;@mx.example.org:who@store", "Original-Recipient: rfc822;who@example.org\n", "who@example.org"},
 		{"x400;/G=Who/S=Else/O=Corp/", "Original-Recipient: rfc822;who@example.org\n", "who@example.org"},
-		// an Internet address stays the report's recipient
-		{"rfc822;mailbox@store.example.org", "Original-Recipient: rfc822;alias@example.org\n", "mailbox@store.example.org"},
+		// an Internet final address: the sender's still
+		{"rfc822;mailbox@store.example.org", "Original-Recipient: rfc822;alias@example.org\n", "alias@example.org"},
 		// no Original-Recipient: the final one, whatever it is
 		{"LOCAL;<f.b>", "", "f.b"},
 	} {

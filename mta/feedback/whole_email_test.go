@@ -287,7 +287,9 @@ func TestRepeatedRecipientIsOne(t *testing.T) {
 	if len(r.Recipients) != 2 {
 		t.Fatalf("%d recipients: %+v", len(r.Recipients), r.Recipients)
 	}
-	if g := r.Recipients[0]; g.Address != "who@example.org" || g.Original != "alias@example.org" || g.Status != "5.1.1" || g.Code != 550 {
+	// the merged recipient's Original-Recipient is the address the
+	// sender specified (TestOriginalRecipientNamed)
+	if g := r.Recipients[0]; g.Address != "alias@example.org" || g.Final != "who@example.org" || g.Original != "alias@example.org" || g.Status != "5.1.1" || g.Code != 550 {
 		t.Errorf("first: %+v", g)
 	}
 	if g := r.Recipients[1]; g.Address != "other@example.org" || g.Status != "5.2.2" {
