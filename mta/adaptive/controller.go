@@ -398,6 +398,10 @@ func (c *Controller) SignalWhy(s Signal, open int, now time.Time, why string) bo
 		n := max(open, int(math.Floor(float64(c.cur.Conns)*c.p.Factor)))
 		c.cur.Conns = max(c.p.MinConns, min(n, c.cur.Conns-1))
 	}
+	// A retreat goes back to the level a cut measured and a recut to what
+	// the destination accepted; either can lie outside the policy's
+	// bounds, which hold whatever the destination does.
+	c.cur = c.p.clamp(c.cur)
 	c.note(old, now, CauseCut, s, why)
 	return c.cur != old
 }

@@ -251,6 +251,9 @@ func refusedShare(sent, refused int) float64 {
 
 // landCut completes a rate cut to c.cur.Rate, recovering toward level.
 func (c *Controller) landCut(now time.Time, level float64) {
+	// The level is where recovery and retreats return to: within the
+	// policy's bounds, as the rate itself.
+	level = c.p.clamp(Limits{Rate: level}).Rate
 	c.cutRate, c.rateFound, c.rateMax, c.rateEpoch = now, true, level, 0
 	c.cutAccepted, c.cutSent = c.acceptedN, c.sentN
 	// In flight: sent and not yet back, accepted or throttled; a
