@@ -55,9 +55,11 @@ var guarded, unguarded benchSet
 func (s *benchSet) modules(b *testing.B, noGuard bool) map[string]*hostabi.Module {
 	s.once.Do(func() {
 		// A generous deadline for the load-time dry run on a busy machine;
-		// the guard is on whatever the deadline.
+		// the guard is on whatever the deadline. And a long InitTimeout:
+		// under callgrind (scripts/policy-count.sh) on a loaded machine a
+		// Go guest's _initialize outlasted the default second.
 		h, err := hostabi.New(ctx, hostabi.Config{Logger: quiet, CacheDir: wazeroCache,
-			CallTimeout: time.Second, UnsafeNoDeadline: noGuard})
+			CallTimeout: time.Second, InitTimeout: 5 * time.Minute, UnsafeNoDeadline: noGuard})
 		if err != nil {
 			s.err = err
 			return
