@@ -167,7 +167,7 @@ func (e *Engine) matchReport(env inboundEnvelope, rep *feedback.Report) reportMa
 	}
 	var named []string // the addresses the report is about
 	for _, rc := range rep.Recipients {
-		named = append(named, rc.Address, rc.Original)
+		named = append(named, rc.Address, rc.Original, rc.Final)
 	}
 	m := reportMatch{how: "none"}
 	for _, a := range cands {

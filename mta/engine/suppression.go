@@ -198,7 +198,7 @@ func (e *Engine) suppressInBand(j *egress.Job, r *events.Record, cls policy.Clas
 // holds a valid token; it must not suppress other addresses.
 func (m *reportMatch) vouchesFor(rc *feedback.Recipient) (string, string) {
 	named := func(a string) bool {
-		return a != "" && (strings.EqualFold(rc.Address, a) || strings.EqualFold(rc.Original, a))
+		return a != "" && (strings.EqualFold(rc.Address, a) || strings.EqualFold(rc.Original, a) || strings.EqualFold(rc.Final, a))
 	}
 	if m.bound {
 		if m.addr != "" && named(m.addr) {
