@@ -44,7 +44,7 @@ func serve(args []string) error {
 		return err
 	}
 	// First, before anything is opened: it may execute the program again.
-	slackErr := tuneProcess(cfg.TimerSlack)
+	slackErr := timerSlack(cfg.TimerSlack)
 	// Catch signals before anything listens: a SIGTERM that arrives while
 	// the spool opens or the admin listener starts must still mean a clean
 	// shutdown, not the default abrupt exit.
@@ -61,7 +61,7 @@ func serve(args []string) error {
 	log := newLogger(cfg, level)
 	slog.SetDefault(log)
 	if slackErr != nil {
-		log.Warn("timer slack and malloc tunables left as they were", "err", slackErr)
+		log.Warn("timer slack left as it was", "err", slackErr)
 	}
 	ctx := context.Background()
 	st, err := engine.OpenSpool(cfg, log)

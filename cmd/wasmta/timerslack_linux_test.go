@@ -68,45 +68,6 @@ func TestTimerSlack(t *testing.T) {
 			if tc.want != own && !strings.Contains(string(env), slackEnv+"=1") {
 				t.Errorf("no %s in the environment: the slack was not set by executing serve again", slackEnv)
 			}
-			if want, ok := hugePageTunables(); ok && !strings.Contains(string(env), glibcTunables+"="+want+"\x00") {
-				t.Errorf("no %s=%s in the environment of serve", glibcTunables, want)
-			}
 		})
-	}
-}
-
-// TestHugePageTunables: glibc's malloc is asked for huge pages when the
-// build mallocs through C, the kernel gives them only on request, and the
-// environment has not said otherwise; other tunables are kept.
-func TestHugePageTunables(t *testing.T) {
-	if !cgoMalloc {
-		t.Skip("built without cgo: nothing allocates through malloc")
-	}
-	dir := t.TempDir()
-	old := thpEnabled
-	defer func() { thpEnabled = old }()
-	for _, tc := range []struct {
-		mode, env, want string
-		ok              bool
-	}{
-		{"always [madvise] never", "", "glibc.malloc.hugetlb=1", true},
-		{"always [madvise] never", "glibc.malloc.arena_max=2", "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1", true},
-		{"always [madvise] never", "glibc.malloc.hugetlb=0", "", false},
-		{"[always] madvise never", "", "", false},
-		{"always madvise [never]", "", "", false},
-		{"", "", "", false}, // no such file
-	} {
-		thpEnabled = filepath.Join(dir, "missing")
-		if tc.mode != "" {
-			thpEnabled = filepath.Join(dir, "enabled")
-			if err := os.WriteFile(thpEnabled, []byte(tc.mode+"\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		t.Setenv(glibcTunables, tc.env)
-		got, ok := hugePageTunables()
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("mode %q, %s=%q: got %q, %v; want %q, %v", tc.mode, glibcTunables, tc.env, got, ok, tc.want, tc.ok)
-		}
 	}
 }

@@ -4,6 +4,6 @@ package main
 
 import "time"
 
-// tuneProcess is Linux's (timerslack_linux.go): elsewhere timer_slack is
+// timerSlack is Linux's (timerslack_linux.go): elsewhere timer_slack is
 // not applied.
-func tuneProcess(time.Duration) error { return nil }
+func timerSlack(time.Duration) error { return nil }
