@@ -93,8 +93,10 @@ func (m *msg) isComplaint(o *Original) bool {
 //     recipient (X-HmXmrOriginalRecipient), which the recipient's
 //     provider adds when it delivers a message, sits in the top header;
 //   - the sender's side: the envelope sender (the first Return-Path) is
-//     at that recipient's domain and not at the author's, so the message
-//     was sent on by the recipient's provider, not by whoever wrote it.
+//     at that recipient's provider (its domain, or another consumer
+//     domain of the same provider: sameMailboxProvider) and not at the
+//     author's, so the message was sent on by the recipient's provider,
+//     not by whoever wrote it.
 //
 // The first alone is any message delivered there and then sent on (a
 // forward, a copy that reached the return path some other way); an
@@ -108,8 +110,31 @@ func (m *msg) isReturnedComplaint() bool {
 		return false
 	}
 	rp, from := firstAddress(m.top.get("return-path")), firstAddress(m.top.get("from"))
-	return rp != "" && from != "" && strings.EqualFold(domainOf(rp), domainOf(rcpt)) &&
-		!strings.EqualFold(domainOf(rp), domainOf(from))
+	return rp != "" && from != "" && sameMailboxProvider(domainOf(rp), domainOf(rcpt)) &&
+		!sameMailboxProvider(domainOf(rp), domainOf(from))
+}
+
+// hmxmrDomains are the first labels of the consumer domains of the
+// provider whose field isReturnedComplaint reads (X-HmXmrOriginalRecipient
+// is Hotmail's): its reports come from one of them (Microsoft's JMRP
+// documents staff@hotmail.com) whichever of them the complaining user's
+// address is at, so outlook.com, live.com, msn.com and their country
+// forms are one provider here.
+var hmxmrDomains = map[string]bool{"hotmail": true, "outlook": true, "live": true, "msn": true, "windowslive": true}
+
+// sameMailboxProvider reports whether two domains are one provider's: the
+// same domain, or two of the consumer domains in hmxmrDomains (a first
+// label there over a public suffix of at most two labels: live.co.uk, not
+// mail.outlook.example.com).
+func sameMailboxProvider(a, b string) bool {
+	if strings.EqualFold(a, b) {
+		return true
+	}
+	consumer := func(d string) bool {
+		labels := strings.Split(strings.ToLower(d), ".")
+		return len(labels) >= 2 && len(labels) <= 3 && hmxmrDomains[labels[0]]
+	}
+	return consumer(a) && consumer(b)
 }
 
 func domainOf(a string) string { return a[strings.LastIndexByte(a, '@')+1:] }

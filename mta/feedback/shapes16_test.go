@@ -1,6 +1,7 @@
 package feedback
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -101,6 +102,12 @@ func TestReturnedComplaint(t *testing.T) {
 	}{
 		{"flattened report: the loop's field and the provider's envelope sender",
 			delivered("Return-Path: <staff@isp.example>\n"), KindFeedback, "user@isp.example"},
+		{"flattened report for an outlook.com user, sent from the provider's other consumer domain",
+			strings.ReplaceAll(delivered("Return-Path: <staff@hotmail.com>\n"), "user@isp.example", "user@outlook.com"), KindFeedback, "user@outlook.com"},
+		{"flattened report for a live.co.uk user, sent from hotmail.com",
+			strings.ReplaceAll(delivered("Return-Path: <staff@hotmail.com>\n"), "user@isp.example", "user@live.co.uk"), KindFeedback, "user@live.co.uk"},
+		{"the loop's field, envelope sender at a host under a consumer label (not the provider's domain)",
+			strings.ReplaceAll(delivered("Return-Path: <bounce@mail.outlook.example.com>\n"), "user@isp.example", "user@outlook.com"), KindUnknown, ""},
 		{"the loop's field, envelope sender at an email service provider (a copy as delivered, sent on)",
 			delivered("Return-Path: <bounces+x1@esp.example>\n"), KindUnknown, ""},
 		{"the loop's field, envelope sender at the author's domain",
