@@ -127,20 +127,15 @@ func (p *Path) Limits() (configured, learned adaptive.Limits) {
 // or error behind it, shown with the cut it causes (Status).
 func (p *Path) Signal(s adaptive.Signal, why string) {
 	p.mu.Lock()
-	p.signalWhyLocked(s, p.sessions, time.Now(), why)
+	p.signalLocked(s, p.sessions, time.Now(), why)
 	p.mu.Unlock()
 }
 
 // signalLocked feeds a signal to the path's learning with the number of
-// sessions the destination takes at the moment; it reports whether the
+// sessions the destination takes at the moment and the reply or error
+// behind it (shown with the cut it causes); it reports whether the
 // limits in force went down.
-func (p *Path) signalLocked(s adaptive.Signal, open int, now time.Time) bool {
-	return p.signalWhyLocked(s, open, now, "")
-}
-
-// signalWhyLocked is signalLocked with the reply or error behind the
-// signal.
-func (p *Path) signalWhyLocked(s adaptive.Signal, open int, now time.Time, why string) bool {
+func (p *Path) signalLocked(s adaptive.Signal, open int, now time.Time, why string) bool {
 	if !p.adapt.SignalWhy(s, open, now, why) {
 		return false
 	}
@@ -203,7 +198,7 @@ func (p *Path) Unexplained(id message.ID, why string) bool {
 		p.unexplainedN, p.unexplainedMsg = p.sentN, id
 	}
 	if run {
-		p.signalWhyLocked(adaptive.RateLimited, p.sessions, time.Now(), why)
+		p.signalLocked(adaptive.RateLimited, p.sessions, time.Now(), why)
 	}
 	return run
 }

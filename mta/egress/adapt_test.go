@@ -116,8 +116,8 @@ func TestRateCutEmptiesTheBucket(t *testing.T) {
 			now := time.Now()
 			p.mu.Lock()
 			p.msgs.lim[0] = rate.NewLimiter(10, 10) // full: the path sent less than its rate
-			p.signalLocked(tc.signal, 2, now)
-			p.signalLocked(tc.signal, 2, now)
+			p.signalLocked(tc.signal, 2, now, "")
+			p.signalLocked(tc.signal, 2, now, "")
 			got := p.msgs.all()[0].TokensAt(now)
 			p.mu.Unlock()
 			if tc.empty && got >= 1 || !tc.empty && got < tc.want {
@@ -153,8 +153,8 @@ func TestTokenAfterDialOnlyOneDeep(t *testing.T) {
 			if tc.cut {
 				now := time.Now()
 				p.mu.Lock()
-				p.signalLocked(adaptive.RateLimited, 1, now)
-				p.signalLocked(adaptive.RateLimited, 1, now)
+				p.signalLocked(adaptive.RateLimited, 1, now, "")
+				p.signalLocked(adaptive.RateLimited, 1, now, "")
 				p.mu.Unlock()
 			}
 			if got := p.tokenAfterDial(time.Now(), time.Minute); got != tc.want {

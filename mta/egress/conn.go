@@ -93,7 +93,7 @@ func (c *conn) run(ctx context.Context) (shrunk bool) {
 			// Until then the path counts it as taken (tokenReadyLocked),
 			// as it would have been before the dial.
 			c.path.owe(1)
-			opened := c.sess != nil || c.open(ctx, j, shape, pol)
+			opened := c.open(ctx, j, shape, pol) // tokenAfterDial: no session
 			c.path.owe(-1)
 			if !opened {
 				return false

@@ -91,7 +91,7 @@ func (p *Path) judgeLocked(s adaptive.Signal, started, now time.Time, why string
 	if p.sessions == 0 && now.Sub(p.lastAlive) >= aliveWindow {
 		return false
 	}
-	return p.signalWhyLocked(s, p.sessions+p.racingLocked(started), now, why)
+	return p.signalLocked(s, p.sessions+p.racingLocked(started), now, why)
 }
 
 // dialBegin and dialEnd bracket a dial: a failed dial is not the verdict
